@@ -1,0 +1,98 @@
+// The in-process engine API: what every protocol layer (Kafka TCP/WebSocket, HTTP,
+// CLI, embedding) calls to reach the logs. Owns: the types of that contract only.
+// Must not import an implementation: protocol layers depend on this file, and the
+// engine (src/broker/engine.ts) implements it.
+//
+// Units: offsets and timestamps are JS numbers (offsets < 2^53; timestamps in ms
+// since the epoch). Batches are Kafka RecordBatch v2 bytes, as on the wire.
+
+export type Acks = -1 | 0 | 1;
+export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete';
+
+/** Per-topic configuration, by Kafka's topic-level names (see TOPIC_CONFIG_KEYS). */
+export interface TopicConfig {
+  'segment.bytes': number;
+  'segment.ms': number;
+  'retention.ms': number; // -1 = forever
+  'retention.bytes': number; // -1 = unbounded
+  'cleanup.policy': CleanupPolicy;
+  'max.message.bytes': number;
+  'flush.messages': number; // fdatasync after this many messages (acks=-1 always syncs)
+  'flush.ms': number; // fdatasync at least this often when there are unsynced writes
+  'index.interval.bytes': number;
+  'message.timestamp.type': 'CreateTime' | 'LogAppendTime';
+}
+
+export interface TopicInfo {
+  name: string;
+  /** 16 random bytes as 32 hex chars; Kafka's topic id for Metadata v10+. */
+  topicId: string;
+  partitions: number;
+  config: TopicConfig;
+}
+
+export interface AppendResult {
+  errorCode: number;
+  /** Offset of the first record appended; -1 on error. */
+  baseOffset: number;
+  /** Broker time used for LogAppendTime topics, else -1. */
+  logAppendTimeMs: number;
+  logStartOffset: number;
+  /** Human-readable detail when errorCode ≠ 0. */
+  errorMessage?: string;
+}
+
+export interface PartitionOffsets {
+  errorCode: number;
+  logStartOffset: number;
+  /** Next offset to be written: the high watermark on a single node. */
+  highWatermark: number;
+}
+
+export interface ReadResult extends PartitionOffsets {
+  /** Stored RecordBatch v2 bytes, back to back, as on disk; may be empty. */
+  records: Uint8Array;
+}
+
+/** 'earliest' = log start, 'latest' = high watermark, a number = first offset with timestamp ≥ it. */
+export type OffsetSpec = 'earliest' | 'latest' | 'max-timestamp' | number;
+
+export interface ListOffsetResult {
+  errorCode: number;
+  /** -1 when no record has a timestamp ≥ the one asked for. */
+  offset: number;
+  timestamp: number;
+}
+
+export interface PartitionRef {
+  topic: string;
+  partition: number;
+}
+
+export interface Engine {
+  createTopic(name: string, partitions: number, config?: Partial<TopicConfig>): Promise<TopicInfo>;
+  deleteTopic(name: string): Promise<void>;
+  /** Grows a topic to `totalPartitions` (never shrinks: INVALID_PARTITIONS). */
+  createPartitions(name: string, totalPartitions: number): Promise<void>;
+  alterTopicConfig(name: string, config: Partial<TopicConfig>): Promise<TopicInfo>;
+  listTopics(): TopicInfo[];
+  describeTopic(name: string): TopicInfo | undefined;
+  /** Effective defaults for new topics (from the broker configuration). */
+  defaultTopicConfig(): TopicConfig;
+
+  /**
+   * Appends one or more batches (back to back) to a partition. Resolves after the
+   * shard wrote them (acks 0/1) or wrote and fdatasynced them (acks -1).
+   */
+  append(topic: string, partition: number, batches: Uint8Array, acks: Acks): Promise<AppendResult>;
+  /** Reads stored batches from `offset`, at most about `maxBytes` (a first larger batch comes whole). */
+  read(topic: string, partition: number, offset: number, maxBytes: number): Promise<ReadResult>;
+  /** Resolves true when any of the partitions gets an append (or is deleted), false after timeoutMs. */
+  waitForAppend(partitions: PartitionRef[], timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+  /** read() with long-poll: waits up to maxWaitMs for at least minBytes past `offset`. */
+  fetch(topic: string, partition: number, offset: number, maxBytes: number, maxWaitMs: number, minBytes?: number): Promise<ReadResult>;
+  offsets(topic: string, partition: number): PartitionOffsets;
+  listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<ListOffsetResult>;
+
+  close(): Promise<void>;
+}
