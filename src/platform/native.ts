@@ -1,0 +1,114 @@
+// Loader for Samsa's native addon (native/samsa_native.cc): CPU affinity for the
+// calling thread. Owns: finding, loading and shape-checking the .node file, and a
+// pin helper that never throws. Must not touch: which CPU a shard gets (the broker
+// decides) or logging (callers say "running unpinned" once, using nativeLoadError()).
+// Each worker thread has its own module instance, so the cache below is per thread;
+// the addon is context-aware and safe to load in every worker.
+
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** The addon's functions. All act on the CALLING thread unless said otherwise. */
+export interface NativeAddon {
+  /** Binds the calling thread to one CPU. false if out of range, not allowed, or refused. */
+  pinThreadToCpu(cpu: number): boolean;
+  /** The CPU the calling thread runs on now; -1 if unknown. */
+  currentCpu(): number;
+  /** How many CPUs the process may use (its affinity mask); -1 if unknown. */
+  cpuCount(): number;
+  /** The CPUs the calling thread may run on, ascending; [] if unknown. */
+  getThreadAffinity(): number[];
+}
+
+export type NativeLoadResult =
+  | { readonly addon: NativeAddon; readonly error: null }
+  | { readonly addon: null; readonly error: string };
+
+export interface PinResult {
+  readonly pinned: boolean;
+  readonly reason?: string;
+}
+
+const addonFunctionNames = ['pinThreadToCpu', 'currentCpu', 'cpuCount', 'getThreadAffinity'] as const;
+
+// This file compiles to dist/src/platform/native.js; the addon sits at the package root.
+const defaultAddonUrl = new URL('../../../native/build/Release/samsa_native.node', import.meta.url);
+const requireFromHere = createRequire(import.meta.url);
+
+/** Absolute path where scripts/build-native.mjs puts the addon. */
+export function defaultNativePath(): string {
+  return fileURLToPath(defaultAddonUrl);
+}
+
+function isNativeAddon(value: unknown): value is NativeAddon {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  return addonFunctionNames.every((name) => typeof record[name] === 'function');
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Loads the addon from `path`, uncached. Never throws: a missing file, a binary for
+ * another platform or ABI, or a module of the wrong shape all come back as `error`.
+ */
+export function loadNativeFrom(path: string): NativeLoadResult {
+  if (typeof path !== 'string' || path.length === 0) {
+    return { addon: null, error: 'native addon path must be a non-empty string' };
+  }
+  let loaded: unknown;
+  try {
+    loaded = requireFromHere(path);
+  } catch (err) {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (code === 'MODULE_NOT_FOUND') {
+      return { addon: null, error: `native addon not built: ${path} is missing (run \`npm run build:native\`)` };
+    }
+    return { addon: null, error: `native addon at ${path} failed to load: ${describe(err)}` };
+  }
+  if (!isNativeAddon(loaded)) {
+    return { addon: null, error: `native addon at ${path} lacks one of ${addonFunctionNames.join(', ')}` };
+  }
+  return { addon: loaded, error: null };
+}
+
+let cached: NativeLoadResult | null = null;
+
+function loadCached(): NativeLoadResult {
+  if (cached === null) cached = loadNativeFrom(defaultNativePath());
+  return cached;
+}
+
+/** The addon, or null if it is not built or does not load. Cached; never throws. */
+export function loadNative(): NativeAddon | null {
+  return loadCached().addon;
+}
+
+/** Why loadNative() returns null, or null when the addon is available. */
+export function nativeLoadError(): string | null {
+  return loadCached().error;
+}
+
+/**
+ * Pins the calling thread (main or worker) to `cpu`. Never throws: when pinning is
+ * impossible the thread keeps its current affinity and `reason` says why.
+ */
+export function pinCurrentThread(cpu: number): PinResult {
+  const addon = loadNative();
+  if (addon === null) return { pinned: false, reason: nativeLoadError() ?? 'native addon unavailable' };
+  if (!Number.isSafeInteger(cpu) || cpu < 0) {
+    return { pinned: false, reason: `cpu must be a non-negative integer, got ${String(cpu)}` };
+  }
+  try {
+    if (addon.pinThreadToCpu(cpu)) return { pinned: true };
+    const allowed = addon.cpuCount();
+    return {
+      pinned: false,
+      reason: `the OS refused to pin this thread to cpu ${cpu} (process may use ${allowed} cpu(s))`,
+    };
+  } catch (err) {
+    return { pinned: false, reason: `pinning to cpu ${cpu} failed: ${describe(err)}` };
+  }
+}
