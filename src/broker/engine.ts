@@ -1,0 +1,448 @@
+// The engine: the main thread's implementation of the Engine contract.
+// Owns: topic metadata (through TopicStore), the map (topic, partition) → slot →
+// shard, start-up (clean marker, parallel recovery in the piscina pool, opening
+// partitions on their shards), long-poll waiters, and clean shutdown.
+// Must not read or write partition files: shards own those; recovery and file
+// deletes run in the piscina pool. Topic metadata is the one thing written here
+// (admin path only, small, atomic).
+
+import { availableParallelism } from 'node:os';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Piscina } from 'piscina';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { ShardClient } from './shard-client.js';
+import type { ShardReady } from './shard-client.js';
+import type { Notice, ShardStats } from './shard-protocol.js';
+import type {
+  Acks, AppendResult, Engine, ListOffsetResult, OffsetSpec, PartitionOffsets, PartitionRef, ReadResult, TopicConfig, TopicInfo,
+} from './engine-api.js';
+import { TopicStore, DEFAULT_TOPIC_CONFIG, validateTopicConfig, toLogConfig } from '../storage/topic-store.js';
+import { assertTopicName, partitionDirName, PARTITIONS_MAX } from '../storage/topic-name.js';
+import { hasCleanShutdownMarker, removeCleanShutdownMarker, writeCleanShutdownMarker } from '../storage/clean-shutdown.js';
+import { logger } from '../util/logger.js';
+import type { RecoverTask, UnlinkTask } from '../../workers/maintenance.js';
+import { randomBytes } from 'node:crypto';
+
+export interface EngineOptions {
+  dataDir: string;
+  /** Shard worker threads; default: cores − 1, at least 1. */
+  shards?: number;
+  /** Defaults for new topics (broker-level `log.*`/topic names). */
+  topicDefaults?: Partial<TopicConfig>;
+  requestRingBytes?: number;
+  completionRingBytes?: number;
+  retentionCheckIntervalMs?: number;
+  /** Pin shard threads to cores (needs the native addon; runs unpinned without it). */
+  pin?: boolean;
+}
+
+export interface ShardInfo extends ShardReady {
+  shardId: number;
+  partitions: number;
+}
+
+interface PartitionHandle {
+  topic: string;
+  partition: number;
+  slot: number;
+  shard: ShardClient;
+  logStartOffset: number;
+  highWatermark: number;
+  waiters: Set<() => void>;
+}
+
+interface TopicHandle {
+  info: TopicInfo;
+  partitions: PartitionHandle[];
+}
+
+const DEFAULT_REQUEST_RING_BYTES = 16 * 1024 * 1024;
+const DEFAULT_COMPLETION_RING_BYTES = 32 * 1024 * 1024;
+const DEFAULT_RETENTION_CHECK_INTERVAL_MS = 300_000; // Kafka's log.retention.check.interval.ms
+
+const SHARD_WORKER_URL = new URL('../../workers/shard-worker.js', import.meta.url);
+const MAINTENANCE_WORKER_URL = new URL('../../workers/maintenance.js', import.meta.url);
+
+export function defaultShardCount(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
+export class SamsaEngine implements Engine {
+  readonly dataDir: string;
+  readonly shardInfos: ShardInfo[] = [];
+  private readonly shards: ShardClient[] = [];
+  private readonly topics = new Map<string, TopicHandle>();
+  private readonly slots = new Map<number, PartitionHandle>();
+  private nextSlot = 1;
+  private closed = false;
+  private closing: Promise<void> | null = null;
+  private readonly defaults: TopicConfig;
+  /** Serialises admin operations, so two CreateTopics for one name cannot race. */
+  private adminChain: Promise<unknown> = Promise.resolve();
+  private readonly pool: Piscina;
+  private store!: TopicStore;
+  recoveredUncleanly = false;
+
+  private constructor(private readonly options: Required<EngineOptions>) {
+    this.dataDir = options.dataDir;
+    this.defaults = { ...DEFAULT_TOPIC_CONFIG, ...validateTopicConfig(options.topicDefaults) };
+    this.pool = new Piscina({ filename: MAINTENANCE_WORKER_URL.href, maxThreads: Math.max(1, availableParallelism()), idleTimeout: 2_000 });
+  }
+
+  static async start(opts: EngineOptions): Promise<SamsaEngine> {
+    const options: Required<EngineOptions> = {
+      dataDir: opts.dataDir,
+      shards: opts.shards ?? defaultShardCount(),
+      topicDefaults: opts.topicDefaults ?? {},
+      requestRingBytes: opts.requestRingBytes ?? DEFAULT_REQUEST_RING_BYTES,
+      completionRingBytes: opts.completionRingBytes ?? DEFAULT_COMPLETION_RING_BYTES,
+      retentionCheckIntervalMs: opts.retentionCheckIntervalMs ?? DEFAULT_RETENTION_CHECK_INTERVAL_MS,
+      pin: opts.pin ?? true,
+    };
+    if (!Number.isInteger(options.shards) || options.shards < 1 || options.shards > 256) {
+      throw new KafkaError(ErrorCode.INVALID_CONFIG, `shards must be an integer 1..256, got ${options.shards}`);
+    }
+    const engine = new SamsaEngine(options);
+    try {
+      await engine.boot();
+    } catch (err) {
+      await engine.close().catch(() => undefined);
+      throw err;
+    }
+    return engine;
+  }
+
+  private async boot(): Promise<void> {
+    const { dataDir } = this.options;
+    mkdirSync(join(dataDir, 'meta'), { recursive: true });
+    const clean = hasCleanShutdownMarker(dataDir);
+    // Remove the marker before anything can be written: a crash from here on is unclean.
+    removeCleanShutdownMarker(dataDir);
+    this.store = TopicStore.load(dataDir);
+    const infos = this.store.list();
+    this.recoveredUncleanly = !clean && infos.length > 0;
+    if (this.recoveredUncleanly) await this.recoverAll(infos);
+
+    const cores = availableParallelism();
+    for (let i = 0; i < this.options.shards; i++) {
+      // Core 0 is left to the main thread (network); shards take the others, wrapping.
+      const cpu = this.options.pin ? (cores > 1 ? 1 + (i % (cores - 1)) : 0) : -1;
+      const shard = new ShardClient({
+        shardId: i,
+        workerUrl: SHARD_WORKER_URL,
+        requestRingBytes: this.options.requestRingBytes,
+        completionRingBytes: this.options.completionRingBytes,
+        cpu,
+        retentionCheckIntervalMs: this.options.retentionCheckIntervalMs,
+        onAppend: (slot, logStart, next) => this.onAppend(slot, logStart, next),
+        onNotice: (n) => this.onNotice(n),
+      });
+      this.shards.push(shard);
+    }
+    const readies = await Promise.all(this.shards.map((s) => s.ready));
+    readies.forEach((r, i) => this.shardInfos.push({ shardId: i, cpu: r.cpu, pinned: r.pinned, pinReason: r.pinReason, partitions: 0 }));
+    const unpinned = readies.find((r) => r.cpu >= 0 && !r.pinned);
+    if (unpinned !== undefined) logger().warn({ reason: unpinned.pinReason }, 'shards run unpinned');
+
+    for (const info of infos) await this.openTopic(info);
+  }
+
+  private async recoverAll(infos: TopicInfo[]): Promise<void> {
+    const tasks: Array<Promise<void>> = [];
+    for (const info of infos) {
+      for (let p = 0; p < info.partitions; p++) {
+        const task: RecoverTask = { dir: join(this.dataDir, partitionDirName(info.name, p)), config: toLogConfig(info.config) };
+        tasks.push(
+          (this.pool.run(task, { name: 'recover' }) as Promise<string[]>).then((lines) => {
+            for (const line of lines) logger().warn({ topic: info.name, partition: p }, line);
+          }),
+        );
+      }
+    }
+    await Promise.all(tasks);
+    logger().info({ partitions: tasks.length }, 'recovered partitions after an unclean stop');
+  }
+
+  private pickShard(): ShardClient {
+    let best = 0;
+    for (let i = 1; i < this.shardInfos.length; i++) if (this.shardInfos[i]!.partitions < this.shardInfos[best]!.partitions) best = i;
+    this.shardInfos[best]!.partitions++;
+    return this.shards[best]!;
+  }
+
+  private async openPartition(info: TopicInfo, partition: number): Promise<PartitionHandle> {
+    const shard = this.pickShard();
+    const slot = this.nextSlot++;
+    const dir = join(this.dataDir, partitionDirName(info.name, partition));
+    const r = await shard.control({ type: 'open', slot, dir, config: info.config });
+    if (!r.ok) throw new KafkaError(r.errorCode, `open ${info.name}-${partition}: ${r.message}`);
+    const h: PartitionHandle = {
+      topic: info.name, partition, slot, shard, logStartOffset: r.logStartOffset ?? 0, highWatermark: r.nextOffset ?? 0, waiters: new Set(),
+    };
+    this.slots.set(slot, h);
+    return h;
+  }
+
+  private async openTopic(info: TopicInfo): Promise<TopicHandle> {
+    const handle: TopicHandle = { info, partitions: [] };
+    this.topics.set(info.name, handle);
+    for (let p = 0; p < info.partitions; p++) handle.partitions.push(await this.openPartition(info, p));
+    return handle;
+  }
+
+  private admin<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.adminChain.then(fn, fn);
+    this.adminChain = next.catch(() => undefined);
+    return next;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'engine is closed');
+  }
+
+  defaultTopicConfig(): TopicConfig {
+    return { ...this.defaults };
+  }
+
+  private checkConfig(config: TopicConfig): void {
+    const ringLimit = Math.min(...this.shards.map((s) => Math.min(s.maxAppendBytes(), s.maxReadBytes())));
+    if (config['max.message.bytes'] > ringLimit) {
+      throw new KafkaError(ErrorCode.INVALID_CONFIG, `max.message.bytes ${config['max.message.bytes']} is over this broker's limit ${ringLimit} (ring frame size)`);
+    }
+  }
+
+  createTopic(name: string, partitions: number, config: Partial<TopicConfig> = {}): Promise<TopicInfo> {
+    return this.admin(async () => {
+      this.assertOpen();
+      assertTopicName(name);
+      if (!Number.isInteger(partitions) || partitions < 1 || partitions > PARTITIONS_MAX) {
+        throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `partitions must be an integer 1..${PARTITIONS_MAX}, got ${partitions}`);
+      }
+      if (this.topics.has(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${name}' already exists`);
+      const full: TopicConfig = { ...this.defaults, ...validateTopicConfig(config) };
+      this.checkConfig(full);
+      const info: TopicInfo = { name, topicId: randomBytes(16).toString('hex'), partitions, config: full };
+      this.store.put(info);
+      await this.openTopic(info);
+      return structuredClone(info);
+    });
+  }
+
+  deleteTopic(name: string): Promise<void> {
+    return this.admin(async () => {
+      this.assertOpen();
+      const t = this.topics.get(name);
+      if (t === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`);
+      // Forget it first so no new request reaches a partition being deleted.
+      this.topics.delete(name);
+      this.store.remove(name);
+      for (const h of t.partitions) {
+        const r = await h.shard.control({ type: 'delete', slot: h.slot });
+        if (!r.ok) logger().error({ topic: name, partition: h.partition, message: r.message }, 'delete partition failed');
+        this.slots.delete(h.slot);
+        const info = this.shardInfos[h.shard.shardId];
+        if (info !== undefined) info.partitions--;
+        for (const wake of h.waiters) wake();
+      }
+    });
+  }
+
+  createPartitions(name: string, totalPartitions: number): Promise<void> {
+    return this.admin(async () => {
+      this.assertOpen();
+      const t = this.topics.get(name);
+      if (t === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`);
+      if (!Number.isInteger(totalPartitions) || totalPartitions <= t.info.partitions || totalPartitions > PARTITIONS_MAX) {
+        throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `topic '${name}' has ${t.info.partitions} partitions; the new count must be larger (and ≤ ${PARTITIONS_MAX}), got ${totalPartitions}`);
+      }
+      const info: TopicInfo = { ...t.info, partitions: totalPartitions };
+      this.store.put(info);
+      for (let p = t.info.partitions; p < totalPartitions; p++) t.partitions.push(await this.openPartition(info, p));
+      t.info = info;
+    });
+  }
+
+  alterTopicConfig(name: string, config: Partial<TopicConfig>): Promise<TopicInfo> {
+    return this.admin(async () => {
+      this.assertOpen();
+      const t = this.topics.get(name);
+      if (t === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`);
+      const full: TopicConfig = { ...t.info.config, ...validateTopicConfig(config) };
+      this.checkConfig(full);
+      const info: TopicInfo = { ...t.info, config: full };
+      this.store.put(info);
+      for (const h of t.partitions) {
+        const r = await h.shard.control({ type: 'config', slot: h.slot, config: full });
+        if (!r.ok) throw new KafkaError(r.errorCode, r.message);
+      }
+      t.info = info;
+      return structuredClone(info);
+    });
+  }
+
+  listTopics(): TopicInfo[] {
+    return [...this.topics.values()].map((t) => structuredClone(t.info));
+  }
+
+  describeTopic(name: string): TopicInfo | undefined {
+    const t = this.topics.get(name);
+    return t === undefined ? undefined : structuredClone(t.info);
+  }
+
+  private handle(topic: string, partition: number): PartitionHandle | undefined {
+    return this.topics.get(topic)?.partitions[partition];
+  }
+
+  async append(topic: string, partition: number, batches: Uint8Array, acks: Acks): Promise<AppendResult> {
+    if (acks !== 0 && acks !== 1 && acks !== -1) {
+      return { errorCode: ErrorCode.INVALID_REQUIRED_ACKS, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage: `acks must be -1, 0 or 1, got ${String(acks)}` };
+    }
+    const h = this.handle(topic, partition);
+    if (h === undefined || this.closed) {
+      return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage: `unknown topic or partition ${topic}-${partition}` };
+    }
+    const c = await h.shard.append(h.slot, batches, acks);
+    const r: AppendResult = { errorCode: c.errorCode, baseOffset: c.baseOffset, logAppendTimeMs: c.appendTimeMs, logStartOffset: c.logStartOffset };
+    if (c.message.length > 0) r.errorMessage = c.message;
+    return r;
+  }
+
+  async read(topic: string, partition: number, offset: number, maxBytes: number): Promise<ReadResult> {
+    const h = this.handle(topic, partition);
+    if (h === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, logStartOffset: -1, highWatermark: -1, records: new Uint8Array(0) };
+    // At the end of the log there is nothing to read: answer without a round trip to the shard.
+    if (offset === h.highWatermark) {
+      return { errorCode: ErrorCode.NONE, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, records: new Uint8Array(0) };
+    }
+    if (!Number.isSafeInteger(offset) || offset < h.logStartOffset || offset > h.highWatermark) {
+      return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, records: new Uint8Array(0) };
+    }
+    const c = await h.shard.read(h.slot, offset, Math.max(0, maxBytes));
+    if (c.errorCode === ErrorCode.NONE) this.advance(h, c.logStartOffset, c.nextOffset);
+    return { errorCode: c.errorCode, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, records: c.records };
+  }
+
+  waitForAppend(partitions: PartitionRef[], timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const handles: PartitionHandle[] = [];
+      for (const ref of partitions) {
+        const h = this.handle(ref.topic, ref.partition);
+        if (h !== undefined) handles.push(h);
+      }
+      let done = false;
+      const finish = (woken: boolean): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        for (const h of handles) h.waiters.delete(wake);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(woken);
+      };
+      const wake = (): void => finish(true);
+      const onAbort = (): void => finish(false);
+      const timer = setTimeout(() => finish(false), Math.max(0, timeoutMs));
+      if (signal?.aborted === true || this.closed) return finish(false);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      for (const h of handles) h.waiters.add(wake);
+    });
+  }
+
+  async fetch(topic: string, partition: number, offset: number, maxBytes: number, maxWaitMs: number, minBytes = 1): Promise<ReadResult> {
+    const deadline = Date.now() + Math.max(0, maxWaitMs);
+    for (let round = 0; ; round++) {
+      const r = await this.read(topic, partition, offset, maxBytes);
+      const leftMs = deadline - Date.now();
+      if (r.errorCode !== ErrorCode.NONE || r.records.byteLength >= minBytes || leftMs <= 0 || this.closed) return r;
+      // Bounded: each round waits for an append or the rest of the deadline.
+      if (round > 1_000_000) return r;
+      const woken = await this.waitForAppend([{ topic, partition }], leftMs);
+      if (!woken) return this.read(topic, partition, offset, maxBytes);
+    }
+  }
+
+  offsets(topic: string, partition: number): PartitionOffsets {
+    const h = this.handle(topic, partition);
+    if (h === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, logStartOffset: -1, highWatermark: -1 };
+    return { errorCode: ErrorCode.NONE, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark };
+  }
+
+  async listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<ListOffsetResult> {
+    const h = this.handle(topic, partition);
+    if (h === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, offset: -1, timestamp: -1 };
+    if (spec === 'earliest') return { errorCode: ErrorCode.NONE, offset: h.logStartOffset, timestamp: -1 };
+    if (spec === 'latest') return { errorCode: ErrorCode.NONE, offset: h.highWatermark, timestamp: -1 };
+    const r = await h.shard.control({ type: 'listOffset', slot: h.slot, spec });
+    if (!r.ok) return { errorCode: r.errorCode, offset: -1, timestamp: -1 };
+    return { errorCode: ErrorCode.NONE, offset: r.offset ?? -1, timestamp: r.timestamp ?? -1 };
+  }
+
+  /** Per-shard counters and per-partition sizes, for /metrics. */
+  async stats(): Promise<Array<{ shardId: number; stats: ShardStats; ring: { request: number; completion: number } }>> {
+    const out = [];
+    for (const s of this.shards) {
+      const r = await s.control({ type: 'stats' });
+      if (r.ok && r.stats !== undefined) out.push({ shardId: s.shardId, stats: r.stats, ring: s.ringUsedBytes() });
+    }
+    return out;
+  }
+
+  /** The (topic, partition) of a slot, for labelling shard stats. */
+  slotName(slot: number): PartitionRef | undefined {
+    const h = this.slots.get(slot);
+    return h === undefined ? undefined : { topic: h.topic, partition: h.partition };
+  }
+
+  /** True while a shard's request ring is full: listeners should pause reading sockets. */
+  backpressured(): boolean {
+    return this.shards.some((s) => s.backpressured());
+  }
+
+  private advance(h: PartitionHandle, logStartOffset: number, nextOffset: number): void {
+    if (logStartOffset > h.logStartOffset) h.logStartOffset = logStartOffset;
+    if (nextOffset > h.highWatermark) h.highWatermark = nextOffset;
+  }
+
+  private onAppend(slot: number, logStartOffset: number, nextOffset: number): void {
+    const h = this.slots.get(slot);
+    if (h === undefined) return;
+    const before = h.highWatermark;
+    this.advance(h, logStartOffset, nextOffset);
+    if (h.highWatermark > before && h.waiters.size > 0) for (const wake of [...h.waiters]) wake();
+  }
+
+  private onNotice(n: Notice): void {
+    if (n.type === 'log') {
+      logger()[n.level](n.msg);
+      return;
+    }
+    const h = this.slots.get(n.slot);
+    if (h !== undefined) this.advance(h, n.logStartOffset, h.highWatermark);
+    if (n.deletedFiles.length > 0) {
+      const task: UnlinkTask = { files: n.deletedFiles };
+      this.pool.run(task, { name: 'unlink' }).catch((err: unknown) => logger().error({ err }, 'deleting retained segments failed'));
+    }
+  }
+
+  /** Stops shards after in-flight appends, syncs and closes logs, writes the clean-shutdown marker. */
+  close(): Promise<void> {
+    if (this.closing !== null) return this.closing;
+    this.closed = true;
+    this.closing = (async () => {
+      await this.adminChain.catch(() => undefined);
+      for (const t of this.topics.values()) for (const h of t.partitions) for (const wake of h.waiters) wake();
+      let allClean = this.shards.length > 0;
+      await Promise.all(this.shards.map((s) => s.shutdown().catch((err: unknown) => {
+        allClean = false;
+        logger().error({ err, shard: s.shardId }, 'shard shutdown failed');
+      })));
+      await this.pool.destroy();
+      if (allClean && this.store !== undefined) writeCleanShutdownMarker(this.dataDir);
+    })();
+    return this.closing;
+  }
+}
+
+export function startEngine(opts: EngineOptions): Promise<SamsaEngine> {
+  return SamsaEngine.start(opts);
+}

@@ -1,0 +1,271 @@
+// The main thread's handle on one shard worker: its two rings, its Worker, the
+// requests in flight and their promises. Owns: framing requests into the request
+// ring (waiting for space when full: backpressure, never an unbounded buffer) and
+// dispatching completions. Must not touch files (the shard does) nor know topics
+// (the engine maps topics to slots).
+
+import { Worker } from 'node:worker_threads';
+import { SpscRing, createRingBuffer } from '../ring/spsc-ring.js';
+import { ErrorCode } from '../protocol/errors.js';
+import {
+  COMPLETION_HEADER_BYTES,
+  OP_APPEND,
+  OP_CONTROL,
+  OP_NOTICE,
+  OP_READ,
+  READ_BODY_BYTES,
+  REQ_HEADER_BYTES,
+  decodeJson,
+  encodeJson,
+  readCompletionHeader,
+  writeRequestHeader,
+} from './shard-protocol.js';
+import type { Completion, ControlRequest, ControlResult, Notice, ShardWorkerData } from './shard-protocol.js';
+
+export interface ShardReady {
+  cpu: number;
+  pinned: boolean;
+  pinReason: string;
+}
+
+export interface AppendCompletion {
+  errorCode: number;
+  baseOffset: number;
+  logStartOffset: number;
+  nextOffset: number;
+  appendTimeMs: number;
+  message: string;
+}
+
+export interface ReadCompletion {
+  errorCode: number;
+  logStartOffset: number;
+  nextOffset: number;
+  records: Uint8Array;
+}
+
+type Pending =
+  | { op: typeof OP_APPEND; resolve: (c: AppendCompletion) => void }
+  | { op: typeof OP_READ; resolve: (c: ReadCompletion) => void }
+  | { op: typeof OP_CONTROL; resolve: (c: ControlResult) => void };
+
+export interface ShardClientOptions {
+  shardId: number;
+  workerUrl: URL;
+  requestRingBytes: number;
+  completionRingBytes: number;
+  cpu: number;
+  retentionCheckIntervalMs: number;
+  onAppend: (slot: number, logStartOffset: number, nextOffset: number) => void;
+  onNotice: (n: Notice) => void;
+}
+
+/** In-flight requests per shard at most; a caller past it waits for room like a full ring. */
+const IN_FLIGHT_MAX = 65_536;
+
+export class ShardClient {
+  readonly shardId: number;
+  private readonly worker: Worker;
+  private readonly requests: SpscRing;
+  private readonly completions: SpscRing;
+  private readonly reqView: DataView;
+  private readonly compView: DataView;
+  private readonly pending = new Map<number, Pending>();
+  private nextReqId = 1;
+  private closed = false;
+  private exited = false;
+  private readonly spaceWaiters: Array<{ bytes: number; run: () => boolean }> = [];
+  private pumping = false;
+  readonly ready: Promise<ShardReady>;
+  private readonly exitPromise: Promise<number>;
+
+  constructor(private readonly options: ShardClientOptions) {
+    this.shardId = options.shardId;
+    const reqSab = createRingBuffer(options.requestRingBytes);
+    const compSab = createRingBuffer(options.completionRingBytes);
+    this.requests = new SpscRing(reqSab);
+    this.completions = new SpscRing(compSab);
+    this.reqView = new DataView(this.requests.bytes.buffer, this.requests.bytes.byteOffset, this.requests.bytes.byteLength);
+    this.compView = new DataView(this.completions.bytes.buffer, this.completions.bytes.byteOffset, this.completions.bytes.byteLength);
+    const data: ShardWorkerData = {
+      shardId: options.shardId, requestRing: reqSab, completionRing: compSab, cpu: options.cpu,
+      retentionCheckIntervalMs: options.retentionCheckIntervalMs,
+    };
+    this.worker = new Worker(options.workerUrl, { workerData: data, name: `samsa-shard-${options.shardId}` });
+    this.ready = new Promise<ShardReady>((resolve, reject) => {
+      this.worker.once('message', (m: { type: string } & ShardReady) => (m.type === 'ready' ? resolve(m) : reject(new Error('shard sent no ready'))));
+      this.worker.once('error', reject);
+    });
+    this.exitPromise = new Promise<number>((resolve) => {
+      this.worker.once('exit', (code) => {
+        this.exited = true;
+        this.failAll(`shard ${this.shardId} exited with code ${code}`);
+        resolve(code);
+      });
+    });
+    this.worker.on('error', (err) => options.onNotice({ type: 'log', level: 'error', msg: `shard ${this.shardId} crashed: ${err.stack ?? err.message}` }));
+    void this.completionLoop();
+  }
+
+  /** Largest batch bytes one append can carry through this shard's ring. */
+  maxAppendBytes(): number {
+    return this.requests.maxFrameBytes - REQ_HEADER_BYTES;
+  }
+
+  /** Largest read this shard can answer in one completion frame. */
+  maxReadBytes(): number {
+    return this.completions.maxFrameBytes - COMPLETION_HEADER_BYTES;
+  }
+
+  ringUsedBytes(): { request: number; completion: number } {
+    return { request: this.requests.usedBytes(), completion: this.completions.usedBytes() };
+  }
+
+  /** True while callers are waiting for ring space: listeners should stop reading sockets. */
+  backpressured(): boolean {
+    return this.spaceWaiters.length > 0;
+  }
+
+  append(slot: number, batches: Uint8Array, acks: number): Promise<AppendCompletion> {
+    if (batches.byteLength > this.maxAppendBytes()) {
+      return Promise.resolve({
+        errorCode: ErrorCode.RECORD_LIST_TOO_LARGE, baseOffset: -1, logStartOffset: -1, nextOffset: -1, appendTimeMs: -1,
+        message: `record set of ${batches.byteLength} bytes is over the ring frame limit ${this.maxAppendBytes()}`,
+      });
+    }
+    return new Promise<AppendCompletion>((resolve) => {
+      this.submit(OP_APPEND, acks, slot, batches.byteLength, (pos) => this.requests.bytes.set(batches, pos), { op: OP_APPEND, resolve });
+    });
+  }
+
+  read(slot: number, offset: number, maxBytes: number): Promise<ReadCompletion> {
+    return new Promise<ReadCompletion>((resolve) => {
+      this.submit(OP_READ, 0, slot, READ_BODY_BYTES, (pos) => {
+        this.reqView.setFloat64(pos, offset, true);
+        this.reqView.setUint32(pos + 8, Math.max(0, Math.min(maxBytes, 0xffffffff)), true);
+      }, { op: OP_READ, resolve });
+    });
+  }
+
+  control(req: ControlRequest): Promise<ControlResult> {
+    const body = encodeJson(req);
+    return new Promise<ControlResult>((resolve) => {
+      this.submit(OP_CONTROL, 0, 0, body.byteLength, (pos) => this.requests.bytes.set(body, pos), { op: OP_CONTROL, resolve });
+    });
+  }
+
+  private submit(op: number, acks: number, slot: number, bodyBytes: number, fill: (pos: number) => void, p: Pending): void {
+    if (this.closed && op !== OP_CONTROL) {
+      this.failOne(p, 'broker is shutting down');
+      return;
+    }
+    if (this.exited) {
+      this.failOne(p, `shard ${this.shardId} is not running`);
+      return;
+    }
+    const attempt = (): boolean => {
+      if (this.pending.size >= IN_FLIGHT_MAX) return false;
+      const pos = this.requests.reserve(REQ_HEADER_BYTES + bodyBytes);
+      if (pos < 0) return false;
+      const reqId = this.nextReqId;
+      this.nextReqId = this.nextReqId >= 0xfffffff0 ? 1 : this.nextReqId + 1;
+      writeRequestHeader(this.reqView, pos, op, acks, reqId, slot);
+      fill(pos + REQ_HEADER_BYTES);
+      this.pending.set(reqId, p);
+      this.requests.publish();
+      return true;
+    };
+    // Keep FIFO order: nobody overtakes a caller already waiting for space.
+    if (this.spaceWaiters.length === 0 && attempt()) return;
+    this.spaceWaiters.push({
+      bytes: REQ_HEADER_BYTES + bodyBytes,
+      run: () => {
+        if (this.exited) {
+          this.failOne(p, `shard ${this.shardId} is not running`);
+          return true;
+        }
+        return attempt();
+      },
+    });
+    void this.pumpSpace();
+  }
+
+  /** Waits (without blocking the event loop) for ring space and runs queued submissions in order. */
+  private async pumpSpace(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.spaceWaiters.length > 0) {
+        const head = this.spaceWaiters[0]!;
+        if (head.run()) {
+          this.spaceWaiters.shift();
+          continue;
+        }
+        await this.requests.waitForSpaceAsync(head.bytes, 50);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async completionLoop(): Promise<void> {
+    while (!this.exited) {
+      let n = 0;
+      for (; n < 65_536; n++) {
+        const off = this.completions.read();
+        if (off < 0) break;
+        this.dispatch(off, this.completions.frameLength);
+      }
+      if (n > 0) {
+        this.completions.release();
+        continue;
+      }
+      await this.completions.waitForDataAsync(this.pending.size > 0 ? 1000 : 200);
+    }
+  }
+
+  private dispatch(off: number, len: number): void {
+    const c: Completion = readCompletionHeader(this.compView, off);
+    if (c.op === OP_NOTICE) {
+      this.options.onNotice(decodeJson<Notice>(this.completions.bytes.subarray(off + COMPLETION_HEADER_BYTES, off + len)));
+      return;
+    }
+    const p = this.pending.get(c.reqId);
+    if (p === undefined) throw new Error(`shard ${this.shardId}: completion for unknown request ${c.reqId}`);
+    this.pending.delete(c.reqId);
+    const body = this.completions.bytes.subarray(off + COMPLETION_HEADER_BYTES, off + len);
+    if (p.op === OP_APPEND) {
+      if (c.errorCode === ErrorCode.NONE) this.options.onAppend(c.slot, c.logStartOffset, c.nextOffset);
+      const message = body.byteLength > 0 ? decodeJson<{ message: string }>(body).message : '';
+      p.resolve({ errorCode: c.errorCode, baseOffset: c.baseOffset, logStartOffset: c.logStartOffset, nextOffset: c.nextOffset, appendTimeMs: c.appendTimeMs, message });
+    } else if (p.op === OP_READ) {
+      // Copy out: the ring space is reused as soon as this drain is released.
+      p.resolve({ errorCode: c.errorCode, logStartOffset: c.logStartOffset, nextOffset: c.nextOffset, records: body.slice() });
+    } else {
+      p.resolve(decodeJson<ControlResult>(body));
+    }
+  }
+
+  private failOne(p: Pending, message: string): void {
+    if (p.op === OP_APPEND) p.resolve({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, baseOffset: -1, logStartOffset: -1, nextOffset: -1, appendTimeMs: -1, message });
+    else if (p.op === OP_READ) p.resolve({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, logStartOffset: -1, nextOffset: -1, records: new Uint8Array(0) });
+    else p.resolve({ ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message });
+  }
+
+  private failAll(message: string): void {
+    for (const p of this.pending.values()) this.failOne(p, message);
+    this.pending.clear();
+    for (const w of this.spaceWaiters.splice(0)) w.run();
+  }
+
+  /** Finishes in-flight work, asks the shard to close its logs, and waits for the thread to end. */
+  async shutdown(): Promise<void> {
+    if (this.exited) return;
+    this.closed = true;
+    const r = await this.control({ type: 'shutdown' });
+    if (!r.ok) this.options.onNotice({ type: 'log', level: 'error', msg: `shard ${this.shardId} shutdown: ${r.message}` });
+    const timer = setTimeout(() => void this.worker.terminate(), 10_000);
+    await this.exitPromise;
+    clearTimeout(timer);
+  }
+}

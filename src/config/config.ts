@@ -1,0 +1,184 @@
+// Broker configuration: the settings table, and merging flags > SAMSA_* environment
+// > config file > built-in defaults. Owns: names, types, ranges and defaults of
+// every broker setting (Kafka's names where Kafka has one). Must not start anything.
+// An unknown or invalid setting stops start-up with a message naming it.
+
+import { readFileSync } from 'node:fs';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+
+type Kind = 'int' | 'bool' | 'string' | 'policy' | 'level' | 'tstype';
+
+interface Setting {
+  kind: Kind;
+  default: number | boolean | string;
+  min?: number;
+  max?: number;
+  doc: string;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/** Every broker setting. Topic-level defaults use Kafka's topic names (segment.bytes …). */
+export const SETTINGS = {
+  'log.dirs': { kind: 'string', default: './data', doc: 'data directory (Kafka: log.dirs; one directory)' },
+  'host': { kind: 'string', default: '127.0.0.1', doc: 'address the listeners bind to' },
+  'port': { kind: 'int', default: 9092, min: 0, max: 65535, doc: 'Kafka protocol TCP port (0 = pick a free one)' },
+  'http.port': { kind: 'int', default: 8080, min: 0, max: 65535, doc: 'HTTP + WebSocket port (0 = pick a free one)' },
+  'advertised.host': { kind: 'string', default: '', doc: 'host name clients are told to connect to (default: host)' },
+  'shards': { kind: 'int', default: 0, min: 0, max: 256, doc: 'shard worker threads (0 = cores - 1, at least 1)' },
+  'num.partitions': { kind: 'int', default: 1, min: 1, max: 10000, doc: 'partitions of auto-created topics' },
+  'auto.create.topics.enable': { kind: 'bool', default: true, doc: 'create a topic on first Metadata/Produce that names it' },
+  'segment.bytes': { kind: 'int', default: 1073741824, min: 1024, max: 2147483647, doc: 'roll a segment at this size' },
+  'segment.ms': { kind: 'int', default: 7 * DAY_MS, min: 1, doc: 'roll a segment at this age' },
+  'retention.ms': { kind: 'int', default: 7 * DAY_MS, min: -1, doc: 'delete sealed segments older than this (-1: forever)' },
+  'retention.bytes': { kind: 'int', default: -1, min: -1, doc: 'delete oldest sealed segments past this size per partition (-1: no limit)' },
+  'cleanup.policy': { kind: 'policy', default: 'delete', doc: 'delete | compact | compact,delete' },
+  'max.message.bytes': { kind: 'int', default: 1048588, min: 64, max: 8 * 1024 * 1024 - 64, doc: 'largest record batch accepted' },
+  'flush.messages': { kind: 'int', default: Number.MAX_SAFE_INTEGER, min: 1, doc: 'fdatasync after this many messages (acks=-1 always syncs)' },
+  'flush.ms': { kind: 'int', default: Number.MAX_SAFE_INTEGER, min: 0, doc: 'fdatasync unsynced writes at least this often' },
+  'index.interval.bytes': { kind: 'int', default: 4096, min: 1, max: 104857600, doc: 'bytes of log between sparse index entries' },
+  'message.timestamp.type': { kind: 'tstype', default: 'CreateTime', doc: 'CreateTime | LogAppendTime' },
+  'log.retention.check.interval.ms': { kind: 'int', default: 300000, min: 10, doc: 'how often retention runs' },
+  'socket.request.max.bytes': { kind: 'int', default: 104857600, min: 1024, max: 2147483647, doc: 'largest Kafka request; larger closes the connection' },
+  'log.level': { kind: 'level', default: 'info', doc: 'fatal | error | warn | info | debug | trace | silent' },
+} as const satisfies Record<string, Setting>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+export interface BrokerConfig {
+  'log.dirs': string;
+  'host': string;
+  'port': number;
+  'http.port': number;
+  'advertised.host': string;
+  'shards': number;
+  'num.partitions': number;
+  'auto.create.topics.enable': boolean;
+  'segment.bytes': number;
+  'segment.ms': number;
+  'retention.ms': number;
+  'retention.bytes': number;
+  'cleanup.policy': 'delete' | 'compact' | 'compact,delete';
+  'max.message.bytes': number;
+  'flush.messages': number;
+  'flush.ms': number;
+  'index.interval.bytes': number;
+  'message.timestamp.type': 'CreateTime' | 'LogAppendTime';
+  'log.retention.check.interval.ms': number;
+  'socket.request.max.bytes': number;
+  'log.level': 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export class ConfigError extends KafkaError {
+  constructor(message: string) {
+    super(ErrorCode.INVALID_CONFIG, message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function isSettingName(name: string): name is SettingName {
+  return Object.hasOwn(SETTINGS, name);
+}
+
+/** Parses one value for one setting; throws ConfigError naming the setting and the source. */
+export function parseSetting(name: string, raw: unknown, source: string): number | boolean | string {
+  if (!isSettingName(name)) throw new ConfigError(`unknown setting '${name}' (from ${source})`);
+  const s: Setting = SETTINGS[name];
+  const bad = (why: string): ConfigError => new ConfigError(`invalid value ${JSON.stringify(raw)} for '${name}' (from ${source}): ${why}`);
+  switch (s.kind) {
+    case 'int': {
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+      if (!Number.isSafeInteger(n)) throw bad('expected an integer');
+      if (s.min !== undefined && n < s.min) throw bad(`must be ≥ ${s.min}`);
+      if (s.max !== undefined && n > s.max) throw bad(`must be ≤ ${s.max}`);
+      return n;
+    }
+    case 'bool': {
+      if (typeof raw === 'boolean') return raw;
+      if (raw === 'true' || raw === '1') return true;
+      if (raw === 'false' || raw === '0') return false;
+      throw bad('expected true or false');
+    }
+    case 'string':
+      if (typeof raw !== 'string' && typeof raw !== 'number') throw bad('expected a string');
+      return String(raw);
+    case 'policy':
+      if (raw === 'delete' || raw === 'compact' || raw === 'compact,delete' || raw === 'delete,compact') return raw === 'delete,compact' ? 'compact,delete' : raw;
+      throw bad('expected delete, compact or compact,delete');
+    case 'tstype':
+      if (raw === 'CreateTime' || raw === 'LogAppendTime') return raw;
+      throw bad('expected CreateTime or LogAppendTime');
+    case 'level':
+      if (typeof raw === 'string' && ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(raw)) return raw;
+      throw bad('expected fatal, error, warn, info, debug, trace or silent');
+  }
+}
+
+export function defaultConfig(): BrokerConfig {
+  const out: Record<string, unknown> = {};
+  for (const [k, s] of Object.entries(SETTINGS)) out[k] = s.default;
+  return out as unknown as BrokerConfig;
+}
+
+/** Reads a Java-style .properties file or a JSON object file. */
+export function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  if (text.trimStart().startsWith('{')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw new ConfigError(`config file ${path} is not valid JSON: ${(err as Error).message}`);
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${path} must hold a JSON object`);
+    return parsed as Record<string, unknown>;
+  }
+  const out: Record<string, unknown> = {};
+  text.split(/\r?\n/).forEach((line, i) => {
+    const t = line.trim();
+    if (t === '' || t.startsWith('#') || t.startsWith('!')) return;
+    const m = /^([^=:\s]+)\s*[=:]\s*(.*)$/.exec(t);
+    if (m === null) throw new ConfigError(`config file ${path} line ${i + 1}: expected key=value`);
+    out[m[1]!] = m[2]!;
+  });
+  return out;
+}
+
+/** SAMSA_LOG_DIRS → log.dirs, SAMSA_HTTP_PORT → http.port … (SAMSA_CONFIG names the file). */
+export function envSettings(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(SETTINGS)) {
+    const key = `SAMSA_${name.toUpperCase().replace(/[.]/g, '_')}`;
+    const v = env[key];
+    if (v !== undefined && v !== '') out[name] = v;
+  }
+  return out;
+}
+
+export interface ConfigSources {
+  flags?: Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
+  file?: string;
+}
+
+/** Merges the sources in order of precedence: flags, environment, file, defaults. */
+export function resolveConfig(sources: ConfigSources): BrokerConfig {
+  const cfg = defaultConfig() as unknown as Record<string, unknown>;
+  const apply = (values: Record<string, unknown>, source: string): void => {
+    for (const [k, v] of Object.entries(values)) {
+      if (v === undefined) continue;
+      cfg[k] = parseSetting(k, v, source);
+    }
+  };
+  const env = sources.env ?? {};
+  const file = sources.file ?? env.SAMSA_CONFIG;
+  if (file !== undefined && file !== '') apply(readConfigFile(file), `config file ${file}`);
+  apply(envSettings(env), 'environment');
+  apply(sources.flags ?? {}, 'command line');
+  return cfg as unknown as BrokerConfig;
+}

@@ -1,0 +1,83 @@
+// startBroker: one Samsa broker in this process — the engine plus its listeners.
+// Owns: composing engine and listeners from a BrokerConfig, and closing them in
+// order (listeners first, then the engine, which flushes and marks a clean stop).
+// Must not implement a protocol (src/kafka, src/http) nor touch files (src/storage).
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { resolveConfig } from './config/config.js';
+import type { BrokerConfig } from './config/config.js';
+import { SamsaEngine, defaultShardCount } from './broker/engine.js';
+import type { ShardInfo } from './broker/engine.js';
+import type { TopicConfig } from './broker/engine-api.js';
+import { logger, setLogLevel } from './util/logger.js';
+
+export interface StartBrokerOptions extends Partial<Omit<BrokerConfig, 'log.dirs'>> {
+  /** Data directory; default for embedding: a new temporary directory. */
+  dataDir?: string;
+}
+
+export interface Broker {
+  engine: SamsaEngine;
+  config: BrokerConfig;
+  dataDir: string;
+  kafkaPort: number;
+  httpPort: number;
+  shards: ShardInfo[];
+  close(): Promise<void>;
+}
+
+export function topicDefaultsFrom(cfg: BrokerConfig): Partial<TopicConfig> {
+  return {
+    'segment.bytes': cfg['segment.bytes'],
+    'segment.ms': cfg['segment.ms'],
+    'retention.ms': cfg['retention.ms'],
+    'retention.bytes': cfg['retention.bytes'],
+    'cleanup.policy': cfg['cleanup.policy'],
+    'max.message.bytes': cfg['max.message.bytes'],
+    'flush.messages': cfg['flush.messages'],
+    'flush.ms': cfg['flush.ms'],
+    'index.interval.bytes': cfg['index.interval.bytes'],
+    'message.timestamp.type': cfg['message.timestamp.type'],
+  };
+}
+
+/** Starts a broker from a resolved configuration (the CLI's path). */
+export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> {
+  setLogLevel(cfg['log.level']);
+  const dataDir = resolve(cfg['log.dirs']);
+  const engine = await SamsaEngine.start({
+    dataDir,
+    shards: cfg.shards === 0 ? defaultShardCount() : cfg.shards,
+    topicDefaults: topicDefaultsFrom(cfg),
+    retentionCheckIntervalMs: cfg['log.retention.check.interval.ms'],
+  });
+  const closers: Array<() => Promise<void>> = [];
+  const kafkaPort = cfg.port;
+  const httpPort = cfg['http.port'];
+  let closing: Promise<void> | null = null;
+  return {
+    engine,
+    config: cfg,
+    dataDir,
+    kafkaPort,
+    httpPort,
+    shards: engine.shardInfos,
+    close(): Promise<void> {
+      closing ??= (async () => {
+        for (const c of closers.reverse()) await c().catch((err: unknown) => logger().error({ err }, 'closing a listener failed'));
+        await engine.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Embedding: `const b = await startBroker({ port: 0 })`; a temporary data dir unless dataDir is given. */
+export function startBroker(opts: StartBrokerOptions = {}): Promise<Broker> {
+  const { dataDir, ...rest } = opts;
+  const flags: Record<string, unknown> = { ...rest, 'log.dirs': dataDir ?? mkdtempSync(join(tmpdir(), 'samsa-')) };
+  if (rest['log.level'] === undefined) flags['log.level'] = 'warn';
+  return startBrokerWithConfig(resolveConfig({ flags }));
+}

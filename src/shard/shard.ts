@@ -1,0 +1,480 @@
+// A shard: the only writer of its partitions' files. Runs inside a shard worker thread.
+// Owns: the drain → validate → assign offsets → write → (sync) → complete loop
+// (group commit), per-partition idempotent-producer state, flush policy and
+// retention timing for its partitions. Must not share a partition with another
+// shard, and must not block on anything but its own rings and its own files.
+
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import {
+  ATTR_TIMESTAMP_TYPE_LOG_APPEND,
+  OFF_ATTRIBUTES,
+  OFF_BASE_SEQUENCE,
+  OFF_CRC,
+  OFF_LAST_OFFSET_DELTA,
+  OFF_MAX_TIMESTAMP,
+  OFF_PRODUCER_EPOCH,
+  OFF_PRODUCER_ID,
+  OFF_RECORDS_COUNT,
+  batchSizeAt,
+  checkBatch,
+  computeBatchCrc,
+  getBaseOffset,
+  getInt64AsNumber,
+} from '../protocol/batch-header.js';
+import {
+  COMPLETION_HEADER_BYTES,
+  OP_APPEND,
+  OP_CONTROL,
+  OP_NOTICE,
+  OP_READ,
+  REQ_HEADER_BYTES,
+  decodeJson,
+  encodeJson,
+  readRequestHeader,
+  writeCompletionHeader,
+} from '../broker/shard-protocol.js';
+import type { Completion, ControlRequest, ControlResult, Notice, ShardStats } from '../broker/shard-protocol.js';
+import type { SpscRing } from '../ring/spsc-ring.js';
+import { PartitionLog } from '../storage/partition-log.js';
+import { toLogConfig } from '../storage/topic-store.js';
+import type { TopicConfig } from '../broker/engine-api.js';
+import { ProducerStateTable } from './producer-state.js';
+import type { SequenceVerdict } from './producer-state.js';
+
+/** Frames taken per drain at most, so completions and reads are never starved. */
+const DRAIN_FRAMES_MAX = 4096;
+/** Longest idle sleep, so flush.ms and retention deadlines are checked at least this often. */
+const IDLE_WAIT_MS_MAX = 100;
+
+interface PartitionState {
+  slot: number;
+  log: PartitionLog;
+  config: TopicConfig;
+  producers: ProducerStateTable;
+  unsyncedMessages: number;
+  firstUnsyncedAtMs: number;
+}
+
+interface PendingAppend {
+  reqId: number;
+  slot: number;
+  acks: number;
+  errorCode: number;
+  errorMessage: string;
+  /** Index of this request's first batch in its partition's batch list, -1 if none written. */
+  firstBatch: number;
+  /** Set when the whole request was a duplicate of an earlier idempotent batch. */
+  duplicate: SequenceVerdict | null;
+  baseOffset: number;
+  appendTimeMs: number;
+}
+
+interface PendingPartitionWrite {
+  state: PartitionState;
+  batches: Uint8Array[];
+  records: number;
+  needsSync: boolean;
+}
+
+export interface ShardOptions {
+  shardId: number;
+  retentionCheckIntervalMs: number;
+  nowMs?: () => number;
+}
+
+export class Shard {
+  private readonly partitions = new Map<number, PartitionState>();
+  private readonly reqView: DataView;
+  private readonly compView: DataView;
+  private readonly nowMs: () => number;
+  private running = true;
+  private nextRetentionAtMs: number;
+  private readonly stats: ShardStats = { partitions: [], fsyncCount: 0, fsyncTotalMs: 0, drains: 0, appendFrames: 0 };
+
+  // Reused across drains: allocated once (TIGER_STYLE), cleared per drain.
+  private readonly appends: PendingAppend[] = [];
+  private readonly writes = new Map<number, PendingPartitionWrite>();
+  private readonly reads: Array<{ reqId: number; slot: number; offset: number; maxBytes: number }> = [];
+
+  constructor(
+    private readonly requests: SpscRing,
+    private readonly completions: SpscRing,
+    private readonly options: ShardOptions,
+  ) {
+    this.reqView = new DataView(requests.bytes.buffer, requests.bytes.byteOffset, requests.bytes.byteLength);
+    this.compView = new DataView(completions.bytes.buffer, completions.bytes.byteOffset, completions.bytes.byteLength);
+    this.nowMs = options.nowMs ?? Date.now;
+    this.nextRetentionAtMs = this.nowMs() + options.retentionCheckIntervalMs;
+  }
+
+  /** Runs until a shutdown control request. Blocks the calling (worker) thread. */
+  run(): void {
+    while (this.running) {
+      const frames = this.drainOnce();
+      if (frames === 0) {
+        this.runTimers();
+        if (!this.running) break;
+        this.requests.waitForData(this.idleWaitMs());
+      }
+    }
+  }
+
+  /** One group commit: processes every pending frame (bounded), returns how many. */
+  drainOnce(): number {
+    let frames = 0;
+    for (; frames < DRAIN_FRAMES_MAX; frames++) {
+      const off = this.requests.read();
+      if (off < 0) break;
+      const len = this.requests.frameLength;
+      const header = readRequestHeader(this.reqView, off);
+      if (header.op === OP_APPEND) {
+        this.stats.appendFrames++;
+        this.stageAppend(header.reqId, header.slot, header.acks, this.requests.bytes.subarray(off + REQ_HEADER_BYTES, off + len));
+      } else if (header.op === OP_READ) {
+        this.reads.push({
+          reqId: header.reqId,
+          slot: header.slot,
+          offset: this.reqView.getFloat64(off + REQ_HEADER_BYTES, true),
+          maxBytes: this.reqView.getUint32(off + REQ_HEADER_BYTES + 8, true),
+        });
+      } else if (header.op === OP_CONTROL) {
+        // Control requests are ordered against appends: commit what came before first.
+        this.commitStaged();
+        const req = decodeJson<ControlRequest>(this.requests.bytes.subarray(off + REQ_HEADER_BYTES, off + len));
+        this.completeControl(header.reqId, this.control(req));
+      } else {
+        throw new Error(`shard ${this.options.shardId}: unknown op ${header.op} in request ring`);
+      }
+    }
+    if (frames > 0) {
+      this.stats.drains++;
+      this.commitStaged();
+      // Batches were views into the request ring: release only after they are written.
+      this.requests.release();
+      this.completions.publish();
+    }
+    return frames;
+  }
+
+  private stageAppend(reqId: number, slot: number, acks: number, body: Uint8Array): void {
+    const pending: PendingAppend = {
+      reqId, slot, acks, errorCode: ErrorCode.NONE, errorMessage: '', firstBatch: -1, duplicate: null, baseOffset: -1, appendTimeMs: -1,
+    };
+    this.appends.push(pending);
+    const state = this.partitions.get(slot);
+    if (state === undefined) {
+      pending.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      pending.errorMessage = 'partition is not open on this shard';
+      return;
+    }
+    // Validate every batch before staging any: a request is all or nothing.
+    const maxBytes = state.config['max.message.bytes'];
+    const bounds: number[] = [];
+    let pos = 0;
+    let records = 0;
+    for (let i = 0; pos < body.byteLength; i++) {
+      if (i >= 100_000) return this.fail(pending, ErrorCode.CORRUPT_MESSAGE, 'too many batches in one request');
+      const size = batchSizeAt(body, pos);
+      if (size < 0 || size > body.byteLength - pos || size < 61) {
+        if (size > maxBytes) return this.fail(pending, ErrorCode.MESSAGE_TOO_LARGE, `batch of ${size} bytes over max.message.bytes ${maxBytes}`);
+        return this.fail(pending, ErrorCode.CORRUPT_MESSAGE, `batch length ${size} does not fit the ${body.byteLength - pos} bytes left`);
+      }
+      const batch = body.subarray(pos, pos + size);
+      const code = checkBatch(batch, maxBytes);
+      if (code !== ErrorCode.NONE) return this.fail(pending, code, describeBatchError(code, size, maxBytes));
+      bounds.push(pos, size);
+      records += batchView(batch).getInt32(OFF_LAST_OFFSET_DELTA) + 1;
+      pos += size;
+    }
+    if (bounds.length === 0) return this.fail(pending, ErrorCode.CORRUPT_MESSAGE, 'empty record set');
+
+    // Idempotent producers: judge the first batch's sequence (clients send one batch per partition).
+    const first = body.subarray(bounds[0]!, bounds[0]! + bounds[1]!);
+    const fdv = batchView(first);
+    const producerId = getInt64AsNumber(first, OFF_PRODUCER_ID);
+    if (producerId >= 0) {
+      const verdict = state.producers.check(
+        producerId,
+        fdv.getInt16(OFF_PRODUCER_EPOCH),
+        fdv.getInt32(OFF_BASE_SEQUENCE),
+        fdv.getInt32(OFF_RECORDS_COUNT),
+      );
+      if (verdict.kind === 'duplicate') {
+        pending.duplicate = verdict;
+        return;
+      }
+      if (verdict.kind === 'error') return this.fail(pending, verdict.errorCode, verdict.message);
+    }
+
+    let write = this.writes.get(slot);
+    if (write === undefined) {
+      write = { state, batches: [], records: 0, needsSync: false };
+      this.writes.set(slot, write);
+    }
+    const logAppendTime = state.config['message.timestamp.type'] === 'LogAppendTime';
+    const nowMs = logAppendTime ? this.nowMs() : -1;
+    pending.firstBatch = write.batches.length;
+    pending.appendTimeMs = nowMs;
+    for (let i = 0; i < bounds.length; i += 2) {
+      const batch = body.subarray(bounds[i]!, bounds[i]! + bounds[i + 1]!);
+      if (logAppendTime) stampLogAppendTime(batch, nowMs);
+      write.batches.push(batch);
+    }
+    write.records += records;
+    if (acks === -1) write.needsSync = true;
+    if (producerId >= 0) state.producers.record(producerId, fdv.getInt16(OFF_PRODUCER_EPOCH), fdv.getInt32(OFF_BASE_SEQUENCE), records, pending);
+  }
+
+  private fail(p: PendingAppend, code: number, message: string): void {
+    p.errorCode = code;
+    p.errorMessage = message;
+  }
+
+  /** Writes everything staged (one writev per segment touched), completes, syncs, completes the rest. */
+  private commitStaged(): void {
+    if (this.appends.length === 0 && this.reads.length === 0) return;
+    const nowMs = this.nowMs();
+    for (const write of this.writes.values()) {
+      if (write.batches.length === 0) continue;
+      try {
+        write.state.log.append(write.batches, nowMs);
+        if (write.state.unsyncedMessages === 0) write.state.firstUnsyncedAtMs = nowMs;
+        write.state.unsyncedMessages += write.records;
+      } catch (err) {
+        this.failWrite(write.state.slot, err);
+      }
+    }
+    // Offsets are known now: each request's first batch carries its patched baseOffset.
+    for (const p of this.appends) {
+      if (p.errorCode === ErrorCode.NONE && p.firstBatch >= 0) {
+        const write = this.writes.get(p.slot)!;
+        p.baseOffset = getBaseOffset(write.batches[p.firstBatch]!);
+      }
+    }
+    for (const p of this.appends) if (p.acks !== -1 || p.errorCode !== ErrorCode.NONE) this.completeAppend(p);
+    for (const write of this.writes.values()) {
+      const st = write.state;
+      if (write.needsSync || st.unsyncedMessages >= st.config['flush.messages']) this.syncPartition(st);
+    }
+    for (const p of this.appends) if (p.acks === -1 && p.errorCode === ErrorCode.NONE) this.completeAppend(p);
+    this.appends.length = 0;
+    this.writes.clear();
+    for (const r of this.reads) this.completeRead(r.reqId, r.slot, r.offset, r.maxBytes);
+    this.reads.length = 0;
+  }
+
+  private failWrite(slot: number, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.notice({ type: 'log', level: 'error', msg: `shard ${this.options.shardId}: write to slot ${slot} failed: ${message}` });
+    for (const p of this.appends) {
+      if (p.slot === slot && p.errorCode === ErrorCode.NONE) this.fail(p, ErrorCode.KAFKA_STORAGE_ERROR, message);
+    }
+  }
+
+  private syncPartition(st: PartitionState): void {
+    const t0 = performance.now();
+    try {
+      st.log.sync();
+    } catch (err) {
+      this.failWrite(st.slot, err);
+      return;
+    }
+    this.stats.fsyncCount++;
+    this.stats.fsyncTotalMs += performance.now() - t0;
+    st.unsyncedMessages = 0;
+  }
+
+  private completeAppend(p: PendingAppend): void {
+    const st = this.partitions.get(p.slot);
+    let baseOffset = p.baseOffset;
+    if (p.duplicate !== null && p.duplicate.kind === 'duplicate') baseOffset = p.duplicate.entry.baseOffset;
+    this.writeCompletion({
+      op: OP_APPEND,
+      errorCode: p.errorCode,
+      reqId: p.reqId,
+      slot: p.slot,
+      baseOffset: p.errorCode === ErrorCode.NONE ? baseOffset : -1,
+      logStartOffset: st?.log.logStartOffset ?? -1,
+      nextOffset: st?.log.nextOffset ?? -1,
+      appendTimeMs: p.appendTimeMs,
+    }, p.errorMessage.length > 0 ? encodeJson({ message: p.errorMessage }) : null);
+  }
+
+  private completeRead(reqId: number, slot: number, offset: number, maxBytes: number): void {
+    const st = this.partitions.get(slot);
+    const c: Completion = { op: OP_READ, errorCode: ErrorCode.NONE, reqId, slot, baseOffset: offset, logStartOffset: -1, nextOffset: -1, appendTimeMs: -1 };
+    if (st === undefined) {
+      c.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      this.writeCompletion(c, null);
+      return;
+    }
+    c.logStartOffset = st.log.logStartOffset;
+    c.nextOffset = st.log.nextOffset;
+    const room = this.completions.maxFrameBytes - COMPLETION_HEADER_BYTES;
+    let size: number;
+    try {
+      size = st.log.sizeOfReadAt(offset, Math.min(maxBytes, room));
+    } catch (err) {
+      c.errorCode = err instanceof KafkaError ? err.code : ErrorCode.KAFKA_STORAGE_ERROR;
+      this.writeCompletion(c, null);
+      return;
+    }
+    if (size > room) size = 0; // a batch larger than a ring frame cannot exist: max.message.bytes is bounded below it
+    const pos = this.reserveCompletion(COMPLETION_HEADER_BYTES + size);
+    writeCompletionHeader(this.compView, pos, c);
+    if (size > 0) {
+      // Zero-copy into the completion ring: the file bytes land where the main thread reads them.
+      const n = st.log.readInto(offset, Math.min(maxBytes, room), this.completions.bytes, pos + COMPLETION_HEADER_BYTES);
+      if (n !== size) throw new Error(`shard: read ${n} bytes where ${size} were sized`);
+    }
+  }
+
+  private completeControl(reqId: number, result: ControlResult): void {
+    this.writeCompletion({ op: OP_CONTROL, errorCode: result.ok ? 0 : result.errorCode, reqId, slot: 0, baseOffset: -1, logStartOffset: -1, nextOffset: -1, appendTimeMs: -1 }, encodeJson(result));
+  }
+
+  private notice(n: Notice): void {
+    this.writeCompletion({ op: OP_NOTICE, errorCode: 0, reqId: 0, slot: 0, baseOffset: -1, logStartOffset: -1, nextOffset: -1, appendTimeMs: -1 }, encodeJson(n));
+    this.completions.publish();
+  }
+
+  private writeCompletion(c: Completion, body: Uint8Array | null): void {
+    const bodyBytes = body === null ? 0 : body.byteLength;
+    const pos = this.reserveCompletion(COMPLETION_HEADER_BYTES + bodyBytes);
+    writeCompletionHeader(this.compView, pos, c);
+    if (body !== null) this.completions.bytes.set(body, pos + COMPLETION_HEADER_BYTES);
+  }
+
+  /** Reserves completion space, publishing and waiting while the main thread catches up. */
+  private reserveCompletion(bytes: number): number {
+    for (let attempt = 0; ; attempt++) {
+      const pos = this.completions.reserve(bytes);
+      if (pos >= 0) return pos;
+      // Let the main thread see what is already there, then wait for it to make room.
+      this.completions.publish();
+      this.completions.waitForSpace(bytes, 1000);
+      if (attempt > 0 && attempt % 30 === 0) {
+        // Not an error by itself (a paused main thread), but worth knowing about in a hang.
+        process.emitWarning(`shard ${this.options.shardId}: completion ring full for ${attempt} s`);
+      }
+    }
+  }
+
+  private control(req: ControlRequest): ControlResult {
+    try {
+      switch (req.type) {
+        case 'open': {
+          const existing = this.partitions.get(req.slot);
+          if (existing !== undefined) existing.log.close();
+          const log = PartitionLog.open(req.dir, toLogConfig(req.config), {
+            cleanShutdown: true, // the engine ran recovery (in its piscina pool) before opening
+            log: (msg) => this.notice({ type: 'log', level: 'warn', msg }),
+            nowMs: this.nowMs,
+          });
+          this.partitions.set(req.slot, {
+            slot: req.slot, log, config: req.config, producers: new ProducerStateTable(), unsyncedMessages: 0, firstUnsyncedAtMs: 0,
+          });
+          return { ok: true, logStartOffset: log.logStartOffset, nextOffset: log.nextOffset };
+        }
+        case 'close': {
+          const st = this.partitions.get(req.slot);
+          if (st !== undefined) {
+            st.log.close();
+            this.partitions.delete(req.slot);
+          }
+          return { ok: true };
+        }
+        case 'delete': {
+          const st = this.partitions.get(req.slot);
+          if (st !== undefined) {
+            st.log.delete();
+            this.partitions.delete(req.slot);
+          }
+          return { ok: true };
+        }
+        case 'config': {
+          const st = this.partitions.get(req.slot);
+          if (st === undefined) return { ok: false, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: 'not open' };
+          st.config = req.config;
+          st.log.setConfig(toLogConfig(req.config));
+          return { ok: true };
+        }
+        case 'listOffset': {
+          const st = this.partitions.get(req.slot);
+          if (st === undefined) return { ok: false, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: 'not open' };
+          const log = st.log;
+          if (req.spec === 'earliest') return { ok: true, offset: log.logStartOffset, timestamp: -1 };
+          if (req.spec === 'latest') return { ok: true, offset: log.nextOffset, timestamp: -1 };
+          const found = req.spec === 'max-timestamp' ? log.maxTimestamp() : log.offsetForTimestamp(req.spec);
+          return found === null ? { ok: true, offset: -1, timestamp: -1 } : { ok: true, offset: found.offset, timestamp: found.timestamp };
+        }
+        case 'stats': {
+          const partitions = [...this.partitions.values()].map((st) => ({
+            slot: st.slot, segments: st.log.segmentCount(), sizeBytes: st.log.sizeBytes(), logStartOffset: st.log.logStartOffset, nextOffset: st.log.nextOffset,
+          }));
+          return { ok: true, stats: { ...this.stats, partitions } };
+        }
+        case 'shutdown': {
+          for (const st of this.partitions.values()) st.log.close();
+          this.partitions.clear();
+          this.running = false;
+          return { ok: true };
+        }
+      }
+    } catch (err) {
+      if (err instanceof KafkaError) return { ok: false, errorCode: err.code, message: err.message };
+      return { ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  /** flush.ms and retention: run when idle, so they never delay a drain. */
+  private runTimers(): void {
+    const now = this.nowMs();
+    for (const st of this.partitions.values()) {
+      if (st.unsyncedMessages > 0 && now - st.firstUnsyncedAtMs >= st.config['flush.ms']) this.syncPartition(st);
+    }
+    if (now >= this.nextRetentionAtMs) {
+      this.nextRetentionAtMs = now + this.options.retentionCheckIntervalMs;
+      for (const st of this.partitions.values()) {
+        try {
+          const r = st.log.applyRetention(now);
+          if (r.segmentsDeleted > 0) {
+            this.notice({ type: 'logStart', slot: st.slot, logStartOffset: st.log.logStartOffset, deletedFiles: r.deletedFiles ?? [] });
+          }
+        } catch (err) {
+          this.notice({ type: 'log', level: 'error', msg: `retention on slot ${st.slot} failed: ${err instanceof Error ? err.message : String(err)}` });
+        }
+      }
+    }
+    this.completions.publish();
+  }
+
+  private idleWaitMs(): number {
+    const now = this.nowMs();
+    let waitMs = Math.min(IDLE_WAIT_MS_MAX, Math.max(0, this.nextRetentionAtMs - now));
+    for (const st of this.partitions.values()) {
+      if (st.unsyncedMessages > 0) waitMs = Math.min(waitMs, Math.max(0, st.firstUnsyncedAtMs + st.config['flush.ms'] - now));
+    }
+    return waitMs;
+  }
+}
+
+function batchView(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** LogAppendTime topics: the broker's clock becomes the batch's timestamp; the CRC covers it, so recompute. */
+function stampLogAppendTime(batch: Uint8Array, nowMs: number): void {
+  const dv = batchView(batch);
+  dv.setInt16(OFF_ATTRIBUTES, dv.getInt16(OFF_ATTRIBUTES) | ATTR_TIMESTAMP_TYPE_LOG_APPEND);
+  dv.setBigInt64(OFF_MAX_TIMESTAMP, BigInt(nowMs));
+  dv.setUint32(OFF_CRC, computeBatchCrc(batch));
+}
+
+function describeBatchError(code: number, size: number, maxBytes: number): string {
+  switch (code) {
+    case ErrorCode.MESSAGE_TOO_LARGE: return `batch of ${size} bytes is over max.message.bytes ${maxBytes}`;
+    case ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT: return 'record batch magic is not 2';
+    default: return 'record batch failed its length or CRC-32C check';
+  }
+}
