@@ -1,0 +1,349 @@
+// Single-producer single-consumer byte ring over one SharedArrayBuffer (LMAX
+// Disruptor style), the only channel between the main thread and a shard worker.
+// Owns: the ring's memory layout, framing (length prefix, 8-byte padding, wrap
+// markers), the two indices and the sleep/wake protocol on them. Must not know what
+// the frames mean (src/broker/shard-protocol.ts does) and must not allocate on the
+// hot path: reserve/publish/read/release touch only preallocated views.
+//
+// Layout of the SharedArrayBuffer:
+//   byte   0  head: write index, u32, stored only by the producer
+//   byte  64  tail: read index, u32, stored only by the consumer
+//   byte 128  consumer-is-sleeping flag (set by the consumer, read by the producer)
+//   byte 192  producer-is-sleeping flag (set by the producer, read by the consumer)
+//   byte 256  data area, capacityBytes long (a power of two)
+// Each shared word sits alone in a 64-byte slot so the two threads do not false-share
+// a cache line. Indices are positions that only grow (mod 2^32); a position's byte
+// in the data area is `position & (capacityBytes - 1)`, and `head - tail` (mod 2^32)
+// is the occupancy. Because capacityBytes divides 2^32, wrapping the u32 keeps the
+// masked offsets continuous.
+//
+// A frame is a u32 little-endian payload length, the payload, then padding up to a
+// multiple of 8, so every frame (and so every length word) starts 8-aligned. A frame
+// never wraps around the end of the data area: when it would, the producer writes the
+// wrap marker 0xFFFFFFFF in the length slot and starts the frame at offset 0. So each
+// payload is one contiguous range of `bytes`, readable in place (zero-copy).
+
+export const RING_HEADER_BYTES = 256;
+/** Smallest data area: big enough for a wrap marker and a few small frames. */
+export const RING_CAPACITY_MIN_BYTES = 64;
+/** Largest data area: keeps positions and occupancy inside u32 arithmetic with room to spare. */
+export const RING_CAPACITY_MAX_BYTES = 1 << 30;
+
+const FRAME_LENGTH_BYTES = 4;
+const FRAME_ALIGN_BYTES = 8;
+const WRAP_MARKER = 0xffffffff;
+
+// Int32Array indices of the shared words (byte offset / 4).
+const HEAD_I32 = 0;
+const TAIL_I32 = 16;
+const CONSUMER_SLEEPING_I32 = 32;
+const PRODUCER_SLEEPING_I32 = 48;
+
+/** Bytes a frame with this payload takes in the data area: length word + payload, 8-aligned. */
+export function ringFrameBytes(payloadBytes: number): number {
+  return (FRAME_LENGTH_BYTES + payloadBytes + FRAME_ALIGN_BYTES - 1) & ~(FRAME_ALIGN_BYTES - 1);
+}
+
+/**
+ * Largest payload that always fits in an empty ring of this capacity, wherever its
+ * indices stand. An empty ring at position p has capacity - p bytes before the end and
+ * p bytes after a wrap; a frame fits if it fits in either, and the worst p is
+ * capacity/2. So a frame may take capacity/2 bytes: its length word leaves
+ * capacity/2 - 4 for the payload (capacity/2 is a multiple of 8, so no padding is lost).
+ */
+export function ringMaxFrameBytes(capacityBytes: number): number {
+  return capacityBytes / 2 - FRAME_LENGTH_BYTES;
+}
+
+function isPowerOfTwo(n: number): boolean {
+  return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
+}
+
+function assertCapacity(capacityBytes: number): void {
+  if (!isPowerOfTwo(capacityBytes) || capacityBytes < RING_CAPACITY_MIN_BYTES || capacityBytes > RING_CAPACITY_MAX_BYTES) {
+    throw new RangeError(
+      `ring capacity must be a power of two between ${RING_CAPACITY_MIN_BYTES} and ${RING_CAPACITY_MAX_BYTES} bytes, got ${capacityBytes}`,
+    );
+  }
+}
+
+function assertTimeout(timeoutMs: number): void {
+  if (!(timeoutMs >= 0)) throw new RangeError(`timeoutMs must be >= 0, got ${timeoutMs}`);
+}
+
+/** Allocates a zeroed ring (header + data area). Share it with the other thread via workerData. */
+export function createRingBuffer(capacityBytes: number): SharedArrayBuffer {
+  assertCapacity(capacityBytes);
+  return new SharedArrayBuffer(RING_HEADER_BYTES + capacityBytes);
+}
+
+// Atomics.waitAsync is in Node 20 (V8) but not in the ES2022 lib this project compiles against.
+type WaitAsyncResult =
+  | { async: false; value: 'not-equal' | 'timed-out' }
+  | { async: true; value: Promise<'ok' | 'timed-out'> };
+type WaitAsyncFn = (typedArray: Int32Array, index: number, value: number, timeout?: number) => WaitAsyncResult;
+const atomicsWaitAsync: WaitAsyncFn | undefined = (Atomics as unknown as { waitAsync?: WaitAsyncFn }).waitAsync;
+/** Poll interval when the runtime lacks Atomics.waitAsync (not Node 20, kept as a safety net). */
+const POLL_FALLBACK_MS = 1;
+
+export class SpscRing {
+  readonly capacityBytes: number;
+  readonly maxFrameBytes: number;
+  /** The data area (same SharedArrayBuffer): payload offsets from reserve()/read() index into it. */
+  readonly bytes: Uint8Array;
+
+  private readonly header: Int32Array;
+  private readonly view: DataView;
+  private readonly mask: number;
+
+  // Producer-private state. `writePos` runs ahead of the shared head by the frames
+  // reserved but not yet published. `tailCache` is the last tail seen; it can only be
+  // behind the real one, so trusting it never overwrites unread bytes.
+  private writePos: number;
+  private publishedPos: number;
+  private tailCache: number;
+
+  // Consumer-private state. `readPos` runs ahead of the shared tail by the frames
+  // read but not yet released. `headCache` is the last head seen (never ahead).
+  private readPos: number;
+  private headCache: number;
+  private lastFrameLength = 0;
+
+  // Async waits still pending per side: a side's sleeping flag is cleared only when
+  // the last of its waiters settles, so an old waiter timing out cannot clear the flag
+  // under a newer one (that would be a lost wake-up until the newer one's timeout).
+  private dataWaiters = 0;
+  private spaceWaiters = 0;
+
+  constructor(sab: SharedArrayBuffer) {
+    if (!(sab instanceof SharedArrayBuffer)) throw new TypeError('SpscRing needs a SharedArrayBuffer');
+    const capacityBytes = sab.byteLength - RING_HEADER_BYTES;
+    assertCapacity(capacityBytes);
+    this.capacityBytes = capacityBytes;
+    this.maxFrameBytes = ringMaxFrameBytes(capacityBytes);
+    this.mask = capacityBytes - 1;
+    this.header = new Int32Array(sab, 0, RING_HEADER_BYTES / 4);
+    this.bytes = new Uint8Array(sab, RING_HEADER_BYTES, capacityBytes);
+    this.view = new DataView(sab, RING_HEADER_BYTES, capacityBytes);
+    // Either side may be constructed at any time: start from the shared indices.
+    const head = Atomics.load(this.header, HEAD_I32) >>> 0;
+    const tail = Atomics.load(this.header, TAIL_I32) >>> 0;
+    const used = (head - tail) >>> 0;
+    if (used > capacityBytes || (head & (FRAME_ALIGN_BYTES - 1)) !== 0 || (tail & (FRAME_ALIGN_BYTES - 1)) !== 0) {
+      throw new Error(`ring header is corrupt: head ${head}, tail ${tail}, capacity ${capacityBytes}`);
+    }
+    this.writePos = head;
+    this.publishedPos = head;
+    this.tailCache = tail;
+    this.readPos = tail;
+    this.headCache = head;
+  }
+
+  // ---------------------------------------------------------------- producer side
+
+  /**
+   * Reserves a frame for `payloadBytes` and returns the payload's offset in `bytes`,
+   * or -1 if the ring has no room now. The frame is invisible to the consumer until
+   * publish(). Several frames may be reserved before one publish().
+   */
+  reserve(payloadBytes: number): number {
+    this.assertPayload(payloadBytes);
+    const need = this.requiredBytes(payloadBytes);
+    if (((this.writePos - this.tailCache) >>> 0) + need > this.capacityBytes) {
+      // The cached tail says no: only now pay for reading the consumer's cache line.
+      this.tailCache = Atomics.load(this.header, TAIL_I32) >>> 0;
+      if (((this.writePos - this.tailCache) >>> 0) + need > this.capacityBytes) return -1;
+    }
+    let at = this.writePos & this.mask;
+    const frameBytes = ringFrameBytes(payloadBytes);
+    if (frameBytes > this.capacityBytes - at) {
+      // At least 8 bytes remain (positions are 8-aligned), so the marker always fits.
+      this.view.setUint32(at, WRAP_MARKER, true);
+      this.writePos = (this.writePos + (this.capacityBytes - at)) >>> 0;
+      at = 0;
+    }
+    this.view.setUint32(at, payloadBytes, true);
+    this.writePos = (this.writePos + frameBytes) >>> 0;
+    return at + FRAME_LENGTH_BYTES;
+  }
+
+  /** Makes every reserved frame visible to the consumer, waking it only if it sleeps. */
+  publish(): void {
+    if (this.writePos === this.publishedPos) return;
+    this.publishedPos = this.writePos;
+    // Seq-cst store, then read the flag: pairs with the consumer's store-flag-then-read-head.
+    Atomics.store(this.header, HEAD_I32, this.writePos | 0);
+    if (Atomics.load(this.header, CONSUMER_SLEEPING_I32) !== 0) Atomics.notify(this.header, HEAD_I32);
+  }
+
+  /** Copies one payload in and publishes it; false if the ring has no room now. */
+  tryWrite(payload: Uint8Array): boolean {
+    const at = this.reserve(payload.byteLength);
+    if (at < 0) return false;
+    this.bytes.set(payload, at);
+    this.publish();
+    return true;
+  }
+
+  /** Data-area bytes a frame of this payload would take at the current write position, marker included. */
+  private requiredBytes(payloadBytes: number): number {
+    const frameBytes = ringFrameBytes(payloadBytes);
+    const untilEnd = this.capacityBytes - (this.writePos & this.mask);
+    return frameBytes <= untilEnd ? frameBytes : untilEnd + frameBytes;
+  }
+
+  private hasSpaceFresh(payloadBytes: number): boolean {
+    this.tailCache = Atomics.load(this.header, TAIL_I32) >>> 0;
+    return ((this.writePos - this.tailCache) >>> 0) + this.requiredBytes(payloadBytes) <= this.capacityBytes;
+  }
+
+  private assertPayload(payloadBytes: number): void {
+    if (!(payloadBytes >= 0 && payloadBytes <= this.maxFrameBytes) || !Number.isInteger(payloadBytes)) {
+      throw new RangeError(`ring frame payload must be an integer in 0..${this.maxFrameBytes} bytes, got ${payloadBytes}`);
+    }
+  }
+
+  // ---------------------------------------------------------------- consumer side
+
+  /**
+   * Returns the offset in `bytes` of the next unread payload (its length is then in
+   * `frameLength`), or -1 if none is published. The bytes stay valid until release().
+   */
+  read(): number {
+    if (this.readPos === this.headCache) {
+      this.headCache = Atomics.load(this.header, HEAD_I32) >>> 0;
+      if (this.readPos === this.headCache) return -1;
+    }
+    let at = this.readPos & this.mask;
+    let length = this.view.getUint32(at, true);
+    if (length === WRAP_MARKER) {
+      this.readPos = (this.readPos + (this.capacityBytes - at)) >>> 0;
+      // The producer publishes a marker only together with the frame after it.
+      if (this.readPos === this.headCache) throw new Error('ring is corrupt: wrap marker at the head');
+      at = 0;
+      length = this.view.getUint32(0, true);
+    }
+    const frameBytes = ringFrameBytes(length);
+    if (length > this.maxFrameBytes || frameBytes > ((this.headCache - this.readPos) >>> 0)) {
+      throw new Error(`ring is corrupt: frame of ${length} bytes at position ${this.readPos}, head ${this.headCache}`);
+    }
+    this.readPos = (this.readPos + frameBytes) >>> 0;
+    this.lastFrameLength = length;
+    return at + FRAME_LENGTH_BYTES;
+  }
+
+  /** Payload length of the frame the last successful read() returned. */
+  get frameLength(): number {
+    return this.lastFrameLength;
+  }
+
+  /** Frees every frame read() so far for the producer (one store), waking it only if it sleeps. */
+  release(): void {
+    // Seq-cst store, then read the flag: pairs with the producer's store-flag-then-read-tail.
+    Atomics.store(this.header, TAIL_I32, this.readPos | 0);
+    if (Atomics.load(this.header, PRODUCER_SLEEPING_I32) !== 0) Atomics.notify(this.header, TAIL_I32);
+  }
+
+  private hasDataFresh(): boolean {
+    this.headCache = Atomics.load(this.header, HEAD_I32) >>> 0;
+    return this.readPos !== this.headCache;
+  }
+
+  // ---------------------------------------------------------------- waiting
+
+  /**
+   * Consumer, worker threads only (blocks the thread): sleeps until the producer
+   * publishes or `timeoutMs` passes. True if unread data is there.
+   */
+  waitForData(timeoutMs: number): boolean {
+    assertTimeout(timeoutMs);
+    if (this.hasDataFresh()) return true;
+    // Raise the flag, then re-check: a producer that published before seeing the flag
+    // is caught by the re-check; one that published after sees the flag and notifies,
+    // and Atomics.wait returns at once if head already moved past `observed`.
+    Atomics.store(this.header, CONSUMER_SLEEPING_I32, 1);
+    const observed = Atomics.load(this.header, HEAD_I32);
+    if ((observed >>> 0) === this.readPos) Atomics.wait(this.header, HEAD_I32, observed, timeoutMs);
+    if (this.dataWaiters === 0) Atomics.store(this.header, CONSUMER_SLEEPING_I32, 0);
+    return this.hasDataFresh();
+  }
+
+  /** Consumer on the main thread: like waitForData but yields to the event loop. */
+  async waitForDataAsync(timeoutMs: number): Promise<boolean> {
+    assertTimeout(timeoutMs);
+    if (this.hasDataFresh()) return true;
+    this.dataWaiters++;
+    try {
+      Atomics.store(this.header, CONSUMER_SLEEPING_I32, 1);
+      const observed = Atomics.load(this.header, HEAD_I32);
+      if ((observed >>> 0) === this.readPos) await waitAsync(this.header, HEAD_I32, observed, timeoutMs);
+    } finally {
+      if (--this.dataWaiters === 0) Atomics.store(this.header, CONSUMER_SLEEPING_I32, 0);
+    }
+    return this.hasDataFresh();
+  }
+
+  /**
+   * Producer, worker threads only (blocks the thread): publishes what is reserved (a
+   * producer sleeping on unpublished frames could wait forever), then sleeps until a
+   * frame of `payloadBytes` fits or `timeoutMs` passes. True if it fits now.
+   */
+  waitForSpace(payloadBytes: number, timeoutMs: number): boolean {
+    this.assertPayload(payloadBytes);
+    assertTimeout(timeoutMs);
+    this.publish();
+    if (this.hasSpaceFresh(payloadBytes)) return true;
+    Atomics.store(this.header, PRODUCER_SLEEPING_I32, 1);
+    const observed = Atomics.load(this.header, TAIL_I32);
+    if (!this.hasSpaceFresh(payloadBytes)) {
+      // hasSpaceFresh re-read the tail after `observed`; waiting on `observed` is still
+      // safe: if it moved meanwhile, Atomics.wait returns at once ('not-equal').
+      Atomics.wait(this.header, TAIL_I32, observed, timeoutMs);
+    }
+    if (this.spaceWaiters === 0) Atomics.store(this.header, PRODUCER_SLEEPING_I32, 0);
+    return this.hasSpaceFresh(payloadBytes);
+  }
+
+  /** Producer on the main thread: like waitForSpace but yields to the event loop. */
+  async waitForSpaceAsync(payloadBytes: number, timeoutMs: number): Promise<boolean> {
+    this.assertPayload(payloadBytes);
+    assertTimeout(timeoutMs);
+    this.publish();
+    if (this.hasSpaceFresh(payloadBytes)) return true;
+    this.spaceWaiters++;
+    try {
+      Atomics.store(this.header, PRODUCER_SLEEPING_I32, 1);
+      const observed = Atomics.load(this.header, TAIL_I32);
+      if (!this.hasSpaceFresh(payloadBytes)) await waitAsync(this.header, TAIL_I32, observed, timeoutMs);
+    } finally {
+      if (--this.spaceWaiters === 0) Atomics.store(this.header, PRODUCER_SLEEPING_I32, 0);
+    }
+    return this.hasSpaceFresh(payloadBytes);
+  }
+
+  /** Published bytes not yet released (frames, padding and wrap markers), for metrics. */
+  usedBytes(): number {
+    const tail = Atomics.load(this.header, TAIL_I32) >>> 0;
+    const head = Atomics.load(this.header, HEAD_I32) >>> 0;
+    // Tail loaded first: head only grows, so this never goes negative; it can overshoot
+    // by what the consumer freed between the two loads, hence the clamp.
+    return Math.min((head - tail) >>> 0, this.capacityBytes);
+  }
+}
+
+/**
+ * Atomics.waitAsync plus a timer: a pending waitAsync does not keep Node's event loop
+ * alive, so without the timer a process whose only work is this wait would exit.
+ */
+function waitAsync(header: Int32Array, index: number, observed: number, timeoutMs: number): Promise<void> {
+  if (atomicsWaitAsync === undefined) {
+    return new Promise<void>((resolve) => setTimeout(resolve, Math.min(timeoutMs, POLL_FALLBACK_MS)));
+  }
+  const r = atomicsWaitAsync(header, index, observed, timeoutMs);
+  if (!r.async) return Promise.resolve();
+  if (!Number.isFinite(timeoutMs)) return r.value.then(() => undefined);
+  const keepAlive = setTimeout(noop, timeoutMs + 1);
+  return r.value.then(() => clearTimeout(keepAlive));
+}
+
+function noop(): void {}
