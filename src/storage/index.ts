@@ -1,0 +1,18 @@
+// The storage layer's public surface. Owns nothing itself: re-exports only.
+
+export { PartitionLog, SEALED_SEGMENTS_OPEN_MAX, syncDir } from './partition-log.js';
+export type { PartitionLogOptions } from './partition-log.js';
+export { assertLogConfig, SEGMENT_BYTES_LIMIT } from './log-config.js';
+export type { LogConfig } from './log-config.js';
+export { recoverPartitionDir, openSegments, listSegments } from './recovery.js';
+export type { RecoveryReport } from './recovery.js';
+export type { RecoveryTask } from './recovery-task.js';
+export { takeCleanShutdownMarker, writeCleanShutdownMarker, hasCleanShutdownMarker, CLEAN_SHUTDOWN_FILE } from './clean-shutdown.js';
+export {
+  TopicStore, DEFAULT_TOPIC_CONFIG, TOPIC_CONFIG_KEYS, validateTopicConfig, resolveTopicConfig, toLogConfig,
+} from './topic-store.js';
+export { isValidTopicName, assertTopicName, partitionDirName, TOPIC_NAME_LENGTH_MAX, PARTITIONS_MAX } from './topic-name.js';
+export { segmentsToDelete } from './retention.js';
+export type { SegmentRetentionInfo, RetentionPolicy } from './retention.js';
+export { segmentFileName, parseSegmentFileName } from './segment.js';
+export type { StorageStats } from './segment.js';

@@ -1,0 +1,517 @@
+// The log of one partition: the directory `<dataDir>/<topic>-<partition>/`.
+// Owns: the ordered list of segments, offset assignment (patching each batch's
+// baseOffset in place), rolling, group writes (one writev per segment touched),
+// fdatasync on request, reads of whole stored batches (into a caller's buffer or a
+// new one), lookups by time, retention and truncation. Must not validate batch
+// contents (the shard checked CRCs before calling append), decode records, or
+// decide when to sync (the flush policy is the shard's).
+//
+// Everything is synchronous: one shard worker thread owns a partition and is its
+// only writer, so there are no locks, timers or promises here.
+
+import fs from 'node:fs';
+import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, OFF_BATCH_LENGTH, OFF_LAST_OFFSET_DELTA, OFF_MAX_TIMESTAMP } from '../protocol/batch-header.js';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { assertLogConfig } from './log-config.js';
+import type { LogConfig } from './log-config.js';
+import { LOOKUP_CHUNK_BYTES, SCAN_OK, logScanner, newBatchInfo, readFully } from './log-scanner.js';
+import type { BatchInfo } from './log-scanner.js';
+import { openSegments } from './recovery.js';
+import type { RecoveryReport } from './recovery.js';
+import { segmentsToDelete } from './retention.js';
+import type { SegmentRetentionInfo } from './retention.js';
+import { SEGMENT_BYTES_MAX, SEGMENT_REL_OFFSET_MAX, Segment, newSegmentMark, newStorageStats } from './segment.js';
+import type { StorageStats } from './segment.js';
+
+export type { LogConfig } from './log-config.js';
+
+/** Sealed segments kept open (fd + indexes) per partition; the least recently used is released. */
+export const SEALED_SEGMENTS_OPEN_MAX = 16;
+
+export interface PartitionLogOptions {
+  /** True when the data dir's clean-shutdown marker was present (or recovery already ran). */
+  cleanShutdown: boolean;
+  log?: (msg: string) => void;
+  nowMs?: () => number;
+}
+
+const TWO_POW_32 = 0x1_0000_0000;
+
+function i32(b: Uint8Array, o: number): number {
+  return (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
+}
+
+function u32(b: Uint8Array, o: number): number {
+  return i32(b, o) >>> 0;
+}
+
+function outOfRange(offset: number, start: number, end: number): KafkaError {
+  return new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} is outside the log [${start}, ${end}]`);
+}
+
+export class PartitionLog {
+  readonly dir: string;
+  /** First offset still on disk. */
+  logStartOffset: number;
+  /** Log end offset: the next offset to assign (the high watermark on one node). */
+  nextOffset: number;
+  /** What opening did (clean or recovered, what was cut). */
+  readonly recovery: RecoveryReport;
+  /** Counters: fds opened, index loads/rebuilds, batches validated. */
+  readonly stats: StorageStats;
+
+  private config: LogConfig;
+  private readonly segments: Segment[];
+  private active: Segment;
+  private readonly say: (msg: string) => void;
+  /** Sealed segments with an open fd, least recently used first (≤ SEALED_SEGMENTS_OPEN_MAX). */
+  private readonly openSealed: Segment[] = [];
+  private dirNeedsSync = false;
+  private closed = false;
+  private readonly loc: BatchInfo = newBatchInfo();
+  private readonly walk: BatchInfo = newBatchInfo();
+  private readonly mark = newSegmentMark();
+
+  private constructor(dir: string, config: LogConfig, segments: Segment[], recovery: RecoveryReport, stats: StorageStats, say: (msg: string) => void) {
+    this.dir = dir;
+    this.config = config;
+    this.segments = segments;
+    this.active = segments[segments.length - 1]!;
+    this.recovery = recovery;
+    this.stats = stats;
+    this.say = say;
+    this.logStartOffset = segments[0]!.baseOffset;
+    this.nextOffset = this.active.nextOffset;
+  }
+
+  static open(dir: string, config: LogConfig, opts: PartitionLogOptions): PartitionLog {
+    assertLogConfig(config);
+    const say = opts.log ?? ((): void => {});
+    const stats = newStorageStats();
+    const nowMs = opts.nowMs?.() ?? Date.now();
+    const { segments, report } = openSegments(dir, config, opts.cleanShutdown, say, stats, nowMs);
+    return new PartitionLog(dir, config, segments, report, stats, say);
+  }
+
+  setConfig(config: LogConfig): void {
+    assertLogConfig(config);
+    this.config = config;
+  }
+
+  /** Bytes written since the last sync(). */
+  get unsyncedBytes(): number {
+    return this.active.unsyncedBytes;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `partition log ${this.dir} is closed`);
+  }
+
+  /**
+   * Appends batches (already validated by the caller). Assigns offsets from
+   * nextOffset by patching each batch's baseOffset in place, rolls first when a
+   * batch would not fit the active segment (or it is older than segment.ms), and
+   * writes with one writev per segment touched. Returns the first batch's offset.
+   * On a write error the current segment's part is undone and KAFKA_STORAGE_ERROR
+   * thrown; parts already written to earlier segments (a roll inside this call) stay.
+   */
+  append(batches: readonly Uint8Array[], nowMs: number): number {
+    this.assertOpen();
+    if (batches.length === 0) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'append: no batches');
+    // Check every frame before anything is written, so a bad one changes nothing.
+    for (let i = 0; i < batches.length; i++) {
+      const b = batches[i]!;
+      if (b.byteLength < BATCH_HEADER_BYTES || i32(b, OFF_BATCH_LENGTH) + BATCH_LOG_OVERHEAD_BYTES !== b.byteLength || i32(b, OFF_LAST_OFFSET_DELTA) < 0) {
+        throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `append: batch ${i} is not a whole RecordBatch frame (${b.byteLength} bytes)`);
+      }
+    }
+    const first = this.nextOffset;
+    const interval = this.config.indexIntervalBytes;
+    let seg = this.active;
+    let groupStart = 0;
+    let groupBytes = 0;
+    seg.saveMark(this.mark);
+    for (let i = 0; i < batches.length; i++) {
+      const b = batches[i]!;
+      const size = b.byteLength;
+      const delta = i32(b, OFF_LAST_OFFSET_DELTA);
+      if (this.shouldRoll(seg, groupBytes, size, delta, nowMs)) {
+        if (groupBytes > 0) this.writeGroup(seg, batches, groupStart, i, groupBytes);
+        this.roll();
+        seg = this.active;
+        seg.saveMark(this.mark);
+        groupStart = i;
+        groupBytes = 0;
+      }
+      const offset = this.nextOffset;
+      // baseOffset lies outside the CRC: patching it keeps the batch valid.
+      const hi = Math.floor(offset / TWO_POW_32);
+      const lo = offset >>> 0;
+      b[0] = hi >>> 24; b[1] = (hi >>> 16) & 0xff; b[2] = (hi >>> 8) & 0xff; b[3] = hi & 0xff;
+      b[4] = lo >>> 24; b[5] = (lo >>> 16) & 0xff; b[6] = (lo >>> 8) & 0xff; b[7] = lo & 0xff;
+      const maxTimestamp = i32(b, OFF_MAX_TIMESTAMP) * TWO_POW_32 + u32(b, OFF_MAX_TIMESTAMP + 4);
+      if (seg.rollBaseMs < 0) seg.rollBaseMs = nowMs;
+      seg.indexBatch(offset, offset + delta, maxTimestamp, seg.sizeBytes + groupBytes, size, interval);
+      this.nextOffset = offset + delta + 1;
+      groupBytes += size;
+    }
+    this.writeGroup(seg, batches, groupStart, batches.length, groupBytes);
+    return first;
+  }
+
+  private shouldRoll(seg: Segment, pendingBytes: number, size: number, delta: number, nowMs: number): boolean {
+    const used = seg.sizeBytes + pendingBytes;
+    if (used === 0) return false; // a batch bigger than segment.bytes goes alone into an empty segment
+    if (used + size > this.config.segmentBytes) return true;
+    if (seg.rollBaseMs >= 0 && nowMs - seg.rollBaseMs > this.config.segmentMs) return true;
+    if (this.nextOffset + delta - seg.baseOffset > SEGMENT_REL_OFFSET_MAX) return true;
+    if (used + size > SEGMENT_BYTES_MAX) return true;
+    return !seg.indexesHaveRoom(1);
+  }
+
+  private writeGroup(seg: Segment, batches: readonly Uint8Array[], from: number, to: number, bytes: number): void {
+    try {
+      seg.writeBatches(batches, from, to, bytes, this.say);
+    } catch (err) {
+      seg.restoreMark(this.mark);
+      this.nextOffset = seg.nextOffset;
+      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `write to ${seg.logPath} failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Seals the active segment (synced, see segment.ts) and starts a new one at nextOffset. */
+  private roll(): void {
+    const old = this.active;
+    old.seal(this.say);
+    old.offsetLimit = this.nextOffset;
+    const seg = Segment.create(this.dir, this.nextOffset, this.stats);
+    this.segments.push(seg);
+    this.active = seg;
+    this.dirNeedsSync = true;
+    this.touch(old);
+  }
+
+  /** Forces a roll (tests, admin); a no-op on an empty active segment. */
+  rollNow(): void {
+    this.assertOpen();
+    if (this.active.sizeBytes > 0) this.roll();
+  }
+
+  /** fdatasync of what was appended (and of the directory after a roll or delete). */
+  sync(): void {
+    this.assertOpen();
+    try {
+      this.active.syncLog();
+      if (this.dirNeedsSync) {
+        syncDir(this.dir);
+        this.dirNeedsSync = false;
+      }
+    } catch (err) {
+      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `sync of ${this.dir} failed: ${(err as Error).message}`);
+    }
+  }
+
+  private checkOffset(offset: number): void {
+    if (!Number.isSafeInteger(offset) || offset < this.logStartOffset || offset > this.nextOffset) {
+      throw outOfRange(offset, this.logStartOffset, this.nextOffset);
+    }
+  }
+
+  /** Marks a sealed segment most recently used; releases the least recently used beyond the bound. */
+  private touch(seg: Segment): void {
+    if (seg.writable || !seg.isOpen) return;
+    const at = this.openSealed.indexOf(seg);
+    if (at >= 0) this.openSealed.splice(at, 1);
+    this.openSealed.push(seg);
+    while (this.openSealed.length > SEALED_SEGMENTS_OPEN_MAX) this.openSealed.shift()!.release();
+  }
+
+  private segmentIndexFor(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.segments[mid]!.baseOffset <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  /** The segment and batch (into this.loc) holding `offset`, or null (offset = log end). */
+  private locate(offset: number): Segment | null {
+    for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
+      const seg = this.segments[i]!;
+      const found = seg.findBatch(offset, this.loc, this.config.indexIntervalBytes, this.say);
+      this.touch(seg);
+      if (found) return seg;
+    }
+    return null;
+  }
+
+  /**
+   * Bytes a read from the batch at this.loc returns: whole batches of one segment,
+   * at most max(maxBytes, first batch). Offset-index entries sit on batch
+   * boundaries, so all but the last ~index.interval.bytes are skipped, not walked.
+   */
+  private readSize(seg: Segment, maxBytes: number): number {
+    const start = this.loc.position;
+    const limit = start + Math.max(maxBytes, this.loc.sizeBytes);
+    if (limit >= seg.sizeBytes) return seg.sizeBytes - start;
+    let pos = start + this.loc.sizeBytes;
+    const oi = seg.offsetIndex!;
+    const i = oi.lookupPosition(limit);
+    if (i >= 0 && oi.positionAt(i) > pos) pos = oi.positionAt(i);
+    const scanner = logScanner();
+    scanner.reset(seg.fd, seg.sizeBytes, LOOKUP_CHUNK_BYTES);
+    // Each pass moves ≥ 61 bytes toward `limit`.
+    while (pos < limit) {
+      if (scanner.readBatch(pos, this.walk, false) !== SCAN_OK) break;
+      if (pos + this.walk.sizeBytes > limit) break;
+      pos += this.walk.sizeBytes;
+    }
+    return pos - start;
+  }
+
+  /** How many bytes read(offset, maxBytes) returns, without reading them. */
+  sizeOfReadAt(offset: number, maxBytes: number): number {
+    this.assertOpen();
+    this.checkOffset(offset);
+    if (offset === this.nextOffset) return 0;
+    const seg = this.locate(offset);
+    if (seg === null) return 0;
+    return this.readSize(seg, Math.max(0, maxBytes));
+  }
+
+  /**
+   * Stored bytes from the batch holding `offset`: whole batches, up to maxBytes,
+   * the first one whole even if bigger (Kafka's rule), from one segment. Empty at
+   * the log end; OFFSET_OUT_OF_RANGE outside [logStartOffset, nextOffset].
+   */
+  read(offset: number, maxBytes: number): Uint8Array {
+    this.assertOpen();
+    this.checkOffset(offset);
+    if (offset === this.nextOffset) return new Uint8Array(0);
+    const seg = this.locate(offset);
+    if (seg === null) return new Uint8Array(0);
+    const size = this.readSize(seg, Math.max(0, maxBytes));
+    const out = Buffer.allocUnsafeSlow(size);
+    this.readExactly(seg, out, 0, size);
+    return out;
+  }
+
+  /**
+   * read() into `target` at `targetPos` (e.g. a SharedArrayBuffer ring). Returns the
+   * bytes written — the same as sizeOfReadAt(offset, maxBytes) when they fit — or
+   * -(first batch size) when even the first batch does not fit the room left.
+   */
+  readInto(offset: number, maxBytes: number, target: Uint8Array, targetPos: number): number {
+    this.assertOpen();
+    this.checkOffset(offset);
+    if (!Number.isInteger(targetPos) || targetPos < 0 || targetPos > target.byteLength) {
+      throw new RangeError(`readInto: targetPos ${targetPos} outside the target (${target.byteLength} bytes)`);
+    }
+    if (offset === this.nextOffset) return 0;
+    const seg = this.locate(offset);
+    if (seg === null) return 0;
+    const room = target.byteLength - targetPos;
+    if (this.loc.sizeBytes > room) return -this.loc.sizeBytes;
+    const size = this.readSize(seg, Math.min(Math.max(0, maxBytes), room));
+    this.readExactly(seg, target, targetPos, size);
+    return size;
+  }
+
+  private readExactly(seg: Segment, target: Uint8Array, targetPos: number, size: number): void {
+    const got = readFully(seg.fd, target, targetPos, size, this.loc.position);
+    if (got !== size) {
+      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${seg.logPath}: read ${got} of ${size} bytes at position ${this.loc.position}`);
+    }
+  }
+
+  /**
+   * The first batch whose maxTimestamp ≥ timestampMs: its baseOffset and that
+   * maxTimestamp (batch granularity: storage never decodes records, so the offset
+   * may name a batch whose first records are older). Null when there is none.
+   */
+  offsetForTimestamp(timestampMs: number): { offset: number; timestamp: number } | null {
+    this.assertOpen();
+    const interval = this.config.indexIntervalBytes;
+    for (const seg of this.segments) {
+      seg.ensureMeta(interval, this.say);
+      this.touch(seg);
+      if (seg.sizeBytes === 0 || seg.maxTimestamp < timestampMs) continue;
+      const found = seg.findBatchByTimestamp(timestampMs, this.loc, interval, this.say);
+      this.touch(seg);
+      if (found) return { offset: Math.max(this.loc.baseOffset, this.logStartOffset), timestamp: this.loc.maxTimestamp };
+    }
+    return null;
+  }
+
+  /** The largest timestamp in the log and the baseOffset of the first batch holding it (ListOffsets MAX_TIMESTAMP). */
+  maxTimestamp(): { offset: number; timestamp: number } | null {
+    this.assertOpen();
+    let best: { offset: number; timestamp: number } | null = null;
+    for (const seg of this.segments) {
+      seg.ensureMeta(this.config.indexIntervalBytes, this.say);
+      this.touch(seg);
+      if (seg.maxTimestamp >= 0 && (best === null || seg.maxTimestamp > best.timestamp)) {
+        best = { offset: seg.offsetOfMaxTimestamp, timestamp: seg.maxTimestamp };
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Deletes whole sealed segments by retention.ms and retention.bytes (retention.ts);
+   * never the active one. Advances logStartOffset. Caller checks cleanup.policy.
+   */
+  applyRetention(nowMs: number): { segmentsDeleted: number; bytesDeleted: number } {
+    this.assertOpen();
+    const none = { segmentsDeleted: 0, bytesDeleted: 0 };
+    if (this.segments.length <= 1 || (this.config.retentionMs < 0 && this.config.retentionBytes < 0)) return none;
+    const infos: SegmentRetentionInfo[] = [];
+    for (const seg of this.segments) {
+      seg.ensureMeta(this.config.indexIntervalBytes, this.say);
+      this.touch(seg);
+      infos.push({ sizeBytes: seg.sizeBytes, maxTimestampMs: seg.maxTimestamp >= 0 ? seg.maxTimestamp : seg.mtimeMs });
+    }
+    const n = segmentsToDelete(infos, this.config, nowMs);
+    if (n === 0) return none;
+    let bytesDeleted = 0;
+    for (let i = 0; i < n; i++) {
+      const seg = this.segments[i]!;
+      bytesDeleted += seg.sizeBytes;
+      this.forget(seg);
+      seg.deleteFiles();
+    }
+    this.segments.splice(0, n);
+    this.logStartOffset = this.segments[0]!.baseOffset;
+    this.dirNeedsSync = true;
+    return { segmentsDeleted: n, bytesDeleted };
+  }
+
+  private forget(seg: Segment): void {
+    const at = this.openSealed.indexOf(seg);
+    if (at >= 0) this.openSealed.splice(at, 1);
+  }
+
+  /**
+   * Removes every batch from the one holding `offset` on (the cut is at a batch
+   * boundary, so nextOffset becomes that batch's baseOffset, which may be < offset).
+   * A no-op at or past the log end; OFFSET_OUT_OF_RANGE below logStartOffset.
+   */
+  truncateTo(offset: number): void {
+    this.assertOpen();
+    if (offset >= this.nextOffset) return;
+    if (!Number.isSafeInteger(offset) || offset < this.logStartOffset) throw outOfRange(offset, this.logStartOffset, this.nextOffset);
+    const interval = this.config.indexIntervalBytes;
+    const i = this.segmentIndexFor(offset);
+    const seg = this.segments[i]!;
+    const found = seg.findBatch(offset, this.loc, interval, this.say);
+    for (let j = this.segments.length - 1; j > i; j--) {
+      const gone = this.segments[j]!;
+      this.forget(gone);
+      gone.deleteFiles();
+    }
+    this.segments.length = i + 1;
+    this.forget(seg);
+    seg.makeActive(interval, this.say);
+    this.active = seg;
+    if (found) {
+      const cutRel = this.loc.baseOffset - seg.baseOffset;
+      seg.truncateFile(this.loc.position);
+      const oi = seg.offsetIndex!;
+      const ti = seg.timeIndex!;
+      oi.truncateAtPosition(this.loc.position);
+      ti.truncateAtRel(cutRel);
+      const lastRel = oi.count > 0 ? oi.relAt(oi.count - 1) : 0;
+      const entry = ti.count > 0 ? oi.lookup(Math.min(ti.lastRel(), lastRel)) : -1;
+      seg.replayFrom(entry, false, false, interval);
+    } else {
+      seg.replayFrom(seg.offsetIndex!.count - 1, true, false, interval);
+    }
+    seg.rollBaseMs = seg.sizeBytes > 0 ? seg.rollBaseMs : -1;
+    seg.writeIndexFilesWhole();
+    seg.syncAll();
+    this.nextOffset = seg.nextOffset;
+    this.dirNeedsSync = true;
+  }
+
+  /** Bytes on disk (logs only). */
+  sizeBytes(): number {
+    let total = 0;
+    for (const seg of this.segments) {
+      seg.ensureSize();
+      total += seg.sizeBytes;
+    }
+    return total;
+  }
+
+  segmentCount(): number {
+    return this.segments.length;
+  }
+
+  /** Base offsets of the segments, oldest first. */
+  segmentBaseOffsets(): number[] {
+    return this.segments.map((s) => s.baseOffset);
+  }
+
+  /** Sealed segments whose fd is open now (laziness and its bound are observable). */
+  openSealedCount(): number {
+    let n = 0;
+    for (const seg of this.segments) if (!seg.writable && seg.isOpen) n++;
+    return n;
+  }
+
+  /** Syncs and closes every fd; the final time-index entry makes the next clean open exact. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    let failure: unknown = null;
+    try {
+      this.active.closeClean(this.say);
+    } catch (err) {
+      failure = err;
+    }
+    for (const seg of this.segments) seg.closeFds();
+    this.openSealed.length = 0;
+    if (this.dirNeedsSync) {
+      try {
+        syncDir(this.dir);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+    if (failure !== null) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `close of ${this.dir} failed: ${(failure as Error).message}`);
+  }
+
+  /**
+   * Closes and removes the directory. It is first renamed to `<dir>.deleting`
+   * (atomic), so a crash mid-way leaves a name that is not a partition directory.
+   */
+  delete(): void {
+    try {
+      this.close();
+    } catch {
+      // Deleting anyway: the data is going.
+    }
+    const tomb = `${this.dir}.deleting`;
+    fs.rmSync(tomb, { recursive: true, force: true });
+    fs.renameSync(this.dir, tomb);
+    fs.rmSync(tomb, { recursive: true, force: true });
+  }
+}
+
+/** fsync of a directory, so created, renamed and deleted entries are durable. */
+export function syncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}

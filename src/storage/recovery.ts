@@ -1,0 +1,257 @@
+// Opening a partition directory, and recovering it after an unclean stop.
+// Owns: listing segment files (names only), removing orphan index files, opening
+// the active (last) segment cleanly or with a CRC scan of its tail, truncating a
+// torn or corrupt tail, rebuilding damaged indexes, and the report of what it did.
+// Must not write batches, roll, or apply retention (partition-log.ts).
+//
+// After an UNCLEAN stop the active segment's log is scanned with CRC-32C checks
+// from a point the indexes vouch for: the offset-index entry at or before the
+// batch named by the last time-index entry (so the largest timestamp is
+// re-derived too). Every batch from there on is checked; the file is cut at the
+// first one that is torn, fails its CRC, or breaks the offset order. When the
+// indexes are missing or damaged, or the batch at the start point is bad, the whole
+// segment is scanned and both indexes are rebuilt. A segment whose batches carry
+// no timestamps (all -1) has no time entries and is always scanned whole.
+// Bytes before the start point are trusted: the indexes are written after the log
+// bytes they point at, and entries that point past the end of the file are dropped.
+//
+// After a CLEAN stop nothing is validated: the indexes (whole and synced at close)
+// are loaded and only the batch headers after the last index entry are walked to
+// find the log end. If that walk finds anything odd, the unclean path runs.
+//
+// Sealed segments are trusted (they were synced before the next one was created)
+// and opened lazily, so opening costs one readdir plus the active segment's tail.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { OffsetIndex } from './offset-index.js';
+import { TimeIndex } from './time-index.js';
+import { SCAN_END } from './log-scanner.js';
+import { Segment, newStorageStats, parseSegmentFileName } from './segment.js';
+import type { ReplayResult, StorageStats } from './segment.js';
+import type { LogConfig } from './log-config.js';
+
+export interface RecoveryReport {
+  dir: string;
+  /** The caller said the previous stop was clean. */
+  clean: boolean;
+  /** The active segment's tail was CRC-scanned (false after a clean stop). */
+  scanned: boolean;
+  segments: number;
+  activeSegment: string;
+  /** Where the scan (or clean tail walk) started in the active log. */
+  startPosition: number;
+  bytesScanned: number;
+  batchesValidated: number;
+  /** Position the active log was cut at, or -1. */
+  truncatedAtPosition: number;
+  bytesTruncated: number;
+  indexRebuilt: boolean;
+  /** Orphan index files removed (their log was gone). */
+  removedFiles: string[];
+  /** Everything reported through `log`, in order. */
+  messages: string[];
+  logStartOffset: number;
+  nextOffset: number;
+}
+
+export interface OpenedSegments {
+  segments: Segment[];
+  report: RecoveryReport;
+}
+
+function newReport(dir: string, clean: boolean): RecoveryReport {
+  return {
+    dir, clean, scanned: false, segments: 0, activeSegment: '', startPosition: 0, bytesScanned: 0, batchesValidated: 0,
+    truncatedAtPosition: -1, bytesTruncated: 0, indexRebuilt: false, removedFiles: [], messages: [], logStartOffset: 0, nextOffset: 0,
+  };
+}
+
+/** Lists the base offsets of the segments in `dir` (ascending) and removes orphan index files. */
+export function listSegments(dir: string, say: (msg: string) => void, report: RecoveryReport): number[] {
+  const logs = new Set<number>();
+  const indexes: Array<{ name: string; baseOffset: number }> = [];
+  for (const name of fs.readdirSync(dir)) {
+    const parsed = parseSegmentFileName(name);
+    if (parsed === null) {
+      say(`${path.join(dir, name)}: not a segment file; ignored`);
+      continue;
+    }
+    if (parsed.kind === 'log') logs.add(parsed.baseOffset);
+    else indexes.push({ name, baseOffset: parsed.baseOffset });
+  }
+  for (const ix of indexes) {
+    if (logs.has(ix.baseOffset)) continue;
+    // The log goes first when a segment is deleted; a crash can leave its indexes.
+    const file = path.join(dir, ix.name);
+    fs.unlinkSync(file);
+    report.removedFiles.push(file);
+    say(`${file}: index without a log (an interrupted delete); removed`);
+  }
+  return [...logs].sort((a, b) => a - b);
+}
+
+/**
+ * Opens the segments of `dir` (created if missing): sealed ones by name only, the
+ * active one cleanly or through recovery. Returns them oldest first.
+ */
+export function openSegments(
+  dir: string,
+  config: Pick<LogConfig, 'indexIntervalBytes'>,
+  clean: boolean,
+  log: (msg: string) => void,
+  stats: StorageStats,
+  nowMs: number,
+): OpenedSegments {
+  const report = newReport(dir, clean);
+  const say = (msg: string): void => {
+    report.messages.push(msg);
+    log(msg);
+  };
+  fs.mkdirSync(dir, { recursive: true });
+  const bases = listSegments(dir, say, report);
+  const segments: Segment[] = [];
+  if (bases.length === 0) {
+    segments.push(Segment.create(dir, 0, stats));
+  } else {
+    for (let i = 0; i < bases.length - 1; i++) {
+      const seg = Segment.lazy(dir, bases[i]!, stats);
+      seg.offsetLimit = bases[i + 1]!;
+      segments.push(seg);
+    }
+    const active = Segment.lazy(dir, bases[bases.length - 1]!, stats);
+    segments.push(active);
+    try {
+      if (!clean || !openActiveClean(active, config.indexIntervalBytes, say, report)) {
+        recoverActiveSegment(active, config.indexIntervalBytes, say, stats, report);
+      }
+    } catch (err) {
+      active.closeFds();
+      throw err;
+    }
+    if (active.sizeBytes > 0) {
+      const st = fs.fstatSync(active.fd);
+      const bornMs = st.birthtimeMs > 0 ? st.birthtimeMs : st.mtimeMs;
+      active.rollBaseMs = Math.min(bornMs, nowMs);
+    }
+  }
+  const active = segments[segments.length - 1]!;
+  report.segments = segments.length;
+  report.activeSegment = active.logPath;
+  report.logStartOffset = segments[0]!.baseOffset;
+  report.nextOffset = active.nextOffset;
+  return { segments, report };
+}
+
+/**
+ * The clean path: load the indexes and walk headers after the last index entry.
+ * Returns false (having changed nothing that matters) when recovery must run instead.
+ */
+function openActiveClean(seg: Segment, indexIntervalBytes: number, say: (msg: string) => void, report: RecoveryReport): boolean {
+  seg.ensureOpen(true);
+  seg.openIndexFds();
+  const loaded = seg.loadIndexFiles(seg.sizeBytes, -1);
+  if (typeof loaded === 'string') {
+    say(`${seg.logPath}: ${loaded} after a clean stop; recovering`);
+    return false;
+  }
+  seg.offsetIndex = loaded.offsetIndex;
+  seg.timeIndex = loaded.timeIndex;
+  const r = seg.replayFrom(loaded.offsetIndex.count - 1, true, false, indexIntervalBytes);
+  report.startPosition = r.startPosition;
+  if (r.stopStatus !== SCAN_END) {
+    say(`${seg.logPath}: ${r.problem} at position ${r.endPosition} after a clean stop; recovering`);
+    return false;
+  }
+  seg.flushIndexes(say);
+  seg.metaLoaded = true;
+  return true;
+}
+
+/** The unclean path for the active segment (see the module comment). */
+export function recoverActiveSegment(seg: Segment, indexIntervalBytes: number, say: (msg: string) => void, stats: StorageStats, report: RecoveryReport): void {
+  seg.ensureOpen(true);
+  seg.openIndexFds();
+  report.scanned = true;
+  const validatedBefore = stats.batchesValidated;
+  const fileBytes = seg.sizeBytes;
+  let problem = '';
+  let oi: OffsetIndex | null = null;
+  let ti: TimeIndex | null = null;
+  const ib = readOrNull(seg.indexPath);
+  if (ib === null) problem = `${path.basename(seg.indexPath)} is missing`;
+  else {
+    const d = OffsetIndex.decode(ib, Number.MAX_SAFE_INTEGER);
+    if (typeof d === 'string') problem = `${path.basename(seg.indexPath)} is damaged (${d})`;
+    else oi = d;
+  }
+  const tb = readOrNull(seg.timeIndexPath);
+  if (tb === null) problem ||= `${path.basename(seg.timeIndexPath)} is missing`;
+  else {
+    const d = TimeIndex.decode(tb, -1);
+    if (typeof d === 'string') problem ||= `${path.basename(seg.timeIndexPath)} is damaged (${d})`;
+    else ti = d;
+  }
+  let r: ReplayResult;
+  if (oi === null || ti === null || (ti.count === 0 && fileBytes > 0)) {
+    if (problem !== '') say(`${seg.logPath}: ${problem}; rebuilding the indexes from the whole log`);
+    report.indexRebuilt = true;
+    r = seg.rebuildIndexes(indexIntervalBytes, true);
+  } else {
+    const before = oi.count;
+    oi.truncateAtPosition(fileBytes);
+    if (oi.count < before) say(`${seg.indexPath}: dropped ${before - oi.count} entries past the log end ${fileBytes}`);
+    seg.offsetIndex = oi;
+    seg.timeIndex = ti;
+    const lastRel = oi.count > 0 ? oi.relAt(oi.count - 1) : 0;
+    const entry = ti.count > 0 ? oi.lookup(Math.min(ti.lastRel(), lastRel)) : -1;
+    r = seg.replayFrom(entry, false, true, indexIntervalBytes);
+    if (entry >= 0 && r.batches === 0 && r.stopStatus !== SCAN_END) {
+      say(`${seg.logPath}: the index points at position ${r.startPosition}, where ${r.problem}; rebuilding the indexes from the whole log`);
+      report.indexRebuilt = true;
+      r = seg.rebuildIndexes(indexIntervalBytes, true);
+    }
+  }
+  report.startPosition = r.startPosition;
+  report.bytesScanned = r.endPosition - r.startPosition;
+  if (r.stopStatus !== SCAN_END) {
+    const cut = fileBytes - r.endPosition;
+    seg.truncateFile(r.endPosition);
+    report.truncatedAtPosition = r.endPosition;
+    report.bytesTruncated = cut;
+    say(`${seg.logPath}: truncated at position ${r.endPosition}, cutting ${cut} bytes (${r.problem}); ` +
+      `${r.batches} batches checked from position ${r.startPosition}, next offset ${seg.nextOffset}`);
+  }
+  seg.writeIndexFilesWhole();
+  seg.syncAll();
+  seg.metaLoaded = true;
+  report.batchesValidated = stats.batchesValidated - validatedBefore;
+}
+
+function readOrNull(file: string): Buffer | null {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/**
+ * Recovers one partition directory standalone (as after an unclean stop) and
+ * closes it cleanly, so it can then be opened with `cleanShutdown: true` without
+ * another scan. Synchronous and self-contained: fit for a piscina worker, one
+ * partition per task (see recovery-task.ts).
+ */
+export function recoverPartitionDir(dir: string, config: Pick<LogConfig, 'indexIntervalBytes'>, opts: { log?: (msg: string) => void; nowMs?: number } = {}): RecoveryReport {
+  const stats = newStorageStats();
+  const { segments, report } = openSegments(dir, config, false, opts.log ?? noop, stats, opts.nowMs ?? Date.now());
+  const say = (msg: string): void => {
+    report.messages.push(msg);
+    (opts.log ?? noop)(msg);
+  };
+  for (const seg of segments) seg.closeClean(say);
+  return report;
+}
+
+function noop(): void {}
