@@ -20,7 +20,7 @@ export interface UnlinkTask {
 /** Returns human-readable lines for what was cut or rebuilt. */
 export function recover(task: RecoverTask): string[] {
   const lines: string[] = [];
-  recoverPartitionDir(task.dir, task.config, (msg: string) => lines.push(msg));
+  recoverPartitionDir(task.dir, task.config, { log: (msg: string) => void lines.push(msg) });
   return lines;
 }
 

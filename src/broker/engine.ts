@@ -19,7 +19,7 @@ import type {
 } from './engine-api.js';
 import { TopicStore, DEFAULT_TOPIC_CONFIG, validateTopicConfig, toLogConfig } from '../storage/topic-store.js';
 import { assertTopicName, partitionDirName, PARTITIONS_MAX } from '../storage/topic-name.js';
-import { hasCleanShutdownMarker, removeCleanShutdownMarker, writeCleanShutdownMarker } from '../storage/clean-shutdown.js';
+import { takeCleanShutdownMarker, writeCleanShutdownMarker } from '../storage/clean-shutdown.js';
 import { logger } from '../util/logger.js';
 import type { RecoverTask, UnlinkTask } from '../../workers/maintenance.js';
 import { randomBytes } from 'node:crypto';
@@ -116,9 +116,8 @@ export class SamsaEngine implements Engine {
   private async boot(): Promise<void> {
     const { dataDir } = this.options;
     mkdirSync(join(dataDir, 'meta'), { recursive: true });
-    const clean = hasCleanShutdownMarker(dataDir);
-    // Remove the marker before anything can be written: a crash from here on is unclean.
-    removeCleanShutdownMarker(dataDir);
+    // Taken (read and removed) before anything can be written: a crash from here on is unclean.
+    const clean = takeCleanShutdownMarker(dataDir);
     this.store = TopicStore.load(dataDir);
     const infos = this.store.list();
     this.recoveredUncleanly = !clean && infos.length > 0;

@@ -439,7 +439,7 @@ export class Shard {
         try {
           const r = st.log.applyRetention(now);
           if (r.segmentsDeleted > 0) {
-            this.notice({ type: 'logStart', slot: st.slot, logStartOffset: st.log.logStartOffset, deletedFiles: r.deletedFiles ?? [] });
+            this.notice({ type: 'logStart', slot: st.slot, logStartOffset: st.log.logStartOffset, deletedFiles: r.deletedFiles });
           }
         } catch (err) {
           this.notice({ type: 'log', level: 'error', msg: `retention on slot ${st.slot} failed: ${err instanceof Error ? err.message : String(err)}` });

@@ -369,9 +369,9 @@ export class PartitionLog {
    * Deletes whole sealed segments by retention.ms and retention.bytes (retention.ts);
    * never the active one. Advances logStartOffset. Caller checks cleanup.policy.
    */
-  applyRetention(nowMs: number): { segmentsDeleted: number; bytesDeleted: number } {
+  applyRetention(nowMs: number): { segmentsDeleted: number; bytesDeleted: number; deletedFiles: string[] } {
     this.assertOpen();
-    const none = { segmentsDeleted: 0, bytesDeleted: 0 };
+    const none = { segmentsDeleted: 0, bytesDeleted: 0, deletedFiles: [] };
     if (this.segments.length <= 1 || (this.config.retentionMs < 0 && this.config.retentionBytes < 0)) return none;
     const infos: SegmentRetentionInfo[] = [];
     for (const seg of this.segments) {
@@ -382,16 +382,17 @@ export class PartitionLog {
     const n = segmentsToDelete(infos, this.config, nowMs);
     if (n === 0) return none;
     let bytesDeleted = 0;
+    const deletedFiles: string[] = [];
     for (let i = 0; i < n; i++) {
       const seg = this.segments[i]!;
       bytesDeleted += seg.sizeBytes;
       this.forget(seg);
-      seg.deleteFiles();
+      deletedFiles.push(...seg.detachFiles());
     }
     this.segments.splice(0, n);
     this.logStartOffset = this.segments[0]!.baseOffset;
     this.dirNeedsSync = true;
-    return { segmentsDeleted: n, bytesDeleted };
+    return { segmentsDeleted: n, bytesDeleted, deletedFiles };
   }
 
   private forget(seg: Segment): void {

@@ -72,6 +72,13 @@ export function listSegments(dir: string, say: (msg: string) => void, report: Re
   const logs = new Set<number>();
   const indexes: Array<{ name: string; baseOffset: number }> = [];
   for (const name of fs.readdirSync(dir)) {
+    if (name.endsWith('.deleted')) {
+      // Detached by retention; its unlink (in the maintenance pool) did not finish.
+      const file = path.join(dir, name);
+      fs.rmSync(file, { force: true });
+      report.removedFiles.push(file);
+      continue;
+    }
     const parsed = parseSegmentFileName(name);
     if (parsed === null) {
       say(`${path.join(dir, name)}: not a segment file; ignored`);

@@ -616,6 +616,27 @@ export class Segment {
   }
 
   /** Closes and removes the three files, the log first (orphan indexes are cleaned at open). */
+  /**
+   * Retention: renames the files to `<name>.deleted` (cheap, atomic) and returns the
+   * new paths, so the unlink itself can run off the shard's thread (piscina). The
+   * log goes first, like deleteFiles, so a crash leaves at worst orphan indexes.
+   */
+  detachFiles(): string[] {
+    this.closeFds();
+    this.offsetIndex = null;
+    this.timeIndex = null;
+    const out: string[] = [];
+    for (const file of [this.logPath, this.indexPath, this.timeIndexPath]) {
+      try {
+        fs.renameSync(file, `${file}.deleted`);
+        out.push(`${file}.deleted`);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    return out;
+  }
+
   deleteFiles(): void {
     this.closeFds();
     this.offsetIndex = null;
