@@ -39,6 +39,14 @@ const TAIL_I32 = 16;
 const CONSUMER_SLEEPING_I32 = 32;
 const PRODUCER_SLEEPING_I32 = 48;
 
+// Slots of SpscRing.pos (private u32 positions).
+const WRITE = 0;
+const PUBLISHED = 1;
+const TAIL_CACHE = 2;
+const READ = 3;
+const HEAD_CACHE = 4;
+const POS_SLOTS = 5;
+
 /** Bytes a frame with this payload takes in the data area: length word + payload, 8-aligned. */
 export function ringFrameBytes(payloadBytes: number): number {
   return (FRAME_LENGTH_BYTES + payloadBytes + FRAME_ALIGN_BYTES - 1) & ~(FRAME_ALIGN_BYTES - 1);
@@ -96,17 +104,14 @@ export class SpscRing {
   private readonly view: DataView;
   private readonly mask: number;
 
-  // Producer-private state. `writePos` runs ahead of the shared head by the frames
-  // reserved but not yet published. `tailCache` is the last tail seen; it can only be
-  // behind the real one, so trusting it never overwrites unread bytes.
-  private writePos: number;
-  private publishedPos: number;
-  private tailCache: number;
-
-  // Consumer-private state. `readPos` runs ahead of the shared tail by the frames
-  // read but not yet released. `headCache` is the last head seen (never ahead).
-  private readPos: number;
-  private headCache: number;
+  // Private positions, in a Uint32Array rather than number fields: positions past 2^30
+  // are not small integers, and V8 would box every store to a number field as a heap
+  // number (garbage on the hot path); a typed array slot stores the raw u32.
+  // WRITE runs ahead of the shared head by the frames reserved but not yet published;
+  // TAIL_CACHE is the last tail the producer saw, only ever behind the real one, so
+  // trusting it never overwrites unread bytes. READ runs ahead of the shared tail by
+  // the frames read but not yet released; HEAD_CACHE is the last head the consumer saw.
+  private readonly pos = new Uint32Array(POS_SLOTS);
   private lastFrameLength = 0;
 
   // Async waits still pending per side: a side's sleeping flag is cleared only when
@@ -132,11 +137,11 @@ export class SpscRing {
     if (used > capacityBytes || (head & (FRAME_ALIGN_BYTES - 1)) !== 0 || (tail & (FRAME_ALIGN_BYTES - 1)) !== 0) {
       throw new Error(`ring header is corrupt: head ${head}, tail ${tail}, capacity ${capacityBytes}`);
     }
-    this.writePos = head;
-    this.publishedPos = head;
-    this.tailCache = tail;
-    this.readPos = tail;
-    this.headCache = head;
+    this.pos[WRITE] = head;
+    this.pos[PUBLISHED] = head;
+    this.pos[TAIL_CACHE] = tail;
+    this.pos[READ] = tail;
+    this.pos[HEAD_CACHE] = head;
   }
 
   // ---------------------------------------------------------------- producer side
@@ -149,30 +154,30 @@ export class SpscRing {
   reserve(payloadBytes: number): number {
     this.assertPayload(payloadBytes);
     const need = this.requiredBytes(payloadBytes);
-    if (((this.writePos - this.tailCache) >>> 0) + need > this.capacityBytes) {
+    if (((this.pos[WRITE] - this.pos[TAIL_CACHE]) >>> 0) + need > this.capacityBytes) {
       // The cached tail says no: only now pay for reading the consumer's cache line.
-      this.tailCache = Atomics.load(this.header, TAIL_I32) >>> 0;
-      if (((this.writePos - this.tailCache) >>> 0) + need > this.capacityBytes) return -1;
+      this.pos[TAIL_CACHE] = Atomics.load(this.header, TAIL_I32) >>> 0;
+      if (((this.pos[WRITE] - this.pos[TAIL_CACHE]) >>> 0) + need > this.capacityBytes) return -1;
     }
-    let at = this.writePos & this.mask;
+    let at = this.pos[WRITE] & this.mask;
     const frameBytes = ringFrameBytes(payloadBytes);
     if (frameBytes > this.capacityBytes - at) {
       // At least 8 bytes remain (positions are 8-aligned), so the marker always fits.
       this.view.setUint32(at, WRAP_MARKER, true);
-      this.writePos = (this.writePos + (this.capacityBytes - at)) >>> 0;
+      this.pos[WRITE] = (this.pos[WRITE] + (this.capacityBytes - at)) >>> 0;
       at = 0;
     }
     this.view.setUint32(at, payloadBytes, true);
-    this.writePos = (this.writePos + frameBytes) >>> 0;
+    this.pos[WRITE] = (this.pos[WRITE] + frameBytes) >>> 0;
     return at + FRAME_LENGTH_BYTES;
   }
 
   /** Makes every reserved frame visible to the consumer, waking it only if it sleeps. */
   publish(): void {
-    if (this.writePos === this.publishedPos) return;
-    this.publishedPos = this.writePos;
+    if (this.pos[WRITE] === this.pos[PUBLISHED]) return;
+    this.pos[PUBLISHED] = this.pos[WRITE];
     // Seq-cst store, then read the flag: pairs with the consumer's store-flag-then-read-head.
-    Atomics.store(this.header, HEAD_I32, this.writePos | 0);
+    Atomics.store(this.header, HEAD_I32, this.pos[WRITE] | 0);
     if (Atomics.load(this.header, CONSUMER_SLEEPING_I32) !== 0) Atomics.notify(this.header, HEAD_I32);
   }
 
@@ -188,13 +193,13 @@ export class SpscRing {
   /** Data-area bytes a frame of this payload would take at the current write position, marker included. */
   private requiredBytes(payloadBytes: number): number {
     const frameBytes = ringFrameBytes(payloadBytes);
-    const untilEnd = this.capacityBytes - (this.writePos & this.mask);
+    const untilEnd = this.capacityBytes - (this.pos[WRITE] & this.mask);
     return frameBytes <= untilEnd ? frameBytes : untilEnd + frameBytes;
   }
 
   private hasSpaceFresh(payloadBytes: number): boolean {
-    this.tailCache = Atomics.load(this.header, TAIL_I32) >>> 0;
-    return ((this.writePos - this.tailCache) >>> 0) + this.requiredBytes(payloadBytes) <= this.capacityBytes;
+    this.pos[TAIL_CACHE] = Atomics.load(this.header, TAIL_I32) >>> 0;
+    return ((this.pos[WRITE] - this.pos[TAIL_CACHE]) >>> 0) + this.requiredBytes(payloadBytes) <= this.capacityBytes;
   }
 
   private assertPayload(payloadBytes: number): void {
@@ -210,24 +215,24 @@ export class SpscRing {
    * `frameLength`), or -1 if none is published. The bytes stay valid until release().
    */
   read(): number {
-    if (this.readPos === this.headCache) {
-      this.headCache = Atomics.load(this.header, HEAD_I32) >>> 0;
-      if (this.readPos === this.headCache) return -1;
+    if (this.pos[READ] === this.pos[HEAD_CACHE]) {
+      this.pos[HEAD_CACHE] = Atomics.load(this.header, HEAD_I32) >>> 0;
+      if (this.pos[READ] === this.pos[HEAD_CACHE]) return -1;
     }
-    let at = this.readPos & this.mask;
+    let at = this.pos[READ] & this.mask;
     let length = this.view.getUint32(at, true);
     if (length === WRAP_MARKER) {
-      this.readPos = (this.readPos + (this.capacityBytes - at)) >>> 0;
+      this.pos[READ] = (this.pos[READ] + (this.capacityBytes - at)) >>> 0;
       // The producer publishes a marker only together with the frame after it.
-      if (this.readPos === this.headCache) throw new Error('ring is corrupt: wrap marker at the head');
+      if (this.pos[READ] === this.pos[HEAD_CACHE]) throw new Error('ring is corrupt: wrap marker at the head');
       at = 0;
       length = this.view.getUint32(0, true);
     }
     const frameBytes = ringFrameBytes(length);
-    if (length > this.maxFrameBytes || frameBytes > ((this.headCache - this.readPos) >>> 0)) {
-      throw new Error(`ring is corrupt: frame of ${length} bytes at position ${this.readPos}, head ${this.headCache}`);
+    if (length > this.maxFrameBytes || frameBytes > ((this.pos[HEAD_CACHE] - this.pos[READ]) >>> 0)) {
+      throw new Error(`ring is corrupt: frame of ${length} bytes at position ${this.pos[READ]}, head ${this.pos[HEAD_CACHE]}`);
     }
-    this.readPos = (this.readPos + frameBytes) >>> 0;
+    this.pos[READ] = (this.pos[READ] + frameBytes) >>> 0;
     this.lastFrameLength = length;
     return at + FRAME_LENGTH_BYTES;
   }
@@ -240,13 +245,13 @@ export class SpscRing {
   /** Frees every frame read() so far for the producer (one store), waking it only if it sleeps. */
   release(): void {
     // Seq-cst store, then read the flag: pairs with the producer's store-flag-then-read-tail.
-    Atomics.store(this.header, TAIL_I32, this.readPos | 0);
+    Atomics.store(this.header, TAIL_I32, this.pos[READ] | 0);
     if (Atomics.load(this.header, PRODUCER_SLEEPING_I32) !== 0) Atomics.notify(this.header, TAIL_I32);
   }
 
   private hasDataFresh(): boolean {
-    this.headCache = Atomics.load(this.header, HEAD_I32) >>> 0;
-    return this.readPos !== this.headCache;
+    this.pos[HEAD_CACHE] = Atomics.load(this.header, HEAD_I32) >>> 0;
+    return this.pos[READ] !== this.pos[HEAD_CACHE];
   }
 
   // ---------------------------------------------------------------- waiting
@@ -263,7 +268,7 @@ export class SpscRing {
     // and Atomics.wait returns at once if head already moved past `observed`.
     Atomics.store(this.header, CONSUMER_SLEEPING_I32, 1);
     const observed = Atomics.load(this.header, HEAD_I32);
-    if ((observed >>> 0) === this.readPos) Atomics.wait(this.header, HEAD_I32, observed, timeoutMs);
+    if ((observed >>> 0) === this.pos[READ]) Atomics.wait(this.header, HEAD_I32, observed, timeoutMs);
     if (this.dataWaiters === 0) Atomics.store(this.header, CONSUMER_SLEEPING_I32, 0);
     return this.hasDataFresh();
   }
@@ -276,7 +281,7 @@ export class SpscRing {
     try {
       Atomics.store(this.header, CONSUMER_SLEEPING_I32, 1);
       const observed = Atomics.load(this.header, HEAD_I32);
-      if ((observed >>> 0) === this.readPos) await waitAsync(this.header, HEAD_I32, observed, timeoutMs);
+      if ((observed >>> 0) === this.pos[READ]) await waitAsync(this.header, HEAD_I32, observed, timeoutMs);
     } finally {
       if (--this.dataWaiters === 0) Atomics.store(this.header, CONSUMER_SLEEPING_I32, 0);
     }
