@@ -615,7 +615,6 @@ export class Segment {
     this.timeIndexFd = -1;
   }
 
-  /** Closes and removes the three files, the log first (orphan indexes are cleaned at open). */
   /**
    * Retention: renames the files to `<name>.deleted` (cheap, atomic) and returns the
    * new paths, so the unlink itself can run off the shard's thread (piscina). The
@@ -637,6 +636,7 @@ export class Segment {
     return out;
   }
 
+  /** Closes and removes the three files, the log first (orphan indexes are cleaned at open). */
   deleteFiles(): void {
     this.closeFds();
     this.offsetIndex = null;

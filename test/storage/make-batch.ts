@@ -84,3 +84,16 @@ export function frames(bytes: Uint8Array): Array<{ baseOffset: number; lastOffse
   }
   return out;
 }
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** A fresh temporary directory; remove it with `rmTmp`. */
+export function makeTmpDir(prefix = 'samsa-storage-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function rmTmp(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
