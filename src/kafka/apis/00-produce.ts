@@ -1,0 +1,109 @@
+// Produce (key 0): serves v3-10 (v3 = first with RecordBatch v2; v9+ flexible).
+// acks 0/1/-1 are passed to the engine; acks=0 gets no response (after the appends
+// complete, so the connection still applies backpressure). All of a partition's
+// batches go to engine.append as one buffer, as they arrived (no re-encoding).
+// Per-partition errors come from the engine (sequence checks for idempotent
+// producers live in its shards) or from the cheap framing check done here.
+// Owns: request → engine.append calls → response. Must not decode records.
+
+import type { Acks } from '../../broker/engine-api.js';
+import { BATCH_HEADER_BYTES, OFF_MAGIC, batchSizeAt } from '../../protocol/batch-header.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { WireErrorCode, errorCodeOf, errorMessageOf } from '../error-codes.js';
+import {
+  type ProducePartitionResponse,
+  type ProduceRequest,
+  ProduceRequestCodec,
+  type ProduceResponse,
+  ProduceResponseCodec,
+} from '../schemas/produce.js';
+import { defineApi } from './types.js';
+
+/**
+ * Checks that `records` is whole RecordBatch v2 frames back to back. Cheap (header
+ * fields only); CRCs and limits are checked by the engine. Returns an error code.
+ */
+export function checkBatchFraming(records: Uint8Array): number {
+  if (records.byteLength === 0) return ErrorCode.CORRUPT_MESSAGE;
+  let pos = 0;
+  // Each batch is at least BATCH_HEADER_BYTES, which bounds the loop.
+  const maxBatches = Math.ceil(records.byteLength / BATCH_HEADER_BYTES);
+  for (let i = 0; i < maxBatches && pos < records.byteLength; i++) {
+    const size = batchSizeAt(records, pos);
+    if (size < BATCH_HEADER_BYTES || size > records.byteLength - pos) {
+      // Old message formats (magic 0/1) are shorter than a v2 header; say so when we can.
+      if (records.byteLength - pos > OFF_MAGIC && records[pos + OFF_MAGIC] !== 2) return ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT;
+      return ErrorCode.CORRUPT_MESSAGE;
+    }
+    if (records[pos + OFF_MAGIC] !== 2) return ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT;
+    pos += size;
+  }
+  return pos === records.byteLength ? ErrorCode.NONE : ErrorCode.CORRUPT_MESSAGE;
+}
+
+function failed(index: number, errorCode: number, errorMessage: string | null): ProducePartitionResponse {
+  return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage };
+}
+
+export const produceApi = defineApi<ProduceRequest, ProduceResponse>({
+  apiKey: 0,
+  name: 'Produce',
+  minVersion: 3,
+  maxVersion: 10,
+  flexibleFrom: 9,
+  request: ProduceRequestCodec,
+  response: ProduceResponseCodec,
+  async handle(ctx, req) {
+    const acks = req.acks;
+    const acksValid = acks === -1 || acks === 0 || acks === 1;
+    const transactional = req.transactionalId !== null;
+    // Every append starts in this first synchronous pass, in request order: the
+    // engine sees this connection's appends in the order the client sent them,
+    // which idempotent producers with several requests in flight rely on.
+    const pending: Array<Array<Promise<ProducePartitionResponse>>> = req.topicData.map((topic) => {
+      const info = ctx.engine.describeTopic(topic.name);
+      return topic.partitionData.map((p): Promise<ProducePartitionResponse> => {
+        if (!acksValid) return Promise.resolve(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`));
+        if (transactional) {
+          return Promise.resolve(failed(p.index, WireErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Samsa does not support transactions'));
+        }
+        if (info === undefined || p.index < 0 || p.index >= info.partitions) {
+          return Promise.resolve(failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null));
+        }
+        const records = p.records;
+        const framing = records === null ? ErrorCode.CORRUPT_MESSAGE : checkBatchFraming(records);
+        if (records === null || framing !== ErrorCode.NONE) return Promise.resolve(failed(p.index, framing, 'records are not whole RecordBatch v2 frames'));
+        let appended;
+        try {
+          appended = ctx.engine.append(topic.name, p.index, records, acks as Acks);
+        } catch (err) {
+          return Promise.resolve(failed(p.index, errorCodeOf(err), errorMessageOf(err)));
+        }
+        return appended.then(
+          (r): ProducePartitionResponse => ({
+            index: p.index,
+            errorCode: r.errorCode,
+            baseOffset: r.baseOffset,
+            logAppendTimeMs: r.logAppendTimeMs,
+            logStartOffset: r.logStartOffset,
+            recordErrors: [],
+            errorMessage: r.errorCode === ErrorCode.NONE ? null : (r.errorMessage ?? null),
+          }),
+          (err: unknown) => failed(p.index, errorCodeOf(err), errorMessageOf(err)),
+        );
+      });
+    });
+    const responses = await Promise.all(
+      req.topicData.map(async (topic, i) => ({ name: topic.name, partitionResponses: await Promise.all(pending[i]!) })),
+    );
+    if (acks === 0) return null;
+    return { responses, throttleTimeMs: 0 };
+  },
+  errorResponse(req, _version, errorCode) {
+    if (req.acks === 0) return null;
+    return {
+      responses: req.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => failed(p.index, errorCode, null)) })),
+      throttleTimeMs: 0,
+    };
+  },
+});

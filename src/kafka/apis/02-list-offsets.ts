@@ -1,0 +1,69 @@
+// ListOffsets (key 2): serves v1-7 (v6+ flexible). Timestamp -1 = latest (high
+// watermark), -2 = earliest (log start), -3 = the record with the largest timestamp
+// (v7+, KIP-734), -4 (local log start, tiered storage) = earliest here; any other
+// value ≥ 0 = the first offset whose timestamp is at least it (-1 when none).
+// Isolation levels are equal here: Samsa has no transactions, so the last stable
+// offset is the high watermark.
+// Owns: request → engine.listOffset calls → response.
+
+import type { OffsetSpec } from '../../broker/engine-api.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { errorCodeOf } from '../error-codes.js';
+import {
+  type ListOffsetsPartitionResponse,
+  type ListOffsetsRequest,
+  ListOffsetsRequestCodec,
+  type ListOffsetsResponse,
+  ListOffsetsResponseCodec,
+} from '../schemas/list-offsets.js';
+import { defineApi } from './types.js';
+
+function specOf(timestamp: number): OffsetSpec | undefined {
+  if (timestamp === -1) return 'latest';
+  if (timestamp === -2 || timestamp === -4) return 'earliest';
+  if (timestamp === -3) return 'max-timestamp';
+  if (timestamp >= 0) return timestamp;
+  return undefined;
+}
+
+function failed(partitionIndex: number, errorCode: number): ListOffsetsPartitionResponse {
+  return { partitionIndex, errorCode, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 };
+}
+
+export const listOffsetsApi = defineApi<ListOffsetsRequest, ListOffsetsResponse>({
+  apiKey: 2,
+  name: 'ListOffsets',
+  minVersion: 1,
+  maxVersion: 7,
+  flexibleFrom: 6,
+  request: ListOffsetsRequestCodec,
+  response: ListOffsetsResponseCodec,
+  async handle(ctx, req) {
+    const topics = await Promise.all(
+      req.topics.map(async (t) => {
+        const info = ctx.engine.describeTopic(t.name);
+        const partitions = await Promise.all(
+          t.partitions.map(async (p): Promise<ListOffsetsPartitionResponse> => {
+            if (info === undefined || p.partitionIndex < 0 || p.partitionIndex >= info.partitions) {
+              return failed(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+            }
+            const spec = specOf(p.timestamp);
+            if (spec === undefined) return failed(p.partitionIndex, ErrorCode.INVALID_REQUEST);
+            try {
+              const r = await ctx.engine.listOffset(t.name, p.partitionIndex, spec);
+              if (r.errorCode !== ErrorCode.NONE) return failed(p.partitionIndex, r.errorCode);
+              return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, oldStyleOffsets: [], timestamp: r.timestamp, offset: r.offset, leaderEpoch: -1 };
+            } catch (err) {
+              return failed(p.partitionIndex, errorCodeOf(err));
+            }
+          }),
+        );
+        return { name: t.name, partitions };
+      }),
+    );
+    return { throttleTimeMs: 0, topics };
+  },
+  errorResponse(req, _version, errorCode) {
+    return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => failed(p.partitionIndex, errorCode)) })) };
+  },
+});

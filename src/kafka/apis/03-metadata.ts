@@ -1,0 +1,110 @@
+// Metadata (key 3): serves v0-12 (v9+ flexible, v10+ topic ids, v12 nullable names).
+// This single broker is the leader, the only replica and the controller of every
+// partition. Topics that do not exist are created when auto.create.topics.enable is
+// on (and, from v4, the request allows it), with num.partitions partitions.
+// Owns: the answer and auto-creation; must not cache topic state (the engine owns it).
+
+import type { TopicInfo } from '../../broker/engine-api.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { errorCodeOf } from '../error-codes.js';
+import {
+  type MetadataRequest,
+  MetadataRequestCodec,
+  type MetadataResponse,
+  MetadataResponseCodec,
+  type MetadataResponseTopic,
+} from '../schemas/metadata.js';
+import { brokerEndpoint, isValidTopicName, ZERO_UUID } from './common.js';
+import { type RequestContext, defineApi } from './types.js';
+
+function topicMetadata(info: TopicInfo, nodeId: number): MetadataResponseTopic {
+  const partitions = [];
+  for (let p = 0; p < info.partitions; p++) {
+    partitions.push({
+      errorCode: ErrorCode.NONE,
+      partitionIndex: p,
+      leaderId: nodeId,
+      leaderEpoch: -1,
+      replicaNodes: [nodeId],
+      isrNodes: [nodeId],
+      offlineReplicas: [],
+    });
+  }
+  return {
+    errorCode: ErrorCode.NONE,
+    name: info.name,
+    topicId: info.topicId,
+    isInternal: info.name.startsWith('__'),
+    partitions,
+    topicAuthorizedOperations: -2147483648,
+  };
+}
+
+function missingTopic(name: string | null, topicId: string, errorCode: number): MetadataResponseTopic {
+  return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648 };
+}
+
+async function autoCreate(ctx: RequestContext, name: string): Promise<MetadataResponseTopic> {
+  try {
+    return topicMetadata(await ctx.engine.createTopic(name, ctx.options.numPartitions), ctx.options.nodeId);
+  } catch (err) {
+    // Another request may have created it meanwhile: that is success.
+    const info = ctx.engine.describeTopic(name);
+    if (info !== undefined) return topicMetadata(info, ctx.options.nodeId);
+    return missingTopic(name, ZERO_UUID, errorCodeOf(err));
+  }
+}
+
+export const metadataApi = defineApi<MetadataRequest, MetadataResponse>({
+  apiKey: 3,
+  name: 'Metadata',
+  minVersion: 0,
+  maxVersion: 12,
+  flexibleFrom: 9,
+  request: MetadataRequestCodec,
+  response: MetadataResponseCodec,
+  async handle(ctx, req, version) {
+    const nodeId = ctx.options.nodeId;
+    const allTopics = req.topics === null || (version === 0 && req.topics.length === 0);
+    let topics: MetadataResponseTopic[];
+    if (allTopics) {
+      topics = ctx.engine.listTopics().map((t) => topicMetadata(t, nodeId));
+    } else {
+      const mayCreate = ctx.options.autoCreateTopics && (version < 4 || req.allowAutoTopicCreation);
+      let byId: Map<string, TopicInfo> | undefined;
+      topics = await Promise.all(
+        (req.topics ?? []).map(async (t): Promise<MetadataResponseTopic> => {
+          if (t.name === null) {
+            byId ??= new Map(ctx.engine.listTopics().map((i) => [i.topicId, i]));
+            const info = byId.get(t.topicId);
+            if (info !== undefined) return topicMetadata(info, nodeId);
+            return missingTopic(version >= 12 ? null : '', t.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
+          }
+          const info = ctx.engine.describeTopic(t.name);
+          if (info !== undefined) return topicMetadata(info, nodeId);
+          if (!isValidTopicName(t.name)) return missingTopic(t.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION);
+          if (mayCreate) return autoCreate(ctx, t.name);
+          return missingTopic(t.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        }),
+      );
+    }
+    return {
+      throttleTimeMs: 0,
+      brokers: [brokerEndpoint(ctx.options)],
+      clusterId: ctx.options.clusterId,
+      controllerId: nodeId,
+      topics,
+      clusterAuthorizedOperations: -2147483648,
+    };
+  },
+  errorResponse(req, version, errorCode) {
+    return {
+      throttleTimeMs: 0,
+      brokers: [],
+      clusterId: null,
+      controllerId: -1,
+      topics: (req.topics ?? []).map((t) => missingTopic(t.name ?? (version >= 12 ? null : ''), t.topicId, errorCode)),
+      clusterAuthorizedOperations: -2147483648,
+    };
+  },
+});

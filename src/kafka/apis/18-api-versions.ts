@@ -1,0 +1,29 @@
+// ApiVersions (key 18): serves v0-3. v3 is flexible (compact strings, tagged fields)
+// but its response header stays v0. An unsupported version is answered by the
+// dispatcher (handler.ts) with a v0 body: UNSUPPORTED_VERSION and the full list.
+// Owns: the answer, built from the registered APIs (ctx.apiVersions).
+
+import { ErrorCode } from '../../protocol/errors.js';
+import {
+  type ApiVersionsRequest,
+  ApiVersionsRequestCodec,
+  type ApiVersionsResponse,
+  ApiVersionsResponseCodec,
+} from '../schemas/api-versions.js';
+import { defineApi } from './types.js';
+
+export const apiVersionsApi = defineApi<ApiVersionsRequest, ApiVersionsResponse>({
+  apiKey: 18,
+  name: 'ApiVersions',
+  minVersion: 0,
+  maxVersion: 3,
+  flexibleFrom: 3,
+  request: ApiVersionsRequestCodec,
+  response: ApiVersionsResponseCodec,
+  async handle(ctx) {
+    return { errorCode: ErrorCode.NONE, apiKeys: ctx.apiVersions.map((a) => ({ ...a })), throttleTimeMs: 0 };
+  },
+  errorResponse(_request, _version, errorCode) {
+    return { errorCode, apiKeys: [], throttleTimeMs: 0 };
+  },
+});

@@ -1,0 +1,129 @@
+// CreateTopics (key 19): serves v0-7 (v1 validate_only; v4 -1 = broker defaults;
+// v5+ flexible and returns the topic's configs; v7 topic ids). On one node the
+// replication factor must be 1 (or -1 = default) and manual assignments may only
+// name this node. Configs are Kafka's topic-level names (topic-config.ts).
+// Owns: validation and engine.createTopic calls.
+
+import type { TopicConfig, TopicInfo } from '../../broker/engine-api.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { WireErrorCode, errorCodeOf, errorMessageOf } from '../error-codes.js';
+import { ConfigSource } from '../schemas/describe-configs.js';
+import {
+  type CreatableTopic,
+  type CreatableTopicResult,
+  type CreateTopicsRequest,
+  CreateTopicsRequestCodec,
+  type CreateTopicsResponse,
+  CreateTopicsResponseCodec,
+} from '../schemas/topics-admin.js';
+import { parseTopicConfigs, topicConfigEntries } from '../topic-config.js';
+import { ZERO_UUID, isValidTopicName } from './common.js';
+import { type RequestContext, defineApi } from './types.js';
+
+/** Largest partition count accepted in one request (bounds engine work per request). */
+export const MAX_PARTITIONS_PER_TOPIC = 100_000;
+
+interface Plan {
+  partitions: number;
+  config: Partial<TopicConfig>;
+}
+
+/** Validates one topic; throws KafkaError naming the problem. */
+function plan(ctx: RequestContext, t: CreatableTopic, version: number): Plan {
+  if (!isValidTopicName(t.name)) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `invalid topic name ${JSON.stringify(t.name)}`);
+  let partitions = t.numPartitions;
+  if (t.assignments.length > 0) {
+    if (t.numPartitions !== -1 || t.replicationFactor !== -1) {
+      throw new KafkaError(ErrorCode.INVALID_REQUEST, 'with replica assignments, numPartitions and replicationFactor must be -1');
+    }
+    const seen = new Set<number>();
+    for (const a of t.assignments) {
+      if (a.partitionIndex < 0 || a.partitionIndex >= t.assignments.length || seen.has(a.partitionIndex)) {
+        throw new KafkaError(WireErrorCode.INVALID_REPLICA_ASSIGNMENT, 'partitions must be numbered 0..n-1 without gaps');
+      }
+      seen.add(a.partitionIndex);
+      if (a.brokerIds.length !== 1 || a.brokerIds[0] !== ctx.options.nodeId) {
+        throw new KafkaError(WireErrorCode.INVALID_REPLICA_ASSIGNMENT, `a single-node broker can only assign replicas to node ${ctx.options.nodeId}`);
+      }
+    }
+    partitions = t.assignments.length;
+  } else {
+    if (partitions === -1 && version >= 4) partitions = ctx.options.numPartitions;
+    if (partitions < 1 || partitions > MAX_PARTITIONS_PER_TOPIC) {
+      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `number of partitions must be in [1, ${MAX_PARTITIONS_PER_TOPIC}], got ${t.numPartitions}`);
+    }
+    const rf = t.replicationFactor;
+    if (!(rf === 1 || (rf === -1 && version >= 4))) {
+      throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor must be 1 on a single node, got ${rf}`);
+    }
+  }
+  return { partitions, config: parseTopicConfigs(t.configs) };
+}
+
+function result(t: CreatableTopic, errorCode: number, errorMessage: string | null): CreatableTopicResult {
+  return {
+    name: t.name,
+    topicId: ZERO_UUID,
+    errorCode,
+    errorMessage,
+    topicConfigErrorCode: 0,
+    numPartitions: -1,
+    replicationFactor: -1,
+    configs: null,
+  };
+}
+
+function success(ctx: RequestContext, t: CreatableTopic, info: TopicInfo | undefined, p: Plan): CreatableTopicResult {
+  const defaults = ctx.engine.defaultTopicConfig();
+  const config: TopicConfig = info?.config ?? { ...defaults, ...p.config };
+  return {
+    name: t.name,
+    topicId: info?.topicId ?? ZERO_UUID,
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    topicConfigErrorCode: 0,
+    numPartitions: info?.partitions ?? p.partitions,
+    replicationFactor: 1,
+    configs: topicConfigEntries(config, defaults, null).map((e) => ({
+      name: e.name,
+      value: e.value,
+      readOnly: false,
+      configSource: e.isDefault ? ConfigSource.DEFAULT_CONFIG : ConfigSource.TOPIC_CONFIG,
+      isSensitive: false,
+    })),
+  };
+}
+
+export const createTopicsApi = defineApi<CreateTopicsRequest, CreateTopicsResponse>({
+  apiKey: 19,
+  name: 'CreateTopics',
+  minVersion: 0,
+  maxVersion: 7,
+  flexibleFrom: 5,
+  request: CreateTopicsRequestCodec,
+  response: CreateTopicsResponseCodec,
+  async handle(ctx, req, version) {
+    const counts = new Map<string, number>();
+    for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    const topics = await Promise.all(
+      req.topics.map(async (t): Promise<CreatableTopicResult> => {
+        if (counts.get(t.name)! > 1) return result(t, ErrorCode.INVALID_REQUEST, `topic ${t.name} appears more than once in the request`);
+        try {
+          const p = plan(ctx, t, version);
+          if (ctx.engine.describeTopic(t.name) !== undefined) {
+            return result(t, ErrorCode.TOPIC_ALREADY_EXISTS, `topic ${t.name} already exists`);
+          }
+          if (req.validateOnly) return success(ctx, t, undefined, p);
+          const info = await ctx.engine.createTopic(t.name, p.partitions, p.config);
+          return success(ctx, t, info, p);
+        } catch (err) {
+          return result(t, errorCodeOf(err), errorMessageOf(err));
+        }
+      }),
+    );
+    return { throttleTimeMs: 0, topics };
+  },
+  errorResponse(req, _version, errorCode) {
+    return { throttleTimeMs: 0, topics: req.topics.map((t) => result(t, errorCode, null)) };
+  },
+});

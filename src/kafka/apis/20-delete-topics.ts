@@ -1,0 +1,50 @@
+// DeleteTopics (key 20): serves v0-6 (v4+ flexible; v5 error messages; v6 names or
+// topic ids). Owns: request → engine.deleteTopic calls → response.
+
+import { ErrorCode } from '../../protocol/errors.js';
+import { errorCodeOf, errorMessageOf } from '../error-codes.js';
+import {
+  type DeletableTopicResult,
+  type DeleteTopicsRequest,
+  DeleteTopicsRequestCodec,
+  type DeleteTopicsResponse,
+  DeleteTopicsResponseCodec,
+} from '../schemas/topics-admin.js';
+import { ZERO_UUID } from './common.js';
+import { defineApi } from './types.js';
+
+function targets(req: DeleteTopicsRequest, version: number): Array<{ name: string | null; topicId: string }> {
+  return version >= 6 ? req.topics : req.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
+}
+
+export const deleteTopicsApi = defineApi<DeleteTopicsRequest, DeleteTopicsResponse>({
+  apiKey: 20,
+  name: 'DeleteTopics',
+  minVersion: 0,
+  maxVersion: 6,
+  flexibleFrom: 4,
+  request: DeleteTopicsRequestCodec,
+  response: DeleteTopicsResponseCodec,
+  async handle(ctx, req, version) {
+    const responses = await Promise.all(
+      targets(req, version).map(async (t): Promise<DeletableTopicResult> => {
+        const info =
+          t.name !== null ? ctx.engine.describeTopic(t.name) : ctx.engine.listTopics().find((i) => i.topicId === t.topicId);
+        if (info === undefined) {
+          const errorCode = t.name !== null ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.UNKNOWN_TOPIC_ID;
+          return { name: t.name, topicId: t.topicId, errorCode, errorMessage: null };
+        }
+        try {
+          await ctx.engine.deleteTopic(info.name);
+          return { name: info.name, topicId: info.topicId, errorCode: ErrorCode.NONE, errorMessage: null };
+        } catch (err) {
+          return { name: info.name, topicId: info.topicId, errorCode: errorCodeOf(err), errorMessage: errorMessageOf(err) };
+        }
+      }),
+    );
+    return { throttleTimeMs: 0, responses };
+  },
+  errorResponse(req, version, errorCode) {
+    return { throttleTimeMs: 0, responses: targets(req, version).map((t) => ({ ...t, errorCode, errorMessage: null })) };
+  },
+});

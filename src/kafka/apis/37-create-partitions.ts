@@ -1,0 +1,59 @@
+// CreatePartitions (key 37): serves v0-3 (v2+ flexible). Grows a topic to `count`
+// partitions (never shrinks: INVALID_PARTITIONS); manual assignments may only name
+// this node. Owns: validation and engine.createPartitions calls.
+
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { WireErrorCode, errorCodeOf, errorMessageOf } from '../error-codes.js';
+import {
+  type CreatePartitionsRequest,
+  CreatePartitionsRequestCodec,
+  type CreatePartitionsResponse,
+  CreatePartitionsResponseCodec,
+  type CreatePartitionsTopicResult,
+} from '../schemas/topics-admin.js';
+import { MAX_PARTITIONS_PER_TOPIC } from './19-create-topics.js';
+import { defineApi } from './types.js';
+
+export const createPartitionsApi = defineApi<CreatePartitionsRequest, CreatePartitionsResponse>({
+  apiKey: 37,
+  name: 'CreatePartitions',
+  minVersion: 0,
+  maxVersion: 3,
+  flexibleFrom: 2,
+  request: CreatePartitionsRequestCodec,
+  response: CreatePartitionsResponseCodec,
+  async handle(ctx, req) {
+    const counts = new Map<string, number>();
+    for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    const results = await Promise.all(
+      req.topics.map(async (t): Promise<CreatePartitionsTopicResult> => {
+        try {
+          if (counts.get(t.name)! > 1) throw new KafkaError(ErrorCode.INVALID_REQUEST, `topic ${t.name} appears more than once`);
+          const info = ctx.engine.describeTopic(t.name);
+          if (info === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic ${t.name}`);
+          if (t.count <= info.partitions || t.count > MAX_PARTITIONS_PER_TOPIC) {
+            throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `topic ${t.name} has ${info.partitions} partitions; the new count must be larger (and at most ${MAX_PARTITIONS_PER_TOPIC}), got ${t.count}`);
+          }
+          if (t.assignments !== null) {
+            if (t.assignments.length !== t.count - info.partitions) {
+              throw new KafkaError(WireErrorCode.INVALID_REPLICA_ASSIGNMENT, 'one assignment per new partition is required');
+            }
+            for (const a of t.assignments) {
+              if (a.brokerIds.length !== 1 || a.brokerIds[0] !== ctx.options.nodeId) {
+                throw new KafkaError(WireErrorCode.INVALID_REPLICA_ASSIGNMENT, `a single-node broker can only assign replicas to node ${ctx.options.nodeId}`);
+              }
+            }
+          }
+          if (!req.validateOnly) await ctx.engine.createPartitions(t.name, t.count);
+          return { name: t.name, errorCode: ErrorCode.NONE, errorMessage: null };
+        } catch (err) {
+          return { name: t.name, errorCode: errorCodeOf(err), errorMessage: errorMessageOf(err) };
+        }
+      }),
+    );
+    return { throttleTimeMs: 0, results };
+  },
+  errorResponse(req, _version, errorCode) {
+    return { throttleTimeMs: 0, results: req.topics.map((t) => ({ name: t.name, errorCode, errorMessage: null })) };
+  },
+});

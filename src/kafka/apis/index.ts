@@ -1,0 +1,27 @@
+// Every Kafka API Samsa serves, by key: the ApiVersions answer is built from this
+// list. Owns: the list. To add an API: write apis/NN-name.ts and add it here.
+
+import { produceApi } from './00-produce.js';
+import { fetchApi } from './01-fetch.js';
+import { listOffsetsApi } from './02-list-offsets.js';
+import { metadataApi } from './03-metadata.js';
+import { apiVersionsApi } from './18-api-versions.js';
+import { createTopicsApi } from './19-create-topics.js';
+import { deleteTopicsApi } from './20-delete-topics.js';
+import { initProducerIdApi } from './22-init-producer-id.js';
+import { describeConfigsApi } from './32-describe-configs.js';
+import { createPartitionsApi } from './37-create-partitions.js';
+import type { AnyApiDefinition } from './types.js';
+
+export const APIS: readonly AnyApiDefinition[] = [
+  produceApi,
+  fetchApi,
+  listOffsetsApi,
+  metadataApi,
+  apiVersionsApi,
+  createTopicsApi,
+  deleteTopicsApi,
+  initProducerIdApi,
+  describeConfigsApi,
+  createPartitionsApi,
+];

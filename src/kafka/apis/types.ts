@@ -1,0 +1,68 @@
+// The contract between the request dispatcher (handler.ts) and one API's file.
+// Owns: ApiDefinition, RequestContext and the resolved server options. Must not
+// import an engine implementation (only the Engine type) nor any socket code.
+
+import type { Engine } from '../../broker/engine-api.js';
+import type { MessageCodec } from '../codec/compile.js';
+import type { ProducerIdAllocator } from '../producer-id-allocator.js';
+
+/** Options of the Kafka request handler, after defaults. */
+export interface KafkaOptions {
+  /** This broker's node id in Metadata and FindCoordinator. */
+  nodeId: number;
+  /** Host and port that clients are told to connect to (the TCP listener). */
+  advertisedHost: string;
+  advertisedPort: number;
+  clusterId: string;
+  /** Kafka's auto.create.topics.enable. */
+  autoCreateTopics: boolean;
+  /** Kafka's num.partitions: partitions of auto-created topics and CreateTopics with -1. */
+  numPartitions: number;
+  /** Upper bound on a Fetch long-poll, whatever the client asks. */
+  fetchMaxWaitMsCap: number;
+  /** socket.request.max.bytes, reported in DescribeConfigs for the broker. */
+  requestMaxBytes: number;
+}
+
+export interface RequestContext {
+  readonly engine: Engine;
+  readonly options: Readonly<KafkaOptions>;
+  readonly producerIds: ProducerIdAllocator;
+  readonly clientId: string | null;
+  /** Aborted when the connection that sent the request goes away (ends long-polls). */
+  readonly signal: AbortSignal;
+  /** Every served API with its version range (the ApiVersions answer). */
+  readonly apiVersions: ReadonlyArray<{ apiKey: number; minVersion: number; maxVersion: number }>;
+}
+
+/**
+ * One Kafka API as served by Samsa. `handle` returns the response body, or null for
+ * "send no response" (Produce with acks=0). `errorResponse` builds the body that
+ * carries one error code everywhere the schema has room for one; it is used when
+ * `handle` throws.
+ */
+export interface ApiDefinition<Req extends object, Res extends object> {
+  readonly apiKey: number;
+  readonly name: string;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  /** First flexible version (compact encodings, tagged fields); Infinity if none. */
+  readonly flexibleFrom: number;
+  readonly request: MessageCodec<Req>;
+  readonly response: MessageCodec<Res>;
+  handle(ctx: RequestContext, request: Req, version: number): Promise<Res | null>;
+  errorResponse(request: Req, version: number, errorCode: number): Res | null;
+}
+
+export type AnyApiDefinition = ApiDefinition<object, object>;
+
+/** Checks that a definition agrees with its schemas; used by each API file. */
+export function defineApi<Req extends object, Res extends object>(def: ApiDefinition<Req, Res>): ApiDefinition<Req, Res> {
+  const problems: string[] = [];
+  if (!def.request.hasVersion(def.minVersion) || !def.request.hasVersion(def.maxVersion)) problems.push('request schema lacks served versions');
+  if (!def.response.hasVersion(def.minVersion) || !def.response.hasVersion(def.maxVersion)) problems.push('response schema lacks served versions');
+  if (def.request.flexibleFrom !== def.flexibleFrom || def.response.flexibleFrom !== def.flexibleFrom) problems.push('flexibleFrom disagrees with schemas');
+  if (def.request.def.apiKey !== def.apiKey || def.response.def.apiKey !== def.apiKey) problems.push('api key disagrees with schemas');
+  if (problems.length > 0) throw new Error(`API ${def.name} (${def.apiKey}): ${problems.join('; ')}`);
+  return def;
+}

@@ -1,0 +1,237 @@
+// One Kafka TCP connection: 4-byte size-prefixed frames in, responses out in request
+// order. Owns: framing, the per-connection in-flight queue, read backpressure and
+// closing. Must not parse request bodies (handler.ts does) nor know any API.
+//
+// Rules it keeps:
+// - A size prefix that is negative or above requestMaxBytes closes the connection
+//   before anything is allocated for it; a frame's bytes are gathered as they
+//   arrive and copied once, so a slow sender costs only what it has sent.
+// - Requests are handled concurrently (a produce can proceed while an earlier fetch
+//   long-polls), but responses are written strictly in request order (Kafka's
+//   rule). At most maxInFlight requests are pending: beyond that the socket is
+//   paused (backpressure), as it is while the kernel send buffer is full.
+// - Anything that cannot be answered closes this connection only; no error escapes.
+
+import type { Socket } from 'node:net';
+import type { KafkaHandler, KafkaLogger } from './handler.js';
+
+export interface ConnectionOptions {
+  /** socket.request.max.bytes: largest request frame accepted. */
+  requestMaxBytes: number;
+  /** Requests handled at once on one connection before reading pauses. */
+  maxInFlight: number;
+  logger?: KafkaLogger;
+}
+
+interface Pending {
+  done: boolean;
+  chunks: Uint8Array[] | null;
+}
+
+const SIZE_PREFIX_BYTES = 4;
+
+export class KafkaConnection {
+  private readonly socket: Socket;
+  private readonly handler: KafkaHandler;
+  private readonly opts: ConnectionOptions;
+  private readonly abort = new AbortController();
+  private readonly queue: Pending[] = [];
+  private closed = false;
+  private waitingDrain = false;
+  private paused = false;
+
+  // Framing state: the size prefix (possibly split across chunks), then the body.
+  private readonly prefix = new Uint8Array(SIZE_PREFIX_BYTES);
+  private prefixFill = 0;
+  private bodySize = -1;
+  private bodyParts: Uint8Array[] = [];
+  private bodyFill = 0;
+  /** Bytes received but not parsed because the in-flight bound was reached. */
+  private leftover: Uint8Array | null = null;
+
+  /** Called once when the connection is closed. */
+  onClose: (() => void) | null = null;
+
+  constructor(socket: Socket, handler: KafkaHandler, opts: ConnectionOptions) {
+    if (!(opts.requestMaxBytes >= 0 && opts.maxInFlight >= 1)) throw new Error('invalid connection options');
+    this.socket = socket;
+    this.handler = handler;
+    this.opts = opts;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => {
+      this.waitingDrain = false;
+      this.updateFlow();
+    });
+    socket.on('error', (err) => {
+      this.opts.logger?.debug?.({ err }, 'kafka connection error');
+      this.close();
+    });
+    socket.on('close', () => this.close());
+    socket.on('end', () => this.close());
+  }
+
+  get inFlight(): number {
+    return this.queue.length;
+  }
+
+  /** Closes the socket and aborts this connection's pending long-polls. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.abort.abort();
+    this.queue.length = 0;
+    this.bodyParts = [];
+    this.leftover = null;
+    this.socket.destroy();
+    this.onClose?.();
+  }
+
+  private stalled(): boolean {
+    return this.queue.length >= this.opts.maxInFlight || this.waitingDrain;
+  }
+
+  private updateFlow(): void {
+    if (this.closed) return;
+    if (this.stalled()) {
+      if (!this.paused) {
+        this.paused = true;
+        this.socket.pause();
+      }
+      return;
+    }
+    if (this.leftover !== null) {
+      const rest = this.leftover;
+      this.leftover = null;
+      this.parse(rest);
+      if (this.closed || this.stalled()) return;
+    }
+    if (this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  private onData(chunk: Uint8Array): void {
+    if (this.closed) return;
+    if (this.leftover !== null) {
+      // Paused, but the stream delivered one more chunk: keep it in order.
+      const merged = new Uint8Array(this.leftover.byteLength + chunk.byteLength);
+      merged.set(this.leftover, 0);
+      merged.set(chunk, this.leftover.byteLength);
+      this.leftover = merged;
+      return;
+    }
+    this.parse(chunk);
+    this.updateFlow();
+  }
+
+  private parse(chunk: Uint8Array): void {
+    let off = 0;
+    const n = chunk.byteLength;
+    while (off < n && !this.closed) {
+      if (this.stalled()) {
+        this.leftover = chunk.subarray(off);
+        return;
+      }
+      if (this.bodySize < 0) {
+        let size: number;
+        if (this.prefixFill === 0 && n - off >= SIZE_PREFIX_BYTES) {
+          size = readInt32(chunk, off);
+          off += SIZE_PREFIX_BYTES;
+        } else {
+          const take = Math.min(SIZE_PREFIX_BYTES - this.prefixFill, n - off);
+          this.prefix.set(chunk.subarray(off, off + take), this.prefixFill);
+          this.prefixFill += take;
+          off += take;
+          if (this.prefixFill < SIZE_PREFIX_BYTES) return;
+          this.prefixFill = 0;
+          size = readInt32(this.prefix, 0);
+        }
+        if (size < 0 || size > this.opts.requestMaxBytes) {
+          this.opts.logger?.debug?.({ size }, 'kafka request size out of bounds; closing');
+          this.close();
+          return;
+        }
+        if (n - off >= size) {
+          // Whole frame in this chunk: no copy (Node does not reuse socket chunks).
+          this.dispatch(chunk.subarray(off, off + size));
+          off += size;
+          continue;
+        }
+        this.bodySize = size;
+        this.bodyFill = 0;
+        this.bodyParts = [];
+      }
+      const take = Math.min(this.bodySize - this.bodyFill, n - off);
+      this.bodyParts.push(chunk.subarray(off, off + take));
+      this.bodyFill += take;
+      off += take;
+      if (this.bodyFill === this.bodySize) {
+        const frame = new Uint8Array(this.bodySize);
+        let p = 0;
+        for (const part of this.bodyParts) {
+          frame.set(part, p);
+          p += part.byteLength;
+        }
+        this.bodyParts = [];
+        this.bodySize = -1;
+        this.dispatch(frame);
+      }
+    }
+  }
+
+  private dispatch(frame: Uint8Array): void {
+    const slot: Pending = { done: false, chunks: null };
+    this.queue.push(slot);
+    let result: Promise<Uint8Array[] | null>;
+    try {
+      result = this.handler.handleChunks(frame, { signal: this.abort.signal });
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    result.then(
+      (chunks) => {
+        slot.done = true;
+        slot.chunks = chunks;
+        this.flush();
+      },
+      (err: unknown) => this.fail(err),
+    );
+  }
+
+  private fail(err: unknown): void {
+    if (this.closed) return;
+    this.opts.logger?.debug?.({ err }, 'kafka request failed; closing connection');
+    this.close();
+  }
+
+  /** Writes every finished response at the head of the queue, in order. */
+  private flush(): void {
+    if (this.closed) return;
+    let wrote = false;
+    while (this.queue.length > 0 && this.queue[0]!.done) {
+      const slot = this.queue.shift()!;
+      const chunks = slot.chunks;
+      if (chunks === null) continue;
+      if (!wrote) {
+        this.socket.cork();
+        wrote = true;
+      }
+      let size = 0;
+      for (const c of chunks) size += c.byteLength;
+      const prefix = new Uint8Array(SIZE_PREFIX_BYTES);
+      new DataView(prefix.buffer).setInt32(0, size);
+      let ok = this.socket.write(prefix);
+      for (const c of chunks) ok = this.socket.write(c);
+      if (!ok) this.waitingDrain = true;
+    }
+    if (wrote) this.socket.uncork();
+    this.updateFlow();
+  }
+}
+
+function readInt32(buf: Uint8Array, off: number): number {
+  return ((buf[off]! << 24) | (buf[off + 1]! << 16) | (buf[off + 2]! << 8) | buf[off + 3]!) | 0;
+}

@@ -1,0 +1,169 @@
+// The Kafka request dispatcher, independent of framing: one request frame (without
+// TCP's 4-byte size prefix) in, one response frame (or nothing) out. The TCP
+// listener (tcp-server.ts) and the WebSocket listener both call it.
+// Owns: header parsing, routing by API key/version, the ApiVersions
+// unsupported-version answer, turning handler failures into error responses, and
+// response framing (header + body). Must not touch sockets.
+//
+// Contract for callers: `handle`/`handleChunks` reject with ProtocolError when the
+// connection must be closed (undecodable frame, unknown API key, unsupported
+// version, a response that cannot be encoded); resolve null when no response is
+// due (Produce acks=0); otherwise resolve the response bytes.
+
+import type { Engine } from '../broker/engine-api.js';
+import { ErrorCode } from '../protocol/errors.js';
+import { APIS } from './apis/index.js';
+import type { AnyApiDefinition, KafkaOptions, RequestContext } from './apis/types.js';
+import { DecodeError } from './codec/errors.js';
+import { Reader } from './codec/reader.js';
+import { Writer, concatChunks } from './codec/writer.js';
+import { errorCodeOf } from './error-codes.js';
+import { ProducerIdAllocator } from './producer-id-allocator.js';
+import { ApiVersionsResponseCodec } from './schemas/api-versions.js';
+import {
+  API_VERSIONS_KEY,
+  RequestHeaderCodec,
+  ResponseHeaderCodec,
+  requestHeaderVersion,
+  responseHeaderVersion,
+} from './schemas/headers.js';
+
+/** The request cannot be answered and the connection must be closed. */
+export class ProtocolError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ProtocolError';
+  }
+}
+
+/** Minimal logger (pino-compatible). */
+export interface KafkaLogger {
+  warn(obj: object, msg: string): void;
+  debug?(obj: object, msg: string): void;
+}
+
+export type KafkaHandlerOptions = Partial<KafkaOptions> & { logger?: KafkaLogger };
+
+/** Per-connection context given with each frame. */
+export interface ConnectionContext {
+  /** Aborted when the connection closes; ends long-polls early. */
+  readonly signal: AbortSignal;
+}
+
+export interface KafkaHandler {
+  /** One request frame → response frame (one array), null for none. */
+  handle(frame: Uint8Array, conn: ConnectionContext): Promise<Uint8Array | null>;
+  /** As handle, but the response as chunks (large record sets by reference) for vectored writes. */
+  handleChunks(frame: Uint8Array, conn: ConnectionContext): Promise<Uint8Array[] | null>;
+  /** The options in effect (after defaults). */
+  readonly options: Readonly<KafkaOptions>;
+  /** Sets the host/port advertised in Metadata (e.g. once a listener bound port 0). */
+  setAdvertisedListener(host: string, port: number): void;
+  /** Served APIs and versions, as ApiVersions reports them. */
+  readonly apiVersions: ReadonlyArray<{ apiKey: number; minVersion: number; maxVersion: number }>;
+}
+
+export const DEFAULT_KAFKA_OPTIONS: Readonly<KafkaOptions> = {
+  nodeId: 0,
+  advertisedHost: 'localhost',
+  advertisedPort: 9092,
+  clusterId: 'samsa-single-node',
+  autoCreateTopics: true,
+  numPartitions: 1,
+  fetchMaxWaitMsCap: 300_000,
+  requestMaxBytes: 100 * 1024 * 1024,
+};
+
+const NO_LOGGER: KafkaLogger = { warn: () => {} };
+/** Smallest request: api key, api version, correlation id. */
+const MIN_REQUEST_BYTES = 8;
+
+export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {}): KafkaHandler {
+  const { logger = NO_LOGGER, ...rest } = opts;
+  const options: KafkaOptions = { ...DEFAULT_KAFKA_OPTIONS };
+  for (const [k, v] of Object.entries(rest)) if (v !== undefined) (options as unknown as Record<string, unknown>)[k] = v;
+  if (!Number.isInteger(options.numPartitions) || options.numPartitions < 1) throw new Error(`numPartitions must be ≥ 1, got ${options.numPartitions}`);
+  if (!Number.isInteger(options.nodeId) || options.nodeId < 0) throw new Error(`nodeId must be ≥ 0, got ${options.nodeId}`);
+
+  const apis = new Map<number, AnyApiDefinition>();
+  for (const api of APIS) {
+    if (apis.has(api.apiKey)) throw new Error(`API key ${api.apiKey} registered twice`);
+    apis.set(api.apiKey, api);
+  }
+  const apiVersions = [...apis.values()]
+    .sort((a, b) => a.apiKey - b.apiKey)
+    .map((a) => ({ apiKey: a.apiKey, minVersion: a.minVersion, maxVersion: a.maxVersion }));
+  const producerIds = new ProducerIdAllocator();
+
+  function respond(apiKey: number, version: number, flexible: boolean, correlationId: number, encodeBody: (w: Writer) => void): Uint8Array[] {
+    const w = new Writer();
+    try {
+      ResponseHeaderCodec.encode(w, { correlationId }, responseHeaderVersion(apiKey, flexible));
+      encodeBody(w);
+    } catch (err) {
+      logger.warn({ err, apiKey, version }, 'kafka response could not be encoded');
+      throw new ProtocolError(`response to API ${apiKey} v${version} could not be encoded`, { cause: err });
+    }
+    return w.finishChunks();
+  }
+
+  async function handleChunks(frame: Uint8Array, conn: ConnectionContext): Promise<Uint8Array[] | null> {
+    if (frame.byteLength < MIN_REQUEST_BYTES) throw new ProtocolError(`request of ${frame.byteLength} bytes is shorter than a header`);
+    const dv = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+    const apiKey = dv.getInt16(0);
+    const version = dv.getInt16(2);
+    const correlationId = dv.getInt32(4);
+    const api = apis.get(apiKey);
+    if (api === undefined) throw new ProtocolError(`unknown API key ${apiKey}`);
+    if (version < api.minVersion || version > api.maxVersion) {
+      if (apiKey === API_VERSIONS_KEY) {
+        // KIP-511: answer in v0 with our full list so the client can pick a version.
+        return respond(apiKey, 0, false, correlationId, (w) =>
+          ApiVersionsResponseCodec.encode(w, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: [...apiVersions], throttleTimeMs: 0 }, 0),
+        );
+      }
+      throw new ProtocolError(`${api.name} v${version} is not supported (v${api.minVersion}-v${api.maxVersion})`);
+    }
+    const flexible = version >= api.flexibleFrom;
+    let request: object;
+    let clientId: string | null;
+    try {
+      const r = new Reader(frame);
+      clientId = RequestHeaderCodec.decode(r, requestHeaderVersion(flexible)).clientId;
+      request = api.request.decode(r, version);
+    } catch (err) {
+      if (err instanceof DecodeError) throw new ProtocolError(`${api.name} v${version} request is malformed: ${err.message}`, { cause: err });
+      throw err;
+    }
+    const ctx: RequestContext = { engine, options, producerIds, clientId, signal: conn.signal, apiVersions };
+    let response: object | null;
+    try {
+      response = await api.handle(ctx, request, version);
+    } catch (err) {
+      const code = errorCodeOf(err);
+      if (code === ErrorCode.UNKNOWN_SERVER_ERROR) logger.warn({ err, api: api.name, version }, 'kafka handler failed');
+      try {
+        response = api.errorResponse(request, version, code);
+      } catch (inner) {
+        throw new ProtocolError(`${api.name} v${version}: no error response possible`, { cause: inner });
+      }
+    }
+    if (response === null) return null;
+    const body = response;
+    return respond(apiKey, version, flexible, correlationId, (w) => api.response.encode(w, body, version));
+  }
+
+  return {
+    options,
+    apiVersions,
+    handleChunks,
+    async handle(frame, conn) {
+      const chunks = await handleChunks(frame, conn);
+      return chunks === null ? null : concatChunks(chunks);
+    },
+    setAdvertisedListener(host, port) {
+      options.advertisedHost = host;
+      options.advertisedPort = port;
+    },
+  };
+}

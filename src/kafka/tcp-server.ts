@@ -1,0 +1,82 @@
+// The Kafka TCP listener (node:net): accepts connections and gives each a
+// KafkaConnection over a shared KafkaHandler. Owns: the server socket, the set of
+// live connections and shutdown. Must not parse requests.
+
+import { type Server, type Socket, createServer } from 'node:net';
+import type { Engine } from '../broker/engine-api.js';
+import { KafkaConnection } from './connection.js';
+import { type KafkaHandler, type KafkaHandlerOptions, type KafkaLogger, createKafkaHandler } from './handler.js';
+
+export interface KafkaTcpServerOptions extends KafkaHandlerOptions {
+  /** Interface to bind; default 0.0.0.0. */
+  host?: string;
+  /** Port to bind; 0 = any free port (see the returned `port`). Default 9092. */
+  port?: number;
+  /** Requests handled at once per connection before reading pauses. Default 64. */
+  maxInFlightPerConnection?: number;
+  /** Connections beyond this are refused (closed on accept). Default 10,000. */
+  maxConnections?: number;
+  /** Use this handler (e.g. shared with the WebSocket listener) instead of creating one. */
+  handler?: KafkaHandler;
+}
+
+export interface KafkaTcpServer {
+  readonly host: string;
+  /** The bound port (useful with port 0). */
+  readonly port: number;
+  readonly handler: KafkaHandler;
+  /** Live connections. */
+  connectionCount(): number;
+  /** Stops accepting, closes every connection (ending long-polls) and resolves when the server is closed. */
+  close(): Promise<void>;
+}
+
+export async function startKafkaTcpServer(engine: Engine, opts: KafkaTcpServerOptions = {}): Promise<KafkaTcpServer> {
+  const host = opts.host ?? '0.0.0.0';
+  const requestedPort = opts.port ?? 9092;
+  const maxInFlight = opts.maxInFlightPerConnection ?? 64;
+  const maxConnections = opts.maxConnections ?? 10_000;
+  const logger: KafkaLogger | undefined = opts.logger;
+  const handler = opts.handler ?? createKafkaHandler(engine, opts);
+  const requestMaxBytes = handler.options.requestMaxBytes;
+  const connections = new Set<KafkaConnection>();
+
+  const server: Server = createServer({ noDelay: true }, (socket: Socket) => {
+    if (connections.size >= maxConnections) {
+      socket.destroy();
+      return;
+    }
+    const conn = new KafkaConnection(socket, handler, { requestMaxBytes, maxInFlight, ...(logger ? { logger } : {}) });
+    connections.add(conn);
+    conn.onClose = () => connections.delete(conn);
+  });
+  // A failing accept must never take the process down.
+  server.on('error', (err) => logger?.warn({ err }, 'kafka listener error'));
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once('error', onError);
+    server.listen(requestedPort, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : requestedPort;
+  if (opts.handler === undefined && opts.advertisedPort === undefined) {
+    const advertisedHost = opts.advertisedHost ?? (host === '0.0.0.0' || host === '::' ? 'localhost' : host);
+    handler.setAdvertisedListener(advertisedHost, port);
+  }
+
+  return {
+    host,
+    port,
+    handler,
+    connectionCount: () => connections.size,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const c of [...connections]) c.close();
+      }),
+  };
+}
