@@ -12,6 +12,9 @@ import { SamsaEngine, defaultShardCount } from './broker/engine.js';
 import type { ShardInfo } from './broker/engine.js';
 import type { TopicConfig } from './broker/engine-api.js';
 import { logger, setLogLevel } from './util/logger.js';
+import { startKafkaTcpServer } from './kafka/tcp-server.js';
+import { createKafkaHandler } from './kafka/handler.js';
+import type { KafkaHandler } from './kafka/handler.js';
 
 export interface StartBrokerOptions extends Partial<Omit<BrokerConfig, 'log.dirs'>> {
   /** Data directory; default for embedding: a new temporary directory. */
@@ -20,6 +23,8 @@ export interface StartBrokerOptions extends Partial<Omit<BrokerConfig, 'log.dirs
 
 export interface Broker {
   engine: SamsaEngine;
+  /** The Kafka request handler shared by the TCP and WebSocket listeners. */
+  kafka: KafkaHandler;
   config: BrokerConfig;
   dataDir: string;
   kafkaPort: number;
@@ -54,11 +59,30 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
     retentionCheckIntervalMs: cfg['log.retention.check.interval.ms'],
   });
   const closers: Array<() => Promise<void>> = [];
-  const kafkaPort = cfg.port;
+  const advertisedHost = cfg['advertised.host'] !== '' ? cfg['advertised.host'] : cfg.host === '0.0.0.0' ? 'localhost' : cfg.host;
+  const kafka = createKafkaHandler(engine, {
+    advertisedHost,
+    advertisedPort: cfg.port,
+    autoCreateTopics: cfg['auto.create.topics.enable'],
+    numPartitions: cfg['num.partitions'],
+    requestMaxBytes: cfg['socket.request.max.bytes'],
+    logger: logger(),
+  });
+  let tcp;
+  try {
+    tcp = await startKafkaTcpServer(engine, { host: cfg.host, port: cfg.port, handler: kafka, logger: logger() });
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
+  closers.push(() => tcp.close());
+  kafka.setAdvertisedListener(advertisedHost, tcp.port);
+  const kafkaPort = tcp.port;
   const httpPort = cfg['http.port'];
   let closing: Promise<void> | null = null;
   return {
     engine,
+    kafka,
     config: cfg,
     dataDir,
     kafkaPort,
