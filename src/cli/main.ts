@@ -37,11 +37,7 @@ program
     if (opts.logLevel !== undefined) flags['log.level'] = opts.logLevel;
     const cfg = resolveConfig({ flags, env: process.env, ...(opts.config !== undefined ? { file: opts.config } : {}) });
     const broker = await startBrokerWithConfig(cfg);
-    const shards = broker.shards.map((s) => (s.pinned ? `cpu${s.cpu}` : 'unpinned')).join(',');
-    // One line a person (and a test) can read: where it listens and how it runs.
-    process.stdout.write(
-      `samsa ready kafka=${cfg.host}:${broker.kafkaPort} http=${cfg.host}:${broker.httpPort} data=${broker.dataDir} shards=${broker.shards.length}[${shards}]\n`,
-    );
+    // Handlers first: a supervisor may signal the moment it reads the ready line.
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) return;
@@ -57,6 +53,11 @@ program
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+    const shards = broker.shards.map((s) => (s.pinned ? `cpu${s.cpu}` : 'unpinned')).join(',');
+    // One line a person (and a test) can read: where it listens and how it runs.
+    process.stdout.write(
+      `samsa ready kafka=${cfg.host}:${broker.kafkaPort} http=${cfg.host}:${broker.httpPort} data=${broker.dataDir} shards=${broker.shards.length}[${shards}]\n`,
+    );
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
