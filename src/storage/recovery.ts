@@ -156,12 +156,13 @@ export function openSegments(
  */
 function openActiveClean(seg: Segment, indexIntervalBytes: number, say: (msg: string) => void, report: RecoveryReport): boolean {
   seg.ensureOpen(true);
-  seg.openIndexFds();
+  // Read before openIndexFds, which would create a missing file empty.
   const loaded = seg.loadIndexFiles(seg.sizeBytes, -1);
   if (typeof loaded === 'string') {
     say(`${seg.logPath}: ${loaded} after a clean stop; recovering`);
     return false;
   }
+  seg.openIndexFds();
   seg.offsetIndex = loaded.offsetIndex;
   seg.timeIndex = loaded.timeIndex;
   const r = seg.replayFrom(loaded.offsetIndex.count - 1, true, false, indexIntervalBytes);
@@ -178,7 +179,6 @@ function openActiveClean(seg: Segment, indexIntervalBytes: number, say: (msg: st
 /** The unclean path for the active segment (see the module comment). */
 export function recoverActiveSegment(seg: Segment, indexIntervalBytes: number, say: (msg: string) => void, stats: StorageStats, report: RecoveryReport): void {
   seg.ensureOpen(true);
-  seg.openIndexFds();
   report.scanned = true;
   const validatedBefore = stats.batchesValidated;
   const fileBytes = seg.sizeBytes;
@@ -199,6 +199,7 @@ export function recoverActiveSegment(seg: Segment, indexIntervalBytes: number, s
     if (typeof d === 'string') problem ||= `${path.basename(seg.timeIndexPath)} is damaged (${d})`;
     else ti = d;
   }
+  seg.openIndexFds(); // after reading: it creates missing files empty
   let r: ReplayResult;
   if (oi === null || ti === null || (ti.count === 0 && fileBytes > 0)) {
     if (problem !== '') say(`${seg.logPath}: ${problem}; rebuilding the indexes from the whole log`);
