@@ -18,6 +18,13 @@ const XERIAL_VERSION = 1;
 const XERIAL_COMPATIBLE_VERSION = 1;
 /** Uncompressed bytes per xerial block: SnappyOutputStream's default, which Kafka uses. */
 const XERIAL_BLOCK_BYTES = 32 * 1024;
+/**
+ * Ask the binding to copy its output into a normal Buffer instead of handing over an
+ * external one: measured 3-4x faster for 16 KiB batches (external buffers cost a
+ * finalizer and external-memory accounting each).
+ */
+const COPY_OUTPUT = { copyOutputData: true } as const;
+const COPY_OUTPUT_AS_BUFFER = { asBuffer: true, copyOutputData: true } as const;
 
 function corrupt(why: string): KafkaError {
   return new KafkaError(ErrorCode.CORRUPT_MESSAGE, `snappy: ${why}`);
@@ -35,7 +42,7 @@ export function snappyCompress(data: Uint8Array): Uint8Array {
   const blocks: Uint8Array[] = new Array<Uint8Array>(blockCount);
   let total = XERIAL_HEADER_BYTES;
   for (let i = 0; i < blockCount; i++) {
-    const block = compressSync(data.subarray(i * XERIAL_BLOCK_BYTES, (i + 1) * XERIAL_BLOCK_BYTES));
+    const block = compressSync(data.subarray(i * XERIAL_BLOCK_BYTES, (i + 1) * XERIAL_BLOCK_BYTES), COPY_OUTPUT);
     blocks[i] = block;
     total += 4 + block.length;
   }
@@ -68,7 +75,7 @@ function uncompressRaw(block: Uint8Array, budgetBytes: number): Uint8Array {
   if (declared > budgetBytes) throw corrupt(`block declares ${declared} bytes, more than the ${budgetBytes} allowed`);
   let out: string | Buffer;
   try {
-    out = uncompressSync(block, { asBuffer: true });
+    out = uncompressSync(block, COPY_OUTPUT_AS_BUFFER);
   } catch (err) {
     throw corrupt(`cannot decompress: ${(err as Error).message}`);
   }
