@@ -502,6 +502,7 @@ export class PartitionLog {
     }
     const tomb = `${this.dir}.deleting`;
     fs.rmSync(tomb, { recursive: true, force: true });
+    if (!fs.existsSync(this.dir)) return;
     fs.renameSync(this.dir, tomb);
     fs.rmSync(tomb, { recursive: true, force: true });
   }
