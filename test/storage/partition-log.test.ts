@@ -474,3 +474,50 @@ test('bad LogConfig is rejected with INVALID_CONFIG', () => {
     assert.throws(() => PartitionLog.open(dir, cfg({ indexIntervalBytes: 1.5 }), { cleanShutdown: false }), KafkaError);
   });
 });
+
+test('more batches than IOV_MAX in one append are all written', () => {
+  withDir((dir) => {
+    const log = PartitionLog.open(dir, cfg({ indexIntervalBytes: 1000 }), { cleanShutdown: false });
+    try {
+      const batches = Array.from({ length: 2500 }, (_, i) => makeBatch({ recordBytes: i % 13, baseTimestamp: i }));
+      assert.equal(log.append(batches, 0), 0);
+      assert.equal(log.nextOffset, 2500);
+      const got = frames(log.read(0, 1 << 30));
+      assert.equal(got.length, 2500);
+      assert.deepEqual(got.map((f) => f.baseOffset), Array.from({ length: 2500 }, (_, i) => i));
+    } finally {
+      log.close();
+    }
+  });
+});
+
+test('a failed write is undone: offsets, size and indexes are as before, and the log keeps working', () => {
+  withDir((dir) => {
+    const config = cfg({ indexIntervalBytes: 0 });
+    const log = PartitionLog.open(dir, config, { cleanShutdown: false });
+    const original = fs.writevSync;
+    try {
+      const model: Stored[] = [];
+      appendAll(log, Array.from({ length: 5 }, () => makeBatch({ recordBytes: 30 })), model);
+      const size = log.sizeBytes();
+      (fs as { writevSync: typeof fs.writevSync }).writevSync = (() => {
+        throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+      }) as typeof fs.writevSync;
+      assert.throws(() => log.append([makeBatch(), makeBatch()], 0), (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.KAFKA_STORAGE_ERROR && /ENOSPC/.test(e.message));
+      (fs as { writevSync: typeof fs.writevSync }).writevSync = original;
+      assert.equal(log.nextOffset, 5);
+      assert.equal(log.sizeBytes(), size);
+      appendAll(log, [makeBatch({ records: 3 })], model);
+      assert.equal(model[5]!.baseOffset, 5);
+      checkEveryOffset(log, model);
+      log.close();
+      const again = PartitionLog.open(dir, config, { cleanShutdown: false });
+      checkEveryOffset(again, model);
+      assert.equal(again.recovery.truncatedAtPosition, -1);
+      again.close();
+    } finally {
+      (fs as { writevSync: typeof fs.writevSync }).writevSync = original;
+      log.close();
+    }
+  });
+});
