@@ -6,14 +6,16 @@
 // - A size prefix that is negative or above requestMaxBytes closes the connection
 //   before anything is allocated for it; a frame's bytes are gathered as they
 //   arrive and copied once, so a slow sender costs only what it has sent.
-// - Requests are handled concurrently (a produce can proceed while an earlier fetch
-//   long-polls), but responses are written strictly in request order (Kafka's
-//   rule). At most maxInFlight requests are pending: beyond that the socket is
-//   paused (backpressure), as it is while the kernel send buffer is full.
+// - Requests go through a RequestPipeline (pipeline.ts: Kafka's one-at-a-time
+//   semantics, except that consecutive produces overlap), and responses are
+//   written strictly in request order. At most maxInFlight requests are pending:
+//   beyond that the socket is paused (backpressure), as it is while the kernel
+//   send buffer is full.
 // - Anything that cannot be answered closes this connection only; no error escapes.
 
 import type { Socket } from 'node:net';
 import type { KafkaHandler, KafkaLogger } from './handler.js';
+import { RequestPipeline } from './pipeline.js';
 
 export interface ConnectionOptions {
   /** socket.request.max.bytes: largest request frame accepted. */
@@ -23,19 +25,12 @@ export interface ConnectionOptions {
   logger?: KafkaLogger;
 }
 
-interface Pending {
-  done: boolean;
-  chunks: Uint8Array[] | null;
-}
-
 const SIZE_PREFIX_BYTES = 4;
 
 export class KafkaConnection {
   private readonly socket: Socket;
-  private readonly handler: KafkaHandler;
   private readonly opts: ConnectionOptions;
-  private readonly abort = new AbortController();
-  private readonly queue: Pending[] = [];
+  private readonly pipeline: RequestPipeline;
   private closed = false;
   private waitingDrain = false;
   private paused = false;
@@ -55,8 +50,12 @@ export class KafkaConnection {
   constructor(socket: Socket, handler: KafkaHandler, opts: ConnectionOptions) {
     if (!(opts.requestMaxBytes >= 0 && opts.maxInFlight >= 1)) throw new Error('invalid connection options');
     this.socket = socket;
-    this.handler = handler;
     this.opts = opts;
+    this.pipeline = new RequestPipeline(handler, {
+      onResponse: (chunks) => this.write(chunks),
+      onError: (err) => this.fail(err),
+      onFreed: () => this.updateFlowSoon(),
+    });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
@@ -72,15 +71,14 @@ export class KafkaConnection {
   }
 
   get inFlight(): number {
-    return this.queue.length;
+    return this.pipeline.size;
   }
 
   /** Closes the socket and aborts this connection's pending long-polls. Idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.abort.abort();
-    this.queue.length = 0;
+    this.pipeline.close();
     this.bodyParts = [];
     this.leftover = null;
     this.socket.destroy();
@@ -88,25 +86,22 @@ export class KafkaConnection {
   }
 
   private stalled(): boolean {
-    return this.queue.length >= this.opts.maxInFlight || this.waitingDrain;
+    return this.pipeline.size >= this.opts.maxInFlight || this.waitingDrain;
   }
 
   private updateFlow(): void {
     if (this.closed) return;
-    if (this.stalled()) {
-      if (!this.paused) {
-        this.paused = true;
-        this.socket.pause();
-      }
-      return;
-    }
-    if (this.leftover !== null) {
+    if (!this.stalled() && this.leftover !== null) {
       const rest = this.leftover;
       this.leftover = null;
       this.parse(rest);
-      if (this.closed || this.stalled()) return;
+      if (this.closed) return;
     }
-    if (this.paused) {
+    const stall = this.stalled() || this.leftover !== null;
+    if (stall && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    } else if (!stall && this.paused) {
       this.paused = false;
       this.socket.resume();
     }
@@ -182,23 +177,7 @@ export class KafkaConnection {
   }
 
   private dispatch(frame: Uint8Array): void {
-    const slot: Pending = { done: false, chunks: null };
-    this.queue.push(slot);
-    let result: Promise<Uint8Array[] | null>;
-    try {
-      result = this.handler.handleChunks(frame, { signal: this.abort.signal });
-    } catch (err) {
-      this.fail(err);
-      return;
-    }
-    result.then(
-      (chunks) => {
-        slot.done = true;
-        slot.chunks = chunks;
-        this.flush();
-      },
-      (err: unknown) => this.fail(err),
-    );
+    this.pipeline.submit(frame);
   }
 
   private fail(err: unknown): void {
@@ -207,28 +186,31 @@ export class KafkaConnection {
     this.close();
   }
 
-  /** Writes every finished response at the head of the queue, in order. */
-  private flush(): void {
+  /** Writes one response with its size prefix (one vectored write per response). */
+  private write(chunks: Uint8Array[]): void {
     if (this.closed) return;
-    let wrote = false;
-    while (this.queue.length > 0 && this.queue[0]!.done) {
-      const slot = this.queue.shift()!;
-      const chunks = slot.chunks;
-      if (chunks === null) continue;
-      if (!wrote) {
-        this.socket.cork();
-        wrote = true;
-      }
-      let size = 0;
-      for (const c of chunks) size += c.byteLength;
-      const prefix = new Uint8Array(SIZE_PREFIX_BYTES);
-      new DataView(prefix.buffer).setInt32(0, size);
-      let ok = this.socket.write(prefix);
-      for (const c of chunks) ok = this.socket.write(c);
-      if (!ok) this.waitingDrain = true;
-    }
-    if (wrote) this.socket.uncork();
-    this.updateFlow();
+    let size = 0;
+    for (const c of chunks) size += c.byteLength;
+    const prefix = new Uint8Array(SIZE_PREFIX_BYTES);
+    new DataView(prefix.buffer).setInt32(0, size);
+    this.socket.cork();
+    let ok = this.socket.write(prefix);
+    for (const c of chunks) ok = this.socket.write(c);
+    // Uncork on the next tick so responses finishing in the same tick share a writev.
+    process.nextTick(() => this.socket.uncork());
+    if (!ok) this.waitingDrain = true;
+  }
+
+  private flowScheduled = false;
+
+  /** Re-evaluates pause/resume once the current burst of responses is written. */
+  private updateFlowSoon(): void {
+    if (this.flowScheduled) return;
+    this.flowScheduled = true;
+    queueMicrotask(() => {
+      this.flowScheduled = false;
+      this.updateFlow();
+    });
   }
 }
 

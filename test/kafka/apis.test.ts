@@ -337,6 +337,21 @@ describe('ListOffsets', () => {
     assert.equal(byTs.offset, 1);
     assert.equal(byTs.timestamp, t0 + 1000);
     assert.equal((await ask(t0 + 10_000)).offset, -1);
+    // One batch of three records: lookups name the exact record, not the batch.
+    const inBatch = encodeRecordBatch([
+      { value: 'x', timestamp: t0 + 5000 },
+      { value: 'y', timestamp: t0 + 9000 },
+      { value: 'z', timestamp: t0 + 7000 },
+    ]);
+    await client.request(ProduceRequestCodec, ProduceResponseCodec, 7, {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 1000,
+      topicData: [{ name: 'lo', partitionData: [{ index: 0, records: inBatch }] }],
+    });
+    assert.deepEqual([(await ask(t0 + 6000)).offset, (await ask(t0 + 6000)).timestamp], [4, t0 + 9000]);
+    assert.deepEqual([(await ask(-3)).offset, (await ask(-3)).timestamp], [4, t0 + 9000]);
+    assert.equal((await ask(t0 + 5000)).offset, 3);
     const unknown = await client.request(ListOffsetsRequestCodec, ListOffsetsResponseCodec, 5, {
       replicaId: -1,
       isolationLevel: 0,

@@ -4,10 +4,14 @@
 // value ≥ 0 = the first offset whose timestamp is at least it (-1 when none).
 // Isolation levels are equal here: Samsa has no transactions, so the last stable
 // offset is the high watermark.
+// The engine answers timestamp lookups at batch granularity (storage never decodes
+// records); Kafka answers with the exact record, so the batch found is read and
+// decoded here to pick the record (admin path: one small read per lookup).
 // Owns: request → engine.listOffset calls → response.
 
-import type { OffsetSpec } from '../../broker/engine-api.js';
+import type { Engine, ListOffsetResult, OffsetSpec } from '../../broker/engine-api.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { decodeRecordBatch } from '../../protocol/record-batch.js';
 import { errorCodeOf } from '../error-codes.js';
 import {
   type ListOffsetsPartitionResponse,
@@ -24,6 +28,28 @@ function specOf(timestamp: number): OffsetSpec | undefined {
   if (timestamp === -3) return 'max-timestamp';
   if (timestamp >= 0) return timestamp;
   return undefined;
+}
+
+/** Bytes read to find a record inside the batch the engine named (the first batch comes whole anyway). */
+const REFINE_READ_BYTES = 1;
+
+/** Narrows a batch-granular answer to the exact record, as Kafka does. */
+async function refine(engine: Engine, topic: string, partition: number, spec: OffsetSpec, found: ListOffsetResult): Promise<ListOffsetResult> {
+  if (typeof spec !== 'number' && spec !== 'max-timestamp') return found;
+  if (found.offset < 0) return found;
+  try {
+    const read = await engine.read(topic, partition, found.offset, REFINE_READ_BYTES);
+    if (read.errorCode !== ErrorCode.NONE || read.records.byteLength === 0) return found;
+    const batch = decodeRecordBatch(read.records, 0);
+    for (const r of batch.records) {
+      if (r.offset < found.offset) continue;
+      const hit = spec === 'max-timestamp' ? r.timestamp === found.timestamp : r.timestamp >= spec;
+      if (hit) return { errorCode: ErrorCode.NONE, offset: r.offset, timestamp: r.timestamp };
+    }
+  } catch {
+    // An unreadable batch: keep the engine's answer.
+  }
+  return found;
 }
 
 function failed(partitionIndex: number, errorCode: number): ListOffsetsPartitionResponse {
@@ -50,8 +76,9 @@ export const listOffsetsApi = defineApi<ListOffsetsRequest, ListOffsetsResponse>
             const spec = specOf(p.timestamp);
             if (spec === undefined) return failed(p.partitionIndex, ErrorCode.INVALID_REQUEST);
             try {
-              const r = await ctx.engine.listOffset(t.name, p.partitionIndex, spec);
-              if (r.errorCode !== ErrorCode.NONE) return failed(p.partitionIndex, r.errorCode);
+              const found = await ctx.engine.listOffset(t.name, p.partitionIndex, spec);
+              if (found.errorCode !== ErrorCode.NONE) return failed(p.partitionIndex, found.errorCode);
+              const r = await refine(ctx.engine, t.name, p.partitionIndex, spec, found);
               return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, oldStyleOffsets: [], timestamp: r.timestamp, offset: r.offset, leaderEpoch: -1 };
             } catch (err) {
               return failed(p.partitionIndex, errorCodeOf(err));

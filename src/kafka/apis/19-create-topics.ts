@@ -1,4 +1,4 @@
-// CreateTopics (key 19): serves v0-7 (v1 validate_only; v4 -1 = broker defaults;
+// CreateTopics (key 19): serves v0-7 (v1 validate_only; -1 = broker defaults;
 // v5+ flexible and returns the topic's configs; v7 topic ids). On one node the
 // replication factor must be 1 (or -1 = default) and manual assignments may only
 // name this node. Configs are Kafka's topic-level names (topic-config.ts).
@@ -29,7 +29,7 @@ interface Plan {
 }
 
 /** Validates one topic; throws KafkaError naming the problem. */
-function plan(ctx: RequestContext, t: CreatableTopic, version: number): Plan {
+function plan(ctx: RequestContext, t: CreatableTopic): Plan {
   if (!isValidTopicName(t.name)) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `invalid topic name ${JSON.stringify(t.name)}`);
   let partitions = t.numPartitions;
   if (t.assignments.length > 0) {
@@ -48,12 +48,14 @@ function plan(ctx: RequestContext, t: CreatableTopic, version: number): Plan {
     }
     partitions = t.assignments.length;
   } else {
-    if (partitions === -1 && version >= 4) partitions = ctx.options.numPartitions;
+    // -1 = broker default. Kafka added it in v4 (KIP-464) but applies it at every
+    // version, and kafkajs sends -1 with v3, so do the same.
+    if (partitions === -1) partitions = ctx.options.numPartitions;
     if (partitions < 1 || partitions > MAX_PARTITIONS_PER_TOPIC) {
       throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `number of partitions must be in [1, ${MAX_PARTITIONS_PER_TOPIC}], got ${t.numPartitions}`);
     }
     const rf = t.replicationFactor;
-    if (!(rf === 1 || (rf === -1 && version >= 4))) {
+    if (rf !== 1 && rf !== -1) {
       throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor must be 1 on a single node, got ${rf}`);
     }
   }
@@ -102,14 +104,14 @@ export const createTopicsApi = defineApi<CreateTopicsRequest, CreateTopicsRespon
   flexibleFrom: 5,
   request: CreateTopicsRequestCodec,
   response: CreateTopicsResponseCodec,
-  async handle(ctx, req, version) {
+  async handle(ctx, req) {
     const counts = new Map<string, number>();
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     const topics = await Promise.all(
       req.topics.map(async (t): Promise<CreatableTopicResult> => {
         if (counts.get(t.name)! > 1) return result(t, ErrorCode.INVALID_REQUEST, `topic ${t.name} appears more than once in the request`);
         try {
-          const p = plan(ctx, t, version);
+          const p = plan(ctx, t);
           if (ctx.engine.describeTopic(t.name) !== undefined) {
             return result(t, ErrorCode.TOPIC_ALREADY_EXISTS, `topic ${t.name} already exists`);
           }

@@ -1,0 +1,122 @@
+// The per-connection request pipeline, independent of framing: the TCP connection
+// and the WebSocket listener each keep one per client connection.
+// Owns: when each request starts, and delivering responses strictly in request
+// order. Must not touch sockets or parse bodies (beyond the 2-byte API key).
+//
+// Kafka processes one request per connection at a time, so a client may rely on
+// a request seeing the effects of every earlier one on the same connection (a
+// ListOffsets after an acks=0 produce sees it). Samsa keeps that, with one
+// exception for throughput: consecutive Produce requests overlap (each starts its
+// appends synchronously when it starts, so the engine still sees them in request
+// order, and pipelined acks=-1 produces share one fsync). Any other request starts
+// only once every earlier request has finished; a Produce after it waits for it.
+// A long-poll Fetch therefore holds back later requests on its own connection (as
+// in Kafka) but never other connections.
+
+import type { KafkaHandler } from './handler.js';
+
+const PRODUCE_KEY = 0;
+
+interface Slot {
+  readonly frame: Uint8Array;
+  readonly overlappable: boolean;
+  started: boolean;
+  done: boolean;
+  chunks: Uint8Array[] | null;
+}
+
+export interface PipelineCallbacks {
+  /** A response, in request order (chunks: large record sets by reference). */
+  onResponse(chunks: Uint8Array[]): void;
+  /** The request cannot be answered: the caller closes the connection. */
+  onError(err: unknown): void;
+  /** Requests finished and left the queue (with or without a response): re-check backpressure. */
+  onFreed(): void;
+}
+
+export class RequestPipeline {
+  private readonly handler: KafkaHandler;
+  private readonly callbacks: PipelineCallbacks;
+  private readonly abort = new AbortController();
+  private readonly queue: Slot[] = [];
+  private running = 0;
+  private runningExclusive = 0;
+  private closed = false;
+
+  constructor(handler: KafkaHandler, callbacks: PipelineCallbacks) {
+    this.handler = handler;
+    this.callbacks = callbacks;
+  }
+
+  /** Requests received and not yet answered (bound this to apply backpressure). */
+  get size(): number {
+    return this.queue.length;
+  }
+
+  /** Accepts one request frame (no size prefix). */
+  submit(frame: Uint8Array): void {
+    if (this.closed) return;
+    const overlappable = frame.byteLength >= 2 && ((frame[0]! << 8) | frame[1]!) === PRODUCE_KEY;
+    this.queue.push({ frame, overlappable, started: false, done: false, chunks: null });
+    this.pump();
+  }
+
+  /** Drops pending work and aborts long-polls; later results are ignored. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.abort.abort();
+    this.queue.length = 0;
+  }
+
+  private pump(): void {
+    // Start requests in arrival order while the rule allows (see the file comment).
+    for (const slot of this.queue) {
+      if (this.closed) return;
+      if (slot.started) continue;
+      const mayStart = this.running === 0 || (slot.overlappable && this.runningExclusive === 0);
+      if (!mayStart) return;
+      this.start(slot);
+    }
+  }
+
+  private start(slot: Slot): void {
+    slot.started = true;
+    this.running++;
+    if (!slot.overlappable) this.runningExclusive++;
+    let result: Promise<Uint8Array[] | null>;
+    try {
+      result = this.handler.handleChunks(slot.frame, { signal: this.abort.signal });
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    result.then(
+      (chunks) => this.finish(slot, chunks),
+      (err: unknown) => this.fail(err),
+    );
+  }
+
+  private finish(slot: Slot, chunks: Uint8Array[] | null): void {
+    if (this.closed) return;
+    slot.done = true;
+    slot.chunks = chunks;
+    this.running--;
+    if (!slot.overlappable) this.runningExclusive--;
+    let freed = false;
+    while (this.queue.length > 0 && this.queue[0]!.done) {
+      const head = this.queue.shift()!;
+      freed = true;
+      if (head.chunks !== null) this.callbacks.onResponse(head.chunks);
+      if (this.closed) return;
+    }
+    this.pump();
+    if (freed && !this.closed) this.callbacks.onFreed();
+  }
+
+  private fail(err: unknown): void {
+    if (this.closed) return;
+    this.close();
+    this.callbacks.onError(err);
+  }
+}
