@@ -1,10 +1,14 @@
 // Entry of a shard worker thread. Owns: turning workerData into a running Shard,
-// pinning this thread to its CPU. Must not contain shard logic (src/shard/shard.ts).
+// pinning this thread to its CPU, and starting the shard's syncer thread. Must not
+// contain shard logic (src/shard/shard.ts).
 
-import { parentPort, workerData } from 'node:worker_threads';
+import { Worker, parentPort, workerData } from 'node:worker_threads';
 import { SpscRing } from '../src/ring/spsc-ring.js';
 import { Shard } from '../src/shard/shard.js';
+import type { SyncerHandle } from '../src/shard/shard.js';
 import { pinCurrentThread } from '../src/platform/native.js';
+import { SYNC_CONTROL_BYTES } from '../src/shard/sync-control.js';
+import type { SyncRequest, SyncerWorkerData } from '../src/shard/sync-control.js';
 import type { ShardWorkerData } from '../src/broker/shard-protocol.js';
 
 const data = workerData as ShardWorkerData;
@@ -15,11 +19,30 @@ if (data.cpu >= 0) {
   pinned = r.pinned;
   pinReason = r.reason ?? '';
 }
+
+// The syncer runs fdatasync while this thread keeps writing (pipelined group commit).
+// If it cannot start, the shard syncs inline: slower for acks=-1, never less durable.
+let syncer: Worker | null = null;
+let syncerHandle: SyncerHandle | undefined;
+// SAMSA_SYNC_INLINE=1 turns the pipeline off (for before/after benchmarks).
+try {
+  if (process.env.SAMSA_SYNC_INLINE === '1') throw new Error('SAMSA_SYNC_INLINE=1');
+  const control = new SharedArrayBuffer(SYNC_CONTROL_BYTES);
+  const syncerData: SyncerWorkerData = { control, requestRing: data.requestRing };
+  const w = new Worker(new URL('./syncer.js', import.meta.url), { workerData: syncerData, name: `samsa-syncer-${data.shardId}` });
+  syncer = w;
+  syncerHandle = { control, post: (req: SyncRequest) => w.postMessage(req) };
+} catch (err) {
+  if (process.env.SAMSA_SYNC_INLINE !== '1') process.emitWarning(`shard ${data.shardId}: syncer thread did not start (${(err as Error).message}); syncing inline`);
+}
+
 parentPort?.postMessage({ type: 'ready', shardId: data.shardId, cpu: data.cpu, pinned, pinReason });
 
 const shard = new Shard(new SpscRing(data.requestRing), new SpscRing(data.completionRing), {
   shardId: data.shardId,
   retentionCheckIntervalMs: data.retentionCheckIntervalMs,
+  ...(syncerHandle !== undefined ? { syncer: syncerHandle } : {}),
 });
 shard.run();
+if (syncer !== null) await syncer.terminate();
 parentPort?.postMessage({ type: 'stopped', shardId: data.shardId });

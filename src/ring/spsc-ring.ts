@@ -181,6 +181,15 @@ export class SpscRing {
     if (Atomics.load(this.header, CONSUMER_SLEEPING_I32) !== 0) Atomics.notify(this.header, HEAD_I32);
   }
 
+  /**
+   * Wakes a consumer sleeping in waitForData without publishing anything (it sees no
+   * new frame and returns false). For a third thread whose news the consumer polls,
+   * e.g. a shard's syncer finishing an fdatasync. Safe from any thread.
+   */
+  wakeConsumer(): void {
+    Atomics.notify(this.header, HEAD_I32);
+  }
+
   /** Copies one payload in and publishes it; false if the ring has no room now. */
   tryWrite(payload: Uint8Array): boolean {
     const at = this.reserve(payload.byteLength);

@@ -39,6 +39,8 @@ import { PartitionLog } from '../storage/partition-log.js';
 import { toLogConfig } from '../storage/topic-store.js';
 import type { TopicConfig } from '../broker/engine-api.js';
 import { ProducerStateTable } from './producer-state.js';
+import { SYNC_COUNT_F64, SYNC_DONE_SEQ_I32, SYNC_FAILED_SEQ_I32, SYNC_TOTAL_MS_F64 } from './sync-control.js';
+import type { SyncRequest } from './sync-control.js';
 import type { SequenceVerdict } from './producer-state.js';
 
 /** Frames taken per drain at most, so completions and reads are never starved. */
@@ -76,11 +78,23 @@ interface PendingPartitionWrite {
   needsSync: boolean;
 }
 
+/** The shard's handle on its syncer thread (pipelined fdatasync); absent = sync inline. */
+export interface SyncerHandle {
+  control: SharedArrayBuffer;
+  post(req: SyncRequest): void;
+}
+
 export interface ShardOptions {
   shardId: number;
   retentionCheckIntervalMs: number;
   nowMs?: () => number;
+  syncer?: SyncerHandle;
 }
+
+/** A sync in flight longer than this means the syncer thread is gone: sync inline from then on. */
+const SYNC_STALL_MS_MAX = 30_000;
+/** Sleep bound while a sync is in flight (the syncer also wakes us; this covers a lost wake-up). */
+const SYNC_POLL_MS = 2;
 
 export class Shard {
   private readonly partitions = new Map<number, PartitionState>();
@@ -96,6 +110,17 @@ export class Shard {
   private readonly writes = new Map<number, PendingPartitionWrite>();
   private readonly reads: Array<{ reqId: number; slot: number; offset: number; maxBytes: number }> = [];
 
+  // Pipelined sync state (see sync-control.ts). Bounded: at most one sync in flight;
+  // what waits for the next one is bounded by what one drain can stage.
+  private syncer: { post: (req: SyncRequest) => void; i32: Int32Array; f64: Float64Array } | null;
+  private syncSeqIssued = 0;
+  private syncInFlightSeq = 0;
+  private syncInFlightSinceMs = 0;
+  private syncInFlightAcks: PendingAppend[] = [];
+  private syncInFlightParts: PartitionState[] = [];
+  private syncWaitingAcks: PendingAppend[] = [];
+  private readonly syncAwaiting = new Set<PartitionState>();
+
   constructor(
     private readonly requests: SpscRing,
     private readonly completions: SpscRing,
@@ -105,6 +130,9 @@ export class Shard {
     this.compView = new DataView(completions.bytes.buffer, completions.bytes.byteOffset, completions.bytes.byteLength);
     this.nowMs = options.nowMs ?? Date.now;
     this.nextRetentionAtMs = this.nowMs() + options.retentionCheckIntervalMs;
+    this.syncer = options.syncer === undefined
+      ? null
+      : { post: options.syncer.post, i32: new Int32Array(options.syncer.control), f64: new Float64Array(options.syncer.control) };
   }
 
   /** Runs until a shutdown control request. Blocks the calling (worker) thread. */
@@ -114,7 +142,8 @@ export class Shard {
       if (frames === 0) {
         this.runTimers();
         if (!this.running) break;
-        this.requests.waitForData(this.idleWaitMs());
+        this.requests.waitForData(this.syncInFlightSeq > 0 ? Math.min(SYNC_POLL_MS, this.idleWaitMs()) : this.idleWaitMs());
+        this.pumpSync();
       }
     }
   }
@@ -138,8 +167,9 @@ export class Shard {
           maxBytes: this.reqView.getUint32(off + REQ_HEADER_BYTES + 8, true),
         });
       } else if (header.op === OP_CONTROL) {
-        // Control requests are ordered against appends: commit what came before first.
+        // Control requests are ordered against appends: commit (and make durable) what came before first.
         this.commitStaged();
+        this.settleSyncs();
         const req = decodeJson<ControlRequest>(this.requests.bytes.subarray(off + REQ_HEADER_BYTES, off + len));
         this.completeControl(header.reqId, this.control(req));
       } else {
@@ -151,6 +181,7 @@ export class Shard {
       this.commitStaged();
       // Batches were views into the request ring: release only after they are written.
       this.requests.release();
+      this.pumpSync();
       this.completions.publish();
     }
     return frames;
@@ -254,9 +285,20 @@ export class Shard {
     for (const p of this.appends) if (p.acks !== -1 || p.errorCode !== ErrorCode.NONE) this.completeAppend(p);
     for (const write of this.writes.values()) {
       const st = write.state;
-      if (write.needsSync || st.unsyncedMessages >= st.config['flush.messages']) this.syncPartition(st);
+      if (write.needsSync || st.unsyncedMessages >= st.config['flush.messages']) this.requestSync(st);
     }
-    for (const p of this.appends) if (p.acks === -1 && p.errorCode === ErrorCode.NONE) this.completeAppend(p);
+    for (const p of this.appends) {
+      if (p.acks !== -1 || p.errorCode !== ErrorCode.NONE) continue;
+      const st = this.partitions.get(p.slot);
+      if (this.syncer === null || st === undefined) {
+        this.completeAppend(p);
+        continue;
+      }
+      // Durable only once a sync that started after its write has finished; a
+      // duplicate's original may still be waiting for its sync, so it waits too.
+      this.syncAwaiting.add(st);
+      this.syncWaitingAcks.push(p);
+    }
     this.appends.length = 0;
     this.writes.clear();
     for (const r of this.reads) this.completeRead(r.reqId, r.slot, r.offset, r.maxBytes);
@@ -269,6 +311,78 @@ export class Shard {
     for (const p of this.appends) {
       if (p.slot === slot && p.errorCode === ErrorCode.NONE) this.fail(p, ErrorCode.KAFKA_STORAGE_ERROR, message);
     }
+  }
+
+  /** Inline sync now (no syncer), or mark the partition for the next pipelined sync. */
+  private requestSync(st: PartitionState): void {
+    if (this.syncer === null) this.syncPartition(st);
+    else this.syncAwaiting.add(st);
+  }
+
+  /**
+   * Completes what a finished sync covered, then starts the next sync (covering
+   * everything written meanwhile) if anything waits for one. Never blocks.
+   */
+  private pumpSync(): void {
+    const syncer = this.syncer;
+    if (syncer === null) return;
+    if (this.syncInFlightSeq > 0) {
+      const done = Atomics.load(syncer.i32, SYNC_DONE_SEQ_I32);
+      if (done !== this.syncInFlightSeq) {
+        if (this.nowMs() - this.syncInFlightSinceMs > SYNC_STALL_MS_MAX) this.abandonSyncer();
+        return;
+      }
+      const failed = Atomics.load(syncer.i32, SYNC_FAILED_SEQ_I32) === this.syncInFlightSeq;
+      for (const st of this.syncInFlightParts) {
+        if (failed) this.notice({ type: 'log', level: 'error', msg: `shard ${this.options.shardId}: fdatasync of slot ${st.slot} failed` });
+      }
+      for (const p of this.syncInFlightAcks) {
+        if (failed) this.fail(p, ErrorCode.KAFKA_STORAGE_ERROR, 'fdatasync failed');
+        this.completeAppend(p);
+      }
+      this.syncInFlightSeq = 0;
+      this.syncInFlightAcks = [];
+      this.syncInFlightParts = [];
+    }
+    if (this.syncAwaiting.size === 0) return;
+    const req: SyncRequest = { seq: ++this.syncSeqIssued, files: [], dirs: [] };
+    for (const st of this.syncAwaiting) {
+      const t = st.log.takeSyncTargets();
+      req.files.push(t.logPath);
+      if (t.dir !== null) req.dirs.push(t.dir);
+      st.unsyncedMessages = 0;
+      this.syncInFlightParts.push(st);
+    }
+    this.syncAwaiting.clear();
+    this.syncInFlightAcks = this.syncWaitingAcks;
+    this.syncWaitingAcks = [];
+    this.syncInFlightSeq = req.seq;
+    this.syncInFlightSinceMs = this.nowMs();
+    syncer.post(req);
+  }
+
+  /** Blocks until no sync is in flight or waiting (before control requests and shutdown). */
+  private settleSyncs(): void {
+    const syncer = this.syncer;
+    if (syncer === null) return;
+    for (let round = 0; this.syncInFlightSeq > 0 || this.syncAwaiting.size > 0; round++) {
+      this.pumpSync();
+      if (this.syncInFlightSeq > 0) Atomics.wait(syncer.i32, SYNC_DONE_SEQ_I32, this.syncInFlightSeq - 1, 100);
+      if (this.syncer === null || round > 1_000_000) break;
+    }
+  }
+
+  /** The syncer stopped answering: make everything durable inline and carry on without it. */
+  private abandonSyncer(): void {
+    this.notice({ type: 'log', level: 'error', msg: `shard ${this.options.shardId}: syncer thread stalled for ${SYNC_STALL_MS_MAX} ms; syncing inline from now on` });
+    this.syncer = null;
+    for (const st of [...this.syncInFlightParts, ...this.syncAwaiting]) this.syncPartition(st);
+    for (const p of [...this.syncInFlightAcks, ...this.syncWaitingAcks]) this.completeAppend(p);
+    this.syncInFlightSeq = 0;
+    this.syncInFlightAcks = [];
+    this.syncInFlightParts = [];
+    this.syncWaitingAcks = [];
+    this.syncAwaiting.clear();
   }
 
   private syncPartition(st: PartitionState): void {
@@ -412,7 +526,11 @@ export class Shard {
           const partitions = [...this.partitions.values()].map((st) => ({
             slot: st.slot, segments: st.log.segmentCount(), sizeBytes: st.log.sizeBytes(), logStartOffset: st.log.logStartOffset, nextOffset: st.log.nextOffset,
           }));
-          return { ok: true, stats: { ...this.stats, partitions } };
+          const syncs = this.syncer === null ? { fsyncCount: 0, fsyncTotalMs: 0 } : { fsyncCount: this.syncer.f64[SYNC_COUNT_F64]!, fsyncTotalMs: this.syncer.f64[SYNC_TOTAL_MS_F64]! };
+          return {
+            ok: true,
+            stats: { ...this.stats, fsyncCount: this.stats.fsyncCount + syncs.fsyncCount, fsyncTotalMs: this.stats.fsyncTotalMs + syncs.fsyncTotalMs, partitions },
+          };
         }
         case 'shutdown': {
           for (const st of this.partitions.values()) st.log.close();
@@ -431,7 +549,7 @@ export class Shard {
   private runTimers(): void {
     const now = this.nowMs();
     for (const st of this.partitions.values()) {
-      if (st.unsyncedMessages > 0 && now - st.firstUnsyncedAtMs >= st.config['flush.ms']) this.syncPartition(st);
+      if (st.unsyncedMessages > 0 && now - st.firstUnsyncedAtMs >= st.config['flush.ms'] && !this.syncAwaiting.has(st)) this.requestSync(st);
     }
     if (now >= this.nextRetentionAtMs) {
       this.nextRetentionAtMs = now + this.options.retentionCheckIntervalMs;
@@ -446,6 +564,7 @@ export class Shard {
         }
       }
     }
+    this.pumpSync();
     this.completions.publish();
   }
 

@@ -211,6 +211,20 @@ export class PartitionLog {
     }
   }
 
+  /**
+   * What a sync by another thread must cover, by path: the active segment's log,
+   * and the directory when a roll or delete changed it. fdatasync works on the file,
+   * whichever descriptor names it, so a syncer thread opens these itself and this
+   * shard stays free to roll or close its own descriptors meanwhile. Hands off the
+   * directory sync: the caller must sync what it is given.
+   */
+  takeSyncTargets(): { logPath: string; dir: string | null } {
+    this.assertOpen();
+    const dir = this.dirNeedsSync ? this.dir : null;
+    this.dirNeedsSync = false;
+    return { logPath: this.active.logPath, dir };
+  }
+
   private checkOffset(offset: number): void {
     if (!Number.isSafeInteger(offset) || offset < this.logStartOffset || offset > this.nextOffset) {
       throw outOfRange(offset, this.logStartOffset, this.nextOffset);
