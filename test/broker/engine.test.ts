@@ -170,3 +170,33 @@ test('many concurrent appends are group-committed and keep their order per parti
     cleanup();
   }
 });
+
+test('retention in a running broker moves the log start and the pool unlinks the detached segments', async () => {
+  const { dir, cleanup } = tempDir();
+  const engine = await SamsaEngine.start({ dataDir: dir, shards: 1, pin: false, retentionCheckIntervalMs: 20 });
+  try {
+    await engine.createTopic('ret', 1, { 'segment.bytes': 4096, 'retention.bytes': 8192 });
+    for (let i = 0; i < 60; i++) await engine.append('ret', 0, batchOf([`r${i}-${'z'.repeat(200)}`]), 1);
+    const { readdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const partDir = join(dir, 'ret-0');
+    // Bounded wait: retention runs every 20 ms; the pool unlinks right after.
+    for (let i = 0; i < 500; i++) {
+      const files = readdirSync(partDir);
+      if (engine.offsets('ret', 0).logStartOffset > 0 && !files.some((f) => f.endsWith('.deleted'))) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const start = engine.offsets('ret', 0).logStartOffset;
+    assert.ok(start > 0, 'log start offset moved');
+    assert.equal(readdirSync(partDir).filter((f) => f.endsWith('.deleted')).length, 0);
+    const logs = readdirSync(partDir).filter((f) => f.endsWith('.log'));
+    assert.ok(logs.length <= 4, `old segments deleted (${logs.length} left)`);
+    assert.equal((await engine.read('ret', 0, 0, 1024)).errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
+    const rest = await engine.read('ret', 0, start, 1 << 20);
+    assert.equal(valuesOf(rest.records)[0]?.split('-')[0], `r${start}`);
+    assert.deepEqual(await engine.listOffset('ret', 0, 'earliest'), { errorCode: 0, offset: start, timestamp: -1 });
+  } finally {
+    await engine.close();
+    cleanup();
+  }
+});
