@@ -1,0 +1,574 @@
+// The consumer: reads assigned partitions from positions it owns (no group, no
+// commits: Samsa's consumers own their offsets), by long-poll Fetch, and delivers
+// records through an async iterator or a callback loop. Owns: the assignment,
+// positions and seeks, the fetch loop with one fetch in flight and a bounded
+// number of fetched responses waiting to be decoded, offset reset on
+// OFFSET_OUT_OF_RANGE, and close. Must not import Node built-ins.
+//
+// Why decode at delivery: the next fetch offset of a partition is known from batch
+// headers alone (scanBatches), so the next Fetch goes out as soon as a response
+// arrives, and decoding overlaps the broker's work on it. A seek bumps the
+// partition's epoch; fetched data from before the seek is dropped at delivery.
+
+import type { FetchRequest, FetchResponse } from '../kafka/schemas/fetch.js';
+import type { ListOffsetsResponse } from '../kafka/schemas/list-offsets.js';
+import { API_KEYS, type Connection, ConnectionHolder, type ConnectionOptions } from './connection.js';
+import { ClientClosedError, ErrorCode, KafkaError, isRetriableError, kafkaError } from './errors.js';
+import { requestMetadata } from './metadata.js';
+import { DECOMPRESSED_BYTES_MAX_DEFAULT, type DecodeOptions, type Message, decodeMessages, scanBatches } from './records.js';
+
+export type { Message, RecordHeader } from './records.js';
+
+export type OffsetResetPolicy = 'earliest' | 'latest' | 'error';
+export type SeekTarget = number | 'earliest' | 'latest' | { timestamp: number };
+
+export interface ConsumerOptions extends ConnectionOptions {
+  /** Long-poll: how long the broker may hold a Fetch waiting for minBytes. Default 500. */
+  maxWaitMs?: number;
+  /** Default 1. */
+  minBytes?: number;
+  /** Bytes per Fetch response (the first batch may exceed it: Kafka's rule). Default 50 MiB. */
+  maxBytes?: number;
+  /** Bytes per partition per Fetch. Default 1 MiB. */
+  maxPartitionBytes?: number;
+  /** Where a partition without a position starts, and what OFFSET_OUT_OF_RANGE does. Default 'latest'. */
+  autoOffsetReset?: OffsetResetPolicy;
+  /** Check batch CRC-32Cs (Kafka's check.crcs). Default true. */
+  checkCrcs?: boolean;
+  /** Fetched responses waiting for delivery, at most. Default 2. */
+  maxBufferedFetches?: number;
+  /** Backoff after a failed fetch. Default 100 ms. */
+  retryBackoffMs?: number;
+  /** Bound on one decompressed batch. Default 256 MiB. */
+  maxDecompressedBytes?: number;
+}
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/** An assignment entry: one partition, or every partition of a topic when `partition` is absent. */
+export interface AssignEntry {
+  topic: string;
+  partition?: number;
+}
+
+export interface EachBatchPayload {
+  topic: string;
+  partition: number;
+  messages: Message[];
+  /** High watermark seen by the fetch that returned these messages. */
+  highWatermark: number;
+}
+
+export interface RunOptions {
+  eachMessage?: (message: Message) => void | Promise<void>;
+  eachBatch?: (batch: EachBatchPayload) => void | Promise<void>;
+}
+
+interface PartitionState {
+  topic: string;
+  partition: number;
+  /** Next offset to fetch; -1 = to be resolved from `reset`. */
+  fetchOffset: number;
+  /** Next offset to deliver. */
+  position: number;
+  /** Where to go when fetchOffset is -1. */
+  reset: 'earliest' | 'latest' | { timestamp: number } | null;
+  epoch: number;
+  highWatermark: number;
+  backoffUntilMs: number;
+  partitionMaxBytes: number;
+}
+
+/** One partition's bytes from one Fetch, not yet decoded. */
+interface Fetched {
+  part: PartitionState;
+  epoch: number;
+  fromOffset: number;
+  nextOffset: number;
+  highWatermark: number;
+  records: Uint8Array;
+}
+
+const SIZE_GROWTH_MAX = 8;
+const EARLIEST = -2;
+const LATEST = -1;
+
+function positive(name: string, v: number, min = 1): number {
+  if (!Number.isInteger(v) || v < min) throw new RangeError(`${name} must be an integer ≥ ${min}, got ${v}`);
+  return v;
+}
+
+export class Consumer implements AsyncIterable<Message> {
+  private readonly holder: ConnectionHolder;
+  private readonly maxWaitMs: number;
+  private readonly minBytes: number;
+  private readonly maxBytes: number;
+  private readonly maxPartitionBytes: number;
+  private readonly resetPolicy: OffsetResetPolicy;
+  private readonly decodeOptions: DecodeOptions;
+  private readonly maxBufferedFetches: number;
+  private readonly retryBackoffMs: number;
+
+  private readonly parts = new Map<string, PartitionState>();
+  /** Fetched partitions waiting for delivery (bounded by maxBufferedFetches responses). */
+  private readonly fetched: Fetched[][] = [];
+  /** Decoded messages being delivered, and the next index. */
+  private current: Message[] = [];
+  private currentIndex = 0;
+  private currentBatch: { part: PartitionState; epoch: number; highWatermark: number } | null = null;
+  private loopRunning = false;
+  private wakeDelivery: (() => void) | null = null;
+  private wakeLoop: (() => void) | null = null;
+  private failure: Error | null = null;
+  private closed = false;
+  private running = false;
+
+  constructor(options: ConsumerOptions) {
+    this.holder = new ConnectionHolder(options);
+    this.maxWaitMs = positive('maxWaitMs', options.maxWaitMs ?? 500, 0);
+    this.minBytes = positive('minBytes', options.minBytes ?? 1, 0);
+    this.maxBytes = positive('maxBytes', options.maxBytes ?? 50 * 1024 * 1024);
+    this.maxPartitionBytes = positive('maxPartitionBytes', options.maxPartitionBytes ?? 1024 * 1024);
+    this.resetPolicy = options.autoOffsetReset ?? 'latest';
+    if (!['earliest', 'latest', 'error'].includes(this.resetPolicy)) throw new RangeError(`autoOffsetReset must be earliest, latest or error`);
+    this.decodeOptions = {
+      verifyCrc: options.checkCrcs ?? true,
+      maxDecompressedBytes: positive('maxDecompressedBytes', options.maxDecompressedBytes ?? DECOMPRESSED_BYTES_MAX_DEFAULT),
+    };
+    this.maxBufferedFetches = positive('maxBufferedFetches', options.maxBufferedFetches ?? 2);
+    this.retryBackoffMs = positive('retryBackoffMs', options.retryBackoffMs ?? 100, 0);
+  }
+
+  private static keyOf(topic: string, partition: number): string {
+    return `${topic}\u0000${partition}`;
+  }
+
+  /**
+   * Replaces the assignment. An entry without `partition` takes every partition the
+   * topic has now. Partitions already assigned keep their positions; new ones start
+   * at `autoOffsetReset` unless seek() says otherwise.
+   */
+  async assign(entries: readonly AssignEntry[]): Promise<void> {
+    if (this.closed) throw new ClientClosedError('consumer');
+    const wanted: TopicPartition[] = [];
+    const whole = entries.filter((e) => e.partition === undefined).map((e) => e.topic);
+    if (whole.length > 0) {
+      const conn = await this.holder.get();
+      const md = await requestMetadata(conn, whole, false);
+      for (const name of whole) {
+        const t = md.topics.find((x) => x.name === name);
+        if (t === undefined || t.errorCode !== ErrorCode.NONE) {
+          throw kafkaError(t?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `assign ${name}`);
+        }
+        for (const p of t.partitions) wanted.push({ topic: name, partition: p.partition });
+      }
+    }
+    for (const e of entries) {
+      if (e.partition === undefined) continue;
+      if (typeof e.topic !== 'string' || !Number.isInteger(e.partition) || e.partition < 0) throw new TypeError(`bad assignment ${JSON.stringify(e)}`);
+      wanted.push({ topic: e.topic, partition: e.partition });
+    }
+    const keep = new Set(wanted.map((tp) => Consumer.keyOf(tp.topic, tp.partition)));
+    for (const [k, st] of this.parts) {
+      if (!keep.has(k)) {
+        st.epoch++; // drops its fetched data at delivery
+        this.parts.delete(k);
+      }
+    }
+    for (const tp of wanted) {
+      const k = Consumer.keyOf(tp.topic, tp.partition);
+      if (this.parts.has(k)) continue;
+      this.parts.set(k, {
+        topic: tp.topic,
+        partition: tp.partition,
+        fetchOffset: -1,
+        position: -1,
+        reset: this.resetPolicy === 'earliest' ? 'earliest' : 'latest',
+        epoch: 0,
+        highWatermark: -1,
+        backoffUntilMs: 0,
+        partitionMaxBytes: this.maxPartitionBytes,
+      });
+    }
+    this.wakeLoop?.();
+  }
+
+  /** The current assignment. */
+  assignment(): TopicPartition[] {
+    return [...this.parts.values()].map((p) => ({ topic: p.topic, partition: p.partition }));
+  }
+
+  /**
+   * Moves a partition's position: an offset, 'earliest', 'latest', or the first
+   * offset whose timestamp is at least `timestamp` (the end when there is none).
+   * Records fetched before the seek are not delivered. Resolves once the position
+   * is known.
+   */
+  async seek(topic: string, partition: number, target: SeekTarget): Promise<void> {
+    if (this.closed) throw new ClientClosedError('consumer');
+    const st = this.parts.get(Consumer.keyOf(topic, partition));
+    if (st === undefined) throw kafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `seek ${topic}-${partition}`, 'not assigned');
+    let offset: number;
+    if (typeof target === 'number') {
+      if (!Number.isSafeInteger(target) || target < 0) throw new RangeError(`seek offset ${target}`);
+      offset = target;
+    } else {
+      if (typeof target === 'object' && !(Number.isSafeInteger(target.timestamp) && target.timestamp >= 0)) {
+        throw new RangeError(`seek timestamp ${String(target.timestamp)}`);
+      }
+      offset = await this.lookupOffset(st, target);
+    }
+    st.epoch++;
+    st.fetchOffset = offset;
+    st.position = offset;
+    st.reset = null;
+    st.backoffUntilMs = 0;
+    this.wakeLoop?.();
+  }
+
+  /** Next offset to be delivered for a partition (-1 while unresolved). */
+  position(topic: string, partition: number): number {
+    return this.parts.get(Consumer.keyOf(topic, partition))?.position ?? -1;
+  }
+
+  private async lookupOffset(st: PartitionState, target: 'earliest' | 'latest' | { timestamp: number }): Promise<number> {
+    const conn = await this.holder.get();
+    const timestamp = target === 'earliest' ? EARLIEST : target === 'latest' ? LATEST : target.timestamp;
+    const res = await conn.request<ListOffsetsResponse>(API_KEYS.ListOffsets, {
+      replicaId: -1,
+      isolationLevel: 0,
+      topics: [{ name: st.topic, partitions: [{ partitionIndex: st.partition, currentLeaderEpoch: -1, timestamp, maxNumOffsets: 1 }] }],
+    });
+    const p = res.topics.find((t) => t.name === st.topic)?.partitions.find((x) => x.partitionIndex === st.partition);
+    if (p === undefined) throw kafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `list offsets ${st.topic}-${st.partition}`);
+    if (p.errorCode !== ErrorCode.NONE) throw kafkaError(p.errorCode, `list offsets ${st.topic}-${st.partition}`);
+    const offset = conn.version(API_KEYS.ListOffsets) === 0 ? (p.oldStyleOffsets[0] ?? -1) : p.offset;
+    // No record at or after the timestamp: Kafka's consumer then goes to the end.
+    if (offset < 0) return typeof target === 'object' ? this.lookupOffset(st, 'latest') : 0;
+    return offset;
+  }
+
+  // ------------------------------------------------------------------ delivery
+
+  [Symbol.asyncIterator](): AsyncIterator<Message> {
+    this.startLoop();
+    return {
+      next: () => this.nextMessage(),
+      // Leaving a for-await loop early does not close the consumer: it may seek and
+      // iterate again; close() ends every iteration.
+      return: () => Promise.resolve({ done: true, value: undefined }),
+    };
+  }
+
+  private nextMessage(): Promise<IteratorResult<Message>> {
+    const m = this.takeMessage();
+    if (m !== null) return Promise.resolve({ done: false, value: m });
+    return this.nextMessageSlow();
+  }
+
+  private async nextMessageSlow(): Promise<IteratorResult<Message>> {
+    for (;;) {
+      const m = this.takeMessage();
+      if (m !== null) return { done: false, value: m };
+      if (this.closed) return { done: true, value: undefined };
+      await this.waitForData();
+    }
+  }
+
+  /** The next message from decoded data, decoding the next fetched partition when needed; null when none is ready. */
+  private takeMessage(): Message | null {
+    for (;;) {
+      if (this.failure !== null) {
+        const f = this.failure;
+        this.failure = null;
+        throw f;
+      }
+      const b = this.currentBatch;
+      if (b !== null && this.currentIndex < this.current.length) {
+        if (b.epoch !== b.part.epoch) {
+          this.current = [];
+          continue;
+        }
+        const m = this.current[this.currentIndex++]!;
+        b.part.position = m.offset + 1;
+        return m;
+      }
+      if (!this.decodeNext()) return null;
+    }
+  }
+
+  /** Decodes the next waiting fetched partition into `current`; false when nothing waits. */
+  private decodeNext(): boolean {
+    for (;;) {
+      const response = this.fetched[0];
+      if (response === undefined) return false;
+      const f = response.shift();
+      if (response.length === 0) {
+        this.fetched.shift();
+        this.wakeLoop?.(); // room for another fetch
+      }
+      if (f === undefined) continue;
+      if (f.epoch !== f.part.epoch || !this.parts.has(Consumer.keyOf(f.part.topic, f.part.partition))) continue;
+      const out: Message[] = [];
+      decodeMessages(f.records, f.part.topic, f.part.partition, f.fromOffset, this.decodeOptions, out);
+      // An empty result past the position still moves it (e.g. only control batches).
+      if (out.length === 0) {
+        if (f.part.position < f.nextOffset) f.part.position = f.nextOffset;
+        continue;
+      }
+      this.current = out;
+      this.currentIndex = 0;
+      this.currentBatch = { part: f.part, epoch: f.epoch, highWatermark: f.highWatermark };
+      return true;
+    }
+  }
+
+  private waitForData(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.wakeDelivery = resolve;
+    });
+  }
+
+  private notifyDelivery(): void {
+    const w = this.wakeDelivery;
+    this.wakeDelivery = null;
+    w?.();
+  }
+
+  /**
+   * Calls eachMessage (or eachBatch) for every record until close(); awaits the
+   * callback only when it returns a promise. Rejects on a fetch error that cannot be
+   * retried (e.g. OFFSET_OUT_OF_RANGE with autoOffsetReset 'error') or a throwing callback.
+   */
+  async run(opts: RunOptions): Promise<void> {
+    if (opts.eachMessage === undefined && opts.eachBatch === undefined) throw new TypeError('run needs eachMessage or eachBatch');
+    if (this.running) throw new Error('consumer is already running');
+    this.running = true;
+    this.startLoop();
+    try {
+      for (;;) {
+        if (this.failure !== null) {
+          const f = this.failure;
+          this.failure = null;
+          throw f;
+        }
+        if (this.closed) return;
+        if (this.currentIndex >= this.current.length && !this.decodeNext()) {
+          await this.waitForData();
+          continue;
+        }
+        const b = this.currentBatch!;
+        if (b.epoch !== b.part.epoch) {
+          this.current = [];
+          continue;
+        }
+        if (opts.eachBatch !== undefined) {
+          const messages = this.currentIndex === 0 ? this.current : this.current.slice(this.currentIndex);
+          this.currentIndex = this.current.length;
+          const r = opts.eachBatch({ topic: b.part.topic, partition: b.part.partition, messages, highWatermark: b.highWatermark });
+          if (r !== undefined) await r;
+          if (b.epoch === b.part.epoch && messages.length > 0) b.part.position = messages[messages.length - 1]!.offset + 1;
+          continue;
+        }
+        const each = opts.eachMessage!;
+        const msgs = this.current;
+        const part = b.part;
+        // Deliver the decoded run; a seek (epoch change) inside a callback stops it.
+        while (this.currentIndex < msgs.length && b.epoch === part.epoch && !this.closed) {
+          const m = msgs[this.currentIndex++]!;
+          part.position = m.offset + 1;
+          const r = each(m);
+          if (r !== undefined && typeof (r as Promise<void>).then === 'function') await r;
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Stops fetching, ends the iterator and run(), and closes the connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.holder.close();
+    this.wakeLoop?.();
+    this.notifyDelivery();
+  }
+
+  // ------------------------------------------------------------------ fetch loop
+
+  private startLoop(): void {
+    if (this.loopRunning || this.closed) return;
+    this.loopRunning = true;
+    this.fetchLoop()
+      .catch((err: unknown) => {
+        this.failure = err instanceof Error ? err : new Error(String(err));
+      })
+      .finally(() => {
+        this.loopRunning = false;
+        this.notifyDelivery();
+      });
+  }
+
+  private sleepLoop(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        this.wakeLoop = null;
+        resolve();
+      }, ms);
+      this.wakeLoop = () => {
+        clearTimeout(t);
+        this.wakeLoop = null;
+        resolve();
+      };
+    });
+  }
+
+  private async fetchLoop(): Promise<void> {
+    for (;;) {
+      if (this.closed) return;
+      if (this.fetched.length >= this.maxBufferedFetches) {
+        await this.sleepLoop(this.maxWaitMs + 1000);
+        continue;
+      }
+      let conn: Connection;
+      try {
+        conn = await this.holder.get();
+        await this.resolvePositions();
+      } catch (err) {
+        if (this.closed) return;
+        if (!isRetriableError(err)) throw err;
+        await this.sleepLoop(this.retryBackoffMs);
+        continue;
+      }
+      const nowMs = Date.now();
+      const slots: PartitionState[] = [];
+      let soonestMs = Infinity;
+      for (const st of this.parts.values()) {
+        if (st.fetchOffset < 0) continue;
+        if (st.backoffUntilMs > nowMs) {
+          soonestMs = Math.min(soonestMs, st.backoffUntilMs);
+          continue;
+        }
+        slots.push(st);
+      }
+      if (slots.length === 0) {
+        await this.sleepLoop(soonestMs === Infinity ? 1000 : Math.max(1, soonestMs - nowMs));
+        continue;
+      }
+      const epochs = slots.map((s) => s.epoch);
+      const offsets = slots.map((s) => s.fetchOffset);
+      let res: FetchResponse;
+      try {
+        res = await conn.request<FetchResponse>(API_KEYS.Fetch, this.fetchRequest(slots), { extraTimeoutMs: this.maxWaitMs });
+      } catch (err) {
+        if (this.closed) return;
+        if (!isRetriableError(err)) throw err;
+        await this.sleepLoop(this.retryBackoffMs);
+        continue;
+      }
+      if (res.errorCode !== ErrorCode.NONE) {
+        if (!isRetriableError(new KafkaError(res.errorCode, ''))) throw kafkaError(res.errorCode, 'fetch');
+        await this.sleepLoop(this.retryBackoffMs);
+        continue;
+      }
+      this.onFetchResponse(res, slots, epochs, offsets);
+    }
+  }
+
+  private fetchRequest(slots: PartitionState[]): FetchRequest {
+    const topics = new Map<string, FetchRequest['topics'][number]>();
+    for (const st of slots) {
+      let t = topics.get(st.topic);
+      if (t === undefined) {
+        t = { topic: st.topic, topicId: '00000000000000000000000000000000', partitions: [] };
+        topics.set(st.topic, t);
+      }
+      t.partitions.push({
+        partition: st.partition,
+        currentLeaderEpoch: -1,
+        fetchOffset: st.fetchOffset,
+        lastFetchedEpoch: -1,
+        logStartOffset: -1,
+        partitionMaxBytes: st.partitionMaxBytes,
+      });
+    }
+    return {
+      clusterId: null,
+      replicaId: -1,
+      maxWaitMs: this.maxWaitMs,
+      minBytes: this.minBytes,
+      maxBytes: this.maxBytes,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [...topics.values()],
+      forgottenTopicsData: [],
+      rackId: '',
+    };
+  }
+
+  private onFetchResponse(res: FetchResponse, slots: PartitionState[], epochs: number[], offsets: number[]): void {
+    const out: Fetched[] = [];
+    const nowMs = Date.now();
+    for (const t of res.responses) {
+      for (const p of t.partitions) {
+        const i = slots.findIndex((s) => s.topic === t.topic && s.partition === p.partitionIndex);
+        if (i < 0) continue;
+        const st = slots[i]!;
+        if (st.epoch !== epochs[i] || st.fetchOffset !== offsets[i]) continue; // seeked meanwhile
+        if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
+          if (this.resetPolicy === 'error') {
+            throw kafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `fetch ${st.topic}-${st.partition} at ${st.fetchOffset}`, `log is [${p.logStartOffset}, ${p.highWatermark})`);
+          }
+          st.epoch++;
+          st.fetchOffset = -1;
+          st.reset = this.resetPolicy;
+          continue;
+        }
+        if (p.errorCode !== ErrorCode.NONE) {
+          if (!isRetriableError(new KafkaError(p.errorCode, ''))) throw kafkaError(p.errorCode, `fetch ${st.topic}-${st.partition}`);
+          st.backoffUntilMs = nowMs + this.retryBackoffMs;
+          continue;
+        }
+        st.highWatermark = p.highWatermark;
+        const records = p.records;
+        if (records === null || records.length === 0) continue;
+        const scan = scanBatches(records);
+        if (scan.batches === 0) {
+          // Only a partial batch: the broker cut a batch larger than our partition bound.
+          // Ask for more next time (bounded growth), as Kafka's consumer does.
+          if (st.partitionMaxBytes >= this.maxPartitionBytes * SIZE_GROWTH_MAX) {
+            throw kafkaError(ErrorCode.RECORD_LIST_TOO_LARGE, `fetch ${st.topic}-${st.partition} at ${st.fetchOffset}`, 'a batch is larger than maxPartitionBytes allows');
+          }
+          st.partitionMaxBytes = Math.min(0x7fffffff, st.partitionMaxBytes * 2);
+          continue;
+        }
+        st.partitionMaxBytes = this.maxPartitionBytes;
+        if (scan.nextOffset <= st.fetchOffset) continue;
+        out.push({ part: st, epoch: st.epoch, fromOffset: st.fetchOffset, nextOffset: scan.nextOffset, highWatermark: p.highWatermark, records });
+        st.fetchOffset = scan.nextOffset;
+      }
+    }
+    if (out.length > 0) {
+      this.fetched.push(out);
+      this.notifyDelivery();
+    }
+  }
+
+  /** Resolves partitions without a fetch offset (new, or reset after OFFSET_OUT_OF_RANGE). */
+  private async resolvePositions(): Promise<void> {
+    for (const st of this.parts.values()) {
+      if (st.fetchOffset >= 0 || st.reset === null) continue;
+      const epoch = st.epoch;
+      const offset = await this.lookupOffset(st, st.reset);
+      if (st.epoch !== epoch || st.fetchOffset >= 0) continue; // a seek won meanwhile
+      st.fetchOffset = offset;
+      st.position = offset;
+      st.reset = null;
+    }
+  }
+}

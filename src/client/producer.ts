@@ -1,0 +1,689 @@
+// The producer: batches records per partition, sends them in Produce requests and
+// resolves each send() with the offsets the broker assigned. Owns: partitioning
+// (explicit, murmur2 of the key as Kafka's default, sticky for null keys),
+// batching (batchSize bytes, lingerMs), the buffer-memory bound, idempotence
+// (producer id/epoch, per-partition sequences), retries and flush/close. Must not
+// import Node built-ins (compression comes from the codec registry).
+//
+// Ordering and idempotence: each partition has at most one unit (its batches of
+// one request) in flight. While it is out, new records gather in further batches,
+// and the next request takes them all (up to maxRequestBytes), so throughput does
+// not need per-partition pipelining. A unit is sealed once (producer id, epoch and
+// base sequences written) and retried byte for byte on a retriable error or a lost
+// connection: the broker answers a repeat of its last batches as a duplicate with
+// the original offset, so a retry never writes twice. When a unit fails for good
+// the outcome is unknown, so the producer bumps its epoch (InitProducerId with its
+// current id, KIP-360) and every partition's sequence restarts at 0.
+
+import type { ProduceRequest, ProduceResponse } from '../kafka/schemas/produce.js';
+import type { InitProducerIdResponse } from '../kafka/schemas/producer-ids.js';
+import { type CompressionType, isCompressionAvailable, isCompressionType } from './codecs.js';
+import { API_KEYS, type Connection, ConnectionHolder, type ConnectionOptions } from './connection.js';
+import { ClientClosedError, ErrorCode, KafkaError, isRetriable, kafkaError } from './errors.js';
+import { topicPartitionCount } from './metadata.js';
+import { partitionForKey } from './partitioner.js';
+import { BATCH_HEADER_BYTES, BatchBuilder, type EncodedHeader, toBytes } from './records.js';
+
+export type HeaderValue = Uint8Array | string | null;
+
+export interface ProducerMessage {
+  key?: Uint8Array | string | null;
+  value: Uint8Array | string | null;
+  /** An object (one value per key) or a list (keys may repeat). */
+  headers?: Record<string, HeaderValue> | ReadonlyArray<{ key: string; value: HeaderValue }>;
+  /** Overrides the partitioner. */
+  partition?: number;
+  /** CreateTime in ms; default: when send() is called. */
+  timestamp?: number;
+}
+
+export interface ProducerRecord {
+  topic: string;
+  messages: readonly ProducerMessage[];
+}
+
+/** Where one message was written. offset is -1 with acks=0 (the broker does not answer). */
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+export type Partitioner = (args: { topic: string; key: Uint8Array | null; numPartitions: number }) => number;
+
+export interface ProducerOptions extends ConnectionOptions {
+  /** -1 (all; default), 1 (leader) or 0 (no answer). */
+  acks?: -1 | 0 | 1;
+  /** Kafka's batch.size: bytes of records per partition batch. Default 16384. */
+  batchSize?: number;
+  /** Kafka's linger.ms: how long a partial batch waits for more records. Default 5. */
+  lingerMs?: number;
+  compression?: CompressionType;
+  /** Exactly-once writes per partition across retries. Default: on unless acks=0. */
+  idempotent?: boolean;
+  /** Resends of one unit after retriable errors. Default 10. */
+  retries?: number;
+  /** First retry backoff; doubles per attempt up to 1 s. Default 100. */
+  retryBackoffMs?: number;
+  /** A record not acknowledged this long after send() fails. Default 120 s. */
+  deliveryTimeoutMs?: number;
+  /** Bytes of batches in one Produce request (Kafka's max.request.size). Default 1 MiB. */
+  maxRequestBytes?: number;
+  /** Bytes buffered before send() waits (Kafka's buffer.memory). Default 32 MiB. */
+  bufferMemoryBytes?: number;
+  /** Ask the broker to create a topic on first use. Default true. */
+  allowAutoTopicCreation?: boolean;
+  /** Partition counts are re-read this often. Default 5 min. */
+  metadataMaxAgeMs?: number;
+  /** Replaces the default partitioner (explicit partition > key murmur2 > sticky). */
+  partitioner?: Partitioner;
+}
+
+/** One send() call: the results of its messages and how many are still out. */
+interface SendCall {
+  results: RecordMetadata[];
+  remaining: number;
+  settled: boolean;
+  resolve: (r: RecordMetadata[]) => void;
+  reject: (e: Error) => void;
+}
+
+/** A batch being filled or waiting to be sent; which call and message each record answers. */
+interface Batch {
+  builder: BatchBuilder;
+  calls: SendCall[];
+  indexes: number[];
+  createdMs: number;
+  /** Bytes counted against bufferMemoryBytes. */
+  memoryBytes: number;
+}
+
+/** The batches of one partition sent in one request, sealed once and retried as they are. */
+interface Unit {
+  part: PartitionState;
+  batches: Batch[];
+  sealed: Uint8Array[];
+  records: Uint8Array;
+  attempts: number;
+}
+
+interface PartitionState {
+  topic: TopicState;
+  index: number;
+  open: Batch | null;
+  /** Closed batches, oldest first. */
+  ready: Batch[];
+  inFlight: Unit | null;
+  retry: Unit | null;
+  retryAtMs: number;
+  nextSequence: number;
+}
+
+interface TopicState {
+  name: string;
+  parts: PartitionState[];
+  sticky: number;
+  refreshedMs: number;
+}
+
+const INT32_MAX = 0x7fff_ffff;
+const RETRY_BACKOFF_MAX_MS = 1000;
+/** Bound on the send-time waits for buffer memory. */
+const MEMORY_WAITS_MAX = 1_000_000;
+
+function positiveInt(name: string, v: number, min = 1): number {
+  if (!Number.isInteger(v) || v < min) throw new RangeError(`${name} must be an integer ≥ ${min}, got ${v}`);
+  return v;
+}
+
+function encodeHeaders(h: ProducerMessage['headers']): EncodedHeader[] | null {
+  if (h === undefined || h === null) return null;
+  const out: EncodedHeader[] = [];
+  if (Array.isArray(h)) {
+    for (const e of h as ReadonlyArray<{ key: string; value: HeaderValue }>) {
+      if (typeof e.key !== 'string') throw new TypeError('header keys must be strings');
+      out.push({ key: toBytes(e.key), value: e.value === null || e.value === undefined ? null : toBytes(e.value) });
+    }
+  } else {
+    for (const k of Object.keys(h)) {
+      const v = (h as Record<string, HeaderValue>)[k];
+      out.push({ key: toBytes(k), value: v === null || v === undefined ? null : toBytes(v) });
+    }
+  }
+  return out.length === 0 ? null : out;
+}
+
+function nextSeq(seq: number, count: number): number {
+  return seq > INT32_MAX - count ? count - (INT32_MAX - seq) - 1 : seq + count;
+}
+
+export class Producer {
+  private readonly holder: ConnectionHolder;
+  private readonly acks: -1 | 0 | 1;
+  private readonly batchSize: number;
+  private readonly lingerMs: number;
+  private readonly compression: CompressionType;
+  private readonly idempotent: boolean;
+  private readonly retries: number;
+  private readonly retryBackoffMs: number;
+  private readonly deliveryTimeoutMs: number;
+  private readonly requestTimeoutMs: number;
+  private readonly maxRequestBytes: number;
+  private readonly maxInFlightRequests: number;
+  private readonly bufferMemoryBytes: number;
+  private readonly allowAutoTopicCreation: boolean;
+  private readonly metadataMaxAgeMs: number;
+  private readonly partitioner: Partitioner | undefined;
+
+  private readonly topics = new Map<string, TopicState>();
+  private readonly topicLoads = new Map<string, Promise<TopicState>>();
+  /** Partitions with an open, ready or retry batch. */
+  private readonly dirty = new Set<PartitionState>();
+  private producerId = -1;
+  private producerEpoch = -1;
+  private producerIdLoad: Promise<void> | null = null;
+  private bumpEpoch = false;
+  private memoryBytes = 0;
+  private pendingRecords = 0;
+  private memoryWaiters: Array<() => void> = [];
+  private flushWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  private drainScheduled = false;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private timerDueMs = Infinity;
+  private connecting = false;
+  private closed = false;
+  private lastError: Error | null = null;
+
+  constructor(options: ProducerOptions) {
+    this.holder = new ConnectionHolder(options);
+    this.acks = options.acks ?? -1;
+    if (this.acks !== -1 && this.acks !== 0 && this.acks !== 1) throw new RangeError(`acks must be -1, 0 or 1, got ${String(this.acks)}`);
+    this.batchSize = positiveInt('batchSize', options.batchSize ?? 16384, BATCH_HEADER_BYTES + 1);
+    this.lingerMs = positiveInt('lingerMs', options.lingerMs ?? 5, 0);
+    this.compression = options.compression ?? 'none';
+    if (!isCompressionType(this.compression)) throw new TypeError(`unknown compression ${String(this.compression)}`);
+    if (!isCompressionAvailable(this.compression)) {
+      throw new KafkaError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `compression ${this.compression} is not available in this client`);
+    }
+    this.idempotent = options.idempotent ?? this.acks !== 0;
+    if (this.idempotent && this.acks === 0) throw new RangeError('an idempotent producer needs acks -1 or 1');
+    this.retries = positiveInt('retries', options.retries ?? 10, 0);
+    this.retryBackoffMs = positiveInt('retryBackoffMs', options.retryBackoffMs ?? 100, 0);
+    this.deliveryTimeoutMs = positiveInt('deliveryTimeoutMs', options.deliveryTimeoutMs ?? 120_000);
+    this.requestTimeoutMs = positiveInt('requestTimeoutMs', options.requestTimeoutMs ?? 30_000);
+    this.maxRequestBytes = positiveInt('maxRequestBytes', options.maxRequestBytes ?? 1024 * 1024);
+    this.maxInFlightRequests = positiveInt('maxInFlightRequests', options.maxInFlightRequests ?? 16);
+    this.bufferMemoryBytes = positiveInt('bufferMemoryBytes', options.bufferMemoryBytes ?? 32 * 1024 * 1024);
+    this.allowAutoTopicCreation = options.allowAutoTopicCreation ?? true;
+    this.metadataMaxAgeMs = positiveInt('metadataMaxAgeMs', options.metadataMaxAgeMs ?? 300_000);
+    this.partitioner = options.partitioner;
+  }
+
+  /** Connects (and gets a producer id) now, so that errors show before the first send. */
+  async connect(): Promise<void> {
+    const conn = await this.holder.get();
+    if (this.idempotent) await this.ensureProducerId(conn);
+  }
+
+  /** The producer id and epoch in use (-1 before the first request of an idempotent producer). */
+  get producerIdentity(): { producerId: number; producerEpoch: number } {
+    return { producerId: this.producerId, producerEpoch: this.producerEpoch };
+  }
+
+  /**
+   * Buffers `record.messages` and resolves, once every one is acknowledged, with
+   * where each was written (in message order). Rejects if any message fails.
+   */
+  async send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    if (this.closed) throw new ClientClosedError('producer');
+    if (typeof record.topic !== 'string' || record.topic.length === 0) throw new TypeError('send needs a topic name');
+    const messages = record.messages;
+    if (!Array.isArray(messages)) throw new TypeError('send needs a messages array');
+    if (messages.length === 0) return [];
+    for (let i = 0; i < MEMORY_WAITS_MAX && this.memoryBytes >= this.bufferMemoryBytes; i++) {
+      await new Promise<void>((r) => this.memoryWaiters.push(r));
+      if (this.closed) throw new ClientClosedError('producer');
+    }
+    let topic = this.topics.get(record.topic);
+    if (topic === undefined) topic = await this.loadTopic(record.topic);
+    else if (Date.now() - topic.refreshedMs > this.metadataMaxAgeMs) this.loadTopic(record.topic).catch(() => {});
+    if (this.closed) throw new ClientClosedError('producer');
+    return this.append(topic, messages);
+  }
+
+  private append(topic: TopicState, messages: readonly ProducerMessage[]): Promise<RecordMetadata[]> {
+    const numPartitions = topic.parts.length;
+    const n = messages.length;
+    // Normalise and place every message before buffering any: a bad message fails the call alone.
+    const keys = new Array<Uint8Array | null>(n);
+    const values = new Array<Uint8Array | null>(n);
+    const headers = new Array<EncodedHeader[] | null>(n);
+    const partitions = new Array<number>(n);
+    const nowMs = Date.now();
+    for (let i = 0; i < n; i++) {
+      const m = messages[i]!;
+      const key = m.key === undefined || m.key === null ? null : toBytes(m.key);
+      const value = m.value === undefined || m.value === null ? null : toBytes(m.value);
+      keys[i] = key;
+      values[i] = value;
+      headers[i] = encodeHeaders(m.headers);
+      let p: number;
+      if (m.partition !== undefined) p = m.partition;
+      else if (this.partitioner !== undefined) p = this.partitioner({ topic: topic.name, key, numPartitions });
+      else if (key !== null) p = partitionForKey(key, numPartitions);
+      else p = -1; // sticky, chosen while appending
+      if (p !== -1 && !(Number.isInteger(p) && p >= 0 && p < numPartitions)) {
+        return Promise.reject(kafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `send to ${topic.name}`, `partition ${p} of ${numPartitions}`));
+      }
+      if (m.timestamp !== undefined && !Number.isSafeInteger(m.timestamp)) return Promise.reject(new TypeError(`timestamp ${m.timestamp} is not an integer`));
+      partitions[i] = p;
+    }
+    return new Promise<RecordMetadata[]>((resolve, reject) => {
+      const call: SendCall = { results: new Array<RecordMetadata>(n), remaining: n, settled: false, resolve, reject };
+      for (let i = 0; i < n; i++) {
+        let p = partitions[i]!;
+        if (p === -1) p = topic.sticky;
+        const ts = messages[i]!.timestamp ?? nowMs;
+        this.appendOne(topic.parts[p]!, keys[i]!, values[i]!, headers[i]!, ts, call, i, nowMs);
+      }
+      this.pendingRecords += n;
+    });
+  }
+
+  private appendOne(
+    part: PartitionState,
+    key: Uint8Array | null,
+    value: Uint8Array | null,
+    headers: EncodedHeader[] | null,
+    timestamp: number,
+    call: SendCall,
+    index: number,
+    nowMs: number,
+  ): void {
+    let batch = part.open;
+    if (batch !== null && !batch.builder.tryAppend(key, value, headers, timestamp)) {
+      this.moveOpenToReady(part);
+      this.scheduleDrain();
+      batch = null;
+    }
+    if (batch === null) {
+      const need = BATCH_HEADER_BYTES + BatchBuilder.recordBytes(key, value, headers, 0, 0);
+      const capacity = Math.max(this.batchSize, need);
+      batch = { builder: new BatchBuilder(capacity), calls: [], indexes: [], createdMs: nowMs, memoryBytes: capacity };
+      this.memoryBytes += capacity;
+      if (!batch.builder.tryAppend(key, value, headers, timestamp)) throw new Error('a record does not fit a batch sized for it');
+      part.open = batch;
+      if (!this.dirty.has(part)) this.dirty.add(part);
+      if (this.lingerMs === 0) this.scheduleDrain();
+      else this.scheduleTimer(nowMs + this.lingerMs);
+    }
+    batch.calls.push(call);
+    batch.indexes.push(index);
+  }
+
+  /** Moves the open batch of a partition to its ready queue (it is full, or its linger is up). */
+  private moveOpenToReady(part: PartitionState): void {
+    const batch = part.open;
+    if (batch === null) return;
+    part.open = null;
+    part.ready.push(batch);
+    const topic = part.topic;
+    if (topic.sticky === part.index && topic.parts.length > 1) {
+      // Kafka's sticky partitioner: the next batch of unkeyed records goes to another partition.
+      const r = Math.floor(Math.random() * (topic.parts.length - 1));
+      topic.sticky = r >= part.index ? r + 1 : r;
+    }
+  }
+
+  /** Resolves once every buffered record is acknowledged (or failed). */
+  flush(): Promise<void> {
+    if (this.pendingRecords === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.flushWaiters.push({ resolve, reject });
+      this.scheduleDrain();
+    });
+  }
+
+  /** Flushes, then closes the connection. Sends after close() reject. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.flush();
+    } finally {
+      this.closed = true;
+      if (this.timer !== null) clearTimeout(this.timer);
+      this.timer = null;
+      for (const w of this.memoryWaiters.splice(0)) w();
+      this.holder.close();
+    }
+  }
+
+  // ------------------------------------------------------------------ metadata
+
+  private loadTopic(name: string): Promise<TopicState> {
+    let p = this.topicLoads.get(name);
+    if (p !== undefined) return p;
+    p = (async () => {
+      try {
+        const conn = await this.holder.get();
+        const md = await topicPartitionCount(conn, name, this.allowAutoTopicCreation);
+        return this.updateTopic(name, md.partitions.length);
+      } finally {
+        this.topicLoads.delete(name);
+      }
+    })();
+    this.topicLoads.set(name, p);
+    return p;
+  }
+
+  private updateTopic(name: string, count: number): TopicState {
+    let t = this.topics.get(name);
+    if (t === undefined) {
+      t = { name, parts: [], sticky: Math.floor(Math.random() * count), refreshedMs: 0 };
+      this.topics.set(name, t);
+    }
+    // Partitions only grow (CreatePartitions); a smaller answer is ignored.
+    for (let i = t.parts.length; i < count; i++) {
+      t.parts.push({ topic: t, index: i, open: null, ready: [], inFlight: null, retry: null, retryAtMs: 0, nextSequence: 0 });
+    }
+    t.refreshedMs = Date.now();
+    return t;
+  }
+
+  private async ensureProducerId(conn: Connection): Promise<void> {
+    if (this.producerId >= 0 && !this.bumpEpoch) return;
+    this.producerIdLoad ??= (async () => {
+      try {
+        const bump = this.bumpEpoch && this.producerId >= 0 && conn.version(API_KEYS.InitProducerId) >= 3;
+        const res = await conn.request<InitProducerIdResponse>(API_KEYS.InitProducerId, {
+          transactionalId: null,
+          transactionTimeoutMs: INT32_MAX,
+          producerId: bump ? this.producerId : -1,
+          producerEpoch: bump ? this.producerEpoch : -1,
+        });
+        if (res.errorCode !== ErrorCode.NONE) throw kafkaError(res.errorCode, 'InitProducerId');
+        this.producerId = res.producerId;
+        this.producerEpoch = res.producerEpoch;
+        this.bumpEpoch = false;
+        // A new id or epoch starts every partition's sequence at 0 (units already
+        // sealed keep their old stamps and are retried as they are).
+        for (const t of this.topics.values()) for (const p of t.parts) p.nextSequence = 0;
+      } finally {
+        this.producerIdLoad = null;
+      }
+    })();
+    return this.producerIdLoad;
+  }
+
+  // ------------------------------------------------------------------ draining
+
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    queueMicrotask(() => {
+      this.drainScheduled = false;
+      this.drain();
+    });
+  }
+
+  private scheduleTimer(dueMs: number): void {
+    if (this.closed || dueMs >= this.timerDueMs) return;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timerDueMs = dueMs;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.timerDueMs = Infinity;
+      this.drain();
+    }, Math.max(0, dueMs - Date.now()));
+  }
+
+  /** Connects (or re-connects) and gets a producer id when needed, then drains again. */
+  private prepareThenDrain(): void {
+    if (this.connecting) return;
+    this.connecting = true;
+    (async () => {
+      const conn = await this.holder.get();
+      if (this.idempotent) await this.ensureProducerId(conn);
+    })().then(
+      () => {
+        this.connecting = false;
+        this.lastError = null;
+        this.drain();
+      },
+      (err: unknown) => {
+        this.connecting = false;
+        this.lastError = err instanceof Error ? err : new Error(String(err));
+        this.expireBatches(Date.now());
+        if (this.pendingRecords > 0) this.scheduleTimer(Date.now() + this.retryBackoffMs);
+      },
+    );
+  }
+
+  /** Sends what is ready, as long as the connection has room for requests. */
+  private drain(): void {
+    if (this.dirty.size === 0) return;
+    const conn = this.holder.peek();
+    if (conn === null || (this.idempotent && (this.producerId < 0 || this.bumpEpoch))) {
+      this.prepareThenDrain();
+      return;
+    }
+    const nowMs = Date.now();
+    const flushing = this.flushWaiters.length > 0 || this.closed;
+    let nextDueMs = Infinity;
+    // Each round builds one request from distinct partitions; a partition joins at most once per round.
+    for (let round = 0; round < this.maxInFlightRequests; round++) {
+      if (this.acks !== 0 && conn.outstanding() >= this.maxInFlightRequests) break;
+      if (this.acks === 0 && conn.bufferedBytes() > this.maxRequestBytes * this.maxInFlightRequests) {
+        nextDueMs = Math.min(nextDueMs, nowMs + 1);
+        break;
+      }
+      const units: Unit[] = [];
+      let requestBytes = 0;
+      for (const part of this.dirty) {
+        if (part.inFlight !== null) continue;
+        let unit: Unit | null = null;
+        if (part.retry !== null) {
+          if (part.retryAtMs > nowMs) {
+            nextDueMs = Math.min(nextDueMs, part.retryAtMs);
+            continue;
+          }
+          unit = part.retry;
+          part.retry = null;
+        } else {
+          const open = part.open;
+          if (open !== null) {
+            const dueMs = open.createdMs + this.lingerMs;
+            if (flushing || dueMs <= nowMs) this.moveOpenToReady(part);
+            else nextDueMs = Math.min(nextDueMs, dueMs);
+          }
+          if (part.ready.length === 0) continue;
+          unit = this.sealUnit(part, this.maxRequestBytes - requestBytes);
+          if (unit === null) continue;
+        }
+        units.push(unit);
+        part.inFlight = unit;
+        requestBytes += unit.records.length;
+        if (requestBytes >= this.maxRequestBytes) break;
+      }
+      for (const u of units) if (u.part.open === null && u.part.ready.length === 0 && u.part.retry === null) this.dirty.delete(u.part);
+      if (units.length === 0) break;
+      this.sendUnits(conn, units);
+    }
+    if (nextDueMs !== Infinity) this.scheduleTimer(nextDueMs);
+  }
+
+  /** Seals the partition's oldest ready batches (at least one) into a unit within `budgetBytes`. */
+  private sealUnit(part: PartitionState, budgetBytes: number): Unit | null {
+    const batches: Batch[] = [];
+    const sealed: Uint8Array[] = [];
+    let bytes = 0;
+    let taken = 0;
+    for (; taken < part.ready.length; taken++) {
+      const b = part.ready[taken]!;
+      if (taken > 0 && bytes + b.builder.sizeBytes > budgetBytes) break;
+      let bytesOut: Uint8Array;
+      const count = b.builder.count;
+      const baseSequence = this.idempotent ? part.nextSequence : -1;
+      try {
+        bytesOut = b.builder.seal({
+          compression: this.compression,
+          producerId: this.idempotent ? this.producerId : -1,
+          producerEpoch: this.idempotent ? this.producerEpoch : -1,
+          baseSequence,
+        });
+      } catch (err) {
+        // A codec failure fails this batch only.
+        part.ready.splice(taken, 1);
+        taken--;
+        this.failBatch(b, err instanceof Error ? err : new Error(String(err)));
+        continue;
+      }
+      if (this.idempotent) part.nextSequence = nextSeq(part.nextSequence, count);
+      batches.push(b);
+      sealed.push(bytesOut);
+      bytes += bytesOut.length;
+    }
+    part.ready.splice(0, taken);
+    if (batches.length === 0) return null;
+    let records: Uint8Array;
+    if (sealed.length === 1) records = sealed[0]!;
+    else {
+      records = new Uint8Array(bytes);
+      let p = 0;
+      for (const s of sealed) {
+        records.set(s, p);
+        p += s.length;
+      }
+    }
+    return { part, batches, sealed, records, attempts: 0 };
+  }
+
+  private sendUnits(conn: Connection, units: Unit[]): void {
+    const byTopic = new Map<string, ProduceRequest['topicData'][number]>();
+    for (const u of units) {
+      const name = u.part.topic.name;
+      let td = byTopic.get(name);
+      if (td === undefined) {
+        td = { name, partitionData: [] };
+        byTopic.set(name, td);
+      }
+      td.partitionData.push({ index: u.part.index, records: u.records });
+    }
+    const body: ProduceRequest = { transactionalId: null, acks: this.acks, timeoutMs: this.requestTimeoutMs, topicData: [...byTopic.values()] };
+    if (this.acks === 0) {
+      try {
+        conn.sendOneWay(API_KEYS.Produce, body);
+      } catch (err) {
+        for (const u of units) this.unitFailed(u, err);
+        return;
+      }
+      for (const u of units) this.unitDone(u, -1);
+      return;
+    }
+    conn.request<ProduceResponse>(API_KEYS.Produce, body).then(
+      (res) => this.onProduceResponse(units, res),
+      (err: unknown) => {
+        for (const u of units) this.unitFailed(u, err);
+      },
+    );
+  }
+
+  private onProduceResponse(units: Unit[], res: ProduceResponse): void {
+    for (const u of units) {
+      const t = res.responses.find((r) => r.name === u.part.topic.name);
+      const p = t?.partitionResponses.find((r) => r.index === u.part.index);
+      if (p === undefined) {
+        this.unitFailed(u, kafkaError(ErrorCode.NETWORK_EXCEPTION, `produce ${u.part.topic.name}-${u.part.index}`, 'no answer for the partition'));
+        continue;
+      }
+      if (p.errorCode === ErrorCode.NONE || p.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) this.unitDone(u, p.baseOffset);
+      else this.unitFailed(u, kafkaError(p.errorCode, `produce ${u.part.topic.name}-${u.part.index}`, p.errorMessage));
+    }
+    this.drain();
+  }
+
+  private unitDone(u: Unit, baseOffset: number): void {
+    const part = u.part;
+    if (part.inFlight === u) part.inFlight = null;
+    const topic = part.topic.name;
+    let offset = baseOffset;
+    for (const b of u.batches) {
+      const n = b.calls.length;
+      for (let i = 0; i < n; i++) {
+        const call = b.calls[i]!;
+        if (call.settled) continue;
+        call.results[b.indexes[i]!] = { topic, partition: part.index, offset: baseOffset < 0 ? -1 : offset + i };
+        if (--call.remaining === 0) {
+          call.settled = true;
+          call.resolve(call.results);
+        }
+      }
+      offset += n;
+      this.release(b);
+    }
+    if (part.open !== null || part.ready.length > 0) this.dirty.add(part);
+  }
+
+  private unitFailed(u: Unit, err: unknown): void {
+    const part = u.part;
+    if (part.inFlight === u) part.inFlight = null;
+    const error = err instanceof Error ? err : new Error(String(err));
+    const code = error instanceof KafkaError ? error.code : ErrorCode.UNKNOWN_SERVER_ERROR;
+    u.attempts++;
+    const oldestMs = u.batches[0]!.createdMs;
+    const nowMs = Date.now();
+    if (isRetriable(code) && !this.closedForGood() && u.attempts <= this.retries && nowMs - oldestMs < this.deliveryTimeoutMs) {
+      part.retry = u;
+      part.retryAtMs = nowMs + Math.min(RETRY_BACKOFF_MAX_MS, this.retryBackoffMs * 2 ** (u.attempts - 1));
+      this.dirty.add(part);
+      if (code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION || code === ErrorCode.NOT_LEADER_OR_FOLLOWER || code === ErrorCode.LEADER_NOT_AVAILABLE) {
+        this.loadTopic(part.topic.name).catch(() => {});
+      }
+      this.scheduleTimer(part.retryAtMs);
+      return;
+    }
+    // The outcome of this unit is unknown or refused: a new epoch keeps later sequences valid.
+    if (this.idempotent) this.bumpEpoch = true;
+    for (const b of u.batches) this.failBatch(b, error);
+    if (part.open !== null || part.ready.length > 0) this.dirty.add(part);
+  }
+
+  private closedForGood(): boolean {
+    return this.closed && this.flushWaiters.length === 0;
+  }
+
+  private failBatch(b: Batch, err: Error): void {
+    for (const call of b.calls) {
+      if (call.settled) continue;
+      call.settled = true;
+      call.reject(err);
+    }
+    this.release(b);
+  }
+
+  /** Fails batches that waited past deliveryTimeoutMs without being sent (e.g. no connection). */
+  private expireBatches(nowMs: number): void {
+    const err = this.lastError ?? new KafkaError(ErrorCode.REQUEST_TIMED_OUT, 'delivery timed out');
+    for (const part of this.dirty) {
+      if (part.inFlight !== null || part.retry !== null) continue;
+      let expired = 0;
+      while (expired < part.ready.length && nowMs - part.ready[expired]!.createdMs >= this.deliveryTimeoutMs) expired++;
+      for (const b of part.ready.splice(0, expired)) this.failBatch(b, err);
+      if (part.ready.length === 0 && part.open !== null && nowMs - part.open.createdMs >= this.deliveryTimeoutMs) {
+        const b = part.open;
+        part.open = null;
+        this.failBatch(b, err);
+      }
+      if (part.open === null && part.ready.length === 0) this.dirty.delete(part);
+    }
+  }
+
+  private release(b: Batch): void {
+    this.memoryBytes -= b.memoryBytes;
+    this.pendingRecords -= b.calls.length;
+    if (this.memoryBytes < this.bufferMemoryBytes && this.memoryWaiters.length > 0) for (const w of this.memoryWaiters.splice(0)) w();
+    if (this.pendingRecords === 0 && this.flushWaiters.length > 0) {
+      for (const w of this.flushWaiters.splice(0)) w.resolve();
+    }
+  }
+}

@@ -1,0 +1,523 @@
+// The client's RecordBatch v2 hot paths: a builder that writes records straight into
+// a producer's open batch as send() is called, and a decoder that turns fetched
+// bytes into consumer messages. Owns: the record layout on those two paths and
+// their bounds. Must not import Node built-ins or native packages (compression and
+// CRC come from the registry in codecs.ts), so the browser client can use it.
+//
+// Why not src/protocol/record-batch.ts: that module is the reference codec for the
+// broker and tools, and imports node:zlib and native codecs at its top; the client
+// needs a browser-safe path, encodes incrementally (no per-record objects kept
+// before a batch closes) and decodes into its own message shape. The tests check
+// this file byte for byte against record-batch.ts.
+//
+// Layout (Kafka protocol guide): the 61-byte header (see batch-header.ts), then per
+// record: length varint | attributes i8 | timestampDelta varlong | offsetDelta varint |
+// keyLength varint | key | valueLength varint | value | headerCount varint |
+// [headerKeyLength varint | headerKey | headerValueLength varint | headerValue].
+
+import { COMPRESSION_CODES, type CompressionType, codecForCode, crc32c } from './codecs.js';
+import { ErrorCode, KafkaError } from './errors.js';
+
+export const BATCH_HEADER_BYTES = 61;
+const BATCH_LOG_OVERHEAD_BYTES = 12;
+const OFF_BATCH_LENGTH = 8;
+const OFF_PARTITION_LEADER_EPOCH = 12;
+const OFF_MAGIC = 16;
+const OFF_CRC = 17;
+const OFF_ATTRIBUTES = 21;
+const OFF_LAST_OFFSET_DELTA = 23;
+const OFF_BASE_TIMESTAMP = 27;
+const OFF_MAX_TIMESTAMP = 35;
+const OFF_PRODUCER_ID = 43;
+const OFF_PRODUCER_EPOCH = 51;
+const OFF_BASE_SEQUENCE = 53;
+const OFF_RECORDS_COUNT = 57;
+const ATTR_COMPRESSION_MASK = 0x07;
+const ATTR_TIMESTAMP_LOG_APPEND = 0x08;
+const ATTR_CONTROL = 0x20;
+const TWO_POW_32 = 0x1_0000_0000;
+const INT32_MAX = 0x7fff_ffff;
+/** Smallest record on the wire: length varint + 6 one-byte fields. */
+const RECORD_BYTES_MIN = 7;
+/** Bound on a decompressed records section (Kafka batches are far smaller). */
+export const DECOMPRESSED_BYTES_MAX_DEFAULT = 256 * 1024 * 1024;
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8');
+
+export interface RecordHeader {
+  key: string;
+  value: Uint8Array | null;
+}
+
+/** A header ready to write: key already UTF-8. */
+export interface EncodedHeader {
+  key: Uint8Array;
+  value: Uint8Array | null;
+}
+
+// ---------------------------------------------------------------- varints
+
+function sizeOfUvarint(v: number): number {
+  if (v < 0x80) return 1;
+  if (v < 0x4000) return 2;
+  if (v < 0x20_0000) return 3;
+  if (v < 0x1000_0000) return 4;
+  if (v < 0x8_0000_0000) return 5;
+  let n = 5;
+  let rest = Math.floor(v / 0x8_0000_0000);
+  while (rest > 0) {
+    n++;
+    rest = Math.floor(rest / 128);
+  }
+  return n;
+}
+
+/** Zig-zag size of an i32 (lengths, deltas, counts; -1 for null). */
+function sizeOfVarint(v: number): number {
+  return sizeOfUvarint(v >= 0 ? v * 2 : -v * 2 - 1);
+}
+
+function writeUvarint(buf: Uint8Array, pos: number, v: number): number {
+  if (v < 0x8000_0000) {
+    while (v >= 0x80) {
+      buf[pos++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    buf[pos++] = v;
+    return pos;
+  }
+  // Above 31 bits (large timestamp deltas): arithmetic, exact below 2^53.
+  while (v >= 0x80) {
+    buf[pos++] = (v % 128) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  buf[pos++] = v;
+  return pos;
+}
+
+function writeVarint(buf: Uint8Array, pos: number, v: number): number {
+  return writeUvarint(buf, pos, v >= 0 ? v * 2 : -v * 2 - 1);
+}
+
+// ---------------------------------------------------------------- encode
+
+export interface BatchSealOptions {
+  compression: CompressionType;
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+}
+
+/**
+ * One open batch: records are written into `buf` after a reserved header as they
+ * arrive; `seal` fills the header (and compresses) when the batch closes. The
+ * batch never grows past its capacity: `tryAppend` answers false instead, and the
+ * producer opens a new batch (a record larger than a batch gets a batch of its own).
+ */
+export class BatchBuilder {
+  private readonly buf: Uint8Array;
+  private pos = BATCH_HEADER_BYTES;
+  count = 0;
+  baseTimestamp = -1;
+  maxTimestamp = -1;
+
+  constructor(capacityBytes: number) {
+    if (!Number.isInteger(capacityBytes) || capacityBytes < BATCH_HEADER_BYTES) throw new RangeError(`batch capacity ${capacityBytes}`);
+    this.buf = new Uint8Array(capacityBytes);
+  }
+
+  /** Bytes written so far (header included). */
+  get sizeBytes(): number {
+    return this.pos;
+  }
+
+  /** Bytes a record adds to a batch (length prefix included); `timestampDelta`/`offsetDelta` from the batch. */
+  static recordBytes(
+    key: Uint8Array | null,
+    value: Uint8Array | null,
+    headers: readonly EncodedHeader[] | null,
+    timestampDelta: number,
+    offsetDelta: number,
+  ): number {
+    const body = BatchBuilder.bodyBytes(key, value, headers, timestampDelta, offsetDelta);
+    return sizeOfVarint(body) + body;
+  }
+
+  private static bodyBytes(
+    key: Uint8Array | null,
+    value: Uint8Array | null,
+    headers: readonly EncodedHeader[] | null,
+    timestampDelta: number,
+    offsetDelta: number,
+  ): number {
+    let body = 1 + sizeOfVarint(timestampDelta) + sizeOfVarint(offsetDelta);
+    body += key === null ? 1 : sizeOfVarint(key.length) + key.length;
+    body += value === null ? 1 : sizeOfVarint(value.length) + value.length;
+    if (headers === null) return body + 1;
+    body += sizeOfVarint(headers.length);
+    for (let h = 0; h < headers.length; h++) {
+      const hd = headers[h]!;
+      body += sizeOfVarint(hd.key.length) + hd.key.length;
+      body += hd.value === null ? 1 : sizeOfVarint(hd.value.length) + hd.value.length;
+    }
+    return body;
+  }
+
+  /** Appends one record; false (nothing written) when it does not fit. */
+  tryAppend(key: Uint8Array | null, value: Uint8Array | null, headers: readonly EncodedHeader[] | null, timestamp: number): boolean {
+    const first = this.count === 0;
+    const timestampDelta = first ? 0 : timestamp - this.baseTimestamp;
+    const offsetDelta = this.count;
+    const body = BatchBuilder.bodyBytes(key, value, headers, timestampDelta, offsetDelta);
+    const total = sizeOfVarint(body) + body;
+    const buf = this.buf;
+    if (this.pos + total > buf.length) return false;
+    if (first) {
+      this.baseTimestamp = timestamp;
+      this.maxTimestamp = timestamp;
+    } else if (timestamp > this.maxTimestamp) this.maxTimestamp = timestamp;
+    let p = writeVarint(buf, this.pos, body);
+    buf[p++] = 0; // record attributes: unused in v2
+    p = writeVarint(buf, p, timestampDelta);
+    p = writeVarint(buf, p, offsetDelta);
+    if (key === null) buf[p++] = 1; // zig-zag -1
+    else {
+      p = writeVarint(buf, p, key.length);
+      buf.set(key, p);
+      p += key.length;
+    }
+    if (value === null) buf[p++] = 1;
+    else {
+      p = writeVarint(buf, p, value.length);
+      if (value.length < 64) for (let i = 0; i < value.length; i++) buf[p + i] = value[i]!;
+      else buf.set(value, p);
+      p += value.length;
+    }
+    if (headers === null) buf[p++] = 0;
+    else {
+      p = writeVarint(buf, p, headers.length);
+      for (let h = 0; h < headers.length; h++) {
+        const hd = headers[h]!;
+        p = writeVarint(buf, p, hd.key.length);
+        buf.set(hd.key, p);
+        p += hd.key.length;
+        if (hd.value === null) buf[p++] = 1;
+        else {
+          p = writeVarint(buf, p, hd.value.length);
+          buf.set(hd.value, p);
+          p += hd.value.length;
+        }
+      }
+    }
+    this.pos = p;
+    this.count++;
+    return true;
+  }
+
+  /**
+   * Closes the batch: compresses the records section if asked and writes the
+   * header and CRC. Returns the batch bytes (a view of this builder's buffer when
+   * uncompressed). The builder must not be used after.
+   */
+  seal(opts: BatchSealOptions): Uint8Array {
+    if (this.count === 0) throw new Error('sealing an empty batch');
+    let out: Uint8Array;
+    const code = COMPRESSION_CODES[opts.compression];
+    if (code === undefined) throw new KafkaError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `unknown compression ${String(opts.compression)}`);
+    if (code === 0) {
+      out = this.buf.subarray(0, this.pos);
+    } else {
+      const section = codecForCode(code).compress(this.buf.subarray(BATCH_HEADER_BYTES, this.pos));
+      out = new Uint8Array(BATCH_HEADER_BYTES + section.length);
+      out.set(section, BATCH_HEADER_BYTES);
+    }
+    writeBatchHeader(out, this.count, this.baseTimestamp, this.maxTimestamp, code, opts);
+    return out;
+  }
+}
+
+function setInt64(dv: DataView, at: number, v: number): void {
+  const hi = Math.floor(v / TWO_POW_32);
+  dv.setInt32(at, hi);
+  dv.setUint32(at + 4, v - hi * TWO_POW_32);
+}
+
+function writeBatchHeader(
+  out: Uint8Array,
+  count: number,
+  baseTimestamp: number,
+  maxTimestamp: number,
+  attributes: number,
+  opts: BatchSealOptions,
+): void {
+  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  dv.setInt32(0, 0); // baseOffset: the broker assigns it
+  dv.setInt32(4, 0);
+  dv.setInt32(OFF_BATCH_LENGTH, out.length - BATCH_LOG_OVERHEAD_BYTES);
+  dv.setInt32(OFF_PARTITION_LEADER_EPOCH, -1);
+  dv.setInt8(OFF_MAGIC, 2);
+  dv.setInt16(OFF_ATTRIBUTES, attributes);
+  dv.setInt32(OFF_LAST_OFFSET_DELTA, count - 1);
+  setInt64(dv, OFF_BASE_TIMESTAMP, baseTimestamp);
+  setInt64(dv, OFF_MAX_TIMESTAMP, maxTimestamp);
+  setInt64(dv, OFF_PRODUCER_ID, opts.producerId);
+  dv.setInt16(OFF_PRODUCER_EPOCH, opts.producerEpoch);
+  dv.setInt32(OFF_BASE_SEQUENCE, opts.baseSequence);
+  dv.setInt32(OFF_RECORDS_COUNT, count);
+  dv.setUint32(OFF_CRC, crc32c(out.subarray(OFF_ATTRIBUTES)));
+}
+
+/**
+ * Rewrites producer id, epoch and base sequence of a sealed batch (and its CRC).
+ * Used when a batch is sent under a new producer epoch; the records are untouched.
+ */
+export function restampBatch(batch: Uint8Array, producerId: number, producerEpoch: number, baseSequence: number): void {
+  const dv = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+  setInt64(dv, OFF_PRODUCER_ID, producerId);
+  dv.setInt16(OFF_PRODUCER_EPOCH, producerEpoch);
+  dv.setInt32(OFF_BASE_SEQUENCE, baseSequence);
+  dv.setUint32(OFF_CRC, crc32c(batch.subarray(OFF_ATTRIBUTES)));
+}
+
+/** Record count of a sealed batch. */
+export function batchRecordCount(batch: Uint8Array): number {
+  return new DataView(batch.buffer, batch.byteOffset, batch.byteLength).getInt32(OFF_RECORDS_COUNT);
+}
+
+/** UTF-8 bytes of a string (or the bytes themselves). */
+export function toBytes(v: Uint8Array | string): Uint8Array {
+  return typeof v === 'string' ? utf8Encoder.encode(v) : v;
+}
+
+// ---------------------------------------------------------------- decode
+
+/** A record delivered to a consumer. key/value/header values are views of the fetched bytes. */
+export interface Message {
+  topic: string;
+  partition: number;
+  offset: number;
+  timestamp: number;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: RecordHeader[];
+}
+
+export interface DecodeOptions {
+  /** Check each batch's CRC-32C (Kafka's check.crcs; default true). */
+  verifyCrc: boolean;
+  maxDecompressedBytes: number;
+}
+
+export interface BatchesScan {
+  /** Offset after the last whole batch, or -1 when there is none. */
+  nextOffset: number;
+  /** Whole batches found. */
+  batches: number;
+  /** Bytes of whole batches. */
+  bytes: number;
+  /** Bytes after the last whole batch (a trailing partial batch). */
+  trailingBytes: number;
+}
+
+function corrupt(why: string): KafkaError {
+  return new KafkaError(ErrorCode.CORRUPT_MESSAGE, `record batch: ${why}`);
+}
+
+function int64At(dv: DataView, at: number): number {
+  return dv.getInt32(at) * TWO_POW_32 + dv.getUint32(at + 4);
+}
+
+/**
+ * Walks the batch headers of fetched bytes without decoding records: where the next
+ * fetch starts (after the last whole batch) and how much is a trailing partial
+ * batch. Throws CORRUPT_MESSAGE on an impossible batch length.
+ */
+export function scanBatches(bytes: Uint8Array): BatchesScan {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let pos = 0;
+  let batches = 0;
+  let nextOffset = -1;
+  // Each whole batch advances by at least BATCH_HEADER_BYTES, bounding the loop.
+  const iterationsMax = Math.floor(bytes.length / BATCH_HEADER_BYTES) + 1;
+  for (let i = 0; i < iterationsMax; i++) {
+    const remaining = bytes.length - pos;
+    if (remaining < BATCH_HEADER_BYTES) break;
+    const batchLength = dv.getInt32(pos + OFF_BATCH_LENGTH);
+    if (batchLength < BATCH_HEADER_BYTES - BATCH_LOG_OVERHEAD_BYTES) throw corrupt(`batchLength ${batchLength} is too small`);
+    if (batchLength > remaining - BATCH_LOG_OVERHEAD_BYTES) break;
+    nextOffset = int64At(dv, pos) + dv.getInt32(pos + OFF_LAST_OFFSET_DELTA) + 1;
+    pos += BATCH_LOG_OVERHEAD_BYTES + batchLength;
+    batches++;
+  }
+  return { nextOffset, batches, bytes: pos, trailingBytes: bytes.length - pos };
+}
+
+// Decoder cursor: module state, so the per-record varint reads allocate nothing.
+let cur = 0;
+
+/** Zig-zag varint (i32). Reads past `buf`'s end yield garbage that the record-end check rejects. */
+function readVarint(buf: Uint8Array): number {
+  let b = buf[cur++]!;
+  if (b < 0x80) return (b >>> 1) ^ -(b & 1);
+  let result = b & 0x7f;
+  for (let shift = 7; shift <= 28; shift += 7) {
+    b = buf[cur++]!;
+    result |= (b & 0x7f) << shift;
+    if (b < 0x80) return (result >>> 1) ^ -(result & 1);
+  }
+  throw corrupt('varint longer than 5 bytes');
+}
+
+/** Zig-zag varlong, exact below 2^53 (timestamp deltas). */
+function readVarlong(buf: Uint8Array): number {
+  let b = buf[cur++]!;
+  if (b < 0x80) return (b >>> 1) ^ -(b & 1);
+  let result = b & 0x7f;
+  let mul = 128;
+  for (let i = 1; i < 10; i++) {
+    b = buf[cur++]!;
+    result += (b & 0x7f) * mul;
+    if (b < 0x80) {
+      if (result > Number.MAX_SAFE_INTEGER) throw corrupt('varlong beyond 2^53');
+      return result % 2 === 0 ? result / 2 : -(result + 1) / 2;
+    }
+    mul *= 128;
+  }
+  throw corrupt('varlong longer than 10 bytes');
+}
+
+const EMPTY_HEADERS: RecordHeader[] = [];
+Object.freeze(EMPTY_HEADERS);
+
+function readUtf8(buf: Uint8Array, start: number, end: number): string {
+  if (end - start <= 32) {
+    let s = '';
+    for (let i = start; i < end; i++) {
+      const c = buf[i]!;
+      if (c >= 0x80) return utf8Decoder.decode(buf.subarray(start, end));
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return utf8Decoder.decode(buf.subarray(start, end));
+}
+
+function decodeRecords(
+  section: Uint8Array,
+  count: number,
+  topic: string,
+  partition: number,
+  baseOffset: number,
+  baseTimestamp: number,
+  logAppendTimestamp: number | null,
+  fromOffset: number,
+  out: Message[],
+): void {
+  if (count > Math.floor(section.length / RECORD_BYTES_MIN)) throw corrupt(`${count} records cannot fit in ${section.length} bytes`);
+  cur = 0;
+  const n = section.length;
+  for (let i = 0; i < count; i++) {
+    const length = readVarint(section);
+    if (length < RECORD_BYTES_MIN - 1 || length > n - cur) throw corrupt(`record ${i} length ${length} with ${n - cur} bytes left`);
+    const end = cur + length;
+    cur++; // attributes
+    const timestampDelta = readVarlong(section);
+    const offsetDelta = readVarint(section);
+    const keyLength = readVarint(section);
+    let key: Uint8Array | null = null;
+    if (keyLength >= 0) {
+      if (keyLength > end - cur) throw corrupt(`key length ${keyLength} in record ${i}`);
+      key = section.subarray(cur, cur + keyLength);
+      cur += keyLength;
+    } else if (keyLength !== -1) throw corrupt(`key length ${keyLength} in record ${i}`);
+    const valueLength = readVarint(section);
+    let value: Uint8Array | null = null;
+    if (valueLength >= 0) {
+      if (valueLength > end - cur) throw corrupt(`value length ${valueLength} in record ${i}`);
+      value = section.subarray(cur, cur + valueLength);
+      cur += valueLength;
+    } else if (valueLength !== -1) throw corrupt(`value length ${valueLength} in record ${i}`);
+    const headerCount = readVarint(section);
+    let headers = EMPTY_HEADERS;
+    if (headerCount !== 0) {
+      if (headerCount < 0 || headerCount > (end - cur) >> 1) throw corrupt(`header count ${headerCount} in record ${i}`);
+      headers = new Array<RecordHeader>(headerCount);
+      for (let h = 0; h < headerCount; h++) {
+        const hkLength = readVarint(section);
+        if (hkLength < 0 || hkLength > end - cur) throw corrupt(`header key length ${hkLength} in record ${i}`);
+        const hk = readUtf8(section, cur, cur + hkLength);
+        cur += hkLength;
+        const hvLength = readVarint(section);
+        let hv: Uint8Array | null = null;
+        if (hvLength >= 0) {
+          if (hvLength > end - cur) throw corrupt(`header value length ${hvLength} in record ${i}`);
+          hv = section.subarray(cur, cur + hvLength);
+          cur += hvLength;
+        } else if (hvLength !== -1) throw corrupt(`header value length ${hvLength} in record ${i}`);
+        headers[h] = { key: hk, value: hv };
+      }
+    }
+    if (cur !== end) throw corrupt(`record ${i} declares ${length} bytes but its fields end elsewhere`);
+    const offset = baseOffset + offsetDelta;
+    if (offset < fromOffset) continue;
+    out.push({
+      topic,
+      partition,
+      offset,
+      timestamp: logAppendTimestamp ?? baseTimestamp + timestampDelta,
+      key,
+      value,
+      headers,
+    });
+  }
+  if (cur !== n) throw corrupt(`${n - cur} bytes remain after ${count} records`);
+}
+
+/**
+ * Decodes the whole batches of fetched `bytes` into `out`, skipping control
+ * batches and records below `fromOffset` (a fetch returns whole batches, which
+ * may start before the requested offset). A trailing partial batch is ignored
+ * (see scanBatches). Throws KafkaError(CORRUPT_MESSAGE) on a malformed batch.
+ */
+export function decodeMessages(
+  bytes: Uint8Array,
+  topic: string,
+  partition: number,
+  fromOffset: number,
+  opts: DecodeOptions,
+  out: Message[],
+): void {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let pos = 0;
+  const iterationsMax = Math.floor(bytes.length / BATCH_HEADER_BYTES) + 1;
+  for (let i = 0; i < iterationsMax; i++) {
+    const remaining = bytes.length - pos;
+    if (remaining < BATCH_HEADER_BYTES) return;
+    const batchLength = dv.getInt32(pos + OFF_BATCH_LENGTH);
+    if (batchLength < BATCH_HEADER_BYTES - BATCH_LOG_OVERHEAD_BYTES) throw corrupt(`batchLength ${batchLength} is too small`);
+    if (batchLength > remaining - BATCH_LOG_OVERHEAD_BYTES) return; // trailing partial batch
+    const size = BATCH_LOG_OVERHEAD_BYTES + batchLength;
+    const batch = bytes.subarray(pos, pos + size);
+    pos += size;
+    const magic = dv.getInt8(pos - size + OFF_MAGIC);
+    if (magic !== 2) throw new KafkaError(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, `record batch: magic ${magic}, only 2 is supported`);
+    const start = pos - size;
+    if (opts.verifyCrc) {
+      const crc = crc32c(batch.subarray(OFF_ATTRIBUTES));
+      if (crc !== dv.getUint32(start + OFF_CRC)) throw corrupt(`CRC-32C mismatch at offset ${int64At(dv, start)}`);
+    }
+    const attributes = dv.getInt16(start + OFF_ATTRIBUTES);
+    const baseOffset = int64At(dv, start);
+    const lastOffsetDelta = dv.getInt32(start + OFF_LAST_OFFSET_DELTA);
+    if ((attributes & ATTR_CONTROL) !== 0) continue; // transaction markers: not user records
+    if (baseOffset + lastOffsetDelta < fromOffset) continue; // wholly below the requested offset
+    const count = dv.getInt32(start + OFF_RECORDS_COUNT);
+    if (count < 0 || count > INT32_MAX) throw corrupt(`record count ${count}`);
+    const code = attributes & ATTR_COMPRESSION_MASK;
+    let section = batch.subarray(BATCH_HEADER_BYTES);
+    if (code !== 0) section = codecForCode(code).decompress(section, opts.maxDecompressedBytes);
+    const logAppend = (attributes & ATTR_TIMESTAMP_LOG_APPEND) !== 0 ? int64At(dv, start + OFF_MAX_TIMESTAMP) : null;
+    decodeRecords(section, count, topic, partition, baseOffset, int64At(dv, start + OFF_BASE_TIMESTAMP), logAppend, fromOffset, out);
+  }
+}

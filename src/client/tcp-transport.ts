@@ -1,0 +1,128 @@
+// Kafka over TCP for the Node client: node:net, 4-byte big-endian size prefix.
+// Owns: the socket, framing of requests and responses, and the bound on a response
+// frame's size. Must not parse frames (connection.ts does). Node only: loaded by a
+// dynamic import from transport.ts.
+//
+// A response frame that arrives whole inside one socket chunk is handed on as a
+// view of that chunk (Node allocates a fresh buffer per read, so views stay valid);
+// a frame split across chunks is gathered into one fresh array of its exact size.
+
+import { type Socket, connect } from 'node:net';
+import { ConnectionError } from './errors.js';
+import type { Transport, TransportOptions } from './transport.js';
+
+const SIZE_PREFIX_BYTES = 4;
+
+class TcpTransport implements Transport {
+  private readonly socket: Socket;
+  private readonly maxFrameBytes: number;
+  private readonly head = new Uint8Array(SIZE_PREFIX_BYTES);
+  private headFill = 0;
+  private frame: Uint8Array | null = null;
+  private frameFill = 0;
+  private closed = false;
+  onFrame: (frame: Uint8Array) => void = () => {};
+  onClose: (err: Error | null) => void = () => {};
+
+  constructor(socket: Socket, maxFrameBytes: number) {
+    this.socket = socket;
+    this.maxFrameBytes = maxFrameBytes;
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.finish(new ConnectionError(`tcp: ${err.message}`)));
+    socket.on('close', () => this.finish(new ConnectionError('tcp: connection closed by the broker')));
+  }
+
+  send(chunks: readonly Uint8Array[], byteLength: number): void {
+    if (this.closed) throw new ConnectionError('tcp: send on a closed connection');
+    // One copy into one buffer: a single write, and the caller may reuse its chunks.
+    const out = Buffer.allocUnsafe(SIZE_PREFIX_BYTES + byteLength);
+    out.writeInt32BE(byteLength, 0);
+    let p = SIZE_PREFIX_BYTES;
+    for (const c of chunks) {
+      out.set(c, p);
+      p += c.byteLength;
+    }
+    if (p !== out.length) throw new Error(`tcp: frame chunks hold ${p - SIZE_PREFIX_BYTES} bytes, not ${byteLength}`);
+    this.socket.write(out);
+  }
+
+  bufferedBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.socket.destroy();
+    this.finish(null);
+  }
+
+  private finish(err: Error | null): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.destroy();
+    this.onClose(err);
+  }
+
+  private onData(chunk: Buffer): void {
+    let pos = 0;
+    const n = chunk.length;
+    // Each step consumes at least one byte of the chunk or ends the loop.
+    while (pos < n && !this.closed) {
+      const frame = this.frame;
+      if (frame !== null) {
+        const take = Math.min(frame.length - this.frameFill, n - pos);
+        frame.set(chunk.subarray(pos, pos + take), this.frameFill);
+        this.frameFill += take;
+        pos += take;
+        if (this.frameFill === frame.length) {
+          this.frame = null;
+          this.onFrame(frame);
+        }
+        continue;
+      }
+      let size: number;
+      if (this.headFill === 0 && n - pos >= SIZE_PREFIX_BYTES) {
+        size = chunk.readInt32BE(pos);
+        pos += SIZE_PREFIX_BYTES;
+      } else {
+        this.head[this.headFill++] = chunk[pos++]!;
+        if (this.headFill < SIZE_PREFIX_BYTES) continue;
+        this.headFill = 0;
+        size = new DataView(this.head.buffer).getInt32(0);
+      }
+      if (size < 4 || size > this.maxFrameBytes) {
+        this.finish(new ConnectionError(`tcp: response frame of ${size} bytes (bound ${this.maxFrameBytes})`));
+        return;
+      }
+      if (n - pos >= size) {
+        const whole = chunk.subarray(pos, pos + size);
+        pos += size;
+        this.onFrame(whole);
+        continue;
+      }
+      this.frame = new Uint8Array(size);
+      this.frameFill = 0;
+    }
+  }
+}
+
+export function openTcpTransport(host: string, port: number, opts: TransportOptions): Promise<Transport> {
+  return new Promise<Transport>((resolve, reject) => {
+    const socket = connect({ host, port, noDelay: true });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new ConnectionError(`tcp: connecting to ${host}:${port} timed out after ${opts.connectTimeoutMs} ms`));
+    }, opts.connectTimeoutMs);
+    const onError = (err: Error): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(new ConnectionError(`tcp: cannot connect to ${host}:${port}: ${err.message}`));
+    };
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.off('error', onError);
+      resolve(new TcpTransport(socket, opts.maxFrameBytes));
+    });
+  });
+}
