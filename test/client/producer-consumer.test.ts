@@ -1,0 +1,460 @@
+// Producer and consumer against a real in-process broker over TCP: keyed records
+// with headers round trip for every codec; keys land where murmur2 (and kafkajs's
+// default partitioner) put them; batching; acks 0/1/-1; idempotent retries after a
+// lost answer do not duplicate; seeks (offset, earliest, latest, timestamp);
+// iterator and callback delivery; OFFSET_OUT_OF_RANGE reset policies; long poll.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import {
+  API_KEYS,
+  Admin,
+  Connection,
+  Consumer,
+  ErrorCode,
+  KafkaError,
+  type Message,
+  Producer,
+  type Transport,
+  type TransportFactory,
+  isCompressionAvailable,
+  partitionForKey,
+} from '../../src/client/index.js';
+import { openTransport } from '../../src/client/transport.js';
+import { BatchBuilder, scanBatches } from '../../src/client/records.js';
+import type { FetchResponse } from '../../src/kafka/schemas/fetch.js';
+import type { ProduceResponse } from '../../src/kafka/schemas/produce.js';
+import type { InitProducerIdResponse } from '../../src/kafka/schemas/producer-ids.js';
+import { type TestBroker, collect, startTestBroker, text } from './helpers.js';
+
+let tb: TestBroker;
+let admin: Admin;
+const utf8 = new TextEncoder();
+
+before(async () => {
+  tb = await startTestBroker();
+  admin = new Admin({ bootstrap: tb.bootstrap });
+});
+
+after(async () => {
+  await admin.close();
+  await tb.close();
+});
+
+function earliestConsumer(extra: Partial<ConstructorParameters<typeof Consumer>[0]> = {}): Consumer {
+  return new Consumer({ bootstrap: tb.bootstrap, autoOffsetReset: 'earliest', maxWaitMs: 100, ...extra });
+}
+
+test('keyed records with headers round trip for every codec', async () => {
+  const codecs = (['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const).filter((c) => isCompressionAvailable(c));
+  assert.ok(codecs.length >= 4, `codecs here: ${codecs.join()}`);
+  for (const compression of codecs) {
+    const topic = `rt-${compression}`;
+    await admin.createTopics([{ name: topic, numPartitions: 3 }]);
+    const producer = new Producer({ bootstrap: tb.bootstrap, compression, lingerMs: 2 });
+    const messages = Array.from({ length: 60 }, (_, i) => ({
+      key: `key-${i % 13}`,
+      value: `value ${i} `.repeat(1 + (i % 7)),
+      headers: i % 2 === 0 ? { 'trace-id': `t${i}`, empty: null } : [{ key: 'dup', value: 'a' }, { key: 'dup', value: utf8.encode('b') }],
+    }));
+    const meta = await producer.send({ topic, messages });
+    await producer.close();
+    assert.equal(meta.length, 60);
+    const consumer = earliestConsumer();
+    await consumer.assign([{ topic }]);
+    const got = await collect(consumer, 60);
+    await consumer.close();
+    const byPlace = new Map(got.map((m) => [`${m.partition}/${m.offset}`, m]));
+    meta.forEach((md, i) => {
+      const m = byPlace.get(`${md.partition}/${md.offset}`);
+      assert.ok(m !== undefined, `${compression}: message ${i} at ${md.partition}/${md.offset}`);
+      assert.equal(m.topic, topic);
+      assert.equal(text(m.key), messages[i]!.key);
+      assert.equal(text(m.value), messages[i]!.value);
+      const headers = m.headers.map((h) => [h.key, text(h.value)]);
+      if (i % 2 === 0) assert.deepEqual(headers, [['trace-id', `t${i}`], ['empty', null]]);
+      else assert.deepEqual(headers, [['dup', 'a'], ['dup', 'b']]);
+    });
+  }
+});
+
+test("keys land on murmur2's partition, the same as kafkajs's default partitioner", async () => {
+  const topic = 'keys';
+  const numPartitions = 7;
+  await admin.createTopics([{ name: topic, numPartitions }]);
+  const require = createRequire(import.meta.url);
+  const kafkajs = require('kafkajs') as {
+    Partitioners: { DefaultPartitioner: () => (a: { topic: string; partitionMetadata: unknown[]; message: { key: string | Buffer } }) => number };
+  };
+  const theirs = kafkajs.Partitioners.DefaultPartitioner();
+  const partitionMetadata = Array.from({ length: numPartitions }, (_, i) => ({ partitionId: i, leader: 0 }));
+  const producer = new Producer({ bootstrap: tb.bootstrap, lingerMs: 0 });
+  const keys = Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? `user-${i}` : i % 3 === 1 ? `ключ-${i}-✓` : `${i}`));
+  const meta = await producer.send({ topic, messages: keys.map((key) => ({ key, value: 'x' })) });
+  await producer.close();
+  keys.forEach((key, i) => {
+    const expected = partitionForKey(utf8.encode(key), numPartitions);
+    assert.equal(meta[i]!.partition, expected, key);
+    assert.equal(theirs({ topic, partitionMetadata, message: { key } }), expected, `kafkajs for ${key}`);
+  });
+  assert.ok(new Set(meta.map((m) => m.partition)).size === numPartitions, 'keys spread over every partition');
+});
+
+test('unkeyed records stick to a partition per batch; explicit partitions are honoured', async () => {
+  const topic = 'sticky';
+  await admin.createTopics([{ name: topic, numPartitions: 4 }]);
+  const producer = new Producer({ bootstrap: tb.bootstrap, lingerMs: 50 });
+  const meta = await producer.send({ topic, messages: Array.from({ length: 20 }, () => ({ value: 'v' })) });
+  assert.equal(new Set(meta.map((m) => m.partition)).size, 1, 'one small batch: one partition');
+  const explicit = await producer.send({ topic, messages: [{ value: 'p3', partition: 3 }, { key: 'k', value: 'p0', partition: 0 }] });
+  assert.deepEqual(
+    explicit.map((m) => m.partition),
+    [3, 0],
+  );
+  await assert.rejects(producer.send({ topic, messages: [{ value: 'x', partition: 9 }] }), (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  await producer.close();
+});
+
+async function fetchRaw(topic: string, partition: number, offset: number): Promise<Uint8Array> {
+  const conn = await Connection.open({ bootstrap: tb.bootstrap });
+  try {
+    const res = await conn.request<FetchResponse>(API_KEYS.Fetch, {
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1 << 24,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [{ topic, topicId: '00000000000000000000000000000000', partitions: [{ partition, fetchOffset: offset, partitionMaxBytes: 1 << 24 }] }],
+      forgottenTopicsData: [],
+      rackId: '',
+    });
+    return res.responses[0]!.partitions[0]!.records ?? new Uint8Array(0);
+  } finally {
+    conn.close();
+  }
+}
+
+test('sends within lingerMs share a batch; batchSize splits batches; order is kept', async () => {
+  const topic = 'batching';
+  await admin.createTopics([{ name: topic, numPartitions: 1 }]);
+  const producer = new Producer({ bootstrap: tb.bootstrap, lingerMs: 30, batchSize: 4096 });
+  const sends = Array.from({ length: 10 }, (_, i) => producer.send({ topic, messages: [{ value: `small-${i}` }] }));
+  const metas = await Promise.all(sends);
+  assert.deepEqual(
+    metas.map((m) => m[0]!.offset),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  );
+  assert.equal(scanBatches(await fetchRaw(topic, 0, 0)).batches, 1, 'ten sends in one linger window: one batch');
+  // 300 records of ~100 bytes do not fit 4 KiB batches.
+  const big = await producer.send({ topic, messages: Array.from({ length: 300 }, (_, i) => ({ value: `${i}`.padStart(100, '.') })) });
+  assert.deepEqual(
+    big.map((m) => m.offset),
+    Array.from({ length: 300 }, (_, i) => 10 + i),
+  );
+  assert.ok(scanBatches(await fetchRaw(topic, 0, 10)).batches >= 8, 'split at batchSize');
+  // A record larger than batchSize still goes (alone in its batch).
+  const [huge] = await producer.send({ topic, messages: [{ value: new Uint8Array(20_000) }] });
+  assert.equal(huge!.offset, 310);
+  await producer.close();
+  const consumer = earliestConsumer();
+  await consumer.assign([{ topic, partition: 0 }]);
+  const got = await collect(consumer, 311);
+  await consumer.close();
+  assert.deepEqual(
+    got.map((m) => m.offset),
+    Array.from({ length: 311 }, (_, i) => i),
+  );
+  assert.equal(got[310]!.value!.length, 20_000);
+});
+
+test('acks 0, 1 and -1 all deliver; acks=0 reports no offsets', async () => {
+  const topic = 'acks';
+  await admin.createTopics([{ name: topic, numPartitions: 1 }]);
+  for (const acks of [0, 1, -1] as const) {
+    const producer = new Producer({ bootstrap: tb.bootstrap, acks, lingerMs: 0 });
+    const meta = await producer.send({ topic, messages: [{ value: `acks=${acks}` }] });
+    await producer.close();
+    if (acks === 0) assert.equal(meta[0]!.offset, -1);
+    else assert.ok(meta[0]!.offset >= 0);
+  }
+  const consumer = earliestConsumer();
+  await consumer.assign([{ topic, partition: 0 }]);
+  const got = await collect(consumer, 3);
+  await consumer.close();
+  assert.deepEqual(
+    got.map((m) => text(m.value)),
+    ['acks=0', 'acks=1', 'acks=-1'],
+  );
+});
+
+test('the broker answers a resent batch (same producer id, epoch, sequence) with the first offset', async () => {
+  const topic = 'idem-raw';
+  await admin.createTopics([{ name: topic, numPartitions: 1 }]);
+  const conn = await Connection.open({ bootstrap: tb.bootstrap });
+  try {
+    const pid = await conn.request<InitProducerIdResponse>(API_KEYS.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+    assert.equal(pid.errorCode, 0);
+    const batch = (seq: number, n: number): Uint8Array => {
+      const b = new BatchBuilder(4096);
+      for (let i = 0; i < n; i++) b.tryAppend(null, utf8.encode(`r${seq + i}`), null, Date.now());
+      return b.seal({ compression: 'none', producerId: pid.producerId, producerEpoch: pid.producerEpoch, baseSequence: seq });
+    };
+    const produce = async (records: Uint8Array) => {
+      const res = await conn.request<ProduceResponse>(API_KEYS.Produce, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] });
+      return res.responses[0]!.partitionResponses[0]!;
+    };
+    const first = batch(0, 5);
+    const a = await produce(first);
+    const b = await produce(first);
+    assert.equal(a.errorCode, 0);
+    assert.equal(b.errorCode, 0);
+    assert.equal(b.baseOffset, a.baseOffset, 'the duplicate gets the original offset');
+    const next = await produce(batch(5, 3));
+    assert.equal(next.baseOffset, a.baseOffset + 5);
+    const gap = await produce(batch(20, 1));
+    assert.equal(gap.errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+  } finally {
+    conn.close();
+  }
+  const consumer = earliestConsumer();
+  await consumer.assign([{ topic, partition: 0 }]);
+  const got = await collect(consumer, 8);
+  await consumer.close();
+  assert.deepEqual(
+    got.map((m) => text(m.value)),
+    ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7'],
+  );
+});
+
+/** A transport that drops the answer to the first `drops` Produce requests and cuts the connection. */
+function droppingTransport(drops: number, stats: { dropped: number; connections: number }): TransportFactory {
+  return async (target, opts) => {
+    const inner = await openTransport(target, opts);
+    stats.connections++;
+    const produceIds = new Set<number>();
+    const outer: Transport = {
+      onFrame: () => {},
+      onClose: () => {},
+      send(chunks, byteLength) {
+        const first = chunks[0]!;
+        const dv = new DataView(first.buffer, first.byteOffset, first.byteLength);
+        if (dv.getInt16(0) === API_KEYS.Produce) produceIds.add(dv.getInt32(4));
+        inner.send(chunks, byteLength);
+      },
+      bufferedBytes: () => inner.bufferedBytes(),
+      close: () => inner.close(),
+    };
+    inner.onClose = (err) => outer.onClose(err);
+    inner.onFrame = (frame) => {
+      const correlationId = new DataView(frame.buffer, frame.byteOffset, 4).getInt32(0);
+      if (produceIds.has(correlationId) && stats.dropped < drops) {
+        // The broker wrote the batch; the producer never hears of it.
+        stats.dropped++;
+        inner.close();
+        return;
+      }
+      outer.onFrame(frame);
+    };
+    return outer;
+  };
+}
+
+test('an idempotent producer retries after a lost answer without duplicating', async () => {
+  const topic = 'idem-retry';
+  await admin.createTopics([{ name: topic, numPartitions: 2 }]);
+  const stats = { dropped: 0, connections: 0 };
+  const producer = new Producer({ bootstrap: tb.bootstrap, transport: droppingTransport(2, stats), lingerMs: 0, retryBackoffMs: 10 });
+  const meta = await producer.send({ topic, messages: Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })) });
+  const more = await producer.send({ topic, messages: Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `w${i}` })) });
+  await producer.close();
+  assert.equal(stats.dropped, 2);
+  assert.ok(stats.connections >= 3, `reconnected (${stats.connections} connections)`);
+  const latest = await admin.listOffsets(topic, 'latest');
+  assert.equal(
+    latest.reduce((n, p) => n + p.offset, 0),
+    60,
+    'each record written once',
+  );
+  const consumer = earliestConsumer();
+  await consumer.assign([{ topic }]);
+  const got = await collect(consumer, 60);
+  await consumer.close();
+  const seen = new Map(got.map((m) => [`${m.partition}/${m.offset}`, text(m.value)]));
+  [...meta, ...more].forEach((md, i) => assert.equal(seen.get(`${md.partition}/${md.offset}`), i < 50 ? `v${i}` : `w${i - 50}`));
+});
+
+test('a non-retriable failure fails that send, and the producer goes on under a new epoch or id', async () => {
+  const topic = 'epoch-bump';
+  await admin.createTopics([{ name: topic, numPartitions: 1, configs: { 'max.message.bytes': '2000' } }]);
+  const producer = new Producer({ bootstrap: tb.bootstrap, lingerMs: 0, batchSize: 1024 });
+  await producer.send({ topic, messages: [{ value: 'before' }] });
+  const before = producer.producerIdentity;
+  await assert.rejects(producer.send({ topic, messages: [{ value: new Uint8Array(5000) }] }), (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.MESSAGE_TOO_LARGE);
+  const [next] = await producer.send({ topic, messages: [{ value: 'after' }] });
+  assert.equal(next!.offset, 1);
+  // A new epoch (KIP-360 bump) or, from a broker that does not bump, a new producer id.
+  assert.notDeepEqual(producer.producerIdentity, before);
+  await producer.close();
+});
+
+test('seek to an offset, earliest, latest and a timestamp; position follows delivery', async () => {
+  const topic = 'seek';
+  await admin.createTopics([{ name: topic, numPartitions: 1 }]);
+  const base = 1_600_000_000_000;
+  const producer = new Producer({ bootstrap: tb.bootstrap, lingerMs: 0 });
+  await producer.send({ topic, messages: Array.from({ length: 20 }, (_, i) => ({ value: `m${i}`, timestamp: base + i * 100 })) });
+  const consumer = new Consumer({ bootstrap: tb.bootstrap, maxWaitMs: 50 });
+  await consumer.assign([{ topic, partition: 0 }]);
+
+  await consumer.seek(topic, 0, 7);
+  let got = await collect(consumer, 2);
+  assert.deepEqual(
+    got.map((m) => m.offset),
+    [7, 8],
+  );
+  assert.equal(consumer.position(topic, 0), 9);
+
+  await consumer.seek(topic, 0, { timestamp: base + 1250 });
+  got = await collect(consumer, 1);
+  assert.equal(got[0]!.offset, 13);
+  assert.equal(got[0]!.timestamp, base + 1300);
+
+  await consumer.seek(topic, 0, 'earliest');
+  got = await collect(consumer, 1);
+  assert.equal(got[0]!.offset, 0);
+
+  await consumer.seek(topic, 0, 'latest');
+  assert.equal(consumer.position(topic, 0), 20);
+  await producer.send({ topic, messages: [{ value: 'm20' }] });
+  got = await collect(consumer, 1);
+  assert.equal(text(got[0]!.value), 'm20');
+
+  // A timestamp past every record: the end.
+  await consumer.seek(topic, 0, { timestamp: Date.now() + 3_600_000 });
+  assert.equal(consumer.position(topic, 0), 21);
+  await producer.close();
+  await consumer.close();
+  await assert.rejects(consumer.seek(topic, 0, 0), /closed/);
+});
+
+test('callback delivery (eachMessage, eachBatch); close ends run() and the iterator', async () => {
+  const topic = 'callbacks';
+  await admin.createTopics([{ name: topic, numPartitions: 2 }]);
+  const producer = new Producer({ bootstrap: tb.bootstrap, lingerMs: 0 });
+  await producer.send({ topic, messages: Array.from({ length: 40 }, (_, i) => ({ key: `${i}`, value: `${i}` })) });
+
+  const consumer = earliestConsumer();
+  await consumer.assign([{ topic }]);
+  const seen: Message[] = [];
+  let done!: () => void;
+  const all = new Promise<void>((r) => (done = r));
+  const running = consumer.run({
+    eachMessage: async (m) => {
+      seen.push(m);
+      if (seen.length === 40) done();
+    },
+  });
+  await all;
+  await consumer.close();
+  await running;
+  assert.equal(new Set(seen.map((m) => `${m.partition}/${m.offset}`)).size, 40);
+
+  const batcher = earliestConsumer();
+  await batcher.assign([{ topic }]);
+  let count = 0;
+  let batchDone!: () => void;
+  const batchesIn = new Promise<void>((r) => (batchDone = r));
+  const batchRun = batcher.run({
+    eachBatch: ({ messages, partition, highWatermark }) => {
+      assert.ok(messages.every((m) => m.partition === partition));
+      assert.ok(highWatermark > 0);
+      count += messages.length;
+      if (count === 40) batchDone();
+    },
+  });
+  await batchesIn;
+  await batcher.close();
+  await batchRun;
+
+  // An iterator waiting in a long poll ends when the consumer closes.
+  const idle = new Consumer({ bootstrap: tb.bootstrap, maxWaitMs: 5000 });
+  await idle.assign([{ topic, partition: 0 }]);
+  const iterating = (async () => {
+    let n = 0;
+    for await (const _ of idle) n++;
+    return n;
+  })();
+  await new Promise((r) => setTimeout(r, 100));
+  await idle.close();
+  assert.equal(await iterating, 0);
+  await producer.close();
+});
+
+test('OFFSET_OUT_OF_RANGE: reset to earliest, or an error with autoOffsetReset error', async () => {
+  const topic = 'out-of-range';
+  await admin.createTopics([{ name: topic, numPartitions: 1 }]);
+  const producer = new Producer({ bootstrap: tb.bootstrap, lingerMs: 0 });
+  await producer.send({ topic, messages: Array.from({ length: 5 }, (_, i) => ({ value: `${i}` })) });
+  await producer.close();
+
+  const resetting = earliestConsumer();
+  await resetting.assign([{ topic, partition: 0 }]);
+  await resetting.seek(topic, 0, 1000);
+  const got = await collect(resetting, 5);
+  assert.deepEqual(
+    got.map((m) => m.offset),
+    [0, 1, 2, 3, 4],
+  );
+  await resetting.close();
+
+  const strict = new Consumer({ bootstrap: tb.bootstrap, autoOffsetReset: 'error', maxWaitMs: 50 });
+  await strict.assign([{ topic, partition: 0 }]);
+  await strict.seek(topic, 0, 1000);
+  await assert.rejects(collect(strict, 1), (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.OFFSET_OUT_OF_RANGE);
+  await strict.close();
+});
+
+test('a long-polling consumer gets records produced after it started waiting', async () => {
+  const topic = 'long-poll';
+  await admin.createTopics([{ name: topic, numPartitions: 1 }]);
+  const consumer = new Consumer({ bootstrap: tb.bootstrap, maxWaitMs: 5000 });
+  await consumer.assign([{ topic, partition: 0 }]);
+  const waiting = collect(consumer, 1);
+  await new Promise((r) => setTimeout(r, 200));
+  const producer = new Producer({ bootstrap: tb.bootstrap, lingerMs: 0 });
+  await producer.send({ topic, messages: [{ key: 'late', value: 'arrival' }] });
+  const [m] = await waiting;
+  assert.equal(text(m!.value), 'arrival');
+  await producer.close();
+  await consumer.close();
+});
+
+test('unknown topics: auto-created by default, an error when creation is off', async () => {
+  const producer = new Producer({ bootstrap: tb.bootstrap, lingerMs: 0 });
+  const [m] = await producer.send({ topic: 'auto-created', messages: [{ value: 'x' }] });
+  assert.equal(m!.offset, 0);
+  await producer.close();
+  const strict = new Producer({ bootstrap: tb.bootstrap, allowAutoTopicCreation: false });
+  await assert.rejects(strict.send({ topic: 'never-created', messages: [{ value: 'x' }] }), (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  await strict.close();
+  await assert.rejects(strict.send({ topic: 'auto-created', messages: [{ value: 'x' }] }), /closed/);
+});
+
+test('flush waits for every buffered record; many unawaited sends all land', async () => {
+  const topic = 'flush';
+  await admin.createTopics([{ name: topic, numPartitions: 3 }]);
+  const producer = new Producer({ bootstrap: tb.bootstrap, lingerMs: 1000, batchSize: 2048, bufferMemoryBytes: 64 * 1024 });
+  const pending: Array<Promise<unknown>> = [];
+  for (let i = 0; i < 2000; i++) pending.push(producer.send({ topic, messages: [{ key: `${i % 50}`, value: `value-${i}` }] }));
+  await producer.flush();
+  await Promise.all(pending);
+  await producer.close();
+  const latest = await admin.listOffsets(topic, 'latest');
+  assert.equal(
+    latest.reduce((n, p) => n + p.offset, 0),
+    2000,
+  );
+});

@@ -1,0 +1,189 @@
+// Tests for src/client/records.ts and crc32c.ts: the client's batch builder is byte
+// for byte the reference encoder (src/protocol/record-batch.ts); its decoder agrees
+// with the reference decoder, skips records below the fetch offset, control
+// batches and a trailing partial batch, and turns damage into CORRUPT_MESSAGE;
+// the plain-JS CRC-32C matches the native one.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { crc32c as nativeCrc32c } from '@node-rs/crc32';
+import '../../src/client/index.js';
+import { crc32cJs } from '../../src/client/crc32c.js';
+import { isCompressionAvailable } from '../../src/client/codecs.js';
+import type { CompressionType } from '../../src/client/codecs.js';
+import { BatchBuilder, type EncodedHeader, type Message, decodeMessages, restampBatch, scanBatches } from '../../src/client/records.js';
+import { decodeRecordBatches, encodeRecordBatch } from '../../src/protocol/record-batch.js';
+import { setBaseOffset } from '../../src/protocol/batch-header.js';
+import { ErrorCode, KafkaError } from '../../src/protocol/errors.js';
+
+const utf8 = new TextEncoder();
+const DECODE = { verifyCrc: true, maxDecompressedBytes: 1 << 26 };
+
+interface Rec {
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: EncodedHeader[] | null;
+  timestamp: number;
+}
+
+function build(records: Rec[], opts: { compression?: CompressionType; producerId?: number; producerEpoch?: number; baseSequence?: number } = {}): Uint8Array {
+  let cap = 61;
+  for (const r of records) cap += BatchBuilder.recordBytes(r.key, r.value, r.headers, 0, 0) + 20;
+  const b = new BatchBuilder(cap);
+  for (const r of records) assert.ok(b.tryAppend(r.key, r.value, r.headers, r.timestamp));
+  return b.seal({
+    compression: opts.compression ?? 'none',
+    producerId: opts.producerId ?? -1,
+    producerEpoch: opts.producerEpoch ?? -1,
+    baseSequence: opts.baseSequence ?? -1,
+  });
+}
+
+const recArb = fc.record({
+  key: fc.option(fc.uint8Array({ maxLength: 40 }), { nil: null }),
+  value: fc.option(fc.uint8Array({ maxLength: 300 }), { nil: null }),
+  headers: fc.option(
+    fc.array(fc.record({ key: fc.string({ maxLength: 12 }).map((s) => utf8.encode(s)), value: fc.option(fc.uint8Array({ maxLength: 20 }), { nil: null }) }), { maxLength: 3 }),
+    { nil: null },
+  ),
+  timestamp: fc.integer({ min: 0, max: 2 ** 45 }),
+});
+
+test('the builder writes the same bytes as the reference encoder (fast-check)', () => {
+  fc.assert(
+    fc.property(fc.array(recArb, { minLength: 1, maxLength: 20 }), fc.integer({ min: -1, max: 2 ** 40 }), fc.integer({ min: 0, max: 1000 }), (recs, pid, seq) => {
+      const producerId = pid;
+      const producerEpoch = pid < 0 ? -1 : 3;
+      const baseSequence = pid < 0 ? -1 : seq;
+      const ours = build(recs, { producerId, producerEpoch, baseSequence });
+      const theirs = encodeRecordBatch(
+        recs.map((r) => ({
+          key: r.key,
+          value: r.value,
+          timestamp: r.timestamp,
+          ...(r.headers === null ? {} : { headers: r.headers.map((h) => ({ key: new TextDecoder().decode(h.key), value: h.value })) }),
+        })),
+        { producerId, producerEpoch, baseSequence },
+      );
+      // Header keys from fc.string may hold lone surrogates: compare only when they round trip.
+      const roundTrips = recs.every((r) => (r.headers ?? []).every((h) => Buffer.compare(utf8.encode(new TextDecoder().decode(h.key)), Buffer.from(h.key)) === 0));
+      if (roundTrips) assert.deepEqual(Buffer.from(ours), Buffer.from(theirs));
+    }),
+    { numRuns: 150 },
+  );
+});
+
+test('decodeMessages agrees with the reference decoder (fast-check)', () => {
+  fc.assert(
+    fc.property(fc.array(recArb, { minLength: 1, maxLength: 15 }), fc.integer({ min: 0, max: 2 ** 40 }), (recs, baseOffset) => {
+      const batch = build(recs);
+      setBaseOffset(batch, baseOffset);
+      const out: Message[] = [];
+      decodeMessages(batch, 't', 4, 0, DECODE, out);
+      const ref = decodeRecordBatches(batch)[0]!.records;
+      assert.equal(out.length, ref.length);
+      out.forEach((m, i) => {
+        const r = ref[i]!;
+        assert.equal(m.topic, 't');
+        assert.equal(m.partition, 4);
+        assert.equal(m.offset, r.offset);
+        assert.equal(m.timestamp, r.timestamp);
+        assert.deepEqual(m.key === null ? null : Buffer.from(m.key), r.key === null ? null : Buffer.from(r.key));
+        assert.deepEqual(m.value === null ? null : Buffer.from(m.value), r.value === null ? null : Buffer.from(r.value));
+        assert.deepEqual(
+          m.headers.map((h) => [h.key, h.value === null ? null : Buffer.from(h.value)]),
+          r.headers.map((h) => [h.key, h.value === null ? null : Buffer.from(h.value)]),
+        );
+      });
+    }),
+    { numRuns: 150 },
+  );
+});
+
+function rec(i: number): Rec {
+  return { key: utf8.encode(`k${i}`), value: utf8.encode(`value-${i}`.repeat(5)), headers: [{ key: utf8.encode('h'), value: utf8.encode(String(i)) }], timestamp: 1_700_000_000_000 + i };
+}
+
+test('every available codec round trips through seal and decodeMessages', () => {
+  for (const compression of ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const) {
+    if (!isCompressionAvailable(compression)) continue;
+    const recs = Array.from({ length: 200 }, (_, i) => rec(i));
+    const batch = build(recs, { compression });
+    const out: Message[] = [];
+    decodeMessages(batch, 't', 0, 0, DECODE, out);
+    assert.equal(out.length, 200, compression);
+    assert.equal(Buffer.from(out[123]!.value!).toString(), 'value-123'.repeat(5));
+    // The reference decoder reads our compressed batches too.
+    assert.equal(decodeRecordBatches(batch)[0]!.records.length, 200);
+    if (compression !== 'none') assert.ok(batch.length < 200 * 40, `${compression} compresses`);
+  }
+});
+
+test('records below the fetch offset, control batches and a trailing partial batch are skipped', () => {
+  const a = build([rec(0), rec(1), rec(2)]);
+  setBaseOffset(a, 10);
+  const control = encodeRecordBatch([{ key: Uint8Array.of(0, 0, 0, 0), value: Uint8Array.of(0, 0, 0, 0, 0, 0) }], { control: true, baseOffset: 13 });
+  const b = build([rec(3), rec(4)]);
+  setBaseOffset(b, 14);
+  const c = build([rec(5)]);
+  setBaseOffset(c, 16);
+  const all = Buffer.concat([a, control, b, c.subarray(0, c.length - 7)]);
+  const out: Message[] = [];
+  decodeMessages(all, 't', 0, 11, DECODE, out);
+  assert.deepEqual(
+    out.map((m) => m.offset),
+    [11, 12, 14, 15],
+  );
+  const scan = scanBatches(all);
+  assert.equal(scan.batches, 3);
+  assert.equal(scan.nextOffset, 16);
+  assert.equal(scan.trailingBytes, c.length - 7);
+  // Only a partial batch: nothing whole.
+  assert.equal(scanBatches(c.subarray(0, 70)).batches, 0);
+});
+
+test('damage is CORRUPT_MESSAGE, never a crash', () => {
+  const batch = build([rec(0), rec(1)]);
+  const flipped = Uint8Array.from(batch);
+  flipped[80] = flipped[80]! ^ 0xff;
+  assert.throws(() => decodeMessages(flipped, 't', 0, 0, DECODE, []), (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.CORRUPT_MESSAGE);
+  const badLength = Uint8Array.from(batch);
+  new DataView(badLength.buffer).setInt32(8, 3);
+  assert.throws(() => scanBatches(badLength), (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.CORRUPT_MESSAGE);
+  // Random bytes after a valid header, with the CRC fixed up: still a clean error.
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 1, maxLength: 200 }), (junk) => {
+      const b = new Uint8Array(61 + junk.length);
+      b.set(batch.subarray(0, 61));
+      b.set(junk, 61);
+      new DataView(b.buffer).setInt32(8, b.length - 12);
+      restampBatch(b, -1, -1, -1);
+      try {
+        decodeMessages(b, 't', 0, 0, DECODE, []);
+      } catch (e) {
+        assert.ok(e instanceof KafkaError, String(e));
+      }
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('the plain-JS CRC-32C equals the native one', () => {
+  assert.equal(crc32cJs(utf8.encode('123456789')), 0xe3069283);
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 300 }), (data) => {
+      assert.equal(crc32cJs(data), nativeCrc32c(Buffer.from(data)) >>> 0);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('tryAppend refuses a record that does not fit and leaves the batch intact', () => {
+  const b = new BatchBuilder(200);
+  let n = 0;
+  while (b.tryAppend(null, new Uint8Array(50), null, 1)) n++;
+  assert.equal(n, 2);
+  const sealed = b.seal({ compression: 'none', producerId: -1, producerEpoch: -1, baseSequence: -1 });
+  assert.equal(decodeRecordBatches(sealed)[0]!.records.length, 2);
+});
