@@ -3,7 +3,7 @@
 // order (listeners first, then the engine, which flushes and marks a clean stop).
 // Must not implement a protocol (src/kafka, src/http) nor touch files (src/storage).
 
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { resolveConfig } from './config/config.js';
@@ -98,10 +98,27 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   };
 }
 
-/** Embedding: `const b = await startBroker({ port: 0 })`; a temporary data dir unless dataDir is given. */
-export function startBroker(opts: StartBrokerOptions = {}): Promise<Broker> {
+/**
+ * Embedding: `const b = await startBroker()`. Unlike `samsa serve`, ports default to 0
+ * (free ports, see b.kafkaPort / b.httpPort) and the data directory to a new
+ * temporary one, which close() removes again.
+ */
+export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker> {
   const { dataDir, ...rest } = opts;
-  const flags: Record<string, unknown> = { ...rest, 'log.dirs': dataDir ?? mkdtempSync(join(tmpdir(), 'samsa-')) };
-  if (rest['log.level'] === undefined) flags['log.level'] = 'warn';
-  return startBrokerWithConfig(resolveConfig({ flags }));
+  const ownDir = dataDir === undefined ? mkdtempSync(join(tmpdir(), 'samsa-')) : null;
+  const flags: Record<string, unknown> = { port: 0, 'http.port': 0, 'log.level': 'warn', ...rest, 'log.dirs': dataDir ?? ownDir };
+  let broker: Broker;
+  try {
+    broker = await startBrokerWithConfig(resolveConfig({ flags }));
+  } catch (err) {
+    if (ownDir !== null) rmSync(ownDir, { recursive: true, force: true });
+    throw err;
+  }
+  if (ownDir === null) return broker;
+  const close = broker.close.bind(broker);
+  broker.close = async () => {
+    await close();
+    rmSync(ownDir, { recursive: true, force: true });
+  };
+  return broker;
 }
