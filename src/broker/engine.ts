@@ -87,7 +87,8 @@ export class SamsaEngine implements Engine {
   private constructor(private readonly options: Required<EngineOptions>) {
     this.dataDir = options.dataDir;
     this.defaults = { ...DEFAULT_TOPIC_CONFIG, ...validateTopicConfig(options.topicDefaults) };
-    this.pool = new Piscina({ filename: MAINTENANCE_WORKER_URL.href, maxThreads: Math.max(1, availableParallelism()), idleTimeout: 2_000 });
+    // minThreads 0: no idle maintenance thread (memory) — recovery and deletes are rare.
+    this.pool = new Piscina({ filename: MAINTENANCE_WORKER_URL.href, minThreads: 0, maxThreads: Math.max(1, availableParallelism()), idleTimeout: 2_000 });
   }
 
   static async start(opts: EngineOptions): Promise<SamsaEngine> {
