@@ -55,7 +55,7 @@ export class KafkaConnection {
       onResponse: (chunks) => this.write(chunks),
       onError: (err) => this.fail(err),
       onFreed: () => this.updateFlowSoon(),
-    });
+    }, `/${socket.remoteAddress ?? ''}`);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {

@@ -19,6 +19,8 @@ import { Reader } from './codec/reader.js';
 import { Writer, concatChunks } from './codec/writer.js';
 import { errorCodeOf } from './error-codes.js';
 import { ProducerIdAllocator } from './producer-id-allocator.js';
+import type { CoordinatorOptions } from './groups/coordinator.js';
+import { groupServicesFor } from './groups/index.js';
 import { ApiVersionsResponseCodec } from './schemas/api-versions.js';
 import {
   API_VERSIONS_KEY,
@@ -42,12 +44,18 @@ export interface KafkaLogger {
   debug?(obj: object, msg: string): void;
 }
 
-export type KafkaHandlerOptions = Partial<KafkaOptions> & { logger?: KafkaLogger };
+export type KafkaHandlerOptions = Partial<KafkaOptions> & {
+  logger?: KafkaLogger;
+  /** Consumer group settings (used by the first handler created for an engine). */
+  groups?: Partial<CoordinatorOptions>;
+};
 
 /** Per-connection context given with each frame. */
 export interface ConnectionContext {
   /** Aborted when the connection closes; ends long-polls early. */
   readonly signal: AbortSignal;
+  /** The client's address, for DescribeGroups (default ''). */
+  readonly clientHost?: string;
 }
 
 export interface KafkaHandler {
@@ -79,7 +87,7 @@ const NO_LOGGER: KafkaLogger = { warn: () => {} };
 const MIN_REQUEST_BYTES = 8;
 
 export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {}): KafkaHandler {
-  const { logger = NO_LOGGER, ...rest } = opts;
+  const { logger = NO_LOGGER, groups: groupOptions, ...rest } = opts;
   const options: KafkaOptions = { ...DEFAULT_KAFKA_OPTIONS };
   for (const [k, v] of Object.entries(rest)) if (v !== undefined) (options as unknown as Record<string, unknown>)[k] = v;
   if (!Number.isInteger(options.numPartitions) || options.numPartitions < 1) throw new Error(`numPartitions must be ≥ 1, got ${options.numPartitions}`);
@@ -94,6 +102,7 @@ export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {
     .sort((a, b) => a.apiKey - b.apiKey)
     .map((a) => ({ apiKey: a.apiKey, minVersion: a.minVersion, maxVersion: a.maxVersion }));
   const producerIds = new ProducerIdAllocator();
+  const groups = groupServicesFor(engine, groupOptions);
 
   function respond(apiKey: number, version: number, flexible: boolean, correlationId: number, encodeBody: (w: Writer) => void): Uint8Array[] {
     const w = new Writer();
@@ -135,7 +144,7 @@ export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {
       if (err instanceof DecodeError) throw new ProtocolError(`${api.name} v${version} request is malformed: ${err.message}`, { cause: err });
       throw err;
     }
-    const ctx: RequestContext = { engine, options, producerIds, clientId, signal: conn.signal, apiVersions };
+    const ctx: RequestContext = { engine, options, producerIds, clientId, signal: conn.signal, apiVersions, groups, clientHost: conn.clientHost ?? '' };
     let response: object | null;
     try {
       response = await api.handle(ctx, request, version);

@@ -43,9 +43,12 @@ export class RequestPipeline {
   private runningExclusive = 0;
   private closed = false;
 
-  constructor(handler: KafkaHandler, callbacks: PipelineCallbacks) {
+  private readonly clientHost: string;
+
+  constructor(handler: KafkaHandler, callbacks: PipelineCallbacks, clientHost = '') {
     this.handler = handler;
     this.callbacks = callbacks;
+    this.clientHost = clientHost;
   }
 
   /** Requests received and not yet answered (bound this to apply backpressure). */
@@ -86,7 +89,7 @@ export class RequestPipeline {
     if (!slot.overlappable) this.runningExclusive++;
     let result: Promise<Uint8Array[] | null>;
     try {
-      result = this.handler.handleChunks(slot.frame, { signal: this.abort.signal });
+      result = this.handler.handleChunks(slot.frame, { signal: this.abort.signal, clientHost: this.clientHost });
     } catch (err) {
       this.fail(err);
       return;

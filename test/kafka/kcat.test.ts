@@ -67,3 +67,14 @@ test('kcat -C from a timestamp and -Q offsets for times', { skip }, async () => 
   const q = await kcat(['-Q', '-t', `kc-time:0:${cut}`]);
   assert.match(q, /kc-time \[0\]\s+offset 1/);
 });
+
+test('kcat -G consumes as a group member and resumes from the committed offsets', { skip }, async () => {
+  await broker.engine.createTopic('kc-group', 2);
+  await kcat(['-P', '-t', 'kc-group', '-K', ':'], 'a:1\nb:2\nc:3\n');
+  const group = ['-G', 'kc-g', '-X', 'auto.offset.reset=earliest', '-e', '-f', '%k=%s\\n', 'kc-group'];
+  const first = await kcat(group);
+  assert.deepEqual(first.trim().split('\n').sort(), ['a=1', 'b=2', 'c=3']);
+  await kcat(['-P', '-t', 'kc-group', '-K', ':'], 'd:4\n');
+  const second = await kcat(group);
+  assert.deepEqual(second.trim().split('\n'), ['d=4']);
+});

@@ -70,3 +70,34 @@ test('admin, idempotent producer with headers, fetch by topic id and offsets, at
   }
   for (const v of ['18v3', '3v12', '0v10', '1v13', '2v7', '19v7', '20v6', '22v4']) assert.ok(seen.has(v), `expected the client to use ${v}; used ${[...seen].join(' ')}`);
 });
+
+test('a @platformatic/kafka group consumer commits and a new one resumes (JoinGroup v9, SyncGroup v5, OffsetCommit/OffsetFetch v8)', async () => {
+  const bootstrapBrokers = [`127.0.0.1:${broker.port}`];
+  await broker.engine.createTopic('pk-group', 2);
+  const producer = new Producer({ clientId: 'pk-test', bootstrapBrokers, serializers: stringSerializers });
+  const consume = async (n: number): Promise<string[]> => {
+    const consumer = new Consumer({ clientId: 'pk-test', groupId: 'pk-g', bootstrapBrokers, deserializers: stringDeserializers, maxWaitTime: 100 });
+    const stream = await consumer.consume({ topics: ['pk-group'], mode: 'committed', fallbackMode: 'earliest', autocommit: false });
+    const got: string[] = [];
+    try {
+      for await (const m of stream) {
+        got.push(String(m.value));
+        await m.commit();
+        if (got.length >= n) break;
+      }
+    } finally {
+      await stream.close();
+      await consumer.close();
+    }
+    return got;
+  };
+  try {
+    await producer.send({ messages: ['1', '2', '3'].map((value, i) => ({ topic: 'pk-group', key: `k${i}`, value })) });
+    assert.deepEqual((await consume(3)).sort(), ['1', '2', '3']);
+    await producer.send({ messages: [{ topic: 'pk-group', key: 'k9', value: '4' }] });
+    assert.deepEqual(await consume(1), ['4']);
+  } finally {
+    await producer.close();
+  }
+  for (const v of ['10v4', '11v9', '14v5', '8v8', '9v8', '13v5']) assert.ok(seen.has(v), `expected the client to use ${v}; used ${[...seen].join(' ')}`);
+});

@@ -4,6 +4,7 @@
 
 import type { Engine } from '../../broker/engine-api.js';
 import type { MessageCodec } from '../codec/compile.js';
+import type { GroupServices } from '../groups/index.js';
 import type { ProducerIdAllocator } from '../producer-id-allocator.js';
 
 /** Options of the Kafka request handler, after defaults. */
@@ -31,6 +32,10 @@ export interface RequestContext {
   readonly clientId: string | null;
   /** Aborted when the connection that sent the request goes away (ends long-polls). */
   readonly signal: AbortSignal;
+  /** Consumer groups and committed offsets (shared by all handlers of this engine). */
+  readonly groups: GroupServices;
+  /** The client's address as seen by the listener (DescribeGroups reports it). */
+  readonly clientHost: string;
   /** Every served API with its version range (the ApiVersions answer). */
   readonly apiVersions: ReadonlyArray<{ apiKey: number; minVersion: number; maxVersion: number }>;
 }

@@ -6,6 +6,26 @@ import type { MessageCodec } from '../codec/compile.js';
 import { ApiVersionsRequestCodec, ApiVersionsResponseCodec } from './api-versions.js';
 import { DescribeConfigsRequestCodec, DescribeConfigsResponseCodec } from './describe-configs.js';
 import { FetchRequestCodec, FetchResponseCodec } from './fetch.js';
+import {
+  DeleteGroupsRequestCodec,
+  DeleteGroupsResponseCodec,
+  DescribeGroupsRequestCodec,
+  DescribeGroupsResponseCodec,
+  HeartbeatRequestCodec,
+  HeartbeatResponseCodec,
+  JoinGroupRequestCodec,
+  JoinGroupResponseCodec,
+  LeaveGroupRequestCodec,
+  LeaveGroupResponseCodec,
+  ListGroupsRequestCodec,
+  ListGroupsResponseCodec,
+  OffsetCommitRequestCodec,
+  OffsetCommitResponseCodec,
+  OffsetFetchRequestCodec,
+  OffsetFetchResponseCodec,
+  SyncGroupRequestCodec,
+  SyncGroupResponseCodec,
+} from './groups.js';
 import { ListOffsetsRequestCodec, ListOffsetsResponseCodec } from './list-offsets.js';
 import { MetadataRequestCodec, MetadataResponseCodec } from './metadata.js';
 import { ProduceRequestCodec, ProduceResponseCodec } from './produce.js';
@@ -41,13 +61,22 @@ export const SCHEMAS: readonly SchemaPair[] = [
   pair('Fetch', FetchRequestCodec, FetchResponseCodec),
   pair('ListOffsets', ListOffsetsRequestCodec, ListOffsetsResponseCodec),
   pair('Metadata', MetadataRequestCodec, MetadataResponseCodec),
+  pair('OffsetCommit', OffsetCommitRequestCodec, OffsetCommitResponseCodec),
+  pair('OffsetFetch', OffsetFetchRequestCodec, OffsetFetchResponseCodec),
   pair('FindCoordinator', FindCoordinatorRequestCodec, FindCoordinatorResponseCodec),
+  pair('JoinGroup', JoinGroupRequestCodec, JoinGroupResponseCodec),
+  pair('Heartbeat', HeartbeatRequestCodec, HeartbeatResponseCodec),
+  pair('LeaveGroup', LeaveGroupRequestCodec, LeaveGroupResponseCodec),
+  pair('SyncGroup', SyncGroupRequestCodec, SyncGroupResponseCodec),
+  pair('DescribeGroups', DescribeGroupsRequestCodec, DescribeGroupsResponseCodec),
+  pair('ListGroups', ListGroupsRequestCodec, ListGroupsResponseCodec),
   pair('ApiVersions', ApiVersionsRequestCodec, ApiVersionsResponseCodec),
   pair('CreateTopics', CreateTopicsRequestCodec, CreateTopicsResponseCodec),
   pair('DeleteTopics', DeleteTopicsRequestCodec, DeleteTopicsResponseCodec),
   pair('InitProducerId', InitProducerIdRequestCodec, InitProducerIdResponseCodec),
   pair('DescribeConfigs', DescribeConfigsRequestCodec, DescribeConfigsResponseCodec),
   pair('CreatePartitions', CreatePartitionsRequestCodec, CreatePartitionsResponseCodec),
+  pair('DeleteGroups', DeleteGroupsRequestCodec, DeleteGroupsResponseCodec),
 ];
 
 export const SCHEMAS_BY_KEY: ReadonlyMap<number, SchemaPair> = new Map(SCHEMAS.map((s) => [s.apiKey, s]));

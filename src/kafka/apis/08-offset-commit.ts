@@ -1,0 +1,61 @@
+// OffsetCommit (key 8): serves v0-8 (v1 generation/member; v2-4 retention time,
+// ignored; v6 leader epochs; v7 group instance ids; v8 flexible). A commit with
+// generation -1 comes from outside any group (admin tools, manual assignment) and
+// is accepted while the group has no members. Offsets of unknown topics or
+// partitions are refused per partition, as Kafka does.
+// Owns: validation and OffsetStore.commit calls.
+
+import { ErrorCode } from '../../protocol/errors.js';
+import { errorCodeOf } from '../error-codes.js';
+import { OFFSET_METADATA_MAX_BYTES, type OffsetCommitEntry } from '../groups/offset-store.js';
+import { type OffsetCommitRequest, OffsetCommitRequestCodec, type OffsetCommitResponse, OffsetCommitResponseCodec } from '../schemas/groups.js';
+import { defineApi } from './types.js';
+
+export const offsetCommitApi = defineApi<OffsetCommitRequest, OffsetCommitResponse>({
+  apiKey: 8,
+  name: 'OffsetCommit',
+  minVersion: 0,
+  maxVersion: 8,
+  flexibleFrom: 8,
+  request: OffsetCommitRequestCodec,
+  response: OffsetCommitResponseCodec,
+  async handle(ctx, req) {
+    await ctx.groups.offsets.ready();
+    const groupError = req.groupId === '' ? ErrorCode.INVALID_GROUP_ID : ctx.groups.coordinator.validateCommit(req.groupId, req.generationId, req.memberId);
+    const now = Date.now();
+    const entries: OffsetCommitEntry[] = [];
+    const codes = req.topics.map((t) => {
+      const info = ctx.engine.describeTopic(t.name);
+      return t.partitions.map((p) => {
+        if (groupError !== ErrorCode.NONE) return groupError;
+        if (info === undefined || p.partitionIndex < 0 || p.partitionIndex >= info.partitions) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        if (p.committedMetadata !== null && p.committedMetadata.length > OFFSET_METADATA_MAX_BYTES) return ErrorCode.OFFSET_METADATA_TOO_LARGE;
+        entries.push({
+          topic: t.name,
+          partition: p.partitionIndex,
+          offset: p.committedOffset,
+          leaderEpoch: p.committedLeaderEpoch,
+          metadata: p.committedMetadata,
+          commitTimestamp: p.commitTimestamp >= 0 ? p.commitTimestamp : now,
+        });
+        return -999; // filled in below
+      });
+    });
+    let commitCode: number = ErrorCode.NONE;
+    try {
+      await ctx.groups.offsets.commit(req.groupId, entries);
+    } catch (err) {
+      commitCode = errorCodeOf(err);
+    }
+    return {
+      throttleTimeMs: 0,
+      topics: req.topics.map((t, i) => ({
+        name: t.name,
+        partitions: t.partitions.map((p, j) => ({ partitionIndex: p.partitionIndex, errorCode: codes[i]![j] === -999 ? commitCode : codes[i]![j]! })),
+      })),
+    };
+  },
+  errorResponse(req, _version, errorCode) {
+    return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })) };
+  },
+});

@@ -1,0 +1,69 @@
+// OffsetFetch (key 9): serves v0-8 (v2 null = all topics and a top-level error; v5
+// leader epochs; v6 flexible; v7 require-stable, always stable here; v8 several
+// groups). A partition without a committed offset answers -1.
+// Owns: reading OffsetStore.
+
+import { ErrorCode } from '../../protocol/errors.js';
+import type { OffsetStore } from '../groups/offset-store.js';
+import {
+  type OffsetFetchRequest,
+  OffsetFetchRequestCodec,
+  type OffsetFetchRequestTopic,
+  type OffsetFetchResponse,
+  OffsetFetchResponseCodec,
+  type OffsetFetchResponseTopic,
+} from '../schemas/groups.js';
+import { defineApi } from './types.js';
+
+function fetchGroup(store: OffsetStore, groupId: string, topics: OffsetFetchRequestTopic[] | null): OffsetFetchResponseTopic[] {
+  if (topics === null) {
+    const byTopic = new Map<string, OffsetFetchResponseTopic>();
+    for (const e of store.list(groupId)) {
+      let t = byTopic.get(e.topic);
+      if (t === undefined) {
+        t = { name: e.topic, partitions: [] };
+        byTopic.set(e.topic, t);
+      }
+      t.partitions.push({ partitionIndex: e.partition, committedOffset: e.offset, committedLeaderEpoch: e.leaderEpoch, metadata: e.metadata, errorCode: ErrorCode.NONE });
+    }
+    return [...byTopic.values()];
+  }
+  return topics.map((t) => ({
+    name: t.name,
+    partitions: t.partitionIndexes.map((partitionIndex) => {
+      const c = store.get(groupId, t.name, partitionIndex);
+      return c === undefined
+        ? { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE }
+        : { partitionIndex, committedOffset: c.offset, committedLeaderEpoch: c.leaderEpoch, metadata: c.metadata, errorCode: ErrorCode.NONE };
+    }),
+  }));
+}
+
+export const offsetFetchApi = defineApi<OffsetFetchRequest, OffsetFetchResponse>({
+  apiKey: 9,
+  name: 'OffsetFetch',
+  minVersion: 0,
+  maxVersion: 8,
+  flexibleFrom: 6,
+  request: OffsetFetchRequestCodec,
+  response: OffsetFetchResponseCodec,
+  async handle(ctx, req, version) {
+    await ctx.groups.offsets.ready();
+    const store = ctx.groups.offsets;
+    if (version >= 8) {
+      return {
+        throttleTimeMs: 0,
+        topics: [],
+        errorCode: ErrorCode.NONE,
+        groups: req.groups.map((g) => ({ groupId: g.groupId, topics: fetchGroup(store, g.groupId, g.topics), errorCode: ErrorCode.NONE })),
+      };
+    }
+    return { throttleTimeMs: 0, topics: fetchGroup(store, req.groupId, req.topics), errorCode: ErrorCode.NONE, groups: [] };
+  },
+  errorResponse(req, version, errorCode) {
+    const topics = (ts: OffsetFetchRequestTopic[] | null): OffsetFetchResponseTopic[] =>
+      (ts ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode })) }));
+    if (version >= 8) return { throttleTimeMs: 0, topics: [], errorCode, groups: req.groups.map((g) => ({ groupId: g.groupId, topics: topics(g.topics), errorCode })) };
+    return { throttleTimeMs: 0, topics: topics(req.topics), errorCode, groups: [] };
+  },
+});

@@ -1,0 +1,51 @@
+// FindCoordinator (key 10): serves v0-4 (v3+ flexible; v4 batches keys). This
+// broker coordinates every group. Transaction coordinators (key type 1) do not
+// exist here: COORDINATOR_NOT_AVAILABLE.
+// Owns: the answer.
+
+import { ErrorCode } from '../../protocol/errors.js';
+import {
+  type Coordinator,
+  type FindCoordinatorRequest,
+  FindCoordinatorRequestCodec,
+  type FindCoordinatorResponse,
+  FindCoordinatorResponseCodec,
+} from '../schemas/producer-ids.js';
+import { type KafkaOptions, defineApi } from './types.js';
+
+const GROUP_KEY_TYPE = 0;
+
+function coordinator(o: Readonly<KafkaOptions>, key: string, keyType: number): Coordinator {
+  if (keyType !== GROUP_KEY_TYPE) {
+    return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'Samsa has no transaction coordinator' };
+  }
+  return { key, nodeId: o.nodeId, host: o.advertisedHost, port: o.advertisedPort, errorCode: ErrorCode.NONE, errorMessage: null };
+}
+
+export const findCoordinatorApi = defineApi<FindCoordinatorRequest, FindCoordinatorResponse>({
+  apiKey: 10,
+  name: 'FindCoordinator',
+  minVersion: 0,
+  maxVersion: 4,
+  flexibleFrom: 3,
+  request: FindCoordinatorRequestCodec,
+  response: FindCoordinatorResponseCodec,
+  async handle(ctx, req, version) {
+    if (version >= 4) {
+      return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: 0, host: '', port: 0, coordinators: req.coordinatorKeys.map((k) => coordinator(ctx.options, k, req.keyType)) };
+    }
+    const c = coordinator(ctx.options, req.key, req.keyType);
+    return { throttleTimeMs: 0, errorCode: c.errorCode, errorMessage: c.errorMessage, nodeId: c.nodeId, host: c.host, port: c.port, coordinators: [] };
+  },
+  errorResponse(req, _version, errorCode) {
+    return {
+      throttleTimeMs: 0,
+      errorCode,
+      errorMessage: null,
+      nodeId: -1,
+      host: '',
+      port: -1,
+      coordinators: req.coordinatorKeys.map((key) => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage: null })),
+    };
+  },
+});

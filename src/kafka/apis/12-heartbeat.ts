@@ -1,0 +1,22 @@
+// Heartbeat (key 12): serves v0-4 (v3 group instance id; v4 flexible). Keeps a
+// member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.
+// Owns: translating to GroupCoordinator.heartbeat.
+
+import { type HeartbeatRequest, HeartbeatRequestCodec, type HeartbeatResponse, HeartbeatResponseCodec } from '../schemas/groups.js';
+import { defineApi } from './types.js';
+
+export const heartbeatApi = defineApi<HeartbeatRequest, HeartbeatResponse>({
+  apiKey: 12,
+  name: 'Heartbeat',
+  minVersion: 0,
+  maxVersion: 4,
+  flexibleFrom: 4,
+  request: HeartbeatRequestCodec,
+  response: HeartbeatResponseCodec,
+  async handle(ctx, req) {
+    return { throttleTimeMs: 0, errorCode: ctx.groups.coordinator.heartbeat(req.groupId, req.generationId, req.memberId) };
+  },
+  errorResponse(_req, _version, errorCode) {
+    return { throttleTimeMs: 0, errorCode };
+  },
+});

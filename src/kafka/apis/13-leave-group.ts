@@ -1,0 +1,25 @@
+// LeaveGroup (key 13): serves v0-5 (v3 batches members; v4 flexible; v5 reasons).
+// Owns: translating to GroupCoordinator.leave.
+
+import { ErrorCode } from '../../protocol/errors.js';
+import { type LeaveGroupRequest, LeaveGroupRequestCodec, type LeaveGroupResponse, LeaveGroupResponseCodec } from '../schemas/groups.js';
+import { defineApi } from './types.js';
+
+export const leaveGroupApi = defineApi<LeaveGroupRequest, LeaveGroupResponse>({
+  apiKey: 13,
+  name: 'LeaveGroup',
+  minVersion: 0,
+  maxVersion: 5,
+  flexibleFrom: 4,
+  request: LeaveGroupRequestCodec,
+  response: LeaveGroupResponseCodec,
+  async handle(ctx, req, version) {
+    const c = ctx.groups.coordinator;
+    if (version < 3) return { throttleTimeMs: 0, errorCode: c.leave(req.groupId, req.memberId), members: [] };
+    const members = req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode: c.leave(req.groupId, m.memberId) }));
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, members };
+  },
+  errorResponse(_req, _version, errorCode) {
+    return { throttleTimeMs: 0, errorCode, members: [] };
+  },
+});

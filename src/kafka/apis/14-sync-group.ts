@@ -1,0 +1,26 @@
+// SyncGroup (key 14): serves v0-5 (v3 group instance id; v4 flexible; v5 protocol
+// type/name). The leader's request carries every assignment; each member waits
+// until it arrives.
+// Owns: translating to GroupCoordinator.sync.
+
+import { type SyncGroupRequest, SyncGroupRequestCodec, type SyncGroupResponse, SyncGroupResponseCodec } from '../schemas/groups.js';
+import { defineApi } from './types.js';
+
+const EMPTY = new Uint8Array(0);
+
+export const syncGroupApi = defineApi<SyncGroupRequest, SyncGroupResponse>({
+  apiKey: 14,
+  name: 'SyncGroup',
+  minVersion: 0,
+  maxVersion: 5,
+  flexibleFrom: 4,
+  request: SyncGroupRequestCodec,
+  response: SyncGroupResponseCodec,
+  async handle(ctx, req) {
+    const r = await ctx.groups.coordinator.sync(req.groupId, req.generationId, req.memberId, req.assignments);
+    return { throttleTimeMs: 0, ...r };
+  },
+  errorResponse(_req, _version, errorCode) {
+    return { throttleTimeMs: 0, errorCode, protocolType: null, protocolName: null, assignment: EMPTY };
+  },
+});

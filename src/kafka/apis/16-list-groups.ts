@@ -1,0 +1,29 @@
+// ListGroups (key 16): serves v0-4 (v3 flexible; v4 filters by state). Lists groups
+// with members or committed offsets. Owns: the answer.
+
+import { ErrorCode } from '../../protocol/errors.js';
+import { type ListGroupsRequest, ListGroupsRequestCodec, type ListGroupsResponse, ListGroupsResponseCodec } from '../schemas/groups.js';
+import { defineApi } from './types.js';
+
+export const listGroupsApi = defineApi<ListGroupsRequest, ListGroupsResponse>({
+  apiKey: 16,
+  name: 'ListGroups',
+  minVersion: 0,
+  maxVersion: 4,
+  flexibleFrom: 3,
+  request: ListGroupsRequestCodec,
+  response: ListGroupsResponseCodec,
+  async handle(ctx, req) {
+    await ctx.groups.offsets.ready();
+    const ids = new Set([...ctx.groups.coordinator.groupIds(), ...ctx.groups.offsets.groupIds()]);
+    const states = new Set(req.statesFilter.map((s) => s.toLowerCase()));
+    const groups = [...ids].map((groupId) => {
+      const g = ctx.groups.coordinator.describe(groupId);
+      return { groupId, protocolType: g?.protocolType || 'consumer', groupState: g?.state ?? 'Empty' };
+    });
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups: groups.filter((g) => states.size === 0 || states.has(g.groupState.toLowerCase())) };
+  },
+  errorResponse(_req, _version, errorCode) {
+    return { throttleTimeMs: 0, errorCode, groups: [] };
+  },
+});

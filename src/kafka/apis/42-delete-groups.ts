@@ -1,0 +1,44 @@
+// DeleteGroups (key 42): serves v0-2 (v2 flexible). Deletes empty groups and their
+// committed offsets (tombstones in __consumer_offsets); NON_EMPTY_GROUP while
+// members remain, GROUP_ID_NOT_FOUND for unknown groups.
+// Owns: translating to GroupCoordinator.delete and OffsetStore.deleteGroup.
+
+import { ErrorCode } from '../../protocol/errors.js';
+import { errorCodeOf } from '../error-codes.js';
+import { GroupErrorCode } from '../groups/coordinator.js';
+import { type DeleteGroupsRequest, DeleteGroupsRequestCodec, type DeleteGroupsResponse, DeleteGroupsResponseCodec } from '../schemas/groups.js';
+import { defineApi } from './types.js';
+
+export const deleteGroupsApi = defineApi<DeleteGroupsRequest, DeleteGroupsResponse>({
+  apiKey: 42,
+  name: 'DeleteGroups',
+  minVersion: 0,
+  maxVersion: 2,
+  flexibleFrom: 2,
+  request: DeleteGroupsRequestCodec,
+  response: DeleteGroupsResponseCodec,
+  async handle(ctx, req) {
+    await ctx.groups.offsets.ready();
+    const results = [];
+    for (const groupId of req.groupsNames) {
+      const known = ctx.groups.coordinator.describe(groupId) !== undefined || ctx.groups.offsets.list(groupId).length > 0;
+      if (!known) {
+        results.push({ groupId, errorCode: GroupErrorCode.GROUP_ID_NOT_FOUND });
+        continue;
+      }
+      let errorCode: number = ctx.groups.coordinator.delete(groupId);
+      if (errorCode === ErrorCode.NONE) {
+        try {
+          await ctx.groups.offsets.deleteGroup(groupId);
+        } catch (err) {
+          errorCode = errorCodeOf(err);
+        }
+      }
+      results.push({ groupId, errorCode });
+    }
+    return { throttleTimeMs: 0, results };
+  },
+  errorResponse(req, _version, errorCode) {
+    return { throttleTimeMs: 0, results: req.groupsNames.map((groupId) => ({ groupId, errorCode })) };
+  },
+});

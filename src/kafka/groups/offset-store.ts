@@ -1,0 +1,158 @@
+// Committed consumer-group offsets: kept in memory and persisted as records in the
+// internal compacted topic __consumer_offsets (DESIGN: "committed group offsets
+// are just records in an internal compacted topic").
+// Owns: the record format of that topic, loading it at first use and appending
+// commits. Must not know group membership (coordinator.ts does).
+//
+// Record format (Samsa's own; Kafka's binary schemas are not needed since only
+// Samsa reads this topic): key = UTF-8 JSON [group, topic, partition]; value =
+// UTF-8 JSON {offset, leaderEpoch, metadata, commitTimestamp}, or null (tombstone)
+// when a group is deleted. The latest record per key wins, so compaction keeps it.
+
+import type { Engine } from '../../broker/engine-api.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { decodeRecordBatches, encodeRecordBatch } from '../../protocol/record-batch.js';
+
+export const OFFSETS_TOPIC = '__consumer_offsets';
+/** Bytes read per step while loading. */
+const LOAD_READ_BYTES = 1 << 20;
+/** Kafka's offset.metadata.max.bytes. */
+export const OFFSET_METADATA_MAX_BYTES = 4096;
+
+export interface CommittedOffset {
+  offset: number;
+  leaderEpoch: number;
+  metadata: string | null;
+  commitTimestamp: number;
+}
+
+export interface OffsetCommitEntry extends CommittedOffset {
+  topic: string;
+  partition: number;
+}
+
+const textDecoder = new TextDecoder();
+
+function parseValue(bytes: Uint8Array): CommittedOffset | null {
+  const v = JSON.parse(textDecoder.decode(bytes)) as Partial<CommittedOffset>;
+  if (typeof v.offset !== 'number') return null;
+  return { offset: v.offset, leaderEpoch: v.leaderEpoch ?? -1, metadata: v.metadata ?? null, commitTimestamp: v.commitTimestamp ?? -1 };
+}
+
+export class OffsetStore {
+  private readonly engine: Engine;
+  /** group → "topic\0partition" → committed offset. */
+  private readonly groups = new Map<string, Map<string, CommittedOffset>>();
+  private loading: Promise<void> | null = null;
+
+  constructor(engine: Engine) {
+    this.engine = engine;
+  }
+
+  /** Loads the internal topic once; later calls share the first load. */
+  ready(): Promise<void> {
+    this.loading ??= this.load().catch((err: unknown) => {
+      this.loading = null; // retry on the next request
+      throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `loading ${OFFSETS_TOPIC} failed: ${String(err)}`);
+    });
+    return this.loading;
+  }
+
+  private async load(): Promise<void> {
+    if (this.engine.describeTopic(OFFSETS_TOPIC) === undefined) return;
+    const { logStartOffset, highWatermark } = this.engine.offsets(OFFSETS_TOPIC, 0);
+    let offset = logStartOffset;
+    // Every step advances by at least one record, which bounds the loop.
+    for (let step = 0; offset < highWatermark && step <= highWatermark - logStartOffset; step++) {
+      const r = await this.engine.read(OFFSETS_TOPIC, 0, offset, LOAD_READ_BYTES);
+      if (r.errorCode !== ErrorCode.NONE) throw new KafkaError(r.errorCode, `reading ${OFFSETS_TOPIC} at ${offset}`);
+      const batches = decodeRecordBatches(r.records);
+      if (batches.length === 0) break;
+      for (const b of batches) {
+        for (const rec of b.records) {
+          if (rec.offset < offset || rec.key === null) continue;
+          this.apply(rec.key, rec.value);
+        }
+      }
+      const last = batches[batches.length - 1]!;
+      offset = last.records.length > 0 ? last.records[last.records.length - 1]!.offset + 1 : offset + 1;
+    }
+  }
+
+  private apply(keyBytes: Uint8Array, value: Uint8Array | null): void {
+    let key: unknown;
+    try {
+      key = JSON.parse(textDecoder.decode(keyBytes));
+    } catch {
+      return;
+    }
+    if (!Array.isArray(key) || key.length !== 3 || typeof key[0] !== 'string' || typeof key[1] !== 'string' || typeof key[2] !== 'number') return;
+    const [group, topic, partition] = key as [string, string, number];
+    const committed = value === null ? null : parseValue(value);
+    let offsets = this.groups.get(group);
+    if (committed === null) {
+      offsets?.delete(`${topic}\0${partition}`);
+      if (offsets !== undefined && offsets.size === 0) this.groups.delete(group);
+      return;
+    }
+    if (offsets === undefined) {
+      offsets = new Map();
+      this.groups.set(group, offsets);
+    }
+    offsets.set(`${topic}\0${partition}`, committed);
+  }
+
+  get(group: string, topic: string, partition: number): CommittedOffset | undefined {
+    return this.groups.get(group)?.get(`${topic}\0${partition}`);
+  }
+
+  /** Every committed (topic, partition) of a group. */
+  list(group: string): OffsetCommitEntry[] {
+    const out: OffsetCommitEntry[] = [];
+    for (const [k, v] of this.groups.get(group) ?? []) {
+      const sep = k.lastIndexOf('\0');
+      out.push({ topic: k.slice(0, sep), partition: Number(k.slice(sep + 1)), ...v });
+    }
+    return out;
+  }
+
+  groupIds(): string[] {
+    return [...this.groups.keys()];
+  }
+
+  private async ensureTopic(): Promise<void> {
+    if (this.engine.describeTopic(OFFSETS_TOPIC) !== undefined) return;
+    try {
+      await this.engine.createTopic(OFFSETS_TOPIC, 1, { 'cleanup.policy': 'compact' });
+    } catch (err) {
+      if (this.engine.describeTopic(OFFSETS_TOPIC) === undefined) throw err;
+    }
+  }
+
+  /** Persists commits (acks=-1) and then applies them. Throws KafkaError on failure. */
+  async commit(group: string, entries: readonly OffsetCommitEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.ensureTopic();
+    const records = entries.map((e) => ({
+      key: JSON.stringify([group, e.topic, e.partition]),
+      value: JSON.stringify({ offset: e.offset, leaderEpoch: e.leaderEpoch, metadata: e.metadata, commitTimestamp: e.commitTimestamp }),
+    }));
+    await this.append(records);
+    const encoder = new TextEncoder();
+    for (const r of records) this.apply(encoder.encode(r.key), encoder.encode(r.value));
+  }
+
+  /** Writes tombstones for every offset of a group and forgets them. */
+  async deleteGroup(group: string): Promise<void> {
+    const entries = this.list(group);
+    if (entries.length === 0) return;
+    await this.append(entries.map((e) => ({ key: JSON.stringify([group, e.topic, e.partition]), value: null })));
+    this.groups.delete(group);
+  }
+
+  private async append(records: Array<{ key: string; value: string | null }>): Promise<void> {
+    const batch = encodeRecordBatch(records);
+    const r = await this.engine.append(OFFSETS_TOPIC, 0, batch, -1);
+    if (r.errorCode !== ErrorCode.NONE) throw new KafkaError(r.errorCode, r.errorMessage ?? `append to ${OFFSETS_TOPIC} failed`);
+  }
+}

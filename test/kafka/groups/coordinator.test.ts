@@ -1,0 +1,98 @@
+// GroupCoordinator state machine, without sockets: joins, the leader's sync,
+// generations, leaves, session expiry and protocol checks.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GroupCoordinator, GroupErrorCode, type JoinRequest } from '../../../src/kafka/groups/coordinator.js';
+import { ErrorCode } from '../../../src/protocol/errors.js';
+
+const meta = Uint8Array.of(1, 2, 3);
+const join = (c: GroupCoordinator, memberId = '', extra: Partial<JoinRequest> = {}) =>
+  c.join({
+    groupId: 'g',
+    memberId,
+    groupInstanceId: null,
+    clientId: 'cli',
+    clientHost: '/127.0.0.1',
+    sessionTimeoutMs: 60_000,
+    rebalanceTimeoutMs: 60_000,
+    protocolType: 'consumer',
+    protocols: [{ name: 'range', metadata: meta }],
+    ...extra,
+  });
+
+test('a single member joins, syncs its own assignment and heartbeats', async () => {
+  const c = new GroupCoordinator();
+  const j = await join(c);
+  assert.equal(j.errorCode, 0);
+  assert.equal(j.generationId, 1);
+  assert.equal(j.leader, j.memberId);
+  assert.equal(j.protocolName, 'range');
+  assert.deepEqual(j.members.map((m) => m.metadata), [meta]);
+  const s = await c.sync('g', 1, j.memberId, [{ memberId: j.memberId, assignment: Uint8Array.of(9) }]);
+  assert.deepEqual([s.errorCode, [...s.assignment]], [0, [9]]);
+  assert.equal(c.heartbeat('g', 1, j.memberId), 0);
+  assert.equal(c.heartbeat('g', 0, j.memberId), ErrorCode.ILLEGAL_GENERATION);
+  assert.equal(c.heartbeat('g', 1, 'nobody'), ErrorCode.UNKNOWN_MEMBER_ID);
+  assert.equal(c.describe('g')!.state, 'Stable');
+  c.close();
+});
+
+test('a second member triggers a rebalance; followers wait for the leader’s sync', async () => {
+  const c = new GroupCoordinator();
+  const a = await join(c);
+  await c.sync('g', 1, a.memberId, [{ memberId: a.memberId, assignment: Uint8Array.of(1) }]);
+  const bJoin = join(c); // waits for a to rejoin
+  assert.equal(c.heartbeat('g', 1, a.memberId), ErrorCode.REBALANCE_IN_PROGRESS);
+  const aJoin = join(c, a.memberId);
+  const [a2, b2] = await Promise.all([aJoin, bJoin]);
+  assert.equal(a2.generationId, 2);
+  assert.equal(b2.generationId, 2);
+  assert.equal(a2.leader, a.memberId, 'the leader stays');
+  assert.equal(a2.members.length, 2);
+  assert.equal(b2.members.length, 0);
+  const bSync = c.sync('g', 2, b2.memberId, []);
+  const aSync = c.sync('g', 2, a.memberId, [
+    { memberId: a.memberId, assignment: Uint8Array.of(1) },
+    { memberId: b2.memberId, assignment: Uint8Array.of(2) },
+  ]);
+  assert.deepEqual([...(await bSync).assignment], [2]);
+  assert.deepEqual([...(await aSync).assignment], [1]);
+  assert.equal(c.validateCommit('g', 2, b2.memberId), 0);
+  assert.equal(c.validateCommit('g', 1, b2.memberId), ErrorCode.ILLEGAL_GENERATION);
+  assert.equal(c.validateCommit('g', -1, ''), ErrorCode.ILLEGAL_GENERATION, 'outside commits are refused while members are active');
+
+  assert.equal(c.leave('g', b2.memberId), 0);
+  assert.equal(c.describe('g')!.state, 'PreparingRebalance');
+  const a3 = await join(c, a.memberId);
+  assert.equal(a3.generationId, 3);
+  assert.equal(c.leave('g', a.memberId), 0);
+  assert.equal(c.describe('g')!.state, 'Empty');
+  assert.equal(c.validateCommit('g', -1, ''), 0);
+  assert.equal(c.delete('g'), 0);
+  assert.equal(c.describe('g'), undefined);
+  c.close();
+});
+
+test('a member whose session expires is removed', async () => {
+  const c = new GroupCoordinator({ minSessionTimeoutMs: 1 });
+  const a = await join(c, '', { sessionTimeoutMs: 30 });
+  await c.sync('g', 1, a.memberId, []);
+  for (let i = 0; i < 100 && c.describe('g')!.members.length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(c.describe('g')!.members.length, 0);
+  assert.equal(c.describe('g')!.state, 'Empty');
+  assert.equal(c.heartbeat('g', 1, a.memberId), ErrorCode.UNKNOWN_MEMBER_ID);
+  c.close();
+});
+
+test('bad joins: empty group id, session timeout out of range, no common protocol, unknown member', async () => {
+  const c = new GroupCoordinator();
+  assert.equal((await join(c, '', { groupId: '' })).errorCode, ErrorCode.INVALID_GROUP_ID);
+  assert.equal((await join(c, '', { sessionTimeoutMs: 10 })).errorCode, ErrorCode.INVALID_SESSION_TIMEOUT);
+  assert.equal((await join(c, 'ghost')).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+  const a = await join(c);
+  assert.equal(a.errorCode, 0);
+  assert.equal((await join(c, '', { protocols: [{ name: 'roundrobin', metadata: meta }] })).errorCode, GroupErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+  assert.equal((await join(c, '', { protocolType: 'connect' })).errorCode, GroupErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+  assert.equal(c.delete('g'), GroupErrorCode.NON_EMPTY_GROUP);
+  c.close();
+});
