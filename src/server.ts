@@ -15,6 +15,9 @@ import { logger, setLogLevel } from './util/logger.js';
 import { startKafkaTcpServer } from './kafka/tcp-server.js';
 import { createKafkaHandler } from './kafka/handler.js';
 import type { KafkaHandler } from './kafka/handler.js';
+import { startHttpServer } from './http/server.js';
+import type { HttpServer } from './http/server.js';
+import { BrokerMetrics } from './metrics/broker-metrics.js';
 
 export interface StartBrokerOptions extends Partial<Omit<BrokerConfig, 'log.dirs'>> {
   /** Data directory; default for embedding: a new temporary directory. */
@@ -29,6 +32,10 @@ export interface Broker {
   dataDir: string;
   kafkaPort: number;
   httpPort: number;
+  /** The HTTP/WebSocket listener (its `transport`: 'uws' or 'node', and why). */
+  http: HttpServer;
+  /** Counters and latencies behind GET /metrics. */
+  metrics: BrokerMetrics;
   shards: ShardInfo[];
   close(): Promise<void>;
 }
@@ -60,14 +67,17 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   });
   const closers: Array<() => Promise<void>> = [];
   const advertisedHost = cfg['advertised.host'] !== '' ? cfg['advertised.host'] : cfg.host === '0.0.0.0' ? 'localhost' : cfg.host;
-  const kafka = createKafkaHandler(engine, {
+  // Counts records/bytes per topic and requests per API for /metrics (pass-through wrappers).
+  const metrics = new BrokerMetrics();
+  const countedEngine = metrics.instrumentEngine(engine);
+  const kafka = metrics.instrumentKafkaHandler(createKafkaHandler(countedEngine, {
     advertisedHost,
     advertisedPort: cfg.port,
     autoCreateTopics: cfg['auto.create.topics.enable'],
     numPartitions: cfg['num.partitions'],
     requestMaxBytes: cfg['socket.request.max.bytes'],
     logger: logger(),
-  });
+  }));
   let tcp;
   try {
     tcp = await startKafkaTcpServer(engine, { host: cfg.host, port: cfg.port, handler: kafka, logger: logger() });
@@ -78,7 +88,26 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   closers.push(() => tcp.close());
   kafka.setAdvertisedListener(advertisedHost, tcp.port);
   const kafkaPort = tcp.port;
-  const httpPort = cfg['http.port'];
+  metrics.addConnectionSource('kafka_tcp', () => tcp.connectionCount());
+  let http: HttpServer;
+  try {
+    http = await startHttpServer({
+      engine: countedEngine,
+      kafka,
+      host: cfg.host,
+      port: cfg['http.port'],
+      introspection: engine,
+      metrics,
+      defaultPartitions: cfg['num.partitions'],
+      ready: () => engine.shardInfos.length > 0,
+    });
+  } catch (err) {
+    await tcp.close();
+    await engine.close();
+    throw err;
+  }
+  closers.push(() => http.close());
+  const httpPort = http.port;
   let closing: Promise<void> | null = null;
   return {
     engine,
@@ -87,6 +116,8 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
     dataDir,
     kafkaPort,
     httpPort,
+    http,
+    metrics,
     shards: engine.shardInfos,
     close(): Promise<void> {
       closing ??= (async () => {

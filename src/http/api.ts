@@ -1,0 +1,370 @@
+// The HTTP JSON API (Confluent REST Proxy v2 / Redpanda HTTP Proxy shapes), health
+// and metrics. Owns: the route table, request validation, and the response bodies.
+// Must not know which transport runs it (it sees HttpExchange only), nor touch files.
+//
+// Routes (docs/http.md is the reference, with the error code table):
+//   GET  /                      endpoint list
+//   GET  /healthz               200 {"status":"ok"} once every shard is ready, else 503
+//   GET  /metrics               Prometheus text
+//   GET  /topics                ["name", …]
+//   POST /topics                {name, partitions?, configs?} → 201 topic
+//   GET  /topics/{t}            {name, configs, partitions:[{partition, leader, replicas}]}
+//   POST /topics/{t}            produce {"records":[…]} → {"offsets":[…]}
+//   DELETE /topics/{t}
+//   GET  /topics/{t}/offsets    [{partition, beginning_offset, end_offset}]
+//   GET  /topics/{t}/partitions[/{p}]
+//   POST /topics/{t}/partitions/{p}            produce to one partition
+//   GET  /topics/{t}/partitions/{p}/offsets    {beginning_offset, end_offset}
+//   GET  /topics/{t}/partitions/{p}/records?offset=&timeout=&max_bytes=
+
+import type { Engine, TopicInfo } from '../broker/engine-api.js';
+import { parseTopicConfigs } from '../kafka/topic-config.js';
+import { ErrorCode } from '../protocol/errors.js';
+import { isValidTopicName } from '../storage/topic-name.js';
+import { logger } from '../util/logger.js';
+import { fromUtf8Strict } from './bytes.js';
+import {
+  HttpError,
+  HttpErrorCode,
+  bodyTooLarge,
+  fromEngineError,
+  invalidBody,
+  invalidOffsetOrPartition,
+  isServerFault,
+  partitionNotFound,
+  topicNotFound,
+} from './errors.js';
+import type { JsonProducer } from './produce.js';
+import { recordsFrom } from './read.js';
+import { contentTypeOf, formatFromAccept, formatFromContentType, parseJson, parseProduceBody, renderRecord } from './records-json.js';
+import { BodyTooLargeError, RequestAbortedError, matchPattern, type HttpExchange, type HttpHandler } from './transport.js';
+
+export const API_CONTENT_TYPE = 'application/vnd.kafka.v2+json';
+const JSON_CONTENT_TYPE = 'application/json';
+/** Bodies of admin requests (POST /topics): small JSON. */
+const ADMIN_BODY_BYTES_MAX = 64 * 1024;
+export const RECORDS_TIMEOUT_MS_DEFAULT = 1_000;
+export const RECORDS_TIMEOUT_MS_MAX = 300_000;
+export const RECORDS_MAX_BYTES_DEFAULT = 1024 * 1024;
+export const RECORDS_MAX_BYTES_MAX = 64 * 1024 * 1024;
+/** Long-poll rounds per GET …/records (each waits for an append or the deadline). */
+const LONG_POLL_ROUNDS_MAX = 1_000;
+
+export interface ApiContext {
+  engine: Engine;
+  producer: JsonProducer;
+  /** Partitions of a topic created by POST /topics without "partitions". */
+  defaultPartitions: number;
+  /** Health: true once every shard is ready (and the broker is not closing). */
+  ready(): boolean;
+  metrics(): Promise<string>;
+  /** Counts requests being answered (for the connections gauge). */
+  inFlight: { http_in_flight: number };
+}
+
+interface Reply {
+  status: number;
+  body: unknown;
+  contentType?: string;
+  /** Already text (e.g. Prometheus exposition): sent as is. */
+  raw?: boolean;
+}
+
+type RouteFn = (ex: HttpExchange, params: Readonly<Record<string, string>>, ctx: ApiContext) => Reply | Promise<Reply>;
+
+interface Route {
+  method: string;
+  pattern: string;
+  run: RouteFn;
+}
+
+// ---------------------------------------------------------------- parameters
+
+function topicParam(params: Readonly<Record<string, string>>): string {
+  const t = params.topic ?? '';
+  const shown = JSON.stringify(t.length > 60 ? `${t.slice(0, 60)}…` : t);
+  if (!isValidTopicName(t)) throw new HttpError(422, HttpErrorCode.INVALID_TOPIC_NAME, `invalid topic name ${shown}: use 1-249 of [a-zA-Z0-9._-], not "." or ".."`);
+  return t;
+}
+
+function existingTopic(ctx: ApiContext, params: Readonly<Record<string, string>>): TopicInfo {
+  const name = topicParam(params);
+  const info = ctx.engine.describeTopic(name);
+  if (info === undefined) throw topicNotFound(name);
+  return info;
+}
+
+function partitionParam(info: TopicInfo, raw: string | undefined): number {
+  const s = raw ?? '';
+  if (!/^\d{1,9}$/.test(s)) throw invalidOffsetOrPartition(`partition must be a non-negative integer, got ${JSON.stringify(s)}`);
+  const p = Number(s);
+  if (p >= info.partitions) throw partitionNotFound(info.name, p, info.partitions);
+  return p;
+}
+
+function intQuery(q: URLSearchParams, name: string, dflt: number, min: number, max: number): number {
+  const raw = q.get(name);
+  if (raw === null || raw === '') return dflt;
+  if (!/^\d{1,16}$/.test(raw)) throw invalidBody(`query parameter ${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
+  const n = Number(raw);
+  if (n < min || n > max) throw invalidBody(`query parameter ${name} must be ${min}..${max}, got ${n}`);
+  return n;
+}
+
+function describe(info: TopicInfo): object {
+  const configs: Record<string, string> = {};
+  for (const [k, v] of Object.entries(info.config)) configs[k] = String(v);
+  const partitions = [];
+  for (let p = 0; p < info.partitions; p++) partitions.push(partitionInfo(p));
+  return { name: info.name, configs, partitions };
+}
+
+function partitionInfo(p: number): object {
+  return { partition: p, leader: 0, replicas: [{ broker: 0, leader: true, in_sync: true }] };
+}
+
+// ---------------------------------------------------------------- body
+
+function parseJsonBody(bytes: Uint8Array): unknown {
+  if (bytes.byteLength === 0) throw invalidBody('request body is empty: expected JSON');
+  const text = fromUtf8Strict(bytes);
+  if (text === null) throw invalidBody('request body is not valid UTF-8');
+  return parseJson(text, 'request body');
+}
+
+async function readProduce(ex: HttpExchange, ctx: ApiContext, info: TopicInfo, partition: number | undefined): Promise<Reply> {
+  const format = formatFromContentType(ex.header('content-type'));
+  const limit = info.config['max.message.bytes'];
+  // Called before the first await: uWS needs onData attached now.
+  const body = ex.readBody(limit).catch((err: unknown) => {
+    if (err instanceof BodyTooLargeError) throw bodyTooLarge(limit, 'request body');
+    throw err;
+  });
+  const records = parseProduceBody(parseJsonBody(await body), format);
+  const offsets = await ctx.producer.produce(info.name, records, partition);
+  return { status: 200, body: { key_schema_id: null, value_schema_id: null, offsets } };
+}
+
+// ---------------------------------------------------------------- routes
+
+const ROUTES: Route[] = [
+  {
+    method: 'GET',
+    pattern: '/',
+    run: () => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: { name: 'samsa', endpoints: ROUTES.map((r) => `${r.method} ${r.pattern}`).concat(['WS /kafka', 'WS /topics/:topic/produce', 'WS /topics/:topic/consume']) } }),
+  },
+  {
+    method: 'GET',
+    pattern: '/healthz',
+    run: (_ex, _p, ctx) => (ctx.ready() ? { status: 200, contentType: JSON_CONTENT_TYPE, body: { status: 'ok' } } : { status: 503, contentType: JSON_CONTENT_TYPE, body: { status: 'unavailable' } }),
+  },
+  {
+    method: 'GET',
+    pattern: '/metrics',
+    run: async (_ex, _p, ctx) => ({ status: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8', body: await ctx.metrics(), raw: true }),
+  },
+  {
+    method: 'GET',
+    pattern: '/topics',
+    run: (_ex, _p, ctx) => ({ status: 200, body: ctx.engine.listTopics().map((t) => t.name).sort() }),
+  },
+  {
+    method: 'POST',
+    pattern: '/topics',
+    run: async (ex, _p, ctx) => {
+      const pending = ex.readBody(ADMIN_BODY_BYTES_MAX).catch((err: unknown) => {
+        if (err instanceof BodyTooLargeError) throw new HttpError(413, HttpErrorCode.BODY_TOO_LARGE, `request body is larger than ${ADMIN_BODY_BYTES_MAX} bytes`);
+        throw err;
+      });
+      const body = parseJsonBody(await pending);
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidBody('body must be a JSON object {"name", "partitions"?, "configs"?}');
+      const b = body as { name?: unknown; topic_name?: unknown; partitions?: unknown; partitions_count?: unknown; configs?: unknown };
+      const name = b.name ?? b.topic_name; // topic_name: REST Proxy v3's field
+      if (typeof name !== 'string') throw invalidBody('"name" must be a string');
+      if (!isValidTopicName(name)) topicParam({ topic: name });
+      const partitionsRaw = b.partitions ?? b.partitions_count ?? ctx.defaultPartitions;
+      if (typeof partitionsRaw !== 'number' || !Number.isInteger(partitionsRaw) || partitionsRaw < 1) {
+        throw new HttpError(422, HttpErrorCode.INVALID_PARTITIONS, `"partitions" must be a positive integer, got ${JSON.stringify(partitionsRaw)}`);
+      }
+      const entries: Array<{ name: string; value: string | null }> = [];
+      if (Array.isArray(b.configs)) {
+        for (const c of b.configs as unknown[]) {
+          const e = c as { name?: unknown; value?: unknown };
+          if (typeof c !== 'object' || c === null || typeof e.name !== 'string') throw new HttpError(422, HttpErrorCode.INVALID_CONFIG, '"configs" entries must be {"name": string, "value": string}');
+          entries.push({ name: e.name, value: e.value === null || e.value === undefined ? null : String(e.value) });
+        }
+      } else if (typeof b.configs === 'object' && b.configs !== null) {
+        for (const [k, v] of Object.entries(b.configs)) entries.push({ name: k, value: v === null || v === undefined ? null : String(v) });
+      } else if (b.configs !== undefined && b.configs !== null) {
+        throw new HttpError(422, HttpErrorCode.INVALID_CONFIG, '"configs" must be an object {"name": value} or an array of {"name","value"}');
+      }
+      const info = await ctx.engine.createTopic(name, partitionsRaw, parseTopicConfigs(entries));
+      return { status: 201, body: describe(info) };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/topics/:topic',
+    run: (_ex, params, ctx) => ({ status: 200, body: describe(existingTopic(ctx, params)) }),
+  },
+  {
+    method: 'POST',
+    pattern: '/topics/:topic',
+    run: (ex, params, ctx) => readProduce(ex, ctx, existingTopic(ctx, params), undefined),
+  },
+  {
+    method: 'DELETE',
+    pattern: '/topics/:topic',
+    run: async (_ex, params, ctx) => {
+      const info = existingTopic(ctx, params);
+      await ctx.engine.deleteTopic(info.name);
+      return { status: 200, body: { name: info.name, deleted: true } };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/topics/:topic/offsets',
+    run: (_ex, params, ctx) => {
+      const info = existingTopic(ctx, params);
+      const out = [];
+      for (let p = 0; p < info.partitions; p++) {
+        const o = ctx.engine.offsets(info.name, p);
+        out.push({ partition: p, beginning_offset: o.logStartOffset, end_offset: o.highWatermark });
+      }
+      return { status: 200, body: out };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/topics/:topic/partitions',
+    run: (_ex, params, ctx) => {
+      const info = existingTopic(ctx, params);
+      const out = [];
+      for (let p = 0; p < info.partitions; p++) out.push(partitionInfo(p));
+      return { status: 200, body: out };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/topics/:topic/partitions/:partition',
+    run: (_ex, params, ctx) => {
+      const info = existingTopic(ctx, params);
+      return { status: 200, body: partitionInfo(partitionParam(info, params.partition)) };
+    },
+  },
+  {
+    method: 'POST',
+    pattern: '/topics/:topic/partitions/:partition',
+    run: (ex, params, ctx) => {
+      const info = existingTopic(ctx, params);
+      return readProduce(ex, ctx, info, partitionParam(info, params.partition));
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/topics/:topic/partitions/:partition/offsets',
+    run: (_ex, params, ctx) => {
+      const info = existingTopic(ctx, params);
+      const o = ctx.engine.offsets(info.name, partitionParam(info, params.partition));
+      return { status: 200, body: { beginning_offset: o.logStartOffset, end_offset: o.highWatermark } };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/topics/:topic/partitions/:partition/records',
+    run: async (ex, params, ctx) => {
+      const info = existingTopic(ctx, params);
+      const partition = partitionParam(info, params.partition);
+      const format = formatFromAccept(ex.header('accept'));
+      const q = new URLSearchParams(ex.query);
+      const rawOffset = q.get('offset');
+      if (rawOffset === null || !/^\d{1,16}$/.test(rawOffset) || !Number.isSafeInteger(Number(rawOffset))) {
+        throw invalidOffsetOrPartition(`query parameter offset must be a non-negative integer, got ${rawOffset === null ? 'nothing' : JSON.stringify(rawOffset)}`);
+      }
+      const offset = Number(rawOffset);
+      const timeoutMs = intQuery(q, 'timeout', RECORDS_TIMEOUT_MS_DEFAULT, 0, RECORDS_TIMEOUT_MS_MAX);
+      const maxBytes = intQuery(q, 'max_bytes', RECORDS_MAX_BYTES_DEFAULT, 1, RECORDS_MAX_BYTES_MAX);
+      const outOfRange = (start: number, end: number): HttpError =>
+        invalidOffsetOrPartition(`offset ${offset} is outside the log of ${info.name}-${partition}: valid offsets are ${start}..${end} (${end} = the next one to be written)`);
+      const o = ctx.engine.offsets(info.name, partition);
+      if (offset < o.logStartOffset || offset > o.highWatermark) throw outOfRange(o.logStartOffset, o.highWatermark);
+
+      const deadline = Date.now() + timeoutMs;
+      const ref = [{ topic: info.name, partition }];
+      for (let round = 0; round < LONG_POLL_ROUNDS_MAX; round++) {
+        const r = await ctx.engine.read(info.name, partition, offset, maxBytes);
+        if (r.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) throw outOfRange(r.logStartOffset, r.highWatermark);
+        if (r.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw topicNotFound(info.name);
+        if (r.errorCode !== ErrorCode.NONE) throw new HttpError(500, HttpErrorCode.KAFKA_ERROR, `reading ${info.name}-${partition} failed with Kafka error ${r.errorCode}`);
+        const { records } = recordsFrom(r.records, offset);
+        const leftMs = deadline - Date.now();
+        if (records.length > 0 || leftMs <= 0 || ex.signal.aborted) {
+          return { status: 200, contentType: contentTypeOf(format), body: records.map((rec) => renderRecord(info.name, partition, rec, format)) };
+        }
+        await ctx.engine.waitForAppend(ref, leftMs, ex.signal);
+      }
+      return { status: 200, contentType: contentTypeOf(format), body: [] };
+    },
+  },
+];
+
+function hasBody(ex: HttpExchange): boolean {
+  const cl = ex.header('content-length');
+  return (cl !== '' && cl !== '0') || ex.header('transfer-encoding') !== '';
+}
+
+function respondError(ex: HttpExchange, e: HttpError, close = false): void {
+  const opts = e.headers === undefined ? { close } : { close, headers: e.headers };
+  ex.respond(e.status, API_CONTENT_TYPE, e.toJson(), opts);
+}
+
+/** The transport's request handler for the JSON API. */
+export function createApiHandler(ctx: ApiContext): HttpHandler {
+  return (ex: HttpExchange) => {
+    const path = ex.path.length > 1 && ex.path.endsWith('/') ? ex.path.slice(0, -1) : ex.path;
+    let route: Route | undefined;
+    let params: Record<string, string> | null = null;
+    const allowed: string[] = [];
+    for (const r of ROUTES) {
+      const m = matchPattern(r.pattern, path);
+      if (m === null) continue;
+      if (r.method === ex.method || (ex.method === 'HEAD' && r.method === 'GET')) {
+        route = r;
+        params = m;
+        break;
+      }
+      allowed.push(r.method);
+    }
+    if (route === undefined || params === null) {
+      const e =
+        allowed.length > 0
+          ? new HttpError(405, HttpErrorCode.METHOD_NOT_ALLOWED, `${ex.method} is not allowed on ${path} (allowed: ${allowed.join(', ')})`, { allow: allowed.join(', ') })
+          : new HttpError(404, HttpErrorCode.NOT_FOUND, `no endpoint ${ex.method} ${path} (GET / lists them)`);
+      respondError(ex, e, hasBody(ex));
+      return;
+    }
+    ctx.inFlight.http_in_flight++;
+    void run(ex, route, params, ctx).finally(() => {
+      ctx.inFlight.http_in_flight--;
+    });
+  };
+}
+
+async function run(ex: HttpExchange, route: Route, params: Record<string, string>, ctx: ApiContext): Promise<void> {
+  try {
+    // route.run is entered synchronously, so it can call readBody before it awaits.
+    const reply = await route.run(ex, params, ctx);
+    const body = reply.raw === true && typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+    ex.respond(reply.status, reply.contentType ?? API_CONTENT_TYPE, body);
+  } catch (err) {
+    if (err instanceof RequestAbortedError || ex.finished) return;
+    if (err instanceof BodyTooLargeError) {
+      respondError(ex, new HttpError(413, HttpErrorCode.BODY_TOO_LARGE, err.message), true);
+      return;
+    }
+    const e = fromEngineError(err);
+    if (isServerFault(e)) logger().error({ err, method: ex.method, path: ex.path }, 'http request failed');
+    // The body may be unread (an error found before reading it): close so the connection cannot desync.
+    respondError(ex, e, hasBody(ex));
+  }
+}

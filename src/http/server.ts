@@ -1,0 +1,225 @@
+// The HTTP + WebSocket listener (default port 8080): composes the chosen transport
+// with the JSON API, the Kafka-over-WebSocket route and the JSON streams.
+// Owns: the route set, per-route connection counts, the listener's lifecycle.
+// Must not implement a protocol itself (api.ts, kafka-ws.ts, streams.ts do) nor
+// touch files.
+
+import type { Engine } from '../broker/engine-api.js';
+import type { KafkaHandler } from '../kafka/handler.js';
+import { isValidTopicName } from '../storage/topic-name.js';
+import { BrokerMetrics, type EngineIntrospection } from '../metrics/broker-metrics.js';
+import { logger } from '../util/logger.js';
+import { API_CONTENT_TYPE, createApiHandler } from './api.js';
+import { HttpError, HttpErrorCode, invalidOffsetOrPartition, partitionNotFound, topicNotFound } from './errors.js';
+import { KafkaWsSession } from './kafka-ws.js';
+import { JsonProducer } from './produce.js';
+import { formatFromParam, type EmbeddedFormat } from './records-json.js';
+import { ConsumeStreamSession, ProduceStreamSession, newStreamStats, type StartPosition, type StreamStats } from './streams.js';
+import { selectTransport, type HttpRequestHead, type TransportName, type UpgradeDecision, type WsRoute } from './transport.js';
+
+export interface HttpServerOptions {
+  engine: Engine;
+  /** Handler for `/kafka` (shared with the TCP listener). */
+  kafka: KafkaHandler;
+  host: string;
+  /** 0 = any free port. */
+  port: number;
+  /** Shard statistics for /metrics (SamsaEngine provides them). */
+  introspection?: EngineIntrospection;
+  metrics?: BrokerMetrics;
+  /** Default: uws unless it fails to load, or SAMSA_HTTP_TRANSPORT. */
+  transport?: TransportName | 'auto';
+  /** Partitions for POST /topics without "partitions" (num.partitions). Default 1. */
+  defaultPartitions?: number;
+  /** Requests awaiting an answer per WebSocket before it is closed (1008). Default 64. */
+  wsMaxInFlight?: number;
+  /** A WebSocket's queued bytes above which sending pauses until it drains. Default 1 MiB. */
+  wsSendBufferBytes?: number;
+  /** Bytes a consume stream asks of the log per read. Default 256 KiB. */
+  consumeReadBytes?: number;
+  /** Health beyond "listening": e.g. every shard ready. Default: always. */
+  ready?: () => boolean;
+}
+
+export interface ConnectionCounts {
+  kafka_ws: number;
+  ws_produce: number;
+  ws_consume: number;
+  /** HTTP requests being answered (uWS does not expose HTTP connection counts). */
+  http_in_flight: number;
+}
+
+export interface HttpServer {
+  readonly port: number;
+  readonly transport: TransportName;
+  /** Why this transport (for the start line and the README). */
+  readonly transportReason: string;
+  connectionCounts(): ConnectionCounts;
+  /** Consume-stream backpressure counters. */
+  streamStats(): Readonly<StreamStats>;
+  close(): Promise<void>;
+}
+
+const WS_MAX_IN_FLIGHT_DEFAULT = 64;
+const WS_SEND_BUFFER_BYTES_DEFAULT = 1024 * 1024;
+const CONSUME_READ_BYTES_DEFAULT = 256 * 1024;
+const CONSUME_WAIT_MS = 30_000;
+/** Largest produce-stream message: max.message.bytes can be configured up to this (config.ts). */
+const PRODUCE_MESSAGE_BYTES_MAX = 8 * 1024 * 1024;
+/** The consume stream takes no input beyond small keep-alives. */
+const CONSUME_MESSAGE_BYTES_MAX = 4 * 1024;
+
+function reject(e: HttpError): UpgradeDecision {
+  return { accept: false, status: e.status, contentType: API_CONTENT_TYPE, body: e.toJson() };
+}
+
+function guard(fn: () => UpgradeDecision): UpgradeDecision {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof HttpError) return reject(err);
+    throw err;
+  }
+}
+
+function startPosition(q: URLSearchParams): StartPosition {
+  const offset = q.get('offset');
+  const from = q.get('from');
+  const timestamp = q.get('timestamp');
+  const given = [offset, from, timestamp].filter((v) => v !== null).length;
+  if (given > 1) throw invalidOffsetOrPartition('give one of offset=, from= and timestamp=');
+  if (offset !== null) {
+    if (!/^\d{1,16}$/.test(offset) || !Number.isSafeInteger(Number(offset))) throw invalidOffsetOrPartition(`offset must be a non-negative integer, got ${JSON.stringify(offset)}`);
+    return { kind: 'offset', offset: Number(offset) };
+  }
+  if (timestamp !== null) {
+    if (!/^\d{1,16}$/.test(timestamp)) throw invalidOffsetOrPartition(`timestamp must be milliseconds since the epoch, got ${JSON.stringify(timestamp)}`);
+    return { kind: 'timestamp', timestampMs: Number(timestamp) };
+  }
+  if (from === null || from === 'end' || from === 'latest') return { kind: 'end' };
+  if (from === 'beginning' || from === 'earliest') return { kind: 'beginning' };
+  throw invalidOffsetOrPartition(`from must be beginning or end, got ${JSON.stringify(from)}`);
+}
+
+export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServer> {
+  const { engine, kafka } = opts;
+  const metrics = opts.metrics ?? new BrokerMetrics();
+  const wsMaxInFlight = opts.wsMaxInFlight ?? WS_MAX_IN_FLIGHT_DEFAULT;
+  const sendBufferBytes = opts.wsSendBufferBytes ?? WS_SEND_BUFFER_BYTES_DEFAULT;
+  const consumeReadBytes = opts.consumeReadBytes ?? CONSUME_READ_BYTES_DEFAULT;
+  if (!(Number.isInteger(wsMaxInFlight) && wsMaxInFlight >= 1)) throw new RangeError(`wsMaxInFlight must be ≥ 1, got ${wsMaxInFlight}`);
+  if (!(Number.isInteger(sendBufferBytes) && sendBufferBytes >= 1024)) throw new RangeError(`wsSendBufferBytes must be ≥ 1024, got ${sendBufferBytes}`);
+  const maxBackpressureBytes = 4 * sendBufferBytes + 1024 * 1024;
+
+  const counts: ConnectionCounts = { kafka_ws: 0, ws_produce: 0, ws_consume: 0, http_in_flight: 0 };
+  const stats = newStreamStats();
+  const producer = new JsonProducer(engine);
+  let closing = false;
+
+  const kafkaRoute: WsRoute = {
+    pattern: '/kafka',
+    maxPayloadBytes: kafka.options.requestMaxBytes,
+    maxBackpressureBytes,
+    upgrade: () => ({
+      accept: true,
+      open: (conn) => {
+        counts.kafka_ws++;
+        return new KafkaWsSession(conn, kafka, { maxInFlight: wsMaxInFlight, sendBufferBytes }, () => counts.kafka_ws--);
+      },
+    }),
+  };
+
+  const streamTopic = (params: Readonly<Record<string, string>>): string => {
+    const topic = params.topic ?? '';
+    const shown = JSON.stringify(topic.slice(0, 60));
+    if (!isValidTopicName(topic)) throw new HttpError(422, HttpErrorCode.INVALID_TOPIC_NAME, `invalid topic name ${shown}`);
+    if (engine.describeTopic(topic) === undefined) throw topicNotFound(topic);
+    return topic;
+  };
+
+  const produceRoute: WsRoute = {
+    pattern: '/topics/:topic/produce',
+    maxPayloadBytes: PRODUCE_MESSAGE_BYTES_MAX,
+    maxBackpressureBytes,
+    upgrade: (head: HttpRequestHead, params) =>
+      guard(() => {
+        const topic = streamTopic(params);
+        const format: EmbeddedFormat = formatFromParam(new URLSearchParams(head.query).get('format'));
+        return {
+          accept: true,
+          open: (conn) => {
+            counts.ws_produce++;
+            return new ProduceStreamSession(conn, producer, topic, format, wsMaxInFlight, sendBufferBytes, () => counts.ws_produce--);
+          },
+        };
+      }),
+  };
+
+  const consumeRoute: WsRoute = {
+    pattern: '/topics/:topic/consume',
+    maxPayloadBytes: CONSUME_MESSAGE_BYTES_MAX,
+    maxBackpressureBytes,
+    upgrade: (head: HttpRequestHead, params) =>
+      guard(() => {
+        const topic = streamTopic(params);
+        const info = engine.describeTopic(topic)!;
+        const q = new URLSearchParams(head.query);
+        const rawPartition = q.get('partition') ?? '0';
+        if (!/^\d{1,9}$/.test(rawPartition)) throw invalidOffsetOrPartition(`partition must be a non-negative integer, got ${JSON.stringify(rawPartition)}`);
+        const partition = Number(rawPartition);
+        if (partition >= info.partitions) throw partitionNotFound(topic, partition, info.partitions);
+        const start = startPosition(q);
+        if (start.kind === 'offset') {
+          const o = engine.offsets(topic, partition);
+          if (start.offset < o.logStartOffset || start.offset > o.highWatermark) {
+            throw invalidOffsetOrPartition(`offset ${start.offset} is outside the log of ${topic}-${partition}: valid offsets are ${o.logStartOffset}..${o.highWatermark}`);
+          }
+        }
+        const format = formatFromParam(q.get('format'));
+        return {
+          accept: true,
+          open: (conn) => {
+            counts.ws_consume++;
+            return new ConsumeStreamSession(
+              conn,
+              engine,
+              { topic, partition, start, format, sendBufferBytes, readBytes: consumeReadBytes, waitMs: CONSUME_WAIT_MS },
+              stats,
+              () => counts.ws_consume--,
+            );
+          },
+        };
+      }),
+  };
+
+  const apiHandler = createApiHandler({
+    engine,
+    producer,
+    defaultPartitions: opts.defaultPartitions ?? 1,
+    ready: () => !closing && (opts.ready?.() ?? true),
+    metrics: () => metrics.render(opts.introspection),
+    inFlight: counts,
+  });
+
+  const { transport, reason } = await selectTransport(opts.transport);
+  const running = await transport.listen({ host: opts.host, port: opts.port, http: apiHandler, ws: [kafkaRoute, produceRoute, consumeRoute] });
+  logger().info({ transport: transport.name, reason, port: running.port }, `http/websocket listener on ${transport.name}`);
+
+  metrics.addConnectionSource('kafka_ws', () => counts.kafka_ws);
+  metrics.addConnectionSource('ws_produce', () => counts.ws_produce);
+  metrics.addConnectionSource('ws_consume', () => counts.ws_consume);
+  metrics.addConnectionSource('http_in_flight', () => counts.http_in_flight);
+  metrics.addGauge('ws_consume_pauses_total', 'Times a consume stream paused for a slow socket', () => stats.consumePauses, 'counter');
+
+  return {
+    port: running.port,
+    transport: transport.name,
+    transportReason: reason,
+    connectionCounts: () => ({ ...counts }),
+    streamStats: () => ({ ...stats }),
+    close(): Promise<void> {
+      closing = true;
+      return running.close();
+    },
+  };
+}
