@@ -127,6 +127,8 @@ interface TopicState {
 }
 
 const INT32_MAX = 0x7fff_ffff;
+/** A batch's buffer starts here and doubles up to batchSize (see BatchBuilder). */
+const BATCH_INITIAL_BYTES = 1024;
 const RETRY_BACKOFF_MAX_MS = 1000;
 /** Bound on the send-time waits for buffer memory. */
 const MEMORY_WAITS_MAX = 1_000_000;
@@ -309,7 +311,7 @@ export class Producer {
     if (batch === null) {
       const need = BATCH_HEADER_BYTES + BatchBuilder.recordBytes(key, value, headers, 0, 0);
       const capacity = Math.max(this.batchSize, need);
-      batch = { builder: new BatchBuilder(capacity), calls: [], indexes: [], createdMs: nowMs, memoryBytes: capacity };
+      batch = { builder: new BatchBuilder(capacity, Math.max(need, BATCH_INITIAL_BYTES)), calls: [], indexes: [], createdMs: nowMs, memoryBytes: capacity };
       this.memoryBytes += capacity;
       if (!batch.builder.tryAppend(key, value, headers, timestamp)) throw new Error('a record does not fit a batch sized for it');
       part.open = batch;

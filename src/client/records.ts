@@ -116,20 +116,32 @@ export interface BatchSealOptions {
  * producer opens a new batch (a record larger than a batch gets a batch of its own).
  */
 export class BatchBuilder {
-  private readonly buf: Uint8Array;
+  private buf: Uint8Array;
   private pos = BATCH_HEADER_BYTES;
+  private readonly capacityBytes: number;
   count = 0;
   baseTimestamp = -1;
   maxTimestamp = -1;
 
-  constructor(capacityBytes: number) {
+  /**
+   * `capacityBytes` bounds the batch; the buffer starts at `initialBytes` and
+   * doubles up to the bound as records arrive, so a batch that a short linger
+   * closes after a few records does not cost a whole batch.size of garbage.
+   */
+  constructor(capacityBytes: number, initialBytes = capacityBytes) {
     if (!Number.isInteger(capacityBytes) || capacityBytes < BATCH_HEADER_BYTES) throw new RangeError(`batch capacity ${capacityBytes}`);
-    this.buf = new Uint8Array(capacityBytes);
+    this.capacityBytes = capacityBytes;
+    this.buf = new Uint8Array(Math.min(capacityBytes, Math.max(BATCH_HEADER_BYTES, initialBytes)));
   }
 
   /** Bytes written so far (header included). */
   get sizeBytes(): number {
     return this.pos;
+  }
+
+  /** Bytes allocated for the batch now. */
+  get allocatedBytes(): number {
+    return this.buf.length;
   }
 
   /** Bytes a record adds to a batch (length prefix included); `timestampDelta`/`offsetDelta` from the batch. */
@@ -171,8 +183,15 @@ export class BatchBuilder {
     const offsetDelta = this.count;
     const body = BatchBuilder.bodyBytes(key, value, headers, timestampDelta, offsetDelta);
     const total = sizeOfVarint(body) + body;
+    if (this.pos + total > this.buf.length) {
+      if (this.pos + total > this.capacityBytes) return false;
+      let size = this.buf.length * 2;
+      while (size < this.pos + total) size *= 2;
+      const grown = new Uint8Array(Math.min(size, this.capacityBytes));
+      grown.set(this.buf.subarray(0, this.pos));
+      this.buf = grown;
+    }
     const buf = this.buf;
-    if (this.pos + total > buf.length) return false;
     if (first) {
       this.baseTimestamp = timestamp;
       this.maxTimestamp = timestamp;
@@ -415,35 +434,90 @@ function decodeRecords(
   out: Message[],
 ): void {
   if (count > Math.floor(section.length / RECORD_BYTES_MIN)) throw corrupt(`${count} records cannot fit in ${section.length} bytes`);
-  cur = 0;
   const n = section.length;
+  // Views are made with the constructor: about twice as fast as subarray (no species lookup).
+  const ab = section.buffer;
+  const base = section.byteOffset;
+  // The cursor lives in a local; one-byte varints (most fields) are read inline, longer
+  // ones through readVarint/readVarlong with the module cursor.
+  let c = 0;
+  let b = 0;
   for (let i = 0; i < count; i++) {
-    const length = readVarint(section);
-    if (length < RECORD_BYTES_MIN - 1 || length > n - cur) throw corrupt(`record ${i} length ${length} with ${n - cur} bytes left`);
-    const end = cur + length;
-    cur++; // attributes
-    const timestampDelta = readVarlong(section);
-    const offsetDelta = readVarint(section);
-    const keyLength = readVarint(section);
+    let length: number;
+    b = section[c]!;
+    if (b < 0x80) {
+      length = (b >>> 1) ^ -(b & 1);
+      c++;
+    } else {
+      cur = c;
+      length = readVarint(section);
+      c = cur;
+    }
+    if (length < RECORD_BYTES_MIN - 1 || length > n - c) throw corrupt(`record ${i} length ${length} with ${n - c} bytes left`);
+    const end = c + length;
+    c++; // attributes
+    let timestampDelta: number;
+    b = section[c]!;
+    if (b < 0x80) {
+      timestampDelta = (b >>> 1) ^ -(b & 1);
+      c++;
+    } else {
+      cur = c;
+      timestampDelta = readVarlong(section);
+      c = cur;
+    }
+    let offsetDelta: number;
+    b = section[c]!;
+    if (b < 0x80) {
+      offsetDelta = (b >>> 1) ^ -(b & 1);
+      c++;
+    } else {
+      cur = c;
+      offsetDelta = readVarint(section);
+      c = cur;
+    }
+    let keyLength: number;
+    b = section[c]!;
+    if (b < 0x80) {
+      keyLength = (b >>> 1) ^ -(b & 1);
+      c++;
+    } else {
+      cur = c;
+      keyLength = readVarint(section);
+      c = cur;
+    }
     let key: Uint8Array | null = null;
     if (keyLength >= 0) {
-      if (keyLength > end - cur) throw corrupt(`key length ${keyLength} in record ${i}`);
-      key = section.subarray(cur, cur + keyLength);
-      cur += keyLength;
+      if (keyLength > end - c) throw corrupt(`key length ${keyLength} in record ${i}`);
+      key = new Uint8Array(ab, base + c, keyLength);
+      c += keyLength;
     } else if (keyLength !== -1) throw corrupt(`key length ${keyLength} in record ${i}`);
-    const valueLength = readVarint(section);
+    let valueLength: number;
+    b = section[c]!;
+    if (b < 0x80) {
+      valueLength = (b >>> 1) ^ -(b & 1);
+      c++;
+    } else {
+      cur = c;
+      valueLength = readVarint(section);
+      c = cur;
+    }
     let value: Uint8Array | null = null;
     if (valueLength >= 0) {
-      if (valueLength > end - cur) throw corrupt(`value length ${valueLength} in record ${i}`);
-      value = section.subarray(cur, cur + valueLength);
-      cur += valueLength;
+      if (valueLength > end - c) throw corrupt(`value length ${valueLength} in record ${i}`);
+      value = new Uint8Array(ab, base + c, valueLength);
+      c += valueLength;
     } else if (valueLength !== -1) throw corrupt(`value length ${valueLength} in record ${i}`);
-    const headerCount = readVarint(section);
     let headers = EMPTY_HEADERS;
-    if (headerCount !== 0) {
-      if (headerCount < 0 || headerCount > (end - cur) >> 1) throw corrupt(`header count ${headerCount} in record ${i}`);
+    b = section[c]!;
+    if (b !== 0) {
+      cur = c;
+      const headerCount = readVarint(section);
+      c = cur;
+      if (headerCount < 0 || headerCount > (end - c) >> 1) throw corrupt(`header count ${headerCount} in record ${i}`);
       headers = new Array<RecordHeader>(headerCount);
       for (let h = 0; h < headerCount; h++) {
+        cur = c;
         const hkLength = readVarint(section);
         if (hkLength < 0 || hkLength > end - cur) throw corrupt(`header key length ${hkLength} in record ${i}`);
         const hk = readUtf8(section, cur, cur + hkLength);
@@ -452,13 +526,14 @@ function decodeRecords(
         let hv: Uint8Array | null = null;
         if (hvLength >= 0) {
           if (hvLength > end - cur) throw corrupt(`header value length ${hvLength} in record ${i}`);
-          hv = section.subarray(cur, cur + hvLength);
+          hv = new Uint8Array(ab, base + cur, hvLength);
           cur += hvLength;
         } else if (hvLength !== -1) throw corrupt(`header value length ${hvLength} in record ${i}`);
+        c = cur;
         headers[h] = { key: hk, value: hv };
       }
-    }
-    if (cur !== end) throw corrupt(`record ${i} declares ${length} bytes but its fields end elsewhere`);
+    } else c++;
+    if (c !== end) throw corrupt(`record ${i} declares ${length} bytes but its fields end elsewhere`);
     const offset = baseOffset + offsetDelta;
     if (offset < fromOffset) continue;
     out.push({
@@ -471,6 +546,7 @@ function decodeRecords(
       headers,
     });
   }
+  cur = c;
   if (cur !== n) throw corrupt(`${n - cur} bytes remain after ${count} records`);
 }
 

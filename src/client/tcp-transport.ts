@@ -100,7 +100,8 @@ class TcpTransport implements Transport {
         this.onFrame(whole);
         continue;
       }
-      this.frame = new Uint8Array(size);
+      // allocUnsafe: every byte is written before the frame is handed on (no zero fill needed).
+      this.frame = Buffer.allocUnsafe(size);
       this.frameFill = 0;
     }
   }

@@ -19,7 +19,25 @@ interface WebSocketLike {
   onerror: ((ev: { message?: string }) => void) | null;
 }
 
-type WebSocketCtor = new (url: string) => WebSocketLike;
+type WebSocketCtor = new (url: string, protocols?: string | string[], options?: WsOptions) => WebSocketLike;
+
+/** Options of the `ws` package's client (ignored by the WHATWG constructor, which is not given them). */
+interface WsOptions {
+  perMessageDeflate: boolean;
+  maxPayload: number;
+  generateMask: (mask: Uint8Array) => void;
+}
+
+/**
+ * An all-zero masking key. RFC 6455 masking exists so that script in a browser
+ * cannot make a client send chosen bytes to a proxy (cache poisoning); a Node
+ * process sending its own Kafka frames is not that case, and ws skips the XOR pass
+ * over every byte for a zero key (measured: the largest cost of producing over ws).
+ * Browsers always mask with their own random keys.
+ */
+function zeroMask(mask: Uint8Array): void {
+  mask.fill(0);
+}
 
 let ctorPromise: Promise<{ ctor: WebSocketCtor; isWs: boolean }> | null = null;
 
@@ -117,7 +135,8 @@ class WebSocketTransport implements Transport {
 export async function openWebSocketTransport(url: string, opts: TransportOptions): Promise<Transport> {
   if (!/^wss?:\/\//.test(url)) throw new TypeError(`url must start with ws:// or wss://, got ${JSON.stringify(url)}`);
   const { ctor, isWs } = await webSocketCtor();
-  const ws = new ctor(url);
+  // ws: no permessage-deflate (record batches are compressed by their codec, if at all).
+  const ws = isWs ? new ctor(url, undefined, { perMessageDeflate: false, maxPayload: opts.maxFrameBytes, generateMask: zeroMask }) : new ctor(url);
   // `ws` hands Buffers (Uint8Array views, no copy) with its default binaryType;
   // the WHATWG WebSocket needs 'arraybuffer' (its default is Blob).
   if (!isWs) ws.binaryType = 'arraybuffer';

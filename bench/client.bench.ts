@@ -1,0 +1,295 @@
+// Client benchmark: Samsa's TypeScript client against a broker it starts in this
+// process (or --against HOST:PORT), over TCP and over WebSocket when a Kafka
+// WebSocket listener answers. Measures, with 100-byte records:
+//   produce  — 1 producer, batchSize 16 KiB, lingerMs 1, acks=1 and acks=-1 (records/s acknowledged)
+//   consume  — 1 consumer reading the acks=1 topic from earliest (records/s delivered to eachMessage)
+//   latency  — end to end (send → eachMessage) at a fixed 10,000 msg/s, the send time in the value,
+//              hdr-histogram p50/p99/p99.9/max
+// Prints a table and writes bench/results/client.json.
+// Usage: node dist/bench/client.bench.js [--seconds N] [--partitions N] [--against HOST:PORT] [--ws-url URL]
+//        SAMSA_BENCH_QUICK=1 for a ~10 s run.
+// Note: with the in-process broker, the broker's network thread is this process's
+// event loop too, so the numbers include its work (the shards run on worker threads).
+
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import hdr from 'hdr-histogram-js';
+import { Admin, Consumer, Producer, type RecordMetadata } from '../src/client/index.js';
+import { type Broker, startBroker } from '../src/server.js';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string' },
+    partitions: { type: 'string' },
+    against: { type: 'string' },
+    'ws-url': { type: 'string' },
+    only: { type: 'string' },
+  },
+});
+const quick = process.env.SAMSA_BENCH_QUICK === '1';
+const seconds = Number(args.seconds ?? (quick ? 1.5 : 5));
+const latencySeconds = quick ? 2 : Math.max(5, seconds);
+const partitions = Number(args.partitions ?? 1);
+const RECORD_BYTES = 100;
+const BATCH_SIZE = 16 * 1024;
+const LINGER_MS = 1;
+const LATENCY_RATE = 10_000;
+const MESSAGES_PER_SEND = 1000;
+const SENDS_IN_FLIGHT_MAX = 64;
+
+interface Target {
+  transport: 'tcp' | 'websocket';
+  options: { bootstrap: string } | { url: string };
+}
+
+interface ProduceResult {
+  acks: number;
+  records: number;
+  seconds: number;
+  recordsPerSec: number;
+  mbPerSec: number;
+}
+
+interface ConsumeResult {
+  records: number;
+  seconds: number;
+  recordsPerSec: number;
+  mbPerSec: number;
+}
+
+interface LatencyResult {
+  ratePerSec: number;
+  records: number;
+  latencyUs: { p50: number; p99: number; p999: number; max: number };
+}
+
+async function produce(target: Target, topic: string, acks: -1 | 1): Promise<ProduceResult> {
+  const producer = new Producer({ ...target.options, acks, batchSize: BATCH_SIZE, lingerMs: LINGER_MS });
+  await producer.connect();
+  const value = new Uint8Array(RECORD_BYTES).fill(0x61);
+  const messages = Array.from({ length: MESSAGES_PER_SEND }, () => ({ value }));
+  const inFlight: Array<Promise<RecordMetadata[]>> = [];
+  let acked = 0;
+  const start = performance.now();
+  const endAt = start + seconds * 1000;
+  // Bounded: the loop ends at the deadline; the window bounds sends outstanding.
+  while (performance.now() < endAt) {
+    inFlight.push(producer.send({ topic, messages }));
+    if (inFlight.length >= SENDS_IN_FLIGHT_MAX) acked += (await inFlight.shift()!).length;
+  }
+  for (const p of inFlight.splice(0)) acked += (await p).length;
+  const elapsed = (performance.now() - start) / 1000;
+  await producer.close();
+  return { acks, records: acked, seconds: elapsed, recordsPerSec: Math.round(acked / elapsed), mbPerSec: Math.round((acked * RECORD_BYTES) / elapsed / 1e6) };
+}
+
+async function consume(target: Target, topic: string, total: number): Promise<ConsumeResult> {
+  const consumer = new Consumer({ ...target.options, autoOffsetReset: 'earliest', maxWaitMs: 500, maxPartitionBytes: 8 * 1024 * 1024, maxBytes: 64 * 1024 * 1024 });
+  await consumer.assign([{ topic }]);
+  let count = 0;
+  let bytes = 0;
+  const start = performance.now();
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  const running = consumer.run({
+    eachMessage: (m) => {
+      bytes += m.value === null ? 0 : m.value.length;
+      if (++count === total) done();
+    },
+  });
+  await finished;
+  const elapsed = (performance.now() - start) / 1000;
+  await consumer.close();
+  await running;
+  return { records: count, seconds: elapsed, recordsPerSec: Math.round(count / elapsed), mbPerSec: Math.round(bytes / elapsed / 1e6) };
+}
+
+async function latency(target: Target, topic: string): Promise<LatencyResult> {
+  const hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  const consumer = new Consumer({ ...target.options, autoOffsetReset: 'latest', maxWaitMs: 100, minBytes: 1 });
+  await consumer.assign([{ topic, partition: 0 }]);
+  const warmupUntil = performance.now() + 500;
+  let received = 0;
+  const running = consumer.run({
+    eachMessage: (m) => {
+      const now = performance.now();
+      const v = m.value!;
+      const sentAt = new DataView(v.buffer, v.byteOffset, 8).getFloat64(0);
+      received++;
+      if (sentAt >= warmupUntil) hist.recordValue(Math.max(1, Math.round((now - sentAt) * 1000)));
+    },
+  });
+  const producer = new Producer({ ...target.options, acks: 1, lingerMs: 0, batchSize: BATCH_SIZE });
+  await producer.connect();
+  await new Promise((r) => setTimeout(r, 300)); // the consumer's position is resolved
+  const start = performance.now();
+  const endAt = start + latencySeconds * 1000;
+  let sent = 0;
+  const pending: Array<Promise<unknown>> = [];
+  // A 1 ms tick sends what the fixed rate has made due since the start.
+  for (let tick = 0; tick < latencySeconds * 2000; tick++) {
+    const now = performance.now();
+    if (now >= endAt) break;
+    const due = Math.floor(((now - start) / 1000) * LATENCY_RATE);
+    for (; sent < due; sent++) {
+      const value = new Uint8Array(RECORD_BYTES);
+      new DataView(value.buffer).setFloat64(0, performance.now());
+      pending.push(producer.send({ topic, messages: [{ value }] }));
+    }
+    if (pending.length > 10_000) await Promise.all(pending.splice(0));
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await Promise.all(pending);
+  for (let i = 0; i < 200 && received < sent; i++) await new Promise((r) => setTimeout(r, 10));
+  await producer.close();
+  await consumer.close();
+  await running;
+  return {
+    ratePerSec: LATENCY_RATE,
+    records: received,
+    latencyUs: {
+      p50: hist.getValueAtPercentile(50),
+      p99: hist.getValueAtPercentile(99),
+      p999: hist.getValueAtPercentile(99.9),
+      max: hist.maxValue,
+    },
+  };
+}
+
+interface TransportResults {
+  transport: string;
+  produceAcks1?: ProduceResult;
+  produceAcksAll?: ProduceResult;
+  consume?: ConsumeResult;
+  latency?: LatencyResult;
+  unavailable?: string;
+}
+
+async function runTarget(target: Target, only: string | undefined): Promise<TransportResults> {
+  const admin = new Admin(target.options);
+  const suffix = `${target.transport}-${Date.now()}`;
+  const out: TransportResults = { transport: target.transport };
+  const want = (what: string): boolean => only === undefined || only.split(',').includes(what);
+  try {
+    const t1 = `bench-acks1-${suffix}`;
+    const tAll = `bench-acksall-${suffix}`;
+    const tLat = `bench-latency-${suffix}`;
+    await admin.createTopics([
+      { name: t1, numPartitions: partitions },
+      { name: tAll, numPartitions: partitions },
+      { name: tLat, numPartitions: 1 },
+    ]);
+    if (want('produce') || want('consume')) {
+      out.produceAcks1 = await produce(target, t1, 1);
+      console.log(`  ${target.transport} produce acks=1: ${out.produceAcks1.recordsPerSec.toLocaleString()} msg/s`);
+    }
+    if (want('produce')) {
+      out.produceAcksAll = await produce(target, tAll, -1);
+      console.log(`  ${target.transport} produce acks=-1: ${out.produceAcksAll.recordsPerSec.toLocaleString()} msg/s`);
+    }
+    if (want('consume')) {
+      out.consume = await consume(target, t1, out.produceAcks1!.records);
+      console.log(`  ${target.transport} consume: ${out.consume.recordsPerSec.toLocaleString()} msg/s`);
+    }
+    if (want('latency')) {
+      out.latency = await latency(target, tLat);
+      console.log(`  ${target.transport} latency p99: ${out.latency.latencyUs.p99} µs`);
+    }
+    await admin.deleteTopics([t1, tAll, tLat]).catch(() => {});
+  } finally {
+    await admin.close();
+  }
+  return out;
+}
+
+async function webSocketAnswers(url: string): Promise<string | null> {
+  const probe = new Admin({ url, connectTimeoutMs: 2000, requestTimeoutMs: 5000 });
+  try {
+    await probe.listTopics();
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    await probe.close();
+  }
+}
+
+function row(cells: Array<string | number>): string {
+  return cells.map((c, i) => String(c).padStart(i === 0 ? 10 : 16)).join(' ');
+}
+
+async function main(): Promise<void> {
+  let broker: Broker | null = null;
+  let bootstrap: string;
+  let wsUrl: string | undefined = args['ws-url'];
+  if (args.against !== undefined) {
+    bootstrap = args.against;
+  } else {
+    broker = await startBroker({ port: 0, 'http.port': 0, host: '127.0.0.1' });
+    bootstrap = `127.0.0.1:${broker.kafkaPort}`;
+    if (wsUrl === undefined && broker.httpPort > 0) wsUrl = `ws://127.0.0.1:${broker.httpPort}/kafka`;
+  }
+  console.log(`client bench: ${quick ? 'quick, ' : ''}${seconds} s per throughput phase, ${latencySeconds} s latency, ${partitions} partition(s), broker ${args.against ?? 'in-process'}`);
+  const results: TransportResults[] = [];
+  try {
+    results.push(await runTarget({ transport: 'tcp', options: { bootstrap } }, args.only));
+    if (wsUrl === undefined) {
+      results.push({ transport: 'websocket', unavailable: 'no WebSocket listener (startBroker serves none yet; pass --ws-url)' });
+    } else {
+      const why = await webSocketAnswers(wsUrl);
+      if (why === null) results.push(await runTarget({ transport: 'websocket', options: { url: wsUrl } }, args.only));
+      else results.push({ transport: 'websocket', unavailable: `${wsUrl}: ${why}` });
+    }
+  } finally {
+    if (broker !== null) {
+      await broker.close();
+      rmSync(broker.dataDir, { recursive: true, force: true });
+    }
+  }
+
+  console.log();
+  console.log(row(['transport', 'produce acks=1', 'produce acks=-1', 'consume', 'e2e p50 µs', 'p99 µs', 'p99.9 µs', 'max µs']));
+  for (const r of results) {
+    if (r.unavailable !== undefined) {
+      console.log(`${r.transport.padStart(10)}  unavailable: ${r.unavailable}`);
+      continue;
+    }
+    const l = r.latency?.latencyUs;
+    console.log(
+      row([
+        r.transport,
+        r.produceAcks1 ? `${r.produceAcks1.recordsPerSec.toLocaleString()}/s` : '-',
+        r.produceAcksAll ? `${r.produceAcksAll.recordsPerSec.toLocaleString()}/s` : '-',
+        r.consume ? `${r.consume.recordsPerSec.toLocaleString()}/s` : '-',
+        l?.p50 ?? '-',
+        l?.p99 ?? '-',
+        l?.p999 ?? '-',
+        l?.max ?? '-',
+      ]),
+    );
+  }
+  mkdirSync(new URL('../../bench/results/', import.meta.url), { recursive: true });
+  const file = new URL('../../bench/results/client.json', import.meta.url);
+  writeFileSync(
+    file,
+    `${JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        quick,
+        broker: args.against ?? 'in-process',
+        recordBytes: RECORD_BYTES,
+        batchSize: BATCH_SIZE,
+        lingerMs: LINGER_MS,
+        partitions,
+        messagesPerSend: MESSAGES_PER_SEND,
+        results,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(`\nwrote ${file.pathname}`);
+}
+
+await main();
