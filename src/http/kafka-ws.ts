@@ -7,28 +7,27 @@
 // Rules:
 // - A text message, a request the handler rejects (ProtocolError: garbage, unknown
 //   API key, unsupported version, truncated frame) closes this socket only.
-// - Requests are handled concurrently and answered strictly in request order; a
-//   long-poll Fetch on one socket holds back only that socket's later responses.
-// - At most maxInFlight requests per socket: WebSockets cannot be paused the way a
-//   TCP socket can on uWS, so a client past the bound is closed (1008). Kafka
-//   clients keep ≤ 5 in flight by default.
-// - Responses wait in the queue while the socket has more than sendBufferBytes
+// - Requests go through the same RequestPipeline as TCP connections (Kafka's
+//   one-at-a-time semantics per connection, consecutive produces overlapping), so
+//   the two framings behave alike; a long-poll Fetch holds back only its own
+//   socket, never another.
+// - At most maxInFlight requests per socket (in the pipeline or awaiting the
+//   socket): WebSockets cannot be paused on uWS the way a TCP socket can, so a
+//   client past the bound is closed (1008). Kafka clients keep ≤ 5 in flight.
+// - Responses wait in an outbox while the socket has more than sendBufferBytes
 //   queued; onDrain resumes them. Memory per socket is therefore bounded by
 //   sendBufferBytes + maxInFlight responses.
 
 import type { KafkaHandler } from '../kafka/handler.js';
 import { ProtocolError } from '../kafka/handler.js';
+import { RequestPipeline } from '../kafka/pipeline.js';
+import { concatChunks } from '../kafka/codec/writer.js';
 import type { WsConnection, WsSession } from './transport.js';
 import { logger } from '../util/logger.js';
 
 export interface KafkaWsOptions {
   maxInFlight: number;
   sendBufferBytes: number;
-}
-
-interface Slot {
-  done: boolean;
-  response: Uint8Array | null;
 }
 
 export const WS_CLOSE_NORMAL = 1000;
@@ -38,54 +37,45 @@ export const WS_CLOSE_POLICY_VIOLATION = 1008;
 export const WS_CLOSE_INTERNAL_ERROR = 1011;
 
 export class KafkaWsSession implements WsSession {
-  private readonly abort = new AbortController();
-  private readonly queue: Slot[] = [];
+  private readonly pipeline: RequestPipeline;
+  /** Responses in order, waiting for the socket's queue to shrink. */
+  private readonly outbox: Uint8Array[] = [];
   private closed = false;
 
   constructor(
     private readonly conn: WsConnection,
-    private readonly handler: KafkaHandler,
+    handler: KafkaHandler,
     private readonly opts: KafkaWsOptions,
     private readonly onClosed: () => void,
   ) {
     if (!(opts.maxInFlight >= 1 && opts.sendBufferBytes >= 1)) throw new Error('invalid Kafka WebSocket options');
+    this.pipeline = new RequestPipeline(
+      handler,
+      {
+        onResponse: (chunks) => {
+          this.outbox.push(concatChunks(chunks));
+          this.flush();
+        },
+        onError: (err) => this.onRequestError(err),
+        onFreed: () => {},
+      },
+      // As the TCP listener names clients (Java's InetAddress.toString()).
+      conn.remoteAddress === '' ? '' : `/${conn.remoteAddress}`,
+    );
   }
 
+  /** Requests received and not yet sent back. */
   get inFlight(): number {
-    return this.queue.length;
+    return this.pipeline.size + this.outbox.length;
   }
 
   onMessage(data: Uint8Array, isText: boolean): void {
     if (this.closed) return;
     if (isText) return this.fail(WS_CLOSE_UNSUPPORTED_DATA, 'text message: send each Kafka request frame as one binary message');
-    if (this.queue.length >= this.opts.maxInFlight) {
+    if (this.inFlight >= this.opts.maxInFlight) {
       return this.fail(WS_CLOSE_POLICY_VIOLATION, `more than ${this.opts.maxInFlight} requests in flight on one socket`);
     }
-    const slot: Slot = { done: false, response: null };
-    this.queue.push(slot);
-    let pending: Promise<Uint8Array | null>;
-    try {
-      pending = this.handler.handle(data, { signal: this.abort.signal });
-    } catch (err) {
-      pending = Promise.reject(err);
-    }
-    pending.then(
-      (response) => {
-        slot.done = true;
-        slot.response = response;
-        this.flush();
-      },
-      (err: unknown) => {
-        if (this.closed) return;
-        if (err instanceof ProtocolError) {
-          logger().debug({ err: err.message }, 'kafka websocket request rejected; closing the socket');
-          this.fail(WS_CLOSE_PROTOCOL_ERROR, err.message);
-        } else {
-          logger().error({ err }, 'kafka websocket request failed');
-          this.fail(WS_CLOSE_INTERNAL_ERROR, 'internal error');
-        }
-      },
-    );
+    this.pipeline.submit(data);
   }
 
   onDrain(): void {
@@ -95,18 +85,28 @@ export class KafkaWsSession implements WsSession {
   onClose(): void {
     if (this.closed) return;
     this.closed = true;
-    this.queue.length = 0;
-    this.abort.abort();
+    this.outbox.length = 0;
+    this.pipeline.close();
     this.onClosed();
   }
 
-  /** Sends finished responses at the head of the queue, in order, while the socket keeps up. */
+  private onRequestError(err: unknown): void {
+    if (this.closed) return;
+    if (err instanceof ProtocolError) {
+      logger().debug({ err: err.message }, 'kafka websocket request rejected; closing the socket');
+      this.fail(WS_CLOSE_PROTOCOL_ERROR, err.message);
+    } else {
+      logger().error({ err }, 'kafka websocket request failed');
+      this.fail(WS_CLOSE_INTERNAL_ERROR, 'internal error');
+    }
+  }
+
+  /** Sends queued responses in order while the socket keeps up. */
   private flush(): void {
-    // Each iteration removes one slot: bounded by the queue length.
-    while (!this.closed && this.queue.length > 0 && this.queue[0]!.done) {
+    // Each iteration removes one response: bounded by the outbox length.
+    while (!this.closed && this.outbox.length > 0) {
       if (this.conn.bufferedAmount() > this.opts.sendBufferBytes) return; // resumed by onDrain
-      const slot = this.queue.shift()!;
-      if (slot.response !== null && !this.conn.send(slot.response)) return;
+      if (!this.conn.send(this.outbox.shift()!)) return;
     }
   }
 

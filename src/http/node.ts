@@ -173,6 +173,7 @@ class NodeWsConnection implements WsConnection {
   constructor(
     readonly ws: WebSocket,
     private readonly maxBackpressureBytes: number,
+    readonly remoteAddress: string,
   ) {}
 
   get isOpen(): boolean {
@@ -269,7 +270,7 @@ function listen(opts: ListenOptions): Promise<RunningTransport> {
     const open = decision.open;
     const maxBackpressure = route.maxBackpressureBytes;
     servers.get(route)!.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new NodeWsConnection(ws, maxBackpressure);
+      const conn = new NodeWsConnection(ws, maxBackpressure, req.socket.remoteAddress ?? '');
       sockets.add(conn);
       ws.on('error', (err) => logger().debug({ err }, 'websocket error'));
       ws.on('close', () => {

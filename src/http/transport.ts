@@ -73,6 +73,8 @@ export interface WsConnection {
   /** Closes the socket with a close frame (idempotent). */
   close(code: number, reason: string): void;
   readonly isOpen: boolean;
+  /** The peer's address, as text ('' when unknown). */
+  readonly remoteAddress: string;
 }
 
 /** A session's callbacks; the transport calls them on its thread, never after onClose. */

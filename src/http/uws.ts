@@ -153,8 +153,11 @@ class UwsExchange implements HttpExchange {
 
 class UwsConnection implements WsConnection {
   private closed = false;
+  readonly remoteAddress: string;
 
-  constructor(private readonly ws: WebSocket<UserData>) {}
+  constructor(private readonly ws: WebSocket<UserData>) {
+    this.remoteAddress = Buffer.from(ws.getRemoteAddressAsText()).toString();
+  }
 
   get isOpen(): boolean {
     return !this.closed;

@@ -13,6 +13,9 @@ import { createKafkaHandler } from '../../src/kafka/handler.js';
 import { BrokerMetrics } from '../../src/metrics/broker-metrics.js';
 import { startHttpServer, type HttpServer, type HttpServerOptions } from '../../src/http/server.js';
 import type { TransportName } from '../../src/http/transport.js';
+import { setLogLevel } from '../../src/util/logger.js';
+
+setLogLevel(process.env.SAMSA_TEST_LOG ? 'debug' : 'warn');
 
 /** Every test file that uses this runs its cases once per transport. */
 export const TRANSPORTS: readonly TransportName[] = ['uws', 'node'];
