@@ -213,6 +213,9 @@ export class ConsumeStreamSession implements WsSession {
   private async run(): Promise<void> {
     const { topic, partition, format, sendBufferBytes } = this.opts;
     let offset = await this.startOffset();
+    // The engine finds a timestamp's batch; records before the first one at or after
+    // the timestamp are skipped here (Kafka's ListOffsets answers the exact record).
+    let skipBeforeMs = this.opts.start.kind === 'timestamp' ? this.opts.start.timestampMs : -1;
     const ref = [{ topic, partition }];
     // Runs until the socket closes; every turn either sends, waits for a drain, or
     // waits (bounded by waitMs) for an append.
@@ -241,6 +244,11 @@ export class ConsumeStreamSession implements WsSession {
       }
       const { records, nextOffset } = recordsFrom(r.records, offset);
       for (const rec of records) {
+        if (rec.timestamp < skipBeforeMs) {
+          offset = rec.offset + 1;
+          continue;
+        }
+        skipBeforeMs = -1;
         if (this.conn.bufferedAmount() > sendBufferBytes) {
           await this.waitForDrain();
           if (this.closed) return;
