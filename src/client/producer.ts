@@ -91,11 +91,19 @@ interface SendCall {
 /** A batch being filled or waiting to be sent; which call and message each record answers. */
 interface Batch {
   builder: BatchBuilder;
-  calls: SendCall[];
-  indexes: number[];
+  /**
+   * Runs of records from one send() call: the call, the index of its first message,
+   * and how many consecutive messages follow (one run for a whole call in the
+   * common case, instead of an entry per record).
+   */
+  runCalls: SendCall[];
+  runStarts: number[];
+  runCounts: number[];
   createdMs: number;
   /** Bytes counted against bufferMemoryBytes. */
   memoryBytes: number;
+  /** Its memory and records are no longer counted (acknowledged, failed or aborted). */
+  released: boolean;
 }
 
 /** The batches of one partition sent in one request, sealed once and retried as they are. */
@@ -117,6 +125,8 @@ interface PartitionState {
   retry: Unit | null;
   retryAtMs: number;
   nextSequence: number;
+  /** Bytes of the last batch sealed here: the starting buffer size of the next. */
+  lastBatchBytes: number;
 }
 
 interface TopicState {
@@ -138,21 +148,32 @@ function positiveInt(name: string, v: number, min = 1): number {
   return v;
 }
 
+function headerValue(v: unknown): Uint8Array | null {
+  if (v === null || v === undefined) return null;
+  const b = bytesOf(v);
+  if (b === undefined) throw new TypeError('header values must be a Uint8Array, a string or null');
+  return b;
+}
+
 function encodeHeaders(h: ProducerMessage['headers']): EncodedHeader[] | null {
   if (h === undefined || h === null) return null;
   const out: EncodedHeader[] = [];
   if (Array.isArray(h)) {
     for (const e of h as ReadonlyArray<{ key: string; value: HeaderValue }>) {
-      if (typeof e.key !== 'string') throw new TypeError('header keys must be strings');
-      out.push({ key: toBytes(e.key), value: e.value === null || e.value === undefined ? null : toBytes(e.value) });
+      if (e === null || typeof e !== 'object' || typeof e.key !== 'string') throw new TypeError('headers must be { key: string, value } entries');
+      out.push({ key: toBytes(e.key), value: headerValue(e.value) });
     }
-  } else {
-    for (const k of Object.keys(h)) {
-      const v = (h as Record<string, HeaderValue>)[k];
-      out.push({ key: toBytes(k), value: v === null || v === undefined ? null : toBytes(v) });
-    }
-  }
+  } else if (typeof h === 'object') {
+    for (const k of Object.keys(h)) out.push({ key: toBytes(k), value: headerValue((h as Record<string, HeaderValue>)[k]) });
+  } else throw new TypeError('headers must be an object or an array');
   return out.length === 0 ? null : out;
+}
+
+/** Bytes of a key or value; undefined when it is neither bytes nor a string. */
+function bytesOf(v: unknown): Uint8Array | undefined {
+  if (v instanceof Uint8Array) return v;
+  if (typeof v === 'string') return toBytes(v);
+  return undefined;
 }
 
 function nextSeq(seq: number, count: number): number {
@@ -188,12 +209,16 @@ export class Producer {
   private memoryBytes = 0;
   private pendingRecords = 0;
   private memoryWaiters: Array<() => void> = [];
+  /** Resolves when the last queued send has been appended (see sendQueued). */
+  private admission: Promise<void> = Promise.resolve();
+  private admissionsPending = 0;
   private flushWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
   private drainScheduled = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private timerDueMs = Infinity;
   private connecting = false;
   private closed = false;
+  private closing: Promise<void> | null = null;
   private lastError: Error | null = null;
 
   constructor(options: ProducerOptions) {
@@ -236,24 +261,56 @@ export class Producer {
    * Buffers `record.messages` and resolves, once every one is acknowledged, with
    * where each was written (in message order). Rejects if any message fails.
    */
-  async send(record: ProducerRecord): Promise<RecordMetadata[]> {
-    if (this.closed) throw new ClientClosedError('producer');
-    if (typeof record.topic !== 'string' || record.topic.length === 0) throw new TypeError('send needs a topic name');
-    const messages = record.messages;
-    if (!Array.isArray(messages)) throw new TypeError('send needs a messages array');
-    if (messages.length === 0) return [];
-    for (let i = 0; i < MEMORY_WAITS_MAX && this.memoryBytes >= this.bufferMemoryBytes; i++) {
-      await new Promise<void>((r) => this.memoryWaiters.push(r));
-      if (this.closed) throw new ClientClosedError('producer');
+  send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    if (this.closed) return Promise.reject(new ClientClosedError('producer'));
+    if (record === null || typeof record !== 'object' || typeof record.topic !== 'string' || record.topic.length === 0) {
+      return Promise.reject(new TypeError('send needs a topic name'));
     }
-    let topic = this.topics.get(record.topic);
-    if (topic === undefined) topic = await this.loadTopic(record.topic);
-    else if (Date.now() - topic.refreshedMs > this.metadataMaxAgeMs) this.loadTopic(record.topic).catch(() => {});
-    if (this.closed) throw new ClientClosedError('producer');
-    return this.append(topic, messages);
+    const messages = record.messages;
+    if (!Array.isArray(messages)) return Promise.reject(new TypeError('send needs a messages array'));
+    if (messages.length === 0) return Promise.resolve([]);
+    // Fast path: nothing queued ahead, memory to spare, partitions known.
+    if (this.admissionsPending === 0 && this.memoryBytes < this.bufferMemoryBytes) {
+      const topic = this.topics.get(record.topic);
+      if (topic !== undefined) {
+        if (Date.now() - topic.refreshedMs > this.metadataMaxAgeMs) this.loadTopic(record.topic).catch(() => {});
+        return this.append(topic, messages);
+      }
+    }
+    return this.sendQueued(record.topic, messages);
   }
 
-  private append(topic: TopicState, messages: readonly ProducerMessage[]): Promise<RecordMetadata[]> {
+  /**
+   * A send that must wait (for buffer memory or a topic's metadata). Sends are
+   * admitted in call order: while one waits, later ones queue behind it, so records
+   * of one partition keep the order of the send() calls.
+   */
+  private sendQueued(name: string, messages: readonly ProducerMessage[], refresh = false): Promise<RecordMetadata[]> {
+    this.admissionsPending++;
+    const previous = this.admission;
+    let admitted!: () => void;
+    this.admission = new Promise<void>((r) => (admitted = r));
+    return (async () => {
+      let counted = true;
+      try {
+        await previous;
+        for (let i = 0; i < MEMORY_WAITS_MAX && this.memoryBytes >= this.bufferMemoryBytes && !this.closed; i++) {
+          await new Promise<void>((r) => this.memoryWaiters.push(r));
+        }
+        const known = refresh ? undefined : this.topics.get(name);
+        const topic = known ?? (await this.loadTopic(name));
+        if (this.closed) throw new ClientClosedError('producer');
+        this.admissionsPending--;
+        counted = false;
+        return this.append(topic, messages, !refresh);
+      } finally {
+        if (counted) this.admissionsPending--;
+        admitted();
+      }
+    })();
+  }
+
+  private append(topic: TopicState, messages: readonly ProducerMessage[], mayRefresh = true): Promise<RecordMetadata[]> {
     const numPartitions = topic.parts.length;
     const n = messages.length;
     // Normalise and place every message before buffering any: a bad message fails the call alone.
@@ -264,17 +321,27 @@ export class Producer {
     const nowMs = Date.now();
     for (let i = 0; i < n; i++) {
       const m = messages[i]!;
-      const key = m.key === undefined || m.key === null ? null : toBytes(m.key);
-      const value = m.value === undefined || m.value === null ? null : toBytes(m.value);
+      if (m === null || typeof m !== 'object') return Promise.reject(new TypeError(`message ${i} is not an object`));
+      const key = m.key === undefined || m.key === null ? null : bytesOf(m.key);
+      const value = m.value === undefined || m.value === null ? null : bytesOf(m.value);
+      if (key === undefined || value === undefined) return Promise.reject(new TypeError(`message ${i}: key and value must be a Uint8Array, a string or null`));
+      let encodedHeaders: EncodedHeader[] | null;
+      try {
+        encodedHeaders = encodeHeaders(m.headers);
+      } catch (err) {
+        return Promise.reject(err);
+      }
       keys[i] = key;
       values[i] = value;
-      headers[i] = encodeHeaders(m.headers);
+      headers[i] = encodedHeaders;
       let p: number;
       if (m.partition !== undefined) p = m.partition;
       else if (this.partitioner !== undefined) p = this.partitioner({ topic: topic.name, key, numPartitions });
       else if (key !== null) p = partitionForKey(key, numPartitions);
       else p = -1; // sticky, chosen while appending
       if (p !== -1 && !(Number.isInteger(p) && p >= 0 && p < numPartitions)) {
+        // The topic may have grown since its metadata was read: read it again, once.
+        if (mayRefresh && Number.isInteger(p) && p >= numPartitions) return this.sendQueued(topic.name, messages, true);
         return Promise.reject(kafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `send to ${topic.name}`, `partition ${p} of ${numPartitions}`));
       }
       if (m.timestamp !== undefined && !Number.isSafeInteger(m.timestamp)) return Promise.reject(new TypeError(`timestamp ${m.timestamp} is not an integer`));
@@ -311,7 +378,10 @@ export class Producer {
     if (batch === null) {
       const need = BATCH_HEADER_BYTES + BatchBuilder.recordBytes(key, value, headers, 0, 0);
       const capacity = Math.max(this.batchSize, need);
-      batch = { builder: new BatchBuilder(capacity, Math.max(need, BATCH_INITIAL_BYTES)), calls: [], indexes: [], createdMs: nowMs, memoryBytes: capacity };
+      // Start the buffer at the size this partition's last batch reached (a steady
+      // stream refills whole batches; a trickle stays small), and grow from there.
+      const initial = Math.max(need, BATCH_INITIAL_BYTES, part.lastBatchBytes);
+      batch = { builder: new BatchBuilder(capacity, initial), runCalls: [], runStarts: [], runCounts: [], createdMs: nowMs, memoryBytes: capacity, released: false };
       this.memoryBytes += capacity;
       if (!batch.builder.tryAppend(key, value, headers, timestamp)) throw new Error('a record does not fit a batch sized for it');
       part.open = batch;
@@ -319,8 +389,14 @@ export class Producer {
       if (this.lingerMs === 0) this.scheduleDrain();
       else this.scheduleTimer(nowMs + this.lingerMs);
     }
-    batch.calls.push(call);
-    batch.indexes.push(index);
+    const last = batch.runCalls.length - 1;
+    if (last >= 0 && batch.runCalls[last] === call && batch.runStarts[last]! + batch.runCounts[last]! === index) {
+      batch.runCounts[last]!++;
+    } else {
+      batch.runCalls.push(call);
+      batch.runStarts.push(index);
+      batch.runCounts.push(1);
+    }
   }
 
   /** Moves the open batch of a partition to its ready queue (it is full, or its linger is up). */
@@ -338,26 +414,50 @@ export class Producer {
   }
 
   /** Resolves once every buffered record is acknowledged (or failed). */
-  flush(): Promise<void> {
-    if (this.pendingRecords === 0) return Promise.resolve();
+  async flush(): Promise<void> {
+    // Sends still waiting for admission (memory, metadata) come first.
+    if (this.admissionsPending > 0) await this.admission;
+    if (this.pendingRecords === 0) return;
     return new Promise<void>((resolve, reject) => {
       this.flushWaiters.push({ resolve, reject });
       this.scheduleDrain();
     });
   }
 
-  /** Flushes, then closes the connection. Sends after close() reject. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    try {
-      await this.flush();
-    } finally {
+  /**
+   * Flushes (for at most `timeoutMs`, default deliveryTimeoutMs), then closes the
+   * connection. Records still unacknowledged at the deadline fail with
+   * ClientClosedError. Sends after close() reject.
+   */
+  close(timeoutMs: number = this.deliveryTimeoutMs): Promise<void> {
+    this.closing ??= (async () => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const deadline = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, timeoutMs))));
+      const flushed = await Promise.race([this.flush().then(() => true), deadline]);
+      clearTimeout(timer);
       this.closed = true;
+      if (!flushed) this.abortAll(new ClientClosedError('producer'));
       if (this.timer !== null) clearTimeout(this.timer);
       this.timer = null;
       for (const w of this.memoryWaiters.splice(0)) w();
       this.holder.close();
+    })();
+    return this.closing;
+  }
+
+  /** Fails every record not yet acknowledged (close after its deadline). */
+  private abortAll(err: Error): void {
+    for (const t of this.topics.values()) {
+      for (const part of t.parts) {
+        if (part.open !== null) this.failBatch(part.open, err);
+        for (const b of part.ready) this.failBatch(b, err);
+        for (const u of [part.retry, part.inFlight]) if (u !== null) for (const b of u.batches) this.failBatch(b, err);
+        part.open = null;
+        part.ready = [];
+        part.retry = null;
+      }
     }
+    this.dirty.clear();
   }
 
   // ------------------------------------------------------------------ metadata
@@ -386,7 +486,7 @@ export class Producer {
     }
     // Partitions only grow (CreatePartitions); a smaller answer is ignored.
     for (let i = t.parts.length; i < count; i++) {
-      t.parts.push({ topic: t, index: i, open: null, ready: [], inFlight: null, retry: null, retryAtMs: 0, nextSequence: 0 });
+      t.parts.push({ topic: t, index: i, open: null, ready: [], inFlight: null, retry: null, retryAtMs: 0, nextSequence: 0, lastBatchBytes: 0 });
     }
     t.refreshedMs = Date.now();
     return t;
@@ -541,6 +641,7 @@ export class Producer {
         continue;
       }
       if (this.idempotent) part.nextSequence = nextSeq(part.nextSequence, count);
+      part.lastBatchBytes = b.builder.sizeBytes;
       batches.push(b);
       sealed.push(bytesOut);
       bytes += bytesOut.length;
@@ -610,17 +711,21 @@ export class Producer {
     const topic = part.topic.name;
     let offset = baseOffset;
     for (const b of u.batches) {
-      const n = b.calls.length;
-      for (let i = 0; i < n; i++) {
-        const call = b.calls[i]!;
-        if (call.settled) continue;
-        call.results[b.indexes[i]!] = { topic, partition: part.index, offset: baseOffset < 0 ? -1 : offset + i };
-        if (--call.remaining === 0) {
-          call.settled = true;
-          call.resolve(call.results);
+      for (let r = 0; r < b.runCalls.length; r++) {
+        const call = b.runCalls[r]!;
+        const start = b.runStarts[r]!;
+        const count = b.runCounts[r]!;
+        if (!call.settled) {
+          const results = call.results;
+          for (let i = 0; i < count; i++) results[start + i] = { topic, partition: part.index, offset: baseOffset < 0 ? -1 : offset + i };
+          call.remaining -= count;
+          if (call.remaining === 0) {
+            call.settled = true;
+            call.resolve(results);
+          }
         }
+        offset += count;
       }
-      offset += n;
       this.release(b);
     }
     if (part.open !== null || part.ready.length > 0) this.dirty.add(part);
@@ -655,7 +760,7 @@ export class Producer {
   }
 
   private failBatch(b: Batch, err: Error): void {
-    for (const call of b.calls) {
+    for (const call of b.runCalls) {
       if (call.settled) continue;
       call.settled = true;
       call.reject(err);
@@ -681,8 +786,10 @@ export class Producer {
   }
 
   private release(b: Batch): void {
+    if (b.released) return;
+    b.released = true;
     this.memoryBytes -= b.memoryBytes;
-    this.pendingRecords -= b.calls.length;
+    this.pendingRecords -= b.builder.count;
     if (this.memoryBytes < this.bufferMemoryBytes && this.memoryWaiters.length > 0) for (const w of this.memoryWaiters.splice(0)) w();
     if (this.pendingRecords === 0 && this.flushWaiters.length > 0) {
       for (const w of this.flushWaiters.splice(0)) w.resolve();

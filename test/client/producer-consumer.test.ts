@@ -458,3 +458,80 @@ test('flush waits for every buffered record; many unawaited sends all land', asy
     2000,
   );
 });
+
+test('sends keep their call order while waiting for buffer memory', async () => {
+  const topic = 'order-under-pressure';
+  await admin.createTopics([{ name: topic, numPartitions: 1 }]);
+  const producer = new Producer({ bootstrap: tb.bootstrap, lingerMs: 5, batchSize: 1024, bufferMemoryBytes: 4096 });
+  const sends = Array.from({ length: 500 }, (_, i) => producer.send({ topic, messages: [{ value: `${i}` }] }));
+  const offsets = (await Promise.all(sends)).map((m) => m[0]!.offset);
+  assert.deepEqual(
+    offsets,
+    Array.from({ length: 500 }, (_, i) => i),
+  );
+  await producer.close();
+});
+
+test('a send to a partition added since the last metadata read finds it', async () => {
+  const topic = 'grows';
+  await admin.createTopics([{ name: topic, numPartitions: 1 }]);
+  const producer = new Producer({ bootstrap: tb.bootstrap, lingerMs: 0 });
+  await producer.send({ topic, messages: [{ value: 'first' }] });
+  await admin.createPartitions([{ topic, count: 3 }]);
+  const [m] = await producer.send({ topic, messages: [{ value: 'to the new partition', partition: 2 }] });
+  assert.equal(m!.partition, 2);
+  await assert.rejects(producer.send({ topic, messages: [{ value: 'x', partition: 3 }] }), (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  await producer.close();
+});
+
+test('bad messages are rejected with a TypeError before anything is buffered', async () => {
+  const producer = new Producer({ bootstrap: tb.bootstrap, lingerMs: 0 });
+  const bad: unknown[] = [
+    { topic: 'bad-input', messages: [{ value: 42 }] },
+    { topic: 'bad-input', messages: [{ value: 'ok', key: {} }] },
+    { topic: 'bad-input', messages: [{ value: 'ok', headers: [{ key: 1, value: 'x' }] }] },
+    { topic: 'bad-input', messages: [{ value: 'ok', headers: { h: 7 } }] },
+    { topic: 'bad-input', messages: 'nope' },
+    { topic: '', messages: [] },
+    { topic: 'bad-input', messages: [null] },
+  ];
+  for (const record of bad) await assert.rejects(producer.send(record as never), TypeError, JSON.stringify(record));
+  const [ok] = await producer.send({ topic: 'bad-input', messages: [{ value: 'fine' }] });
+  assert.equal(ok!.offset, 0, 'nothing from the bad sends was written');
+  await producer.close();
+});
+
+/** A transport that never delivers Produce answers (the broker seems stuck). */
+function silentProduceTransport(): TransportFactory {
+  return async (target, opts) => {
+    const inner = await openTransport(target, opts);
+    const produceIds = new Set<number>();
+    const outer: Transport = {
+      onFrame: () => {},
+      onClose: () => {},
+      send(chunks, byteLength) {
+        const first = chunks[0]!;
+        const dv = new DataView(first.buffer, first.byteOffset, first.byteLength);
+        if (dv.getInt16(0) === API_KEYS.Produce) produceIds.add(dv.getInt32(4));
+        inner.send(chunks, byteLength);
+      },
+      bufferedBytes: () => inner.bufferedBytes(),
+      close: () => inner.close(),
+    };
+    inner.onClose = (err) => outer.onClose(err);
+    inner.onFrame = (frame) => {
+      if (!produceIds.has(new DataView(frame.buffer, frame.byteOffset, 4).getInt32(0))) outer.onFrame(frame);
+    };
+    return outer;
+  };
+}
+
+test('close with a deadline fails what is still unacknowledged', async () => {
+  const topic = 'stuck';
+  await admin.createTopics([{ name: topic, numPartitions: 1 }]);
+  const producer = new Producer({ bootstrap: tb.bootstrap, transport: silentProduceTransport(), lingerMs: 0, requestTimeoutMs: 60_000 });
+  const pending = producer.send({ topic, messages: [{ value: 'never acknowledged' }] });
+  const rejected = assert.rejects(pending, (e: unknown) => e instanceof KafkaError && e.name === 'ClientClosedError');
+  await producer.close(200);
+  await rejected;
+});
