@@ -1,70 +1,54 @@
 #!/usr/bin/env node
-// The `samsa` command line. Owns: parsing arguments (commander) and exit codes.
-// Must not implement broker logic: it calls startBrokerWithConfig and the client.
+// The `samsa` command line. Owns: registering the subcommands (one file each in
+// commands/) and mapping failures to exit codes and one line on stderr. Must not
+// implement a command here nor any broker logic.
 // Exit codes: 0 ok, 1 runtime failure, 2 bad usage or configuration.
 
-import { Command, Option } from 'commander';
-import { resolveConfig, ConfigError } from '../config/config.js';
-import { startBrokerWithConfig } from '../server.js';
-import { logger } from '../util/logger.js';
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/config.js';
+import { UsageError, describeFailure } from './common.js';
+import { registerBench } from './commands/bench.js';
+import { registerConsume } from './commands/consume.js';
+import { registerOffsets } from './commands/offsets.js';
+import { registerProduce } from './commands/produce.js';
+import { registerServe } from './commands/serve.js';
+import { registerTopics } from './commands/topics.js';
 
 const program = new Command();
-program.name('samsa').description('Samsa: a single-node, Kafka-protocol log broker').showHelpAfterError();
-
 program
-  .command('serve')
-  .description('run a broker (flags > SAMSA_* environment > --config file > defaults)')
-  .option('--data-dir <dir>', 'data directory (log.dirs)')
-  .option('--host <addr>', 'address to bind')
-  .option('--port <n>', 'Kafka protocol TCP port')
-  .option('--http-port <n>', 'HTTP/WebSocket port')
-  .option('--shards <n>', 'shard worker threads (default: cores - 1)')
-  .option('--config <file>', 'properties or JSON file with settings by their Kafka names')
-  .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
-  .addOption(new Option('-o, --set <key=value...>', 'any setting by name, e.g. -o retention.ms=60000'))
-  .action(async (opts: { dataDir?: string; host?: string; port?: string; httpPort?: string; shards?: string; config?: string; logLevel?: string; set?: string[] }) => {
-    const flags: Record<string, unknown> = {};
-    for (const kv of opts.set ?? []) {
-      const i = kv.indexOf('=');
-      if (i <= 0) throw new ConfigError(`--set expects key=value, got '${kv}'`);
-      flags[kv.slice(0, i)] = kv.slice(i + 1);
-    }
-    if (opts.dataDir !== undefined) flags['log.dirs'] = opts.dataDir;
-    if (opts.host !== undefined) flags.host = opts.host;
-    if (opts.port !== undefined) flags.port = opts.port;
-    if (opts.httpPort !== undefined) flags['http.port'] = opts.httpPort;
-    if (opts.shards !== undefined) flags.shards = opts.shards;
-    if (opts.logLevel !== undefined) flags['log.level'] = opts.logLevel;
-    const cfg = resolveConfig({ flags, env: process.env, ...(opts.config !== undefined ? { file: opts.config } : {}) });
-    const broker = await startBrokerWithConfig(cfg);
-    // Handlers first: a supervisor may signal the moment it reads the ready line.
-    let stopping = false;
-    const stop = (signal: string): void => {
-      if (stopping) return;
-      stopping = true;
-      logger().info({ signal }, 'shutting down');
-      broker.close().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          logger().error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    const shards = broker.shards.map((s) => (s.pinned ? `cpu${s.cpu}` : 'unpinned')).join(',');
-    // One line a person (and a test) can read: where it listens and how it runs.
-    process.stdout.write(
-      `samsa ready kafka=${cfg.host}:${broker.kafkaPort} http=${cfg.host}:${broker.httpPort} data=${broker.dataDir} shards=${broker.shards.length}[${shards}]\n`,
-    );
-  });
+  .name('samsa')
+  .description('Samsa: a single-node, Kafka-protocol log broker')
+  // Set before the subcommands are made: .command() copies these settings.
+  .exitOverride()
+  .configureOutput({ outputError: () => {} });
+
+registerServe(program);
+registerTopics(program);
+registerProduce(program);
+registerConsume(program);
+registerOffsets(program);
+registerBench(program);
+
+function bootstrapOf(argv: readonly string[]): string | null {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if ((a === '-b' || a === '--bootstrap') && i + 1 < argv.length) return argv[i + 1]!;
+    if (a.startsWith('--bootstrap=')) return a.slice('--bootstrap='.length);
+  }
+  return process.env.SAMSA_BOOTSTRAP ?? null;
+}
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof ConfigError) {
+  if (err instanceof CommanderError) {
+    // --help and --version end here with exit code 0; usage errors with a message.
+    if (err.exitCode === 0) process.exit(0);
+    if (err.code !== 'commander.help') process.stderr.write(`samsa: ${err.message.replace(/^error: /, '')} (see --help)\n`);
+    process.exit(2);
+  }
+  if (err instanceof ConfigError || err instanceof UsageError) {
     process.stderr.write(`samsa: ${err.message}\n`);
     process.exit(2);
   }
-  process.stderr.write(`samsa: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`samsa: ${describeFailure(err, bootstrapOf(process.argv)).replace(/\s*\n\s*/g, ' ')}\n`);
   process.exit(1);
 });

@@ -1,0 +1,393 @@
+// Load generation against any Kafka-protocol broker with Samsa's client: produce
+// throughput, consume throughput and end-to-end latency at a fixed rate, each with
+// HDR-histogram percentiles. Shared by `samsa bench` (src/cli/commands/bench.ts)
+// and bench/client.bench.ts. Owns: the three load loops, their bounds (records,
+// seconds, sends in flight, idle timeout) and their result shapes. Must not print
+// (callers get progress through onProgress and print themselves) and must not
+// start or stop brokers.
+//
+// Times are measured with performance.now(); latencies are recorded in whole
+// microseconds. Producer and consumer of the latency phase live in this process,
+// so the send time written into each record's value is comparable on receipt.
+
+import { performance } from 'node:perf_hooks';
+import hdr from 'hdr-histogram-js';
+import { Admin, Consumer, Producer } from '../client/index.js';
+import type { CompressionType, ConnectionOptions, ProducerMessage } from '../client/index.js';
+
+/** Latency percentiles in microseconds. */
+export interface Percentiles {
+  count: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
+  mean: number;
+}
+
+export type ProgressFn = (recordsDone: number) => void;
+
+/** Values tracked by a histogram: 1 µs to 10 min, 3 significant digits. */
+const HISTOGRAM_US_MAX = 600_000_000;
+/** Distinct record values (random lowercase text) a phase cycles through. */
+const VALUE_POOL_SIZE = 64;
+const TIMESTAMP_BYTES = 8;
+export const RECORD_BYTES_MIN = TIMESTAMP_BYTES;
+export const RECORD_BYTES_MAX = 1024 * 1024;
+
+/** An HDR histogram of microseconds. */
+export class LatencyRecorder {
+  private readonly h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HISTOGRAM_US_MAX, numberOfSignificantValueDigits: 3 });
+
+  recordMs(ms: number): void {
+    this.h.recordValue(Math.min(HISTOGRAM_US_MAX, Math.max(1, Math.round(ms * 1000))));
+  }
+
+  summary(): Percentiles {
+    const h = this.h;
+    if (h.totalCount === 0) return { count: 0, p50: 0, p99: 0, p999: 0, max: 0, mean: 0 };
+    // A percentile is reported at its bucket's upper bound; never above the true max.
+    const max = h.maxValue;
+    return {
+      count: h.totalCount,
+      p50: Math.min(max, h.getValueAtPercentile(50)),
+      p99: Math.min(max, h.getValueAtPercentile(99)),
+      p999: Math.min(max, h.getValueAtPercentile(99.9)),
+      max,
+      mean: Math.round(h.mean),
+    };
+  }
+}
+
+/** Deterministic pseudo-random lowercase values (xorshift32), so runs compare and compression sees text. */
+export function makeValues(recordBytes: number, count = VALUE_POOL_SIZE): Uint8Array[] {
+  if (!(Number.isInteger(recordBytes) && recordBytes >= 0 && recordBytes <= RECORD_BYTES_MAX)) throw new RangeError(`recordBytes ${recordBytes}`);
+  let x = 0x9e3779b9;
+  const out: Uint8Array[] = [];
+  for (let v = 0; v < count; v++) {
+    const b = new Uint8Array(recordBytes);
+    for (let i = 0; i < recordBytes; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      b[i] = 0x61 + ((x >>> 0) % 26);
+    }
+    out.push(b);
+  }
+  return out;
+}
+
+/** Seconds to the millisecond (JSON stays readable). */
+function roundSeconds(s: number): number {
+  return Math.round(s * 1000) / 1000;
+}
+
+function rate(records: number, seconds: number): number {
+  return seconds > 0 ? Math.round(records / seconds) : 0;
+}
+
+function mbPerSec(bytes: number, seconds: number): number {
+  return seconds > 0 ? Math.round((bytes / seconds / 1e6) * 10) / 10 : 0;
+}
+
+// ------------------------------------------------------------------ topics
+
+/** A topic name unique to this run. */
+export function benchTopicName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
+}
+
+export async function createTopic(target: ConnectionOptions, name: string, partitions: number): Promise<void> {
+  const admin = new Admin(target);
+  try {
+    await admin.createTopics([{ name, numPartitions: partitions }]);
+  } finally {
+    await admin.close();
+  }
+}
+
+/** Deletes topics, ignoring failures (a benchmark's clean-up must not fail its run). */
+export async function deleteTopicsQuietly(target: ConnectionOptions, names: readonly string[]): Promise<void> {
+  const admin = new Admin(target);
+  try {
+    await admin.deleteTopics(names);
+  } catch {
+    // the broker may lack DeleteTopics or the topic may be gone already
+  } finally {
+    await admin.close();
+  }
+}
+
+// ------------------------------------------------------------------ produce
+
+export interface ProduceLoadOptions {
+  target: ConnectionOptions;
+  topic: string;
+  /** Stop after this many records (null: the time bound alone). */
+  records: number | null;
+  /** Stop sending after this long (null: the record bound alone). */
+  seconds: number | null;
+  recordBytes: number;
+  acks: -1 | 0 | 1;
+  compression?: CompressionType;
+  /** Producer batch.size. Default 16 KiB. */
+  batchSize?: number;
+  /** Producer linger.ms. Default 1. */
+  lingerMs?: number;
+  /** Records per send() call. Default 1000. */
+  messagesPerSend?: number;
+  /** send() calls unacknowledged at most. Default 64. */
+  sendsInFlightMax?: number;
+  onProgress?: ProgressFn;
+  signal?: AbortSignal;
+}
+
+export interface ProduceLoadResult {
+  acks: number;
+  compression: CompressionType;
+  records: number;
+  bytes: number;
+  seconds: number;
+  recordsPerSec: number;
+  mbPerSec: number;
+  /** send() → acknowledgement, per call of messagesPerSend records (queueing included). */
+  sendLatencyUs: Percentiles;
+}
+
+/** Sends records as fast as the window allows until the record or time bound. */
+export async function runProduceLoad(o: ProduceLoadOptions): Promise<ProduceLoadResult> {
+  if (o.records === null && o.seconds === null) throw new RangeError('runProduceLoad needs records or seconds');
+  if (o.records !== null && !(Number.isSafeInteger(o.records) && o.records > 0)) throw new RangeError(`records ${o.records}`);
+  const perSend = o.messagesPerSend ?? 1000;
+  const windowMax = o.sendsInFlightMax ?? 64;
+  const compression = o.compression ?? 'none';
+  const producer = new Producer({ ...o.target, acks: o.acks, compression, batchSize: o.batchSize ?? 16 * 1024, lingerMs: o.lingerMs ?? 1 });
+  const values = makeValues(o.recordBytes);
+  const full: ProducerMessage[] = Array.from({ length: perSend }, (_, i) => ({ value: values[i % values.length]! }));
+  const hist = new LatencyRecorder();
+  const window: Array<Promise<void>> = [];
+  let failure: unknown = null;
+  let queued = 0;
+  let acked = 0;
+  let start = 0;
+  try {
+    await producer.connect();
+    start = performance.now();
+    const endAt = o.seconds === null ? Infinity : start + o.seconds * 1000;
+    // Bounded by the record count or the deadline; the window bounds what is outstanding.
+    for (;;) {
+      if (o.records !== null && queued >= o.records) break;
+      if (failure !== null || o.signal?.aborted === true || performance.now() >= endAt) break;
+      const n = o.records === null ? perSend : Math.min(perSend, o.records - queued);
+      const t0 = performance.now();
+      window.push(
+        producer.send({ topic: o.topic, messages: n === perSend ? full : full.slice(0, n) }).then(
+          (r) => {
+            acked += r.length;
+            hist.recordMs(performance.now() - t0);
+            o.onProgress?.(acked);
+          },
+          (err: unknown) => void (failure ??= err),
+        ),
+      );
+      queued += n;
+      if (window.length >= windowMax) await window.shift();
+    }
+    await Promise.all(window.splice(0));
+  } finally {
+    await producer.close().catch(() => {});
+  }
+  if (failure !== null) throw failure;
+  const seconds = (performance.now() - start) / 1000;
+  const bytes = acked * o.recordBytes;
+  return { acks: o.acks, compression, records: acked, bytes, seconds: roundSeconds(seconds), recordsPerSec: rate(acked, seconds), mbPerSec: mbPerSec(bytes, seconds), sendLatencyUs: hist.summary() };
+}
+
+// ------------------------------------------------------------------ consume
+
+export interface ConsumeLoadOptions {
+  target: ConnectionOptions;
+  topic: string;
+  /** Records to read (from the earliest offset of every partition). */
+  records: number;
+  /** Stop when nothing arrives for this long. Default 10 s. */
+  idleTimeoutMs?: number;
+  maxWaitMs?: number;
+  maxPartitionBytes?: number;
+  maxBytes?: number;
+  onProgress?: ProgressFn;
+  signal?: AbortSignal;
+}
+
+export interface ConsumeLoadResult {
+  records: number;
+  bytes: number;
+  seconds: number;
+  recordsPerSec: number;
+  mbPerSec: number;
+  /** False when the idle timeout or an abort ended the phase before `records`. */
+  complete: boolean;
+}
+
+const PROGRESS_EVERY_RECORDS = 4096;
+const IDLE_CHECK_MS = 250;
+
+/** Reads `records` records from the earliest offsets, delivered one by one (eachMessage). */
+export async function runConsumeLoad(o: ConsumeLoadOptions): Promise<ConsumeLoadResult> {
+  if (!(Number.isSafeInteger(o.records) && o.records >= 0)) throw new RangeError(`records ${o.records}`);
+  const consumer = new Consumer({
+    ...o.target,
+    autoOffsetReset: 'earliest',
+    maxWaitMs: o.maxWaitMs ?? 500,
+    maxPartitionBytes: o.maxPartitionBytes ?? 8 * 1024 * 1024,
+    maxBytes: o.maxBytes ?? 64 * 1024 * 1024,
+  });
+  const idleTimeoutMs = o.idleTimeoutMs ?? 10_000;
+  let count = 0;
+  let bytes = 0;
+  let complete = o.records === 0;
+  let start = performance.now();
+  let idle: ReturnType<typeof setInterval> | null = null;
+  try {
+    await consumer.assign([{ topic: o.topic }]);
+    if (o.records === 0) return { records: 0, bytes: 0, seconds: 0, recordsPerSec: 0, mbPerSec: 0, complete: true };
+    start = performance.now();
+    let lastCount = 0;
+    let lastChangeMs = start;
+    idle = setInterval(() => {
+      const now = performance.now();
+      if (count !== lastCount) {
+        lastCount = count;
+        lastChangeMs = now;
+      } else if (now - lastChangeMs > idleTimeoutMs || o.signal?.aborted === true) void consumer.close();
+    }, IDLE_CHECK_MS);
+    await consumer.run({
+      eachMessage: (m) => {
+        bytes += m.value === null ? 0 : m.value.length;
+        count++;
+        if (count % PROGRESS_EVERY_RECORDS === 0) o.onProgress?.(count);
+        if (count >= o.records) {
+          complete = true;
+          void consumer.close();
+        }
+      },
+    });
+  } finally {
+    if (idle !== null) clearInterval(idle);
+    await consumer.close();
+  }
+  o.onProgress?.(count);
+  const seconds = (performance.now() - start) / 1000;
+  return { records: count, bytes, seconds: roundSeconds(seconds), recordsPerSec: rate(count, seconds), mbPerSec: mbPerSec(bytes, seconds), complete };
+}
+
+// ------------------------------------------------------------------ latency
+
+export interface LatencyLoadOptions {
+  target: ConnectionOptions;
+  topic: string;
+  /** Partition written and read. Default 0. */
+  partition?: number;
+  ratePerSec: number;
+  /** At most this many records (null: rate × seconds). */
+  records: number | null;
+  seconds: number;
+  /** Records sent in this first part of the run are not recorded. Default 0. */
+  warmupMs?: number;
+  recordBytes: number;
+  acks: -1 | 0 | 1;
+  compression?: CompressionType;
+  batchSize?: number;
+  /** Consumer long-poll wait. Default 100. */
+  maxWaitMs?: number;
+  /** How long to wait for the last records after sending stops. Default 2000. */
+  drainMs?: number;
+  onProgress?: ProgressFn;
+  signal?: AbortSignal;
+}
+
+export interface LatencyLoadResult {
+  ratePerSec: number;
+  sent: number;
+  /** Records received back. */
+  records: number;
+  seconds: number;
+  /** send() → delivery to the consumer's eachMessage, after the warm-up. */
+  latencyUs: Percentiles;
+}
+
+const TICK_MS = 1;
+const LATENCY_PENDING_MAX = 10_000;
+const DRAIN_POLL_MS = 10;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** End-to-end latency: records sent at a fixed rate, each carrying its send time, timed on receipt. */
+export async function runLatencyLoad(o: LatencyLoadOptions): Promise<LatencyLoadResult> {
+  if (o.recordBytes < TIMESTAMP_BYTES) throw new RangeError(`latency records need at least ${TIMESTAMP_BYTES} bytes, got ${o.recordBytes}`);
+  if (!(o.ratePerSec > 0 && o.seconds > 0)) throw new RangeError('latency needs a positive rate and duration');
+  const partition = o.partition ?? 0;
+  const total = Math.min(o.records ?? Infinity, Math.ceil(o.ratePerSec * o.seconds));
+  const hist = new LatencyRecorder();
+  const values = makeValues(o.recordBytes);
+  const consumer = new Consumer({ ...o.target, autoOffsetReset: 'latest', maxWaitMs: o.maxWaitMs ?? 100, minBytes: 1 });
+  const producer = new Producer({ ...o.target, acks: o.acks, compression: o.compression ?? 'none', lingerMs: 0, batchSize: o.batchSize ?? 16 * 1024 });
+  let received = 0;
+  let sent = 0;
+  let warmupUntil = Infinity;
+  let failure: unknown = null;
+  let running: Promise<void> | null = null;
+  let start = performance.now();
+  try {
+    await consumer.assign([{ topic: o.topic, partition }]);
+    await consumer.seek(o.topic, partition, 'latest');
+    running = consumer.run({
+      eachMessage: (m) => {
+        const now = performance.now();
+        const v = m.value;
+        if (v === null || v.length < TIMESTAMP_BYTES) return;
+        const sentAt = new DataView(v.buffer, v.byteOffset, TIMESTAMP_BYTES).getFloat64(0);
+        received++;
+        if (sentAt >= warmupUntil) hist.recordMs(now - sentAt);
+        if (received % 1024 === 0) o.onProgress?.(received);
+      },
+    }).catch((err: unknown) => void (failure ??= err)); // handled now: never an unhandled rejection
+    await producer.connect();
+    start = performance.now();
+    warmupUntil = start + (o.warmupMs ?? 0);
+    const endAt = start + o.seconds * 1000;
+    const pending: Array<Promise<void>> = [];
+    // A 1 ms tick sends what the fixed rate has made due since the start; the tick
+    // count bounds the loop (a tick takes at least TICK_MS).
+    const ticksMax = Math.ceil((o.seconds * 1000) / TICK_MS) + 1;
+    for (let tick = 0; tick < ticksMax && sent < total; tick++) {
+      const now = performance.now();
+      if (now >= endAt || failure !== null || o.signal?.aborted === true) break;
+      const due = Math.min(total, Math.floor(((now - start) / 1000) * o.ratePerSec));
+      for (; sent < due; sent++) {
+        const value = new Uint8Array(o.recordBytes);
+        value.set(values[sent % values.length]!);
+        new DataView(value.buffer).setFloat64(0, performance.now());
+        pending.push(producer.send({ topic: o.topic, messages: [{ value, partition }] }).then(
+          () => {},
+          (err: unknown) => void (failure ??= err),
+        ));
+      }
+      if (pending.length > LATENCY_PENDING_MAX) await Promise.all(pending.splice(0));
+      await sleep(TICK_MS);
+    }
+    await Promise.all(pending.splice(0));
+    if (failure !== null) throw failure;
+    const drainPolls = Math.ceil((o.drainMs ?? 2000) / DRAIN_POLL_MS);
+    for (let i = 0; i < drainPolls && received < sent && o.signal?.aborted !== true; i++) await sleep(DRAIN_POLL_MS);
+  } finally {
+    await producer.close().catch(() => {});
+    await consumer.close();
+    if (running !== null) await running;
+  }
+  if (failure !== null) throw failure;
+  o.onProgress?.(received);
+  return { ratePerSec: o.ratePerSec, sent, records: received, seconds: roundSeconds((performance.now() - start) / 1000), latencyUs: hist.summary() };
+}
