@@ -90,9 +90,13 @@ interface Fetched {
   nextOffset: number;
   highWatermark: number;
   records: Uint8Array;
+  /** Byte position in `records` of the next batch to decode. */
+  pos: number;
 }
 
 const SIZE_GROWTH_MAX = 8;
+/** Messages decoded at a time (about ten 16 KiB batches of 100-byte records). */
+const DECODE_CHUNK_MESSAGES = 1024;
 const EARLIEST = -2;
 const LATEST = -1;
 
@@ -300,29 +304,42 @@ export class Consumer implements AsyncIterable<Message> {
     }
   }
 
-  /** Decodes the next waiting fetched partition into `current`; false when nothing waits. */
+  /**
+   * Decodes the next few batches of the oldest fetched partition into `current`
+   * (DECODE_CHUNK_MESSAGES at a time, so decoded messages die young); false when
+   * nothing waits.
+   */
   private decodeNext(): boolean {
+    // Each pass consumes a fetched partition or some of its batches: bounded by the fetched bytes.
     for (;;) {
       const response = this.fetched[0];
       if (response === undefined) return false;
-      const f = response.shift();
-      if (response.length === 0) {
-        this.fetched.shift();
-        this.wakeLoop?.(); // room for another fetch
+      const f = response[0];
+      if (f === undefined || f.epoch !== f.part.epoch || !this.parts.has(Consumer.keyOf(f.part.topic, f.part.partition))) {
+        this.dropFetched(response);
+        continue;
       }
-      if (f === undefined) continue;
-      if (f.epoch !== f.part.epoch || !this.parts.has(Consumer.keyOf(f.part.topic, f.part.partition))) continue;
       const out: Message[] = [];
-      decodeMessages(f.records, f.part.topic, f.part.partition, f.fromOffset, this.decodeOptions, out);
-      // An empty result past the position still moves it (e.g. only control batches).
+      f.pos = decodeMessages(f.records, f.part.topic, f.part.partition, f.fromOffset, this.decodeOptions, out, f.pos, DECODE_CHUNK_MESSAGES);
+      if (f.pos >= f.records.length) this.dropFetched(response);
       if (out.length === 0) {
-        if (f.part.position < f.nextOffset) f.part.position = f.nextOffset;
+        // Nothing to deliver (control batches only): the position still moves past them.
+        if (f.pos >= f.records.length && f.part.position < f.nextOffset) f.part.position = f.nextOffset;
         continue;
       }
       this.current = out;
       this.currentIndex = 0;
       this.currentBatch = { part: f.part, epoch: f.epoch, highWatermark: f.highWatermark };
       return true;
+    }
+  }
+
+  /** Removes the first fetched partition of `response` (and the response when it is empty). */
+  private dropFetched(response: Fetched[]): void {
+    response.shift();
+    if (response.length === 0) {
+      this.fetched.shift();
+      this.wakeLoop?.(); // room for another fetch
     }
   }
 
@@ -549,7 +566,7 @@ export class Consumer implements AsyncIterable<Message> {
         }
         st.partitionMaxBytes = this.maxPartitionBytes;
         if (scan.nextOffset <= st.fetchOffset) continue;
-        out.push({ part: st, epoch: st.epoch, fromOffset: st.fetchOffset, nextOffset: scan.nextOffset, highWatermark: p.highWatermark, records });
+        out.push({ part: st, epoch: st.epoch, fromOffset: st.fetchOffset, nextOffset: scan.nextOffset, highWatermark: p.highWatermark, records, pos: 0 });
         st.fetchOffset = scan.nextOffset;
       }
     }

@@ -551,10 +551,14 @@ function decodeRecords(
 }
 
 /**
- * Decodes the whole batches of fetched `bytes` into `out`, skipping control
- * batches and records below `fromOffset` (a fetch returns whole batches, which
- * may start before the requested offset). A trailing partial batch is ignored
- * (see scanBatches). Throws KafkaError(CORRUPT_MESSAGE) on a malformed batch.
+ * Decodes the whole batches of fetched `bytes` into `out`, from byte `startPos`,
+ * skipping control batches and records below `fromOffset` (a fetch returns whole
+ * batches, which may start before the requested offset). Stops after the batch
+ * that brings `out` to `softMaxMessages` or more, and returns the byte position
+ * after the last batch it read: `bytes.length` (or the start of a trailing partial
+ * batch, which is ignored) when everything is read. Decoding a large fetch a few
+ * batches at a time keeps the messages alive at once few, so they die young.
+ * Throws KafkaError(CORRUPT_MESSAGE) on a malformed batch.
  */
 export function decodeMessages(
   bytes: Uint8Array,
@@ -563,16 +567,19 @@ export function decodeMessages(
   fromOffset: number,
   opts: DecodeOptions,
   out: Message[],
-): void {
+  startPos = 0,
+  softMaxMessages = Infinity,
+): number {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let pos = 0;
-  const iterationsMax = Math.floor(bytes.length / BATCH_HEADER_BYTES) + 1;
+  let pos = startPos;
+  const iterationsMax = Math.floor((bytes.length - startPos) / BATCH_HEADER_BYTES) + 1;
   for (let i = 0; i < iterationsMax; i++) {
+    if (out.length >= softMaxMessages) return pos;
     const remaining = bytes.length - pos;
-    if (remaining < BATCH_HEADER_BYTES) return;
+    if (remaining < BATCH_HEADER_BYTES) return bytes.length;
     const batchLength = dv.getInt32(pos + OFF_BATCH_LENGTH);
     if (batchLength < BATCH_HEADER_BYTES - BATCH_LOG_OVERHEAD_BYTES) throw corrupt(`batchLength ${batchLength} is too small`);
-    if (batchLength > remaining - BATCH_LOG_OVERHEAD_BYTES) return; // trailing partial batch
+    if (batchLength > remaining - BATCH_LOG_OVERHEAD_BYTES) return bytes.length; // trailing partial batch
     const size = BATCH_LOG_OVERHEAD_BYTES + batchLength;
     const batch = bytes.subarray(pos, pos + size);
     pos += size;
@@ -596,4 +603,5 @@ export function decodeMessages(
     const logAppend = (attributes & ATTR_TIMESTAMP_LOG_APPEND) !== 0 ? int64At(dv, start + OFF_MAX_TIMESTAMP) : null;
     decodeRecords(section, count, topic, partition, baseOffset, int64At(dv, start + OFF_BASE_TIMESTAMP), logAppend, fromOffset, out);
   }
+  return pos;
 }
