@@ -45,6 +45,8 @@ interface Probe {
   running: RunningTransport;
   base: string;
   aborted: number;
+  /** /hang requests that reached the handler. */
+  hung: number;
   conns: WsConnection[];
   drains: number;
   received: Array<{ data: Uint8Array; isText: boolean }>;
@@ -52,7 +54,7 @@ interface Probe {
 
 async function startProbe(name: 'uws' | 'node'): Promise<Probe> {
   const { transport } = await selectTransport(name);
-  const probe = { aborted: 0, conns: [], drains: 0, received: [] } as unknown as Probe;
+  const probe = { aborted: 0, hung: 0, conns: [], drains: 0, received: [] } as unknown as Probe;
   const handler = (ex: HttpExchange): void => {
     if (ex.path === '/echo') {
       ex.readBody(LIMIT).then(
@@ -64,6 +66,7 @@ async function startProbe(name: 'uws' | 'node'): Promise<Probe> {
       return;
     }
     if (ex.path === '/hang') {
+      probe.hung++;
       ex.signal.addEventListener('abort', () => {
         probe.aborted++;
         ex.respond(200, 'text/plain', 'late'); // after the client left: must be a no-op
@@ -173,7 +176,7 @@ for (const name of TRANSPORTS) {
         const req = httpRequest(`http://${p.base}/hang`);
         req.on('error', () => {});
         req.end();
-        await new Promise((r) => setTimeout(r, 50));
+        await until(() => p.hung === 1, 10_000, 'the request to arrive');
         req.destroy();
         await until(() => p.aborted === 1, 10_000, 'the abort');
         const r = await fetch(`http://${p.base}/still`);
@@ -190,7 +193,7 @@ for (const name of TRANSPORTS) {
         (r) => r.status,
         () => -1,
       );
-      await new Promise((r) => setTimeout(r, 50));
+      await until(() => p.hung === 1, 10_000, 'the request to arrive');
       await p.running.close();
       assert.equal(p.aborted, 1);
       const status = await pending;
