@@ -37,6 +37,7 @@ const b64 = (s: string): string => Buffer.from(s).toString('base64');
 for (const transport of TRANSPORTS) {
   describe(`HTTP API over ${transport}`, () => {
     let b: HttpTestBroker;
+    let shardsReady = true;
     const get = (path: string, headers?: Record<string, string>) => request(b.base, 'GET', path, undefined, headers);
     const post = (path: string, body: unknown, headers?: Record<string, string>) => request(b.base, 'POST', path, body, headers);
     async function expectError(p: Promise<{ status: number; json: unknown }>, status: number, code: number, messagePart?: RegExp): Promise<ErrorBody> {
@@ -50,7 +51,7 @@ for (const transport of TRANSPORTS) {
     }
 
     before(async () => {
-      b = await startHttpTestBroker(transport, { defaultPartitions: 2 });
+      b = await startHttpTestBroker(transport, { defaultPartitions: 2, ready: () => shardsReady });
       await b.engine.createTopic('small', 1, { 'max.message.bytes': 2048 });
     });
     after(() => b.close());
@@ -66,10 +67,18 @@ for (const transport of TRANSPORTS) {
       assert.match(r.headers.get('allow') ?? '', /GET/);
     });
 
-    test('GET /healthz is 200 {"status":"ok"} while serving', async () => {
+    test('GET /healthz is 200 {"status":"ok"} once the shards are ready, 503 before', async () => {
       const r = await get('/healthz');
       assert.equal(r.status, 200);
       assert.deepEqual(r.json, { status: 'ok' });
+      shardsReady = false;
+      try {
+        const down = await get('/healthz');
+        assert.equal(down.status, 503);
+        assert.deepEqual(down.json, { status: 'unavailable' });
+      } finally {
+        shardsReady = true;
+      }
     });
 
     test('topic admin: create, list, describe, offsets, delete', async () => {

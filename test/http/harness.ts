@@ -31,7 +31,7 @@ export interface HttpTestBroker {
   close(): Promise<void>;
 }
 
-export interface HttpTestOptions extends Partial<Pick<HttpServerOptions, 'wsMaxInFlight' | 'wsSendBufferBytes' | 'consumeReadBytes' | 'defaultPartitions'>> {
+export interface HttpTestOptions extends Partial<Pick<HttpServerOptions, 'wsMaxInFlight' | 'wsSendBufferBytes' | 'consumeReadBytes' | 'defaultPartitions' | 'ready'>> {
   topicDefaults?: Partial<TopicConfig>;
   requestMaxBytes?: number;
 }
@@ -58,6 +58,7 @@ export async function startHttpTestBroker(transport: TransportName, opts: HttpTe
       ...(opts.wsSendBufferBytes !== undefined ? { wsSendBufferBytes: opts.wsSendBufferBytes } : {}),
       ...(opts.consumeReadBytes !== undefined ? { consumeReadBytes: opts.consumeReadBytes } : {}),
       ...(opts.defaultPartitions !== undefined ? { defaultPartitions: opts.defaultPartitions } : {}),
+      ...(opts.ready !== undefined ? { ready: opts.ready } : {}),
     });
   } catch (err) {
     await engine.close();
