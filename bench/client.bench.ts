@@ -13,9 +13,8 @@
 
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { performance } from 'node:perf_hooks';
-import hdr from 'hdr-histogram-js';
-import { Admin, Consumer, Producer, type RecordMetadata } from '../src/client/index.js';
+import { Admin } from '../src/client/index.js';
+import { runConsumeLoad, runLatencyLoad, runProduceLoad } from '../src/loadgen/index.js';
 import { type Broker, startBroker } from '../src/server.js';
 
 const { values: args } = parseArgs({
@@ -35,6 +34,7 @@ const RECORD_BYTES = 100;
 const BATCH_SIZE = 16 * 1024;
 const LINGER_MS = 1;
 const LATENCY_RATE = 10_000;
+const LATENCY_WARMUP_MS = 500;
 const MESSAGES_PER_SEND = 1000;
 const SENDS_IN_FLIGHT_MAX = 64;
 
@@ -64,97 +64,45 @@ interface LatencyResult {
   latencyUs: { p50: number; p99: number; p999: number; max: number };
 }
 
+// The loads themselves are src/loadgen's (shared with `samsa bench`); this file
+// keeps its own phases, table and JSON file.
+
 async function produce(target: Target, topic: string, acks: -1 | 1): Promise<ProduceResult> {
-  const producer = new Producer({ ...target.options, acks, batchSize: BATCH_SIZE, lingerMs: LINGER_MS });
-  await producer.connect();
-  const value = new Uint8Array(RECORD_BYTES).fill(0x61);
-  const messages = Array.from({ length: MESSAGES_PER_SEND }, () => ({ value }));
-  const inFlight: Array<Promise<RecordMetadata[]>> = [];
-  let acked = 0;
-  const start = performance.now();
-  const endAt = start + seconds * 1000;
-  // Bounded: the loop ends at the deadline; the window bounds sends outstanding.
-  while (performance.now() < endAt) {
-    inFlight.push(producer.send({ topic, messages }));
-    if (inFlight.length >= SENDS_IN_FLIGHT_MAX) acked += (await inFlight.shift()!).length;
-  }
-  for (const p of inFlight.splice(0)) acked += (await p).length;
-  const elapsed = (performance.now() - start) / 1000;
-  await producer.close();
-  return { acks, records: acked, seconds: elapsed, recordsPerSec: Math.round(acked / elapsed), mbPerSec: Math.round((acked * RECORD_BYTES) / elapsed / 1e6) };
+  const r = await runProduceLoad({
+    target: target.options,
+    topic,
+    records: null,
+    seconds,
+    recordBytes: RECORD_BYTES,
+    acks,
+    batchSize: BATCH_SIZE,
+    lingerMs: LINGER_MS,
+    messagesPerSend: MESSAGES_PER_SEND,
+    sendsInFlightMax: SENDS_IN_FLIGHT_MAX,
+  });
+  return { acks, records: r.records, seconds: r.seconds, recordsPerSec: r.recordsPerSec, mbPerSec: Math.round(r.bytes / r.seconds / 1e6) };
 }
 
 async function consume(target: Target, topic: string, total: number): Promise<ConsumeResult> {
-  const consumer = new Consumer({ ...target.options, autoOffsetReset: 'earliest', maxWaitMs: 500, maxPartitionBytes: 8 * 1024 * 1024, maxBytes: 64 * 1024 * 1024 });
-  await consumer.assign([{ topic }]);
-  let count = 0;
-  let bytes = 0;
-  const start = performance.now();
-  let done!: () => void;
-  const finished = new Promise<void>((r) => (done = r));
-  const running = consumer.run({
-    eachMessage: (m) => {
-      bytes += m.value === null ? 0 : m.value.length;
-      if (++count === total) done();
-    },
-  });
-  await finished;
-  const elapsed = (performance.now() - start) / 1000;
-  await consumer.close();
-  await running;
-  return { records: count, seconds: elapsed, recordsPerSec: Math.round(count / elapsed), mbPerSec: Math.round(bytes / elapsed / 1e6) };
+  const r = await runConsumeLoad({ target: target.options, topic, records: total, maxWaitMs: 500, maxPartitionBytes: 8 * 1024 * 1024, maxBytes: 64 * 1024 * 1024 });
+  return { records: r.records, seconds: r.seconds, recordsPerSec: r.recordsPerSec, mbPerSec: Math.round(r.bytes / r.seconds / 1e6) };
 }
 
 async function latency(target: Target, topic: string): Promise<LatencyResult> {
-  const hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
-  const consumer = new Consumer({ ...target.options, autoOffsetReset: 'latest', maxWaitMs: 100, minBytes: 1 });
-  await consumer.assign([{ topic, partition: 0 }]);
-  const warmupUntil = performance.now() + 500;
-  let received = 0;
-  const running = consumer.run({
-    eachMessage: (m) => {
-      const now = performance.now();
-      const v = m.value!;
-      const sentAt = new DataView(v.buffer, v.byteOffset, 8).getFloat64(0);
-      received++;
-      if (sentAt >= warmupUntil) hist.recordValue(Math.max(1, Math.round((now - sentAt) * 1000)));
-    },
-  });
-  const producer = new Producer({ ...target.options, acks: 1, lingerMs: 0, batchSize: BATCH_SIZE });
-  await producer.connect();
-  await new Promise((r) => setTimeout(r, 300)); // the consumer's position is resolved
-  const start = performance.now();
-  const endAt = start + latencySeconds * 1000;
-  let sent = 0;
-  const pending: Array<Promise<unknown>> = [];
-  // A 1 ms tick sends what the fixed rate has made due since the start.
-  for (let tick = 0; tick < latencySeconds * 2000; tick++) {
-    const now = performance.now();
-    if (now >= endAt) break;
-    const due = Math.floor(((now - start) / 1000) * LATENCY_RATE);
-    for (; sent < due; sent++) {
-      const value = new Uint8Array(RECORD_BYTES);
-      new DataView(value.buffer).setFloat64(0, performance.now());
-      pending.push(producer.send({ topic, messages: [{ value }] }));
-    }
-    if (pending.length > 10_000) await Promise.all(pending.splice(0));
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  await Promise.all(pending);
-  for (let i = 0; i < 200 && received < sent; i++) await new Promise((r) => setTimeout(r, 10));
-  await producer.close();
-  await consumer.close();
-  await running;
-  return {
+  const r = await runLatencyLoad({
+    target: target.options,
+    topic,
     ratePerSec: LATENCY_RATE,
-    records: received,
-    latencyUs: {
-      p50: hist.getValueAtPercentile(50),
-      p99: hist.getValueAtPercentile(99),
-      p999: hist.getValueAtPercentile(99.9),
-      max: hist.maxValue,
-    },
-  };
+    records: null,
+    seconds: latencySeconds,
+    warmupMs: LATENCY_WARMUP_MS,
+    recordBytes: RECORD_BYTES,
+    acks: 1,
+    batchSize: BATCH_SIZE,
+    maxWaitMs: 100,
+  });
+  const { p50, p99, p999, max } = r.latencyUs;
+  return { ratePerSec: r.ratePerSec, records: r.records, latencyUs: { p50, p99, p999, max } };
 }
 
 interface TransportResults {
