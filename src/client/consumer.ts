@@ -531,10 +531,12 @@ export class Consumer implements AsyncIterable<Message> {
   private onFetchResponse(res: FetchResponse, slots: PartitionState[], epochs: number[], offsets: number[]): void {
     const out: Fetched[] = [];
     const nowMs = Date.now();
+    const slotIndex = new Map<string, number>();
+    slots.forEach((st, i) => slotIndex.set(Consumer.keyOf(st.topic, st.partition), i));
     for (const t of res.responses) {
       for (const p of t.partitions) {
-        const i = slots.findIndex((s) => s.topic === t.topic && s.partition === p.partitionIndex);
-        if (i < 0) continue;
+        const i = slotIndex.get(Consumer.keyOf(t.topic, p.partitionIndex));
+        if (i === undefined) continue;
         const st = slots[i]!;
         if (st.epoch !== epochs[i] || st.fetchOffset !== offsets[i]) continue; // seeked meanwhile
         if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {

@@ -583,6 +583,10 @@ export class Producer {
       let requestBytes = 0;
       for (const part of this.dirty) {
         if (part.inFlight !== null) continue;
+        if (part.open === null && part.ready.length === 0 && part.retry === null) {
+          this.dirty.delete(part); // nothing left here (e.g. its batches expired)
+          continue;
+        }
         let unit: Unit | null = null;
         if (part.retry !== null) {
           if (part.retryAtMs > nowMs) {

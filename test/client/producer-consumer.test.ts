@@ -535,3 +535,39 @@ test('close with a deadline fails what is still unacknowledged', async () => {
   await producer.close(200);
   await rejected;
 });
+
+test('a seek into the middle of a compressed batch skips the records before it', async () => {
+  const topic = 'mid-batch';
+  await admin.createTopics([{ name: topic, numPartitions: 1 }]);
+  const producer = new Producer({ bootstrap: tb.bootstrap, compression: 'gzip', lingerMs: 20 });
+  await producer.send({ topic, messages: Array.from({ length: 100 }, (_, i) => ({ value: `r${i}` })) });
+  await producer.close();
+  assert.equal(scanBatches(await fetchRaw(topic, 0, 0)).batches, 1, 'one compressed batch');
+  const consumer = new Consumer({ bootstrap: tb.bootstrap, maxWaitMs: 50 });
+  await consumer.assign([{ topic, partition: 0 }]);
+  await consumer.seek(topic, 0, 57);
+  const got = await collect(consumer, 43);
+  await consumer.close();
+  assert.deepEqual(
+    got.map((m) => text(m.value)),
+    Array.from({ length: 43 }, (_, i) => `r${57 + i}`),
+  );
+});
+
+test("autoOffsetReset 'latest' starts a new assignment at the end", async () => {
+  const topic = 'reset-latest';
+  await admin.createTopics([{ name: topic, numPartitions: 1 }]);
+  const producer = new Producer({ bootstrap: tb.bootstrap, lingerMs: 0 });
+  await producer.send({ topic, messages: [{ value: 'old' }] });
+  const consumer = new Consumer({ bootstrap: tb.bootstrap, autoOffsetReset: 'latest', maxWaitMs: 50 });
+  await consumer.assign([{ topic, partition: 0 }]);
+  const waiting = collect(consumer, 1);
+  // The position is resolved (to the end) by the fetch loop; wait for it, bounded.
+  for (let i = 0; i < 250 && consumer.position(topic, 0) < 0; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(consumer.position(topic, 0), 1);
+  await producer.send({ topic, messages: [{ value: 'new' }] });
+  assert.equal(text((await waiting)[0]!.value), 'new');
+  assert.deepEqual(consumer.assignment(), [{ topic, partition: 0 }]);
+  await producer.close();
+  await consumer.close();
+});
