@@ -53,3 +53,19 @@ export function fromUtf8Strict(b: Uint8Array): string | null {
     return null;
   }
 }
+
+/** RFC 6455 §5.5: a close frame's reason is at most 123 bytes of UTF-8; cut at a character boundary. */
+export const CLOSE_REASON_BYTES_MAX = 123;
+
+export function closeReason(reason: string): string {
+  if (Buffer.byteLength(reason, 'utf8') <= CLOSE_REASON_BYTES_MAX) return reason;
+  let out = '';
+  let bytes = 0;
+  for (const ch of reason) {
+    const n = Buffer.byteLength(ch, 'utf8');
+    if (bytes + n > CLOSE_REASON_BYTES_MAX) break;
+    out += ch;
+    bytes += n;
+  }
+  return out;
+}

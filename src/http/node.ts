@@ -27,7 +27,7 @@ import {
   type WsRoute,
   type WsSession,
 } from './transport.js';
-import { concatBytes, parseContentLength } from './bytes.js';
+import { closeReason, concatBytes, parseContentLength } from './bytes.js';
 import { logger } from '../util/logger.js';
 
 const CLOSE_DRAIN_MS_MAX = 2_000;
@@ -204,7 +204,7 @@ class NodeWsConnection implements WsConnection {
   close(code: number, reason: string): void {
     if (!this.open) return;
     this.open = false;
-    this.ws.close(code, reason.slice(0, 120));
+    this.ws.close(code, closeReason(reason));
   }
 }
 

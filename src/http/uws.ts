@@ -27,7 +27,7 @@ import {
   type WsRoute,
   type WsSession,
 } from './transport.js';
-import { concatBytes, parseContentLength } from './bytes.js';
+import { closeReason, concatBytes, parseContentLength } from './bytes.js';
 import { logger } from '../util/logger.js';
 
 type Uws = typeof UwsNs;
@@ -188,7 +188,7 @@ class UwsConnection implements WsConnection {
   close(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    this.ws.end(code, reason.slice(0, 120));
+    this.ws.end(code, closeReason(reason));
   }
 }
 

@@ -98,6 +98,10 @@ async function startProbe(name: 'uws' | 'node'): Promise<Probe> {
           probe.conns.push(conn);
           return {
             onMessage: (data, isText) => {
+              if (isText && Buffer.from(data).toString() === 'close-long') {
+                conn.close(1008, `≤ ${'é'.repeat(200)}`); // far over 123 bytes of UTF-8
+                return;
+              }
               probe.received.push({ data, isText });
               conn.send(isText ? `echo:${Buffer.from(data).toString()}` : data);
             },
@@ -258,6 +262,21 @@ for (const name of TRANSPORTS) {
         c.ws.resume();
         await until(() => p.drains > drainsBefore && conn.bufferedAmount() === 0, 20_000, 'a drain');
         c.close();
+      } finally {
+        await p.running.close();
+      }
+    });
+
+    test('a long non-ASCII close reason is cut to 123 bytes, not an error', async () => {
+      const p = await startProbe(name);
+      try {
+        const c = await WsClient.open(`ws://${p.base}/ws/ok`);
+        c.send('close-long');
+        const { code, reason } = await c.closed;
+        assert.equal(code, 1008);
+        assert.ok(Buffer.byteLength(reason) <= 123 && reason.startsWith('≤ é'), reason);
+        const again = await WsClient.open(`ws://${p.base}/ws/ok`);
+        again.close();
       } finally {
         await p.running.close();
       }
