@@ -423,7 +423,8 @@ test('a long-polling consumer gets records produced after it started waiting', a
   const consumer = new Consumer({ bootstrap: tb.bootstrap, maxWaitMs: 5000 });
   await consumer.assign([{ topic, partition: 0 }]);
   const waiting = collect(consumer, 1);
-  await new Promise((r) => setTimeout(r, 200));
+  for (let i = 0; i < 250 && consumer.position(topic, 0) < 0; i++) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 100)); // the fetch is now (most likely) waiting in the broker
   const producer = new Producer({ bootstrap: tb.bootstrap, lingerMs: 0 });
   await producer.send({ topic, messages: [{ key: 'late', value: 'arrival' }] });
   const [m] = await waiting;
