@@ -363,9 +363,11 @@ export async function runLatencyLoad(o: LatencyLoadOptions): Promise<LatencyLoad
     // count bounds the loop (a tick takes at least TICK_MS).
     const ticksMax = Math.ceil((o.seconds * 1000) / TICK_MS) + 1;
     for (let tick = 0; tick < ticksMax && sent < total; tick++) {
+      if (failure !== null || o.signal?.aborted === true) break;
       const now = performance.now();
-      if (now >= endAt || failure !== null || o.signal?.aborted === true) break;
-      const due = Math.min(total, Math.floor(((now - start) / 1000) * o.ratePerSec));
+      // The last tick sends the rest, so a run sends exactly its total.
+      const last = now >= endAt || tick === ticksMax - 1;
+      const due = last ? total : Math.min(total, Math.floor(((now - start) / 1000) * o.ratePerSec));
       for (; sent < due; sent++) {
         const value = new Uint8Array(o.recordBytes);
         value.set(values[sent % values.length]!);
@@ -375,6 +377,7 @@ export async function runLatencyLoad(o: LatencyLoadOptions): Promise<LatencyLoad
           (err: unknown) => void (failure ??= err),
         ));
       }
+      if (last) break;
       if (pending.length > LATENCY_PENDING_MAX) await Promise.all(pending.splice(0));
       await sleep(TICK_MS);
     }
