@@ -26,17 +26,19 @@ export async function startTestBroker(opts: KafkaTcpServerOptions = {}): Promise
   const engine = await startEngine({ dataDir, shards: 1, pin: false });
   const logger = process.env.SAMSA_TEST_LOG ? { warn: (o: object, m: string) => console.error(m, o), debug: (o: object, m: string) => console.error(m, o) } : undefined;
   const server = await startKafkaTcpServer(engine, { host: '127.0.0.1', port: 0, ...(logger ? { logger } : {}), ...opts });
-  return {
+  const broker: TestBroker = {
     engine,
     server,
     port: server.port,
     dataDir,
     async close() {
-      await server.close();
-      await engine.close();
+      // The fields, not the first pair: a test may restart the broker in place.
+      await broker.server.close();
+      await broker.engine.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return broker;
 }
 
 /** Encodes a whole request frame (header + body, without the size prefix). */
