@@ -22,8 +22,13 @@ export interface ConnectionOptions {
   requestMaxBytes: number;
   /** Requests handled at once on one connection before reading pauses. */
   maxInFlight: number;
+  /** True while the engine cannot take more work (full shard rings): reading pauses, rechecked every ms. */
+  engineBackpressured?: () => boolean;
   logger?: KafkaLogger;
 }
+
+/** How often a connection paused by engine backpressure looks again. */
+const ENGINE_BACKPRESSURE_RECHECK_MS = 1;
 
 const SIZE_PREFIX_BYTES = 4;
 
@@ -79,14 +84,26 @@ export class KafkaConnection {
     if (this.closed) return;
     this.closed = true;
     this.pipeline.close();
+    if (this.recheckTimer !== null) clearTimeout(this.recheckTimer);
     this.bodyParts = [];
     this.leftover = null;
     this.socket.destroy();
     this.onClose?.();
   }
 
+  private recheckTimer: NodeJS.Timeout | null = null;
+
   private stalled(): boolean {
-    return this.pipeline.size >= this.opts.maxInFlight || this.waitingDrain;
+    if (this.pipeline.size >= this.opts.maxInFlight || this.waitingDrain) return true;
+    if (this.opts.engineBackpressured?.() === true) {
+      // Nothing signals when shard rings drain, so look again shortly.
+      this.recheckTimer ??= setTimeout(() => {
+        this.recheckTimer = null;
+        this.updateFlow();
+      }, ENGINE_BACKPRESSURE_RECHECK_MS);
+      return true;
+    }
+    return false;
   }
 
   private updateFlow(): void {

@@ -40,13 +40,21 @@ export async function startKafkaTcpServer(engine: Engine, opts: KafkaTcpServerOp
   const handler = opts.handler ?? createKafkaHandler(engine, opts);
   const requestMaxBytes = handler.options.requestMaxBytes;
   const connections = new Set<KafkaConnection>();
+  // SamsaEngine reports full shard rings; the Engine contract does not require it.
+  const probe = (engine as { backpressured?: () => boolean }).backpressured;
+  const engineBackpressured = typeof probe === 'function' ? () => probe.call(engine) : undefined;
 
   const server: Server = createServer({ noDelay: true }, (socket: Socket) => {
     if (connections.size >= maxConnections) {
       socket.destroy();
       return;
     }
-    const conn = new KafkaConnection(socket, handler, { requestMaxBytes, maxInFlight, ...(logger ? { logger } : {}) });
+    const conn = new KafkaConnection(socket, handler, {
+      requestMaxBytes,
+      maxInFlight,
+      ...(engineBackpressured ? { engineBackpressured } : {}),
+      ...(logger ? { logger } : {}),
+    });
     connections.add(conn);
     conn.onClose = () => connections.delete(conn);
   });

@@ -113,3 +113,30 @@ test('the connection stops reading at maxInFlight and resumes as responses go ou
     server.close();
   }
 });
+
+test('the connection stops reading while the engine reports backpressure', async () => {
+  const { handler, calls } = scriptedHandler();
+  let engineFull = true;
+  const server = createServer((s) => {
+    new KafkaConnection(s, handler, { requestMaxBytes: 1024, maxInFlight: 64, engineBackpressured: () => engineFull });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const client = await RawClient.connect((server.address() as AddressInfo).port);
+  try {
+    const f = frame(0, 1);
+    const sized = new Uint8Array(4 + f.length);
+    new DataView(sized.buffer).setInt32(0, f.length);
+    sized.set(f, 4);
+    client.writeRaw(sized);
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(calls.length, 0, 'no request starts while the engine is full');
+    engineFull = false;
+    for (let i = 0; i < 200 && calls.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(calls.length, 1);
+    calls[0]!.resolve([Uint8Array.of(1)]);
+    assert.deepEqual([...(await client.nextFrame())!], [1]);
+  } finally {
+    client.close();
+    server.close();
+  }
+});
