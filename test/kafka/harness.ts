@@ -65,7 +65,8 @@ export function decodeResponse<T extends object>(codec: MessageCodec<T>, version
 /** A minimal Kafka client over TCP for tests: pipelined requests, frames in order. */
 export class RawClient {
   readonly socket: Socket;
-  private buf = new Uint8Array(0);
+  private parts: Uint8Array[] = [];
+  private partsBytes = 0;
   private readonly frames: Uint8Array[] = [];
   private readonly waiters: Array<(f: Uint8Array | null) => void> = [];
   private ended = false;
@@ -93,20 +94,36 @@ export class RawClient {
   }
 
   private onData(chunk: Uint8Array): void {
-    const merged = new Uint8Array(this.buf.byteLength + chunk.byteLength);
-    merged.set(this.buf, 0);
-    merged.set(chunk, this.buf.byteLength);
-    this.buf = merged;
+    // Chunks are gathered and joined once a whole frame is there (no quadratic copying).
+    this.parts.push(chunk);
+    this.partsBytes += chunk.byteLength;
     for (;;) {
-      if (this.buf.byteLength < 4) return;
-      const size = new DataView(this.buf.buffer, this.buf.byteOffset).getInt32(0);
-      if (this.buf.byteLength < 4 + size) return;
-      const frame = this.buf.slice(4, 4 + size);
-      this.buf = this.buf.slice(4 + size);
+      if (this.partsBytes < 4) return;
+      if (this.parts[0]!.byteLength < 4) this.join();
+      const head = this.parts[0]!;
+      const size = new DataView(head.buffer, head.byteOffset).getInt32(0);
+      if (this.partsBytes < 4 + size) return;
+      this.join();
+      const all = this.parts[0]!;
+      const frame = all.slice(4, 4 + size);
+      const rest = all.subarray(4 + size);
+      this.parts = rest.byteLength > 0 ? [rest] : [];
+      this.partsBytes = rest.byteLength;
       const w = this.waiters.shift();
       if (w !== undefined) w(frame);
       else this.frames.push(frame);
     }
+  }
+
+  private join(): void {
+    if (this.parts.length <= 1) return;
+    const all = new Uint8Array(this.partsBytes);
+    let p = 0;
+    for (const part of this.parts) {
+      all.set(part, p);
+      p += part.byteLength;
+    }
+    this.parts = [all];
   }
 
   /** Next response frame, or null when the connection closed first. */
