@@ -17,6 +17,12 @@ import {
   DeleteTopicsResponseCodec,
 } from '../../src/kafka/schemas/topics-admin.js';
 import { DescribeConfigsRequestCodec, DescribeConfigsResponseCodec } from '../../src/kafka/schemas/describe-configs.js';
+import {
+  AlterConfigsRequestCodec,
+  AlterConfigsResponseCodec,
+  IncrementalAlterConfigsRequestCodec,
+  IncrementalAlterConfigsResponseCodec,
+} from '../../src/kafka/schemas/alter-configs.js';
 import { InitProducerIdRequestCodec, InitProducerIdResponseCodec } from '../../src/kafka/schemas/producer-ids.js';
 import { decodeResponse, RawClient, startTestBroker, type TestBroker } from './harness.js';
 
@@ -429,6 +435,37 @@ describe('CreateTopics, DeleteTopics, CreatePartitions, DescribeConfigs', () => 
       assert.ok(brokerRes!.configs.some((c) => c.name === 'num.partitions'));
       assert.equal(missing!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     }
+  });
+
+  test('incremental alter configs (set, delete, append) and alter configs (replace all)', async () => {
+    await createTopic('alter', 1);
+    const inc = await client.request(IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec, 1, {
+      resources: [
+        { resourceType: 2, resourceName: 'alter', configs: [{ name: 'retention.ms', configOperation: 0, value: '1000' }, { name: 'cleanup.policy', configOperation: 2, value: 'compact' }] },
+        { resourceType: 2, resourceName: 'missing', configs: [{ name: 'retention.ms', configOperation: 0, value: '1' }] },
+        { resourceType: 4, resourceName: '0', configs: [{ name: 'num.partitions', configOperation: 0, value: '3' }] },
+        { resourceType: 2, resourceName: 'alter', configs: [{ name: 'retention.ms', configOperation: 0, value: 'never' }] },
+      ],
+      validateOnly: false,
+    });
+    assert.deepEqual(inc.responses.map((r) => r.errorCode), [0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.INVALID_REQUEST, ErrorCode.INVALID_CONFIG]);
+    let cfg = broker.engine.describeTopic('alter')!.config;
+    assert.equal(cfg['retention.ms'], 1000);
+    assert.equal(cfg['cleanup.policy'], 'compact,delete');
+    await client.request(IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec, 0, {
+      resources: [{ resourceType: 2, resourceName: 'alter', configs: [{ name: 'retention.ms', configOperation: 1, value: null }] }],
+      validateOnly: false,
+    });
+    cfg = broker.engine.describeTopic('alter')!.config;
+    assert.equal(cfg['retention.ms'], broker.engine.defaultTopicConfig()['retention.ms']);
+    const all = await client.request(AlterConfigsRequestCodec, AlterConfigsResponseCodec, 0, {
+      resources: [{ resourceType: 2, resourceName: 'alter', configs: [{ name: 'segment.ms', value: '60000' }] }],
+      validateOnly: false,
+    });
+    assert.equal(all.responses[0]!.errorCode, 0);
+    cfg = broker.engine.describeTopic('alter')!.config;
+    assert.equal(cfg['segment.ms'], 60000);
+    assert.equal(cfg['cleanup.policy'], broker.engine.defaultTopicConfig()['cleanup.policy'], 'AlterConfigs replaces the whole config');
   });
 
   test('create partitions grows a topic and never shrinks it', async () => {

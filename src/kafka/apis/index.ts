@@ -19,8 +19,10 @@ import { createTopicsApi } from './19-create-topics.js';
 import { deleteTopicsApi } from './20-delete-topics.js';
 import { initProducerIdApi } from './22-init-producer-id.js';
 import { describeConfigsApi } from './32-describe-configs.js';
+import { alterConfigsApi } from './33-alter-configs.js';
 import { createPartitionsApi } from './37-create-partitions.js';
 import { deleteGroupsApi } from './42-delete-groups.js';
+import { incrementalAlterConfigsApi } from './44-incremental-alter-configs.js';
 import type { AnyApiDefinition } from './types.js';
 
 export const APIS: readonly AnyApiDefinition[] = [
@@ -42,6 +44,8 @@ export const APIS: readonly AnyApiDefinition[] = [
   deleteTopicsApi,
   initProducerIdApi,
   describeConfigsApi,
+  alterConfigsApi,
   createPartitionsApi,
   deleteGroupsApi,
+  incrementalAlterConfigsApi,
 ];

@@ -5,6 +5,12 @@
 import type { MessageCodec } from '../codec/compile.js';
 import { ApiVersionsRequestCodec, ApiVersionsResponseCodec } from './api-versions.js';
 import { DescribeConfigsRequestCodec, DescribeConfigsResponseCodec } from './describe-configs.js';
+import {
+  AlterConfigsRequestCodec,
+  AlterConfigsResponseCodec,
+  IncrementalAlterConfigsRequestCodec,
+  IncrementalAlterConfigsResponseCodec,
+} from './alter-configs.js';
 import { FetchRequestCodec, FetchResponseCodec } from './fetch.js';
 import {
   DeleteGroupsRequestCodec,
@@ -76,7 +82,9 @@ export const SCHEMAS: readonly SchemaPair[] = [
   pair('InitProducerId', InitProducerIdRequestCodec, InitProducerIdResponseCodec),
   pair('DescribeConfigs', DescribeConfigsRequestCodec, DescribeConfigsResponseCodec),
   pair('CreatePartitions', CreatePartitionsRequestCodec, CreatePartitionsResponseCodec),
+  pair('AlterConfigs', AlterConfigsRequestCodec, AlterConfigsResponseCodec),
   pair('DeleteGroups', DeleteGroupsRequestCodec, DeleteGroupsResponseCodec),
+  pair('IncrementalAlterConfigs', IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec),
 ];
 
 export const SCHEMAS_BY_KEY: ReadonlyMap<number, SchemaPair> = new Map(SCHEMAS.map((s) => [s.apiKey, s]));

@@ -1,0 +1,70 @@
+// IncrementalAlterConfigs (key 44): serves v0-1 (v1 flexible). SET and DELETE
+// (back to the broker default) on any topic config; APPEND and SUBTRACT on the
+// list-valued cleanup.policy. Broker resources are refused (static).
+// Owns: applying the operations to the current config.
+
+import type { TopicConfig } from '../../broker/engine-api.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import {
+  AlterConfigOp,
+  type AlterConfigsResponse,
+  type IncrementalAlterConfigsRequest,
+  IncrementalAlterConfigsRequestCodec,
+  IncrementalAlterConfigsResponseCodec,
+} from '../schemas/alter-configs.js';
+import { TOPIC_CONFIG_NAMES, parseTopicConfigs } from '../topic-config.js';
+import { alterTopic } from './alter-configs-common.js';
+import { defineApi } from './types.js';
+
+type Op = IncrementalAlterConfigsRequest['resources'][number]['configs'][number];
+
+function apply(current: TopicConfig, defaults: TopicConfig, ops: readonly Op[]): TopicConfig {
+  const next: TopicConfig = { ...current };
+  const set = (name: string, value: string | null) => Object.assign(next, parseTopicConfigs([{ name, value }]));
+  for (const op of ops) {
+    const known = (TOPIC_CONFIG_NAMES as readonly string[]).includes(op.name);
+    switch (op.configOperation) {
+      case AlterConfigOp.SET:
+        set(op.name, op.value);
+        break;
+      case AlterConfigOp.DELETE:
+        if (known) Object.assign(next, { [op.name]: defaults[op.name as keyof TopicConfig] });
+        else set(op.name, null); // unknown names are refused, ignored ones pass
+        break;
+      case AlterConfigOp.APPEND:
+      case AlterConfigOp.SUBTRACT: {
+        if (op.name !== 'cleanup.policy') throw new KafkaError(ErrorCode.INVALID_CONFIG, `${op.name} is not a list config`);
+        const parts = new Set(next['cleanup.policy'].split(','));
+        for (const v of (op.value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+          if (op.configOperation === AlterConfigOp.APPEND) parts.add(v);
+          else parts.delete(v);
+        }
+        set('cleanup.policy', [...parts].join(','));
+        break;
+      }
+      default:
+        throw new KafkaError(ErrorCode.INVALID_REQUEST, `unknown config operation ${op.configOperation}`);
+    }
+  }
+  return next;
+}
+
+export const incrementalAlterConfigsApi = defineApi<IncrementalAlterConfigsRequest, AlterConfigsResponse>({
+  apiKey: 44,
+  name: 'IncrementalAlterConfigs',
+  minVersion: 0,
+  maxVersion: 1,
+  flexibleFrom: 1,
+  request: IncrementalAlterConfigsRequestCodec,
+  response: IncrementalAlterConfigsResponseCodec,
+  async handle(ctx, req) {
+    const responses = [];
+    for (const r of req.resources) {
+      responses.push(await alterTopic(ctx, r.resourceType, r.resourceName, req.validateOnly, (current, defaults) => apply(current, defaults, r.configs)));
+    }
+    return { throttleTimeMs: 0, responses };
+  },
+  errorResponse(req, _version, errorCode) {
+    return { throttleTimeMs: 0, responses: req.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })) };
+  },
+});

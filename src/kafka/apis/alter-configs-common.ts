@@ -1,0 +1,34 @@
+// Shared by AlterConfigs (33) and IncrementalAlterConfigs (44): applying a new
+// topic config through the engine. Owns: that one step and the resource checks.
+
+import type { TopicConfig } from '../../broker/engine-api.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { errorCodeOf, errorMessageOf } from '../error-codes.js';
+import { ConfigResourceType } from '../schemas/describe-configs.js';
+import type { AlterConfigsResourceResponse } from '../schemas/alter-configs.js';
+import type { RequestContext } from './types.js';
+
+/**
+ * Runs `build` (which returns the topic's complete new config from its current one)
+ * and applies it unless validateOnly. Broker configs are static here.
+ */
+export async function alterTopic(
+  ctx: RequestContext,
+  resourceType: number,
+  resourceName: string,
+  validateOnly: boolean,
+  build: (current: TopicConfig, defaults: TopicConfig) => TopicConfig,
+): Promise<AlterConfigsResourceResponse> {
+  const base = { resourceType, resourceName };
+  try {
+    if (resourceType === ConfigResourceType.BROKER) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'broker configs are static in Samsa (set them at start-up)');
+    if (resourceType !== ConfigResourceType.TOPIC) throw new KafkaError(ErrorCode.INVALID_REQUEST, `unsupported resource type ${resourceType}`);
+    const info = ctx.engine.describeTopic(resourceName);
+    if (info === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic ${resourceName}`);
+    const next = build(info.config, ctx.engine.defaultTopicConfig());
+    if (!validateOnly) await ctx.engine.alterTopicConfig(resourceName, next);
+    return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
+  } catch (err) {
+    return { ...base, errorCode: errorCodeOf(err), errorMessage: errorMessageOf(err) };
+  }
+}
