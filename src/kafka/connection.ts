@@ -22,6 +22,10 @@ export interface ConnectionOptions {
   requestMaxBytes: number;
   /** Requests handled at once on one connection before reading pauses. */
   maxInFlight: number;
+  /** Bytes of pending request frames on one connection before reading pauses (default: requestMaxBytes). */
+  maxInFlightBytes?: number;
+  /** Close a connection with nothing in flight after this long without traffic (Kafka's connections.max.idle.ms); 0 = never. */
+  idleTimeoutMs?: number;
   /** True while the engine cannot take more work (full shard rings): reading pauses, rechecked every ms. */
   engineBackpressured?: () => boolean;
   logger?: KafkaLogger;
@@ -73,6 +77,13 @@ export class KafkaConnection {
     });
     socket.on('close', () => this.close());
     socket.on('end', () => this.close());
+    if (opts.idleTimeoutMs !== undefined && opts.idleTimeoutMs > 0) {
+      socket.setTimeout(opts.idleTimeoutMs);
+      // A long-poll in flight is not idleness: only an empty connection is closed.
+      socket.on('timeout', () => {
+        if (this.pipeline.size === 0) this.close();
+      });
+    }
   }
 
   get inFlight(): number {
@@ -95,6 +106,7 @@ export class KafkaConnection {
 
   private stalled(): boolean {
     if (this.pipeline.size >= this.opts.maxInFlight || this.waitingDrain) return true;
+    if (this.pipeline.bytes >= (this.opts.maxInFlightBytes ?? this.opts.requestMaxBytes) && this.pipeline.size > 0) return true;
     if (this.opts.engineBackpressured?.() === true) {
       // Nothing signals when shard rings drain, so look again shortly.
       this.recheckTimer ??= setTimeout(() => {

@@ -41,6 +41,7 @@ export class RequestPipeline {
   private readonly queue: Slot[] = [];
   private running = 0;
   private runningExclusive = 0;
+  private queuedBytes = 0;
   private closed = false;
 
   private readonly clientHost: string;
@@ -56,11 +57,17 @@ export class RequestPipeline {
     return this.queue.length;
   }
 
+  /** Bytes of the request frames received and not yet answered. */
+  get bytes(): number {
+    return this.queuedBytes;
+  }
+
   /** Accepts one request frame (no size prefix). */
   submit(frame: Uint8Array): void {
     if (this.closed) return;
     const overlappable = frame.byteLength >= 2 && ((frame[0]! << 8) | frame[1]!) === PRODUCE_KEY;
     this.queue.push({ frame, overlappable, started: false, done: false, chunks: null });
+    this.queuedBytes += frame.byteLength;
     this.pump();
   }
 
@@ -70,6 +77,7 @@ export class RequestPipeline {
     this.closed = true;
     this.abort.abort();
     this.queue.length = 0;
+    this.queuedBytes = 0;
   }
 
   private pump(): void {
@@ -109,6 +117,7 @@ export class RequestPipeline {
     let freed = false;
     while (this.queue.length > 0 && this.queue[0]!.done) {
       const head = this.queue.shift()!;
+      this.queuedBytes -= head.frame.byteLength;
       freed = true;
       if (head.chunks !== null) this.callbacks.onResponse(head.chunks);
       if (this.closed) return;

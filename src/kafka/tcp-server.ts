@@ -16,6 +16,10 @@ export interface KafkaTcpServerOptions extends KafkaHandlerOptions {
   maxInFlightPerConnection?: number;
   /** Connections beyond this are refused (closed on accept). Default 10,000. */
   maxConnections?: number;
+  /** Kafka's connections.max.idle.ms: idle connections are closed. Default 600,000; 0 = never. */
+  connectionsMaxIdleMs?: number;
+  /** Bytes of pending requests per connection before reading pauses. Default: the request size limit. */
+  maxInFlightBytesPerConnection?: number;
   /** Use this handler (e.g. shared with the WebSocket listener) instead of creating one. */
   handler?: KafkaHandler;
 }
@@ -52,6 +56,8 @@ export async function startKafkaTcpServer(engine: Engine, opts: KafkaTcpServerOp
     const conn = new KafkaConnection(socket, handler, {
       requestMaxBytes,
       maxInFlight,
+      idleTimeoutMs: opts.connectionsMaxIdleMs ?? 600_000,
+      ...(opts.maxInFlightBytesPerConnection !== undefined ? { maxInFlightBytes: opts.maxInFlightBytesPerConnection } : {}),
       ...(engineBackpressured ? { engineBackpressured } : {}),
       ...(logger ? { logger } : {}),
     });

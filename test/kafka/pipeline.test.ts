@@ -140,3 +140,29 @@ test('the connection stops reading while the engine reports backpressure', async
     server.close();
   }
 });
+
+test('an idle connection is closed, one with a request in flight is not', async () => {
+  const { handler, calls } = scriptedHandler();
+  const server = createServer((s) => {
+    new KafkaConnection(s, handler, { requestMaxBytes: 1024, maxInFlight: 8, idleTimeoutMs: 30 });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    const idle = await RawClient.connect(port);
+    await idle.closed; // closed by the broker after ~30 ms
+    const busy = await RawClient.connect(port);
+    const f = frame(1, 1);
+    const sized = new Uint8Array(4 + f.length);
+    new DataView(sized.buffer).setInt32(0, f.length);
+    sized.set(f, 4);
+    busy.writeRaw(sized);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(calls.length, 1);
+    calls[0]!.resolve([Uint8Array.of(7)]);
+    assert.deepEqual([...(await busy.nextFrame())!], [7], 'still open after the idle time while a request was in flight');
+    busy.close();
+  } finally {
+    server.close();
+  }
+});
