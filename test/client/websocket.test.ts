@@ -3,10 +3,13 @@
 // server in this test that hands each frame to the broker's Kafka handler, so the
 // WebSocket transport is tested whether or not the broker's own listener is
 // there, and (2) the broker's WebSocket listener at ws://HOST:HTTP_PORT/kafka,
-// when startBroker serves one (skipped otherwise).
+// when startBroker serves one (skipped otherwise); and (3) the browser entry alone
+// over the WHATWG WebSocket (a child Node with --experimental-websocket).
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import { Admin, Consumer, Producer, isCompressionAvailable } from '../../src/client/index.js';
 import { type TestBroker, collect, startTestBroker, text } from './helpers.js';
@@ -108,4 +111,56 @@ test("round trip over the broker's own WebSocket listener (ws://HOST:HTTP_PORT/k
     await probe.close();
   }
   await roundTrip(url, 'ws-listener');
+});
+
+test('the browser entry over a WHATWG WebSocket (Node --experimental-websocket), plain-JS CRC, no Node codecs', async (t) => {
+  const port = tb.broker.httpPort;
+  if (!(port > 0)) {
+    t.skip('startBroker does not serve HTTP/WebSocket');
+    return;
+  }
+  const probe = spawnSync(process.execPath, ['--experimental-websocket', '-e', 'process.exit(typeof WebSocket === "function" ? 0 : 3)']);
+  if (probe.status !== 0) {
+    t.skip('this Node has no WHATWG WebSocket');
+    return;
+  }
+  const entry = fileURLToPath(new URL('../../src/client/browser.js', import.meta.url));
+  // The child loads only the browser entry: no node-codecs, so the CRC is the JS one.
+  const script = `
+    const { Admin, Consumer, Producer, isCompressionAvailable } = await import(${JSON.stringify(entry)});
+    if (isCompressionAvailable('gzip')) throw new Error('the browser entry registered a Node codec');
+    const url = process.env.SAMSA_URL;
+    const admin = new Admin({ url });
+    await admin.createTopics([{ name: 'ws-browser', numPartitions: 2 }]);
+    const producer = new Producer({ url, lingerMs: 1 });
+    const meta = await producer.send({ topic: 'ws-browser', messages: Array.from({ length: 300 }, (_, i) => ({ key: 'k' + i, value: 'v' + i, headers: { i: String(i) } })) });
+    await producer.close();
+    const consumer = new Consumer({ url, autoOffsetReset: 'earliest', maxWaitMs: 100 });
+    await consumer.assign([{ topic: 'ws-browser' }]);
+    const seen = new Map();
+    for await (const m of consumer) {
+      seen.set(m.partition + '/' + m.offset, new TextDecoder().decode(m.value));
+      if (seen.size === 300) break;
+    }
+    await consumer.close();
+    await admin.close();
+    meta.forEach((md, i) => { if (seen.get(md.partition + '/' + md.offset) !== 'v' + i) throw new Error('mismatch at ' + i); });
+    console.log('ok ' + seen.size);
+  `;
+  // Asynchronous spawn: the broker answering the child runs in this process's event loop.
+  const child = await new Promise<{ code: number | null; out: string }>((resolve) => {
+    const c = spawn(process.execPath, ['--experimental-websocket', '--no-warnings', '--input-type=module', '-e', script], {
+      env: { ...process.env, SAMSA_URL: `ws://127.0.0.1:${port}/kafka` },
+    });
+    let out = '';
+    c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => c.kill(), 15_000);
+    c.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+  assert.equal(child.code, 0, child.out);
+  assert.match(child.out, /ok 300/);
 });
