@@ -99,6 +99,9 @@ export class ShardClient {
     this.exitPromise = new Promise<number>((resolve) => {
       this.worker.once('exit', (code) => {
         this.exited = true;
+        // What the shard completed before it ended is still in the ring: deliver it
+        // (e.g. the shutdown answer) before failing whatever is left.
+        this.drainCompletions();
         this.failAll(`shard ${this.shardId} exited with code ${code}`);
         resolve(code);
       });
@@ -210,18 +213,21 @@ export class ShardClient {
 
   private async completionLoop(): Promise<void> {
     while (!this.exited) {
-      let n = 0;
-      for (; n < 65_536; n++) {
-        const off = this.completions.read();
-        if (off < 0) break;
-        this.dispatch(off, this.completions.frameLength);
-      }
-      if (n > 0) {
-        this.completions.release();
-        continue;
-      }
+      if (this.drainCompletions() > 0) continue;
       await this.completions.waitForDataAsync(this.pending.size > 0 ? 1000 : 200);
     }
+  }
+
+  /** Dispatches the completions in the ring now (bounded), returns how many. */
+  private drainCompletions(): number {
+    let n = 0;
+    for (; n < 65_536; n++) {
+      const off = this.completions.read();
+      if (off < 0) break;
+      this.dispatch(off, this.completions.frameLength);
+    }
+    if (n > 0) this.completions.release();
+    return n;
   }
 
   private dispatch(off: number, len: number): void {
