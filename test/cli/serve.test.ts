@@ -21,7 +21,7 @@ test('serve prints one ready line and stops cleanly on SIGTERM', async () => {
       });
       child.once('exit', (code) => reject(new Error(`exited early with ${code}`)));
     });
-    assert.match(out, /^samsa ready kafka=127\.0\.0\.1:\d+ http=127\.0\.0\.1:\d+ data=\S+ shards=\d+\[/);
+    assert.match(out, /^samsa ready kafka=127\.0\.0\.1:\d+ http=127\.0\.0\.1:\d+ \((uws|node)\) data=\S+ shards=\d+\[/);
     const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     assert.equal(await exit, 0);
