@@ -1,0 +1,15 @@
+// docs/protocol.md stays true: every registered API appears with its served and
+// flexible versions, and nothing unregistered is listed as served.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { APIS } from '../../src/kafka/apis/index.js';
+
+test('docs/protocol.md lists exactly the registered APIs and versions', () => {
+  const doc = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 'utf8');
+  const rows = [...doc.matchAll(/^\| (\d+) \| (\w+) \| (\d+)–(\d+) \| (\d+) \|/gm)].map((m) => ({
+    key: Number(m[1]), name: m[2], min: Number(m[3]), max: Number(m[4]), flex: Number(m[5]),
+  }));
+  const registered = APIS.map((a) => ({ key: a.apiKey, name: a.name, min: a.minVersion, max: a.maxVersion, flex: a.flexibleFrom }));
+  assert.deepEqual(rows.sort((a, b) => a.key - b.key), registered.sort((a, b) => a.key - b.key));
+});
