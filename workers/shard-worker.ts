@@ -21,19 +21,22 @@ if (data.cpu >= 0) {
 }
 
 // The syncer runs fdatasync while this thread keeps writing (pipelined group commit).
-// If it cannot start, the shard syncs inline: slower for acks=-1, never less durable.
+// It starts on the first sync, so a broker that never syncs pays no thread for it
+// (memory at idle). If it cannot start, the shard syncs inline: slower for acks=-1,
+// never less durable. SAMSA_SYNC_INLINE=1 turns the pipeline off (before/after runs).
 let syncer: Worker | null = null;
 let syncerHandle: SyncerHandle | undefined;
-// SAMSA_SYNC_INLINE=1 turns the pipeline off (for before/after benchmarks).
-try {
-  if (process.env.SAMSA_SYNC_INLINE === '1') throw new Error('SAMSA_SYNC_INLINE=1');
+if (process.env.SAMSA_SYNC_INLINE !== '1') {
   const control = new SharedArrayBuffer(SYNC_CONTROL_BYTES);
   const syncerData: SyncerWorkerData = { control, requestRing: data.requestRing };
-  const w = new Worker(new URL('./syncer.js', import.meta.url), { workerData: syncerData, name: `samsa-syncer-${data.shardId}` });
-  syncer = w;
-  syncerHandle = { control, post: (req: SyncRequest) => w.postMessage(req) };
-} catch (err) {
-  if (process.env.SAMSA_SYNC_INLINE !== '1') process.emitWarning(`shard ${data.shardId}: syncer thread did not start (${(err as Error).message}); syncing inline`);
+  syncerHandle = {
+    control,
+    post: (req: SyncRequest) => {
+      // A failure to start throws here, inside the shard's sync path, which then syncs inline.
+      syncer ??= new Worker(new URL('./syncer.js', import.meta.url), { workerData: syncerData, name: `samsa-syncer-${data.shardId}` });
+      syncer.postMessage(req);
+    },
+  };
 }
 
 parentPort?.postMessage({ type: 'ready', shardId: data.shardId, cpu: data.cpu, pinned, pinReason });
@@ -44,5 +47,5 @@ const shard = new Shard(new SpscRing(data.requestRing), new SpscRing(data.comple
   ...(syncerHandle !== undefined ? { syncer: syncerHandle } : {}),
 });
 shard.run();
-if (syncer !== null) await syncer.terminate();
+if (syncer !== null) await (syncer as Worker).terminate();
 parentPort?.postMessage({ type: 'stopped', shardId: data.shardId });

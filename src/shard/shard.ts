@@ -329,7 +329,7 @@ export class Shard {
     if (this.syncInFlightSeq > 0) {
       const done = Atomics.load(syncer.i32, SYNC_DONE_SEQ_I32);
       if (done !== this.syncInFlightSeq) {
-        if (this.nowMs() - this.syncInFlightSinceMs > SYNC_STALL_MS_MAX) this.abandonSyncer();
+        if (this.nowMs() - this.syncInFlightSinceMs > SYNC_STALL_MS_MAX) this.abandonSyncer(`syncer thread stalled for ${SYNC_STALL_MS_MAX} ms`);
         return;
       }
       const failed = Atomics.load(syncer.i32, SYNC_FAILED_SEQ_I32) === this.syncInFlightSeq;
@@ -358,7 +358,11 @@ export class Shard {
     this.syncWaitingAcks = [];
     this.syncInFlightSeq = req.seq;
     this.syncInFlightSinceMs = this.nowMs();
-    syncer.post(req);
+    try {
+      syncer.post(req);
+    } catch (err) {
+      this.abandonSyncer(`syncer thread did not start (${err instanceof Error ? err.message : String(err)})`);
+    }
   }
 
   /** Blocks until no sync is in flight or waiting (before control requests and shutdown). */
@@ -373,8 +377,8 @@ export class Shard {
   }
 
   /** The syncer stopped answering: make everything durable inline and carry on without it. */
-  private abandonSyncer(): void {
-    this.notice({ type: 'log', level: 'error', msg: `shard ${this.options.shardId}: syncer thread stalled for ${SYNC_STALL_MS_MAX} ms; syncing inline from now on` });
+  private abandonSyncer(why: string): void {
+    this.notice({ type: 'log', level: 'error', msg: `shard ${this.options.shardId}: ${why}; syncing inline from now on` });
     this.syncer = null;
     for (const st of [...this.syncInFlightParts, ...this.syncAwaiting]) this.syncPartition(st);
     for (const p of [...this.syncInFlightAcks, ...this.syncWaitingAcks]) this.completeAppend(p);
