@@ -213,7 +213,14 @@ export class ShardClient {
 
   private async completionLoop(): Promise<void> {
     while (!this.exited) {
-      if (this.drainCompletions() > 0) continue;
+      try {
+        if (this.drainCompletions() > 0) continue;
+      } catch (err) {
+        // A frame this side cannot account for is a bug, not bad input: say so loudly,
+        // keep serving the other requests rather than take the broker down.
+        this.options.onNotice({ type: 'log', level: 'error', msg: `shard ${this.shardId}: bad completion: ${err instanceof Error ? err.message : String(err)}` });
+        this.completions.release();
+      }
       await this.completions.waitForDataAsync(this.pending.size > 0 ? 1000 : 200);
     }
   }
