@@ -311,6 +311,10 @@ export class Shard {
     for (const p of this.appends) {
       if (p.slot === slot && p.errorCode === ErrorCode.NONE) this.fail(p, ErrorCode.KAFKA_STORAGE_ERROR, message);
     }
+    // The failed batches were recorded as accepted: forget the partition's producers,
+    // so a retry is written again instead of being answered as a duplicate.
+    const st = this.partitions.get(slot);
+    if (st !== undefined) st.producers = new ProducerStateTable();
   }
 
   /** Inline sync now (no syncer), or mark the partition for the next pipelined sync. */
