@@ -19,8 +19,8 @@ import { Reader } from './codec/reader.js';
 import { Writer, concatChunks } from './codec/writer.js';
 import { errorCodeOf } from './error-codes.js';
 import { ProducerIdAllocator } from './producer-id-allocator.js';
-import type { CoordinatorOptions } from './groups/coordinator.js';
-import { groupServicesFor } from './groups/index.js';
+import type { CoordinatorOptions } from '../groups/coordinator.js';
+import { groupServicesFor } from '../groups/index.js';
 import { ApiVersionsResponseCodec } from './schemas/api-versions.js';
 import {
   API_VERSIONS_KEY,

@@ -7,7 +7,7 @@
 
 import { ErrorCode } from '../../protocol/errors.js';
 import { errorCodeOf } from '../error-codes.js';
-import { OFFSET_METADATA_MAX_BYTES, type OffsetCommitEntry } from '../groups/offset-store.js';
+import { OFFSET_METADATA_MAX_BYTES, type OffsetCommitEntry } from '../../groups/offset-store.js';
 import { type OffsetCommitRequest, OffsetCommitRequestCodec, type OffsetCommitResponse, OffsetCommitResponseCodec } from '../schemas/groups.js';
 import { defineApi } from './types.js';
 

@@ -4,7 +4,7 @@
 // Owns: reading OffsetStore.
 
 import { ErrorCode } from '../../protocol/errors.js';
-import type { OffsetStore } from '../groups/offset-store.js';
+import type { OffsetStore } from '../../groups/offset-store.js';
 import {
   type OffsetFetchRequest,
   OffsetFetchRequestCodec,

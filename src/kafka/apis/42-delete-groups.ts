@@ -5,7 +5,7 @@
 
 import { ErrorCode } from '../../protocol/errors.js';
 import { errorCodeOf } from '../error-codes.js';
-import { GroupErrorCode } from '../groups/coordinator.js';
+import { GroupErrorCode } from '../../groups/coordinator.js';
 import { type DeleteGroupsRequest, DeleteGroupsRequestCodec, type DeleteGroupsResponse, DeleteGroupsResponseCodec } from '../schemas/groups.js';
 import { defineApi } from './types.js';
 

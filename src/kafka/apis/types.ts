@@ -4,7 +4,7 @@
 
 import type { Engine } from '../../broker/engine-api.js';
 import type { MessageCodec } from '../codec/compile.js';
-import type { GroupServices } from '../groups/index.js';
+import type { GroupServices } from '../../groups/index.js';
 import type { ProducerIdAllocator } from '../producer-id-allocator.js';
 
 /** Options of the Kafka request handler, after defaults. */

@@ -9,9 +9,9 @@
 // UTF-8 JSON {offset, leaderEpoch, metadata, commitTimestamp}, or null (tombstone)
 // when a group is deleted. The latest record per key wins, so compaction keeps it.
 
-import type { Engine } from '../../broker/engine-api.js';
-import { ErrorCode, KafkaError } from '../../protocol/errors.js';
-import { decodeRecordBatches, encodeRecordBatch } from '../../protocol/record-batch.js';
+import type { Engine } from '../broker/engine-api.js';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { decodeRecordBatches, encodeRecordBatch } from '../protocol/record-batch.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 /** Bytes read per step while loading. */

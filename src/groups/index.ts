@@ -2,7 +2,7 @@
 // (TCP and WebSocket handlers over the same engine must see the same groups).
 // Owns: that sharing. Must not hold anything else.
 
-import type { Engine } from '../../broker/engine-api.js';
+import type { Engine } from '../broker/engine-api.js';
 import { type CoordinatorOptions, GroupCoordinator } from './coordinator.js';
 import { OffsetStore } from './offset-store.js';
 
