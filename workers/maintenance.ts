@@ -6,22 +6,21 @@
 
 import { rmSync } from 'node:fs';
 import { recoverPartitionDir } from '../src/storage/recovery.js';
+import type { RecoveryReport } from '../src/storage/recovery.js';
 import type { LogConfig } from '../src/storage/partition-log.js';
 
 export interface RecoverTask {
   dir: string;
-  config: LogConfig;
+  config: Pick<LogConfig, 'indexIntervalBytes'>;
 }
 
 export interface UnlinkTask {
   files: string[];
 }
 
-/** Returns human-readable lines for what was cut or rebuilt. */
-export function recover(task: RecoverTask): string[] {
-  const lines: string[] = [];
-  recoverPartitionDir(task.dir, task.config, { log: (msg: string) => void lines.push(msg) });
-  return lines;
+/** Recovers one partition directory; the report (structured-cloneable) says what was cut or rebuilt. */
+export function recover(task: RecoverTask): RecoveryReport {
+  return recoverPartitionDir(task.dir, task.config);
 }
 
 export function unlink(task: UnlinkTask): number {

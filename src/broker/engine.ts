@@ -6,6 +6,7 @@
 // deletes run in the piscina pool. Topic metadata is the one thing written here
 // (admin path only, small, atomic).
 
+import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,7 +23,7 @@ import { assertTopicName, partitionDirName, PARTITIONS_MAX } from '../storage/to
 import { takeCleanShutdownMarker, writeCleanShutdownMarker } from '../storage/clean-shutdown.js';
 import { logger } from '../util/logger.js';
 import type { RecoverTask, UnlinkTask } from '../../workers/maintenance.js';
-import { randomBytes } from 'node:crypto';
+import type { RecoveryReport } from '../storage/recovery.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -154,8 +155,8 @@ export class SamsaEngine implements Engine {
       for (let p = 0; p < info.partitions; p++) {
         const task: RecoverTask = { dir: join(this.dataDir, partitionDirName(info.name, p)), config: toLogConfig(info.config) };
         tasks.push(
-          (this.pool.run(task, { name: 'recover' }) as Promise<string[]>).then((lines) => {
-            for (const line of lines) logger().warn({ topic: info.name, partition: p }, line);
+          (this.pool.run(task, { name: 'recover' }) as Promise<RecoveryReport>).then((report) => {
+            for (const line of report.messages) logger().warn({ topic: info.name, partition: p }, line);
           }),
         );
       }

@@ -6,7 +6,6 @@ export { assertLogConfig, SEGMENT_BYTES_LIMIT } from './log-config.js';
 export type { LogConfig } from './log-config.js';
 export { recoverPartitionDir, openSegments, listSegments } from './recovery.js';
 export type { RecoveryReport } from './recovery.js';
-export type { RecoveryTask } from './recovery-task.js';
 export { takeCleanShutdownMarker, writeCleanShutdownMarker, hasCleanShutdownMarker, CLEAN_SHUTDOWN_FILE } from './clean-shutdown.js';
 export {
   TopicStore, DEFAULT_TOPIC_CONFIG, TOPIC_CONFIG_KEYS, validateTopicConfig, resolveTopicConfig, toLogConfig,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { PartitionLog } from '../../src/storage/partition-log.js';
 import { recoverPartitionDir } from '../../src/storage/recovery.js';
-import recoveryTask from '../../src/storage/recovery-task.js';
+import { recover } from '../../workers/maintenance.js';
 import type { LogConfig } from '../../src/storage/log-config.js';
 import { frames, makeBatch, makeTmpDir, rmTmp } from './make-batch.js';
 
@@ -308,7 +308,7 @@ test('recoverPartitionDir (the piscina task) recovers standalone; a clean open t
     const { dir, model } = crashImage(root, specs, cfg());
     const file = activeLogFile(dir);
     fs.appendFileSync(file, Buffer.alloc(100, 7));
-    const report = recoveryTask({ dir, indexIntervalBytes: 300 });
+    const report = recover({ dir, config: { indexIntervalBytes: 300 } });
     assert.equal(report.scanned, true);
     assert.equal(report.bytesTruncated, 100);
     assert.equal(report.nextOffset, 100);

@@ -9,7 +9,7 @@
 import type { Acks } from '../../broker/engine-api.js';
 import { BATCH_HEADER_BYTES, OFF_MAGIC, batchSizeAt } from '../../protocol/batch-header.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import { WireErrorCode, errorCodeOf, errorMessageOf } from '../error-codes.js';
+import { errorCodeOf, errorMessageOf } from '../error-codes.js';
 import {
   type ProducePartitionResponse,
   type ProduceRequest,
@@ -65,7 +65,7 @@ export const produceApi = defineApi<ProduceRequest, ProduceResponse>({
       return topic.partitionData.map((p): Promise<ProducePartitionResponse> => {
         if (!acksValid) return Promise.resolve(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`));
         if (transactional) {
-          return Promise.resolve(failed(p.index, WireErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Samsa does not support transactions'));
+          return Promise.resolve(failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Samsa does not support transactions'));
         }
         if (info === undefined || p.index < 0 || p.index >= info.partitions) {
           return Promise.resolve(failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null));

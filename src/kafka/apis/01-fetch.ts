@@ -10,7 +10,7 @@
 
 import type { TopicInfo } from '../../broker/engine-api.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
-import { WireErrorCode, errorCodeOf } from '../error-codes.js';
+import { errorCodeOf } from '../error-codes.js';
 import {
   type FetchPartitionData,
   type FetchRequest,
@@ -131,7 +131,7 @@ export const fetchApi = defineApi<FetchRequest, FetchResponse>({
   response: FetchResponseCodec,
   async handle(ctx, req, version) {
     if (req.sessionId !== 0) {
-      return { throttleTimeMs: 0, errorCode: WireErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
+      return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
     }
     const readCommitted = req.isolationLevel === 1;
     const byTopicId = version >= 13 ? new Map<string, TopicInfo>(ctx.engine.listTopics().map((t) => [t.topicId, t])) : undefined;

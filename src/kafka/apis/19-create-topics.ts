@@ -6,7 +6,7 @@
 
 import type { TopicConfig, TopicInfo } from '../../broker/engine-api.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
-import { WireErrorCode, errorCodeOf, errorMessageOf } from '../error-codes.js';
+import { errorCodeOf, errorMessageOf } from '../error-codes.js';
 import { ConfigSource } from '../schemas/describe-configs.js';
 import {
   type CreatableTopic,
@@ -39,11 +39,11 @@ function plan(ctx: RequestContext, t: CreatableTopic): Plan {
     const seen = new Set<number>();
     for (const a of t.assignments) {
       if (a.partitionIndex < 0 || a.partitionIndex >= t.assignments.length || seen.has(a.partitionIndex)) {
-        throw new KafkaError(WireErrorCode.INVALID_REPLICA_ASSIGNMENT, 'partitions must be numbered 0..n-1 without gaps');
+        throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'partitions must be numbered 0..n-1 without gaps');
       }
       seen.add(a.partitionIndex);
       if (a.brokerIds.length !== 1 || a.brokerIds[0] !== ctx.options.nodeId) {
-        throw new KafkaError(WireErrorCode.INVALID_REPLICA_ASSIGNMENT, `a single-node broker can only assign replicas to node ${ctx.options.nodeId}`);
+        throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `a single-node broker can only assign replicas to node ${ctx.options.nodeId}`);
       }
     }
     partitions = t.assignments.length;

@@ -6,7 +6,6 @@
 // Owns: the answer; must not keep producer state.
 
 import { ErrorCode } from '../../protocol/errors.js';
-import { WireErrorCode } from '../error-codes.js';
 import {
   type InitProducerIdRequest,
   InitProducerIdRequestCodec,
@@ -25,7 +24,7 @@ export const initProducerIdApi = defineApi<InitProducerIdRequest, InitProducerId
   response: InitProducerIdResponseCodec,
   async handle(ctx, req) {
     if (req.transactionalId !== null) {
-      return { throttleTimeMs: 0, errorCode: WireErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1, producerEpoch: -1 };
+      return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1, producerEpoch: -1 };
     }
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: ctx.producerIds.next(), producerEpoch: 0 };
   },

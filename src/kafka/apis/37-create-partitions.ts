@@ -3,7 +3,7 @@
 // this node. Owns: validation and engine.createPartitions calls.
 
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
-import { WireErrorCode, errorCodeOf, errorMessageOf } from '../error-codes.js';
+import { errorCodeOf, errorMessageOf } from '../error-codes.js';
 import {
   type CreatePartitionsRequest,
   CreatePartitionsRequestCodec,
@@ -36,11 +36,11 @@ export const createPartitionsApi = defineApi<CreatePartitionsRequest, CreatePart
           }
           if (t.assignments !== null) {
             if (t.assignments.length !== t.count - info.partitions) {
-              throw new KafkaError(WireErrorCode.INVALID_REPLICA_ASSIGNMENT, 'one assignment per new partition is required');
+              throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'one assignment per new partition is required');
             }
             for (const a of t.assignments) {
               if (a.brokerIds.length !== 1 || a.brokerIds[0] !== ctx.options.nodeId) {
-                throw new KafkaError(WireErrorCode.INVALID_REPLICA_ASSIGNMENT, `a single-node broker can only assign replicas to node ${ctx.options.nodeId}`);
+                throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `a single-node broker can only assign replicas to node ${ctx.options.nodeId}`);
               }
             }
           }
