@@ -20,8 +20,10 @@ grep '^samsa ready' "$log"
 code=$(node -e "fetch('http://127.0.0.1:8080/healthz').then(r=>console.log(r.status),()=>console.log('down'))")
 [ "$code" = 200 ] || { cat "$log"; echo "check-start: /healthz answered $code"; kill -9 -- "-$pid"; exit 1; }
 kill -TERM -- "-$pid"
-for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$pid" 2>/dev/null; then cat "$log"; echo "check-start: still running 10 s after SIGTERM"; kill -9 -- "-$pid"; exit 1; fi
+# Wait for the whole process group, not just npm: npm exits on SIGTERM at once, while
+# the broker (its grandchild) is still flushing and writing the marker.
+for _ in $(seq 1 100); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 -- "-$pid" 2>/dev/null; then cat "$log"; echo "check-start: still running 10 s after SIGTERM"; kill -9 -- "-$pid"; exit 1; fi
 test -f ./data/.clean_shutdown || { cat "$log"; echo "check-start: no clean-shutdown marker in ./data"; exit 1; }
 rm -rf ./data "$log"
 echo "check-start: npm start served with defaults (healthz 200) and stopped cleanly on SIGTERM"
