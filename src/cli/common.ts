@@ -57,6 +57,13 @@ export function parsePositiveNumberArg(flag: string, raw: string, max: number): 
   return v;
 }
 
+/** A finite number argument in [min, max]; a usage error otherwise. */
+export function parseNumberArg(flag: string, raw: string, min: number, max: number): number {
+  const v = raw.trim() === '' ? NaN : Number(raw);
+  if (!Number.isFinite(v) || v < min || v > max) throw new UsageError(`${flag} must be a number in [${min}, ${max}], got '${raw}'`);
+  return v;
+}
+
 /** Splits "key=value" at the first '='; the key must not be empty. */
 export function parseKeyValue(flag: string, raw: string): { key: string; value: string } {
   const i = raw.indexOf('=');

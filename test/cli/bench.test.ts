@@ -88,6 +88,18 @@ test('bench produce and consume --against a running broker, with compression, ac
   assert.doesNotMatch(list.stdout, /samsa-bench/);
 });
 
+test('bench latency --warmup: the warm-up records are sent and received but not recorded', async () => {
+  const against = `127.0.0.1:${broker.kafkaPort}`;
+  const r = await runCli(['bench', 'latency', '--rate', '1000', '--seconds', '1', '--warmup', '0.5', '--against', against, '--json'], { timeoutMs: 30_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const latency = (JSON.parse(r.stdout) as Record<string, unknown>).latency as Record<string, unknown>;
+  // 1.5 s at 1000/s: all 1500 go out and come back; only those sent after 0.5 s count.
+  assert.equal(latency.sent, 1500);
+  assert.equal(latency.records, 1500);
+  const count = (latency.latencyUs as { count: number }).count;
+  assert.ok(count > 0 && count < 1500, `recorded ${count} of 1500`);
+});
+
 test('bench latency prints a table on stdout without --json', async () => {
   const r = await runCli(['bench', 'latency', '--records', '200', '--rate', '5000', '--against', `127.0.0.1:${broker.kafkaPort}`], { timeoutMs: 30_000 });
   assert.equal(r.code, 0, r.stderr);
@@ -104,6 +116,8 @@ test('bench: bad usage exits 2, an unreachable --against exits 1, each with one 
     runCli(['bench', 'produce', '--records', '0']),
     runCli(['bench', 'produce', '--seconds', '-1']),
     runCli(['bench', 'latency', '--record-bytes', '4']),
+    runCli(['bench', 'latency', '--warmup', '-1']),
+    runCli(['bench', 'latency', '--warmup', 'soon']),
     runCli(['bench', 'produce', '--transport', 'carrier-pigeon']),
     runCli(['bench', 'produce', '--against', 'nowhere']),
   ]);
