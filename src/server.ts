@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { resolveConfig } from './config/config.js';
+import { ConfigError, resolveConfig } from './config/config.js';
 import type { BrokerConfig } from './config/config.js';
 import { SamsaEngine, defaultShardCount } from './broker/engine.js';
 import type { ShardInfo } from './broker/engine.js';
@@ -22,6 +22,10 @@ import { BrokerMetrics } from './metrics/broker-metrics.js';
 export interface StartBrokerOptions extends Partial<Omit<BrokerConfig, 'log.dirs'>> {
   /** Data directory; default for embedding: a new temporary directory. */
   dataDir?: string;
+  /** The Kafka listener's port, named like the result's field (same as `port`). 0: a free one. */
+  kafkaPort?: number;
+  /** The HTTP/WebSocket port, named like the result's field (same as `'http.port'`). 0: a free one. */
+  httpPort?: number;
 }
 
 export interface Broker {
@@ -135,9 +139,14 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
  * temporary one, which close() removes again.
  */
 export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker> {
-  const { dataDir, ...rest } = opts;
+  const { dataDir, kafkaPort, httpPort, ...rest } = opts;
+  if (kafkaPort !== undefined && rest.port !== undefined) throw new ConfigError("give the Kafka port once: 'kafkaPort' or 'port'");
+  if (httpPort !== undefined && rest['http.port'] !== undefined) throw new ConfigError("give the HTTP port once: 'httpPort' or 'http.port'");
+  const aliases: Record<string, unknown> = {};
+  if (kafkaPort !== undefined) aliases.port = kafkaPort;
+  if (httpPort !== undefined) aliases['http.port'] = httpPort;
   const ownDir = dataDir === undefined ? mkdtempSync(join(tmpdir(), 'samsa-')) : null;
-  const flags: Record<string, unknown> = { port: 0, 'http.port': 0, 'log.level': 'warn', ...rest, 'log.dirs': dataDir ?? ownDir };
+  const flags: Record<string, unknown> = { port: 0, 'http.port': 0, 'log.level': 'warn', ...rest, ...aliases, 'log.dirs': dataDir ?? ownDir };
   let broker: Broker;
   try {
     broker = await startBrokerWithConfig(resolveConfig({ flags }));

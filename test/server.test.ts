@@ -41,3 +41,20 @@ test('starting and closing an embedded broker many times leaks no handles', asyn
   for (let i = 0; i < 50 && resources().length > before.length; i++) await new Promise((r) => setTimeout(r, 20));
   assert.deepEqual(resources(), before);
 });
+
+test('startBroker takes kafkaPort/httpPort (the result\'s names) as aliases of port/http.port', async () => {
+  const probe = await startBroker();
+  const [kafkaPort, httpPort] = [probe.kafkaPort, probe.httpPort];
+  await probe.close();
+  // The ports just freed are asked for by name; the broker must listen exactly there.
+  const broker = await startBroker({ kafkaPort, httpPort });
+  try {
+    assert.equal(broker.kafkaPort, kafkaPort);
+    assert.equal(broker.httpPort, httpPort);
+    assert.equal((await fetch(`http://127.0.0.1:${httpPort}/healthz`)).status, 200);
+  } finally {
+    await broker.close();
+  }
+  await assert.rejects(startBroker({ kafkaPort: 0, port: 0 }), /give the Kafka port once/);
+  await assert.rejects(startBroker({ httpPort: 0, 'http.port': 0 }), /give the HTTP port once/);
+});
