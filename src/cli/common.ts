@@ -7,8 +7,11 @@
 // Exit codes: 0 ok, 1 runtime failure (cannot connect, a Kafka error), 2 bad usage.
 
 import { Option } from 'commander';
-import { Admin, ConnectionError, KafkaError, errorName } from '../client/index.js';
-import type { ConnectionOptions } from '../client/index.js';
+// Not the client's index: main.ts loads this module for every command, and `serve`
+// needs only the error classes (the Admin is loaded when a command connects).
+import type { Admin } from '../client/admin.js';
+import type { ConnectionOptions } from '../client/connection.js';
+import { ConnectionError, KafkaError, errorName } from '../client/errors.js';
 import { parseHostPort } from '../client/transport.js';
 
 /** Bad usage: main prints `samsa: <message>` and exits 2. */
@@ -106,7 +109,8 @@ export function connectFailure(bootstrap: string, err: unknown): Error {
 
 /** An Admin that has talked to the broker once (so "cannot connect" shows first, and alone). */
 export async function connectAdmin(bootstrap: string): Promise<Admin> {
-  const admin = new Admin(clientOptions(bootstrap));
+  const { Admin: AdminClient } = await import('../client/admin.js');
+  const admin = new AdminClient(clientOptions(bootstrap));
   try {
     await admin.describeCluster();
   } catch (err) {

@@ -8,8 +8,17 @@
 // (version 01, independent blocks, no checksums, no content size), BD 0x40 (64 KiB
 // blocks): the same settings as Kafka's KafkaLZ4BlockOutputStream.
 
-import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
+import { createRequire } from 'node:module';
+import type * as Lz4Napi from 'lz4-napi';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
+
+// Loaded on first use, not at import: most brokers never see an lz4 batch, and the
+// native module costs start-up time (every `samsa serve` imports this file).
+let lz4Module: typeof Lz4Napi | null = null;
+function lz4(): typeof Lz4Napi {
+  lz4Module ??= createRequire(import.meta.url)('lz4-napi') as typeof Lz4Napi;
+  return lz4Module;
+}
 
 const LZ4_FRAME_MAGIC = 0x184d2204;
 const LZ4_SKIPPABLE_MAGIC_MASK = 0xfffffff0;
@@ -34,7 +43,7 @@ function asBuffer(data: Uint8Array): Buffer {
 }
 
 export function lz4Compress(data: Uint8Array): Uint8Array {
-  return compressFrameSync(asBuffer(data));
+  return lz4().compressFrameSync(asBuffer(data));
 }
 
 /**
@@ -102,7 +111,7 @@ export function lz4Decompress(data: Uint8Array, maxOutputBytes: number): Uint8Ar
   if (bound > maxOutputBytes) throw corrupt(`frame may expand to ${bound} bytes, more than the ${maxOutputBytes} allowed`);
   let out: Buffer;
   try {
-    out = decompressFrameSync(asBuffer(data));
+    out = lz4().decompressFrameSync(asBuffer(data));
   } catch (err) {
     throw corrupt(`cannot decompress: ${(err as Error).message}`);
   }

@@ -8,9 +8,18 @@
 // block]. Decompression also accepts raw snappy (librdkafka producers and some other
 // clients send it unframed), telling the two apart by the magic, as librdkafka does.
 
-import { compressSync, uncompressSync } from 'snappy';
+import { createRequire } from 'node:module';
+import type * as Snappy from 'snappy';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { takeUnsignedVarint } from '../protocol/varint.js';
+
+// Loaded on first use, not at import: most brokers never see a snappy batch, and the
+// native module costs start-up time (every `samsa serve` imports this file).
+let snappyModule: typeof Snappy | null = null;
+function snappy(): typeof Snappy {
+  snappyModule ??= createRequire(import.meta.url)('snappy') as typeof Snappy;
+  return snappyModule;
+}
 
 const XERIAL_MAGIC = Uint8Array.of(0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00);
 const XERIAL_HEADER_BYTES = 16;
@@ -42,7 +51,7 @@ export function snappyCompress(data: Uint8Array): Uint8Array {
   const blocks: Uint8Array[] = new Array<Uint8Array>(blockCount);
   let total = XERIAL_HEADER_BYTES;
   for (let i = 0; i < blockCount; i++) {
-    const block = compressSync(data.subarray(i * XERIAL_BLOCK_BYTES, (i + 1) * XERIAL_BLOCK_BYTES), COPY_OUTPUT);
+    const block = snappy().compressSync(data.subarray(i * XERIAL_BLOCK_BYTES, (i + 1) * XERIAL_BLOCK_BYTES), COPY_OUTPUT);
     blocks[i] = block;
     total += 4 + block.length;
   }
@@ -75,7 +84,7 @@ function uncompressRaw(block: Uint8Array, budgetBytes: number): Uint8Array {
   if (declared > budgetBytes) throw corrupt(`block declares ${declared} bytes, more than the ${budgetBytes} allowed`);
   let out: string | Buffer;
   try {
-    out = uncompressSync(block, COPY_OUTPUT_AS_BUFFER);
+    out = snappy().uncompressSync(block, COPY_OUTPUT_AS_BUFFER);
   } catch (err) {
     throw corrupt(`cannot decompress: ${(err as Error).message}`);
   }
