@@ -550,3 +550,93 @@ export function decodeRecordBatches(bytes: Uint8Array, opts: DecodeBatchOptions 
   }
   return batches;
 }
+
+// ---------------------------------------------------------------- raw records (compaction)
+
+/**
+ * One record of a stored batch as it is on disk: the fields log compaction needs
+ * and the record's whole bytes (length varint first), so that a rewritten batch
+ * carries it unchanged — same offset delta, timestamp delta, key, value, headers.
+ */
+export interface RawRecord {
+  offsetDelta: number;
+  timestampDelta: number;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  /** A view of the batch (or of its decompressed section): copy to keep it. */
+  bytes: Uint8Array;
+}
+
+/**
+ * Splits one whole batch (exactly `batch`, 12 + batchLength bytes) into its raw
+ * records, decompressing the records section if needed. Checks the CRC unless
+ * told not to. Header fields are read with readBatchHeader by the caller.
+ */
+export function decodeRawRecords(batch: Uint8Array, opts: DecodeBatchOptions = {}): RawRecord[] {
+  if (batch.length < BATCH_HEADER_BYTES) throw corrupt(`${batch.length} bytes is shorter than a batch header`);
+  const dv = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+  if (dv.getInt32(OFF_BATCH_LENGTH) + BATCH_LOG_OVERHEAD_BYTES !== batch.length) throw corrupt('batchLength does not match the bytes given');
+  const magic = dv.getInt8(OFF_MAGIC);
+  if (magic !== RECORD_BATCH_MAGIC) throw new KafkaError(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, `record batch: magic ${magic}, only 2 is supported`);
+  if (opts.verifyCrc !== false && computeBatchCrc(batch) !== dv.getUint32(OFF_CRC)) throw corrupt('CRC-32C mismatch');
+  const count = dv.getInt32(OFF_RECORDS_COUNT);
+  let section = batch.subarray(BATCH_HEADER_BYTES);
+  const compression = batchCompression(dv.getInt16(OFF_ATTRIBUTES));
+  if (compression !== 'none') section = decompress(compression, section, opts.maxDecompressedBytes ?? DECOMPRESSED_BYTES_MAX_DEFAULT);
+  if (count < 0 || count > Math.floor(section.length / RECORD_BYTES_MIN)) throw corrupt(`${count} records cannot fit in ${section.length} bytes`);
+  const out: RawRecord[] = new Array<RawRecord>(count);
+  const cur: ByteCursor = { pos: 0 };
+  try {
+    for (let i = 0; i < count; i++) {
+      const start = cur.pos;
+      const length = takeVarint(section, cur);
+      if (length < RECORD_BODY_BYTES_MIN || length > section.length - cur.pos) throw corrupt(`record ${i} length ${length} with ${section.length - cur.pos} bytes left`);
+      const end = cur.pos + length;
+      cur.pos += 1; // attributes: unused in v2
+      const timestampDelta = takeVarlong(section, cur);
+      const offsetDelta = takeVarint(section, cur);
+      const key = takeBytes(section, cur, end, 'key');
+      const value = takeBytes(section, cur, end, 'value');
+      if (cur.pos > end) throw corrupt(`record ${i} fields overrun its ${length} bytes`);
+      cur.pos = end; // headers travel inside `bytes` untouched
+      out[i] = { offsetDelta, timestampDelta, key, value, bytes: section.subarray(start, end) };
+    }
+  } catch (err) {
+    if (err instanceof RangeError) throw corrupt(err.message);
+    throw err;
+  }
+  if (cur.pos !== section.length) throw corrupt(`${section.length - cur.pos} bytes remain after ${count} records`);
+  return out;
+}
+
+/**
+ * A copy of `original` holding only `kept` (raw records taken from it, in order):
+ * the same header — baseOffset, lastOffsetDelta, attributes (codec, timestamp type,
+ * transactional/control), base and max timestamps, producer id/epoch/sequence — with
+ * the records count, batch length and CRC-32C recomputed, and the records section
+ * compressed again with the batch's own codec. Kafka's cleaner keeps lastOffsetDelta
+ * the same way, so the batch still ends at the offset it ended at.
+ */
+export function rebuildRecordBatch(original: Uint8Array, kept: readonly RawRecord[]): Uint8Array {
+  if (original.length < BATCH_HEADER_BYTES) throw corrupt(`${original.length} bytes is shorter than a batch header`);
+  const attributes = new DataView(original.buffer, original.byteOffset, original.byteLength).getInt16(OFF_ATTRIBUTES);
+  let sectionBytes = 0;
+  for (const r of kept) sectionBytes += r.bytes.length;
+  if (sectionBytes > INT32_MAX - BATCH_HEADER_BYTES) throw new RangeError('batch larger than 2 GiB');
+  let section: Uint8Array = new Uint8Array(sectionBytes);
+  let pos = 0;
+  for (const r of kept) {
+    section.set(r.bytes, pos);
+    pos += r.bytes.length;
+  }
+  const compression = batchCompression(attributes);
+  if (compression !== 'none') section = compress(compression, section);
+  const out = new Uint8Array(BATCH_HEADER_BYTES + section.length);
+  out.set(original.subarray(0, BATCH_HEADER_BYTES), 0);
+  out.set(section, BATCH_HEADER_BYTES);
+  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  dv.setInt32(OFF_BATCH_LENGTH, out.length - BATCH_LOG_OVERHEAD_BYTES);
+  dv.setInt32(OFF_RECORDS_COUNT, kept.length);
+  dv.setUint32(OFF_CRC, computeBatchCrc(out));
+  return out;
+}

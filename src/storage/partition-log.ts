@@ -2,7 +2,8 @@
 // Owns: the ordered list of segments, offset assignment (patching each batch's
 // baseOffset in place), rolling, group writes (one writev per segment touched),
 // fdatasync on request, reads of whole stored batches (into a caller's buffer or a
-// new one), lookups by time, retention and truncation. Must not validate batch
+// new one), lookups by time, retention, truncation, and swapping in compaction's
+// cleaned segment copies (written elsewhere: compaction.ts). Must not validate batch
 // contents (the shard checked CRCs before calling append), decode records, or
 // decide when to sync (the flush policy is the shard's).
 //
@@ -10,6 +11,7 @@
 // only writer, so there are no locks, timers or promises here.
 
 import fs from 'node:fs';
+import path from 'node:path';
 import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, OFF_BATCH_LENGTH, OFF_LAST_OFFSET_DELTA, OFF_MAX_TIMESTAMP } from '../protocol/batch-header.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { assertLogConfig } from './log-config.js';
@@ -20,7 +22,7 @@ import { openSegments } from './recovery.js';
 import type { RecoveryReport } from './recovery.js';
 import { segmentsToDelete } from './retention.js';
 import type { SegmentRetentionInfo } from './retention.js';
-import { SEGMENT_BYTES_MAX, SEGMENT_REL_OFFSET_MAX, Segment, newSegmentMark, newStorageStats } from './segment.js';
+import { CLEANED_SUFFIX, LOG_SUFFIX, SEGMENT_BYTES_MAX, SEGMENT_REL_OFFSET_MAX, Segment, newSegmentMark, newStorageStats, segmentFileName } from './segment.js';
 import type { StorageStats } from './segment.js';
 
 export type { LogConfig } from './log-config.js';
@@ -407,6 +409,76 @@ export class PartitionLog {
     this.logStartOffset = this.segments[0]!.baseOffset;
     this.dirNeedsSync = true;
     return { segmentsDeleted: n, bytesDeleted, deletedFiles };
+  }
+
+  /** Base offset of the active segment: compaction's dirty range ends here. */
+  activeBaseOffset(): number {
+    return this.active.baseOffset;
+  }
+
+  /** The sealed segments (all but the active one), oldest first, with their sizes: what compaction may clean. */
+  sealedSegments(): Array<{ baseOffset: number; sizeBytes: number }> {
+    this.assertOpen();
+    const out: Array<{ baseOffset: number; sizeBytes: number }> = [];
+    for (let i = 0; i < this.segments.length - 1; i++) {
+      const seg = this.segments[i]!;
+      seg.ensureSize();
+      out.push({ baseOffset: seg.baseOffset, sizeBytes: seg.sizeBytes });
+    }
+    return out;
+  }
+
+  /**
+   * Swaps in compaction's cleaned copies (`<base>.log.cleaned`, written and synced by
+   * the maintenance pool). A copy is swapped only if its segment is still here, sealed,
+   * and the size the cleaner read; otherwise (retention deleted it, or it changed) the
+   * copy is removed. A swap closes the segment, removes its indexes, then renames the
+   * copy over the log (atomic) and rebuilds the indexes from it. A crash before the
+   * rename leaves the original log (its indexes are rebuilt, the copy removed at open);
+   * after it, the cleaned log. Offsets, logStartOffset and nextOffset do not change.
+   */
+  swapCleaned(cleaned: ReadonlyArray<{ baseOffset: number; sizeBytes: number }>): { swapped: number; bytesBefore: number; bytesAfter: number } {
+    this.assertOpen();
+    const out = { swapped: 0, bytesBefore: 0, bytesAfter: 0 };
+    for (const c of cleaned.slice(0, this.segments.length)) {
+      const i = this.segmentIndexFor(c.baseOffset);
+      const seg = this.segments[i];
+      const copy = path.join(this.dir, segmentFileName(c.baseOffset, LOG_SUFFIX) + CLEANED_SUFFIX);
+      if (seg === undefined || seg.baseOffset !== c.baseOffset || seg.writable || i === this.segments.length - 1) {
+        fs.rmSync(copy, { force: true });
+        continue;
+      }
+      seg.ensureSize();
+      if (seg.sizeBytes !== c.sizeBytes) {
+        fs.rmSync(copy, { force: true });
+        continue;
+      }
+      let copyBytes: number;
+      try {
+        copyBytes = fs.statSync(copy).size;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw err;
+      }
+      this.forget(seg);
+      seg.closeFds();
+      // Indexes first: a crash then leaves the original log with no indexes (rebuilt at
+      // use), never the cleaned log with the old log's positions.
+      fs.rmSync(seg.indexPath, { force: true });
+      fs.rmSync(seg.timeIndexPath, { force: true });
+      fs.renameSync(copy, seg.logPath);
+      const fresh = Segment.lazy(this.dir, seg.baseOffset, this.stats);
+      fresh.offsetLimit = this.segments[i + 1]!.baseOffset;
+      this.segments[i] = fresh;
+      // Rebuilt now, quietly: a missing index is expected here, not news for the log.
+      fresh.ensureIndexes(this.config.indexIntervalBytes, () => {});
+      this.touch(fresh);
+      out.swapped++;
+      out.bytesBefore += c.sizeBytes;
+      out.bytesAfter += copyBytes;
+    }
+    if (out.swapped > 0) syncDir(this.dir);
+    return out;
   }
 
   private forget(seg: Segment): void {

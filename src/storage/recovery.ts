@@ -1,5 +1,6 @@
 // Opening a partition directory, and recovering it after an unclean stop.
-// Owns: listing segment files (names only), removing orphan index files, opening
+// Owns: listing segment files (names only), removing orphan index files and
+// leftovers of retention (`*.deleted`) and compaction (`*.cleaned`), opening
 // the active (last) segment cleanly or with a CRC scan of its tail, truncating a
 // torn or corrupt tail, rebuilding damaged indexes, and the report of what it did.
 // Must not write batches, roll, or apply retention (partition-log.ts).
@@ -27,7 +28,7 @@ import path from 'node:path';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
 import { SCAN_END } from './log-scanner.js';
-import { Segment, newStorageStats, parseSegmentFileName } from './segment.js';
+import { CLEANED_SUFFIX, Segment, newStorageStats, parseSegmentFileName } from './segment.js';
 import type { ReplayResult, StorageStats } from './segment.js';
 import type { LogConfig } from './log-config.js';
 
@@ -77,6 +78,15 @@ export function listSegments(dir: string, say: (msg: string) => void, report: Re
       const file = path.join(dir, name);
       fs.rmSync(file, { force: true });
       report.removedFiles.push(file);
+      continue;
+    }
+    if (name.endsWith(CLEANED_SUFFIX)) {
+      // A compaction's output not swapped in yet: the original .log is intact until
+      // the rename that swaps it, so the copy is simply dropped (cleaning is redone).
+      const file = path.join(dir, name);
+      fs.rmSync(file, { force: true });
+      report.removedFiles.push(file);
+      say(`${file}: unfinished compaction output; removed (the original segment is intact)`);
       continue;
     }
     const parsed = parseSegmentFileName(name);

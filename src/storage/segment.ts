@@ -36,6 +36,8 @@ export function newStorageStats(): StorageStats {
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
+/** Suffix of a compaction's cleaned copy of a log, waiting to be swapped in (compaction.ts). */
+export const CLEANED_SUFFIX = '.cleaned';
 const NAME_RE = /^(\d{20})\.(log|index|timeindex)$/;
 /** Offsets inside a segment are u32 relative to its base (index entries). */
 export const SEGMENT_REL_OFFSET_MAX = 0xffff_ffff - 1;
