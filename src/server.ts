@@ -12,12 +12,24 @@ import { SamsaEngine, defaultShardCount } from './broker/engine.js';
 import type { ShardInfo } from './broker/engine.js';
 import type { TopicConfig } from './broker/engine-api.js';
 import { logger, setLogLevel } from './util/logger.js';
-import { startKafkaTcpServer } from './kafka/tcp-server.js';
-import { createKafkaHandler } from './kafka/handler.js';
 import type { KafkaHandler } from './kafka/handler.js';
-import { startHttpServer } from './http/server.js';
 import type { HttpServer } from './http/server.js';
-import { BrokerMetrics } from './metrics/broker-metrics.js';
+import type { BrokerMetrics } from './metrics/broker-metrics.js';
+
+/**
+ * The protocol, HTTP and metrics layers, imported while the shard threads boot: a
+ * shard thread loads its own modules on another core, so loading these on the main
+ * thread in the same interval takes them off the start-up path.
+ */
+async function loadLayers() {
+  const [handler, tcpServer, httpServer, metrics] = await Promise.all([
+    import('./kafka/handler.js'),
+    import('./kafka/tcp-server.js'),
+    import('./http/server.js'),
+    import('./metrics/broker-metrics.js'),
+  ]);
+  return { createKafkaHandler: handler.createKafkaHandler, startKafkaTcpServer: tcpServer.startKafkaTcpServer, startHttpServer: httpServer.startHttpServer, BrokerMetrics: metrics.BrokerMetrics };
+}
 
 export interface StartBrokerOptions extends Partial<Omit<BrokerConfig, 'log.dirs'>> {
   /** Data directory; default for embedding: a new temporary directory. */
@@ -63,12 +75,20 @@ export function topicDefaultsFrom(cfg: BrokerConfig): Partial<TopicConfig> {
 export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> {
   setLogLevel(cfg['log.level']);
   const dataDir = resolve(cfg['log.dirs']);
-  const engine = await SamsaEngine.start({
+  const starting = SamsaEngine.start({
     dataDir,
     shards: cfg.shards === 0 ? defaultShardCount() : cfg.shards,
     topicDefaults: topicDefaultsFrom(cfg),
     retentionCheckIntervalMs: cfg['log.retention.check.interval.ms'],
   });
+  const [started, layers] = await Promise.allSettled([starting, loadLayers()]);
+  if (started.status === 'rejected') throw started.reason;
+  const engine = started.value;
+  if (layers.status === 'rejected') {
+    await engine.close();
+    throw layers.reason;
+  }
+  const { createKafkaHandler, startKafkaTcpServer, startHttpServer, BrokerMetrics } = layers.value;
   const closers: Array<() => Promise<void>> = [];
   const advertisedHost = cfg['advertised.host'] !== '' ? cfg['advertised.host'] : cfg.host === '0.0.0.0' ? 'localhost' : cfg.host;
   // Counts records/bytes per topic and requests per API for /metrics (pass-through wrappers).
