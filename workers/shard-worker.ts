@@ -44,6 +44,7 @@ parentPort?.postMessage({ type: 'ready', shardId: data.shardId, cpu: data.cpu, p
 const shard = new Shard(new SpscRing(data.requestRing), new SpscRing(data.completionRing), {
   shardId: data.shardId,
   retentionCheckIntervalMs: data.retentionCheckIntervalMs,
+  compactionCheckIntervalMs: data.compactionCheckIntervalMs,
   ...(syncerHandle !== undefined ? { syncer: syncerHandle } : {}),
 });
 shard.run();

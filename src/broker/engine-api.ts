@@ -21,6 +21,7 @@ export interface TopicConfig {
   'flush.ms': number; // fdatasync at least this often when there are unsynced writes
   'index.interval.bytes': number;
   'message.timestamp.type': 'CreateTime' | 'LogAppendTime';
+  'delete.retention.ms': number; // compacted topics: how long a latest tombstone stays
 }
 
 export interface TopicInfo {

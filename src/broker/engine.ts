@@ -1,9 +1,10 @@
 // The engine: the main thread's implementation of the Engine contract.
 // Owns: topic metadata (through TopicStore), the map (topic, partition) → slot →
 // shard, start-up (clean marker, parallel recovery in the piscina pool, opening
-// partitions on their shards), long-poll waiters, and clean shutdown.
-// Must not read or write partition files: shards own those; recovery and file
-// deletes run in the piscina pool. Topic metadata is the one thing written here
+// partitions on their shards), long-poll waiters, handing compaction work from a
+// shard to the piscina pool and the result back, and clean shutdown.
+// Must not read or write partition files: shards own those; recovery, file
+// deletes and segment cleaning run in the piscina pool. Topic metadata is the one thing written here
 // (admin path only, small, atomic).
 
 import { randomBytes } from 'node:crypto';
@@ -14,7 +15,7 @@ import { Piscina } from 'piscina';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { ShardClient } from './shard-client.js';
 import type { ShardReady } from './shard-client.js';
-import type { Notice, ShardStats } from './shard-protocol.js';
+import type { ControlRequest, Notice, ShardStats } from './shard-protocol.js';
 import type {
   Acks, AppendResult, Engine, ListOffsetResult, OffsetSpec, PartitionOffsets, PartitionRef, ReadResult, TopicConfig, TopicInfo,
 } from './engine-api.js';
@@ -22,7 +23,7 @@ import { TopicStore, DEFAULT_TOPIC_CONFIG, validateTopicConfig, toLogConfig } fr
 import { assertTopicName, partitionDirName, PARTITIONS_MAX } from '../storage/topic-name.js';
 import { takeCleanShutdownMarker, writeCleanShutdownMarker } from '../storage/clean-shutdown.js';
 import { logger } from '../util/logger.js';
-import type { RecoverTask, UnlinkTask } from '../../workers/maintenance.js';
+import type { CompactTask, CompactTaskResult, RecoverTask, UnlinkTask } from '../../workers/maintenance.js';
 import type { RecoveryReport } from '../storage/recovery.js';
 
 export interface EngineOptions {
@@ -34,6 +35,8 @@ export interface EngineOptions {
   requestRingBytes?: number;
   completionRingBytes?: number;
   retentionCheckIntervalMs?: number;
+  /** How often shards look for compacted partitions to clean (Kafka's log.cleaner.backoff.ms). */
+  compactionCheckIntervalMs?: number;
   /** Pin shard threads to cores (needs the native addon; runs unpinned without it). */
   pin?: boolean;
 }
@@ -61,6 +64,7 @@ interface TopicHandle {
 const DEFAULT_REQUEST_RING_BYTES = 16 * 1024 * 1024;
 const DEFAULT_COMPLETION_RING_BYTES = 32 * 1024 * 1024;
 const DEFAULT_RETENTION_CHECK_INTERVAL_MS = 300_000; // Kafka's log.retention.check.interval.ms
+const DEFAULT_COMPACTION_CHECK_INTERVAL_MS = 15_000; // Kafka's log.cleaner.backoff.ms
 
 const SHARD_WORKER_URL = new URL('../../workers/shard-worker.js', import.meta.url);
 const MAINTENANCE_WORKER_URL = new URL('../../workers/maintenance.js', import.meta.url);
@@ -100,6 +104,7 @@ export class SamsaEngine implements Engine {
       requestRingBytes: opts.requestRingBytes ?? DEFAULT_REQUEST_RING_BYTES,
       completionRingBytes: opts.completionRingBytes ?? DEFAULT_COMPLETION_RING_BYTES,
       retentionCheckIntervalMs: opts.retentionCheckIntervalMs ?? DEFAULT_RETENTION_CHECK_INTERVAL_MS,
+      compactionCheckIntervalMs: opts.compactionCheckIntervalMs ?? DEFAULT_COMPACTION_CHECK_INTERVAL_MS,
       pin: opts.pin ?? true,
     };
     if (!Number.isInteger(options.shards) || options.shards < 1 || options.shards > 256) {
@@ -136,6 +141,7 @@ export class SamsaEngine implements Engine {
         completionRingBytes: this.options.completionRingBytes,
         cpu,
         retentionCheckIntervalMs: this.options.retentionCheckIntervalMs,
+        compactionCheckIntervalMs: this.options.compactionCheckIntervalMs,
         onAppend: (slot, logStart, next) => this.onAppend(slot, logStart, next),
         onNotice: (n) => this.onNotice(n),
       });
@@ -417,12 +423,39 @@ export class SamsaEngine implements Engine {
       logger()[n.level](n.msg);
       return;
     }
+    if (n.type === 'compact') {
+      void this.runCompaction(n);
+      return;
+    }
     const h = this.slots.get(n.slot);
     if (h !== undefined) this.advance(h, n.logStartOffset, h.highWatermark);
     if (n.deletedFiles.length > 0) {
       const task: UnlinkTask = { files: n.deletedFiles };
       this.pool.run(task, { name: 'unlink' }).catch((err: unknown) => logger().error({ err }, 'deleting retained segments failed'));
     }
+  }
+
+  /**
+   * Cleans a partition in the pool, then hands the cleaned copies to its shard, which
+   * swaps them in (or removes them). The shard hears back even on failure, so its
+   * one-compaction-in-flight flag is cleared. After close the copies are left for
+   * the next open to remove: the shards are gone.
+   */
+  private async runCompaction(n: Extract<Notice, { type: 'compact' }>): Promise<void> {
+    const h = this.slots.get(n.slot);
+    if (h === undefined || this.closed) return;
+    const task: CompactTask = { dir: n.dir, segments: n.segments, deleteRetentionMs: n.deleteRetentionMs };
+    let swap: ControlRequest;
+    try {
+      const r = (await this.pool.run(task, { name: 'compact' })) as CompactTaskResult;
+      if (r.mapFull) logger().warn({ dir: n.dir, keys: r.keys, segmentsMapped: r.segmentsMapped }, 'compaction offset map full; later segments wait for another pass');
+      swap = { type: 'compactSwap', slot: n.slot, cleaned: r.cleaned.map((c) => ({ baseOffset: c.baseOffset, sizeBytes: c.sizeBytes, path: c.path })) };
+    } catch (err) {
+      swap = { type: 'compactSwap', slot: n.slot, cleaned: [], error: err instanceof Error ? err.message : String(err) };
+    }
+    if (this.closed) return;
+    const r = await h.shard.control(swap);
+    if (!r.ok && r.errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) logger().error({ dir: n.dir, message: r.message }, 'compaction swap failed');
   }
 
   /** Stops shards after in-flight appends, syncs and closes logs, writes the clean-shutdown marker. */

@@ -56,6 +56,7 @@ export interface ShardClientOptions {
   completionRingBytes: number;
   cpu: number;
   retentionCheckIntervalMs: number;
+  compactionCheckIntervalMs: number;
   onAppend: (slot: number, logStartOffset: number, nextOffset: number) => void;
   onNotice: (n: Notice) => void;
 }
@@ -90,6 +91,7 @@ export class ShardClient {
     const data: ShardWorkerData = {
       shardId: options.shardId, requestRing: reqSab, completionRing: compSab, cpu: options.cpu,
       retentionCheckIntervalMs: options.retentionCheckIntervalMs,
+      compactionCheckIntervalMs: options.compactionCheckIntervalMs,
     };
     this.worker = new Worker(options.workerUrl, { workerData: data, name: `samsa-shard-${options.shardId}` });
     this.ready = new Promise<ShardReady>((resolve, reject) => {

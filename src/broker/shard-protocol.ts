@@ -31,10 +31,27 @@ export type ControlRequest =
   | { type: 'config'; slot: number; config: TopicConfig }
   | { type: 'listOffset'; slot: number; spec: OffsetSpec }
   | { type: 'stats' }
+  /**
+   * Compaction's answer to a 'compact' notice: the cleaned copies the maintenance
+   * pool wrote (empty when it failed, `error` says why). Always sent, so the shard
+   * knows the partition has no compaction in flight any more.
+   */
+  | { type: 'compactSwap'; slot: number; cleaned: CleanedSegmentRef[]; error?: string }
   | { type: 'shutdown' };
 
+/** A sealed segment as the shard saw it when it asked for compaction. */
+export interface SegmentRef {
+  baseOffset: number;
+  sizeBytes: number;
+}
+
+/** A cleaned copy `<dir>/<base>.log.cleaned` of the segment that had `sizeBytes`. */
+export interface CleanedSegmentRef extends SegmentRef {
+  path: string;
+}
+
 export type ControlResult =
-  | { ok: true; logStartOffset?: number; nextOffset?: number; offset?: number; timestamp?: number; stats?: ShardStats }
+  | { ok: true; logStartOffset?: number; nextOffset?: number; offset?: number; timestamp?: number; stats?: ShardStats; swapped?: number }
   | { ok: false; errorCode: number; message: string };
 
 export interface PartitionStats {
@@ -55,7 +72,9 @@ export interface ShardStats {
 
 export type Notice =
   | { type: 'logStart'; slot: number; logStartOffset: number; deletedFiles: string[] }
-  | { type: 'log'; level: 'info' | 'warn' | 'error'; msg: string };
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; msg: string }
+  /** A compacted partition's sealed segments grew: clean them (maintenance pool), then answer with 'compactSwap'. */
+  | { type: 'compact'; slot: number; dir: string; segments: SegmentRef[]; deleteRetentionMs: number };
 
 export interface RequestHeader {
   op: number;
@@ -139,4 +158,5 @@ export interface ShardWorkerData {
   /** CPU to pin to, or -1 for none. */
   cpu: number;
   retentionCheckIntervalMs: number;
+  compactionCheckIntervalMs: number;
 }

@@ -38,6 +38,7 @@ export const SETTINGS = {
   'flush.ms': { kind: 'int', default: Number.MAX_SAFE_INTEGER, min: 0, doc: 'fdatasync unsynced writes at least this often' },
   'index.interval.bytes': { kind: 'int', default: 4096, min: 1, max: 104857600, doc: 'bytes of log between sparse index entries' },
   'message.timestamp.type': { kind: 'tstype', default: 'CreateTime', doc: 'CreateTime | LogAppendTime' },
+  'delete.retention.ms': { kind: 'int', default: DAY_MS, min: 0, doc: 'compacted topics keep a key\'s latest tombstone this long (Kafka: log.cleaner.delete.retention.ms)' },
   'log.retention.check.interval.ms': { kind: 'int', default: 300000, min: 10, doc: 'how often retention runs' },
   'socket.request.max.bytes': { kind: 'int', default: 104857600, min: 1024, max: 2147483647, doc: 'largest Kafka request; larger closes the connection' },
   'log.level': { kind: 'level', default: 'info', doc: 'fatal | error | warn | info | debug | trace | silent' },
@@ -64,6 +65,7 @@ export interface BrokerConfig {
   'flush.ms': number;
   'index.interval.bytes': number;
   'message.timestamp.type': 'CreateTime' | 'LogAppendTime';
+  'delete.retention.ms': number;
   'log.retention.check.interval.ms': number;
   'socket.request.max.bytes': number;
   'log.level': 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

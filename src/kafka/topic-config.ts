@@ -28,6 +28,7 @@ const KEYS: Readonly<Record<Key, KeySpec>> = {
   'flush.ms': { type: ConfigType.LONG, min: 0, brokerName: 'log.flush.interval.ms' },
   'index.interval.bytes': { type: ConfigType.INT, min: 0, brokerName: 'log.index.interval.bytes' },
   'message.timestamp.type': { type: ConfigType.STRING, brokerName: 'log.message.timestamp.type' },
+  'delete.retention.ms': { type: ConfigType.LONG, min: 0, brokerName: 'log.cleaner.delete.retention.ms' },
 };
 
 export const TOPIC_CONFIG_NAMES: readonly Key[] = Object.keys(KEYS) as Key[];
@@ -44,7 +45,6 @@ const ACCEPTED_AND_IGNORED = new Set([
   'unclean.leader.election.enable',
   'preallocate',
   'file.delete.delay.ms',
-  'delete.retention.ms',
   'min.compaction.lag.ms',
   'max.compaction.lag.ms',
   'min.cleanable.dirty.ratio',

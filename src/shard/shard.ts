@@ -1,9 +1,11 @@
 // A shard: the only writer of its partitions' files. Runs inside a shard worker thread.
 // Owns: the drain → validate → assign offsets → write → (sync) → complete loop
-// (group commit), per-partition idempotent-producer state, flush policy and
-// retention timing for its partitions. Must not share a partition with another
+// (group commit), per-partition idempotent-producer state, flush policy,
+// retention timing, and when to compact its partitions (the cleaning itself runs in
+// the maintenance pool; this shard only swaps the cleaned segments in). Must not share a partition with another
 // shard, and must not block on anything but its own rings and its own files.
 
+import { rmSync } from 'node:fs';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import {
   ATTR_TIMESTAMP_TYPE_LOG_APPEND,
@@ -47,6 +49,8 @@ import type { SequenceVerdict } from './producer-state.js';
 const DRAIN_FRAMES_MAX = 4096;
 /** Longest idle sleep, so flush.ms and retention deadlines are checked at least this often. */
 const IDLE_WAIT_MS_MAX = 100;
+/** Kafka's log.cleaner.backoff.ms. */
+const COMPACTION_CHECK_INTERVAL_MS_DEFAULT = 15_000;
 
 interface PartitionState {
   slot: number;
@@ -55,6 +59,11 @@ interface PartitionState {
   producers: ProducerStateTable;
   unsyncedMessages: number;
   firstUnsyncedAtMs: number;
+  /** A 'compact' notice is out and its 'compactSwap' has not come back (at most one per partition). */
+  compacting: boolean;
+  /** Active segment base when the last cleaning was asked for: the log is clean below it. -1 = never (a restart cleans again). */
+  compactedUpTo: number;
+  compactingUpTo: number;
 }
 
 interface PendingAppend {
@@ -87,6 +96,8 @@ export interface SyncerHandle {
 export interface ShardOptions {
   shardId: number;
   retentionCheckIntervalMs: number;
+  /** How often compacted partitions are checked for new sealed segments; default 15 000 (Kafka's log.cleaner.backoff.ms). */
+  compactionCheckIntervalMs?: number;
   nowMs?: () => number;
   syncer?: SyncerHandle;
 }
@@ -103,6 +114,8 @@ export class Shard {
   private readonly nowMs: () => number;
   private running = true;
   private nextRetentionAtMs: number;
+  private nextCompactionAtMs: number;
+  private readonly compactionCheckIntervalMs: number;
   private readonly stats: ShardStats = { partitions: [], fsyncCount: 0, fsyncTotalMs: 0, drains: 0, appendFrames: 0 };
 
   // Reused across drains: allocated once (TIGER_STYLE), cleared per drain.
@@ -130,6 +143,8 @@ export class Shard {
     this.compView = new DataView(completions.bytes.buffer, completions.bytes.byteOffset, completions.bytes.byteLength);
     this.nowMs = options.nowMs ?? Date.now;
     this.nextRetentionAtMs = this.nowMs() + options.retentionCheckIntervalMs;
+    this.compactionCheckIntervalMs = options.compactionCheckIntervalMs ?? COMPACTION_CHECK_INTERVAL_MS_DEFAULT;
+    this.nextCompactionAtMs = this.nowMs() + this.compactionCheckIntervalMs;
     this.syncer = options.syncer === undefined
       ? null
       : { post: options.syncer.post, i32: new Int32Array(options.syncer.control), f64: new Float64Array(options.syncer.control) };
@@ -495,6 +510,7 @@ export class Shard {
           });
           this.partitions.set(req.slot, {
             slot: req.slot, log, config: req.config, producers: new ProducerStateTable(), unsyncedMessages: 0, firstUnsyncedAtMs: 0,
+            compacting: false, compactedUpTo: -1, compactingUpTo: -1,
           });
           return { ok: true, logStartOffset: log.logStartOffset, nextOffset: log.nextOffset };
         }
@@ -540,6 +556,25 @@ export class Shard {
             stats: { ...this.stats, fsyncCount: this.stats.fsyncCount + syncs.fsyncCount, fsyncTotalMs: this.stats.fsyncTotalMs + syncs.fsyncTotalMs, partitions },
           };
         }
+        case 'compactSwap': {
+          const st = this.partitions.get(req.slot);
+          if (st === undefined) {
+            // Closed or deleted meanwhile: the copies are nobody's now.
+            for (const c of req.cleaned) if (c.path.endsWith('.log.cleaned')) rmSync(c.path, { force: true });
+            return { ok: false, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: 'not open' };
+          }
+          st.compacting = false;
+          if (req.error !== undefined) {
+            this.notice({ type: 'log', level: 'warn', msg: `compaction of ${st.log.dir} failed: ${req.error}` });
+            return { ok: true, swapped: 0 };
+          }
+          const r = st.log.swapCleaned(req.cleaned);
+          st.compactedUpTo = st.compactingUpTo;
+          if (r.swapped > 0) {
+            this.notice({ type: 'log', level: 'info', msg: `compacted ${st.log.dir}: ${r.swapped} segments, ${r.bytesBefore} → ${r.bytesAfter} bytes` });
+          }
+          return { ok: true, swapped: r.swapped };
+        }
         case 'shutdown': {
           for (const st of this.partitions.values()) st.log.close();
           this.partitions.clear();
@@ -572,13 +607,36 @@ export class Shard {
         }
       }
     }
+    if (now >= this.nextCompactionAtMs) {
+      this.nextCompactionAtMs = now + this.compactionCheckIntervalMs;
+      for (const st of this.partitions.values()) this.maybeCompact(st);
+    }
     this.pumpSync();
     this.completions.publish();
   }
 
+  /**
+   * Asks the main thread to clean a compacted partition whose sealed segments grew
+   * since its last cleaning (a new segment was sealed). One at a time per partition.
+   */
+  private maybeCompact(st: PartitionState): void {
+    if (st.compacting || !st.config['cleanup.policy'].includes('compact')) return;
+    try {
+      const upTo = st.log.activeBaseOffset();
+      if (upTo <= st.compactedUpTo) return;
+      const segments = st.log.sealedSegments();
+      if (segments.length === 0) return;
+      st.compacting = true;
+      st.compactingUpTo = upTo;
+      this.notice({ type: 'compact', slot: st.slot, dir: st.log.dir, segments, deleteRetentionMs: st.config['delete.retention.ms'] });
+    } catch (err) {
+      this.notice({ type: 'log', level: 'error', msg: `compaction check on slot ${st.slot} failed: ${err instanceof Error ? err.message : String(err)}` });
+    }
+  }
+
   private idleWaitMs(): number {
     const now = this.nowMs();
-    let waitMs = Math.min(IDLE_WAIT_MS_MAX, Math.max(0, this.nextRetentionAtMs - now));
+    let waitMs = Math.min(IDLE_WAIT_MS_MAX, Math.max(0, this.nextRetentionAtMs - now), Math.max(0, this.nextCompactionAtMs - now));
     for (const st of this.partitions.values()) {
       if (st.unsyncedMessages > 0) waitMs = Math.min(waitMs, Math.max(0, st.firstUnsyncedAtMs + st.config['flush.ms'] - now));
     }

@@ -29,6 +29,7 @@ export const DEFAULT_TOPIC_CONFIG: Readonly<TopicConfig> = Object.freeze({
   'flush.ms': Number.MAX_SAFE_INTEGER,
   'index.interval.bytes': 4096,
   'message.timestamp.type': 'CreateTime',
+  'delete.retention.ms': DAY_MS,
 });
 
 export const TOPIC_CONFIG_KEYS = Object.freeze(Object.keys(DEFAULT_TOPIC_CONFIG) as Array<keyof TopicConfig>);
@@ -49,6 +50,7 @@ const SPECS: Record<keyof TopicConfig, NumberSpec | EnumSpec> = {
   'flush.ms': { kind: 'number', min: 0, max: Number.MAX_SAFE_INTEGER },
   'index.interval.bytes': { kind: 'number', min: 0, max: INT_MAX },
   'message.timestamp.type': { kind: 'enum', parse: (v) => (v === 'CreateTime' || v === 'LogAppendTime' ? v : null), allowed: 'CreateTime or LogAppendTime' },
+  'delete.retention.ms': { kind: 'number', min: 0, max: Number.MAX_SAFE_INTEGER },
 };
 
 function parseCleanupPolicy(v: string): CleanupPolicy | null {
