@@ -85,15 +85,21 @@ export function compact(task: CompactTask): CompactTaskResult {
   const map = buildOffsetMap(segments.map((s) => s.path));
   const total: CleanStats = { batchesIn: 0, batchesOut: 0, recordsIn: 0, recordsOut: 0, bytesIn: 0, bytesOut: 0 };
   const cleaned: CompactTaskResult['cleaned'] = [];
-  for (const s of segments.slice(0, map.segmentsMapped)) {
-    const dest = s.path + CLEANED_SUFFIX;
-    const st = cleanSegment(s.path, dest, map, nowMs, task.deleteRetentionMs);
-    for (const k of Object.keys(total) as Array<keyof CleanStats>) total[k] += st[k];
-    if (st.recordsOut === st.recordsIn && st.batchesOut === st.batchesIn) {
-      rmSync(dest, { force: true });
-      continue;
+  try {
+    for (const s of segments.slice(0, map.segmentsMapped)) {
+      const dest = s.path + CLEANED_SUFFIX;
+      const st = cleanSegment(s.path, dest, map, nowMs, task.deleteRetentionMs);
+      for (const k of Object.keys(total) as Array<keyof CleanStats>) total[k] += st[k];
+      if (st.recordsOut === st.recordsIn && st.batchesOut === st.batchesIn) {
+        rmSync(dest, { force: true });
+        continue;
+      }
+      cleaned.push({ baseOffset: s.baseOffset, sizeBytes: s.sizeBytes, path: dest, bytesOut: st.bytesOut });
     }
-    cleaned.push({ baseOffset: s.baseOffset, sizeBytes: s.sizeBytes, path: dest, bytesOut: st.bytesOut });
+  } catch (err) {
+    // Nothing is swapped after a failure: remove this task's own copies (the open one too).
+    for (const s of segments) rmSync(s.path + CLEANED_SUFFIX, { force: true });
+    throw err;
   }
   return { cleaned, stats: total, segmentsMapped: map.segmentsMapped, keys: map.keys.size, mapFull: map.full };
 }

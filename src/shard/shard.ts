@@ -597,6 +597,8 @@ export class Shard {
     if (now >= this.nextRetentionAtMs) {
       this.nextRetentionAtMs = now + this.options.retentionCheckIntervalMs;
       for (const st of this.partitions.values()) {
+        // A compact-only topic keeps its data forever (Kafka: retention applies to 'delete' policies).
+        if (!st.config['cleanup.policy'].includes('delete')) continue;
         try {
           const r = st.log.applyRetention(now);
           if (r.segmentsDeleted > 0) {

@@ -12,6 +12,8 @@ export {
 } from './topic-store.js';
 export { isValidTopicName, assertTopicName, partitionDirName, TOPIC_NAME_LENGTH_MAX, PARTITIONS_MAX } from './topic-name.js';
 export { segmentsToDelete } from './retention.js';
+export { buildOffsetMap, cleanSegment, forEachBatch, CLEANED_SUFFIX, OFFSET_MAP_KEYS_MAX, OFFSET_MAP_KEY_BYTES_MAX, DELETE_RETENTION_MS_DEFAULT } from './compaction.js';
+export type { OffsetMap, OffsetMapBounds, CleanStats } from './compaction.js';
 export type { SegmentRetentionInfo, RetentionPolicy } from './retention.js';
 export { segmentFileName, parseSegmentFileName } from './segment.js';
 export type { StorageStats } from './segment.js';

@@ -105,6 +105,30 @@ test('a compacted topic keeps the latest value per key while appends and fetches
   }
 });
 
+test('retention skips compact-only topics and applies to compact,delete ones', async () => {
+  const { dir, cleanup } = tempDir();
+  const engine = await SamsaEngine.start({ dataDir: dir, shards: 1, pin: false, retentionCheckIntervalMs: 20, compactionCheckIntervalMs: 60_000 });
+  try {
+    const small = { 'segment.bytes': 1024, 'retention.bytes': 1024 };
+    await engine.createTopic('kept', 1, { ...small, 'cleanup.policy': 'compact' });
+    await engine.createTopic('both', 1, { ...small, 'cleanup.policy': 'compact,delete' });
+    for (let i = 0; i < 30; i++) {
+      for (const t of ['kept', 'both']) {
+        assert.equal((await engine.append(t, 0, encodeRecordBatch([{ key: `k${i}`, value: 'x'.repeat(100) }]), 1)).errorCode, ErrorCode.NONE);
+      }
+    }
+    // One shard runs retention over both partitions in the same pass: once 'both' moved, 'kept' was judged too.
+    for (let i = 0; i < 1000 && engine.offsets('both', 0).logStartOffset === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(engine.offsets('both', 0).logStartOffset > 0);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(engine.offsets('kept', 0).logStartOffset, 0);
+    assert.equal((await readAll(engine, 'kept')).length, 30);
+  } finally {
+    await engine.close();
+    cleanup();
+  }
+});
+
 test('delete.retention.ms is a real topic config', () => {
   assert.deepEqual(parseTopicConfigs([{ name: 'delete.retention.ms', value: '1000' }]), { 'delete.retention.ms': 1000 });
   assert.throws(() => parseTopicConfigs([{ name: 'delete.retention.ms', value: '-5' }]));
