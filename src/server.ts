@@ -68,6 +68,7 @@ export function topicDefaultsFrom(cfg: BrokerConfig): Partial<TopicConfig> {
     'flush.ms': cfg['flush.ms'],
     'index.interval.bytes': cfg['index.interval.bytes'],
     'message.timestamp.type': cfg['message.timestamp.type'],
+    'delete.retention.ms': cfg['delete.retention.ms'],
   };
 }
 

@@ -71,3 +71,20 @@ test('startBroker takes kafkaPort/httpPort (the result\'s names) as aliases of p
   await assert.rejects(startBroker({ kafkaPort: 0, port: 0 }), /give the Kafka port once/);
   await assert.rejects(startBroker({ httpPort: 0, 'http.port': 0 }), /give the HTTP port once/);
 });
+
+test('broker settings named like topic configs are the defaults of new topics', async () => {
+  const broker = await startBroker({ 'delete.retention.ms': 1234, 'retention.bytes': 5678, 'cleanup.policy': 'compact' });
+  try {
+    const defaults = broker.engine.defaultTopicConfig() as unknown as Record<string, unknown>;
+    const config = broker.config as unknown as Record<string, unknown>;
+    assert.equal(defaults['delete.retention.ms'], 1234);
+    assert.equal(defaults['retention.bytes'], 5678);
+    assert.equal(defaults['cleanup.policy'], 'compact');
+    // Every topic config the broker configuration also names must come from it.
+    for (const key of Object.keys(defaults)) if (key in config) assert.deepEqual(defaults[key], config[key], key);
+    const topic = await broker.engine.createTopic('defaults', 1);
+    assert.equal(topic.config['delete.retention.ms'], 1234);
+  } finally {
+    await broker.close();
+  }
+});
