@@ -24,6 +24,13 @@ export interface TopicConfig {
   'delete.retention.ms': number; // compacted topics: how long a latest tombstone stays
 }
 
+export interface DeleteRecordsResult {
+  errorCode: number;
+  /** The log start offset after the call (Kafka's low watermark); -1 on error. */
+  lowWatermark: number;
+  errorMessage?: string;
+}
+
 export interface TopicInfo {
   name: string;
   /** 16 random bytes as 32 hex chars; Kafka's topic id for Metadata v10+. */
@@ -94,6 +101,12 @@ export interface Engine {
   fetch(topic: string, partition: number, offset: number, maxBytes: number, maxWaitMs: number, minBytes?: number): Promise<ReadResult>;
   offsets(topic: string, partition: number): PartitionOffsets;
   listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<ListOffsetResult>;
+  /**
+   * DeleteRecords: moves the partition's log start offset up to `offset` (-1: the
+   * high watermark), durably; records below it are gone for readers, and sealed
+   * segments wholly below it are deleted. Resolves with the new log start offset.
+   */
+  deleteRecords(topic: string, partition: number, offset: number): Promise<DeleteRecordsResult>;
 
   close(): Promise<void>;
 }

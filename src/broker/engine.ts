@@ -17,7 +17,7 @@ import { ShardClient } from './shard-client.js';
 import type { ShardReady } from './shard-client.js';
 import type { ControlRequest, Notice, ShardStats } from './shard-protocol.js';
 import type {
-  Acks, AppendResult, Engine, ListOffsetResult, OffsetSpec, PartitionOffsets, PartitionRef, ReadResult, TopicConfig, TopicInfo,
+  Acks, AppendResult, DeleteRecordsResult, Engine, ListOffsetResult, OffsetSpec, PartitionOffsets, PartitionRef, ReadResult, TopicConfig, TopicInfo,
 } from './engine-api.js';
 import { TopicStore, DEFAULT_TOPIC_CONFIG, validateTopicConfig, toLogConfig } from '../storage/topic-store.js';
 import { assertTopicName, partitionDirName, PARTITIONS_MAX } from '../storage/topic-name.js';
@@ -382,6 +382,20 @@ export class SamsaEngine implements Engine {
     const r = await h.shard.control({ type: 'listOffset', slot: h.slot, spec });
     if (!r.ok) return { errorCode: r.errorCode, offset: -1, timestamp: -1 };
     return { errorCode: ErrorCode.NONE, offset: r.offset ?? -1, timestamp: r.timestamp ?? -1 };
+  }
+
+  async deleteRecords(topic: string, partition: number, offset: number): Promise<DeleteRecordsResult> {
+    const h = this.handle(topic, partition);
+    if (h === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, lowWatermark: -1, errorMessage: `unknown topic or partition ${topic}-${partition}` };
+    const target = offset === -1 ? h.highWatermark : offset;
+    if (!Number.isSafeInteger(target) || target < 0 || target > h.highWatermark) {
+      return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1, errorMessage: `offset ${offset} is outside the log [${h.logStartOffset}, ${h.highWatermark}]` };
+    }
+    const r = await h.shard.control({ type: 'deleteRecords', slot: h.slot, offset: target });
+    if (!r.ok) return { errorCode: r.errorCode, lowWatermark: -1, errorMessage: r.message };
+    const lowWatermark = r.logStartOffset ?? h.logStartOffset;
+    this.advance(h, lowWatermark, h.highWatermark);
+    return { errorCode: ErrorCode.NONE, lowWatermark: h.logStartOffset };
   }
 
   /** Per-shard counters and per-partition sizes, for /metrics. */

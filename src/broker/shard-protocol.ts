@@ -30,6 +30,8 @@ export type ControlRequest =
   | { type: 'delete'; slot: number }
   | { type: 'config'; slot: number; config: TopicConfig }
   | { type: 'listOffset'; slot: number; spec: OffsetSpec }
+  /** DeleteRecords: move the log start offset up to `offset` (≤ the log end). */
+  | { type: 'deleteRecords'; slot: number; offset: number }
   | { type: 'stats' }
   /**
    * Compaction's answer to a 'compact' notice: the cleaned copies the maintenance

@@ -4,6 +4,7 @@
 
 import type { CreatePartitionsResponse, CreateTopicsResponse, DeleteTopicsResponse } from '../kafka/schemas/topics-admin.js';
 import type { DescribeConfigsResponse } from '../kafka/schemas/describe-configs.js';
+import type { DeleteRecordsResponse } from '../kafka/schemas/delete-records.js';
 import type { ListOffsetsResponse } from '../kafka/schemas/list-offsets.js';
 import { API_KEYS, type Connection, ConnectionHolder, type ConnectionOptions } from './connection.js';
 import { ErrorCode, KafkaError, errorName } from './errors.js';
@@ -226,6 +227,31 @@ export class Admin {
     return parts
       .map((p) => ({ partition: p.partitionIndex, offset: v0 ? (p.oldStyleOffsets[0] ?? -1) : p.offset, timestamp: v0 ? -1 : p.timestamp }))
       .sort((a, b) => a.partition - b.partition);
+  }
+
+  /**
+   * DeleteRecords: moves each partition's log start offset (low watermark) up to
+   * `offset` (-1: the high watermark); records below it can no longer be read.
+   * Resolves with the new low watermark per partition; rejects naming each partition
+   * that failed (OFFSET_OUT_OF_RANGE past the end, POLICY_VIOLATION on a compact-only topic).
+   */
+  async deleteRecords(topic: string, entries: ReadonlyArray<{ partition: number; offset: number }>, opts: AdminRequestOptions = {}): Promise<Array<{ partition: number; lowWatermark: number }>> {
+    if (entries.length === 0) return [];
+    for (const e of entries) {
+      if (!Number.isInteger(e.partition) || e.partition < 0) throw new RangeError(`partition must be an integer ≥ 0, got ${e.partition}`);
+      if (!Number.isSafeInteger(e.offset) || e.offset < -1) throw new RangeError(`offset must be an integer ≥ -1, got ${e.offset}`);
+    }
+    const conn = await this.conn();
+    const res = await conn.request<DeleteRecordsResponse>(API_KEYS.DeleteRecords, {
+      topics: [{ name: topic, partitions: entries.map((e) => ({ partitionIndex: e.partition, offset: e.offset })) }],
+      timeoutMs: opts.timeoutMs ?? 30_000,
+    });
+    const parts = res.topics.find((t) => t.name === topic)?.partitions ?? [];
+    throwIfFailed(
+      'deleteRecords',
+      parts.filter((p) => p.errorCode !== ErrorCode.NONE).map((p) => ({ name: `${topic}-${p.partitionIndex}`, code: p.errorCode, message: null })),
+    );
+    return parts.map((p) => ({ partition: p.partitionIndex, lowWatermark: p.lowWatermark })).sort((a, b) => a.partition - b.partition);
   }
 
   close(): Promise<void> {

@@ -178,6 +178,7 @@ export class BrokerMetrics {
       },
       offsets: (topic, partition) => engine.offsets(topic, partition),
       listOffset: (topic, partition, spec) => engine.listOffset(topic, partition, spec),
+      deleteRecords: (topic, partition, offset) => engine.deleteRecords(topic, partition, offset),
       close: () => engine.close(),
     };
   }

@@ -544,7 +544,21 @@ export class Shard {
           if (req.spec === 'earliest') return { ok: true, offset: log.logStartOffset, timestamp: -1 };
           if (req.spec === 'latest') return { ok: true, offset: log.nextOffset, timestamp: -1 };
           const found = req.spec === 'max-timestamp' ? log.maxTimestamp() : log.offsetForTimestamp(req.spec);
-          return found === null ? { ok: true, offset: -1, timestamp: -1 } : { ok: true, offset: found.offset, timestamp: found.timestamp };
+          if (found === null) return { ok: true, offset: -1, timestamp: -1 };
+          // The batch found may begin below a start that DeleteRecords put inside it.
+          return { ok: true, offset: Math.max(found.offset, log.logStartOffset), timestamp: found.timestamp };
+        }
+        case 'deleteRecords': {
+          const st = this.partitions.get(req.slot);
+          if (st === undefined) return { ok: false, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: 'not open' };
+          // Kafka refuses to move the start of a compact-only log (its records are the table).
+          if (!st.config['cleanup.policy'].includes('delete')) {
+            return { ok: false, errorCode: ErrorCode.POLICY_VIOLATION, message: 'records cannot be deleted from a topic with cleanup.policy=compact' };
+          }
+          const r = st.log.deleteRecordsBefore(req.offset);
+          // The same notice retention sends: the main thread moves its low watermark and unlinks the files.
+          if (r.deletedFiles.length > 0) this.notice({ type: 'logStart', slot: st.slot, logStartOffset: r.logStartOffset, deletedFiles: r.deletedFiles });
+          return { ok: true, logStartOffset: r.logStartOffset };
         }
         case 'stats': {
           const partitions = [...this.partitions.values()].map((st) => ({

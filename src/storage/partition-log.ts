@@ -20,6 +20,7 @@ import { LOOKUP_CHUNK_BYTES, SCAN_OK, logScanner, newBatchInfo, readFully } from
 import type { BatchInfo } from './log-scanner.js';
 import { openSegments } from './recovery.js';
 import type { RecoveryReport } from './recovery.js';
+import { readLogStartCheckpoint, writeLogStartCheckpoint } from './log-start-checkpoint.js';
 import { segmentsToDelete } from './retention.js';
 import type { SegmentRetentionInfo } from './retention.js';
 import { CLEANED_SUFFIX, LOG_SUFFIX, SEGMENT_BYTES_MAX, SEGMENT_REL_OFFSET_MAX, Segment, newSegmentMark, newStorageStats, segmentFileName } from './segment.js';
@@ -82,8 +83,11 @@ export class PartitionLog {
     this.recovery = recovery;
     this.stats = stats;
     this.say = say;
-    this.logStartOffset = segments[0]!.baseOffset;
     this.nextOffset = this.active.nextOffset;
+    // DeleteRecords may have moved the start inside the first segment (the checkpoint);
+    // a checkpoint past the end (a log cut short by recovery) is clamped to the end.
+    const checkpoint = readLogStartCheckpoint(dir);
+    this.logStartOffset = Math.max(segments[0]!.baseOffset, Math.min(checkpoint ?? -1, this.nextOffset));
   }
 
   static open(dir: string, config: LogConfig, opts: PartitionLogOptions): PartitionLog {
@@ -406,9 +410,41 @@ export class PartitionLog {
       deletedFiles.push(...seg.detachFiles());
     }
     this.segments.splice(0, n);
-    this.logStartOffset = this.segments[0]!.baseOffset;
+    // A DeleteRecords start inside the new first segment stays where it was.
+    this.logStartOffset = Math.max(this.logStartOffset, this.segments[0]!.baseOffset);
     this.dirNeedsSync = true;
     return { segmentsDeleted: n, bytesDeleted, deletedFiles };
+  }
+
+  /**
+   * DeleteRecords: moves the log start offset up to `offset` (≤ the log end; an
+   * offset at or below the current start changes nothing), checkpoints it durably,
+   * then detaches the sealed segments that lie wholly below it (renamed `*.deleted`
+   * like retention's; the caller has them unlinked). Reads below the new start are
+   * OFFSET_OUT_OF_RANGE from here on, also after a restart.
+   */
+  deleteRecordsBefore(offset: number): { logStartOffset: number; deletedFiles: string[] } {
+    this.assertOpen();
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset > this.nextOffset) throw outOfRange(offset, this.logStartOffset, this.nextOffset);
+    if (offset <= this.logStartOffset) return { logStartOffset: this.logStartOffset, deletedFiles: [] };
+    // Durable before it is visible: once a client hears the new low watermark, a
+    // restart must not show the deleted records again.
+    writeLogStartCheckpoint(this.dir, offset);
+    this.logStartOffset = offset;
+    // Segment i holds offsets below the next one's base: whole when that base ≤ offset.
+    let n = 0;
+    while (n < this.segments.length - 1 && this.segments[n + 1]!.baseOffset <= offset) n++;
+    const deletedFiles: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const seg = this.segments[i]!;
+      this.forget(seg);
+      deletedFiles.push(...seg.detachFiles());
+    }
+    if (n > 0) {
+      this.segments.splice(0, n);
+      this.dirNeedsSync = true;
+    }
+    return { logStartOffset: this.logStartOffset, deletedFiles };
   }
 
   /** Base offset of the active segment: compaction's dirty range ends here. */

@@ -105,3 +105,21 @@ test('listOffsets: earliest, latest and by timestamp', async () => {
   assert.equal(past!.offset, -1);
   await assert.rejects(admin.listOffsets('admin-offsets', 'latest', [7]), hasCode(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
 });
+
+test('deleteRecords: the low watermark moves; earliest follows it; -1 empties; errors name the partition', async () => {
+  await admin.createTopics([{ name: 'admin-delete-records', numPartitions: 2 }]);
+  const producer = new Producer({ bootstrap: tb.bootstrap, lingerMs: 0 });
+  await producer.send({ topic: 'admin-delete-records', messages: Array.from({ length: 6 }, (_, i) => ({ value: `v${i}`, partition: i % 2 })) });
+  await producer.close();
+  assert.deepEqual(await admin.deleteRecords('admin-delete-records', [{ partition: 0, offset: 2 }, { partition: 1, offset: -1 }]), [
+    { partition: 0, lowWatermark: 2 },
+    { partition: 1, lowWatermark: 3 },
+  ]);
+  assert.deepEqual(
+    (await admin.listOffsets('admin-delete-records', 'earliest')).map((o) => o.offset),
+    [2, 3],
+  );
+  await assert.rejects(admin.deleteRecords('admin-delete-records', [{ partition: 0, offset: 50 }]), hasCode(ErrorCode.OFFSET_OUT_OF_RANGE));
+  await assert.rejects(admin.deleteRecords('admin-delete-records', [{ partition: 0, offset: -5 }]), RangeError);
+  assert.deepEqual(await admin.deleteRecords('admin-delete-records', []), []);
+});

@@ -63,6 +63,7 @@ function stubEngine(): Engine & { appended: number } {
     fetch: () => Promise.resolve(read),
     offsets: () => ({ errorCode: 0, logStartOffset: 0, highWatermark: 2 }),
     listOffset: () => Promise.resolve({ errorCode: 0, offset: 0, timestamp: -1 }),
+    deleteRecords: (_topic: string, _partition: number, offset: number) => Promise.resolve({ errorCode: 0, lowWatermark: offset }),
     close: () => Promise.resolve(),
   };
   return e;
@@ -76,6 +77,7 @@ test('the Engine wrapper passes calls through and counts records and bytes per t
   assert.equal((await e.append('t', 0, batch, -1)).errorCode, 0);
   assert.equal((await e.append('bad', 0, batch, -1)).errorCode, 3);
   assert.equal(inner.appended, 2);
+  assert.deepEqual(await e.deleteRecords('t', 0, 1), { errorCode: 0, lowWatermark: 1 }, 'deleteRecords passes through');
   await e.read('t', 0, 0, 1000);
   await e.fetch('t', 0, 0, 1000, 0);
   const text = await m.render();

@@ -4,6 +4,7 @@
 
 import type { MessageCodec } from '../codec/compile.js';
 import { ApiVersionsRequestCodec, ApiVersionsResponseCodec } from './api-versions.js';
+import { DeleteRecordsRequestCodec, DeleteRecordsResponseCodec } from './delete-records.js';
 import { DescribeConfigsRequestCodec, DescribeConfigsResponseCodec } from './describe-configs.js';
 import {
   AlterConfigsRequestCodec,
@@ -79,6 +80,7 @@ export const SCHEMAS: readonly SchemaPair[] = [
   pair('ApiVersions', ApiVersionsRequestCodec, ApiVersionsResponseCodec),
   pair('CreateTopics', CreateTopicsRequestCodec, CreateTopicsResponseCodec),
   pair('DeleteTopics', DeleteTopicsRequestCodec, DeleteTopicsResponseCodec),
+  pair('DeleteRecords', DeleteRecordsRequestCodec, DeleteRecordsResponseCodec),
   pair('InitProducerId', InitProducerIdRequestCodec, InitProducerIdResponseCodec),
   pair('DescribeConfigs', DescribeConfigsRequestCodec, DescribeConfigsResponseCodec),
   pair('CreatePartitions', CreatePartitionsRequestCodec, CreatePartitionsResponseCodec),

@@ -1,0 +1,59 @@
+// The log start offset checkpoint of one partition: `<partition dir>/log-start-offset`.
+// Owns: reading and atomically writing the offset that DeleteRecords moved the log
+// start to when it lies inside a segment (below it the segments are gone, so the
+// first segment's base offset says it; inside one, only this file does — Kafka keeps
+// the same fact in its log-start-offset-checkpoint). Must not touch segments.
+//
+// Format: one line, "<offset> <crc32c of the offset's decimal text>\n". A missing,
+// torn or corrupt file reads as "no checkpoint": the log then starts at its first
+// segment, which only ever shows records that DeleteRecords had hidden, never loses any.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { crc32c } from '@node-rs/crc32';
+
+export const LOG_START_CHECKPOINT_FILE = 'log-start-offset';
+const CHECKPOINT_BYTES_MAX = 64;
+
+/** The checkpointed log start offset, or null when there is none (or it cannot be trusted). */
+export function readLogStartCheckpoint(dir: string): number | null {
+  let text: string;
+  try {
+    const fd = fs.openSync(path.join(dir, LOG_START_CHECKPOINT_FILE), 'r');
+    try {
+      const buf = Buffer.alloc(CHECKPOINT_BYTES_MAX);
+      text = buf.subarray(0, fs.readSync(fd, buf, 0, CHECKPOINT_BYTES_MAX, 0)).toString('latin1');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+  const m = /^(\d{1,16}) (\d{1,10})\n$/.exec(text);
+  if (m === null) return null;
+  const offset = Number(m[1]);
+  if (!Number.isSafeInteger(offset) || crc32c(m[1]!) !== Number(m[2])) return null;
+  return offset;
+}
+
+/** Writes the checkpoint durably: temp file, fdatasync, rename, directory fsync. */
+export function writeLogStartCheckpoint(dir: string, offset: number): void {
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`log start offset ${offset}`);
+  const file = path.join(dir, LOG_START_CHECKPOINT_FILE);
+  const tmp = `${file}.tmp`;
+  const text = String(offset);
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, `${text} ${crc32c(text)}\n`);
+    fs.fdatasyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  const dirFd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(dirFd);
+  } finally {
+    fs.closeSync(dirFd);
+  }
+}
