@@ -1,10 +1,23 @@
 // Idempotent-producer state of one partition: per producer id, its epoch and the
 // sequence ranges of its last few batches. Owns: the sequence verdict (next in
-// line, duplicate of a recent batch, or out of order). Must not touch files: it is
-// in-memory, per shard; after a restart a producer's first batch is accepted at any
-// sequence (as Kafka does for an unknown producer whose state has expired).
+// line, duplicate of a recent batch, or out of order), and turning the state into a
+// snapshot and back, or rebuilding it from stored batch headers. Must not touch
+// files itself: storage (src/storage/producer-snapshot.ts, PartitionLog) reads and
+// writes them.
+//
+// The state survives a restart, as in Kafka: a clean close writes a snapshot at the
+// log end; an open loads the newest usable snapshot and replays the batch headers
+// stored after it, or, without one, replays the last PRODUCER_SCAN_BYTES_DEFAULT of
+// the log. A producer not seen there is unknown, and an unknown producer's first
+// batch is accepted at any sequence (Kafka's rule for an unknown producer id).
+// Compaction may drop whole batches of a producer: their sequences are then unknown
+// to a rebuild, which is acceptable (the batches after them still set the state).
 
+import { ATTR_CONTROL } from '../protocol/batch-header.js';
 import { ErrorCode } from '../protocol/errors.js';
+import type { PartitionLog } from '../storage/partition-log.js';
+import { PRODUCER_SCAN_BYTES_DEFAULT, loadProducerSnapshot, newProducerBatchHeader, writeProducerSnapshot } from '../storage/producer-snapshot.js';
+import type { ProducerBatchHeader, SnapshotProducer } from '../storage/producer-snapshot.js';
 
 /** Kafka keeps the last 5 batches per producer (max.in.flight.requests.per.connection ≤ 5). */
 const RECENT_BATCHES_MAX = 5;
@@ -71,6 +84,10 @@ export class ProducerStateTable {
   }
 
   record(producerId: number, epoch: number, baseSequence: number, recordCount: number, ref: OffsetRef): void {
+    this.add(producerId, epoch, baseSequence, nextSeq(baseSequence, recordCount - 1), ref);
+  }
+
+  private add(producerId: number, epoch: number, firstSeq: number, lastSeq: number, ref: OffsetRef): void {
     let p = this.producers.get(producerId);
     if (p === undefined || epoch > p.epoch) {
       if (p === undefined && this.producers.size >= PRODUCERS_MAX) {
@@ -82,11 +99,101 @@ export class ProducerStateTable {
     // Re-insert so Map order is least-recently-used first.
     this.producers.delete(producerId);
     this.producers.set(producerId, p);
-    p.batches.push({ firstSeq: baseSequence, lastSeq: nextSeq(baseSequence, recordCount - 1), ref });
+    p.batches.push({ firstSeq, lastSeq, ref });
     if (p.batches.length > RECENT_BATCHES_MAX) p.batches.shift();
+  }
+
+  /**
+   * Applies one stored batch, in log order, as if it had just been appended: what a
+   * rebuild after a restart does. Skipped: non-idempotent batches (producerId < 0 or
+   * no sequence), control batches (transaction markers carry no sequence), and a
+   * batch of an epoch older than the producer's (fenced; the log should not hold one
+   * after a newer epoch). lastSeq is baseSequence + lastOffsetDelta with the Int32 wrap.
+   */
+  replay(h: ProducerBatchHeader): void {
+    if (h.producerId < 0 || h.baseSequence < 0 || h.lastOffsetDelta < 0 || (h.attributes & ATTR_CONTROL) !== 0) return;
+    const p = this.producers.get(h.producerId);
+    if (p !== undefined && h.producerEpoch < p.epoch) return;
+    this.add(h.producerId, h.producerEpoch, h.baseSequence, nextSeq(h.baseSequence, h.lastOffsetDelta), { baseOffset: h.baseOffset });
+  }
+
+  /**
+   * The state as a snapshot's producers, least recently used first (so loading keeps
+   * the order). Batches not written yet (baseOffset < 0) are left out; a producer
+   * with no batch left is too.
+   */
+  toSnapshot(): SnapshotProducer[] {
+    const out: SnapshotProducer[] = [];
+    for (const [producerId, p] of this.producers) {
+      // A client may send odd values (a negative epoch or sequence); they are not worth keeping across a restart.
+      if (p.epoch < 0 || p.epoch > 0x7fff) continue;
+      const batches = p.batches.filter((b) => b.ref.baseOffset >= 0 && b.firstSeq >= 0 && b.lastSeq >= 0).map((b) => ({ firstSeq: b.firstSeq, lastSeq: b.lastSeq, baseOffset: b.ref.baseOffset }));
+      if (batches.length > 0) out.push({ producerId, epoch: p.epoch, batches });
+    }
+    return out;
+  }
+
+  /** A table holding what a snapshot holds (at most PRODUCERS_MAX producers, RECENT_BATCHES_MAX batches each). */
+  static fromSnapshot(producers: readonly SnapshotProducer[]): ProducerStateTable {
+    const t = new ProducerStateTable();
+    for (const p of producers.slice(-PRODUCERS_MAX)) {
+      t.producers.delete(p.producerId);
+      t.producers.set(p.producerId, {
+        epoch: p.epoch,
+        batches: p.batches.slice(-RECENT_BATCHES_MAX).map((b) => ({ firstSeq: b.firstSeq, lastSeq: b.lastSeq, ref: { baseOffset: b.baseOffset } })),
+      });
+    }
+    return t;
   }
 
   size(): number {
     return this.producers.size;
+  }
+}
+
+/** How a partition's producer state was rebuilt at open (for logs and tests). */
+export interface ProducerStateLoad {
+  table: ProducerStateTable;
+  /** 'snapshot': loaded, nothing scanned; 'snapshot+replay': loaded, then the batches after it; 'scan': the log tail only; 'none': failed, empty. */
+  source: 'snapshot' | 'snapshot+replay' | 'scan' | 'none';
+  batchesReplayed: number;
+}
+
+/**
+ * Rebuilds a partition's producer state when it opens (see the module comment).
+ * Never throws: a bad snapshot or an unreadable log tail is reported through `say`
+ * and leaves an empty table (every producer unknown), so a partition always opens.
+ */
+export function loadProducerState(log: PartitionLog, say: (msg: string) => void, scanBytesMax = PRODUCER_SCAN_BYTES_DEFAULT): ProducerStateLoad {
+  const header = newProducerBatchHeader();
+  try {
+    const snapshot = loadProducerSnapshot(log.dir, log.nextOffset, say);
+    if (snapshot !== null) {
+      const table = ProducerStateTable.fromSnapshot(snapshot.producers);
+      if (snapshot.logEndOffset === log.nextOffset) return { table, source: 'snapshot', batchesReplayed: 0 };
+      // Written at a clean close, then more was appended before an unclean stop: replay the rest.
+      const replayed = log.visitBatchHeaders(snapshot.logEndOffset, scanBytesMax, header, (h) => table.replay(h));
+      if (replayed !== null) return { table, source: 'snapshot+replay', batchesReplayed: replayed.batches };
+      // More than the bound lies after the snapshot: the tail alone is cheaper and still consistent.
+    }
+    const table = new ProducerStateTable();
+    const scanned = log.visitBatchHeaders(-1, scanBytesMax, header, (h) => table.replay(h));
+    return { table, source: 'scan', batchesReplayed: scanned?.batches ?? 0 };
+  } catch (err) {
+    say(`${log.dir}: producer state not rebuilt (${err instanceof Error ? err.message : String(err)}); every producer is unknown until it writes again`);
+    return { table: new ProducerStateTable(), source: 'none', batchesReplayed: 0 };
+  }
+}
+
+/**
+ * Writes the state as a snapshot at the log end. Call after the log closed cleanly
+ * (its data synced), so the snapshot never describes data a crash could lose.
+ * Never throws: without a snapshot the next open rebuilds from the log tail.
+ */
+export function saveProducerState(log: PartitionLog, table: ProducerStateTable, say: (msg: string) => void): void {
+  try {
+    writeProducerSnapshot(log.dir, { logEndOffset: log.nextOffset, producers: table.toSnapshot() });
+  } catch (err) {
+    say(`${log.dir}: producer snapshot not written (${err instanceof Error ? err.message : String(err)}); the next open rebuilds from the log`);
   }
 }

@@ -40,7 +40,7 @@ import type { SpscRing } from '../ring/spsc-ring.js';
 import { PartitionLog } from '../storage/partition-log.js';
 import { toLogConfig } from '../storage/topic-store.js';
 import type { TopicConfig } from '../broker/engine-api.js';
-import { ProducerStateTable } from './producer-state.js';
+import { ProducerStateTable, loadProducerState, saveProducerState } from './producer-state.js';
 import { SYNC_COUNT_F64, SYNC_DONE_SEQ_I32, SYNC_FAILED_SEQ_I32, SYNC_TOTAL_MS_F64 } from './sync-control.js';
 import type { SyncRequest } from './sync-control.js';
 import type { SequenceVerdict } from './producer-state.js';
@@ -502,14 +502,17 @@ export class Shard {
       switch (req.type) {
         case 'open': {
           const existing = this.partitions.get(req.slot);
-          if (existing !== undefined) existing.log.close();
+          if (existing !== undefined) this.closePartition(existing);
+          const warn = (msg: string): void => this.notice({ type: 'log', level: 'warn', msg });
           const log = PartitionLog.open(req.dir, toLogConfig(req.config), {
             cleanShutdown: true, // the engine ran recovery (in its piscina pool) before opening
-            log: (msg) => this.notice({ type: 'log', level: 'warn', msg }),
+            log: warn,
             nowMs: this.nowMs,
           });
+          // From the snapshot of the last clean close plus what was written after it, or the log tail.
+          const { table: producers } = loadProducerState(log, warn);
           this.partitions.set(req.slot, {
-            slot: req.slot, log, config: req.config, producers: new ProducerStateTable(), unsyncedMessages: 0, firstUnsyncedAtMs: 0,
+            slot: req.slot, log, config: req.config, producers, unsyncedMessages: 0, firstUnsyncedAtMs: 0,
             compacting: false, compactedUpTo: -1, compactingUpTo: -1,
           });
           return { ok: true, logStartOffset: log.logStartOffset, nextOffset: log.nextOffset };
@@ -517,7 +520,7 @@ export class Shard {
         case 'close': {
           const st = this.partitions.get(req.slot);
           if (st !== undefined) {
-            st.log.close();
+            this.closePartition(st);
             this.partitions.delete(req.slot);
           }
           return { ok: true };
@@ -590,7 +593,7 @@ export class Shard {
           return { ok: true, swapped: r.swapped };
         }
         case 'shutdown': {
-          for (const st of this.partitions.values()) st.log.close();
+          for (const st of this.partitions.values()) this.closePartition(st);
           this.partitions.clear();
           this.running = false;
           return { ok: true };
@@ -600,6 +603,17 @@ export class Shard {
       if (err instanceof KafkaError) return { ok: false, errorCode: err.code, message: err.message };
       return { ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: err instanceof Error ? err.message : String(err) };
     }
+  }
+
+  /**
+   * Closes a partition's log (synced), then snapshots its producer state at the log
+   * end for the next open. A failed close throws before the snapshot is written: a
+   * snapshot must not describe data that may not be on disk. Deleting a partition
+   * needs none of this: its directory, snapshots included, goes whole.
+   */
+  private closePartition(st: PartitionState): void {
+    st.log.close();
+    saveProducerState(st.log, st.producers, (msg) => this.notice({ type: 'log', level: 'warn', msg }));
   }
 
   /** flush.ms and retention: run when idle, so they never delay a drain. */

@@ -18,6 +18,8 @@ import { assertLogConfig } from './log-config.js';
 import type { LogConfig } from './log-config.js';
 import { LOOKUP_CHUNK_BYTES, SCAN_OK, logScanner, newBatchInfo, readFully } from './log-scanner.js';
 import type { BatchInfo } from './log-scanner.js';
+import { walkBatchHeaders } from './producer-snapshot.js';
+import type { ProducerBatchHeader } from './producer-snapshot.js';
 import { openSegments } from './recovery.js';
 import type { RecoveryReport } from './recovery.js';
 import { readLogStartCheckpoint, writeLogStartCheckpoint } from './log-start-checkpoint.js';
@@ -588,6 +590,79 @@ export class PartitionLog {
     let n = 0;
     for (const seg of this.segments) if (!seg.writable && seg.isOpen) n++;
     return n;
+  }
+
+  /**
+   * Producer-state rebuild at open (src/shard/producer-state.ts): fills `out` with the
+   * idempotence fields of each stored batch header and calls `visit`, in log order, up
+   * to the log end. Headers only (producer-snapshot.ts walkBatchHeaders): records are
+   * never read or decoded, so compressed batches cost the same as plain ones.
+   * - fromOffset ≥ 0 (replay after a snapshot): from the batch holding
+   *   max(fromOffset, logStartOffset). Returns null, visiting nothing, when more than
+   *   budgetBytes lie after it.
+   * - fromOffset < 0 (no snapshot): the last ~budgetBytes. Whole segments are taken
+   *   from the newest back while they fit the budget; in the segment where it runs out
+   *   the scan starts at the offset-index entry at or before the budget's position (a
+   *   batch boundary), so at most one index interval more is read. The index makes the
+   *   start cheap, where walking whole (up to 1 GiB) segments would not be bounded.
+   * A malformed frame throws KAFKA_STORAGE_ERROR (the caller then starts empty).
+   */
+  visitBatchHeaders(fromOffset: number, budgetBytes: number, out: ProducerBatchHeader, visit: (h: ProducerBatchHeader) => void): { batches: number; bytes: number } | null {
+    this.assertOpen();
+    const interval = this.config.indexIntervalBytes;
+    let first: number;
+    let startPos = 0;
+    if (fromOffset >= 0) {
+      const from = Math.max(fromOffset, this.logStartOffset);
+      if (from >= this.nextOffset) return { batches: 0, bytes: 0 };
+      first = this.segmentIndexFor(from);
+      const seg = this.segments[first]!;
+      if (seg.findBatch(from, this.loc, interval, this.say)) startPos = this.loc.position;
+      else startPos = -1; // nothing at or after `from` here: the next segment from its start
+      this.touch(seg);
+      let bytes = 0;
+      for (let i = first; i < this.segments.length; i++) {
+        const s = this.segments[i]!;
+        s.ensureSize();
+        bytes += i === first ? Math.max(0, s.sizeBytes - Math.max(0, startPos)) : s.sizeBytes;
+      }
+      if (bytes > budgetBytes) return null;
+      if (startPos < 0) {
+        first++;
+        startPos = 0;
+      }
+    } else {
+      let remaining = Math.max(0, budgetBytes);
+      first = this.segments.length - 1;
+      for (; first > 0; first--) {
+        const s = this.segments[first]!;
+        s.ensureSize();
+        if (s.sizeBytes >= remaining) break;
+        remaining -= s.sizeBytes;
+      }
+      const seg = this.segments[first]!;
+      seg.ensureSize();
+      if (seg.sizeBytes > remaining) {
+        seg.ensureIndexes(interval, this.say);
+        this.touch(seg);
+        const oi = seg.offsetIndex!;
+        const j = oi.lookupPosition(seg.sizeBytes - remaining);
+        startPos = j >= 0 ? oi.positionAt(j) : 0;
+      }
+    }
+    let batches = 0;
+    let bytes = 0;
+    for (let i = first; i < this.segments.length; i++) {
+      const seg = this.segments[i]!;
+      seg.ensureOpen();
+      this.touch(seg);
+      const pos = i === first ? startPos : 0;
+      const r = walkBatchHeaders(seg.fd, pos, seg.sizeBytes, out, visit);
+      batches += r.batches;
+      bytes += seg.sizeBytes - pos;
+      if (r.problem !== '') throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${seg.logPath}: ${r.problem}`);
+    }
+    return { batches, bytes };
   }
 
   /** Syncs and closes every fd; the final time-index entry makes the next clean open exact. */
