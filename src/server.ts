@@ -81,6 +81,7 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
     shards: cfg.shards === 0 ? defaultShardCount() : cfg.shards,
     topicDefaults: topicDefaultsFrom(cfg),
     retentionCheckIntervalMs: cfg['log.retention.check.interval.ms'],
+    compactionCheckIntervalMs: cfg['log.cleaner.backoff.ms'],
   });
   const [started, layers] = await Promise.allSettled([starting, loadLayers()]);
   if (started.status === 'rejected') throw started.reason;

@@ -40,6 +40,7 @@ export const SETTINGS = {
   'message.timestamp.type': { kind: 'tstype', default: 'CreateTime', doc: 'CreateTime | LogAppendTime' },
   'delete.retention.ms': { kind: 'int', default: DAY_MS, min: 0, doc: 'compacted topics keep a key\'s latest tombstone this long (Kafka: log.cleaner.delete.retention.ms)' },
   'log.retention.check.interval.ms': { kind: 'int', default: 300000, min: 10, doc: 'how often retention runs' },
+  'log.cleaner.backoff.ms': { kind: 'int', default: 15000, min: 10, doc: 'how often compacted partitions are checked for sealed segments to clean' },
   'socket.request.max.bytes': { kind: 'int', default: 104857600, min: 1024, max: 2147483647, doc: 'largest Kafka request; larger closes the connection' },
   'log.level': { kind: 'level', default: 'info', doc: 'fatal | error | warn | info | debug | trace | silent' },
 } as const satisfies Record<string, Setting>;
@@ -67,6 +68,7 @@ export interface BrokerConfig {
   'message.timestamp.type': 'CreateTime' | 'LogAppendTime';
   'delete.retention.ms': number;
   'log.retention.check.interval.ms': number;
+  'log.cleaner.backoff.ms': number;
   'socket.request.max.bytes': number;
   'log.level': 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
