@@ -1,9 +1,10 @@
-// `samsa topics create|list|describe|delete|alter-config` as child processes against
+// `samsa topics create|list|describe|delete|alter-config|delete-records` as child processes against
 // a broker started in this process; --help on every command; bad usage → exit 2;
 // an unreachable broker → exit 1 with one line.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type Broker, startBroker } from '../../src/server.js';
+import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
 import { isOneErrorLine, runCli } from './cli-helpers.js';
 
 let broker: Broker;
@@ -111,6 +112,26 @@ test('topics alter-config sets and resets a setting (IncrementalAlterConfigs)', 
   assert.ok(isOneErrorLine(nothing.stderr), nothing.stderr);
 });
 
+test('topics delete-records moves the earliest offset of one or all partitions', async () => {
+  await broker.engine.createTopic('cli-dr', 2);
+  const batch = encodeRecordBatch([{ value: 'a' }, { value: 'b' }, { value: 'c' }]);
+  for (const p of [0, 1]) assert.equal((await broker.engine.append('cli-dr', p, batch, 1)).errorCode, 0);
+  const one = await runCli(['topics', 'delete-records', 'cli-dr', '-p', '1', '-o', '2', ...b]);
+  assert.equal(one.code, 0, one.stderr);
+  assert.equal(one.stdout, 'cli-dr-1: earliest offset now 2\n');
+  const all = await runCli(['topics', 'delete-records', 'cli-dr', '--offset', 'end', ...b]);
+  assert.equal(all.code, 0, all.stderr);
+  assert.equal(all.stdout, 'cli-dr-0: earliest offset now 3\ncli-dr-1: earliest offset now 3\n');
+  assert.equal(broker.engine.offsets('cli-dr', 0).logStartOffset, 3);
+  const past = await runCli(['topics', 'delete-records', 'cli-dr', '-o', '99', ...b]);
+  assert.equal(past.code, 1);
+  assert.ok(isOneErrorLine(past.stderr), past.stderr);
+  assert.match(past.stderr, /OFFSET_OUT_OF_RANGE/);
+  const usage = await runCli(['topics', 'delete-records', 'cli-dr', '-o', 'soon', ...b]);
+  assert.equal(usage.code, 2);
+  assert.ok(isOneErrorLine(usage.stderr), usage.stderr);
+});
+
 test('--help on every command exits 0 and prints usage on stdout', async () => {
   const commands = [
     [],
@@ -120,6 +141,7 @@ test('--help on every command exits 0 and prints usage on stdout', async () => {
     ['topics', 'describe'],
     ['topics', 'delete'],
     ['topics', 'alter-config'],
+    ['topics', 'delete-records'],
     ['produce'],
     ['consume'],
     ['offsets'],
@@ -134,7 +156,7 @@ test('--help on every command exits 0 and prints usage on stdout', async () => {
     assert.equal(r.stderr, '');
   });
   // Every client command documents -b/--bootstrap and its environment variable.
-  for (const i of [2, 3, 4, 5, 6, 7, 8, 9]) assert.match(results[i]!.stdout, /-b, --bootstrap <host:port>[\s\S]*SAMSA_BOOTSTRAP/);
+  for (const i of [2, 3, 4, 5, 6, 7, 8, 9, 10]) assert.match(results[i]!.stdout, /-b, --bootstrap <host:port>[\s\S]*SAMSA_BOOTSTRAP/);
 });
 
 test('bad usage exits 2 with one line on stderr', async () => {

@@ -199,6 +199,26 @@ export function registerTopics(program: Command): void {
     });
 
   topics
+    .command('delete-records')
+    .description('delete the records below an offset: the partitions\' earliest offset moves up to it (DeleteRecords, like kafka-delete-records.sh)')
+    .argument('<name>', 'topic name')
+    .requiredOption('-o, --offset <offset>', "records below this offset go; 'end' (or -1): every record now in the partition")
+    .option('-p, --partition <n>', 'one partition (default: all of them)')
+    .addOption(bootstrapOption())
+    .action(async (name: string, o: BootstrapOpts & { offset: string; partition?: string }) => {
+      checkBootstrap(o.bootstrap);
+      const offset = o.offset === 'end' ? -1 : parseIntArg('--offset', o.offset, -1, Number.MAX_SAFE_INTEGER);
+      const only = o.partition === undefined ? undefined : parseIntArg('--partition', o.partition, 0, PARTITIONS_MAX - 1);
+      const result = await withAdmin(o.bootstrap, async (admin) => {
+        const [md] = await admin.describeTopics([name]);
+        const partitions = only !== undefined ? [only] : md!.partitions.map((p) => p.partition);
+        return admin.deleteRecords(name, partitions.map((partition) => ({ partition, offset })));
+      });
+      await writeOut(result.map((r) => `${name}-${r.partition}: earliest offset now ${r.lowWatermark}\n`).join(''));
+      await finish();
+    });
+
+  topics
     .command('alter-config')
     .description('set (-c key=value) or reset (--delete key) topic settings (IncrementalAlterConfigs)')
     .argument('<name>', 'topic name')
