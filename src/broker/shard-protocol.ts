@@ -70,6 +70,9 @@ export interface ShardStats {
   fsyncTotalMs: number;
   drains: number;
   appendFrames: number;
+  /** Sealed segments replaced by their compacted copies, and the bytes that removed. */
+  compactedSegments: number;
+  compactionBytesRemoved: number;
 }
 
 export type Notice =

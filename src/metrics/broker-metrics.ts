@@ -276,6 +276,8 @@ export class BrokerMetrics {
     p.family('samsa_fsync_duration_seconds', 'summary', 'fdatasync calls by each shard and the time they took');
     p.family('samsa_shard_drains_total', 'counter', 'Request-ring drains (group commits) per shard');
     p.family('samsa_shard_append_frames_total', 'counter', 'Append requests taken from the ring per shard');
+    p.family('samsa_compacted_segments_total', 'counter', 'Sealed segments replaced by their compacted copies, per shard');
+    p.family('samsa_compaction_removed_bytes_total', 'counter', 'Bytes compaction removed from the log, per shard');
     p.family('samsa_ring_used_bytes', 'gauge', 'Bytes queued in each shard ring');
     p.family('samsa_log_segments', 'gauge', 'Segments per partition');
     p.family('samsa_log_size_bytes', 'gauge', 'Bytes on disk per partition');
@@ -286,6 +288,8 @@ export class BrokerMetrics {
       p.summary('samsa_fsync_duration_seconds', { shard }, [], stats.fsyncTotalMs / 1000, stats.fsyncCount);
       p.sample('samsa_shard_drains_total', { shard }, stats.drains);
       p.sample('samsa_shard_append_frames_total', { shard }, stats.appendFrames);
+      p.sample('samsa_compacted_segments_total', { shard }, stats.compactedSegments);
+      p.sample('samsa_compaction_removed_bytes_total', { shard }, stats.compactionBytesRemoved);
       p.sample('samsa_ring_used_bytes', { shard, ring: 'request' }, ring.request);
       p.sample('samsa_ring_used_bytes', { shard, ring: 'completion' }, ring.completion);
       for (const part of stats.partitions) {

@@ -116,7 +116,7 @@ export class Shard {
   private nextRetentionAtMs: number;
   private nextCompactionAtMs: number;
   private readonly compactionCheckIntervalMs: number;
-  private readonly stats: ShardStats = { partitions: [], fsyncCount: 0, fsyncTotalMs: 0, drains: 0, appendFrames: 0 };
+  private readonly stats: ShardStats = { partitions: [], fsyncCount: 0, fsyncTotalMs: 0, drains: 0, appendFrames: 0, compactedSegments: 0, compactionBytesRemoved: 0 };
 
   // Reused across drains: allocated once (TIGER_STYLE), cleared per drain.
   private readonly appends: PendingAppend[] = [];
@@ -588,6 +588,8 @@ export class Shard {
           const r = st.log.swapCleaned(req.cleaned);
           st.compactedUpTo = st.compactingUpTo;
           if (r.swapped > 0) {
+            this.stats.compactedSegments += r.swapped;
+            this.stats.compactionBytesRemoved += r.bytesBefore - r.bytesAfter;
             this.notice({ type: 'log', level: 'info', msg: `compacted ${st.log.dir}: ${r.swapped} segments, ${r.bytesBefore} → ${r.bytesAfter} bytes` });
           }
           return { ok: true, swapped: r.swapped };

@@ -77,6 +77,10 @@ test('kcat and kafkajs read a compacted topic: latest value per key, tombstone g
   for (let i = 1; i < records.length; i++) assert.ok(records[i]!.offset > records[i - 1]!.offset, 'offsets increase');
   assert.equal(records[records.length - 1]!.offset, produced - 1, 'the log end is unchanged');
   assert.equal(broker.engine.offsets(topic, 0).logStartOffset, 0, 'the log start is unchanged');
+  // /metrics counts what the cleaning did.
+  const metrics = await (await fetch(`http://127.0.0.1:${broker.httpPort}/metrics`)).text();
+  const removed = /^samsa_compaction_removed_bytes_total\{shard="0"\} (\d+)$/m.exec(metrics);
+  assert.ok(removed !== null && Number(removed[1]) > 0, 'samsa_compaction_removed_bytes_total > 0');
 
   // kafkajs from the beginning: the same records, across the gaps.
   const kafka = new Kafka({ clientId: 'samsa-compaction-test', brokers: [`127.0.0.1:${broker.kafkaPort}`], logLevel: logLevel.NOTHING });

@@ -126,7 +126,7 @@ test('render adds shard, ring and partition series from the engine, and connecti
       Promise.resolve([
         {
           shardId: 0,
-          stats: { partitions: [{ slot: 1, segments: 2, sizeBytes: 300, logStartOffset: 5, nextOffset: 9 }, { slot: 99, segments: 1, sizeBytes: 0, logStartOffset: 0, nextOffset: 0 }], fsyncCount: 4, fsyncTotalMs: 8, drains: 10, appendFrames: 12 },
+          stats: { partitions: [{ slot: 1, segments: 2, sizeBytes: 300, logStartOffset: 5, nextOffset: 9 }, { slot: 99, segments: 1, sizeBytes: 0, logStartOffset: 0, nextOffset: 0 }], fsyncCount: 4, fsyncTotalMs: 8, drains: 10, appendFrames: 12, compactedSegments: 3, compactionBytesRemoved: 4096 },
           ring: { request: 64, completion: 32 },
         },
       ]),
@@ -140,6 +140,8 @@ test('render adds shard, ring and partition series from the engine, and connecti
   assert.equal(value(text, 'samsa_fsync_duration_seconds_count{shard="0"}'), 4);
   assert.equal(value(text, 'samsa_fsync_duration_seconds_sum{shard="0"}'), 0.008);
   assert.equal(value(text, 'samsa_ring_used_bytes{shard="0",ring="request"}'), 64);
+  assert.equal(value(text, 'samsa_compacted_segments_total{shard="0"}'), 3);
+  assert.equal(value(text, 'samsa_compaction_removed_bytes_total{shard="0"}'), 4096);
   assert.equal(value(text, 'samsa_log_segments{topic="we\\"ird",partition="0"}'), 2);
   assert.equal(value(text, 'samsa_log_end_offset{topic="we\\"ird",partition="0"}'), 9);
   assert.ok(!text.includes('partition="99"'), 'slots without a name (deleted) are skipped');
