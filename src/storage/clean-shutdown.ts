@@ -9,17 +9,10 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { syncDir, writeFileDurably } from './durable-file.js';
 
 export const CLEAN_SHUTDOWN_FILE = '.clean_shutdown';
 
-function syncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 /** True if the marker was there; removes it (and syncs the directory) either way. */
 export function takeCleanShutdownMarker(dataDir: string): boolean {
@@ -37,15 +30,7 @@ export function takeCleanShutdownMarker(dataDir: string): boolean {
 /** Writes the marker durably. Call only after every partition log was closed without error. */
 export function writeCleanShutdownMarker(dataDir: string): void {
   fs.mkdirSync(dataDir, { recursive: true });
-  const file = path.join(dataDir, CLEAN_SHUTDOWN_FILE);
-  const fd = fs.openSync(file, 'w');
-  try {
-    fs.writeSync(fd, `${new Date().toISOString()}\n`);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  syncDir(dataDir);
+  writeFileDurably(path.join(dataDir, CLEAN_SHUTDOWN_FILE), dataDir, `${new Date().toISOString()}\n`);
 }
 
 /** Whether the marker is there (without taking it). */

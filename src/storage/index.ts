@@ -1,6 +1,7 @@
 // The storage layer's public surface. Owns nothing itself: re-exports only.
 
-export { PartitionLog, SEALED_SEGMENTS_OPEN_MAX, syncDir } from './partition-log.js';
+export { PartitionLog, SEALED_SEGMENTS_OPEN_MAX } from './partition-log.js';
+export { syncDir, writeFileDurably } from './durable-file.js';
 export type { PartitionLogOptions } from './partition-log.js';
 export { assertLogConfig, SEGMENT_BYTES_LIMIT } from './log-config.js';
 export type { LogConfig } from './log-config.js';

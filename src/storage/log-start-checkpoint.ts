@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { crc32c } from '@node-rs/crc32';
+import { writeFileDurably } from './durable-file.js';
 
 export const LOG_START_CHECKPOINT_FILE = 'log-start-offset';
 const CHECKPOINT_BYTES_MAX = 64;
@@ -36,24 +37,9 @@ export function readLogStartCheckpoint(dir: string): number | null {
   return offset;
 }
 
-/** Writes the checkpoint durably: temp file, fdatasync, rename, directory fsync. */
+/** Writes the checkpoint durably (durable-file.ts: tmp, fdatasync, rename, directory fsync). */
 export function writeLogStartCheckpoint(dir: string, offset: number): void {
   if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`log start offset ${offset}`);
-  const file = path.join(dir, LOG_START_CHECKPOINT_FILE);
-  const tmp = `${file}.tmp`;
   const text = String(offset);
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, `${text} ${crc32c(text)}\n`);
-    fs.fdatasyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  const dirFd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(dirFd);
-  } finally {
-    fs.closeSync(dirFd);
-  }
+  writeFileDurably(path.join(dir, LOG_START_CHECKPOINT_FILE), dir, `${text} ${crc32c(text)}\n`);
 }

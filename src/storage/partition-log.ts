@@ -22,6 +22,7 @@ import { walkBatchHeaders } from './producer-snapshot.js';
 import type { ProducerBatchHeader } from './producer-snapshot.js';
 import { openSegments } from './recovery.js';
 import type { RecoveryReport } from './recovery.js';
+import { syncDir } from './durable-file.js';
 import { readLogStartCheckpoint, writeLogStartCheckpoint } from './log-start-checkpoint.js';
 import { segmentsToDelete } from './retention.js';
 import type { SegmentRetentionInfo } from './retention.js';
@@ -702,15 +703,5 @@ export class PartitionLog {
     if (!fs.existsSync(this.dir)) return;
     fs.renameSync(this.dir, tomb);
     fs.rmSync(tomb, { recursive: true, force: true });
-  }
-}
-
-/** fsync of a directory, so created, renamed and deleted entries are durable. */
-export function syncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
   }
 }

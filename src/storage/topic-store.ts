@@ -10,6 +10,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { syncDir, writeFileDurably } from './durable-file.js';
 import type { CleanupPolicy, TopicConfig, TopicInfo } from '../broker/engine-api.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { LogConfig } from './log-config.js';
@@ -120,6 +121,7 @@ export function toLogConfig(c: TopicConfig): LogConfig {
 
 const TOPIC_ID_RE = /^[0-9a-f]{32}$/;
 const FILE_SUFFIX = '.json';
+/** durable-file.ts writes `<file>.tmp` first; a leftover one is an interrupted put. */
 const TMP_SUFFIX = '.json.tmp';
 /** Bound on one metadata file (a TopicInfo is a few hundred bytes). */
 const META_FILE_BYTES_MAX = 64 * 1024;
@@ -138,15 +140,6 @@ function topicInfoProblem(info: unknown): string | null {
 
 function freezeInfo(info: TopicInfo): TopicInfo {
   return Object.freeze({ name: info.name, topicId: info.topicId, partitions: info.partitions, config: Object.freeze({ ...info.config }) });
-}
-
-function syncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 export class TopicStore {
@@ -195,17 +188,7 @@ export class TopicStore {
     const config = resolveTopicConfig(info.config, DEFAULT_TOPIC_CONFIG);
     const stored = freezeInfo({ name: info.name, topicId: info.topicId, partitions: info.partitions, config });
     const file = path.join(this.dir, info.name + FILE_SUFFIX);
-    const tmp = path.join(this.dir, info.name + TMP_SUFFIX);
-    const text = JSON.stringify({ version: 1, ...stored }, null, 2) + '\n';
-    const fd = fs.openSync(tmp, 'w');
-    try {
-      fs.writeSync(fd, text);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
-    syncDir(this.dir);
+    writeFileDurably(file, this.dir, JSON.stringify({ version: 1, ...stored }, null, 2) + '\n');
     this.topics.set(info.name, stored);
   }
 
