@@ -21,7 +21,10 @@ export function writeFileDurably(file: string, dir: string, data: string | Uint8
   const tmp = `${file}.tmp`;
   const fd = fs.openSync(tmp, 'w');
   try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    let done = 0;
+    // A write may be partial; each pass writes at least one byte or throws, so this is bounded.
+    for (let pass = 0; done < bytes.byteLength && pass <= bytes.byteLength; pass++) done += fs.writeSync(fd, bytes, done, bytes.byteLength - done);
     fs.fdatasyncSync(fd);
   } finally {
     fs.closeSync(fd);

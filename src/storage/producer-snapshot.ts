@@ -27,6 +27,7 @@ import {
   OFF_PRODUCER_EPOCH,
   OFF_PRODUCER_ID,
 } from '../protocol/batch-header.js';
+import { syncDir, writeFileDurably } from './durable-file.js';
 import { readFully } from './log-scanner.js';
 import { segmentFileName } from './segment.js';
 
@@ -175,15 +176,6 @@ export function listProducerSnapshots(dir: string): number[] {
   return out.sort((a, b) => a - b);
 }
 
-function syncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 /**
  * Writes `<dir>/<logEndOffset>.snapshot` durably (tmp + fsync + rename + directory
  * fsync), then removes every other snapshot: the newest one describes the log as
@@ -192,17 +184,7 @@ function syncDir(dir: string): void {
 export function writeProducerSnapshot(dir: string, s: ProducerSnapshot): string {
   const bytes = encodeProducerSnapshot(s);
   const file = path.join(dir, snapshotFileName(s.logEndOffset));
-  const tmp = file + TMP_SUFFIX;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    let done = 0;
-    // Each pass writes ≥ 1 byte or throws.
-    for (let pass = 0; done < bytes.byteLength && pass <= bytes.byteLength; pass++) done += fs.writeSync(fd, bytes, done, bytes.byteLength - done);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
+  writeFileDurably(file, dir, bytes);
   for (const offset of listProducerSnapshots(dir)) {
     if (offset !== s.logEndOffset) fs.rmSync(path.join(dir, snapshotFileName(offset)), { force: true });
   }

@@ -26,6 +26,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LOG_START_CHECKPOINT_FILE } from './log-start-checkpoint.js';
+import { SNAPSHOT_SUFFIX } from './producer-snapshot.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
 import { SCAN_END } from './log-scanner.js';
@@ -90,7 +91,10 @@ export function listSegments(dir: string, say: (msg: string) => void, report: Re
       say(`${file}: unfinished compaction output; removed (the original segment is intact)`);
       continue;
     }
-    if (name === LOG_START_CHECKPOINT_FILE || name === `${LOG_START_CHECKPOINT_FILE}.tmp`) continue; // log-start-checkpoint.ts
+    // Not segments, and not recovery's business: the DeleteRecords checkpoint and the
+    // idempotent-producer snapshots (each read by its own module).
+    if (name === LOG_START_CHECKPOINT_FILE || name === `${LOG_START_CHECKPOINT_FILE}.tmp`) continue;
+    if (name.endsWith(SNAPSHOT_SUFFIX) || name.endsWith(`${SNAPSHOT_SUFFIX}.tmp`)) continue;
     const parsed = parseSegmentFileName(name);
     if (parsed === null) {
       say(`${path.join(dir, name)}: not a segment file; ignored`);

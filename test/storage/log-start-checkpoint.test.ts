@@ -127,3 +127,23 @@ test('a checkpoint past the log end (a log cut short) is clamped to the end', ()
     }
   });
 });
+
+test('an open says nothing about the checkpoint or producer snapshots (they are not segments)', () => {
+  withDir((dir) => {
+    const log = open(dir);
+    fill(log);
+    log.deleteRecordsBefore(3);
+    log.close();
+    fs.writeFileSync(path.join(dir, '00000000000000000050.snapshot'), 'x');
+    fs.writeFileSync(path.join(dir, '00000000000000000050.snapshot.tmp'), 'x');
+    fs.writeFileSync(path.join(dir, `${LOG_START_CHECKPOINT_FILE}.tmp`), 'x');
+    fs.writeFileSync(path.join(dir, 'stray.txt'), 'x');
+    for (const cleanShutdown of [true, false]) {
+      const said: string[] = [];
+      const again = PartitionLog.open(dir, cfg(), { cleanShutdown, log: (m) => said.push(m) });
+      again.close();
+      assert.deepEqual(said.filter((m) => /snapshot|log-start-offset/.test(m)), [], said.join('\n'));
+      assert.ok(said.some((m) => m.includes('stray.txt')), 'a real stray file is still reported');
+    }
+  });
+});
