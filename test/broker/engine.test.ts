@@ -200,3 +200,29 @@ test('retention in a running broker moves the log start and the pool unlinks the
     cleanup();
   }
 });
+
+test('flush-behind: acks=1 writes past 32 MiB are fdatasynced in the background, with no acks=-1 asking', async () => {
+  const { dir, cleanup } = tempDir();
+  const engine = await SamsaEngine.start({ dataDir: dir, shards: 1, pin: false });
+  try {
+    await engine.createTopic('fb', 1);
+    const fsyncs = async (): Promise<number> => (await engine.stats()).reduce((n, s) => n + s.stats.fsyncCount, 0);
+    assert.equal(await fsyncs(), 0);
+    // 40 × 1 MiB batches, 8 in flight: more than the flush-behind threshold.
+    const big = batchOf(Array.from({ length: 1024 }, () => 'x'.repeat(1000)));
+    for (let i = 0; i < 40; i += 8) {
+      const rs = await Promise.all(Array.from({ length: 8 }, () => engine.append('fb', 0, big, 1)));
+      for (const r of rs) assert.equal(r.errorCode, ErrorCode.NONE);
+    }
+    // The background sync is not waited for by anything: poll (bounded) until it is counted.
+    let n = await fsyncs();
+    for (let i = 0; i < 200 && n === 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      n = await fsyncs();
+    }
+    assert.ok(n >= 1, `fsyncs ${n}`);
+  } finally {
+    await engine.close();
+    cleanup();
+  }
+});
