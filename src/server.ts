@@ -14,6 +14,7 @@ import type { TopicConfig } from './broker/engine-api.js';
 import { logger, setLogLevel } from './util/logger.js';
 import type { KafkaHandler } from './kafka/handler.js';
 import type { HttpServer } from './http/server.js';
+import { type CorsPolicy, parseCorsOrigins } from './http/cors.js';
 import type { BrokerMetrics } from './metrics/broker-metrics.js';
 
 /**
@@ -76,6 +77,12 @@ export function topicDefaultsFrom(cfg: BrokerConfig): Partial<TopicConfig> {
 export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> {
   setLogLevel(cfg['log.level']);
   const dataDir = resolve(cfg['log.dirs']);
+  let cors: CorsPolicy | null;
+  try {
+    cors = parseCorsOrigins(cfg['access.control.allow.origin']);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
   const starting = SamsaEngine.start({
     dataDir,
     shards: cfg.shards === 0 ? defaultShardCount() : cfg.shards,
@@ -126,6 +133,7 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
       metrics,
       defaultPartitions: cfg['num.partitions'],
       ready: () => engine.shardInfos.length > 0,
+      cors,
     });
   } catch (err) {
     await tcp.close();

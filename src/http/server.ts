@@ -10,6 +10,7 @@ import { isValidTopicName } from '../storage/topic-name.js';
 import { BrokerMetrics, type EngineIntrospection } from '../metrics/broker-metrics.js';
 import { logger } from '../util/logger.js';
 import { API_CONTENT_TYPE, createApiHandler } from './api.js';
+import { type CorsPolicy, withCors } from './cors.js';
 import { HttpError, HttpErrorCode, invalidOffsetOrPartition, partitionNotFound, topicNotFound } from './errors.js';
 import { KafkaWsSession } from './kafka-ws.js';
 import { JsonProducer } from './produce.js';
@@ -39,6 +40,8 @@ export interface HttpServerOptions {
   consumeReadBytes?: number;
   /** Health beyond "listening": e.g. every shard ready. Default: always. */
   ready?: () => boolean;
+  /** CORS for the JSON API (cors.ts, parseCorsOrigins); null or absent = off. */
+  cors?: CorsPolicy | null;
 }
 
 export interface ConnectionCounts {
@@ -202,7 +205,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   });
 
   const { transport, reason } = await selectTransport(opts.transport);
-  const running = await transport.listen({ host: opts.host, port: opts.port, http: apiHandler, ws: [kafkaRoute, produceRoute, consumeRoute] });
+  const running = await transport.listen({ host: opts.host, port: opts.port, http: withCors(apiHandler, opts.cors ?? null), ws: [kafkaRoute, produceRoute, consumeRoute] });
   logger().info({ transport: transport.name, reason, port: running.port }, `http/websocket listener on ${transport.name}`);
 
   metrics.addConnectionSource('kafka_ws', () => counts.kafka_ws);

@@ -31,7 +31,7 @@ export interface HttpTestBroker {
   close(): Promise<void>;
 }
 
-export interface HttpTestOptions extends Partial<Pick<HttpServerOptions, 'wsMaxInFlight' | 'wsSendBufferBytes' | 'consumeReadBytes' | 'defaultPartitions' | 'ready'>> {
+export interface HttpTestOptions extends Partial<Pick<HttpServerOptions, 'wsMaxInFlight' | 'wsSendBufferBytes' | 'consumeReadBytes' | 'defaultPartitions' | 'ready' | 'cors'>> {
   topicDefaults?: Partial<TopicConfig>;
   requestMaxBytes?: number;
 }
@@ -59,6 +59,7 @@ export async function startHttpTestBroker(transport: TransportName, opts: HttpTe
       ...(opts.consumeReadBytes !== undefined ? { consumeReadBytes: opts.consumeReadBytes } : {}),
       ...(opts.defaultPartitions !== undefined ? { defaultPartitions: opts.defaultPartitions } : {}),
       ...(opts.ready !== undefined ? { ready: opts.ready } : {}),
+      ...(opts.cors !== undefined ? { cors: opts.cors } : {}),
     });
   } catch (err) {
     await engine.close();
