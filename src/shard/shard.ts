@@ -1,9 +1,10 @@
 // A shard: the only writer of its partitions' files. Runs inside a shard worker thread.
 // Owns: the drain → validate → assign offsets → write → (sync) → complete loop
-// (group commit), per-partition idempotent-producer state, flush policy,
-// retention timing, and when to compact its partitions (the cleaning itself runs in
-// the maintenance pool; this shard only swaps the cleaned segments in). Must not share a partition with another
-// shard, and must not block on anything but its own rings and its own files.
+// (group commit), per-partition idempotent-producer state, flush policy (with
+// flush-behind), retention timing, DeleteRecords, and when to compact its partitions
+// (the cleaning itself runs in the maintenance pool; the shard only swaps the cleaned
+// segments in). Must not share a partition with another shard, and must not block on
+// anything but its own rings and its own files.
 
 import { rmSync } from 'node:fs';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
