@@ -1,19 +1,17 @@
-// The client's RecordBatch v2 hot paths: a builder that writes records straight into
-// a producer's open batch as send() is called, and a decoder that turns fetched
-// bytes into consumer messages. Owns: the record layout on those two paths and
-// their bounds. Must not import Node built-ins or native packages (compression and
-// CRC come from the registry in codecs.ts), so the browser client can use it.
-//
-// Why not src/protocol/record-batch.ts: that module is the reference codec for the
-// broker and tools, and imports node:zlib and native codecs at its top; the client
-// needs a browser-safe path, encodes incrementally (no per-record objects kept
-// before a batch closes) and decodes into its own message shape. The tests check
-// this file byte for byte against record-batch.ts.
+// Kafka RecordBatch v2 records, for the client and the broker alike: a builder that
+// writes records straight into a batch as they arrive, and the decoder of a batch's
+// records section. Owns: the record layout (the only copy of its varint encoding and
+// decoding in Samsa) and its bounds, and the batch header fields the builder writes.
+// Must not import Node built-ins or native packages (compression and CRC come from
+// the registry in codecs.ts), so the browser client can use it; the broker's
+// reference API (src/protocol/record-batch.ts) wraps this file and registers the
+// Node codecs.
 //
 // Layout (Kafka protocol guide): the 61-byte header (see batch-header.ts), then per
 // record: length varint | attributes i8 | timestampDelta varlong | offsetDelta varint |
 // keyLength varint | key | valueLength varint | value | headerCount varint |
 // [headerKeyLength varint | headerKey | headerValueLength varint | headerValue].
+// Lengths of -1 mean null (keys, values, header values; never header keys).
 
 import { COMPRESSION_CODES, type CompressionType, codecForCode, crc32c } from './codecs.js';
 import { ErrorCode, KafkaError } from './errors.js';
@@ -34,6 +32,7 @@ const OFF_BASE_SEQUENCE = 53;
 const OFF_RECORDS_COUNT = 57;
 const ATTR_COMPRESSION_MASK = 0x07;
 const ATTR_TIMESTAMP_LOG_APPEND = 0x08;
+const ATTR_TRANSACTIONAL = 0x10;
 const ATTR_CONTROL = 0x20;
 const TWO_POW_32 = 0x1_0000_0000;
 const INT32_MAX = 0x7fff_ffff;
@@ -107,6 +106,20 @@ export interface BatchSealOptions {
   producerId: number;
   producerEpoch: number;
   baseSequence: number;
+  /** Defaults to 0: a producer's batch gets its offsets from the broker. */
+  baseOffset?: number;
+  /** Defaults to -1 (no leader epoch). */
+  partitionLeaderEpoch?: number;
+  /** Attribute bits the broker's tools set: LogAppendTime, transactional, control batch. */
+  logAppendTime?: boolean;
+  transactional?: boolean;
+  control?: boolean;
+}
+
+/** Where a builder writes instead of a buffer of its own: `buf` from `start` on, never grown. */
+export interface BatchTarget {
+  buf: Uint8Array;
+  start: number;
 }
 
 /**
@@ -114,10 +127,13 @@ export interface BatchSealOptions {
  * arrive; `seal` fills the header (and compresses) when the batch closes. The
  * batch never grows past its capacity: `tryAppend` answers false instead, and the
  * producer opens a new batch (a record larger than a batch gets a batch of its own).
+ * Offset deltas are 0..count-1 and timestamp deltas count from the first record.
  */
 export class BatchBuilder {
   private buf: Uint8Array;
-  private pos = BATCH_HEADER_BYTES;
+  /** Where the batch starts in `buf` (0 unless writing into a caller's buffer). */
+  private readonly start: number;
+  private pos: number;
   private readonly capacityBytes: number;
   count = 0;
   baseTimestamp = -1;
@@ -127,16 +143,30 @@ export class BatchBuilder {
    * `capacityBytes` bounds the batch; the buffer starts at `initialBytes` and
    * doubles up to the bound as records arrive, so a batch that a short linger
    * closes after a few records does not cost a whole batch.size of garbage.
+   * With `target`, the batch is written into `target.buf` at `target.start`
+   * (capacity: the bytes there, at most `capacityBytes`) and no buffer is allocated.
    */
-  constructor(capacityBytes: number, initialBytes = capacityBytes) {
+  constructor(capacityBytes: number, initialBytes = capacityBytes, target: BatchTarget | null = null) {
     if (!Number.isInteger(capacityBytes) || capacityBytes < BATCH_HEADER_BYTES) throw new RangeError(`batch capacity ${capacityBytes}`);
-    this.capacityBytes = capacityBytes;
-    this.buf = new Uint8Array(Math.min(capacityBytes, Math.max(BATCH_HEADER_BYTES, initialBytes)));
+    if (target === null) {
+      this.buf = new Uint8Array(Math.min(capacityBytes, Math.max(BATCH_HEADER_BYTES, initialBytes)));
+      this.start = 0;
+      this.capacityBytes = capacityBytes;
+    } else {
+      const room = target.buf.length - target.start;
+      if (!Number.isInteger(target.start) || target.start < 0 || room < BATCH_HEADER_BYTES) {
+        throw new RangeError(`a batch needs ${BATCH_HEADER_BYTES} bytes at ${target.start} of ${target.buf.length}`);
+      }
+      this.buf = target.buf;
+      this.start = target.start;
+      this.capacityBytes = Math.min(capacityBytes, room);
+    }
+    this.pos = this.start + BATCH_HEADER_BYTES;
   }
 
   /** Bytes written so far (header included). */
   get sizeBytes(): number {
-    return this.pos;
+    return this.pos - this.start;
   }
 
   /** Bytes allocated for the batch now. */
@@ -184,7 +214,8 @@ export class BatchBuilder {
     const body = BatchBuilder.bodyBytes(key, value, headers, timestampDelta, offsetDelta);
     const total = sizeOfVarint(body) + body;
     if (this.pos + total > this.buf.length) {
-      if (this.pos + total > this.capacityBytes) return false;
+      // A caller's buffer (start > 0 or capacity = its room) never gets here unless full.
+      if (this.pos + total > this.start + this.capacityBytes) return false;
       let size = this.buf.length * 2;
       while (size < this.pos + total) size *= 2;
       const grown = new Uint8Array(Math.min(size, this.capacityBytes));
@@ -237,21 +268,27 @@ export class BatchBuilder {
   /**
    * Closes the batch: compresses the records section if asked and writes the
    * header and CRC. Returns the batch bytes (a view of this builder's buffer when
-   * uncompressed). The builder must not be used after.
+   * uncompressed; a new array when compressed). The builder must not be used after.
+   * An empty batch (Kafka keeps them after compaction) has lastOffsetDelta 0 and
+   * timestamps -1.
    */
   seal(opts: BatchSealOptions): Uint8Array {
-    if (this.count === 0) throw new Error('sealing an empty batch');
     let out: Uint8Array;
-    const code = COMPRESSION_CODES[opts.compression];
+    const code = Object.hasOwn(COMPRESSION_CODES, opts.compression) ? COMPRESSION_CODES[opts.compression] : undefined;
     if (code === undefined) throw new KafkaError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `unknown compression ${String(opts.compression)}`);
     if (code === 0) {
-      out = this.buf.subarray(0, this.pos);
+      out = this.buf.subarray(this.start, this.pos);
     } else {
-      const section = codecForCode(code).compress(this.buf.subarray(BATCH_HEADER_BYTES, this.pos));
+      const section = codecForCode(code).compress(this.buf.subarray(this.start + BATCH_HEADER_BYTES, this.pos));
+      if (section.length > INT32_MAX - BATCH_HEADER_BYTES) throw new RangeError('compressed batch larger than 2 GiB');
       out = new Uint8Array(BATCH_HEADER_BYTES + section.length);
       out.set(section, BATCH_HEADER_BYTES);
     }
-    writeBatchHeader(out, this.count, this.baseTimestamp, this.maxTimestamp, code, opts);
+    let attributes = code;
+    if (opts.logAppendTime === true) attributes |= ATTR_TIMESTAMP_LOG_APPEND;
+    if (opts.transactional === true) attributes |= ATTR_TRANSACTIONAL;
+    if (opts.control === true) attributes |= ATTR_CONTROL;
+    writeBatchHeader(out, this.count, this.baseTimestamp, this.maxTimestamp, attributes, opts);
     return out;
   }
 }
@@ -271,13 +308,13 @@ function writeBatchHeader(
   opts: BatchSealOptions,
 ): void {
   const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  dv.setInt32(0, 0); // baseOffset: the broker assigns it
-  dv.setInt32(4, 0);
+  setInt64(dv, 0, opts.baseOffset ?? 0); // a producer's batch: the broker assigns it
   dv.setInt32(OFF_BATCH_LENGTH, out.length - BATCH_LOG_OVERHEAD_BYTES);
-  dv.setInt32(OFF_PARTITION_LEADER_EPOCH, -1);
+  dv.setInt32(OFF_PARTITION_LEADER_EPOCH, opts.partitionLeaderEpoch ?? -1);
   dv.setInt8(OFF_MAGIC, 2);
   dv.setInt16(OFF_ATTRIBUTES, attributes);
-  dv.setInt32(OFF_LAST_OFFSET_DELTA, count - 1);
+  // An empty batch keeps lastOffsetDelta 0 so that checkBatch (which rejects < 0) accepts it.
+  dv.setInt32(OFF_LAST_OFFSET_DELTA, Math.max(0, count - 1));
   setInt64(dv, OFF_BASE_TIMESTAMP, baseTimestamp);
   setInt64(dv, OFF_MAX_TIMESTAMP, maxTimestamp);
   setInt64(dv, OFF_PRODUCER_ID, opts.producerId);
@@ -311,16 +348,49 @@ export function toBytes(v: Uint8Array | string): Uint8Array {
 
 // ---------------------------------------------------------------- decode
 
-/** A record delivered to a consumer. key/value/header values are views of the fetched bytes. */
-export interface Message {
-  topic: string;
-  partition: number;
+/**
+ * A decoded record: `offset` and `timestamp` are absolute (base + delta; a
+ * LOG_APPEND_TIME batch gives every record the batch's maxTimestamp, as Kafka does).
+ * key/value/header values are views of the decoded bytes, not copies.
+ */
+export interface DecodedRecord {
   offset: number;
   timestamp: number;
   key: Uint8Array | null;
   value: Uint8Array | null;
   headers: RecordHeader[];
 }
+
+/** A record delivered to a consumer. key/value/header values are views of the fetched bytes. */
+export interface Message extends DecodedRecord {
+  topic: string;
+  partition: number;
+}
+
+/**
+ * One record as it is in its batch: the fields log compaction needs and the
+ * record's whole bytes (length varint first), so that a rewritten batch carries it
+ * unchanged — same offset delta, timestamp delta, key, value, headers.
+ */
+export interface RawRecord {
+  offsetDelta: number;
+  timestampDelta: number;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  /** A view of the batch (or of its decompressed section): copy to keep it. */
+  bytes: Uint8Array;
+}
+
+/** What decodeRecordSection makes of each record. */
+export const RecordShape = {
+  /** Message: a consumer's record, with topic and partition. */
+  message: 0,
+  /** DecodedRecord: offset, timestamp, key, value, headers. */
+  record: 1,
+  /** RawRecord: deltas, key, value and the record's bytes; headers are not parsed. */
+  raw: 2,
+} as const;
+export type RecordShape = (typeof RecordShape)[keyof typeof RecordShape];
 
 export interface DecodeOptions {
   /** Check each batch's CRC-32C (Kafka's check.crcs; default true). */
@@ -422,18 +492,29 @@ function readUtf8(buf: Uint8Array, start: number, end: number): string {
   return utf8Decoder.decode(buf.subarray(start, end));
 }
 
-function decodeRecords(
+/**
+ * Decodes the `count` records of a (decompressed) records section into `out`, in
+ * the shape asked for; records whose absolute offset is below `fromOffset` are
+ * skipped (pass -Infinity to keep all). `topic`/`partition` are used only for
+ * messages. Every count and length is checked against the bytes that remain before
+ * anything is made from it: KafkaError(CORRUPT_MESSAGE), never a crash.
+ */
+export function decodeRecordSection(
   section: Uint8Array,
   count: number,
+  shape: RecordShape,
   topic: string,
   partition: number,
   baseOffset: number,
   baseTimestamp: number,
   logAppendTimestamp: number | null,
   fromOffset: number,
-  out: Message[],
+  out: Array<Message | DecodedRecord | RawRecord>,
 ): void {
-  if (count > Math.floor(section.length / RECORD_BYTES_MIN)) throw corrupt(`${count} records cannot fit in ${section.length} bytes`);
+  // Bound the count by the bytes before trusting it for anything.
+  if (!Number.isInteger(count) || count < 0 || count > Math.floor(section.length / RECORD_BYTES_MIN)) {
+    throw corrupt(`${count} records cannot fit in ${section.length} bytes`);
+  }
   const n = section.length;
   // Views are made with the constructor: about twice as fast as subarray (no species lookup).
   const ab = section.buffer;
@@ -443,6 +524,7 @@ function decodeRecords(
   let c = 0;
   let b = 0;
   for (let i = 0; i < count; i++) {
+    const recordStart = c;
     let length: number;
     b = section[c]!;
     if (b < 0x80) {
@@ -508,6 +590,12 @@ function decodeRecords(
       value = new Uint8Array(ab, base + c, valueLength);
       c += valueLength;
     } else if (valueLength !== -1) throw corrupt(`value length ${valueLength} in record ${i}`);
+    if (shape === RecordShape.raw) {
+      // Headers travel inside `bytes` untouched: compaction never reads them.
+      out.push({ offsetDelta, timestampDelta, key, value, bytes: new Uint8Array(ab, base + recordStart, end - recordStart) });
+      c = end;
+      continue;
+    }
     let headers = EMPTY_HEADERS;
     b = section[c]!;
     if (b !== 0) {
@@ -536,15 +624,9 @@ function decodeRecords(
     if (c !== end) throw corrupt(`record ${i} declares ${length} bytes but its fields end elsewhere`);
     const offset = baseOffset + offsetDelta;
     if (offset < fromOffset) continue;
-    out.push({
-      topic,
-      partition,
-      offset,
-      timestamp: logAppendTimestamp ?? baseTimestamp + timestampDelta,
-      key,
-      value,
-      headers,
-    });
+    const timestamp = logAppendTimestamp ?? baseTimestamp + timestampDelta;
+    if (shape === RecordShape.message) out.push({ topic, partition, offset, timestamp, key, value, headers });
+    else out.push({ offset, timestamp, key, value, headers });
   }
   cur = c;
   if (cur !== n) throw corrupt(`${n - cur} bytes remain after ${count} records`);
@@ -596,12 +678,12 @@ export function decodeMessages(
     if ((attributes & ATTR_CONTROL) !== 0) continue; // transaction markers: not user records
     if (baseOffset + lastOffsetDelta < fromOffset) continue; // wholly below the requested offset
     const count = dv.getInt32(start + OFF_RECORDS_COUNT);
-    if (count < 0 || count > INT32_MAX) throw corrupt(`record count ${count}`);
     const code = attributes & ATTR_COMPRESSION_MASK;
     let section = batch.subarray(BATCH_HEADER_BYTES);
     if (code !== 0) section = codecForCode(code).decompress(section, opts.maxDecompressedBytes);
     const logAppend = (attributes & ATTR_TIMESTAMP_LOG_APPEND) !== 0 ? int64At(dv, start + OFF_MAX_TIMESTAMP) : null;
-    decodeRecords(section, count, topic, partition, baseOffset, int64At(dv, start + OFF_BASE_TIMESTAMP), logAppend, fromOffset, out);
+    const baseTimestamp = int64At(dv, start + OFF_BASE_TIMESTAMP);
+    decodeRecordSection(section, count, RecordShape.message, topic, partition, baseOffset, baseTimestamp, logAppend, fromOffset, out);
   }
   return pos;
 }

@@ -1,96 +1,59 @@
-// Kafka RecordBatch v2: encoding records into a batch and decoding a batch into records.
-// Owns: the record layout inside a batch (varint-framed records with deltas, keys,
-// values, headers), computing and checking the batch's derived fields (attributes,
-// lastOffsetDelta, maxTimestamp, CRC-32C), and compressing/decompressing the records
-// section. Must not touch files or sockets, and must not change the 61-byte header
-// layout (that is batch-header.ts). The broker's hot path never calls this: it stores
-// and serves batches as bytes; this is for clients, tools, compaction and tests.
-//
-// Record layout (Kafka protocol guide, "Record"):
-//   length varint | attributes i8 | timestampDelta varlong | offsetDelta varint |
-//   keyLength varint | key | valueLength varint | value |
-//   headerCount varint | [headerKeyLength varint | headerKey | headerValueLength varint | headerValue]
-// Lengths of -1 mean null (keys, values, header values; never header keys).
+// Kafka RecordBatch v2: the broker's and tools' API for encoding records into a
+// batch and decoding a batch into records. Owns: the checks at this boundary
+// (argument ranges, whole-batch length/magic/CRC-32C, bounded decompression) and
+// compaction's rebuild of a batch. The record layout itself — the varint-framed
+// records with deltas, keys, values, headers — lives once, in the browser-safe
+// src/client/records.ts (BatchBuilder, decodeRecordSection), which this module
+// wraps; importing this module registers the Node codecs and the native CRC-32C
+// with that core (src/client/node-codecs.ts). Must not touch files or sockets, and
+// must not change the 61-byte header layout (that is batch-header.ts). The broker's
+// hot path never calls this: it stores and serves batches as bytes; this is for
+// tools, compaction, the HTTP API, the offsets topic and tests.
 //
 // Untrusted input: every count and length read from a batch is checked against the
 // bytes that remain before anything is allocated from it; failures are
 // KafkaError(CORRUPT_MESSAGE) (or UNSUPPORTED_* for a foreign magic/codec), never a crash.
 //
-// Decoded keys, values and header values are views (subarray) of the input batch or
-// of its decompressed section, not copies: copy them to keep them past the input.
+// Decoded keys, values and header values are views of the input batch or of its
+// decompressed section, not copies: copy them to keep them past the input.
 
+import '../client/node-codecs.js';
+import { BatchBuilder, RecordShape, decodeRecordSection } from '../client/records.js';
+import type { BatchSealOptions, BatchTarget, DecodedRecord, EncodedHeader, RawRecord } from '../client/records.js';
 import {
   ATTR_COMPRESSION_MASK,
-  ATTR_CONTROL,
   ATTR_TIMESTAMP_TYPE_LOG_APPEND,
-  ATTR_TRANSACTIONAL,
   BATCH_HEADER_BYTES,
   BATCH_LOG_OVERHEAD_BYTES,
   OFF_ATTRIBUTES,
-  OFF_BASE_SEQUENCE,
   OFF_BASE_TIMESTAMP,
   OFF_BATCH_LENGTH,
   OFF_CRC,
-  OFF_LAST_OFFSET_DELTA,
   OFF_MAGIC,
   OFF_MAX_TIMESTAMP,
-  OFF_PARTITION_LEADER_EPOCH,
-  OFF_PRODUCER_EPOCH,
-  OFF_PRODUCER_ID,
   OFF_RECORDS_COUNT,
   computeBatchCrc,
   getBaseOffset,
   getInt64AsNumber,
   readBatchHeader,
-  setBaseOffset,
 } from './batch-header.js';
 import type { BatchHeader } from './batch-header.js';
 import { ErrorCode, KafkaError } from './errors.js';
-import {
-  sizeOfVarint,
-  sizeOfVarlong,
-  takeVarint,
-  takeVarlong,
-  writeVarint,
-  writeVarlong,
-} from './varint.js';
-import type { ByteCursor } from './varint.js';
-import {
-  DECOMPRESSED_BYTES_MAX_DEFAULT,
-  compress,
-  compressionCode,
-  compressionFromCode,
-  decompress,
-} from '../compression/index.js';
+import { DECOMPRESSED_BYTES_MAX_DEFAULT, compress, compressionFromCode, decompress } from '../compression/index.js';
 import type { CompressionType } from '../compression/index.js';
 
 export type { CompressionType } from '../compression/index.js';
+export type { RawRecord, RecordHeader } from '../client/records.js';
 
 export const RECORD_BATCH_MAGIC = 2;
-/** Smallest record body: attributes, timestampDelta, offsetDelta, keyLength, valueLength, headerCount. */
-const RECORD_BODY_BYTES_MIN = 6;
-/** Smallest record on the wire: a 1-byte length varint plus the smallest body. */
-const RECORD_BYTES_MIN = 1 + RECORD_BODY_BYTES_MIN;
-/** Smallest header: keyLength varint and valueLength varint. */
-const HEADER_BYTES_MIN = 2;
 const INT32_MAX = 0x7fff_ffff;
-const TWO_POW_32 = 0x1_0000_0000;
+/** Timestamp deltas are written exactly up to here (zig-zag doubles them below 2^53). */
+const TIMESTAMP_DELTA_MAX = 2 ** 52;
 /** Compression scratch is kept between calls up to this size; larger batches get a one-off buffer. */
 const SCRATCH_BYTES_KEPT_MAX = 4 * 1024 * 1024;
 
-export interface RecordHeader {
-  key: string;
-  value: Uint8Array | null;
-}
-
 /** A decoded record. `offset` and `timestamp` are absolute (base + delta). */
-export interface Record {
-  offset: number;
-  timestamp: number;
-  key: Uint8Array | null;
-  value: Uint8Array | null;
-  headers: RecordHeader[];
-}
+export type Record = DecodedRecord;
 
 /** A header to encode; strings are written as UTF-8. */
 export interface RecordHeaderInput {
@@ -139,232 +102,136 @@ function corrupt(why: string): KafkaError {
   return new KafkaError(ErrorCode.CORRUPT_MESSAGE, `record batch: ${why}`);
 }
 
-// ---------------------------------------------------------------- UTF-8 helpers
-
-const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder('utf-8');
-const ASCII_DECODE_MAX = 32;
-
-/** Bytes TextEncoder produces for `s` (lone surrogates become U+FFFD, 3 bytes). */
-function utf8Length(s: string): number {
-  let bytes = 0;
-  const n = s.length;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) bytes += 1;
-    else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        bytes += 4;
-        i++;
-      } else {
-        bytes += 3;
-      }
-    } else bytes += 3;
-  }
-  return bytes;
-}
-
-function writeUtf8(out: Uint8Array, pos: number, s: string, byteLength: number): void {
-  if (byteLength === s.length) {
-    for (let i = 0; i < byteLength; i++) out[pos + i] = s.charCodeAt(i);
-    return;
-  }
-  utf8Encoder.encodeInto(s, out.subarray(pos, pos + byteLength));
-}
-
-function readUtf8(buf: Uint8Array, start: number, end: number): string {
-  if (end - start <= ASCII_DECODE_MAX) {
-    let s = '';
-    for (let i = start; i < end; i++) {
-      const b = buf[i]!;
-      if (b >= 0x80) return utf8Decoder.decode(buf.subarray(start, end));
-      s += String.fromCharCode(b);
-    }
-    return s;
-  }
-  return utf8Decoder.decode(buf.subarray(start, end));
-}
-
 // ---------------------------------------------------------------- encode
 
-/** Byte length of a nullable field (-1 for null), checked to be a Uint8Array or string. */
-function fieldLength(v: Uint8Array | string | null | undefined, what: string): number {
-  if (v === null || v === undefined) return -1;
-  if (v instanceof Uint8Array) return v.length;
-  if (typeof v === 'string') return utf8Length(v);
+const utf8Encoder = new TextEncoder();
+
+/** A nullable field as bytes (strings as UTF-8), checked to be a Uint8Array or string. */
+function fieldBytes(v: Uint8Array | string | null | undefined, what: string): Uint8Array | null {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Uint8Array) return v;
+  if (typeof v === 'string') return utf8Encoder.encode(v);
   throw new TypeError(`${what} must be a Uint8Array, a string or null`);
 }
 
-function writeField(out: Uint8Array, pos: number, v: Uint8Array | string | null | undefined, length: number): number {
-  pos = writeVarint(out, pos, length);
-  if (length <= 0) return pos;
-  if (v instanceof Uint8Array) out.set(v, pos);
-  else writeUtf8(out, pos, v as string, length);
-  return pos + length;
-}
-
-function writeInt64(dv: DataView, pos: number, value: number): void {
-  const hi = Math.floor(value / TWO_POW_32);
-  dv.setInt32(pos, hi);
-  dv.setUint32(pos + 4, value - hi * TWO_POW_32);
+function headerBytes(headers: readonly RecordHeaderInput[] | undefined): EncodedHeader[] | null {
+  if (headers === undefined) return null;
+  const out = new Array<EncodedHeader>(headers.length);
+  for (let h = 0; h < headers.length; h++) {
+    const header = headers[h]!;
+    if (typeof header.key !== 'string') throw new TypeError('header key must be a string');
+    out[h] = { key: utf8Encoder.encode(header.key), value: fieldBytes(header.value, 'header value') };
+  }
+  return out;
 }
 
 function checkInt(value: number, min: number, max: number, what: string): void {
   if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`${what} ${value} outside [${min}, ${max}]`);
 }
 
-/** Per-record body sizes of the batch being encoded; reused across calls, grown on demand. */
-let bodySizes = new Int32Array(1024);
+/** The header fields of `opts`, range-checked (the builder writes what it is given). */
+function sealOptions(opts: EncodeBatchOptions): BatchSealOptions {
+  const sealed: BatchSealOptions = {
+    compression: opts.compression ?? 'none',
+    baseOffset: opts.baseOffset ?? 0,
+    partitionLeaderEpoch: opts.partitionLeaderEpoch ?? -1,
+    producerId: opts.producerId ?? -1,
+    producerEpoch: opts.producerEpoch ?? -1,
+    baseSequence: opts.baseSequence ?? -1,
+    logAppendTime: opts.logAppendTime === true,
+    transactional: opts.transactional === true,
+    control: opts.control === true,
+  };
+  checkInt(sealed.baseOffset!, 0, Number.MAX_SAFE_INTEGER, 'baseOffset');
+  checkInt(sealed.partitionLeaderEpoch!, -1, INT32_MAX, 'partitionLeaderEpoch');
+  checkInt(sealed.producerId, -1, Number.MAX_SAFE_INTEGER, 'producerId');
+  checkInt(sealed.producerEpoch, -1, 0x7fff, 'producerEpoch');
+  checkInt(sealed.baseSequence, -1, INT32_MAX, 'baseSequence');
+  return sealed;
+}
+
+/** Timestamp for records without one: the option's, or Date.now() read once per batch. */
+function defaultTimestampOf(records: readonly RecordInput[], opts: EncodeBatchOptions): number {
+  checkInt(records.length, 0, INT32_MAX, 'record count');
+  const ts = opts.timestamp ?? Date.now();
+  checkInt(ts, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 'timestamp');
+  return ts;
+}
+
+/** Record `i`'s timestamp, checked; `baseTimestamp` is record 0's. */
+function timestampOf(r: RecordInput, i: number, defaultTimestamp: number, baseTimestamp: number): number {
+  const ts = r.timestamp ?? defaultTimestamp;
+  checkInt(ts, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 'timestamp');
+  if (i > 0) checkInt(ts - baseTimestamp, -TIMESTAMP_DELTA_MAX, TIMESTAMP_DELTA_MAX, 'timestamp delta');
+  return ts;
+}
+
+/** Bytes of the uncompressed batch of `records` (strings are encoded to be measured). */
+function batchBytes(records: readonly RecordInput[], defaultTimestamp: number): number {
+  let totalBytes = BATCH_HEADER_BYTES;
+  let baseTimestamp = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    const ts = timestampOf(r, i, defaultTimestamp, baseTimestamp);
+    if (i === 0) baseTimestamp = ts;
+    totalBytes += BatchBuilder.recordBytes(fieldBytes(r.key, 'key'), fieldBytes(r.value, 'value'), headerBytes(r.headers), ts - baseTimestamp, i);
+    if (totalBytes > INT32_MAX) throw new RangeError('batch larger than 2 GiB');
+  }
+  return totalBytes;
+}
+
+/**
+ * Writes the batch into `target` in one pass (no per-record sizing beforehand) and
+ * seals it; null when it does not fit there (the bytes from target.start on are
+ * then overwritten).
+ */
+function buildBatch(records: readonly RecordInput[], defaultTimestamp: number, sealed: BatchSealOptions, target: BatchTarget): Uint8Array | null {
+  const room = Math.min(target.buf.length - target.start, INT32_MAX);
+  const builder = new BatchBuilder(room, room, target);
+  let baseTimestamp = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    const ts = timestampOf(r, i, defaultTimestamp, baseTimestamp);
+    if (i === 0) baseTimestamp = ts;
+    if (!builder.tryAppend(fieldBytes(r.key, 'key'), fieldBytes(r.value, 'value'), headerBytes(r.headers), ts)) return null;
+  }
+  return builder.seal(sealed);
+}
+
 let scratch = new Uint8Array(64 * 1024);
 
-interface Plan {
-  count: number;
-  baseTimestamp: number;
-  maxTimestamp: number;
-  defaultTimestamp: number;
-  /** Bytes of the uncompressed records section. */
-  sectionBytes: number;
-}
-
-function planBatch(records: readonly RecordInput[], opts: EncodeBatchOptions): Plan {
-  const count = records.length;
-  checkInt(count, 0, INT32_MAX, 'record count');
-  if (bodySizes.length < count) bodySizes = new Int32Array(Math.max(count, bodySizes.length * 2));
-  const defaultTimestamp = opts.timestamp ?? Date.now();
-  checkInt(defaultTimestamp, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 'timestamp');
-  // Kafka's NO_TIMESTAMP (-1) for the base and max of an empty batch.
-  const baseTimestamp = count > 0 ? (records[0]!.timestamp ?? defaultTimestamp) : -1;
-  let maxTimestamp = count > 0 ? baseTimestamp : -1;
-  let sectionBytes = 0;
-  for (let i = 0; i < count; i++) {
-    const r = records[i]!;
-    const ts = r.timestamp ?? defaultTimestamp;
-    checkInt(ts, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 'timestamp');
-    if (ts > maxTimestamp) maxTimestamp = ts;
-    const keyLen = fieldLength(r.key, 'key');
-    const valueLen = fieldLength(r.value, 'value');
-    let body =
-      1 + // attributes (unused in v2, always 0)
-      sizeOfVarlong(ts - baseTimestamp) +
-      sizeOfVarint(i) +
-      sizeOfVarint(keyLen) +
-      Math.max(0, keyLen) +
-      sizeOfVarint(valueLen) +
-      Math.max(0, valueLen);
-    const headers = r.headers;
-    const headerCount = headers === undefined ? 0 : headers.length;
-    body += sizeOfVarint(headerCount);
-    for (let h = 0; h < headerCount; h++) {
-      const header = headers![h]!;
-      if (typeof header.key !== 'string') throw new TypeError('header key must be a string');
-      const hk = utf8Length(header.key);
-      const hv = fieldLength(header.value, 'header value');
-      body += sizeOfVarint(hk) + hk + sizeOfVarint(hv) + Math.max(0, hv);
-    }
-    if (body > INT32_MAX) throw new RangeError('record larger than 2 GiB');
-    bodySizes[i] = body;
-    sectionBytes += sizeOfVarint(body) + body;
+/**
+ * Builds the batch in the module's scratch buffer (grown once to the exact size
+ * when the batch does not fit; a batch above SCRATCH_BYTES_KEPT_MAX gets a one-off
+ * buffer). The result is a view of the scratch when uncompressed: copy it to keep it.
+ */
+function buildInScratch(records: readonly RecordInput[], defaultTimestamp: number, sealed: BatchSealOptions): Uint8Array {
+  const batch = buildBatch(records, defaultTimestamp, sealed, { buf: scratch, start: 0 });
+  if (batch !== null) return batch;
+  const totalBytes = batchBytes(records, defaultTimestamp);
+  let buf: Uint8Array;
+  if (totalBytes > SCRATCH_BYTES_KEPT_MAX) {
+    buf = new Uint8Array(totalBytes);
+  } else {
+    let n = scratch.length;
+    while (n < totalBytes) n *= 2;
+    scratch = buf = new Uint8Array(n);
   }
-  if (sectionBytes > INT32_MAX - BATCH_HEADER_BYTES) throw new RangeError('batch larger than 2 GiB');
-  return { count, baseTimestamp, maxTimestamp, defaultTimestamp, sectionBytes };
-}
-
-/** Writes the records section at `pos` of `out`; returns the position after it. */
-function writeRecords(out: Uint8Array, pos: number, records: readonly RecordInput[], plan: Plan): number {
-  for (let i = 0; i < plan.count; i++) {
-    const r = records[i]!;
-    const ts = r.timestamp ?? plan.defaultTimestamp;
-    pos = writeVarint(out, pos, bodySizes[i]!);
-    out[pos++] = 0;
-    pos = writeVarlong(out, pos, ts - plan.baseTimestamp);
-    pos = writeVarint(out, pos, i);
-    pos = writeField(out, pos, r.key, fieldLength(r.key, 'key'));
-    pos = writeField(out, pos, r.value, fieldLength(r.value, 'value'));
-    const headers = r.headers;
-    const headerCount = headers === undefined ? 0 : headers.length;
-    pos = writeVarint(out, pos, headerCount);
-    for (let h = 0; h < headerCount; h++) {
-      const header = headers![h]!;
-      pos = writeField(out, pos, header.key, utf8Length(header.key));
-      pos = writeField(out, pos, header.value, fieldLength(header.value, 'header value'));
-    }
-  }
-  return pos;
-}
-
-function attributesOf(opts: EncodeBatchOptions, compression: CompressionType): number {
-  let attributes = compressionCode(compression);
-  if (opts.logAppendTime === true) attributes |= ATTR_TIMESTAMP_TYPE_LOG_APPEND;
-  if (opts.transactional === true) attributes |= ATTR_TRANSACTIONAL;
-  if (opts.control === true) attributes |= ATTR_CONTROL;
-  return attributes;
-}
-
-/** Writes the 61-byte header at `pos` (CRC last, over attributes..end). */
-function writeHeaderAndCrc(
-  out: Uint8Array,
-  pos: number,
-  totalBytes: number,
-  plan: Plan,
-  opts: EncodeBatchOptions,
-  attributes: number,
-): void {
-  const baseOffset = opts.baseOffset ?? 0;
-  const partitionLeaderEpoch = opts.partitionLeaderEpoch ?? -1;
-  const producerId = opts.producerId ?? -1;
-  const producerEpoch = opts.producerEpoch ?? -1;
-  const baseSequence = opts.baseSequence ?? -1;
-  checkInt(baseOffset, 0, Number.MAX_SAFE_INTEGER, 'baseOffset');
-  checkInt(partitionLeaderEpoch, -1, INT32_MAX, 'partitionLeaderEpoch');
-  checkInt(producerId, -1, Number.MAX_SAFE_INTEGER, 'producerId');
-  checkInt(producerEpoch, -1, 0x7fff, 'producerEpoch');
-  checkInt(baseSequence, -1, INT32_MAX, 'baseSequence');
-  const dv = new DataView(out.buffer, out.byteOffset + pos, totalBytes);
-  setBaseOffset(out, baseOffset, pos);
-  dv.setInt32(OFF_BATCH_LENGTH, totalBytes - BATCH_LOG_OVERHEAD_BYTES);
-  dv.setInt32(OFF_PARTITION_LEADER_EPOCH, partitionLeaderEpoch);
-  dv.setInt8(OFF_MAGIC, RECORD_BATCH_MAGIC);
-  dv.setInt16(OFF_ATTRIBUTES, attributes);
-  // An empty batch keeps lastOffsetDelta 0 so that checkBatch (which rejects < 0) accepts it.
-  dv.setInt32(OFF_LAST_OFFSET_DELTA, Math.max(0, plan.count - 1));
-  writeInt64(dv, OFF_BASE_TIMESTAMP, plan.baseTimestamp);
-  writeInt64(dv, OFF_MAX_TIMESTAMP, plan.maxTimestamp);
-  writeInt64(dv, OFF_PRODUCER_ID, producerId);
-  dv.setInt16(OFF_PRODUCER_EPOCH, producerEpoch);
-  dv.setInt32(OFF_BASE_SEQUENCE, baseSequence);
-  dv.setInt32(OFF_RECORDS_COUNT, plan.count);
-  dv.setUint32(OFF_CRC, computeBatchCrc(out.subarray(pos, pos + totalBytes)));
-}
-
-function compressSection(records: readonly RecordInput[], plan: Plan, compression: CompressionType): Uint8Array {
-  let buf = scratch;
-  if (buf.length < plan.sectionBytes) {
-    if (plan.sectionBytes <= SCRATCH_BYTES_KEPT_MAX) {
-      let n = buf.length;
-      while (n < plan.sectionBytes) n *= 2;
-      scratch = buf = new Uint8Array(n);
-    } else {
-      buf = new Uint8Array(plan.sectionBytes);
-    }
-  }
-  const end = writeRecords(buf, 0, records, plan);
-  if (end !== plan.sectionBytes) throw new Error(`record batch: planned ${plan.sectionBytes} bytes, wrote ${end}`);
-  const compressed = compress(compression, buf.subarray(0, end));
-  if (compressed.length > INT32_MAX - BATCH_HEADER_BYTES) throw new RangeError('compressed batch larger than 2 GiB');
-  return compressed;
+  const sized = buildBatch(records, defaultTimestamp, sealed, { buf, start: 0 });
+  if (sized === null) throw new Error(`record batch: measured ${totalBytes} bytes, but the records did not fit`);
+  return sized;
 }
 
 /** Exact size of the uncompressed batch `records` would encode to. */
 export function recordBatchSize(records: readonly RecordInput[], opts: EncodeBatchOptions = {}): number {
-  return BATCH_HEADER_BYTES + planBatch(records, opts).sectionBytes;
+  return batchBytes(records, defaultTimestampOf(records, opts));
 }
 
 /**
  * Encodes `records` as one batch into `out` at `pos`, without allocating for an
  * uncompressed batch; returns the bytes written. RangeError if `out` is too small
- * (size it with recordBatchSize for an uncompressed batch).
+ * (size it with recordBatchSize for an uncompressed batch); `out` past `pos` may
+ * have been written to by then.
  */
 export function encodeRecordBatchInto(
   out: Uint8Array,
@@ -372,23 +239,18 @@ export function encodeRecordBatchInto(
   records: readonly RecordInput[],
   opts: EncodeBatchOptions = {},
 ): number {
-  const compression = opts.compression ?? 'none';
-  const attributes = attributesOf(opts, compression);
-  const plan = planBatch(records, opts);
-  if (compression === 'none') {
-    const totalBytes = BATCH_HEADER_BYTES + plan.sectionBytes;
-    if (pos < 0 || out.length - pos < totalBytes) throw new RangeError(`batch needs ${totalBytes} bytes at ${pos} of ${out.length}`);
-    const end = writeRecords(out, pos + BATCH_HEADER_BYTES, records, plan);
-    if (end !== pos + totalBytes) throw new Error(`record batch: planned ${totalBytes} bytes, wrote ${end - pos}`);
-    writeHeaderAndCrc(out, pos, totalBytes, plan, opts, attributes);
-    return totalBytes;
+  const sealed = sealOptions(opts);
+  const defaultTimestamp = defaultTimestampOf(records, opts);
+  if (!Number.isInteger(pos) || pos < 0 || pos > out.length) throw new RangeError(`position ${pos} outside the output of ${out.length}`);
+  if (sealed.compression === 'none') {
+    const batch = buildBatch(records, defaultTimestamp, sealed, { buf: out, start: pos });
+    if (batch === null) throw new RangeError(`batch does not fit in the ${out.length - pos} bytes at ${pos}`);
+    return batch.length;
   }
-  const section = compressSection(records, plan, compression);
-  const totalBytes = BATCH_HEADER_BYTES + section.length;
-  if (pos < 0 || out.length - pos < totalBytes) throw new RangeError(`batch needs ${totalBytes} bytes at ${pos} of ${out.length}`);
-  out.set(section, pos + BATCH_HEADER_BYTES);
-  writeHeaderAndCrc(out, pos, totalBytes, plan, opts, attributes);
-  return totalBytes;
+  const batch = buildInScratch(records, defaultTimestamp, sealed);
+  if (out.length - pos < batch.length) throw new RangeError(`batch needs ${batch.length} bytes at ${pos} of ${out.length}`);
+  out.set(batch, pos);
+  return batch.length;
 }
 
 /**
@@ -396,22 +258,10 @@ export function encodeRecordBatchInto(
  * from the first record), compressing the records section when asked.
  */
 export function encodeRecordBatch(records: readonly RecordInput[], opts: EncodeBatchOptions = {}): Uint8Array {
-  const compression = opts.compression ?? 'none';
-  const attributes = attributesOf(opts, compression);
-  const plan = planBatch(records, opts);
-  if (compression === 'none') {
-    const totalBytes = BATCH_HEADER_BYTES + plan.sectionBytes;
-    const out = new Uint8Array(totalBytes);
-    const end = writeRecords(out, BATCH_HEADER_BYTES, records, plan);
-    if (end !== totalBytes) throw new Error(`record batch: planned ${totalBytes} bytes, wrote ${end}`);
-    writeHeaderAndCrc(out, 0, totalBytes, plan, opts, attributes);
-    return out;
-  }
-  const section = compressSection(records, plan, compression);
-  const out = new Uint8Array(BATCH_HEADER_BYTES + section.length);
-  out.set(section, BATCH_HEADER_BYTES);
-  writeHeaderAndCrc(out, 0, out.length, plan, opts, attributes);
-  return out;
+  const sealed = sealOptions(opts);
+  const batch = buildInScratch(records, defaultTimestampOf(records, opts), sealed);
+  // Compressed (or a one-off buffer): already the caller's; uncompressed: a view of the scratch.
+  return batch.buffer === scratch.buffer ? batch.slice() : batch;
 }
 
 // ---------------------------------------------------------------- decode
@@ -419,65 +269,6 @@ export function encodeRecordBatch(records: readonly RecordInput[], opts: EncodeB
 /** The compression codec named by a batch's attributes. */
 export function batchCompression(attributes: number): CompressionType {
   return compressionFromCode(attributes & ATTR_COMPRESSION_MASK);
-}
-
-/** Reads a nullable byte field within [cur.pos, end): null for -1, a view otherwise. */
-function takeBytes(buf: Uint8Array, cur: ByteCursor, end: number, what: string): Uint8Array | null {
-  const length = takeVarint(buf, cur);
-  if (length === -1) return null;
-  if (length < -1 || length > end - cur.pos) throw corrupt(`${what} length ${length} with ${end - cur.pos} bytes left in the record`);
-  const start = cur.pos;
-  cur.pos = start + length;
-  return buf.subarray(start, start + length);
-}
-
-function decodeRecords(
-  section: Uint8Array,
-  count: number,
-  baseOffset: number,
-  baseTimestamp: number,
-  logAppendTimestamp: number | null,
-): Record[] {
-  // Bound the count by the bytes before trusting it for anything.
-  if (count > Math.floor(section.length / RECORD_BYTES_MIN)) {
-    throw corrupt(`${count} records cannot fit in ${section.length} bytes`);
-  }
-  const records: Record[] = new Array<Record>(count);
-  const cur: ByteCursor = { pos: 0 };
-  for (let i = 0; i < count; i++) {
-    const length = takeVarint(section, cur);
-    if (length < RECORD_BODY_BYTES_MIN || length > section.length - cur.pos) {
-      throw corrupt(`record ${i} length ${length} with ${section.length - cur.pos} bytes left`);
-    }
-    const end = cur.pos + length;
-    cur.pos += 1; // attributes: unused in v2
-    const timestampDelta = takeVarlong(section, cur);
-    const offsetDelta = takeVarint(section, cur);
-    const key = takeBytes(section, cur, end, 'key');
-    const value = takeBytes(section, cur, end, 'value');
-    const headerCount = takeVarint(section, cur);
-    if (headerCount < 0 || headerCount > Math.floor((end - cur.pos) / HEADER_BYTES_MIN)) {
-      throw corrupt(`record ${i} header count ${headerCount} with ${end - cur.pos} bytes left`);
-    }
-    const headers: RecordHeader[] = new Array<RecordHeader>(headerCount);
-    for (let h = 0; h < headerCount; h++) {
-      const keyLength = takeVarint(section, cur);
-      if (keyLength < 0 || keyLength > end - cur.pos) throw corrupt(`header key length ${keyLength} in record ${i}`);
-      const headerKey = readUtf8(section, cur.pos, cur.pos + keyLength);
-      cur.pos += keyLength;
-      headers[h] = { key: headerKey, value: takeBytes(section, cur, end, 'header value') };
-    }
-    if (cur.pos !== end) throw corrupt(`record ${i} declares ${length} bytes but its fields take ${cur.pos - end + length}`);
-    records[i] = {
-      offset: baseOffset + offsetDelta,
-      timestamp: logAppendTimestamp ?? baseTimestamp + timestampDelta,
-      key,
-      value,
-      headers,
-    };
-  }
-  if (cur.pos !== section.length) throw corrupt(`${section.length - cur.pos} bytes remain after ${count} records`);
-  return records;
 }
 
 /**
@@ -495,36 +286,37 @@ export function decodeRecordBatch(bytes: Uint8Array, pos = 0, opts: DecodeBatchO
   if (batchLength < BATCH_HEADER_BYTES - BATCH_LOG_OVERHEAD_BYTES) throw corrupt(`batchLength ${batchLength} is too small`);
   if (batchLength > remaining - BATCH_LOG_OVERHEAD_BYTES) throw corrupt(`batchLength ${batchLength} overruns the ${remaining} bytes left`);
   const size = BATCH_LOG_OVERHEAD_BYTES + batchLength;
-  const magic = dv.getInt8(OFF_MAGIC);
-  if (magic !== RECORD_BATCH_MAGIC) {
-    throw new KafkaError(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, `record batch: magic ${magic}, only 2 is supported`);
-  }
   const batch = bytes.subarray(pos, pos + size);
-  if (opts.verifyCrc !== false) {
-    const crc = computeBatchCrc(batch);
-    if (crc !== dv.getUint32(OFF_CRC)) throw corrupt(`CRC-32C mismatch (stored ${dv.getUint32(OFF_CRC)}, computed ${crc})`);
-  }
+  const section = checkedSection(batch, opts);
   const header = readBatchHeader(batch);
-  if (header.recordsCount < 0) throw corrupt(`negative record count ${header.recordsCount}`);
   if (header.lastOffsetDelta < 0) throw corrupt(`negative lastOffsetDelta ${header.lastOffsetDelta}`);
-  const compression = batchCompression(header.attributes);
-  let section = batch.subarray(BATCH_HEADER_BYTES);
-  if (compression !== 'none') {
-    section = decompress(compression, section, opts.maxDecompressedBytes ?? DECOMPRESSED_BYTES_MAX_DEFAULT);
-  }
   const baseOffset = getBaseOffset(batch);
   const baseTimestamp = getInt64AsNumber(batch, OFF_BASE_TIMESTAMP);
   const logAppendTimestamp =
     (header.attributes & ATTR_TIMESTAMP_TYPE_LOG_APPEND) !== 0 ? getInt64AsNumber(batch, OFF_MAX_TIMESTAMP) : null;
-  let records: Record[];
-  try {
-    records = decodeRecords(section, header.recordsCount, baseOffset, baseTimestamp, logAppendTimestamp);
-  } catch (err) {
-    // Varints that run off the section or overflow surface as RangeError.
-    if (err instanceof RangeError) throw corrupt(err.message);
-    throw err;
-  }
+  const records: Record[] = [];
+  decodeRecordSection(section, header.recordsCount, RecordShape.record, '', 0, baseOffset, baseTimestamp, logAppendTimestamp, -Infinity, records);
   return { header, records, size };
+}
+
+/**
+ * Checks the magic and (unless told not to) the CRC-32C of one whole batch and
+ * returns its records section, decompressed when the batch is compressed.
+ */
+function checkedSection(batch: Uint8Array, opts: DecodeBatchOptions): Uint8Array {
+  const dv = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+  const magic = dv.getInt8(OFF_MAGIC);
+  if (magic !== RECORD_BATCH_MAGIC) {
+    throw new KafkaError(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, `record batch: magic ${magic}, only 2 is supported`);
+  }
+  if (opts.verifyCrc !== false) {
+    const crc = computeBatchCrc(batch);
+    if (crc !== dv.getUint32(OFF_CRC)) throw corrupt(`CRC-32C mismatch (stored ${dv.getUint32(OFF_CRC)}, computed ${crc})`);
+  }
+  const section = batch.subarray(BATCH_HEADER_BYTES);
+  const compression = batchCompression(dv.getInt16(OFF_ATTRIBUTES));
+  if (compression === 'none') return section;
+  return decompress(compression, section, opts.maxDecompressedBytes ?? DECOMPRESSED_BYTES_MAX_DEFAULT);
 }
 
 /**
@@ -554,20 +346,6 @@ export function decodeRecordBatches(bytes: Uint8Array, opts: DecodeBatchOptions 
 // ---------------------------------------------------------------- raw records (compaction)
 
 /**
- * One record of a stored batch as it is on disk: the fields log compaction needs
- * and the record's whole bytes (length varint first), so that a rewritten batch
- * carries it unchanged — same offset delta, timestamp delta, key, value, headers.
- */
-export interface RawRecord {
-  offsetDelta: number;
-  timestampDelta: number;
-  key: Uint8Array | null;
-  value: Uint8Array | null;
-  /** A view of the batch (or of its decompressed section): copy to keep it. */
-  bytes: Uint8Array;
-}
-
-/**
  * Splits one whole batch (exactly `batch`, 12 + batchLength bytes) into its raw
  * records, decompressing the records section if needed. Checks the CRC unless
  * told not to. Header fields are read with readBatchHeader by the caller.
@@ -576,36 +354,9 @@ export function decodeRawRecords(batch: Uint8Array, opts: DecodeBatchOptions = {
   if (batch.length < BATCH_HEADER_BYTES) throw corrupt(`${batch.length} bytes is shorter than a batch header`);
   const dv = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
   if (dv.getInt32(OFF_BATCH_LENGTH) + BATCH_LOG_OVERHEAD_BYTES !== batch.length) throw corrupt('batchLength does not match the bytes given');
-  const magic = dv.getInt8(OFF_MAGIC);
-  if (magic !== RECORD_BATCH_MAGIC) throw new KafkaError(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, `record batch: magic ${magic}, only 2 is supported`);
-  if (opts.verifyCrc !== false && computeBatchCrc(batch) !== dv.getUint32(OFF_CRC)) throw corrupt('CRC-32C mismatch');
-  const count = dv.getInt32(OFF_RECORDS_COUNT);
-  let section = batch.subarray(BATCH_HEADER_BYTES);
-  const compression = batchCompression(dv.getInt16(OFF_ATTRIBUTES));
-  if (compression !== 'none') section = decompress(compression, section, opts.maxDecompressedBytes ?? DECOMPRESSED_BYTES_MAX_DEFAULT);
-  if (count < 0 || count > Math.floor(section.length / RECORD_BYTES_MIN)) throw corrupt(`${count} records cannot fit in ${section.length} bytes`);
-  const out: RawRecord[] = new Array<RawRecord>(count);
-  const cur: ByteCursor = { pos: 0 };
-  try {
-    for (let i = 0; i < count; i++) {
-      const start = cur.pos;
-      const length = takeVarint(section, cur);
-      if (length < RECORD_BODY_BYTES_MIN || length > section.length - cur.pos) throw corrupt(`record ${i} length ${length} with ${section.length - cur.pos} bytes left`);
-      const end = cur.pos + length;
-      cur.pos += 1; // attributes: unused in v2
-      const timestampDelta = takeVarlong(section, cur);
-      const offsetDelta = takeVarint(section, cur);
-      const key = takeBytes(section, cur, end, 'key');
-      const value = takeBytes(section, cur, end, 'value');
-      if (cur.pos > end) throw corrupt(`record ${i} fields overrun its ${length} bytes`);
-      cur.pos = end; // headers travel inside `bytes` untouched
-      out[i] = { offsetDelta, timestampDelta, key, value, bytes: section.subarray(start, end) };
-    }
-  } catch (err) {
-    if (err instanceof RangeError) throw corrupt(err.message);
-    throw err;
-  }
-  if (cur.pos !== section.length) throw corrupt(`${section.length - cur.pos} bytes remain after ${count} records`);
+  const section = checkedSection(batch, opts);
+  const out: RawRecord[] = [];
+  decodeRecordSection(section, dv.getInt32(OFF_RECORDS_COUNT), RecordShape.raw, '', 0, 0, 0, null, -Infinity, out);
   return out;
 }
 
