@@ -1,8 +1,9 @@
-// Tests for src/client/records.ts and crc32c.ts: the client's batch builder is byte
-// for byte the reference encoder (src/protocol/record-batch.ts); its decoder agrees
-// with the reference decoder, skips records below the fetch offset, control
-// batches and a trailing partial batch, and turns damage into CORRUPT_MESSAGE;
-// the plain-JS CRC-32C matches the native one.
+// Tests for src/client/records.ts and crc32c.ts: the batch builder and decodeMessages
+// round trip every field and header field (the builder also writing into a caller's
+// buffer, as record-batch.ts uses it); the decoder skips records below the fetch
+// offset, control batches and a trailing partial batch, and turns damage into
+// CORRUPT_MESSAGE; the plain-JS CRC-32C matches the native one. Byte-for-byte
+// equality with an independent encoder (kafkajs) is in test/protocol/record-batch.test.ts.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,10 +15,11 @@ import { isCompressionAvailable } from '../../src/client/codecs.js';
 import type { CompressionType } from '../../src/client/codecs.js';
 import { BatchBuilder, type EncodedHeader, type Message, decodeMessages, restampBatch, scanBatches } from '../../src/client/records.js';
 import { decodeRecordBatches, encodeRecordBatch } from '../../src/protocol/record-batch.js';
-import { setBaseOffset } from '../../src/protocol/batch-header.js';
+import { checkBatch, readBatchHeader, setBaseOffset } from '../../src/protocol/batch-header.js';
 import { ErrorCode, KafkaError } from '../../src/protocol/errors.js';
 
 const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
 const DECODE = { verifyCrc: true, maxDecompressedBytes: 1 << 26 };
 
 interface Rec {
@@ -50,54 +52,101 @@ const recArb = fc.record({
   timestamp: fc.integer({ min: 0, max: 2 ** 45 }),
 });
 
-test('the builder writes the same bytes as the reference encoder (fast-check)', () => {
+test('builder → decodeMessages round trip: every field, producer ids and the batch header (fast-check)', () => {
   fc.assert(
-    fc.property(fc.array(recArb, { minLength: 1, maxLength: 20 }), fc.integer({ min: -1, max: 2 ** 40 }), fc.integer({ min: 0, max: 1000 }), (recs, pid, seq) => {
-      const producerId = pid;
-      const producerEpoch = pid < 0 ? -1 : 3;
-      const baseSequence = pid < 0 ? -1 : seq;
-      const ours = build(recs, { producerId, producerEpoch, baseSequence });
-      const theirs = encodeRecordBatch(
-        recs.map((r) => ({
-          key: r.key,
-          value: r.value,
-          timestamp: r.timestamp,
-          ...(r.headers === null ? {} : { headers: r.headers.map((h) => ({ key: new TextDecoder().decode(h.key), value: h.value })) }),
-        })),
-        { producerId, producerEpoch, baseSequence },
-      );
-      // Header keys from fc.string may hold lone surrogates: compare only when they round trip.
-      const roundTrips = recs.every((r) => (r.headers ?? []).every((h) => Buffer.compare(utf8.encode(new TextDecoder().decode(h.key)), Buffer.from(h.key)) === 0));
-      if (roundTrips) assert.deepEqual(Buffer.from(ours), Buffer.from(theirs));
-    }),
+    fc.property(
+      fc.array(recArb, { minLength: 1, maxLength: 20 }),
+      fc.integer({ min: -1, max: 2 ** 40 }),
+      fc.integer({ min: 0, max: 1000 }),
+      fc.integer({ min: 0, max: 2 ** 40 }),
+      (recs, pid, seq, baseOffset) => {
+        const producerId = pid;
+        const producerEpoch = pid < 0 ? -1 : 3;
+        const baseSequence = pid < 0 ? -1 : seq;
+        const batch = build(recs, { producerId, producerEpoch, baseSequence });
+        assert.equal(checkBatch(batch, 1 << 26), ErrorCode.NONE);
+        const header = readBatchHeader(batch);
+        assert.equal(header.baseOffset, 0n);
+        assert.equal(header.partitionLeaderEpoch, -1);
+        assert.equal(header.attributes, 0);
+        assert.equal(header.lastOffsetDelta, recs.length - 1);
+        assert.equal(header.recordsCount, recs.length);
+        assert.equal(header.baseTimestamp, BigInt(recs[0]!.timestamp));
+        assert.equal(header.maxTimestamp, BigInt(Math.max(...recs.map((r) => r.timestamp))));
+        assert.equal(header.producerId, BigInt(producerId));
+        assert.equal(header.producerEpoch, producerEpoch);
+        assert.equal(header.baseSequence, baseSequence);
+        setBaseOffset(batch, baseOffset);
+        const out: Message[] = [];
+        decodeMessages(batch, 't', 4, 0, DECODE, out);
+        assert.equal(out.length, recs.length);
+        out.forEach((m, i) => {
+          const r = recs[i]!;
+          assert.equal(m.topic, 't');
+          assert.equal(m.partition, 4);
+          assert.equal(m.offset, baseOffset + i);
+          assert.equal(m.timestamp, r.timestamp);
+          assert.deepEqual(m.key === null ? null : Buffer.from(m.key), r.key === null ? null : Buffer.from(r.key));
+          assert.deepEqual(m.value === null ? null : Buffer.from(m.value), r.value === null ? null : Buffer.from(r.value));
+          assert.deepEqual(
+            m.headers.map((h) => [h.key, h.value === null ? null : Buffer.from(h.value)]),
+            (r.headers ?? []).map((h) => [utf8Decoder.decode(h.key), h.value === null ? null : Buffer.from(h.value)]),
+          );
+        });
+      },
+    ),
     { numRuns: 150 },
   );
 });
 
-test('decodeMessages agrees with the reference decoder (fast-check)', () => {
-  fc.assert(
-    fc.property(fc.array(recArb, { minLength: 1, maxLength: 15 }), fc.integer({ min: 0, max: 2 ** 40 }), (recs, baseOffset) => {
-      const batch = build(recs);
-      setBaseOffset(batch, baseOffset);
-      const out: Message[] = [];
-      decodeMessages(batch, 't', 4, 0, DECODE, out);
-      const ref = decodeRecordBatches(batch)[0]!.records;
-      assert.equal(out.length, ref.length);
-      out.forEach((m, i) => {
-        const r = ref[i]!;
-        assert.equal(m.topic, 't');
-        assert.equal(m.partition, 4);
-        assert.equal(m.offset, r.offset);
-        assert.equal(m.timestamp, r.timestamp);
-        assert.deepEqual(m.key === null ? null : Buffer.from(m.key), r.key === null ? null : Buffer.from(r.key));
-        assert.deepEqual(m.value === null ? null : Buffer.from(m.value), r.value === null ? null : Buffer.from(r.value));
-        assert.deepEqual(
-          m.headers.map((h) => [h.key, h.value === null ? null : Buffer.from(h.value)]),
-          r.headers.map((h) => [h.key, h.value === null ? null : Buffer.from(h.value)]),
-        );
-      });
-    }),
-    { numRuns: 150 },
+test('a builder writing into a caller buffer at an offset writes the same batch, and never past its room', () => {
+  const recs = Array.from({ length: 20 }, (_, i) => rec(i));
+  const expected = build(recs);
+  const buf = new Uint8Array(expected.length + 10).fill(0xee);
+  const b = new BatchBuilder(1 << 20, 0, { buf, start: 7 });
+  for (const r of recs) assert.ok(b.tryAppend(r.key, r.value, r.headers, r.timestamp));
+  const sealed = b.seal({ compression: 'none', producerId: -1, producerEpoch: -1, baseSequence: -1 });
+  assert.equal(sealed.buffer, buf.buffer);
+  assert.ok(Buffer.from(sealed).equals(Buffer.from(expected)));
+  assert.deepEqual([...buf.subarray(0, 7), ...buf.subarray(7 + expected.length)], new Array<number>(10).fill(0xee));
+  // Room for the header and one record only: the second is refused, the bytes after stay.
+  const tight = new Uint8Array(61 + BatchBuilder.recordBytes(recs[0]!.key, recs[0]!.value, recs[0]!.headers, 0, 0) + 3).fill(0xee);
+  const t = new BatchBuilder(1 << 20, 0, { buf: tight, start: 3 });
+  assert.ok(t.tryAppend(recs[0]!.key, recs[0]!.value, recs[0]!.headers, recs[0]!.timestamp));
+  assert.equal(t.tryAppend(recs[1]!.key, recs[1]!.value, recs[1]!.headers, recs[1]!.timestamp), false);
+  assert.equal(t.sizeBytes, tight.length - 3);
+  assert.throws(() => new BatchBuilder(1 << 20, 0, { buf: new Uint8Array(70), start: 10 }), RangeError);
+});
+
+test('seal writes the broker-side header fields and attribute bits; an empty batch seals', () => {
+  const b = new BatchBuilder(1024);
+  assert.ok(b.tryAppend(null, utf8.encode('x'), null, 50));
+  assert.ok(b.tryAppend(null, utf8.encode('y'), null, 20));
+  const batch = b.seal({
+    compression: 'none',
+    producerId: 7,
+    producerEpoch: 1,
+    baseSequence: 9,
+    baseOffset: 2 ** 40,
+    partitionLeaderEpoch: 5,
+    logAppendTime: true,
+    transactional: true,
+    control: true,
+  });
+  const header = readBatchHeader(batch);
+  assert.equal(header.baseOffset, 2n ** 40n);
+  assert.equal(header.partitionLeaderEpoch, 5);
+  assert.equal(header.attributes, 0x08 | 0x10 | 0x20);
+  assert.equal(header.maxTimestamp, 50n);
+  assert.equal(checkBatch(batch, 1 << 20), ErrorCode.NONE);
+  const empty = new BatchBuilder(61).seal({ compression: 'none', producerId: -1, producerEpoch: -1, baseSequence: -1 });
+  assert.equal(empty.length, 61);
+  const eh = readBatchHeader(empty);
+  assert.deepEqual([eh.recordsCount, eh.lastOffsetDelta, eh.baseTimestamp, eh.maxTimestamp], [0, 0, -1n, -1n]);
+  assert.equal(checkBatch(empty, 1 << 20), ErrorCode.NONE);
+  assert.throws(
+    () => new BatchBuilder(100).seal({ compression: 'brotli' as CompressionType, producerId: -1, producerEpoch: -1, baseSequence: -1 }),
+    (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
   );
 });
 

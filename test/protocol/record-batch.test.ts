@@ -1,8 +1,9 @@
 // Tests for src/protocol/record-batch.ts: round trips for every codec and attribute,
 // a hand-spelled golden batch, byte-for-byte equality with kafkajs' encoder, interop
-// both ways with kafkajs and @platformatic/kafka, and hostile input (bad CRC,
-// truncation at every byte, lying counts and lengths, random mutations) that must end
-// in a KafkaError and never a crash or a huge allocation.
+// both ways with kafkajs and @platformatic/kafka, compaction's raw records and
+// rebuilt batches, and hostile input (bad CRC, truncation at every byte, lying counts
+// and lengths, random mutations) that must end in a KafkaError and never a crash or a
+// huge allocation.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,10 +22,12 @@ import {
 } from '../../src/protocol/batch-header.js';
 import { ErrorCode, KafkaError } from '../../src/protocol/errors.js';
 import {
+  decodeRawRecords,
   decodeRecordBatch,
   decodeRecordBatches,
   encodeRecordBatch,
   encodeRecordBatchInto,
+  rebuildRecordBatch,
   recordBatchSize,
 } from '../../src/protocol/record-batch.js';
 import type { EncodeBatchOptions, Record as KafkaRecord, RecordInput } from '../../src/protocol/record-batch.js';
@@ -591,6 +594,60 @@ test('random mutations (CRC resealed) decode or give a KafkaError, nothing else'
     fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
       try {
         decodeRecordBatches(bytes);
+      } catch (err) {
+        assert.ok(err instanceof KafkaError, String(err));
+      }
+    }),
+    { numRuns: 200 },
+  );
+});
+
+// ---------------------------------------------------------------- raw records (compaction)
+
+test('raw records carry deltas, key, value and whole bytes; a rebuilt batch keeps its header', () => {
+  for (const compression of CODECS) {
+    const opts: EncodeBatchOptions = { compression, baseOffset: 100, producerId: 4, producerEpoch: 2, baseSequence: 10, transactional: true, partitionLeaderEpoch: 3 };
+    const batch = encodeRecordBatch(sampleInputs, opts);
+    const raw = decodeRawRecords(batch);
+    assert.deepEqual(raw.map((r) => [r.offsetDelta, r.timestampDelta]), [[0, 0], [1, 1], [2, -1]], compression);
+    assert.deepEqual(raw.map((r) => asBuf(r.key)), sampleInputs.map((r) => bytesOf(r.key)));
+    assert.deepEqual(raw.map((r) => asBuf(r.value)), sampleInputs.map((r) => bytesOf(r.value)));
+    // Keep the first and the last: same offsets, timestamps and headers as before.
+    const rebuilt = rebuildRecordBatch(batch, [raw[0]!, raw[2]!]);
+    assert.equal(checkBatch(rebuilt, MAX_MESSAGE_BYTES), ErrorCode.NONE);
+    const before = decodeRecordBatch(batch);
+    const after = decodeRecordBatch(rebuilt);
+    assert.deepEqual({ ...after.header, batchLength: 0, crc: 0, recordsCount: 0 }, { ...before.header, batchLength: 0, crc: 0, recordsCount: 0 });
+    assert.equal(after.header.recordsCount, 2);
+    assert.deepEqual(after.records, [before.records[0]!, before.records[2]!]);
+    assert.deepEqual(decodeRawRecords(rebuilt).map((r) => Buffer.from(r.bytes)), [raw[0]!, raw[2]!].map((r) => Buffer.from(r.bytes)));
+  }
+  assert.deepEqual(decodeRawRecords(encodeRecordBatch([])), []);
+});
+
+test('raw records: damage is a KafkaError with the same codes as the full decoder', () => {
+  const corrupt = isKafkaError(ErrorCode.CORRUPT_MESSAGE);
+  for (const compression of CODECS) {
+    const batch = encodeRecordBatch(sampleInputs, { compression });
+    for (let cut = 0; cut < batch.length; cut++) assert.throws(() => decodeRawRecords(batch.subarray(0, cut)), corrupt, `${compression} cut ${cut}`);
+    const flipped = Buffer.from(batch);
+    flipped[batch.length - 1] ^= 0x01;
+    assert.throws(() => decodeRawRecords(flipped), corrupt);
+  }
+  const batch = Buffer.from(encodeRecordBatch(sampleInputs));
+  const v1 = Buffer.from(batch);
+  v1[OFF_MAGIC] = 1;
+  assert.throws(() => decodeRawRecords(v1), isKafkaError(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT));
+  const good = encodeRecordBatch([{ key: 'k', value: 'v' }]).subarray(61);
+  assert.throws(() => decodeRawRecords(batchWithSection(good, 0x7fffffff)), corrupt);
+  assert.throws(() => decodeRawRecords(batchWithSection(good, 2)), corrupt);
+  assert.throws(() => decodeRawRecords(batchWithSection(Buffer.concat([good, good]), 1)), corrupt);
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), (edits) => {
+      const b = Buffer.from(batch);
+      for (const [at, byte] of edits) b[61 + (at % (b.length - 61))] = byte;
+      try {
+        decodeRawRecords(reseal(b));
       } catch (err) {
         assert.ok(err instanceof KafkaError, String(err));
       }
