@@ -228,10 +228,11 @@ export function recordBatchSize(records: readonly RecordInput[], opts: EncodeBat
 }
 
 /**
- * Encodes `records` as one batch into `out` at `pos`, without allocating for an
- * uncompressed batch; returns the bytes written. RangeError if `out` is too small
- * (size it with recordBatchSize for an uncompressed batch); `out` past `pos` may
- * have been written to by then.
+ * Encodes `records` as one batch into `out` at `pos`; returns the bytes written.
+ * An uncompressed batch is written straight into `out` (no buffer allocated; only
+ * string fields and headers are turned into bytes first). RangeError if `out` is
+ * too small (size it with recordBatchSize for an uncompressed batch); `out` past
+ * `pos` may have been written to by then.
  */
 export function encodeRecordBatchInto(
   out: Uint8Array,
