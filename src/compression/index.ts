@@ -1,30 +1,26 @@
 // Compression codecs of Kafka record batches, by name and by attribute code.
-// Owns: the mapping between codec names and Kafka's attribute codes (0..4) and the
-// sync compress/decompress entry points. Must not know about batch layout (that is
-// src/protocol/record-batch.ts). Every decompression is bounded by a maximum output
+// Owns: the broker's lookups between codec names and Kafka's attribute codes (0..4;
+// the table itself is src/client/codecs.ts's) and the sync compress/decompress entry
+// points. Must not know about batch layout (that is src/protocol/record-batch.ts). Every decompression is bounded by a maximum output
 // size, so a small hostile payload cannot make the broker allocate gigabytes.
 
+import { COMPRESSION_CODES, type CompressionType } from '../client/codecs.js';
+import { DECOMPRESSED_BYTES_MAX_DEFAULT } from '../client/records.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { gzipCompress, gzipDecompress } from './gzip.js';
 import { lz4Compress, lz4Decompress } from './lz4.js';
 import { snappyCompress, snappyDecompress } from './snappy.js';
 import { zstdAvailable, zstdCompress, zstdDecompress } from './zstd.js';
 
-export type CompressionType = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+// The name ↔ code table itself is the client's (browser-safe, one copy for both).
+export { COMPRESSION_CODES };
+export type { CompressionType };
 
-/** Kafka's codes in the low 3 bits of a batch's attributes. */
-export const COMPRESSION_CODES: Readonly<Record<CompressionType, number>> = {
-  none: 0,
-  gzip: 1,
-  snappy: 2,
-  lz4: 3,
-  zstd: 4,
-};
+/** Codec names indexed by attribute code (the codes are 0..4, contiguous). */
+const TYPES_BY_CODE: readonly CompressionType[] = (Object.keys(COMPRESSION_CODES) as CompressionType[]).sort((a, b) => COMPRESSION_CODES[a] - COMPRESSION_CODES[b]);
 
-const TYPES_BY_CODE: readonly CompressionType[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
-
-/** Default bound on one decompressed records section (Kafka batches are far smaller). */
-export const DECOMPRESSED_BYTES_MAX_DEFAULT = 256 * 1024 * 1024;
+/** Default bound on one decompressed records section: the client codec's, one value for both. */
+export { DECOMPRESSED_BYTES_MAX_DEFAULT };
 
 export function compressionCode(type: CompressionType): number {
   const code = COMPRESSION_CODES[type];
