@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PartitionLog } from '../src/storage/partition-log.js';
 import type { LogConfig } from '../src/storage/log-config.js';
-import { OFF_BASE_TIMESTAMP, OFF_CRC, OFF_MAX_TIMESTAMP, computeBatchCrc } from '../src/protocol/batch-header.js';
+import { OFF_BASE_TIMESTAMP, OFF_CRC, OFF_MAX_TIMESTAMP, computeBatchCrc } from '../src/wire/batch-layout.js';
 import { makeBatch } from '../test/storage/make-batch.js';
 
 const { values: args } = parseArgs({ options: { seconds: { type: 'string' }, dir: { type: 'string' } } });

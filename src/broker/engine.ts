@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { ShardClient } from './shard-client.js';
 import type { ShardReady } from './shard-client.js';
 import type { ControlRequest, Notice, ShardStats } from './shard-protocol.js';
@@ -20,7 +20,8 @@ import type {
   Acks, AppendResult, DeleteRecordsResult, Engine, ListOffsetResult, OffsetSpec, PartitionOffsets, PartitionRef, ReadResult, TopicConfig, TopicInfo,
 } from './engine-api.js';
 import { TopicStore, DEFAULT_TOPIC_CONFIG, validateTopicConfig, toLogConfig } from '../storage/topic-store.js';
-import { assertTopicName, partitionDirName, PARTITIONS_MAX } from '../storage/topic-name.js';
+import { partitionDirName } from '../storage/partition-dir.js';
+import { assertTopicName, PARTITIONS_MAX } from '../wire/topic-name.js';
 import { takeCleanShutdownMarker, writeCleanShutdownMarker } from '../storage/clean-shutdown.js';
 import { logger } from '../util/logger.js';
 import type { CompactTask, CompactTaskResult, RecoverTask, UnlinkTask } from '../../workers/maintenance.js';

@@ -6,7 +6,7 @@
 
 import { Worker } from 'node:worker_threads';
 import { SpscRing, createRingBuffer } from '../ring/spsc-ring.js';
-import { ErrorCode } from '../protocol/errors.js';
+import { ErrorCode } from '../wire/errors.js';
 import {
   COMPLETION_HEADER_BYTES,
   OP_APPEND,

@@ -15,14 +15,14 @@
 // the outcome is unknown, so the producer bumps its epoch (InitProducerId with its
 // current id, KIP-360) and every partition's sequence restarts at 0.
 
-import type { ProduceRequest, ProduceResponse } from '../kafka/schemas/produce.js';
-import type { InitProducerIdResponse } from '../kafka/schemas/producer-ids.js';
-import { type CompressionType, isCompressionAvailable, isCompressionType } from './codecs.js';
+import type { ProduceRequest, ProduceResponse } from '../wire/schemas/produce.js';
+import type { InitProducerIdResponse } from '../wire/schemas/producer-ids.js';
+import { type CompressionType, isCompressionAvailable, isCompressionType } from '../wire/codecs.js';
 import { API_KEYS, type Connection, ConnectionHolder, type ConnectionOptions } from './connection.js';
 import { ClientClosedError, ErrorCode, KafkaError, isRetriable, kafkaError } from './errors.js';
 import { topicPartitionCount } from './metadata.js';
-import { partitionForKey } from './partitioner.js';
-import { BATCH_HEADER_BYTES, BatchBuilder, type EncodedHeader, toBytes } from './records.js';
+import { partitionForKey } from '../wire/partitioner.js';
+import { BATCH_HEADER_BYTES, BatchBuilder, type EncodedHeader, toBytes } from '../wire/records.js';
 
 export type HeaderValue = Uint8Array | string | null;
 

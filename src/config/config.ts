@@ -4,7 +4,7 @@
 // An unknown or invalid setting stops start-up with a message naming it.
 
 import { readFileSync } from 'node:fs';
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
 
 type Kind = 'int' | 'bool' | 'string' | 'policy' | 'level' | 'tstype';
 

@@ -16,7 +16,7 @@
 // Every timer is bounded by a client-given timeout (clamped here) and unref'd.
 
 import { randomUUID } from 'node:crypto';
-import { ErrorCode } from '../protocol/errors.js';
+import { ErrorCode } from '../wire/errors.js';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 

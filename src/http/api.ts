@@ -19,8 +19,8 @@
 
 import type { Engine, TopicInfo } from '../broker/engine-api.js';
 import { parseTopicConfigs } from '../kafka/topic-config.js';
-import { ErrorCode } from '../protocol/errors.js';
-import { isValidTopicName } from '../storage/topic-name.js';
+import { ErrorCode } from '../wire/errors.js';
+import { isValidTopicName } from '../wire/topic-name.js';
 import { logger } from '../util/logger.js';
 import { fromUtf8Strict } from './bytes.js';
 import {

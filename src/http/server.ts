@@ -6,7 +6,7 @@
 
 import type { Engine } from '../broker/engine-api.js';
 import type { KafkaHandler } from '../kafka/handler.js';
-import { isValidTopicName } from '../storage/topic-name.js';
+import { isValidTopicName } from '../wire/topic-name.js';
 import { BrokerMetrics, type EngineIntrospection } from '../metrics/broker-metrics.js';
 import { logger } from '../util/logger.js';
 import { API_CONTENT_TYPE, createApiHandler } from './api.js';

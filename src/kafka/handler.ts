@@ -11,24 +11,24 @@
 // due (Produce acks=0); otherwise resolve the response bytes.
 
 import type { Engine } from '../broker/engine-api.js';
-import { ErrorCode } from '../protocol/errors.js';
+import { ErrorCode } from '../wire/errors.js';
 import { APIS } from './apis/index.js';
 import type { AnyApiDefinition, KafkaOptions, RequestContext } from './apis/types.js';
-import { DecodeError } from './codec/errors.js';
-import { Reader } from './codec/reader.js';
-import { Writer, concatChunks } from './codec/writer.js';
+import { DecodeError } from '../wire/codec/errors.js';
+import { Reader } from '../wire/codec/reader.js';
+import { Writer, concatChunks } from '../wire/codec/writer.js';
 import { errorCodeOf } from './error-codes.js';
 import { ProducerIdAllocator } from './producer-id-allocator.js';
 import type { CoordinatorOptions } from '../groups/coordinator.js';
 import { groupServicesFor } from '../groups/index.js';
-import { ApiVersionsResponseCodec } from './schemas/api-versions.js';
+import { ApiVersionsResponseCodec } from '../wire/schemas/api-versions.js';
 import {
   API_VERSIONS_KEY,
   RequestHeaderCodec,
   ResponseHeaderCodec,
   requestHeaderVersion,
   responseHeaderVersion,
-} from './schemas/headers.js';
+} from '../wire/schemas/headers.js';
 
 /** The request cannot be answered and the connection must be closed. */
 export class ProtocolError extends Error {

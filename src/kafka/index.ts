@@ -21,9 +21,9 @@ export {
 export { RequestPipeline, type PipelineCallbacks } from './pipeline.js';
 export { KafkaConnection, type ConnectionOptions } from './connection.js';
 export type { KafkaOptions } from './apis/types.js';
-export { MessageCodec } from './codec/compile.js';
-export { Reader } from './codec/reader.js';
-export { Writer } from './codec/writer.js';
-export { DecodeError, EncodeError } from './codec/errors.js';
-export { SCHEMAS, SCHEMAS_BY_KEY } from './schemas/index.js';
-export { RequestHeaderCodec, ResponseHeaderCodec, requestHeaderVersion, responseHeaderVersion } from './schemas/headers.js';
+export { MessageCodec } from '../wire/codec/compile.js';
+export { Reader } from '../wire/codec/reader.js';
+export { Writer } from '../wire/codec/writer.js';
+export { DecodeError, EncodeError } from '../wire/codec/errors.js';
+export { SCHEMAS, SCHEMAS_BY_KEY } from '../wire/schemas/index.js';
+export { RequestHeaderCodec, ResponseHeaderCodec, requestHeaderVersion, responseHeaderVersion } from '../wire/schemas/headers.js';

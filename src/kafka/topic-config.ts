@@ -4,8 +4,8 @@
 // Must not apply configs (the engine does) nor touch files.
 
 import type { CleanupPolicy, TopicConfig } from '../broker/engine-api.js';
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import { ConfigType } from './schemas/describe-configs.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
+import { ConfigType } from '../wire/schemas/describe-configs.js';
 
 type Key = keyof TopicConfig;
 

@@ -17,8 +17,8 @@ import type { Engine, PartitionRef } from '../broker/engine-api.js';
 import type { ShardStats } from '../broker/shard-protocol.js';
 import type { KafkaHandler } from '../kafka/handler.js';
 import { APIS } from '../kafka/apis/index.js';
-import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, OFF_BATCH_LENGTH, OFF_RECORDS_COUNT } from '../protocol/batch-header.js';
-import { ErrorCode } from '../protocol/errors.js';
+import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, OFF_BATCH_LENGTH, OFF_RECORDS_COUNT } from '../wire/batch-layout.js';
+import { ErrorCode } from '../wire/errors.js';
 import { PromText } from './prometheus.js';
 
 /** What /metrics asks of the engine beyond the Engine contract (SamsaEngine has it). */

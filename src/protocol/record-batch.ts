@@ -17,9 +17,9 @@
 // Decoded keys, values and header values are views of the input batch or of its
 // decompressed section, not copies: copy them to keep them past the input.
 
-import '../client/node-codecs.js';
-import { BatchBuilder, RecordShape, decodeRecordSection } from '../client/records.js';
-import type { BatchSealOptions, BatchTarget, DecodedRecord, EncodedHeader, RawRecord } from '../client/records.js';
+import '../compression/node-codecs.js';
+import { BatchBuilder, RecordShape, decodeRecordSection } from '../wire/records.js';
+import type { BatchSealOptions, BatchTarget, DecodedRecord, EncodedHeader, RawRecord } from '../wire/records.js';
 import {
   ATTR_COMPRESSION_MASK,
   ATTR_TIMESTAMP_TYPE_LOG_APPEND,
@@ -32,20 +32,21 @@ import {
   OFF_MAGIC,
   OFF_MAX_TIMESTAMP,
   OFF_RECORDS_COUNT,
+  RECORD_BATCH_MAGIC,
   computeBatchCrc,
   getBaseOffset,
   getInt64AsNumber,
   readBatchHeader,
-} from './batch-header.js';
-import type { BatchHeader } from './batch-header.js';
-import { ErrorCode, KafkaError } from './errors.js';
+} from '../wire/batch-layout.js';
+import type { BatchHeader } from '../wire/batch-layout.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { DECOMPRESSED_BYTES_MAX_DEFAULT, compress, compressionFromCode, decompress } from '../compression/index.js';
 import type { CompressionType } from '../compression/index.js';
 
 export type { CompressionType } from '../compression/index.js';
-export type { RawRecord, RecordHeader } from '../client/records.js';
+export type { RawRecord, RecordHeader } from '../wire/records.js';
 
-export const RECORD_BATCH_MAGIC = 2;
+export { RECORD_BATCH_MAGIC };
 const INT32_MAX = 0x7fff_ffff;
 /** Timestamp deltas are written exactly up to here (zig-zag doubles them below 2^53). */
 const TIMESTAMP_DELTA_MAX = 2 ** 52;

@@ -7,7 +7,9 @@
 // anything but its own rings and its own files.
 
 import { rmSync } from 'node:fs';
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
+// Registers the native CRC-32C that checkBatch uses (wire/codecs.ts defaults to plain JS).
+import '../compression/node-codecs.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
 import {
   ATTR_TIMESTAMP_TYPE_LOG_APPEND,
   OFF_ATTRIBUTES,
@@ -23,7 +25,7 @@ import {
   computeBatchCrc,
   getBaseOffset,
   getInt64AsNumber,
-} from '../protocol/batch-header.js';
+} from '../wire/batch-layout.js';
 import {
   COMPLETION_HEADER_BYTES,
   OP_APPEND,

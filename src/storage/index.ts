@@ -11,7 +11,7 @@ export { takeCleanShutdownMarker, writeCleanShutdownMarker, hasCleanShutdownMark
 export {
   TopicStore, DEFAULT_TOPIC_CONFIG, TOPIC_CONFIG_KEYS, validateTopicConfig, resolveTopicConfig, toLogConfig,
 } from './topic-store.js';
-export { isValidTopicName, assertTopicName, partitionDirName, TOPIC_NAME_LENGTH_MAX, PARTITIONS_MAX } from './topic-name.js';
+export { partitionDirName } from './partition-dir.js';
 export { segmentsToDelete } from './retention.js';
 export { buildOffsetMap, cleanSegment, forEachBatch, CLEANED_SUFFIX, OFFSET_MAP_KEYS_MAX, OFFSET_MAP_KEY_BYTES_MAX, DELETE_RETENTION_MS_DEFAULT } from './compaction.js';
 export type { OffsetMap, OffsetMapBounds, CleanStats } from './compaction.js';

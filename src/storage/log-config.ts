@@ -2,7 +2,7 @@
 // Owns: the LogConfig shape and its bounds. Must not know Kafka's config names
 // (topic-store.ts maps TopicConfig → LogConfig).
 
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
 
 export interface LogConfig {
   /** Roll the active segment before it would grow past this (segment.bytes). */

@@ -11,7 +11,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { OFFSET_INDEX_ENTRIES_MAX, OffsetIndex, writeFully } from './offset-index.js';
 import { TIME_INDEX_ENTRIES_MAX, TIME_INDEX_ENTRY_BYTES, TimeIndex } from './time-index.js';
 import { LOOKUP_CHUNK_BYTES, SCAN_CHUNK_BYTES, SCAN_END, SCAN_OK, logScanner, newBatchInfo } from './log-scanner.js';

@@ -12,9 +12,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { syncDir, writeFileDurably } from './durable-file.js';
 import type { CleanupPolicy, TopicConfig, TopicInfo } from '../broker/engine-api.js';
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
 import type { LogConfig } from './log-config.js';
-import { PARTITIONS_MAX, assertTopicName, isValidTopicName } from './topic-name.js';
+import { PARTITIONS_MAX, assertTopicName, isValidTopicName } from '../wire/topic-name.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SamsaEngine } from '../../src/broker/engine.js';
 import { encodeRecordBatch, decodeRecordBatches } from '../../src/protocol/record-batch.js';
-import { ErrorCode } from '../../src/protocol/errors.js';
+import { ErrorCode } from '../../src/wire/errors.js';
 import { parseTopicConfigs } from '../../src/kafka/topic-config.js';
 import { tempDir } from '../helpers/tmp.js';
 

@@ -22,10 +22,10 @@ import {
   partitionForKey,
 } from '../../src/client/index.js';
 import { openTransport } from '../../src/client/transport.js';
-import { BatchBuilder, scanBatches } from '../../src/client/records.js';
-import type { FetchResponse } from '../../src/kafka/schemas/fetch.js';
-import type { ProduceResponse } from '../../src/kafka/schemas/produce.js';
-import type { InitProducerIdResponse } from '../../src/kafka/schemas/producer-ids.js';
+import { BatchBuilder, scanBatches } from '../../src/wire/records.js';
+import type { FetchResponse } from '../../src/wire/schemas/fetch.js';
+import type { ProduceResponse } from '../../src/wire/schemas/produce.js';
+import type { InitProducerIdResponse } from '../../src/wire/schemas/producer-ids.js';
 import { type TestBroker, collect, startTestBroker, text } from './helpers.js';
 
 let tb: TestBroker;

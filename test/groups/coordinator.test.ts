@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GroupCoordinator, GroupErrorCode, type JoinRequest } from '../../src/groups/coordinator.js';
-import { ErrorCode } from '../../src/protocol/errors.js';
+import { ErrorCode } from '../../src/wire/errors.js';
 
 const meta = Uint8Array.of(1, 2, 3);
 const join = (c: GroupCoordinator, memberId = '', extra: Partial<JoinRequest> = {}) =>

@@ -1,13 +1,13 @@
 // Every served API, over TCP against a real engine, at old and flexible versions.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ErrorCode } from '../../src/protocol/errors.js';
+import { ErrorCode } from '../../src/wire/errors.js';
 import { decodeRecordBatches, encodeRecordBatch } from '../../src/protocol/record-batch.js';
-import { ApiVersionsRequestCodec, ApiVersionsResponseCodec } from '../../src/kafka/schemas/api-versions.js';
-import { MetadataRequestCodec, MetadataResponseCodec } from '../../src/kafka/schemas/metadata.js';
-import { ProduceRequestCodec, ProduceResponseCodec, type ProduceResponse } from '../../src/kafka/schemas/produce.js';
-import { FetchRequestCodec, FetchResponseCodec, type FetchRequest } from '../../src/kafka/schemas/fetch.js';
-import { ListOffsetsRequestCodec, ListOffsetsResponseCodec } from '../../src/kafka/schemas/list-offsets.js';
+import { ApiVersionsRequestCodec, ApiVersionsResponseCodec } from '../../src/wire/schemas/api-versions.js';
+import { MetadataRequestCodec, MetadataResponseCodec } from '../../src/wire/schemas/metadata.js';
+import { ProduceRequestCodec, ProduceResponseCodec, type ProduceResponse } from '../../src/wire/schemas/produce.js';
+import { FetchRequestCodec, FetchResponseCodec, type FetchRequest } from '../../src/wire/schemas/fetch.js';
+import { ListOffsetsRequestCodec, ListOffsetsResponseCodec } from '../../src/wire/schemas/list-offsets.js';
 import {
   CreatePartitionsRequestCodec,
   CreatePartitionsResponseCodec,
@@ -15,15 +15,15 @@ import {
   CreateTopicsResponseCodec,
   DeleteTopicsRequestCodec,
   DeleteTopicsResponseCodec,
-} from '../../src/kafka/schemas/topics-admin.js';
-import { DescribeConfigsRequestCodec, DescribeConfigsResponseCodec } from '../../src/kafka/schemas/describe-configs.js';
+} from '../../src/wire/schemas/topics-admin.js';
+import { DescribeConfigsRequestCodec, DescribeConfigsResponseCodec } from '../../src/wire/schemas/describe-configs.js';
 import {
   AlterConfigsRequestCodec,
   AlterConfigsResponseCodec,
   IncrementalAlterConfigsRequestCodec,
   IncrementalAlterConfigsResponseCodec,
-} from '../../src/kafka/schemas/alter-configs.js';
-import { InitProducerIdRequestCodec, InitProducerIdResponseCodec } from '../../src/kafka/schemas/producer-ids.js';
+} from '../../src/wire/schemas/alter-configs.js';
+import { InitProducerIdRequestCodec, InitProducerIdResponseCodec } from '../../src/wire/schemas/producer-ids.js';
 import { decodeResponse, RawClient, startTestBroker, type TestBroker } from './harness.js';
 
 let broker: TestBroker;

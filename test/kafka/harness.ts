@@ -7,11 +7,11 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type SamsaEngine, startEngine } from '../../src/broker/engine.js';
-import type { MessageCodec } from '../../src/kafka/codec/compile.js';
-import { Reader } from '../../src/kafka/codec/reader.js';
-import { Writer } from '../../src/kafka/codec/writer.js';
+import type { MessageCodec } from '../../src/wire/codec/compile.js';
+import { Reader } from '../../src/wire/codec/reader.js';
+import { Writer } from '../../src/wire/codec/writer.js';
 import { type KafkaTcpServer, type KafkaTcpServerOptions, startKafkaTcpServer } from '../../src/kafka/tcp-server.js';
-import { RequestHeaderCodec, ResponseHeaderCodec, requestHeaderVersion, responseHeaderVersion } from '../../src/kafka/schemas/headers.js';
+import { RequestHeaderCodec, ResponseHeaderCodec, requestHeaderVersion, responseHeaderVersion } from '../../src/wire/schemas/headers.js';
 
 export interface TestBroker {
   engine: SamsaEngine;

@@ -19,8 +19,8 @@ import {
   OFF_RECORDS_COUNT,
   checkBatch,
   computeBatchCrc,
-} from '../../src/protocol/batch-header.js';
-import { ErrorCode, KafkaError } from '../../src/protocol/errors.js';
+} from '../../src/wire/batch-layout.js';
+import { ErrorCode, KafkaError } from '../../src/wire/errors.js';
 import {
   decodeRawRecords,
   decodeRecordBatch,
@@ -33,7 +33,7 @@ import {
 import type { EncodeBatchOptions, Record as KafkaRecord, RecordInput } from '../../src/protocol/record-batch.js';
 import { compress, isCompressionAvailable } from '../../src/compression/index.js';
 import type { CompressionType } from '../../src/compression/index.js';
-import { writeVarint } from '../../src/protocol/varint.js';
+import { writeVarint } from '../../src/wire/varint.js';
 
 const require = createRequire(import.meta.url);
 const CODECS: CompressionType[] = isCompressionAvailable('zstd')

@@ -7,8 +7,8 @@
 // Owns: request → engine.append calls → response. Must not decode records.
 
 import type { Acks } from '../../broker/engine-api.js';
-import { BATCH_HEADER_BYTES, OFF_MAGIC, batchSizeAt } from '../../protocol/batch-header.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { BATCH_HEADER_BYTES, OFF_MAGIC, batchSizeAt } from '../../wire/batch-layout.js';
+import { ErrorCode } from '../../wire/errors.js';
 import { errorCodeOf, errorMessageOf } from '../error-codes.js';
 import {
   type ProducePartitionResponse,
@@ -16,7 +16,7 @@ import {
   ProduceRequestCodec,
   type ProduceResponse,
   ProduceResponseCodec,
-} from '../schemas/produce.js';
+} from '../../wire/schemas/produce.js';
 import { defineApi } from './types.js';
 
 /**

@@ -9,7 +9,7 @@
 // Owns: the fetch loop. Must not decode, copy or re-encode records.
 
 import type { TopicInfo } from '../../broker/engine-api.js';
-import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import { errorCodeOf } from '../error-codes.js';
 import {
   type FetchPartitionData,
@@ -17,7 +17,7 @@ import {
   FetchRequestCodec,
   type FetchResponse,
   FetchResponseCodec,
-} from '../schemas/fetch.js';
+} from '../../wire/schemas/fetch.js';
 import { type RequestContext, defineApi } from './types.js';
 
 const EMPTY = new Uint8Array(0);

@@ -10,7 +10,7 @@
 // Owns: request → engine.listOffset calls → response.
 
 import type { Engine, ListOffsetResult, OffsetSpec } from '../../broker/engine-api.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode } from '../../wire/errors.js';
 import { decodeRecordBatch } from '../../protocol/record-batch.js';
 import { errorCodeOf } from '../error-codes.js';
 import {
@@ -19,7 +19,7 @@ import {
   ListOffsetsRequestCodec,
   type ListOffsetsResponse,
   ListOffsetsResponseCodec,
-} from '../schemas/list-offsets.js';
+} from '../../wire/schemas/list-offsets.js';
 import { defineApi } from './types.js';
 
 function specOf(timestamp: number): OffsetSpec | undefined {

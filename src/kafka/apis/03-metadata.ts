@@ -5,7 +5,7 @@
 // Owns: the answer and auto-creation; must not cache topic state (the engine owns it).
 
 import type { TopicInfo } from '../../broker/engine-api.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode } from '../../wire/errors.js';
 import { errorCodeOf } from '../error-codes.js';
 import {
   type MetadataRequest,
@@ -13,7 +13,7 @@ import {
   type MetadataResponse,
   MetadataResponseCodec,
   type MetadataResponseTopic,
-} from '../schemas/metadata.js';
+} from '../../wire/schemas/metadata.js';
 import { brokerEndpoint, isValidTopicName, ZERO_UUID } from './common.js';
 import { type RequestContext, defineApi } from './types.js';
 

@@ -5,10 +5,10 @@
 // partitions are refused per partition, as Kafka does.
 // Owns: validation and OffsetStore.commit calls.
 
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode } from '../../wire/errors.js';
 import { errorCodeOf } from '../error-codes.js';
 import { OFFSET_METADATA_MAX_BYTES, type OffsetCommitEntry } from '../../groups/offset-store.js';
-import { type OffsetCommitRequest, OffsetCommitRequestCodec, type OffsetCommitResponse, OffsetCommitResponseCodec } from '../schemas/groups.js';
+import { type OffsetCommitRequest, OffsetCommitRequestCodec, type OffsetCommitResponse, OffsetCommitResponseCodec } from '../../wire/schemas/groups.js';
 import { defineApi } from './types.js';
 
 export const offsetCommitApi = defineApi<OffsetCommitRequest, OffsetCommitResponse>({

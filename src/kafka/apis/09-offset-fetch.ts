@@ -3,7 +3,7 @@
 // groups). A partition without a committed offset answers -1.
 // Owns: reading OffsetStore.
 
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode } from '../../wire/errors.js';
 import type { OffsetStore } from '../../groups/offset-store.js';
 import {
   type OffsetFetchRequest,
@@ -12,7 +12,7 @@ import {
   type OffsetFetchResponse,
   OffsetFetchResponseCodec,
   type OffsetFetchResponseTopic,
-} from '../schemas/groups.js';
+} from '../../wire/schemas/groups.js';
 import { defineApi } from './types.js';
 
 function fetchGroup(store: OffsetStore, groupId: string, topics: OffsetFetchRequestTopic[] | null): OffsetFetchResponseTopic[] {

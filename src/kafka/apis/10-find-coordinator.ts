@@ -3,14 +3,14 @@
 // exist here: COORDINATOR_NOT_AVAILABLE.
 // Owns: the answer.
 
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode } from '../../wire/errors.js';
 import {
   type Coordinator,
   type FindCoordinatorRequest,
   FindCoordinatorRequestCodec,
   type FindCoordinatorResponse,
   FindCoordinatorResponseCodec,
-} from '../schemas/producer-ids.js';
+} from '../../wire/schemas/producer-ids.js';
 import { type KafkaOptions, defineApi } from './types.js';
 
 const GROUP_KEY_TYPE = 0;

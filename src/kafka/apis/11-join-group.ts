@@ -8,7 +8,7 @@ import {
   JoinGroupRequestCodec,
   type JoinGroupResponse,
   JoinGroupResponseCodec,
-} from '../schemas/groups.js';
+} from '../../wire/schemas/groups.js';
 import { defineApi } from './types.js';
 
 export const joinGroupApi = defineApi<JoinGroupRequest, JoinGroupResponse>({

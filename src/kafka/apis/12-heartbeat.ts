@@ -2,7 +2,7 @@
 // member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.
 // Owns: translating to GroupCoordinator.heartbeat.
 
-import { type HeartbeatRequest, HeartbeatRequestCodec, type HeartbeatResponse, HeartbeatResponseCodec } from '../schemas/groups.js';
+import { type HeartbeatRequest, HeartbeatRequestCodec, type HeartbeatResponse, HeartbeatResponseCodec } from '../../wire/schemas/groups.js';
 import { defineApi } from './types.js';
 
 export const heartbeatApi = defineApi<HeartbeatRequest, HeartbeatResponse>({

@@ -1,8 +1,8 @@
 // LeaveGroup (key 13): serves v0-5 (v3 batches members; v4 flexible; v5 reasons).
 // Owns: translating to GroupCoordinator.leave.
 
-import { ErrorCode } from '../../protocol/errors.js';
-import { type LeaveGroupRequest, LeaveGroupRequestCodec, type LeaveGroupResponse, LeaveGroupResponseCodec } from '../schemas/groups.js';
+import { ErrorCode } from '../../wire/errors.js';
+import { type LeaveGroupRequest, LeaveGroupRequestCodec, type LeaveGroupResponse, LeaveGroupResponseCodec } from '../../wire/schemas/groups.js';
 import { defineApi } from './types.js';
 
 export const leaveGroupApi = defineApi<LeaveGroupRequest, LeaveGroupResponse>({

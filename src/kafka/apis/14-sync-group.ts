@@ -3,7 +3,7 @@
 // until it arrives.
 // Owns: translating to GroupCoordinator.sync.
 
-import { type SyncGroupRequest, SyncGroupRequestCodec, type SyncGroupResponse, SyncGroupResponseCodec } from '../schemas/groups.js';
+import { type SyncGroupRequest, SyncGroupRequestCodec, type SyncGroupResponse, SyncGroupResponseCodec } from '../../wire/schemas/groups.js';
 import { defineApi } from './types.js';
 
 const EMPTY = new Uint8Array(0);

@@ -2,13 +2,13 @@
 // v4 group instance ids; v5 flexible). An unknown group is reported as Dead, as
 // Kafka does before v6. Owns: the answer.
 
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode } from '../../wire/errors.js';
 import {
   type DescribeGroupsRequest,
   DescribeGroupsRequestCodec,
   type DescribeGroupsResponse,
   DescribeGroupsResponseCodec,
-} from '../schemas/groups.js';
+} from '../../wire/schemas/groups.js';
 import { defineApi } from './types.js';
 
 export const describeGroupsApi = defineApi<DescribeGroupsRequest, DescribeGroupsResponse>({

@@ -1,8 +1,8 @@
 // ListGroups (key 16): serves v0-4 (v3 flexible; v4 filters by state). Lists groups
 // with members or committed offsets. Owns: the answer.
 
-import { ErrorCode } from '../../protocol/errors.js';
-import { type ListGroupsRequest, ListGroupsRequestCodec, type ListGroupsResponse, ListGroupsResponseCodec } from '../schemas/groups.js';
+import { ErrorCode } from '../../wire/errors.js';
+import { type ListGroupsRequest, ListGroupsRequestCodec, type ListGroupsResponse, ListGroupsResponseCodec } from '../../wire/schemas/groups.js';
 import { defineApi } from './types.js';
 
 export const listGroupsApi = defineApi<ListGroupsRequest, ListGroupsResponse>({

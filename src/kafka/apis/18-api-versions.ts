@@ -3,13 +3,13 @@
 // dispatcher (handler.ts) with a v0 body: UNSUPPORTED_VERSION and the full list.
 // Owns: the answer, built from the registered APIs (ctx.apiVersions).
 
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode } from '../../wire/errors.js';
 import {
   type ApiVersionsRequest,
   ApiVersionsRequestCodec,
   type ApiVersionsResponse,
   ApiVersionsResponseCodec,
-} from '../schemas/api-versions.js';
+} from '../../wire/schemas/api-versions.js';
 import { defineApi } from './types.js';
 
 export const apiVersionsApi = defineApi<ApiVersionsRequest, ApiVersionsResponse>({

@@ -5,9 +5,9 @@
 // Owns: validation and engine.createTopic calls.
 
 import type { TopicConfig, TopicInfo } from '../../broker/engine-api.js';
-import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import { errorCodeOf, errorMessageOf } from '../error-codes.js';
-import { ConfigSource } from '../schemas/describe-configs.js';
+import { ConfigSource } from '../../wire/schemas/describe-configs.js';
 import {
   type CreatableTopic,
   type CreatableTopicResult,
@@ -15,13 +15,13 @@ import {
   CreateTopicsRequestCodec,
   type CreateTopicsResponse,
   CreateTopicsResponseCodec,
-} from '../schemas/topics-admin.js';
+} from '../../wire/schemas/topics-admin.js';
 import { parseTopicConfigs, topicConfigEntries } from '../topic-config.js';
+import { PARTITIONS_MAX } from '../../wire/topic-name.js';
 import { ZERO_UUID, isValidTopicName } from './common.js';
 import { type RequestContext, defineApi } from './types.js';
 
 /** Largest partition count accepted in one request (bounds engine work per request). */
-export const MAX_PARTITIONS_PER_TOPIC = 100_000;
 
 interface Plan {
   partitions: number;
@@ -51,8 +51,8 @@ function plan(ctx: RequestContext, t: CreatableTopic): Plan {
     // -1 = broker default. Kafka added it in v4 (KIP-464) but applies it at every
     // version, and kafkajs sends -1 with v3, so do the same.
     if (partitions === -1) partitions = ctx.options.numPartitions;
-    if (partitions < 1 || partitions > MAX_PARTITIONS_PER_TOPIC) {
-      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `number of partitions must be in [1, ${MAX_PARTITIONS_PER_TOPIC}], got ${t.numPartitions}`);
+    if (partitions < 1 || partitions > PARTITIONS_MAX) {
+      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `number of partitions must be in [1, ${PARTITIONS_MAX}], got ${t.numPartitions}`);
     }
     const rf = t.replicationFactor;
     if (rf !== 1 && rf !== -1) {

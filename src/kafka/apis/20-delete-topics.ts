@@ -1,7 +1,7 @@
 // DeleteTopics (key 20): serves v0-6 (v4+ flexible; v5 error messages; v6 names or
 // topic ids). Owns: request → engine.deleteTopic calls → response.
 
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode } from '../../wire/errors.js';
 import { errorCodeOf, errorMessageOf } from '../error-codes.js';
 import {
   type DeletableTopicResult,
@@ -9,7 +9,7 @@ import {
   DeleteTopicsRequestCodec,
   type DeleteTopicsResponse,
   DeleteTopicsResponseCodec,
-} from '../schemas/topics-admin.js';
+} from '../../wire/schemas/topics-admin.js';
 import { ZERO_UUID } from './common.js';
 import { defineApi } from './types.js';
 

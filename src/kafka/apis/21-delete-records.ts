@@ -12,7 +12,7 @@ import {
   DeleteRecordsRequestCodec,
   type DeleteRecordsResponse,
   DeleteRecordsResponseCodec,
-} from '../schemas/delete-records.js';
+} from '../../wire/schemas/delete-records.js';
 import { defineApi } from './types.js';
 
 export const deleteRecordsApi = defineApi<DeleteRecordsRequest, DeleteRecordsResponse>({

@@ -5,13 +5,13 @@
 // carries: ids are never shared between producers. Sequence checks live in the engine.
 // Owns: the answer; must not keep producer state.
 
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode } from '../../wire/errors.js';
 import {
   type InitProducerIdRequest,
   InitProducerIdRequestCodec,
   type InitProducerIdResponse,
   InitProducerIdResponseCodec,
-} from '../schemas/producer-ids.js';
+} from '../../wire/schemas/producer-ids.js';
 import { defineApi } from './types.js';
 
 export const initProducerIdApi = defineApi<InitProducerIdRequest, InitProducerIdResponse>({

@@ -4,7 +4,7 @@
 // the broker defaults under Kafka's broker names plus a few broker settings.
 // Owns: building the answer; must not change any config.
 
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode } from '../../wire/errors.js';
 import {
   ConfigResourceType,
   ConfigSource,
@@ -15,7 +15,7 @@ import {
   type DescribeConfigsResponse,
   DescribeConfigsResponseCodec,
   type DescribeConfigsResult,
-} from '../schemas/describe-configs.js';
+} from '../../wire/schemas/describe-configs.js';
 import { type ConfigEntry, brokerDefaultEntries, topicConfigEntries } from '../topic-config.js';
 import { type RequestContext, defineApi } from './types.js';
 

@@ -8,7 +8,7 @@ import {
   AlterConfigsRequestCodec,
   type AlterConfigsResponse,
   AlterConfigsResponseCodec,
-} from '../schemas/alter-configs.js';
+} from '../../wire/schemas/alter-configs.js';
 import { alterTopic } from './alter-configs-common.js';
 import { defineApi } from './types.js';
 

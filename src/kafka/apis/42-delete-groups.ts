@@ -3,10 +3,10 @@
 // members remain, GROUP_ID_NOT_FOUND for unknown groups.
 // Owns: translating to GroupCoordinator.delete and OffsetStore.deleteGroup.
 
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode } from '../../wire/errors.js';
 import { errorCodeOf } from '../error-codes.js';
 import { GroupErrorCode } from '../../groups/coordinator.js';
-import { type DeleteGroupsRequest, DeleteGroupsRequestCodec, type DeleteGroupsResponse, DeleteGroupsResponseCodec } from '../schemas/groups.js';
+import { type DeleteGroupsRequest, DeleteGroupsRequestCodec, type DeleteGroupsResponse, DeleteGroupsResponseCodec } from '../../wire/schemas/groups.js';
 import { defineApi } from './types.js';
 
 export const deleteGroupsApi = defineApi<DeleteGroupsRequest, DeleteGroupsResponse>({

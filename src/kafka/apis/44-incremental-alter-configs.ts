@@ -4,14 +4,14 @@
 // Owns: applying the operations to the current config.
 
 import type { TopicConfig } from '../../broker/engine-api.js';
-import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import {
   AlterConfigOp,
   type AlterConfigsResponse,
   type IncrementalAlterConfigsRequest,
   IncrementalAlterConfigsRequestCodec,
   IncrementalAlterConfigsResponseCodec,
-} from '../schemas/alter-configs.js';
+} from '../../wire/schemas/alter-configs.js';
 import { TOPIC_CONFIG_NAMES, parseTopicConfigs } from '../topic-config.js';
 import { alterTopic } from './alter-configs-common.js';
 import { defineApi } from './types.js';

@@ -3,7 +3,7 @@
 // import an engine implementation (only the Engine type) nor any socket code.
 
 import type { Engine } from '../../broker/engine-api.js';
-import type { MessageCodec } from '../codec/compile.js';
+import type { MessageCodec } from '../../wire/codec/compile.js';
 import type { GroupServices } from '../../groups/index.js';
 import type { ProducerIdAllocator } from '../producer-id-allocator.js';
 

@@ -6,8 +6,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
 import { type Broker, startBroker } from '../../../src/server.js';
-import { ErrorCode } from '../../../src/protocol/errors.js';
-import { DeleteRecordsRequestCodec, DeleteRecordsResponseCodec } from '../../../src/kafka/schemas/delete-records.js';
+import { ErrorCode } from '../../../src/wire/errors.js';
+import { DeleteRecordsRequestCodec, DeleteRecordsResponseCodec } from '../../../src/wire/schemas/delete-records.js';
 import { makeTmpDir, rmTmp } from '../../storage/make-batch.js';
 import { RawClient } from '../harness.js';
 

@@ -1,12 +1,14 @@
-// Topic names and the partition directory names built from them.
-// Owns: Kafka's topic-name rule, checked before any path is built from a name.
-// Must not touch the file system: callers build paths only after this says yes.
+// Topic names and the partition count, as both sides of the wire check them.
+// Owns: Kafka's topic-name rule (checked before any path is built from a name) and
+// Samsa's one bound on partitions per topic (the engine, CreateTopics,
+// CreatePartitions, the topic store and the CLI all use this constant). Must not
+// touch the file system or import anything outside wire/ (the browser client shares it).
 
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { ErrorCode, KafkaError } from './errors.js';
 
 /** Kafka's limit (org.apache.kafka.common.internals.Topic.MAX_NAME_LENGTH). */
 export const TOPIC_NAME_LENGTH_MAX = 249;
-/** Partitions per topic that Samsa accepts (a bound, not Kafka's). */
+/** Partitions per topic that Samsa accepts (a bound, not Kafka's): 10,000 partitions of one shard-owned directory each. */
 export const PARTITIONS_MAX = 10_000;
 
 const TOPIC_NAME_RE = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -27,13 +29,4 @@ export function assertTopicName(name: unknown): asserts name is string {
   else why = 'only ASCII letters, digits, ".", "_" and "-" are allowed';
   const shown = typeof name === 'string' ? JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name) : String(name);
   throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `invalid topic name ${shown}: ${why}`);
-}
-
-/** Name of a partition's directory under the data dir: `<topic>-<partition>`. */
-export function partitionDirName(topic: string, partition: number): string {
-  assertTopicName(topic);
-  if (!Number.isInteger(partition) || partition < 0 || partition >= PARTITIONS_MAX) {
-    throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `invalid partition ${partition} (0..${PARTITIONS_MAX - 1})`);
-  }
-  return `${topic}-${partition}`;
 }

@@ -1,9 +1,15 @@
-// Kafka's variable-length integers, encoded into and decoded from byte arrays.
+// Kafka's variable-length integers, encoded into and decoded from byte arrays: the
+// only implementation in Samsa (the record codec, the protocol reader/writer and the
+// snappy framing all use it).
 // Owns: zig-zag signed varints (i32) and varlongs (i64 as a JS number, |v| < 2^53),
 // used inside RecordBatch v2 records, and unsigned varints (u32), used by flexible
 // protocol versions. Must not allocate on the encode/decode hot path (the `take*`
 // functions write the new position into a caller-owned cursor) and must not use
 // Node built-ins: the browser client shares this file.
+//
+// Two kinds of writers: `write*` check the value's range and the room in `buf`
+// (boundaries, tools, tests); `putZigZag`/`sizeOfZigZag` check nothing and serve the
+// record encoder's hot loop, whose caller has already bounded every value.
 //
 // Bounds: a varint longer than 5 bytes or a varlong longer than 10 bytes is a
 // RangeError, as is reading past the end of the buffer (callers that parse
@@ -124,18 +130,61 @@ export function writeVarlong(buf: Uint8Array, pos: number, value: number): numbe
   return pos;
 }
 
+// ---------------------------------------------------------------- encode, unchecked (hot path)
+
+/** Bytes the zig-zag encoding of `v` takes, for any safe integer (varint and varlong alike). */
+export function sizeOfZigZag(v: number): number {
+  let z = v >= 0 ? v * 2 : -v * 2 - 1;
+  if (z < 0x80) return 1;
+  if (z < 0x4000) return 2;
+  if (z < 0x20_0000) return 3;
+  if (z < 0x1000_0000) return 4;
+  if (z < 0x8_0000_0000) return 5;
+  let n = 5;
+  z = Math.floor(z / 0x8_0000_0000);
+  while (z > 0) {
+    n++;
+    z = Math.floor(z / 128);
+  }
+  return n;
+}
+
+/**
+ * Writes the zig-zag encoding of `v` (any safe integer) at `pos`; returns the position
+ * after it. No checks: the caller has sized `buf` with sizeOfZigZag and bounded `v`.
+ */
+export function putZigZag(buf: Uint8Array, pos: number, v: number): number {
+  let z = v >= 0 ? v * 2 : -v * 2 - 1;
+  if (z < 0x8000_0000) {
+    while (z >= 0x80) {
+      buf[pos++] = (z & 0x7f) | 0x80;
+      z >>>= 7;
+    }
+    buf[pos++] = z;
+    return pos;
+  }
+  // Above 31 bits (large timestamp deltas): arithmetic, exact below 2^53.
+  while (z >= 0x80) {
+    buf[pos++] = (z % 128) | 0x80;
+    z = Math.floor(z / 128);
+  }
+  buf[pos++] = z;
+  return pos;
+}
+
 // ---------------------------------------------------------------- decode (cursor)
 
 /** Reads an unsigned varint (u32) at `cur.pos` and advances the cursor. */
-export function takeUnsignedVarint(buf: Uint8Array, cur: ByteCursor): number {
+export function takeUnsignedVarint(buf: Uint8Array, cur: ByteCursor, end: number = buf.length): number {
   let pos = cur.pos;
-  const end = buf.length;
   let result = 0;
   for (let i = 0; i < VARINT_BYTES_MAX; i++) {
     if (pos >= end) throw new RangeError(`varint runs past the end of the buffer at ${pos}`);
     const b = buf[pos++]!;
-    // Bits 28..34 land in the 5th byte; only the low 4 fit in 32 bits and the rest
-    // are dropped, as Kafka's ByteUtils.readUnsignedVarint drops them.
+    // Bits 28..34 land in the 5th byte; only its low 4 fit in 32 bits. Kafka's
+    // ByteUtils drops the rest silently; here they are an error, because a length
+    // or count that does not fit in 32 bits is never honest input.
+    if (i === VARINT_BYTES_MAX - 1 && (b & 0x70) !== 0) throw new RangeError(`varint at ${cur.pos} exceeds 32 bits`);
     result |= (b & 0x7f) << (7 * i);
     if ((b & 0x80) === 0) {
       cur.pos = pos;
@@ -146,15 +195,14 @@ export function takeUnsignedVarint(buf: Uint8Array, cur: ByteCursor): number {
 }
 
 /** Reads a zig-zag varint (i32) at `cur.pos` and advances the cursor. */
-export function takeVarint(buf: Uint8Array, cur: ByteCursor): number {
-  const raw = takeUnsignedVarint(buf, cur);
+export function takeVarint(buf: Uint8Array, cur: ByteCursor, end: number = buf.length): number {
+  const raw = takeUnsignedVarint(buf, cur, end);
   return (raw >>> 1) ^ -(raw & 1);
 }
 
 /** Reads a zig-zag varlong at `cur.pos` and advances the cursor; RangeError unless it is a safe integer. */
-export function takeVarlong(buf: Uint8Array, cur: ByteCursor): number {
+export function takeVarlong(buf: Uint8Array, cur: ByteCursor, end: number = buf.length): number {
   let pos = cur.pos;
-  const end = buf.length;
   // Fast path: most varlongs inside records (timestamp deltas) are short.
   let lo = 0;
   let hi = 0;

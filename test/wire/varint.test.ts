@@ -1,4 +1,4 @@
-// Tests for src/protocol/varint.ts: known encodings, round trips against an
+// Tests for src/wire/varint.ts: known encodings, round trips against an
 // independent BigInt reference, sizes, and the bounds (overlong, truncated, out of range).
 
 import { test } from 'node:test';
@@ -16,7 +16,7 @@ import {
   writeUnsignedVarint,
   writeVarint,
   writeVarlong,
-} from '../../src/protocol/varint.js';
+} from '../../src/wire/varint.js';
 
 /** Reference zig-zag varlong encoder on BigInt, written independently of the module. */
 function refVarlong(v: bigint): number[] {
@@ -127,6 +127,8 @@ test('varlong matches the BigInt reference for every safe integer', () => {
 test('overlong encodings are RangeErrors', () => {
   assert.throws(() => readVarint(Buffer.from('ffffffffff01', 'hex'), 0), RangeError); // 6 bytes
   assert.throws(() => readUnsignedVarint(Buffer.from('8080808080808000', 'hex'), 0), RangeError);
+  assert.throws(() => readUnsignedVarint(Buffer.from('ffffffff1f', 'hex'), 0), RangeError); // 5 bytes, 33 bits
+  assert.deepEqual(readUnsignedVarint(Buffer.from('ffffffff0f', 'hex'), 0), { value: 0xffff_ffff, pos: 5 });
   assert.throws(() => readVarlong(Buffer.from('ffffffffffffffffff0101', 'hex'), 0), RangeError); // 11 bytes
 });
 

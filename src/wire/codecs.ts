@@ -24,6 +24,7 @@ const TYPES_BY_CODE: readonly CompressionType[] = ['none', 'gzip', 'snappy', 'lz
 
 const codecs: Array<CompressionCodec | undefined> = [undefined, undefined, undefined, undefined, undefined];
 let crcImpl: (data: Uint8Array) => number = crc32cJs;
+let crcName = 'js';
 
 export function isCompressionType(v: unknown): v is CompressionType {
   return typeof v === 'string' && Object.hasOwn(COMPRESSION_CODES, v);
@@ -54,8 +55,15 @@ export function codecForCode(code: number): CompressionCodec {
   return c;
 }
 
-export function setCrc32c(fn: (data: Uint8Array) => number): void {
+/** Registers the CRC-32C implementation; `name` says which (the server asserts 'native' where it checks batches). */
+export function setCrc32c(fn: (data: Uint8Array) => number, name = 'custom'): void {
   crcImpl = fn;
+  crcName = name;
+}
+
+/** Which CRC-32C implementation is registered: 'js' (the default), 'native' (the Node fill), or another name. */
+export function crc32cName(): string {
+  return crcName;
 }
 
 /** CRC-32C with the registered implementation (native in Node, plain JS otherwise). */

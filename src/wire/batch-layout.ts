@@ -1,6 +1,10 @@
 // Kafka RecordBatch v2 header: fixed field offsets, reading and patching in place.
-// Owns: the 61-byte header layout and the checks a batch must pass before it is
-// stored. Must not decode records (that is record-batch.ts) nor touch files.
+// Owns: the 61-byte header layout (the one set of OFF_*/ATTR_* constants in Samsa)
+// and the checks a batch must pass before it is stored. Must not decode records
+// (that is records.ts), touch files, or import Node built-ins: the browser client
+// shares it. The CRC-32C comes from the codec registry (codecs.ts): plain JS unless
+// the Node fill (src/compression/node-codecs.ts) registered the native one, which
+// every server module that checks batches on a hot path imports.
 //
 // Layout (big-endian), from the Kafka protocol guide "Record Batch":
 //   baseOffset i64 | batchLength i32 | partitionLeaderEpoch i32 | magic i8 | crc u32 |
@@ -10,7 +14,7 @@
 // attributes..end of batch, so baseOffset and partitionLeaderEpoch can be patched
 // without recomputing it.
 
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from './codecs.js';
 import { ErrorCode, KafkaError } from './errors.js';
 
 export const OFF_BASE_OFFSET = 0;
@@ -35,6 +39,10 @@ export const ATTR_COMPRESSION_MASK = 0x07;
 export const ATTR_TIMESTAMP_TYPE_LOG_APPEND = 0x08;
 export const ATTR_TRANSACTIONAL = 0x10;
 export const ATTR_CONTROL = 0x20;
+
+/** The only RecordBatch format Samsa stores and serves. */
+export const RECORD_BATCH_MAGIC = 2;
+const TWO_POW_32 = 0x1_0000_0000;
 
 export interface BatchHeader {
   baseOffset: bigint;
@@ -84,7 +92,7 @@ export function batchSizeAt(buf: Uint8Array, pos: number): number {
 
 /** CRC-32C as Kafka computes it: from attributes to the end of the batch. */
 export function computeBatchCrc(batch: Uint8Array): number {
-  return crc32c(batch.subarray(OFF_ATTRIBUTES)) >>> 0;
+  return crc32c(batch.subarray(OFF_ATTRIBUTES));
 }
 
 /**
@@ -96,7 +104,7 @@ export function checkBatch(batch: Uint8Array, maxMessageBytes: number): number {
   const dv = view(batch);
   const batchLength = dv.getInt32(OFF_BATCH_LENGTH);
   if (batchLength + BATCH_LOG_OVERHEAD_BYTES !== batch.byteLength) return ErrorCode.CORRUPT_MESSAGE;
-  if (dv.getInt8(OFF_MAGIC) !== 2) return ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT;
+  if (dv.getInt8(OFF_MAGIC) !== RECORD_BATCH_MAGIC) return ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT;
   if (batch.byteLength > maxMessageBytes) return ErrorCode.MESSAGE_TOO_LARGE;
   if (dv.getInt32(OFF_RECORDS_COUNT) < 0 || dv.getInt32(OFF_LAST_OFFSET_DELTA) < 0) return ErrorCode.CORRUPT_MESSAGE;
   if (computeBatchCrc(batch) !== dv.getUint32(OFF_CRC)) return ErrorCode.CORRUPT_MESSAGE;
@@ -108,8 +116,6 @@ export function assertBatch(batch: Uint8Array, maxMessageBytes: number): void {
   const code = checkBatch(batch, maxMessageBytes);
   if (code !== ErrorCode.NONE) throw new KafkaError(code, `record batch rejected (code ${code})`);
 }
-
-const TWO_POW_32 = 0x1_0000_0000;
 
 /**
  * Patches baseOffset in place (outside the CRC, so the CRC stays valid).

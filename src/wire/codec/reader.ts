@@ -7,6 +7,7 @@
 // Byte and record fields are returned as views (subarray) of the frame, not copies:
 // the caller must not reuse the frame's memory while decoded values are alive.
 
+import { takeUnsignedVarint, takeVarint } from '../varint.js';
 import { DecodeError } from './errors.js';
 
 const TWO_POW_32 = 0x1_0000_0000;
@@ -91,26 +92,20 @@ export class Reader {
 
   /** Unsigned varint of at most 5 bytes (a u32), as Kafka's compact lengths and tags use. */
   uvarint(): number {
-    let value = 0;
-    let multiplier = 1;
-    for (let i = 0; i < 5; i++) {
-      this.need(1);
-      const b = this.buf[this.pos++]!;
-      value += (b & 0x7f) * multiplier;
-      if ((b & 0x80) === 0) {
-        if (value > 0xffff_ffff) throw new DecodeError('uvarint exceeds 32 bits');
-        return value;
-      }
-      multiplier *= 128;
+    try {
+      return takeUnsignedVarint(this.buf, this, this.end);
+    } catch (err) {
+      throw err instanceof RangeError ? new DecodeError(err.message) : err;
     }
-    throw new DecodeError('uvarint longer than 5 bytes');
   }
 
   /** Zig-zag signed varint of at most 5 bytes (an i32). */
   varint(): number {
-    const u = this.uvarint();
-    // Zig-zag decode with arithmetic: bit operations would wrap above 2^31.
-    return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+    try {
+      return takeVarint(this.buf, this, this.end);
+    } catch (err) {
+      throw err instanceof RangeError ? new DecodeError(err.message) : err;
+    }
   }
 
   /** A view of the next n bytes. */

@@ -7,6 +7,7 @@
 // a TCP connection writes the chunk list as is (one writev), and `finish()` copies
 // everything once into one array for framings that need a single message.
 
+import { VARINT_BYTES_MAX, writeUnsignedVarint, writeVarint } from '../varint.js';
 import { EncodeError } from './errors.js';
 
 const TWO_POW_32 = 0x1_0000_0000;
@@ -107,17 +108,14 @@ export class Writer {
 
   uvarint(v: number): void {
     if (!(v >= 0 && v <= 0xffff_ffff && Number.isInteger(v))) throw new EncodeError(`uvarint value ${v} out of range`);
-    this.ensure(5);
-    while (v >= 0x80) {
-      this.buf[this.pos++] = (v % 128) | 0x80;
-      v = Math.floor(v / 128);
-    }
-    this.buf[this.pos++] = v;
+    this.ensure(VARINT_BYTES_MAX);
+    this.pos = writeUnsignedVarint(this.buf, this.pos, v);
   }
 
   varint(v: number): void {
     if (!(v >= -0x8000_0000 && v <= 0x7fff_ffff && Number.isInteger(v))) throw new EncodeError(`varint value ${v} out of range`);
-    this.uvarint(v >= 0 ? v * 2 : -v * 2 - 1);
+    this.ensure(VARINT_BYTES_MAX);
+    this.pos = writeVarint(this.buf, this.pos, v);
   }
 
   /** Appends bytes: copied when small, referenced when large (see ZERO_COPY_MIN_BYTES). */

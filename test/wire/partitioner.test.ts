@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { murmur2, partitionForKey, toPositive } from '../../src/client/partitioner.js';
+import { murmur2, partitionForKey, toPositive } from '../../src/wire/partitioner.js';
 
 const utf8 = new TextEncoder();
 

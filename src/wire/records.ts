@@ -13,27 +13,32 @@
 // [headerKeyLength varint | headerKey | headerValueLength varint | headerValue].
 // Lengths of -1 mean null (keys, values, header values; never header keys).
 
+import {
+  ATTR_COMPRESSION_MASK,
+  ATTR_CONTROL,
+  ATTR_TIMESTAMP_TYPE_LOG_APPEND,
+  ATTR_TRANSACTIONAL,
+  BATCH_HEADER_BYTES,
+  BATCH_LOG_OVERHEAD_BYTES,
+  OFF_ATTRIBUTES,
+  OFF_BASE_SEQUENCE,
+  OFF_BASE_TIMESTAMP,
+  OFF_BATCH_LENGTH,
+  OFF_CRC,
+  OFF_LAST_OFFSET_DELTA,
+  OFF_MAGIC,
+  OFF_MAX_TIMESTAMP,
+  OFF_PARTITION_LEADER_EPOCH,
+  OFF_PRODUCER_EPOCH,
+  OFF_PRODUCER_ID,
+  OFF_RECORDS_COUNT,
+  RECORD_BATCH_MAGIC,
+} from './batch-layout.js';
 import { COMPRESSION_CODES, type CompressionType, codecForCode, crc32c } from './codecs.js';
 import { ErrorCode, KafkaError } from './errors.js';
+import { type ByteCursor, putZigZag, sizeOfZigZag, takeVarint, takeVarlong } from './varint.js';
 
-export const BATCH_HEADER_BYTES = 61;
-const BATCH_LOG_OVERHEAD_BYTES = 12;
-const OFF_BATCH_LENGTH = 8;
-const OFF_PARTITION_LEADER_EPOCH = 12;
-const OFF_MAGIC = 16;
-const OFF_CRC = 17;
-const OFF_ATTRIBUTES = 21;
-const OFF_LAST_OFFSET_DELTA = 23;
-const OFF_BASE_TIMESTAMP = 27;
-const OFF_MAX_TIMESTAMP = 35;
-const OFF_PRODUCER_ID = 43;
-const OFF_PRODUCER_EPOCH = 51;
-const OFF_BASE_SEQUENCE = 53;
-const OFF_RECORDS_COUNT = 57;
-const ATTR_COMPRESSION_MASK = 0x07;
-const ATTR_TIMESTAMP_LOG_APPEND = 0x08;
-const ATTR_TRANSACTIONAL = 0x10;
-const ATTR_CONTROL = 0x20;
+export { BATCH_HEADER_BYTES };
 const TWO_POW_32 = 0x1_0000_0000;
 const INT32_MAX = 0x7fff_ffff;
 /** Smallest record on the wire: length varint + 6 one-byte fields. */
@@ -53,50 +58,6 @@ export interface RecordHeader {
 export interface EncodedHeader {
   key: Uint8Array;
   value: Uint8Array | null;
-}
-
-// ---------------------------------------------------------------- varints
-
-function sizeOfUvarint(v: number): number {
-  if (v < 0x80) return 1;
-  if (v < 0x4000) return 2;
-  if (v < 0x20_0000) return 3;
-  if (v < 0x1000_0000) return 4;
-  if (v < 0x8_0000_0000) return 5;
-  let n = 5;
-  let rest = Math.floor(v / 0x8_0000_0000);
-  while (rest > 0) {
-    n++;
-    rest = Math.floor(rest / 128);
-  }
-  return n;
-}
-
-/** Zig-zag size of an i32 (lengths, deltas, counts; -1 for null). */
-function sizeOfVarint(v: number): number {
-  return sizeOfUvarint(v >= 0 ? v * 2 : -v * 2 - 1);
-}
-
-function writeUvarint(buf: Uint8Array, pos: number, v: number): number {
-  if (v < 0x8000_0000) {
-    while (v >= 0x80) {
-      buf[pos++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    buf[pos++] = v;
-    return pos;
-  }
-  // Above 31 bits (large timestamp deltas): arithmetic, exact below 2^53.
-  while (v >= 0x80) {
-    buf[pos++] = (v % 128) | 0x80;
-    v = Math.floor(v / 128);
-  }
-  buf[pos++] = v;
-  return pos;
-}
-
-function writeVarint(buf: Uint8Array, pos: number, v: number): number {
-  return writeUvarint(buf, pos, v >= 0 ? v * 2 : -v * 2 - 1);
 }
 
 // ---------------------------------------------------------------- encode
@@ -183,7 +144,7 @@ export class BatchBuilder {
     offsetDelta: number,
   ): number {
     const body = BatchBuilder.bodyBytes(key, value, headers, timestampDelta, offsetDelta);
-    return sizeOfVarint(body) + body;
+    return sizeOfZigZag(body) + body;
   }
 
   private static bodyBytes(
@@ -193,15 +154,15 @@ export class BatchBuilder {
     timestampDelta: number,
     offsetDelta: number,
   ): number {
-    let body = 1 + sizeOfVarint(timestampDelta) + sizeOfVarint(offsetDelta);
-    body += key === null ? 1 : sizeOfVarint(key.length) + key.length;
-    body += value === null ? 1 : sizeOfVarint(value.length) + value.length;
+    let body = 1 + sizeOfZigZag(timestampDelta) + sizeOfZigZag(offsetDelta);
+    body += key === null ? 1 : sizeOfZigZag(key.length) + key.length;
+    body += value === null ? 1 : sizeOfZigZag(value.length) + value.length;
     if (headers === null) return body + 1;
-    body += sizeOfVarint(headers.length);
+    body += sizeOfZigZag(headers.length);
     for (let h = 0; h < headers.length; h++) {
       const hd = headers[h]!;
-      body += sizeOfVarint(hd.key.length) + hd.key.length;
-      body += hd.value === null ? 1 : sizeOfVarint(hd.value.length) + hd.value.length;
+      body += sizeOfZigZag(hd.key.length) + hd.key.length;
+      body += hd.value === null ? 1 : sizeOfZigZag(hd.value.length) + hd.value.length;
     }
     return body;
   }
@@ -212,7 +173,7 @@ export class BatchBuilder {
     const timestampDelta = first ? 0 : timestamp - this.baseTimestamp;
     const offsetDelta = this.count;
     const body = BatchBuilder.bodyBytes(key, value, headers, timestampDelta, offsetDelta);
-    const total = sizeOfVarint(body) + body;
+    const total = sizeOfZigZag(body) + body;
     if (this.pos + total > this.buf.length) {
       // A caller's buffer (start > 0 or capacity = its room) never gets here unless full.
       if (this.pos + total > this.start + this.capacityBytes) return false;
@@ -227,34 +188,34 @@ export class BatchBuilder {
       this.baseTimestamp = timestamp;
       this.maxTimestamp = timestamp;
     } else if (timestamp > this.maxTimestamp) this.maxTimestamp = timestamp;
-    let p = writeVarint(buf, this.pos, body);
+    let p = putZigZag(buf, this.pos, body);
     buf[p++] = 0; // record attributes: unused in v2
-    p = writeVarint(buf, p, timestampDelta);
-    p = writeVarint(buf, p, offsetDelta);
+    p = putZigZag(buf, p, timestampDelta);
+    p = putZigZag(buf, p, offsetDelta);
     if (key === null) buf[p++] = 1; // zig-zag -1
     else {
-      p = writeVarint(buf, p, key.length);
+      p = putZigZag(buf, p, key.length);
       buf.set(key, p);
       p += key.length;
     }
     if (value === null) buf[p++] = 1;
     else {
-      p = writeVarint(buf, p, value.length);
+      p = putZigZag(buf, p, value.length);
       if (value.length < 64) for (let i = 0; i < value.length; i++) buf[p + i] = value[i]!;
       else buf.set(value, p);
       p += value.length;
     }
     if (headers === null) buf[p++] = 0;
     else {
-      p = writeVarint(buf, p, headers.length);
+      p = putZigZag(buf, p, headers.length);
       for (let h = 0; h < headers.length; h++) {
         const hd = headers[h]!;
-        p = writeVarint(buf, p, hd.key.length);
+        p = putZigZag(buf, p, hd.key.length);
         buf.set(hd.key, p);
         p += hd.key.length;
         if (hd.value === null) buf[p++] = 1;
         else {
-          p = writeVarint(buf, p, hd.value.length);
+          p = putZigZag(buf, p, hd.value.length);
           buf.set(hd.value, p);
           p += hd.value.length;
         }
@@ -285,7 +246,7 @@ export class BatchBuilder {
       out.set(section, BATCH_HEADER_BYTES);
     }
     let attributes = code;
-    if (opts.logAppendTime === true) attributes |= ATTR_TIMESTAMP_LOG_APPEND;
+    if (opts.logAppendTime === true) attributes |= ATTR_TIMESTAMP_TYPE_LOG_APPEND;
     if (opts.transactional === true) attributes |= ATTR_TRANSACTIONAL;
     if (opts.control === true) attributes |= ATTR_CONTROL;
     writeBatchHeader(out, this.count, this.baseTimestamp, this.maxTimestamp, attributes, opts);
@@ -311,7 +272,7 @@ function writeBatchHeader(
   setInt64(dv, 0, opts.baseOffset ?? 0); // a producer's batch: the broker assigns it
   dv.setInt32(OFF_BATCH_LENGTH, out.length - BATCH_LOG_OVERHEAD_BYTES);
   dv.setInt32(OFF_PARTITION_LEADER_EPOCH, opts.partitionLeaderEpoch ?? -1);
-  dv.setInt8(OFF_MAGIC, 2);
+  dv.setInt8(OFF_MAGIC, RECORD_BATCH_MAGIC);
   dv.setInt16(OFF_ATTRIBUTES, attributes);
   // An empty batch keeps lastOffsetDelta 0 so that checkBatch (which rejects < 0) accepts it.
   dv.setInt32(OFF_LAST_OFFSET_DELTA, Math.max(0, count - 1));
@@ -444,36 +405,30 @@ export function scanBatches(bytes: Uint8Array): BatchesScan {
 
 // Decoder cursor: module state, so the per-record varint reads allocate nothing.
 let cur = 0;
+const CURSOR: ByteCursor = { pos: 0 };
 
-/** Zig-zag varint (i32). Reads past `buf`'s end yield garbage that the record-end check rejects. */
+/** Zig-zag varint (i32) at `cur`, through the one varint decoder (wire/varint.ts). */
 function readVarint(buf: Uint8Array): number {
-  let b = buf[cur++]!;
-  if (b < 0x80) return (b >>> 1) ^ -(b & 1);
-  let result = b & 0x7f;
-  for (let shift = 7; shift <= 28; shift += 7) {
-    b = buf[cur++]!;
-    result |= (b & 0x7f) << shift;
-    if (b < 0x80) return (result >>> 1) ^ -(result & 1);
+  CURSOR.pos = cur;
+  try {
+    const v = takeVarint(buf, CURSOR);
+    cur = CURSOR.pos;
+    return v;
+  } catch (err) {
+    throw err instanceof RangeError ? corrupt(err.message) : err;
   }
-  throw corrupt('varint longer than 5 bytes');
 }
 
-/** Zig-zag varlong, exact below 2^53 (timestamp deltas). */
+/** Zig-zag varlong at `cur`, exact below 2^53 (timestamp deltas). */
 function readVarlong(buf: Uint8Array): number {
-  let b = buf[cur++]!;
-  if (b < 0x80) return (b >>> 1) ^ -(b & 1);
-  let result = b & 0x7f;
-  let mul = 128;
-  for (let i = 1; i < 10; i++) {
-    b = buf[cur++]!;
-    result += (b & 0x7f) * mul;
-    if (b < 0x80) {
-      if (result > Number.MAX_SAFE_INTEGER) throw corrupt('varlong beyond 2^53');
-      return result % 2 === 0 ? result / 2 : -(result + 1) / 2;
-    }
-    mul *= 128;
+  CURSOR.pos = cur;
+  try {
+    const v = takeVarlong(buf, CURSOR);
+    cur = CURSOR.pos;
+    return v;
+  } catch (err) {
+    throw err instanceof RangeError ? corrupt(err.message) : err;
   }
-  throw corrupt('varlong longer than 10 bytes');
 }
 
 const EMPTY_HEADERS: RecordHeader[] = [];
@@ -666,7 +621,7 @@ export function decodeMessages(
     const batch = bytes.subarray(pos, pos + size);
     pos += size;
     const magic = dv.getInt8(pos - size + OFF_MAGIC);
-    if (magic !== 2) throw new KafkaError(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, `record batch: magic ${magic}, only 2 is supported`);
+    if (magic !== RECORD_BATCH_MAGIC) throw new KafkaError(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, `record batch: magic ${magic}, only 2 is supported`);
     const start = pos - size;
     if (opts.verifyCrc) {
       const crc = crc32c(batch.subarray(OFF_ATTRIBUTES));
@@ -681,7 +636,7 @@ export function decodeMessages(
     const code = attributes & ATTR_COMPRESSION_MASK;
     let section = batch.subarray(BATCH_HEADER_BYTES);
     if (code !== 0) section = codecForCode(code).decompress(section, opts.maxDecompressedBytes);
-    const logAppend = (attributes & ATTR_TIMESTAMP_LOG_APPEND) !== 0 ? int64At(dv, start + OFF_MAX_TIMESTAMP) : null;
+    const logAppend = (attributes & ATTR_TIMESTAMP_TYPE_LOG_APPEND) !== 0 ? int64At(dv, start + OFF_MAX_TIMESTAMP) : null;
     const baseTimestamp = int64At(dv, start + OFF_BASE_TIMESTAMP);
     decodeRecordSection(section, count, RecordShape.message, topic, partition, baseOffset, baseTimestamp, logAppend, fromOffset, out);
   }

@@ -5,8 +5,8 @@
 // their default (what the decoder fills in), so decode(encode(v)) must equal v.
 
 import fc from 'fast-check';
-import { fieldDefault } from '../../../src/kafka/codec/compile.js';
-import { type FieldDef, type MessageDef, inVersions } from '../../../src/kafka/codec/schema.js';
+import { fieldDefault } from '../../../src/wire/codec/compile.js';
+import { type FieldDef, type MessageDef, inVersions } from '../../../src/wire/codec/schema.js';
 
 const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 

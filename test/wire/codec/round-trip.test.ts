@@ -2,9 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Reader } from '../../../src/kafka/codec/reader.js';
-import { SCHEMAS } from '../../../src/kafka/schemas/index.js';
-import type { MessageCodec } from '../../../src/kafka/codec/compile.js';
+import { Reader } from '../../../src/wire/codec/reader.js';
+import { SCHEMAS } from '../../../src/wire/schemas/index.js';
+import type { MessageCodec } from '../../../src/wire/codec/compile.js';
 import { messageArbitrary } from './arbitrary.js';
 
 function roundTrip(codec: MessageCodec<object>, version: number): void {

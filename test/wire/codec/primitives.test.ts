@@ -3,10 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Reader } from '../../../src/kafka/codec/reader.js';
-import { Writer, ZERO_COPY_MIN_BYTES } from '../../../src/kafka/codec/writer.js';
-import { DecodeError, EncodeError } from '../../../src/kafka/codec/errors.js';
-import { MessageCodec } from '../../../src/kafka/codec/compile.js';
+import { Reader } from '../../../src/wire/codec/reader.js';
+import { Writer, ZERO_COPY_MIN_BYTES } from '../../../src/wire/codec/writer.js';
+import { DecodeError, EncodeError } from '../../../src/wire/codec/errors.js';
+import { MessageCodec } from '../../../src/wire/codec/compile.js';
 
 test('ints, varints, int64 and uuids round-trip', () => {
   fc.assert(
