@@ -15,16 +15,18 @@ import { Piscina } from 'piscina';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { ShardClient } from './shard-client.js';
 import type { ShardReady } from './shard-client.js';
-import type { ControlRequest, Notice, ShardStats } from './shard-protocol.js';
+import type { ControlRequest, Notice, ShardStats } from '../shard/shard-protocol.js';
 import type {
   Acks, AppendResult, DeleteRecordsResult, Engine, ListOffsetResult, OffsetSpec, PartitionOffsets, PartitionRef, ReadResult, TopicConfig, TopicInfo,
 } from './engine-api.js';
-import { TopicStore, DEFAULT_TOPIC_CONFIG, validateTopicConfig, toLogConfig } from '../storage/topic-store.js';
+import { DEFAULT_TOPIC_CONFIG, validateTopicConfig } from '../config/topic-config.js';
+import { toLogConfig } from '../storage/log-config.js';
+import { TopicStore } from '../storage/topic-store.js';
 import { partitionDirName } from '../storage/partition-dir.js';
 import { assertTopicName, PARTITIONS_MAX } from '../wire/topic-name.js';
 import { takeCleanShutdownMarker, writeCleanShutdownMarker } from '../storage/clean-shutdown.js';
 import { logger } from '../util/logger.js';
-import type { CompactTask, CompactTaskResult, RecoverTask, UnlinkTask } from '../../workers/maintenance.js';
+import type { CompactTask, CompactTaskResult, RecoverTask, UnlinkTask } from '../storage/maintenance-tasks.js';
 import type { RecoveryReport } from '../storage/recovery.js';
 
 export interface EngineOptions {

@@ -19,8 +19,8 @@ import {
   encodeJson,
   readCompletionHeader,
   writeRequestHeader,
-} from './shard-protocol.js';
-import type { Completion, ControlRequest, ControlResult, Notice, ShardWorkerData } from './shard-protocol.js';
+} from '../shard/shard-protocol.js';
+import type { Completion, ControlRequest, ControlResult, Notice, ShardWorkerData } from '../shard/shard-protocol.js';
 
 export interface ShardReady {
   cpu: number;

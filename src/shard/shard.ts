@@ -37,12 +37,12 @@ import {
   encodeJson,
   readRequestHeader,
   writeCompletionHeader,
-} from '../broker/shard-protocol.js';
-import type { Completion, ControlRequest, ControlResult, Notice, ShardStats } from '../broker/shard-protocol.js';
+} from './shard-protocol.js';
+import type { Completion, ControlRequest, ControlResult, Notice, ShardStats } from './shard-protocol.js';
 import type { SpscRing } from '../ring/spsc-ring.js';
 import { PartitionLog } from '../storage/partition-log.js';
-import { toLogConfig } from '../storage/topic-store.js';
-import type { TopicConfig } from '../broker/engine-api.js';
+import { toLogConfig } from '../storage/log-config.js';
+import type { TopicConfig } from '../config/topic-config.js';
 import { ProducerStateTable, loadProducerState, saveProducerState } from './producer-state.js';
 import { SYNC_COUNT_F64, SYNC_DONE_SEQ_I32, SYNC_FAILED_SEQ_I32, SYNC_TOTAL_MS_F64 } from './sync-control.js';
 import type { SyncRequest } from './sync-control.js';

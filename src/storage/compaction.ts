@@ -2,7 +2,7 @@
 // Owns: reading sealed segments batch by batch, the key → latest-offset map, and
 // writing a cleaned copy of a segment to `<base>.log.cleaned`. Must not rename,
 // delete or otherwise change a segment file, nor know about shards: a piscina worker
-// runs these (workers/maintenance.ts) while the owning shard keeps serving the
+// runs these (src/storage/maintenance-tasks.ts) while the owning shard keeps serving the
 // originals, and only that shard swaps a cleaned file in (partition-log.ts).
 //
 // Rules (docs/storage.md, "Compaction"):

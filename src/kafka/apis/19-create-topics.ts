@@ -1,7 +1,7 @@
 // CreateTopics (key 19): serves v0-7 (v1 validate_only; -1 = broker defaults;
 // v5+ flexible and returns the topic's configs; v7 topic ids). On one node the
 // replication factor must be 1 (or -1 = default) and manual assignments may only
-// name this node. Configs are Kafka's topic-level names (topic-config.ts).
+// name this node. Configs are Kafka's topic-level names (src/config/topic-config.ts).
 // Owns: validation and engine.createTopic calls.
 
 import type { TopicConfig, TopicInfo } from '../../broker/engine-api.js';
@@ -16,7 +16,7 @@ import {
   type CreateTopicsResponse,
   CreateTopicsResponseCodec,
 } from '../../wire/schemas/topics-admin.js';
-import { parseTopicConfigs, topicConfigEntries } from '../topic-config.js';
+import { parseTopicConfigEntries, topicConfigEntries } from '../../config/topic-config.js';
 import { PARTITIONS_MAX } from '../../wire/topic-name.js';
 import { ZERO_UUID, isValidTopicName } from './common.js';
 import { type RequestContext, defineApi } from './types.js';
@@ -59,7 +59,7 @@ function plan(ctx: RequestContext, t: CreatableTopic): Plan {
       throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor must be 1 on a single node, got ${rf}`);
     }
   }
-  return { partitions, config: parseTopicConfigs(t.configs) };
+  return { partitions, config: parseTopicConfigEntries(t.configs) };
 }
 
 function result(t: CreatableTopic, errorCode: number, errorMessage: string | null): CreatableTopicResult {

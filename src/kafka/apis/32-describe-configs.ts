@@ -16,7 +16,7 @@ import {
   DescribeConfigsResponseCodec,
   type DescribeConfigsResult,
 } from '../../wire/schemas/describe-configs.js';
-import { type ConfigEntry, brokerDefaultEntries, topicConfigEntries } from '../topic-config.js';
+import { type ConfigEntry, brokerDefaultEntries, topicConfigEntries } from '../../config/topic-config.js';
 import { type RequestContext, defineApi } from './types.js';
 
 function brokerEntries(ctx: RequestContext): ConfigEntry[] {

@@ -2,7 +2,7 @@
 // config, as Kafka does: keys not named go back to the broker default. Broker
 // resources are refused (static). Owns: building the new config.
 
-import { parseTopicConfigs } from '../topic-config.js';
+import { parseTopicConfigEntries } from '../../config/topic-config.js';
 import {
   type AlterConfigsRequest,
   AlterConfigsRequestCodec,
@@ -23,7 +23,7 @@ export const alterConfigsApi = defineApi<AlterConfigsRequest, AlterConfigsRespon
   async handle(ctx, req) {
     const responses = [];
     for (const r of req.resources) {
-      responses.push(await alterTopic(ctx, r.resourceType, r.resourceName, req.validateOnly, (_current, defaults) => ({ ...defaults, ...parseTopicConfigs(r.configs) })));
+      responses.push(await alterTopic(ctx, r.resourceType, r.resourceName, req.validateOnly, (_current, defaults) => ({ ...defaults, ...parseTopicConfigEntries(r.configs) })));
     }
     return { throttleTimeMs: 0, responses };
   },

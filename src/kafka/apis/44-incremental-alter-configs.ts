@@ -12,7 +12,7 @@ import {
   IncrementalAlterConfigsRequestCodec,
   IncrementalAlterConfigsResponseCodec,
 } from '../../wire/schemas/alter-configs.js';
-import { TOPIC_CONFIG_NAMES, parseTopicConfigs } from '../topic-config.js';
+import { TOPIC_CONFIG_NAMES, parseTopicConfigEntries } from '../../config/topic-config.js';
 import { alterTopic } from './alter-configs-common.js';
 import { defineApi } from './types.js';
 
@@ -20,7 +20,7 @@ type Op = IncrementalAlterConfigsRequest['resources'][number]['configs'][number]
 
 function apply(current: TopicConfig, defaults: TopicConfig, ops: readonly Op[]): TopicConfig {
   const next: TopicConfig = { ...current };
-  const set = (name: string, value: string | null) => Object.assign(next, parseTopicConfigs([{ name, value }]));
+  const set = (name: string, value: string | null) => Object.assign(next, parseTopicConfigEntries([{ name, value }]));
   for (const op of ops) {
     const known = (TOPIC_CONFIG_NAMES as readonly string[]).includes(op.name);
     switch (op.configOperation) {

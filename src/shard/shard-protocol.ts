@@ -12,7 +12,10 @@
 //   APPEND: no body; READ: the stored bytes; CONTROL: UTF-8 JSON result; NOTICE: JSON (unsolicited)
 // Offsets travel as f64: exact for every offset below 2^53.
 
-import type { OffsetSpec, TopicConfig } from './engine-api.js';
+import type { TopicConfig } from '../config/topic-config.js';
+
+/** 'earliest' = log start, 'latest' = high watermark, a number = first offset with timestamp ≥ it. */
+export type OffsetSpec = 'earliest' | 'latest' | 'max-timestamp' | number;
 
 export const OP_APPEND = 1;
 export const OP_READ = 2;
