@@ -18,7 +18,8 @@ import { ApiVersionsResponseCodec, type ApiVersionsResponse } from '../wire/sche
 import { RequestHeaderCodec, ResponseHeaderCodec, requestHeaderVersion, responseHeaderVersion } from '../wire/schemas/headers.js';
 import { SCHEMAS_BY_KEY } from '../wire/schemas/index.js';
 import { ConnectionError, ErrorCode, KafkaError, kafkaError } from './errors.js';
-import { type Transport, type TransportFactory, type TransportTarget, openTransport } from './transport.js';
+import { openTransport } from './open-transport.js';
+import type { Transport, TransportFactory, TransportTarget } from './transport.js';
 
 export const API_KEYS = {
   Produce: 0,

@@ -1,7 +1,7 @@
 // Kafka over TCP for the Node client: node:net, 4-byte big-endian size prefix.
 // Owns: the socket, framing of requests and responses, and the bound on a response
-// frame's size. Must not parse frames (connection.ts does). Node only: loaded by a
-// dynamic import from transport.ts.
+// frame's size. Must not parse frames (connection.ts does). Node only: registered
+// by the Node entry (client/index.ts) into transport.ts's slot.
 //
 // A response frame that arrives whole inside one socket chunk is handed on as a
 // view of that chunk (Node allocates a fresh buffer per read, so views stay valid);

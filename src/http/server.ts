@@ -16,7 +16,8 @@ import { KafkaWsSession } from './kafka-ws.js';
 import { JsonProducer } from './produce.js';
 import { formatFromParam, type EmbeddedFormat } from './records-json.js';
 import { ConsumeStreamSession, ProduceStreamSession, newStreamStats, type StartPosition, type StreamStats } from './streams.js';
-import { selectTransport, type HttpRequestHead, type TransportName, type UpgradeDecision, type WsRoute } from './transport.js';
+import { selectTransport } from './select-transport.js';
+import type { HttpRequestHead, TransportName, UpgradeDecision, WsRoute } from './transport.js';
 
 export interface HttpServerOptions {
   engine: Engine;

@@ -14,7 +14,7 @@
 import Int32HistogramModule from 'hdr-histogram-js/dist/Int32Histogram.js';
 import type { Histogram } from 'hdr-histogram-js';
 import type { Engine, PartitionRef } from '../broker/engine-api.js';
-import type { ShardStats } from '../shard/shard-protocol.js';
+import type { ShardStats } from '../broker/engine.js';
 import type { KafkaHandler } from '../kafka/handler.js';
 import { APIS } from '../kafka/apis/index.js';
 import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, OFF_BATCH_LENGTH, OFF_RECORDS_COUNT } from '../wire/batch-layout.js';

@@ -21,7 +21,7 @@ import {
   isCompressionAvailable,
   partitionForKey,
 } from '../../src/client/index.js';
-import { openTransport } from '../../src/client/transport.js';
+import { openTransport } from '../../src/client/open-transport.js';
 import { BatchBuilder, scanBatches } from '../../src/wire/records.js';
 import type { FetchResponse } from '../../src/wire/schemas/fetch.js';
 import type { ProduceResponse } from '../../src/wire/schemas/produce.js';
