@@ -45,6 +45,14 @@ type stepResult = map[string]any
 
 func fail(err error) stepResult { return stepResult{"ok": false, "error": errText(err)} }
 
+// failMsg adds the broker's own error message (when it sent one) to the error name.
+func failMsg(err error, brokerMsg string) stepResult {
+	if brokerMsg == "" {
+		return fail(err)
+	}
+	return stepResult{"ok": false, "error": errText(err) + " (broker: " + brokerMsg + ")"}
+}
+
 func runAdmin(ctx context.Context, timeout time.Duration, j job) {
 	var p struct {
 		Steps []adminStep `json:"steps"`
@@ -81,9 +89,10 @@ func runStep(ctx context.Context, cl *kgo.Client, adm *kadm.Client, s adminStep)
 			configs[k] = &val
 		}
 		// -1 replication factor: the broker default, as Kafka's NewTopic(name, n, empty) asks.
+		// kadm returns the topic's error as err too; the response also holds the broker's message.
 		resp, err := adm.CreateTopic(ctx, s.Partitions, -1, configs, s.Topic)
-		if err == nil {
-			err = resp.Err
+		if resp.Err != nil {
+			return failMsg(resp.Err, resp.ErrMessage)
 		}
 		if err != nil {
 			return fail(err)
@@ -121,9 +130,10 @@ func runStep(ctx context.Context, cl *kgo.Client, adm *kadm.Client, s adminStep)
 		return stepResult{"ok": true, "partitions": len(td.Partitions)}
 
 	case "deleteTopic":
+		// kadm returns the topic's error as err too; the response also holds the broker's message.
 		resp, err := adm.DeleteTopic(ctx, s.Topic)
-		if err == nil {
-			err = resp.Err
+		if resp.Err != nil {
+			return failMsg(resp.Err, resp.ErrMessage)
 		}
 		if err != nil {
 			return fail(err)
@@ -136,11 +146,11 @@ func runStep(ctx context.Context, cl *kgo.Client, adm *kadm.Client, s adminStep)
 			return fail(err)
 		}
 		rc, err := rcs.On(s.Topic, nil)
-		if err == nil {
-			err = rc.Err
-		}
 		if err != nil {
 			return fail(err)
+		}
+		if rc.Err != nil {
+			return failMsg(rc.Err, rc.ErrMessage)
 		}
 		want := make(map[string]bool, len(s.Keys))
 		for _, k := range s.Keys {
@@ -170,7 +180,7 @@ func runStep(ctx context.Context, cl *kgo.Client, adm *kadm.Client, s adminStep)
 		}
 		for _, r := range resps {
 			if r.Err != nil {
-				return fail(r.Err)
+				return failMsg(r.Err, r.ErrMessage)
 			}
 		}
 		return stepResult{"ok": true}
@@ -181,7 +191,7 @@ func runStep(ctx context.Context, cl *kgo.Client, adm *kadm.Client, s adminStep)
 			return fail(err)
 		}
 		if r, ok := resps[s.Topic]; ok && r.Err != nil {
-			return fail(r.Err)
+			return failMsg(r.Err, r.ErrMessage)
 		}
 		return stepResult{"ok": true}
 
@@ -223,7 +233,7 @@ func runStep(ctx context.Context, cl *kgo.Client, adm *kadm.Client, s adminStep)
 			return fail(fmt.Errorf("no describe response for group %q", s.GroupID))
 		}
 		if dg.Err != nil {
-			return fail(dg.Err)
+			return failMsg(dg.Err, dg.ErrMessage)
 		}
 		return stepResult{"ok": true, "state": dg.State, "members": len(dg.Members)}
 
