@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -44,6 +45,39 @@ func configValue(raw json.RawMessage) string {
 type stepResult = map[string]any
 
 func fail(err error) stepResult { return stepResult{"ok": false, "error": errText(err)} }
+
+// settle waits, within the op's deadline, until check sees a step's effect. Apache
+// Kafka applies topic and config changes through its controller and its brokers learn
+// them a moment later, so a step counts as done only once its effect is visible
+// (interop/README.md, `admin`); Samsa shows them at once. A check error means "not yet".
+func settle(ctx context.Context, what string, check func() (bool, error)) error {
+	for {
+		if done, err := check(); err == nil && done {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("deadline passed waiting for %s", what)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// partitionCount reads fresh metadata: -1 when the broker does not know the topic.
+func partitionCount(ctx context.Context, adm *kadm.Client, topic string) (int, error) {
+	tds, err := adm.ListTopics(kadm.WithAuthorizedOps(ctx), topic)
+	if err != nil {
+		return 0, err
+	}
+	td, ok := tds[topic]
+	if !ok || errors.Is(td.Err, kerr.UnknownTopicOrPartition) {
+		return -1, nil
+	}
+	if td.Err != nil {
+		return 0, td.Err
+	}
+	return len(td.Partitions), nil
+}
 
 // failMsg adds the broker's own error message (when it sent one) to the error name.
 func failMsg(err error, brokerMsg string) stepResult {
@@ -97,6 +131,13 @@ func runStep(ctx context.Context, cl *kgo.Client, adm *kadm.Client, s adminStep)
 		if err != nil {
 			return fail(err)
 		}
+		want := max(1, int(s.Partitions))
+		if err := settle(ctx, "topic "+s.Topic+" in metadata", func() (bool, error) {
+			n, err := partitionCount(ctx, adm, s.Topic)
+			return n >= want, err
+		}); err != nil {
+			return fail(err)
+		}
 		return stepResult{"ok": true}
 
 	case "listTopics":
@@ -138,6 +179,12 @@ func runStep(ctx context.Context, cl *kgo.Client, adm *kadm.Client, s adminStep)
 		if err != nil {
 			return fail(err)
 		}
+		if err := settle(ctx, "topic "+s.Topic+" gone from metadata", func() (bool, error) {
+			n, err := partitionCount(ctx, adm, s.Topic)
+			return n < 0, err
+		}); err != nil {
+			return fail(err)
+		}
 		return stepResult{"ok": true}
 
 	case "describeConfigs":
@@ -157,13 +204,12 @@ func runStep(ctx context.Context, cl *kgo.Client, adm *kadm.Client, s adminStep)
 			want[k] = true
 		}
 		configs := map[string]any{}
+		for _, k := range s.Keys {
+			configs[k] = nil // a key the broker does not report is null, as in the Java driver
+		}
 		for _, c := range rc.Configs {
-			if want[c.Key] {
-				if c.Value == nil {
-					configs[c.Key] = nil
-				} else {
-					configs[c.Key] = *c.Value
-				}
+			if want[c.Key] && c.Value != nil {
+				configs[c.Key] = *c.Value
 			}
 		}
 		return stepResult{"ok": true, "configs": configs}
@@ -183,6 +229,30 @@ func runStep(ctx context.Context, cl *kgo.Client, adm *kadm.Client, s adminStep)
 				return failMsg(r.Err, r.ErrMessage)
 			}
 		}
+		if err := settle(ctx, "the new configs of "+s.Topic, func() (bool, error) {
+			rcs, err := adm.DescribeTopicConfigs(ctx, s.Topic)
+			if err != nil {
+				return false, err
+			}
+			rc, err := rcs.On(s.Topic, nil)
+			if err != nil || rc.Err != nil {
+				return false, err
+			}
+			now := map[string]string{}
+			for _, c := range rc.Configs {
+				if c.Value != nil {
+					now[c.Key] = *c.Value
+				}
+			}
+			for _, a := range alters {
+				if v, ok := now[a.Name]; !ok || v != *a.Value {
+					return false, nil
+				}
+			}
+			return true, nil
+		}); err != nil {
+			return fail(err)
+		}
 		return stepResult{"ok": true}
 
 	case "createPartitions":
@@ -192,6 +262,12 @@ func runStep(ctx context.Context, cl *kgo.Client, adm *kadm.Client, s adminStep)
 		}
 		if r, ok := resps[s.Topic]; ok && r.Err != nil {
 			return failMsg(r.Err, r.ErrMessage)
+		}
+		if err := settle(ctx, fmt.Sprintf("%d partitions of %s in metadata", s.Count, s.Topic), func() (bool, error) {
+			n, err := partitionCount(ctx, adm, s.Topic)
+			return n >= s.Count, err
+		}); err != nil {
+			return fail(err)
 		}
 		return stepResult{"ok": true}
 

@@ -435,6 +435,32 @@ def str_value(v: Any) -> str:
     return v if isinstance(v, str) else json.dumps(v)
 
 
+def settle(dl: Deadline, what: str, check: Callable[[], bool]) -> None:
+    """Waits, within the op's deadline, until check sees a step's effect. Apache Kafka
+    applies topic and config changes through its controller and its brokers learn them
+    a moment later, so a step counts as done only once its effect is visible
+    (interop/README.md, `admin`); Samsa shows them at once. An exception means "not yet"."""
+    while True:
+        try:
+            if check():
+                return
+        except Exception:  # noqa: BLE001 - any failure here is "not visible yet"
+            pass
+        if dl.passed():
+            raise TimeoutError("deadline passed waiting for " + what)
+        time.sleep(min(0.1, dl.left()))
+
+
+def partition_count(adm: AdminClient, topic: str, dl: Deadline) -> int:
+    """Partitions in fresh metadata, -1 when the broker does not know the topic."""
+    try:
+        return len(topic_partitions(adm, topic, dl))
+    except KafkaException as e:
+        if e.args and isinstance(e.args[0], KafkaError) and e.args[0].code() == KafkaError.UNKNOWN_TOPIC_OR_PART:
+            return -1
+        raise
+
+
 def topic_partitions(adm: AdminClient, topic: str, dl: Deadline) -> list[int]:
     desc = one(adm.describe_topics(TopicCollection([topic]), request_timeout=max(0.1, dl.left())), dl)
     return sorted(pi.id for pi in desc.partitions)
@@ -448,6 +474,8 @@ def run_step(adm: AdminClient, s: dict[str, Any], dl: Deadline) -> dict[str, Any
         # replication_factor -1: the broker default, as Kafka's NewTopic(name, n, empty) asks
         nt = NewTopic(s["topic"], num_partitions=int(s["partitions"]), replication_factor=-1, config=configs)
         one(adm.create_topics([nt], request_timeout=rt), dl)
+        want = max(1, int(s["partitions"]))
+        settle(dl, "topic %s in metadata" % s["topic"], lambda: partition_count(adm, s["topic"], dl) >= want)
         return {"ok": True}
     if do == "listTopics":
         md = adm.list_topics(timeout=rt)
@@ -468,19 +496,29 @@ def run_step(adm: AdminClient, s: dict[str, Any], dl: Deadline) -> dict[str, Any
         return {"ok": True, "partitions": len(topic_partitions(adm, s["topic"], dl))}
     if do == "deleteTopic":
         one(adm.delete_topics([s["topic"]], request_timeout=rt), dl)
+        settle(dl, "topic %s gone from metadata" % s["topic"], lambda: partition_count(adm, s["topic"], dl) < 0)
         return {"ok": True}
     if do == "describeConfigs":
         entries = one(adm.describe_configs([ConfigResource(ResourceType.TOPIC, s["topic"])], request_timeout=rt), dl)
-        want = set(s.get("keys") or [])
-        return {"ok": True, "configs": {k: e.value for k, e in entries.items() if k in want}}
+        # a key the broker does not report is null, as in the Java driver
+        return {"ok": True, "configs": {k: (entries[k].value if k in entries else None) for k in s.get("keys") or []}}
     if do == "alterConfigs":
         incr = [ConfigEntry(k, str_value(v), incremental_operation=AlterConfigOpType.SET)
                 for k, v in (s.get("set") or {}).items()]
         res = ConfigResource(ResourceType.TOPIC, s["topic"], incremental_configs=incr)
         one(adm.incremental_alter_configs([res], request_timeout=rt), dl)
+
+        def visible() -> bool:
+            now = one(adm.describe_configs([ConfigResource(ResourceType.TOPIC, s["topic"])],
+                                           request_timeout=max(0.1, dl.left())), dl)
+            return all(k in now and now[k].value == str_value(v) for k, v in (s.get("set") or {}).items())
+        settle(dl, "the new configs of %s" % s["topic"], visible)
         return {"ok": True}
     if do == "createPartitions":
         one(adm.create_partitions([NewPartitions(s["topic"], int(s["count"]))], request_timeout=rt), dl)
+        count = int(s["count"])
+        settle(dl, "%d partitions of %s in metadata" % (count, s["topic"]),
+               lambda: partition_count(adm, s["topic"], dl) >= count)
         return {"ok": True}
     if do == "deleteRecords":
         tp = TopicPartition(s["topic"], int(s["partition"]), int(s["offset"]))
