@@ -14,7 +14,7 @@
 import type { MessageCodec } from '../wire/codec/compile.js';
 import { Reader } from '../wire/codec/reader.js';
 import { Writer } from '../wire/codec/writer.js';
-import { ApiVersionsResponseCodec, type ApiVersionsResponse } from '../wire/schemas/api-versions.js';
+import { ApiVersionsResponseCodec, type ApiVersionsResponse } from '../wire/schemas/18-api-versions.js';
 import { RequestHeaderCodec, ResponseHeaderCodec, requestHeaderVersion, responseHeaderVersion } from '../wire/schemas/headers.js';
 import { SCHEMAS_BY_KEY } from '../wire/schemas/index.js';
 import { ConnectionError, ErrorCode, KafkaError, kafkaError } from './errors.js';

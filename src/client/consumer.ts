@@ -10,8 +10,8 @@
 // arrives, and decoding overlaps the broker's work on it. A seek bumps the
 // partition's epoch; fetched data from before the seek is dropped at delivery.
 
-import type { FetchRequest, FetchResponse } from '../wire/schemas/fetch.js';
-import type { ListOffsetsResponse } from '../wire/schemas/list-offsets.js';
+import type { FetchRequest, FetchResponse } from '../wire/schemas/01-fetch.js';
+import type { ListOffsetsResponse } from '../wire/schemas/02-list-offsets.js';
 import { API_KEYS, type Connection, ConnectionHolder, type ConnectionOptions } from './connection.js';
 import { ClientClosedError, ErrorCode, KafkaError, isRetriableError, kafkaError } from './errors.js';
 import { requestMetadata } from './metadata.js';

@@ -15,8 +15,8 @@
 // the outcome is unknown, so the producer bumps its epoch (InitProducerId with its
 // current id, KIP-360) and every partition's sequence restarts at 0.
 
-import type { ProduceRequest, ProduceResponse } from '../wire/schemas/produce.js';
-import type { InitProducerIdResponse } from '../wire/schemas/producer-ids.js';
+import type { ProduceRequest, ProduceResponse } from '../wire/schemas/00-produce.js';
+import type { InitProducerIdResponse } from '../wire/schemas/22-init-producer-id.js';
 import { type CompressionType, isCompressionAvailable, isCompressionType } from '../wire/codecs.js';
 import { API_KEYS, type Connection, ConnectionHolder, type ConnectionOptions } from './connection.js';
 import { ClientClosedError, ErrorCode, KafkaError, isRetriable, kafkaError } from './errors.js';

@@ -8,7 +8,7 @@
 // storage's units (storage/log-config.ts maps a TopicConfig to a LogConfig).
 
 import { ErrorCode, KafkaError } from '../wire/errors.js';
-import { ConfigType } from '../wire/schemas/describe-configs.js';
+import { ConfigType } from '../wire/schemas/32-describe-configs.js';
 
 export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete';
 export type TimestampType = 'CreateTime' | 'LogAppendTime';

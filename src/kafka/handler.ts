@@ -21,7 +21,7 @@ import { errorCodeOf } from './error-codes.js';
 import { ProducerIdAllocator } from './producer-id-allocator.js';
 import type { CoordinatorOptions } from '../groups/coordinator.js';
 import { groupServicesFor } from '../groups/index.js';
-import { ApiVersionsResponseCodec } from '../wire/schemas/api-versions.js';
+import { ApiVersionsResponseCodec } from '../wire/schemas/18-api-versions.js';
 import {
   API_VERSIONS_KEY,
   RequestHeaderCodec,

@@ -15,9 +15,9 @@ import { ConnectionError, isRetriableError } from '../../src/client/errors.js';
 import type { Transport, TransportFactory } from '../../src/client/transport.js';
 import { Reader } from '../../src/wire/codec/reader.js';
 import { Writer } from '../../src/wire/codec/writer.js';
-import { ApiVersionsResponseCodec } from '../../src/wire/schemas/api-versions.js';
+import { ApiVersionsResponseCodec } from '../../src/wire/schemas/18-api-versions.js';
 import { RequestHeaderCodec, ResponseHeaderCodec } from '../../src/wire/schemas/headers.js';
-import { MetadataResponseCodec } from '../../src/wire/schemas/metadata.js';
+import { MetadataResponseCodec } from '../../src/wire/schemas/03-metadata.js';
 
 interface Seen {
   apiKey: number;

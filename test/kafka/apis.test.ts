@@ -3,27 +3,18 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode } from '../../src/wire/errors.js';
 import { decodeRecordBatches, encodeRecordBatch } from '../../src/protocol/record-batch.js';
-import { ApiVersionsRequestCodec, ApiVersionsResponseCodec } from '../../src/wire/schemas/api-versions.js';
-import { MetadataRequestCodec, MetadataResponseCodec } from '../../src/wire/schemas/metadata.js';
-import { ProduceRequestCodec, ProduceResponseCodec, type ProduceResponse } from '../../src/wire/schemas/produce.js';
-import { FetchRequestCodec, FetchResponseCodec, type FetchRequest } from '../../src/wire/schemas/fetch.js';
-import { ListOffsetsRequestCodec, ListOffsetsResponseCodec } from '../../src/wire/schemas/list-offsets.js';
-import {
-  CreatePartitionsRequestCodec,
-  CreatePartitionsResponseCodec,
-  CreateTopicsRequestCodec,
-  CreateTopicsResponseCodec,
-  DeleteTopicsRequestCodec,
-  DeleteTopicsResponseCodec,
-} from '../../src/wire/schemas/topics-admin.js';
-import { DescribeConfigsRequestCodec, DescribeConfigsResponseCodec } from '../../src/wire/schemas/describe-configs.js';
-import {
-  AlterConfigsRequestCodec,
-  AlterConfigsResponseCodec,
-  IncrementalAlterConfigsRequestCodec,
-  IncrementalAlterConfigsResponseCodec,
-} from '../../src/wire/schemas/alter-configs.js';
-import { InitProducerIdRequestCodec, InitProducerIdResponseCodec } from '../../src/wire/schemas/producer-ids.js';
+import { ApiVersionsRequestCodec, ApiVersionsResponseCodec } from '../../src/wire/schemas/18-api-versions.js';
+import { MetadataRequestCodec, MetadataResponseCodec } from '../../src/wire/schemas/03-metadata.js';
+import { ProduceRequestCodec, ProduceResponseCodec, type ProduceResponse } from '../../src/wire/schemas/00-produce.js';
+import { FetchRequestCodec, FetchResponseCodec, type FetchRequest } from '../../src/wire/schemas/01-fetch.js';
+import { ListOffsetsRequestCodec, ListOffsetsResponseCodec } from '../../src/wire/schemas/02-list-offsets.js';
+import { CreateTopicsRequestCodec, CreateTopicsResponseCodec } from '../../src/wire/schemas/19-create-topics.js';
+import { DeleteTopicsRequestCodec, DeleteTopicsResponseCodec } from '../../src/wire/schemas/20-delete-topics.js';
+import { CreatePartitionsRequestCodec, CreatePartitionsResponseCodec } from '../../src/wire/schemas/37-create-partitions.js';
+import { DescribeConfigsRequestCodec, DescribeConfigsResponseCodec } from '../../src/wire/schemas/32-describe-configs.js';
+import { AlterConfigsRequestCodec, AlterConfigsResponseCodec } from '../../src/wire/schemas/33-alter-configs.js';
+import { IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec } from '../../src/wire/schemas/44-incremental-alter-configs.js';
+import { InitProducerIdRequestCodec, InitProducerIdResponseCodec } from '../../src/wire/schemas/22-init-producer-id.js';
 import { decodeResponse, RawClient, startTestBroker, type TestBroker } from './harness.js';
 
 let broker: TestBroker;

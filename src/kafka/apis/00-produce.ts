@@ -10,13 +10,7 @@ import type { Acks } from '../../broker/engine-api.js';
 import { BATCH_HEADER_BYTES, OFF_MAGIC, batchSizeAt } from '../../wire/batch-layout.js';
 import { ErrorCode } from '../../wire/errors.js';
 import { errorCodeOf, errorMessageOf } from '../error-codes.js';
-import {
-  type ProducePartitionResponse,
-  type ProduceRequest,
-  ProduceRequestCodec,
-  type ProduceResponse,
-  ProduceResponseCodec,
-} from '../../wire/schemas/produce.js';
+import { type ProducePartitionResponse, type ProduceRequest, ProduceRequestCodec, type ProduceResponse, ProduceResponseCodec } from '../../wire/schemas/00-produce.js';
 import { defineApi } from './types.js';
 
 /**
@@ -46,11 +40,8 @@ function failed(index: number, errorCode: number, errorMessage: string | null): 
 }
 
 export const produceApi = defineApi<ProduceRequest, ProduceResponse>({
-  apiKey: 0,
-  name: 'Produce',
   minVersion: 3,
   maxVersion: 10,
-  flexibleFrom: 9,
   request: ProduceRequestCodec,
   response: ProduceResponseCodec,
   async handle(ctx, req) {

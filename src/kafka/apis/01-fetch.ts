@@ -11,13 +11,7 @@
 import type { TopicInfo } from '../../broker/engine-api.js';
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import { errorCodeOf } from '../error-codes.js';
-import {
-  type FetchPartitionData,
-  type FetchRequest,
-  FetchRequestCodec,
-  type FetchResponse,
-  FetchResponseCodec,
-} from '../../wire/schemas/fetch.js';
+import { type FetchPartitionData, type FetchRequest, FetchRequestCodec, type FetchResponse, FetchResponseCodec } from '../../wire/schemas/01-fetch.js';
 import { type RequestContext, defineApi } from './types.js';
 
 const EMPTY = new Uint8Array(0);
@@ -122,11 +116,8 @@ function movedSince(ctx: RequestContext, slots: readonly Slot[], pass: Pass): bo
 }
 
 export const fetchApi = defineApi<FetchRequest, FetchResponse>({
-  apiKey: 1,
-  name: 'Fetch',
   minVersion: 4,
   maxVersion: 13,
-  flexibleFrom: 12,
   request: FetchRequestCodec,
   response: FetchResponseCodec,
   async handle(ctx, req, version) {

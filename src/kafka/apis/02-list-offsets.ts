@@ -13,13 +13,7 @@ import type { Engine, ListOffsetResult, OffsetSpec } from '../../broker/engine-a
 import { ErrorCode } from '../../wire/errors.js';
 import { decodeRecordBatch } from '../../protocol/record-batch.js';
 import { errorCodeOf } from '../error-codes.js';
-import {
-  type ListOffsetsPartitionResponse,
-  type ListOffsetsRequest,
-  ListOffsetsRequestCodec,
-  type ListOffsetsResponse,
-  ListOffsetsResponseCodec,
-} from '../../wire/schemas/list-offsets.js';
+import { type ListOffsetsPartitionResponse, type ListOffsetsRequest, ListOffsetsRequestCodec, type ListOffsetsResponse, ListOffsetsResponseCodec } from '../../wire/schemas/02-list-offsets.js';
 import { defineApi } from './types.js';
 
 function specOf(timestamp: number): OffsetSpec | undefined {
@@ -57,11 +51,8 @@ function failed(partitionIndex: number, errorCode: number): ListOffsetsPartition
 }
 
 export const listOffsetsApi = defineApi<ListOffsetsRequest, ListOffsetsResponse>({
-  apiKey: 2,
-  name: 'ListOffsets',
   minVersion: 1,
   maxVersion: 7,
-  flexibleFrom: 6,
   request: ListOffsetsRequestCodec,
   response: ListOffsetsResponseCodec,
   async handle(ctx, req) {

@@ -7,13 +7,7 @@
 import type { TopicInfo } from '../../broker/engine-api.js';
 import { ErrorCode } from '../../wire/errors.js';
 import { errorCodeOf } from '../error-codes.js';
-import {
-  type MetadataRequest,
-  MetadataRequestCodec,
-  type MetadataResponse,
-  MetadataResponseCodec,
-  type MetadataResponseTopic,
-} from '../../wire/schemas/metadata.js';
+import { type MetadataRequest, MetadataRequestCodec, type MetadataResponse, MetadataResponseCodec, type MetadataResponseTopic } from '../../wire/schemas/03-metadata.js';
 import { brokerEndpoint, isValidTopicName, ZERO_UUID } from './common.js';
 import { type RequestContext, defineApi } from './types.js';
 
@@ -56,11 +50,8 @@ async function autoCreate(ctx: RequestContext, name: string): Promise<MetadataRe
 }
 
 export const metadataApi = defineApi<MetadataRequest, MetadataResponse>({
-  apiKey: 3,
-  name: 'Metadata',
   minVersion: 0,
   maxVersion: 12,
-  flexibleFrom: 9,
   request: MetadataRequestCodec,
   response: MetadataResponseCodec,
   async handle(ctx, req, version) {

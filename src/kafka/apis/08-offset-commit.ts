@@ -8,15 +8,12 @@
 import { ErrorCode } from '../../wire/errors.js';
 import { errorCodeOf } from '../error-codes.js';
 import { OFFSET_METADATA_MAX_BYTES, type OffsetCommitEntry } from '../../groups/offset-store.js';
-import { type OffsetCommitRequest, OffsetCommitRequestCodec, type OffsetCommitResponse, OffsetCommitResponseCodec } from '../../wire/schemas/groups.js';
+import { type OffsetCommitRequest, OffsetCommitRequestCodec, type OffsetCommitResponse, OffsetCommitResponseCodec } from '../../wire/schemas/08-offset-commit.js';
 import { defineApi } from './types.js';
 
 export const offsetCommitApi = defineApi<OffsetCommitRequest, OffsetCommitResponse>({
-  apiKey: 8,
-  name: 'OffsetCommit',
   minVersion: 0,
   maxVersion: 8,
-  flexibleFrom: 8,
   request: OffsetCommitRequestCodec,
   response: OffsetCommitResponseCodec,
   async handle(ctx, req) {

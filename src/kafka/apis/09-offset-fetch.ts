@@ -5,14 +5,7 @@
 
 import { ErrorCode } from '../../wire/errors.js';
 import type { OffsetStore } from '../../groups/offset-store.js';
-import {
-  type OffsetFetchRequest,
-  OffsetFetchRequestCodec,
-  type OffsetFetchRequestTopic,
-  type OffsetFetchResponse,
-  OffsetFetchResponseCodec,
-  type OffsetFetchResponseTopic,
-} from '../../wire/schemas/groups.js';
+import { type OffsetFetchRequest, OffsetFetchRequestCodec, type OffsetFetchRequestTopic, type OffsetFetchResponse, OffsetFetchResponseCodec, type OffsetFetchResponseTopic } from '../../wire/schemas/09-offset-fetch.js';
 import { defineApi } from './types.js';
 
 function fetchGroup(store: OffsetStore, groupId: string, topics: OffsetFetchRequestTopic[] | null): OffsetFetchResponseTopic[] {
@@ -40,11 +33,8 @@ function fetchGroup(store: OffsetStore, groupId: string, topics: OffsetFetchRequ
 }
 
 export const offsetFetchApi = defineApi<OffsetFetchRequest, OffsetFetchResponse>({
-  apiKey: 9,
-  name: 'OffsetFetch',
   minVersion: 0,
   maxVersion: 8,
-  flexibleFrom: 6,
   request: OffsetFetchRequestCodec,
   response: OffsetFetchResponseCodec,
   async handle(ctx, req, version) {

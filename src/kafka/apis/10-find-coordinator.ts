@@ -4,13 +4,7 @@
 // Owns: the answer.
 
 import { ErrorCode } from '../../wire/errors.js';
-import {
-  type Coordinator,
-  type FindCoordinatorRequest,
-  FindCoordinatorRequestCodec,
-  type FindCoordinatorResponse,
-  FindCoordinatorResponseCodec,
-} from '../../wire/schemas/producer-ids.js';
+import { type Coordinator, type FindCoordinatorRequest, FindCoordinatorRequestCodec, type FindCoordinatorResponse, FindCoordinatorResponseCodec } from '../../wire/schemas/10-find-coordinator.js';
 import { type KafkaOptions, defineApi } from './types.js';
 
 const GROUP_KEY_TYPE = 0;
@@ -23,11 +17,8 @@ function coordinator(o: Readonly<KafkaOptions>, key: string, keyType: number): C
 }
 
 export const findCoordinatorApi = defineApi<FindCoordinatorRequest, FindCoordinatorResponse>({
-  apiKey: 10,
-  name: 'FindCoordinator',
   minVersion: 0,
   maxVersion: 4,
-  flexibleFrom: 3,
   request: FindCoordinatorRequestCodec,
   response: FindCoordinatorResponseCodec,
   async handle(ctx, req, version) {

@@ -2,15 +2,12 @@
 // Owns: translating to GroupCoordinator.leave.
 
 import { ErrorCode } from '../../wire/errors.js';
-import { type LeaveGroupRequest, LeaveGroupRequestCodec, type LeaveGroupResponse, LeaveGroupResponseCodec } from '../../wire/schemas/groups.js';
+import { type LeaveGroupRequest, LeaveGroupRequestCodec, type LeaveGroupResponse, LeaveGroupResponseCodec } from '../../wire/schemas/13-leave-group.js';
 import { defineApi } from './types.js';
 
 export const leaveGroupApi = defineApi<LeaveGroupRequest, LeaveGroupResponse>({
-  apiKey: 13,
-  name: 'LeaveGroup',
   minVersion: 0,
   maxVersion: 5,
-  flexibleFrom: 4,
   request: LeaveGroupRequestCodec,
   response: LeaveGroupResponseCodec,
   async handle(ctx, req, version) {

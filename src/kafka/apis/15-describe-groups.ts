@@ -3,20 +3,12 @@
 // Kafka does before v6. Owns: the answer.
 
 import { ErrorCode } from '../../wire/errors.js';
-import {
-  type DescribeGroupsRequest,
-  DescribeGroupsRequestCodec,
-  type DescribeGroupsResponse,
-  DescribeGroupsResponseCodec,
-} from '../../wire/schemas/groups.js';
+import { type DescribeGroupsRequest, DescribeGroupsRequestCodec, type DescribeGroupsResponse, DescribeGroupsResponseCodec } from '../../wire/schemas/15-describe-groups.js';
 import { defineApi } from './types.js';
 
 export const describeGroupsApi = defineApi<DescribeGroupsRequest, DescribeGroupsResponse>({
-  apiKey: 15,
-  name: 'DescribeGroups',
   minVersion: 0,
   maxVersion: 5,
-  flexibleFrom: 5,
   request: DescribeGroupsRequestCodec,
   response: DescribeGroupsResponseCodec,
   async handle(ctx, req) {

@@ -2,15 +2,12 @@
 // with members or committed offsets. Owns: the answer.
 
 import { ErrorCode } from '../../wire/errors.js';
-import { type ListGroupsRequest, ListGroupsRequestCodec, type ListGroupsResponse, ListGroupsResponseCodec } from '../../wire/schemas/groups.js';
+import { type ListGroupsRequest, ListGroupsRequestCodec, type ListGroupsResponse, ListGroupsResponseCodec } from '../../wire/schemas/16-list-groups.js';
 import { defineApi } from './types.js';
 
 export const listGroupsApi = defineApi<ListGroupsRequest, ListGroupsResponse>({
-  apiKey: 16,
-  name: 'ListGroups',
   minVersion: 0,
   maxVersion: 4,
-  flexibleFrom: 3,
   request: ListGroupsRequestCodec,
   response: ListGroupsResponseCodec,
   async handle(ctx, req) {

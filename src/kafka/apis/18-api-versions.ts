@@ -4,20 +4,12 @@
 // Owns: the answer, built from the registered APIs (ctx.apiVersions).
 
 import { ErrorCode } from '../../wire/errors.js';
-import {
-  type ApiVersionsRequest,
-  ApiVersionsRequestCodec,
-  type ApiVersionsResponse,
-  ApiVersionsResponseCodec,
-} from '../../wire/schemas/api-versions.js';
+import { type ApiVersionsRequest, ApiVersionsRequestCodec, type ApiVersionsResponse, ApiVersionsResponseCodec } from '../../wire/schemas/18-api-versions.js';
 import { defineApi } from './types.js';
 
 export const apiVersionsApi = defineApi<ApiVersionsRequest, ApiVersionsResponse>({
-  apiKey: 18,
-  name: 'ApiVersions',
   minVersion: 0,
   maxVersion: 3,
-  flexibleFrom: 3,
   request: ApiVersionsRequestCodec,
   response: ApiVersionsResponseCodec,
   async handle(ctx) {

@@ -7,15 +7,8 @@
 import type { TopicConfig, TopicInfo } from '../../broker/engine-api.js';
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import { errorCodeOf, errorMessageOf } from '../error-codes.js';
-import { ConfigSource } from '../../wire/schemas/describe-configs.js';
-import {
-  type CreatableTopic,
-  type CreatableTopicResult,
-  type CreateTopicsRequest,
-  CreateTopicsRequestCodec,
-  type CreateTopicsResponse,
-  CreateTopicsResponseCodec,
-} from '../../wire/schemas/topics-admin.js';
+import { ConfigSource } from '../../wire/schemas/32-describe-configs.js';
+import { type CreatableTopic, type CreatableTopicResult, type CreateTopicsRequest, CreateTopicsRequestCodec, type CreateTopicsResponse, CreateTopicsResponseCodec } from '../../wire/schemas/19-create-topics.js';
 import { parseTopicConfigEntries, topicConfigEntries } from '../../config/topic-config.js';
 import { PARTITIONS_MAX } from '../../wire/topic-name.js';
 import { ZERO_UUID, isValidTopicName } from './common.js';
@@ -97,11 +90,8 @@ function success(ctx: RequestContext, t: CreatableTopic, info: TopicInfo | undef
 }
 
 export const createTopicsApi = defineApi<CreateTopicsRequest, CreateTopicsResponse>({
-  apiKey: 19,
-  name: 'CreateTopics',
   minVersion: 0,
   maxVersion: 7,
-  flexibleFrom: 5,
   request: CreateTopicsRequestCodec,
   response: CreateTopicsResponseCodec,
   async handle(ctx, req) {

@@ -3,13 +3,7 @@
 
 import { ErrorCode } from '../../wire/errors.js';
 import { errorCodeOf, errorMessageOf } from '../error-codes.js';
-import {
-  type DeletableTopicResult,
-  type DeleteTopicsRequest,
-  DeleteTopicsRequestCodec,
-  type DeleteTopicsResponse,
-  DeleteTopicsResponseCodec,
-} from '../../wire/schemas/topics-admin.js';
+import { type DeletableTopicResult, type DeleteTopicsRequest, DeleteTopicsRequestCodec, type DeleteTopicsResponse, DeleteTopicsResponseCodec } from '../../wire/schemas/20-delete-topics.js';
 import { ZERO_UUID } from './common.js';
 import { defineApi } from './types.js';
 
@@ -18,11 +12,8 @@ function targets(req: DeleteTopicsRequest, version: number): Array<{ name: strin
 }
 
 export const deleteTopicsApi = defineApi<DeleteTopicsRequest, DeleteTopicsResponse>({
-  apiKey: 20,
-  name: 'DeleteTopics',
   minVersion: 0,
   maxVersion: 6,
-  flexibleFrom: 4,
   request: DeleteTopicsRequestCodec,
   response: DeleteTopicsResponseCodec,
   async handle(ctx, req, version) {

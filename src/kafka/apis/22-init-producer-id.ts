@@ -6,20 +6,12 @@
 // Owns: the answer; must not keep producer state.
 
 import { ErrorCode } from '../../wire/errors.js';
-import {
-  type InitProducerIdRequest,
-  InitProducerIdRequestCodec,
-  type InitProducerIdResponse,
-  InitProducerIdResponseCodec,
-} from '../../wire/schemas/producer-ids.js';
+import { type InitProducerIdRequest, InitProducerIdRequestCodec, type InitProducerIdResponse, InitProducerIdResponseCodec } from '../../wire/schemas/22-init-producer-id.js';
 import { defineApi } from './types.js';
 
 export const initProducerIdApi = defineApi<InitProducerIdRequest, InitProducerIdResponse>({
-  apiKey: 22,
-  name: 'InitProducerId',
   minVersion: 0,
   maxVersion: 4,
-  flexibleFrom: 2,
   request: InitProducerIdRequestCodec,
   response: InitProducerIdResponseCodec,
   async handle(ctx, req) {

@@ -5,17 +5,7 @@
 // Owns: building the answer; must not change any config.
 
 import { ErrorCode } from '../../wire/errors.js';
-import {
-  ConfigResourceType,
-  ConfigSource,
-  ConfigType,
-  type DescribeConfigsRequest,
-  DescribeConfigsRequestCodec,
-  type DescribeConfigsResourceResult,
-  type DescribeConfigsResponse,
-  DescribeConfigsResponseCodec,
-  type DescribeConfigsResult,
-} from '../../wire/schemas/describe-configs.js';
+import { ConfigResourceType, ConfigSource, ConfigType, type DescribeConfigsRequest, DescribeConfigsRequestCodec, type DescribeConfigsResourceResult, type DescribeConfigsResponse, DescribeConfigsResponseCodec, type DescribeConfigsResult } from '../../wire/schemas/32-describe-configs.js';
 import { type ConfigEntry, brokerDefaultEntries, topicConfigEntries } from '../../config/topic-config.js';
 import { type RequestContext, defineApi } from './types.js';
 
@@ -69,11 +59,8 @@ function describe(ctx: RequestContext, r: DescribeConfigsRequest['resources'][nu
 }
 
 export const describeConfigsApi = defineApi<DescribeConfigsRequest, DescribeConfigsResponse>({
-  apiKey: 32,
-  name: 'DescribeConfigs',
   minVersion: 0,
   maxVersion: 4,
-  flexibleFrom: 4,
   request: DescribeConfigsRequestCodec,
   response: DescribeConfigsResponseCodec,
   async handle(ctx, req) {

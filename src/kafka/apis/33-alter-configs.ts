@@ -3,21 +3,14 @@
 // resources are refused (static). Owns: building the new config.
 
 import { parseTopicConfigEntries } from '../../config/topic-config.js';
-import {
-  type AlterConfigsRequest,
-  AlterConfigsRequestCodec,
-  type AlterConfigsResponse,
-  AlterConfigsResponseCodec,
-} from '../../wire/schemas/alter-configs.js';
+import { type AlterConfigsRequest, AlterConfigsRequestCodec, AlterConfigsResponseCodec } from '../../wire/schemas/33-alter-configs.js';
+import { type AlterConfigsResponse } from '../../wire/schemas/44-incremental-alter-configs.js';
 import { alterTopic } from './alter-configs-common.js';
 import { defineApi } from './types.js';
 
 export const alterConfigsApi = defineApi<AlterConfigsRequest, AlterConfigsResponse>({
-  apiKey: 33,
-  name: 'AlterConfigs',
   minVersion: 0,
   maxVersion: 2,
-  flexibleFrom: 2,
   request: AlterConfigsRequestCodec,
   response: AlterConfigsResponseCodec,
   async handle(ctx, req) {

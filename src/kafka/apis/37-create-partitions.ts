@@ -4,22 +4,13 @@
 
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import { errorCodeOf, errorMessageOf } from '../error-codes.js';
-import {
-  type CreatePartitionsRequest,
-  CreatePartitionsRequestCodec,
-  type CreatePartitionsResponse,
-  CreatePartitionsResponseCodec,
-  type CreatePartitionsTopicResult,
-} from '../../wire/schemas/topics-admin.js';
+import { type CreatePartitionsRequest, CreatePartitionsRequestCodec, type CreatePartitionsResponse, CreatePartitionsResponseCodec, type CreatePartitionsTopicResult } from '../../wire/schemas/37-create-partitions.js';
 import { PARTITIONS_MAX } from '../../wire/topic-name.js';
 import { defineApi } from './types.js';
 
 export const createPartitionsApi = defineApi<CreatePartitionsRequest, CreatePartitionsResponse>({
-  apiKey: 37,
-  name: 'CreatePartitions',
   minVersion: 0,
   maxVersion: 3,
-  flexibleFrom: 2,
   request: CreatePartitionsRequestCodec,
   response: CreatePartitionsResponseCodec,
   async handle(ctx, req) {

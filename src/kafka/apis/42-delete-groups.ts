@@ -6,15 +6,12 @@
 import { ErrorCode } from '../../wire/errors.js';
 import { errorCodeOf } from '../error-codes.js';
 import { GroupErrorCode } from '../../groups/coordinator.js';
-import { type DeleteGroupsRequest, DeleteGroupsRequestCodec, type DeleteGroupsResponse, DeleteGroupsResponseCodec } from '../../wire/schemas/groups.js';
+import { type DeleteGroupsRequest, DeleteGroupsRequestCodec, type DeleteGroupsResponse, DeleteGroupsResponseCodec } from '../../wire/schemas/42-delete-groups.js';
 import { defineApi } from './types.js';
 
 export const deleteGroupsApi = defineApi<DeleteGroupsRequest, DeleteGroupsResponse>({
-  apiKey: 42,
-  name: 'DeleteGroups',
   minVersion: 0,
   maxVersion: 2,
-  flexibleFrom: 2,
   request: DeleteGroupsRequestCodec,
   response: DeleteGroupsResponseCodec,
   async handle(ctx, req) {

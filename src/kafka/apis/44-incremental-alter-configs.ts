@@ -5,13 +5,7 @@
 
 import type { TopicConfig } from '../../broker/engine-api.js';
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
-import {
-  AlterConfigOp,
-  type AlterConfigsResponse,
-  type IncrementalAlterConfigsRequest,
-  IncrementalAlterConfigsRequestCodec,
-  IncrementalAlterConfigsResponseCodec,
-} from '../../wire/schemas/alter-configs.js';
+import { AlterConfigOp, type AlterConfigsResponse, type IncrementalAlterConfigsRequest, IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec } from '../../wire/schemas/44-incremental-alter-configs.js';
 import { TOPIC_CONFIG_NAMES, parseTopicConfigEntries } from '../../config/topic-config.js';
 import { alterTopic } from './alter-configs-common.js';
 import { defineApi } from './types.js';
@@ -50,11 +44,8 @@ function apply(current: TopicConfig, defaults: TopicConfig, ops: readonly Op[]):
 }
 
 export const incrementalAlterConfigsApi = defineApi<IncrementalAlterConfigsRequest, AlterConfigsResponse>({
-  apiKey: 44,
-  name: 'IncrementalAlterConfigs',
   minVersion: 0,
   maxVersion: 1,
-  flexibleFrom: 1,
   request: IncrementalAlterConfigsRequestCodec,
   response: IncrementalAlterConfigsResponseCodec,
   async handle(ctx, req) {

@@ -7,20 +7,9 @@
 // v0, or v1 (tagged fields) for flexible versions — except ApiVersions, whose
 // response header is always v0 so a client can read it before it knows our versions.
 
-import { MessageCodec } from '../codec/compile.js';
+import { type MessageOf, defineMessage } from '../codec/infer.js';
 
-export interface RequestHeader {
-  requestApiKey: number;
-  requestApiVersion: number;
-  correlationId: number;
-  clientId: string | null;
-}
-
-export interface ResponseHeader {
-  correlationId: number;
-}
-
-export const RequestHeaderCodec = new MessageCodec<RequestHeader>({
+export const RequestHeaderCodec = defineMessage({
   name: 'RequestHeader',
   apiKey: -1,
   type: 'header',
@@ -33,8 +22,9 @@ export const RequestHeaderCodec = new MessageCodec<RequestHeader>({
     { name: 'clientId', type: 'string', versions: '1+', nullableVersions: '1+', flexibleVersions: 'none', default: null },
   ],
 });
+export type RequestHeader = MessageOf<typeof RequestHeaderCodec>;
 
-export const ResponseHeaderCodec = new MessageCodec<ResponseHeader>({
+export const ResponseHeaderCodec = defineMessage({
   name: 'ResponseHeader',
   apiKey: -1,
   type: 'header',
@@ -42,6 +32,7 @@ export const ResponseHeaderCodec = new MessageCodec<ResponseHeader>({
   flexibleVersions: '1+',
   fields: [{ name: 'correlationId', type: 'int32', versions: '0+' }],
 });
+export type ResponseHeader = MessageOf<typeof ResponseHeaderCodec>;
 
 export const API_VERSIONS_KEY = 18;
 

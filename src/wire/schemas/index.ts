@@ -1,92 +1,74 @@
 // Every message schema Samsa speaks, by API key: the one table the server and the
-// TypeScript client share. Owns: the list only. Must not import handlers or Node
-// built-ins (the browser client imports this file).
+// TypeScript client share, built from the per-key files (NN-name.ts, one per API,
+// named like the server's src/kafka/apis/NN-name.ts). Owns: the list only. Must not
+// import handlers or Node built-ins (the browser client imports this file).
 
 import type { MessageCodec } from '../codec/compile.js';
-import { ApiVersionsRequestCodec, ApiVersionsResponseCodec } from './api-versions.js';
-import { DeleteRecordsRequestCodec, DeleteRecordsResponseCodec } from './delete-records.js';
-import { DescribeConfigsRequestCodec, DescribeConfigsResponseCodec } from './describe-configs.js';
-import {
-  AlterConfigsRequestCodec,
-  AlterConfigsResponseCodec,
-  IncrementalAlterConfigsRequestCodec,
-  IncrementalAlterConfigsResponseCodec,
-} from './alter-configs.js';
-import { FetchRequestCodec, FetchResponseCodec } from './fetch.js';
-import {
-  DeleteGroupsRequestCodec,
-  DeleteGroupsResponseCodec,
-  DescribeGroupsRequestCodec,
-  DescribeGroupsResponseCodec,
-  HeartbeatRequestCodec,
-  HeartbeatResponseCodec,
-  JoinGroupRequestCodec,
-  JoinGroupResponseCodec,
-  LeaveGroupRequestCodec,
-  LeaveGroupResponseCodec,
-  ListGroupsRequestCodec,
-  ListGroupsResponseCodec,
-  OffsetCommitRequestCodec,
-  OffsetCommitResponseCodec,
-  OffsetFetchRequestCodec,
-  OffsetFetchResponseCodec,
-  SyncGroupRequestCodec,
-  SyncGroupResponseCodec,
-} from './groups.js';
-import { ListOffsetsRequestCodec, ListOffsetsResponseCodec } from './list-offsets.js';
-import { MetadataRequestCodec, MetadataResponseCodec } from './metadata.js';
-import { ProduceRequestCodec, ProduceResponseCodec } from './produce.js';
-import {
-  FindCoordinatorRequestCodec,
-  FindCoordinatorResponseCodec,
-  InitProducerIdRequestCodec,
-  InitProducerIdResponseCodec,
-} from './producer-ids.js';
-import {
-  CreatePartitionsRequestCodec,
-  CreatePartitionsResponseCodec,
-  CreateTopicsRequestCodec,
-  CreateTopicsResponseCodec,
-  DeleteTopicsRequestCodec,
-  DeleteTopicsResponseCodec,
-} from './topics-admin.js';
+import { ProduceRequestCodec, ProduceResponseCodec } from './00-produce.js';
+import { FetchRequestCodec, FetchResponseCodec } from './01-fetch.js';
+import { ListOffsetsRequestCodec, ListOffsetsResponseCodec } from './02-list-offsets.js';
+import { MetadataRequestCodec, MetadataResponseCodec } from './03-metadata.js';
+import { OffsetCommitRequestCodec, OffsetCommitResponseCodec } from './08-offset-commit.js';
+import { OffsetFetchRequestCodec, OffsetFetchResponseCodec } from './09-offset-fetch.js';
+import { FindCoordinatorRequestCodec, FindCoordinatorResponseCodec } from './10-find-coordinator.js';
+import { JoinGroupRequestCodec, JoinGroupResponseCodec } from './11-join-group.js';
+import { HeartbeatRequestCodec, HeartbeatResponseCodec } from './12-heartbeat.js';
+import { LeaveGroupRequestCodec, LeaveGroupResponseCodec } from './13-leave-group.js';
+import { SyncGroupRequestCodec, SyncGroupResponseCodec } from './14-sync-group.js';
+import { DescribeGroupsRequestCodec, DescribeGroupsResponseCodec } from './15-describe-groups.js';
+import { ListGroupsRequestCodec, ListGroupsResponseCodec } from './16-list-groups.js';
+import { ApiVersionsRequestCodec, ApiVersionsResponseCodec } from './18-api-versions.js';
+import { CreateTopicsRequestCodec, CreateTopicsResponseCodec } from './19-create-topics.js';
+import { DeleteTopicsRequestCodec, DeleteTopicsResponseCodec } from './20-delete-topics.js';
+import { DeleteRecordsRequestCodec, DeleteRecordsResponseCodec } from './21-delete-records.js';
+import { InitProducerIdRequestCodec, InitProducerIdResponseCodec } from './22-init-producer-id.js';
+import { DescribeConfigsRequestCodec, DescribeConfigsResponseCodec } from './32-describe-configs.js';
+import { AlterConfigsRequestCodec, AlterConfigsResponseCodec } from './33-alter-configs.js';
+import { CreatePartitionsRequestCodec, CreatePartitionsResponseCodec } from './37-create-partitions.js';
+import { DeleteGroupsRequestCodec, DeleteGroupsResponseCodec } from './42-delete-groups.js';
+import { IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec } from './44-incremental-alter-configs.js';
 
 export interface SchemaPair {
   readonly apiKey: number;
+  /** Kafka's API name: the message names without Request/Response. */
   readonly name: string;
   readonly request: MessageCodec<object>;
   readonly response: MessageCodec<object>;
 }
 
-function pair(name: string, request: MessageCodec<object>, response: MessageCodec<object>): SchemaPair {
+/** The API's key and name, read from its two message schemas (which must agree). */
+export function pair(request: MessageCodec<object>, response: MessageCodec<object>): SchemaPair {
+  const name = request.def.name.replace(/Request$/, '');
   if (request.def.apiKey !== response.def.apiKey) throw new Error(`${name}: request and response keys differ`);
+  if (response.def.name !== `${name}Response`) throw new Error(`${name}: response schema is named ${response.def.name}`);
+  if (request.flexibleFrom !== response.flexibleFrom) throw new Error(`${name}: request and response flexible versions differ`);
   return { apiKey: request.def.apiKey, name, request, response };
 }
 
 export const SCHEMAS: readonly SchemaPair[] = [
-  pair('Produce', ProduceRequestCodec, ProduceResponseCodec),
-  pair('Fetch', FetchRequestCodec, FetchResponseCodec),
-  pair('ListOffsets', ListOffsetsRequestCodec, ListOffsetsResponseCodec),
-  pair('Metadata', MetadataRequestCodec, MetadataResponseCodec),
-  pair('OffsetCommit', OffsetCommitRequestCodec, OffsetCommitResponseCodec),
-  pair('OffsetFetch', OffsetFetchRequestCodec, OffsetFetchResponseCodec),
-  pair('FindCoordinator', FindCoordinatorRequestCodec, FindCoordinatorResponseCodec),
-  pair('JoinGroup', JoinGroupRequestCodec, JoinGroupResponseCodec),
-  pair('Heartbeat', HeartbeatRequestCodec, HeartbeatResponseCodec),
-  pair('LeaveGroup', LeaveGroupRequestCodec, LeaveGroupResponseCodec),
-  pair('SyncGroup', SyncGroupRequestCodec, SyncGroupResponseCodec),
-  pair('DescribeGroups', DescribeGroupsRequestCodec, DescribeGroupsResponseCodec),
-  pair('ListGroups', ListGroupsRequestCodec, ListGroupsResponseCodec),
-  pair('ApiVersions', ApiVersionsRequestCodec, ApiVersionsResponseCodec),
-  pair('CreateTopics', CreateTopicsRequestCodec, CreateTopicsResponseCodec),
-  pair('DeleteTopics', DeleteTopicsRequestCodec, DeleteTopicsResponseCodec),
-  pair('DeleteRecords', DeleteRecordsRequestCodec, DeleteRecordsResponseCodec),
-  pair('InitProducerId', InitProducerIdRequestCodec, InitProducerIdResponseCodec),
-  pair('DescribeConfigs', DescribeConfigsRequestCodec, DescribeConfigsResponseCodec),
-  pair('CreatePartitions', CreatePartitionsRequestCodec, CreatePartitionsResponseCodec),
-  pair('AlterConfigs', AlterConfigsRequestCodec, AlterConfigsResponseCodec),
-  pair('DeleteGroups', DeleteGroupsRequestCodec, DeleteGroupsResponseCodec),
-  pair('IncrementalAlterConfigs', IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec),
+  pair(ProduceRequestCodec, ProduceResponseCodec),
+  pair(FetchRequestCodec, FetchResponseCodec),
+  pair(ListOffsetsRequestCodec, ListOffsetsResponseCodec),
+  pair(MetadataRequestCodec, MetadataResponseCodec),
+  pair(OffsetCommitRequestCodec, OffsetCommitResponseCodec),
+  pair(OffsetFetchRequestCodec, OffsetFetchResponseCodec),
+  pair(FindCoordinatorRequestCodec, FindCoordinatorResponseCodec),
+  pair(JoinGroupRequestCodec, JoinGroupResponseCodec),
+  pair(HeartbeatRequestCodec, HeartbeatResponseCodec),
+  pair(LeaveGroupRequestCodec, LeaveGroupResponseCodec),
+  pair(SyncGroupRequestCodec, SyncGroupResponseCodec),
+  pair(DescribeGroupsRequestCodec, DescribeGroupsResponseCodec),
+  pair(ListGroupsRequestCodec, ListGroupsResponseCodec),
+  pair(ApiVersionsRequestCodec, ApiVersionsResponseCodec),
+  pair(CreateTopicsRequestCodec, CreateTopicsResponseCodec),
+  pair(DeleteTopicsRequestCodec, DeleteTopicsResponseCodec),
+  pair(DeleteRecordsRequestCodec, DeleteRecordsResponseCodec),
+  pair(InitProducerIdRequestCodec, InitProducerIdResponseCodec),
+  pair(DescribeConfigsRequestCodec, DescribeConfigsResponseCodec),
+  pair(AlterConfigsRequestCodec, AlterConfigsResponseCodec),
+  pair(CreatePartitionsRequestCodec, CreatePartitionsResponseCodec),
+  pair(DeleteGroupsRequestCodec, DeleteGroupsResponseCodec),
+  pair(IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec),
 ];
 
 export const SCHEMAS_BY_KEY: ReadonlyMap<number, SchemaPair> = new Map(SCHEMAS.map((s) => [s.apiKey, s]));

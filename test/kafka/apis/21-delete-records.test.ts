@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
 import { type Broker, startBroker } from '../../../src/server.js';
 import { ErrorCode } from '../../../src/wire/errors.js';
-import { DeleteRecordsRequestCodec, DeleteRecordsResponseCodec } from '../../../src/wire/schemas/delete-records.js';
+import { DeleteRecordsRequestCodec, DeleteRecordsResponseCodec } from '../../../src/wire/schemas/21-delete-records.js';
 import { makeTmpDir, rmTmp } from '../../storage/make-batch.js';
 import { RawClient } from '../harness.js';
 

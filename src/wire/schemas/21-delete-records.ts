@@ -1,27 +1,14 @@
-// DeleteRecords (21, v0-2) request/response schemas, from apache/kafka's
-// DeleteRecordsRequest.json / DeleteRecordsResponse.json. v1 is v0 (throttling
-// semantics only); v2 is the first flexible version. Owns: layouts and value types
-// only (shared with the client).
+// DeleteRecords (key 21) request and response schemas, v0-2 (flexible from 2), transcribed
+// from apache/kafka's clients/src/main/resources/common/message/DeleteRecordsRequest.json and
+// DeleteRecordsResponse.json. Owns: the field lists; the value types are inferred from them
+// (codec/infer.ts), never written a second time. Must not import anything outside
+// wire/ (the browser client shares it).
+//
+// v1 is v0 (throttling semantics only); v2 is the first flexible version.
 
-import { MessageCodec } from '../codec/compile.js';
+import { type MessageOf, defineMessage } from '../codec/infer.js';
 
-export interface DeleteRecordsRequest {
-  topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; offset: number }> }>;
-  timeoutMs: number;
-}
-
-export interface DeleteRecordsPartitionResult {
-  partitionIndex: number;
-  lowWatermark: number;
-  errorCode: number;
-}
-
-export interface DeleteRecordsResponse {
-  throttleTimeMs: number;
-  topics: Array<{ name: string; partitions: DeleteRecordsPartitionResult[] }>;
-}
-
-export const DeleteRecordsRequestCodec = new MessageCodec<DeleteRecordsRequest>({
+export const DeleteRecordsRequestCodec = defineMessage({
   name: 'DeleteRecordsRequest',
   apiKey: 21,
   type: 'request',
@@ -48,8 +35,9 @@ export const DeleteRecordsRequestCodec = new MessageCodec<DeleteRecordsRequest>(
     { name: 'timeoutMs', type: 'int32', versions: '0+' },
   ],
 });
+export type DeleteRecordsRequest = MessageOf<typeof DeleteRecordsRequestCodec>;
 
-export const DeleteRecordsResponseCodec = new MessageCodec<DeleteRecordsResponse>({
+export const DeleteRecordsResponseCodec = defineMessage({
   name: 'DeleteRecordsResponse',
   apiKey: 21,
   type: 'response',
@@ -77,3 +65,6 @@ export const DeleteRecordsResponseCodec = new MessageCodec<DeleteRecordsResponse
     },
   ],
 });
+export type DeleteRecordsResponse = MessageOf<typeof DeleteRecordsResponseCodec>;
+
+export type DeleteRecordsPartitionResult = DeleteRecordsResponse['topics'][number]['partitions'][number];

@@ -1,61 +1,17 @@
-// Metadata (key 3) request/response schemas, v0-12, from MetadataRequest.json and
-// MetadataResponse.json. Owns: layouts and value types only (shared with the client).
+// Metadata (key 3) request and response schemas, v0-12 (flexible from 9), transcribed
+// from apache/kafka's clients/src/main/resources/common/message/MetadataRequest.json and
+// MetadataResponse.json. Owns: the field lists; the value types are inferred from them
+// (codec/infer.ts), never written a second time. Must not import anything outside
+// wire/ (the browser client shares it).
+//
 // v9 first flexible; v10 adds topic ids; v11 drops cluster authorized operations;
 // v12 makes the response topic name nullable.
 
-import { MessageCodec } from '../codec/compile.js';
-
-export interface MetadataRequestTopic {
-  topicId: string;
-  name: string | null;
-}
-
-export interface MetadataRequest {
-  /** null = all topics (v1+); in v0 an empty array means all topics. */
-  topics: MetadataRequestTopic[] | null;
-  allowAutoTopicCreation: boolean;
-  includeClusterAuthorizedOperations: boolean;
-  includeTopicAuthorizedOperations: boolean;
-}
-
-export interface MetadataResponseBroker {
-  nodeId: number;
-  host: string;
-  port: number;
-  rack: string | null;
-}
-
-export interface MetadataResponsePartition {
-  errorCode: number;
-  partitionIndex: number;
-  leaderId: number;
-  leaderEpoch: number;
-  replicaNodes: number[];
-  isrNodes: number[];
-  offlineReplicas: number[];
-}
-
-export interface MetadataResponseTopic {
-  errorCode: number;
-  name: string | null;
-  topicId: string;
-  isInternal: boolean;
-  partitions: MetadataResponsePartition[];
-  topicAuthorizedOperations: number;
-}
-
-export interface MetadataResponse {
-  throttleTimeMs: number;
-  brokers: MetadataResponseBroker[];
-  clusterId: string | null;
-  controllerId: number;
-  topics: MetadataResponseTopic[];
-  clusterAuthorizedOperations: number;
-}
+import { type MessageOf, defineMessage } from '../codec/infer.js';
 
 export const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 
-export const MetadataRequestCodec = new MessageCodec<MetadataRequest>({
+export const MetadataRequestCodec = defineMessage({
   name: 'MetadataRequest',
   apiKey: 3,
   type: 'request',
@@ -77,8 +33,9 @@ export const MetadataRequestCodec = new MessageCodec<MetadataRequest>({
     { name: 'includeTopicAuthorizedOperations', type: 'bool', versions: '8+' },
   ],
 });
+export type MetadataRequest = MessageOf<typeof MetadataRequestCodec>;
 
-export const MetadataResponseCodec = new MessageCodec<MetadataResponse>({
+export const MetadataResponseCodec = defineMessage({
   name: 'MetadataResponse',
   apiKey: 3,
   type: 'response',
@@ -128,3 +85,6 @@ export const MetadataResponseCodec = new MessageCodec<MetadataResponse>({
     { name: 'clusterAuthorizedOperations', type: 'int32', versions: '8-10', default: AUTHORIZED_OPERATIONS_OMITTED },
   ],
 });
+export type MetadataResponse = MessageOf<typeof MetadataResponseCodec>;
+
+export type MetadataResponseTopic = MetadataResponse['topics'][number];

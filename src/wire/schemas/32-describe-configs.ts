@@ -1,10 +1,13 @@
-// DescribeConfigs (key 32) request/response schemas, v0-4, from
-// DescribeConfigsRequest.json and DescribeConfigsResponse.json. Owns: layouts, value
-// types and the resource/source/type enums (shared with the client).
+// DescribeConfigs (key 32) request and response schemas, v0-4 (flexible from 4), transcribed
+// from apache/kafka's clients/src/main/resources/common/message/DescribeConfigsRequest.json and
+// DescribeConfigsResponse.json. Owns: the field lists; the value types are inferred from them
+// (codec/infer.ts), never written a second time. Must not import anything outside
+// wire/ (the browser client shares it).
+//
 // v1 synonyms + config source (replacing v0's is_default); v3 documentation and
-// config types; v4 first flexible.
+// config types; v4 first flexible. Also owns the resource/source/type enums.
 
-import { MessageCodec } from '../codec/compile.js';
+import { type MessageOf, defineMessage } from '../codec/infer.js';
 
 /** ConfigResource.Type */
 export const ConfigResourceType = { UNKNOWN: 0, ANY: 1, TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
@@ -22,38 +25,7 @@ export const ConfigSource = {
 /** ConfigDef.Type as DescribeConfigs v3+ reports it. */
 export const ConfigType = { UNKNOWN: 0, BOOLEAN: 1, STRING: 2, INT: 3, SHORT: 4, LONG: 5, DOUBLE: 6, LIST: 7 } as const;
 
-export interface DescribeConfigsRequest {
-  resources: Array<{ resourceType: number; resourceName: string; configurationKeys: string[] | null }>;
-  includeSynonyms: boolean;
-  includeDocumentation: boolean;
-}
-
-export interface DescribeConfigsResourceResult {
-  name: string;
-  value: string | null;
-  readOnly: boolean;
-  isDefault: boolean;
-  configSource: number;
-  isSensitive: boolean;
-  synonyms: Array<{ name: string; value: string | null; source: number }>;
-  configType: number;
-  documentation: string | null;
-}
-
-export interface DescribeConfigsResult {
-  errorCode: number;
-  errorMessage: string | null;
-  resourceType: number;
-  resourceName: string;
-  configs: DescribeConfigsResourceResult[];
-}
-
-export interface DescribeConfigsResponse {
-  throttleTimeMs: number;
-  results: DescribeConfigsResult[];
-}
-
-export const DescribeConfigsRequestCodec = new MessageCodec<DescribeConfigsRequest>({
+export const DescribeConfigsRequestCodec = defineMessage({
   name: 'DescribeConfigsRequest',
   apiKey: 32,
   type: 'request',
@@ -74,8 +46,9 @@ export const DescribeConfigsRequestCodec = new MessageCodec<DescribeConfigsReque
     { name: 'includeDocumentation', type: 'bool', versions: '3+', default: false },
   ],
 });
+export type DescribeConfigsRequest = MessageOf<typeof DescribeConfigsRequestCodec>;
 
-export const DescribeConfigsResponseCodec = new MessageCodec<DescribeConfigsResponse>({
+export const DescribeConfigsResponseCodec = defineMessage({
   name: 'DescribeConfigsResponse',
   apiKey: 32,
   type: 'response',
@@ -121,3 +94,7 @@ export const DescribeConfigsResponseCodec = new MessageCodec<DescribeConfigsResp
     },
   ],
 });
+export type DescribeConfigsResponse = MessageOf<typeof DescribeConfigsResponseCodec>;
+
+export type DescribeConfigsResult = DescribeConfigsResponse['results'][number];
+export type DescribeConfigsResourceResult = DescribeConfigsResult['configs'][number];

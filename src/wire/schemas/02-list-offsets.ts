@@ -1,39 +1,15 @@
-// ListOffsets (key 2) request/response schemas, v0-7, from ListOffsetsRequest.json
-// and ListOffsetsResponse.json. Owns: layouts and value types only (shared with the
-// client). v1 replaced v0's offset list with one offset+timestamp; v4 leader epochs;
+// ListOffsets (key 2) request and response schemas, v0-7 (flexible from 6), transcribed
+// from apache/kafka's clients/src/main/resources/common/message/ListOffsetsRequest.json and
+// ListOffsetsResponse.json. Owns: the field lists; the value types are inferred from them
+// (codec/infer.ts), never written a second time. Must not import anything outside
+// wire/ (the browser client shares it).
+//
+// v1 replaced v0's offset list with one offset+timestamp; v4 leader epochs;
 // v6 first flexible; v7 allows timestamp -3 (max timestamp, KIP-734).
 
-import { MessageCodec } from '../codec/compile.js';
+import { type MessageOf, defineMessage } from '../codec/infer.js';
 
-export interface ListOffsetsPartition {
-  partitionIndex: number;
-  currentLeaderEpoch: number;
-  /** -1 latest, -2 earliest, -3 max timestamp, else a timestamp in ms. */
-  timestamp: number;
-  maxNumOffsets: number;
-}
-
-export interface ListOffsetsRequest {
-  replicaId: number;
-  isolationLevel: number;
-  topics: Array<{ name: string; partitions: ListOffsetsPartition[] }>;
-}
-
-export interface ListOffsetsPartitionResponse {
-  partitionIndex: number;
-  errorCode: number;
-  oldStyleOffsets: number[];
-  timestamp: number;
-  offset: number;
-  leaderEpoch: number;
-}
-
-export interface ListOffsetsResponse {
-  throttleTimeMs: number;
-  topics: Array<{ name: string; partitions: ListOffsetsPartitionResponse[] }>;
-}
-
-export const ListOffsetsRequestCodec = new MessageCodec<ListOffsetsRequest>({
+export const ListOffsetsRequestCodec = defineMessage({
   name: 'ListOffsetsRequest',
   apiKey: 2,
   type: 'request',
@@ -63,8 +39,9 @@ export const ListOffsetsRequestCodec = new MessageCodec<ListOffsetsRequest>({
     },
   ],
 });
+export type ListOffsetsRequest = MessageOf<typeof ListOffsetsRequestCodec>;
 
-export const ListOffsetsResponseCodec = new MessageCodec<ListOffsetsResponse>({
+export const ListOffsetsResponseCodec = defineMessage({
   name: 'ListOffsetsResponse',
   apiKey: 2,
   type: 'response',
@@ -95,3 +72,6 @@ export const ListOffsetsResponseCodec = new MessageCodec<ListOffsetsResponse>({
     },
   ],
 });
+export type ListOffsetsResponse = MessageOf<typeof ListOffsetsResponseCodec>;
+
+export type ListOffsetsPartitionResponse = ListOffsetsResponse['topics'][number]['partitions'][number];

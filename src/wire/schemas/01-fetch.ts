@@ -1,69 +1,16 @@
-// Fetch (key 1) request/response schemas, v4-13, from FetchRequest.json and
-// FetchResponse.json. Owns: layouts and value types only (shared with the client).
+// Fetch (key 1) request and response schemas, v4-13 (flexible from 12), transcribed
+// from apache/kafka's clients/src/main/resources/common/message/FetchRequest.json and
+// FetchResponse.json. Owns: the field lists; the value types are inferred from them
+// (codec/infer.ts), never written a second time. Must not import anything outside
+// wire/ (the browser client shares it).
+//
 // v4 first with RecordBatch v2 and isolation level; v7 fetch sessions; v11 rack id;
 // v12 first flexible (tagged ClusterId, LastFetchedEpoch, tagged leader hints);
 // v13 names topics by topic id instead of name.
 
-import { MessageCodec } from '../codec/compile.js';
+import { type MessageOf, defineMessage } from '../codec/infer.js';
 
-export interface FetchPartition {
-  partition: number;
-  currentLeaderEpoch: number;
-  fetchOffset: number;
-  lastFetchedEpoch: number;
-  logStartOffset: number;
-  partitionMaxBytes: number;
-}
-
-export interface FetchTopic {
-  topic: string;
-  topicId: string;
-  partitions: FetchPartition[];
-}
-
-export interface FetchRequest {
-  clusterId: string | null;
-  replicaId: number;
-  maxWaitMs: number;
-  minBytes: number;
-  maxBytes: number;
-  isolationLevel: number;
-  sessionId: number;
-  sessionEpoch: number;
-  topics: FetchTopic[];
-  forgottenTopicsData: Array<{ topic: string; topicId: string; partitions: number[] }>;
-  rackId: string;
-}
-
-export interface FetchPartitionData {
-  partitionIndex: number;
-  errorCode: number;
-  highWatermark: number;
-  lastStableOffset: number;
-  logStartOffset: number;
-  divergingEpoch?: { epoch: number; endOffset: number } | null;
-  currentLeader?: { leaderId: number; leaderEpoch: number } | null;
-  snapshotId?: { endOffset: number; epoch: number } | null;
-  abortedTransactions: Array<{ producerId: number; firstOffset: number }> | null;
-  preferredReadReplica: number;
-  /** Stored RecordBatch v2 bytes as they are on disk. */
-  records: Uint8Array | null;
-}
-
-export interface FetchableTopicResponse {
-  topic: string;
-  topicId: string;
-  partitions: FetchPartitionData[];
-}
-
-export interface FetchResponse {
-  throttleTimeMs: number;
-  errorCode: number;
-  sessionId: number;
-  responses: FetchableTopicResponse[];
-}
-
-export const FetchRequestCodec = new MessageCodec<FetchRequest>({
+export const FetchRequestCodec = defineMessage({
   name: 'FetchRequest',
   apiKey: 1,
   type: 'request',
@@ -113,8 +60,9 @@ export const FetchRequestCodec = new MessageCodec<FetchRequest>({
     { name: 'rackId', type: 'string', versions: '11+', default: '' },
   ],
 });
+export type FetchRequest = MessageOf<typeof FetchRequestCodec>;
 
-export const FetchResponseCodec = new MessageCodec<FetchResponse>({
+export const FetchResponseCodec = defineMessage({
   name: 'FetchResponse',
   apiKey: 1,
   type: 'response',
@@ -193,3 +141,6 @@ export const FetchResponseCodec = new MessageCodec<FetchResponse>({
     },
   ],
 });
+export type FetchResponse = MessageOf<typeof FetchResponseCodec>;
+
+export type FetchPartitionData = FetchResponse['responses'][number]['partitions'][number];

@@ -1,52 +1,16 @@
-// Produce (key 0) request/response schemas, v3-10, from ProduceRequest.json and
-// ProduceResponse.json. Owns: layouts and value types only (shared with the client).
+// Produce (key 0) request and response schemas, v3-10 (flexible from 9), transcribed
+// from apache/kafka's clients/src/main/resources/common/message/ProduceRequest.json and
+// ProduceResponse.json. Owns: the field lists; the value types are inferred from them
+// (codec/infer.ts), never written a second time. Must not import anything outside
+// wire/ (the browser client shares it).
+//
 // v3 is the first with RecordBatch v2 (and TransactionalId); v9 first flexible;
 // v10 adds tagged leader hints (CurrentLeader, NodeEndpoints) used only on
 // NOT_LEADER errors, which a single node never returns.
 
-import { MessageCodec } from '../codec/compile.js';
+import { type MessageOf, defineMessage } from '../codec/infer.js';
 
-export interface ProducePartitionData {
-  index: number;
-  /** RecordBatch v2 frames back to back; a view of the request frame. */
-  records: Uint8Array | null;
-}
-
-export interface ProduceTopicData {
-  name: string;
-  partitionData: ProducePartitionData[];
-}
-
-export interface ProduceRequest {
-  transactionalId: string | null;
-  acks: number;
-  timeoutMs: number;
-  topicData: ProduceTopicData[];
-}
-
-export interface ProducePartitionResponse {
-  index: number;
-  errorCode: number;
-  baseOffset: number;
-  logAppendTimeMs: number;
-  logStartOffset: number;
-  recordErrors: Array<{ batchIndex: number; batchIndexErrorMessage: string | null }>;
-  errorMessage: string | null;
-  currentLeader?: { leaderId: number; leaderEpoch: number } | null;
-}
-
-export interface ProduceTopicResponse {
-  name: string;
-  partitionResponses: ProducePartitionResponse[];
-}
-
-export interface ProduceResponse {
-  responses: ProduceTopicResponse[];
-  throttleTimeMs: number;
-  nodeEndpoints?: Array<{ nodeId: number; host: string; port: number; rack: string | null }>;
-}
-
-export const ProduceRequestCodec = new MessageCodec<ProduceRequest>({
+export const ProduceRequestCodec = defineMessage({
   name: 'ProduceRequest',
   apiKey: 0,
   type: 'request',
@@ -75,8 +39,9 @@ export const ProduceRequestCodec = new MessageCodec<ProduceRequest>({
     },
   ],
 });
+export type ProduceRequest = MessageOf<typeof ProduceRequestCodec>;
 
-export const ProduceResponseCodec = new MessageCodec<ProduceResponse>({
+export const ProduceResponseCodec = defineMessage({
   name: 'ProduceResponse',
   apiKey: 0,
   type: 'response',
@@ -140,3 +105,6 @@ export const ProduceResponseCodec = new MessageCodec<ProduceResponse>({
     },
   ],
 });
+export type ProduceResponse = MessageOf<typeof ProduceResponseCodec>;
+
+export type ProducePartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];

@@ -1,31 +1,14 @@
-// ApiVersions (key 18) request/response schemas, from ApiVersionsRequest.json and
-// ApiVersionsResponse.json. Owns: layouts and value types only (shared with the client).
+// ApiVersions (key 18) request and response schemas, v0-3 (flexible from 3), transcribed
+// from apache/kafka's clients/src/main/resources/common/message/ApiVersionsRequest.json and
+// ApiVersionsResponse.json. Owns: the field lists; the value types are inferred from them
+// (codec/infer.ts), never written a second time. Must not import anything outside
+// wire/ (the browser client shares it).
+//
 // v3 is the first flexible version; its response header is still v0 (see headers.ts).
 
-import { MessageCodec } from '../codec/compile.js';
+import { type MessageOf, defineMessage } from '../codec/infer.js';
 
-export interface ApiVersionsRequest {
-  clientSoftwareName: string;
-  clientSoftwareVersion: string;
-}
-
-export interface ApiVersionEntry {
-  apiKey: number;
-  minVersion: number;
-  maxVersion: number;
-}
-
-export interface ApiVersionsResponse {
-  errorCode: number;
-  apiKeys: ApiVersionEntry[];
-  throttleTimeMs: number;
-  supportedFeatures?: Array<{ name: string; minVersion: number; maxVersion: number }>;
-  finalizedFeaturesEpoch?: number;
-  finalizedFeatures?: Array<{ name: string; maxVersionLevel: number; minVersionLevel: number }>;
-  zkMigrationReady?: boolean;
-}
-
-export const ApiVersionsRequestCodec = new MessageCodec<ApiVersionsRequest>({
+export const ApiVersionsRequestCodec = defineMessage({
   name: 'ApiVersionsRequest',
   apiKey: 18,
   type: 'request',
@@ -36,8 +19,9 @@ export const ApiVersionsRequestCodec = new MessageCodec<ApiVersionsRequest>({
     { name: 'clientSoftwareVersion', type: 'string', versions: '3+' },
   ],
 });
+export type ApiVersionsRequest = MessageOf<typeof ApiVersionsRequestCodec>;
 
-export const ApiVersionsResponseCodec = new MessageCodec<ApiVersionsResponse>({
+export const ApiVersionsResponseCodec = defineMessage({
   name: 'ApiVersionsResponse',
   apiKey: 18,
   type: 'response',
@@ -84,3 +68,4 @@ export const ApiVersionsResponseCodec = new MessageCodec<ApiVersionsResponse>({
     { name: 'zkMigrationReady', type: 'bool', versions: '3+', taggedVersions: '3+', tag: 3, default: false },
   ],
 });
+export type ApiVersionsResponse = MessageOf<typeof ApiVersionsResponseCodec>;
