@@ -21,6 +21,7 @@ import {
   writeRequestHeader,
 } from '../shard/shard-protocol.js';
 import type { Completion, ControlRequest, ControlResult, Notice, ShardWorkerData } from '../shard/shard-protocol.js';
+import { invariantFailed } from '../wire/assert.js';
 
 export interface ShardReady {
   cpu: number;
@@ -246,7 +247,7 @@ export class ShardClient {
       return;
     }
     const p = this.pending.get(c.reqId);
-    if (p === undefined) throw new Error(`shard ${this.shardId}: completion for unknown request ${c.reqId}`);
+    if (p === undefined) invariantFailed(`shard ${this.shardId}: completion for unknown request ${c.reqId}`);
     this.pending.delete(c.reqId);
     const body = this.completions.bytes.subarray(off + COMPLETION_HEADER_BYTES, off + len);
     if (p.op === OP_APPEND) {

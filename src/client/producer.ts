@@ -23,6 +23,7 @@ import { ClientClosedError, ErrorCode, KafkaError, isRetriable, kafkaError } fro
 import { topicPartitionCount } from './metadata.js';
 import { partitionForKey } from '../wire/partitioner.js';
 import { BATCH_HEADER_BYTES, BatchBuilder, type EncodedHeader, toBytes } from '../wire/records.js';
+import { assert } from '../wire/assert.js';
 
 export type HeaderValue = Uint8Array | string | null;
 
@@ -383,7 +384,7 @@ export class Producer {
       const initial = Math.max(need, BATCH_INITIAL_BYTES, part.lastBatchBytes);
       batch = { builder: new BatchBuilder(capacity, initial), runCalls: [], runStarts: [], runCounts: [], createdMs: nowMs, memoryBytes: capacity, released: false };
       this.memoryBytes += capacity;
-      if (!batch.builder.tryAppend(key, value, headers, timestamp)) throw new Error('a record does not fit a batch sized for it');
+      assert(batch.builder.tryAppend(key, value, headers, timestamp), 'a record does not fit a batch sized for it');
       part.open = batch;
       if (!this.dirty.has(part)) this.dirty.add(part);
       if (this.lingerMs === 0) this.scheduleDrain();

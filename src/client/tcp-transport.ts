@@ -10,6 +10,7 @@
 import { type Socket, connect } from 'node:net';
 import { ConnectionError } from './errors.js';
 import type { Transport, TransportOptions } from './transport.js';
+import { invariantFailed } from '../wire/assert.js';
 
 const SIZE_PREFIX_BYTES = 4;
 
@@ -42,7 +43,7 @@ class TcpTransport implements Transport {
       out.set(c, p);
       p += c.byteLength;
     }
-    if (p !== out.length) throw new Error(`tcp: frame chunks hold ${p - SIZE_PREFIX_BYTES} bytes, not ${byteLength}`);
+    if (p !== out.length) invariantFailed(`tcp: frame chunks hold ${p - SIZE_PREFIX_BYTES} bytes, not ${byteLength}`);
     this.socket.write(out);
   }
 

@@ -29,6 +29,7 @@ import {
   requestHeaderVersion,
   responseHeaderVersion,
 } from '../wire/schemas/headers.js';
+import { assert } from '../wire/assert.js';
 
 /** The request cannot be answered and the connection must be closed. */
 export class ProtocolError extends Error {
@@ -95,7 +96,7 @@ export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {
 
   const apis = new Map<number, AnyApiDefinition>();
   for (const api of APIS) {
-    if (apis.has(api.apiKey)) throw new Error(`API key ${api.apiKey} registered twice`);
+    assert(!apis.has(api.apiKey), `API key ${api.apiKey} registered twice`);
     apis.set(api.apiKey, api);
   }
   const apiVersions = [...apis.values()]

@@ -42,6 +42,7 @@ import type { BatchHeader } from '../wire/batch-layout.js';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { DECOMPRESSED_BYTES_MAX_DEFAULT, compress, compressionFromCode, decompress } from '../compression/index.js';
 import type { CompressionType } from '../compression/index.js';
+import { invariantFailed } from '../wire/assert.js';
 
 export type { CompressionType } from '../compression/index.js';
 export type { RawRecord, RecordHeader } from '../wire/records.js';
@@ -219,7 +220,7 @@ function buildInScratch(records: readonly RecordInput[], defaultTimestamp: numbe
     scratch = buf = new Uint8Array(n);
   }
   const sized = buildBatch(records, defaultTimestamp, sealed, { buf, start: 0 });
-  if (sized === null) throw new Error(`record batch: measured ${totalBytes} bytes, but the records did not fit`);
+  if (sized === null) invariantFailed(`record batch: measured ${totalBytes} bytes, but the records did not fit`);
   return sized;
 }
 

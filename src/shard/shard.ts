@@ -47,6 +47,7 @@ import { ProducerStateTable, loadProducerState, saveProducerState } from './prod
 import { SYNC_COUNT_F64, SYNC_DONE_SEQ_I32, SYNC_FAILED_SEQ_I32, SYNC_TOTAL_MS_F64 } from './sync-control.js';
 import type { SyncRequest } from './sync-control.js';
 import type { SequenceVerdict } from './producer-state.js';
+import { invariantFailed } from '../wire/assert.js';
 
 /** Frames taken per drain at most, so completions and reads are never starved. */
 const DRAIN_FRAMES_MAX = 4096;
@@ -200,7 +201,7 @@ export class Shard {
         const req = decodeJson<ControlRequest>(this.requests.bytes.subarray(off + REQ_HEADER_BYTES, off + len));
         this.completeControl(header.reqId, this.control(req));
       } else {
-        throw new Error(`shard ${this.options.shardId}: unknown op ${header.op} in request ring`);
+        invariantFailed(`shard ${this.options.shardId}: unknown op ${header.op} in request ring`);
       }
     }
     if (frames > 0) {
@@ -480,7 +481,7 @@ export class Shard {
     if (size > 0) {
       // Zero-copy into the completion ring: the file bytes land where the main thread reads them.
       const n = st.log.readInto(offset, Math.min(maxBytes, room), this.completions.bytes, pos + COMPLETION_HEADER_BYTES);
-      if (n !== size) throw new Error(`shard: read ${n} bytes where ${size} were sized`);
+      if (n !== size) invariantFailed(`shard: read ${n} bytes where ${size} were sized`);
     }
   }
 

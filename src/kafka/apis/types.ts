@@ -7,6 +7,7 @@ import type { MessageCodec } from '../../wire/codec/compile.js';
 import { pair } from '../../wire/schemas/index.js';
 import type { GroupServices } from '../../groups/index.js';
 import type { ProducerIdAllocator } from '../producer-id-allocator.js';
+import { invariantFailed } from '../../wire/assert.js';
 
 /** Options of the Kafka request handler, after defaults. */
 export interface KafkaOptions {
@@ -74,6 +75,6 @@ export function defineApi<Req extends object, Res extends object>(spec: ApiSpec<
   if (!Number.isInteger(spec.minVersion) || spec.minVersion > spec.maxVersion) problems.push(`bad served range ${spec.minVersion}-${spec.maxVersion}`);
   if (!spec.request.hasVersion(spec.minVersion) || !spec.request.hasVersion(spec.maxVersion)) problems.push('request schema lacks served versions');
   if (!spec.response.hasVersion(spec.minVersion) || !spec.response.hasVersion(spec.maxVersion)) problems.push('response schema lacks served versions');
-  if (problems.length > 0) throw new Error(`API ${name} (${apiKey}): ${problems.join('; ')}`);
+  if (problems.length > 0) invariantFailed(`API ${name} (${apiKey}): ${problems.join('; ')}`);
   return { ...spec, apiKey, name, flexibleFrom: spec.request.flexibleFrom };
 }

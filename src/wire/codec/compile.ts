@@ -13,6 +13,7 @@ import { DecodeError, EncodeError } from './errors.js';
 import { Reader } from './reader.js';
 import { Writer } from './writer.js';
 import { type FieldDef, type MessageDef, type VersionRange, firstFlexibleVersion, inVersions, parseVersions } from './schema.js';
+import { invariantFailed } from '../assert.js';
 
 export type StructValue = Record<string, unknown>;
 
@@ -93,7 +94,7 @@ function primitiveCodec(path: string, type: string, flexible: boolean, nullable:
     case 'records':
       return bytesCodec(path, flexible, nullable);
     default:
-      throw new Error(`${path}: unknown primitive type ${type}`);
+      invariantFailed(`${path}: unknown primitive type ${type}`);
   }
 }
 
@@ -255,7 +256,7 @@ function compileField(parentPath: string, field: FieldDef, version: number, flex
   const flexible = field.flexibleVersions !== undefined ? inVersions(field.flexibleVersions, version) : flexibleMessage;
   const nullable = inVersions(field.nullableVersions, version);
   const tagged = flexibleMessage && inVersions(field.taggedVersions, version);
-  if (tagged && field.tag === undefined) throw new Error(`${path}: taggedVersions without a tag`);
+  if (tagged && field.tag === undefined) invariantFailed(`${path}: taggedVersions without a tag`);
   let codec: TypeCodec;
   if (field.type.startsWith('[]')) {
     const elementType = field.type.slice(2);
@@ -276,10 +277,10 @@ function compileField(parentPath: string, field: FieldDef, version: number, flex
 const NEVER_CODEC: TypeCodec = {
   minBytes: 0,
   read: () => {
-    throw new Error('absent field read');
+    invariantFailed('absent field read');
   },
   write: () => {
-    throw new Error('absent field written');
+    invariantFailed('absent field written');
   },
 };
 
@@ -288,7 +289,7 @@ export function compileStruct(path: string, fields: readonly FieldDef[], version
   const compiled = fields.map((f) => compileField(path, f, version, flexible));
   const tagged = compiled.filter((f) => f.mode === 2).sort((a, b) => a.tag - b.tag);
   const byTag = new Map<number, CompiledField>(tagged.map((f) => [f.tag, f]));
-  if (byTag.size !== tagged.length) throw new Error(`${path}: duplicate tags at v${version}`);
+  if (byTag.size !== tagged.length) invariantFailed(`${path}: duplicate tags at v${version}`);
   let minBytes = flexible ? 1 : 0;
   for (const f of compiled) if (f.mode === 1) minBytes += f.codec.minBytes;
 

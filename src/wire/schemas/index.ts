@@ -27,6 +27,7 @@ import { AlterConfigsRequestCodec, AlterConfigsResponseCodec } from './33-alter-
 import { CreatePartitionsRequestCodec, CreatePartitionsResponseCodec } from './37-create-partitions.js';
 import { DeleteGroupsRequestCodec, DeleteGroupsResponseCodec } from './42-delete-groups.js';
 import { IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec } from './44-incremental-alter-configs.js';
+import { assert } from '../assert.js';
 
 export interface SchemaPair {
   readonly apiKey: number;
@@ -39,9 +40,9 @@ export interface SchemaPair {
 /** The API's key and name, read from its two message schemas (which must agree). */
 export function pair(request: MessageCodec<object>, response: MessageCodec<object>): SchemaPair {
   const name = request.def.name.replace(/Request$/, '');
-  if (request.def.apiKey !== response.def.apiKey) throw new Error(`${name}: request and response keys differ`);
-  if (response.def.name !== `${name}Response`) throw new Error(`${name}: response schema is named ${response.def.name}`);
-  if (request.flexibleFrom !== response.flexibleFrom) throw new Error(`${name}: request and response flexible versions differ`);
+  assert(request.def.apiKey === response.def.apiKey, `${name}: request and response keys differ`);
+  assert(response.def.name === `${name}Response`, `${name}: response schema is named ${response.def.name}`);
+  assert(request.flexibleFrom === response.flexibleFrom, `${name}: request and response flexible versions differ`);
   return { apiKey: request.def.apiKey, name, request, response };
 }
 
