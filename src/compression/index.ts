@@ -1,6 +1,6 @@
 // Compression codecs of Kafka record batches, by name and by attribute code.
 // Owns: the broker's lookups between codec names and Kafka's attribute codes (0..4;
-// the table itself is src/client/codecs.ts's) and the sync compress/decompress entry
+// the table itself is src/wire/codecs.ts's) and the sync compress/decompress entry
 // points. Must not know about batch layout (that is src/protocol/record-batch.ts). Every decompression is bounded by a maximum output
 // size, so a small hostile payload cannot make the broker allocate gigabytes.
 

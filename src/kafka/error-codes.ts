@@ -1,5 +1,5 @@
 // The mapping of anything a handler or the engine threw to a Kafka error code and
-// message. Owns: that mapping only; the codes themselves live in src/protocol/errors.ts.
+// message. Owns: that mapping only; the codes themselves live in src/wire/errors.ts.
 
 import { ErrorCode, KafkaError } from '../wire/errors.js';
 

@@ -3,9 +3,9 @@
 // (argument ranges, whole-batch length/magic/CRC-32C, bounded decompression) and
 // compaction's rebuild of a batch. The record layout itself — the varint-framed
 // records with deltas, keys, values, headers — lives once, in the browser-safe
-// src/client/records.ts (BatchBuilder, decodeRecordSection), which this module
+// src/wire/records.ts (BatchBuilder, decodeRecordSection), which this module
 // wraps; importing this module registers the Node codecs and the native CRC-32C
-// with that core (src/client/node-codecs.ts). Must not touch files or sockets, and
+// with that core (src/compression/node-codecs.ts). Must not touch files or sockets, and
 // must not change the 61-byte header layout (that is batch-header.ts). The broker's
 // hot path never calls this: it stores and serves batches as bytes; this is for
 // tools, compaction, the HTTP API, the offsets topic and tests.

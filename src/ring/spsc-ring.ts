@@ -2,7 +2,7 @@
 // Disruptor style), the only channel between the main thread and a shard worker.
 // Owns: the ring's memory layout, framing (length prefix, 8-byte padding, wrap
 // markers), the two indices and the sleep/wake protocol on them. Must not know what
-// the frames mean (src/broker/shard-protocol.ts does) and must not allocate on the
+// the frames mean (src/shard/shard-protocol.ts does) and must not allocate on the
 // hot path: reserve/publish/read/release touch only preallocated views.
 //
 // Layout of the SharedArrayBuffer:

@@ -1,4 +1,4 @@
-// Tests for src/client/partitioner.ts: Kafka's published murmur2 vectors (apache/kafka
+// Tests for src/wire/partitioner.ts: Kafka's published murmur2 vectors (apache/kafka
 // UtilsTest.testMurmur2), agreement with an independent BigInt port
 // (@platformatic/kafka's murmur2) on random keys, and partition ranges.
 

@@ -1,4 +1,4 @@
-// Tests for src/client/records.ts and crc32c.ts: the batch builder and decodeMessages
+// Tests for src/wire/records.ts and crc32c.ts: the batch builder and decodeMessages
 // round trip every field and header field (the builder also writing into a caller's
 // buffer, as record-batch.ts uses it); the decoder skips records below the fetch
 // offset, control batches and a trailing partial batch, and turns damage into
