@@ -20,6 +20,7 @@ export type { ShardStats } from '../shard/shard-protocol.js';
 import type {
   Acks, AppendResult, DeleteRecordsResult, Engine, ListOffsetResult, OffsetSpec, PartitionOffsets, PartitionRef, ReadResult, TopicConfig, TopicInfo,
 } from './engine-api.js';
+import { SHARDS_MAX } from '../config/config.js';
 import { DEFAULT_TOPIC_CONFIG, validateTopicConfig } from '../config/topic-config.js';
 import { toLogConfig } from '../storage/log-config.js';
 import { TopicStore } from '../storage/topic-store.js';
@@ -65,6 +66,8 @@ interface TopicHandle {
   partitions: PartitionHandle[];
 }
 
+/** Kafka's topic ids are UUIDs: 16 random bytes. */
+const TOPIC_ID_BYTES = 16;
 const DEFAULT_REQUEST_RING_BYTES = 16 * 1024 * 1024;
 const DEFAULT_COMPLETION_RING_BYTES = 32 * 1024 * 1024;
 const DEFAULT_RETENTION_CHECK_INTERVAL_MS = 300_000; // Kafka's log.retention.check.interval.ms
@@ -111,8 +114,8 @@ export class SamsaEngine implements Engine {
       compactionCheckIntervalMs: opts.compactionCheckIntervalMs ?? DEFAULT_COMPACTION_CHECK_INTERVAL_MS,
       pin: opts.pin ?? true,
     };
-    if (!Number.isInteger(options.shards) || options.shards < 1 || options.shards > 256) {
-      throw new KafkaError(ErrorCode.INVALID_CONFIG, `shards must be an integer 1..256, got ${options.shards}`);
+    if (!Number.isInteger(options.shards) || options.shards < 1 || options.shards > SHARDS_MAX) {
+      throw new KafkaError(ErrorCode.INVALID_CONFIG, `shards must be an integer 1..${SHARDS_MAX}, got ${options.shards}`);
     }
     const engine = new SamsaEngine(options);
     try {
@@ -233,7 +236,7 @@ export class SamsaEngine implements Engine {
       if (this.topics.has(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${name}' already exists`);
       const full: TopicConfig = { ...this.defaults, ...validateTopicConfig(config) };
       this.checkConfig(full);
-      const info: TopicInfo = { name, topicId: randomBytes(16).toString('hex'), partitions, config: full };
+      const info: TopicInfo = { name, topicId: randomBytes(TOPIC_ID_BYTES).toString('hex'), partitions, config: full };
       this.store.put(info);
       await this.openTopic(info);
       return structuredClone(info);

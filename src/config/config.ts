@@ -20,6 +20,9 @@ interface Setting {
   doc: string;
 }
 
+/** Shard threads a broker may start (the engine checks the same bound). */
+export const SHARDS_MAX = 256;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** A topic setting as a broker setting: its value is the default of new topics. */
@@ -35,7 +38,7 @@ const BROKER_SETTINGS = {
   'port': { kind: 'int', default: 9092, min: 0, max: 65535, doc: 'Kafka protocol TCP port (0 = pick a free one)' },
   'http.port': { kind: 'int', default: 8080, min: 0, max: 65535, doc: 'HTTP + WebSocket port (0 = pick a free one)' },
   'advertised.host': { kind: 'string', default: '', doc: 'host name clients are told to connect to (default: host)' },
-  'shards': { kind: 'int', default: 0, min: 0, max: 256, doc: 'shard worker threads (0 = cores - 1, at least 1)' },
+  'shards': { kind: 'int', default: 0, min: 0, max: SHARDS_MAX, doc: 'shard worker threads (0 = cores - 1, at least 1)' },
   'num.partitions': { kind: 'int', default: 1, min: 1, max: PARTITIONS_MAX, doc: 'partitions of auto-created topics' },
   'auto.create.topics.enable': { kind: 'bool', default: true, doc: 'create a topic on first Metadata/Produce that names it' },
   'log.retention.check.interval.ms': { kind: 'int', default: 300000, min: 10, doc: 'how often retention runs' },

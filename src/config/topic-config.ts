@@ -19,7 +19,8 @@ const INT32_MAX = 2_147_483_647;
 const LONG_MAX = Number.MAX_SAFE_INTEGER;
 /**
  * Largest record batch any topic may accept: a batch travels whole through a
- * shard's request ring (8 MiB) with its frame header (64 bytes).
+ * shard's request ring, whose largest frame is half its 16 MiB, with its frame
+ * header (64 bytes are kept for it).
  */
 export const MESSAGE_BYTES_LIMIT = 8 * 1024 * 1024 - 64;
 

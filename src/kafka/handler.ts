@@ -24,6 +24,10 @@ import { groupServicesFor } from '../groups/index.js';
 import { ApiVersionsResponseCodec } from '../wire/schemas/18-api-versions.js';
 import {
   API_VERSIONS_KEY,
+  REQUEST_HEADER_FIXED_BYTES,
+  REQUEST_HEADER_OFF_API_KEY,
+  REQUEST_HEADER_OFF_API_VERSION,
+  REQUEST_HEADER_OFF_CORRELATION_ID,
   RequestHeaderCodec,
   ResponseHeaderCodec,
   requestHeaderVersion,
@@ -85,7 +89,6 @@ export const DEFAULT_KAFKA_OPTIONS: Readonly<KafkaOptions> = {
 
 const NO_LOGGER: KafkaLogger = { warn: () => {} };
 /** Smallest request: api key, api version, correlation id. */
-const MIN_REQUEST_BYTES = 8;
 
 export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {}): KafkaHandler {
   const { logger = NO_LOGGER, groups: groupOptions, ...rest } = opts;
@@ -118,11 +121,11 @@ export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {
   }
 
   async function handleChunks(frame: Uint8Array, conn: ConnectionContext): Promise<Uint8Array[] | null> {
-    if (frame.byteLength < MIN_REQUEST_BYTES) throw new ProtocolError(`request of ${frame.byteLength} bytes is shorter than a header`);
+    if (frame.byteLength < REQUEST_HEADER_FIXED_BYTES) throw new ProtocolError(`request of ${frame.byteLength} bytes is shorter than a header`);
     const dv = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-    const apiKey = dv.getInt16(0);
-    const version = dv.getInt16(2);
-    const correlationId = dv.getInt32(4);
+    const apiKey = dv.getInt16(REQUEST_HEADER_OFF_API_KEY);
+    const version = dv.getInt16(REQUEST_HEADER_OFF_API_VERSION);
+    const correlationId = dv.getInt32(REQUEST_HEADER_OFF_CORRELATION_ID);
     const api = apis.get(apiKey);
     if (api === undefined) throw new ProtocolError(`unknown API key ${apiKey}`);
     if (version < api.minVersion || version > api.maxVersion) {

@@ -24,7 +24,10 @@ export const OP_CONTROL = 3;
 export const OP_NOTICE = 4;
 
 export const REQ_HEADER_BYTES = 16;
+/** READ body: offset (f64) at READ_OFF_OFFSET, max bytes (u32) at READ_OFF_MAX_BYTES. */
 export const READ_BODY_BYTES = 12;
+export const READ_OFF_OFFSET = 0;
+export const READ_OFF_MAX_BYTES = 8;
 export const COMPLETION_HEADER_BYTES = 48;
 
 export type ControlRequest =

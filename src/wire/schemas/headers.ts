@@ -36,6 +36,16 @@ export type ResponseHeader = MessageOf<typeof ResponseHeaderCodec>;
 
 export const API_VERSIONS_KEY = 18;
 
+/**
+ * Every request header version starts with the same 8 bytes: api key (i16), api
+ * version (i16), correlation id (i32). The broker reads them in place to route a
+ * frame before decoding it.
+ */
+export const REQUEST_HEADER_OFF_API_KEY = 0;
+export const REQUEST_HEADER_OFF_API_VERSION = 2;
+export const REQUEST_HEADER_OFF_CORRELATION_ID = 4;
+export const REQUEST_HEADER_FIXED_BYTES = 8;
+
 /** Request header version for an API version. */
 export function requestHeaderVersion(flexible: boolean): number {
   return flexible ? 2 : 1;
