@@ -93,6 +93,7 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
     autoCreateTopics: cfg['auto.create.topics.enable'],
     numPartitions: cfg['num.partitions'],
     requestMaxBytes: cfg['socket.request.max.bytes'],
+    groups: { initialRebalanceDelayMs: cfg['group.initial.rebalance.delay.ms'] },
     logger: logger(),
   }));
   let tcp;

@@ -394,6 +394,10 @@ export class SamsaEngine implements Engine {
   async deleteRecords(topic: string, partition: number, offset: number): Promise<DeleteRecordsResult> {
     const h = this.handle(topic, partition);
     if (h === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, lowWatermark: -1, errorMessage: `unknown topic or partition ${topic}-${partition}` };
+    // Kafka checks the policy before the offset: a compact-only topic refuses any DeleteRecords.
+    if (this.topics.get(topic)?.info.config['cleanup.policy'] === 'compact') {
+      return { errorCode: ErrorCode.POLICY_VIOLATION, lowWatermark: -1, errorMessage: 'records cannot be deleted from a topic with cleanup.policy=compact' };
+    }
     const target = offset === -1 ? h.highWatermark : offset;
     if (!Number.isSafeInteger(target) || target < 0 || target > h.highWatermark) {
       return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1, errorMessage: `offset ${offset} is outside the log [${h.logStartOffset}, ${h.highWatermark}]` };

@@ -8,7 +8,14 @@
 import { readFileSync } from 'node:fs';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { PARTITIONS_MAX } from '../wire/topic-name.js';
-import { TOPIC_CONFIG_NAMES, TOPIC_SETTINGS, type TopicConfig, type TopicConfigName, isTopicConfigName, parseTopicSetting } from './topic-config.js';
+import {
+  APPLIED_TOPIC_CONFIG_NAMES,
+  type AppliedTopicConfig,
+  type AppliedTopicConfigName,
+  TOPIC_SETTINGS,
+  isTopicConfigName,
+  parseTopicSetting,
+} from './topic-config.js';
 
 type Kind = 'int' | 'bool' | 'string' | 'level' | 'topic';
 
@@ -28,9 +35,10 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /** A topic setting as a broker setting: its value is the default of new topics. */
 type TopicAsBrokerSetting = { readonly kind: 'topic'; readonly default: number | string; readonly doc: string };
 
+// Only the settings Samsa applies: the passive ones (min.insync.replicas …) are per-topic only.
 const TOPIC_DEFAULT_SETTINGS = Object.fromEntries(
-  TOPIC_CONFIG_NAMES.map((k) => [k, { kind: 'topic', default: TOPIC_SETTINGS[k].default, doc: TOPIC_SETTINGS[k].doc }]),
-) as Record<TopicConfigName, TopicAsBrokerSetting>;
+  APPLIED_TOPIC_CONFIG_NAMES.map((k) => [k, { kind: 'topic', default: TOPIC_SETTINGS[k].default, doc: TOPIC_SETTINGS[k].doc }]),
+) as Record<AppliedTopicConfigName, TopicAsBrokerSetting>;
 
 const BROKER_SETTINGS = {
   'log.dirs': { kind: 'string', default: './data', doc: 'data directory (Kafka: log.dirs; one directory)' },
@@ -41,6 +49,7 @@ const BROKER_SETTINGS = {
   'shards': { kind: 'int', default: 0, min: 0, max: SHARDS_MAX, doc: 'shard worker threads (0 = cores - 1, at least 1)' },
   'num.partitions': { kind: 'int', default: 1, min: 1, max: PARTITIONS_MAX, doc: 'partitions of auto-created topics' },
   'auto.create.topics.enable': { kind: 'bool', default: true, doc: 'create a topic on first Metadata/Produce that names it' },
+  'group.initial.rebalance.delay.ms': { kind: 'int', default: 3000, min: 0, max: 300_000, doc: "an empty group's first rebalance waits this long for more members (each new one extends it, up to the rebalance timeout)" },
   'log.retention.check.interval.ms': { kind: 'int', default: 300000, min: 10, doc: 'how often retention runs' },
   'log.cleaner.backoff.ms': { kind: 'int', default: 15000, min: 10, doc: 'how often compacted partitions are checked for sealed segments to clean' },
   'socket.request.max.bytes': { kind: 'int', default: 104857600, min: 1024, max: 2147483647, doc: 'largest Kafka request; larger closes the connection' },
@@ -49,11 +58,11 @@ const BROKER_SETTINGS = {
 } as const satisfies Record<string, Setting>;
 
 /** Every setting: the broker's own, then the topic-level defaults (Kafka's topic names). */
-export const SETTINGS: Readonly<Record<keyof typeof BROKER_SETTINGS | TopicConfigName, Setting>> = { ...BROKER_SETTINGS, ...TOPIC_DEFAULT_SETTINGS };
+export const SETTINGS: Readonly<Record<keyof typeof BROKER_SETTINGS | AppliedTopicConfigName, Setting>> = { ...BROKER_SETTINGS, ...TOPIC_DEFAULT_SETTINGS };
 
 export type SettingName = keyof typeof SETTINGS;
 
-export interface BrokerConfig extends TopicConfig {
+export interface BrokerConfig extends AppliedTopicConfig {
   'log.dirs': string;
   'host': string;
   'port': number;
@@ -62,6 +71,7 @@ export interface BrokerConfig extends TopicConfig {
   'shards': number;
   'num.partitions': number;
   'auto.create.topics.enable': boolean;
+  'group.initial.rebalance.delay.ms': number;
   'log.retention.check.interval.ms': number;
   'log.cleaner.backoff.ms': number;
   'socket.request.max.bytes': number;

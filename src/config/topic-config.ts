@@ -45,7 +45,28 @@ interface ChoiceSetting<T extends string> {
   readonly doc: string;
 }
 
-export type TopicSetting = NumberSetting | ChoiceSetting<string>;
+/**
+ * A Kafka topic setting that a single node stores and describes but does not act on
+ * (replication, tiered storage, broker-side recompression): a tool that sets
+ * min.insync.replicas or reads compression.type sees what Kafka would show.
+ */
+interface PassiveSetting {
+  readonly kind: 'passive';
+  readonly default: string;
+  /** Kafka's type in DescribeConfigs; also how a value is checked. */
+  readonly configType: number;
+  /** Allowed values, when Kafka allows a fixed set. */
+  readonly oneOf?: readonly string[];
+  readonly doc: string;
+}
+
+export type TopicSetting = NumberSetting | ChoiceSetting<string> | PassiveSetting;
+
+const LONG_MAX_TEXT = '9223372036854775807';
+
+function passive(configType: number, dflt: string, doc: string, oneOf?: readonly string[]): PassiveSetting {
+  return { kind: 'passive', default: dflt, configType, doc, ...(oneOf !== undefined ? { oneOf } : {}) };
+}
 
 function parseCleanupPolicy(v: string): CleanupPolicy | null {
   const parts = v
@@ -92,16 +113,50 @@ export const TOPIC_SETTINGS = {
     doc: 'CreateTime | LogAppendTime',
   },
   'delete.retention.ms': { kind: 'long', default: DAY_MS, min: 0, max: LONG_MAX, brokerName: 'log.cleaner.delete.retention.ms', doc: "compacted topics keep a key's latest tombstone this long" },
+  // Stored and described, not applied (see PassiveSetting); Kafka 4.x's defaults.
+  'compression.type': passive(ConfigType.STRING, 'producer', 'batches are stored as the producer sent them', ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer']),
+  'compression.gzip.level': passive(ConfigType.INT, '-1', 'broker-side recompression level (no recompression here)'),
+  'compression.lz4.level': passive(ConfigType.INT, '9', 'broker-side recompression level (no recompression here)'),
+  'compression.zstd.level': passive(ConfigType.INT, '3', 'broker-side recompression level (no recompression here)'),
+  'min.insync.replicas': passive(ConfigType.INT, '1', 'one node is every replica'),
+  'unclean.leader.election.enable': passive(ConfigType.BOOLEAN, 'false', 'one node: no leader election'),
+  'preallocate': passive(ConfigType.BOOLEAN, 'false', 'segments grow as written'),
+  'file.delete.delay.ms': passive(ConfigType.LONG, '60000', 'deleted segments go at once (retention detaches them first)'),
+  'min.compaction.lag.ms': passive(ConfigType.LONG, '0', 'compaction cleans any sealed segment'),
+  'max.compaction.lag.ms': passive(ConfigType.LONG, LONG_MAX_TEXT, 'compaction runs every log.cleaner.backoff.ms'),
+  'min.cleanable.dirty.ratio': passive(ConfigType.DOUBLE, '0.5', 'compaction cleans every sealed segment'),
+  'segment.index.bytes': passive(ConfigType.INT, '10485760', 'indexes grow with their segment'),
+  'segment.jitter.ms': passive(ConfigType.LONG, '0', 'no roll jitter'),
+  'message.timestamp.before.max.ms': passive(ConfigType.LONG, LONG_MAX_TEXT, 'record timestamps are not checked'),
+  'message.timestamp.after.max.ms': passive(ConfigType.LONG, '3600000', 'record timestamps are not checked'),
+  'follower.replication.throttled.replicas': passive(ConfigType.LIST, '', 'no followers'),
+  'leader.replication.throttled.replicas': passive(ConfigType.LIST, '', 'no followers'),
+  'local.retention.ms': passive(ConfigType.LONG, '-2', 'no tiered storage'),
+  'local.retention.bytes': passive(ConfigType.LONG, '-2', 'no tiered storage'),
+  'remote.storage.enable': passive(ConfigType.BOOLEAN, 'false', 'no tiered storage'),
+  'remote.log.copy.disable': passive(ConfigType.BOOLEAN, 'false', 'no tiered storage'),
+  'remote.log.delete.on.disable': passive(ConfigType.BOOLEAN, 'false', 'no tiered storage'),
 } as const satisfies Record<string, TopicSetting>;
 
 export type TopicConfigName = keyof typeof TOPIC_SETTINGS;
 
-type ValueOf<S> = S extends ChoiceSetting<infer T> ? T : number;
+type ValueOf<S> = S extends ChoiceSetting<infer T> ? T : S extends PassiveSetting ? string : number;
 
 /** A whole topic configuration, by Kafka's topic-level names. */
 export type TopicConfig = { -readonly [K in TopicConfigName]: ValueOf<(typeof TOPIC_SETTINGS)[K]> };
 
 export const TOPIC_CONFIG_NAMES: readonly TopicConfigName[] = Object.freeze(Object.keys(TOPIC_SETTINGS) as TopicConfigName[]);
+
+/** The settings Samsa acts on (the rest are passive): these are also broker settings, the defaults of new topics. */
+export const APPLIED_TOPIC_CONFIG_NAMES: readonly AppliedTopicConfigName[] = Object.freeze(
+  TOPIC_CONFIG_NAMES.filter((k): k is AppliedTopicConfigName => (TOPIC_SETTINGS[k] as TopicSetting).kind !== 'passive'),
+);
+
+/** The names of the settings Samsa applies. */
+export type AppliedTopicConfigName = { [K in TopicConfigName]: (typeof TOPIC_SETTINGS)[K] extends PassiveSetting ? never : K }[TopicConfigName];
+
+/** The applied part of a topic config: what a broker config sets as the defaults of new topics. */
+export type AppliedTopicConfig = Pick<TopicConfig, AppliedTopicConfigName>;
 
 export const DEFAULT_TOPIC_CONFIG: Readonly<TopicConfig> = Object.freeze(
   Object.fromEntries(TOPIC_CONFIG_NAMES.map((k) => [k, TOPIC_SETTINGS[k].default])) as TopicConfig,
@@ -114,26 +169,10 @@ export const DEFAULT_TOPIC_CONFIG: Readonly<TopicConfig> = Object.freeze(
  * would break tools that always send them.
  */
 export const ACCEPTED_AND_IGNORED: ReadonlySet<string> = new Set([
-  'compression.type',
-  'min.insync.replicas',
-  'unclean.leader.election.enable',
-  'preallocate',
-  'file.delete.delay.ms',
-  'min.compaction.lag.ms',
-  'max.compaction.lag.ms',
-  'min.cleanable.dirty.ratio',
-  'segment.index.bytes',
-  'segment.jitter.ms',
+  // Removed in Kafka 4.0; older tools still send them.
   'message.downconversion.enable',
   'message.format.version',
   'message.timestamp.difference.max.ms',
-  'message.timestamp.before.max.ms',
-  'message.timestamp.after.max.ms',
-  'follower.replication.throttled.replicas',
-  'leader.replication.throttled.replicas',
-  'local.retention.ms',
-  'local.retention.bytes',
-  'remote.storage.enable',
 ]);
 
 export function isTopicConfigName(name: string): name is TopicConfigName {
@@ -157,6 +196,7 @@ function toInteger(key: string, value: unknown): number {
 /** One value from outside for one setting, checked against the table; throws INVALID_CONFIG naming the key. */
 export function parseTopicSetting(key: TopicConfigName, value: unknown): number | string {
   const spec: TopicSetting = TOPIC_SETTINGS[key];
+  if (spec.kind === 'passive') return parsePassive(key, spec, value);
   if (spec.kind === 'choice') {
     const parsed = typeof value === 'string' ? spec.parse(value) : null;
     if (parsed === null) throw invalidConfig(key, `${JSON.stringify(value)} is not one of ${spec.allowed}`);
@@ -165,6 +205,33 @@ export function parseTopicSetting(key: TopicConfigName, value: unknown): number 
   const n = toInteger(key, value);
   if (n < spec.min || n > spec.max) throw invalidConfig(key, `${n} is outside ${spec.min}..${spec.max}`);
   return n;
+}
+
+/** A passive setting's value, checked as Kafka types it and kept as Kafka prints it. */
+function parsePassive(key: string, spec: PassiveSetting, value: unknown): string {
+  const text = typeof value === 'number' || typeof value === 'boolean' ? String(value) : value;
+  if (typeof text !== 'string') throw invalidConfig(key, `${JSON.stringify(value)} is not a string`);
+  const v = text.trim();
+  let ok: boolean;
+  switch (spec.configType) {
+    case ConfigType.INT:
+      ok = /^-?\d{1,10}$/.test(v) && Math.abs(Number(v)) <= INT32_MAX;
+      break;
+    case ConfigType.LONG:
+      ok = /^-?\d{1,19}$/.test(v);
+      break;
+    case ConfigType.BOOLEAN:
+      ok = v === 'true' || v === 'false';
+      break;
+    case ConfigType.DOUBLE:
+      ok = v !== '' && Number.isFinite(Number(v));
+      break;
+    default:
+      ok = v.length <= 4096;
+  }
+  if (ok && spec.oneOf !== undefined) ok = spec.oneOf.includes(v);
+  if (!ok) throw invalidConfig(key, `${JSON.stringify(text)} is not a valid value${spec.oneOf !== undefined ? ` (one of ${spec.oneOf.join(', ')})` : ''}`);
+  return v;
 }
 
 /**
@@ -210,7 +277,7 @@ export function parseTopicConfigEntries(entries: ReadonlyArray<{ name: string; v
 /** Kafka's DescribeConfigs type code of a setting. */
 export function configTypeOf(key: TopicConfigName): number {
   const spec: TopicSetting = TOPIC_SETTINGS[key];
-  if (spec.kind === 'choice') return spec.configType;
+  if (spec.kind === 'choice' || spec.kind === 'passive') return spec.configType;
   return spec.kind === 'int' ? ConfigType.INT : ConfigType.LONG;
 }
 
@@ -226,24 +293,30 @@ export function topicConfigEntries(config: TopicConfig, defaults: TopicConfig, o
   const out: ConfigEntry[] = [];
   for (const key of TOPIC_CONFIG_NAMES) {
     if (only !== null && !only.includes(key)) continue;
-    out.push({ name: key, value: String(config[key]), isDefault: config[key] === defaults[key], type: configTypeOf(key) });
+    out.push({ name: key, value: configText(key, config[key]), isDefault: config[key] === defaults[key], type: configTypeOf(key) });
   }
   return out;
 }
 
+/** A value as Kafka prints it: "never" (Long.MAX_VALUE) is 9223372036854775807, not 2^53 - 1. */
+function configText(key: TopicConfigName, value: number | string): string {
+  const spec: TopicSetting = TOPIC_SETTINGS[key];
+  return spec.kind === 'long' && value === LONG_MAX ? LONG_MAX_TEXT : String(value);
+}
+
 /** The broker's defaults for new topics under Kafka's broker-level names (DescribeConfigs of the broker). */
 export function brokerDefaultEntries(defaults: TopicConfig): ConfigEntry[] {
-  return TOPIC_CONFIG_NAMES.map((key) => ({
-    name: TOPIC_SETTINGS[key].brokerName,
-    value: String(defaults[key]),
+  return APPLIED_TOPIC_CONFIG_NAMES.map((key) => ({
+    name: (TOPIC_SETTINGS[key] as NumberSetting | ChoiceSetting<string>).brokerName,
+    value: configText(key, defaults[key]),
     isDefault: false,
     type: configTypeOf(key),
   }));
 }
 
 /** The topic settings out of any object that has them (the broker config): the defaults of new topics. */
-export function topicDefaultsFrom(source: Readonly<Record<TopicConfigName, unknown>>): Partial<TopicConfig> {
+export function topicDefaultsFrom(source: Readonly<Partial<Record<TopicConfigName, unknown>>>): Partial<TopicConfig> {
   const out: Record<string, unknown> = {};
-  for (const key of TOPIC_CONFIG_NAMES) out[key] = source[key];
+  for (const key of APPLIED_TOPIC_CONFIG_NAMES) out[key] = source[key];
   return validateTopicConfig(out);
 }

@@ -130,9 +130,11 @@ export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {
     if (api === undefined) throw new ProtocolError(`unknown API key ${apiKey}`);
     if (version < api.minVersion || version > api.maxVersion) {
       if (apiKey === API_VERSIONS_KEY) {
-        // KIP-511: answer in v0 with our full list so the client can pick a version.
+        // KIP-511, as Kafka answers: v0, UNSUPPORTED_VERSION, and only ApiVersions' own
+        // range, so the client retries ApiVersions at a version we serve and learns the rest.
+        const own = apiVersions.filter((a) => a.apiKey === API_VERSIONS_KEY);
         return respond(apiKey, 0, false, correlationId, (w) =>
-          ApiVersionsResponseCodec.encode(w, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: [...apiVersions], throttleTimeMs: 0 }, 0),
+          ApiVersionsResponseCodec.encode(w, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: own, throttleTimeMs: 0 }, 0),
         );
       }
       throw new ProtocolError(`${api.name} v${version} is not supported (v${api.minVersion}-v${api.maxVersion})`);

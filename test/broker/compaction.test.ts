@@ -132,5 +132,7 @@ test('retention skips compact-only topics and applies to compact,delete ones', a
 test('delete.retention.ms is a real topic config', () => {
   assert.deepEqual(parseTopicConfigEntries([{ name: 'delete.retention.ms', value: '1000' }]), { 'delete.retention.ms': 1000 });
   assert.throws(() => parseTopicConfigEntries([{ name: 'delete.retention.ms', value: '-5' }]));
-  assert.deepEqual(parseTopicConfigEntries([{ name: 'min.cleanable.dirty.ratio', value: '0.5' }]), {});
+  // Kafka's other cleaner settings are kept and described, not applied (passive settings).
+  assert.deepEqual(parseTopicConfigEntries([{ name: 'min.cleanable.dirty.ratio', value: '0.25' }]), { 'min.cleanable.dirty.ratio': '0.25' });
+  assert.throws(() => parseTopicConfigEntries([{ name: 'min.cleanable.dirty.ratio', value: 'half' }]));
 });

@@ -78,7 +78,7 @@ describe('ApiVersions', () => {
     });
   }
 
-  test('an unsupported version gets a v0 body with UNSUPPORTED_VERSION and the full list', async () => {
+  test('an unsupported version gets a v0 body with UNSUPPORTED_VERSION and ApiVersions\' own range (as Kafka answers)', async () => {
     // A v9 request: our codec cannot encode it, so write the header by hand (v2 header + empty body).
     const frame = Uint8Array.from([0, 18, 0, 9, 0, 0, 0, 77, 0, 4, 0x74, 0x65, 0x73, 0x74, 0, 0, 0, 0]);
     client.sendFrame(frame);
@@ -87,7 +87,7 @@ describe('ApiVersions', () => {
     const { correlationId, body } = decodeResponse(ApiVersionsResponseCodec, 0, res);
     assert.equal(correlationId, 77);
     assert.equal(body.errorCode, ErrorCode.UNSUPPORTED_VERSION);
-    assert.ok(body.apiKeys.length >= 10);
+    assert.deepEqual(body.apiKeys.map((k) => ({ ...k })), [{ apiKey: 18, minVersion: 0, maxVersion: 3 }]);
   });
 });
 

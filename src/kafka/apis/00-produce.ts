@@ -10,7 +10,7 @@ import type { Acks } from '../../broker/engine-api.js';
 import { BATCH_HEADER_BYTES, OFF_MAGIC, RECORD_BATCH_MAGIC, batchSizeAt } from '../../wire/batch-layout.js';
 import { ErrorCode } from '../../wire/errors.js';
 import { errorCodeOf, errorMessageOf } from '../error-codes.js';
-import { type ProducePartitionResponse, type ProduceRequest, ProduceRequestCodec, type ProduceResponse, ProduceResponseCodec } from '../../wire/schemas/00-produce.js';
+import { type ProducePartitionResponse, ProduceRequestCodec, ProduceResponseCodec } from '../../wire/schemas/00-produce.js';
 import { defineApi } from './types.js';
 
 /**
@@ -39,7 +39,7 @@ function failed(index: number, errorCode: number, errorMessage: string | null): 
   return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage };
 }
 
-export const produceApi = defineApi<ProduceRequest, ProduceResponse>({
+export const produceApi = defineApi({
   minVersion: 3,
   maxVersion: 10,
   request: ProduceRequestCodec,

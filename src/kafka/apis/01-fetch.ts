@@ -11,7 +11,7 @@
 import type { TopicInfo } from '../../broker/engine-api.js';
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import { errorCodeOf } from '../error-codes.js';
-import { type FetchPartitionData, type FetchRequest, FetchRequestCodec, type FetchResponse, FetchResponseCodec } from '../../wire/schemas/01-fetch.js';
+import { type FetchPartitionData, FetchRequestCodec, FetchResponseCodec } from '../../wire/schemas/01-fetch.js';
 import { type RequestContext, defineApi } from './types.js';
 
 const EMPTY = new Uint8Array(0);
@@ -115,7 +115,7 @@ function movedSince(ctx: RequestContext, slots: readonly Slot[], pass: Pass): bo
   return false;
 }
 
-export const fetchApi = defineApi<FetchRequest, FetchResponse>({
+export const fetchApi = defineApi({
   minVersion: 4,
   maxVersion: 13,
   request: FetchRequestCodec,

@@ -13,7 +13,7 @@ import type { Engine, ListOffsetResult, OffsetSpec } from '../../broker/engine-a
 import { ErrorCode } from '../../wire/errors.js';
 import { decodeRecordBatch } from '../../protocol/record-batch.js';
 import { errorCodeOf } from '../error-codes.js';
-import { type ListOffsetsPartitionResponse, type ListOffsetsRequest, ListOffsetsRequestCodec, type ListOffsetsResponse, ListOffsetsResponseCodec } from '../../wire/schemas/02-list-offsets.js';
+import { type ListOffsetsPartitionResponse, ListOffsetsRequestCodec, ListOffsetsResponseCodec } from '../../wire/schemas/02-list-offsets.js';
 import { defineApi } from './types.js';
 
 function specOf(timestamp: number): OffsetSpec | undefined {
@@ -50,7 +50,7 @@ function failed(partitionIndex: number, errorCode: number): ListOffsetsPartition
   return { partitionIndex, errorCode, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 };
 }
 
-export const listOffsetsApi = defineApi<ListOffsetsRequest, ListOffsetsResponse>({
+export const listOffsetsApi = defineApi({
   minVersion: 1,
   maxVersion: 7,
   request: ListOffsetsRequestCodec,

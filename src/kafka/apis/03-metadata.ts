@@ -7,7 +7,7 @@
 import type { TopicInfo } from '../../broker/engine-api.js';
 import { ErrorCode } from '../../wire/errors.js';
 import { errorCodeOf } from '../error-codes.js';
-import { type MetadataRequest, MetadataRequestCodec, type MetadataResponse, MetadataResponseCodec, type MetadataResponseTopic } from '../../wire/schemas/03-metadata.js';
+import { MetadataRequestCodec, MetadataResponseCodec, type MetadataResponseTopic } from '../../wire/schemas/03-metadata.js';
 import { brokerEndpoint, isValidTopicName, ZERO_UUID } from './common.js';
 import { type RequestContext, defineApi } from './types.js';
 
@@ -49,7 +49,7 @@ async function autoCreate(ctx: RequestContext, name: string): Promise<MetadataRe
   }
 }
 
-export const metadataApi = defineApi<MetadataRequest, MetadataResponse>({
+export const metadataApi = defineApi({
   minVersion: 0,
   maxVersion: 12,
   request: MetadataRequestCodec,

@@ -8,10 +8,10 @@
 import { ErrorCode } from '../../wire/errors.js';
 import { errorCodeOf } from '../error-codes.js';
 import { OFFSET_METADATA_MAX_BYTES, type OffsetCommitEntry } from '../../groups/offset-store.js';
-import { type OffsetCommitRequest, OffsetCommitRequestCodec, type OffsetCommitResponse, OffsetCommitResponseCodec } from '../../wire/schemas/08-offset-commit.js';
+import { OffsetCommitRequestCodec, OffsetCommitResponseCodec } from '../../wire/schemas/08-offset-commit.js';
 import { defineApi } from './types.js';
 
-export const offsetCommitApi = defineApi<OffsetCommitRequest, OffsetCommitResponse>({
+export const offsetCommitApi = defineApi({
   minVersion: 0,
   maxVersion: 8,
   request: OffsetCommitRequestCodec,

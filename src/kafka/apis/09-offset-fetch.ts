@@ -5,7 +5,7 @@
 
 import { ErrorCode } from '../../wire/errors.js';
 import type { OffsetStore } from '../../groups/offset-store.js';
-import { type OffsetFetchRequest, OffsetFetchRequestCodec, type OffsetFetchRequestTopic, type OffsetFetchResponse, OffsetFetchResponseCodec, type OffsetFetchResponseTopic } from '../../wire/schemas/09-offset-fetch.js';
+import { OffsetFetchRequestCodec, type OffsetFetchRequestTopic, OffsetFetchResponseCodec, type OffsetFetchResponseTopic } from '../../wire/schemas/09-offset-fetch.js';
 import { defineApi } from './types.js';
 
 function fetchGroup(store: OffsetStore, groupId: string, topics: OffsetFetchRequestTopic[] | null): OffsetFetchResponseTopic[] {
@@ -32,7 +32,7 @@ function fetchGroup(store: OffsetStore, groupId: string, topics: OffsetFetchRequ
   }));
 }
 
-export const offsetFetchApi = defineApi<OffsetFetchRequest, OffsetFetchResponse>({
+export const offsetFetchApi = defineApi({
   minVersion: 0,
   maxVersion: 8,
   request: OffsetFetchRequestCodec,

@@ -4,7 +4,7 @@
 // Owns: the answer.
 
 import { ErrorCode } from '../../wire/errors.js';
-import { type Coordinator, type FindCoordinatorRequest, FindCoordinatorRequestCodec, type FindCoordinatorResponse, FindCoordinatorResponseCodec } from '../../wire/schemas/10-find-coordinator.js';
+import { type Coordinator, FindCoordinatorRequestCodec, FindCoordinatorResponseCodec } from '../../wire/schemas/10-find-coordinator.js';
 import { type KafkaOptions, defineApi } from './types.js';
 
 const GROUP_KEY_TYPE = 0;
@@ -16,7 +16,7 @@ function coordinator(o: Readonly<KafkaOptions>, key: string, keyType: number): C
   return { key, nodeId: o.nodeId, host: o.advertisedHost, port: o.advertisedPort, errorCode: ErrorCode.NONE, errorMessage: null };
 }
 
-export const findCoordinatorApi = defineApi<FindCoordinatorRequest, FindCoordinatorResponse>({
+export const findCoordinatorApi = defineApi({
   minVersion: 0,
   maxVersion: 4,
   request: FindCoordinatorRequestCodec,

@@ -3,10 +3,10 @@
 // false here). Waits in the coordinator until the rebalance completes.
 // Owns: translating to/from GroupCoordinator.join.
 
-import { type JoinGroupRequest, JoinGroupRequestCodec, type JoinGroupResponse, JoinGroupResponseCodec } from '../../wire/schemas/11-join-group.js';
+import { JoinGroupRequestCodec, JoinGroupResponseCodec } from '../../wire/schemas/11-join-group.js';
 import { defineApi } from './types.js';
 
-export const joinGroupApi = defineApi<JoinGroupRequest, JoinGroupResponse>({
+export const joinGroupApi = defineApi({
   minVersion: 0,
   maxVersion: 9,
   request: JoinGroupRequestCodec,

@@ -2,10 +2,10 @@
 // member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.
 // Owns: translating to GroupCoordinator.heartbeat.
 
-import { type HeartbeatRequest, HeartbeatRequestCodec, type HeartbeatResponse, HeartbeatResponseCodec } from '../../wire/schemas/12-heartbeat.js';
+import { HeartbeatRequestCodec, HeartbeatResponseCodec } from '../../wire/schemas/12-heartbeat.js';
 import { defineApi } from './types.js';
 
-export const heartbeatApi = defineApi<HeartbeatRequest, HeartbeatResponse>({
+export const heartbeatApi = defineApi({
   minVersion: 0,
   maxVersion: 4,
   request: HeartbeatRequestCodec,

@@ -2,10 +2,10 @@
 // Owns: translating to GroupCoordinator.leave.
 
 import { ErrorCode } from '../../wire/errors.js';
-import { type LeaveGroupRequest, LeaveGroupRequestCodec, type LeaveGroupResponse, LeaveGroupResponseCodec } from '../../wire/schemas/13-leave-group.js';
+import { LeaveGroupRequestCodec, LeaveGroupResponseCodec } from '../../wire/schemas/13-leave-group.js';
 import { defineApi } from './types.js';
 
-export const leaveGroupApi = defineApi<LeaveGroupRequest, LeaveGroupResponse>({
+export const leaveGroupApi = defineApi({
   minVersion: 0,
   maxVersion: 5,
   request: LeaveGroupRequestCodec,

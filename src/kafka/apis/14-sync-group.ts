@@ -3,12 +3,12 @@
 // until it arrives.
 // Owns: translating to GroupCoordinator.sync.
 
-import { type SyncGroupRequest, SyncGroupRequestCodec, type SyncGroupResponse, SyncGroupResponseCodec } from '../../wire/schemas/14-sync-group.js';
+import { SyncGroupRequestCodec, SyncGroupResponseCodec } from '../../wire/schemas/14-sync-group.js';
 import { defineApi } from './types.js';
 
 const EMPTY = new Uint8Array(0);
 
-export const syncGroupApi = defineApi<SyncGroupRequest, SyncGroupResponse>({
+export const syncGroupApi = defineApi({
   minVersion: 0,
   maxVersion: 5,
   request: SyncGroupRequestCodec,

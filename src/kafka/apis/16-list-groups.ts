@@ -2,10 +2,10 @@
 // with members or committed offsets. Owns: the answer.
 
 import { ErrorCode } from '../../wire/errors.js';
-import { type ListGroupsRequest, ListGroupsRequestCodec, type ListGroupsResponse, ListGroupsResponseCodec } from '../../wire/schemas/16-list-groups.js';
+import { ListGroupsRequestCodec, ListGroupsResponseCodec } from '../../wire/schemas/16-list-groups.js';
 import { defineApi } from './types.js';
 
-export const listGroupsApi = defineApi<ListGroupsRequest, ListGroupsResponse>({
+export const listGroupsApi = defineApi({
   minVersion: 0,
   maxVersion: 4,
   request: ListGroupsRequestCodec,

@@ -4,10 +4,10 @@
 // Owns: the answer, built from the registered APIs (ctx.apiVersions).
 
 import { ErrorCode } from '../../wire/errors.js';
-import { type ApiVersionsRequest, ApiVersionsRequestCodec, type ApiVersionsResponse, ApiVersionsResponseCodec } from '../../wire/schemas/18-api-versions.js';
+import { ApiVersionsRequestCodec, ApiVersionsResponseCodec } from '../../wire/schemas/18-api-versions.js';
 import { defineApi } from './types.js';
 
-export const apiVersionsApi = defineApi<ApiVersionsRequest, ApiVersionsResponse>({
+export const apiVersionsApi = defineApi({
   minVersion: 0,
   maxVersion: 3,
   request: ApiVersionsRequestCodec,

@@ -8,7 +8,7 @@ import type { TopicConfig, TopicInfo } from '../../broker/engine-api.js';
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import { errorCodeOf, errorMessageOf } from '../error-codes.js';
 import { ConfigSource } from '../../wire/schemas/32-describe-configs.js';
-import { type CreatableTopic, type CreatableTopicResult, type CreateTopicsRequest, CreateTopicsRequestCodec, type CreateTopicsResponse, CreateTopicsResponseCodec } from '../../wire/schemas/19-create-topics.js';
+import { type CreatableTopic, type CreatableTopicResult, CreateTopicsRequestCodec, CreateTopicsResponseCodec } from '../../wire/schemas/19-create-topics.js';
 import { parseTopicConfigEntries, topicConfigEntries } from '../../config/topic-config.js';
 import { PARTITIONS_MAX } from '../../wire/topic-name.js';
 import { ZERO_UUID, isValidTopicName } from './common.js';
@@ -89,7 +89,7 @@ function success(ctx: RequestContext, t: CreatableTopic, info: TopicInfo | undef
   };
 }
 
-export const createTopicsApi = defineApi<CreateTopicsRequest, CreateTopicsResponse>({
+export const createTopicsApi = defineApi({
   minVersion: 0,
   maxVersion: 7,
   request: CreateTopicsRequestCodec,

@@ -3,7 +3,7 @@
 
 import { ErrorCode } from '../../wire/errors.js';
 import { errorCodeOf, errorMessageOf } from '../error-codes.js';
-import { type DeletableTopicResult, type DeleteTopicsRequest, DeleteTopicsRequestCodec, type DeleteTopicsResponse, DeleteTopicsResponseCodec } from '../../wire/schemas/20-delete-topics.js';
+import { type DeletableTopicResult, type DeleteTopicsRequest, DeleteTopicsRequestCodec, DeleteTopicsResponseCodec } from '../../wire/schemas/20-delete-topics.js';
 import { ZERO_UUID } from './common.js';
 import { defineApi } from './types.js';
 
@@ -11,7 +11,7 @@ function targets(req: DeleteTopicsRequest, version: number): Array<{ name: strin
   return version >= 6 ? req.topics : req.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
 }
 
-export const deleteTopicsApi = defineApi<DeleteTopicsRequest, DeleteTopicsResponse>({
+export const deleteTopicsApi = defineApi({
   minVersion: 0,
   maxVersion: 6,
   request: DeleteTopicsRequestCodec,

@@ -6,10 +6,10 @@
 // topic (POLICY_VIOLATION). An offset below the current start changes nothing.
 
 import { errorCodeOf } from '../error-codes.js';
-import { type DeleteRecordsPartitionResult, type DeleteRecordsRequest, DeleteRecordsRequestCodec, type DeleteRecordsResponse, DeleteRecordsResponseCodec } from '../../wire/schemas/21-delete-records.js';
+import { type DeleteRecordsPartitionResult, DeleteRecordsRequestCodec, DeleteRecordsResponseCodec } from '../../wire/schemas/21-delete-records.js';
 import { defineApi } from './types.js';
 
-export const deleteRecordsApi = defineApi<DeleteRecordsRequest, DeleteRecordsResponse>({
+export const deleteRecordsApi = defineApi({
   minVersion: 0,
   maxVersion: 2,
   request: DeleteRecordsRequestCodec,

@@ -6,10 +6,10 @@
 // Owns: the answer; must not keep producer state.
 
 import { ErrorCode } from '../../wire/errors.js';
-import { type InitProducerIdRequest, InitProducerIdRequestCodec, type InitProducerIdResponse, InitProducerIdResponseCodec } from '../../wire/schemas/22-init-producer-id.js';
+import { InitProducerIdRequestCodec, InitProducerIdResponseCodec } from '../../wire/schemas/22-init-producer-id.js';
 import { defineApi } from './types.js';
 
-export const initProducerIdApi = defineApi<InitProducerIdRequest, InitProducerIdResponse>({
+export const initProducerIdApi = defineApi({
   minVersion: 0,
   maxVersion: 4,
   request: InitProducerIdRequestCodec,

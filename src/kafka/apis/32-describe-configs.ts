@@ -5,7 +5,7 @@
 // Owns: building the answer; must not change any config.
 
 import { ErrorCode } from '../../wire/errors.js';
-import { ConfigResourceType, ConfigSource, ConfigType, type DescribeConfigsRequest, DescribeConfigsRequestCodec, type DescribeConfigsResourceResult, type DescribeConfigsResponse, DescribeConfigsResponseCodec, type DescribeConfigsResult } from '../../wire/schemas/32-describe-configs.js';
+import { ConfigResourceType, ConfigSource, ConfigType, type DescribeConfigsRequest, DescribeConfigsRequestCodec, type DescribeConfigsResourceResult, DescribeConfigsResponseCodec, type DescribeConfigsResult } from '../../wire/schemas/32-describe-configs.js';
 import { type ConfigEntry, brokerDefaultEntries, topicConfigEntries } from '../../config/topic-config.js';
 import { type RequestContext, defineApi } from './types.js';
 
@@ -58,7 +58,7 @@ function describe(ctx: RequestContext, r: DescribeConfigsRequest['resources'][nu
   return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs };
 }
 
-export const describeConfigsApi = defineApi<DescribeConfigsRequest, DescribeConfigsResponse>({
+export const describeConfigsApi = defineApi({
   minVersion: 0,
   maxVersion: 4,
   request: DescribeConfigsRequestCodec,

@@ -3,12 +3,11 @@
 // resources are refused (static). Owns: building the new config.
 
 import { parseTopicConfigEntries } from '../../config/topic-config.js';
-import { type AlterConfigsRequest, AlterConfigsRequestCodec, AlterConfigsResponseCodec } from '../../wire/schemas/33-alter-configs.js';
-import { type AlterConfigsResponse } from '../../wire/schemas/44-incremental-alter-configs.js';
+import { AlterConfigsRequestCodec, AlterConfigsResponseCodec } from '../../wire/schemas/33-alter-configs.js';
 import { alterTopic } from './alter-configs-common.js';
 import { defineApi } from './types.js';
 
-export const alterConfigsApi = defineApi<AlterConfigsRequest, AlterConfigsResponse>({
+export const alterConfigsApi = defineApi({
   minVersion: 0,
   maxVersion: 2,
   request: AlterConfigsRequestCodec,

@@ -4,11 +4,11 @@
 
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import { errorCodeOf, errorMessageOf } from '../error-codes.js';
-import { type CreatePartitionsRequest, CreatePartitionsRequestCodec, type CreatePartitionsResponse, CreatePartitionsResponseCodec, type CreatePartitionsTopicResult } from '../../wire/schemas/37-create-partitions.js';
+import { CreatePartitionsRequestCodec, CreatePartitionsResponseCodec, type CreatePartitionsTopicResult } from '../../wire/schemas/37-create-partitions.js';
 import { PARTITIONS_MAX } from '../../wire/topic-name.js';
 import { defineApi } from './types.js';
 
-export const createPartitionsApi = defineApi<CreatePartitionsRequest, CreatePartitionsResponse>({
+export const createPartitionsApi = defineApi({
   minVersion: 0,
   maxVersion: 3,
   request: CreatePartitionsRequestCodec,

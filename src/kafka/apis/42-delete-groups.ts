@@ -5,11 +5,10 @@
 
 import { ErrorCode } from '../../wire/errors.js';
 import { errorCodeOf } from '../error-codes.js';
-import { GroupErrorCode } from '../../groups/coordinator.js';
-import { type DeleteGroupsRequest, DeleteGroupsRequestCodec, type DeleteGroupsResponse, DeleteGroupsResponseCodec } from '../../wire/schemas/42-delete-groups.js';
+import { DeleteGroupsRequestCodec, DeleteGroupsResponseCodec } from '../../wire/schemas/42-delete-groups.js';
 import { defineApi } from './types.js';
 
-export const deleteGroupsApi = defineApi<DeleteGroupsRequest, DeleteGroupsResponse>({
+export const deleteGroupsApi = defineApi({
   minVersion: 0,
   maxVersion: 2,
   request: DeleteGroupsRequestCodec,
@@ -20,7 +19,7 @@ export const deleteGroupsApi = defineApi<DeleteGroupsRequest, DeleteGroupsRespon
     for (const groupId of req.groupsNames) {
       const known = ctx.groups.coordinator.describe(groupId) !== undefined || ctx.groups.offsets.list(groupId).length > 0;
       if (!known) {
-        results.push({ groupId, errorCode: GroupErrorCode.GROUP_ID_NOT_FOUND });
+        results.push({ groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND });
         continue;
       }
       let errorCode: number = ctx.groups.coordinator.delete(groupId);

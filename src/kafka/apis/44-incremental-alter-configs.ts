@@ -5,7 +5,7 @@
 
 import type { TopicConfig } from '../../broker/engine-api.js';
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
-import { AlterConfigOp, type AlterConfigsResponse, type IncrementalAlterConfigsRequest, IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec } from '../../wire/schemas/44-incremental-alter-configs.js';
+import { AlterConfigOp, type IncrementalAlterConfigsRequest, IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec } from '../../wire/schemas/44-incremental-alter-configs.js';
 import { TOPIC_CONFIG_NAMES, parseTopicConfigEntries } from '../../config/topic-config.js';
 import { alterTopic } from './alter-configs-common.js';
 import { defineApi } from './types.js';
@@ -43,7 +43,7 @@ function apply(current: TopicConfig, defaults: TopicConfig, ops: readonly Op[]):
   return next;
 }
 
-export const incrementalAlterConfigsApi = defineApi<IncrementalAlterConfigsRequest, AlterConfigsResponse>({
+export const incrementalAlterConfigsApi = defineApi({
   minVersion: 0,
   maxVersion: 1,
   request: IncrementalAlterConfigsRequestCodec,

@@ -49,6 +49,8 @@ export interface RequestContext {
  * `handle` throws.
  */
 export interface ApiDefinition<Req extends object, Res extends object> {
+  // Req is the decoded request; Res is what the response encoder takes (fields with a
+  // default may be left out).
   /** Read from the schemas: Kafka's key, name and first flexible version. */
   readonly apiKey: number;
   readonly name: string;
@@ -57,8 +59,8 @@ export interface ApiDefinition<Req extends object, Res extends object> {
   /** The versions this file serves (a sub-range of what its schemas describe). */
   readonly minVersion: number;
   readonly maxVersion: number;
-  readonly request: MessageCodec<Req>;
-  readonly response: MessageCodec<Res>;
+  readonly request: MessageCodec<Req, object>;
+  readonly response: MessageCodec<object, Res>;
   handle(ctx: RequestContext, request: Req, version: number): Promise<Res | null>;
   errorResponse(request: Req, version: number, errorCode: number): Res | null;
 }

@@ -345,8 +345,11 @@ export function compileStruct(path: string, fields: readonly FieldDef[], version
   };
 }
 
-/** A message schema with its per-version codecs, typed by the value shape T. */
-export class MessageCodec<T extends object = StructValue> {
+/**
+ * A message schema with its per-version codecs, typed by the decoded value T and
+ * the encoder's input TIn (T with fields that have defaults made optional).
+ */
+export class MessageCodec<T extends object = StructValue, TIn extends object = T> {
   readonly def: MessageDef;
   readonly versions: VersionRange;
   /** First flexible version, or Infinity. */
@@ -381,12 +384,12 @@ export class MessageCodec<T extends object = StructValue> {
     return this.codec(version).read(r) as unknown as T;
   }
 
-  encode(w: Writer, value: T, version: number): void {
+  encode(w: Writer, value: TIn, version: number): void {
     this.codec(version).write(w, value as unknown as StructValue);
   }
 
   /** Encodes into a fresh array (tests and small messages). */
-  encodeToBytes(value: T, version: number): Uint8Array {
+  encodeToBytes(value: TIn, version: number): Uint8Array {
     const w = new Writer();
     this.encode(w, value, version);
     return w.finish();

@@ -1,8 +1,10 @@
-// DescribeGroups (key 15) request and response schemas, v0-5 (flexible from 5), transcribed
+// DescribeGroups (key 15) request and response schemas, v0-6 (flexible from 5), transcribed
 // from apache/kafka's clients/src/main/resources/common/message/DescribeGroupsRequest.json and
 // DescribeGroupsResponse.json. Owns: the field lists; the value types are inferred from them
 // (codec/infer.ts), never written a second time. Must not import anything outside
 // wire/ (the browser client shares it).
+//
+// v6 (KIP-1043) answers an unknown group with GROUP_ID_NOT_FOUND and an error message.
 
 import { type MessageOf, defineMessage } from '../codec/infer.js';
 
@@ -10,7 +12,7 @@ export const DescribeGroupsRequestCodec = defineMessage({
   name: 'DescribeGroupsRequest',
   apiKey: 15,
   type: 'request',
-  validVersions: '0-5',
+  validVersions: '0-6',
   flexibleVersions: '5+',
   fields: [
     { name: 'groups', type: '[]string', versions: '0+' },
@@ -23,7 +25,7 @@ export const DescribeGroupsResponseCodec = defineMessage({
   name: 'DescribeGroupsResponse',
   apiKey: 15,
   type: 'response',
-  validVersions: '0-5',
+  validVersions: '0-6',
   flexibleVersions: '5+',
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: '1+' },
@@ -33,6 +35,7 @@ export const DescribeGroupsResponseCodec = defineMessage({
       versions: '0+',
       fields: [
         { name: 'errorCode', type: 'int16', versions: '0+' },
+        { name: 'errorMessage', type: 'string', versions: '6+', nullableVersions: '6+', default: null },
         { name: 'groupId', type: 'string', versions: '0+' },
         { name: 'groupState', type: 'string', versions: '0+' },
         { name: 'protocolType', type: 'string', versions: '0+' },

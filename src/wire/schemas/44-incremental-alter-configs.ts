@@ -49,4 +49,4 @@ export const IncrementalAlterConfigsResponseCodec = defineMessage({
   flexibleVersions: '1+',
   fields: alterConfigsResponseFields,
 });
-export type AlterConfigsResponse = MessageOf<typeof IncrementalAlterConfigsResponseCodec>;
+export type IncrementalAlterConfigsResponse = MessageOf<typeof IncrementalAlterConfigsResponseCodec>;
