@@ -13,13 +13,15 @@
 //          [--partitions 1,8] [--procs 1,2] [--fetch-bytes 1048576,8388608] [--scale F]
 //          [--records-100 N --records-1024 N --records-16384 N] [--no-consume]
 //          [--against HOST:PORT --broker-pid PID] [--cpu-prof DIR] [--loadgen PATH] [--out FILE]
+//          [--repeat N]: the whole matrix N times; the summary is the median of each row
+//          [--broker-cli PATH]: serve with another build's dist/src/cli/main.js (A/B runs)
 //          [--nice=N]: run the broker and the loadgens at this nice value (e.g. -10, as
 //          root) so other work on a shared machine takes less of the measurement's CPU
 //        (SAMSA_BENCH_QUICK=1: a quarter of the default volume)
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Admin } from '../src/client/index.js';
@@ -42,6 +44,8 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'string' },
     loadgen: { type: 'string' },
     nice: { type: 'string' },
+    'broker-cli': { type: 'string' },
+    repeat: { type: 'string' },
     out: { type: 'string' },
   },
 });
@@ -73,6 +77,8 @@ function recordsFor(size: number): number {
 /** Loadgen processes get this long to start and fetch metadata before the measured window opens. */
 const START_DELAY_MS = 600;
 const PHASE_TIMEOUT_S = 120;
+const repeat = Number(args.repeat ?? 1);
+if (!(Number.isInteger(repeat) && repeat >= 1 && repeat <= 100)) throw new Error(`--repeat wants 1..100, got ${args.repeat}`);
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || '100');
 const CORES = cpus().length;
 const NICE = args.nice === undefined ? null : Number(args.nice);
@@ -184,7 +190,7 @@ interface Broker {
 
 async function startSamsa(): Promise<Broker> {
   const dataDir = mkdtempSync(join(tmpdir(), 'samsa-xproc-'));
-  const cli = new URL('../src/cli/main.js', import.meta.url).pathname;
+  const cli = args['broker-cli'] ?? new URL('../src/cli/main.js', import.meta.url).pathname;
   const nodeArgs: string[] = [];
   if (args['cpu-prof'] !== undefined) {
     mkdirSync(args['cpu-prof'], { recursive: true });
@@ -230,6 +236,8 @@ async function startSamsa(): Promise<Broker> {
 // ------------------------------------------------------------------ phases
 
 interface Row {
+  /** Which pass over the matrix (--repeat). */
+  run: number;
   phase: 'produce' | 'consume';
   acks: number;
   recordBytes: number;
@@ -249,6 +257,7 @@ interface Row {
   clientCpuSec: number;
   brokerCoreSecPerMRecords: number;
   clientCoreSecPerMRecords: number;
+  brokerCoreSecPerGB: number;
   machineCpuPct: number;
   /** Machine CPU not accounted to the broker or the load generators (other work on the box), % of all cores. */
   otherCpuPct: number;
@@ -308,7 +317,7 @@ async function runPhase(
   broker: Broker,
   statsDir: string,
   argvs: string[][],
-  base: Omit<Row, 'records' | 'bytes' | 'wallSec' | 'recordsPerSec' | 'mbPerSec' | 'brokerCpuSec' | 'brokerMainThreadCpuSec' | 'brokerOtherThreadsCpuSec' | 'clientCpuSec' | 'brokerCoreSecPerMRecords' | 'clientCoreSecPerMRecords' | 'machineCpuPct' | 'otherCpuPct' | 'librdkafka'>,
+  base: Omit<Row, 'records' | 'bytes' | 'wallSec' | 'recordsPerSec' | 'mbPerSec' | 'brokerCpuSec' | 'brokerMainThreadCpuSec' | 'brokerOtherThreadsCpuSec' | 'clientCpuSec' | 'brokerCoreSecPerMRecords' | 'clientCoreSecPerMRecords' | 'brokerCoreSecPerGB' | 'machineCpuPct' | 'otherCpuPct' | 'librdkafka'>,
 ): Promise<Row> {
   const startAt = Date.now() + START_DELAY_MS;
   const statsFiles = argvs.map((_, i) => join(statsDir, `${base.phase}-${i}.json`));
@@ -366,6 +375,7 @@ async function runPhase(
     clientCpuSec: Math.round(clientCpuSec * 100) / 100,
     brokerCoreSecPerMRecords: Math.round((brokerCpuSec / (records / 1e6)) * 1000) / 1000,
     clientCoreSecPerMRecords: Math.round((clientCpuSec / (records / 1e6)) * 1000) / 1000,
+    brokerCoreSecPerGB: Math.round((brokerCpuSec / (bytes / 1e9)) * 1000) / 1000,
     machineCpuPct: Math.round(machineBusyPct),
     otherCpuPct: Math.round(otherPct),
     librdkafka,
@@ -414,48 +424,51 @@ const statsDir = mkdtempSync(join(tmpdir(), 'samsa-xproc-stats-'));
 const admin = new Admin({ bootstrap: broker.bootstrap });
 const rows: Row[] = [];
 const t0 = Date.now();
-console.log(`cross-process bench against ${args.against ?? 'samsa serve (default config)'} at ${broker.bootstrap}, broker pid ${broker.pid}, ${CORES} cores${NICE === null ? '' : `, nice ${NICE}`}`);
+const loadAverageAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
+console.log(`cross-process bench against ${args.against ?? 'samsa serve (default config)'} at ${broker.bootstrap}, broker pid ${broker.pid}, ${CORES} cores${NICE === null ? '' : `, nice ${NICE}`}, load average ${loadAverageAtStart.join(' ')}`);
 console.log('brk cpu / cli cpu: CPU seconds of the broker / of all loadgen processes; brk s/M: broker core-seconds per million records;');
 console.log('mach%: machine CPU over the phase; other: machine CPU used by neither (other work on the box); fetch * = every consumer reads all partitions');
 console.log(HEADER);
 try {
   let n = 0;
-  for (const size of sizes) {
-    for (const acks of acksList) {
-      for (const partitions of partitionCounts) {
-        for (const procs of procCounts) {
-          const topic = `xproc-${Date.now()}-${n++}`;
-          await admin.createTopics([{ name: topic, numPartitions: partitions, replicationFactor: 1 }]);
-          const total = recordsFor(size);
-          const perProc = Math.ceil(total / procs);
-          const common = ['--bootstrap', broker.bootstrap, '--topic', topic];
-          const produce = await runPhase(
-            broker,
-            statsDir,
-            Array.from({ length: procs }, (_, i) => ['produce', ...common, '--records', String(perProc), '--record-bytes', String(size), '--acks', String(acks), '--label', `p${i}`]),
-            { phase: 'produce', acks, recordBytes: size, partitions, procs, fetchBytes: null, consumeMode: null },
-          );
-          rows.push(produce);
-          console.log(rowLine(produce));
-          if (args['no-consume'] !== true) {
-            const ends = await admin.listOffsets(topic, 'latest');
-            for (const fetchBytes of fetchBytesList) {
-              const argvs = Array.from({ length: procs }, (_, i) => {
-                const mine = consumerPartitions(partitions, procs, i);
-                const records = ends.filter((e) => mine.includes(e.partition)).reduce((a, e) => a + e.offset, 0);
-                return [
-                  'consume', ...common, '--records', String(records), '--partitions', mine.join(','),
-                  '--partition-fetch-bytes', String(fetchBytes), '--fetch-max-bytes', String(Math.max(fetchBytes, 52_428_800)), '--label', `c${i}`,
-                ];
-              });
-              const consume = await runPhase(broker, statsDir, argvs, {
-                phase: 'consume', acks, recordBytes: size, partitions, procs, fetchBytes, consumeMode: partitions < procs && procs > 1 ? 'fanout' : 'split',
-              });
-              rows.push(consume);
-              console.log(rowLine(consume));
+  for (let run = 0; run < repeat; run++) {
+    for (const size of sizes) {
+      for (const acks of acksList) {
+        for (const partitions of partitionCounts) {
+          for (const procs of procCounts) {
+            const topic = `xproc-${Date.now()}-${n++}`;
+            await admin.createTopics([{ name: topic, numPartitions: partitions, replicationFactor: 1 }]);
+            const total = recordsFor(size);
+            const perProc = Math.ceil(total / procs);
+            const common = ['--bootstrap', broker.bootstrap, '--topic', topic];
+            const produce = await runPhase(
+              broker,
+              statsDir,
+              Array.from({ length: procs }, (_, i) => ['produce', ...common, '--records', String(perProc), '--record-bytes', String(size), '--acks', String(acks), '--label', `p${i}`]),
+              { run, phase: 'produce', acks, recordBytes: size, partitions, procs, fetchBytes: null, consumeMode: null },
+            );
+            rows.push(produce);
+            console.log(rowLine(produce));
+            if (args['no-consume'] !== true) {
+              const ends = await admin.listOffsets(topic, 'latest');
+              for (const fetchBytes of fetchBytesList) {
+                const argvs = Array.from({ length: procs }, (_, i) => {
+                  const mine = consumerPartitions(partitions, procs, i);
+                  const records = ends.filter((e) => mine.includes(e.partition)).reduce((a, e) => a + e.offset, 0);
+                  return [
+                    'consume', ...common, '--records', String(records), '--partitions', mine.join(','),
+                    '--partition-fetch-bytes', String(fetchBytes), '--fetch-max-bytes', String(Math.max(fetchBytes, 52_428_800)), '--label', `c${i}`,
+                  ];
+                });
+                const consume = await runPhase(broker, statsDir, argvs, {
+                  run, phase: 'consume', acks, recordBytes: size, partitions, procs, fetchBytes, consumeMode: partitions < procs && procs > 1 ? 'fanout' : 'split',
+                });
+                rows.push(consume);
+                console.log(rowLine(consume));
+              }
             }
+            await admin.deleteTopics([topic]);
           }
-          await admin.deleteTopics([topic]);
         }
       }
     }
@@ -466,9 +479,35 @@ try {
   rmSync(statsDir, { recursive: true, force: true });
 }
 
+/** One row per matrix cell: the median of the repeats' figures (each figure on its own). */
+function medians(all: Row[]): Row[] {
+  const key = (r: Row): string => [r.phase, r.acks, r.recordBytes, r.partitions, r.procs, r.fetchBytes].join('/');
+  const groups = new Map<string, Row[]>();
+  for (const r of all) groups.set(key(r), [...(groups.get(key(r)) ?? []), r]);
+  const med = (xs: number[]): number => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  };
+  return [...groups.values()].map((g) => {
+    const m = { ...g[0]!, run: -1 };
+    for (const k of ['recordsPerSec', 'mbPerSec', 'brokerCpuSec', 'clientCpuSec', 'brokerCoreSecPerMRecords', 'clientCoreSecPerMRecords', 'brokerCoreSecPerGB', 'machineCpuPct', 'otherCpuPct', 'wallSec'] as const) {
+      m[k] = med(g.map((r) => r[k]));
+    }
+    return m;
+  });
+}
+const summary = repeat > 1 ? medians(rows) : rows;
+if (repeat > 1) {
+  console.log(`\nmedian of ${repeat} runs:`);
+  console.log(HEADER);
+  for (const r of summary) console.log(rowLine(r));
+}
+
 const result = {
   at: new Date().toISOString(),
+  loadAverageAtStart,
   against: args.against ?? 'samsa',
+  brokerCli: args['broker-cli'] ?? null,
   cores: CORES,
   cpuModel: cpus()[0]?.model ?? '',
   node: process.version,
@@ -476,6 +515,8 @@ const result = {
   nice: NICE,
   runSec: Math.round((Date.now() - t0) / 1000),
   loadgen: 'bench/rdkafka/loadgen.c (librdkafka, linger.ms 5, batch.size 1,000,000, compression none)',
+  repeat,
+  summary,
   rows,
 };
 console.log(`done in ${result.runSec} s`);
