@@ -403,12 +403,13 @@ const rowLine = (r: Row): string =>
     r.brokerCpuSec.toFixed(2).padStart(7),
     r.clientCpuSec.toFixed(2).padStart(7),
     r.brokerCoreSecPerMRecords.toFixed(3).padStart(8),
+    r.brokerCoreSecPerGB.toFixed(2).padStart(6),
     `${r.machineCpuPct}%`.padStart(5),
     `${r.otherCpuPct}%`.padStart(6),
     r.librdkafka === null ? '' : `${fmt(r.librdkafka.requests)} × ${fmt(r.librdkafka.avgRequestBytes / 1024)} KiB, rtt ${r.librdkafka.rttAvgMs.toFixed(1)} ms`,
   ].join(' ');
 const HEADER =
-  'phase   acks  bytes  pt  np fetch   records/s   MB/s brk cpu cli cpu brk s/M  mach%  other  librdkafka requests × avg size, rtt avg';
+  'phase   acks  bytes  pt  np fetch   records/s   MB/s brk cpu cli cpu brk s/M  s/GB  mach%  other  librdkafka requests × avg size, rtt avg';
 
 // ------------------------------------------------------------------ main
 
@@ -426,7 +427,7 @@ const rows: Row[] = [];
 const t0 = Date.now();
 const loadAverageAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
 console.log(`cross-process bench against ${args.against ?? 'samsa serve (default config)'} at ${broker.bootstrap}, broker pid ${broker.pid}, ${CORES} cores${NICE === null ? '' : `, nice ${NICE}`}, load average ${loadAverageAtStart.join(' ')}`);
-console.log('brk cpu / cli cpu: CPU seconds of the broker / of all loadgen processes; brk s/M: broker core-seconds per million records;');
+console.log('brk cpu / cli cpu: CPU seconds of the broker / of all loadgen processes; brk s/M, s/GB: broker core-seconds per million records, per GB;');
 console.log('mach%: machine CPU over the phase; other: machine CPU used by neither (other work on the box); fetch * = every consumer reads all partitions');
 console.log(HEADER);
 try {
