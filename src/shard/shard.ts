@@ -69,6 +69,8 @@ interface PendingAppend {
   duplicate: SequenceVerdict | null;
   baseOffset: number;
   appendTimeMs: number;
+  /** acks=-1 and still error-free once written: answered only when a sync settles it. */
+  waitsForSync: boolean;
 }
 
 interface PendingPartitionWrite {
@@ -213,7 +215,7 @@ export class Shard {
 
   private stageAppend(reqId: number, slot: number, acks: number, body: Uint8Array): void {
     const pending: PendingAppend = {
-      reqId, slot, acks, errorCode: ErrorCode.NONE, errorMessage: '', firstBatch: -1, duplicate: null, baseOffset: -1, appendTimeMs: -1,
+      reqId, slot, acks, errorCode: ErrorCode.NONE, errorMessage: '', firstBatch: -1, duplicate: null, baseOffset: -1, appendTimeMs: -1, waitsForSync: false,
     };
     this.appends.push(pending);
     const state = this.partitions.get(slot);
@@ -307,16 +309,20 @@ export class Shard {
         p.baseOffset = getBaseOffset(write.batches[p.firstBatch]!);
       }
     }
-    for (const p of this.appends) if (p.acks !== -1 || p.errorCode !== ErrorCode.NONE) this.completeAppend(p);
+    for (const p of this.appends) {
+      p.waitsForSync = p.acks === -1 && p.errorCode === ErrorCode.NONE;
+      if (!p.waitsForSync) this.completeAppend(p);
+    }
     for (const write of this.writes.values()) {
       const st = write.state;
       if (write.needsSync || st.unsyncedMessages >= st.config['flush.messages']) this.sync.request(st);
       else this.sync.wrote(st);
     }
     for (const p of this.appends) {
-      if (p.acks !== -1 || p.errorCode !== ErrorCode.NONE) continue;
+      if (!p.waitsForSync) continue;
       const st = this.partitions.get(p.slot);
-      if (st === undefined) this.completeAppend(p);
+      // An inline sync that failed just above has failed this request (failWrite): answer it now, as failed.
+      if (st === undefined || p.errorCode !== ErrorCode.NONE) this.completeAppend(p);
       else this.sync.awaitDurable(st, p);
     }
     this.appends.length = 0;

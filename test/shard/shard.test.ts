@@ -5,7 +5,7 @@
 // syncs, flush-behind), every control request, idempotent duplicates and bad batches.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode } from '../../src/wire/errors.js';
 import { encodeRecordBatch, decodeRecordBatch } from '../../src/protocol/record-batch.js';
@@ -149,6 +149,26 @@ test('without a syncer acks=-1 is synced inline and completes in the same drain'
     assert.equal(c.baseOffset, 0);
     assert.equal(syncer.posted.length, 0);
     assert.equal(statsOf(h).fsyncCount, 1);
+  }, { inline: true });
+});
+
+test('an inline sync that fails answers acks=-1 with KAFKA_STORAGE_ERROR (never success, never silence)', () => {
+  withShard((h, dir) => {
+    const d = join(dir, 't-0');
+    ok(h.open(1, d, { 'segment.bytes': 1024 }));
+    h.appendNow(1, 1, batch(['a'.repeat(600)]));
+    h.appendNow(1, 1, batch(['b'.repeat(600)])); // rolls: the directory now needs its fsync
+    // The directory moves away under the open log: writes to its open segment still
+    // succeed, the directory fsync of the next sync (by path) does not.
+    const moved = join(dir, 'moved');
+    renameSync(d, moved);
+    try {
+      const c = h.appendNow(1, -1, batch(['c']));
+      assert.equal(c.errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
+      assert.ok(h.notices.some((n) => n.type === 'log' && n.level === 'error' && n.msg.startsWith('shard 0: write to slot 1 failed: sync of')));
+    } finally {
+      renameSync(moved, d);
+    }
   }, { inline: true });
 });
 
