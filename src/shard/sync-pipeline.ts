@@ -199,12 +199,20 @@ export class SyncPipeline<P extends SyncPartition, W extends SyncWaiter> {
     return { fsyncCount: this.inlineCount + s.fsyncCount, fsyncTotalMs: this.inlineTotalMs + s.fsyncTotalMs };
   }
 
-  /** The syncer stopped answering: make everything durable inline and carry on without it. */
+  /**
+   * The syncer stopped answering: make everything durable inline and carry on
+   * without it. A completion whose partition's inline sync failed is settled as failed.
+   */
   private abandonSyncer(why: string): void {
     this.hooks.logError(`${why}; syncing inline from now on`);
     this.syncer = null;
-    for (const p of [...this.inFlightParts, ...this.awaiting]) this.syncInline(p);
-    for (const w of [...this.inFlightWaiters, ...this.waiting]) this.hooks.complete(w, null);
+    const failedSlots = new Set<number>();
+    for (const p of [...this.inFlightParts, ...this.awaiting]) {
+      if (!this.syncInline(p)) failedSlots.add(p.slot);
+    }
+    for (const w of [...this.inFlightWaiters, ...this.waiting]) {
+      this.hooks.complete(w, failedSlots.has(w.slot) ? 'fdatasync failed' : null);
+    }
     this.inFlightSeq = 0;
     this.inFlightWaiters = [];
     this.inFlightParts = [];

@@ -211,6 +211,32 @@ test('a stalled syncer is given up after syncStallMsMax (on the shard clock): th
   }
 });
 
+test('a stalled syncer given up, then an inline sync that fails: the waiting appends are answered as failed', () => {
+  const { dir, cleanup } = tempDir('samsa-shard-');
+  const syncer = new FakeSyncer();
+  const h = new ShardHarness({ syncer, syncStallMsMax: 1000 });
+  const d = join(dir, 't-0');
+  const moved = join(dir, 'moved');
+  try {
+    ok(h.open(1, d, { 'segment.bytes': 1024 }));
+    const inFlight = h.append(1, -1, batch(['a'.repeat(600)]));
+    h.step(); // sync 1 posted; the fake never finishes it
+    const waiting = h.append(1, -1, batch(['b'.repeat(600)])); // rolls: the directory needs its fsync
+    h.step();
+    renameSync(d, moved); // the inline directory fsync (by path) will fail
+    h.nowMs += 1001;
+    h.step();
+    assert.equal(h.take(inFlight)?.completion.errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
+    assert.equal(h.take(waiting)?.completion.errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
+    renameSync(moved, d);
+    assert.equal(h.appendNow(1, -1, batch(['c'])).errorCode, ErrorCode.NONE);
+    ok(h.controlNow({ type: 'shutdown' }));
+  } finally {
+    if (existsSync(moved)) renameSync(moved, d);
+    cleanup();
+  }
+});
+
 test('flush-behind: past the threshold of unsynced bytes an acks=1 partition is handed to the syncer, and nothing waits on it', () => {
   withShard((h, dir, syncer) => {
     ok(h.open(1, join(dir, 't-0')));
