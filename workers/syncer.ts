@@ -7,11 +7,12 @@
 import { closeSync, fdatasyncSync, fsyncSync, openSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SpscRing } from '../src/ring/spsc-ring.js';
-import { reportSyncDone } from '../src/shard/sync-control.js';
+import { syncDoneReporter } from '../src/shard/sync-control.js';
 import type { SyncRequest, SyncerWorkerData } from '../src/shard/sync-control.js';
 
 const data = workerData as SyncerWorkerData;
 const ring = new SpscRing(data.requestRing);
+const reportSyncDone = syncDoneReporter(data.control);
 
 function syncPath(path: string, dir: boolean): void {
   let fd: number;
@@ -40,6 +41,6 @@ parentPort?.on('message', (req: SyncRequest) => {
     failed = true;
     process.emitWarning(`syncer: ${(err as Error).message}`);
   }
-  reportSyncDone(data.control, req.seq, failed, performance.now() - t0);
+  reportSyncDone(req.seq, failed, performance.now() - t0);
   ring.wakeConsumer();
 });

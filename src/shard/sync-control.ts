@@ -2,7 +2,7 @@
 // syncer thread (workers/syncer.ts) answers through.
 // Owns: the Syncer interface the shard's sync pipeline (sync-pipeline.ts) drives, the
 // slot layout of the control SharedArrayBuffer, and both sides' access to those slots
-// (SharedSyncer on the shard's side, reportSyncDone on the syncer's side).
+// (SharedSyncer on the shard's side, syncDoneReporter on the syncer's side).
 // Must not do I/O and must not decide what to sync or when (the pipeline does).
 //
 // Pipelined group commit: while the syncer fdatasyncs what drain N wrote, the shard
@@ -81,13 +81,19 @@ export class SharedSyncer implements Syncer {
   }
 }
 
-/** The syncer thread's answer to sync `seq`: counts it, marks a failure, then publishes it as done and wakes a shard waiting on it. */
-export function reportSyncDone(control: SharedArrayBuffer, seq: number, failed: boolean, tookMs: number): void {
+/**
+ * The syncer thread's side of the control block: returns the function that answers
+ * sync `seq` (counts it, marks a failure, then publishes it as done and wakes a shard
+ * waiting on it). The views are made once, not per sync.
+ */
+export function syncDoneReporter(control: SharedArrayBuffer): (seq: number, failed: boolean, tookMs: number) => void {
   const i32 = new Int32Array(control);
   const f64 = new Float64Array(control);
-  f64[SYNC_TOTAL_MS_F64] = f64[SYNC_TOTAL_MS_F64]! + tookMs;
-  f64[SYNC_COUNT_F64] = f64[SYNC_COUNT_F64]! + 1;
-  if (failed) Atomics.store(i32, SYNC_FAILED_SEQ_I32, seq);
-  Atomics.store(i32, SYNC_DONE_SEQ_I32, seq);
-  Atomics.notify(i32, SYNC_DONE_SEQ_I32);
+  return (seq, failed, tookMs) => {
+    f64[SYNC_TOTAL_MS_F64] = f64[SYNC_TOTAL_MS_F64]! + tookMs;
+    f64[SYNC_COUNT_F64] = f64[SYNC_COUNT_F64]! + 1;
+    if (failed) Atomics.store(i32, SYNC_FAILED_SEQ_I32, seq);
+    Atomics.store(i32, SYNC_DONE_SEQ_I32, seq);
+    Atomics.notify(i32, SYNC_DONE_SEQ_I32);
+  };
 }
