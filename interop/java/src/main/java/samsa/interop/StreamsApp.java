@@ -24,6 +24,7 @@ import java.util.concurrent.CountDownLatch;
 import java.time.Duration;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -84,7 +85,10 @@ public final class StreamsApp {
     CountDownLatch done = new CountDownLatch(1);
     int[] exitCode = {0};
     streams.setStateListener((now, before) -> {
-      Out.event("state", Map.of("state", now.toString(), "from", before.toString()));
+      Map<String, Object> f = new LinkedHashMap<>();
+      f.put("state", now.toString());
+      f.put("from", before.toString());
+      Out.event("state", f);
       if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
         if (now == KafkaStreams.State.ERROR) exitCode[0] = 1;
         done.countDown();
@@ -96,7 +100,7 @@ public final class StreamsApp {
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
     });
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      streams.close(Duration.ofSeconds(20));
+      close(streams);
       done.countDown();
     }, "streams-shutdown"));
     // EOF on stdin is a stop too: a parent that dies without a signal still ends us.
@@ -108,7 +112,7 @@ public final class StreamsApp {
       } catch (Exception ignored) {
         // a broken stdin is an EOF
       }
-      streams.close(Duration.ofSeconds(20));
+      close(streams);
       done.countDown();
     }, "stdin-eof");
     stdinWatch.setDaemon(true);
@@ -116,8 +120,18 @@ public final class StreamsApp {
 
     streams.start();
     done.await();
-    streams.close(Duration.ofSeconds(20));
+    close(streams);
     System.exit(exitCode[0]);
+  }
+
+  /**
+   * Closes and leaves the group: without LEAVE_GROUP Streams keeps its membership on
+   * close (it expects to come back), and a restarted app then waits out the old
+   * member's session timeout (45 s) before it gets its partitions.
+   */
+  private static void close(KafkaStreams streams) {
+    streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+        .withTimeout(Duration.ofSeconds(20)));
   }
 
   static Topology build(Map<String, String> opts) {
