@@ -13,7 +13,7 @@
 #   scripts/kafka-peer.sh version
 #
 # Environment: KAFKA_PEER_VERSION (force one version), SAMSA_CACHE_DIR (default
-# ~/.cache/samsa), KAFKA_PEER_START_TIMEOUT_S (120), KAFKA_PEER_STOP_TIMEOUT_S (60),
+# ~/.cache/samsa), KAFKA_PEER_START_TIMEOUT_S (180), KAFKA_PEER_STOP_TIMEOUT_S (60),
 # KAFKA_PEER_HEAP_OPTS (default Kafka's "-Xmx1G -Xms1G"), KAFKA_PEER_JAVA (default java).
 set -euo pipefail
 
@@ -161,7 +161,7 @@ cmd_start() {
     rm -f "$dir/pids"
   fi
   need_libs
-  local started_s timeout_s="${KAFKA_PEER_START_TIMEOUT_S:-120}"
+  local started_s timeout_s="${KAFKA_PEER_START_TIMEOUT_S:-180}"
   started_s=$(date +%s)
 
   local ports; read -r -a ports <<< "$(free_ports $((brokers * 2)))"

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -22,6 +23,7 @@ import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 final class GroupMemberOp {
@@ -56,7 +58,7 @@ final class GroupMemberOp {
     reader.setDaemon(true);
     reader.start();
 
-    long consumed = 0;
+    int consumed = 0;
     Map<String, Object> data = new LinkedHashMap<>();
     KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     try {
@@ -85,28 +87,20 @@ final class GroupMemberOp {
           consumer.close(Duration.ofSeconds(5));
           return Result.error("deadline passed waiting for the first assignment of group " + groupId, data);
         }
-        ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(100));
-        if (!batch.isEmpty()) {
-          List<Map<String, Object>> recs = new ArrayList<>();
-          for (ConsumerRecord<byte[], byte[]> r : batch) recs.add(Json.record(r));
-          consumed += recs.size();
-          Map<String, Object> f = new LinkedHashMap<>();
-          f.put("records", recs);
-          Out.event("records", f);
-        }
+        consumed += pollOnce(consumer);
         String cmd;
         while ((cmd = commands.poll()) != null) {
           if (cmd.equals(COMMIT)) {
-            consumer.commitSync(Duration.ofMillis(job.timeoutMs));
+            consumed += commit(consumer, job);
             Out.event("committed", null);
           } else if (cmd.equals(STOP)) {
-            data.put("consumed", consumed);
             String commitError = null;
             try {
-              consumer.commitSync(Duration.ofMillis(job.timeoutMs));
+              consumed += commit(consumer, job);
             } catch (Exception e) {
               commitError = "commit on stop failed: " + ErrorText.describe(e);
             }
+            data.put("consumed", consumed);
             consumer.close(Duration.ofMillis(job.timeoutMs));
             return commitError == null ? Result.ok(data) : Result.error(commitError, data);
           }
@@ -120,6 +114,38 @@ final class GroupMemberOp {
         // the first error is the one worth reporting
       }
       return Result.error(ErrorText.describe(e), data);
+    }
+  }
+
+  /** One poll; prints a `records` event when it returned any. Returns how many. */
+  private static int pollOnce(KafkaConsumer<byte[], byte[]> consumer) {
+    ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(100));
+    if (batch.isEmpty()) return 0;
+    List<Map<String, Object>> recs = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> r : batch) recs.add(Json.record(r));
+    Map<String, Object> f = new LinkedHashMap<>();
+    f.put("records", recs);
+    Out.event("records", f);
+    return recs.size();
+  }
+
+  /**
+   * Commits the positions of what was consumed. A commit that meets a rebalance
+   * (REBALANCE_IN_PROGRESS, or a generation that just ended) is retried after a poll,
+   * which completes the rebalance (printing `assigned`, and `records` if it read any),
+   * until the job's timeoutMs runs out. Returns the records read by those polls.
+   */
+  private static int commit(KafkaConsumer<byte[], byte[]> consumer, Job job) {
+    long deadlineNs = System.nanoTime() + job.timeoutMs * 1_000_000L;
+    int read = 0;
+    while (true) {
+      try {
+        consumer.commitSync(Duration.ofMillis(job.timeoutMs));
+        return read;
+      } catch (RebalanceInProgressException | CommitFailedException e) {
+        if (System.nanoTime() - deadlineNs >= 0) throw e;
+        read += pollOnce(consumer);
+      }
     }
   }
 
