@@ -93,7 +93,7 @@ cmd_fetch() {
       return 0
     fi
     say "Kafka $v did not resolve (see $dir/fetch.log):"
-    tail -n 5 "$dir/fetch.log" >&2 || true
+    grep -m 3 "ERROR" "$dir/fetch.log" >&2 || tail -n 5 "$dir/fetch.log" >&2 || true
   done
   die "no Kafka version of ${versions[*]} resolved"
 }
