@@ -7,20 +7,24 @@
 //
 // Ordering and idempotence: each partition has at most one unit (its batches of
 // one request) in flight. While it is out, new records gather in further batches,
-// and the next request takes them all (up to maxRequestBytes), so throughput does
-// not need per-partition pipelining. A unit is sealed once (producer id, epoch and
-// base sequences written) and retried byte for byte on a retriable error or a lost
-// connection: the broker answers a repeat of its last batches as a duplicate with
-// the original offset, so a retry never writes twice. When a unit fails for good
+// and the next request takes them all (up to maxRequestBytes), joined into one
+// record batch since Kafka refuses a second batch of a partition in one Produce
+// request (INVALID_RECORD), so throughput does not need per-partition pipelining.
+// A unit is sealed once (producer id, epoch and base sequence written) and retried
+// byte for byte on a retriable error or a lost connection: the broker answers a
+// repeat of its last batches as a duplicate with the original offset, so a retry
+// never writes twice. In a cluster each partition's units go to its leader (see
+// cluster.ts); a moved leader or a lost broker sends the unit again after fresh
+// metadata. When a unit fails for good
 // the outcome is unknown, so the producer bumps its epoch (InitProducerId with its
 // current id, KIP-360) and every partition's sequence restarts at 0.
 
 import type { ProduceRequest, ProduceResponse } from '../wire/schemas/00-produce.js';
 import type { InitProducerIdResponse } from '../wire/schemas/22-init-producer-id.js';
 import { type CompressionType, isCompressionAvailable, isCompressionType } from '../wire/codecs.js';
-import { API_KEYS, type Connection, ConnectionHolder, type ConnectionOptions } from './connection.js';
+import { API_KEYS, type Connection, type ConnectionOptions } from './connection.js';
+import { Cluster, UNKNOWN_NODE } from './cluster.js';
 import { ClientClosedError, ErrorCode, KafkaError, isRetriable, kafkaError } from './errors.js';
-import { topicPartitionCount } from './metadata.js';
 import { partitionForKey } from '../wire/partitioner.js';
 import { BATCH_HEADER_BYTES, BatchBuilder, type EncodedHeader, toBytes } from '../wire/records.js';
 import { assert } from '../wire/assert.js';
@@ -68,7 +72,11 @@ export interface ProducerOptions extends ConnectionOptions {
   retryBackoffMs?: number;
   /** A record not acknowledged this long after send() fails. Default 120 s. */
   deliveryTimeoutMs?: number;
-  /** Bytes of batches in one Produce request (Kafka's max.request.size). Default 1 MiB. */
+  /**
+   * Bytes of batches in one Produce request (Kafka's max.request.size). Default 1 MiB.
+   * Also the largest batch that a partition's waiting batches are joined into, so
+   * keep it at or below the topic's max.message.bytes (Kafka's default ~1 MiB).
+   */
   maxRequestBytes?: number;
   /** Bytes buffered before send() waits (Kafka's buffer.memory). Default 32 MiB. */
   bufferMemoryBytes?: number;
@@ -78,6 +86,15 @@ export interface ProducerOptions extends ConnectionOptions {
   metadataMaxAgeMs?: number;
   /** Replaces the default partitioner (explicit partition > key murmur2 > sticky). */
   partitioner?: Partitioner;
+  /**
+   * Continue an earlier idempotent producer instead of asking for a new one: its id
+   * and epoch are used as they are (no InitProducerId), and a unit that fails for
+   * good does not bump the epoch. Tools that resume a stream across restarts (the
+   * mirror) use it with `sequenceStart`, so the broker's sequence checks span both.
+   */
+  producerIdentity?: { producerId: number; producerEpoch: number };
+  /** With producerIdentity: the first sequence number of each partition (default 0). */
+  sequenceStart?: (topic: string, partition: number) => number;
 }
 
 /** One send() call: the results of its messages and how many are still out. */
@@ -92,6 +109,8 @@ interface SendCall {
 /** A batch being filled or waiting to be sent; which call and message each record answers. */
 interface Batch {
   builder: BatchBuilder;
+  /** Records of this batch once sealed (its builder may then hold other batches' records too, or none); -1 before. */
+  recordCount: number;
   /**
    * Runs of records from one send() call: the call, the index of its first message,
    * and how many consecutive messages follow (one run for a whole call in the
@@ -141,6 +160,8 @@ const INT32_MAX = 0x7fff_ffff;
 /** A batch's buffer starts here and doubles up to batchSize (see BatchBuilder). */
 const BATCH_INITIAL_BYTES = 1024;
 const RETRY_BACKOFF_MAX_MS = 1000;
+/** Stands in for the builder of a batch whose records were joined into another's. */
+const EMPTY_BUILDER = new BatchBuilder(BATCH_HEADER_BYTES);
 /** Bound on the send-time waits for buffer memory. */
 const MEMORY_WAITS_MAX = 1_000_000;
 
@@ -182,7 +203,7 @@ function nextSeq(seq: number, count: number): number {
 }
 
 export class Producer {
-  private readonly holder: ConnectionHolder;
+  private readonly cluster: Cluster;
   private readonly acks: -1 | 0 | 1;
   private readonly batchSize: number;
   private readonly lingerMs: number;
@@ -198,6 +219,12 @@ export class Producer {
   private readonly allowAutoTopicCreation: boolean;
   private readonly metadataMaxAgeMs: number;
   private readonly partitioner: Partitioner | undefined;
+  /** Set by producerIdentity: the id and epoch never change. */
+  private readonly fixedIdentity: boolean;
+  private readonly sequenceStart: ((topic: string, partition: number) => number) | undefined;
+  /** Nodes a connection is being opened to (multi-broker routing). */
+  private readonly openingNodes = new Set<number>();
+  private leadersRefreshing = false;
 
   private readonly topics = new Map<string, TopicState>();
   private readonly topicLoads = new Map<string, Promise<TopicState>>();
@@ -223,7 +250,7 @@ export class Producer {
   private lastError: Error | null = null;
 
   constructor(options: ProducerOptions) {
-    this.holder = new ConnectionHolder(options);
+    this.cluster = new Cluster(options);
     this.acks = options.acks ?? -1;
     if (this.acks !== -1 && this.acks !== 0 && this.acks !== 1) throw new RangeError(`acks must be -1, 0 or 1, got ${String(this.acks)}`);
     this.batchSize = positiveInt('batchSize', options.batchSize ?? 16384, BATCH_HEADER_BYTES + 1);
@@ -245,11 +272,21 @@ export class Producer {
     this.allowAutoTopicCreation = options.allowAutoTopicCreation ?? true;
     this.metadataMaxAgeMs = positiveInt('metadataMaxAgeMs', options.metadataMaxAgeMs ?? 300_000);
     this.partitioner = options.partitioner;
+    this.fixedIdentity = options.producerIdentity !== undefined;
+    this.sequenceStart = options.sequenceStart;
+    if (options.producerIdentity !== undefined) {
+      const { producerId, producerEpoch } = options.producerIdentity;
+      if (!this.idempotent) throw new RangeError('producerIdentity needs an idempotent producer');
+      if (!Number.isSafeInteger(producerId) || producerId < 0) throw new RangeError(`producerId must be an integer ≥ 0, got ${producerId}`);
+      if (!Number.isInteger(producerEpoch) || producerEpoch < 0 || producerEpoch > 0x7fff) throw new RangeError(`producerEpoch must be in [0, 32767], got ${producerEpoch}`);
+      this.producerId = producerId;
+      this.producerEpoch = producerEpoch;
+    } else if (options.sequenceStart !== undefined) throw new RangeError('sequenceStart needs producerIdentity');
   }
 
   /** Connects (and gets a producer id) now, so that errors show before the first send. */
   async connect(): Promise<void> {
-    const conn = await this.holder.get();
+    const conn = await this.cluster.any();
     if (this.idempotent) await this.ensureProducerId(conn);
   }
 
@@ -392,7 +429,7 @@ export class Producer {
       // Start the buffer at the size this partition's last batch reached (a steady
       // stream refills whole batches; a trickle stays small), and grow from there.
       const initial = Math.max(need, BATCH_INITIAL_BYTES, part.lastBatchBytes);
-      batch = { builder: new BatchBuilder(capacity, initial), runCalls: [], runStarts: [], runCounts: [], createdMs: nowMs, memoryBytes: capacity, released: false };
+      batch = { builder: new BatchBuilder(capacity, initial), recordCount: -1, runCalls: [], runStarts: [], runCounts: [], createdMs: nowMs, memoryBytes: capacity, released: false };
       this.memoryBytes += capacity;
       assert(batch.builder.tryAppend(key, value, headers, timestamp), 'a record does not fit a batch sized for it');
       part.open = batch;
@@ -451,7 +488,7 @@ export class Producer {
       if (this.timer !== null) clearTimeout(this.timer);
       this.timer = null;
       for (const w of this.memoryWaiters.splice(0)) w();
-      this.holder.close();
+      this.cluster.close();
     })();
     return this.closing;
   }
@@ -478,8 +515,7 @@ export class Producer {
     if (p !== undefined) return p;
     p = (async () => {
       try {
-        const conn = await this.holder.get();
-        const md = await topicPartitionCount(conn, name, this.allowAutoTopicCreation);
+        const md = await this.cluster.topic(name, this.allowAutoTopicCreation);
         return this.updateTopic(name, md.partitions.length);
       } finally {
         this.topicLoads.delete(name);
@@ -497,14 +533,16 @@ export class Producer {
     }
     // Partitions only grow (CreatePartitions); a smaller answer is ignored.
     for (let i = t.parts.length; i < count; i++) {
-      t.parts.push({ topic: t, index: i, open: null, ready: [], inFlight: null, retry: null, retryAtMs: 0, nextSequence: 0, lastBatchBytes: 0 });
+      const nextSequence = this.sequenceStart?.(name, i) ?? 0;
+      if (!Number.isInteger(nextSequence) || nextSequence < 0 || nextSequence > INT32_MAX) throw new RangeError(`sequenceStart of ${name}-${i}: ${nextSequence}`);
+      t.parts.push({ topic: t, index: i, open: null, ready: [], inFlight: null, retry: null, retryAtMs: 0, nextSequence, lastBatchBytes: 0 });
     }
     t.refreshedMs = Date.now();
     return t;
   }
 
   private async ensureProducerId(conn: Connection): Promise<void> {
-    if (this.producerId >= 0 && !this.bumpEpoch) return;
+    if (this.fixedIdentity || (this.producerId >= 0 && !this.bumpEpoch)) return;
     this.producerIdLoad ??= (async () => {
       try {
         const bump = this.bumpEpoch && this.producerId >= 0 && conn.version(API_KEYS.InitProducerId) >= 3;
@@ -555,7 +593,7 @@ export class Producer {
     if (this.connecting) return;
     this.connecting = true;
     (async () => {
-      const conn = await this.holder.get();
+      const conn = await this.cluster.any();
       if (this.idempotent) await this.ensureProducerId(conn);
     })().then(
       () => {
@@ -572,16 +610,89 @@ export class Producer {
     );
   }
 
-  /** Sends what is ready, as long as the connection has room for requests. */
+  /** Sends what is ready, as long as the connections have room for requests. */
   private drain(): void {
     if (this.dirty.size === 0) return;
-    const conn = this.holder.peek();
-    if (conn === null || (this.idempotent && (this.producerId < 0 || this.bumpEpoch))) {
+    if (this.idempotent && (this.producerId < 0 || this.bumpEpoch)) {
       this.prepareThenDrain();
       return;
     }
     const nowMs = Date.now();
     const flushing = this.flushWaiters.length > 0 || this.closed;
+    let nextDueMs = Infinity;
+    if (!this.cluster.multiBroker) {
+      const conn = this.cluster.peekAny();
+      if (conn === null) {
+        this.prepareThenDrain();
+        return;
+      }
+      nextDueMs = this.drainTo(conn, this.dirty, nowMs, flushing);
+    } else {
+      // A cluster: each partition's batches go to its leader, one request stream per broker.
+      const byNode = new Map<number, PartitionState[]>();
+      for (const part of this.dirty) {
+        if (part.inFlight !== null) continue;
+        const node = this.cluster.leaderNode(part.topic.name, part.index);
+        if (node === UNKNOWN_NODE) {
+          this.refreshLeaders();
+          continue;
+        }
+        let list = byNode.get(node);
+        if (list === undefined) byNode.set(node, (list = []));
+        list.push(part);
+      }
+      for (const [node, parts] of byNode) {
+        const conn = this.cluster.peekNode(node);
+        if (conn === null) {
+          this.openNode(node);
+          continue;
+        }
+        nextDueMs = Math.min(nextDueMs, this.drainTo(conn, parts, nowMs, flushing));
+      }
+    }
+    if (nextDueMs !== Infinity) this.scheduleTimer(nextDueMs);
+  }
+
+  /** Re-reads the leaders of every topic this producer writes (one refresh at a time), then drains. */
+  private refreshLeaders(): void {
+    if (this.leadersRefreshing || this.closedForGood()) return;
+    this.leadersRefreshing = true;
+    this.cluster.metadata([...this.topics.keys()], false).then(
+      () => {
+        this.leadersRefreshing = false;
+        this.drain();
+      },
+      (err: unknown) => {
+        this.leadersRefreshing = false;
+        this.lastError = err instanceof Error ? err : new Error(String(err));
+        this.expireBatches(Date.now());
+        if (this.pendingRecords > 0) this.scheduleTimer(Date.now() + this.retryBackoffMs);
+      },
+    );
+  }
+
+  /** Opens a connection to a broker that leads partitions with batches to send, then drains. */
+  private openNode(node: number): void {
+    if (this.openingNodes.has(node) || this.closedForGood()) return;
+    this.openingNodes.add(node);
+    this.cluster.node(node).then(
+      () => {
+        this.openingNodes.delete(node);
+        this.drain();
+      },
+      (err: unknown) => {
+        this.openingNodes.delete(node);
+        this.lastError = err instanceof Error ? err : new Error(String(err));
+        // The broker may be gone: its partitions get new leaders, which Metadata tells.
+        for (const t of this.topics.values()) for (const p of t.parts) if (this.cluster.leaderNode(t.name, p.index) === node) this.cluster.forgetLeader(t.name, p.index);
+        this.expireBatches(Date.now());
+        if (this.pendingRecords > 0) this.scheduleTimer(Date.now() + this.retryBackoffMs);
+      },
+    );
+  }
+
+  /** Builds requests for `parts` on one connection while it has room; the earliest time something is due. */
+  private drainTo(conn: Connection, parts: Iterable<PartitionState>, nowMs: number, flushing: boolean): number {
     let nextDueMs = Infinity;
     // Each round builds one request from distinct partitions; a partition joins at most once per round.
     for (let round = 0; round < this.maxInFlightRequests; round++) {
@@ -592,7 +703,7 @@ export class Producer {
       }
       const units: Unit[] = [];
       let requestBytes = 0;
-      for (const part of this.dirty) {
+      for (const part of parts) {
         if (part.inFlight !== null) continue;
         if (part.open === null && part.ready.length === 0 && part.retry === null) {
           this.dirty.delete(part); // nothing left here (e.g. its batches expired)
@@ -626,54 +737,48 @@ export class Producer {
       if (units.length === 0) break;
       this.sendUnits(conn, units);
     }
-    if (nextDueMs !== Infinity) this.scheduleTimer(nextDueMs);
+    return nextDueMs;
   }
 
-  /** Seals the partition's oldest ready batches (at least one) into a unit within `budgetBytes`. */
+  /**
+   * Seals the partition's oldest ready batches (at least one) into a unit within
+   * `budgetBytes`: one batch, the first with the records of those after it joined
+   * to it (Kafka takes a single batch per partition in a Produce request).
+   */
   private sealUnit(part: PartitionState, budgetBytes: number): Unit | null {
-    const batches: Batch[] = [];
-    const sealed: Uint8Array[] = [];
-    let bytes = 0;
-    let taken = 0;
-    for (; taken < part.ready.length; taken++) {
-      const b = part.ready[taken]!;
-      if (taken > 0 && bytes + b.builder.sizeBytes > budgetBytes) break;
-      let bytesOut: Uint8Array;
-      const count = b.builder.count;
-      const baseSequence = this.idempotent ? part.nextSequence : -1;
+    for (;;) {
+      const first = part.ready[0];
+      if (first === undefined) return null;
+      first.recordCount = first.builder.count;
+      let taken = 1;
+      const capacity = Math.max(budgetBytes, first.builder.sizeBytes);
+      for (; taken < part.ready.length; taken++) {
+        const b = part.ready[taken]!;
+        const count = b.builder.count;
+        if (!first.builder.tryAbsorb(b.builder, capacity)) break;
+        b.recordCount = count;
+      }
+      const batches = part.ready.splice(0, taken);
+      const count = first.builder.count;
+      let sealed: Uint8Array;
       try {
-        bytesOut = b.builder.seal({
+        sealed = first.builder.seal({
           compression: this.compression,
           producerId: this.idempotent ? this.producerId : -1,
           producerEpoch: this.idempotent ? this.producerEpoch : -1,
-          baseSequence,
+          baseSequence: this.idempotent ? part.nextSequence : -1,
         });
       } catch (err) {
-        // A codec failure fails this batch only.
-        part.ready.splice(taken, 1);
-        taken--;
-        this.failBatch(b, err instanceof Error ? err : new Error(String(err)));
+        // A codec failure fails these records only; the next ready batch may still go.
+        for (const b of batches) this.failBatch(b, err instanceof Error ? err : new Error(String(err)));
         continue;
       }
       if (this.idempotent) part.nextSequence = nextSeq(part.nextSequence, count);
-      part.lastBatchBytes = b.builder.sizeBytes;
-      batches.push(b);
-      sealed.push(bytesOut);
-      bytes += bytesOut.length;
+      part.lastBatchBytes = Math.min(first.builder.sizeBytes, this.batchSize);
+      // The joined builders' buffers are copied: only their bookkeeping is kept.
+      for (let i = 1; i < batches.length; i++) batches[i]!.builder = EMPTY_BUILDER;
+      return { part, batches, sealed: [sealed], records: sealed, attempts: 0 };
     }
-    part.ready.splice(0, taken);
-    if (batches.length === 0) return null;
-    let records: Uint8Array;
-    if (sealed.length === 1) records = sealed[0]!;
-    else {
-      records = new Uint8Array(bytes);
-      let p = 0;
-      for (const s of sealed) {
-        records.set(s, p);
-        p += s.length;
-      }
-    }
-    return { part, batches, sealed, records, attempts: 0 };
   }
 
   private sendUnits(conn: Connection, units: Unit[]): void {
@@ -758,14 +863,18 @@ export class Producer {
       part.retry = u;
       part.retryAtMs = nowMs + Math.min(RETRY_BACKOFF_MAX_MS, this.retryBackoffMs * 2 ** (u.attempts - 1));
       this.dirty.add(part);
-      if (code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION || code === ErrorCode.NOT_LEADER_OR_FOLLOWER || code === ErrorCode.LEADER_NOT_AVAILABLE) {
+      const leaderMoved = code === ErrorCode.NOT_LEADER_OR_FOLLOWER || code === ErrorCode.LEADER_NOT_AVAILABLE;
+      const connectionLost = code === ErrorCode.NETWORK_EXCEPTION || code === ErrorCode.REQUEST_TIMED_OUT;
+      if (this.cluster.multiBroker && (leaderMoved || connectionLost)) this.cluster.forgetLeader(part.topic.name, part.index);
+      if (code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION || leaderMoved || (connectionLost && this.cluster.multiBroker)) {
         this.loadTopic(part.topic.name).catch(() => {});
       }
       this.scheduleTimer(part.retryAtMs);
       return;
     }
-    // The outcome of this unit is unknown or refused: a new epoch keeps later sequences valid.
-    if (this.idempotent) this.bumpEpoch = true;
+    // The outcome of this unit is unknown or refused: a new epoch keeps later sequences
+    // valid. A fixed identity keeps its epoch: its owner decides how to go on.
+    if (this.idempotent && !this.fixedIdentity) this.bumpEpoch = true;
     for (const b of u.batches) this.failBatch(b, error);
     if (part.open !== null || part.ready.length > 0) this.dirty.add(part);
   }
@@ -804,7 +913,7 @@ export class Producer {
     if (b.released) return;
     b.released = true;
     this.memoryBytes -= b.memoryBytes;
-    this.pendingRecords -= b.builder.count;
+    this.pendingRecords -= b.recordCount >= 0 ? b.recordCount : b.builder.count;
     if (this.memoryBytes < this.bufferMemoryBytes && this.memoryWaiters.length > 0) for (const w of this.memoryWaiters.splice(0)) w();
     if (this.pendingRecords === 0 && this.flushWaiters.length > 0) {
       for (const w of this.flushWaiters.splice(0)) w.resolve();

@@ -236,3 +236,49 @@ test('tryAppend refuses a record that does not fit and leaves the batch intact',
   const sealed = b.seal({ compression: 'none', producerId: -1, producerEpoch: -1, baseSequence: -1 });
   assert.equal(decodeRecordBatches(sealed)[0]!.records.length, 2);
 });
+
+test('tryAbsorb joins open batches into one whose records decode as the concatenation (fast-check)', () => {
+  const open = (recs: Rec[]): BatchBuilder => {
+    const b = new BatchBuilder(1 << 20, 64);
+    for (const r of recs) assert.ok(b.tryAppend(r.key, r.value, r.headers, r.timestamp));
+    return b;
+  };
+  fc.assert(
+    fc.property(fc.array(fc.array(recArb, { minLength: 0, maxLength: 8 }), { minLength: 1, maxLength: 5 }), fc.constantFrom<CompressionType>('none', 'gzip'), (groups, compression) => {
+      const first = open(groups[0]!);
+      for (const g of groups.slice(1)) assert.ok(first.tryAbsorb(open(g), 1 << 20));
+      const all = groups.flat();
+      const batch = first.seal({ compression, producerId: 7, producerEpoch: 1, baseSequence: 40 });
+      assert.equal(checkBatch(batch, 1 << 26), ErrorCode.NONE);
+      const header = readBatchHeader(batch);
+      assert.equal(header.recordsCount, all.length);
+      if (all.length > 0) {
+        assert.equal(header.lastOffsetDelta, all.length - 1);
+        assert.equal(header.maxTimestamp, BigInt(Math.max(...all.map((r) => r.timestamp))));
+      }
+      const out: Message[] = [];
+      decodeMessages(batch, 't', 0, 0, DECODE, out);
+      assert.deepEqual(
+        out.map((m) => [m.offset, m.timestamp, m.key === null ? null : Buffer.from(m.key), m.value === null ? null : Buffer.from(m.value), m.headers.length]),
+        all.map((r, i) => [i, r.timestamp, r.key === null ? null : Buffer.from(r.key), r.value === null ? null : Buffer.from(r.value), r.headers?.length ?? 0]),
+      );
+    }),
+    { numRuns: 100 },
+  );
+});
+
+test('tryAbsorb refuses what does not fit its capacity and leaves both batches as they were', () => {
+  const a = new BatchBuilder(4096, 64);
+  const b = new BatchBuilder(4096, 64);
+  for (let i = 0; i < 10; i++) assert.ok(a.tryAppend(null, utf8.encode(`a${i}`), null, 1000 + i));
+  for (let i = 0; i < 10; i++) assert.ok(b.tryAppend(null, utf8.encode(`b${i}`), null, 500 + i));
+  const before = a.sizeBytes;
+  assert.equal(a.tryAbsorb(b, before + 10), false);
+  assert.equal(a.sizeBytes, before);
+  assert.equal(a.count, 10);
+  assert.ok(a.tryAbsorb(b, 4096));
+  const out: Message[] = [];
+  decodeMessages(a.seal({ compression: 'none', producerId: -1, producerEpoch: -1, baseSequence: -1 }), 't', 0, 0, DECODE, out);
+  // b's older timestamps come out as they went in (negative deltas).
+  assert.deepEqual(out.map((m) => [utf8Decoder.decode(m.value!), m.timestamp]), [...Array.from({ length: 10 }, (_, i) => [`a${i}`, 1000 + i]), ...Array.from({ length: 10 }, (_, i) => [`b${i}`, 500 + i])]);
+});
