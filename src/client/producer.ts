@@ -160,6 +160,9 @@ const INT32_MAX = 0x7fff_ffff;
 /** A batch's buffer starts here and doubles up to batchSize (see BatchBuilder). */
 const BATCH_INITIAL_BYTES = 1024;
 const RETRY_BACKOFF_MAX_MS = 1000;
+/** InitProducerId answers that mean "ask again shortly". */
+const COORDINATOR_LOADING: ReadonlySet<number> = new Set([ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.NOT_COORDINATOR]);
+const INIT_PRODUCER_ID_ATTEMPTS_MAX = 100;
 /** Stands in for the builder of a batch whose records were joined into another's. */
 const EMPTY_BUILDER = new BatchBuilder(BATCH_HEADER_BYTES);
 /** Bound on the send-time waits for buffer memory. */
@@ -546,12 +549,20 @@ export class Producer {
     this.producerIdLoad ??= (async () => {
       try {
         const bump = this.bumpEpoch && this.producerId >= 0 && conn.version(API_KEYS.InitProducerId) >= 3;
-        const res = await conn.request<InitProducerIdResponse>(API_KEYS.InitProducerId, {
-          transactionalId: null,
-          transactionTimeoutMs: INT32_MAX,
-          producerId: bump ? this.producerId : -1,
-          producerEpoch: bump ? this.producerEpoch : -1,
-        });
+        let res: InitProducerIdResponse;
+        // A cluster's transaction coordinator may still be loading (a fresh Kafka answers
+        // COORDINATOR_LOAD_IN_PROGRESS for a while): asked again within requestTimeoutMs.
+        const deadlineMs = Date.now() + this.requestTimeoutMs;
+        for (let attempt = 0; ; attempt++) {
+          res = await conn.request<InitProducerIdResponse>(API_KEYS.InitProducerId, {
+            transactionalId: null,
+            transactionTimeoutMs: INT32_MAX,
+            producerId: bump ? this.producerId : -1,
+            producerEpoch: bump ? this.producerEpoch : -1,
+          });
+          if (!COORDINATOR_LOADING.has(res.errorCode) || Date.now() > deadlineMs || attempt >= INIT_PRODUCER_ID_ATTEMPTS_MAX) break;
+          await new Promise((r) => setTimeout(r, Math.min(RETRY_BACKOFF_MAX_MS, this.retryBackoffMs * 2 ** Math.min(attempt, 10))));
+        }
         if (res.errorCode !== ErrorCode.NONE) throw kafkaError(res.errorCode, 'InitProducerId');
         this.producerId = res.producerId;
         this.producerEpoch = res.producerEpoch;
