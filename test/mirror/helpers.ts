@@ -115,18 +115,21 @@ export async function readAll(bootstrap: string, topic: string, from: Map<number
 }
 
 /**
- * Produces numbered records (`n-<i>`, key `k-<i % 97>`, a header, an explicit old
- * timestamp) in batches until stop() is called, waiting for each batch's acks.
+ * Produces numbered records (`n-<i>`, key `k-<i % 97>`, a header, an explicit
+ * timestamp an hour back, not "now") in batches until stop() is called, waiting for
+ * each batch's acks. Not older: Kafka's time retention (7 days by default) goes by
+ * record timestamps and would delete copied records behind the test's back.
  */
 export function produceStream(bootstrap: string, topic: string, batch = 200): { stop(): Promise<number>; produced(): number } {
   const producer = new Producer({ bootstrap, lingerMs: 2 });
   let n = 0;
   let stopping = false;
+  const baseMs = Date.now() - 3_600_000;
   const loop = (async () => {
     while (!stopping) {
       const messages = Array.from({ length: batch }, (_, j) => {
         const i = n + j;
-        return { key: i % 13 === 0 ? null : `k-${i % 97}`, value: `n-${i}`, headers: [{ key: 'seq', value: String(i) }, { key: 'src', value: null }], timestamp: 1_600_000_000_000 + i };
+        return { key: i % 13 === 0 ? null : `k-${i % 97}`, value: `n-${i}`, headers: [{ key: 'seq', value: String(i) }, { key: 'src', value: null }], timestamp: baseMs + i };
       });
       await producer.send({ topic, messages });
       n += batch;
