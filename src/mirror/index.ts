@@ -2,6 +2,6 @@
 // broker's `mirror.target` (src/server.ts) both start a Mirror. Owns: nothing but
 // the exports.
 
-export { Mirror } from './mirror.js';
+export { Mirror, MirrorFatalError } from './mirror.js';
 export type { MirrorLogger, MirrorOptions, MirrorState, MirrorStatus, PartitionStatus } from './mirror.js';
 export { checkpointTopic, isMirrorInternalTopic } from './checkpoints.js';

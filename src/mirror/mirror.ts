@@ -48,6 +48,14 @@ import {
 } from './checkpoints.js';
 import { OffsetMap, type Position, addSequence } from './offset-map.js';
 
+/** A problem no restart can fix (the mirror stops): source and target are one broker, a target was truncated. */
+export class MirrorFatalError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MirrorFatalError';
+  }
+}
+
 export interface MirrorLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
@@ -190,6 +198,8 @@ export class Mirror {
   /** The partitions of the running (or last) session, for status() after a stop too. */
   private maps = new Map<string, OffsetMap>();
   private loop: Promise<void> | null = null;
+  /** The loop has ended (stop(), or a MirrorFatalError). */
+  private loopDone = false;
   private stopping = false;
   private wakeBackoff: (() => void) | null = null;
   private recordsCopied = 0;
@@ -238,7 +248,8 @@ export class Mirror {
 
   /** Starts copying; resolves once the first session runs (it keeps retrying a failing start meanwhile). */
   start(): Promise<void> {
-    if (this.loop !== null) return this.whenRunning();
+    if (this.loop !== null && !this.loopDone) return this.whenRunning();
+    this.loopDone = false;
     this.stopping = false;
     this.state = 'starting';
     this.loop = this.runLoop();
@@ -248,7 +259,7 @@ export class Mirror {
   /** Resolves when a session is running (now, or the next one); rejects if the mirror stops first. */
   whenRunning(): Promise<void> {
     if (this.state === 'running') return Promise.resolve();
-    if (this.loop === null) return Promise.reject(new Error('mirror is stopped'));
+    if (this.loop === null || this.loopDone) return Promise.reject(new Error(this.lastError ?? 'mirror is stopped'));
     return new Promise((resolve, reject) => this.runningWaiters.push({ resolve, reject }));
   }
 
@@ -367,6 +378,12 @@ export class Mirror {
           failed = err instanceof Error ? err : new Error(String(err));
         }
         if (this.stopping) break;
+        if (failed instanceof MirrorFatalError) {
+          this.lastError = failed.message;
+          this.log.error({ mirror: this.name, err: failed.message }, 'mirror stopped');
+          for (const w of this.runningWaiters.splice(0)) w.reject(failed);
+          break;
+        }
         if (failed === null) {
           backoffMs = this.o.restartBackoffMs;
           continue; // the topic set changed: start over at once
@@ -387,6 +404,7 @@ export class Mirror {
       }
     } finally {
       this.state = 'stopped';
+      this.loopDone = true;
       for (const w of this.runningWaiters.splice(0)) w.reject(new Error('mirror stopped'));
     }
   }
@@ -400,6 +418,7 @@ export class Mirror {
       const topics = await this.discover(source);
       await this.ensureTargetTopics(target, topics);
       const cpTopic = checkpointTopic(this.name);
+      await this.refuseSameBroker(source, target, cpTopic);
       const checkpoints = new Producer({ ...this.clientOptions(this.o.to), allowAutoTopicCreation: false, lingerMs: 0, retries: 1_000_000, deliveryTimeoutMs: 300_000 });
       closers.push(() => checkpoints.close(5000));
       const state = await loadCheckpoints(target, this.clientOptions(this.o.to), this.name, 120_000);
@@ -674,8 +693,7 @@ export class Mirror {
         maps.set(k, map);
         const written = targetEnd - cp.position.t;
         if (written < 0) {
-          throw new KafkaError(
-            ErrorCode.OFFSET_OUT_OF_RANGE,
+          throw new MirrorFatalError(
             `target ${t.name}-${p} ends at ${targetEnd}, before the checkpoint's ${cp.position.t}: it was truncated or re-created; delete the checkpoints (topic ${checkpointTopic(this.name)}) to mirror it from scratch`,
           );
         }
@@ -771,6 +789,20 @@ export class Mirror {
       if (ready) return;
       if (Date.now() > deadlineMs) throw new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, `target topics not ready in ${TOPIC_READY_TIMEOUT_MS} ms: ${detail}`);
       await sleep(200);
+    }
+  }
+
+  /**
+   * Source and target must be different brokers (copying a topic into itself would
+   * never end): the checkpoints topic, just made sure of on the target, must not be
+   * the very same topic (same topic id) on the source.
+   */
+  private async refuseSameBroker(source: Admin, target: Admin, cpTopic: string): Promise<void> {
+    if (!(await source.listTopics()).includes(cpTopic)) return;
+    const [a] = await source.describeTopics([cpTopic]);
+    const [b] = await target.describeTopics([cpTopic]);
+    if (a !== undefined && b !== undefined && a.topicId === b.topicId && /[1-9a-f]/.test(a.topicId)) {
+      throw new MirrorFatalError(`source ${this.o.from} and target ${this.o.to} are the same broker (topic ${cpTopic} has id ${a.topicId} on both)`);
     }
   }
 

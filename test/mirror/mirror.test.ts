@@ -16,6 +16,7 @@ import { Admin, Producer } from '../../src/client/index.js';
 import { Mirror } from '../../src/mirror/index.js';
 import { type Broker, startBroker } from '../../src/server.js';
 import { endTotal, produceStream, readAll, startMirrorCli, waitFor } from './helpers.js';
+import { isOneErrorLine, runCli } from '../cli/cli-helpers.js';
 
 let source: Broker;
 let target: Broker;
@@ -236,4 +237,22 @@ test('a broker with mirror.target copies its topics continuously and reports the
     await dr.close();
   }
   await assert.rejects(startBroker({ shards: 1, 'mirror.target': 'nope' }), /mirror/);
+});
+
+test('samsa mirror: bad usage is one line on stderr and exit code 2; a broker mirrored into itself is refused', async () => {
+  for (const [args, pattern] of [
+    [['--from', 'nope', '--to', to], /--from must be HOST:PORT/],
+    [['--from', from, '--to', `${to},x:y`], /--to must be HOST:PORT/],
+    [['--from', from, '--to', to, '--topics', '('], /--topics is not a regular expression/],
+    [['--from', from], /--to/],
+  ] as const) {
+    const r = await runCli(['mirror', ...args]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.ok(isOneErrorLine(r.stderr), r.stderr);
+    assert.match(r.stderr, pattern);
+  }
+  // A broker mirrored into itself would copy forever: refused, exit 1.
+  const self = await runCli(['mirror', '--from', from, '--to', `localhost:${source.kafkaPort}`, '--topics', 'm-basic', '-q'], { timeoutMs: 60_000 });
+  assert.equal(self.code, 1, self.stderr);
+  assert.match(self.stderr, /^samsa: source 127\.0\.0\.1:\d+ and target localhost:\d+ are the same broker/m);
 });
