@@ -1,9 +1,10 @@
 // The consumer: reads assigned partitions from positions it owns (no group, no
 // commits: Samsa's consumers own their offsets), by long-poll Fetch, and delivers
 // records through an async iterator or a callback loop. Owns: the assignment,
-// positions and seeks, the fetch loop with one fetch in flight and a bounded
-// number of fetched responses waiting to be decoded, offset reset on
-// OFFSET_OUT_OF_RANGE, and close. Must not import Node built-ins.
+// positions and seeks, the fetch loop with one fetch in flight per broker (one in
+// all for a single broker; a cluster's partitions are fetched from their leaders,
+// see cluster.ts) and a bounded number of fetched responses waiting to be decoded,
+// offset reset on OFFSET_OUT_OF_RANGE, and close. Must not import Node built-ins.
 //
 // Why decode at delivery: the next fetch offset of a partition is known from batch
 // headers alone (scanBatches), so the next Fetch goes out as soon as a response
