@@ -7,7 +7,7 @@
 // membership (only the coordinator does; deleting an empty group goes through it).
 
 import type { Engine, TopicInfo } from '../broker/engine-api.js';
-import { parseTopicConfigEntries, topicConfigEntries, isTopicConfigName, type TopicConfig } from '../config/topic-config.js';
+import { APPLIED_TOPIC_CONFIG_NAMES, parseTopicConfigEntries, topicConfigEntries, isTopicConfigName, type TopicConfig } from '../config/topic-config.js';
 import type { GroupServices } from '../groups/index.js';
 import type { EngineIntrospection } from '../metrics/broker-metrics.js';
 import { Reader } from '../wire/codec/reader.js';
@@ -324,9 +324,14 @@ export async function brokerInfo(src: AdminSources, uptimeSeconds: number): Prom
 
 // ---------------------------------------------------------------- configs and partitions
 
-/** GET /topics/{t}/configs: every setting with its value and whether it is the broker default. */
+/**
+ * GET /topics/{t}/configs: every setting with its value, whether it is the broker
+ * default, and whether Samsa applies it (the others are Kafka's, kept and described
+ * for compatibility only).
+ */
 export function topicConfigs(src: AdminSources, info: TopicInfo): object {
-  return topicConfigEntries(info.config, src.engine.defaultTopicConfig(), null).map((e) => ({ name: e.name, value: e.value, is_default: e.isDefault }));
+  const applied = new Set<string>(APPLIED_TOPIC_CONFIG_NAMES);
+  return topicConfigEntries(info.config, src.engine.defaultTopicConfig(), null).map((e) => ({ name: e.name, value: e.value, is_default: e.isDefault, applied: applied.has(e.name) }));
 }
 
 /** `{"name": value}` or `[{"name", "value"}]` as entries; a null value means "back to the default". */

@@ -92,20 +92,22 @@ for (const transport of TRANSPORTS) {
 
     test('topic configs: read with defaults, set, reset to the default with null; bad input is 4xx', async () => {
       await post('/topics', { name: 'conf', partitions: 1 });
-      const before = (await get('/topics/conf/configs')).json as Array<{ name: string; value: string; is_default: boolean }>;
+      const before = (await get('/topics/conf/configs')).json as Array<{ name: string; value: string; is_default: boolean; applied: boolean }>;
       const retention = before.find((c) => c.name === 'retention.ms');
       assert.ok(retention !== undefined && retention.is_default);
+      assert.deepEqual(retention, { name: 'retention.ms', value: retention.value, is_default: true, applied: true });
+      assert.equal(before.find((c) => c.name === 'min.insync.replicas')?.applied, false, 'a passive Kafka setting is marked as not applied');
 
       const set = await post('/topics/conf/configs', { configs: { 'retention.ms': '60000', 'cleanup.policy': 'compact' } });
       assert.equal(set.status, 200, set.text);
       assert.equal((set.json as { configs: Record<string, string> }).configs['retention.ms'], '60000');
-      let now = (await get('/topics/conf/configs')).json as Array<{ name: string; value: string; is_default: boolean }>;
-      assert.deepEqual(now.find((c) => c.name === 'retention.ms'), { name: 'retention.ms', value: '60000', is_default: false });
+      let now = (await get('/topics/conf/configs')).json as Array<{ name: string; value: string; is_default: boolean; applied: boolean }>;
+      assert.deepEqual(now.find((c) => c.name === 'retention.ms'), { name: 'retention.ms', value: '60000', is_default: false, applied: true });
       assert.equal(now.find((c) => c.name === 'cleanup.policy')!.value, 'compact');
 
       const reset = await post('/topics/conf/configs', { configs: [{ name: 'retention.ms', value: null }] });
       assert.equal(reset.status, 200, reset.text);
-      now = (await get('/topics/conf/configs')).json as Array<{ name: string; value: string; is_default: boolean }>;
+      now = (await get('/topics/conf/configs')).json as Array<{ name: string; value: string; is_default: boolean; applied: boolean }>;
       assert.deepEqual(now.find((c) => c.name === 'retention.ms'), retention);
       assert.equal(now.find((c) => c.name === 'cleanup.policy')!.value, 'compact', 'other settings are kept');
 
