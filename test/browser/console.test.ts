@@ -73,7 +73,7 @@ describe('web console in Chromium', () => {
     await page.getByTestId('produce-status').getByText(/written to partition \d at offset 0/).waitFor();
     const row = page.getByTestId('tail-rows').locator('tr', { hasText: 'user-42' });
     await row.waitFor();
-    assert.match(await row.innerText(), /\{"amount":42,"currency":"EUR"\}/);
+    assert.match(await row.innerText(), /\{ "amount": 42, "currency": "EUR" \}/);
     assert.match(await row.innerText(), /source: console/);
     assert.match(await row.innerText(), /trace: abc-1/);
     await shot('02-live-tail');
@@ -182,14 +182,19 @@ describe('web console in Chromium', () => {
     await shot('06-broker');
 
     await page.goto(`${base}/#/metrics`);
-    // Produce while the page samples, so the records-in rate has a non-zero point.
+    // Produce while the page samples (every 2 s) until the records-in rate it charts is above zero.
     const records = page.getByTestId('chart-records');
-    for (let i = 0; i < 50 && (await records.locator('path.line').count()) === 0; i++) {
+    const inRate = records.locator('.legend-item').first().locator('b');
+    const positive = (t: string): boolean => parseFloat(t) > 0;
+    for (let i = 0; i < 100 && !positive(await inRate.innerText()); i++) {
       await fetch(`${base}/topics/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ records: [{ value: i }] }) });
-      await page.waitForTimeout(200);
+      await page.waitForTimeout(100);
     }
-    await records.locator('path.line').first().waitFor();
-    await page.getByTestId('chart-produce-latency').locator('path.line').first().waitFor();
+    assert.ok(positive(await inRate.innerText()), `records in: ${await inRate.innerText()}`);
+    assert.ok((await records.locator('path.line').count()) >= 1);
+    // A horizontal line has an empty bounding box, so "attached", not "visible".
+    await page.getByTestId('chart-produce-latency').locator('path.line').first().waitFor({ state: 'attached' });
+    assert.match(await page.getByTestId('chart-produce-latency').locator('.legend-item b').nth(1).innerText(), /ms$/, 'the p50 legend shows a latency');
     await shot('07-metrics');
     assert.deepEqual(errors, []);
   });

@@ -16,9 +16,11 @@ const CELL_CHARS_MAX = 400;
 /** "last N" start: how far back from each partition's end. */
 const RECENT_PER_PARTITION = 100;
 
+/** A key or value as shown: strings as they are, JSON on one line with spaces (so it can wrap). */
 function text(v: unknown): string {
   if (v === null || v === undefined) return '';
-  return typeof v === 'string' ? v : JSON.stringify(v);
+  // JSON.stringify escapes newlines inside strings, so every newline here is layout.
+  return typeof v === 'string' ? v : JSON.stringify(v, null, 1).replace(/\n\s*/g, ' ');
 }
 
 function clip(s: string): string {
@@ -71,8 +73,10 @@ export function tailView(initialTopic: string | null, navigate: (hash: string) =
   const render = (): void => {
     renderQueued = false;
     const q = search.value.trim().toLowerCase();
-    const shown: Row[] = [];
-    for (let i = rows.length - 1; i >= 0 && shown.length < ROWS_SHOWN; i--) if (q === '' || rows[i]!.haystack.includes(q)) shown.push(rows[i]!);
+    // Newest first by record time (partitions arrive one after another when a tail opens).
+    const matching = q === '' ? rows.slice() : rows.filter((r) => r.haystack.includes(q));
+    matching.sort((a, b) => b.rec.timestamp - a.rec.timestamp || a.rec.partition - b.rec.partition || b.rec.offset - a.rec.offset);
+    const shown = matching.slice(0, ROWS_SHOWN);
     fill(
       tbody,
       shown.length === 0
@@ -84,13 +88,13 @@ export function tailView(initialTopic: string | null, navigate: (hash: string) =
               h('td', { class: 'mono' }, fmtTime(rec.timestamp)),
               h('td', { class: 'num' }, rec.partition),
               h('td', { class: 'num' }, rec.offset),
-              h('td', { class: 'mono key' }, rec.key === null ? h('span', { class: 'muted' }, 'null') : clip(text(rec.key))),
+              h('td', { class: 'mono key', title: rec.key === null ? null : clip(text(rec.key)) }, rec.key === null ? h('span', { class: 'muted' }, 'null') : clip(text(rec.key))),
               h('td', { class: 'mono value' }, rec.value === null ? h('span', { class: 'muted' }, 'null') : clip(text(rec.value))),
               h('td', { class: 'mono headers' }, rec.headers.map((x) => h('span', { class: 'hdr' }, `${x.key}: ${x.value ?? 'null'}`))),
             ),
           ),
     );
-    counter.textContent = q === '' ? `${rows.length} record${rows.length === 1 ? '' : 's'}` : `${shown.length} of ${rows.length} records match`;
+    counter.textContent = q === '' ? `${rows.length} record${rows.length === 1 ? '' : 's'}` : `${matching.length} of ${rows.length} records match`;
   };
   const queueRender = (): void => {
     if (renderQueued) return;
