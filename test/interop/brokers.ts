@@ -59,7 +59,8 @@ export async function startSamsa(extraArgs: string[] = []): Promise<RunningBroke
   };
 }
 
-export const KAFKA_PEER = join(REPO_ROOT, 'scripts', 'kafka-peer.sh');
+/** scripts/kafka-peer.sh of this checkout, or SAMSA_KAFKA_PEER. */
+export const KAFKA_PEER = process.env.SAMSA_KAFKA_PEER ?? join(REPO_ROOT, 'scripts', 'kafka-peer.sh');
 
 /**
  * Starts Apache Kafka (one KRaft broker) with scripts/kafka-peer.sh under `dir`.
@@ -91,7 +92,7 @@ export async function startKafka(dir: string, script = KAFKA_PEER): Promise<Runn
       reject(new Error(`kafka-peer.sh start exited with ${code}: ${err}`));
     });
   });
-  const version = /kafka[_-](?:2\.13-)?(\d+\.\d+\.\d+)/.exec(out + err)?.[1];
+  const version = /Kafka (\d+\.\d+\.\d+)/i.exec(out + err)?.[1];
   return {
     kind: 'kafka',
     bootstrap,

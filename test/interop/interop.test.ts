@@ -1,7 +1,7 @@
 // The interop suite against Samsa, one test per (driver, case): a real `samsa serve`
 // process on free ports, every driver as a child process speaking JSON lines
 // (interop/README.md), the checks in cases.ts. Each driver's cases run in order;
-// drivers run side by side (SAMSA_INTEROP_CONCURRENCY, default 3). A driver that is
+// drivers run side by side (SAMSA_INTEROP_CONCURRENCY, default 4). A driver that is
 // not built is skipped naming its build command, unless SAMSA_INTEROP_REQUIRE=1
 // (CI), where it fails. "Not in this client" outcomes are skipped with the reason.
 // SAMSA_INTEROP_DRIVERS / SAMSA_INTEROP_CASES (comma lists) narrow a local run.
@@ -16,7 +16,7 @@ import { CASES } from './cases.js';
 import { type DriverSpec, type Outcome, REPO_ROOT, listDrivers, runCase } from './run.js';
 
 const REQUIRE = process.env.SAMSA_INTEROP_REQUIRE === '1';
-const CONCURRENCY = Number(process.env.SAMSA_INTEROP_CONCURRENCY ?? 3);
+const CONCURRENCY = Number(process.env.SAMSA_INTEROP_CONCURRENCY ?? 4);
 const list = (v: string | undefined): string[] | null => (v === undefined || v.trim() === '' ? null : v.split(',').map((s) => s.trim()));
 const onlyDrivers = list(process.env.SAMSA_INTEROP_DRIVERS);
 const onlyCases = list(process.env.SAMSA_INTEROP_CASES);

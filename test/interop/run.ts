@@ -46,13 +46,18 @@ export function listDrivers(): DriverSpec[] {
       }
       return { name, command, available: true };
     }
-    const bin = join(REPO_ROOT, 'interop', 'bin', name);
-    try {
-      accessSync(bin, constants.X_OK);
-      return { name, command: [bin], available: true };
-    } catch {
-      return { name, command: [bin], available: false, missing: `interop/bin/${name} is not built (scripts/interop-build.sh ${name})` };
+    // SAMSA_INTEROP_BIN: other directories (':'-separated) to look in first, e.g. another checkout's interop/bin.
+    const dirs = [...(process.env.SAMSA_INTEROP_BIN ?? '').split(':').filter((d) => d !== ''), join(REPO_ROOT, 'interop', 'bin')];
+    for (const dir of dirs) {
+      const bin = join(dir, name);
+      try {
+        accessSync(bin, constants.X_OK);
+        return { name, command: [bin], available: true };
+      } catch {
+        // not in this directory
+      }
     }
+    return { name, command: [join(REPO_ROOT, 'interop', 'bin', name)], available: false, missing: `interop/bin/${name} is not built (scripts/interop-build.sh ${name})` };
   });
 }
 

@@ -205,3 +205,34 @@ export function rangeAssign(memberIds: readonly string[], partitionCount: number
   }
   return out;
 }
+
+/** Between polls while an admin step waits for its effect to show. */
+const VISIBLE_POLL_MS = 50;
+/** A step waits at most this long for its effect (Kafka shows it within a second). */
+export const VISIBLE_WITHIN_MS = 15_000;
+
+/**
+ * Waits until `check` holds: an admin step is done when its effect is visible
+ * (interop/README.md), since Kafka applies topic changes through its controller and
+ * its brokers learn them a moment later. Throws naming `what` when it never shows.
+ */
+export async function waitVisible(what: string, check: () => Promise<boolean>, withinMs = VISIBLE_WITHIN_MS): Promise<void> {
+  const end = Date.now() + withinMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() >= end) throw new Error(`${what} did not show within ${withinMs} ms${last !== undefined ? ` (last: ${last instanceof Error ? last.message : String(last)})` : ''}`);
+    await new Promise((r) => setTimeout(r, VISIBLE_POLL_MS));
+  }
+}
+
+/** describeConfigs answers every asked key: null where the broker reports none. */
+export function withAllKeys(keys: readonly string[], configs: Record<string, string | null>): Record<string, string | null> {
+  const out: Record<string, string | null> = { ...configs };
+  for (const k of keys) if (!(k in out)) out[k] = null;
+  return out;
+}

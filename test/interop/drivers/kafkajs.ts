@@ -22,7 +22,7 @@ import { createRequire } from 'node:module';
 import kafkajs from 'kafkajs';
 import type { Admin, Consumer, EachBatchPayload, IHeaders, KafkaMessage, PartitionAssigner, ProducerRecord } from 'kafkajs';
 import type { AdminParams, Compression, ConsumeParams, GroupMemberParams, Header, ProduceParams, RecordOut } from '../protocol.js';
-import { type NodeDriver, type OpContext, type OpResult, RecordCollector, deferred, errorLine, rangeAssign, runAdminSteps, text, unsupported } from './common.js';
+import { type NodeDriver, type OpContext, type OpResult, RecordCollector, deferred, errorLine, rangeAssign, runAdminSteps, text, unsupported, waitVisible, withAllKeys } from './common.js';
 
 // kafkajs is CommonJS: its named exports come through the default export.
 const { AssignerProtocol, CompressionCodecs, CompressionTypes, Kafka, Partitioners, logLevel } = kafkajs;
@@ -178,6 +178,13 @@ const rangeAssigner: PartitionAssigner = ({ cluster }) => ({
     return { name: 'range', metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics, userData: Buffer.alloc(0) }) };
   },
 });
+
+async function configsOf(admin: Admin, topic: string, keys: string[]): Promise<Record<string, string | null>> {
+  const res = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: topic, configNames: keys }] });
+  const r = res.resources[0]!;
+  if (r.errorCode !== 0) throw new Error(`${r.errorMessage ?? ''} (error code ${r.errorCode})`);
+  return Object.fromEntries(r.configEntries.map((c) => [c.configName, c.configValue]));
+}
 
 async function partitionsOf(admin: Admin, topic: string): Promise<number[]> {
   const md = await admin.fetchTopicMetadata({ topics: [topic] });
@@ -380,18 +387,15 @@ async function admin(ctx: OpContext, p: AdminParams): Promise<OpResult> {
           });
           // kafkajs answers false (no error) when the topic exists.
           if (!created) throw new Error('TOPIC_ALREADY_EXISTS: createTopics returned false (the topic exists)');
+          await waitVisible(`topic ${s.topic}`, async () => (await partitionsOf(a, s.topic)).length === s.partitions);
         },
         listTopics: async () => ({ topics: (await a.listTopics()).filter((t) => !t.startsWith('__')).sort() }),
         describeTopic: async (s) => ({ partitions: (await partitionsOf(a, s.topic)).length }),
         deleteTopic: async (s) => {
           await a.deleteTopics({ topics: [s.topic] });
+          await waitVisible(`deletion of ${s.topic}`, async () => !(await a.listTopics()).includes(s.topic));
         },
-        describeConfigs: async (s) => {
-          const res = await a.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: s.topic, configNames: s.keys }] });
-          const r = res.resources[0]!;
-          if (r.errorCode !== 0) throw new Error(`${r.errorMessage ?? ''} (error code ${r.errorCode})`);
-          return { configs: Object.fromEntries(r.configEntries.map((c) => [c.configName, c.configValue])) };
-        },
+        describeConfigs: async (s) => ({ configs: withAllKeys(s.keys, await configsOf(a, s.topic, s.keys)) }),
         alterConfigs: async (s) => {
           const now = await a.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: s.topic }] });
           const cur = now.resources[0]!;
@@ -401,9 +405,14 @@ async function admin(ctx: OpContext, p: AdminParams): Promise<OpResult> {
             validateOnly: false,
             resources: [{ type: 2, name: s.topic, configEntries: [...keep.map((c) => ({ name: c.configName, value: c.configValue })), ...Object.entries(s.set).map(([name, value]) => ({ name, value }))] }],
           });
+          await waitVisible(`configs of ${s.topic}`, async () => {
+            const now2 = await configsOf(a, s.topic, Object.keys(s.set));
+            return Object.entries(s.set).every(([k, v]) => now2[k] === v);
+          });
         },
         createPartitions: async (s) => {
           await a.createPartitions({ topicPartitions: [{ topic: s.topic, count: s.count }] });
+          await waitVisible(`${s.count} partitions of ${s.topic}`, async () => (await partitionsOf(a, s.topic)).length === s.count);
         },
         deleteRecords: async (s) => {
           // deleteTopicRecords needs the topic's metadata loaded ("Topic metadata not

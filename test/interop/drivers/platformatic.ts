@@ -27,7 +27,7 @@ import {
   compatibilityPartitioner,
 } from '@platformatic/kafka';
 import type { AdminParams, Compression, ConsumeParams, GroupMemberParams, ProduceParams, RecordOut } from '../protocol.js';
-import { type NodeDriver, type OpContext, type OpResult, RecordCollector, deferred, errorLine, headerPairs, rangeAssign, runAdminSteps, text, unsupported } from './common.js';
+import { type NodeDriver, type OpContext, type OpResult, RecordCollector, deferred, errorLine, headerPairs, rangeAssign, runAdminSteps, text, unsupported, waitVisible, withAllKeys } from './common.js';
 
 const CLIENT_ID = 'interop-platformatic';
 const SESSION_TIMEOUT_MS = 10_000;
@@ -288,6 +288,16 @@ async function groupMember(ctx: OpContext, p: GroupMemberParams): Promise<OpResu
 
 async function admin(ctx: OpContext, p: AdminParams): Promise<OpResult> {
   const a = new Admin(base(ctx));
+  const partitionCount = async (topic: string): Promise<number> => {
+    const md = await a.metadata({ topics: [topic], forceUpdate: true });
+    const t = md.topics.get(topic);
+    if (t === undefined) throw new Error(`UNKNOWN_TOPIC_OR_PARTITION: ${topic} is not in the metadata`);
+    return t.partitionsCount;
+  };
+  const configsOf = async (topic: string, keys: string[]): Promise<Record<string, string | null>> => {
+    const [r] = await a.describeConfigs({ resources: [{ resourceType: TOPIC_RESOURCE, resourceName: topic, configurationKeys: keys }] });
+    return Object.fromEntries((r?.configs ?? []).map((c) => [c.name, c.value ?? null]));
+  };
   try {
     return await runAdminSteps(
       ctx,
@@ -295,28 +305,27 @@ async function admin(ctx: OpContext, p: AdminParams): Promise<OpResult> {
       {
         createTopic: async (s) => {
           await a.createTopics({ topics: [s.topic], partitions: s.partitions, configs: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })) });
+          await waitVisible(`topic ${s.topic}`, async () => (await partitionCount(s.topic)) === s.partitions);
         },
         listTopics: async () => ({ topics: (await a.listTopics({ includeInternals: false })).sort() }),
-        describeTopic: async (s) => {
-          const md = await a.metadata({ topics: [s.topic], forceUpdate: true });
-          const t = md.topics.get(s.topic);
-          if (t === undefined) throw new Error(`UNKNOWN_TOPIC_OR_PARTITION: ${s.topic} is not in the metadata`);
-          return { partitions: t.partitionsCount };
-        },
+        describeTopic: async (s) => ({ partitions: await partitionCount(s.topic) }),
         deleteTopic: async (s) => {
           await a.deleteTopics({ topics: [s.topic] });
+          await waitVisible(`deletion of ${s.topic}`, async () => !(await a.listTopics({ includeInternals: false })).includes(s.topic));
         },
-        describeConfigs: async (s) => {
-          const [r] = await a.describeConfigs({ resources: [{ resourceType: TOPIC_RESOURCE, resourceName: s.topic, configurationKeys: s.keys }] });
-          return { configs: Object.fromEntries((r?.configs ?? []).map((c) => [c.name, c.value ?? null])) };
-        },
+        describeConfigs: async (s) => ({ configs: withAllKeys(s.keys, await configsOf(s.topic, s.keys)) }),
         alterConfigs: async (s) => {
           await a.incrementalAlterConfigs({
             resources: [{ resourceType: TOPIC_RESOURCE, resourceName: s.topic, configs: Object.entries(s.set).map(([name, value]) => ({ name, configOperation: 0, value })) }],
           });
+          await waitVisible(`configs of ${s.topic}`, async () => {
+            const now = await configsOf(s.topic, Object.keys(s.set));
+            return Object.entries(s.set).every(([k, v]) => now[k] === v);
+          });
         },
         createPartitions: async (s) => {
           await a.createPartitions({ topics: [{ name: s.topic, count: s.count }] });
+          await waitVisible(`${s.count} partitions of ${s.topic}`, async () => (await partitionCount(s.topic)) === s.count);
         },
         deleteRecords: async (s) => {
           const res = await a.deleteRecords({ topics: [{ name: s.topic, partitions: [{ partition: s.partition, offset: BigInt(s.offset) }] }] });

@@ -8,7 +8,7 @@
 
 import { Admin, Consumer, Producer, type Message, errorName } from '../../../src/client/index.js';
 import type { AdminParams, ConsumeParams, GroupMemberParams, ProduceParams, RecordOut } from '../protocol.js';
-import { type NodeDriver, type OpContext, type OpResult, RecordCollector, errorLine, headerPairs, runAdminSteps, text, unsupported } from './common.js';
+import { type NodeDriver, type OpContext, type OpResult, RecordCollector, errorLine, headerPairs, runAdminSteps, text, unsupported, waitVisible, withAllKeys } from './common.js';
 
 const CLIENT_ID = 'interop-samsa';
 const fail = (err: unknown): string => errorLine(err, errorName);
@@ -79,6 +79,10 @@ async function groupMember(_ctx: OpContext, _p: GroupMemberParams): Promise<OpRe
 
 async function admin(ctx: OpContext, p: AdminParams): Promise<OpResult> {
   const a = new Admin({ bootstrap: ctx.bootstrap, clientId: CLIENT_ID });
+  const partitionCount = async (topic: string): Promise<number> => {
+    const [t] = await a.describeTopics([topic]);
+    return t!.partitions.filter((x) => x.leader >= 0).length;
+  };
   try {
     return await runAdminSteps(
       ctx,
@@ -86,18 +90,21 @@ async function admin(ctx: OpContext, p: AdminParams): Promise<OpResult> {
       {
         createTopic: async (s) => {
           await a.createTopics([{ name: s.topic, numPartitions: s.partitions, ...(s.configs !== undefined ? { configs: s.configs } : {}) }]);
+          await waitVisible(`topic ${s.topic}`, async () => (await partitionCount(s.topic)) === s.partitions);
         },
         listTopics: async () => ({ topics: await a.listTopics() }),
         describeTopic: async (s) => ({ partitions: (await a.describeTopics([s.topic]))[0]!.partitions.length }),
         deleteTopic: async (s) => {
           await a.deleteTopics([s.topic]);
+          await waitVisible(`deletion of ${s.topic}`, async () => !(await a.listTopics()).includes(s.topic));
         },
         describeConfigs: async (s) => {
           const [r] = await a.describeConfigs([{ type: 'topic', name: s.topic, keys: s.keys }]);
-          return { configs: Object.fromEntries((r?.configs ?? []).map((c) => [c.name, c.value])) };
+          return { configs: withAllKeys(s.keys, Object.fromEntries((r?.configs ?? []).map((c) => [c.name, c.value]))) };
         },
         createPartitions: async (s) => {
           await a.createPartitions([{ topic: s.topic, count: s.count }]);
+          await waitVisible(`${s.count} partitions of ${s.topic}`, async () => (await partitionCount(s.topic)) === s.count);
         },
         deleteRecords: async (s) => {
           const [r] = await a.deleteRecords(s.topic, [{ partition: s.partition, offset: s.offset }]);
