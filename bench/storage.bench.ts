@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PartitionLog } from '../src/storage/partition-log.js';
 import type { LogConfig } from '../src/storage/log-config.js';
-import { OFF_BASE_TIMESTAMP, OFF_CRC, OFF_MAX_TIMESTAMP, computeBatchCrc } from '../src/protocol/batch-header.js';
-import { makeBatch } from '../test/storage/make-batch.js';
+import { OFF_BASE_TIMESTAMP, OFF_CRC, OFF_MAX_TIMESTAMP, computeBatchCrc } from '../src/wire/batch-layout.js';
+import { encodeRecordBatch } from '../src/protocol/record-batch.js';
 
 const { values: args } = parseArgs({ options: { seconds: { type: 'string' }, dir: { type: 'string' } } });
 const quick = process.env.SAMSA_BENCH_QUICK === '1';
@@ -38,8 +38,32 @@ function nowS(): number {
   return Number(process.hrtime.bigint()) / 1e9;
 }
 
+/**
+ * A real RecordBatch v2 of `records` filler records, exactly `batchBytes` long (the
+ * throughput figures count bytes and offsets from that size): every record but the
+ * last gets the same value, and the last one's value is sized to make up the rest.
+ */
+function makeBatch(records: number, batchBytes: number, baseTimestamp: number): Uint8Array {
+  // Each record costs its value plus up to ~12 bytes of varints and attributes.
+  const fill = new Uint8Array(Math.max(1, Math.floor((batchBytes - 61) / records) - 12)).fill(0xab);
+  const encode = (lastBytes: number): Uint8Array =>
+    encodeRecordBatch(
+      Array.from({ length: records }, (_, i) => ({ value: i === records - 1 ? new Uint8Array(lastBytes).fill(0xcd) : fill })),
+      { timestamp: baseTimestamp },
+    );
+  const shortBy = batchBytes - encode(1).length;
+  // Growing the last value by n bytes grows the batch by n plus 0..4 bytes of longer varints.
+  for (let extraVarintBytes = 0; extraVarintBytes <= 4; extraVarintBytes++) {
+    const lastBytes = 1 + shortBy - extraVarintBytes;
+    if (lastBytes < 1) break;
+    const batch = encode(lastBytes);
+    if (batch.length === batchBytes) return batch;
+  }
+  throw new Error(`no batch of ${records} records is exactly ${batchBytes} bytes`);
+}
+
 function batches(n: number, t0: number): Uint8Array[] {
-  return Array.from({ length: n }, (_, i) => makeBatch({ records: RECORDS_PER_BATCH, recordBytes: BATCH_BYTES - 61, baseTimestamp: t0 + i }));
+  return Array.from({ length: n }, (_, i) => makeBatch(RECORDS_PER_BATCH, BATCH_BYTES, t0 + i));
 }
 
 interface Result {
@@ -145,7 +169,7 @@ function main(): void {
     // A log with increasing timestamps (4 KiB batches): time lookups and the usual unclean open.
     const tdir = join(root, 'bytime-0');
     const tlog = PartitionLog.open(tdir, config, { cleanShutdown: false });
-    const template = makeBatch({ records: 40, recordBytes: 4096 - 61 });
+    const template = makeBatch(40, 4096, 1_700_000_000_000);
     const TIME_BATCHES = quick ? 8192 : 32768;
     const t0 = 1_700_000_000_000;
     for (let i = 0; i < TIME_BATCHES; i += 64) {

@@ -4,6 +4,6 @@ export type { Broker, StartBrokerOptions } from './server.js';
 export { startEngine, SamsaEngine } from './broker/engine.js';
 export type { EngineOptions } from './broker/engine.js';
 export type * from './broker/engine-api.js';
-export { ErrorCode, KafkaError, errorName } from './protocol/errors.js';
+export { ErrorCode, KafkaError, errorName } from './wire/errors.js';
 export { SETTINGS, resolveConfig } from './config/config.js';
 export type { BrokerConfig } from './config/config.js';

@@ -10,7 +10,7 @@ import { ConfigError, resolveConfig } from './config/config.js';
 import type { BrokerConfig } from './config/config.js';
 import { SamsaEngine, defaultShardCount } from './broker/engine.js';
 import type { ShardInfo } from './broker/engine.js';
-import type { TopicConfig } from './broker/engine-api.js';
+import { topicDefaultsFrom } from './config/topic-config.js';
 import { logger, setLogLevel } from './util/logger.js';
 import type { KafkaHandler } from './kafka/handler.js';
 import type { HttpServer } from './http/server.js';
@@ -57,22 +57,6 @@ export interface Broker {
   close(): Promise<void>;
 }
 
-export function topicDefaultsFrom(cfg: BrokerConfig): Partial<TopicConfig> {
-  return {
-    'segment.bytes': cfg['segment.bytes'],
-    'segment.ms': cfg['segment.ms'],
-    'retention.ms': cfg['retention.ms'],
-    'retention.bytes': cfg['retention.bytes'],
-    'cleanup.policy': cfg['cleanup.policy'],
-    'max.message.bytes': cfg['max.message.bytes'],
-    'flush.messages': cfg['flush.messages'],
-    'flush.ms': cfg['flush.ms'],
-    'index.interval.bytes': cfg['index.interval.bytes'],
-    'message.timestamp.type': cfg['message.timestamp.type'],
-    'delete.retention.ms': cfg['delete.retention.ms'],
-  };
-}
-
 /** Starts a broker from a resolved configuration (the CLI's path). */
 export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> {
   setLogLevel(cfg['log.level']);
@@ -109,6 +93,7 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
     autoCreateTopics: cfg['auto.create.topics.enable'],
     numPartitions: cfg['num.partitions'],
     requestMaxBytes: cfg['socket.request.max.bytes'],
+    groups: { initialRebalanceDelayMs: cfg['group.initial.rebalance.delay.ms'] },
     logger: logger(),
   }));
   let tcp;

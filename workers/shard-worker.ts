@@ -9,7 +9,7 @@ import type { SyncerHandle } from '../src/shard/shard.js';
 import { pinCurrentThread } from '../src/platform/native.js';
 import { SYNC_CONTROL_BYTES } from '../src/shard/sync-control.js';
 import type { SyncRequest, SyncerWorkerData } from '../src/shard/sync-control.js';
-import type { ShardWorkerData } from '../src/broker/shard-protocol.js';
+import type { ShardWorkerData } from '../src/shard/shard-protocol.js';
 
 const data = workerData as ShardWorkerData;
 let pinned = false;

@@ -6,37 +6,24 @@
 // Units: offsets and timestamps are JS numbers (offsets < 2^53; timestamps in ms
 // since the epoch). Batches are Kafka RecordBatch v2 bytes, as on the wire.
 
-export type Acks = -1 | 0 | 1;
-export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete';
+// The contract's own types are declared here; the ones owned below (a topic's config
+// and metadata, the shard's offset spec) are re-exported so callers import one file.
 
-/** Per-topic configuration, by Kafka's topic-level names (see TOPIC_CONFIG_KEYS). */
-export interface TopicConfig {
-  'segment.bytes': number;
-  'segment.ms': number;
-  'retention.ms': number; // -1 = forever
-  'retention.bytes': number; // -1 = unbounded
-  'cleanup.policy': CleanupPolicy;
-  'max.message.bytes': number;
-  'flush.messages': number; // fdatasync after this many messages (acks=-1 always syncs)
-  'flush.ms': number; // fdatasync at least this often when there are unsynced writes
-  'index.interval.bytes': number;
-  'message.timestamp.type': 'CreateTime' | 'LogAppendTime';
-  'delete.retention.ms': number; // compacted topics: how long a latest tombstone stays
-}
+import type { TopicConfig } from '../config/topic-config.js';
+import type { OffsetSpec } from '../shard/shard-protocol.js';
+import type { TopicInfo } from '../storage/topic-store.js';
+
+export type { CleanupPolicy, TopicConfig } from '../config/topic-config.js';
+export type { OffsetSpec } from '../shard/shard-protocol.js';
+export type { TopicInfo } from '../storage/topic-store.js';
+
+export type Acks = -1 | 0 | 1;
 
 export interface DeleteRecordsResult {
   errorCode: number;
   /** The log start offset after the call (Kafka's low watermark); -1 on error. */
   lowWatermark: number;
   errorMessage?: string;
-}
-
-export interface TopicInfo {
-  name: string;
-  /** 16 random bytes as 32 hex chars; Kafka's topic id for Metadata v10+. */
-  topicId: string;
-  partitions: number;
-  config: TopicConfig;
 }
 
 export interface AppendResult {
@@ -62,8 +49,6 @@ export interface ReadResult extends PartitionOffsets {
   records: Uint8Array;
 }
 
-/** 'earliest' = log start, 'latest' = high watermark, a number = first offset with timestamp ≥ it. */
-export type OffsetSpec = 'earliest' | 'latest' | 'max-timestamp' | number;
 
 export interface ListOffsetResult {
   errorCode: number;

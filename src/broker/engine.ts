@@ -12,18 +12,23 @@ import { availableParallelism } from 'node:os';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { ShardClient } from './shard-client.js';
 import type { ShardReady } from './shard-client.js';
-import type { ControlRequest, Notice, ShardStats } from './shard-protocol.js';
+import type { ControlRequest, Notice, ShardStats } from '../shard/shard-protocol.js';
+export type { ShardStats } from '../shard/shard-protocol.js';
 import type {
   Acks, AppendResult, DeleteRecordsResult, Engine, ListOffsetResult, OffsetSpec, PartitionOffsets, PartitionRef, ReadResult, TopicConfig, TopicInfo,
 } from './engine-api.js';
-import { TopicStore, DEFAULT_TOPIC_CONFIG, validateTopicConfig, toLogConfig } from '../storage/topic-store.js';
-import { assertTopicName, partitionDirName, PARTITIONS_MAX } from '../storage/topic-name.js';
+import { SHARDS_MAX } from '../config/config.js';
+import { DEFAULT_TOPIC_CONFIG, validateTopicConfig } from '../config/topic-config.js';
+import { toLogConfig } from '../storage/log-config.js';
+import { TopicStore } from '../storage/topic-store.js';
+import { partitionDirName } from '../storage/partition-dir.js';
+import { assertTopicName, PARTITIONS_MAX } from '../wire/topic-name.js';
 import { takeCleanShutdownMarker, writeCleanShutdownMarker } from '../storage/clean-shutdown.js';
 import { logger } from '../util/logger.js';
-import type { CompactTask, CompactTaskResult, RecoverTask, UnlinkTask } from '../../workers/maintenance.js';
+import type { CompactTask, CompactTaskResult, RecoverTask, UnlinkTask } from '../storage/maintenance-tasks.js';
 import type { RecoveryReport } from '../storage/recovery.js';
 
 export interface EngineOptions {
@@ -61,6 +66,8 @@ interface TopicHandle {
   partitions: PartitionHandle[];
 }
 
+/** Kafka's topic ids are UUIDs: 16 random bytes. */
+const TOPIC_ID_BYTES = 16;
 const DEFAULT_REQUEST_RING_BYTES = 16 * 1024 * 1024;
 const DEFAULT_COMPLETION_RING_BYTES = 32 * 1024 * 1024;
 const DEFAULT_RETENTION_CHECK_INTERVAL_MS = 300_000; // Kafka's log.retention.check.interval.ms
@@ -107,8 +114,8 @@ export class SamsaEngine implements Engine {
       compactionCheckIntervalMs: opts.compactionCheckIntervalMs ?? DEFAULT_COMPACTION_CHECK_INTERVAL_MS,
       pin: opts.pin ?? true,
     };
-    if (!Number.isInteger(options.shards) || options.shards < 1 || options.shards > 256) {
-      throw new KafkaError(ErrorCode.INVALID_CONFIG, `shards must be an integer 1..256, got ${options.shards}`);
+    if (!Number.isInteger(options.shards) || options.shards < 1 || options.shards > SHARDS_MAX) {
+      throw new KafkaError(ErrorCode.INVALID_CONFIG, `shards must be an integer 1..${SHARDS_MAX}, got ${options.shards}`);
     }
     const engine = new SamsaEngine(options);
     try {
@@ -229,7 +236,7 @@ export class SamsaEngine implements Engine {
       if (this.topics.has(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${name}' already exists`);
       const full: TopicConfig = { ...this.defaults, ...validateTopicConfig(config) };
       this.checkConfig(full);
-      const info: TopicInfo = { name, topicId: randomBytes(16).toString('hex'), partitions, config: full };
+      const info: TopicInfo = { name, topicId: randomBytes(TOPIC_ID_BYTES).toString('hex'), partitions, config: full };
       this.store.put(info);
       await this.openTopic(info);
       return structuredClone(info);
@@ -387,6 +394,10 @@ export class SamsaEngine implements Engine {
   async deleteRecords(topic: string, partition: number, offset: number): Promise<DeleteRecordsResult> {
     const h = this.handle(topic, partition);
     if (h === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, lowWatermark: -1, errorMessage: `unknown topic or partition ${topic}-${partition}` };
+    // Kafka checks the policy before the offset: a compact-only topic refuses any DeleteRecords.
+    if (this.topics.get(topic)?.info.config['cleanup.policy'] === 'compact') {
+      return { errorCode: ErrorCode.POLICY_VIOLATION, lowWatermark: -1, errorMessage: 'records cannot be deleted from a topic with cleanup.policy=compact' };
+    }
     const target = offset === -1 ? h.highWatermark : offset;
     if (!Number.isSafeInteger(target) || target < 0 || target > h.highWatermark) {
       return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1, errorMessage: `offset ${offset} is outside the log [${h.logStartOffset}, ${h.highWatermark}]` };

@@ -6,7 +6,7 @@
 
 import { Worker } from 'node:worker_threads';
 import { SpscRing, createRingBuffer } from '../ring/spsc-ring.js';
-import { ErrorCode } from '../protocol/errors.js';
+import { ErrorCode } from '../wire/errors.js';
 import {
   COMPLETION_HEADER_BYTES,
   OP_APPEND,
@@ -14,13 +14,16 @@ import {
   OP_NOTICE,
   OP_READ,
   READ_BODY_BYTES,
+  READ_OFF_MAX_BYTES,
+  READ_OFF_OFFSET,
   REQ_HEADER_BYTES,
   decodeJson,
   encodeJson,
   readCompletionHeader,
   writeRequestHeader,
-} from './shard-protocol.js';
-import type { Completion, ControlRequest, ControlResult, Notice, ShardWorkerData } from './shard-protocol.js';
+} from '../shard/shard-protocol.js';
+import type { Completion, ControlRequest, ControlResult, Notice, ShardWorkerData } from '../shard/shard-protocol.js';
+import { invariantFailed } from '../wire/assert.js';
 
 export interface ShardReady {
   cpu: number;
@@ -63,6 +66,14 @@ export interface ShardClientOptions {
 
 /** In-flight requests per shard at most; a caller past it waits for room like a full ring. */
 const IN_FLIGHT_MAX = 65_536;
+// Waits on the rings wake on Atomics.notify; these timeouts only bound how long a
+// wake-up lost to a race could stall a side, and how often an idle loop re-checks.
+/** Ring full: re-check for space at least this often. */
+const SPACE_RECHECK_MS = 50;
+/** Completions pending: re-check the completion ring at least this often. */
+const COMPLETION_RECHECK_BUSY_MS = 1_000;
+/** Nothing pending: the idle loop's re-check (it also notices the worker exiting). */
+const COMPLETION_RECHECK_IDLE_MS = 200;
 
 export class ShardClient {
   readonly shardId: number;
@@ -146,8 +157,8 @@ export class ShardClient {
   read(slot: number, offset: number, maxBytes: number): Promise<ReadCompletion> {
     return new Promise<ReadCompletion>((resolve) => {
       this.submit(OP_READ, 0, slot, READ_BODY_BYTES, (pos) => {
-        this.reqView.setFloat64(pos, offset, true);
-        this.reqView.setUint32(pos + 8, Math.max(0, Math.min(maxBytes, 0xffffffff)), true);
+        this.reqView.setFloat64(pos + READ_OFF_OFFSET, offset, true);
+        this.reqView.setUint32(pos + READ_OFF_MAX_BYTES, Math.max(0, Math.min(maxBytes, 0xffff_ffff)), true);
       }, { op: OP_READ, resolve });
     });
   }
@@ -206,7 +217,7 @@ export class ShardClient {
           this.spaceWaiters.shift();
           continue;
         }
-        await this.requests.waitForSpaceAsync(head.bytes, 50);
+        await this.requests.waitForSpaceAsync(head.bytes, SPACE_RECHECK_MS);
       }
     } finally {
       this.pumping = false;
@@ -223,7 +234,7 @@ export class ShardClient {
         this.options.onNotice({ type: 'log', level: 'error', msg: `shard ${this.shardId}: bad completion: ${err instanceof Error ? err.message : String(err)}` });
         this.completions.release();
       }
-      await this.completions.waitForDataAsync(this.pending.size > 0 ? 1000 : 200);
+      await this.completions.waitForDataAsync(this.pending.size > 0 ? COMPLETION_RECHECK_BUSY_MS : COMPLETION_RECHECK_IDLE_MS);
     }
   }
 
@@ -246,7 +257,7 @@ export class ShardClient {
       return;
     }
     const p = this.pending.get(c.reqId);
-    if (p === undefined) throw new Error(`shard ${this.shardId}: completion for unknown request ${c.reqId}`);
+    if (p === undefined) invariantFailed(`shard ${this.shardId}: completion for unknown request ${c.reqId}`);
     this.pending.delete(c.reqId);
     const body = this.completions.bytes.subarray(off + COMPLETION_HEADER_BYTES, off + len);
     if (p.op === OP_APPEND) {

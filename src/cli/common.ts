@@ -7,6 +7,8 @@
 // Exit codes: 0 ok, 1 runtime failure (cannot connect, a Kafka error), 2 bad usage.
 
 import { Option } from 'commander';
+// Client modules are loaded one by one (start-up time); this registers TCP and the Node codecs for them.
+import '../client/node.js';
 // Not the client's index: main.ts loads this module for every command, and `serve`
 // needs only the error classes (the Admin is loaded when a command connects).
 import type { Admin } from '../client/admin.js';

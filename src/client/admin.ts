@@ -2,10 +2,12 @@
 // and offsets. Owns: building those requests and turning per-resource error codes
 // into thrown KafkaErrors. Must not import Node built-ins.
 
-import type { CreatePartitionsResponse, CreateTopicsResponse, DeleteTopicsResponse } from '../kafka/schemas/topics-admin.js';
-import type { DescribeConfigsResponse } from '../kafka/schemas/describe-configs.js';
-import type { DeleteRecordsResponse } from '../kafka/schemas/delete-records.js';
-import type { ListOffsetsResponse } from '../kafka/schemas/list-offsets.js';
+import type { CreateTopicsResponse } from '../wire/schemas/19-create-topics.js';
+import type { DeleteTopicsResponse } from '../wire/schemas/20-delete-topics.js';
+import type { CreatePartitionsResponse } from '../wire/schemas/37-create-partitions.js';
+import type { DescribeConfigsResponse } from '../wire/schemas/32-describe-configs.js';
+import type { DeleteRecordsResponse } from '../wire/schemas/21-delete-records.js';
+import type { ListOffsetsResponse } from '../wire/schemas/02-list-offsets.js';
 import { API_KEYS, type Connection, ConnectionHolder, type ConnectionOptions } from './connection.js';
 import { ErrorCode, KafkaError, errorName } from './errors.js';
 import { type ClusterMetadata, type TopicMetadata, requestMetadata } from './metadata.js';

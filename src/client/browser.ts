@@ -26,7 +26,7 @@ export type {
 export { Connection, API_KEYS } from './connection.js';
 export type { ConnectionOptions, RequestOptions } from './connection.js';
 export type { Transport, TransportFactory, TransportOptions, TransportTarget } from './transport.js';
-export { COMPRESSION_CODES, isCompressionAvailable, registerCompression, setCrc32c } from './codecs.js';
-export type { CompressionCodec, CompressionType } from './codecs.js';
+export { COMPRESSION_CODES, isCompressionAvailable, registerCompression, setCrc32c } from '../wire/codecs.js';
+export type { CompressionCodec, CompressionType } from '../wire/codecs.js';
 export { ClientClosedError, ConnectionError, ErrorCode, KafkaError, errorName, isRetriable } from './errors.js';
-export { murmur2, partitionForKey, toPositive } from './partitioner.js';
+export { murmur2, partitionForKey, toPositive } from '../wire/partitioner.js';

@@ -11,14 +11,15 @@
 // closes the connection too (a later answer could not be told apart), failing every
 // outstanding request with a retriable ConnectionError.
 
-import type { MessageCodec } from '../kafka/codec/compile.js';
-import { Reader } from '../kafka/codec/reader.js';
-import { Writer } from '../kafka/codec/writer.js';
-import { ApiVersionsResponseCodec, type ApiVersionsResponse } from '../kafka/schemas/api-versions.js';
-import { RequestHeaderCodec, ResponseHeaderCodec, requestHeaderVersion, responseHeaderVersion } from '../kafka/schemas/headers.js';
-import { SCHEMAS_BY_KEY } from '../kafka/schemas/index.js';
+import type { MessageCodec } from '../wire/codec/compile.js';
+import { Reader } from '../wire/codec/reader.js';
+import { Writer } from '../wire/codec/writer.js';
+import { ApiVersionsResponseCodec, type ApiVersionsResponse } from '../wire/schemas/18-api-versions.js';
+import { RequestHeaderCodec, ResponseHeaderCodec, requestHeaderVersion, responseHeaderVersion } from '../wire/schemas/headers.js';
+import { SCHEMAS_BY_KEY } from '../wire/schemas/index.js';
 import { ConnectionError, ErrorCode, KafkaError, kafkaError } from './errors.js';
-import { type Transport, type TransportFactory, type TransportTarget, openTransport } from './transport.js';
+import { openTransport } from './open-transport.js';
+import type { Transport, TransportFactory, TransportTarget } from './transport.js';
 
 export const API_KEYS = {
   Produce: 0,

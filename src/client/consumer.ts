@@ -10,14 +10,14 @@
 // arrives, and decoding overlaps the broker's work on it. A seek bumps the
 // partition's epoch; fetched data from before the seek is dropped at delivery.
 
-import type { FetchRequest, FetchResponse } from '../kafka/schemas/fetch.js';
-import type { ListOffsetsResponse } from '../kafka/schemas/list-offsets.js';
+import type { FetchRequest, FetchResponse } from '../wire/schemas/01-fetch.js';
+import type { ListOffsetsResponse } from '../wire/schemas/02-list-offsets.js';
 import { API_KEYS, type Connection, ConnectionHolder, type ConnectionOptions } from './connection.js';
 import { ClientClosedError, ErrorCode, KafkaError, isRetriableError, kafkaError } from './errors.js';
 import { requestMetadata } from './metadata.js';
-import { DECOMPRESSED_BYTES_MAX_DEFAULT, type DecodeOptions, type Message, decodeMessages, scanBatches } from './records.js';
+import { DECOMPRESSED_BYTES_MAX_DEFAULT, type DecodeOptions, type Message, decodeMessages, scanBatches } from '../wire/records.js';
 
-export type { Message, RecordHeader } from './records.js';
+export type { Message, RecordHeader } from '../wire/records.js';
 
 export type OffsetResetPolicy = 'earliest' | 'latest' | 'error';
 export type SeekTarget = number | 'earliest' | 'latest' | { timestamp: number };

@@ -2,7 +2,7 @@
 // client may retry. Owns: the retriable set and the helpers that name a code in a
 // message. Must not import Node built-ins (the browser client shares it).
 
-import { ErrorCode, KafkaError, errorName } from '../protocol/errors.js';
+import { ErrorCode, KafkaError, errorName } from '../wire/errors.js';
 
 export { ErrorCode, KafkaError, errorName };
 

@@ -12,6 +12,6 @@
 //   const admin = new Admin({ bootstrap: 'localhost:9092' });
 //   await admin.createTopics([{ name: 'events', numPartitions: 6, configs: { 'retention.ms': '86400000' } }]);
 
-import './node-codecs.js';
+import './node.js';
 
 export * from './browser.js';

@@ -3,7 +3,7 @@
 // mapping. Must not cache across clients (each client object keeps its own) and
 // must not import Node built-ins.
 
-import type { MetadataRequest, MetadataResponse } from '../kafka/schemas/metadata.js';
+import type { MetadataRequest, MetadataResponse } from '../wire/schemas/03-metadata.js';
 import { API_KEYS, type Connection } from './connection.js';
 import { ErrorCode, kafkaError } from './errors.js';
 

@@ -15,14 +15,15 @@
 // the outcome is unknown, so the producer bumps its epoch (InitProducerId with its
 // current id, KIP-360) and every partition's sequence restarts at 0.
 
-import type { ProduceRequest, ProduceResponse } from '../kafka/schemas/produce.js';
-import type { InitProducerIdResponse } from '../kafka/schemas/producer-ids.js';
-import { type CompressionType, isCompressionAvailable, isCompressionType } from './codecs.js';
+import type { ProduceRequest, ProduceResponse } from '../wire/schemas/00-produce.js';
+import type { InitProducerIdResponse } from '../wire/schemas/22-init-producer-id.js';
+import { type CompressionType, isCompressionAvailable, isCompressionType } from '../wire/codecs.js';
 import { API_KEYS, type Connection, ConnectionHolder, type ConnectionOptions } from './connection.js';
 import { ClientClosedError, ErrorCode, KafkaError, isRetriable, kafkaError } from './errors.js';
 import { topicPartitionCount } from './metadata.js';
-import { partitionForKey } from './partitioner.js';
-import { BATCH_HEADER_BYTES, BatchBuilder, type EncodedHeader, toBytes } from './records.js';
+import { partitionForKey } from '../wire/partitioner.js';
+import { BATCH_HEADER_BYTES, BatchBuilder, type EncodedHeader, toBytes } from '../wire/records.js';
+import { assert } from '../wire/assert.js';
 
 export type HeaderValue = Uint8Array | string | null;
 
@@ -383,7 +384,7 @@ export class Producer {
       const initial = Math.max(need, BATCH_INITIAL_BYTES, part.lastBatchBytes);
       batch = { builder: new BatchBuilder(capacity, initial), runCalls: [], runStarts: [], runCounts: [], createdMs: nowMs, memoryBytes: capacity, released: false };
       this.memoryBytes += capacity;
-      if (!batch.builder.tryAppend(key, value, headers, timestamp)) throw new Error('a record does not fit a batch sized for it');
+      assert(batch.builder.tryAppend(key, value, headers, timestamp), 'a record does not fit a batch sized for it');
       part.open = batch;
       if (!this.dirty.has(part)) this.dirty.add(part);
       if (this.lingerMs === 0) this.scheduleDrain();

@@ -1,7 +1,7 @@
 // Kafka over TCP for the Node client: node:net, 4-byte big-endian size prefix.
 // Owns: the socket, framing of requests and responses, and the bound on a response
-// frame's size. Must not parse frames (connection.ts does). Node only: loaded by a
-// dynamic import from transport.ts.
+// frame's size. Must not parse frames (connection.ts does). Node only: registered
+// by the Node entry (client/index.ts) into transport.ts's slot.
 //
 // A response frame that arrives whole inside one socket chunk is handed on as a
 // view of that chunk (Node allocates a fresh buffer per read, so views stay valid);
@@ -10,6 +10,7 @@
 import { type Socket, connect } from 'node:net';
 import { ConnectionError } from './errors.js';
 import type { Transport, TransportOptions } from './transport.js';
+import { invariantFailed } from '../wire/assert.js';
 
 const SIZE_PREFIX_BYTES = 4;
 
@@ -42,7 +43,7 @@ class TcpTransport implements Transport {
       out.set(c, p);
       p += c.byteLength;
     }
-    if (p !== out.length) throw new Error(`tcp: frame chunks hold ${p - SIZE_PREFIX_BYTES} bytes, not ${byteLength}`);
+    if (p !== out.length) invariantFailed(`tcp: frame chunks hold ${p - SIZE_PREFIX_BYTES} bytes, not ${byteLength}`);
     this.socket.write(out);
   }
 

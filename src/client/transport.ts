@@ -1,9 +1,9 @@
 // The byte pipe under a client connection: whole Kafka frames out and in, by TCP
 // (4-byte size prefix) or WebSocket (one frame per binary message). Owns: the
-// Transport contract and choosing an implementation from the connection target.
-// Must not import Node built-ins: the TCP implementation is loaded with a dynamic
-// import only when a `bootstrap` address is used, so a browser bundle that uses
-// `url` never evaluates node:net.
+// Transport contract, host:port parsing, and the slot where the Node entry
+// registers TCP. Must not import Node built-ins or any implementation: the TCP
+// transport (node:net) is registered by client/index.ts, so a browser bundle never
+// reaches it; open-transport.ts picks an implementation for a target.
 
 export interface Transport {
   /** Sends one request frame (header + body, no size prefix), given as chunks. */
@@ -42,16 +42,17 @@ export function parseHostPort(s: string): { host: string; port: number } {
   return { host: m[1]!, port };
 }
 
-/** Opens the transport the target names. */
-export const openTransport: TransportFactory = async (target, opts) => {
-  if (target.url !== undefined) {
-    const ws = await import('./ws-transport.js');
-    return ws.openWebSocketTransport(target.url, opts);
-  }
-  if (target.bootstrap !== undefined) {
-    const { host, port } = parseHostPort(target.bootstrap);
-    const tcp = await import('./tcp-transport.js');
-    return tcp.openTcpTransport(host, port, opts);
-  }
-  throw new TypeError('a client needs `bootstrap` ("host:port") or `url` ("ws://host:port/kafka")');
-};
+/** Opens a TCP pipe to host:port; registered by the Node entry (client/index.ts). */
+export type TcpOpener = (host: string, port: number, opts: TransportOptions) => Promise<Transport>;
+
+let tcpOpener: TcpOpener | null = null;
+
+/** Makes `bootstrap` targets work: the Node entry registers node:net's TCP here; a browser has none. */
+export function registerTcpTransport(open: TcpOpener): void {
+  tcpOpener = open;
+}
+
+/** The registered TCP opener, or null (the browser entry alone). */
+export function tcpTransport(): TcpOpener | null {
+  return tcpOpener;
+}

@@ -3,7 +3,7 @@
 // record batches; errors leave as KafkaError(CORRUPT_MESSAGE).
 
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
 
 export function gzipCompress(data: Uint8Array): Uint8Array {
   return gzipSync(data);

@@ -1,12 +1,12 @@
 // Compression codecs of Kafka record batches, by name and by attribute code.
 // Owns: the broker's lookups between codec names and Kafka's attribute codes (0..4;
-// the table itself is src/client/codecs.ts's) and the sync compress/decompress entry
+// the table itself is src/wire/codecs.ts's) and the sync compress/decompress entry
 // points. Must not know about batch layout (that is src/protocol/record-batch.ts). Every decompression is bounded by a maximum output
 // size, so a small hostile payload cannot make the broker allocate gigabytes.
 
-import { COMPRESSION_CODES, type CompressionType } from '../client/codecs.js';
-import { DECOMPRESSED_BYTES_MAX_DEFAULT } from '../client/records.js';
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { COMPRESSION_CODES, type CompressionType } from '../wire/codecs.js';
+import { DECOMPRESSED_BYTES_MAX_DEFAULT } from '../wire/records.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { gzipCompress, gzipDecompress } from './gzip.js';
 import { lz4Compress, lz4Decompress } from './lz4.js';
 import { snappyCompress, snappyDecompress } from './snappy.js';

@@ -10,7 +10,7 @@
 
 import { createRequire } from 'node:module';
 import type * as Lz4Napi from 'lz4-napi';
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
 
 // Loaded on first use, not at import: most brokers never see an lz4 batch, and the
 // native module costs start-up time (every `samsa serve` imports this file).

@@ -10,8 +10,8 @@
 
 import { createRequire } from 'node:module';
 import type * as Snappy from 'snappy';
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import { takeUnsignedVarint } from '../protocol/varint.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
+import { takeUnsignedVarint } from '../wire/varint.js';
 
 // Loaded on first use, not at import: most brokers never see a snappy batch, and the
 // native module costs start-up time (every `samsa serve` imports this file).

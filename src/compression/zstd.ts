@@ -7,7 +7,7 @@
 // high-level one allocates whatever the frame header declares.
 
 import { createRequire } from 'node:module';
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
 
 /** The part of zstd-napi's binding this codec uses (typed here so the dependency stays optional). */
 interface ZstdBinding {

@@ -1,12 +1,23 @@
 // Broker configuration: the settings table, and merging flags > SAMSA_* environment
 // > config file > built-in defaults. Owns: names, types, ranges and defaults of
-// every broker setting (Kafka's names where Kafka has one). Must not start anything.
+// every broker-only setting (Kafka's names where Kafka has one); the topic-level
+// ones (segment.bytes …, the defaults of new topics) come from the one topic table,
+// src/config/topic-config.ts, and are only listed here. Must not start anything.
 // An unknown or invalid setting stops start-up with a message naming it.
 
 import { readFileSync } from 'node:fs';
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
+import { PARTITIONS_MAX } from '../wire/topic-name.js';
+import {
+  APPLIED_TOPIC_CONFIG_NAMES,
+  type AppliedTopicConfig,
+  type AppliedTopicConfigName,
+  TOPIC_SETTINGS,
+  isTopicConfigName,
+  parseTopicSetting,
+} from './topic-config.js';
 
-type Kind = 'int' | 'bool' | 'string' | 'policy' | 'level' | 'tstype';
+type Kind = 'int' | 'bool' | 'string' | 'level' | 'topic';
 
 interface Setting {
   kind: Kind;
@@ -16,29 +27,29 @@ interface Setting {
   doc: string;
 }
 
-const DAY_MS = 24 * 3600 * 1000;
+/** Shard threads a broker may start (the engine checks the same bound). */
+export const SHARDS_MAX = 256;
 
-/** Every broker setting. Topic-level defaults use Kafka's topic names (segment.bytes …). */
-export const SETTINGS = {
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** A topic setting as a broker setting: its value is the default of new topics. */
+type TopicAsBrokerSetting = { readonly kind: 'topic'; readonly default: number | string; readonly doc: string };
+
+// Only the settings Samsa applies: the passive ones (min.insync.replicas …) are per-topic only.
+const TOPIC_DEFAULT_SETTINGS = Object.fromEntries(
+  APPLIED_TOPIC_CONFIG_NAMES.map((k) => [k, { kind: 'topic', default: TOPIC_SETTINGS[k].default, doc: TOPIC_SETTINGS[k].doc }]),
+) as Record<AppliedTopicConfigName, TopicAsBrokerSetting>;
+
+const BROKER_SETTINGS = {
   'log.dirs': { kind: 'string', default: './data', doc: 'data directory (Kafka: log.dirs; one directory)' },
   'host': { kind: 'string', default: '127.0.0.1', doc: 'address the listeners bind to' },
   'port': { kind: 'int', default: 9092, min: 0, max: 65535, doc: 'Kafka protocol TCP port (0 = pick a free one)' },
   'http.port': { kind: 'int', default: 8080, min: 0, max: 65535, doc: 'HTTP + WebSocket port (0 = pick a free one)' },
   'advertised.host': { kind: 'string', default: '', doc: 'host name clients are told to connect to (default: host)' },
-  'shards': { kind: 'int', default: 0, min: 0, max: 256, doc: 'shard worker threads (0 = cores - 1, at least 1)' },
-  'num.partitions': { kind: 'int', default: 1, min: 1, max: 10000, doc: 'partitions of auto-created topics' },
+  'shards': { kind: 'int', default: 0, min: 0, max: SHARDS_MAX, doc: 'shard worker threads (0 = cores - 1, at least 1)' },
+  'num.partitions': { kind: 'int', default: 1, min: 1, max: PARTITIONS_MAX, doc: 'partitions of auto-created topics' },
   'auto.create.topics.enable': { kind: 'bool', default: true, doc: 'create a topic on first Metadata/Produce that names it' },
-  'segment.bytes': { kind: 'int', default: 1073741824, min: 1024, max: 2147483647, doc: 'roll a segment at this size' },
-  'segment.ms': { kind: 'int', default: 7 * DAY_MS, min: 1, doc: 'roll a segment at this age' },
-  'retention.ms': { kind: 'int', default: 7 * DAY_MS, min: -1, doc: 'delete sealed segments older than this (-1: forever)' },
-  'retention.bytes': { kind: 'int', default: -1, min: -1, doc: 'delete oldest sealed segments past this size per partition (-1: no limit)' },
-  'cleanup.policy': { kind: 'policy', default: 'delete', doc: 'delete | compact | compact,delete' },
-  'max.message.bytes': { kind: 'int', default: 1048588, min: 64, max: 8 * 1024 * 1024 - 64, doc: 'largest record batch accepted' },
-  'flush.messages': { kind: 'int', default: Number.MAX_SAFE_INTEGER, min: 1, doc: 'fdatasync after this many messages (acks=-1 always syncs)' },
-  'flush.ms': { kind: 'int', default: Number.MAX_SAFE_INTEGER, min: 0, doc: 'fdatasync unsynced writes at least this often' },
-  'index.interval.bytes': { kind: 'int', default: 4096, min: 1, max: 104857600, doc: 'bytes of log between sparse index entries' },
-  'message.timestamp.type': { kind: 'tstype', default: 'CreateTime', doc: 'CreateTime | LogAppendTime' },
-  'delete.retention.ms': { kind: 'int', default: DAY_MS, min: 0, doc: 'compacted topics keep a key\'s latest tombstone this long (Kafka: log.cleaner.delete.retention.ms)' },
+  'group.initial.rebalance.delay.ms': { kind: 'int', default: 3000, min: 0, max: 300_000, doc: "an empty group's first rebalance waits this long for more members (each new one extends it, up to the rebalance timeout)" },
   'log.retention.check.interval.ms': { kind: 'int', default: 300000, min: 10, doc: 'how often retention runs' },
   'log.cleaner.backoff.ms': { kind: 'int', default: 15000, min: 10, doc: 'how often compacted partitions are checked for sealed segments to clean' },
   'socket.request.max.bytes': { kind: 'int', default: 104857600, min: 1024, max: 2147483647, doc: 'largest Kafka request; larger closes the connection' },
@@ -46,9 +57,12 @@ export const SETTINGS = {
   'log.level': { kind: 'level', default: 'info', doc: 'fatal | error | warn | info | debug | trace | silent' },
 } as const satisfies Record<string, Setting>;
 
+/** Every setting: the broker's own, then the topic-level defaults (Kafka's topic names). */
+export const SETTINGS: Readonly<Record<keyof typeof BROKER_SETTINGS | AppliedTopicConfigName, Setting>> = { ...BROKER_SETTINGS, ...TOPIC_DEFAULT_SETTINGS };
+
 export type SettingName = keyof typeof SETTINGS;
 
-export interface BrokerConfig {
+export interface BrokerConfig extends AppliedTopicConfig {
   'log.dirs': string;
   'host': string;
   'port': number;
@@ -57,22 +71,12 @@ export interface BrokerConfig {
   'shards': number;
   'num.partitions': number;
   'auto.create.topics.enable': boolean;
-  'segment.bytes': number;
-  'segment.ms': number;
-  'retention.ms': number;
-  'retention.bytes': number;
-  'cleanup.policy': 'delete' | 'compact' | 'compact,delete';
-  'max.message.bytes': number;
-  'flush.messages': number;
-  'flush.ms': number;
-  'index.interval.bytes': number;
-  'message.timestamp.type': 'CreateTime' | 'LogAppendTime';
-  'delete.retention.ms': number;
+  'group.initial.rebalance.delay.ms': number;
   'log.retention.check.interval.ms': number;
   'log.cleaner.backoff.ms': number;
   'socket.request.max.bytes': number;
   'access.control.allow.origin': string;
-  'log.level': 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  'log.level': (typeof LOG_LEVELS)[number];
 }
 
 export class ConfigError extends KafkaError {
@@ -108,15 +112,16 @@ export function parseSetting(name: string, raw: unknown, source: string): number
     case 'string':
       if (typeof raw !== 'string' && typeof raw !== 'number') throw bad('expected a string');
       return String(raw);
-    case 'policy':
-      if (raw === 'delete' || raw === 'compact' || raw === 'compact,delete' || raw === 'delete,compact') return raw === 'delete,compact' ? 'compact,delete' : raw;
-      throw bad('expected delete, compact or compact,delete');
-    case 'tstype':
-      if (raw === 'CreateTime' || raw === 'LogAppendTime') return raw;
-      throw bad('expected CreateTime or LogAppendTime');
+    case 'topic':
+      if (!isTopicConfigName(name)) throw new ConfigError(`setting '${name}' is not a topic setting`);
+      try {
+        return parseTopicSetting(name, typeof raw === 'number' ? raw : String(raw).trim());
+      } catch (err) {
+        throw bad((err as Error).message.replace(/^invalid topic config [^:]+: /, ''));
+      }
     case 'level':
-      if (typeof raw === 'string' && ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(raw)) return raw;
-      throw bad('expected fatal, error, warn, info, debug, trace or silent');
+      if (typeof raw === 'string' && (LOG_LEVELS as readonly string[]).includes(raw)) return raw;
+      throw bad(`expected ${LOG_LEVELS.join(', ')}`);
   }
 }
 

@@ -16,22 +16,19 @@
 // Every timer is bounded by a client-given timeout (clamped here) and unref'd.
 
 import { randomUUID } from 'node:crypto';
-import { ErrorCode } from '../protocol/errors.js';
+import { ErrorCode } from '../wire/errors.js';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
-
-export const GroupErrorCode = {
-  INCONSISTENT_GROUP_PROTOCOL: 23,
-  NON_EMPTY_GROUP: 68,
-  GROUP_ID_NOT_FOUND: 69,
-  GROUP_MAX_SIZE_REACHED: 81,
-} as const;
 
 export interface CoordinatorOptions {
   /** Kafka's group.min.session.timeout.ms / group.max.session.timeout.ms. */
   minSessionTimeoutMs: number;
   maxSessionTimeoutMs: number;
-  /** Kafka's group.initial.rebalance.delay.ms (a new group waits this long for more members). */
+  /**
+   * Kafka's group.initial.rebalance.delay.ms: the first rebalance of an empty group
+   * waits this long for more members, and each member that joins meanwhile extends the
+   * wait by as much again, up to the rebalance timeout (Kafka's InitialDelayedJoin).
+   */
   initialRebalanceDelayMs: number;
   /** Kafka's group.max.size. */
   maxGroupSize: number;
@@ -40,7 +37,7 @@ export interface CoordinatorOptions {
 export const DEFAULT_COORDINATOR_OPTIONS: Readonly<CoordinatorOptions> = {
   minSessionTimeoutMs: 1_000,
   maxSessionTimeoutMs: 1_800_000,
-  initialRebalanceDelayMs: 0,
+  initialRebalanceDelayMs: 3_000,
   maxGroupSize: 1_000,
 };
 
@@ -89,6 +86,8 @@ interface Group {
   leaderId: string | null;
   members: Map<string, Member>;
   rebalanceTimer: NodeJS.Timeout | null;
+  /** While the initial delay runs: when it must end at the latest (ms); -1 otherwise. */
+  initialDelayDeadlineMs: number;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -132,10 +131,10 @@ export class GroupCoordinator {
     if (req.sessionTimeoutMs < this.opts.minSessionTimeoutMs || req.sessionTimeoutMs > this.opts.maxSessionTimeoutMs) {
       return Promise.resolve(this.joinError(ErrorCode.INVALID_SESSION_TIMEOUT, req.memberId));
     }
-    if (req.protocols.length === 0 || req.protocolType === '') return Promise.resolve(this.joinError(GroupErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
+    if (req.protocols.length === 0 || req.protocolType === '') return Promise.resolve(this.joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
     let group = this.groups.get(req.groupId);
     if (group === undefined) {
-      group = { groupId: req.groupId, state: 'Empty', generationId: 0, protocolType: null, protocolName: null, leaderId: null, members: new Map(), rebalanceTimer: null };
+      group = { groupId: req.groupId, state: 'Empty', generationId: 0, protocolType: null, protocolName: null, leaderId: null, members: new Map(), rebalanceTimer: null, initialDelayDeadlineMs: -1 };
       this.groups.set(req.groupId, group);
     }
     let member: Member | undefined;
@@ -144,10 +143,11 @@ export class GroupCoordinator {
       if (member === undefined) return Promise.resolve(this.joinError(ErrorCode.UNKNOWN_MEMBER_ID, req.memberId));
     }
     if (group.members.size > 0 && (group.protocolType !== req.protocolType || !this.supportsCommonProtocol(group, req.protocols, member?.memberId))) {
-      return Promise.resolve(this.joinError(GroupErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
+      return Promise.resolve(this.joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
     }
+    const isNew = member === undefined;
     if (member === undefined) {
-      if (group.members.size >= this.opts.maxGroupSize) return Promise.resolve(this.joinError(GroupErrorCode.GROUP_MAX_SIZE_REACHED, ''));
+      if (group.members.size >= this.opts.maxGroupSize) return Promise.resolve(this.joinError(ErrorCode.GROUP_MAX_SIZE_REACHED, ''));
       const memberId = `${req.clientId || 'member'}-${randomUUID()}`;
       member = {
         memberId,
@@ -178,6 +178,7 @@ export class GroupCoordinator {
       m.pendingJoin = resolve;
       this.touch(g, m);
       if (g.state !== 'PreparingRebalance') this.prepareRebalance(g);
+      else if (g.initialDelayDeadlineMs >= 0 && isNew) this.armInitialDelay(g, this.opts.initialRebalanceDelayMs);
       else this.maybeCompleteJoin(g);
     });
   }
@@ -201,11 +202,11 @@ export class GroupCoordinator {
     let waitMs = 0;
     for (const m of group.members.values()) waitMs = Math.max(waitMs, this.clampTimeout(m.rebalanceTimeoutMs));
     if (wasEmpty) {
-      // A new group waits a little for more members (0 by default: start fast).
-      waitMs = this.opts.initialRebalanceDelayMs;
-      if (waitMs > 0) {
-        group.rebalanceTimer = setTimeout(() => this.completeJoin(group), waitMs);
-        group.rebalanceTimer.unref();
+      const delayMs = this.opts.initialRebalanceDelayMs;
+      if (delayMs > 0) {
+        // Members starting together land in one generation instead of one rebalance each.
+        group.initialDelayDeadlineMs = Date.now() + Math.max(delayMs, waitMs);
+        this.armInitialDelay(group, delayMs);
         return;
       }
       this.maybeCompleteJoin(group);
@@ -220,16 +221,25 @@ export class GroupCoordinator {
     return Math.min(Math.max(ms > 0 ? ms : 0, 1), this.opts.maxSessionTimeoutMs);
   }
 
-  /** Completes the join phase early when every member has rejoined. */
+  /** (Re)starts the initial-delay timer: `delayMs`, but never past the group's deadline. */
+  private armInitialDelay(group: Group, delayMs: number): void {
+    if (group.rebalanceTimer !== null) clearTimeout(group.rebalanceTimer);
+    const ms = Math.max(0, Math.min(delayMs, group.initialDelayDeadlineMs - Date.now()));
+    group.rebalanceTimer = setTimeout(() => this.completeJoin(group), ms);
+    group.rebalanceTimer.unref();
+  }
+
+  /** Completes the join phase early when every member has rejoined (never during the initial delay). */
   private maybeCompleteJoin(group: Group): void {
     if (group.state !== 'PreparingRebalance') return;
-    if (group.rebalanceTimer !== null && group.generationId === 0 && this.opts.initialRebalanceDelayMs > 0) return;
+    if (group.initialDelayDeadlineMs >= 0) return;
     for (const m of group.members.values()) if (m.pendingJoin === null) return;
     this.completeJoin(group);
   }
 
   private completeJoin(group: Group): void {
     if (group.state !== 'PreparingRebalance') return;
+    group.initialDelayDeadlineMs = -1;
     if (group.rebalanceTimer !== null) {
       clearTimeout(group.rebalanceTimer);
       group.rebalanceTimer = null;
@@ -364,7 +374,7 @@ export class GroupCoordinator {
   delete(groupId: string): number {
     const group = this.groups.get(groupId);
     if (group === undefined) return ErrorCode.NONE;
-    if (group.members.size > 0) return GroupErrorCode.NON_EMPTY_GROUP;
+    if (group.members.size > 0) return ErrorCode.NON_EMPTY_GROUP;
     if (group.rebalanceTimer !== null) clearTimeout(group.rebalanceTimer);
     group.state = 'Dead';
     this.groups.delete(groupId);

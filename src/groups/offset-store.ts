@@ -10,7 +10,7 @@
 // when a group is deleted. The latest record per key wins, so compaction keeps it.
 
 import type { Engine } from '../broker/engine-api.js';
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { decodeRecordBatches, encodeRecordBatch } from '../protocol/record-batch.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';

@@ -18,9 +18,9 @@
 //   GET  /topics/{t}/partitions/{p}/records?offset=&timeout=&max_bytes=
 
 import type { Engine, TopicInfo } from '../broker/engine-api.js';
-import { parseTopicConfigs } from '../kafka/topic-config.js';
-import { ErrorCode } from '../protocol/errors.js';
-import { isValidTopicName } from '../storage/topic-name.js';
+import { parseTopicConfigEntries } from '../config/topic-config.js';
+import { ErrorCode } from '../wire/errors.js';
+import { isValidTopicName } from '../wire/topic-name.js';
 import { logger } from '../util/logger.js';
 import { fromUtf8Strict } from './bytes.js';
 import {
@@ -198,7 +198,7 @@ const ROUTES: Route[] = [
       } else if (b.configs !== undefined && b.configs !== null) {
         throw new HttpError(422, HttpErrorCode.INVALID_CONFIG, '"configs" must be an object {"name": value} or an array of {"name","value"}');
       }
-      const info = await ctx.engine.createTopic(name, partitionsRaw, parseTopicConfigs(entries));
+      const info = await ctx.engine.createTopic(name, partitionsRaw, parseTopicConfigEntries(entries));
       return { status: 201, body: describe(info) };
     },
   },

@@ -1,6 +1,8 @@
 // Small byte helpers shared by the HTTP transports and routes. Owns: joining body
 // chunks, parsing Content-Length, strict base64 and UTF-8. Must not know HTTP routes.
 
+import { invariantFailed } from '../wire/assert.js';
+
 /** Joins chunks whose lengths sum to `total` (asserted). */
 export function concatBytes(chunks: readonly Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1 && chunks[0]!.byteLength === total) return chunks[0]!;
@@ -10,7 +12,7 @@ export function concatBytes(chunks: readonly Uint8Array[], total: number): Uint8
     out.set(c, pos);
     pos += c.byteLength;
   }
-  if (pos !== total) throw new Error(`body chunks hold ${pos} bytes, expected ${total}`);
+  if (pos !== total) invariantFailed(`body chunks hold ${pos} bytes, expected ${total}`);
   return out;
 }
 

@@ -7,7 +7,7 @@
 // endpoint, 405, 406, 415, as REST Proxy's web layer answers them), and otherwise
 // HTTP status × 100 + the Kafka error code (42217 = 422 + INVALID_TOPIC_EXCEPTION).
 
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
 
 export class HttpError extends Error {
   constructor(

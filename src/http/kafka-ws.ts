@@ -21,7 +21,7 @@
 import type { KafkaHandler } from '../kafka/handler.js';
 import { ProtocolError } from '../kafka/handler.js';
 import { RequestPipeline } from '../kafka/pipeline.js';
-import { concatChunks } from '../kafka/codec/writer.js';
+import { concatChunks } from '../wire/codec/writer.js';
 import type { WsConnection, WsSession } from './transport.js';
 import { logger } from '../util/logger.js';
 

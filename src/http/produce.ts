@@ -11,8 +11,8 @@
 // partition in the order they arrived.
 
 import type { Engine } from '../broker/engine-api.js';
-import { partitionForKey } from '../client/partitioner.js';
-import { ErrorCode, errorName } from '../protocol/errors.js';
+import { partitionForKey } from '../wire/partitioner.js';
+import { ErrorCode, errorName } from '../wire/errors.js';
 import { encodeRecordBatch, type RecordInput } from '../protocol/record-batch.js';
 import { bodyTooLarge, invalidOffsetOrPartition, partitionNotFound, topicNotFound } from './errors.js';
 import type { ProduceRecord } from './records-json.js';

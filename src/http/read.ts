@@ -3,7 +3,7 @@
 // batches and records before the offset, as a Kafka consumer does) and the offset
 // to read next. Must not touch sockets.
 
-import { ATTR_CONTROL } from '../protocol/batch-header.js';
+import { ATTR_CONTROL } from '../wire/batch-layout.js';
 import { decodeRecordBatches, type Record as KafkaRecord } from '../protocol/record-batch.js';
 
 export interface DecodedRead {

@@ -6,7 +6,7 @@
 
 import type { Engine } from '../broker/engine-api.js';
 import type { KafkaHandler } from '../kafka/handler.js';
-import { isValidTopicName } from '../storage/topic-name.js';
+import { isValidTopicName } from '../wire/topic-name.js';
 import { BrokerMetrics, type EngineIntrospection } from '../metrics/broker-metrics.js';
 import { logger } from '../util/logger.js';
 import { API_CONTENT_TYPE, createApiHandler } from './api.js';
@@ -16,7 +16,8 @@ import { KafkaWsSession } from './kafka-ws.js';
 import { JsonProducer } from './produce.js';
 import { formatFromParam, type EmbeddedFormat } from './records-json.js';
 import { ConsumeStreamSession, ProduceStreamSession, newStreamStats, type StartPosition, type StreamStats } from './streams.js';
-import { selectTransport, type HttpRequestHead, type TransportName, type UpgradeDecision, type WsRoute } from './transport.js';
+import { selectTransport } from './select-transport.js';
+import type { HttpRequestHead, TransportName, UpgradeDecision, WsRoute } from './transport.js';
 
 export interface HttpServerOptions {
   engine: Engine;

@@ -12,7 +12,7 @@
 // answers in order with at most maxInFlight messages pending per socket.
 
 import type { Engine } from '../broker/engine-api.js';
-import { ErrorCode } from '../protocol/errors.js';
+import { ErrorCode } from '../wire/errors.js';
 import { HttpError, HttpErrorCode, fromEngineError, invalidBody, isServerFault } from './errors.js';
 import { fromUtf8Strict } from './bytes.js';
 import type { JsonProducer, ProduceOffset } from './produce.js';

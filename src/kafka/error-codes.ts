@@ -1,7 +1,7 @@
 // The mapping of anything a handler or the engine threw to a Kafka error code and
-// message. Owns: that mapping only; the codes themselves live in src/protocol/errors.ts.
+// message. Owns: that mapping only; the codes themselves live in src/wire/errors.ts.
 
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
 
 /** The Kafka code for anything a handler or the engine threw. */
 export function errorCodeOf(err: unknown): number {

@@ -11,24 +11,29 @@
 // due (Produce acks=0); otherwise resolve the response bytes.
 
 import type { Engine } from '../broker/engine-api.js';
-import { ErrorCode } from '../protocol/errors.js';
+import { ErrorCode } from '../wire/errors.js';
 import { APIS } from './apis/index.js';
 import type { AnyApiDefinition, KafkaOptions, RequestContext } from './apis/types.js';
-import { DecodeError } from './codec/errors.js';
-import { Reader } from './codec/reader.js';
-import { Writer, concatChunks } from './codec/writer.js';
+import { DecodeError } from '../wire/codec/errors.js';
+import { Reader } from '../wire/codec/reader.js';
+import { Writer, concatChunks } from '../wire/codec/writer.js';
 import { errorCodeOf } from './error-codes.js';
 import { ProducerIdAllocator } from './producer-id-allocator.js';
 import type { CoordinatorOptions } from '../groups/coordinator.js';
 import { groupServicesFor } from '../groups/index.js';
-import { ApiVersionsResponseCodec } from './schemas/api-versions.js';
+import { ApiVersionsResponseCodec } from '../wire/schemas/18-api-versions.js';
 import {
   API_VERSIONS_KEY,
+  REQUEST_HEADER_FIXED_BYTES,
+  REQUEST_HEADER_OFF_API_KEY,
+  REQUEST_HEADER_OFF_API_VERSION,
+  REQUEST_HEADER_OFF_CORRELATION_ID,
   RequestHeaderCodec,
   ResponseHeaderCodec,
   requestHeaderVersion,
   responseHeaderVersion,
-} from './schemas/headers.js';
+} from '../wire/schemas/headers.js';
+import { assert } from '../wire/assert.js';
 
 /** The request cannot be answered and the connection must be closed. */
 export class ProtocolError extends Error {
@@ -92,9 +97,6 @@ const NO_LOGGER: KafkaLogger = { warn: () => {} };
  */
 const ADVERTISED_MIN_VERSION: ReadonlyMap<number, number> = new Map([[0, 0]]);
 
-/** Smallest request: api key, api version, correlation id. */
-const MIN_REQUEST_BYTES = 8;
-
 export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {}): KafkaHandler {
   const { logger = NO_LOGGER, groups: groupOptions, ...rest } = opts;
   const options: KafkaOptions = { ...DEFAULT_KAFKA_OPTIONS };
@@ -104,7 +106,7 @@ export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {
 
   const apis = new Map<number, AnyApiDefinition>();
   for (const api of APIS) {
-    if (apis.has(api.apiKey)) throw new Error(`API key ${api.apiKey} registered twice`);
+    assert(!apis.has(api.apiKey), `API key ${api.apiKey} registered twice`);
     apis.set(api.apiKey, api);
   }
   const apiVersions = [...apis.values()]
@@ -126,18 +128,20 @@ export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {
   }
 
   async function handleChunks(frame: Uint8Array, conn: ConnectionContext): Promise<Uint8Array[] | null> {
-    if (frame.byteLength < MIN_REQUEST_BYTES) throw new ProtocolError(`request of ${frame.byteLength} bytes is shorter than a header`);
+    if (frame.byteLength < REQUEST_HEADER_FIXED_BYTES) throw new ProtocolError(`request of ${frame.byteLength} bytes is shorter than a header`);
     const dv = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-    const apiKey = dv.getInt16(0);
-    const version = dv.getInt16(2);
-    const correlationId = dv.getInt32(4);
+    const apiKey = dv.getInt16(REQUEST_HEADER_OFF_API_KEY);
+    const version = dv.getInt16(REQUEST_HEADER_OFF_API_VERSION);
+    const correlationId = dv.getInt32(REQUEST_HEADER_OFF_CORRELATION_ID);
     const api = apis.get(apiKey);
     if (api === undefined) throw new ProtocolError(`unknown API key ${apiKey}`);
     if (version < api.minVersion || version > api.maxVersion) {
       if (apiKey === API_VERSIONS_KEY) {
-        // KIP-511: answer in v0 with our full list so the client can pick a version.
+        // KIP-511, as Kafka answers: v0, UNSUPPORTED_VERSION, and only ApiVersions' own
+        // range, so the client retries ApiVersions at a version we serve and learns the rest.
+        const own = apiVersions.filter((a) => a.apiKey === API_VERSIONS_KEY);
         return respond(apiKey, 0, false, correlationId, (w) =>
-          ApiVersionsResponseCodec.encode(w, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: [...apiVersions], throttleTimeMs: 0 }, 0),
+          ApiVersionsResponseCodec.encode(w, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: own, throttleTimeMs: 0 }, 0),
         );
       }
       throw new ProtocolError(`${api.name} v${version} is not supported (v${api.minVersion}-v${api.maxVersion})`);

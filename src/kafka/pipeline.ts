@@ -16,6 +16,8 @@
 import type { KafkaHandler } from './handler.js';
 
 const PRODUCE_KEY = 0;
+/** The api key is the request's first field, an i16 (REQUEST_HEADER_OFF_API_KEY). */
+const API_KEY_BYTES = 2;
 
 interface Slot {
   readonly frame: Uint8Array;
@@ -65,7 +67,7 @@ export class RequestPipeline {
   /** Accepts one request frame (no size prefix). */
   submit(frame: Uint8Array): void {
     if (this.closed) return;
-    const overlappable = frame.byteLength >= 2 && ((frame[0]! << 8) | frame[1]!) === PRODUCE_KEY;
+    const overlappable = frame.byteLength >= API_KEY_BYTES && ((frame[0]! << 8) | frame[1]!) === PRODUCE_KEY;
     this.queue.push({ frame, overlappable, started: false, done: false, chunks: null });
     this.queuedBytes += frame.byteLength;
     this.pump();

@@ -14,11 +14,11 @@
 import Int32HistogramModule from 'hdr-histogram-js/dist/Int32Histogram.js';
 import type { Histogram } from 'hdr-histogram-js';
 import type { Engine, PartitionRef } from '../broker/engine-api.js';
-import type { ShardStats } from '../broker/shard-protocol.js';
+import type { ShardStats } from '../broker/engine.js';
 import type { KafkaHandler } from '../kafka/handler.js';
 import { APIS } from '../kafka/apis/index.js';
-import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, OFF_BATCH_LENGTH, OFF_RECORDS_COUNT } from '../protocol/batch-header.js';
-import { ErrorCode } from '../protocol/errors.js';
+import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, OFF_BATCH_LENGTH, OFF_RECORDS_COUNT } from '../wire/batch-layout.js';
+import { ErrorCode } from '../wire/errors.js';
 import { PromText } from './prometheus.js';
 
 /** What /metrics asks of the engine beyond the Engine contract (SamsaEngine has it). */

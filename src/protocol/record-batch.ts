@@ -3,9 +3,9 @@
 // (argument ranges, whole-batch length/magic/CRC-32C, bounded decompression) and
 // compaction's rebuild of a batch. The record layout itself — the varint-framed
 // records with deltas, keys, values, headers — lives once, in the browser-safe
-// src/client/records.ts (BatchBuilder, decodeRecordSection), which this module
+// src/wire/records.ts (BatchBuilder, decodeRecordSection), which this module
 // wraps; importing this module registers the Node codecs and the native CRC-32C
-// with that core (src/client/node-codecs.ts). Must not touch files or sockets, and
+// with that core (src/compression/node-codecs.ts). Must not touch files or sockets, and
 // must not change the 61-byte header layout (that is batch-header.ts). The broker's
 // hot path never calls this: it stores and serves batches as bytes; this is for
 // tools, compaction, the HTTP API, the offsets topic and tests.
@@ -17,9 +17,9 @@
 // Decoded keys, values and header values are views of the input batch or of its
 // decompressed section, not copies: copy them to keep them past the input.
 
-import '../client/node-codecs.js';
-import { BatchBuilder, RecordShape, decodeRecordSection } from '../client/records.js';
-import type { BatchSealOptions, BatchTarget, DecodedRecord, EncodedHeader, RawRecord } from '../client/records.js';
+import '../compression/node-codecs.js';
+import { BatchBuilder, RecordShape, decodeRecordSection } from '../wire/records.js';
+import type { BatchSealOptions, BatchTarget, DecodedRecord, EncodedHeader, RawRecord } from '../wire/records.js';
 import {
   ATTR_COMPRESSION_MASK,
   ATTR_TIMESTAMP_TYPE_LOG_APPEND,
@@ -32,20 +32,22 @@ import {
   OFF_MAGIC,
   OFF_MAX_TIMESTAMP,
   OFF_RECORDS_COUNT,
+  RECORD_BATCH_MAGIC,
   computeBatchCrc,
   getBaseOffset,
   getInt64AsNumber,
   readBatchHeader,
-} from './batch-header.js';
-import type { BatchHeader } from './batch-header.js';
-import { ErrorCode, KafkaError } from './errors.js';
+} from '../wire/batch-layout.js';
+import type { BatchHeader } from '../wire/batch-layout.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { DECOMPRESSED_BYTES_MAX_DEFAULT, compress, compressionFromCode, decompress } from '../compression/index.js';
 import type { CompressionType } from '../compression/index.js';
+import { invariantFailed } from '../wire/assert.js';
 
 export type { CompressionType } from '../compression/index.js';
-export type { RawRecord, RecordHeader } from '../client/records.js';
+export type { RawRecord, RecordHeader } from '../wire/records.js';
 
-export const RECORD_BATCH_MAGIC = 2;
+export { RECORD_BATCH_MAGIC };
 const INT32_MAX = 0x7fff_ffff;
 /** Timestamp deltas are written exactly up to here (zig-zag doubles them below 2^53). */
 const TIMESTAMP_DELTA_MAX = 2 ** 52;
@@ -218,7 +220,7 @@ function buildInScratch(records: readonly RecordInput[], defaultTimestamp: numbe
     scratch = buf = new Uint8Array(n);
   }
   const sized = buildBatch(records, defaultTimestamp, sealed, { buf, start: 0 });
-  if (sized === null) throw new Error(`record batch: measured ${totalBytes} bytes, but the records did not fit`);
+  if (sized === null) invariantFailed(`record batch: measured ${totalBytes} bytes, but the records did not fit`);
   return sized;
 }
 

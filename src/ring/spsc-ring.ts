@@ -2,7 +2,7 @@
 // Disruptor style), the only channel between the main thread and a shard worker.
 // Owns: the ring's memory layout, framing (length prefix, 8-byte padding, wrap
 // markers), the two indices and the sleep/wake protocol on them. Must not know what
-// the frames mean (src/broker/shard-protocol.ts does) and must not allocate on the
+// the frames mean (src/shard/shard-protocol.ts does) and must not allocate on the
 // hot path: reserve/publish/read/release touch only preallocated views.
 //
 // Layout of the SharedArrayBuffer:
@@ -22,6 +22,8 @@
 // never wraps around the end of the data area: when it would, the producer writes the
 // wrap marker 0xFFFFFFFF in the length slot and starts the frame at offset 0. So each
 // payload is one contiguous range of `bytes`, readable in place (zero-copy).
+
+import { invariantFailed } from '../wire/assert.js';
 
 export const RING_HEADER_BYTES = 256;
 /** Smallest data area: big enough for a wrap marker and a few small frames. */
@@ -111,6 +113,7 @@ export class SpscRing {
   // TAIL_CACHE is the last tail the producer saw, only ever behind the real one, so
   // trusting it never overwrites unread bytes. READ runs ahead of the shared tail by
   // the frames read but not yet released; HEAD_CACHE is the last head the consumer saw.
+  // Reads carry `!`: the slots are constants below POS_SLOTS, so they always exist.
   private readonly pos = new Uint32Array(POS_SLOTS);
   private lastFrameLength = 0;
 
@@ -135,7 +138,7 @@ export class SpscRing {
     const tail = Atomics.load(this.header, TAIL_I32) >>> 0;
     const used = (head - tail) >>> 0;
     if (used > capacityBytes || (head & (FRAME_ALIGN_BYTES - 1)) !== 0 || (tail & (FRAME_ALIGN_BYTES - 1)) !== 0) {
-      throw new Error(`ring header is corrupt: head ${head}, tail ${tail}, capacity ${capacityBytes}`);
+      invariantFailed(`ring header is corrupt: head ${head}, tail ${tail}, capacity ${capacityBytes}`);
     }
     this.pos[WRITE] = head;
     this.pos[PUBLISHED] = head;
@@ -154,30 +157,30 @@ export class SpscRing {
   reserve(payloadBytes: number): number {
     this.assertPayload(payloadBytes);
     const need = this.requiredBytes(payloadBytes);
-    if (((this.pos[WRITE] - this.pos[TAIL_CACHE]) >>> 0) + need > this.capacityBytes) {
+    if (((this.pos[WRITE]! - this.pos[TAIL_CACHE]!) >>> 0) + need > this.capacityBytes) {
       // The cached tail says no: only now pay for reading the consumer's cache line.
       this.pos[TAIL_CACHE] = Atomics.load(this.header, TAIL_I32) >>> 0;
-      if (((this.pos[WRITE] - this.pos[TAIL_CACHE]) >>> 0) + need > this.capacityBytes) return -1;
+      if (((this.pos[WRITE]! - this.pos[TAIL_CACHE]!) >>> 0) + need > this.capacityBytes) return -1;
     }
-    let at = this.pos[WRITE] & this.mask;
+    let at = this.pos[WRITE]! & this.mask;
     const frameBytes = ringFrameBytes(payloadBytes);
     if (frameBytes > this.capacityBytes - at) {
       // At least 8 bytes remain (positions are 8-aligned), so the marker always fits.
       this.view.setUint32(at, WRAP_MARKER, true);
-      this.pos[WRITE] = (this.pos[WRITE] + (this.capacityBytes - at)) >>> 0;
+      this.pos[WRITE] = (this.pos[WRITE]! + (this.capacityBytes - at)) >>> 0;
       at = 0;
     }
     this.view.setUint32(at, payloadBytes, true);
-    this.pos[WRITE] = (this.pos[WRITE] + frameBytes) >>> 0;
+    this.pos[WRITE] = (this.pos[WRITE]! + frameBytes) >>> 0;
     return at + FRAME_LENGTH_BYTES;
   }
 
   /** Makes every reserved frame visible to the consumer, waking it only if it sleeps. */
   publish(): void {
-    if (this.pos[WRITE] === this.pos[PUBLISHED]) return;
-    this.pos[PUBLISHED] = this.pos[WRITE];
+    if (this.pos[WRITE]! === this.pos[PUBLISHED]!) return;
+    this.pos[PUBLISHED] = this.pos[WRITE]!;
     // Seq-cst store, then read the flag: pairs with the consumer's store-flag-then-read-head.
-    Atomics.store(this.header, HEAD_I32, this.pos[WRITE] | 0);
+    Atomics.store(this.header, HEAD_I32, this.pos[WRITE]! | 0);
     if (Atomics.load(this.header, CONSUMER_SLEEPING_I32) !== 0) Atomics.notify(this.header, HEAD_I32);
   }
 
@@ -202,13 +205,13 @@ export class SpscRing {
   /** Data-area bytes a frame of this payload would take at the current write position, marker included. */
   private requiredBytes(payloadBytes: number): number {
     const frameBytes = ringFrameBytes(payloadBytes);
-    const untilEnd = this.capacityBytes - (this.pos[WRITE] & this.mask);
+    const untilEnd = this.capacityBytes - (this.pos[WRITE]! & this.mask);
     return frameBytes <= untilEnd ? frameBytes : untilEnd + frameBytes;
   }
 
   private hasSpaceFresh(payloadBytes: number): boolean {
     this.pos[TAIL_CACHE] = Atomics.load(this.header, TAIL_I32) >>> 0;
-    return ((this.pos[WRITE] - this.pos[TAIL_CACHE]) >>> 0) + this.requiredBytes(payloadBytes) <= this.capacityBytes;
+    return ((this.pos[WRITE]! - this.pos[TAIL_CACHE]!) >>> 0) + this.requiredBytes(payloadBytes) <= this.capacityBytes;
   }
 
   private assertPayload(payloadBytes: number): void {
@@ -224,24 +227,24 @@ export class SpscRing {
    * `frameLength`), or -1 if none is published. The bytes stay valid until release().
    */
   read(): number {
-    if (this.pos[READ] === this.pos[HEAD_CACHE]) {
+    if (this.pos[READ]! === this.pos[HEAD_CACHE]!) {
       this.pos[HEAD_CACHE] = Atomics.load(this.header, HEAD_I32) >>> 0;
-      if (this.pos[READ] === this.pos[HEAD_CACHE]) return -1;
+      if (this.pos[READ]! === this.pos[HEAD_CACHE]!) return -1;
     }
-    let at = this.pos[READ] & this.mask;
+    let at = this.pos[READ]! & this.mask;
     let length = this.view.getUint32(at, true);
     if (length === WRAP_MARKER) {
-      this.pos[READ] = (this.pos[READ] + (this.capacityBytes - at)) >>> 0;
+      this.pos[READ] = (this.pos[READ]! + (this.capacityBytes - at)) >>> 0;
       // The producer publishes a marker only together with the frame after it.
-      if (this.pos[READ] === this.pos[HEAD_CACHE]) throw new Error('ring is corrupt: wrap marker at the head');
+      if (this.pos[READ]! === this.pos[HEAD_CACHE]!) invariantFailed('ring is corrupt: wrap marker at the head');
       at = 0;
       length = this.view.getUint32(0, true);
     }
     const frameBytes = ringFrameBytes(length);
-    if (length > this.maxFrameBytes || frameBytes > ((this.pos[HEAD_CACHE] - this.pos[READ]) >>> 0)) {
-      throw new Error(`ring is corrupt: frame of ${length} bytes at position ${this.pos[READ]}, head ${this.pos[HEAD_CACHE]}`);
+    if (length > this.maxFrameBytes || frameBytes > ((this.pos[HEAD_CACHE]! - this.pos[READ]!) >>> 0)) {
+      invariantFailed(`ring is corrupt: frame of ${length} bytes at position ${this.pos[READ]!}, head ${this.pos[HEAD_CACHE]!}`);
     }
-    this.pos[READ] = (this.pos[READ] + frameBytes) >>> 0;
+    this.pos[READ] = (this.pos[READ]! + frameBytes) >>> 0;
     this.lastFrameLength = length;
     return at + FRAME_LENGTH_BYTES;
   }
@@ -254,13 +257,13 @@ export class SpscRing {
   /** Frees every frame read() so far for the producer (one store), waking it only if it sleeps. */
   release(): void {
     // Seq-cst store, then read the flag: pairs with the producer's store-flag-then-read-tail.
-    Atomics.store(this.header, TAIL_I32, this.pos[READ] | 0);
+    Atomics.store(this.header, TAIL_I32, this.pos[READ]! | 0);
     if (Atomics.load(this.header, PRODUCER_SLEEPING_I32) !== 0) Atomics.notify(this.header, TAIL_I32);
   }
 
   private hasDataFresh(): boolean {
     this.pos[HEAD_CACHE] = Atomics.load(this.header, HEAD_I32) >>> 0;
-    return this.pos[READ] !== this.pos[HEAD_CACHE];
+    return this.pos[READ]! !== this.pos[HEAD_CACHE]!;
   }
 
   // ---------------------------------------------------------------- waiting
@@ -277,7 +280,7 @@ export class SpscRing {
     // and Atomics.wait returns at once if head already moved past `observed`.
     Atomics.store(this.header, CONSUMER_SLEEPING_I32, 1);
     const observed = Atomics.load(this.header, HEAD_I32);
-    if ((observed >>> 0) === this.pos[READ]) Atomics.wait(this.header, HEAD_I32, observed, timeoutMs);
+    if ((observed >>> 0) === this.pos[READ]!) Atomics.wait(this.header, HEAD_I32, observed, timeoutMs);
     if (this.dataWaiters === 0) Atomics.store(this.header, CONSUMER_SLEEPING_I32, 0);
     return this.hasDataFresh();
   }
@@ -290,7 +293,7 @@ export class SpscRing {
     try {
       Atomics.store(this.header, CONSUMER_SLEEPING_I32, 1);
       const observed = Atomics.load(this.header, HEAD_I32);
-      if ((observed >>> 0) === this.pos[READ]) await waitAsync(this.header, HEAD_I32, observed, timeoutMs);
+      if ((observed >>> 0) === this.pos[READ]!) await waitAsync(this.header, HEAD_I32, observed, timeoutMs);
     } finally {
       if (--this.dataWaiters === 0) Atomics.store(this.header, CONSUMER_SLEEPING_I32, 0);
     }

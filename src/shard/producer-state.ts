@@ -13,8 +13,8 @@
 // Compaction may drop whole batches of a producer: their sequences are then unknown
 // to a rebuild, which is acceptable (the batches after them still set the state).
 
-import { ATTR_CONTROL } from '../protocol/batch-header.js';
-import { ErrorCode } from '../protocol/errors.js';
+import { ATTR_CONTROL } from '../wire/batch-layout.js';
+import { ErrorCode } from '../wire/errors.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import { PRODUCER_SCAN_BYTES_DEFAULT, loadProducerSnapshot, newProducerBatchHeader, writeProducerSnapshot } from '../storage/producer-snapshot.js';
 import type { ProducerBatchHeader, SnapshotProducer } from '../storage/producer-snapshot.js';

@@ -7,7 +7,9 @@
 // anything but its own rings and its own files.
 
 import { rmSync } from 'node:fs';
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
+// Registers the native CRC-32C that checkBatch uses (wire/codecs.ts defaults to plain JS).
+import '../compression/node-codecs.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
 import {
   ATTR_TIMESTAMP_TYPE_LOG_APPEND,
   OFF_ATTRIBUTES,
@@ -23,7 +25,7 @@ import {
   computeBatchCrc,
   getBaseOffset,
   getInt64AsNumber,
-} from '../protocol/batch-header.js';
+} from '../wire/batch-layout.js';
 import {
   COMPLETION_HEADER_BYTES,
   OP_APPEND,
@@ -35,16 +37,17 @@ import {
   encodeJson,
   readRequestHeader,
   writeCompletionHeader,
-} from '../broker/shard-protocol.js';
-import type { Completion, ControlRequest, ControlResult, Notice, ShardStats } from '../broker/shard-protocol.js';
+} from './shard-protocol.js';
+import type { Completion, ControlRequest, ControlResult, Notice, ShardStats } from './shard-protocol.js';
 import type { SpscRing } from '../ring/spsc-ring.js';
 import { PartitionLog } from '../storage/partition-log.js';
-import { toLogConfig } from '../storage/topic-store.js';
-import type { TopicConfig } from '../broker/engine-api.js';
+import { toLogConfig } from '../storage/log-config.js';
+import type { TopicConfig } from '../config/topic-config.js';
 import { ProducerStateTable, loadProducerState, saveProducerState } from './producer-state.js';
 import { SYNC_COUNT_F64, SYNC_DONE_SEQ_I32, SYNC_FAILED_SEQ_I32, SYNC_TOTAL_MS_F64 } from './sync-control.js';
 import type { SyncRequest } from './sync-control.js';
 import type { SequenceVerdict } from './producer-state.js';
+import { invariantFailed } from '../wire/assert.js';
 
 /** Frames taken per drain at most, so completions and reads are never starved. */
 const DRAIN_FRAMES_MAX = 4096;
@@ -198,7 +201,7 @@ export class Shard {
         const req = decodeJson<ControlRequest>(this.requests.bytes.subarray(off + REQ_HEADER_BYTES, off + len));
         this.completeControl(header.reqId, this.control(req));
       } else {
-        throw new Error(`shard ${this.options.shardId}: unknown op ${header.op} in request ring`);
+        invariantFailed(`shard ${this.options.shardId}: unknown op ${header.op} in request ring`);
       }
     }
     if (frames > 0) {
@@ -478,7 +481,7 @@ export class Shard {
     if (size > 0) {
       // Zero-copy into the completion ring: the file bytes land where the main thread reads them.
       const n = st.log.readInto(offset, Math.min(maxBytes, room), this.completions.bytes, pos + COMPLETION_HEADER_BYTES);
-      if (n !== size) throw new Error(`shard: read ${n} bytes where ${size} were sized`);
+      if (n !== size) invariantFailed(`shard: read ${n} bytes where ${size} were sized`);
     }
   }
 

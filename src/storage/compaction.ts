@@ -2,7 +2,7 @@
 // Owns: reading sealed segments batch by batch, the key → latest-offset map, and
 // writing a cleaned copy of a segment to `<base>.log.cleaned`. Must not rename,
 // delete or otherwise change a segment file, nor know about shards: a piscina worker
-// runs these (workers/maintenance.ts) while the owning shard keeps serving the
+// runs these (src/storage/maintenance-tasks.ts) while the owning shard keeps serving the
 // originals, and only that shard swaps a cleaned file in (partition-log.ts).
 //
 // Rules (docs/storage.md, "Compaction"):
@@ -21,8 +21,8 @@
 //   lastOffsetDelta, deltas of the kept records unchanged); an empty one is dropped.
 
 import fs from 'node:fs';
-import { ATTR_CONTROL, BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, OFF_ATTRIBUTES, OFF_BATCH_LENGTH, OFF_MAX_TIMESTAMP, OFF_RECORDS_COUNT, getBaseOffset, getInt64AsNumber } from '../protocol/batch-header.js';
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { ATTR_CONTROL, BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, OFF_ATTRIBUTES, OFF_BATCH_LENGTH, OFF_MAX_TIMESTAMP, OFF_RECORDS_COUNT, getBaseOffset, getInt64AsNumber } from '../wire/batch-layout.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { decodeRawRecords, rebuildRecordBatch } from '../protocol/record-batch.js';
 import type { RawRecord } from '../protocol/record-batch.js';
 import { SEGMENT_BYTES_LIMIT } from './log-config.js';

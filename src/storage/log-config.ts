@@ -1,8 +1,10 @@
 // The configuration one partition log needs, in storage's own units.
-// Owns: the LogConfig shape and its bounds. Must not know Kafka's config names
-// (topic-store.ts maps TopicConfig → LogConfig).
+// Owns: the LogConfig shape, its bounds, and the one mapping from a topic's Kafka
+// config (src/config/topic-config.ts) into it. Nothing else in storage/ reads
+// Kafka's config names.
 
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import type { TopicConfig } from '../config/topic-config.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
 
 export interface LogConfig {
   /** Roll the active segment before it would grow past this (segment.bytes). */
@@ -21,6 +23,18 @@ export interface LogConfig {
 
 /** Largest segment.bytes: index positions are u32, and Kafka's limit is an i32. */
 export const SEGMENT_BYTES_LIMIT = 2_147_483_647;
+
+/** The storage units of a topic's config. */
+export function toLogConfig(c: TopicConfig): LogConfig {
+  return {
+    segmentBytes: c['segment.bytes'],
+    segmentMs: c['segment.ms'],
+    retentionMs: c['retention.ms'],
+    retentionBytes: c['retention.bytes'],
+    indexIntervalBytes: c['index.interval.bytes'],
+    maxMessageBytes: c['max.message.bytes'],
+  };
+}
 
 export function assertLogConfig(c: LogConfig): void {
   const bad = (key: string, why: string): never => {

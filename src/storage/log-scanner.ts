@@ -8,6 +8,8 @@
 // `reset`, and scans never nest.
 
 import fs from 'node:fs';
+// Registers the native CRC-32C that checkBatch uses (wire/codecs.ts defaults to plain JS).
+import '../compression/node-codecs.js';
 import {
   BATCH_HEADER_BYTES,
   BATCH_LOG_OVERHEAD_BYTES,
@@ -16,8 +18,8 @@ import {
   OFF_MAGIC,
   OFF_MAX_TIMESTAMP,
   checkBatch,
-} from '../protocol/batch-header.js';
-import { ErrorCode } from '../protocol/errors.js';
+} from '../wire/batch-layout.js';
+import { ErrorCode } from '../wire/errors.js';
 
 /** Header fields of one stored batch. Reused as an out-parameter (no allocation per batch). */
 export interface BatchInfo {

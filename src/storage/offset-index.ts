@@ -9,6 +9,7 @@
 // last entry at or before an offset; the caller then scans batch headers forward.
 
 import fs from 'node:fs';
+import { invariantFailed } from '../wire/assert.js';
 
 export const OFFSET_INDEX_ENTRY_BYTES = 8;
 /** Kafka's segment.index.bytes default (10 MiB): a segment rolls when its index is full. */
@@ -60,10 +61,10 @@ export class OffsetIndex {
 
   append(relOffset: number, position: number): void {
     if (this.count > 0 && (relOffset <= this.rel[this.count - 1]! || position <= this.pos[this.count - 1]!)) {
-      throw new Error(`offset index: entry (${relOffset}, ${position}) does not increase`);
+      invariantFailed(`offset index: entry (${relOffset}, ${position}) does not increase`);
     }
     if (relOffset < 0 || relOffset > 0xffff_ffff || position < 0 || position > 0xffff_ffff) {
-      throw new Error(`offset index: entry (${relOffset}, ${position}) out of u32 range`);
+      invariantFailed(`offset index: entry (${relOffset}, ${position}) out of u32 range`);
     }
     if (this.count === this.rel.length) this.grow();
     this.rel[this.count] = relOffset;

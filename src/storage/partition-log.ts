@@ -12,8 +12,8 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, OFF_BATCH_LENGTH, OFF_LAST_OFFSET_DELTA, OFF_MAX_TIMESTAMP } from '../protocol/batch-header.js';
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, OFF_BATCH_LENGTH, OFF_LAST_OFFSET_DELTA, OFF_MAX_TIMESTAMP } from '../wire/batch-layout.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { assertLogConfig } from './log-config.js';
 import type { LogConfig } from './log-config.js';
 import { LOOKUP_CHUNK_BYTES, SCAN_OK, logScanner, newBatchInfo, readFully } from './log-scanner.js';

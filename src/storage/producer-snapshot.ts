@@ -26,7 +26,7 @@ import {
   OFF_MAGIC,
   OFF_PRODUCER_EPOCH,
   OFF_PRODUCER_ID,
-} from '../protocol/batch-header.js';
+} from '../wire/batch-layout.js';
 import { syncDir, writeFileDurably } from './durable-file.js';
 import { readFully } from './log-scanner.js';
 import { segmentFileName } from './segment.js';

@@ -265,7 +265,7 @@ function readOrNull(file: string): Buffer | null {
  * Recovers one partition directory standalone (as after an unclean stop) and
  * closes it cleanly, so it can then be opened with `cleanShutdown: true` without
  * another scan. Synchronous and self-contained: fit for a piscina worker, one
- * partition per task (see workers/maintenance.ts).
+ * partition per task (see src/storage/maintenance-tasks.ts).
  */
 export function recoverPartitionDir(dir: string, config: Pick<LogConfig, 'indexIntervalBytes'>, opts: { log?: (msg: string) => void; nowMs?: number } = {}): RecoveryReport {
   const stats = newStorageStats();

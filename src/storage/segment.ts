@@ -11,11 +11,12 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { OFFSET_INDEX_ENTRIES_MAX, OffsetIndex, writeFully } from './offset-index.js';
 import { TIME_INDEX_ENTRIES_MAX, TIME_INDEX_ENTRY_BYTES, TimeIndex } from './time-index.js';
 import { LOOKUP_CHUNK_BYTES, SCAN_CHUNK_BYTES, SCAN_END, SCAN_OK, logScanner, newBatchInfo } from './log-scanner.js';
 import type { BatchInfo } from './log-scanner.js';
+import { invariantFailed } from '../wire/assert.js';
 
 /** Counters that prove laziness and recovery behaviour in tests and stats. */
 export interface StorageStats {
@@ -145,7 +146,7 @@ export class Segment {
   private readonly scratchInfo: BatchInfo = newBatchInfo();
 
   private constructor(dir: string, baseOffset: number, stats: StorageStats) {
-    if (!Number.isSafeInteger(baseOffset) || baseOffset < 0) throw new Error(`segment: bad baseOffset ${baseOffset}`);
+    if (!Number.isSafeInteger(baseOffset) || baseOffset < 0) invariantFailed(`segment: bad baseOffset ${baseOffset}`);
     this.baseOffset = baseOffset;
     this.logPath = path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX));
     this.indexPath = path.join(dir, segmentFileName(baseOffset, INDEX_SUFFIX));
@@ -357,7 +358,7 @@ export class Segment {
    * IOV_MAX buffers), then the new index entries. `bytes` is their total size.
    */
   writeBatches(batches: readonly Uint8Array[], from: number, to: number, bytes: number, log: (msg: string) => void): void {
-    if (!this.writable) throw new Error(`segment ${this.logPath}: write to a sealed segment`);
+    if (!this.writable) invariantFailed(`segment ${this.logPath}: write to a sealed segment`);
     let position = this.sizeBytes;
     for (let i = from; i < to; i += IOV_MAX) {
       const end = Math.min(to, i + IOV_MAX);
@@ -368,7 +369,7 @@ export class Segment {
       if (written !== chunkBytes) this.finishShortWrite(chunk, written, position);
       position += chunkBytes;
     }
-    if (position - this.sizeBytes !== bytes) throw new Error(`segment: wrote ${position - this.sizeBytes} bytes, expected ${bytes}`);
+    if (position - this.sizeBytes !== bytes) invariantFailed(`segment: wrote ${position - this.sizeBytes} bytes, expected ${bytes}`);
     this.sizeBytes = position;
     this.unsyncedBytes += bytes;
     this.flushIndexes(log);

@@ -1,6 +1,6 @@
 // Topic metadata on disk: `<dataDir>/meta/topics/<name>.json`, one file per topic.
-// Owns: Kafka's topic config defaults and their validation, the mapping to
-// LogConfig, and atomic, validated persistence of TopicInfo. Must not open
+// Owns: the TopicInfo shape and its atomic, validated persistence (the config's
+// table, defaults and validation are src/config/topic-config.ts's). Must not open
 // partition logs or decide policy (the engine creates/deletes partitions).
 //
 // Writes are atomic: write `<name>.json.tmp`, fsync, rename over `<name>.json`,
@@ -11,112 +11,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { syncDir, writeFileDurably } from './durable-file.js';
-import type { CleanupPolicy, TopicConfig, TopicInfo } from '../broker/engine-api.js';
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import type { LogConfig } from './log-config.js';
-import { PARTITIONS_MAX, assertTopicName, isValidTopicName } from './topic-name.js';
+import { DEFAULT_TOPIC_CONFIG, type TopicConfig, resolveTopicConfig } from '../config/topic-config.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
+import { PARTITIONS_MAX, assertTopicName, isValidTopicName } from '../wire/topic-name.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** Kafka's topic-level defaults (Long.MAX_VALUE becomes Number.MAX_SAFE_INTEGER). */
-export const DEFAULT_TOPIC_CONFIG: Readonly<TopicConfig> = Object.freeze({
-  'segment.bytes': 1_073_741_824,
-  'segment.ms': 7 * DAY_MS,
-  'retention.ms': 7 * DAY_MS,
-  'retention.bytes': -1,
-  'cleanup.policy': 'delete',
-  'max.message.bytes': 1_048_588,
-  'flush.messages': Number.MAX_SAFE_INTEGER,
-  'flush.ms': Number.MAX_SAFE_INTEGER,
-  'index.interval.bytes': 4096,
-  'message.timestamp.type': 'CreateTime',
-  'delete.retention.ms': DAY_MS,
-});
-
-export const TOPIC_CONFIG_KEYS = Object.freeze(Object.keys(DEFAULT_TOPIC_CONFIG) as Array<keyof TopicConfig>);
-
-const INT_MAX = 2_147_483_647;
-
-type NumberSpec = { kind: 'number'; min: number; max: number };
-type EnumSpec = { kind: 'enum'; parse: (v: string) => string | null; allowed: string };
-
-const SPECS: Record<keyof TopicConfig, NumberSpec | EnumSpec> = {
-  'segment.bytes': { kind: 'number', min: 14, max: INT_MAX },
-  'segment.ms': { kind: 'number', min: 1, max: Number.MAX_SAFE_INTEGER },
-  'retention.ms': { kind: 'number', min: -1, max: Number.MAX_SAFE_INTEGER },
-  'retention.bytes': { kind: 'number', min: -1, max: Number.MAX_SAFE_INTEGER },
-  'cleanup.policy': { kind: 'enum', parse: parseCleanupPolicy, allowed: 'delete, compact, or compact,delete' },
-  'max.message.bytes': { kind: 'number', min: 0, max: INT_MAX },
-  'flush.messages': { kind: 'number', min: 1, max: Number.MAX_SAFE_INTEGER },
-  'flush.ms': { kind: 'number', min: 0, max: Number.MAX_SAFE_INTEGER },
-  'index.interval.bytes': { kind: 'number', min: 0, max: INT_MAX },
-  'message.timestamp.type': { kind: 'enum', parse: (v) => (v === 'CreateTime' || v === 'LogAppendTime' ? v : null), allowed: 'CreateTime or LogAppendTime' },
-  'delete.retention.ms': { kind: 'number', min: 0, max: Number.MAX_SAFE_INTEGER },
-};
-
-function parseCleanupPolicy(v: string): CleanupPolicy | null {
-  const parts = new Set(v.split(',').map((p) => p.trim()).filter((p) => p.length > 0));
-  if (parts.size === 0 || [...parts].some((p) => p !== 'delete' && p !== 'compact')) return null;
-  if (parts.size === 2) return 'compact,delete';
-  return parts.has('compact') ? 'compact' : 'delete';
-}
-
-function invalidConfig(key: string, why: string): KafkaError {
-  return new KafkaError(ErrorCode.INVALID_CONFIG, `invalid topic config ${key}: ${why}`);
-}
-
-/** A long as Kafka sends it (number or decimal string); values past 2^53 (Long.MAX_VALUE) clamp to MAX_SAFE_INTEGER. */
-function toInteger(key: string, value: unknown): number {
-  let n: number;
-  if (typeof value === 'number') n = value;
-  else if (typeof value === 'string' && /^\s*-?\d{1,20}\s*$/.test(value)) n = Number(value.trim());
-  else throw invalidConfig(key, `${JSON.stringify(value)} is not an integer`);
-  if (!Number.isFinite(n) || !Number.isInteger(n)) throw invalidConfig(key, `${String(value)} is not an integer`);
-  if (n > Number.MAX_SAFE_INTEGER) n = Number.MAX_SAFE_INTEGER;
-  return n;
-}
-
-/**
- * Validates a partial topic config from outside (numbers or Kafka's strings).
- * Returns it normalised; throws KafkaError(INVALID_CONFIG) naming the bad key.
- * Undefined values are skipped.
- */
-export function validateTopicConfig(partial: unknown): Partial<TopicConfig> {
-  if (typeof partial !== 'object' || partial === null || Array.isArray(partial)) {
-    throw new KafkaError(ErrorCode.INVALID_CONFIG, 'topic config must be an object of key → value');
-  }
-  const out: Record<string, number | string> = {};
-  for (const [key, value] of Object.entries(partial as Record<string, unknown>)) {
-    if (value === undefined) continue;
-    if (!Object.hasOwn(SPECS, key)) throw invalidConfig(key, 'unknown topic config (supported: ' + TOPIC_CONFIG_KEYS.join(', ') + ')');
-    const spec = SPECS[key as keyof TopicConfig];
-    if (spec.kind === 'number') {
-      const n = toInteger(key, value);
-      if (n < spec.min || n > spec.max) throw invalidConfig(key, `${n} is outside ${spec.min}..${spec.max}`);
-      out[key] = n;
-    } else {
-      const parsed = typeof value === 'string' ? spec.parse(value) : null;
-      if (parsed === null) throw invalidConfig(key, `${JSON.stringify(value)} is not one of ${spec.allowed}`);
-      out[key] = parsed;
-    }
-  }
-  return out as Partial<TopicConfig>;
-}
-
-/** `base` overridden by the validated `partial`: a whole TopicConfig. */
-export function resolveTopicConfig(partial: unknown, base: Readonly<TopicConfig> = DEFAULT_TOPIC_CONFIG): TopicConfig {
-  return { ...base, ...validateTopicConfig(partial) };
-}
-
-export function toLogConfig(c: TopicConfig): LogConfig {
-  return {
-    segmentBytes: c['segment.bytes'],
-    segmentMs: c['segment.ms'],
-    retentionMs: c['retention.ms'],
-    retentionBytes: c['retention.bytes'],
-    indexIntervalBytes: c['index.interval.bytes'],
-    maxMessageBytes: c['max.message.bytes'],
-  };
+/** A topic as the broker keeps it: what a metadata file holds. */
+export interface TopicInfo {
+  name: string;
+  /** 16 random bytes as 32 hex chars; Kafka's topic id for Metadata v10+. */
+  topicId: string;
+  partitions: number;
+  config: TopicConfig;
 }
 
 const TOPIC_ID_RE = /^[0-9a-f]{32}$/;

@@ -7,8 +7,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SamsaEngine } from '../../src/broker/engine.js';
 import { encodeRecordBatch, decodeRecordBatches } from '../../src/protocol/record-batch.js';
-import { ErrorCode } from '../../src/protocol/errors.js';
-import { parseTopicConfigs } from '../../src/kafka/topic-config.js';
+import { ErrorCode } from '../../src/wire/errors.js';
+import { parseTopicConfigEntries } from '../../src/config/topic-config.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const dec = new TextDecoder();
@@ -130,7 +130,9 @@ test('retention skips compact-only topics and applies to compact,delete ones', a
 });
 
 test('delete.retention.ms is a real topic config', () => {
-  assert.deepEqual(parseTopicConfigs([{ name: 'delete.retention.ms', value: '1000' }]), { 'delete.retention.ms': 1000 });
-  assert.throws(() => parseTopicConfigs([{ name: 'delete.retention.ms', value: '-5' }]));
-  assert.deepEqual(parseTopicConfigs([{ name: 'min.cleanable.dirty.ratio', value: '0.5' }]), {});
+  assert.deepEqual(parseTopicConfigEntries([{ name: 'delete.retention.ms', value: '1000' }]), { 'delete.retention.ms': 1000 });
+  assert.throws(() => parseTopicConfigEntries([{ name: 'delete.retention.ms', value: '-5' }]));
+  // Kafka's other cleaner settings are kept and described, not applied (passive settings).
+  assert.deepEqual(parseTopicConfigEntries([{ name: 'min.cleanable.dirty.ratio', value: '0.25' }]), { 'min.cleanable.dirty.ratio': '0.25' });
+  assert.throws(() => parseTopicConfigEntries([{ name: 'min.cleanable.dirty.ratio', value: 'half' }]));
 });

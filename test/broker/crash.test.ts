@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { SamsaEngine } from '../../src/broker/engine.js';
-import { batchSizeAt, getBaseOffset, setBaseOffset } from '../../src/protocol/batch-header.js';
+import { batchSizeAt, getBaseOffset, setBaseOffset } from '../../src/wire/batch-layout.js';
 import { crashBatch } from './crash-batches.js';
 import { tempDir } from '../helpers/tmp.js';
 

@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SamsaEngine } from '../../src/broker/engine.js';
 import { encodeRecordBatch, decodeRecordBatches } from '../../src/protocol/record-batch.js';
-import { ErrorCode } from '../../src/protocol/errors.js';
-import { OFF_CRC } from '../../src/protocol/batch-header.js';
+import { ErrorCode } from '../../src/wire/errors.js';
+import { OFF_CRC } from '../../src/wire/batch-layout.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const enc = new TextEncoder();

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SamsaEngine } from '../../src/broker/engine.js';
 import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
-import { ErrorCode } from '../../src/protocol/errors.js';
+import { ErrorCode } from '../../src/wire/errors.js';
 import { CLEAN_SHUTDOWN_FILE } from '../../src/storage/clean-shutdown.js';
 import { tempDir } from '../helpers/tmp.js';
 

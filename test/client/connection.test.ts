@@ -13,11 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { Connection, API_KEYS } from '../../src/client/connection.js';
 import { ConnectionError, isRetriableError } from '../../src/client/errors.js';
 import type { Transport, TransportFactory } from '../../src/client/transport.js';
-import { Reader } from '../../src/kafka/codec/reader.js';
-import { Writer } from '../../src/kafka/codec/writer.js';
-import { ApiVersionsResponseCodec } from '../../src/kafka/schemas/api-versions.js';
-import { RequestHeaderCodec, ResponseHeaderCodec } from '../../src/kafka/schemas/headers.js';
-import { MetadataResponseCodec } from '../../src/kafka/schemas/metadata.js';
+import { Reader } from '../../src/wire/codec/reader.js';
+import { Writer } from '../../src/wire/codec/writer.js';
+import { ApiVersionsResponseCodec } from '../../src/wire/schemas/18-api-versions.js';
+import { RequestHeaderCodec, ResponseHeaderCodec } from '../../src/wire/schemas/headers.js';
+import { MetadataResponseCodec } from '../../src/wire/schemas/03-metadata.js';
 
 interface Seen {
   apiKey: number;

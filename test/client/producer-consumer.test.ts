@@ -21,11 +21,11 @@ import {
   isCompressionAvailable,
   partitionForKey,
 } from '../../src/client/index.js';
-import { openTransport } from '../../src/client/transport.js';
-import { BatchBuilder, scanBatches } from '../../src/client/records.js';
-import type { FetchResponse } from '../../src/kafka/schemas/fetch.js';
-import type { ProduceResponse } from '../../src/kafka/schemas/produce.js';
-import type { InitProducerIdResponse } from '../../src/kafka/schemas/producer-ids.js';
+import { openTransport } from '../../src/client/open-transport.js';
+import { BatchBuilder, scanBatches } from '../../src/wire/records.js';
+import type { FetchResponse } from '../../src/wire/schemas/01-fetch.js';
+import type { ProduceResponse } from '../../src/wire/schemas/00-produce.js';
+import type { InitProducerIdResponse } from '../../src/wire/schemas/22-init-producer-id.js';
 import { type TestBroker, collect, startTestBroker, text } from './helpers.js';
 
 let tb: TestBroker;

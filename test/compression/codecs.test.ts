@@ -18,7 +18,7 @@ import {
 } from '../../src/compression/index.js';
 import type { CompressionType } from '../../src/compression/index.js';
 import { lz4FrameOutputBound } from '../../src/compression/lz4.js';
-import { ErrorCode, KafkaError } from '../../src/protocol/errors.js';
+import { ErrorCode, KafkaError } from '../../src/wire/errors.js';
 
 // zstd-napi is an optional dependency: test zstd only where it is installed.
 const ZSTD = isCompressionAvailable('zstd');

@@ -2,10 +2,22 @@
 // generations, leaves, session expiry and protocol checks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GroupCoordinator, GroupErrorCode, type JoinRequest } from '../../src/groups/coordinator.js';
-import { ErrorCode } from '../../src/protocol/errors.js';
+import { GroupCoordinator, type JoinRequest } from '../../src/groups/coordinator.js';
+import { ErrorCode } from '../../src/wire/errors.js';
 
 const meta = Uint8Array.of(1, 2, 3);
+/** Most cases are about the state machine, not Kafka's initial delay. */
+const NO_DELAY = { initialRebalanceDelayMs: 0 };
+
+/** The coordinator's timers are unref'd (a broker's sockets keep the process alive); a test must hold it open itself. */
+async function keepAlive<T>(p: Promise<T>): Promise<T> {
+  const timer = setInterval(() => {}, 1_000);
+  try {
+    return await p;
+  } finally {
+    clearInterval(timer);
+  }
+}
 const join = (c: GroupCoordinator, memberId = '', extra: Partial<JoinRequest> = {}) =>
   c.join({
     groupId: 'g',
@@ -21,7 +33,7 @@ const join = (c: GroupCoordinator, memberId = '', extra: Partial<JoinRequest> = 
   });
 
 test('a single member joins, syncs its own assignment and heartbeats', async () => {
-  const c = new GroupCoordinator();
+  const c = new GroupCoordinator(NO_DELAY);
   const j = await join(c);
   assert.equal(j.errorCode, 0);
   assert.equal(j.generationId, 1);
@@ -38,7 +50,7 @@ test('a single member joins, syncs its own assignment and heartbeats', async () 
 });
 
 test('a second member triggers a rebalance; followers wait for the leader’s sync', async () => {
-  const c = new GroupCoordinator();
+  const c = new GroupCoordinator(NO_DELAY);
   const a = await join(c);
   await c.sync('g', 1, a.memberId, [{ memberId: a.memberId, assignment: Uint8Array.of(1) }]);
   const bJoin = join(c); // waits for a to rejoin
@@ -74,7 +86,7 @@ test('a second member triggers a rebalance; followers wait for the leader’s sy
 });
 
 test('a member whose session expires is removed', async () => {
-  const c = new GroupCoordinator({ minSessionTimeoutMs: 1 });
+  const c = new GroupCoordinator({ ...NO_DELAY, minSessionTimeoutMs: 1 });
   const a = await join(c, '', { sessionTimeoutMs: 30 });
   await c.sync('g', 1, a.memberId, []);
   for (let i = 0; i < 100 && c.describe('g')!.members.length > 0; i++) await new Promise((r) => setTimeout(r, 10));
@@ -85,20 +97,57 @@ test('a member whose session expires is removed', async () => {
 });
 
 test('bad joins: empty group id, session timeout out of range, no common protocol, unknown member', async () => {
-  const c = new GroupCoordinator();
+  const c = new GroupCoordinator(NO_DELAY);
   assert.equal((await join(c, '', { groupId: '' })).errorCode, ErrorCode.INVALID_GROUP_ID);
   assert.equal((await join(c, '', { sessionTimeoutMs: 10 })).errorCode, ErrorCode.INVALID_SESSION_TIMEOUT);
   assert.equal((await join(c, 'ghost')).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
   const a = await join(c);
   assert.equal(a.errorCode, 0);
-  assert.equal((await join(c, '', { protocols: [{ name: 'roundrobin', metadata: meta }] })).errorCode, GroupErrorCode.INCONSISTENT_GROUP_PROTOCOL);
-  assert.equal((await join(c, '', { protocolType: 'connect' })).errorCode, GroupErrorCode.INCONSISTENT_GROUP_PROTOCOL);
-  assert.equal(c.delete('g'), GroupErrorCode.NON_EMPTY_GROUP);
+  assert.equal((await join(c, '', { protocols: [{ name: 'roundrobin', metadata: meta }] })).errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+  assert.equal((await join(c, '', { protocolType: 'connect' })).errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+  assert.equal(c.delete('g'), ErrorCode.NON_EMPTY_GROUP);
   c.close();
 });
 
+test('the initial delay gathers members that join during it into one generation; each join extends it', async () => {
+  const c = new GroupCoordinator({ initialRebalanceDelayMs: 150 });
+  const a = join(c);
+  let aDone = false;
+  void a.then(() => (aDone = true));
+  // Joins spaced closer than the delay keep extending it: none may complete the join early.
+  await new Promise((r) => setTimeout(r, 100));
+  const b = join(c);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(aDone, false, 'the second join extended the delay past the first one');
+  const third = join(c);
+  const [ja, jb, jc] = await keepAlive(Promise.all([a, b, third]));
+  assert.deepEqual([ja.generationId, jb.generationId, jc.generationId], [1, 1, 1], 'one generation for the three');
+  const leader = [ja, jb, jc].find((j) => j.members.length > 0)!;
+  assert.equal(leader.members.length, 3);
+  assert.equal(c.describe('g')!.state, 'CompletingRebalance');
+  c.close();
+});
+
+test('members that keep arriving cannot hold the initial delay open past the rebalance timeout', async () => {
+  const c = new GroupCoordinator({ initialRebalanceDelayMs: 100 });
+  const opts = { rebalanceTimeoutMs: 300 };
+  const first = join(c, '', opts);
+  let done = false;
+  void first.then(() => (done = true));
+  // A new member every 40 ms would extend a 100 ms delay for ever without the bound.
+  const joins: Array<Promise<unknown>> = [];
+  for (let i = 0; i < 100 && !done; i++) {
+    joins.push(join(c, '', opts));
+    await new Promise((r) => setTimeout(r, 40));
+  }
+  assert.equal(done, true, 'the first generation formed while members were still arriving');
+  assert.equal((await keepAlive(first)).generationId, 1);
+  c.close();
+  await Promise.allSettled(joins);
+});
+
 test('commits: accepted while a rebalance is prepared, refused while it completes (Kafka ClassicGroup rules)', async () => {
-  const c = new GroupCoordinator();
+  const c = new GroupCoordinator(NO_DELAY);
   const a = await join(c);
   await c.sync('g', 1, a.memberId, [{ memberId: a.memberId, assignment: Uint8Array.of(1) }]);
   const bJoin = join(c); // the group prepares a rebalance; a is still in generation 1

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
-import { partitionForKey } from '../../src/client/partitioner.js';
+import { partitionForKey } from '../../src/wire/partitioner.js';
 import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
 import { TRANSPORTS, request, startHttpTestBroker, until, type HttpTestBroker } from './harness.js';
 

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker } from '../../src/index.js';
-import { ApiVersionsRequestCodec, ApiVersionsResponseCodec } from '../../src/kafka/schemas/api-versions.js';
+import { ApiVersionsRequestCodec, ApiVersionsResponseCodec } from '../../src/wire/schemas/18-api-versions.js';
 import { decodeResponse, encodeRequest } from '../kafka/harness.js';
 import { TRANSPORTS, WsClient, request } from './harness.js';
 

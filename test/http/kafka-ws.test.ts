@@ -5,11 +5,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { MessageCodec } from '../../src/kafka/codec/compile.js';
-import { ApiVersionsRequestCodec, ApiVersionsResponseCodec } from '../../src/kafka/schemas/api-versions.js';
-import { FetchRequestCodec, FetchResponseCodec, type FetchRequest } from '../../src/kafka/schemas/fetch.js';
-import { MetadataRequestCodec, MetadataResponseCodec } from '../../src/kafka/schemas/metadata.js';
-import { ProduceRequestCodec, ProduceResponseCodec } from '../../src/kafka/schemas/produce.js';
+import type { MessageCodec } from '../../src/wire/codec/compile.js';
+import { ApiVersionsRequestCodec, ApiVersionsResponseCodec } from '../../src/wire/schemas/18-api-versions.js';
+import { FetchRequestCodec, FetchResponseCodec, type FetchRequest } from '../../src/wire/schemas/01-fetch.js';
+import { MetadataRequestCodec, MetadataResponseCodec } from '../../src/wire/schemas/03-metadata.js';
+import { ProduceRequestCodec, ProduceResponseCodec } from '../../src/wire/schemas/00-produce.js';
 import { decodeRecordBatches, encodeRecordBatch } from '../../src/protocol/record-batch.js';
 import { decodeResponse, encodeRequest } from '../kafka/harness.js';
 import { TRANSPORTS, WsClient, startHttpTestBroker, type HttpTestBroker } from './harness.js';

@@ -7,13 +7,12 @@ import { request as httpRequest } from 'node:http';
 import {
   BodyTooLargeError,
   matchPattern,
-  requestedTransport,
-  selectTransport,
   type HttpExchange,
   type RunningTransport,
   type WsConnection,
   type WsRoute,
 } from '../../src/http/transport.js';
+import { requestedTransport, selectTransport } from '../../src/http/select-transport.js';
 import { TRANSPORTS, WsClient, refusedUpgrade, until } from './harness.js';
 
 test('matchPattern: literal segments, decoded parameters, no partial matches', () => {

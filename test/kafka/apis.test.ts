@@ -1,29 +1,20 @@
 // Every served API, over TCP against a real engine, at old and flexible versions.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ErrorCode } from '../../src/protocol/errors.js';
+import { ErrorCode } from '../../src/wire/errors.js';
 import { decodeRecordBatches, encodeRecordBatch } from '../../src/protocol/record-batch.js';
-import { ApiVersionsRequestCodec, ApiVersionsResponseCodec } from '../../src/kafka/schemas/api-versions.js';
-import { MetadataRequestCodec, MetadataResponseCodec } from '../../src/kafka/schemas/metadata.js';
-import { ProduceRequestCodec, ProduceResponseCodec, type ProduceResponse } from '../../src/kafka/schemas/produce.js';
-import { FetchRequestCodec, FetchResponseCodec, type FetchRequest } from '../../src/kafka/schemas/fetch.js';
-import { ListOffsetsRequestCodec, ListOffsetsResponseCodec } from '../../src/kafka/schemas/list-offsets.js';
-import {
-  CreatePartitionsRequestCodec,
-  CreatePartitionsResponseCodec,
-  CreateTopicsRequestCodec,
-  CreateTopicsResponseCodec,
-  DeleteTopicsRequestCodec,
-  DeleteTopicsResponseCodec,
-} from '../../src/kafka/schemas/topics-admin.js';
-import { DescribeConfigsRequestCodec, DescribeConfigsResponseCodec } from '../../src/kafka/schemas/describe-configs.js';
-import {
-  AlterConfigsRequestCodec,
-  AlterConfigsResponseCodec,
-  IncrementalAlterConfigsRequestCodec,
-  IncrementalAlterConfigsResponseCodec,
-} from '../../src/kafka/schemas/alter-configs.js';
-import { InitProducerIdRequestCodec, InitProducerIdResponseCodec } from '../../src/kafka/schemas/producer-ids.js';
+import { ApiVersionsRequestCodec, ApiVersionsResponseCodec } from '../../src/wire/schemas/18-api-versions.js';
+import { MetadataRequestCodec, MetadataResponseCodec } from '../../src/wire/schemas/03-metadata.js';
+import { ProduceRequestCodec, ProduceResponseCodec, type ProduceResponse } from '../../src/wire/schemas/00-produce.js';
+import { FetchRequestCodec, FetchResponseCodec, type FetchRequest } from '../../src/wire/schemas/01-fetch.js';
+import { ListOffsetsRequestCodec, ListOffsetsResponseCodec } from '../../src/wire/schemas/02-list-offsets.js';
+import { CreateTopicsRequestCodec, CreateTopicsResponseCodec } from '../../src/wire/schemas/19-create-topics.js';
+import { DeleteTopicsRequestCodec, DeleteTopicsResponseCodec } from '../../src/wire/schemas/20-delete-topics.js';
+import { CreatePartitionsRequestCodec, CreatePartitionsResponseCodec } from '../../src/wire/schemas/37-create-partitions.js';
+import { DescribeConfigsRequestCodec, DescribeConfigsResponseCodec } from '../../src/wire/schemas/32-describe-configs.js';
+import { AlterConfigsRequestCodec, AlterConfigsResponseCodec } from '../../src/wire/schemas/33-alter-configs.js';
+import { IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec } from '../../src/wire/schemas/44-incremental-alter-configs.js';
+import { InitProducerIdRequestCodec, InitProducerIdResponseCodec } from '../../src/wire/schemas/22-init-producer-id.js';
 import { decodeResponse, RawClient, startTestBroker, type TestBroker } from './harness.js';
 
 let broker: TestBroker;
@@ -88,7 +79,7 @@ describe('ApiVersions', () => {
     });
   }
 
-  test('an unsupported version gets a v0 body with UNSUPPORTED_VERSION and the full list', async () => {
+  test('an unsupported version gets a v0 body with UNSUPPORTED_VERSION and ApiVersions\' own range (as Kafka answers)', async () => {
     // A v9 request: our codec cannot encode it, so write the header by hand (v2 header + empty body).
     const frame = Uint8Array.from([0, 18, 0, 9, 0, 0, 0, 77, 0, 4, 0x74, 0x65, 0x73, 0x74, 0, 0, 0, 0]);
     client.sendFrame(frame);
@@ -97,7 +88,7 @@ describe('ApiVersions', () => {
     const { correlationId, body } = decodeResponse(ApiVersionsResponseCodec, 0, res);
     assert.equal(correlationId, 77);
     assert.equal(body.errorCode, ErrorCode.UNSUPPORTED_VERSION);
-    assert.ok(body.apiKeys.length >= 10);
+    assert.deepEqual(body.apiKeys.map((k) => ({ ...k })), [{ apiKey: 18, minVersion: 0, maxVersion: 3 }]);
   });
 });
 

@@ -5,18 +5,11 @@
 // REBALANCE_IN_PROGRESS only while the rebalance completes (joined, not yet synced).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ErrorCode } from '../../src/protocol/errors.js';
-import {
-  HeartbeatRequestCodec,
-  HeartbeatResponseCodec,
-  JoinGroupRequestCodec,
-  type JoinGroupResponse,
-  JoinGroupResponseCodec,
-  OffsetCommitRequestCodec,
-  OffsetCommitResponseCodec,
-  SyncGroupRequestCodec,
-  SyncGroupResponseCodec,
-} from '../../src/kafka/schemas/groups.js';
+import { ErrorCode } from '../../src/wire/errors.js';
+import { HeartbeatRequestCodec, HeartbeatResponseCodec } from '../../src/wire/schemas/12-heartbeat.js';
+import { JoinGroupRequestCodec, type JoinGroupResponse, JoinGroupResponseCodec } from '../../src/wire/schemas/11-join-group.js';
+import { OffsetCommitRequestCodec, OffsetCommitResponseCodec } from '../../src/wire/schemas/08-offset-commit.js';
+import { SyncGroupRequestCodec, SyncGroupResponseCodec } from '../../src/wire/schemas/14-sync-group.js';
 import { RawClient, decodeResponse, startTestBroker, type TestBroker } from './harness.js';
 
 let broker: TestBroker;

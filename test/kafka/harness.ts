@@ -7,11 +7,11 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type SamsaEngine, startEngine } from '../../src/broker/engine.js';
-import type { MessageCodec } from '../../src/kafka/codec/compile.js';
-import { Reader } from '../../src/kafka/codec/reader.js';
-import { Writer } from '../../src/kafka/codec/writer.js';
+import type { MessageCodec } from '../../src/wire/codec/compile.js';
+import { Reader } from '../../src/wire/codec/reader.js';
+import { Writer } from '../../src/wire/codec/writer.js';
 import { type KafkaTcpServer, type KafkaTcpServerOptions, startKafkaTcpServer } from '../../src/kafka/tcp-server.js';
-import { RequestHeaderCodec, ResponseHeaderCodec, requestHeaderVersion, responseHeaderVersion } from '../../src/kafka/schemas/headers.js';
+import { RequestHeaderCodec, ResponseHeaderCodec, requestHeaderVersion, responseHeaderVersion } from '../../src/wire/schemas/headers.js';
 
 export interface TestBroker {
   engine: SamsaEngine;
@@ -25,7 +25,8 @@ export async function startTestBroker(opts: KafkaTcpServerOptions = {}): Promise
   const dataDir = mkdtempSync(join(tmpdir(), 'samsa-kafka-test-'));
   const engine = await startEngine({ dataDir, shards: 1, pin: false });
   const logger = process.env.SAMSA_TEST_LOG ? { warn: (o: object, m: string) => console.error(m, o), debug: (o: object, m: string) => console.error(m, o) } : undefined;
-  const server = await startKafkaTcpServer(engine, { host: '127.0.0.1', port: 0, ...(logger ? { logger } : {}), ...opts });
+  // Groups form at once in tests (Kafka's 3 s initial delay would only slow them); a test of the delay passes its own.
+  const server = await startKafkaTcpServer(engine, { host: '127.0.0.1', port: 0, groups: { initialRebalanceDelayMs: 0 }, ...(logger ? { logger } : {}), ...opts });
   const broker: TestBroker = {
     engine,
     server,
@@ -42,7 +43,7 @@ export async function startTestBroker(opts: KafkaTcpServerOptions = {}): Promise
 }
 
 /** Encodes a whole request frame (header + body, without the size prefix). */
-export function encodeRequest<T extends object>(codec: MessageCodec<T>, version: number, correlationId: number, body: T, clientId: string | null = 'samsa-test'): Uint8Array {
+export function encodeRequest<TIn extends object>(codec: MessageCodec<object, TIn>, version: number, correlationId: number, body: TIn, clientId: string | null = 'samsa-test'): Uint8Array {
   const w = new Writer();
   RequestHeaderCodec.encode(
     w,
@@ -54,7 +55,7 @@ export function encodeRequest<T extends object>(codec: MessageCodec<T>, version:
 }
 
 /** Decodes a response frame (without the size prefix); returns correlation id and body. */
-export function decodeResponse<T extends object>(codec: MessageCodec<T>, version: number, frame: Uint8Array): { correlationId: number; body: T } {
+export function decodeResponse<T extends object>(codec: MessageCodec<T, object>, version: number, frame: Uint8Array): { correlationId: number; body: T } {
   const r = new Reader(frame);
   const { correlationId } = ResponseHeaderCodec.decode(r, responseHeaderVersion(codec.def.apiKey, codec.isFlexible(version)));
   const body = codec.decode(r, version);
@@ -152,7 +153,7 @@ export class RawClient {
     return id;
   }
 
-  async request<Req extends object, Res extends object>(req: MessageCodec<Req>, res: MessageCodec<Res>, version: number, body: Req): Promise<Res> {
+  async request<ReqIn extends object, Res extends object>(req: MessageCodec<object, ReqIn>, res: MessageCodec<Res, object>, version: number, body: ReqIn): Promise<Res> {
     const id = this.send(req, version, body);
     const frame = await this.nextFrame();
     if (frame === null) throw new Error(`connection closed before the ${req.def.name} v${version} response`);

@@ -7,9 +7,9 @@ import fc from 'fast-check';
 import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
 import { ProtocolError } from '../../src/kafka/handler.js';
 import { APIS } from '../../src/kafka/apis/index.js';
-import { ApiVersionsRequestCodec, ApiVersionsResponseCodec } from '../../src/kafka/schemas/api-versions.js';
-import { ProduceRequestCodec } from '../../src/kafka/schemas/produce.js';
-import { MetadataRequestCodec } from '../../src/kafka/schemas/metadata.js';
+import { ApiVersionsRequestCodec, ApiVersionsResponseCodec } from '../../src/wire/schemas/18-api-versions.js';
+import { ProduceRequestCodec } from '../../src/wire/schemas/00-produce.js';
+import { MetadataRequestCodec } from '../../src/wire/schemas/03-metadata.js';
 import { encodeRequest, RawClient, startTestBroker, type TestBroker } from './harness.js';
 
 const REQUEST_MAX_BYTES = 64 * 1024;

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel, Partitioners, CompressionTypes } from 'kafkajs';
 import { decodeRecordBatches } from '../../src/protocol/record-batch.js';
-import { FetchRequestCodec, FetchResponseCodec } from '../../src/kafka/schemas/fetch.js';
+import { FetchRequestCodec, FetchResponseCodec } from '../../src/wire/schemas/01-fetch.js';
 import { RawClient, startTestBroker, type TestBroker } from './harness.js';
 
 let broker: TestBroker;

@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { FetchRequestCodec, FetchResponseCodec } from '../../src/kafka/schemas/fetch.js';
+import { FetchRequestCodec, FetchResponseCodec } from '../../src/wire/schemas/01-fetch.js';
 import { RawClient, startTestBroker, type TestBroker } from './harness.js';
 
 const KCAT_MISSING = spawnSync('kcat', ['-V'], { encoding: 'utf8' }).status !== 0;

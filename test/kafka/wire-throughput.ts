@@ -3,8 +3,8 @@
 // with 8 requests in flight at acks=1 and acks=-1, then fetched back in 8 MiB
 // fetches. Measures the listener + engine, not a client's record encoding.
 // Run: node dist/test/kafka/wire-throughput.js   (SAMSA_BENCH_MS=500 for a short run)
-import { FetchRequestCodec, FetchResponseCodec } from '../../src/kafka/schemas/fetch.js';
-import { ProduceRequestCodec } from '../../src/kafka/schemas/produce.js';
+import { FetchRequestCodec, FetchResponseCodec } from '../../src/wire/schemas/01-fetch.js';
+import { ProduceRequestCodec } from '../../src/wire/schemas/00-produce.js';
 import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
 import { RawClient, startTestBroker } from './harness.js';
 

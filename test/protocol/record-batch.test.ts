@@ -19,8 +19,8 @@ import {
   OFF_RECORDS_COUNT,
   checkBatch,
   computeBatchCrc,
-} from '../../src/protocol/batch-header.js';
-import { ErrorCode, KafkaError } from '../../src/protocol/errors.js';
+} from '../../src/wire/batch-layout.js';
+import { ErrorCode, KafkaError } from '../../src/wire/errors.js';
 import {
   decodeRawRecords,
   decodeRecordBatch,
@@ -33,7 +33,7 @@ import {
 import type { EncodeBatchOptions, Record as KafkaRecord, RecordInput } from '../../src/protocol/record-batch.js';
 import { compress, isCompressionAvailable } from '../../src/compression/index.js';
 import type { CompressionType } from '../../src/compression/index.js';
-import { writeVarint } from '../../src/protocol/varint.js';
+import { writeVarint } from '../../src/wire/varint.js';
 
 const require = createRequire(import.meta.url);
 const CODECS: CompressionType[] = isCompressionAvailable('zstd')
@@ -462,7 +462,7 @@ test('decodeRecordBatches walks back-to-back batches and ignores a trailing part
 test('decodeRecordBatches rejects a corrupt batch in the middle', () => {
   const a = encodeRecordBatch([{ value: 'a' }]);
   const b = Buffer.from(encodeRecordBatch([{ value: 'b' }]));
-  b[b.length - 2] ^= 0xff;
+  b[b.length - 2] = (b[b.length - 2] ?? 0) ^ 0xff;
   assert.throws(() => decodeRecordBatches(Buffer.concat([a, b, a])), isKafkaError(ErrorCode.CORRUPT_MESSAGE));
   const tiny = Buffer.from(a);
   tiny.writeInt32BE(10, 8); // batchLength below the header size
@@ -482,7 +482,7 @@ test('a CRC mismatch is CORRUPT_MESSAGE; fields outside the CRC may change', () 
     const batch = Buffer.from(encodeRecordBatch(sampleInputs, { compression }));
     for (const at of [OFF_ATTRIBUTES, OFF_RECORDS_COUNT, 61, batch.length - 1]) {
       const bad = Buffer.from(batch);
-      bad[at] ^= 0x01;
+      bad[at] = (bad[at] ?? 0) ^ 0x01;
       assert.throws(() => decodeRecordBatch(bad), isKafkaError(ErrorCode.CORRUPT_MESSAGE), `${compression} byte ${at}`);
     }
     const moved = Buffer.from(batch);
@@ -631,7 +631,7 @@ test('raw records: damage is a KafkaError with the same codes as the full decode
     const batch = encodeRecordBatch(sampleInputs, { compression });
     for (let cut = 0; cut < batch.length; cut++) assert.throws(() => decodeRawRecords(batch.subarray(0, cut)), corrupt, `${compression} cut ${cut}`);
     const flipped = Buffer.from(batch);
-    flipped[batch.length - 1] ^= 0x01;
+    flipped[batch.length - 1] = (flipped[batch.length - 1] ?? 0) ^ 0x01;
     assert.throws(() => decodeRawRecords(flipped), corrupt);
   }
   const batch = Buffer.from(encodeRecordBatch(sampleInputs));

@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProducerStateTable } from '../../src/shard/producer-state.js';
-import { ErrorCode } from '../../src/protocol/errors.js';
-import { ATTR_CONTROL } from '../../src/protocol/batch-header.js';
+import { ErrorCode } from '../../src/wire/errors.js';
+import { ATTR_CONTROL } from '../../src/wire/batch-layout.js';
 import type { ProducerBatchHeader } from '../../src/storage/producer-snapshot.js';
 
 function header(producerId: number, producerEpoch: number, baseSequence: number, lastOffsetDelta: number, baseOffset: number, attributes = 0): ProducerBatchHeader {

@@ -9,7 +9,7 @@ import { buildOffsetMap, cleanSegment, CLEANED_SUFFIX } from '../../src/storage/
 import { segmentFileName } from '../../src/storage/segment.js';
 import { decodeRecordBatches, encodeRecordBatch } from '../../src/protocol/record-batch.js';
 import type { CompressionType, DecodedBatch, RecordInput } from '../../src/protocol/record-batch.js';
-import { compact } from '../../workers/maintenance.js';
+import { compact } from '../../src/storage/maintenance-tasks.js';
 import { makeTmpDir, rmTmp } from './make-batch.js';
 
 const BIG = Number.MAX_SAFE_INTEGER;

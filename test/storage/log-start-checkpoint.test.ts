@@ -9,7 +9,7 @@ import path from 'node:path';
 import { PartitionLog } from '../../src/storage/partition-log.js';
 import type { LogConfig } from '../../src/storage/log-config.js';
 import { LOG_START_CHECKPOINT_FILE, readLogStartCheckpoint, writeLogStartCheckpoint } from '../../src/storage/log-start-checkpoint.js';
-import { ErrorCode, KafkaError } from '../../src/protocol/errors.js';
+import { ErrorCode, KafkaError } from '../../src/wire/errors.js';
 import { frames, makeBatch, makeTmpDir, rmTmp } from './make-batch.js';
 
 const BIG = Number.MAX_SAFE_INTEGER;

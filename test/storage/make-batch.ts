@@ -18,7 +18,7 @@ import {
   OFF_PRODUCER_ID,
   OFF_RECORDS_COUNT,
   computeBatchCrc,
-} from '../../src/protocol/batch-header.js';
+} from '../../src/wire/batch-layout.js';
 
 export interface MakeBatchOptions {
   /** Records in the batch (lastOffsetDelta = records - 1). Default 1. */

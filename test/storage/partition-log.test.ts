@@ -5,8 +5,8 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { PartitionLog, SEALED_SEGMENTS_OPEN_MAX } from '../../src/storage/partition-log.js';
 import type { LogConfig } from '../../src/storage/log-config.js';
-import { ErrorCode, KafkaError } from '../../src/protocol/errors.js';
-import { getBaseOffset } from '../../src/protocol/batch-header.js';
+import { ErrorCode, KafkaError } from '../../src/wire/errors.js';
+import { getBaseOffset } from '../../src/wire/batch-layout.js';
 import { frames, makeBatch, makeTmpDir, rmTmp } from './make-batch.js';
 
 const BIG = Number.MAX_SAFE_INTEGER;

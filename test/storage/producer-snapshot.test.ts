@@ -22,7 +22,7 @@ import { loadProducerState, saveProducerState } from '../../src/shard/producer-s
 import type { ProducerStateTable } from '../../src/shard/producer-state.js';
 import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
 import type { EncodeBatchOptions } from '../../src/protocol/record-batch.js';
-import { ErrorCode } from '../../src/protocol/errors.js';
+import { ErrorCode } from '../../src/wire/errors.js';
 import { makeTmpDir, rmTmp } from './make-batch.js';
 
 function cfg(over: Partial<LogConfig> = {}): LogConfig {

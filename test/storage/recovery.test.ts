@@ -5,7 +5,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { PartitionLog } from '../../src/storage/partition-log.js';
 import { recoverPartitionDir } from '../../src/storage/recovery.js';
-import { recover } from '../../workers/maintenance.js';
+import { recover } from '../../src/storage/maintenance-tasks.js';
 import type { LogConfig } from '../../src/storage/log-config.js';
 import { frames, makeBatch, makeTmpDir, rmTmp } from './make-batch.js';
 

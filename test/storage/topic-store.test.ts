@@ -2,9 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_TOPIC_CONFIG, TopicStore, resolveTopicConfig, toLogConfig, validateTopicConfig } from '../../src/storage/topic-store.js';
+import { DEFAULT_TOPIC_CONFIG, resolveTopicConfig, validateTopicConfig } from '../../src/config/topic-config.js';
+import { toLogConfig } from '../../src/storage/log-config.js';
+import { TopicStore } from '../../src/storage/topic-store.js';
 import type { TopicInfo } from '../../src/broker/engine-api.js';
-import { ErrorCode, KafkaError } from '../../src/protocol/errors.js';
+import { ErrorCode, KafkaError } from '../../src/wire/errors.js';
 import { makeTmpDir, rmTmp } from './make-batch.js';
 
 const ID = '0123456789abcdef0123456789abcdef';

@@ -6,6 +6,7 @@
 
 import type { Command } from 'commander';
 import { type Admin, Connection, ErrorCode, KafkaError, type PartitionOffset } from '../../client/index.js';
+import { PARTITIONS_MAX } from '../../wire/topic-name.js';
 import {
   UsageError,
   bootstrapOption,
@@ -21,7 +22,6 @@ import {
   writeOut,
 } from '../common.js';
 
-const PARTITIONS_MAX = 100_000;
 /** IncrementalAlterConfigs (KIP-339): not in the Admin client; sent raw through a Connection. */
 const API_INCREMENTAL_ALTER_CONFIGS = 44;
 const RESOURCE_TOPIC = 2;

@@ -7,16 +7,10 @@
 // Owns: request → engine.append calls → response. Must not decode records.
 
 import type { Acks } from '../../broker/engine-api.js';
-import { BATCH_HEADER_BYTES, OFF_MAGIC, batchSizeAt } from '../../protocol/batch-header.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { BATCH_HEADER_BYTES, OFF_MAGIC, RECORD_BATCH_MAGIC, batchSizeAt } from '../../wire/batch-layout.js';
+import { ErrorCode } from '../../wire/errors.js';
 import { errorCodeOf, errorMessageOf } from '../error-codes.js';
-import {
-  type ProducePartitionResponse,
-  type ProduceRequest,
-  ProduceRequestCodec,
-  type ProduceResponse,
-  ProduceResponseCodec,
-} from '../schemas/produce.js';
+import { type ProducePartitionResponse, ProduceRequestCodec, ProduceResponseCodec } from '../../wire/schemas/00-produce.js';
 import { defineApi } from './types.js';
 
 /**
@@ -32,10 +26,10 @@ export function checkBatchFraming(records: Uint8Array): number {
     const size = batchSizeAt(records, pos);
     if (size < BATCH_HEADER_BYTES || size > records.byteLength - pos) {
       // Old message formats (magic 0/1) are shorter than a v2 header; say so when we can.
-      if (records.byteLength - pos > OFF_MAGIC && records[pos + OFF_MAGIC] !== 2) return ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT;
+      if (records.byteLength - pos > OFF_MAGIC && records[pos + OFF_MAGIC] !== RECORD_BATCH_MAGIC) return ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT;
       return ErrorCode.CORRUPT_MESSAGE;
     }
-    if (records[pos + OFF_MAGIC] !== 2) return ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT;
+    if (records[pos + OFF_MAGIC] !== RECORD_BATCH_MAGIC) return ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT;
     pos += size;
   }
   return pos === records.byteLength ? ErrorCode.NONE : ErrorCode.CORRUPT_MESSAGE;
@@ -45,12 +39,9 @@ function failed(index: number, errorCode: number, errorMessage: string | null): 
   return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage };
 }
 
-export const produceApi = defineApi<ProduceRequest, ProduceResponse>({
-  apiKey: 0,
-  name: 'Produce',
+export const produceApi = defineApi({
   minVersion: 3,
   maxVersion: 10,
-  flexibleFrom: 9,
   request: ProduceRequestCodec,
   response: ProduceResponseCodec,
   async handle(ctx, req) {

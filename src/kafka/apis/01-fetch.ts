@@ -9,15 +9,9 @@
 // Owns: the fetch loop. Must not decode, copy or re-encode records.
 
 import type { TopicInfo } from '../../broker/engine-api.js';
-import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import { errorCodeOf } from '../error-codes.js';
-import {
-  type FetchPartitionData,
-  type FetchRequest,
-  FetchRequestCodec,
-  type FetchResponse,
-  FetchResponseCodec,
-} from '../schemas/fetch.js';
+import { type FetchPartitionData, FetchRequestCodec, FetchResponseCodec } from '../../wire/schemas/01-fetch.js';
 import { type RequestContext, defineApi } from './types.js';
 
 const EMPTY = new Uint8Array(0);
@@ -121,12 +115,9 @@ function movedSince(ctx: RequestContext, slots: readonly Slot[], pass: Pass): bo
   return false;
 }
 
-export const fetchApi = defineApi<FetchRequest, FetchResponse>({
-  apiKey: 1,
-  name: 'Fetch',
+export const fetchApi = defineApi({
   minVersion: 4,
   maxVersion: 13,
-  flexibleFrom: 12,
   request: FetchRequestCodec,
   response: FetchResponseCodec,
   async handle(ctx, req, version) {

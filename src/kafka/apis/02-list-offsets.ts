@@ -10,16 +10,10 @@
 // Owns: request → engine.listOffset calls → response.
 
 import type { Engine, ListOffsetResult, OffsetSpec } from '../../broker/engine-api.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode } from '../../wire/errors.js';
 import { decodeRecordBatch } from '../../protocol/record-batch.js';
 import { errorCodeOf } from '../error-codes.js';
-import {
-  type ListOffsetsPartitionResponse,
-  type ListOffsetsRequest,
-  ListOffsetsRequestCodec,
-  type ListOffsetsResponse,
-  ListOffsetsResponseCodec,
-} from '../schemas/list-offsets.js';
+import { type ListOffsetsPartitionResponse, ListOffsetsRequestCodec, ListOffsetsResponseCodec } from '../../wire/schemas/02-list-offsets.js';
 import { defineApi } from './types.js';
 
 function specOf(timestamp: number): OffsetSpec | undefined {
@@ -56,12 +50,9 @@ function failed(partitionIndex: number, errorCode: number): ListOffsetsPartition
   return { partitionIndex, errorCode, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 };
 }
 
-export const listOffsetsApi = defineApi<ListOffsetsRequest, ListOffsetsResponse>({
-  apiKey: 2,
-  name: 'ListOffsets',
+export const listOffsetsApi = defineApi({
   minVersion: 1,
   maxVersion: 7,
-  flexibleFrom: 6,
   request: ListOffsetsRequestCodec,
   response: ListOffsetsResponseCodec,
   async handle(ctx, req) {

@@ -5,15 +5,9 @@
 // Owns: the answer and auto-creation; must not cache topic state (the engine owns it).
 
 import type { TopicInfo } from '../../broker/engine-api.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode } from '../../wire/errors.js';
 import { errorCodeOf } from '../error-codes.js';
-import {
-  type MetadataRequest,
-  MetadataRequestCodec,
-  type MetadataResponse,
-  MetadataResponseCodec,
-  type MetadataResponseTopic,
-} from '../schemas/metadata.js';
+import { MetadataRequestCodec, MetadataResponseCodec, type MetadataResponseTopic } from '../../wire/schemas/03-metadata.js';
 import { brokerEndpoint, isValidTopicName, ZERO_UUID } from './common.js';
 import { type RequestContext, defineApi } from './types.js';
 
@@ -55,12 +49,9 @@ async function autoCreate(ctx: RequestContext, name: string): Promise<MetadataRe
   }
 }
 
-export const metadataApi = defineApi<MetadataRequest, MetadataResponse>({
-  apiKey: 3,
-  name: 'Metadata',
+export const metadataApi = defineApi({
   minVersion: 0,
   maxVersion: 12,
-  flexibleFrom: 9,
   request: MetadataRequestCodec,
   response: MetadataResponseCodec,
   async handle(ctx, req, version) {

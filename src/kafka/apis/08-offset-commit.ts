@@ -5,18 +5,15 @@
 // partitions are refused per partition, as Kafka does.
 // Owns: validation and OffsetStore.commit calls.
 
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode } from '../../wire/errors.js';
 import { errorCodeOf } from '../error-codes.js';
 import { OFFSET_METADATA_MAX_BYTES, type OffsetCommitEntry } from '../../groups/offset-store.js';
-import { type OffsetCommitRequest, OffsetCommitRequestCodec, type OffsetCommitResponse, OffsetCommitResponseCodec } from '../schemas/groups.js';
+import { OffsetCommitRequestCodec, OffsetCommitResponseCodec } from '../../wire/schemas/08-offset-commit.js';
 import { defineApi } from './types.js';
 
-export const offsetCommitApi = defineApi<OffsetCommitRequest, OffsetCommitResponse>({
-  apiKey: 8,
-  name: 'OffsetCommit',
+export const offsetCommitApi = defineApi({
   minVersion: 0,
   maxVersion: 8,
-  flexibleFrom: 8,
   request: OffsetCommitRequestCodec,
   response: OffsetCommitResponseCodec,
   async handle(ctx, req) {

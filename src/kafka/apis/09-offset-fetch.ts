@@ -3,16 +3,9 @@
 // groups). A partition without a committed offset answers -1.
 // Owns: reading OffsetStore.
 
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode } from '../../wire/errors.js';
 import type { OffsetStore } from '../../groups/offset-store.js';
-import {
-  type OffsetFetchRequest,
-  OffsetFetchRequestCodec,
-  type OffsetFetchRequestTopic,
-  type OffsetFetchResponse,
-  OffsetFetchResponseCodec,
-  type OffsetFetchResponseTopic,
-} from '../schemas/groups.js';
+import { OffsetFetchRequestCodec, type OffsetFetchRequestTopic, OffsetFetchResponseCodec, type OffsetFetchResponseTopic } from '../../wire/schemas/09-offset-fetch.js';
 import { defineApi } from './types.js';
 
 function fetchGroup(store: OffsetStore, groupId: string, topics: OffsetFetchRequestTopic[] | null): OffsetFetchResponseTopic[] {
@@ -39,12 +32,9 @@ function fetchGroup(store: OffsetStore, groupId: string, topics: OffsetFetchRequ
   }));
 }
 
-export const offsetFetchApi = defineApi<OffsetFetchRequest, OffsetFetchResponse>({
-  apiKey: 9,
-  name: 'OffsetFetch',
+export const offsetFetchApi = defineApi({
   minVersion: 0,
   maxVersion: 8,
-  flexibleFrom: 6,
   request: OffsetFetchRequestCodec,
   response: OffsetFetchResponseCodec,
   async handle(ctx, req, version) {

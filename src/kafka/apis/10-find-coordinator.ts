@@ -3,14 +3,8 @@
 // exist here: COORDINATOR_NOT_AVAILABLE.
 // Owns: the answer.
 
-import { ErrorCode } from '../../protocol/errors.js';
-import {
-  type Coordinator,
-  type FindCoordinatorRequest,
-  FindCoordinatorRequestCodec,
-  type FindCoordinatorResponse,
-  FindCoordinatorResponseCodec,
-} from '../schemas/producer-ids.js';
+import { ErrorCode } from '../../wire/errors.js';
+import { type Coordinator, FindCoordinatorRequestCodec, FindCoordinatorResponseCodec } from '../../wire/schemas/10-find-coordinator.js';
 import { type KafkaOptions, defineApi } from './types.js';
 
 const GROUP_KEY_TYPE = 0;
@@ -22,12 +16,9 @@ function coordinator(o: Readonly<KafkaOptions>, key: string, keyType: number): C
   return { key, nodeId: o.nodeId, host: o.advertisedHost, port: o.advertisedPort, errorCode: ErrorCode.NONE, errorMessage: null };
 }
 
-export const findCoordinatorApi = defineApi<FindCoordinatorRequest, FindCoordinatorResponse>({
-  apiKey: 10,
-  name: 'FindCoordinator',
+export const findCoordinatorApi = defineApi({
   minVersion: 0,
   maxVersion: 4,
-  flexibleFrom: 3,
   request: FindCoordinatorRequestCodec,
   response: FindCoordinatorResponseCodec,
   async handle(ctx, req, version) {

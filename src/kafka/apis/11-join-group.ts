@@ -3,20 +3,12 @@
 // false here). Waits in the coordinator until the rebalance completes.
 // Owns: translating to/from GroupCoordinator.join.
 
-import {
-  type JoinGroupRequest,
-  JoinGroupRequestCodec,
-  type JoinGroupResponse,
-  JoinGroupResponseCodec,
-} from '../schemas/groups.js';
+import { JoinGroupRequestCodec, JoinGroupResponseCodec } from '../../wire/schemas/11-join-group.js';
 import { defineApi } from './types.js';
 
-export const joinGroupApi = defineApi<JoinGroupRequest, JoinGroupResponse>({
-  apiKey: 11,
-  name: 'JoinGroup',
+export const joinGroupApi = defineApi({
   minVersion: 0,
   maxVersion: 9,
-  flexibleFrom: 6,
   request: JoinGroupRequestCodec,
   response: JoinGroupResponseCodec,
   async handle(ctx, req, version) {

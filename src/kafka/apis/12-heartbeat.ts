@@ -2,15 +2,12 @@
 // member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.
 // Owns: translating to GroupCoordinator.heartbeat.
 
-import { type HeartbeatRequest, HeartbeatRequestCodec, type HeartbeatResponse, HeartbeatResponseCodec } from '../schemas/groups.js';
+import { HeartbeatRequestCodec, HeartbeatResponseCodec } from '../../wire/schemas/12-heartbeat.js';
 import { defineApi } from './types.js';
 
-export const heartbeatApi = defineApi<HeartbeatRequest, HeartbeatResponse>({
-  apiKey: 12,
-  name: 'Heartbeat',
+export const heartbeatApi = defineApi({
   minVersion: 0,
   maxVersion: 4,
-  flexibleFrom: 4,
   request: HeartbeatRequestCodec,
   response: HeartbeatResponseCodec,
   async handle(ctx, req) {

@@ -1,16 +1,13 @@
 // LeaveGroup (key 13): serves v0-5 (v3 batches members; v4 flexible; v5 reasons).
 // Owns: translating to GroupCoordinator.leave.
 
-import { ErrorCode } from '../../protocol/errors.js';
-import { type LeaveGroupRequest, LeaveGroupRequestCodec, type LeaveGroupResponse, LeaveGroupResponseCodec } from '../schemas/groups.js';
+import { ErrorCode } from '../../wire/errors.js';
+import { LeaveGroupRequestCodec, LeaveGroupResponseCodec } from '../../wire/schemas/13-leave-group.js';
 import { defineApi } from './types.js';
 
-export const leaveGroupApi = defineApi<LeaveGroupRequest, LeaveGroupResponse>({
-  apiKey: 13,
-  name: 'LeaveGroup',
+export const leaveGroupApi = defineApi({
   minVersion: 0,
   maxVersion: 5,
-  flexibleFrom: 4,
   request: LeaveGroupRequestCodec,
   response: LeaveGroupResponseCodec,
   async handle(ctx, req, version) {

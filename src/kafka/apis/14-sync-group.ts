@@ -3,17 +3,14 @@
 // until it arrives.
 // Owns: translating to GroupCoordinator.sync.
 
-import { type SyncGroupRequest, SyncGroupRequestCodec, type SyncGroupResponse, SyncGroupResponseCodec } from '../schemas/groups.js';
+import { SyncGroupRequestCodec, SyncGroupResponseCodec } from '../../wire/schemas/14-sync-group.js';
 import { defineApi } from './types.js';
 
 const EMPTY = new Uint8Array(0);
 
-export const syncGroupApi = defineApi<SyncGroupRequest, SyncGroupResponse>({
-  apiKey: 14,
-  name: 'SyncGroup',
+export const syncGroupApi = defineApi({
   minVersion: 0,
   maxVersion: 5,
-  flexibleFrom: 4,
   request: SyncGroupRequestCodec,
   response: SyncGroupResponseCodec,
   async handle(ctx, req) {

@@ -1,25 +1,23 @@
-// DescribeGroups (key 15): serves v0-5 (v3 authorized operations, not computed;
-// v4 group instance ids; v5 flexible). An unknown group is reported as Dead, as
-// Kafka does before v6. Owns: the answer.
+// DescribeGroups (key 15): serves v0-6 (v3 authorized operations, not computed;
+// v4 group instance ids; v5 flexible; v6 GROUP_ID_NOT_FOUND). An unknown group is
+// reported as Dead before v6 and as GROUP_ID_NOT_FOUND from v6, as Kafka does (a
+// group known only by its committed offsets is Empty). Owns: the answer.
 
-import { ErrorCode } from '../../protocol/errors.js';
-import {
-  type DescribeGroupsRequest,
-  DescribeGroupsRequestCodec,
-  type DescribeGroupsResponse,
-  DescribeGroupsResponseCodec,
-} from '../schemas/groups.js';
+import { ErrorCode } from '../../wire/errors.js';
+import { DescribeGroupsRequestCodec, DescribeGroupsResponseCodec } from '../../wire/schemas/15-describe-groups.js';
 import { defineApi } from './types.js';
 
-export const describeGroupsApi = defineApi<DescribeGroupsRequest, DescribeGroupsResponse>({
-  apiKey: 15,
-  name: 'DescribeGroups',
+/** KIP-1043: from v6 an unknown group is an error rather than a Dead group. */
+const GROUP_ID_NOT_FOUND_FROM_VERSION = 6;
+/** Kafka's "not computed" value of authorized operations (Integer.MIN_VALUE). */
+const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
+
+export const describeGroupsApi = defineApi({
   minVersion: 0,
-  maxVersion: 5,
-  flexibleFrom: 5,
+  maxVersion: 6,
   request: DescribeGroupsRequestCodec,
   response: DescribeGroupsResponseCodec,
-  async handle(ctx, req) {
+  async handle(ctx, req, version) {
     await ctx.groups.offsets.ready();
     return {
       throttleTimeMs: 0,
@@ -27,7 +25,10 @@ export const describeGroupsApi = defineApi<DescribeGroupsRequest, DescribeGroups
         const g = ctx.groups.coordinator.describe(groupId);
         const hasOffsets = ctx.groups.offsets.list(groupId).length > 0;
         if (g === undefined) {
-          return { errorCode: ErrorCode.NONE, groupId, groupState: hasOffsets ? 'Empty' : 'Dead', protocolType: hasOffsets ? 'consumer' : '', protocolData: '', members: [], authorizedOperations: -2147483648 };
+          if (!hasOffsets && version >= GROUP_ID_NOT_FOUND_FROM_VERSION) {
+            return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.`, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [], authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
+          }
+          return { errorCode: ErrorCode.NONE, groupId, groupState: hasOffsets ? 'Empty' : 'Dead', protocolType: hasOffsets ? 'consumer' : '', protocolData: '', members: [], authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
         }
         return {
           errorCode: ErrorCode.NONE,
@@ -36,12 +37,12 @@ export const describeGroupsApi = defineApi<DescribeGroupsRequest, DescribeGroups
           protocolType: g.protocolType,
           protocolData: g.protocolName,
           members: g.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost, memberMetadata: m.metadata, memberAssignment: m.assignment })),
-          authorizedOperations: -2147483648,
+          authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
         };
       }),
     };
   },
   errorResponse(req, _version, errorCode) {
-    return { throttleTimeMs: 0, groups: req.groups.map((groupId) => ({ errorCode, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: -2147483648 })) };
+    return { throttleTimeMs: 0, groups: req.groups.map((groupId) => ({ errorCode, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED })) };
   },
 });

@@ -1,16 +1,13 @@
 // ListGroups (key 16): serves v0-4 (v3 flexible; v4 filters by state). Lists groups
 // with members or committed offsets. Owns: the answer.
 
-import { ErrorCode } from '../../protocol/errors.js';
-import { type ListGroupsRequest, ListGroupsRequestCodec, type ListGroupsResponse, ListGroupsResponseCodec } from '../schemas/groups.js';
+import { ErrorCode } from '../../wire/errors.js';
+import { ListGroupsRequestCodec, ListGroupsResponseCodec } from '../../wire/schemas/16-list-groups.js';
 import { defineApi } from './types.js';
 
-export const listGroupsApi = defineApi<ListGroupsRequest, ListGroupsResponse>({
-  apiKey: 16,
-  name: 'ListGroups',
+export const listGroupsApi = defineApi({
   minVersion: 0,
   maxVersion: 4,
-  flexibleFrom: 3,
   request: ListGroupsRequestCodec,
   response: ListGroupsResponseCodec,
   async handle(ctx, req) {

@@ -3,21 +3,13 @@
 // dispatcher (handler.ts) with a v0 body: UNSUPPORTED_VERSION and the full list.
 // Owns: the answer, built from the registered APIs (ctx.apiVersions).
 
-import { ErrorCode } from '../../protocol/errors.js';
-import {
-  type ApiVersionsRequest,
-  ApiVersionsRequestCodec,
-  type ApiVersionsResponse,
-  ApiVersionsResponseCodec,
-} from '../schemas/api-versions.js';
+import { ErrorCode } from '../../wire/errors.js';
+import { ApiVersionsRequestCodec, ApiVersionsResponseCodec } from '../../wire/schemas/18-api-versions.js';
 import { defineApi } from './types.js';
 
-export const apiVersionsApi = defineApi<ApiVersionsRequest, ApiVersionsResponse>({
-  apiKey: 18,
-  name: 'ApiVersions',
+export const apiVersionsApi = defineApi({
   minVersion: 0,
   maxVersion: 3,
-  flexibleFrom: 3,
   request: ApiVersionsRequestCodec,
   response: ApiVersionsResponseCodec,
   async handle(ctx) {

@@ -1,27 +1,20 @@
 // CreateTopics (key 19): serves v0-7 (v1 validate_only; -1 = broker defaults;
 // v5+ flexible and returns the topic's configs; v7 topic ids). On one node the
 // replication factor must be 1 (or -1 = default) and manual assignments may only
-// name this node. Configs are Kafka's topic-level names (topic-config.ts).
+// name this node. Configs are Kafka's topic-level names (src/config/topic-config.ts).
 // Owns: validation and engine.createTopic calls.
 
 import type { TopicConfig, TopicInfo } from '../../broker/engine-api.js';
-import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import { errorCodeOf, errorMessageOf } from '../error-codes.js';
-import { ConfigSource } from '../schemas/describe-configs.js';
-import {
-  type CreatableTopic,
-  type CreatableTopicResult,
-  type CreateTopicsRequest,
-  CreateTopicsRequestCodec,
-  type CreateTopicsResponse,
-  CreateTopicsResponseCodec,
-} from '../schemas/topics-admin.js';
-import { parseTopicConfigs, topicConfigEntries } from '../topic-config.js';
+import { ConfigSource } from '../../wire/schemas/32-describe-configs.js';
+import { type CreatableTopic, type CreatableTopicResult, CreateTopicsRequestCodec, CreateTopicsResponseCodec } from '../../wire/schemas/19-create-topics.js';
+import { parseTopicConfigEntries, topicConfigEntries } from '../../config/topic-config.js';
+import { PARTITIONS_MAX } from '../../wire/topic-name.js';
 import { ZERO_UUID, isValidTopicName } from './common.js';
 import { type RequestContext, defineApi } from './types.js';
 
 /** Largest partition count accepted in one request (bounds engine work per request). */
-export const MAX_PARTITIONS_PER_TOPIC = 100_000;
 
 interface Plan {
   partitions: number;
@@ -51,15 +44,15 @@ function plan(ctx: RequestContext, t: CreatableTopic): Plan {
     // -1 = broker default. Kafka added it in v4 (KIP-464) but applies it at every
     // version, and kafkajs sends -1 with v3, so do the same.
     if (partitions === -1) partitions = ctx.options.numPartitions;
-    if (partitions < 1 || partitions > MAX_PARTITIONS_PER_TOPIC) {
-      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `number of partitions must be in [1, ${MAX_PARTITIONS_PER_TOPIC}], got ${t.numPartitions}`);
+    if (partitions < 1 || partitions > PARTITIONS_MAX) {
+      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `number of partitions must be in [1, ${PARTITIONS_MAX}], got ${t.numPartitions}`);
     }
     const rf = t.replicationFactor;
     if (rf !== 1 && rf !== -1) {
       throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor must be 1 on a single node, got ${rf}`);
     }
   }
-  return { partitions, config: parseTopicConfigs(t.configs) };
+  return { partitions, config: parseTopicConfigEntries(t.configs) };
 }
 
 function result(t: CreatableTopic, errorCode: number, errorMessage: string | null): CreatableTopicResult {
@@ -96,12 +89,9 @@ function success(ctx: RequestContext, t: CreatableTopic, info: TopicInfo | undef
   };
 }
 
-export const createTopicsApi = defineApi<CreateTopicsRequest, CreateTopicsResponse>({
-  apiKey: 19,
-  name: 'CreateTopics',
+export const createTopicsApi = defineApi({
   minVersion: 0,
   maxVersion: 7,
-  flexibleFrom: 5,
   request: CreateTopicsRequestCodec,
   response: CreateTopicsResponseCodec,
   async handle(ctx, req) {

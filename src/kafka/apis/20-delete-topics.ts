@@ -1,15 +1,9 @@
 // DeleteTopics (key 20): serves v0-6 (v4+ flexible; v5 error messages; v6 names or
 // topic ids). Owns: request → engine.deleteTopic calls → response.
 
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode } from '../../wire/errors.js';
 import { errorCodeOf, errorMessageOf } from '../error-codes.js';
-import {
-  type DeletableTopicResult,
-  type DeleteTopicsRequest,
-  DeleteTopicsRequestCodec,
-  type DeleteTopicsResponse,
-  DeleteTopicsResponseCodec,
-} from '../schemas/topics-admin.js';
+import { type DeletableTopicResult, type DeleteTopicsRequest, DeleteTopicsRequestCodec, DeleteTopicsResponseCodec } from '../../wire/schemas/20-delete-topics.js';
 import { ZERO_UUID } from './common.js';
 import { defineApi } from './types.js';
 
@@ -17,12 +11,9 @@ function targets(req: DeleteTopicsRequest, version: number): Array<{ name: strin
   return version >= 6 ? req.topics : req.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
 }
 
-export const deleteTopicsApi = defineApi<DeleteTopicsRequest, DeleteTopicsResponse>({
-  apiKey: 20,
-  name: 'DeleteTopics',
+export const deleteTopicsApi = defineApi({
   minVersion: 0,
   maxVersion: 6,
-  flexibleFrom: 4,
   request: DeleteTopicsRequestCodec,
   response: DeleteTopicsResponseCodec,
   async handle(ctx, req, version) {

@@ -6,21 +6,12 @@
 // topic (POLICY_VIOLATION). An offset below the current start changes nothing.
 
 import { errorCodeOf } from '../error-codes.js';
-import {
-  type DeleteRecordsPartitionResult,
-  type DeleteRecordsRequest,
-  DeleteRecordsRequestCodec,
-  type DeleteRecordsResponse,
-  DeleteRecordsResponseCodec,
-} from '../schemas/delete-records.js';
+import { type DeleteRecordsPartitionResult, DeleteRecordsRequestCodec, DeleteRecordsResponseCodec } from '../../wire/schemas/21-delete-records.js';
 import { defineApi } from './types.js';
 
-export const deleteRecordsApi = defineApi<DeleteRecordsRequest, DeleteRecordsResponse>({
-  apiKey: 21,
-  name: 'DeleteRecords',
+export const deleteRecordsApi = defineApi({
   minVersion: 0,
   maxVersion: 2,
-  flexibleFrom: 2,
   request: DeleteRecordsRequestCodec,
   response: DeleteRecordsResponseCodec,
   async handle(ctx, req) {

@@ -5,21 +5,13 @@
 // carries: ids are never shared between producers. Sequence checks live in the engine.
 // Owns: the answer; must not keep producer state.
 
-import { ErrorCode } from '../../protocol/errors.js';
-import {
-  type InitProducerIdRequest,
-  InitProducerIdRequestCodec,
-  type InitProducerIdResponse,
-  InitProducerIdResponseCodec,
-} from '../schemas/producer-ids.js';
+import { ErrorCode } from '../../wire/errors.js';
+import { InitProducerIdRequestCodec, InitProducerIdResponseCodec } from '../../wire/schemas/22-init-producer-id.js';
 import { defineApi } from './types.js';
 
-export const initProducerIdApi = defineApi<InitProducerIdRequest, InitProducerIdResponse>({
-  apiKey: 22,
-  name: 'InitProducerId',
+export const initProducerIdApi = defineApi({
   minVersion: 0,
   maxVersion: 4,
-  flexibleFrom: 2,
   request: InitProducerIdRequestCodec,
   response: InitProducerIdResponseCodec,
   async handle(ctx, req) {

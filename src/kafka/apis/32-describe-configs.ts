@@ -4,19 +4,9 @@
 // the broker defaults under Kafka's broker names plus a few broker settings.
 // Owns: building the answer; must not change any config.
 
-import { ErrorCode } from '../../protocol/errors.js';
-import {
-  ConfigResourceType,
-  ConfigSource,
-  ConfigType,
-  type DescribeConfigsRequest,
-  DescribeConfigsRequestCodec,
-  type DescribeConfigsResourceResult,
-  type DescribeConfigsResponse,
-  DescribeConfigsResponseCodec,
-  type DescribeConfigsResult,
-} from '../schemas/describe-configs.js';
-import { type ConfigEntry, brokerDefaultEntries, topicConfigEntries } from '../topic-config.js';
+import { ErrorCode } from '../../wire/errors.js';
+import { ConfigResourceType, ConfigSource, ConfigType, type DescribeConfigsRequest, DescribeConfigsRequestCodec, type DescribeConfigsResourceResult, DescribeConfigsResponseCodec, type DescribeConfigsResult } from '../../wire/schemas/32-describe-configs.js';
+import { type ConfigEntry, brokerDefaultEntries, topicConfigEntries } from '../../config/topic-config.js';
 import { type RequestContext, defineApi } from './types.js';
 
 function brokerEntries(ctx: RequestContext): ConfigEntry[] {
@@ -68,12 +58,9 @@ function describe(ctx: RequestContext, r: DescribeConfigsRequest['resources'][nu
   return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs };
 }
 
-export const describeConfigsApi = defineApi<DescribeConfigsRequest, DescribeConfigsResponse>({
-  apiKey: 32,
-  name: 'DescribeConfigs',
+export const describeConfigsApi = defineApi({
   minVersion: 0,
   maxVersion: 4,
-  flexibleFrom: 4,
   request: DescribeConfigsRequestCodec,
   response: DescribeConfigsResponseCodec,
   async handle(ctx, req) {

@@ -2,28 +2,20 @@
 // config, as Kafka does: keys not named go back to the broker default. Broker
 // resources are refused (static). Owns: building the new config.
 
-import { parseTopicConfigs } from '../topic-config.js';
-import {
-  type AlterConfigsRequest,
-  AlterConfigsRequestCodec,
-  type AlterConfigsResponse,
-  AlterConfigsResponseCodec,
-} from '../schemas/alter-configs.js';
+import { parseTopicConfigEntries } from '../../config/topic-config.js';
+import { AlterConfigsRequestCodec, AlterConfigsResponseCodec } from '../../wire/schemas/33-alter-configs.js';
 import { alterTopic } from './alter-configs-common.js';
 import { defineApi } from './types.js';
 
-export const alterConfigsApi = defineApi<AlterConfigsRequest, AlterConfigsResponse>({
-  apiKey: 33,
-  name: 'AlterConfigs',
+export const alterConfigsApi = defineApi({
   minVersion: 0,
   maxVersion: 2,
-  flexibleFrom: 2,
   request: AlterConfigsRequestCodec,
   response: AlterConfigsResponseCodec,
   async handle(ctx, req) {
     const responses = [];
     for (const r of req.resources) {
-      responses.push(await alterTopic(ctx, r.resourceType, r.resourceName, req.validateOnly, (_current, defaults) => ({ ...defaults, ...parseTopicConfigs(r.configs) })));
+      responses.push(await alterTopic(ctx, r.resourceType, r.resourceName, req.validateOnly, (_current, defaults) => ({ ...defaults, ...parseTopicConfigEntries(r.configs) })));
     }
     return { throttleTimeMs: 0, responses };
   },

@@ -2,24 +2,15 @@
 // partitions (never shrinks: INVALID_PARTITIONS); manual assignments may only name
 // this node. Owns: validation and engine.createPartitions calls.
 
-import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import { errorCodeOf, errorMessageOf } from '../error-codes.js';
-import {
-  type CreatePartitionsRequest,
-  CreatePartitionsRequestCodec,
-  type CreatePartitionsResponse,
-  CreatePartitionsResponseCodec,
-  type CreatePartitionsTopicResult,
-} from '../schemas/topics-admin.js';
-import { MAX_PARTITIONS_PER_TOPIC } from './19-create-topics.js';
+import { CreatePartitionsRequestCodec, CreatePartitionsResponseCodec, type CreatePartitionsTopicResult } from '../../wire/schemas/37-create-partitions.js';
+import { PARTITIONS_MAX } from '../../wire/topic-name.js';
 import { defineApi } from './types.js';
 
-export const createPartitionsApi = defineApi<CreatePartitionsRequest, CreatePartitionsResponse>({
-  apiKey: 37,
-  name: 'CreatePartitions',
+export const createPartitionsApi = defineApi({
   minVersion: 0,
   maxVersion: 3,
-  flexibleFrom: 2,
   request: CreatePartitionsRequestCodec,
   response: CreatePartitionsResponseCodec,
   async handle(ctx, req) {
@@ -31,8 +22,8 @@ export const createPartitionsApi = defineApi<CreatePartitionsRequest, CreatePart
           if (counts.get(t.name)! > 1) throw new KafkaError(ErrorCode.INVALID_REQUEST, `topic ${t.name} appears more than once`);
           const info = ctx.engine.describeTopic(t.name);
           if (info === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic ${t.name}`);
-          if (t.count <= info.partitions || t.count > MAX_PARTITIONS_PER_TOPIC) {
-            throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `topic ${t.name} has ${info.partitions} partitions; the new count must be larger (and at most ${MAX_PARTITIONS_PER_TOPIC}), got ${t.count}`);
+          if (t.count <= info.partitions || t.count > PARTITIONS_MAX) {
+            throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `topic ${t.name} has ${info.partitions} partitions; the new count must be larger (and at most ${PARTITIONS_MAX}), got ${t.count}`);
           }
           if (t.assignments !== null) {
             if (t.assignments.length !== t.count - info.partitions) {

@@ -3,18 +3,14 @@
 // members remain, GROUP_ID_NOT_FOUND for unknown groups.
 // Owns: translating to GroupCoordinator.delete and OffsetStore.deleteGroup.
 
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode } from '../../wire/errors.js';
 import { errorCodeOf } from '../error-codes.js';
-import { GroupErrorCode } from '../../groups/coordinator.js';
-import { type DeleteGroupsRequest, DeleteGroupsRequestCodec, type DeleteGroupsResponse, DeleteGroupsResponseCodec } from '../schemas/groups.js';
+import { DeleteGroupsRequestCodec, DeleteGroupsResponseCodec } from '../../wire/schemas/42-delete-groups.js';
 import { defineApi } from './types.js';
 
-export const deleteGroupsApi = defineApi<DeleteGroupsRequest, DeleteGroupsResponse>({
-  apiKey: 42,
-  name: 'DeleteGroups',
+export const deleteGroupsApi = defineApi({
   minVersion: 0,
   maxVersion: 2,
-  flexibleFrom: 2,
   request: DeleteGroupsRequestCodec,
   response: DeleteGroupsResponseCodec,
   async handle(ctx, req) {
@@ -23,7 +19,7 @@ export const deleteGroupsApi = defineApi<DeleteGroupsRequest, DeleteGroupsRespon
     for (const groupId of req.groupsNames) {
       const known = ctx.groups.coordinator.describe(groupId) !== undefined || ctx.groups.offsets.list(groupId).length > 0;
       if (!known) {
-        results.push({ groupId, errorCode: GroupErrorCode.GROUP_ID_NOT_FOUND });
+        results.push({ groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND });
         continue;
       }
       let errorCode: number = ctx.groups.coordinator.delete(groupId);

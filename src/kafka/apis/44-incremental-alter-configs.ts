@@ -4,15 +4,9 @@
 // Owns: applying the operations to the current config.
 
 import type { TopicConfig } from '../../broker/engine-api.js';
-import { ErrorCode, KafkaError } from '../../protocol/errors.js';
-import {
-  AlterConfigOp,
-  type AlterConfigsResponse,
-  type IncrementalAlterConfigsRequest,
-  IncrementalAlterConfigsRequestCodec,
-  IncrementalAlterConfigsResponseCodec,
-} from '../schemas/alter-configs.js';
-import { TOPIC_CONFIG_NAMES, parseTopicConfigs } from '../topic-config.js';
+import { ErrorCode, KafkaError } from '../../wire/errors.js';
+import { AlterConfigOp, type IncrementalAlterConfigsRequest, IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec } from '../../wire/schemas/44-incremental-alter-configs.js';
+import { TOPIC_CONFIG_NAMES, parseTopicConfigEntries } from '../../config/topic-config.js';
 import { alterTopic } from './alter-configs-common.js';
 import { defineApi } from './types.js';
 
@@ -20,7 +14,7 @@ type Op = IncrementalAlterConfigsRequest['resources'][number]['configs'][number]
 
 function apply(current: TopicConfig, defaults: TopicConfig, ops: readonly Op[]): TopicConfig {
   const next: TopicConfig = { ...current };
-  const set = (name: string, value: string | null) => Object.assign(next, parseTopicConfigs([{ name, value }]));
+  const set = (name: string, value: string | null) => Object.assign(next, parseTopicConfigEntries([{ name, value }]));
   for (const op of ops) {
     const known = (TOPIC_CONFIG_NAMES as readonly string[]).includes(op.name);
     switch (op.configOperation) {
@@ -49,12 +43,9 @@ function apply(current: TopicConfig, defaults: TopicConfig, ops: readonly Op[]):
   return next;
 }
 
-export const incrementalAlterConfigsApi = defineApi<IncrementalAlterConfigsRequest, AlterConfigsResponse>({
-  apiKey: 44,
-  name: 'IncrementalAlterConfigs',
+export const incrementalAlterConfigsApi = defineApi({
   minVersion: 0,
   maxVersion: 1,
-  flexibleFrom: 1,
   request: IncrementalAlterConfigsRequestCodec,
   response: IncrementalAlterConfigsResponseCodec,
   async handle(ctx, req) {

@@ -2,10 +2,10 @@
 // topic config through the engine. Owns: that one step and the resource checks.
 
 import type { TopicConfig } from '../../broker/engine-api.js';
-import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import { errorCodeOf, errorMessageOf } from '../error-codes.js';
-import { ConfigResourceType } from '../schemas/describe-configs.js';
-import type { AlterConfigsResourceResponse } from '../schemas/alter-configs.js';
+import { ConfigResourceType } from '../../wire/schemas/32-describe-configs.js';
+import type { AlterConfigsResourceResponse } from '../../wire/schemas/33-alter-configs.js';
 import type { RequestContext } from './types.js';
 
 /**

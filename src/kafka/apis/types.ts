@@ -3,9 +3,11 @@
 // import an engine implementation (only the Engine type) nor any socket code.
 
 import type { Engine } from '../../broker/engine-api.js';
-import type { MessageCodec } from '../codec/compile.js';
+import type { MessageCodec } from '../../wire/codec/compile.js';
+import { pair } from '../../wire/schemas/index.js';
 import type { GroupServices } from '../../groups/index.js';
 import type { ProducerIdAllocator } from '../producer-id-allocator.js';
+import { invariantFailed } from '../../wire/assert.js';
 
 /** Options of the Kafka request handler, after defaults. */
 export interface KafkaOptions {
@@ -47,27 +49,34 @@ export interface RequestContext {
  * `handle` throws.
  */
 export interface ApiDefinition<Req extends object, Res extends object> {
+  // Req is the decoded request; Res is what the response encoder takes (fields with a
+  // default may be left out).
+  /** Read from the schemas: Kafka's key, name and first flexible version. */
   readonly apiKey: number;
   readonly name: string;
-  readonly minVersion: number;
-  readonly maxVersion: number;
   /** First flexible version (compact encodings, tagged fields); Infinity if none. */
   readonly flexibleFrom: number;
-  readonly request: MessageCodec<Req>;
-  readonly response: MessageCodec<Res>;
+  /** The versions this file serves (a sub-range of what its schemas describe). */
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  readonly request: MessageCodec<Req, object>;
+  readonly response: MessageCodec<object, Res>;
   handle(ctx: RequestContext, request: Req, version: number): Promise<Res | null>;
   errorResponse(request: Req, version: number, errorCode: number): Res | null;
 }
 
 export type AnyApiDefinition = ApiDefinition<object, object>;
 
-/** Checks that a definition agrees with its schemas; used by each API file. */
-export function defineApi<Req extends object, Res extends object>(def: ApiDefinition<Req, Res>): ApiDefinition<Req, Res> {
+/** What an API file writes: its schemas, the versions it serves, and its handlers. */
+export type ApiSpec<Req extends object, Res extends object> = Omit<ApiDefinition<Req, Res>, 'apiKey' | 'name' | 'flexibleFrom'>;
+
+/** An API definition whose key, name and flexible version come from its schemas; checks the served range against them. */
+export function defineApi<Req extends object, Res extends object>(spec: ApiSpec<Req, Res>): ApiDefinition<Req, Res> {
+  const { apiKey, name } = pair(spec.request, spec.response);
   const problems: string[] = [];
-  if (!def.request.hasVersion(def.minVersion) || !def.request.hasVersion(def.maxVersion)) problems.push('request schema lacks served versions');
-  if (!def.response.hasVersion(def.minVersion) || !def.response.hasVersion(def.maxVersion)) problems.push('response schema lacks served versions');
-  if (def.request.flexibleFrom !== def.flexibleFrom || def.response.flexibleFrom !== def.flexibleFrom) problems.push('flexibleFrom disagrees with schemas');
-  if (def.request.def.apiKey !== def.apiKey || def.response.def.apiKey !== def.apiKey) problems.push('api key disagrees with schemas');
-  if (problems.length > 0) throw new Error(`API ${def.name} (${def.apiKey}): ${problems.join('; ')}`);
-  return def;
+  if (!Number.isInteger(spec.minVersion) || spec.minVersion > spec.maxVersion) problems.push(`bad served range ${spec.minVersion}-${spec.maxVersion}`);
+  if (!spec.request.hasVersion(spec.minVersion) || !spec.request.hasVersion(spec.maxVersion)) problems.push('request schema lacks served versions');
+  if (!spec.response.hasVersion(spec.minVersion) || !spec.response.hasVersion(spec.maxVersion)) problems.push('response schema lacks served versions');
+  if (problems.length > 0) invariantFailed(`API ${name} (${apiKey}): ${problems.join('; ')}`);
+  return { ...spec, apiKey, name, flexibleFrom: spec.request.flexibleFrom };
 }

@@ -6,8 +6,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
 import { type Broker, startBroker } from '../../../src/server.js';
-import { ErrorCode } from '../../../src/protocol/errors.js';
-import { DeleteRecordsRequestCodec, DeleteRecordsResponseCodec } from '../../../src/kafka/schemas/delete-records.js';
+import { ErrorCode } from '../../../src/wire/errors.js';
+import { DeleteRecordsRequestCodec, DeleteRecordsResponseCodec } from '../../../src/wire/schemas/21-delete-records.js';
 import { makeTmpDir, rmTmp } from '../../storage/make-batch.js';
 import { RawClient } from '../harness.js';
 
@@ -87,7 +87,8 @@ test('v2 (flexible): -1 is the high watermark; per-partition errors for a bad of
     const res = await c.request(DeleteRecordsRequestCodec, DeleteRecordsResponseCodec, 2, {
       topics: [
         { name: 'dr2', partitions: [{ partitionIndex: 0, offset: -1 }, { partitionIndex: 1, offset: 99 }, { partitionIndex: 7, offset: 0 }] },
-        { name: 'table', partitions: [{ partitionIndex: 0, offset: 1 }] },
+        // Past the end on purpose: the policy is checked first, as Kafka does (POLICY_VIOLATION, not OFFSET_OUT_OF_RANGE).
+        { name: 'table', partitions: [{ partitionIndex: 0, offset: 1_000_000 }] },
         { name: 'nope', partitions: [{ partitionIndex: 0, offset: 0 }] },
       ],
       timeoutMs: 1000,

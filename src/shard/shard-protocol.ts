@@ -1,0 +1,173 @@
+// The byte protocol between the main thread and a shard worker, over the two SPSC rings.
+// Owns: op codes and the fixed little-endian frame headers in both directions.
+// Must not touch files, sockets or the rings' internals: both sides call these
+// encoders/decoders on ring memory they have reserved or read.
+//
+// Request frame (main → shard):  op u8 | acks i8 | pad u16 | reqId u32 | slot u32 | pad u32 | body…
+//   APPEND body:  RecordBatch v2 bytes, one or more batches back to back
+//   READ body:    offset f64 | maxBytes u32
+//   CONTROL body: UTF-8 JSON of a ControlRequest
+// Completion frame (shard → main): op u8 | pad u8 | errorCode i16 | reqId u32 | slot u32 | pad u32 |
+//   baseOffset f64 | logStartOffset f64 | nextOffset f64 | appendTimeMs f64 | body…
+//   APPEND: no body; READ: the stored bytes; CONTROL: UTF-8 JSON result; NOTICE: JSON (unsolicited)
+// Offsets travel as f64: exact for every offset below 2^53.
+
+import type { TopicConfig } from '../config/topic-config.js';
+
+/** 'earliest' = log start, 'latest' = high watermark, a number = first offset with timestamp ≥ it. */
+export type OffsetSpec = 'earliest' | 'latest' | 'max-timestamp' | number;
+
+export const OP_APPEND = 1;
+export const OP_READ = 2;
+export const OP_CONTROL = 3;
+/** Unsolicited shard → main message (reqId 0), e.g. retention moved a log start offset. */
+export const OP_NOTICE = 4;
+
+export const REQ_HEADER_BYTES = 16;
+/** READ body: offset (f64) at READ_OFF_OFFSET, max bytes (u32) at READ_OFF_MAX_BYTES. */
+export const READ_BODY_BYTES = 12;
+export const READ_OFF_OFFSET = 0;
+export const READ_OFF_MAX_BYTES = 8;
+export const COMPLETION_HEADER_BYTES = 48;
+
+export type ControlRequest =
+  | { type: 'open'; slot: number; dir: string; config: TopicConfig }
+  | { type: 'close'; slot: number }
+  | { type: 'delete'; slot: number }
+  | { type: 'config'; slot: number; config: TopicConfig }
+  | { type: 'listOffset'; slot: number; spec: OffsetSpec }
+  /** DeleteRecords: move the log start offset up to `offset` (≤ the log end). */
+  | { type: 'deleteRecords'; slot: number; offset: number }
+  | { type: 'stats' }
+  /**
+   * Compaction's answer to a 'compact' notice: the cleaned copies the maintenance
+   * pool wrote (empty when it failed, `error` says why). Always sent, so the shard
+   * knows the partition has no compaction in flight any more.
+   */
+  | { type: 'compactSwap'; slot: number; cleaned: CleanedSegmentRef[]; error?: string }
+  | { type: 'shutdown' };
+
+/** A sealed segment as the shard saw it when it asked for compaction. */
+export interface SegmentRef {
+  baseOffset: number;
+  sizeBytes: number;
+}
+
+/** A cleaned copy `<dir>/<base>.log.cleaned` of the segment that had `sizeBytes`. */
+export interface CleanedSegmentRef extends SegmentRef {
+  path: string;
+}
+
+export type ControlResult =
+  | { ok: true; logStartOffset?: number; nextOffset?: number; offset?: number; timestamp?: number; stats?: ShardStats; swapped?: number }
+  | { ok: false; errorCode: number; message: string };
+
+export interface PartitionStats {
+  slot: number;
+  segments: number;
+  sizeBytes: number;
+  logStartOffset: number;
+  nextOffset: number;
+}
+
+export interface ShardStats {
+  partitions: PartitionStats[];
+  fsyncCount: number;
+  fsyncTotalMs: number;
+  drains: number;
+  appendFrames: number;
+  /** Sealed segments replaced by their compacted copies, and the bytes that removed. */
+  compactedSegments: number;
+  compactionBytesRemoved: number;
+}
+
+export type Notice =
+  | { type: 'logStart'; slot: number; logStartOffset: number; deletedFiles: string[] }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; msg: string }
+  /** A compacted partition's sealed segments grew: clean them (maintenance pool), then answer with 'compactSwap'. */
+  | { type: 'compact'; slot: number; dir: string; segments: SegmentRef[]; deleteRetentionMs: number };
+
+export interface RequestHeader {
+  op: number;
+  acks: number;
+  reqId: number;
+  slot: number;
+}
+
+export function writeRequestHeader(dv: DataView, pos: number, op: number, acks: number, reqId: number, slot: number): void {
+  dv.setUint8(pos, op);
+  dv.setInt8(pos + 1, acks);
+  dv.setUint16(pos + 2, 0, true);
+  dv.setUint32(pos + 4, reqId, true);
+  dv.setUint32(pos + 8, slot, true);
+  dv.setUint32(pos + 12, 0, true);
+}
+
+export function readRequestHeader(dv: DataView, pos: number): RequestHeader {
+  return {
+    op: dv.getUint8(pos),
+    acks: dv.getInt8(pos + 1),
+    reqId: dv.getUint32(pos + 4, true),
+    slot: dv.getUint32(pos + 8, true),
+  };
+}
+
+export interface Completion {
+  op: number;
+  errorCode: number;
+  reqId: number;
+  slot: number;
+  baseOffset: number;
+  logStartOffset: number;
+  nextOffset: number;
+  appendTimeMs: number;
+}
+
+export function writeCompletionHeader(dv: DataView, pos: number, c: Completion): void {
+  dv.setUint8(pos, c.op);
+  dv.setUint8(pos + 1, 0);
+  dv.setInt16(pos + 2, c.errorCode, true);
+  dv.setUint32(pos + 4, c.reqId, true);
+  dv.setUint32(pos + 8, c.slot, true);
+  dv.setUint32(pos + 12, 0, true);
+  dv.setFloat64(pos + 16, c.baseOffset, true);
+  dv.setFloat64(pos + 24, c.logStartOffset, true);
+  dv.setFloat64(pos + 32, c.nextOffset, true);
+  dv.setFloat64(pos + 40, c.appendTimeMs, true);
+}
+
+export function readCompletionHeader(dv: DataView, pos: number): Completion {
+  return {
+    op: dv.getUint8(pos),
+    errorCode: dv.getInt16(pos + 2, true),
+    reqId: dv.getUint32(pos + 4, true),
+    slot: dv.getUint32(pos + 8, true),
+    baseOffset: dv.getFloat64(pos + 16, true),
+    logStartOffset: dv.getFloat64(pos + 24, true),
+    nextOffset: dv.getFloat64(pos + 32, true),
+    appendTimeMs: dv.getFloat64(pos + 40, true),
+  };
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function encodeJson(value: unknown): Uint8Array {
+  return encoder.encode(JSON.stringify(value));
+}
+
+export function decodeJson<T>(bytes: Uint8Array): T {
+  // Copy first: TextDecoder refuses views on a SharedArrayBuffer.
+  return JSON.parse(decoder.decode(bytes.slice())) as T;
+}
+
+/** Options the main thread hands a shard worker through workerData. */
+export interface ShardWorkerData {
+  shardId: number;
+  requestRing: SharedArrayBuffer;
+  completionRing: SharedArrayBuffer;
+  /** CPU to pin to, or -1 for none. */
+  cpu: number;
+  retentionCheckIntervalMs: number;
+  compactionCheckIntervalMs: number;
+}

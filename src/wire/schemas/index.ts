@@ -1,0 +1,75 @@
+// Every message schema Samsa speaks, by API key: the one table the server and the
+// TypeScript client share, built from the per-key files (NN-name.ts, one per API,
+// named like the server's src/kafka/apis/NN-name.ts). Owns: the list only. Must not
+// import handlers or Node built-ins (the browser client imports this file).
+
+import type { MessageCodec } from '../codec/compile.js';
+import { ProduceRequestCodec, ProduceResponseCodec } from './00-produce.js';
+import { FetchRequestCodec, FetchResponseCodec } from './01-fetch.js';
+import { ListOffsetsRequestCodec, ListOffsetsResponseCodec } from './02-list-offsets.js';
+import { MetadataRequestCodec, MetadataResponseCodec } from './03-metadata.js';
+import { OffsetCommitRequestCodec, OffsetCommitResponseCodec } from './08-offset-commit.js';
+import { OffsetFetchRequestCodec, OffsetFetchResponseCodec } from './09-offset-fetch.js';
+import { FindCoordinatorRequestCodec, FindCoordinatorResponseCodec } from './10-find-coordinator.js';
+import { JoinGroupRequestCodec, JoinGroupResponseCodec } from './11-join-group.js';
+import { HeartbeatRequestCodec, HeartbeatResponseCodec } from './12-heartbeat.js';
+import { LeaveGroupRequestCodec, LeaveGroupResponseCodec } from './13-leave-group.js';
+import { SyncGroupRequestCodec, SyncGroupResponseCodec } from './14-sync-group.js';
+import { DescribeGroupsRequestCodec, DescribeGroupsResponseCodec } from './15-describe-groups.js';
+import { ListGroupsRequestCodec, ListGroupsResponseCodec } from './16-list-groups.js';
+import { ApiVersionsRequestCodec, ApiVersionsResponseCodec } from './18-api-versions.js';
+import { CreateTopicsRequestCodec, CreateTopicsResponseCodec } from './19-create-topics.js';
+import { DeleteTopicsRequestCodec, DeleteTopicsResponseCodec } from './20-delete-topics.js';
+import { DeleteRecordsRequestCodec, DeleteRecordsResponseCodec } from './21-delete-records.js';
+import { InitProducerIdRequestCodec, InitProducerIdResponseCodec } from './22-init-producer-id.js';
+import { DescribeConfigsRequestCodec, DescribeConfigsResponseCodec } from './32-describe-configs.js';
+import { AlterConfigsRequestCodec, AlterConfigsResponseCodec } from './33-alter-configs.js';
+import { CreatePartitionsRequestCodec, CreatePartitionsResponseCodec } from './37-create-partitions.js';
+import { DeleteGroupsRequestCodec, DeleteGroupsResponseCodec } from './42-delete-groups.js';
+import { IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec } from './44-incremental-alter-configs.js';
+import { assert } from '../assert.js';
+
+export interface SchemaPair {
+  readonly apiKey: number;
+  /** Kafka's API name: the message names without Request/Response. */
+  readonly name: string;
+  readonly request: MessageCodec<object>;
+  readonly response: MessageCodec<object>;
+}
+
+/** The API's key and name, read from its two message schemas (which must agree). */
+export function pair(request: MessageCodec<object>, response: MessageCodec<object>): SchemaPair {
+  const name = request.def.name.replace(/Request$/, '');
+  assert(request.def.apiKey === response.def.apiKey, `${name}: request and response keys differ`);
+  assert(response.def.name === `${name}Response`, `${name}: response schema is named ${response.def.name}`);
+  assert(request.flexibleFrom === response.flexibleFrom, `${name}: request and response flexible versions differ`);
+  return { apiKey: request.def.apiKey, name, request, response };
+}
+
+export const SCHEMAS: readonly SchemaPair[] = [
+  pair(ProduceRequestCodec, ProduceResponseCodec),
+  pair(FetchRequestCodec, FetchResponseCodec),
+  pair(ListOffsetsRequestCodec, ListOffsetsResponseCodec),
+  pair(MetadataRequestCodec, MetadataResponseCodec),
+  pair(OffsetCommitRequestCodec, OffsetCommitResponseCodec),
+  pair(OffsetFetchRequestCodec, OffsetFetchResponseCodec),
+  pair(FindCoordinatorRequestCodec, FindCoordinatorResponseCodec),
+  pair(JoinGroupRequestCodec, JoinGroupResponseCodec),
+  pair(HeartbeatRequestCodec, HeartbeatResponseCodec),
+  pair(LeaveGroupRequestCodec, LeaveGroupResponseCodec),
+  pair(SyncGroupRequestCodec, SyncGroupResponseCodec),
+  pair(DescribeGroupsRequestCodec, DescribeGroupsResponseCodec),
+  pair(ListGroupsRequestCodec, ListGroupsResponseCodec),
+  pair(ApiVersionsRequestCodec, ApiVersionsResponseCodec),
+  pair(CreateTopicsRequestCodec, CreateTopicsResponseCodec),
+  pair(DeleteTopicsRequestCodec, DeleteTopicsResponseCodec),
+  pair(DeleteRecordsRequestCodec, DeleteRecordsResponseCodec),
+  pair(InitProducerIdRequestCodec, InitProducerIdResponseCodec),
+  pair(DescribeConfigsRequestCodec, DescribeConfigsResponseCodec),
+  pair(AlterConfigsRequestCodec, AlterConfigsResponseCodec),
+  pair(CreatePartitionsRequestCodec, CreatePartitionsResponseCodec),
+  pair(DeleteGroupsRequestCodec, DeleteGroupsResponseCodec),
+  pair(IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec),
+];
+
+export const SCHEMAS_BY_KEY: ReadonlyMap<number, SchemaPair> = new Map(SCHEMAS.map((s) => [s.apiKey, s]));
