@@ -47,13 +47,6 @@ const EXPLAINED: ReadonlyArray<{ cases: RegExp; key?: string; drivers?: readonly
       'It happens whenever a second batch of a partition is ready while the first is in flight: under load with 200 records, always with batchSize 1024. ' +
       "Fix: one batch per partition per request (or pipelining); then Samsa's broker should refuse several, as Kafka does.",
   },
-  {
-    cases: /^admin-groups$/,
-    key: 'describeGroup of an unknown group',
-    text:
-      'Protocol version, not behaviour: Samsa serves DescribeGroups v0-5; from v6 (KIP-1043, Kafka 4.0) Kafka answers an unknown group with GROUP_ID_NOT_FOUND, below v6 with state Dead and no error, as Samsa does. ' +
-      'The Java client and franz-go use v6 with Kafka and v5 with Samsa; kafkajs, @platformatic/kafka and librdkafka see Dead on both. To close it: serve DescribeGroups v6.',
-  },
 ];
 
 /** What a driver runs on, for the report. */

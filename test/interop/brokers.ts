@@ -19,11 +19,17 @@ export interface RunningBroker {
 
 const READY_WITHIN_MS = 60_000;
 
-/** Starts `samsa serve` as a child process and resolves once its ready line names the Kafka port. */
+/**
+ * Starts `samsa serve` as a child process and resolves once its ready line names the
+ * Kafka port. Like the Kafka peer, groups rebalance at once
+ * (group.initial.rebalance.delay.ms=0 instead of the 3 s default), so the group cases
+ * do not wait for a delay meant to gather members of a real application.
+ */
 export async function startSamsa(extraArgs: string[] = []): Promise<RunningBroker> {
   const dataDir = mkdtempSync(join(tmpdir(), 'samsa-interop-'));
   const cli = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
-  const child = spawn(process.execPath, [cli, 'serve', '--data-dir', dataDir, '--port', '0', '--http-port', '0', '--log-level', 'warn', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [cli, 'serve', '--data-dir', dataDir, '--port', '0', '--http-port', '0', '--log-level', 'warn', '--set', 'group.initial.rebalance.delay.ms=0', ...extraArgs];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => {

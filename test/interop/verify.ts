@@ -15,7 +15,7 @@ const FETCH_MAX_BYTES = 8 * 1024 * 1024;
 /** Fetch rounds per raw read, at most (each advances by at least one batch). */
 const FETCH_ROUNDS_MAX = 10_000;
 
-const API = { Fetch: 1, OffsetCommit: 8, OffsetFetch: 9 } as const;
+const API = { Fetch: 1, OffsetCommit: 8, OffsetFetch: 9, FindCoordinator: 10 } as const;
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -111,6 +111,10 @@ interface OffsetFetchResponse {
   errorCode: number;
   topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; committedOffset: number; errorCode: number }> }>;
   groups: Array<{ groupId: string; errorCode: number; topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; committedOffset: number; errorCode: number }> }> }>;
+}
+interface FindCoordinatorResponse {
+  errorCode: number;
+  coordinators: Array<{ key: string; errorCode: number }>;
 }
 interface OffsetCommitResponse {
   topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: number }> }>;
@@ -268,8 +272,25 @@ export class Verifier {
     return out;
   }
 
+  /**
+   * Waits until the broker coordinates `groupId`. Kafka creates its offsets topic on
+   * the first FindCoordinator (not on OffsetCommit or OffsetFetch) and answers
+   * COORDINATOR_NOT_AVAILABLE until it is there; Samsa coordinates every group at once.
+   */
+  private async coordinator(groupId: string): Promise<void> {
+    await until(30_000, `a coordinator for ${groupId}`, async () => {
+      const conn = await this.connection();
+      const res = await conn.request<FindCoordinatorResponse>(API.FindCoordinator, { key: groupId, keyType: 0, coordinatorKeys: [groupId] });
+      const code = res.coordinators.find((c) => c.key === groupId)?.errorCode ?? res.errorCode;
+      if (code === ErrorCode.NONE) return true;
+      if (isRetriable(code) || code === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) return undefined;
+      throw new Error(`FindCoordinator ${groupId}: ${errorName(code)}`);
+    });
+  }
+
   /** Committed offsets of a group for a topic's partitions (-1: none), retrying while the coordinator loads. */
   async committed(groupId: string, topic: string, partitions: readonly number[]): Promise<Map<number, number>> {
+    await this.coordinator(groupId);
     return until(15_000, `committed offsets of ${groupId}`, async () => {
       const conn = await this.connection();
       const res = await conn.request<OffsetFetchResponse>(API.OffsetFetch, {
@@ -292,6 +313,7 @@ export class Verifier {
 
   /** Commits offsets for a group from outside any generation (a "simple" group with no members). */
   async commit(groupId: string, topic: string, offsets: ReadonlyMap<number, number>): Promise<void> {
+    await this.coordinator(groupId);
     await until(15_000, `commit for ${groupId}`, async () => {
       const conn = await this.connection();
       const res = await conn.request<OffsetCommitResponse>(API.OffsetCommit, {

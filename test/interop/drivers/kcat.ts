@@ -54,6 +54,8 @@ function runKcat(ctx: OpContext, args: string[], input = ''): Promise<Run> {
       stderr = (stderr + d).slice(-STDERR_KEEP_BYTES);
     });
     child.once('error', reject);
+    // kcat may exit before reading its input (e.g. on a bad option): not our crash.
+    child.stdin.on('error', () => {});
     child.once('close', (code) => {
       if (stderr !== '') ctx.log(`kcat ${args.join(' ')}:\n${stderr}`);
       resolve({ stdout, stderr, code });
@@ -190,6 +192,7 @@ function startKcat(ctx: OpContext, args: string[], onMessage: (m: KcatMessage) =
     });
     child.once('close', (code) => resolve(code));
   });
+  child.stdin.on('error', () => {});
   child.stdin.end();
   return { child, exited, stderr: () => stderr };
 }

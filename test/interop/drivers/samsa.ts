@@ -27,8 +27,9 @@ function toRecord(m: Message): RecordOut {
 async function produce(ctx: OpContext, p: ProduceParams): Promise<OpResult> {
   const producer = new Producer({ bootstrap: ctx.bootstrap, clientId: CLIENT_ID, acks: p.acks, compression: p.compression, idempotent: p.idempotent, allowAutoTopicCreation: false });
   try {
-    ctx.waiting('connect');
-    await producer.connect();
+    // send() without connect(), as the client's README does: send retries a failed
+    // InitProducerId (a fresh Kafka answers COORDINATOR_LOAD_IN_PROGRESS for a while),
+    // while connect() fails at once on it.
     ctx.waiting(`delivery of ${p.records.length} records`);
     const metas = await producer.send({
       topic: p.topic,
