@@ -275,23 +275,26 @@ export class Producer {
       const topic = this.topics.get(record.topic);
       if (topic !== undefined) {
         if (Date.now() - topic.refreshedMs > this.metadataMaxAgeMs) this.loadTopic(record.topic).catch(() => {});
-        return this.append(topic, messages);
+        return new Promise<RecordMetadata[]>((resolve, reject) => this.append(topic, messages, true, resolve, reject));
       }
     }
-    return this.sendQueued(record.topic, messages);
+    return new Promise<RecordMetadata[]>((resolve, reject) => this.sendQueued(record.topic, messages, false, resolve, reject));
   }
 
   /**
    * A send that must wait (for buffer memory or a topic's metadata). Sends are
    * admitted in call order: while one waits, later ones queue behind it, so records
-   * of one partition keep the order of the send() calls.
+   * of one partition keep the order of the send() calls. The caller's own
+   * resolve/reject are handed down to the batch, never wrapped in another promise:
+   * an extra promise here would settle a few microtasks after a fast-path send of a
+   * later call, and send() promises of one partition must settle in call order.
    */
-  private sendQueued(name: string, messages: readonly ProducerMessage[], refresh = false): Promise<RecordMetadata[]> {
+  private sendQueued(name: string, messages: readonly ProducerMessage[], refresh: boolean, resolve: (r: RecordMetadata[]) => void, reject: (e: unknown) => void): void {
     this.admissionsPending++;
     const previous = this.admission;
     let admitted!: () => void;
     this.admission = new Promise<void>((r) => (admitted = r));
-    return (async () => {
+    void (async () => {
       let counted = true;
       try {
         await previous;
@@ -303,7 +306,9 @@ export class Producer {
         if (this.closed) throw new ClientClosedError('producer');
         this.admissionsPending--;
         counted = false;
-        return this.append(topic, messages, !refresh);
+        this.append(topic, messages, !refresh, resolve, reject);
+      } catch (err) {
+        reject(err);
       } finally {
         if (counted) this.admissionsPending--;
         admitted();
@@ -311,7 +316,14 @@ export class Producer {
     })();
   }
 
-  private append(topic: TopicState, messages: readonly ProducerMessage[], mayRefresh = true): Promise<RecordMetadata[]> {
+  /** Places and buffers the messages of one send(); settles through `resolve`/`reject` when all are acknowledged (or one fails). */
+  private append(
+    topic: TopicState,
+    messages: readonly ProducerMessage[],
+    mayRefresh: boolean,
+    resolve: (r: RecordMetadata[]) => void,
+    reject: (e: unknown) => void,
+  ): void {
     const numPartitions = topic.parts.length;
     const n = messages.length;
     // Normalise and place every message before buffering any: a bad message fails the call alone.
@@ -322,15 +334,15 @@ export class Producer {
     const nowMs = Date.now();
     for (let i = 0; i < n; i++) {
       const m = messages[i]!;
-      if (m === null || typeof m !== 'object') return Promise.reject(new TypeError(`message ${i} is not an object`));
+      if (m === null || typeof m !== 'object') return reject(new TypeError(`message ${i} is not an object`));
       const key = m.key === undefined || m.key === null ? null : bytesOf(m.key);
       const value = m.value === undefined || m.value === null ? null : bytesOf(m.value);
-      if (key === undefined || value === undefined) return Promise.reject(new TypeError(`message ${i}: key and value must be a Uint8Array, a string or null`));
+      if (key === undefined || value === undefined) return reject(new TypeError(`message ${i}: key and value must be a Uint8Array, a string or null`));
       let encodedHeaders: EncodedHeader[] | null;
       try {
         encodedHeaders = encodeHeaders(m.headers);
       } catch (err) {
-        return Promise.reject(err);
+        return reject(err);
       }
       keys[i] = key;
       values[i] = value;
@@ -342,22 +354,20 @@ export class Producer {
       else p = -1; // sticky, chosen while appending
       if (p !== -1 && !(Number.isInteger(p) && p >= 0 && p < numPartitions)) {
         // The topic may have grown since its metadata was read: read it again, once.
-        if (mayRefresh && Number.isInteger(p) && p >= numPartitions) return this.sendQueued(topic.name, messages, true);
-        return Promise.reject(kafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `send to ${topic.name}`, `partition ${p} of ${numPartitions}`));
+        if (mayRefresh && Number.isInteger(p) && p >= numPartitions) return this.sendQueued(topic.name, messages, true, resolve, reject);
+        return reject(kafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `send to ${topic.name}`, `partition ${p} of ${numPartitions}`));
       }
-      if (m.timestamp !== undefined && !Number.isSafeInteger(m.timestamp)) return Promise.reject(new TypeError(`timestamp ${m.timestamp} is not an integer`));
+      if (m.timestamp !== undefined && !Number.isSafeInteger(m.timestamp)) return reject(new TypeError(`timestamp ${m.timestamp} is not an integer`));
       partitions[i] = p;
     }
-    return new Promise<RecordMetadata[]>((resolve, reject) => {
-      const call: SendCall = { results: new Array<RecordMetadata>(n), remaining: n, settled: false, resolve, reject };
-      for (let i = 0; i < n; i++) {
-        let p = partitions[i]!;
-        if (p === -1) p = topic.sticky;
-        const ts = messages[i]!.timestamp ?? nowMs;
-        this.appendOne(topic.parts[p]!, keys[i]!, values[i]!, headers[i]!, ts, call, i, nowMs);
-      }
-      this.pendingRecords += n;
-    });
+    const call: SendCall = { results: new Array<RecordMetadata>(n), remaining: n, settled: false, resolve, reject };
+    for (let i = 0; i < n; i++) {
+      let p = partitions[i]!;
+      if (p === -1) p = topic.sticky;
+      const ts = messages[i]!.timestamp ?? nowMs;
+      this.appendOne(topic.parts[p]!, keys[i]!, values[i]!, headers[i]!, ts, call, i, nowMs);
+    }
+    this.pendingRecords += n;
   }
 
   private appendOne(

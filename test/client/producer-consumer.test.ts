@@ -473,6 +473,26 @@ test('sends keep their call order while waiting for buffer memory', async () => 
   await producer.close();
 });
 
+test('send() promises of one partition settle in call order, whichever path each send took', async () => {
+  // A small buffer makes some sends wait (the queued path) while others go straight
+  // in after memory frees: the settle order must still be the call order, as Kafka's
+  // producer completes callbacks of one partition in order.
+  const topic = 'settle-order';
+  await admin.createTopics([{ name: topic, numPartitions: 1 }]);
+  const producer = new Producer({ bootstrap: tb.bootstrap, lingerMs: 0, batchSize: 512, bufferMemoryBytes: 2048 });
+  const settled: number[] = [];
+  const sends: Array<Promise<unknown>> = [];
+  // Yields of different lengths between sends interleave queued and direct sends in one batch.
+  for (let n = 0; n < 1000; n++) {
+    sends.push(producer.send({ topic, messages: [{ value: `${n}` }] }).then(() => settled.push(n)));
+    if (n % 3 === 0) await Promise.resolve();
+    if (n % 17 === 0) await new Promise((r) => setImmediate(r));
+  }
+  await Promise.all(sends);
+  assert.deepEqual(settled, Array.from({ length: 1000 }, (_, n) => n));
+  await producer.close();
+});
+
 test('a send to a partition added since the last metadata read finds it', async () => {
   const topic = 'grows';
   await admin.createTopics([{ name: topic, numPartitions: 1 }]);
