@@ -44,7 +44,7 @@ const EXPLAINED: ReadonlyArray<{ cases: RegExp; key?: string; drivers?: readonly
     text:
       "Samsa's client, to fix: its Producer puts every ready batch of a partition into one Produce request (src/client/producer.ts sealUnit: 'the next request takes them all'). " +
       'Kafka accepts exactly one batch per partition per Produce request (v3+, ProduceRequest.validateRecords) and answers INVALID_RECORD (87); Samsa accepts several, so this never shows against Samsa. ' +
-      'It happens whenever a second batch of a partition is ready while the first is in flight: under load with 200 records, always with batchSize 1024. ' +
+      'It happens whenever a second batch of a partition is ready while the first is in flight: always in `produce-many` (2000 records), in the 200-record codec cases when the machine is loaded. ' +
       "Fix: one batch per partition per request (or pipelining); then Samsa's broker should refuse several, as Kafka does.",
   },
 ];

@@ -234,6 +234,16 @@ const PRODUCE_CASES: InteropCase[] = [
     }),
   ),
   produceCase({
+    id: 'produce-many',
+    title: 'many batches of one partition',
+    exercises: '2000 records (~250 KB) to one partition in one go, more than a batch holds: every one read back, in order, whatever batches and requests the client cuts them into',
+    partitions: 1,
+    acks: -1,
+    compression: 'none',
+    idempotent: false,
+    records: () => Array.from({ length: 2000 }, (_, i) => ({ key: `m${i % 50}`, value: `many-${String(i).padStart(5, '0')} ${'x'.repeat(100)}` })),
+  }),
+  produceCase({
     id: 'produce-keys',
     title: 'keyed records land where murmur2 puts them',
     exercises: "60 keyed records on a 6-partition topic with the client's default (Java-compatible) partitioner; each must be on toPositive(murmur2(key)) % 6",

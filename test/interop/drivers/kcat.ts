@@ -39,12 +39,13 @@ function baseArgs(ctx: OpContext): string[] {
 
 interface Run {
   stdout: string;
+  /** The tail of stderr (STDERR_KEEP_BYTES). */
   stderr: string;
   code: number | null;
 }
 
-/** Runs kcat to completion with `input` on stdin; logs its stderr. */
-function runKcat(ctx: OpContext, args: string[], input = ''): Promise<Run> {
+/** Runs kcat to completion with `input` on stdin; logs its stderr, whose every line also goes to `onLine`. */
+function runKcat(ctx: OpContext, args: string[], input = '', onLine?: (line: string) => void): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(KCAT, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -53,11 +54,14 @@ function runKcat(ctx: OpContext, args: string[], input = ''): Promise<Run> {
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       stderr = (stderr + d).slice(-STDERR_KEEP_BYTES);
     });
+    if (onLine !== undefined) createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', onLine);
     child.once('error', reject);
     // kcat may exit before reading its input (e.g. on a bad option): not our crash.
     child.stdin.on('error', () => {});
     child.once('close', (code) => {
-      if (stderr !== '') ctx.log(`kcat ${args.join(' ')}:\n${stderr}`);
+      // Without the per-record delivery lines (a few thousand of them say nothing).
+      const logged = stderr.split('\n').filter((l) => l !== '' && !l.includes('Message delivered to partition'));
+      if (logged.length > 0) ctx.log(`kcat ${args.join(' ')}:\n${logged.join('\n')}`);
       resolve({ stdout, stderr, code });
     });
     child.stdin.end(input);
@@ -136,11 +140,16 @@ async function produce(ctx: OpContext, p: ProduceParams): Promise<OpResult> {
     for (const [k, v] of first.headers ?? []) args.push('-H', `${k}=${v}`);
     const input = run.map((r) => (r.key !== null ? `${r.key}${KEY_DELIM_CHAR}${r.value}` : r.value) + MSG_DELIM_CHAR).join('');
     ctx.waiting(`kcat -P of records ${i}..${j - 1}`);
-    const r = await runKcat(ctx, args, input);
-    const failed = /Delivery failed for message: (.*)/.exec(r.stderr)?.[1];
+    // Delivery reports are read as they come: stderr is kept only as a tail.
+    const reports: Array<{ partition: number; offset: number }> = [];
+    let failed: string | undefined;
+    const r = await runKcat(ctx, args, input, (line) => {
+      const m = /Message delivered to partition (-?\d+) \(offset (-?\d+)\)/.exec(line);
+      if (m !== null && reports.length <= run.length) reports.push({ partition: Number(m[1]), offset: Number(m[2]) });
+      failed ??= /Delivery failed for message: (.*)/.exec(line)?.[1];
+    });
     if (failed !== undefined) return { status: 'error', error: kafkaNameOf(failed.trim()) };
     if (r.code !== 0) return { status: 'error', error: `kcat -P exited ${r.code}: ${lastErrorLine(r.stderr)}` };
-    const reports = [...r.stderr.matchAll(/Message delivered to partition (-?\d+) \(offset (-?\d+)\)/g)].map((m) => ({ partition: Number(m[1]), offset: Number(m[2]) }));
     if (reports.length !== run.length) return { status: 'error', error: `kcat reported ${reports.length} deliveries for ${run.length} records` };
     // Reports of one partition come in record order; across partitions they cannot be matched.
     if (first.partition === undefined && single === null) single = (await partitionCount(ctx, p.topic)) === 1;
