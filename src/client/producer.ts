@@ -5,19 +5,19 @@
 // (producer id/epoch, per-partition sequences), retries and flush/close. Must not
 // import Node built-ins (compression comes from the codec registry).
 //
-// Ordering and idempotence: each partition has at most one unit (its batches of
-// one request) in flight. While it is out, new records gather in further batches,
-// and the next request takes them all (up to maxRequestBytes), joined into one
-// record batch since Kafka refuses a second batch of a partition in one Produce
-// request (INVALID_RECORD), so throughput does not need per-partition pipelining.
-// A unit is sealed once (producer id, epoch and base sequence written) and retried
-// byte for byte on a retriable error or a lost connection: the broker answers a
-// repeat of its last batches as a duplicate with the original offset, so a retry
-// never writes twice. In a cluster each partition's units go to its leader (see
-// cluster.ts); a moved leader or a lost broker sends the unit again after fresh
-// metadata. When a unit fails for good
+// Ordering and idempotence: each partition has at most one unit in flight: up to
+// UNIT_BATCHES_MAX of its batches. Kafka takes exactly one batch per partition per
+// Produce request (v3+; more is INVALID_RECORD), so a unit of several batches goes
+// out as that many consecutive requests on the one connection, pipelined: the broker
+// appends a connection's requests in order, and while a unit is out new records
+// gather in further batches. A unit is sealed once (producer id, epoch and base
+// sequences written) and retried byte for byte, every batch of it, on a retriable
+// error or a lost connection: the broker answers a repeat of its last batches as a
+// duplicate with the original offset, so a retry never writes twice. When a unit fails for good
 // the outcome is unknown, so the producer bumps its epoch (InitProducerId with its
-// current id, KIP-360) and every partition's sequence restarts at 0.
+// current id, KIP-360) and every partition's sequence restarts at 0. In a cluster
+// each partition's units go to its leader (see cluster.ts); a moved leader or a lost
+// broker sends the unit again after fresh metadata.
 
 import type { ProduceRequest, ProduceResponse } from '../wire/schemas/00-produce.js';
 import type { InitProducerIdResponse } from '../wire/schemas/22-init-producer-id.js';
@@ -72,11 +72,7 @@ export interface ProducerOptions extends ConnectionOptions {
   retryBackoffMs?: number;
   /** A record not acknowledged this long after send() fails. Default 120 s. */
   deliveryTimeoutMs?: number;
-  /**
-   * Bytes of batches in one Produce request (Kafka's max.request.size). Default 1 MiB.
-   * Also the largest batch that a partition's waiting batches are joined into, so
-   * keep it at or below the topic's max.message.bytes (Kafka's default ~1 MiB).
-   */
+  /** Bytes of batches in one Produce request (Kafka's max.request.size). Default 1 MiB. */
   maxRequestBytes?: number;
   /** Bytes buffered before send() waits (Kafka's buffer.memory). Default 32 MiB. */
   bufferMemoryBytes?: number;
@@ -109,8 +105,6 @@ interface SendCall {
 /** A batch being filled or waiting to be sent; which call and message each record answers. */
 interface Batch {
   builder: BatchBuilder;
-  /** Records of this batch once sealed (its builder may then hold other batches' records too, or none); -1 before. */
-  recordCount: number;
   /**
    * Runs of records from one send() call: the call, the index of its first message,
    * and how many consecutive messages follow (one run for a whole call in the
@@ -126,13 +120,24 @@ interface Batch {
   released: boolean;
 }
 
-/** The batches of one partition sent in one request, sealed once and retried as they are. */
+/**
+ * Batches of one partition in flight together, sealed once and retried as they are:
+ * batch i goes in the i-th of consecutive Produce requests (one batch per partition
+ * per request, as Kafka requires).
+ */
 interface Unit {
   part: PartitionState;
   batches: Batch[];
   sealed: Uint8Array[];
-  records: Uint8Array;
+  /** Bytes of all sealed batches. */
+  sizeBytes: number;
   attempts: number;
+  /** The base offset the broker gave each batch (-1 until answered, or with acks=0). */
+  baseOffsets: number[];
+  /** Requests of this attempt not answered yet. */
+  pending: number;
+  /** The first failure among this attempt's requests; the unit settles when none is pending. */
+  failure: unknown;
 }
 
 interface PartitionState {
@@ -160,13 +165,17 @@ const INT32_MAX = 0x7fff_ffff;
 /** A batch's buffer starts here and doubles up to batchSize (see BatchBuilder). */
 const BATCH_INITIAL_BYTES = 1024;
 const RETRY_BACKOFF_MAX_MS = 1000;
+/** Bound on the send-time waits for buffer memory. */
+const MEMORY_WAITS_MAX = 1_000_000;
+/**
+ * Batches of one partition in flight at once, as consecutive requests: Kafka's
+ * max.in.flight.requests.per.connection with idempotence (5), the most the broker's
+ * duplicate detection remembers per producer.
+ */
+const UNIT_BATCHES_MAX = 5;
 /** InitProducerId answers that mean "ask again shortly". */
 const COORDINATOR_LOADING: ReadonlySet<number> = new Set([ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.NOT_COORDINATOR]);
 const INIT_PRODUCER_ID_ATTEMPTS_MAX = 100;
-/** Stands in for the builder of a batch whose records were joined into another's. */
-const EMPTY_BUILDER = new BatchBuilder(BATCH_HEADER_BYTES);
-/** Bound on the send-time waits for buffer memory. */
-const MEMORY_WAITS_MAX = 1_000_000;
 
 function positiveInt(name: string, v: number, min = 1): number {
   if (!Number.isInteger(v) || v < min) throw new RangeError(`${name} must be an integer ≥ ${min}, got ${v}`);
@@ -432,7 +441,7 @@ export class Producer {
       // Start the buffer at the size this partition's last batch reached (a steady
       // stream refills whole batches; a trickle stays small), and grow from there.
       const initial = Math.max(need, BATCH_INITIAL_BYTES, part.lastBatchBytes);
-      batch = { builder: new BatchBuilder(capacity, initial), recordCount: -1, runCalls: [], runStarts: [], runCounts: [], createdMs: nowMs, memoryBytes: capacity, released: false };
+      batch = { builder: new BatchBuilder(capacity, initial), runCalls: [], runStarts: [], runCounts: [], createdMs: nowMs, memoryBytes: capacity, released: false };
       this.memoryBytes += capacity;
       assert(batch.builder.tryAppend(key, value, headers, timestamp), 'a record does not fit a batch sized for it');
       part.open = batch;
@@ -741,7 +750,7 @@ export class Producer {
         }
         units.push(unit);
         part.inFlight = unit;
-        requestBytes += unit.records.length;
+        requestBytes += unit.sizeBytes;
         if (requestBytes >= this.maxRequestBytes) break;
       }
       for (const u of units) if (u.part.open === null && u.part.ready.length === 0 && u.part.retry === null) this.dirty.delete(u.part);
@@ -751,97 +760,126 @@ export class Producer {
     return nextDueMs;
   }
 
-  /**
-   * Seals the partition's oldest ready batches (at least one) into a unit within
-   * `budgetBytes`: one batch, the first with the records of those after it joined
-   * to it (Kafka takes a single batch per partition in a Produce request).
-   */
+  /** Seals the partition's oldest ready batches (at least one) into a unit within `budgetBytes`. */
   private sealUnit(part: PartitionState, budgetBytes: number): Unit | null {
-    for (;;) {
-      const first = part.ready[0];
-      if (first === undefined) return null;
-      first.recordCount = first.builder.count;
-      let taken = 1;
-      const capacity = Math.max(budgetBytes, first.builder.sizeBytes);
-      for (; taken < part.ready.length; taken++) {
-        const b = part.ready[taken]!;
-        const count = b.builder.count;
-        if (!first.builder.tryAbsorb(b.builder, capacity)) break;
-        b.recordCount = count;
-      }
-      const batches = part.ready.splice(0, taken);
-      const count = first.builder.count;
-      let sealed: Uint8Array;
+    const batches: Batch[] = [];
+    const sealed: Uint8Array[] = [];
+    let bytes = 0;
+    let taken = 0;
+    for (; taken < part.ready.length && batches.length < UNIT_BATCHES_MAX; taken++) {
+      const b = part.ready[taken]!;
+      if (taken > 0 && bytes + b.builder.sizeBytes > budgetBytes) break;
+      let bytesOut: Uint8Array;
+      const count = b.builder.count;
+      const baseSequence = this.idempotent ? part.nextSequence : -1;
       try {
-        sealed = first.builder.seal({
+        bytesOut = b.builder.seal({
           compression: this.compression,
           producerId: this.idempotent ? this.producerId : -1,
           producerEpoch: this.idempotent ? this.producerEpoch : -1,
-          baseSequence: this.idempotent ? part.nextSequence : -1,
+          baseSequence,
         });
       } catch (err) {
-        // A codec failure fails these records only; the next ready batch may still go.
-        for (const b of batches) this.failBatch(b, err instanceof Error ? err : new Error(String(err)));
+        // A codec failure fails this batch only.
+        part.ready.splice(taken, 1);
+        taken--;
+        this.failBatch(b, err instanceof Error ? err : new Error(String(err)));
         continue;
       }
       if (this.idempotent) part.nextSequence = nextSeq(part.nextSequence, count);
-      part.lastBatchBytes = Math.min(first.builder.sizeBytes, this.batchSize);
-      // The joined builders' buffers are copied: only their bookkeeping is kept.
-      for (let i = 1; i < batches.length; i++) batches[i]!.builder = EMPTY_BUILDER;
-      return { part, batches, sealed: [sealed], records: sealed, attempts: 0 };
+      part.lastBatchBytes = b.builder.sizeBytes;
+      batches.push(b);
+      sealed.push(bytesOut);
+      bytes += bytesOut.length;
     }
+    part.ready.splice(0, taken);
+    if (batches.length === 0) return null;
+    return { part, batches, sealed, sizeBytes: bytes, attempts: 0, baseOffsets: batches.map(() => -1), pending: 0, failure: null };
   }
 
+  /**
+   * Sends the units' batches as consecutive Produce requests: request i carries the
+   * i-th batch of every unit that has one, so no request holds two batches of one
+   * partition. The connection keeps them in order; each unit settles once all of its
+   * requests are answered.
+   */
   private sendUnits(conn: Connection, units: Unit[]): void {
-    const byTopic = new Map<string, ProduceRequest['topicData'][number]>();
+    let rounds = 0;
     for (const u of units) {
-      const name = u.part.topic.name;
-      let td = byTopic.get(name);
-      if (td === undefined) {
-        td = { name, partitionData: [] };
-        byTopic.set(name, td);
-      }
-      td.partitionData.push({ index: u.part.index, records: u.records });
+      u.pending = u.sealed.length;
+      u.failure = null;
+      rounds = Math.max(rounds, u.sealed.length);
     }
-    const body: ProduceRequest = { transactionalId: null, acks: this.acks, timeoutMs: this.requestTimeoutMs, topicData: [...byTopic.values()] };
-    if (this.acks === 0) {
-      try {
-        conn.sendOneWay(API_KEYS.Produce, body);
-      } catch (err) {
-        for (const u of units) this.unitFailed(u, err);
-        return;
+    for (let i = 0; i < rounds; i++) {
+      const inRequest: Unit[] = [];
+      const byTopic = new Map<string, ProduceRequest['topicData'][number]>();
+      for (const u of units) {
+        const records = u.sealed[i];
+        if (records === undefined) continue;
+        inRequest.push(u);
+        const name = u.part.topic.name;
+        let td = byTopic.get(name);
+        if (td === undefined) {
+          td = { name, partitionData: [] };
+          byTopic.set(name, td);
+        }
+        td.partitionData.push({ index: u.part.index, records });
       }
-      for (const u of units) this.unitDone(u, -1);
-      return;
+      const body: ProduceRequest = { transactionalId: null, acks: this.acks, timeoutMs: this.requestTimeoutMs, topicData: [...byTopic.values()] };
+      if (this.acks === 0) {
+        let failure: unknown = null;
+        try {
+          conn.sendOneWay(API_KEYS.Produce, body);
+        } catch (err) {
+          failure = err;
+        }
+        for (const u of inRequest) this.requestSettled(u, i, -1, failure);
+        continue;
+      }
+      const batchIndex = i;
+      conn.request<ProduceResponse>(API_KEYS.Produce, body).then(
+        (res) => this.onProduceResponse(inRequest, batchIndex, res),
+        (err: unknown) => {
+          for (const u of inRequest) this.requestSettled(u, batchIndex, -1, err);
+          this.drain();
+        },
+      );
     }
-    conn.request<ProduceResponse>(API_KEYS.Produce, body).then(
-      (res) => this.onProduceResponse(units, res),
-      (err: unknown) => {
-        for (const u of units) this.unitFailed(u, err);
-      },
-    );
   }
 
-  private onProduceResponse(units: Unit[], res: ProduceResponse): void {
+  private onProduceResponse(units: Unit[], batchIndex: number, res: ProduceResponse): void {
     for (const u of units) {
       const t = res.responses.find((r) => r.name === u.part.topic.name);
       const p = t?.partitionResponses.find((r) => r.index === u.part.index);
       if (p === undefined) {
-        this.unitFailed(u, kafkaError(ErrorCode.NETWORK_EXCEPTION, `produce ${u.part.topic.name}-${u.part.index}`, 'no answer for the partition'));
-        continue;
+        this.requestSettled(u, batchIndex, -1, kafkaError(ErrorCode.NETWORK_EXCEPTION, `produce ${u.part.topic.name}-${u.part.index}`, 'no answer for the partition'));
+      } else if (p.errorCode === ErrorCode.NONE || p.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
+        this.requestSettled(u, batchIndex, p.baseOffset, null);
+      } else {
+        this.requestSettled(u, batchIndex, -1, kafkaError(p.errorCode, `produce ${u.part.topic.name}-${u.part.index}`, p.errorMessage));
       }
-      if (p.errorCode === ErrorCode.NONE || p.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) this.unitDone(u, p.baseOffset);
-      else this.unitFailed(u, kafkaError(p.errorCode, `produce ${u.part.topic.name}-${u.part.index}`, p.errorMessage));
     }
     this.drain();
   }
 
-  private unitDone(u: Unit, baseOffset: number): void {
+  /** One request's answer for one unit; the unit is done (or retried/failed as a whole) when its last request is answered. */
+  private requestSettled(u: Unit, batchIndex: number, baseOffset: number, failure: unknown): void {
+    if (failure !== null && u.failure === null) u.failure = failure;
+    u.baseOffsets[batchIndex] = baseOffset;
+    if (--u.pending > 0) return;
+    if (u.failure !== null) this.unitFailed(u, u.failure);
+    else this.unitDone(u);
+  }
+
+  private unitDone(u: Unit): void {
     const part = u.part;
     if (part.inFlight === u) part.inFlight = null;
     const topic = part.topic.name;
-    let offset = baseOffset;
-    for (const b of u.batches) {
+    for (let bi = 0; bi < u.batches.length; bi++) {
+      const b = u.batches[bi]!;
+      // Each batch has its own base offset: another producer's batch may sit between two requests.
+      const baseOffset = u.baseOffsets[bi]!;
+      let offset = baseOffset;
       for (let r = 0; r < b.runCalls.length; r++) {
         const call = b.runCalls[r]!;
         const start = b.runStarts[r]!;
@@ -924,7 +962,7 @@ export class Producer {
     if (b.released) return;
     b.released = true;
     this.memoryBytes -= b.memoryBytes;
-    this.pendingRecords -= b.recordCount >= 0 ? b.recordCount : b.builder.count;
+    this.pendingRecords -= b.builder.count;
     if (this.memoryBytes < this.bufferMemoryBytes && this.memoryWaiters.length > 0) for (const w of this.memoryWaiters.splice(0)) w();
     if (this.pendingRecords === 0 && this.flushWaiters.length > 0) {
       for (const w of this.flushWaiters.splice(0)) w.resolve();

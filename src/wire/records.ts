@@ -36,7 +36,7 @@ import {
 } from './batch-layout.js';
 import { COMPRESSION_CODES, type CompressionType, codecForCode, crc32c } from './codecs.js';
 import { ErrorCode, KafkaError } from './errors.js';
-import { type ByteCursor, putZigZag, sizeOfZigZag, takeVarint, takeVarlong } from './varint.js';
+import { type ByteCursor, putZigZag, sizeOfZigZag, takeVarintUnbounded, takeVarlong } from './varint.js';
 
 export { BATCH_HEADER_BYTES };
 const TWO_POW_32 = 0x1_0000_0000;
@@ -95,7 +95,7 @@ export class BatchBuilder {
   /** Where the batch starts in `buf` (0 unless writing into a caller's buffer). */
   private readonly start: number;
   private pos: number;
-  private capacityBytes: number;
+  private readonly capacityBytes: number;
   count = 0;
   baseTimestamp = -1;
   maxTimestamp = -1;
@@ -223,76 +223,6 @@ export class BatchBuilder {
     }
     this.pos = p;
     this.count++;
-    return true;
-  }
-
-  /**
-   * Appends every record of `other` (an open builder) after this one's records,
-   * rewriting their offset and timestamp deltas (the rest of each record is copied
-   * as it is); this buffer may grow to `capacityBytes`. False, with nothing
-   * changed, when the result would not fit. Kafka takes one batch per partition in
-   * a Produce request (v3+: more is INVALID_RECORD), so a producer with several
-   * closed batches of one partition waiting joins them into one.
-   */
-  tryAbsorb(other: BatchBuilder, capacityBytes: number): boolean {
-    if (other.count === 0) return true;
-    const src = other.buf;
-    const end = other.pos;
-    const baseTimestamp = this.count === 0 ? other.baseTimestamp : this.baseTimestamp;
-    const cur: ByteCursor = { pos: 0 };
-    // Pass 1: the exact size, since new deltas may take more or fewer varint bytes.
-    let total = 0;
-    let p = other.start + BATCH_HEADER_BYTES;
-    for (let i = 0; i < other.count; i++) {
-      cur.pos = p;
-      const length = takeVarint(src, cur, end);
-      const bodyStart = cur.pos;
-      const recordEnd = bodyStart + length;
-      cur.pos = bodyStart + 1; // attributes
-      const timestampDelta = other.baseTimestamp + takeVarlong(src, cur, recordEnd) - baseTimestamp;
-      takeVarint(src, cur, recordEnd);
-      const body = 1 + sizeOfZigZag(timestampDelta) + sizeOfZigZag(this.count + i) + (recordEnd - cur.pos);
-      total += sizeOfZigZag(body) + body;
-      p = recordEnd;
-    }
-    if (this.pos - this.start + total > capacityBytes || this.start !== 0) return false;
-    if (this.pos + total > this.buf.length) {
-      let size = Math.max(this.buf.length, BATCH_HEADER_BYTES) * 2;
-      while (size < this.pos + total) size *= 2;
-      const grown = new Uint8Array(Math.min(size, capacityBytes));
-      grown.set(this.buf.subarray(0, this.pos));
-      this.buf = grown;
-    }
-    this.capacityBytes = Math.max(this.capacityBytes, capacityBytes);
-    // Pass 2: write.
-    const buf = this.buf;
-    let w = this.pos;
-    p = other.start + BATCH_HEADER_BYTES;
-    for (let i = 0; i < other.count; i++) {
-      cur.pos = p;
-      const length = takeVarint(src, cur, end);
-      const bodyStart = cur.pos;
-      const recordEnd = bodyStart + length;
-      cur.pos = bodyStart + 1;
-      const timestampDelta = other.baseTimestamp + takeVarlong(src, cur, recordEnd) - baseTimestamp;
-      takeVarint(src, cur, recordEnd);
-      const rest = src.subarray(cur.pos, recordEnd);
-      const offsetDelta = this.count + i;
-      const body = 1 + sizeOfZigZag(timestampDelta) + sizeOfZigZag(offsetDelta) + rest.length;
-      w = putZigZag(buf, w, body);
-      buf[w++] = src[bodyStart]!;
-      w = putZigZag(buf, w, timestampDelta);
-      w = putZigZag(buf, w, offsetDelta);
-      buf.set(rest, w);
-      w += rest.length;
-      p = recordEnd;
-    }
-    this.pos = w;
-    if (this.count === 0) {
-      this.baseTimestamp = other.baseTimestamp;
-      this.maxTimestamp = other.maxTimestamp;
-    } else if (other.maxTimestamp > this.maxTimestamp) this.maxTimestamp = other.maxTimestamp;
-    this.count += other.count;
     return true;
   }
 
@@ -480,13 +410,10 @@ const CURSOR: ByteCursor = { pos: 0 };
 /** Zig-zag varint (i32) at `cur`, through the one varint decoder (wire/varint.ts). */
 function readVarint(buf: Uint8Array): number {
   CURSOR.pos = cur;
-  try {
-    const v = takeVarint(buf, CURSOR);
-    cur = CURSOR.pos;
-    return v;
-  } catch (err) {
-    throw err instanceof RangeError ? corrupt(err.message) : err;
-  }
+  const v = takeVarintUnbounded(buf, CURSOR);
+  if (v !== v) throw corrupt('varint longer than 5 bytes');
+  cur = CURSOR.pos;
+  return v;
 }
 
 /** Zig-zag varlong at `cur`, exact below 2^53 (timestamp deltas). */
