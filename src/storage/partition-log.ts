@@ -101,7 +101,7 @@ export class PartitionLog {
     this.nextOffset = this.active.nextOffset;
     // DeleteRecords may have moved the start inside the first segment (the checkpoint);
     // a checkpoint past the end (a log cut short by recovery) is clamped to the end.
-    const checkpoint = readLogStartCheckpoint(dir);
+    const checkpoint = readLogStartCheckpoint(dir, say);
     this.logStartOffset = Math.max(segments[0]!.baseOffset, Math.min(checkpoint ?? -1, this.nextOffset));
   }
 
