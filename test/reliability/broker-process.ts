@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 /** A broker that is not ready by then is reported stuck (recovery of a few MiB takes well under a second). */
 const READY_TIMEOUT_MS = 60_000;
-/** stderr kept for the report when the broker dies unexpectedly. */
+/** Output (stdout and stderr: the log) kept for checks and for the report when the broker dies. */
 const STDERR_KEEP_BYTES = 16 * 1024;
 
 export interface BrokerProcess {
@@ -20,7 +20,7 @@ export interface BrokerProcess {
   readonly readyMs: number;
   /** Resolves with the exit code or signal when the process ends. */
   readonly exited: Promise<string>;
-  /** The last bytes the broker wrote to stderr (its log). */
+  /** The last bytes the broker wrote to stdout and stderr (its log). */
   stderrTail(): string;
   /** Sends `signal` and waits for the process to end. */
   kill(signal: NodeJS.Signals): Promise<string>;
@@ -50,6 +50,7 @@ export async function startBrokerProcess(opts: BrokerProcessOptions): Promise<Br
   const ready = await new Promise<{ kafkaPort: number; httpPort: number } | string>((resolve) => {
     const timer = setTimeout(() => resolve(`no ready line after ${READY_TIMEOUT_MS} ms`), READY_TIMEOUT_MS);
     rl.on('line', (line) => {
+      tail = (tail + line + '\n').slice(-STDERR_KEEP_BYTES);
       const m = /^samsa ready kafka=[^ ]*:(\d+) http=[^ ]*:(\d+)/.exec(line);
       if (m === null) return;
       clearTimeout(timer);
