@@ -215,16 +215,18 @@ async function soak(port: number, pid: number): Promise<string> {
         lat.push(performance.now() - t0);
       }
     }));
-    rows.push(`${(procStatus(pid).rss / MiB).toFixed(0)} MiB / p50 ${percentile(lat, 0.5).toFixed(1)} / p99 ${percentile(lat, 0.99).toFixed(1)} ms`);
+    rows.push(`${(procStatus(pid).rss / MiB).toFixed(0)} MiB, ${Math.round(lat.length / (sliceMs / 1000))}/s, p50 ${percentile(lat, 0.5).toFixed(1)} / p99 ${percentile(lat, 0.99).toFixed(1)} ms`);
     console.log(`  soak ${s + 1}/${slices}: ${rows[rows.length - 1]} (${lat.length} produces)`);
   }
   for (const c of clients) c.close();
-  return rows.join('; ');
+  return rows.map((r, i) => `${i + 1}: ${r}`).join('<br>');
 }
 
 function writeDoc(figures: Record<string, string>): void {
-  const begin = '<!-- load:begin -->';
-  const end = '<!-- load:end -->';
+  // A soak-only run (no load phases) has its own table.
+  const section = SOAK_MS > 0 && IDLE + ACTIVE + SLOW + FAST === 0 ? 'soak' : 'load';
+  const begin = `<!-- ${section}:begin -->`;
+  const end = `<!-- ${section}:end -->`;
   const body = [
     begin,
     `Last run: \`scripts/soak --idle ${IDLE} --active ${ACTIVE} --slow ${SLOW} --fast ${FAST} --phase-s ${PHASE_MS / 1000} --soak-s ${SOAK_MS / 1000} --write-doc\` on ${new Date().toISOString().slice(0, 10)}.`,
