@@ -137,6 +137,11 @@ export class ShardClient {
     return { request: this.requests.usedBytes(), completion: this.completions.usedBytes() };
   }
 
+  /** The rings' data-area sizes, for occupancy as a fraction (the console's shard view). */
+  ringCapacityBytes(): { request: number; completion: number } {
+    return { request: this.requests.capacityBytes, completion: this.completions.capacityBytes };
+  }
+
   /** True while callers are waiting for ring space: listeners should stop reading sockets. */
   backpressured(): boolean {
     return this.spaceWaiters.length > 0;

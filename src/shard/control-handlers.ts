@@ -10,6 +10,7 @@ import { toLogConfig } from '../storage/log-config.js';
 import type { ControlRequest, ControlResult, Notice, ShardStats } from './shard-protocol.js';
 import { closePartition, openPartition } from './partition-state.js';
 import type { PartitionState } from './partition-state.js';
+import { InvariantError } from '../wire/assert.js';
 
 export type ControlOp = ControlRequest['type'];
 export type ControlRequestOf<K extends ControlOp> = Extract<ControlRequest, { type: K }>;
@@ -155,6 +156,8 @@ export function runControl(handlers: ControlHandlers, req: ControlRequest): Cont
   try {
     return handler(req);
   } catch (err) {
+    // A bug ends the shard (docs/architecture.md, "Errors"); everything else answers with a code.
+    if (err instanceof InvariantError) throw err;
     if (err instanceof KafkaError) return { ok: false, errorCode: err.code, message: err.message };
     return { ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: err instanceof Error ? err.message : String(err) };
   }

@@ -44,7 +44,7 @@ import type { Completion, ControlRequest, ControlResult, Notice } from './shard-
 import type { SpscRing } from '../ring/spsc-ring.js';
 import { ProducerStateTable } from './producer-state.js';
 import type { SequenceVerdict } from './producer-state.js';
-import { invariantFailed } from '../wire/assert.js';
+import { InvariantError, invariantFailed } from '../wire/assert.js';
 import type { PartitionState } from './partition-state.js';
 import { SyncFailedError } from '../storage/partition-log.js';
 import { createControlHandlers, runControl } from './control-handlers.js';
@@ -302,6 +302,8 @@ export class Shard {
         write.state.unsyncedMessages += write.records;
         for (const b of write.batches) write.state.unsyncedBytes += b.byteLength;
       } catch (err) {
+        // A bug is not a disk error: stop the shard rather than write on (docs/architecture.md, "Errors").
+        if (err instanceof InvariantError) throw err;
         this.failWrite(write.state.slot, err);
       }
     }
@@ -404,6 +406,7 @@ export class Shard {
     try {
       size = st.log.sizeOfReadAt(offset, Math.min(maxBytes, room));
     } catch (err) {
+      if (err instanceof InvariantError) throw err;
       c.errorCode = err instanceof KafkaError ? err.code : ErrorCode.KAFKA_STORAGE_ERROR;
       this.writeCompletion(c, null);
       return;
@@ -466,6 +469,7 @@ export class Shard {
             this.notice({ type: 'logStart', slot: st.slot, logStartOffset: st.log.logStartOffset, deletedFiles: r.deletedFiles });
           }
         } catch (err) {
+          if (err instanceof InvariantError) throw err;
           this.notice({ type: 'log', level: 'error', msg: `retention on slot ${st.slot} failed: ${err instanceof Error ? err.message : String(err)}` });
         }
       }
@@ -493,6 +497,7 @@ export class Shard {
       st.compactingUpTo = upTo;
       this.notice({ type: 'compact', slot: st.slot, dir: st.log.dir, segments, deleteRetentionMs: st.config['delete.retention.ms'] });
     } catch (err) {
+      if (err instanceof InvariantError) throw err;
       this.notice({ type: 'log', level: 'error', msg: `compaction check on slot ${st.slot} failed: ${err instanceof Error ? err.message : String(err)}` });
     }
   }

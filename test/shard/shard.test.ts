@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode } from '../../src/wire/errors.js';
+import { InvariantError, invariantFailed } from '../../src/wire/assert.js';
 import { encodeRecordBatch, decodeRecordBatch } from '../../src/protocol/record-batch.js';
 import type { EncodeBatchOptions } from '../../src/protocol/record-batch.js';
 import { FLUSH_BEHIND_BYTES_DEFAULT } from '../../src/shard/sync-pipeline.js';
@@ -413,6 +414,20 @@ test('a control handler that throws answers with an error instead of ending the 
     assert.equal(h.shard.isRunning, true);
     ok(h.open(1, join(dir, 't-0')));
     assert.equal(statsOf(h).partitions.length, 1);
+  });
+});
+
+test('a broken invariant stops the shard instead of being answered as a storage error', () => {
+  withShard((h, dir) => {
+    ok(h.open(1, join(dir, 't-0')));
+    // White-box: make the log's append hit an invariant, as a bug would.
+    const shard = h.shard as unknown as { partitions: Map<number, { log: { append: () => void } }> };
+    const log = shard.partitions.get(1)!.log;
+    const append = log.append;
+    log.append = () => invariantFailed('test: broken on purpose');
+    h.append(1, 1, batch(['x']));
+    assert.throws(() => h.step(), InvariantError);
+    log.append = append; // so the harness can close the shard
   });
 });
 
