@@ -620,7 +620,7 @@ function writeDoc(s: Record<string, unknown>): void {
     row('duplicated records, idempotent producers', s.idempotentDuplicates),
     row('duplicated records, non-idempotent resends (expected: at-least-once)', s.retryDuplicates),
     row('in-flight batches resent after a restart', s.resentAfterRestart),
-    row('… answered as duplicates with their original offset', s.resentAnsweredAsDuplicate),
+    row('… of them idempotent and answered as duplicates, with their original offset', s.resentAnsweredAsDuplicate),
     row('records removed by retention (allowed)', s.removedByRetention),
     row('records superseded by compaction (allowed)', s.supersededByCompaction),
     row('offset commits acknowledged / lost', `${s.commitsAcked} / ${s.commitsLost}`),
