@@ -131,6 +131,7 @@ export function createControlHandlers(ctx: ControlContext): ControlHandlers {
         try {
           closePartition(st, warn);
         } catch (err) {
+          if (err instanceof InvariantError) throw err;
           failures.push(`${st.log.dir}: ${err instanceof Error ? err.message : String(err)}`);
         }
       }

@@ -19,6 +19,7 @@
 // what one drain can stage (the shard drains at most DRAIN_FRAMES_MAX frames).
 
 import type { SyncRequest, Syncer } from './sync-control.js';
+import { InvariantError } from '../wire/assert.js';
 
 /** What the pipeline needs of a partition. */
 export interface SyncPartition {
@@ -262,6 +263,7 @@ export class SyncPipeline<P extends SyncPartition, W extends SyncWaiter> {
     try {
       p.log.sync();
     } catch (err) {
+      if (err instanceof InvariantError) throw err;
       return err ?? new Error('fdatasync failed');
     }
     this.inlineCount++;
