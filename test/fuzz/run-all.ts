@@ -20,7 +20,7 @@ const { values: opts } = parseArgs({
     'write-doc': { type: 'boolean', default: false },
   },
 });
-const runs = opts.runs ?? (opts.short === true ? '1000000' : '1000000');
+const runs = opts.runs ?? '1000000';
 const maxTimeS = opts['max-time-s'] ?? (opts.short === true ? '15' : '900');
 const names = opts.targets !== undefined ? opts.targets.split(',') : Object.keys(TARGETS);
 const FUZZ = fileURLToPath(new URL('./fuzz.js', import.meta.url));
