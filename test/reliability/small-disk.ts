@@ -21,8 +21,16 @@ export interface SmallDisk {
   cleanup(): void;
 }
 
+/** Runs a system tool; looks in /usr/sbin and /sbin too (a root PATH may lack them). */
 function run(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+  for (const path of [cmd, `/usr/sbin/${cmd}`, `/sbin/${cmd}`]) {
+    try {
+      return execFileSync(path, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  throw new Error(`${cmd} not found (PATH, /usr/sbin, /sbin)`);
 }
 
 /** Why small disks cannot be made here, or null if they can (root, loop devices, ext4). */
