@@ -119,6 +119,7 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
       defaultPartitions: cfg['num.partitions'],
       ready: () => engine.shardInfos.length > 0,
       cors,
+      consumerInstanceTimeoutMs: cfg['consumer.instance.timeout.ms'],
     });
   } catch (err) {
     await tcp.close();

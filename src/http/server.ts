@@ -18,6 +18,8 @@ import { JsonProducer } from './produce.js';
 import { formatFromParam, type EmbeddedFormat } from './records-json.js';
 import { ConsumeStreamSession, ProduceStreamSession, newStreamStats, type StartPosition, type StreamStats } from './streams.js';
 import { selectTransport } from './select-transport.js';
+import { RestConsumers } from './rest-consumers.js';
+import { TableViews } from './table-view.js';
 import type { HttpRequestHead, TransportName, UpgradeDecision, WsRoute } from './transport.js';
 
 export interface HttpServerOptions {
@@ -46,6 +48,10 @@ export interface HttpServerOptions {
   cors?: CorsPolicy | null;
   /** The consumer groups the Kafka handler serves; default: the engine's (groupServicesFor). */
   groups?: GroupServices;
+  /** REST consumer instances unused this long are deleted (consumer.instance.timeout.ms). Default 5 min. */
+  consumerInstanceTimeoutMs?: number;
+  /** REST consumer instances at most. Default 1000. */
+  consumerInstancesMax?: number;
 }
 
 export interface ConnectionCounts {
@@ -201,6 +207,14 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
 
   const { transport, reason } = await selectTransport(opts.transport);
   const startedAtMs = Date.now();
+  const groups = opts.groups ?? groupServicesFor(engine);
+  const consumers = new RestConsumers({
+    engine,
+    groups,
+    ...(opts.consumerInstanceTimeoutMs !== undefined ? { instanceTimeoutMs: opts.consumerInstanceTimeoutMs } : {}),
+    ...(opts.consumerInstancesMax !== undefined ? { maxInstances: opts.consumerInstancesMax } : {}),
+  });
+  const tables = new TableViews();
   const apiHandler = createApiHandler({
     engine,
     producer,
@@ -210,12 +224,14 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     inFlight: counts,
     admin: {
       engine,
-      groups: opts.groups ?? groupServicesFor(engine),
+      groups,
       introspection: opts.introspection,
       broker: () => ({ nodeId: kafka.options.nodeId, clusterId: kafka.options.clusterId, host: kafka.options.advertisedHost, port: kafka.options.advertisedPort }),
       transport: () => transport.name,
     },
     uptimeSeconds: () => (Date.now() - startedAtMs) / 1000,
+    consumers,
+    tables,
   });
 
   const running = await transport.listen({ host: opts.host, port: opts.port, http: withCors(apiHandler, opts.cors ?? null), ws: [kafkaRoute, produceRoute, consumeRoute] });
@@ -233,9 +249,11 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     transportReason: reason,
     connectionCounts: () => ({ ...counts }),
     streamStats: () => ({ ...stats }),
-    close(): Promise<void> {
+    async close(): Promise<void> {
       closing = true;
-      return running.close();
+      await running.close();
+      // After the listener: no request can create or use an instance any more.
+      await consumers.close();
     },
   };
 }
