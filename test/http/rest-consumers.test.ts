@@ -3,10 +3,12 @@
 // formats, long-poll reads, manual assignment and positions, commits (explicit ones
 // name the last consumed offset, as REST Proxy's do), a kafkajs consumer in the same
 // group sharing the partitions (kafkajs leading, and the REST instance leading),
+// a kcat (librdkafka) balanced consumer joining a group a REST instance leads,
 // pattern subscriptions picking up new topics, idle expiry, and the 4xx rules.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { spawn, spawnSync } from 'node:child_process';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { startBroker, type Broker } from '../../src/index.js';
 import { TRANSPORTS, request, until, type HttpResult } from './harness.js';
@@ -405,3 +407,44 @@ for (const transport of TRANSPORTS) {
     }
   });
 }
+
+const KCAT_MISSING = spawnSync('kcat', ['-V'], { encoding: 'utf8' }).status !== 0;
+
+test('a kcat balanced consumer (-G) shares a group that a REST instance leads', { skip: KCAT_MISSING ? 'kcat is not installed (apt-get install kcat)' : false }, async () => {
+  const broker = await startBroker({ shards: 1, 'group.initial.rebalance.delay.ms': 0 });
+  const rest = new Rest(`http://127.0.0.1:${broker.httpPort}`);
+  let kcat: ReturnType<typeof spawn> | null = null;
+  try {
+    await rest.post('/topics', { name: 'rc-kcat', partitions: 4 }, 'application/json');
+    const c = await rest.create('g-kcat', { name: 'lead', 'auto.offset.reset': 'earliest' });
+    await rest.command(`${c}/subscription`, { topics: ['rc-kcat'] });
+    await stableWith(rest, 'g-kcat', 1);
+    const lines: string[] = [];
+    kcat = spawn('kcat', ['-b', `127.0.0.1:${broker.kafkaPort}`, '-u', '-G', 'g-kcat', '-X', 'auto.offset.reset=earliest', '-X', 'session.timeout.ms=6000', '-q', '-f', '%p:%o:%s\\n', 'rc-kcat'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let buffered = '';
+    kcat.stdout!.on('data', (d: Buffer) => {
+      buffered += d.toString();
+      const parts = buffered.split('\n');
+      buffered = parts.pop()!;
+      lines.push(...parts.filter((l) => l !== ''));
+    });
+    const view = await stableWith(rest, 'g-kcat', 2);
+    const mine = (await rest.assignment(c)).map((p) => p.partition);
+    const theirs = view.members.find((m) => m.client_id !== 'rest-lead')!.assignment!.flatMap((a) => a.partitions);
+    assert.equal(mine.length, 2);
+    assert.deepEqual([...mine, ...theirs].sort(), [0, 1, 2, 3], 'the REST leader split the partitions between itself and kcat');
+    await rest.produce('rc-kcat', Array.from({ length: 8 }, (_, i) => ({ value: b64(`k${i}`), partition: i % 4 })));
+    const records = await rest.readAll(c, 4);
+    assert.ok(records.every((r) => mine.includes(r.partition)));
+    await until(() => lines.length === 4, 20_000, 'kcat to print its four records');
+    assert.deepEqual(lines.map((l) => Number(l.split(':')[0])).sort(), [...theirs, ...theirs].sort());
+    kcat.kill('SIGTERM');
+    await new Promise((r) => kcat!.once('exit', r));
+    kcat = null;
+    const alone = await stableWith(rest, 'g-kcat', 1);
+    assert.deepEqual(alone.members[0]!.assignment!.flatMap((a) => a.partitions).sort(), [0, 1, 2, 3], 'kcat left: the REST instance owns all four');
+  } finally {
+    kcat?.kill('SIGKILL');
+    await broker.close();
+  }
+});
