@@ -120,6 +120,9 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
       ready: () => engine.shardInfos.length > 0,
       cors,
       consumerInstanceTimeoutMs: cfg['consumer.instance.timeout.ms'],
+      // Scratch runs of the table views: rebuilt from the log at every start.
+      tableDir: join(dataDir, '.tables'),
+      tableMemoryBytes: cfg['table.memory.bytes'],
     });
   } catch (err) {
     await tcp.close();

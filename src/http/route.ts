@@ -12,7 +12,7 @@ import { HttpError, HttpErrorCode, invalidBody, invalidOffsetOrPartition, partit
 import type { JsonProducer } from './produce.js';
 import { parseJson } from './records-json.js';
 import type { RestConsumers } from './rest-consumers.js';
-import type { TableViews } from './table-view.js';
+import type { TableViews } from '../table/table-view.js';
 import { BodyTooLargeError, type HttpExchange } from './transport.js';
 
 /** Bodies of admin and consumer requests: small JSON. */
