@@ -169,6 +169,20 @@ test('bench latency --runs 2 --report: one page, both runs side by side, correct
   for (const label of ['90%', '99%']) assert.match(html, new RegExp(`text-anchor="middle">${label.replace('.', '\\.')}</text>`));
 });
 
+test('bench --against twice (TCP and WebSocket): one report with both targets side by side', async () => {
+  const report = join(dir, 'two-targets.html');
+  const tcp = `127.0.0.1:${broker.kafkaPort}`;
+  const ws = `ws://127.0.0.1:${broker.httpPort}/kafka`;
+  const r = await runCli(['bench', 'produce', '--records', '300', '--against', tcp, '--against', ws, '--report', report, '--json'], { timeoutMs: 60_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const runs = splitJsonValues(r.stdout).map((x) => JSON.parse(x) as Run & { transport: string });
+  assert.deepEqual(runs.map((x) => [x.label, x.transport]), [[tcp, 'tcp'], [ws, 'ws']]);
+  const html = readFileSync(report, 'utf8');
+  assertSelfContained(html);
+  assert.deepEqual(seriesOf(html, 'throughput-produce'), [`${tcp} · produce`, `${ws} · produce`]);
+  assert.match(r.stderr, new RegExp(`^${ws.replace(/[./]/g, '\\$&')} +[\\d,]+ +- `, 'm'));
+});
+
 test('bench --include: saved --json runs join this run in the tables and the report; a bad file is a usage error', async () => {
   const against = `127.0.0.1:${broker.kafkaPort}`;
   const saved = join(dir, 'saved.json');
