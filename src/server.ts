@@ -123,6 +123,10 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
       defaultPartitions: cfg['num.partitions'],
       ready: () => engine.shardInfos.length > 0,
       cors,
+      consumerInstanceTimeoutMs: cfg['consumer.instance.timeout.ms'],
+      // Scratch runs of the table views: rebuilt from the log at every start.
+      tableDir: join(dataDir, '.tables'),
+      tableMemoryBytes: cfg['table.memory.bytes'],
     });
   } catch (err) {
     await tcp.close();
