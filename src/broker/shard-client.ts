@@ -24,6 +24,7 @@ import {
 } from '../shard/shard-protocol.js';
 import type { Completion, ControlRequest, ControlResult, Notice, ShardWorkerData } from '../shard/shard-protocol.js';
 import { invariantFailed } from '../wire/assert.js';
+import { bufferPool } from './buffer-pool.js';
 
 export interface ShardReady {
   cpu: number;
@@ -265,8 +266,9 @@ export class ShardClient {
       const message = body.byteLength > 0 ? decodeJson<{ message: string }>(body).message : '';
       p.resolve({ errorCode: c.errorCode, baseOffset: c.baseOffset, logStartOffset: c.logStartOffset, nextOffset: c.nextOffset, appendTimeMs: c.appendTimeMs, message });
     } else if (p.op === OP_READ) {
-      // Copy out: the ring space is reused as soon as this drain is released.
-      p.resolve({ errorCode: c.errorCode, logStartOffset: c.logStartOffset, nextOffset: c.nextOffset, records: body.slice() });
+      // Copy out: the ring space is reused as soon as this drain is released. Large
+      // reads land in a pooled buffer, given back once the response is written.
+      p.resolve({ errorCode: c.errorCode, logStartOffset: c.logStartOffset, nextOffset: c.nextOffset, records: bufferPool.copyOf(body) });
     } else {
       p.resolve(decodeJson<ControlResult>(body));
     }

@@ -16,6 +16,7 @@
 import type { Socket } from 'node:net';
 import type { KafkaHandler, KafkaLogger } from './handler.js';
 import { RequestPipeline } from './pipeline.js';
+import { POOLED_MIN_BYTES, bufferPool } from '../broker/buffer-pool.js';
 
 export interface ConnectionOptions {
   /** socket.request.max.bytes: largest request frame accepted. */
@@ -35,6 +36,7 @@ export interface ConnectionOptions {
 const ENGINE_BACKPRESSURE_RECHECK_MS = 1;
 
 const SIZE_PREFIX_BYTES = 4;
+const EMPTY = new Uint8Array(0);
 
 export class KafkaConnection {
   private readonly socket: Socket;
@@ -224,7 +226,17 @@ export class KafkaConnection {
     new DataView(prefix.buffer).setInt32(0, size);
     this.socket.cork();
     let ok = this.socket.write(prefix);
-    for (const c of chunks) ok = this.socket.write(c);
+    let pooled = false;
+    for (const c of chunks) {
+      ok = this.socket.write(c);
+      if (c.byteLength >= POOLED_MIN_BYTES) pooled = true;
+    }
+    // Pooled read buffers go back once the kernel has the bytes: writes complete in
+    // order, so the empty write's callback comes after every chunk above. After an
+    // error Node may not be done with them: they are left to the GC.
+    if (pooled) this.socket.write(EMPTY, (err) => {
+      if (err === null || err === undefined) bufferPool.giveAll(chunks);
+    });
     // Uncork on the next tick so responses finishing in the same tick share a writev.
     process.nextTick(() => this.socket.uncork());
     if (!ok) this.waitingDrain = true;

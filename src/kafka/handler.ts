@@ -18,6 +18,7 @@ import { DecodeError } from '../wire/codec/errors.js';
 import { Reader } from '../wire/codec/reader.js';
 import { Writer, concatChunks } from '../wire/codec/writer.js';
 import { errorCodeOf } from './error-codes.js';
+import { bufferPool } from '../broker/buffer-pool.js';
 import { ProducerIdAllocator } from './producer-id-allocator.js';
 import type { CoordinatorOptions } from '../groups/coordinator.js';
 import { groupServicesFor } from '../groups/index.js';
@@ -174,7 +175,12 @@ export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {
     handleChunks,
     async handle(frame, conn) {
       const chunks = await handleChunks(frame, conn);
-      return chunks === null ? null : concatChunks(chunks);
+      if (chunks === null) return null;
+      if (chunks.length === 1) return chunks[0]!;
+      const out = concatChunks(chunks);
+      // The copy holds the bytes now: pooled read buffers can be reused.
+      bufferPool.giveAll(chunks);
+      return out;
     },
     setAdvertisedListener(host, port) {
       options.advertisedHost = host;
