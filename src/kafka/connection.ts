@@ -66,6 +66,7 @@ export class KafkaConnection {
       onResponse: (chunks) => this.write(chunks),
       onError: (err) => this.fail(err),
       onFreed: () => this.updateFlowSoon(),
+      onProduceFrameDone: (frame) => bufferPool.give(frame),
     }, `/${socket.remoteAddress ?? ''}`);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -194,7 +195,10 @@ export class KafkaConnection {
       this.bodyFill += take;
       off += take;
       if (this.bodyFill === this.bodySize) {
-        const frame = new Uint8Array(this.bodySize);
+        // Large frames (produce batches) are gathered into pooled buffers: a fresh
+        // multi-MB array per request costs page faults and GC. Given back only for a
+        // Produce, once its appends are in the shard rings (pipeline.ts).
+        const frame = bufferPool.take(this.bodySize);
         let p = 0;
         for (const part of this.bodyParts) {
           frame.set(part, p);

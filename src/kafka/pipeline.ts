@@ -34,6 +34,13 @@ export interface PipelineCallbacks {
   onError(err: unknown): void;
   /** Requests finished and left the queue (with or without a response): re-check backpressure. */
   onFreed(): void;
+  /**
+   * A Produce request's handler resolved: every append it started has been copied
+   * into a shard ring, so nothing reads its frame any more and the frame's buffer
+   * may be reused. Only Produce: other APIs may keep views into their request
+   * (a group member's metadata, for one).
+   */
+  onProduceFrameDone?(frame: Uint8Array): void;
 }
 
 export class RequestPipeline {
@@ -114,6 +121,7 @@ export class RequestPipeline {
     if (this.closed) return;
     slot.done = true;
     slot.chunks = chunks;
+    if (slot.overlappable) this.callbacks.onProduceFrameDone?.(slot.frame);
     this.running--;
     if (!slot.overlappable) this.runningExclusive--;
     let freed = false;

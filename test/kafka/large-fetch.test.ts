@@ -1,14 +1,24 @@
-// Large Fetch responses stay byte-exact while the broker reuses its read buffers
-// (and, where the platform allows, sends file ranges straight from the segment):
-// one client stops reading so its responses sit unwritten in the broker while
-// other clients keep fetching other partitions through the same buffers. A buffer
-// given back before its write finished would hand those bytes to another read, and
-// the stalled client would then see another partition's records or a bad CRC.
+// Large frames stay byte-exact while the broker reuses its buffers.
+// Fetch: read buffers are pooled (and, where the platform allows, file ranges are sent
+// straight from the segment). One client stops reading so its responses sit unwritten
+// in the broker while other clients keep fetching other partitions through the same
+// buffers. A buffer given back before its write finished would hand those bytes to
+// another read, and the stalled client would then see another partition's records or
+// a bad CRC.
+// Produce: request frames spanning socket chunks are gathered into pooled (stale)
+// buffers, with a request ring smaller than what is in flight so appends also wait
+// for ring space; every batch must come back as written. (While an append waits for
+// ring space every connection stops reading, so a frame given back too early is
+// rarely overwritten in practice: this checks the gathering, not the give-back time.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeRecordBatch, decodeRecordBatches } from '../../src/protocol/record-batch.js';
 import { type FetchRequest, FetchRequestCodec, FetchResponseCodec } from '../../src/wire/schemas/01-fetch.js';
+import { ProduceRequestCodec, ProduceResponseCodec } from '../../src/wire/schemas/00-produce.js';
+import { startEngine } from '../../src/broker/engine.js';
+import { startKafkaTcpServer } from '../../src/kafka/tcp-server.js';
 import { RawClient, decodeResponse, startTestBroker } from './harness.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const PARTITIONS = 4;
 const BATCHES = 40;
@@ -32,7 +42,10 @@ function fetchRequest(partition: number, offset: number, partitionMaxBytes: numb
 /** Checks one Fetch response frame: right partition, right offsets, every value as written. */
 function check(frame: Uint8Array | null, partition: number, offset: number): number {
   assert.ok(frame !== null, 'connection closed');
-  const res = decodeResponse(FetchResponseCodec, FETCH_VERSION, frame).body;
+  return checkBody(decodeResponse(FetchResponseCodec, FETCH_VERSION, frame).body, partition, offset);
+}
+
+function checkBody(res: ReturnType<typeof FetchResponseCodec.decode>, partition: number, offset: number): number {
   const p = res.responses[0]!.partitions[0]!;
   assert.equal(p.errorCode, 0);
   assert.equal(p.partitionIndex, partition);
@@ -93,5 +106,42 @@ test('large fetches stay byte-exact while read buffers are reused under a stalle
     for (const c of [stalled, ...readers]) c.close();
   } finally {
     await broker.close();
+  }
+});
+
+test('pipelined large produces land byte-exact while request frames are reused and the ring is full', async () => {
+  const dir = tempDir('samsa-large-produce-');
+  // 512 KiB request ring: three ~160 KB appends fill it, so later ones wait for space.
+  const engine = await startEngine({ dataDir: dir.dir, shards: 1, pin: false, requestRingBytes: 512 * 1024 });
+  const server = await startKafkaTcpServer(engine, { host: '127.0.0.1', port: 0 });
+  try {
+    await engine.createTopic('big', PARTITIONS, { 'max.message.bytes': 200 * 1024 });
+    const clients = await Promise.all(Array.from({ length: PARTITIONS }, () => RawClient.connect(server.port)));
+    await Promise.all(clients.map(async (c, p) => {
+      const acks = p % 2 === 0 ? 1 : -1;
+      const ids: number[] = [];
+      for (let b = 0; b < BATCHES; b++) {
+        const records = encodeRecordBatch(Array.from({ length: RECORDS_PER_BATCH }, (_, r) => ({ value: valueOf(p, b, r) })));
+        ids.push(c.send(ProduceRequestCodec, 7, { transactionalId: null, acks, timeoutMs: 30_000, topicData: [{ name: 'big', partitionData: [{ index: p, records }] }] }));
+      }
+      for (const id of ids) {
+        const frame = await c.nextFrame();
+        assert.ok(frame !== null);
+        const res = decodeResponse(ProduceResponseCodec, 7, frame);
+        assert.equal(res.correlationId, id);
+        assert.equal(res.body.responses[0]!.partitionResponses[0]!.errorCode, 0);
+      }
+    }));
+    const total = BATCHES * RECORDS_PER_BATCH;
+    for (let p = 0; p < PARTITIONS; p++) {
+      for (let offset = 0; offset < total;) {
+        offset = checkBody(await clients[p]!.request(FetchRequestCodec, FetchResponseCodec, FETCH_VERSION, fetchRequest(p, offset, 1 << 20)), p, offset);
+      }
+    }
+    for (const c of clients) c.close();
+  } finally {
+    await server.close();
+    await engine.close();
+    dir.cleanup();
   }
 });
