@@ -268,7 +268,7 @@ export class ShardClient {
     } else if (p.op === OP_READ) {
       // Copy out: the ring space is reused as soon as this drain is released. Large
       // reads land in a pooled buffer, given back once the response is written.
-      p.resolve({ errorCode: c.errorCode, logStartOffset: c.logStartOffset, nextOffset: c.nextOffset, records: bufferPool.copyOf(body) });
+      p.resolve({ errorCode: c.errorCode, logStartOffset: c.logStartOffset, nextOffset: c.nextOffset, records: c.errorCode === ErrorCode.NONE ? bufferPool.copyOf(body) : new Uint8Array(0) });
     } else {
       p.resolve(decodeJson<ControlResult>(body));
     }

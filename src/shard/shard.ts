@@ -373,7 +373,9 @@ export class Shard {
     const room = this.completions.maxFrameBytes - COMPLETION_HEADER_BYTES;
     let size: number;
     try {
-      size = st.log.sizeOfReadAt(offset, Math.min(maxBytes, room));
+      // Located once: the plan holds until the next call on this log, and nothing
+      // below touches the log before readPlanned.
+      size = st.log.planRead(offset, Math.min(maxBytes, room));
     } catch (err) {
       c.errorCode = err instanceof KafkaError ? err.code : ErrorCode.KAFKA_STORAGE_ERROR;
       this.writeCompletion(c, null);
@@ -383,9 +385,13 @@ export class Shard {
     const pos = this.reserveCompletion(COMPLETION_HEADER_BYTES + size);
     writeCompletionHeader(this.compView, pos, c);
     if (size > 0) {
-      // Zero-copy into the completion ring: the file bytes land where the main thread reads them.
-      const n = st.log.readInto(offset, Math.min(maxBytes, room), this.completions.bytes, pos + COMPLETION_HEADER_BYTES);
-      if (n !== size) invariantFailed(`shard: read ${n} bytes where ${size} were sized`);
+      // Straight into the completion ring: the file bytes land where the main thread reads them.
+      try {
+        st.log.readPlanned(this.completions.bytes, pos + COMPLETION_HEADER_BYTES);
+      } catch (err) {
+        // The frame is reserved at its planned size: fill it as an error instead.
+        writeCompletionHeader(this.compView, pos, { ...c, errorCode: err instanceof KafkaError ? err.code : ErrorCode.KAFKA_STORAGE_ERROR });
+      }
     }
   }
 
