@@ -45,8 +45,20 @@ export interface PartitionOffsets {
 }
 
 export interface ReadResult extends PartitionOffsets {
-  /** Stored RecordBatch v2 bytes, back to back, as on disk; may be empty. */
+  /**
+   * Stored RecordBatch v2 bytes, back to back, as on disk; may be empty. With
+   * ReadOptions.fileRange it may instead be a FileRange (src/broker/file-range.ts):
+   * the same bytes left in the segment file, to be sent or read and then closed.
+   */
   records: Uint8Array;
+}
+
+export interface ReadOptions {
+  /**
+   * The caller can send a FileRange itself (a plain TCP connection with the native
+   * addon): a large read may then be answered with one instead of bytes.
+   */
+  fileRange?: boolean;
 }
 
 
@@ -79,7 +91,7 @@ export interface Engine {
    */
   append(topic: string, partition: number, batches: Uint8Array, acks: Acks): Promise<AppendResult>;
   /** Reads stored batches from `offset`, at most about `maxBytes` (a first larger batch comes whole). */
-  read(topic: string, partition: number, offset: number, maxBytes: number): Promise<ReadResult>;
+  read(topic: string, partition: number, offset: number, maxBytes: number, options?: ReadOptions): Promise<ReadResult>;
   /** Resolves true when any of the partitions gets an append (or is deleted), false after timeoutMs. */
   waitForAppend(partitions: PartitionRef[], timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
   /** read() with long-poll: waits up to maxWaitMs for at least minBytes past `offset`. */

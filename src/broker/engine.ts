@@ -14,11 +14,12 @@ import { join } from 'node:path';
 import { Piscina } from 'piscina';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { ShardClient } from './shard-client.js';
+import { fileRangesAvailable } from './file-range.js';
 import type { ShardReady } from './shard-client.js';
 import type { ControlRequest, Notice, ShardStats } from '../shard/shard-protocol.js';
 export type { ShardStats } from '../shard/shard-protocol.js';
 import type {
-  Acks, AppendResult, DeleteRecordsResult, Engine, ListOffsetResult, OffsetSpec, PartitionOffsets, PartitionRef, ReadResult, TopicConfig, TopicInfo,
+  Acks, AppendResult, DeleteRecordsResult, Engine, ListOffsetResult, OffsetSpec, PartitionOffsets, PartitionRef, ReadOptions, ReadResult, TopicConfig, TopicInfo,
 } from './engine-api.js';
 import { SHARDS_MAX } from '../config/config.js';
 import { DEFAULT_TOPIC_CONFIG, validateTopicConfig } from '../config/topic-config.js';
@@ -322,7 +323,7 @@ export class SamsaEngine implements Engine {
     return r;
   }
 
-  async read(topic: string, partition: number, offset: number, maxBytes: number): Promise<ReadResult> {
+  async read(topic: string, partition: number, offset: number, maxBytes: number, options?: ReadOptions): Promise<ReadResult> {
     const h = this.handle(topic, partition);
     if (h === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, logStartOffset: -1, highWatermark: -1, records: new Uint8Array(0) };
     // At the end of the log there is nothing to read: answer without a round trip to the shard.
@@ -332,7 +333,7 @@ export class SamsaEngine implements Engine {
     if (!Number.isSafeInteger(offset) || offset < h.logStartOffset || offset > h.highWatermark) {
       return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, records: new Uint8Array(0) };
     }
-    const c = await h.shard.read(h.slot, offset, Math.max(0, maxBytes));
+    const c = await h.shard.read(h.slot, offset, Math.max(0, maxBytes), options?.fileRange === true && fileRangesAvailable());
     if (c.errorCode === ErrorCode.NONE) this.advance(h, c.logStartOffset, c.nextOffset);
     return { errorCode: c.errorCode, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, records: c.records };
   }

@@ -13,7 +13,13 @@ import {
   OP_CONTROL,
   OP_NOTICE,
   OP_READ,
+  OP_READ_RANGE,
   READ_BODY_BYTES,
+  READ_FLAG_FILE_RANGE,
+  READ_RANGE_OFF_FD,
+  READ_RANGE_OFF_POSITION,
+  READ_RANGE_OFF_SIZE,
+  READ_RANGE_OFF_SPANNED,
   READ_OFF_MAX_BYTES,
   READ_OFF_OFFSET,
   REQ_HEADER_BYTES,
@@ -25,6 +31,7 @@ import {
 import type { Completion, ControlRequest, ControlResult, Notice, ShardWorkerData } from '../shard/shard-protocol.js';
 import { invariantFailed } from '../wire/assert.js';
 import { bufferPool } from './buffer-pool.js';
+import { FileRange } from './file-range.js';
 
 export interface ShardReady {
   cpu: number;
@@ -155,9 +162,10 @@ export class ShardClient {
     });
   }
 
-  read(slot: number, offset: number, maxBytes: number): Promise<ReadCompletion> {
+  /** With fileRange, a large read may come back as a FileRange (the caller then owns its descriptor). */
+  read(slot: number, offset: number, maxBytes: number, fileRange = false): Promise<ReadCompletion> {
     return new Promise<ReadCompletion>((resolve) => {
-      this.submit(OP_READ, 0, slot, READ_BODY_BYTES, (pos) => {
+      this.submit(OP_READ, fileRange ? READ_FLAG_FILE_RANGE : 0, slot, READ_BODY_BYTES, (pos) => {
         this.reqView.setFloat64(pos + READ_OFF_OFFSET, offset, true);
         this.reqView.setUint32(pos + READ_OFF_MAX_BYTES, Math.max(0, Math.min(maxBytes, 0xffff_ffff)), true);
       }, { op: OP_READ, resolve });
@@ -265,6 +273,12 @@ export class ShardClient {
       if (c.errorCode === ErrorCode.NONE) this.options.onAppend(c.slot, c.logStartOffset, c.nextOffset);
       const message = body.byteLength > 0 ? decodeJson<{ message: string }>(body).message : '';
       p.resolve({ errorCode: c.errorCode, baseOffset: c.baseOffset, logStartOffset: c.logStartOffset, nextOffset: c.nextOffset, appendTimeMs: c.appendTimeMs, message });
+    } else if (p.op === OP_READ && c.op === OP_READ_RANGE) {
+      const fd = this.compView.getFloat64(off + COMPLETION_HEADER_BYTES + READ_RANGE_OFF_FD, true);
+      const position = this.compView.getFloat64(off + COMPLETION_HEADER_BYTES + READ_RANGE_OFF_POSITION, true);
+      const size = this.compView.getFloat64(off + COMPLETION_HEADER_BYTES + READ_RANGE_OFF_SIZE, true);
+      const spanned = this.compView.getFloat64(off + COMPLETION_HEADER_BYTES + READ_RANGE_OFF_SPANNED, true);
+      p.resolve({ errorCode: c.errorCode, logStartOffset: c.logStartOffset, nextOffset: c.nextOffset, records: new FileRange(fd, position, size, spanned) });
     } else if (p.op === OP_READ) {
       // Copy out: the ring space is reused as soon as this drain is released. Large
       // reads land in a pooled buffer, given back once the response is written.

@@ -61,6 +61,7 @@ export class KafkaWsSession implements WsSession {
         },
         onError: (err) => this.onRequestError(err),
         onFreed: () => {},
+        onDiscarded: (chunks) => bufferPool.giveAll(chunks),
       },
       // As the TCP listener names clients (Java's InetAddress.toString()).
       conn.remoteAddress === '' ? '' : `/${conn.remoteAddress}`,

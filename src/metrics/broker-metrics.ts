@@ -14,6 +14,7 @@
 import Int32HistogramModule from 'hdr-histogram-js/dist/Int32Histogram.js';
 import type { Histogram } from 'hdr-histogram-js';
 import type { Engine, PartitionRef } from '../broker/engine-api.js';
+import { FileRange, zeroCopyStats } from '../broker/file-range.js';
 import type { ShardStats } from '../broker/engine.js';
 import type { KafkaHandler } from '../kafka/handler.js';
 import { APIS } from '../kafka/apis/index.js';
@@ -138,7 +139,8 @@ export class BrokerMetrics {
   countOut(topic: string, batches: Uint8Array): void {
     if (batches.byteLength === 0) return;
     const t = this.topic(topic);
-    t.recordsOut += countRecords(batches);
+    // A file range's bytes are not in memory: count the offsets it spans instead.
+    t.recordsOut += batches instanceof FileRange ? batches.offsetsSpanned : countRecords(batches);
     t.bytesOut += batches.byteLength;
   }
 
@@ -163,9 +165,9 @@ export class BrokerMetrics {
         if (r.errorCode === ErrorCode.NONE) m.countIn(topic, batches);
         return r;
       },
-      async read(topic, partition, offset, maxBytes) {
+      async read(topic, partition, offset, maxBytes, options) {
         const t0 = nowMs();
-        const r = await engine.read(topic, partition, offset, maxBytes);
+        const r = await engine.read(topic, partition, offset, maxBytes, options);
         m.fetchLatency.recordMs(nowMs() - t0);
         if (r.errorCode === ErrorCode.NONE) m.countOut(topic, r.records);
         return r;
@@ -251,6 +253,15 @@ export class BrokerMetrics {
     p.family('samsa_fetch_latency_seconds', 'summary', 'Time for a log read by its shard (without long-poll waiting)');
     const fl = this.fetchLatency.snapshot();
     p.summary('samsa_fetch_latency_seconds', undefined, fl.quantiles, fl.sumSeconds, fl.count);
+
+    p.family('samsa_zero_copy_responses_total', 'counter', 'Fetch responses whose records went from the segment file to the socket by sendfile');
+    p.sample('samsa_zero_copy_responses_total', undefined, zeroCopyStats.responses);
+    p.family('samsa_zero_copy_sent_bytes_total', 'counter', 'Bytes those responses put on the socket directly (header bytes and sendfile)');
+    p.sample('samsa_zero_copy_sent_bytes_total', undefined, zeroCopyStats.sentBytes);
+    p.family('samsa_zero_copy_partial_sends_total', 'counter', 'Zero-copy responses the socket did not take at once (the rest went as bytes through the write queue)');
+    p.sample('samsa_zero_copy_partial_sends_total', undefined, zeroCopyStats.partialSends);
+    p.family('samsa_zero_copy_fallback_bytes_total', 'counter', 'Bytes of those responses read into memory and written as bytes');
+    p.sample('samsa_zero_copy_fallback_bytes_total', undefined, zeroCopyStats.fallbackBytes);
 
     p.family('samsa_connections', 'gauge', 'Open client connections, per listener');
     for (const [listener, count] of this.connectionSources) p.sample('samsa_connections', { listener }, count());

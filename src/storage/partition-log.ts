@@ -82,6 +82,10 @@ export class PartitionLog {
   private planSeg: Segment | null = null;
   private planPos = 0;
   private planSize = 0;
+  private planFirstBase = 0;
+  private planEnd = 0;
+  /** readSize's by-product: the offset just past the last batch it counted. */
+  private readEnd = 0;
 
   private constructor(dir: string, config: LogConfig, segments: Segment[], recovery: RecoveryReport, stats: StorageStats, say: (msg: string) => void) {
     this.dir = dir;
@@ -289,11 +293,19 @@ export class PartitionLog {
   private readSize(seg: Segment, maxBytes: number): number {
     const start = this.loc.position;
     const limit = start + Math.max(maxBytes, this.loc.sizeBytes);
-    if (limit >= seg.sizeBytes) return seg.sizeBytes - start;
+    if (limit >= seg.sizeBytes) {
+      this.readEnd = seg === this.active ? this.nextOffset : seg.offsetLimit >= 0 ? seg.offsetLimit : seg.nextOffset;
+      return seg.sizeBytes - start;
+    }
     let pos = start + this.loc.sizeBytes;
+    this.readEnd = this.loc.lastOffset + 1;
     const oi = seg.offsetIndex!;
     const i = oi.lookupPosition(limit);
-    if (i >= 0 && oi.positionAt(i) > pos) pos = oi.positionAt(i);
+    if (i >= 0 && oi.positionAt(i) > pos) {
+      pos = oi.positionAt(i);
+      // Index entries name the base offset of the batch at their position.
+      this.readEnd = seg.baseOffset + oi.relAt(i);
+    }
     const scanner = logScanner();
     scanner.reset(seg.fd, seg.sizeBytes, LOOKUP_CHUNK_BYTES);
     // Each pass moves ≥ 61 bytes toward `limit`.
@@ -301,6 +313,7 @@ export class PartitionLog {
       if (scanner.readBatch(pos, this.walk, false) !== SCAN_OK) break;
       if (pos + this.walk.sizeBytes > limit) break;
       pos += this.walk.sizeBytes;
+      this.readEnd = this.walk.lastOffset + 1;
     }
     return pos - start;
   }
@@ -332,6 +345,8 @@ export class PartitionLog {
     this.planSize = this.readSize(seg, Math.max(0, maxBytes));
     this.planSeg = seg;
     this.planPos = this.loc.position;
+    this.planFirstBase = this.loc.baseOffset;
+    this.planEnd = this.readEnd;
     return this.planSize;
   }
 
@@ -339,6 +354,16 @@ export class PartitionLog {
   plannedFd(): number {
     if (this.planSeg === null) invariantFailed('plannedFd: no read planned');
     return this.planSeg.fd;
+  }
+
+  /**
+   * Offsets the planned read spans: from its first batch's base offset to the end
+   * of its last batch (what the records count is, short of compaction gaps), without
+   * reading the batches in between.
+   */
+  plannedOffsetsSpanned(): number {
+    if (this.planSeg === null) invariantFailed('plannedOffsetsSpanned: no read planned');
+    return Math.max(0, this.planEnd - this.planFirstBase);
   }
 
   /** The file position of the planned read. */

@@ -19,6 +19,8 @@ import { startEngine } from '../../src/broker/engine.js';
 import { startKafkaTcpServer } from '../../src/kafka/tcp-server.js';
 import { RawClient, decodeResponse, startTestBroker } from './harness.js';
 import { tempDir } from '../helpers/tmp.js';
+import { readdirSync } from 'node:fs';
+import { zeroCopyStats } from '../../src/broker/file-range.js';
 
 const PARTITIONS = 4;
 const BATCHES = 40;
@@ -63,8 +65,8 @@ function checkBody(res: ReturnType<typeof FetchResponseCodec.decode>, partition:
   return next;
 }
 
-test('large fetches stay byte-exact while read buffers are reused under a stalled reader', async () => {
-  const broker = await startTestBroker();
+for (const zeroCopy of [false, true]) test(`large fetches stay byte-exact under a stalled reader (${zeroCopy ? 'sendfile where available' : 'pooled read buffers'})`, async () => {
+  const broker = await startTestBroker({ zeroCopy });
   try {
     await broker.engine.createTopic('big', PARTITIONS);
     for (let p = 0; p < PARTITIONS; p++) {
@@ -143,5 +145,48 @@ test('pipelined large produces land byte-exact while request frames are reused a
     await server.close();
     await engine.close();
     dir.cleanup();
+  }
+});
+
+test('a reader that goes away in the middle of large responses leaves no descriptor open', async () => {
+  const broker = await startTestBroker();
+  try {
+    await broker.engine.createTopic('big', 1);
+    for (let b = 0; b < BATCHES; b++) {
+      const batch = encodeRecordBatch(Array.from({ length: RECORDS_PER_BATCH }, (_, r) => ({ value: valueOf(0, b, r) })));
+      assert.equal((await broker.engine.append('big', 0, batch, 1)).errorCode, 0);
+    }
+    const fds = (): number => readdirSync('/proc/self/fd').length;
+    const settle = async (until: () => boolean): Promise<void> => {
+      for (let i = 0; i < 200 && !until(); i++) await new Promise((r) => setTimeout(r, 25));
+    };
+    // Warm up once (the shard opens its segment, the pool fills), then take the baseline.
+    const warm = await RawClient.connect(broker.port);
+    checkBody(await warm.request(FetchRequestCodec, FetchResponseCodec, FETCH_VERSION, fetchRequest(0, 0, 1 << 20)), 0, 0);
+    warm.close();
+    await settle(() => broker.server.connectionCount() === 0);
+    const baseline = fds();
+
+    const partialsBefore = zeroCopyStats.partialSends;
+    const gone = await RawClient.connect(broker.port);
+    gone.socket.pause();
+    for (let b = 0; b < BATCHES; b++) gone.send(FetchRequestCodec, FETCH_VERSION, fetchRequest(0, b * RECORDS_PER_BATCH, 1 << 20));
+    // Until the broker holds responses it cannot write (a partial zero-copy send, or Node's queue).
+    await settle(() => zeroCopyStats.partialSends > partialsBefore);
+    await new Promise((r) => setTimeout(r, 100));
+    gone.close();
+    await settle(() => broker.server.connectionCount() === 0);
+    await settle(() => fds() <= baseline);
+    assert.equal(fds(), baseline, 'descriptors back to where they were');
+
+    // The broker still serves, byte-exact.
+    const next = await RawClient.connect(broker.port);
+    for (let offset = 0; offset < BATCHES * RECORDS_PER_BATCH;) {
+      next.send(FetchRequestCodec, FETCH_VERSION, fetchRequest(0, offset, 1 << 20));
+      offset = check(await next.nextFrame(), 0, offset);
+    }
+    next.close();
+  } finally {
+    await broker.close();
   }
 });

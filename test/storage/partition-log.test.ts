@@ -288,6 +288,9 @@ test('planRead locates once: its size, file position and readPlanned agree with 
           assert.deepEqual(new Uint8Array(viaFd), new Uint8Array(expected));
           log.readPlanned(target, 10);
           assert.deepEqual(target.subarray(10, 10 + size), new Uint8Array(expected));
+          const fr = frames(expected);
+          const spanned = fr.length === 0 ? 0 : fr.at(-1)!.lastOffset + 1 - fr[0]!.baseOffset;
+          assert.equal(log.plannedOffsetsSpanned(), spanned, `offsets spanned at ${o} max ${max}`);
         }
       }
       assert.equal(log.planRead(log.nextOffset, 100), 0);

@@ -7,6 +7,8 @@
 // [log start, high watermark]. When the partitions' budgets fit the response's, all
 // of a request's partitions are read at once (see readPass). Fetch sessions (KIP-227) are not kept: every
 // response has session id 0, which tells clients to send full requests.
+// On a connection that sends file ranges itself (ctx.fileRanges: plain TCP with the
+// native addon), large reads come back as FileRanges and reach the socket by sendfile.
 // Owns: the fetch loop. Must not decode, copy or re-encode records.
 
 import type { TopicInfo } from '../../broker/engine-api.js';
@@ -15,6 +17,8 @@ import { errorCodeOf } from '../error-codes.js';
 import { type FetchPartitionData, FetchRequestCodec, FetchResponseCodec } from '../../wire/schemas/01-fetch.js';
 import { type RequestContext, defineApi } from './types.js';
 import { batchSizeAt } from '../../wire/batch-layout.js';
+import { bufferPool } from '../../broker/buffer-pool.js';
+import { FileRange } from '../../broker/file-range.js';
 
 const EMPTY = new Uint8Array(0);
 /** Bound on wake-ups of one long-poll (each wake-up re-reads; appends may be frequent). */
@@ -71,14 +75,27 @@ function answerWithoutRead(ctx: RequestContext, s: Slot, readCommitted: boolean)
 }
 
 /** One engine read of a slot; an exception becomes the partition's error. */
-async function readSlot(ctx: RequestContext, s: Slot, budget: number, readCommitted: boolean): Promise<{ data: FetchPartitionData; error: boolean }> {
+async function readSlot(ctx: RequestContext, s: Slot, budget: number, readCommitted: boolean, fileRange = ctx.fileRanges): Promise<{ data: FetchPartitionData; error: boolean }> {
   try {
-    const r = await ctx.engine.read(s.topic, s.partition, s.fetchOffset, Math.max(0, budget));
+    const r = await ctx.engine.read(s.topic, s.partition, s.fetchOffset, Math.max(0, budget), { fileRange });
     const error = r.errorCode !== ErrorCode.NONE;
+    if (error) release(r.records);
     return { data: partitionData(s.partition, r.errorCode, r.highWatermark, r.logStartOffset, error ? EMPTY : r.records, readCommitted), error };
   } catch (err) {
     return { data: partitionData(s.partition, errorCodeOf(err), -1, -1, EMPTY, readCommitted), error: true };
   }
+}
+
+/** Records that will not be sent: a file range's descriptor closed, a pooled buffer given back. */
+function release(records: Uint8Array | null): void {
+  if (records === null || records.byteLength === 0) return;
+  if (records instanceof FileRange) records.close();
+  else bufferPool.give(records);
+}
+
+/** Releases every partition's records of a pass that will not be sent. */
+function releasePass(pass: Pass): void {
+  for (const d of pass.data) release(d.records);
 }
 
 /** The longest prefix of whole batches in `records` that fits `budget` bytes. */
@@ -118,7 +135,19 @@ async function readPass(ctx: RequestContext, slots: readonly Slot[], maxBytes: n
     // exceed its budget (one whole batch); later ones get the whole batches that fit
     // what is left (the serial pass would have asked for exactly that much).
     const budget = Math.min(slots[i]!.partitionMaxBytes, maxBytes - bytes);
-    if (bytes > 0 && records.byteLength > budget) o.data.records = wholeBatchesWithin(records, Math.max(0, budget));
+    if (bytes > 0 && records.byteLength > budget) {
+      if (records instanceof FileRange) {
+        // Its batch boundaries are in the file: read again, as bytes, within the budget
+        // (rare: only after an oversized first batch of an earlier partition).
+        records.close();
+        const again = budget > 0 ? await readSlot(ctx, slots[i]!, budget, readCommitted, false) : null;
+        const kept = again === null || again.error ? EMPTY : wholeBatchesWithin(again.data.records ?? EMPTY, budget);
+        if (again !== null && kept !== again.data.records) release(again.data.records);
+        o.data.records = kept;
+      } else {
+        o.data.records = wholeBatchesWithin(records, Math.max(0, budget));
+      }
+    }
     bytes += o.data.records?.byteLength ?? 0;
     data.push(o.data);
   }
@@ -146,7 +175,10 @@ async function readPassSerial(ctx: RequestContext, slots: readonly Slot[], maxBy
     const o = await readSlot(ctx, s, budget, readCommitted);
     if (o.error) anyError = true;
     // Only the first non-empty partition may exceed the budget (one whole batch).
-    if (bytes > 0 && (o.data.records?.byteLength ?? 0) > budget) o.data.records = EMPTY;
+    if (bytes > 0 && (o.data.records?.byteLength ?? 0) > budget) {
+      release(o.data.records);
+      o.data.records = EMPTY;
+    }
     bytes += o.data.records?.byteLength ?? 0;
     data.push(o.data);
   }
@@ -204,7 +236,10 @@ export const fetchApi = defineApi({
     const refs = slots.filter((s) => s.error === ErrorCode.NONE).map((s) => ({ topic: s.topic, partition: s.partition }));
     for (let i = 0; i < MAX_WAKEUPS; i++) {
       if (pass.anyError || pass.bytes >= req.minBytes || refs.length === 0) break;
-      if (ctx.signal.aborted) throw new KafkaError(ErrorCode.NETWORK_EXCEPTION, 'connection closed during fetch');
+      if (ctx.signal.aborted) {
+        releasePass(pass);
+        throw new KafkaError(ErrorCode.NETWORK_EXCEPTION, 'connection closed during fetch');
+      }
       const remainingMs = deadline - Date.now();
       if (remainingMs <= 0) break;
       // An append may have landed after the read: look (synchronously, so no
@@ -213,6 +248,7 @@ export const fetchApi = defineApi({
         const woke = await ctx.engine.waitForAppend(refs, remainingMs, ctx.signal);
         if (!woke) break;
       }
+      releasePass(pass);
       pass = await readPass(ctx, slots, maxBytes, readCommitted);
     }
 
