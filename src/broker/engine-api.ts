@@ -69,6 +69,13 @@ export interface ListOffsetResult {
   timestamp: number;
 }
 
+/** What the request hot paths need of a topic, read without copying its config. */
+export interface TopicLayout {
+  readonly name: string;
+  readonly topicId: string;
+  readonly partitions: number;
+}
+
 export interface PartitionRef {
   topic: string;
   partition: number;
@@ -82,6 +89,11 @@ export interface Engine {
   alterTopicConfig(name: string, config: Partial<TopicConfig>): Promise<TopicInfo>;
   listTopics(): TopicInfo[];
   describeTopic(name: string): TopicInfo | undefined;
+  /**
+   * A topic's name, id and partition count by name (or, with byId, by topic id),
+   * without the copy describeTopic makes: for Produce and Fetch, once per request.
+   */
+  topicLayout(nameOrId: string, byId?: boolean): TopicLayout | undefined;
   /** Effective defaults for new topics (from the broker configuration). */
   defaultTopicConfig(): TopicConfig;
 

@@ -19,7 +19,7 @@ import type { ShardReady } from './shard-client.js';
 import type { ControlRequest, Notice, ShardStats } from '../shard/shard-protocol.js';
 export type { ShardStats } from '../shard/shard-protocol.js';
 import type {
-  Acks, AppendResult, DeleteRecordsResult, Engine, ListOffsetResult, OffsetSpec, PartitionOffsets, PartitionRef, ReadOptions, ReadResult, TopicConfig, TopicInfo,
+  Acks, AppendResult, DeleteRecordsResult, Engine, ListOffsetResult, OffsetSpec, PartitionOffsets, PartitionRef, ReadOptions, ReadResult, TopicConfig, TopicInfo, TopicLayout,
 } from './engine-api.js';
 import { SHARDS_MAX } from '../config/config.js';
 import { DEFAULT_TOPIC_CONFIG, validateTopicConfig } from '../config/topic-config.js';
@@ -303,6 +303,13 @@ export class SamsaEngine implements Engine {
   describeTopic(name: string): TopicInfo | undefined {
     const t = this.topics.get(name);
     return t === undefined ? undefined : structuredClone(t.info);
+  }
+
+  topicLayout(nameOrId: string, byId = false): TopicLayout | undefined {
+    // t.info is replaced, never changed in place, so handing it out read-only is safe.
+    if (!byId) return this.topics.get(nameOrId)?.info;
+    for (const t of this.topics.values()) if (t.info.topicId === nameOrId) return t.info;
+    return undefined;
   }
 
   private handle(topic: string, partition: number): PartitionHandle | undefined {

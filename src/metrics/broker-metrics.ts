@@ -157,6 +157,7 @@ export class BrokerMetrics {
       alterTopicConfig: (name, config) => engine.alterTopicConfig(name, config),
       listTopics: () => engine.listTopics(),
       describeTopic: (name) => engine.describeTopic(name),
+      topicLayout: (nameOrId, byId) => engine.topicLayout(nameOrId, byId),
       defaultTopicConfig: () => engine.defaultTopicConfig(),
       async append(topic, partition, batches, acks) {
         const t0 = nowMs();

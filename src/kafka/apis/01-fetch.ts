@@ -11,7 +11,6 @@
 // native addon), large reads come back as FileRanges and reach the socket by sendfile.
 // Owns: the fetch loop. Must not decode, copy or re-encode records.
 
-import type { TopicInfo } from '../../broker/engine-api.js';
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import { errorCodeOf } from '../error-codes.js';
 import { type FetchPartitionData, FetchRequestCodec, FetchResponseCodec } from '../../wire/schemas/01-fetch.js';
@@ -209,11 +208,11 @@ export const fetchApi = defineApi({
       return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
     }
     const readCommitted = req.isolationLevel === 1;
-    const byTopicId = version >= 13 ? new Map<string, TopicInfo>(ctx.engine.listTopics().map((t) => [t.topicId, t])) : undefined;
+    const byTopicId = version >= 13;
     const slots: Slot[] = [];
     req.topics.forEach((t, topicIndex) => {
-      const info = byTopicId !== undefined ? byTopicId.get(t.topicId) : ctx.engine.describeTopic(t.topic);
-      const missing = byTopicId !== undefined ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      const info = byTopicId ? ctx.engine.topicLayout(t.topicId, true) : ctx.engine.topicLayout(t.topic);
+      const missing = byTopicId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
       for (const p of t.partitions) {
         let error: number = ErrorCode.NONE;
         if (info === undefined) error = missing;
