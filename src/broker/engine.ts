@@ -15,6 +15,7 @@ import { Piscina } from 'piscina';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { ShardClient } from './shard-client.js';
 import { fileRangesAvailable } from './file-range.js';
+import { TailCache } from './tail-cache.js';
 import type { ShardReady } from './shard-client.js';
 import type { ControlRequest, Notice, ShardStats } from '../shard/shard-protocol.js';
 export type { ShardStats } from '../shard/shard-protocol.js';
@@ -60,6 +61,8 @@ interface PartitionHandle {
   logStartOffset: number;
   highWatermark: number;
   waiters: Set<() => void>;
+  /** The newest small appends while a consumer tails the partition (tail-cache.ts). */
+  tail: TailCache;
 }
 
 interface TopicHandle {
@@ -150,7 +153,7 @@ export class SamsaEngine implements Engine {
         cpu,
         retentionCheckIntervalMs: this.options.retentionCheckIntervalMs,
         compactionCheckIntervalMs: this.options.compactionCheckIntervalMs,
-        onAppend: (slot, logStart, next) => this.onAppend(slot, logStart, next),
+        onAppend: (slot, logStart, next, base, batches) => this.onAppend(slot, logStart, next, base, batches),
         onNotice: (n) => this.onNotice(n),
       });
       this.shards.push(shard);
@@ -193,7 +196,7 @@ export class SamsaEngine implements Engine {
     const r = await shard.control({ type: 'open', slot, dir, config: info.config });
     if (!r.ok) throw new KafkaError(r.errorCode, `open ${info.name}-${partition}: ${r.message}`);
     const h: PartitionHandle = {
-      topic: info.name, partition, slot, shard, logStartOffset: r.logStartOffset ?? 0, highWatermark: r.nextOffset ?? 0, waiters: new Set(),
+      topic: info.name, partition, slot, shard, logStartOffset: r.logStartOffset ?? 0, highWatermark: r.nextOffset ?? 0, waiters: new Set(), tail: new TailCache(),
     };
     this.slots.set(slot, h);
     return h;
@@ -256,6 +259,7 @@ export class SamsaEngine implements Engine {
         const r = await h.shard.control({ type: 'delete', slot: h.slot });
         if (!r.ok) logger().error({ topic: name, partition: h.partition, message: r.message }, 'delete partition failed');
         this.slots.delete(h.slot);
+        h.tail.clear();
         const info = this.shardInfos[h.shard.shardId];
         if (info !== undefined) info.partitions--;
         for (const wake of h.waiters) wake();
@@ -340,6 +344,9 @@ export class SamsaEngine implements Engine {
     if (!Number.isSafeInteger(offset) || offset < h.logStartOffset || offset > h.highWatermark) {
       return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, records: new Uint8Array(0) };
     }
+    // A consumer at the tail: the append that woke it is still here, no shard round trip.
+    const tail = h.tail.read(offset, Math.max(0, maxBytes));
+    if (tail !== null) return { errorCode: ErrorCode.NONE, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, records: tail };
     const c = await h.shard.read(h.slot, offset, Math.max(0, maxBytes), options?.fileRange === true && fileRangesAvailable());
     if (c.errorCode === ErrorCode.NONE) this.advance(h, c.logStartOffset, c.nextOffset);
     return { errorCode: c.errorCode, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, records: c.records };
@@ -443,9 +450,16 @@ export class SamsaEngine implements Engine {
     if (nextOffset > h.highWatermark) h.highWatermark = nextOffset;
   }
 
-  private onAppend(slot: number, logStartOffset: number, nextOffset: number): void {
+  private onAppend(slot: number, logStartOffset: number, nextOffset: number, baseOffset: number, batches: Uint8Array): void {
     const h = this.slots.get(slot);
     if (h === undefined) return;
+    // Kept for the Fetch this append is about to wake (before the waiters run), or to
+    // keep a cache that consumers read contiguous. LogAppendTime batches are stamped
+    // by the shard, so the bytes here are not what it stored.
+    if (h.waiters.size > 0 || !h.tail.isEmpty) {
+      if (this.topics.get(h.topic)?.info.config['message.timestamp.type'] === 'LogAppendTime') h.tail.clear();
+      else h.tail.add(batches, baseOffset);
+    }
     const before = h.highWatermark;
     this.advance(h, logStartOffset, nextOffset);
     if (h.highWatermark > before && h.waiters.size > 0) for (const wake of [...h.waiters]) wake();

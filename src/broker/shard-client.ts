@@ -56,7 +56,7 @@ export interface ReadCompletion {
 }
 
 type Pending =
-  | { op: typeof OP_APPEND; resolve: (c: AppendCompletion) => void }
+  | { op: typeof OP_APPEND; resolve: (c: AppendCompletion) => void; batches: Uint8Array }
   | { op: typeof OP_READ; resolve: (c: ReadCompletion) => void }
   | { op: typeof OP_CONTROL; resolve: (c: ControlResult) => void };
 
@@ -68,7 +68,11 @@ export interface ShardClientOptions {
   cpu: number;
   retentionCheckIntervalMs: number;
   compactionCheckIntervalMs: number;
-  onAppend: (slot: number, logStartOffset: number, nextOffset: number) => void;
+  /**
+   * An append succeeded (before its caller hears): `batches` as sent (valid only
+   * during the call), the first of them at `baseOffset`.
+   */
+  onAppend: (slot: number, logStartOffset: number, nextOffset: number, baseOffset: number, batches: Uint8Array) => void;
   onNotice: (n: Notice) => void;
 }
 
@@ -158,7 +162,7 @@ export class ShardClient {
       });
     }
     return new Promise<AppendCompletion>((resolve) => {
-      this.submit(OP_APPEND, acks, slot, batches.byteLength, (pos) => this.requests.bytes.set(batches, pos), { op: OP_APPEND, resolve });
+      this.submit(OP_APPEND, acks, slot, batches.byteLength, (pos) => this.requests.bytes.set(batches, pos), { op: OP_APPEND, resolve, batches });
     });
   }
 
@@ -270,7 +274,7 @@ export class ShardClient {
     this.pending.delete(c.reqId);
     const body = this.completions.bytes.subarray(off + COMPLETION_HEADER_BYTES, off + len);
     if (p.op === OP_APPEND) {
-      if (c.errorCode === ErrorCode.NONE) this.options.onAppend(c.slot, c.logStartOffset, c.nextOffset);
+      if (c.errorCode === ErrorCode.NONE) this.options.onAppend(c.slot, c.logStartOffset, c.nextOffset, c.baseOffset, p.batches);
       const message = body.byteLength > 0 ? decodeJson<{ message: string }>(body).message : '';
       p.resolve({ errorCode: c.errorCode, baseOffset: c.baseOffset, logStartOffset: c.logStartOffset, nextOffset: c.nextOffset, appendTimeMs: c.appendTimeMs, message });
     } else if (p.op === OP_READ && c.op === OP_READ_RANGE) {

@@ -15,6 +15,7 @@ import Int32HistogramModule from 'hdr-histogram-js/dist/Int32Histogram.js';
 import type { Histogram } from 'hdr-histogram-js';
 import type { Engine, PartitionRef } from '../broker/engine-api.js';
 import { FileRange, zeroCopyStats } from '../broker/file-range.js';
+import { tailCacheStats } from '../broker/tail-cache.js';
 import type { ShardStats } from '../broker/engine.js';
 import type { KafkaHandler } from '../kafka/handler.js';
 import { APIS } from '../kafka/apis/index.js';
@@ -263,6 +264,9 @@ export class BrokerMetrics {
     p.sample('samsa_zero_copy_partial_sends_total', undefined, zeroCopyStats.partialSends);
     p.family('samsa_zero_copy_fallback_bytes_total', 'counter', 'Bytes of those responses read into memory and written as bytes');
     p.sample('samsa_zero_copy_fallback_bytes_total', undefined, zeroCopyStats.fallbackBytes);
+
+    p.family('samsa_tail_cache_hits_total', 'counter', 'Reads answered from the main thread\'s copy of the newest appends (no shard round trip)');
+    p.sample('samsa_tail_cache_hits_total', undefined, tailCacheStats.hits);
 
     p.family('samsa_connections', 'gauge', 'Open client connections, per listener');
     for (const [listener, count] of this.connectionSources) p.sample('samsa_connections', { listener }, count());
