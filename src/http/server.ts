@@ -6,6 +6,7 @@
 
 import type { Engine } from '../broker/engine-api.js';
 import type { KafkaHandler } from '../kafka/handler.js';
+import { type GroupServices, groupServicesFor } from '../groups/index.js';
 import { isValidTopicName } from '../wire/topic-name.js';
 import { BrokerMetrics, type EngineIntrospection } from '../metrics/broker-metrics.js';
 import { logger } from '../util/logger.js';
@@ -43,6 +44,8 @@ export interface HttpServerOptions {
   ready?: () => boolean;
   /** CORS for the JSON API (cors.ts, parseCorsOrigins); null or absent = off. */
   cors?: CorsPolicy | null;
+  /** The consumer groups the Kafka handler serves; default: the engine's (groupServicesFor). */
+  groups?: GroupServices;
 }
 
 export interface ConnectionCounts {
@@ -196,6 +199,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
       }),
   };
 
+  const { transport, reason } = await selectTransport(opts.transport);
+  const startedAtMs = Date.now();
   const apiHandler = createApiHandler({
     engine,
     producer,
@@ -203,9 +208,16 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     ready: () => !closing && (opts.ready?.() ?? true),
     metrics: () => metrics.render(opts.introspection),
     inFlight: counts,
+    admin: {
+      engine,
+      groups: opts.groups ?? groupServicesFor(engine),
+      introspection: opts.introspection,
+      broker: () => ({ nodeId: kafka.options.nodeId, clusterId: kafka.options.clusterId, host: kafka.options.advertisedHost, port: kafka.options.advertisedPort }),
+      transport: () => transport.name,
+    },
+    uptimeSeconds: () => (Date.now() - startedAtMs) / 1000,
   });
 
-  const { transport, reason } = await selectTransport(opts.transport);
   const running = await transport.listen({ host: opts.host, port: opts.port, http: withCors(apiHandler, opts.cors ?? null), ws: [kafkaRoute, produceRoute, consumeRoute] });
   logger().info({ transport: transport.name, reason, port: running.port }, `http/websocket listener on ${transport.name}`);
 

@@ -10,6 +10,7 @@ import { toLogConfig } from '../storage/log-config.js';
 import type { ControlRequest, ControlResult, Notice, ShardStats } from './shard-protocol.js';
 import { closePartition, openPartition } from './partition-state.js';
 import type { PartitionState } from './partition-state.js';
+import { InvariantError } from '../wire/assert.js';
 
 export type ControlOp = ControlRequest['type'];
 export type ControlRequestOf<K extends ControlOp> = Extract<ControlRequest, { type: K }>;
@@ -123,9 +124,20 @@ export function createControlHandlers(ctx: ControlContext): ControlHandlers {
       return { ok: true, swapped: r.swapped };
     },
     shutdown: () => {
-      for (const st of ctx.partitions.values()) closePartition(st, warn);
+      // Every partition is closed and the loop ends even if one close fails; a failure
+      // (or an offline partition) makes the answer an error, so the stop is not called clean.
+      const failures: string[] = [];
+      for (const st of ctx.partitions.values()) {
+        try {
+          closePartition(st, warn);
+        } catch (err) {
+          if (err instanceof InvariantError) throw err;
+          failures.push(`${st.log.dir}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
       ctx.partitions.clear();
       ctx.stop();
+      if (failures.length > 0) return { ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: `unclean close: ${failures.join('; ')}` };
       return { ok: true };
     },
   };
@@ -145,6 +157,8 @@ export function runControl(handlers: ControlHandlers, req: ControlRequest): Cont
   try {
     return handler(req);
   } catch (err) {
+    // A bug ends the shard (docs/architecture.md, "Errors"); everything else answers with a code.
+    if (err instanceof InvariantError) throw err;
     if (err instanceof KafkaError) return { ok: false, errorCode: err.code, message: err.message };
     return { ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: err instanceof Error ? err.message : String(err) };
   }
