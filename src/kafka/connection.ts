@@ -94,7 +94,7 @@ export class KafkaConnection {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
       this.waitingDrain = false;
-      this.pipeline.setHeld(false);
+      this.pipeline.setHeld(this.pending !== null);
       this.updateFlow();
     });
     socket.on('error', (err) => {
@@ -322,6 +322,9 @@ export class KafkaConnection {
     if (this.ownFd < 0) this.ownFd = calls.dupFd(fd);
     if (this.ownFd < 0) return this.sendRestAsBytes(prefix, chunks, sent);
     this.pending = { chunks, parts, total, sent };
+    // The socket is full, as on a failed write through Node: no new request starts
+    // (each would hold a segment descriptor or a pooled buffer) until it has taken this one.
+    this.pipeline.setHeld(true);
     this.awaitRoom(calls);
   }
 
@@ -334,6 +337,7 @@ export class KafkaConnection {
     // No wait possible: the rest as bytes through Node's queue, which waits by itself.
     const p = this.pending!;
     this.pending = null;
+    this.pipeline.setHeld(this.waitingDrain);
     this.sendRestAsBytes(p.parts[0] as Uint8Array, p.chunks, p.sent);
   }
 
@@ -353,6 +357,8 @@ export class KafkaConnection {
       this.pending = null;
       releaseChunks(p.chunks);
       this.flushOutQueue();
+      // Released after the queued responses went out (they may have held it again).
+      if (this.pending === null && !this.waitingDrain) this.pipeline.setHeld(false);
     } catch (err) {
       this.fail(err);
     }

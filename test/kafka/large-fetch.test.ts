@@ -190,3 +190,39 @@ test('a reader that goes away in the middle of large responses leaves no descrip
     await broker.close();
   }
 });
+
+test('a reader that pipelines large Fetches and does not read gets no more responses built than its socket takes', async () => {
+  // With sendfile each built response holds a segment descriptor (without, a pooled
+  // buffer) until written: a connection whose socket is full must not start more.
+  const broker = await startTestBroker();
+  try {
+    await broker.engine.createTopic('big', 1);
+    for (let b = 0; b < BATCHES; b++) {
+      const batch = encodeRecordBatch(Array.from({ length: RECORDS_PER_BATCH }, (_, r) => ({ value: valueOf(0, b, r) })));
+      assert.equal((await broker.engine.append('big', 0, batch, 1)).errorCode, 0);
+    }
+    const fds = (): number => readdirSync('/proc/self/fd').length;
+    const warm = await RawClient.connect(broker.port);
+    checkBody(await warm.request(FetchRequestCodec, FetchResponseCodec, FETCH_VERSION, fetchRequest(0, 0, 1 << 20)), 0, 0);
+    const baseline = fds();
+
+    const slow = await RawClient.connect(broker.port);
+    slow.socket.pause();
+    // 40 responses of up to 4 MiB each: far more than the socket buffers hold.
+    for (let b = 0; b < BATCHES; b++) slow.send(FetchRequestCodec, FETCH_VERSION, fetchRequest(0, b * RECORDS_PER_BATCH, 4 << 20));
+    // A working broker stops after the first responses; one without the bound keeps building.
+    let most = 0;
+    for (let i = 0; i < 40; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      most = Math.max(most, fds() - baseline);
+    }
+    assert.ok(most <= 4, `${most} descriptors held for a socket that reads nothing`);
+    // The warm connection shares the broker: it is still answered while the slow one is held.
+    checkBody(await warm.request(FetchRequestCodec, FetchResponseCodec, FETCH_VERSION, fetchRequest(0, 40, 1 << 20)), 0, 40);
+    slow.socket.resume();
+    for (let b = 0; b < BATCHES; b++) check(await slow.nextFrame(), 0, b * RECORDS_PER_BATCH);
+    for (const c of [warm, slow]) c.close();
+  } finally {
+    await broker.close();
+  }
+});
