@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { ShardClient } from './shard-client.js';
 import { fileRangesAvailable } from './file-range.js';
@@ -96,15 +96,26 @@ export class SamsaEngine implements Engine {
   private readonly defaults: TopicConfig;
   /** Serialises admin operations, so two CreateTopics for one name cannot race. */
   private adminChain: Promise<unknown> = Promise.resolve();
-  private readonly pool: Piscina;
+  /**
+   * The maintenance pool, created on first use: piscina's ~20 modules were loaded
+   * before the shard threads were spawned, on every start, and most starts recover
+   * nothing (a clean marker) and delete nothing for a while.
+   */
+  private pool: Promise<Piscina> | null = null;
   private store!: TopicStore;
   recoveredUncleanly = false;
 
   private constructor(private readonly options: Required<EngineOptions>) {
     this.dataDir = options.dataDir;
     this.defaults = { ...DEFAULT_TOPIC_CONFIG, ...validateTopicConfig(options.topicDefaults) };
+  }
+
+  private maintenancePool(): Promise<Piscina> {
+    // Not created once closing began: close() destroys only a pool it can see.
+    if (this.pool === null && this.closed) return Promise.reject(new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'the engine is closed'));
     // minThreads 0: no idle maintenance thread (memory) — recovery and deletes are rare.
-    this.pool = new Piscina({ filename: MAINTENANCE_WORKER_URL.href, minThreads: 0, maxThreads: Math.max(1, availableParallelism()), idleTimeout: 2_000 });
+    this.pool ??= import('piscina').then(({ Piscina: Pool }) => new Pool({ filename: MAINTENANCE_WORKER_URL.href, minThreads: 0, maxThreads: Math.max(1, availableParallelism()), idleTimeout: 2_000 }));
+    return this.pool;
   }
 
   static async start(opts: EngineOptions): Promise<SamsaEngine> {
@@ -172,7 +183,7 @@ export class SamsaEngine implements Engine {
       for (let p = 0; p < info.partitions; p++) {
         const task: RecoverTask = { dir: join(this.dataDir, partitionDirName(info.name, p)), config: toLogConfig(info.config) };
         tasks.push(
-          (this.pool.run(task, { name: 'recover' }) as Promise<RecoveryReport>).then((report) => {
+          this.maintenancePool().then((pool) => pool.run(task, { name: 'recover' }) as Promise<RecoveryReport>).then((report) => {
             for (const line of report.messages) logger().warn({ topic: info.name, partition: p }, line);
           }),
         );
@@ -478,7 +489,7 @@ export class SamsaEngine implements Engine {
     if (h !== undefined) this.advance(h, n.logStartOffset, h.highWatermark);
     if (n.deletedFiles.length > 0) {
       const task: UnlinkTask = { files: n.deletedFiles };
-      this.pool.run(task, { name: 'unlink' }).catch((err: unknown) => logger().error({ err }, 'deleting retained segments failed'));
+      this.maintenancePool().then((pool) => pool.run(task, { name: 'unlink' })).catch((err: unknown) => logger().error({ err }, 'deleting retained segments failed'));
     }
   }
 
@@ -494,7 +505,7 @@ export class SamsaEngine implements Engine {
     const task: CompactTask = { dir: n.dir, segments: n.segments, deleteRetentionMs: n.deleteRetentionMs };
     let swap: ControlRequest;
     try {
-      const r = (await this.pool.run(task, { name: 'compact' })) as CompactTaskResult;
+      const r = (await (await this.maintenancePool()).run(task, { name: 'compact' })) as CompactTaskResult;
       if (r.mapFull) logger().warn({ dir: n.dir, keys: r.keys, segmentsMapped: r.segmentsMapped }, 'compaction offset map full; later segments wait for another pass');
       swap = { type: 'compactSwap', slot: n.slot, cleaned: r.cleaned.map((c) => ({ baseOffset: c.baseOffset, sizeBytes: c.sizeBytes, path: c.path })) };
     } catch (err) {
@@ -517,7 +528,7 @@ export class SamsaEngine implements Engine {
         allClean = false;
         logger().error({ err, shard: s.shardId }, 'shard shutdown failed');
       })));
-      await this.pool.destroy();
+      if (this.pool !== null) await (await this.pool).destroy();
       if (allClean && this.store !== undefined) writeCleanShutdownMarker(this.dataDir);
     })();
     return this.closing;
