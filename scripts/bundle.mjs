@@ -1,0 +1,112 @@
+// Bundles the serve path into a few files per thread, dist/bundle/ (issue 14: start-up).
+// Runs after tsc in `npm run build` and reads tsc's output (dist/**/*.js), so the bundle
+// is the same code the tests run, only in fewer files: the main thread of `samsa serve`
+// resolved, read and compiled ~160 of our modules and each shard thread ~60, which was
+// most of the broker's ~0.4 CPU-seconds to /healthz.
+// Owns: the bundle layout and the rewrite of `import.meta.url` below. Must not change
+// what any module does; packages in node_modules stay external (native addons,
+// uWebSockets.js, piscina's own worker file, pino's transports all locate files
+// relative to themselves).
+//
+// Layout: dist/bundle/ mirrors dist/ for the entries and their chunks:
+//   dist/bundle/src/cli/main.js (+ chunks beside it: each command and each module
+//     loaded with import() is its own chunk, so `serve` loads only what it imports)
+//   dist/bundle/workers/{shard-worker,syncer,maintenance}.js (+ shared chunks)
+// `import.meta.url` in a bundled module is the bundle's URL, not the module's own, so
+// every use is rewritten to the URL of the module's tsc output file (computed from the
+// bundle's URL at run time: the package can be moved), and files found relative to a
+// module (the native addon, the console page) are found as before. The two modules that
+// start worker threads are the exception: they keep the bundle's URL, and because the
+// layout mirrors dist/ their relative worker paths ('../../workers/shard-worker.js',
+// './syncer.js') land on the bundled workers. Each use there must be such a worker URL
+// (checked below), so a new use of import.meta.url in them cannot silently go wrong.
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const dist = `${root}dist/`;
+const out = `${dist}bundle/`;
+
+/** Modules (tsc output, relative to dist/) whose import.meta.url locates worker entries. */
+const WORKER_STARTERS = new Map([
+  ['src/broker/engine.js', ['../../workers/shard-worker.js', '../../workers/maintenance.js']],
+  ['workers/shard-worker.js', ['./syncer.js']],
+]);
+
+/** Bundled groups: one esbuild run per directory, so every chunk sits beside its entries. */
+const GROUPS = [
+  { outdir: `${out}src/cli`, entries: [`${dist}src/cli/main.js`] },
+  { outdir: `${out}workers`, entries: ['shard-worker', 'syncer', 'maintenance'].map((n) => `${dist}workers/${n}.js`) },
+];
+
+/**
+ * Pure-JS CommonJS packages on the serve path that are bundled too: commander (7 files)
+ * and hdr-histogram-js (10) cost more to resolve and load one by one than to parse.
+ * Every other package stays external (see above).
+ */
+const BUNDLED_PACKAGES = ['commander', 'hdr-histogram-js'];
+const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
+const EXTERNAL = Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies, ...pkg.devDependencies })
+  .filter((name) => !BUNDLED_PACKAGES.includes(name))
+  .flatMap((name) => [name, `${name}/*`]);
+// Bundled CommonJS calls require() for Node's own modules; an ES module has none.
+const BANNER = "import { createRequire as __samsaCreateRequire } from 'node:module';\nconst require = __samsaCreateRequire(import.meta.url);";
+
+const toPosix = (p) => p.split(sep).join('/');
+
+function importMetaPlugin(outdir) {
+  return {
+    name: 'samsa-import-meta-url',
+    setup(b) {
+      b.onLoad({ filter: /\.js$/ }, (args) => {
+        if (!args.path.startsWith(dist)) return undefined;
+        const text = readFileSync(args.path, 'utf8');
+        if (!text.includes('import.meta.url')) return { contents: text, loader: 'js' };
+        const own = toPosix(relative(dist, args.path));
+        const workers = WORKER_STARTERS.get(own);
+        if (workers !== undefined) {
+          const uses = text.match(/import\.meta\.url/g).length;
+          const workerUses = [...text.matchAll(/new URL\('([^']+)', import\.meta\.url\)/g)].map((m) => m[1]);
+          const unexpected = workerUses.filter((p) => !workers.includes(p));
+          if (uses !== workerUses.length || unexpected.length > 0 || workerUses.length !== workers.length) {
+            throw new Error(`bundle: ${own} uses import.meta.url other than for its worker entries (${workers.join(', ')}); extend scripts/bundle.mjs`);
+          }
+          return { contents: text, loader: 'js' };
+        }
+        const fromBundle = toPosix(relative(outdir, args.path));
+        const url = `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`;
+        return { contents: text.replace(/import\.meta\.url/g, `(${url})`), loader: 'js' };
+      });
+    },
+  };
+}
+
+rmSync(out, { recursive: true, force: true });
+let bytes = 0;
+for (const group of GROUPS) {
+  const result = await build({
+    entryPoints: group.entries,
+    outdir: group.outdir,
+    bundle: true,
+    splitting: process.env.SAMSA_BUNDLE_SPLIT !== '0',
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    external: EXTERNAL,
+    banner: { js: BANNER },
+    chunkNames: 'chunk-[hash]',
+    // Stack traces and error messages stay readable; minifying saved little parse time.
+    minify: false,
+    sourcemap: false,
+    legalComments: 'none',
+    logLevel: 'warning',
+    metafile: true,
+    absWorkingDir: root,
+    plugins: [importMetaPlugin(group.outdir)],
+  });
+  for (const f of Object.keys(result.metafile.outputs)) bytes += statSync(`${root}${f}`).size;
+}
+const files = (d) => readdirSync(d).filter((f) => f.endsWith('.js')).length;
+console.log(`bundle: dist/bundle/, ${files(`${out}src/cli`)} + ${files(`${out}workers`)} files, ${(bytes / 1024).toFixed(0)} KiB`);
