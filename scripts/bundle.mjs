@@ -46,7 +46,15 @@ const GROUPS = [
  * and hdr-histogram-js (10) cost more to resolve and load one by one than to parse.
  * Every other package stays external (see above).
  */
-const BUNDLED_PACKAGES = ['commander', 'hdr-histogram-js'];
+const BUNDLED_PACKAGES = ['commander', 'hdr-histogram-js', 'pino'];
+/**
+ * Packages a module loads on first use with createRequire(import.meta.url)(name), which
+ * esbuild does not follow: in the bundle the call becomes require(name), which esbuild
+ * bundles and still evaluates only when called. pino (~25 files) is loaded on every
+ * start (the first log call is made while the shards boot); its transports, the one
+ * part that locates files of its own (worker scripts), are not used by the broker.
+ */
+const LAZY_REQUIRES = new Map([['src/util/logger.js', ['pino']]]);
 const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
 const EXTERNAL = Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies, ...pkg.devDependencies })
   .filter((name) => !BUNDLED_PACKAGES.includes(name))
@@ -62,9 +70,14 @@ function importMetaPlugin(outdir) {
     setup(b) {
       b.onLoad({ filter: /\.js$/ }, (args) => {
         if (!args.path.startsWith(dist)) return undefined;
-        const text = readFileSync(args.path, 'utf8');
-        if (!text.includes('import.meta.url')) return { contents: text, loader: 'js' };
+        let text = readFileSync(args.path, 'utf8');
         const own = toPosix(relative(dist, args.path));
+        for (const name of LAZY_REQUIRES.get(own) ?? []) {
+          const call = `createRequire(import.meta.url)('${name}')`;
+          if (text.split(call).length !== 2) throw new Error(`bundle: ${own} no longer loads ${name} with ${call}; update scripts/bundle.mjs`);
+          text = text.replace(call, `require('${name}')`);
+        }
+        if (!text.includes('import.meta.url')) return { contents: text, loader: 'js' };
         const workers = WORKER_STARTERS.get(own);
         if (workers !== undefined) {
           const uses = text.match(/import\.meta\.url/g).length;
