@@ -3,7 +3,9 @@
 // could break. Served from the bundle: the ready line with the shard started from the
 // bundled worker, /healthz, the console page (found through the rewritten
 // import.meta.url), records produced and read back with each compression codec (the
-// codecs are native packages loaded with createRequire), and a clean stop on SIGTERM.
+// codecs are native packages loaded with createRequire); then kill -9 and a restart,
+// whose recovery runs in the bundled maintenance worker (piscina's pool), the records
+// read back again, and a clean stop on SIGTERM.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -33,22 +35,36 @@ function run(args: readonly string[], input = ''): Promise<{ code: number | null
   });
 }
 
-test('the bundled CLI serves, produces and consumes with every codec, and stops cleanly', async () => {
+interface Served {
+  child: ChildProcessWithoutNullStreams;
+  ready: string;
+  /** Everything the broker printed to stdout so far (pino's lines at --log-level info). */
+  output: () => string;
+}
+
+async function serve(dir: string, started: ChildProcessWithoutNullStreams[]): Promise<Served> {
+  const child = spawn(process.execPath, [BUNDLE_CLI, 'serve', '--data-dir', dir, '--port', '0', '--http-port', '0', '--log-level', 'info'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  started.push(child);
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const ready = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', () => {
+      const line = out.split('\n').find((l) => l.startsWith('samsa ready '));
+      if (line !== undefined) resolve(line);
+    });
+    child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${out}`)));
+  });
+  return { child, ready, output: () => out };
+}
+
+test('the bundled CLI serves, produces and consumes with every codec, recovers after kill -9, and stops cleanly', async () => {
   assert.ok(existsSync(BUNDLE_CLI), `${BUNDLE_CLI} missing: npm run build bundles it`);
   const { dir, cleanup } = tempDir();
-  let child: ChildProcessWithoutNullStreams | null = null;
+  const started: ChildProcessWithoutNullStreams[] = [];
+  const codecs = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+  const linesOf = (codec: string): string[] => Array.from({ length: 50 }, (_, i) => `${codec} record ${i}`);
   try {
-    child = spawn(process.execPath, [BUNDLE_CLI, 'serve', '--data-dir', dir, '--port', '0', '--http-port', '0', '--log-level', 'warn'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const broker = child;
-    let out = '';
-    const ready = await new Promise<string>((resolve, reject) => {
-      broker.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const line = out.split('\n').find((l) => l.startsWith('samsa ready '));
-        if (line !== undefined) resolve(line);
-      });
-      broker.once('exit', (code) => reject(new Error(`exited early with ${code}: ${out}`)));
-    });
+    const { child: broker, ready } = await serve(dir, started);
     const m = /kafka=(127\.0\.0\.1:\d+) http=127\.0\.0\.1:(\d+) \((?:uws|node)\) data=\S+ shards=\d+\[/.exec(ready);
     assert.ok(m !== null, ready);
     const bootstrap = m[1]!;
@@ -59,9 +75,9 @@ test('the bundled CLI serves, produces and consumes with every codec, and stops 
     assert.equal(page.status, 200, 'the console page is found from the bundle');
     assert.match(await page.text(), /<html/i);
 
-    for (const codec of ['none', 'gzip', 'snappy', 'lz4', 'zstd']) {
+    for (const codec of codecs) {
       const topic = `bundle-${codec}`;
-      const lines = Array.from({ length: 50 }, (_, i) => `${codec} record ${i}`);
+      const lines = linesOf(codec);
       const p = await run(['produce', topic, '-b', bootstrap, '-z', codec], `${lines.join('\n')}\n`);
       assert.equal(p.code, 0, `produce -z ${codec}: ${p.stderr}`);
       const c = await run(['consume', topic, '-b', bootstrap, '-e']);
@@ -69,12 +85,27 @@ test('the bundled CLI serves, produces and consumes with every codec, and stops 
       assert.deepEqual(c.stdout.split('\n').filter((l) => l !== ''), lines, codec);
     }
 
-    const exit = new Promise<number | null>((resolve) => broker.once('exit', (code) => resolve(code)));
-    broker.kill('SIGTERM');
+    const killed = new Promise<void>((resolve) => broker.once('exit', () => resolve()));
+    broker.kill('SIGKILL');
+    await killed;
+    assert.ok(!existsSync(join(dir, '.clean_shutdown')), 'no clean-shutdown marker after kill -9');
+
+    const again = await serve(dir, started);
+    assert.match(again.output(), /recovered partitions after an unclean stop/, 'recovery ran (in the maintenance worker)');
+    const bootstrap2 = /kafka=(127\.0\.0\.1:\d+)/.exec(again.ready)![1]!;
+    for (const codec of codecs) {
+      const c = await run(['consume', `bundle-${codec}`, '-b', bootstrap2, '-e']);
+      assert.equal(c.code, 0, `consume ${codec} after recovery: ${c.stderr}`);
+      assert.deepEqual(c.stdout.split('\n').filter((l) => l !== ''), linesOf(codec), `${codec} after recovery`);
+    }
+
+    const exit = new Promise<number | null>((resolve) => again.child.once('exit', (code) => resolve(code)));
+    again.child.kill('SIGTERM');
     assert.equal(await exit, 0);
     assert.ok(existsSync(join(dir, '.clean_shutdown')));
   } finally {
-    if (child !== null && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    // Never leave a broker running behind a failed assertion (it would hold the test run open).
+    for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     cleanup();
   }
 });
