@@ -8,19 +8,21 @@
 // uWebSockets.js, piscina's own worker file, pino's transports all locate files
 // relative to themselves).
 //
-// Layout: dist/bundle/ mirrors dist/ for the entries and their chunks:
-//   dist/bundle/src/cli/main.js (+ chunks beside it: each command and each module
-//     loaded with import() is its own chunk, so `serve` loads only what it imports)
-//   dist/bundle/workers/{shard-worker,syncer,maintenance}.js (+ shared chunks)
-// `import.meta.url` in a bundled module is the bundle's URL, not the module's own, so
-// every use is rewritten to the URL of the module's tsc output file (computed from the
-// bundle's URL at run time: the package can be moved), and files found relative to a
+// Layout: dist/bundle/ mirrors dist/ for the entries:
+//   dist/bundle/src/cli/samsa.cjs: the whole CLI as one CommonJS file, and main.js
+//     (scripts/bundle-entry.mjs) that runs it through V8's code cache; every module
+//     loaded with import() is still evaluated only when imported
+//   dist/bundle/workers/{shard-worker,syncer,maintenance}.js (ES modules, + shared chunks)
+// `import.meta.url` in a bundled module is the bundle's URL, not the module's own (and in
+// samsa.cjs there is none), so every use is rewritten to the URL of the module's tsc
+// output file (computed from the bundle's location at run time: the package can be moved), and files found relative to a
 // module (the native addon, the console page) are found as before. The two modules that
 // start worker threads are the exception: they keep the bundle's URL, and because the
 // layout mirrors dist/ their relative worker paths ('../../workers/shard-worker.js',
 // './syncer.js') land on the bundled workers. Each use there must be such a worker URL
 // (checked below), so a new use of import.meta.url in them cannot silently go wrong.
-import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -35,10 +37,14 @@ const WORKER_STARTERS = new Map([
   ['workers/shard-worker.js', ['./syncer.js']],
 ]);
 
-/** Bundled groups: one esbuild run per directory, so every chunk sits beside its entries. */
+/**
+ * Bundled groups: one esbuild run per directory, so every chunk sits beside its entries.
+ * The CLI is one CommonJS file, samsa.cjs, run by main.js (scripts/bundle-entry.mjs)
+ * through V8's code cache; the workers are ES modules with chunks.
+ */
 const GROUPS = [
-  { outdir: `${out}src/cli`, entries: [`${dist}src/cli/main.js`] },
-  { outdir: `${out}workers`, entries: ['shard-worker', 'syncer', 'maintenance'].map((n) => `${dist}workers/${n}.js`) },
+  { outdir: `${out}src/cli`, entries: { samsa: `${dist}src/cli/main.js` }, format: 'cjs' },
+  { outdir: `${out}workers`, entries: ['shard-worker', 'syncer', 'maintenance'].map((n) => `${dist}workers/${n}.js`), format: 'esm' },
 ];
 
 /**
@@ -64,7 +70,14 @@ const BANNER = "import { createRequire as __samsaCreateRequire } from 'node:modu
 
 const toPosix = (p) => p.split(sep).join('/');
 
-function importMetaPlugin(outdir) {
+/** What import.meta.url becomes: the URL of `rel` (a path from the bundle's directory). */
+function urlOf(rel, format) {
+  return format === 'esm'
+    ? `new URL(${JSON.stringify(rel)}, import.meta.url).href`
+    : `require('node:url').pathToFileURL(require('node:path').join(__dirname, ${JSON.stringify(rel)})).href`;
+}
+
+function importMetaPlugin(outdir, format) {
   return {
     name: 'samsa-import-meta-url',
     setup(b) {
@@ -77,6 +90,14 @@ function importMetaPlugin(outdir) {
           if (text.split(call).length !== 2) throw new Error(`bundle: ${own} no longer loads ${name} with ${call}; update scripts/bundle.mjs`);
           text = text.replace(call, `require('${name}')`);
         }
+        if (format === 'cjs') {
+          // A vm.Script has no dynamic-import callback (not without an experimental
+          // flag), so a package loaded on first use, by name or through a variable
+          // (the client's ws), is required instead; every package so loaded
+          // (uWebSockets.js, piscina, ws) is CommonJS, and callers read its exports by
+          // name or through `.default ?? mod`. Relative imports are left to esbuild.
+          text = text.replace(/\bimport\(('[^.'][^']*'|[A-Za-z_$][\w$]*)\)/g, (_m, arg) => `Promise.resolve().then(() => { const m = require(${arg}); return { ...m, default: m }; })`);
+        }
         if (!text.includes('import.meta.url')) return { contents: text, loader: 'js' };
         const workers = WORKER_STARTERS.get(own);
         if (workers !== undefined) {
@@ -86,10 +107,9 @@ function importMetaPlugin(outdir) {
           if (uses !== workerUses.length || unexpected.length > 0 || workerUses.length !== workers.length) {
             throw new Error(`bundle: ${own} uses import.meta.url other than for its worker entries (${workers.join(', ')}); extend scripts/bundle.mjs`);
           }
-          return { contents: text, loader: 'js' };
+          return { contents: format === 'esm' ? text : text.replace(/import\.meta\.url/g, `(${urlOf('samsa.cjs', format)})`), loader: 'js' };
         }
-        const fromBundle = toPosix(relative(outdir, args.path));
-        const url = `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`;
+        const url = urlOf(toPosix(relative(outdir, args.path)), format);
         return { contents: text.replace(/import\.meta\.url/g, `(${url})`), loader: 'js' };
       });
     },
@@ -103,12 +123,12 @@ for (const group of GROUPS) {
     entryPoints: group.entries,
     outdir: group.outdir,
     bundle: true,
-    splitting: process.env.SAMSA_BUNDLE_SPLIT !== '0',
-    format: 'esm',
+    splitting: group.format === 'esm',
+    format: group.format,
     platform: 'node',
     target: 'node20',
     external: EXTERNAL,
-    banner: { js: BANNER },
+    ...(group.format === 'esm' ? { banner: { js: BANNER } } : { outExtension: { '.js': '.cjs' } }),
     chunkNames: 'chunk-[hash]',
     // Stack traces and error messages stay readable; minifying saved little parse time.
     minify: false,
@@ -117,9 +137,20 @@ for (const group of GROUPS) {
     logLevel: 'warning',
     metafile: true,
     absWorkingDir: root,
-    plugins: [importMetaPlugin(group.outdir)],
+    plugins: [importMetaPlugin(group.outdir, group.format)],
   });
+  if (group.format === 'cjs') {
+    // main.js wraps the file in a function: a hashbang there is a syntax error (kept a comment, so line numbers hold).
+    const text = readFileSync(`${group.outdir}/samsa.cjs`, 'utf8').replace(/^#!/, '//');
+    writeFileSync(`${group.outdir}/samsa.cjs`, text);
+    if (/\bimport\(|import\.meta/.test(text)) throw new Error('bundle: samsa.cjs still has import() or import.meta, which a vm.Script cannot run');
+  }
   for (const f of Object.keys(result.metafile.outputs)) bytes += statSync(`${root}${f}`).size;
 }
-const files = (d) => readdirSync(d).filter((f) => f.endsWith('.js')).length;
+const buildId = createHash('sha256').update(readFileSync(`${out}src/cli/samsa.cjs`)).digest('hex').slice(0, 16);
+const entry = readFileSync(`${root}scripts/bundle-entry.mjs`, 'utf8');
+if (entry.split('@BUILD_ID@').length !== 2) throw new Error('bundle: scripts/bundle-entry.mjs must contain @BUILD_ID@ once');
+writeFileSync(`${out}src/cli/main.js`, entry.replace('@BUILD_ID@', buildId));
+chmodSync(`${out}src/cli/main.js`, 0o755);
+const files = (d) => readdirSync(d).filter((f) => /\.c?js$/.test(f)).length;
 console.log(`bundle: dist/bundle/, ${files(`${out}src/cli`)} + ${files(`${out}workers`)} files, ${(bytes / 1024).toFixed(0)} KiB`);
