@@ -74,8 +74,12 @@ const toPosix = (p) => p.split(sep).join('/');
 function urlOf(rel, format) {
   return format === 'esm'
     ? `new URL(${JSON.stringify(rel)}, import.meta.url).href`
-    : `require('node:url').pathToFileURL(require('node:path').join(__dirname, ${JSON.stringify(rel)})).href`;
+    : `__samsaPathToFileURL(__samsaJoin(__dirname, ${JSON.stringify(rel)})).href`;
 }
+// The helpers urlOf uses in samsa.cjs, bound once at its top: a module may have its own
+// `require` (zstd.ts makes one with createRequire(import.meta.url)), which would shadow
+// the wrapper's inside its own initializer.
+const CJS_BANNER = "'use strict'; var __samsaPathToFileURL = require('node:url').pathToFileURL, __samsaJoin = require('node:path').join;";
 
 function importMetaPlugin(outdir, format) {
   return {
@@ -95,8 +99,10 @@ function importMetaPlugin(outdir, format) {
           // flag), so a package loaded on first use, by name or through a variable
           // (the client's ws), is required instead; every package so loaded
           // (uWebSockets.js, piscina, ws) is CommonJS, and callers read its exports by
-          // name or through `.default ?? mod`. Relative imports are left to esbuild.
-          text = text.replace(/\bimport\(('[^.'][^']*'|[A-Za-z_$][\w$]*)\)/g, (_m, arg) => `Promise.resolve().then(() => { const m = require(${arg}); return { ...m, default: m }; })`);
+          // name or through `.default ?? mod`: the stand-in namespace inherits from
+          // module.exports (piscina's named export is not enumerable, so a spread would
+          // lose it) and has `default`. Relative imports are left to esbuild.
+          text = text.replace(/\bimport\(('[^.'][^']*'|[A-Za-z_$][\w$]*)\)/g, (_m, arg) => `Promise.resolve().then(() => { const m = require(${arg}); return Object.assign(Object.create(m), { default: m }); })`);
         }
         if (!text.includes('import.meta.url')) return { contents: text, loader: 'js' };
         const workers = WORKER_STARTERS.get(own);
@@ -128,7 +134,7 @@ for (const group of GROUPS) {
     platform: 'node',
     target: 'node20',
     external: EXTERNAL,
-    ...(group.format === 'esm' ? { banner: { js: BANNER } } : { outExtension: { '.js': '.cjs' } }),
+    ...(group.format === 'esm' ? { banner: { js: BANNER } } : { banner: { js: CJS_BANNER }, outExtension: { '.js': '.cjs' } }),
     chunkNames: 'chunk-[hash]',
     // Stack traces and error messages stay readable; minifying saved little parse time.
     minify: false,

@@ -3,7 +3,8 @@
 // could break. Served from the bundle: the ready line with the shard started from the
 // bundled worker, /healthz, the console page (found through the rewritten
 // import.meta.url), records produced and read back with each compression codec (the
-// codecs are native packages loaded with createRequire); then kill -9 and a restart,
+// codecs are native packages loaded with createRequire), `samsa bench` over WebSocket
+// (the client loads ws on first use); then kill -9 and a restart,
 // whose recovery runs in the bundled maintenance worker (piscina's pool), the records
 // read back again, and a clean stop on SIGTERM.
 import { test } from 'node:test';
@@ -46,13 +47,15 @@ async function serve(dir: string, started: ChildProcessWithoutNullStreams[]): Pr
   const child = spawn(process.execPath, [BUNDLE_CLI, 'serve', '--data-dir', dir, '--port', '0', '--http-port', '0', '--log-level', 'info'], { stdio: ['pipe', 'pipe', 'pipe'] });
   started.push(child);
   let out = '';
+  let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const ready = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', () => {
       const line = out.split('\n').find((l) => l.startsWith('samsa ready '));
       if (line !== undefined) resolve(line);
     });
-    child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${out}`)));
+    child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${out}${err}`)));
   });
   return { child, ready, output: () => out };
 }
@@ -84,6 +87,13 @@ test('the bundled CLI serves, produces and consumes with every codec, recovers a
       assert.equal(c.code, 0, `consume ${codec}: ${c.stderr}`);
       assert.deepEqual(c.stdout.split('\n').filter((l) => l !== ''), lines, codec);
     }
+
+    // The Kafka protocol over WebSocket: the client loads the ws package on first use.
+    const ws = await run(['bench', 'produce', '--records', '2000', '--json', '--against', `ws://127.0.0.1:${httpPort}/kafka`]);
+    assert.equal(ws.code, 0, `bench over ws: ${ws.stderr}`);
+    const report = JSON.parse(ws.stdout) as { transport: string; produce: { records: number } };
+    assert.equal(report.transport, 'ws');
+    assert.equal(report.produce.records, 2000);
 
     const killed = new Promise<void>((resolve) => broker.once('exit', () => resolve()));
     broker.kill('SIGKILL');
