@@ -107,6 +107,7 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   kafka.setAdvertisedListener(advertisedHost, tcp.port);
   const kafkaPort = tcp.port;
   metrics.addConnectionSource('kafka_tcp', () => tcp.connectionCount());
+  metrics.addGauge('topics_offline', 'Topics offline because their metadata file is damaged (listed by GET /broker)', () => engine.offlineTopics().length);
   let http: HttpServer;
   try {
     http = await startHttpServer({

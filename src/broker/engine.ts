@@ -18,7 +18,7 @@ import type { ShardReady } from './shard-client.js';
 import type { ControlRequest, Notice, ShardStats } from '../shard/shard-protocol.js';
 export type { ShardStats } from '../shard/shard-protocol.js';
 import type {
-  Acks, AppendResult, DeleteRecordsResult, Engine, ListOffsetResult, OffsetSpec, PartitionOffsets, PartitionRef, ReadResult, TopicConfig, TopicInfo,
+  Acks, AppendResult, DeleteRecordsResult, Engine, ListOffsetResult, OffsetSpec, OfflineTopic, PartitionOffsets, PartitionRef, ReadResult, TopicConfig, TopicInfo,
 } from './engine-api.js';
 import { SHARDS_MAX } from '../config/config.js';
 import { DEFAULT_TOPIC_CONFIG, validateTopicConfig } from '../config/topic-config.js';
@@ -133,6 +133,10 @@ export class SamsaEngine implements Engine {
     // Taken (read and removed) before anything can be written: a crash from here on is unclean.
     const clean = takeCleanShutdownMarker(dataDir);
     this.store = TopicStore.load(dataDir);
+    for (const f of this.store.strayFiles) logger().warn({ file: f }, 'ignored a topic metadata file whose name is not a topic name');
+    for (const d of this.store.damaged()) {
+      logger().error({ topic: d.name, file: d.file, problem: d.problem }, `topic ${d.name} is offline: its metadata file ${d.file} is damaged (${d.problem}); fix the file and restart`);
+    }
     const infos = this.store.list();
     this.recoveredUncleanly = !clean && infos.length > 0;
     if (this.recoveredUncleanly) await this.recoverAll(infos);
@@ -211,6 +215,25 @@ export class SamsaEngine implements Engine {
     return next;
   }
 
+  private offlineError(d: OfflineTopic): KafkaError {
+    return new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, offlineMessage(d));
+  }
+
+  /** The error for a topic this engine does not serve: offline (damaged metadata) or unknown. */
+  private absent(name: string, unknown: () => KafkaError): KafkaError {
+    const d = this.store.damagedTopic(name);
+    return d !== undefined ? this.offlineError(d) : unknown();
+  }
+
+  private absentCode(topic: string): number {
+    return this.store.damagedTopic(topic) !== undefined ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  }
+
+  private absentMessage(topic: string, partition: number): string {
+    const d = this.store.damagedTopic(topic);
+    return d !== undefined ? offlineMessage(d) : `unknown topic or partition ${topic}-${partition}`;
+  }
+
   private assertOpen(): void {
     if (this.closed) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'engine is closed');
   }
@@ -234,6 +257,9 @@ export class SamsaEngine implements Engine {
         throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `partitions must be an integer 1..${PARTITIONS_MAX}, got ${partitions}`);
       }
       if (this.topics.has(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${name}' already exists`);
+      // Never over a damaged file: that would replace what may be the only record of its partitions and configs.
+      const damaged = this.store.damagedTopic(name);
+      if (damaged !== undefined) throw this.offlineError(damaged);
       const full: TopicConfig = { ...this.defaults, ...validateTopicConfig(config) };
       this.checkConfig(full);
       const info: TopicInfo = { name, topicId: randomBytes(TOPIC_ID_BYTES).toString('hex'), partitions, config: full };
@@ -247,7 +273,7 @@ export class SamsaEngine implements Engine {
     return this.admin(async () => {
       this.assertOpen();
       const t = this.topics.get(name);
-      if (t === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`);
+      if (t === undefined) throw this.absent(name, () => new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`));
       // Forget it first so no new request reaches a partition being deleted.
       this.topics.delete(name);
       this.store.remove(name);
@@ -266,7 +292,7 @@ export class SamsaEngine implements Engine {
     return this.admin(async () => {
       this.assertOpen();
       const t = this.topics.get(name);
-      if (t === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`);
+      if (t === undefined) throw this.absent(name, () => new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`));
       if (!Number.isInteger(totalPartitions) || totalPartitions <= t.info.partitions || totalPartitions > PARTITIONS_MAX) {
         throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `topic '${name}' has ${t.info.partitions} partitions; the new count must be larger (and ≤ ${PARTITIONS_MAX}), got ${totalPartitions}`);
       }
@@ -281,7 +307,7 @@ export class SamsaEngine implements Engine {
     return this.admin(async () => {
       this.assertOpen();
       const t = this.topics.get(name);
-      if (t === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`);
+      if (t === undefined) throw this.absent(name, () => new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`));
       const full: TopicConfig = { ...t.info.config, ...validateTopicConfig(config) };
       this.checkConfig(full);
       const info: TopicInfo = { ...t.info, config: full };
@@ -304,6 +330,14 @@ export class SamsaEngine implements Engine {
     return t === undefined ? undefined : structuredClone(t.info);
   }
 
+  offlineTopics(): OfflineTopic[] {
+    return this.store.damaged();
+  }
+
+  offlineTopic(name: string): OfflineTopic | undefined {
+    return this.store.damagedTopic(name);
+  }
+
   private handle(topic: string, partition: number): PartitionHandle | undefined {
     return this.topics.get(topic)?.partitions[partition];
   }
@@ -314,7 +348,7 @@ export class SamsaEngine implements Engine {
     }
     const h = this.handle(topic, partition);
     if (h === undefined || this.closed) {
-      return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage: `unknown topic or partition ${topic}-${partition}` };
+      return { errorCode: this.absentCode(topic), baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage: this.absentMessage(topic, partition) };
     }
     const c = await h.shard.append(h.slot, batches, acks);
     const r: AppendResult = { errorCode: c.errorCode, baseOffset: c.baseOffset, logAppendTimeMs: c.appendTimeMs, logStartOffset: c.logStartOffset };
@@ -324,7 +358,7 @@ export class SamsaEngine implements Engine {
 
   async read(topic: string, partition: number, offset: number, maxBytes: number): Promise<ReadResult> {
     const h = this.handle(topic, partition);
-    if (h === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, logStartOffset: -1, highWatermark: -1, records: new Uint8Array(0) };
+    if (h === undefined) return { errorCode: this.absentCode(topic), logStartOffset: -1, highWatermark: -1, records: new Uint8Array(0) };
     // At the end of the log there is nothing to read: answer without a round trip to the shard.
     if (offset === h.highWatermark) {
       return { errorCode: ErrorCode.NONE, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, records: new Uint8Array(0) };
@@ -377,13 +411,13 @@ export class SamsaEngine implements Engine {
 
   offsets(topic: string, partition: number): PartitionOffsets {
     const h = this.handle(topic, partition);
-    if (h === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, logStartOffset: -1, highWatermark: -1 };
+    if (h === undefined) return { errorCode: this.absentCode(topic), logStartOffset: -1, highWatermark: -1 };
     return { errorCode: ErrorCode.NONE, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark };
   }
 
   async listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<ListOffsetResult> {
     const h = this.handle(topic, partition);
-    if (h === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, offset: -1, timestamp: -1 };
+    if (h === undefined) return { errorCode: this.absentCode(topic), offset: -1, timestamp: -1 };
     if (spec === 'earliest') return { errorCode: ErrorCode.NONE, offset: h.logStartOffset, timestamp: -1 };
     if (spec === 'latest') return { errorCode: ErrorCode.NONE, offset: h.highWatermark, timestamp: -1 };
     const r = await h.shard.control({ type: 'listOffset', slot: h.slot, spec });
@@ -393,7 +427,7 @@ export class SamsaEngine implements Engine {
 
   async deleteRecords(topic: string, partition: number, offset: number): Promise<DeleteRecordsResult> {
     const h = this.handle(topic, partition);
-    if (h === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, lowWatermark: -1, errorMessage: `unknown topic or partition ${topic}-${partition}` };
+    if (h === undefined) return { errorCode: this.absentCode(topic), lowWatermark: -1, errorMessage: this.absentMessage(topic, partition) };
     // Kafka checks the policy before the offset: a compact-only topic refuses any DeleteRecords.
     if (this.topics.get(topic)?.info.config['cleanup.policy'] === 'compact') {
       return { errorCode: ErrorCode.POLICY_VIOLATION, lowWatermark: -1, errorMessage: 'records cannot be deleted from a topic with cleanup.policy=compact' };
@@ -496,10 +530,18 @@ export class SamsaEngine implements Engine {
         logger().error({ err, shard: s.shardId }, 'shard shutdown failed');
       })));
       await this.pool.destroy();
-      if (allClean && this.store !== undefined) writeCleanShutdownMarker(this.dataDir);
+      // An offline topic's partitions were neither recovered nor opened: leaving the
+      // marker out makes the start after its file is fixed recover them.
+      const offline = this.store?.damaged().length ?? 0;
+      if (offline > 0) logger().warn({ offline }, 'shutdown left unclean on purpose: offline topics were not recovered');
+      if (allClean && this.store !== undefined && offline === 0) writeCleanShutdownMarker(this.dataDir);
     })();
     return this.closing;
   }
+}
+
+function offlineMessage(d: OfflineTopic): string {
+  return `topic '${d.name}' is offline: its metadata file ${d.file} is damaged (${d.problem}); fix the file and restart the broker`;
 }
 
 export function startEngine(opts: EngineOptions): Promise<SamsaEngine> {

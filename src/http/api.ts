@@ -38,6 +38,7 @@ import {
   isServerFault,
   partitionNotFound,
   topicNotFound,
+  absentTopic,
 } from './errors.js';
 import type { JsonProducer } from './produce.js';
 import { recordsFrom } from './read.js';
@@ -100,7 +101,7 @@ function topicParam(params: Readonly<Record<string, string>>): string {
 function existingTopic(ctx: ApiContext, params: Readonly<Record<string, string>>): TopicInfo {
   const name = topicParam(params);
   const info = ctx.engine.describeTopic(name);
-  if (info === undefined) throw topicNotFound(name);
+  if (info === undefined) throw absentTopic(ctx.engine, name);
   return info;
 }
 

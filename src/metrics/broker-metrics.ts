@@ -158,6 +158,8 @@ export class BrokerMetrics {
       alterTopicConfig: (name, config) => engine.alterTopicConfig(name, config),
       listTopics: () => engine.listTopics(),
       describeTopic: (name) => engine.describeTopic(name),
+      offlineTopics: () => engine.offlineTopics(),
+      offlineTopic: (name) => engine.offlineTopic(name),
       defaultTopicConfig: () => engine.defaultTopicConfig(),
       async append(topic, partition, batches, acks) {
         const t0 = nowMs();

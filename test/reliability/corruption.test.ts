@@ -3,16 +3,19 @@
 // a garbage producer snapshot, a garbage log-start checkpoint, and a torn tail of the
 // active segment. The broker must start, say what it found, and serve every batch that
 // is intact, byte for byte, at its offset; the partition stays writable (and its
-// idempotent producer state is rebuilt from the log).
+// idempotent producer state is rebuilt from the log). Then damaged topic metadata:
+// that topic alone goes offline (reported, KAFKA_STORAGE_ERROR, never re-created over)
+// while the others serve, and it comes back once the file is fixed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
 import { ErrorCode } from '../../src/wire/errors.js';
 import { CLEAN_SHUTDOWN_FILE } from '../../src/storage/clean-shutdown.js';
 import { LOG_START_CHECKPOINT_FILE } from '../../src/storage/log-start-checkpoint.js';
+import { MetadataRequestCodec, MetadataResponseCodec } from '../../src/wire/schemas/03-metadata.js';
 import { DeleteRecordsRequestCodec, DeleteRecordsResponseCodec } from '../../src/wire/schemas/21-delete-records.js';
 import { RawClient } from '../kafka/harness.js';
 import { startBrokerProcess } from './broker-process.js';
@@ -99,6 +102,98 @@ test('damaged segments, indexes, snapshots and checkpoints: the broker starts, r
     assert.match(log, /index is damaged/, `the damaged offset index is reported:\n${log}`);
     assert.match(log, /timeindex is damaged/, `the damaged time index is reported:\n${log}`);
     assert.match(log, /damaged log start checkpoint ignored/, `the damaged checkpoint is reported:\n${log}`);
+  } finally {
+    await broker.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+async function metadata(c: RawClient, names: string[] | null): Promise<Map<string, number>> {
+  const r = await c.request(MetadataRequestCodec, MetadataResponseCodec, 9, {
+    topics: names === null ? null : names.map((name) => ({ topicId: '00000000000000000000000000000000', name })),
+    allowAutoTopicCreation: true,
+    includeClusterAuthorizedOperations: false,
+    includeTopicAuthorizedOperations: false,
+  });
+  return new Map(r.topics.map((t) => [t.name ?? '', t.errorCode]));
+}
+
+async function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  const r = await fetch(`http://127.0.0.1:${port}${path}`);
+  return { status: r.status, body: await r.text() };
+}
+
+test('damaged topic metadata takes only that topic offline: reported, answered KAFKA_STORAGE_ERROR, never re-created; fixed, it serves again', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'samsa-meta-'));
+  const settings = { 'auto.create.topics.enable': 'true' };
+  let broker = await startBrokerProcess({ dataDir, settings });
+  try {
+    let c = await RawClient.connect(broker.kafkaPort);
+    assert.equal(await createTopic(c, 'good', 2), ErrorCode.NONE);
+    assert.equal(await createTopic(c, 'bad', 1), ErrorCode.NONE);
+    const acked = new Map<string, Map<number, string>>([['good-0', new Map()], ['good-1', new Map()], ['bad-0', new Map()]]);
+    for (let i = 0; i < 10; i++) {
+      for (const [topic, partition] of [['good', 0], ['good', 1], ['bad', 0]] as const) {
+        const b = batchOf(i);
+        const r = await produce(c, topic, partition, b);
+        assert.equal(r.errorCode, ErrorCode.NONE);
+        acked.get(`${topic}-${partition}`)!.set(r.baseOffset, contentHash(b));
+      }
+    }
+    c.close();
+    assert.equal(await broker.kill('SIGTERM'), 'exit 0');
+
+    const metaFile = join(dataDir, 'meta', 'topics', 'bad.json');
+    const original = readFileSync(metaFile);
+    const damaged = Buffer.from(original);
+    damaged[0] = 0x5b; // '{' → '[': no longer a topic object
+    damaged[10]! ^= 0x20;
+    writeFileSync(metaFile, damaged);
+
+    broker = await startBrokerProcess({ dataDir, settings });
+    c = await RawClient.connect(broker.kafkaPort);
+    // The other topic serves everything, byte for byte, and takes appends.
+    for (const p of [0, 1]) {
+      const got = await fetchAll(c, 'good', p);
+      assert.equal(got.errorCode, ErrorCode.NONE);
+      assert.deepEqual(got.batches, acked.get(`good-${p}`));
+    }
+    assert.equal((await produce(c, 'good', 0, batchOf(10))).errorCode, ErrorCode.NONE);
+    // The damaged one is named with KAFKA_STORAGE_ERROR, left out of the all-topics answer.
+    const named = await metadata(c, ['good', 'bad']);
+    assert.equal(named.get('good'), ErrorCode.NONE);
+    assert.equal(named.get('bad'), ErrorCode.KAFKA_STORAGE_ERROR);
+    const all = await metadata(c, null);
+    assert.ok(all.has('good') && !all.has('bad'), `all topics: ${[...all.keys()].join(' ')}`);
+    const p = await produce(c, 'bad', 0, batchOf(99));
+    assert.equal(p.errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
+    assert.match(p.errorMessage ?? '', /offline/);
+    assert.equal((await fetchAll(c, 'bad', 0)).errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
+    // Neither CreateTopics nor auto-creation writes over the damaged file.
+    assert.equal(await createTopic(c, 'bad', 3), ErrorCode.KAFKA_STORAGE_ERROR);
+    assert.deepEqual(readFileSync(metaFile), damaged, 'the damaged file is left as it was');
+    // Visible over HTTP and in /metrics.
+    const topic = await httpGet(broker.httpPort, '/topics/bad');
+    assert.equal(topic.status, 503, topic.body);
+    assert.match(topic.body, /offline/);
+    const info = JSON.parse((await httpGet(broker.httpPort, '/broker')).body) as { offline_topics: Array<{ name: string; file: string }> };
+    assert.deepEqual(info.offline_topics.map((o) => [o.name, o.file]), [['bad', metaFile]]);
+    assert.match((await httpGet(broker.httpPort, '/metrics')).body, /^samsa_topics_offline 1$/m);
+    assert.match(broker.stderrTail(), /topic bad is offline: its metadata file .*bad\.json is damaged/);
+    c.close();
+    assert.equal(await broker.kill('SIGTERM'), 'exit 0');
+    assert.equal(existsSync(join(dataDir, CLEAN_SHUTDOWN_FILE)), false, 'unclean on purpose: the offline topic was not recovered');
+
+    // Fixed, the topic serves again, every batch at its offset.
+    writeFileSync(metaFile, original);
+    broker = await startBrokerProcess({ dataDir, settings });
+    c = await RawClient.connect(broker.kafkaPort);
+    const back = await fetchAll(c, 'bad', 0);
+    assert.equal(back.errorCode, ErrorCode.NONE);
+    assert.deepEqual(back.batches, acked.get('bad-0'));
+    assert.equal((await metadata(c, null)).get('bad'), ErrorCode.NONE);
+    assert.doesNotMatch((await httpGet(broker.httpPort, '/metrics')).body, /^samsa_topics_offline [1-9]/m);
+    c.close();
   } finally {
     await broker.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });

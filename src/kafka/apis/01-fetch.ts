@@ -13,6 +13,7 @@ import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import { errorCodeOf } from '../error-codes.js';
 import { type FetchPartitionData, FetchRequestCodec, FetchResponseCodec } from '../../wire/schemas/01-fetch.js';
 import { type RequestContext, defineApi } from './types.js';
+import { absentTopicCode } from './absent-topic.js';
 
 const EMPTY = new Uint8Array(0);
 /** Bound on wake-ups of one long-poll (each wake-up re-reads; appends may be frequent). */
@@ -129,7 +130,7 @@ export const fetchApi = defineApi({
     const slots: Slot[] = [];
     req.topics.forEach((t, topicIndex) => {
       const info = byTopicId !== undefined ? byTopicId.get(t.topicId) : ctx.engine.describeTopic(t.topic);
-      const missing = byTopicId !== undefined ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      const missing = byTopicId !== undefined ? ErrorCode.UNKNOWN_TOPIC_ID : absentTopicCode(ctx.engine, t.topic);
       for (const p of t.partitions) {
         let error: number = ErrorCode.NONE;
         if (info === undefined) error = missing;
