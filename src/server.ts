@@ -107,6 +107,10 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   kafka.setAdvertisedListener(advertisedHost, tcp.port);
   const kafkaPort = tcp.port;
   metrics.addConnectionSource('kafka_tcp', () => tcp.connectionCount());
+  metrics.addGauge('scrub_runs_total', 'Scrubs of sealed segments finished (after an unclean start, or POST /broker/scrub)', () => engine.scrubTotals.runs, 'counter');
+  metrics.addGauge('scrub_batches_checked_total', 'Batches of sealed segments whose framing and CRC-32C a scrub re-verified', () => engine.scrubTotals.batchesChecked, 'counter');
+  metrics.addGauge('scrub_damaged_batches_total', 'Damaged batches scrubs found in sealed segments (a batch still damaged is counted again by each scrub)', () => engine.scrubTotals.damagedBatches, 'counter');
+  metrics.addGauge('scrub_last_damaged_batches', 'Damaged batches the last finished scrub found (-1: none has run)', () => engine.scrubTotals.lastDamagedBatches);
   metrics.addGauge('topics_offline', 'Topics offline because their metadata file is damaged (listed by GET /broker)', () => engine.offlineTopics().length);
   let http: HttpServer;
   try {

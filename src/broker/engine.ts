@@ -28,7 +28,8 @@ import { partitionDirName } from '../storage/partition-dir.js';
 import { assertTopicName, PARTITIONS_MAX } from '../wire/topic-name.js';
 import { takeCleanShutdownMarker, writeCleanShutdownMarker } from '../storage/clean-shutdown.js';
 import { logger } from '../util/logger.js';
-import type { CompactTask, CompactTaskResult, RecoverTask, UnlinkTask } from '../storage/maintenance-tasks.js';
+import type { CompactTask, CompactTaskResult, RecoverTask, ScrubTask, UnlinkTask } from '../storage/maintenance-tasks.js';
+import type { ScrubDamage, ScrubResult } from '../storage/scrub.js';
 import type { RecoveryReport } from '../storage/recovery.js';
 
 export interface EngineOptions {
@@ -45,6 +46,36 @@ export interface EngineOptions {
   /** Pin shard threads to cores (needs the native addon; runs unpinned without it). */
   pin?: boolean;
 }
+
+/** One scrub of every partition's sealed segments (see SamsaEngine.scrub). */
+export interface ScrubReport {
+  startedAtMs: number;
+  durationMs: number;
+  /** Why it ran: 'unclean-start' or 'request'. */
+  reason: string;
+  partitions: number;
+  segments: number;
+  batches: number;
+  bytes: number;
+  /** Damaged batches found; `damaged` lists the first SCRUB_DAMAGE_LISTED_MAX. */
+  damagedCount: number;
+  damaged: Array<ScrubDamage & { topic: string; partition: number }>;
+  /** False when the broker closed before every partition was checked. */
+  complete: boolean;
+}
+
+/** Totals since start, for /metrics. */
+export interface ScrubTotals {
+  runs: number;
+  batchesChecked: number;
+  damagedBatches: number;
+  /** Damaged batches the last finished scrub found (-1 before the first). */
+  lastDamagedBatches: number;
+}
+
+const SCRUB_DAMAGE_LISTED_MAX = 1000;
+/** Damaged batches logged one by one per scrub; the rest are counted in its summary line. */
+const SCRUB_DAMAGE_LOGGED_MAX = 100;
 
 export interface ShardInfo extends ShardReady {
   shardId: number;
@@ -95,6 +126,10 @@ export class SamsaEngine implements Engine {
   private readonly pool: Piscina;
   private store!: TopicStore;
   recoveredUncleanly = false;
+  readonly scrubTotals: ScrubTotals = { runs: 0, batchesChecked: 0, damagedBatches: 0, lastDamagedBatches: -1 };
+  private scrubbing: Promise<ScrubReport> | null = null;
+  /** The last finished scrub, for GET /broker/scrub. */
+  lastScrub: ScrubReport | null = null;
 
   private constructor(private readonly options: Required<EngineOptions>) {
     this.dataDir = options.dataDir;
@@ -164,6 +199,76 @@ export class SamsaEngine implements Engine {
     if (unpinned !== undefined) logger().warn({ reason: unpinned.pinReason }, 'shards run unpinned');
 
     for (const info of infos) await this.openTopic(info);
+    // Recovery checked each active segment's tail; after an unclean stop the sealed
+    // ones are re-verified too, in the background (one partition at a time, in the
+    // maintenance pool), so start-up time does not grow with data size.
+    if (this.recoveredUncleanly) {
+      this.scrub('unclean-start').catch((err: unknown) => logger().error({ err }, 'scrub after an unclean stop failed'));
+    }
+  }
+
+  /**
+   * Re-verifies every batch (framing and CRC-32C) of every sealed segment of every
+   * online partition, one partition at a time in the maintenance pool, off the shards
+   * and the main thread. Damage is logged and counted, not repaired: the batch is still
+   * served as stored (a consumer's CRC check rejects it), and intact ones are served as
+   * before. A call while one runs shares it.
+   */
+  scrub(reason = 'request'): Promise<ScrubReport> {
+    if (this.scrubbing !== null) return this.scrubbing;
+    const run = this.runScrub(reason).finally(() => {
+      this.scrubbing = null;
+    });
+    this.scrubbing = run;
+    return run;
+  }
+
+  private async runScrub(reason: string): Promise<ScrubReport> {
+    const report: ScrubReport = {
+      startedAtMs: Date.now(), durationMs: 0, reason, partitions: 0, segments: 0, batches: 0, bytes: 0, damagedCount: 0, damaged: [], complete: false,
+    };
+    const t0 = performance.now();
+    const parts: PartitionHandle[] = [];
+    for (const t of this.topics.values()) parts.push(...t.partitions);
+    let logged = 0;
+    for (const h of parts) {
+      if (this.closed) break;
+      if (this.handle(h.topic, h.partition) !== h) continue; // deleted since
+      const task: ScrubTask = { dir: join(this.dataDir, partitionDirName(h.topic, h.partition)) };
+      let r: ScrubResult;
+      try {
+        r = (await this.pool.run(task, { name: 'scrub' })) as ScrubResult;
+      } catch (err) {
+        if (this.closed) break; // the pool is gone
+        logger().error({ topic: h.topic, partition: h.partition, err }, 'scrub of a partition failed');
+        continue;
+      }
+      report.partitions++;
+      report.segments += r.segments;
+      report.batches += r.batches;
+      report.bytes += r.bytes;
+      report.damagedCount += r.damagedCount;
+      this.scrubTotals.batchesChecked += r.batches;
+      this.scrubTotals.damagedBatches += r.damagedCount;
+      for (const d of r.damaged) {
+        if (report.damaged.length < SCRUB_DAMAGE_LISTED_MAX) report.damaged.push({ topic: h.topic, partition: h.partition, ...d });
+        if (logged++ < SCRUB_DAMAGE_LOGGED_MAX) {
+          logger().error(
+            { topic: h.topic, partition: h.partition, file: d.file, position: d.position, baseOffset: d.baseOffset, lastOffset: d.lastOffset },
+            `damaged batch in sealed segment ${d.file} at position ${d.position} (offsets ${d.baseOffset}..${d.lastOffset}): ${d.problem}; it is served as stored and consumers will reject it`,
+          );
+        }
+      }
+    }
+    report.complete = !this.closed;
+    report.durationMs = performance.now() - t0;
+    this.scrubTotals.runs++;
+    this.scrubTotals.lastDamagedBatches = report.damagedCount;
+    this.lastScrub = report;
+    const summary = { reason, partitions: report.partitions, segments: report.segments, batches: report.batches, damaged: report.damagedCount, durationMs: Math.round(report.durationMs), complete: report.complete };
+    if (report.damagedCount > 0) logger().error(summary, `scrub found ${report.damagedCount} damaged batch(es) in sealed segments`);
+    else logger().info(summary, 'scrub of sealed segments found no damage');
+    return report;
   }
 
   private async recoverAll(infos: TopicInfo[]): Promise<void> {

@@ -28,6 +28,10 @@ export interface EngineIntrospection {
   slotName(slot: number): PartitionRef | undefined;
   /** Each shard's CPU and whether it is pinned, when known. */
   readonly shardInfos?: ReadonlyArray<{ shardId: number; cpu: number; pinned: boolean }>;
+  /** Re-verifies sealed segments (SamsaEngine.scrub); resolves with its report. */
+  scrub?(): Promise<object>;
+  /** The last finished scrub's report, or null. */
+  readonly lastScrub?: object | null;
 }
 
 const QUANTILES = [0.5, 0.9, 0.99, 0.999] as const;
