@@ -98,7 +98,7 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   }));
   let tcp;
   try {
-    tcp = await startKafkaTcpServer(engine, { host: cfg.host, port: cfg.port, handler: kafka, logger: logger(), maxConnections: cfg['max.connections'] });
+    tcp = await startKafkaTcpServer(engine, { host: cfg.host, port: cfg.port, handler: kafka, logger: logger(), maxConnections: cfg['max.connections'], queuedMaxResponseBytes: cfg['queued.max.response.bytes'] });
   } catch (err) {
     await engine.close();
     throw err;
@@ -111,6 +111,11 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   metrics.addGauge('scrub_batches_checked_total', 'Batches of sealed segments whose framing and CRC-32C a scrub re-verified', () => engine.scrubTotals.batchesChecked, 'counter');
   metrics.addGauge('scrub_damaged_batches_total', 'Damaged batches scrubs found in sealed segments (a batch still damaged is counted again by each scrub)', () => engine.scrubTotals.damagedBatches, 'counter');
   metrics.addGauge('scrub_last_damaged_batches', 'Damaged batches the last finished scrub found (-1: none has run)', () => engine.scrubTotals.lastDamagedBatches);
+  const budget = tcp.outputBudget;
+  if (budget !== undefined) {
+    metrics.addGauge('unsent_response_bytes', 'Kafka response bytes waiting in TCP sockets whose clients are not reading (bounded by queued.max.response.bytes)', () => budget.usedBytesNow);
+    metrics.addGauge('fetch_budget_waits_total', 'Fetches that waited because queued.max.response.bytes was reached', () => budget.waits, 'counter');
+  }
   metrics.addGauge('topics_offline', 'Topics offline because their metadata file is damaged (listed by GET /broker)', () => engine.offlineTopics().length);
   let http: HttpServer;
   try {

@@ -16,6 +16,7 @@
 import type { Socket } from 'node:net';
 import type { KafkaHandler, KafkaLogger } from './handler.js';
 import { RequestPipeline } from './pipeline.js';
+import type { OutputBudget } from './output-budget.js';
 
 export interface ConnectionOptions {
   /** socket.request.max.bytes: largest request frame accepted. */
@@ -28,6 +29,8 @@ export interface ConnectionOptions {
   idleTimeoutMs?: number;
   /** True while the engine cannot take more work (full shard rings): reading pauses, rechecked every ms. */
   engineBackpressured?: () => boolean;
+  /** Broker-wide budget of unsent response bytes (queued.max.response.bytes); this connection reports its backlog to it. */
+  outputBudget?: OutputBudget;
   logger?: KafkaLogger;
 }
 
@@ -43,6 +46,8 @@ export class KafkaConnection {
   private closed = false;
   private waitingDrain = false;
   private paused = false;
+  /** This connection's backlog as last reported to the output budget. */
+  private reportedBacklog = 0;
 
   // Framing state: the size prefix (possibly split across chunks), then the body.
   private readonly prefix = new Uint8Array(SIZE_PREFIX_BYTES);
@@ -64,11 +69,12 @@ export class KafkaConnection {
       onResponse: (chunks) => this.write(chunks),
       onError: (err) => this.fail(err),
       onFreed: () => this.updateFlowSoon(),
-    }, `/${socket.remoteAddress ?? ''}`);
+    }, `/${socket.remoteAddress ?? ''}`, opts.outputBudget);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
       this.waitingDrain = false;
+      this.reportBacklog(0);
       this.pipeline.setHeld(false);
       this.updateFlow();
     });
@@ -96,6 +102,7 @@ export class KafkaConnection {
     if (this.closed) return;
     this.closed = true;
     this.pipeline.close();
+    this.reportBacklog(0);
     if (this.recheckTimer !== null) clearTimeout(this.recheckTimer);
     this.bodyParts = [];
     this.leftover = null;
@@ -228,11 +235,21 @@ export class KafkaConnection {
     for (const c of chunks) ok = this.socket.write(c);
     // Uncork on the next tick so responses finishing in the same tick share a writev.
     process.nextTick(() => this.socket.uncork());
+    // Below the high-water mark a socket's buffer is small and moving; past it, it is
+    // a backlog until 'drain' (which comes once it is empty).
+    this.reportBacklog(ok ? 0 : this.socket.writableLength);
     if (!ok) {
       // No new request starts until the peer reads: responses are not built for a socket that does not take them.
       this.waitingDrain = true;
       this.pipeline.setHeld(true);
     }
+  }
+
+  private reportBacklog(bytes: number): void {
+    const budget = this.opts.outputBudget;
+    if (budget === undefined || bytes === this.reportedBacklog) return;
+    budget.adjust(bytes - this.reportedBacklog);
+    this.reportedBacklog = bytes;
   }
 
   private flowScheduled = false;

@@ -5,6 +5,7 @@
 import { type Server, type Socket, createServer } from 'node:net';
 import type { Engine } from '../broker/engine-api.js';
 import { KafkaConnection } from './connection.js';
+import { OutputBudget } from './output-budget.js';
 import { type KafkaHandler, type KafkaHandlerOptions, type KafkaLogger, createKafkaHandler } from './handler.js';
 
 export interface KafkaTcpServerOptions extends KafkaHandlerOptions {
@@ -20,6 +21,8 @@ export interface KafkaTcpServerOptions extends KafkaHandlerOptions {
   connectionsMaxIdleMs?: number;
   /** Bytes of pending requests per connection before reading pauses. Default: the request size limit. */
   maxInFlightBytesPerConnection?: number;
+  /** queued.max.response.bytes: unsent response bytes, over all connections, past which no Fetch starts. Default: no bound. */
+  queuedMaxResponseBytes?: number;
   /** Use this handler (e.g. shared with the WebSocket listener) instead of creating one. */
   handler?: KafkaHandler;
 }
@@ -31,6 +34,8 @@ export interface KafkaTcpServer {
   readonly handler: KafkaHandler;
   /** Live connections. */
   connectionCount(): number;
+  /** The broker-wide budget of unsent response bytes, when one is set. */
+  readonly outputBudget: OutputBudget | undefined;
   /** Stops accepting, closes every connection (ending long-polls) and resolves when the server is closed. */
   close(): Promise<void>;
 }
@@ -44,6 +49,7 @@ export async function startKafkaTcpServer(engine: Engine, opts: KafkaTcpServerOp
   const handler = opts.handler ?? createKafkaHandler(engine, opts);
   const requestMaxBytes = handler.options.requestMaxBytes;
   const connections = new Set<KafkaConnection>();
+  const outputBudget = opts.queuedMaxResponseBytes !== undefined && opts.queuedMaxResponseBytes > 0 ? new OutputBudget(opts.queuedMaxResponseBytes) : undefined;
   // SamsaEngine reports full shard rings; the Engine contract does not require it.
   const probe = (engine as { backpressured?: () => boolean }).backpressured;
   const engineBackpressured = typeof probe === 'function' ? () => probe.call(engine) : undefined;
@@ -59,6 +65,7 @@ export async function startKafkaTcpServer(engine: Engine, opts: KafkaTcpServerOp
       idleTimeoutMs: opts.connectionsMaxIdleMs ?? 600_000,
       ...(opts.maxInFlightBytesPerConnection !== undefined ? { maxInFlightBytes: opts.maxInFlightBytesPerConnection } : {}),
       ...(engineBackpressured ? { engineBackpressured } : {}),
+      ...(outputBudget ? { outputBudget } : {}),
       ...(logger ? { logger } : {}),
     });
     connections.add(conn);
@@ -87,6 +94,7 @@ export async function startKafkaTcpServer(engine: Engine, opts: KafkaTcpServerOp
     port,
     handler,
     connectionCount: () => connections.size,
+    outputBudget,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
