@@ -19,6 +19,7 @@ import { MetadataRequestCodec, MetadataResponseCodec } from '../../src/wire/sche
 import { DeleteRecordsRequestCodec, DeleteRecordsResponseCodec } from '../../src/wire/schemas/21-delete-records.js';
 import { RawClient } from '../kafka/harness.js';
 import { startBrokerProcess } from './broker-process.js';
+import { runCli } from '../cli/cli-helpers.js';
 import { contentHash, createTopic, fetchAll, produce } from './wire-client.js';
 
 function batchOf(i: number, producerId = -1): Uint8Array {
@@ -108,6 +109,11 @@ test('damaged segments, indexes, snapshots and checkpoints: the broker starts, r
     const metricsText = await (await fetch(`http://127.0.0.1:${broker.httpPort}/metrics`)).text();
     assert.match(metricsText, /^samsa_scrub_damaged_batches_total [1-9]/m);
     assert.match(metricsText, /^samsa_scrub_last_damaged_batches 1$/m);
+    // The same from the command line: one DAMAGED line, exit 1.
+    const cli = await runCli(['scrub', '--http', `http://127.0.0.1:${broker.httpPort}`], { timeoutMs: 60_000 });
+    assert.equal(cli.code, 1, cli.stderr);
+    assert.deepEqual(cli.stdout.split('\n').filter((l) => l.startsWith('DAMAGED')).map((l) => l.split('\t').slice(1, 4)), [['dmg', '0', `offsets ${flippedBase}..${flippedBase}`]]);
+    assert.match(cli.stdout, /: 1 damaged\n$/);
     // Reads go on as before: every intact batch, still byte for byte.
     const again = await fetchAll(c, 'dmg', 0);
     for (const [offset, hash] of acked) if (offset !== flippedBase) assert.equal(again.batches.get(offset), hash, `intact batch at ${offset} after the scrub`);
