@@ -13,6 +13,7 @@ import type { ShardInfo } from './broker/engine.js';
 import { topicDefaultsFrom } from './config/topic-config.js';
 import { logger, setLogLevel } from './util/logger.js';
 import type { KafkaHandler } from './kafka/handler.js';
+import { OutputBudget } from './kafka/output-budget.js';
 import type { HttpServer } from './http/server.js';
 import { type CorsPolicy, parseCorsOrigins } from './http/cors.js';
 import type { BrokerMetrics } from './metrics/broker-metrics.js';
@@ -87,7 +88,10 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   // Counts records/bytes per topic and requests per API for /metrics (pass-through wrappers).
   const metrics = new BrokerMetrics();
   const countedEngine = metrics.instrumentEngine(engine);
+  // queued.max.response.bytes: shared by the Fetch API (what it reads) and the TCP connections (what waits unsent).
+  const outputBudget = new OutputBudget(cfg['queued.max.response.bytes']);
   const kafka = metrics.instrumentKafkaHandler(createKafkaHandler(countedEngine, {
+    outputBudget,
     advertisedHost,
     advertisedPort: cfg.port,
     autoCreateTopics: cfg['auto.create.topics.enable'],
@@ -98,7 +102,7 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   }));
   let tcp;
   try {
-    tcp = await startKafkaTcpServer(engine, { host: cfg.host, port: cfg.port, handler: kafka, logger: logger(), maxConnections: cfg['max.connections'], queuedMaxResponseBytes: cfg['queued.max.response.bytes'] });
+    tcp = await startKafkaTcpServer(engine, { host: cfg.host, port: cfg.port, handler: kafka, logger: logger(), maxConnections: cfg['max.connections'], outputBudget });
   } catch (err) {
     await engine.close();
     throw err;
@@ -111,11 +115,8 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   metrics.addGauge('scrub_batches_checked_total', 'Batches of sealed segments whose framing and CRC-32C a scrub re-verified', () => engine.scrubTotals.batchesChecked, 'counter');
   metrics.addGauge('scrub_damaged_batches_total', 'Damaged batches scrubs found in sealed segments (a batch still damaged is counted again by each scrub)', () => engine.scrubTotals.damagedBatches, 'counter');
   metrics.addGauge('scrub_last_damaged_batches', 'Damaged batches the last finished scrub found (-1: none has run)', () => engine.scrubTotals.lastDamagedBatches);
-  const budget = tcp.outputBudget;
-  if (budget !== undefined) {
-    metrics.addGauge('unsent_response_bytes', 'Kafka response bytes waiting in TCP sockets whose clients are not reading (bounded by queued.max.response.bytes)', () => budget.usedBytesNow);
-    metrics.addGauge('fetch_budget_waits_total', 'Fetches that waited because queued.max.response.bytes was reached', () => budget.waits, 'counter');
-  }
+  metrics.addGauge('queued_response_bytes', 'Fetch response bytes read and not yet handed back, plus response bytes waiting in TCP sockets whose clients are not reading (bounded by queued.max.response.bytes)', () => outputBudget.usedBytesNow);
+  metrics.addGauge('fetch_budget_skips_total', 'Partition reads a Fetch skipped (answered empty) because queued.max.response.bytes was spent', () => outputBudget.skips, 'counter');
   metrics.addGauge('topics_offline', 'Topics offline because their metadata file is damaged (listed by GET /broker)', () => engine.offlineTopics().length);
   let http: HttpServer;
   try {

@@ -54,7 +54,7 @@ const BROKER_SETTINGS = {
   'log.cleaner.backoff.ms': { kind: 'int', default: 15000, min: 10, doc: 'how often compacted partitions are checked for sealed segments to clean' },
   'socket.request.max.bytes': { kind: 'int', default: 104857600, min: 1024, max: 2147483647, doc: 'largest Kafka request; larger closes the connection' },
   'max.connections': { kind: 'int', default: 10000, min: 1, max: 1_000_000, doc: 'Kafka TCP connections at once; one more is closed at accept' },
-  'queued.max.response.bytes': { kind: 'int', default: 268435456, min: 65536, max: Number.MAX_SAFE_INTEGER, doc: 'Kafka response bytes written to TCP sockets whose clients are not reading, over all connections, past which no Fetch starts until they drain or close (Samsa setting, after Kafka\'s queued.max.request.bytes)' },
+  'queued.max.response.bytes': { kind: 'int', default: 268435456, min: 65536, max: Number.MAX_SAFE_INTEGER, doc: 'Fetch response bytes held in memory over all connections (being built, or unsent to clients that do not read); past it Fetches read nothing until they are sent (Samsa setting, after Kafka\'s queued.max.request.bytes)' },
   'access.control.allow.origin': { kind: 'string', default: '', doc: "origins the HTTP JSON API answers cross-origin (CORS): '' off, '*' any, or a comma-separated list" },
   'log.level': { kind: 'level', default: 'info', doc: 'fatal | error | warn | info | debug | trace | silent' },
 } as const satisfies Record<string, Setting>;

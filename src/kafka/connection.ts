@@ -69,7 +69,7 @@ export class KafkaConnection {
       onResponse: (chunks) => this.write(chunks),
       onError: (err) => this.fail(err),
       onFreed: () => this.updateFlowSoon(),
-    }, `/${socket.remoteAddress ?? ''}`, opts.outputBudget);
+    }, `/${socket.remoteAddress ?? ''}`);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {

@@ -1,29 +1,29 @@
-// The broker-wide budget for unsent response bytes (`queued.max.response.bytes`).
-// Owns: the count of response bytes that Kafka TCP connections have written to
-// sockets whose peers are not reading (Node's write buffer past its high-water mark),
-// and the wake-ups of pipelines waiting for room. Must not touch sockets: each
-// connection reports its own backlog (connection.ts) and each pipeline asks before it
-// starts a Fetch (pipeline.ts).
+// The broker-wide budget for response bytes held in memory (`queued.max.response.bytes`).
+// Owns: the count of Fetch response bytes read out of the shards and not yet handed
+// to a socket, plus the bytes Kafka TCP connections have written to sockets whose
+// peers are not reading (Node's write buffer past its high-water mark). Must not touch
+// sockets or the engine: the Fetch API reserves and releases what it reads
+// (apis/01-fetch.ts), each TCP connection reports its own backlog (connection.ts).
 //
 // Why: one slow consumer costs at most one Fetch response (its connection starts no
 // request while its output is backed up), but without a broker-wide bound memory grows
-// with slow consumers × their fetch size. Past the budget no further Fetch starts on
-// any connection until backed-up sockets drain or close; Produce and the other
-// requests go on (their responses are small). A Fetch already running finishes.
+// with slow consumers × their fetch size. Past the budget a Fetch reads nothing more
+// and answers what it has (empty partitions: the consumer fetches again after its
+// max wait), as a Kafka fetch that found no data would; Produce and every other
+// request go on.
 
 export class OutputBudget {
   readonly maxBytes: number;
   private usedBytes = 0;
-  private readonly waiters = new Set<() => void>();
-  /** Fetches that had to wait for room (for /metrics). */
-  waits = 0;
+  /** Partition reads a Fetch skipped because the budget was spent (for /metrics). */
+  skips = 0;
 
   constructor(maxBytes: number) {
     if (!(Number.isSafeInteger(maxBytes) && maxBytes > 0)) throw new Error(`invalid response budget ${maxBytes}`);
     this.maxBytes = maxBytes;
   }
 
-  /** Bytes of responses waiting in backed-up sockets' write buffers. */
+  /** Response bytes held now: being built by Fetches, or waiting in backed-up sockets. */
   get usedBytesNow(): number {
     return this.usedBytes;
   }
@@ -32,24 +32,9 @@ export class OutputBudget {
     return this.usedBytes >= this.maxBytes;
   }
 
-  /** A connection's backlog changed by `deltaBytes`. */
+  /** Bytes taken (positive) or given back (negative). */
   adjust(deltaBytes: number): void {
     this.usedBytes += deltaBytes;
     if (this.usedBytes < 0) this.usedBytes = 0;
-    if (deltaBytes < 0 && !this.exhausted() && this.waiters.size > 0) {
-      const wake = [...this.waiters];
-      this.waiters.clear();
-      for (const w of wake) w();
-    }
-  }
-
-  /** Calls `wake` once there is room again. One entry per waiting pipeline: bounded by the connections. */
-  waitForRoom(wake: () => void): void {
-    if (!this.waiters.has(wake)) this.waits++;
-    this.waiters.add(wake);
-  }
-
-  cancel(wake: () => void): void {
-    this.waiters.delete(wake);
   }
 }

@@ -17,16 +17,11 @@
 // starts. Without it a client that pipelines Fetches and never reads made the broker
 // build every response anyway: up to the in-flight limit (64) of them per connection,
 // each as large as the client asked, all held in memory (the load test in
-// docs/reliability.md reached 2 GiB with 20 such clients). And broker-wide: with an
-// OutputBudget (output-budget.ts), a Fetch does not start while the budget of unsent
-// response bytes is spent; the pipeline waits for room, and requests behind it wait
-// in order.
+// docs/reliability.md reached 2 GiB with 20 such clients).
 
 import type { KafkaHandler } from './handler.js';
-import type { OutputBudget } from './output-budget.js';
 
 const PRODUCE_KEY = 0;
-const FETCH_KEY = 1;
 /** The api key is the request's first field, an i16 (REQUEST_HEADER_OFF_API_KEY). */
 const API_KEY_BYTES = 2;
 
@@ -59,14 +54,11 @@ export class RequestPipeline {
   private held = false;
 
   private readonly clientHost: string;
-  private readonly budget: OutputBudget | undefined;
-  private readonly onRoom = (): void => this.pump();
 
-  constructor(handler: KafkaHandler, callbacks: PipelineCallbacks, clientHost = '', budget?: OutputBudget) {
+  constructor(handler: KafkaHandler, callbacks: PipelineCallbacks, clientHost = '') {
     this.handler = handler;
     this.callbacks = callbacks;
     this.clientHost = clientHost;
-    this.budget = budget;
   }
 
   /** Requests received and not yet answered (bound this to apply backpressure). */
@@ -102,7 +94,6 @@ export class RequestPipeline {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.budget?.cancel(this.onRoom);
     this.abort.abort();
     this.queue.length = 0;
     this.queuedBytes = 0;
@@ -115,10 +106,6 @@ export class RequestPipeline {
       if (slot.started) continue;
       const mayStart = this.running === 0 || (slot.overlappable && this.runningExclusive === 0);
       if (!mayStart) return;
-      if (this.budget !== undefined && this.budget.exhausted() && isFetch(slot.frame)) {
-        this.budget.waitForRoom(this.onRoom);
-        return;
-      }
       this.start(slot);
     }
   }
@@ -163,8 +150,4 @@ export class RequestPipeline {
     this.close();
     this.callbacks.onError(err);
   }
-}
-
-function isFetch(frame: Uint8Array): boolean {
-  return frame.byteLength >= API_KEY_BYTES && ((frame[0]! << 8) | frame[1]!) === FETCH_KEY;
 }

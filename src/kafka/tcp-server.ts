@@ -5,7 +5,7 @@
 import { type Server, type Socket, createServer } from 'node:net';
 import type { Engine } from '../broker/engine-api.js';
 import { KafkaConnection } from './connection.js';
-import { OutputBudget } from './output-budget.js';
+import type { OutputBudget } from './output-budget.js';
 import { type KafkaHandler, type KafkaHandlerOptions, type KafkaLogger, createKafkaHandler } from './handler.js';
 
 export interface KafkaTcpServerOptions extends KafkaHandlerOptions {
@@ -21,8 +21,8 @@ export interface KafkaTcpServerOptions extends KafkaHandlerOptions {
   connectionsMaxIdleMs?: number;
   /** Bytes of pending requests per connection before reading pauses. Default: the request size limit. */
   maxInFlightBytesPerConnection?: number;
-  /** queued.max.response.bytes: unsent response bytes, over all connections, past which no Fetch starts. Default: no bound. */
-  queuedMaxResponseBytes?: number;
+  /** queued.max.response.bytes: connections report their unsent backlog to it (and the Fetch API stops reading past it). Default: none. */
+  outputBudget?: OutputBudget;
   /** Use this handler (e.g. shared with the WebSocket listener) instead of creating one. */
   handler?: KafkaHandler;
 }
@@ -49,7 +49,7 @@ export async function startKafkaTcpServer(engine: Engine, opts: KafkaTcpServerOp
   const handler = opts.handler ?? createKafkaHandler(engine, opts);
   const requestMaxBytes = handler.options.requestMaxBytes;
   const connections = new Set<KafkaConnection>();
-  const outputBudget = opts.queuedMaxResponseBytes !== undefined && opts.queuedMaxResponseBytes > 0 ? new OutputBudget(opts.queuedMaxResponseBytes) : undefined;
+  const outputBudget = opts.outputBudget ?? handler.options.outputBudget;
   // SamsaEngine reports full shard rings; the Engine contract does not require it.
   const probe = (engine as { backpressured?: () => boolean }).backpressured;
   const engineBackpressured = typeof probe === 'function' ? () => probe.call(engine) : undefined;

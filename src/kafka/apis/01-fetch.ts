@@ -4,7 +4,10 @@
 // (engine.waitForAppend), partition_max_bytes and the response max_bytes (the first
 // non-empty partition may return one batch larger than both: Kafka's rule, so a
 // consumer always makes progress), and answers OFFSET_OUT_OF_RANGE outside
-// [log start, high watermark]. Fetch sessions (KIP-227) are not kept: every
+// [log start, high watermark]. While the broker-wide queued.max.response.bytes is
+// spent (output-budget.ts), partitions are not read and answer empty: the consumer
+// fetches again after its max wait, as when there is no data. What a Fetch read is
+// counted in that budget until its response is handed back. Fetch sessions (KIP-227) are not kept: every
 // response has session id 0, which tells clients to send full requests.
 // Owns: the fetch loop. Must not decode, copy or re-encode records.
 
@@ -79,7 +82,9 @@ async function readPass(ctx: RequestContext, slots: readonly Slot[], maxBytes: n
       continue;
     }
     const budget = Math.min(s.partitionMaxBytes, maxBytes - bytes);
-    if (s.fetchOffset === highWatermark || (bytes > 0 && budget <= 0)) {
+    const held = ctx.options.outputBudget;
+    if (s.fetchOffset !== highWatermark && held?.exhausted() === true) held.skips++;
+    if (s.fetchOffset === highWatermark || (bytes > 0 && budget <= 0) || held?.exhausted() === true) {
       data.push(partitionData(s.partition, ErrorCode.NONE, highWatermark, logStartOffset, EMPTY, readCommitted));
       continue;
     }
@@ -93,6 +98,7 @@ async function readPass(ctx: RequestContext, slots: readonly Slot[], maxBytes: n
         records = EMPTY;
       }
       bytes += records.byteLength;
+      held?.adjust(records.byteLength); // given back by the handler once the response is built
       data.push(partitionData(s.partition, r.errorCode, r.highWatermark, r.logStartOffset, records, readCommitted));
     } catch (err) {
       anyError = true;
@@ -101,6 +107,8 @@ async function readPass(ctx: RequestContext, slots: readonly Slot[], maxBytes: n
   }
   return { data, bytes, anyError };
 }
+
+const NOTHING_READ: Pass = { data: [], bytes: 0, anyError: false };
 
 /** True when some partition's high watermark moved past what the pass saw. */
 function movedSince(ctx: RequestContext, slots: readonly Slot[], pass: Pass): boolean {
@@ -149,25 +157,32 @@ export const fetchApi = defineApi({
     const maxBytes = req.maxBytes > 0 ? req.maxBytes : 0x7fffffff;
     const maxWaitMs = Math.min(Math.max(0, req.maxWaitMs), ctx.options.fetchMaxWaitMsCap);
     const deadline = Date.now() + maxWaitMs;
+    const held = ctx.options.outputBudget;
     let pass = await readPass(ctx, slots, maxBytes, readCommitted);
-    const refs = slots.filter((s) => s.error === ErrorCode.NONE).map((s) => ({ topic: s.topic, partition: s.partition }));
-    for (let i = 0; i < MAX_WAKEUPS; i++) {
-      if (pass.anyError || pass.bytes >= req.minBytes || refs.length === 0) break;
-      if (ctx.signal.aborted) throw new KafkaError(ErrorCode.NETWORK_EXCEPTION, 'connection closed during fetch');
-      const remainingMs = deadline - Date.now();
-      if (remainingMs <= 0) break;
-      // An append may have landed after the read: look (synchronously, so no
-      // append can slip between this check and the wait's registration).
-      if (!movedSince(ctx, slots, pass)) {
-        const woke = await ctx.engine.waitForAppend(refs, remainingMs, ctx.signal);
-        if (!woke) break;
+    try {
+      const refs = slots.filter((s) => s.error === ErrorCode.NONE).map((s) => ({ topic: s.topic, partition: s.partition }));
+      for (let i = 0; i < MAX_WAKEUPS; i++) {
+        if (pass.anyError || pass.bytes >= req.minBytes || refs.length === 0) break;
+        if (ctx.signal.aborted) throw new KafkaError(ErrorCode.NETWORK_EXCEPTION, 'connection closed during fetch');
+        const remainingMs = deadline - Date.now();
+        if (remainingMs <= 0) break;
+        // An append may have landed after the read: look (synchronously, so no
+        // append can slip between this check and the wait's registration).
+        if (!movedSince(ctx, slots, pass)) {
+          const woke = await ctx.engine.waitForAppend(refs, remainingMs, ctx.signal);
+          if (!woke) break;
+        }
+        held?.adjust(-pass.bytes); // that pass is dropped for the new one
+        pass = NOTHING_READ;
+        pass = await readPass(ctx, slots, maxBytes, readCommitted);
       }
-      pass = await readPass(ctx, slots, maxBytes, readCommitted);
+      const responses = req.topics.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: [] as FetchPartitionData[] }));
+      slots.forEach((s, i) => responses[s.topicIndex]!.partitions.push(pass.data[i]!));
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
+    } finally {
+      // Handed back for encoding and writing; a socket that does not take it reports its backlog (connection.ts).
+      held?.adjust(-pass.bytes);
     }
-
-    const responses = req.topics.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: [] as FetchPartitionData[] }));
-    slots.forEach((s, i) => responses[s.topicIndex]!.partitions.push(pass.data[i]!));
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
   },
   errorResponse(req, _version, errorCode) {
     return {
