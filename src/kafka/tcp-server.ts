@@ -23,6 +23,8 @@ export interface KafkaTcpServerOptions extends KafkaHandlerOptions {
   maxInFlightBytesPerConnection?: number;
   /** queued.max.response.bytes: connections report their unsent backlog to it (and the Fetch API stops reading past it). Default: none. */
   outputBudget?: OutputBudget;
+  /** Send large Fetch records from their segment files with sendfile (needs the native addon on Linux). Default true. */
+  zeroCopy?: boolean;
   /** Use this handler (e.g. shared with the WebSocket listener) instead of creating one. */
   handler?: KafkaHandler;
 }
@@ -66,6 +68,7 @@ export async function startKafkaTcpServer(engine: Engine, opts: KafkaTcpServerOp
       ...(opts.maxInFlightBytesPerConnection !== undefined ? { maxInFlightBytes: opts.maxInFlightBytesPerConnection } : {}),
       ...(engineBackpressured ? { engineBackpressured } : {}),
       ...(outputBudget ? { outputBudget } : {}),
+      ...(opts.zeroCopy !== undefined ? { zeroCopy: opts.zeroCopy } : {}),
       ...(logger ? { logger } : {}),
     });
     connections.add(conn);
