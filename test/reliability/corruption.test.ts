@@ -200,6 +200,10 @@ test('damaged topic metadata takes only that topic offline: reported, answered K
     const topic = await httpGet(broker.httpPort, '/topics/bad');
     assert.equal(topic.status, 503, topic.body);
     assert.match(topic.body, /offline/);
+    // The table view too (its own lookup): offline, not "no such topic".
+    const table = await httpGet(broker.httpPort, '/topics/bad/table/k');
+    assert.equal(table.status, 503, table.body);
+    assert.match(table.body, /offline/);
     const info = JSON.parse((await httpGet(broker.httpPort, '/broker')).body) as { offline_topics: Array<{ name: string; file: string }> };
     assert.deepEqual(info.offline_topics.map((o) => [o.name, o.file]), [['bad', metaFile]]);
     assert.match((await httpGet(broker.httpPort, '/metrics')).body, /^samsa_topics_offline 1$/m);
