@@ -11,11 +11,13 @@
 
 import type { TopicConfig } from '../config/topic-config.js';
 import type { OffsetSpec } from '../shard/shard-protocol.js';
-import type { TopicInfo } from '../storage/topic-store.js';
+import type { DamagedTopic, TopicInfo } from '../storage/topic-store.js';
 
 export type { CleanupPolicy, TopicConfig } from '../config/topic-config.js';
 export type { OffsetSpec } from '../shard/shard-protocol.js';
 export type { TopicInfo } from '../storage/topic-store.js';
+/** A topic whose metadata file was found damaged at start-up: offline until fixed. */
+export type OfflineTopic = DamagedTopic;
 
 export type Acks = -1 | 0 | 1;
 
@@ -89,6 +91,13 @@ export interface Engine {
   alterTopicConfig(name: string, config: Partial<TopicConfig>): Promise<TopicInfo>;
   listTopics(): TopicInfo[];
   describeTopic(name: string): TopicInfo | undefined;
+  /**
+   * Topics that are offline because their metadata file is damaged (not in
+   * listTopics). Every call naming one fails with KAFKA_STORAGE_ERROR, and none
+   * creates a topic of that name, until the file is fixed and the broker restarted.
+   */
+  offlineTopics(): OfflineTopic[];
+  offlineTopic(name: string): OfflineTopic | undefined;
   /**
    * A topic's name, id and partition count by name (or, with byId, by topic id),
    * without the copy describeTopic makes: for Produce and Fetch, once per request.

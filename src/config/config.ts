@@ -56,6 +56,7 @@ const BROKER_SETTINGS = {
   'consumer.instance.timeout.ms': { kind: 'int', default: 300000, min: 10, max: 86_400_000, doc: 'a REST Proxy consumer instance unused this long is deleted (it commits, if auto-committing, and leaves its group)' },
   'table.memory.bytes': { kind: 'int', default: 67108864, min: 1024, max: 2147483647, doc: "memory one topic's table view (GET /topics/{t}/table) may spend on its in-memory key map before it spills sorted runs to <log.dirs>/.tables" },
   'max.connections': { kind: 'int', default: 10000, min: 1, max: 1_000_000, doc: 'Kafka TCP connections at once; one more is closed at accept' },
+  'queued.max.response.bytes': { kind: 'int', default: 268435456, min: 65536, max: Number.MAX_SAFE_INTEGER, doc: 'Fetch response bytes held in memory over all connections (being built, or unsent to clients that do not read); past it Fetches read nothing until they are sent (Samsa setting, after Kafka\'s queued.max.request.bytes)' },
   'access.control.allow.origin': { kind: 'string', default: '', doc: "origins the HTTP JSON API answers cross-origin (CORS): '' off, '*' any, or a comma-separated list" },
   'mirror.target': { kind: 'string', default: '', doc: "copy this broker's topics continuously to a Kafka-protocol cluster at host:port[,host:port…] ('' off; see docs/moving-to-a-cluster.md)" },
   'mirror.topics': { kind: 'string', default: '.*', doc: 'regular expression (whole name) of the topics mirror.target copies' },
@@ -86,6 +87,7 @@ export interface BrokerConfig extends AppliedTopicConfig {
   'consumer.instance.timeout.ms': number;
   'table.memory.bytes': number;
   'max.connections': number;
+  'queued.max.response.bytes': number;
   'access.control.allow.origin': string;
   'mirror.target': string;
   'mirror.topics': string;

@@ -59,6 +59,10 @@ export class OffsetStore {
   }
 
   private async load(): Promise<void> {
+    // Offline (its metadata file is damaged): loading nothing would answer every group
+    // "no committed offset" and reset consumers; refuse until the file is fixed.
+    const offline = this.engine.offlineTopic(OFFSETS_TOPIC);
+    if (offline !== undefined) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${OFFSETS_TOPIC} is offline: ${offline.file} is damaged (${offline.problem})`);
     if (this.engine.describeTopic(OFFSETS_TOPIC) === undefined) return;
     const { logStartOffset, highWatermark } = this.engine.offsets(OFFSETS_TOPIC, 0);
     let offset = logStartOffset;

@@ -30,6 +30,10 @@ export interface EngineIntrospection {
   slotName(slot: number): PartitionRef | undefined;
   /** Each shard's CPU and whether it is pinned, when known. */
   readonly shardInfos?: ReadonlyArray<{ shardId: number; cpu: number; pinned: boolean }>;
+  /** Re-verifies sealed segments (SamsaEngine.scrub); resolves with its report. */
+  scrub?(): Promise<object>;
+  /** The last finished scrub's report, or null. */
+  readonly lastScrub?: object | null;
 }
 
 const QUANTILES = [0.5, 0.9, 0.99, 0.999] as const;
@@ -171,6 +175,8 @@ export class BrokerMetrics {
       alterTopicConfig: (name, config) => engine.alterTopicConfig(name, config),
       listTopics: () => engine.listTopics(),
       describeTopic: (name) => engine.describeTopic(name),
+      offlineTopics: () => engine.offlineTopics(),
+      offlineTopic: (name) => engine.offlineTopic(name),
       topicLayout: (nameOrId, byId) => engine.topicLayout(nameOrId, byId),
       defaultTopicConfig: () => engine.defaultTopicConfig(),
       async append(topic, partition, batches, acks) {

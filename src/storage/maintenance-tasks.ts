@@ -6,7 +6,7 @@
 // the task functions. Must not change a file a shard has open: recovery runs before
 // shards open partitions, unlink only touches files a shard renamed away, and
 // compaction only reads sealed (immutable) segments and writes `<base>.log.cleaned`
-// files that the owning shard swaps in (or removes).
+// files that the owning shard swaps in (or removes); scrub only reads sealed segments.
 
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +16,8 @@ import { segmentFileName } from './segment.js';
 import { recoverPartitionDir } from './recovery.js';
 import type { RecoveryReport } from './recovery.js';
 import type { LogConfig } from './log-config.js';
+import { scrubPartitionDir } from './scrub.js';
+import type { ScrubResult } from './scrub.js';
 
 export interface RecoverTask {
   dir: string;
@@ -29,6 +31,15 @@ export interface UnlinkTask {
 /** Recovers one partition directory; the report (structured-cloneable) says what was cut or rebuilt. */
 export function recover(task: RecoverTask): RecoveryReport {
   return recoverPartitionDir(task.dir, task.config);
+}
+
+export interface ScrubTask {
+  dir: string;
+}
+
+/** Re-verifies one partition's sealed segments (src/storage/scrub.ts). */
+export function scrub(task: ScrubTask): ScrubResult {
+  return scrubPartitionDir(task.dir);
 }
 
 export function unlink(task: UnlinkTask): number {

@@ -12,6 +12,7 @@ import { ErrorCode } from '../../wire/errors.js';
 import { errorCodeOf, errorMessageOf } from '../error-codes.js';
 import { type ProducePartitionResponse, ProduceRequestCodec, ProduceResponseCodec } from '../../wire/schemas/00-produce.js';
 import { defineApi } from './types.js';
+import { absentTopicCode, absentTopicMessage } from './absent-topic.js';
 
 /**
  * Checks that `records` is exactly one whole RecordBatch v2 frame, as Kafka requires
@@ -68,7 +69,8 @@ export const produceApi = defineApi({
         if (transactional) {
           return Promise.resolve(failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Samsa does not support transactions'));
         }
-        if (info === undefined || p.index < 0 || p.index >= info.partitions) {
+        if (info === undefined) return Promise.resolve(failed(p.index, absentTopicCode(ctx.engine, topic.name), absentTopicMessage(ctx.engine, topic.name)));
+        if (p.index < 0 || p.index >= info.partitions) {
           return Promise.resolve(failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null));
         }
         const records = p.records;

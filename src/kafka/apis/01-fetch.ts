@@ -5,7 +5,14 @@
 // non-empty partition may return one batch larger than both: Kafka's rule, so a
 // consumer always makes progress), and answers OFFSET_OUT_OF_RANGE outside
 // [log start, high watermark]. When the partitions' budgets fit the response's, all
-// of a request's partitions are read at once (see readPass). Fetch sessions (KIP-227) are not kept: every
+// of a request's partitions are read at once (see readPass). While the broker-wide
+// queued.max.response.bytes is spent (output-budget.ts), partitions are not read and
+// answer empty: the consumer fetches again after its max wait, as when there is no
+// data. What a Fetch read (bytes or file ranges alike: a range holds a descriptor and
+// is sent from the connection's queue) is counted in that budget until its response
+// is handed back; the connection counts it from there until the socket took it.
+// A topic that is offline (damaged metadata) answers KAFKA_STORAGE_ERROR, not
+// UNKNOWN_TOPIC_OR_PARTITION (absent-topic.ts). Fetch sessions (KIP-227) are not kept: every
 // response has session id 0, which tells clients to send full requests.
 // On a connection that sends file ranges itself (ctx.fileRanges: plain TCP with the
 // native addon), large reads come back as FileRanges and reach the socket by sendfile.
@@ -15,6 +22,7 @@ import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import { errorCodeOf } from '../error-codes.js';
 import { type FetchPartitionData, FetchRequestCodec, FetchResponseCodec } from '../../wire/schemas/01-fetch.js';
 import { type RequestContext, defineApi } from './types.js';
+import { absentTopicCode } from './absent-topic.js';
 import { batchSizeAt } from '../../wire/batch-layout.js';
 import { bufferPool } from '../../broker/buffer-pool.js';
 import { FileRange } from '../../broker/file-range.js';
@@ -70,6 +78,12 @@ function answerWithoutRead(ctx: RequestContext, s: Slot, readCommitted: boolean)
     return { data: partitionData(s.partition, ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark, logStartOffset, EMPTY, readCommitted), error: true };
   }
   if (s.fetchOffset === highWatermark) return { data: partitionData(s.partition, ErrorCode.NONE, highWatermark, logStartOffset, EMPTY, readCommitted), error: false };
+  // Records are there, but the broker's response bytes are spent: answered as if there were none.
+  const held = ctx.options.outputBudget;
+  if (held?.exhausted() === true) {
+    held.skips++;
+    return { data: partitionData(s.partition, ErrorCode.NONE, highWatermark, logStartOffset, EMPTY, readCommitted), error: false };
+  }
   return null;
 }
 
@@ -150,6 +164,8 @@ async function readPass(ctx: RequestContext, slots: readonly Slot[], maxBytes: n
     bytes += o.data.records?.byteLength ?? 0;
     data.push(o.data);
   }
+  // Given back by the handler once the response is handed back (see handle).
+  ctx.options.outputBudget?.adjust(bytes);
   return { data, bytes, anyError };
 }
 
@@ -178,11 +194,16 @@ async function readPassSerial(ctx: RequestContext, slots: readonly Slot[], maxBy
       release(o.data.records);
       o.data.records = EMPTY;
     }
-    bytes += o.data.records?.byteLength ?? 0;
+    const kept = o.data.records?.byteLength ?? 0;
+    bytes += kept;
+    // Counted as each read lands, so the next partition's read sees it (answerWithoutRead).
+    ctx.options.outputBudget?.adjust(kept);
     data.push(o.data);
   }
   return { data, bytes, anyError };
 }
+
+const NOTHING_READ: Pass = { data: [], bytes: 0, anyError: false };
 
 /** True when some partition's high watermark moved past what the pass saw. */
 function movedSince(ctx: RequestContext, slots: readonly Slot[], pass: Pass): boolean {
@@ -212,7 +233,7 @@ export const fetchApi = defineApi({
     const slots: Slot[] = [];
     req.topics.forEach((t, topicIndex) => {
       const info = byTopicId ? ctx.engine.topicLayout(t.topicId, true) : ctx.engine.topicLayout(t.topic);
-      const missing = byTopicId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      const missing = byTopicId ? ErrorCode.UNKNOWN_TOPIC_ID : absentTopicCode(ctx.engine, t.topic);
       for (const p of t.partitions) {
         let error: number = ErrorCode.NONE;
         if (info === undefined) error = missing;
@@ -231,29 +252,38 @@ export const fetchApi = defineApi({
     const maxBytes = req.maxBytes > 0 ? req.maxBytes : 0x7fffffff;
     const maxWaitMs = Math.min(Math.max(0, req.maxWaitMs), ctx.options.fetchMaxWaitMsCap);
     const deadline = Date.now() + maxWaitMs;
+    const held = ctx.options.outputBudget;
     let pass = await readPass(ctx, slots, maxBytes, readCommitted);
-    const refs = slots.filter((s) => s.error === ErrorCode.NONE).map((s) => ({ topic: s.topic, partition: s.partition }));
-    for (let i = 0; i < MAX_WAKEUPS; i++) {
-      if (pass.anyError || pass.bytes >= req.minBytes || refs.length === 0) break;
-      if (ctx.signal.aborted) {
+    try {
+      const refs = slots.filter((s) => s.error === ErrorCode.NONE).map((s) => ({ topic: s.topic, partition: s.partition }));
+      for (let i = 0; i < MAX_WAKEUPS; i++) {
+        if (pass.anyError || pass.bytes >= req.minBytes || refs.length === 0) break;
+        if (ctx.signal.aborted) {
+          releasePass(pass);
+          throw new KafkaError(ErrorCode.NETWORK_EXCEPTION, 'connection closed during fetch');
+        }
+        const remainingMs = deadline - Date.now();
+        if (remainingMs <= 0) break;
+        // An append may have landed after the read: look (synchronously, so no
+        // append can slip between this check and the wait's registration).
+        if (!movedSince(ctx, slots, pass)) {
+          const woke = await ctx.engine.waitForAppend(refs, remainingMs, ctx.signal);
+          if (!woke) break;
+        }
         releasePass(pass);
-        throw new KafkaError(ErrorCode.NETWORK_EXCEPTION, 'connection closed during fetch');
+        held?.adjust(-pass.bytes); // that pass is dropped for the new one
+        pass = NOTHING_READ;
+        pass = await readPass(ctx, slots, maxBytes, readCommitted);
       }
-      const remainingMs = deadline - Date.now();
-      if (remainingMs <= 0) break;
-      // An append may have landed after the read: look (synchronously, so no
-      // append can slip between this check and the wait's registration).
-      if (!movedSince(ctx, slots, pass)) {
-        const woke = await ctx.engine.waitForAppend(refs, remainingMs, ctx.signal);
-        if (!woke) break;
-      }
-      releasePass(pass);
-      pass = await readPass(ctx, slots, maxBytes, readCommitted);
-    }
 
-    const responses = req.topics.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: [] as FetchPartitionData[] }));
-    slots.forEach((s, i) => responses[s.topicIndex]!.partitions.push(pass.data[i]!));
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
+      const responses = req.topics.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: [] as FetchPartitionData[] }));
+      slots.forEach((s, i) => responses[s.topicIndex]!.partitions.push(pass.data[i]!));
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
+    } finally {
+      // Handed back for encoding and writing; from here the connection counts what its
+      // socket has not taken (connection.ts reports its backlog to the same budget).
+      held?.adjust(-pass.bytes);
+    }
   },
   errorResponse(req, _version, errorCode) {
     return {

@@ -15,6 +15,7 @@ import { decodeRecordBatch } from '../../protocol/record-batch.js';
 import { errorCodeOf } from '../error-codes.js';
 import { type ListOffsetsPartitionResponse, ListOffsetsRequestCodec, ListOffsetsResponseCodec } from '../../wire/schemas/02-list-offsets.js';
 import { defineApi } from './types.js';
+import { absentTopicCode } from './absent-topic.js';
 
 function specOf(timestamp: number): OffsetSpec | undefined {
   if (timestamp === -1) return 'latest';
@@ -61,7 +62,8 @@ export const listOffsetsApi = defineApi({
         const info = ctx.engine.describeTopic(t.name);
         const partitions = await Promise.all(
           t.partitions.map(async (p): Promise<ListOffsetsPartitionResponse> => {
-            if (info === undefined || p.partitionIndex < 0 || p.partitionIndex >= info.partitions) {
+            if (info === undefined) return failed(p.partitionIndex, absentTopicCode(ctx.engine, t.name));
+            if (p.partitionIndex < 0 || p.partitionIndex >= info.partitions) {
               return failed(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
             }
             const spec = specOf(p.timestamp);

@@ -7,6 +7,7 @@ import type { MessageCodec } from '../../wire/codec/compile.js';
 import { pair } from '../../wire/schemas/index.js';
 import type { GroupServices } from '../../groups/index.js';
 import type { ProducerIdAllocator } from '../producer-id-allocator.js';
+import type { OutputBudget } from '../output-budget.js';
 import { invariantFailed } from '../../wire/assert.js';
 
 /** Options of the Kafka request handler, after defaults. */
@@ -25,6 +26,8 @@ export interface KafkaOptions {
   fetchMaxWaitMsCap: number;
   /** socket.request.max.bytes, reported in DescribeConfigs for the broker. */
   requestMaxBytes: number;
+  /** queued.max.response.bytes: Fetch reads stop while it is spent (output-budget.ts). */
+  outputBudget?: OutputBudget;
 }
 
 export interface RequestContext {
