@@ -4,11 +4,13 @@
 // (engine.waitForAppend), partition_max_bytes and the response max_bytes (the first
 // non-empty partition may return one batch larger than both: Kafka's rule, so a
 // consumer always makes progress), and answers OFFSET_OUT_OF_RANGE outside
-// [log start, high watermark]. Fetch sessions (KIP-227) are not kept: every
+// [log start, high watermark]. isolation_level=1 (read_committed) reads below the
+// last stable offset only and lists the aborted transactions among what it returns
+// (the consumer drops their records). Fetch sessions (KIP-227) are not kept: every
 // response has session id 0, which tells clients to send full requests.
 // Owns: the fetch loop. Must not decode, copy or re-encode records.
 
-import type { TopicInfo } from '../../broker/engine-api.js';
+import type { AbortedTransaction, ReadOptions, TopicInfo } from '../../broker/engine-api.js';
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import { errorCodeOf } from '../error-codes.js';
 import { type FetchPartitionData, FetchRequestCodec, FetchResponseCodec } from '../../wire/schemas/01-fetch.js';
@@ -28,14 +30,20 @@ interface Slot {
   readonly error: number;
 }
 
-function partitionData(partition: number, errorCode: number, highWatermark: number, logStartOffset: number, records: Uint8Array, readCommitted: boolean): FetchPartitionData {
+const NO_ABORTED: AbortedTransaction[] = [];
+const READ_COMMITTED: ReadOptions = { isolation: 'read_committed' };
+
+function partitionData(
+  partition: number, errorCode: number, highWatermark: number, logStartOffset: number, records: Uint8Array, readCommitted: boolean,
+  lastStableOffset = highWatermark, aborted: AbortedTransaction[] = NO_ABORTED,
+): FetchPartitionData {
   return {
     partitionIndex: partition,
     errorCode,
     highWatermark,
-    lastStableOffset: highWatermark,
+    lastStableOffset,
     logStartOffset,
-    abortedTransactions: readCommitted ? [] : null,
+    abortedTransactions: readCommitted ? aborted : null,
     preferredReadReplica: -1,
     records,
   };
@@ -66,7 +74,7 @@ async function readPass(ctx: RequestContext, slots: readonly Slot[], maxBytes: n
       data.push(partitionData(s.partition, errorCodeOf(err), -1, -1, EMPTY, readCommitted));
       continue;
     }
-    const { highWatermark, logStartOffset } = offsets;
+    const { highWatermark, logStartOffset, lastStableOffset } = offsets;
     if (offsets.errorCode !== ErrorCode.NONE) {
       anyError = true;
       data.push(partitionData(s.partition, offsets.errorCode, highWatermark, logStartOffset, EMPTY, readCommitted));
@@ -74,25 +82,30 @@ async function readPass(ctx: RequestContext, slots: readonly Slot[], maxBytes: n
     }
     if (s.fetchOffset < logStartOffset || s.fetchOffset > highWatermark) {
       anyError = true;
-      data.push(partitionData(s.partition, ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark, logStartOffset, EMPTY, readCommitted));
+      data.push(partitionData(s.partition, ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark, logStartOffset, EMPTY, readCommitted, lastStableOffset));
       continue;
     }
     const budget = Math.min(s.partitionMaxBytes, maxBytes - bytes);
-    if (s.fetchOffset === highWatermark || (bytes > 0 && budget <= 0)) {
-      data.push(partitionData(s.partition, ErrorCode.NONE, highWatermark, logStartOffset, EMPTY, readCommitted));
+    // read_committed reads nothing at or past the last stable offset.
+    if (s.fetchOffset >= (readCommitted ? lastStableOffset : highWatermark) || (bytes > 0 && budget <= 0)) {
+      data.push(partitionData(s.partition, ErrorCode.NONE, highWatermark, logStartOffset, EMPTY, readCommitted, lastStableOffset));
       continue;
     }
     try {
-      const r = await ctx.engine.read(s.topic, s.partition, s.fetchOffset, Math.max(0, budget));
+      const r = await ctx.engine.read(s.topic, s.partition, s.fetchOffset, Math.max(0, budget), readCommitted ? READ_COMMITTED : undefined);
       let records = r.records;
+      let aborted = r.abortedTransactions ?? NO_ABORTED;
       // Only the first non-empty partition may exceed the budget (one whole batch).
-      if (bytes > 0 && records.byteLength > budget) records = EMPTY;
+      if (bytes > 0 && records.byteLength > budget) {
+        records = EMPTY;
+        aborted = NO_ABORTED;
+      }
       if (r.errorCode !== ErrorCode.NONE) {
         anyError = true;
         records = EMPTY;
       }
       bytes += records.byteLength;
-      data.push(partitionData(s.partition, r.errorCode, r.highWatermark, r.logStartOffset, records, readCommitted));
+      data.push(partitionData(s.partition, r.errorCode, r.highWatermark, r.logStartOffset, records, readCommitted, r.lastStableOffset, aborted));
     } catch (err) {
       anyError = true;
       data.push(partitionData(s.partition, errorCodeOf(err), highWatermark, logStartOffset, EMPTY, readCommitted));
@@ -101,13 +114,14 @@ async function readPass(ctx: RequestContext, slots: readonly Slot[], maxBytes: n
   return { data, bytes, anyError };
 }
 
-/** True when some partition's high watermark moved past what the pass saw. */
+/** True when some partition's high watermark (or last stable offset) moved past what the pass saw. */
 function movedSince(ctx: RequestContext, slots: readonly Slot[], pass: Pass): boolean {
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i]!;
     if (s.error !== ErrorCode.NONE) continue;
     try {
-      if (ctx.engine.offsets(s.topic, s.partition).highWatermark !== pass.data[i]!.highWatermark) return true;
+      const o = ctx.engine.offsets(s.topic, s.partition);
+      if (o.highWatermark !== pass.data[i]!.highWatermark || o.lastStableOffset !== pass.data[i]!.lastStableOffset) return true;
     } catch {
       return true;
     }

@@ -19,6 +19,10 @@ import { createTopicsApi } from './19-create-topics.js';
 import { deleteTopicsApi } from './20-delete-topics.js';
 import { deleteRecordsApi } from './21-delete-records.js';
 import { initProducerIdApi } from './22-init-producer-id.js';
+import { addPartitionsToTxnApi } from './24-add-partitions-to-txn.js';
+import { addOffsetsToTxnApi } from './25-add-offsets-to-txn.js';
+import { endTxnApi } from './26-end-txn.js';
+import { txnOffsetCommitApi } from './28-txn-offset-commit.js';
 import { describeConfigsApi } from './32-describe-configs.js';
 import { alterConfigsApi } from './33-alter-configs.js';
 import { createPartitionsApi } from './37-create-partitions.js';
@@ -45,6 +49,10 @@ export const APIS: readonly AnyApiDefinition[] = [
   deleteTopicsApi,
   deleteRecordsApi,
   initProducerIdApi,
+  addPartitionsToTxnApi,
+  addOffsetsToTxnApi,
+  endTxnApi,
+  txnOffsetCommitApi,
   describeConfigsApi,
   alterConfigsApi,
   createPartitionsApi,

@@ -22,6 +22,10 @@ import { CreateTopicsRequestCodec, CreateTopicsResponseCodec } from './19-create
 import { DeleteTopicsRequestCodec, DeleteTopicsResponseCodec } from './20-delete-topics.js';
 import { DeleteRecordsRequestCodec, DeleteRecordsResponseCodec } from './21-delete-records.js';
 import { InitProducerIdRequestCodec, InitProducerIdResponseCodec } from './22-init-producer-id.js';
+import { AddPartitionsToTxnRequestCodec, AddPartitionsToTxnResponseCodec } from './24-add-partitions-to-txn.js';
+import { AddOffsetsToTxnRequestCodec, AddOffsetsToTxnResponseCodec } from './25-add-offsets-to-txn.js';
+import { EndTxnRequestCodec, EndTxnResponseCodec } from './26-end-txn.js';
+import { TxnOffsetCommitRequestCodec, TxnOffsetCommitResponseCodec } from './28-txn-offset-commit.js';
 import { DescribeConfigsRequestCodec, DescribeConfigsResponseCodec } from './32-describe-configs.js';
 import { AlterConfigsRequestCodec, AlterConfigsResponseCodec } from './33-alter-configs.js';
 import { CreatePartitionsRequestCodec, CreatePartitionsResponseCodec } from './37-create-partitions.js';
@@ -65,6 +69,10 @@ export const SCHEMAS: readonly SchemaPair[] = [
   pair(DeleteTopicsRequestCodec, DeleteTopicsResponseCodec),
   pair(DeleteRecordsRequestCodec, DeleteRecordsResponseCodec),
   pair(InitProducerIdRequestCodec, InitProducerIdResponseCodec),
+  pair(AddPartitionsToTxnRequestCodec, AddPartitionsToTxnResponseCodec),
+  pair(AddOffsetsToTxnRequestCodec, AddOffsetsToTxnResponseCodec),
+  pair(EndTxnRequestCodec, EndTxnResponseCodec),
+  pair(TxnOffsetCommitRequestCodec, TxnOffsetCommitResponseCodec),
   pair(DescribeConfigsRequestCodec, DescribeConfigsResponseCodec),
   pair(AlterConfigsRequestCodec, AlterConfigsResponseCodec),
   pair(CreatePartitionsRequestCodec, CreatePartitionsResponseCodec),
