@@ -171,8 +171,10 @@ cmd_start() {
     bootstrap+="${bootstrap:+,}127.0.0.1:${ports[$((i - 1))]}"
   done
   # One cluster id per DIR, so a restart on the same DIR keeps its formatted storage.
+  # Never starting with '-' (as Kafka's own Uuid.randomUuid): StorageTool would read
+  # `-t -abc…` as an option and fail ("--cluster-id: expected one argument"), 1 start in 64.
   if [ ! -s "$dir/cluster.id" ]; then
-    head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' | cut -c1-22 > "$dir/cluster.id"
+    head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' | cut -c1-22 | sed 's/^-/A/' > "$dir/cluster.id"
   fi
   local cluster_id; cluster_id="$(cat "$dir/cluster.id")"
 

@@ -107,7 +107,7 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   });
   let tcp;
   try {
-    tcp = await startKafkaTcpServer(engine, { host: cfg.host, port: cfg.port, handler: kafka, logger: logger() });
+    tcp = await startKafkaTcpServer(engine, { host: cfg.host, port: cfg.port, handler: kafka, logger: logger(), maxConnections: cfg['max.connections'] });
   } catch (err) {
     await engine.close();
     throw err;

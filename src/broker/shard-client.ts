@@ -313,9 +313,10 @@ export class ShardClient {
     if (this.exited) return;
     this.closed = true;
     const r = await this.control({ type: 'shutdown' });
-    if (!r.ok) this.options.onNotice({ type: 'log', level: 'error', msg: `shard ${this.shardId} shutdown: ${r.message}` });
     const timer = setTimeout(() => void this.worker.terminate(), 10_000);
     await this.exitPromise;
     clearTimeout(timer);
+    // Thrown so the engine does not write the clean-shutdown marker: the next start recovers.
+    if (!r.ok) throw new Error(`shard ${this.shardId} shutdown: ${r.message}`);
   }
 }

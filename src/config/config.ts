@@ -56,6 +56,7 @@ const BROKER_SETTINGS = {
   'log.retention.check.interval.ms': { kind: 'int', default: 300000, min: 10, doc: 'how often retention runs' },
   'log.cleaner.backoff.ms': { kind: 'int', default: 15000, min: 10, doc: 'how often compacted partitions are checked for sealed segments to clean' },
   'socket.request.max.bytes': { kind: 'int', default: 104857600, min: 1024, max: 2147483647, doc: 'largest Kafka request; larger closes the connection' },
+  'max.connections': { kind: 'int', default: 10000, min: 1, max: 1_000_000, doc: 'Kafka TCP connections at once; one more is closed at accept' },
   'access.control.allow.origin': { kind: 'string', default: '', doc: "origins the HTTP JSON API answers cross-origin (CORS): '' off, '*' any, or a comma-separated list" },
   'log.level': { kind: 'level', default: 'info', doc: 'fatal | error | warn | info | debug | trace | silent' },
 } as const satisfies Record<string, Setting>;
@@ -81,6 +82,7 @@ export interface BrokerConfig extends AppliedTopicConfig {
   'transaction.abort.timed.out.transaction.cleanup.interval.ms': number;
   'transactional.id.expiration.ms': number;
   'socket.request.max.bytes': number;
+  'max.connections': number;
   'access.control.allow.origin': string;
   'log.level': (typeof LOG_LEVELS)[number];
 }

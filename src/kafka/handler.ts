@@ -93,7 +93,14 @@ export const DEFAULT_KAFKA_OPTIONS: Readonly<KafkaOptions> = {
 };
 
 const NO_LOGGER: KafkaLogger = { warn: () => {} };
-/** Smallest request: api key, api version, correlation id. */
+/**
+ * Lower minimum versions ApiVersions lists than are served, as Apache Kafka 4 does
+ * (KAFKA-18659): librdkafka before 2.10 enables gzip, snappy and lz4 only when the
+ * broker lists Produce v0-2 (it checks for those exact versions), so without this
+ * kcat -z gzip and older confluent-kafka clients silently send uncompressed batches.
+ * Requests at the unlisted-but-advertised versions are still refused.
+ */
+const ADVERTISED_MIN_VERSION: ReadonlyMap<number, number> = new Map([[0, 0]]);
 
 export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {}): KafkaHandler {
   const { logger = NO_LOGGER, groups: groupOptions, transactions: txnOptions, ...rest } = opts;
@@ -109,7 +116,7 @@ export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {
   }
   const apiVersions = [...apis.values()]
     .sort((a, b) => a.apiKey - b.apiKey)
-    .map((a) => ({ apiKey: a.apiKey, minVersion: a.minVersion, maxVersion: a.maxVersion }));
+    .map((a) => ({ apiKey: a.apiKey, minVersion: ADVERTISED_MIN_VERSION.get(a.apiKey) ?? a.minVersion, maxVersion: a.maxVersion }));
   const groups = groupServicesFor(engine, groupOptions);
   const txns = txnServicesFor(engine, groups, txnOptions, (msg) => logger.warn({}, msg));
   const producerIds = txns.producerIds;

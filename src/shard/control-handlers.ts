@@ -138,9 +138,20 @@ export function createControlHandlers(ctx: ControlContext): ControlHandlers {
       return { ok: true, swapped: r.swapped };
     },
     shutdown: () => {
-      for (const st of ctx.partitions.values()) closePartition(st, warn);
+      // Every partition is closed and the loop ends even if one close fails; a failure
+      // (or an offline partition) makes the answer an error, so the stop is not called clean.
+      const failures: string[] = [];
+      for (const st of ctx.partitions.values()) {
+        try {
+          closePartition(st, warn);
+        } catch (err) {
+          if (err instanceof InvariantError) throw err;
+          failures.push(`${st.log.dir}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
       ctx.partitions.clear();
       ctx.stop();
+      if (failures.length > 0) return { ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: `unclean close: ${failures.join('; ')}` };
       return { ok: true };
     },
   };

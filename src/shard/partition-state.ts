@@ -4,6 +4,7 @@
 // close that snapshots that state. Must not decide when to sync, compact or retain
 // (shard.ts and sync-pipeline.ts do) and must not touch the rings.
 
+import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { PartitionLog } from '../storage/partition-log.js';
 import { toLogConfig } from '../storage/log-config.js';
 import type { TopicConfig } from '../config/topic-config.js';
@@ -30,6 +31,8 @@ export interface PartitionState extends SyncPartition {
   /** Active segment base when the last cleaning was asked for: the log is clean below it. -1 = never (a restart cleans again). */
   compactedUpTo: number;
   compactingUpTo: number;
+  /** Set (the reason) after a failed fdatasync: appends and reads are refused until a restart recovers the files. */
+  offline: string | null;
 }
 
 /**
@@ -42,7 +45,7 @@ export function openPartition(slot: number, dir: string, config: TopicConfig, no
   const { table: producers, txn } = loadProducerState(log, warn);
   return {
     slot, log, config, producers, txn, txnSeen: txn.openCount > 0, unsyncedMessages: 0, unsyncedBytes: 0, firstUnsyncedAtMs: 0,
-    compacting: false, compactedUpTo: -1, compactingUpTo: -1,
+    compacting: false, compactedUpTo: -1, compactingUpTo: -1, offline: null,
   };
 }
 
@@ -53,6 +56,15 @@ export function openPartition(slot: number, dir: string, config: TopicConfig, no
  * needs none of this: its directory, snapshots included, goes whole.
  */
 export function closePartition(st: PartitionState, warn: (msg: string) => void): void {
+  if (st.offline !== null) {
+    // Its files are not trusted: no snapshot, and the caller must not call the stop clean.
+    try {
+      st.log.close();
+    } catch {
+      // Already failing; the offline reason below is what the caller needs.
+    }
+    throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, st.offline);
+  }
   st.log.close();
   saveProducerState(st.log, st.producers, warn, st.txn);
 }

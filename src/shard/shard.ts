@@ -53,6 +53,7 @@ import type { AbortedTxn } from '../storage/txn-index.js';
 import type { SequenceVerdict } from './producer-state.js';
 import { InvariantError, invariantFailed } from '../wire/assert.js';
 import type { PartitionState } from './partition-state.js';
+import { SyncFailedError } from '../storage/partition-log.js';
 import { createControlHandlers, runControl } from './control-handlers.js';
 import type { ControlHandlers, ShardCounters } from './control-handlers.js';
 import { FLUSH_BEHIND_BYTES_DEFAULT, SYNC_STALL_MS_MAX_DEFAULT, SyncPipeline } from './sync-pipeline.js';
@@ -142,7 +143,7 @@ export class Shard {
         if (failure !== null) this.fail(p, ErrorCode.KAFKA_STORAGE_ERROR, failure);
         this.completeAppend(p);
       },
-      inlineSyncFailed: (st, err) => this.failWrite(st.slot, err),
+      syncFailed: (st, err) => this.takeOffline(st, err),
       logError: (msg) => this.notice({ type: 'log', level: 'error', msg: `shard ${options.shardId}: ${msg}` }),
       nowMs: this.nowMs,
     }, {
@@ -239,6 +240,7 @@ export class Shard {
       pending.errorMessage = 'partition is not open on this shard';
       return;
     }
+    if (state.offline !== null) return this.fail(pending, ErrorCode.KAFKA_STORAGE_ERROR, state.offline);
     // Validate every batch before staging any: a request is all or nothing.
     const maxBytes = state.config['max.message.bytes'];
     const bounds: number[] = [];
@@ -422,10 +424,30 @@ export class Shard {
     // The failed batches were recorded as accepted: forget the partition's producers,
     // so a retry is written again instead of being answered as a duplicate.
     const st = this.partitions.get(slot);
-    if (st !== undefined) {
-      st.producers = new ProducerStateTable();
-      st.txn.rollback();
+    if (st === undefined) return;
+    st.producers = new ProducerStateTable();
+    st.txn.rollback();
+    // A roll's seal fdatasync that failed is a failed sync like any other (fsyncgate).
+    if (err instanceof SyncFailedError) this.takeOffline(st, err);
+  }
+
+  /**
+   * A sync of `st` failed. The kernel may have dropped the unwritten pages and marked
+   * them clean, so a later fdatasync could succeed without them (PostgreSQL's
+   * "fsyncgate"): nothing written here since the last good sync may ever be
+   * acknowledged, and records after a hole would be lost at the next recovery anyway.
+   * The partition refuses appends and reads until the broker restarts, and the
+   * shutdown then reports itself unclean, so recovery checks the files.
+   */
+  private takeOffline(st: PartitionState, err: unknown): void {
+    const why = err instanceof Error ? err.message : String(err);
+    for (const p of this.appends) {
+      if (p.slot === st.slot && p.errorCode === ErrorCode.NONE) this.fail(p, ErrorCode.KAFKA_STORAGE_ERROR, why);
     }
+    st.producers = new ProducerStateTable();
+    if (st.offline !== null) return;
+    st.offline = `partition offline after a failed fdatasync (${why}); it is served again after a broker restart recovers it`;
+    this.notice({ type: 'log', level: 'error', msg: `shard ${this.options.shardId}: slot ${st.slot} (${st.log.dir}) is offline: fdatasync failed: ${why}` });
   }
 
   private completeAppend(p: PendingAppend): void {
@@ -456,6 +478,11 @@ export class Shard {
     }
     c.logStartOffset = st.log.logStartOffset;
     c.nextOffset = st.log.nextOffset;
+    if (st.offline !== null) {
+      c.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+      this.writeCompletion(c, null);
+      return;
+    }
     c.lastStableOffset = st.txn.lastStableOffset(st.log.nextOffset);
     // read_committed: nothing at or past the last stable offset.
     const maxOffset = committed ? c.lastStableOffset : Number.MAX_SAFE_INTEGER;

@@ -8,16 +8,18 @@
 //
 // Durability: a completion handed to awaitDurable() is settled only after an
 // fdatasync that started after its write has finished, and settled as failed when
-// that sync failed. After a failed pipelined sync the partition stays open: its
-// records stay in the log (their offsets are used), later appends go on and are
-// synced by later syncs; only the completions that sync covered are failed. An inline
-// sync that throws is reported through inlineSyncFailed (the shard fails that
-// partition's pending appends and forgets its producers).
+// that sync failed. A failed sync, pipelined or inline, is reported per partition
+// through syncFailed, and the completions waiting on that partition for a later sync
+// are failed too: after a failed fdatasync the kernel may have dropped the dirty pages
+// and marked them clean, so a later fdatasync can succeed without them ever reaching
+// the disk (PostgreSQL's "fsyncgate"). Nothing written to that partition before the
+// failure can be called durable by a later sync; the shard takes it offline.
 //
 // Bounded: at most one sync is in flight; what waits for the next one is bounded by
 // what one drain can stage (the shard drains at most DRAIN_FRAMES_MAX frames).
 
 import type { SyncRequest, Syncer } from './sync-control.js';
+import { InvariantError } from '../wire/assert.js';
 
 /** What the pipeline needs of a partition. */
 export interface SyncPartition {
@@ -41,8 +43,13 @@ export interface SyncWaiter {
 export interface SyncPipelineHooks<P extends SyncPartition, W extends SyncWaiter> {
   /** `waiter` is settled: durable (failure null), or not, and `failure` says why. */
   complete(waiter: W, failure: string | null): void;
-  /** An inline fdatasync of `partition` threw `err`. */
-  inlineSyncFailed(partition: P, err: unknown): void;
+  /**
+   * A sync covering `partition` failed (`err` from an inline fdatasync, a message from
+   * the syncer thread). Called once per failed sync and partition, after the
+   * completions it covered were settled as failed; the pipeline has also failed and
+   * dropped everything of that partition waiting for the next sync.
+   */
+  syncFailed(partition: P, err: unknown): void;
   /** Something an operator should see, as an error. */
   logError(msg: string): void;
   nowMs(): number;
@@ -156,11 +163,17 @@ export class SyncPipeline<P extends SyncPartition, W extends SyncWaiter> {
         return;
       }
       const failed = syncer.failed(this.inFlightSeq);
-      if (failed) for (const p of this.inFlightParts) this.hooks.logError(`fdatasync of slot ${p.slot} failed`);
+      const parts = this.inFlightParts;
       for (const w of this.inFlightWaiters) this.hooks.complete(w, failed ? 'fdatasync failed' : null);
       this.inFlightSeq = 0;
       this.inFlightWaiters = [];
       this.inFlightParts = [];
+      if (failed) {
+        for (const p of parts) {
+          this.hooks.logError(`fdatasync of slot ${p.slot} failed`);
+          this.failPartition(p, 'fdatasync failed');
+        }
+      }
     }
     if (this.awaiting.size === 0) return;
     const req: SyncRequest = { seq: ++this.seqIssued, files: [], dirs: [] };
@@ -206,33 +219,57 @@ export class SyncPipeline<P extends SyncPartition, W extends SyncWaiter> {
   private abandonSyncer(why: string): void {
     this.hooks.logError(`${why}; syncing inline from now on`);
     this.syncer = null;
-    const failedSlots = new Set<number>();
-    for (const p of [...this.inFlightParts, ...this.awaiting]) {
-      if (!this.syncInline(p)) failedSlots.add(p.slot);
+    const failed = new Map<number, { p: P; err: unknown }>();
+    for (const p of new Set([...this.inFlightParts, ...this.awaiting])) {
+      const err = this.trySyncInline(p);
+      if (err !== null) failed.set(p.slot, { p, err });
     }
-    for (const w of [...this.inFlightWaiters, ...this.waiting]) {
-      this.hooks.complete(w, failedSlots.has(w.slot) ? 'fdatasync failed' : null);
-    }
+    const waiters = [...this.inFlightWaiters, ...this.waiting];
     this.inFlightSeq = 0;
     this.inFlightWaiters = [];
     this.inFlightParts = [];
     this.waiting = [];
     this.awaiting.clear();
+    for (const w of waiters) this.hooks.complete(w, failed.has(w.slot) ? 'fdatasync failed' : null);
+    for (const { p, err } of failed.values()) this.hooks.syncFailed(p, err);
   }
 
-  /** fdatasync of `p` on this thread; false (and reported) if it threw. */
+  /**
+   * A sync covering `p` failed: what waits on `p` for a later sync is failed now (a
+   * later sync could succeed without the pages the failed one lost), then the shard
+   * is told.
+   */
+  private failPartition(p: P, err: unknown): void {
+    this.awaiting.delete(p);
+    const keep: W[] = [];
+    const dropped: W[] = [];
+    for (const w of this.waiting) (w.slot === p.slot ? dropped : keep).push(w);
+    this.waiting = keep;
+    for (const w of dropped) this.hooks.complete(w, 'fdatasync failed');
+    this.hooks.syncFailed(p, err);
+  }
+
+  /** fdatasync of `p` on this thread; false (and reported through syncFailed) if it threw. */
   private syncInline(p: P): boolean {
+    const err = this.trySyncInline(p);
+    if (err === null) return true;
+    this.failPartition(p, err);
+    return false;
+  }
+
+  /** fdatasync of `p` on this thread: null, or what it threw. */
+  private trySyncInline(p: P): unknown {
     const t0 = performance.now();
     try {
       p.log.sync();
     } catch (err) {
-      this.hooks.inlineSyncFailed(p, err);
-      return false;
+      if (err instanceof InvariantError) throw err;
+      return err ?? new Error('fdatasync failed');
     }
     this.inlineCount++;
     this.inlineTotalMs += performance.now() - t0;
     p.unsyncedMessages = 0;
     p.unsyncedBytes = 0;
-    return true;
+    return null;
   }
 }

@@ -142,7 +142,8 @@ function startStreams(args: string[]): StreamsChild {
     proc,
     stderrTail: [],
     states: [],
-    exited: new Promise((resolve) => proc.on('exit', (code) => resolve(code))),
+    // 'close', not 'exit': it comes after the child's stdout is drained, so the last state line (NOT_RUNNING) is in.
+    exited: new Promise((resolve) => proc.on('close', (code) => resolve(code))),
   };
   let errBuf = '';
   proc.stderr!.setEncoding('utf8').on('data', (s: string) => {

@@ -117,29 +117,58 @@ test('acks=-1 completes only after the sync that covers it; a write during a syn
   });
 });
 
-test('a failed sync never acknowledges: its acks=-1 appends get KAFKA_STORAGE_ERROR, the partition goes on', () => {
+test('a failed sync never acknowledges: its acks=-1 appends get KAFKA_STORAGE_ERROR and the partition goes offline (fsyncgate)', () => {
   withShard((h, dir, syncer) => {
     ok(h.open(1, join(dir, 't-0')));
+    ok(h.open(2, join(dir, 'u-0')));
     const lost = h.append(1, -1, batch(['x', 'y']));
+    h.step();
+    // Written while the failing sync runs: a later sync could succeed without the
+    // pages the failed one lost, so this one may not be acknowledged either.
+    const after = h.append(1, -1, batch(['w']));
+    const other = h.append(2, -1, batch(['o']));
     h.step();
     syncer.finish(false);
     h.step();
     const c = h.take(lost)?.completion;
     assert.equal(c?.errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
     assert.equal(c?.baseOffset, -1);
+    assert.equal(h.take(after)?.completion.errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
     assert.ok(h.notices.some((n) => n.type === 'log' && n.level === 'error' && n.msg === 'shard 0: fdatasync of slot 1 failed'));
+    assert.ok(h.notices.some((n) => n.type === 'log' && n.level === 'error' && n.msg.startsWith('shard 0: slot 1 (') && n.msg.includes('is offline')));
 
-    // As documented in sync-pipeline.ts: the records stay in the log with their
-    // offsets, the partition stays open, and later appends are synced by later syncs.
-    assert.deepEqual(valuesAt(h, 1, 0), ['x', 'y']);
-    const next = h.append(1, -1, batch(['z']));
-    h.step();
+    // Offline: appends and reads are refused, with the reason, until a restart recovers it.
+    const refused = h.appendNow(1, -1, batch(['z']));
+    assert.equal(refused.errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
+    assert.equal(h.readNow(1, 0).completion.errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
+    assert.equal(syncer.posted.filter((r) => r.files.some((f) => f.includes('t-0'))).length, 1, 'no sync of the offline partition is attempted again');
+
+    // The other partition is not touched: its append waits for the next sync and succeeds.
     syncer.finish();
     h.step();
-    const cn = h.take(next)?.completion;
-    assert.equal(cn?.errorCode, ErrorCode.NONE);
-    assert.equal(cn?.baseOffset, 2);
+    assert.equal(h.take(other)?.completion.errorCode, ErrorCode.NONE);
+    assert.deepEqual(valuesAt(h, 2, 0), ['o']);
+
+    // The shutdown closes everything but answers unclean, so no clean-shutdown marker is written.
+    const down = h.controlNow({ type: 'shutdown' });
+    assert.equal(down.ok, false);
+    assert.equal(down.ok ? 0 : down.errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
+    assert.equal(h.shard.isRunning, false);
   });
+});
+
+test('a failed flush-behind sync (no one waiting) takes the partition offline too', () => {
+  withShard((h, dir, syncer) => {
+    ok(h.open(1, join(dir, 't-0')));
+    const b = batch(['v'.repeat(3000)]);
+    h.appendNow(1, 1, b);
+    h.appendNow(1, 1, b);
+    assert.equal(syncer.posted.length, 1);
+    syncer.finish(false);
+    h.step();
+    assert.equal(h.appendNow(1, 1, b).errorCode, ErrorCode.KAFKA_STORAGE_ERROR, 'acks=1 is refused too: the log may have a hole');
+    assert.equal(h.controlNow({ type: 'shutdown' }).ok, false);
+  }, { flushBehindBytes: 4096 });
 });
 
 test('without a syncer acks=-1 is synced inline and completes in the same drain', () => {
@@ -166,10 +195,13 @@ test('an inline sync that fails answers acks=-1 with KAFKA_STORAGE_ERROR (never 
     try {
       const c = h.appendNow(1, -1, batch(['c']));
       assert.equal(c.errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
-      assert.ok(h.notices.some((n) => n.type === 'log' && n.level === 'error' && n.msg.startsWith('shard 0: write to slot 1 failed: sync of')));
+      assert.ok(h.notices.some((n) => n.type === 'log' && n.level === 'error' && n.msg.startsWith('shard 0: slot 1 (') && n.msg.includes('fdatasync failed: sync of')));
     } finally {
       renameSync(moved, d);
     }
+    // Offline even though the directory is back: only a restart's recovery may trust it again.
+    assert.equal(h.appendNow(1, -1, batch(['d'])).errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
+    assert.equal(h.controlNow({ type: 'shutdown' }).ok, false);
   }, { inline: true });
 });
 
@@ -230,8 +262,8 @@ test('a stalled syncer given up, then an inline sync that fails: the waiting app
     assert.equal(h.take(inFlight)?.completion.errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
     assert.equal(h.take(waiting)?.completion.errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
     renameSync(moved, d);
-    assert.equal(h.appendNow(1, -1, batch(['c'])).errorCode, ErrorCode.NONE);
-    ok(h.controlNow({ type: 'shutdown' }));
+    assert.equal(h.appendNow(1, -1, batch(['c'])).errorCode, ErrorCode.KAFKA_STORAGE_ERROR, 'offline after the failed sync');
+    assert.equal(h.controlNow({ type: 'shutdown' }).ok, false);
   } finally {
     if (existsSync(moved)) renameSync(moved, d);
     cleanup();
