@@ -1,0 +1,159 @@
+// Transactions with Apache Kafka's Java client (interop/bin/java, `txn-produce` and
+// `consume` with isolation read_committed) against a `samsa serve` process, and with
+// SAMSA_INTEROP_KAFKA=1 the same jobs against Apache Kafka 4.x: commit and abort,
+// fencing by a second producer with the same transactional id, a producer that
+// crashes mid-transaction (aborted at its transaction.timeout.ms, which unblocks
+// read_committed readers), and a broker killed with SIGKILL mid-transaction (the
+// producer commits after the restart). Each scenario ends every partition with a
+// plain record (END) and reads until it, so "nothing aborted was seen" is checked
+// on a complete read, never by waiting. Skipped when the Java driver is not built
+// (scripts/interop-build.sh java), failed then with SAMSA_INTEROP_REQUIRE=1.
+// Owns: its brokers and topics.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { JobHandle, listDrivers, type DriverSpec } from './run.js';
+import type { ConsumeParams, ProduceParams, RecordOut, TxnProduceParams } from './protocol.js';
+import { type SamsaProcess, type TxnBroker, WITH_KAFKA, startKafkaPeer, startSamsaProcess } from './txn-brokers.js';
+
+const JOB_MS = 60_000;
+const END = '--end--';
+const java: DriverSpec = listDrivers().find((d) => d.name === 'java')!;
+const skip = java.available || process.env.SAMSA_INTEROP_REQUIRE === '1' ? false : (java.missing ?? 'java driver not built');
+
+async function job<T extends object>(op: 'produce' | 'consume' | 'admin' | 'txn-produce', bootstrap: string, params: T): Promise<{ status: string; error?: string; data?: Record<string, unknown> }> {
+  const h = new JobHandle(java, op, bootstrap, { timeoutMs: JOB_MS, ...params });
+  const r = await h.result;
+  if (r.status !== 'ok') return { status: r.status, ...(r.error !== undefined ? { error: `${r.error} [stderr: ${h.stderr.slice(-2000)}]` } : {}), ...(r.data !== undefined ? { data: r.data as Record<string, unknown> } : {}) };
+  return { status: r.status, ...(r.data !== undefined ? { data: r.data as Record<string, unknown> } : {}) };
+}
+
+async function createTopic(bootstrap: string, topic: string, partitions: number): Promise<void> {
+  const r = await job('admin', bootstrap, { steps: [{ do: 'createTopic', topic, partitions }] });
+  assert.equal(r.status, 'ok', r.error);
+  const step = (r.data!.results as Array<{ ok: boolean; error?: string }>)[0]!;
+  assert.ok(step.ok, step.error);
+}
+
+/** A plain (non-transactional) END record in each partition, after all a scenario wrote. */
+async function writeEnd(bootstrap: string, topic: string, partitions: number): Promise<void> {
+  const params: ProduceParams = {
+    topic, acks: -1, compression: 'none', idempotent: false,
+    records: Array.from({ length: partitions }, (_, partition) => ({ key: null, value: END, partition })),
+  };
+  const r = await job('produce', bootstrap, params);
+  assert.equal(r.status, 'ok', r.error);
+}
+
+/**
+ * Writes END to every partition, then reads from the start with `isolation` until
+ * `expected` records plus the ENDs arrived; the values (END left out), sorted. A
+ * record beyond what is expected would take an END's place and show in the values.
+ */
+async function readAll(bootstrap: string, topic: string, partitions: number, isolation: 'read_committed' | 'read_uncommitted', expected: number): Promise<string[]> {
+  const params: ConsumeParams = { topic, from: 'earliest', count: expected + partitions, isolation };
+  const r = await job('consume', bootstrap, params);
+  const records = (r.data?.records ?? []) as RecordOut[];
+  assert.equal(r.status, 'ok', `${r.error ?? ''}; read ${JSON.stringify(records.map((x) => x.value))}`);
+  const ends = records.filter((x) => x.value === END).length;
+  assert.equal(ends, partitions, `every END read (${isolation}): ${JSON.stringify(records.map((x) => `${x.partition}:${x.value}`))}`);
+  return records.filter((x) => x.value !== END).map((x) => x.value ?? '').sort();
+}
+
+const rec = (value: string, partition: number) => ({ key: null, value, partition });
+
+for (const target of ['samsa', ...(WITH_KAFKA ? ['kafka'] : [])] as const) {
+  describe(`Java transactional producer and read_committed consumer against ${target}`, { skip }, () => {
+    let broker: TxnBroker;
+    const run = `${Date.now()}`;
+
+    before(async () => {
+      broker = target === 'samsa' ? await startSamsaProcess() : await startKafkaPeer();
+    });
+
+    after(async () => {
+      await broker?.stop();
+    });
+
+    test('commit, abort, commit across two partitions: read_committed sees the committed records once, read_uncommitted all', async () => {
+      const topic = `java-txn-${run}`;
+      await createTopic(broker.bootstrap, topic, 2);
+      const params: TxnProduceParams = {
+        topic, transactionalId: `java-txn-${run}`,
+        transactions: [
+          { records: [rec('a0', 0), rec('a1', 0), rec('b', 1)] },
+          { records: [rec('x', 0), rec('y', 1)], end: 'abort' },
+          { records: [rec('c', 0), rec('d', 1)] },
+        ],
+      };
+      const r = await job('txn-produce', broker.bootstrap, params);
+      assert.equal(r.status, 'ok', r.error);
+      assert.deepEqual((r.data!.transactions as Array<{ ended: string }>).map((t) => t.ended), ['commit', 'abort', 'commit']);
+      await writeEnd(broker.bootstrap, topic, 2);
+      assert.deepEqual(await readAll(broker.bootstrap, topic, 2, 'read_committed', 5), ['a0', 'a1', 'b', 'c', 'd']);
+      assert.deepEqual(await readAll(broker.bootstrap, topic, 2, 'read_uncommitted', 7), ['a0', 'a1', 'b', 'c', 'd', 'x', 'y']);
+    });
+
+    test('a second producer with the same transactional id fences the first: its commit fails and its records stay aborted', async () => {
+      const topic = `java-fence-${run}`;
+      await createTopic(broker.bootstrap, topic, 1);
+      const txnId = `java-fence-${run}`;
+      const zombieParams: TxnProduceParams = { topic, transactionalId: txnId, hold: true, transactions: [{ records: [rec('zombie', 0)] }] };
+      const zombie = new JobHandle(java, 'txn-produce', broker.bootstrap, { timeoutMs: JOB_MS, ...zombieParams });
+      try {
+        await zombie.waitEvent(0, (e) => e.event === 'open', JOB_MS, 'the zombie transaction open');
+        const fresh = await job('txn-produce', broker.bootstrap, { topic, transactionalId: txnId, transactions: [{ records: [rec('fresh', 0)] }] } satisfies TxnProduceParams);
+        assert.equal(fresh.status, 'ok', fresh.error);
+        zombie.send({ cmd: 'commit' });
+        const zr = await zombie.result;
+        assert.equal(zr.status, 'error', 'the fenced producer cannot commit');
+        assert.match(zr.error ?? '', /ProducerFenced|PRODUCER_FENCED|InvalidProducerEpoch|INVALID_PRODUCER_EPOCH/, zr.error);
+      } finally {
+        zombie.kill();
+      }
+      await writeEnd(broker.bootstrap, topic, 1);
+      assert.deepEqual(await readAll(broker.bootstrap, topic, 1, 'read_committed', 1), ['fresh']);
+      assert.deepEqual(await readAll(broker.bootstrap, topic, 1, 'read_uncommitted', 2), ['fresh', 'zombie']);
+    });
+
+    test('a producer that crashes mid-transaction: its transaction.timeout.ms aborts it, read_committed readers get past it and never see its records', async () => {
+      const topic = `java-crash-producer-${run}`;
+      await createTopic(broker.bootstrap, topic, 1);
+      const params: TxnProduceParams = {
+        topic, transactionalId: `java-crash-producer-${run}`, hold: true, transactionTimeoutMs: 3000,
+        transactions: [{ records: [rec('lost', 0)] }],
+      };
+      const h = new JobHandle(java, 'txn-produce', broker.bootstrap, { timeoutMs: JOB_MS, ...params });
+      await h.waitEvent(0, (e) => e.event === 'open', JOB_MS, 'the transaction open');
+      // EOF halts the JVM without ending the transaction (a crashed producer).
+      await h.stop();
+      await writeEnd(broker.bootstrap, topic, 1);
+      // END is past the open transaction: read_committed reaches it only once the coordinator aborted it.
+      assert.deepEqual(await readAll(broker.bootstrap, topic, 1, 'read_committed', 0), []);
+      assert.deepEqual(await readAll(broker.bootstrap, topic, 1, 'read_uncommitted', 1), ['lost']);
+    });
+
+    test('the broker killed (SIGKILL) mid-transaction: after the restart the producer commits and read_committed sees its records once', { skip: target !== 'samsa' ? 'kill -9 of the broker is Samsa-only here' : false }, async () => {
+      const samsa = broker as SamsaProcess;
+      const topic = `java-crash-broker-${run}`;
+      await createTopic(samsa.bootstrap, topic, 2);
+      const params: TxnProduceParams = {
+        topic, transactionalId: `java-crash-broker-${run}`, hold: true,
+        transactions: [{ records: [rec('before-0', 0), rec('before-1', 1)] }, { records: [rec('held-0', 0), rec('held-1', 1)] }],
+      };
+      const h = new JobHandle(java, 'txn-produce', samsa.bootstrap, { timeoutMs: JOB_MS, ...params });
+      try {
+        await h.waitEvent(0, (e) => e.event === 'open', JOB_MS, 'the second transaction open');
+        await samsa.kill9();
+        await samsa.restart();
+        h.send({ cmd: 'commit' });
+        const r = await h.result;
+        assert.equal(r.status, 'ok', `${r.error ?? ''} [broker log: ${samsa.logTail()}] [driver: ${h.stderr.slice(-2000)}]`);
+      } finally {
+        h.kill();
+      }
+      await writeEnd(samsa.bootstrap, topic, 2);
+      assert.deepEqual(await readAll(samsa.bootstrap, topic, 2, 'read_committed', 4), ['before-0', 'before-1', 'held-0', 'held-1']);
+    });
+  });
+}
