@@ -4,7 +4,8 @@
 // partition check (KIP-890 part 1), EndTxn commit and abort with their markers, the
 // last stable offset and aborted transactions in read_committed Fetch and ListOffsets,
 // TxnOffsetCommit with OffsetFetch require_stable, the timeout abort, and a restart
-// that finishes a decided transaction and keeps an undecided one open until it times out.
+// that finishes a decided transaction and keeps an undecided one open until it times out;
+// DescribeTransactions, ListTransactions and DescribeProducers on an open transaction.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode } from '../../src/wire/errors.js';
@@ -21,6 +22,9 @@ import { OffsetFetchRequestCodec, OffsetFetchResponseCodec } from '../../src/wir
 import { ProduceRequestCodec, ProduceResponseCodec } from '../../src/wire/schemas/00-produce.js';
 import { FetchRequestCodec, FetchResponseCodec, type FetchPartitionData } from '../../src/wire/schemas/01-fetch.js';
 import { ListOffsetsRequestCodec, ListOffsetsResponseCodec } from '../../src/wire/schemas/02-list-offsets.js';
+import { DescribeProducersRequestCodec, DescribeProducersResponseCodec } from '../../src/wire/schemas/61-describe-producers.js';
+import { DescribeTransactionsRequestCodec, DescribeTransactionsResponseCodec } from '../../src/wire/schemas/65-describe-transactions.js';
+import { ListTransactionsRequestCodec, ListTransactionsResponseCodec } from '../../src/wire/schemas/66-list-transactions.js';
 import { startEngine } from '../../src/broker/engine.js';
 import { startKafkaTcpServer } from '../../src/kafka/tcp-server.js';
 import { TxnStateStore } from '../../src/txn/state-store.js';
@@ -224,6 +228,52 @@ describe('transactions over the protocol', () => {
     assert.equal(await commitOffset(9), 0);
     assert.equal(await endTxn('tx-o', producerId, producerEpoch, false), 0);
     assert.deepEqual([(await offsetsOf(true)).errorCode, (await offsetsOf(true)).committedOffset], [0, 5]);
+  });
+
+  test('DescribeTransactions, ListTransactions (state, producer id, duration and pattern filters) and DescribeProducers show an open transaction', async () => {
+    await createTopic('tx-desc', 2);
+    const { producerId, producerEpoch } = await initProducer('tx-d');
+    const idle = await initProducer('tx-d-idle');
+    assert.deepEqual(await addPartitions('tx-d', producerId, producerEpoch, 'tx-desc', [1, 0]), [0, 0]);
+    assert.equal((await produce('tx-d', 'tx-desc', 1, producerId, producerEpoch, 0, ['a', 'b'])).errorCode, 0);
+
+    const d = await client.request(DescribeTransactionsRequestCodec, DescribeTransactionsResponseCodec, 0, { transactionalIds: ['tx-d', 'tx-d-idle', 'tx-unknown'] });
+    const [open, empty, unknown] = d.transactionStates;
+    assert.deepEqual(
+      [open!.errorCode, open!.transactionState, open!.producerId, open!.producerEpoch, open!.transactionTimeoutMs, open!.topics],
+      [0, 'Ongoing', producerId, producerEpoch, 60_000, [{ topic: 'tx-desc', partitions: [0, 1] }]],
+    );
+    assert.ok(open!.transactionStartTimeMs > 0);
+    assert.deepEqual([empty!.errorCode, empty!.transactionState, empty!.transactionStartTimeMs, empty!.topics], [0, 'Empty', -1, []]);
+    assert.equal(unknown!.errorCode, ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
+
+    const list = async (v: number, req: { stateFilters?: string[]; producerIdFilters?: number[]; durationFilter?: number; transactionalIdPattern?: string | null }) => {
+      const r = await client.request(ListTransactionsRequestCodec, ListTransactionsResponseCodec, v, {
+        stateFilters: [], producerIdFilters: [], durationFilter: -1, transactionalIdPattern: null, ...req,
+      });
+      return { errorCode: r.errorCode, unknown: r.unknownStateFilters, ids: r.transactionStates.map((t) => t.transactionalId).filter((id) => id.startsWith('tx-d')).sort() };
+    };
+    assert.deepEqual(await list(0, {}), { errorCode: 0, unknown: [], ids: ['tx-d', 'tx-d-idle'] });
+    assert.deepEqual(await list(0, { stateFilters: ['Ongoing', 'Bogus'] }), { errorCode: 0, unknown: ['Bogus'], ids: ['tx-d'] });
+    assert.deepEqual(await list(0, { producerIdFilters: [idle.producerId] }), { errorCode: 0, unknown: [], ids: ['tx-d-idle'] });
+    // Open for less than a day: only the idle id (no transaction: start -1) is "older".
+    assert.deepEqual(await list(1, { durationFilter: 86_400_000 }), { errorCode: 0, unknown: [], ids: ['tx-d-idle'] });
+    assert.deepEqual(await list(2, { transactionalIdPattern: 'tx-d-.*' }), { errorCode: 0, unknown: [], ids: ['tx-d-idle'] });
+    assert.equal((await list(2, { transactionalIdPattern: 'tx-(' })).errorCode, ErrorCode.INVALID_REGULAR_EXPRESSION);
+
+    const p = await client.request(DescribeProducersRequestCodec, DescribeProducersResponseCodec, 0, { topics: [{ name: 'tx-desc', partitionIndexes: [1, 0, 7] }, { name: 'tx-nope', partitionIndexes: [0] }] });
+    const [p1, p0, p7] = p.topics[0]!.partitions;
+    const mine = p1!.activeProducers.find((x) => x.producerId === producerId);
+    assert.deepEqual([p1!.errorCode, mine?.producerEpoch, mine?.lastSequence, mine?.currentTxnStartOffset], [0, producerEpoch, 1, 0]);
+    assert.deepEqual([p0!.errorCode, p0!.activeProducers], [0, []], 'added to the transaction but nothing written there');
+    assert.equal(p7!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    assert.equal(p.topics[1]!.partitions[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+
+    assert.equal(await endTxn('tx-d', producerId, producerEpoch, true), 0);
+    const after = await client.request(DescribeTransactionsRequestCodec, DescribeTransactionsResponseCodec, 0, { transactionalIds: ['tx-d'] });
+    assert.deepEqual([after.transactionStates[0]!.transactionState, after.transactionStates[0]!.topics], ['CompleteCommit', []]);
+    const p1After = (await client.request(DescribeProducersRequestCodec, DescribeProducersResponseCodec, 0, { topics: [{ name: 'tx-desc', partitionIndexes: [1] }] })).topics[0]!.partitions[0]!;
+    assert.equal(p1After.activeProducers.find((x) => x.producerId === producerId)?.currentTxnStartOffset, -1);
   });
 
   test('a transaction open past its timeout is aborted and its producer fenced', async () => {

@@ -31,6 +31,9 @@ import { AlterConfigsRequestCodec, AlterConfigsResponseCodec } from './33-alter-
 import { CreatePartitionsRequestCodec, CreatePartitionsResponseCodec } from './37-create-partitions.js';
 import { DeleteGroupsRequestCodec, DeleteGroupsResponseCodec } from './42-delete-groups.js';
 import { IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec } from './44-incremental-alter-configs.js';
+import { DescribeProducersRequestCodec, DescribeProducersResponseCodec } from './61-describe-producers.js';
+import { DescribeTransactionsRequestCodec, DescribeTransactionsResponseCodec } from './65-describe-transactions.js';
+import { ListTransactionsRequestCodec, ListTransactionsResponseCodec } from './66-list-transactions.js';
 import { assert } from '../assert.js';
 
 export interface SchemaPair {
@@ -78,6 +81,9 @@ export const SCHEMAS: readonly SchemaPair[] = [
   pair(CreatePartitionsRequestCodec, CreatePartitionsResponseCodec),
   pair(DeleteGroupsRequestCodec, DeleteGroupsResponseCodec),
   pair(IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec),
+  pair(DescribeProducersRequestCodec, DescribeProducersResponseCodec),
+  pair(DescribeTransactionsRequestCodec, DescribeTransactionsResponseCodec),
+  pair(ListTransactionsRequestCodec, ListTransactionsResponseCodec),
 ];
 
 export const SCHEMAS_BY_KEY: ReadonlyMap<number, SchemaPair> = new Map(SCHEMAS.map((s) => [s.apiKey, s]));
