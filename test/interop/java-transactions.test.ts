@@ -13,7 +13,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JobHandle, listDrivers, type DriverSpec } from './run.js';
-import type { ConsumeParams, ProduceParams, RecordOut, TxnProduceParams } from './protocol.js';
+import type { AdminStep, ConsumeParams, ProduceParams, RecordOut, TxnProduceParams } from './protocol.js';
 import { type SamsaProcess, type TxnBroker, WITH_KAFKA, startKafkaPeer, startSamsaProcess } from './txn-brokers.js';
 
 const JOB_MS = 60_000;
@@ -94,7 +94,7 @@ for (const target of ['samsa', ...(WITH_KAFKA ? ['kafka'] : [])] as const) {
       assert.deepEqual(await readAll(broker.bootstrap, topic, 2, 'read_uncommitted', 7), ['a0', 'a1', 'b', 'c', 'd', 'x', 'y']);
     });
 
-    test('a second producer with the same transactional id fences the first: its commit fails and its records stay aborted', async () => {
+    test('an open transaction as Admin describes it; a second producer with the same transactional id fences the first: its commit fails and its records stay aborted', async () => {
       const topic = `java-fence-${run}`;
       await createTopic(broker.bootstrap, topic, 1);
       const txnId = `java-fence-${run}`;
@@ -102,6 +102,18 @@ for (const target of ['samsa', ...(WITH_KAFKA ? ['kafka'] : [])] as const) {
       const zombie = new JobHandle(java, 'txn-produce', broker.bootstrap, { timeoutMs: JOB_MS, ...zombieParams });
       try {
         await zombie.waitEvent(0, (e) => e.event === 'open', JOB_MS, 'the zombie transaction open');
+        // The open transaction as the Java Admin client sees it (DescribeTransactions, ListTransactions, DescribeProducers).
+        const steps: AdminStep[] = [{ do: 'describeTransaction', transactionalId: txnId }, { do: 'listTransactions' }, { do: 'describeProducers', topic, partition: 0 }];
+        const a = await job('admin', broker.bootstrap, { steps });
+        assert.equal(a.status, 'ok', a.error);
+        const [desc, list, producers] = a.data!.results as Array<Record<string, unknown> & { ok: boolean; error?: string }>;
+        assert.ok(desc!.ok && list!.ok && producers!.ok, JSON.stringify(a.data));
+        const norm = (s: unknown) => String(s).toLowerCase().replace(/_/g, '');
+        assert.deepEqual([norm(desc!.state), desc!.partitions], ['ongoing', [`${topic}-0`]]);
+        const listed = (list!.transactions as Array<{ transactionalId: string; state: string }>).find((t) => t.transactionalId === txnId);
+        assert.equal(norm(listed?.state), 'ongoing');
+        const mine = (producers!.producers as Array<{ producerId: number; currentTransactionStartOffset: number }>).find((x) => x.producerId === desc!.producerId);
+        assert.equal(mine?.currentTransactionStartOffset, 0, JSON.stringify(producers));
         const fresh = await job('txn-produce', broker.bootstrap, { topic, transactionalId: txnId, transactions: [{ records: [rec('fresh', 0)] }] } satisfies TxnProduceParams);
         assert.equal(fresh.status, 'ok', fresh.error);
         zombie.send({ cmd: 'commit' });

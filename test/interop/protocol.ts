@@ -92,7 +92,10 @@ export type AdminStep =
   | { do: 'listGroups' }
   | { do: 'describeGroup'; groupId: string }
   | { do: 'deleteGroup'; groupId: string }
-  | { do: 'fetchOffsets'; groupId: string; topic: string };
+  | { do: 'fetchOffsets'; groupId: string; topic: string }
+  | { do: 'describeTransaction'; transactionalId: string }
+  | { do: 'listTransactions' }
+  | { do: 'describeProducers'; topic: string; partition: number };
 
 export type StepName = AdminStep['do'];
 
