@@ -1,7 +1,8 @@
-// startBroker: one Samsa broker in this process — the engine plus its listeners.
-// Owns: composing engine and listeners from a BrokerConfig, and closing them in
-// order (listeners first, then the engine, which flushes and marks a clean stop).
-// Must not implement a protocol (src/kafka, src/http) nor touch files (src/storage).
+// startBroker: one Samsa broker in this process — the engine plus its listeners,
+// and the mirror when `mirror.target` is set. Owns: composing them from a
+// BrokerConfig, and closing them in order (the mirror first, then the listeners,
+// then the engine, which flushes and marks a clean stop). Must not implement a
+// protocol (src/kafka, src/http) nor touch files (src/storage).
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import type { KafkaHandler } from './kafka/handler.js';
 import type { HttpServer } from './http/server.js';
 import { type CorsPolicy, parseCorsOrigins } from './http/cors.js';
 import type { BrokerMetrics } from './metrics/broker-metrics.js';
+import type { Mirror } from './mirror/mirror.js';
 
 /**
  * The protocol, HTTP and metrics layers, imported while the shard threads boot: a
@@ -53,6 +55,8 @@ export interface Broker {
   http: HttpServer;
   /** Counters and latencies behind GET /metrics. */
   metrics: BrokerMetrics;
+  /** The mirror to `mirror.target`, or null when that is not set. */
+  mirror: Mirror | null;
   shards: ShardInfo[];
   close(): Promise<void>;
 }
@@ -128,6 +132,10 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
       defaultPartitions: cfg['num.partitions'],
       ready: () => engine.shardInfos.length > 0,
       cors,
+      consumerInstanceTimeoutMs: cfg['consumer.instance.timeout.ms'],
+      // Scratch runs of the table views: rebuilt from the log at every start.
+      tableDir: join(dataDir, '.tables'),
+      tableMemoryBytes: cfg['table.memory.bytes'],
     });
   } catch (err) {
     await tcp.close();
@@ -136,6 +144,19 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   }
   closers.push(() => http.close());
   const httpPort = http.port;
+  let mirror: Mirror | null = null;
+  if (cfg['mirror.target'] !== '') {
+    try {
+      mirror = await startMirror(cfg, tcp.port, metrics);
+    } catch (err) {
+      for (const c of [...closers].reverse()) await c().catch(() => {});
+      await engine.close();
+      throw err;
+    }
+    const m = mirror;
+    // Last in, first out: the mirror stops (and checkpoints) while the listener it reads from is still open.
+    closers.push(() => m.stop());
+  }
   let closing: Promise<void> | null = null;
   return {
     engine,
@@ -146,6 +167,7 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
     httpPort,
     http,
     metrics,
+    mirror,
     shards: engine.shardInfos,
     close(): Promise<void> {
       closing ??= (async () => {
@@ -155,6 +177,42 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
       return closing;
     },
   };
+}
+
+/**
+ * The in-broker mirror: this broker's own Kafka listener (over loopback) is its
+ * source, so it copies exactly what any client would read. It retries on its own
+ * while the target is unreachable; only bad settings stop the start.
+ */
+async function startMirror(cfg: BrokerConfig, kafkaPort: number, metrics: BrokerMetrics): Promise<Mirror> {
+  const { Mirror: MirrorClass } = await import('./mirror/index.js');
+  const regex = (name: 'mirror.topics' | 'mirror.groups'): RegExp => {
+    try {
+      return new RegExp(cfg[name]);
+    } catch (err) {
+      throw new ConfigError(`invalid value for '${name}': ${(err as Error).message}`);
+    }
+  };
+  const host = cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host;
+  let mirror: Mirror;
+  try {
+    mirror = new MirrorClass({
+      from: host.includes(':') ? `[${host}]:${kafkaPort}` : `${host}:${kafkaPort}`,
+      to: cfg['mirror.target'],
+      topics: regex('mirror.topics'),
+      groups: regex('mirror.groups'),
+      syncGroups: cfg['mirror.sync.groups'],
+      name: cfg['mirror.name'],
+      logger: logger(),
+    });
+  } catch (err) {
+    throw new ConfigError(`invalid mirror settings (mirror.target ${JSON.stringify(cfg['mirror.target'])}): ${(err as Error).message}`);
+  }
+  metrics.addTextSource('mirror', () => mirror.prometheus());
+  // Not awaited: a target that is down must not hold up (or fail) the broker's start.
+  mirror.start().catch(() => {});
+  logger().info({ target: cfg['mirror.target'], mirror: cfg['mirror.name'] }, 'mirroring to a cluster');
+  return mirror;
 }
 
 /**

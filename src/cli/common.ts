@@ -14,7 +14,7 @@ import '../client/node.js';
 import type { Admin } from '../client/admin.js';
 import type { ConnectionOptions } from '../client/connection.js';
 import { ConnectionError, KafkaError, errorName } from '../client/errors.js';
-import { parseHostPort } from '../client/transport.js';
+import { parseBootstrapList } from '../client/transport.js';
 
 /** Bad usage: main prints `samsa: <message>` and exits 2. */
 export class UsageError extends Error {
@@ -33,12 +33,12 @@ export function bootstrapOption(): Option {
   return new Option('-b, --bootstrap <host:port>', 'broker address').env('SAMSA_BOOTSTRAP').default(BOOTSTRAP_DEFAULT);
 }
 
-/** Checks "host:port" (IPv6 as "[::1]:9092"); a usage error otherwise. */
-export function checkBootstrap(bootstrap: string): string {
+/** Checks "host:port[,host:port…]" (IPv6 as "[::1]:9092"); a usage error otherwise. */
+export function checkBootstrap(bootstrap: string, flag = '--bootstrap'): string {
   try {
-    parseHostPort(bootstrap);
+    parseBootstrapList(bootstrap);
   } catch {
-    throw new UsageError(`--bootstrap must be HOST:PORT, got '${bootstrap}'`);
+    throw new UsageError(`${flag} must be HOST:PORT[,HOST:PORT…], got '${bootstrap}'`);
   }
   return bootstrap;
 }

@@ -19,15 +19,16 @@
 //   GET  /console (and GET / for browsers)     the web console page
 //   GET  /broker, /stats/topics, /topics/{t}/stats, /topics/{t}/configs, /groups[/{g}]
 //   POST /topics/{t}/configs, /topics/{t}/partitions; DELETE /groups/{g}   (admin.ts)
+//   /consumers/{g}[/instances/{i}/…]   REST Proxy v2 consumers (consumer-routes.ts)
+//   GET  /topics/{t}/table[/{key}]     the latest value per key (table-routes.ts)
 
-import type { Engine, TopicInfo } from '../broker/engine-api.js';
+import type { TopicInfo } from '../broker/engine-api.js';
 import { parseTopicConfigEntries } from '../config/topic-config.js';
-import { type AdminSources, alterConfigs, brokerInfo, configEntriesOf, deleteGroup, describeGroup, growPartitions, listGroups, topicConfigs, topicStats, topicsStats } from './admin.js';
+import { alterConfigs, brokerInfo, configEntriesOf, deleteGroup, describeGroup, growPartitions, listGroups, topicConfigs, topicStats, topicsStats } from './admin.js';
 import { acceptsGzip, consolePage, prefersHtml } from './console-page.js';
 import { ErrorCode } from '../wire/errors.js';
 import { isValidTopicName } from '../wire/topic-name.js';
 import { logger } from '../util/logger.js';
-import { fromUtf8Strict } from './bytes.js';
 import {
   HttpError,
   HttpErrorCode,
@@ -36,90 +37,25 @@ import {
   invalidBody,
   invalidOffsetOrPartition,
   isServerFault,
-  partitionNotFound,
   topicNotFound,
 } from './errors.js';
-import type { JsonProducer } from './produce.js';
 import { recordsFrom } from './read.js';
-import { contentTypeOf, formatFromAccept, formatFromContentType, parseJson, parseProduceBody, renderRecord } from './records-json.js';
+import { contentTypeOf, formatFromAccept, formatFromContentType, parseProduceBody, renderRecord } from './records-json.js';
+import { type ApiContext, type Reply, type Route, existingTopic, intQuery, partitionParam, parseJsonBody, readAdminBody, topicParam } from './route.js';
+import { CONSUMER_ROUTES } from './consumer-routes.js';
+import { TABLE_ROUTES } from './table-routes.js';
+
+export type { ApiContext } from './route.js';
 import { BodyTooLargeError, RequestAbortedError, matchPattern, type HttpExchange, type HttpHandler } from './transport.js';
 
 export const API_CONTENT_TYPE = 'application/vnd.kafka.v2+json';
 const JSON_CONTENT_TYPE = 'application/json';
-/** Bodies of admin requests (POST /topics): small JSON. */
-const ADMIN_BODY_BYTES_MAX = 64 * 1024;
 export const RECORDS_TIMEOUT_MS_DEFAULT = 1_000;
 export const RECORDS_TIMEOUT_MS_MAX = 300_000;
 export const RECORDS_MAX_BYTES_DEFAULT = 1024 * 1024;
 export const RECORDS_MAX_BYTES_MAX = 64 * 1024 * 1024;
 /** Long-poll rounds per GET …/records (each waits for an append or the deadline). */
 const LONG_POLL_ROUNDS_MAX = 1_000;
-
-export interface ApiContext {
-  engine: Engine;
-  producer: JsonProducer;
-  /** Partitions of a topic created by POST /topics without "partitions". */
-  defaultPartitions: number;
-  /** Health: true once every shard is ready (and the broker is not closing). */
-  ready(): boolean;
-  metrics(): Promise<string>;
-  /** Counts requests being answered (for the connections gauge). */
-  inFlight: { http_in_flight: number };
-  /** Groups, shard statistics and the broker's identity for the admin views. */
-  admin: AdminSources;
-  /** Seconds since the listener started (GET /broker). */
-  uptimeSeconds(): number;
-}
-
-interface Reply {
-  status: number;
-  body: unknown;
-  contentType?: string;
-  /** Already text or bytes (Prometheus exposition, the console page): sent as is. */
-  raw?: boolean;
-  headers?: Record<string, string>;
-}
-
-type RouteFn = (ex: HttpExchange, params: Readonly<Record<string, string>>, ctx: ApiContext) => Reply | Promise<Reply>;
-
-interface Route {
-  method: string;
-  pattern: string;
-  run: RouteFn;
-}
-
-// ---------------------------------------------------------------- parameters
-
-function topicParam(params: Readonly<Record<string, string>>): string {
-  const t = params.topic ?? '';
-  const shown = JSON.stringify(t.length > 60 ? `${t.slice(0, 60)}…` : t);
-  if (!isValidTopicName(t)) throw new HttpError(422, HttpErrorCode.INVALID_TOPIC_NAME, `invalid topic name ${shown}: use 1-249 of [a-zA-Z0-9._-], not "." or ".."`);
-  return t;
-}
-
-function existingTopic(ctx: ApiContext, params: Readonly<Record<string, string>>): TopicInfo {
-  const name = topicParam(params);
-  const info = ctx.engine.describeTopic(name);
-  if (info === undefined) throw topicNotFound(name);
-  return info;
-}
-
-function partitionParam(info: TopicInfo, raw: string | undefined): number {
-  const s = raw ?? '';
-  if (!/^\d{1,9}$/.test(s)) throw invalidOffsetOrPartition(`partition must be a non-negative integer, got ${JSON.stringify(s)}`);
-  const p = Number(s);
-  if (p >= info.partitions) throw partitionNotFound(info.name, p, info.partitions);
-  return p;
-}
-
-function intQuery(q: URLSearchParams, name: string, dflt: number, min: number, max: number): number {
-  const raw = q.get(name);
-  if (raw === null || raw === '') return dflt;
-  if (!/^\d{1,16}$/.test(raw)) throw invalidBody(`query parameter ${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
-  const n = Number(raw);
-  if (n < min || n > max) throw invalidBody(`query parameter ${name} must be ${min}..${max}, got ${n}`);
-  return n;
-}
 
 function describe(info: TopicInfo): object {
   const configs: Record<string, string> = {};
@@ -131,26 +67,6 @@ function describe(info: TopicInfo): object {
 
 function partitionInfo(p: number): object {
   return { partition: p, leader: 0, replicas: [{ broker: 0, leader: true, in_sync: true }] };
-}
-
-// ---------------------------------------------------------------- body
-
-function parseJsonBody(bytes: Uint8Array): unknown {
-  if (bytes.byteLength === 0) throw invalidBody('request body is empty: expected JSON');
-  const text = fromUtf8Strict(bytes);
-  if (text === null) throw invalidBody('request body is not valid UTF-8');
-  return parseJson(text, 'request body');
-}
-
-/** A small JSON admin body (POST /topics, configs, partitions). Call before the first await. */
-function readAdminBody(ex: HttpExchange): Promise<unknown> {
-  return ex
-    .readBody(ADMIN_BODY_BYTES_MAX)
-    .catch((err: unknown) => {
-      if (err instanceof BodyTooLargeError) throw new HttpError(413, HttpErrorCode.BODY_TOO_LARGE, `request body is larger than ${ADMIN_BODY_BYTES_MAX} bytes`);
-      throw err;
-    })
-    .then(parseJsonBody);
 }
 
 async function consoleReply(ex: HttpExchange): Promise<Reply> {
@@ -186,7 +102,7 @@ const ROUTES: Route[] = [
       // Browsers navigating here get the console; API clients (curl's */*, JSON) the endpoint list.
       prefersHtml(ex.header('accept'))
         ? consoleReply(ex)
-        : { status: 200, contentType: JSON_CONTENT_TYPE, body: { name: 'samsa', console: '/console', endpoints: ROUTES.map((r) => `${r.method} ${r.pattern}`).concat(['WS /kafka', 'WS /topics/:topic/produce', 'WS /topics/:topic/consume']) } },
+        : { status: 200, contentType: JSON_CONTENT_TYPE, body: { name: 'samsa', console: '/console', endpoints: ROUTES.map((r) => `${r.method} ${r.pattern}`).concat(['WS /kafka', 'WS /topics/:topic/produce', 'WS /topics/:topic/consume', 'WS /topics/:topic/table/changes']) } },
   },
   {
     method: 'GET',
@@ -384,6 +300,8 @@ const ROUTES: Route[] = [
       return { status: 200, contentType: contentTypeOf(format), body: [] };
     },
   },
+  ...CONSUMER_ROUTES,
+  ...TABLE_ROUTES,
 ];
 
 function hasBody(ex: HttpExchange): boolean {

@@ -106,6 +106,8 @@ export class BrokerMetrics {
   readonly fetchLatency = new LatencyHistogram();
   private readonly connectionSources = new Map<string, () => number>();
   private readonly gaugeSources = new Map<string, { help: string; type: 'gauge' | 'counter'; read: () => number }>();
+  /** Whole metric families rendered by another part of the process (the in-broker mirror). */
+  private readonly textSources = new Map<string, () => string>();
   private readonly startedAtMs = Date.now();
 
   constructor() {
@@ -120,6 +122,14 @@ export class BrokerMetrics {
   /** An extra series `samsa_<name>` read at scrape time. */
   addGauge(name: string, help: string, read: () => number, type: 'gauge' | 'counter' = 'gauge'): void {
     this.gaugeSources.set(name, { help, type, read });
+  }
+
+  /**
+   * Families rendered elsewhere, appended as they are (Prometheus text, each family
+   * with its HELP and TYPE lines; names must not clash with this file's).
+   */
+  addTextSource(name: string, render: () => string): void {
+    this.textSources.set(name, render);
   }
 
   private topic(name: string): TopicCounters {
@@ -265,7 +275,12 @@ export class BrokerMetrics {
     }
 
     if (engine !== undefined) await this.renderShards(p, engine);
-    return p.toString();
+    let text = p.toString();
+    for (const render of this.textSources.values()) {
+      const more = render();
+      if (more.length > 0) text += more.endsWith('\n') ? more : `${more}\n`;
+    }
+    return text;
   }
 
   private async renderShards(p: PromText, engine: EngineIntrospection): Promise<void> {

@@ -81,7 +81,7 @@ function readTable(): Map<string, Set<string>> {
     const allowed = new Set<string>();
     if (allowedCell.startsWith('every folder but')) {
       const except = new Set([...allowedCell.matchAll(/`([^`]+)`/g)].map((x) => x[1]!));
-      for (const n of ['wire', 'util', 'ring', 'platform', 'compression', 'config', 'protocol', 'storage', 'shard', 'broker', 'groups', 'kafka', 'metrics', 'http', 'client', 'loadgen', 'cli', 'workers']) {
+      for (const n of ['wire', 'util', 'ring', 'platform', 'compression', 'config', 'protocol', 'storage', 'shard', 'broker', 'groups', 'kafka', 'metrics', 'http', 'client', 'loadgen', 'mirror', 'cli', 'workers']) {
         if (!except.has(n)) allowed.add(n);
       }
       allowed.add('server.ts');
