@@ -31,6 +31,9 @@ async function loadLayers() {
     import('./http/server.js'),
     import('./metrics/broker-metrics.js'),
   ]);
+  // The listeners log through it: load pino (util/logger.ts loads it on first use) here,
+  // in the interval the shard threads boot, rather than after them.
+  logger();
   return { createKafkaHandler: handler.createKafkaHandler, startKafkaTcpServer: tcpServer.startKafkaTcpServer, startHttpServer: httpServer.startHttpServer, BrokerMetrics: metrics.BrokerMetrics };
 }
 

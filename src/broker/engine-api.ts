@@ -53,7 +53,11 @@ export interface AbortedTransaction {
 }
 
 export interface ReadResult extends PartitionOffsets {
-  /** Stored RecordBatch v2 bytes, back to back, as on disk; may be empty. */
+  /**
+   * Stored RecordBatch v2 bytes, back to back, as on disk; may be empty. With
+   * ReadOptions.fileRange it may instead be a FileRange (src/broker/file-range.ts):
+   * the same bytes left in the segment file, to be sent or read and then closed.
+   */
   records: Uint8Array;
   /** read_committed: the aborted transactions that overlap the records (empty when none); absent for read_uncommitted. */
   abortedTransactions?: AbortedTransaction[];
@@ -64,6 +68,11 @@ export type IsolationLevel = 'read_uncommitted' | 'read_committed';
 
 export interface ReadOptions {
   isolation?: IsolationLevel;
+  /**
+   * The caller can send a FileRange itself (a plain TCP connection with the native
+   * addon): a large read may then be answered with one instead of bytes.
+   */
+  fileRange?: boolean;
 }
 
 export interface AppendOptions {
@@ -84,6 +93,13 @@ export interface ListOffsetResult {
   timestamp: number;
 }
 
+/** What the request hot paths need of a topic, read without copying its config. */
+export interface TopicLayout {
+  readonly name: string;
+  readonly topicId: string;
+  readonly partitions: number;
+}
+
 export interface PartitionRef {
   topic: string;
   partition: number;
@@ -97,6 +113,11 @@ export interface Engine {
   alterTopicConfig(name: string, config: Partial<TopicConfig>): Promise<TopicInfo>;
   listTopics(): TopicInfo[];
   describeTopic(name: string): TopicInfo | undefined;
+  /**
+   * A topic's name, id and partition count by name (or, with byId, by topic id),
+   * without the copy describeTopic makes: for Produce and Fetch, once per request.
+   */
+  topicLayout(nameOrId: string, byId?: boolean): TopicLayout | undefined;
   /** Effective defaults for new topics (from the broker configuration). */
   defaultTopicConfig(): TopicConfig;
 

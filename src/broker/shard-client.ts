@@ -16,7 +16,14 @@ import {
   OP_CONTROL,
   OP_NOTICE,
   OP_READ,
+  OP_READ_RANGE,
   READ_BODY_BYTES,
+  READ_FLAG_FILE_RANGE,
+  READ_RANGE_BODY_BYTES,
+  READ_RANGE_OFF_FD,
+  READ_RANGE_OFF_POSITION,
+  READ_RANGE_OFF_SIZE,
+  READ_RANGE_OFF_SPANNED,
   READ_OFF_MAX_BYTES,
   READ_OFF_OFFSET,
   REQ_HEADER_BYTES,
@@ -27,6 +34,8 @@ import {
 } from '../shard/shard-protocol.js';
 import type { Completion, ControlRequest, ControlResult, Notice, ShardWorkerData } from '../shard/shard-protocol.js';
 import { invariantFailed } from '../wire/assert.js';
+import { bufferPool } from './buffer-pool.js';
+import { FileRange } from './file-range.js';
 
 export interface ShardReady {
   cpu: number;
@@ -55,7 +64,7 @@ export interface ReadCompletion {
 }
 
 type Pending =
-  | { op: typeof OP_APPEND; resolve: (c: AppendCompletion) => void }
+  | { op: typeof OP_APPEND; resolve: (c: AppendCompletion) => void; batches: Uint8Array }
   | { op: typeof OP_READ; resolve: (c: ReadCompletion) => void }
   | { op: typeof OP_CONTROL; resolve: (c: ControlResult) => void };
 
@@ -67,7 +76,11 @@ export interface ShardClientOptions {
   cpu: number;
   retentionCheckIntervalMs: number;
   compactionCheckIntervalMs: number;
-  onAppend: (slot: number, logStartOffset: number, nextOffset: number, lastStableOffset: number) => void;
+  /**
+   * An append succeeded (before its caller hears): `batches` as sent (valid only
+   * during the call), the first of them at `baseOffset`.
+   */
+  onAppend: (slot: number, logStartOffset: number, nextOffset: number, lastStableOffset: number, baseOffset: number, batches: Uint8Array) => void;
   onNotice: (n: Notice) => void;
 }
 
@@ -163,17 +176,21 @@ export class ShardClient {
       });
     }
     return new Promise<AppendCompletion>((resolve) => {
-      this.submit(OP_APPEND, acks, slot, batches.byteLength, (pos) => this.requests.bytes.set(batches, pos), { op: OP_APPEND, resolve }, markers ? FLAG_FROM_COORDINATOR : 0);
+      this.submit(OP_APPEND, acks, slot, batches.byteLength, (pos) => this.requests.bytes.set(batches, pos), { op: OP_APPEND, resolve, batches }, markers ? FLAG_FROM_COORDINATOR : 0);
     });
   }
 
-  /** Reads stored batches; `committed` = read_committed (stop at the last stable offset, list aborted transactions). */
-  read(slot: number, offset: number, maxBytes: number, committed = false): Promise<ReadCompletion> {
+  /**
+   * Reads stored batches; `committed` = read_committed (stop at the last stable offset,
+   * list aborted transactions). With fileRange, a large read may come back as a
+   * FileRange (the caller then owns its descriptor).
+   */
+  read(slot: number, offset: number, maxBytes: number, committed = false, fileRange = false): Promise<ReadCompletion> {
     return new Promise<ReadCompletion>((resolve) => {
       this.submit(OP_READ, 0, slot, READ_BODY_BYTES, (pos) => {
         this.reqView.setFloat64(pos + READ_OFF_OFFSET, offset, true);
         this.reqView.setUint32(pos + READ_OFF_MAX_BYTES, Math.max(0, Math.min(maxBytes, 0xffff_ffff)), true);
-      }, { op: OP_READ, resolve }, committed ? FLAG_READ_COMMITTED : 0);
+      }, { op: OP_READ, resolve }, (committed ? FLAG_READ_COMMITTED : 0) | (fileRange ? READ_FLAG_FILE_RANGE : 0));
     });
   }
 
@@ -275,25 +292,41 @@ export class ShardClient {
     this.pending.delete(c.reqId);
     const body = this.completions.bytes.subarray(off + COMPLETION_HEADER_BYTES, off + len);
     if (p.op === OP_APPEND) {
-      if (c.errorCode === ErrorCode.NONE) this.options.onAppend(c.slot, c.logStartOffset, c.nextOffset, c.lastStableOffset);
+      if (c.errorCode === ErrorCode.NONE) this.options.onAppend(c.slot, c.logStartOffset, c.nextOffset, c.lastStableOffset, c.baseOffset, p.batches);
       const message = body.byteLength > 0 ? decodeJson<{ message: string }>(body).message : '';
       p.resolve({ errorCode: c.errorCode, baseOffset: c.baseOffset, logStartOffset: c.logStartOffset, nextOffset: c.nextOffset, lastStableOffset: c.lastStableOffset, appendTimeMs: c.appendTimeMs, message });
+    } else if (p.op === OP_READ && c.op === OP_READ_RANGE) {
+      if (body.byteLength !== READ_RANGE_BODY_BYTES + c.count * ABORTED_TXN_BYTES) {
+        invariantFailed(`shard ${this.shardId}: range completion of ${body.byteLength} bytes with ${c.count} aborted transactions`);
+      }
+      const fd = this.compView.getFloat64(off + COMPLETION_HEADER_BYTES + READ_RANGE_OFF_FD, true);
+      const position = this.compView.getFloat64(off + COMPLETION_HEADER_BYTES + READ_RANGE_OFF_POSITION, true);
+      const size = this.compView.getFloat64(off + COMPLETION_HEADER_BYTES + READ_RANGE_OFF_SIZE, true);
+      const spanned = this.compView.getFloat64(off + COMPLETION_HEADER_BYTES + READ_RANGE_OFF_SPANNED, true);
+      const aborted = this.abortedAt(off + COMPLETION_HEADER_BYTES + READ_RANGE_BODY_BYTES, c.count);
+      p.resolve({ errorCode: c.errorCode, logStartOffset: c.logStartOffset, nextOffset: c.nextOffset, lastStableOffset: c.lastStableOffset, records: new FileRange(fd, position, size, spanned), aborted });
     } else if (p.op === OP_READ) {
-      // Copy out: the ring space is reused as soon as this drain is released.
+      // Copy out: the ring space is reused as soon as this drain is released. Large
+      // reads land in a pooled buffer, given back once the response is written.
       const recordBytes = body.byteLength - c.count * ABORTED_TXN_BYTES;
       if (recordBytes < 0) invariantFailed(`shard ${this.shardId}: read completion of ${body.byteLength} bytes cannot hold ${c.count} aborted transactions`);
-      let aborted: ReadCompletion['aborted'] = null;
-      if (c.count > 0) {
-        aborted = [];
-        for (let i = 0; i < c.count; i++) {
-          const at = off + COMPLETION_HEADER_BYTES + recordBytes + i * ABORTED_TXN_BYTES;
-          aborted.push({ producerId: this.compView.getFloat64(at, true), firstOffset: this.compView.getFloat64(at + 8, true) });
-        }
-      }
-      p.resolve({ errorCode: c.errorCode, logStartOffset: c.logStartOffset, nextOffset: c.nextOffset, lastStableOffset: c.lastStableOffset, records: body.slice(0, recordBytes), aborted });
+      const aborted = this.abortedAt(off + COMPLETION_HEADER_BYTES + recordBytes, c.count);
+      const records = c.errorCode === ErrorCode.NONE ? bufferPool.copyOf(body.subarray(0, recordBytes)) : new Uint8Array(0);
+      p.resolve({ errorCode: c.errorCode, logStartOffset: c.logStartOffset, nextOffset: c.nextOffset, lastStableOffset: c.lastStableOffset, records, aborted });
     } else {
       p.resolve(decodeJson<ControlResult>(body));
     }
+  }
+
+  /** `count` aborted transactions (producerId f64, firstOffset f64 each) from the completion ring at `at`; null when none. */
+  private abortedAt(at: number, count: number): ReadCompletion['aborted'] {
+    if (count === 0) return null;
+    const aborted: NonNullable<ReadCompletion['aborted']> = [];
+    for (let i = 0; i < count; i++) {
+      const p = at + i * ABORTED_TXN_BYTES;
+      aborted.push({ producerId: this.compView.getFloat64(p, true), firstOffset: this.compView.getFloat64(p + 8, true) });
+    }
+    return aborted;
   }
 
   private failOne(p: Pending, message: string): void {

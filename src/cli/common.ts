@@ -7,8 +7,6 @@
 // Exit codes: 0 ok, 1 runtime failure (cannot connect, a Kafka error), 2 bad usage.
 
 import { Option } from 'commander';
-// Client modules are loaded one by one (start-up time); this registers TCP and the Node codecs for them.
-import '../client/node.js';
 // Not the client's index: main.ts loads this module for every command, and `serve`
 // needs only the error classes (the Admin is loaded when a command connects).
 import type { Admin } from '../client/admin.js';
@@ -111,6 +109,10 @@ export function connectFailure(bootstrap: string, err: unknown): Error {
 
 /** An Admin that has talked to the broker once (so "cannot connect" shows first, and alone). */
 export async function connectAdmin(bootstrap: string): Promise<Admin> {
+  // Client modules are loaded one by one (start-up time): node.js registers TCP and
+  // the Node codecs for them. Not imported at the top: `serve` loads this module too,
+  // and the client's modules (and the native CRC's) were on its path to spawning shards.
+  await import('../client/node.js');
   const { Admin: AdminClient } = await import('../client/admin.js');
   const admin = new AdminClient(clientOptions(bootstrap));
   try {

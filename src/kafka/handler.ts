@@ -18,6 +18,8 @@ import { DecodeError } from '../wire/codec/errors.js';
 import { Reader } from '../wire/codec/reader.js';
 import { Writer, concatChunks } from '../wire/codec/writer.js';
 import { errorCodeOf } from './error-codes.js';
+import { bufferPool } from '../broker/buffer-pool.js';
+import { FileRange } from '../broker/file-range.js';
 import type { CoordinatorOptions } from '../groups/coordinator.js';
 import { groupServicesFor } from '../groups/index.js';
 import type { TxnCoordinatorOptions } from '../txn/coordinator.js';
@@ -64,6 +66,11 @@ export interface ConnectionContext {
   readonly signal: AbortSignal;
   /** The client's address, for DescribeGroups (default ''). */
   readonly clientHost?: string;
+  /**
+   * The connection writes FileRange chunks itself (sendfile): Fetch may answer with
+   * them. Only a connection that handles them may say so; anything else gets bytes.
+   */
+  readonly fileRanges?: boolean;
 }
 
 export interface KafkaHandler {
@@ -165,7 +172,9 @@ export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {
       if (err instanceof DecodeError) throw new ProtocolError(`${api.name} v${version} request is malformed: ${err.message}`, { cause: err });
       throw err;
     }
-    const ctx: RequestContext = { engine, options, producerIds, clientId, signal: conn.signal, apiVersions, groups, txns, clientHost: conn.clientHost ?? '' };
+    const ctx: RequestContext = {
+      engine, options, producerIds, clientId, signal: conn.signal, apiVersions, groups, txns, clientHost: conn.clientHost ?? '', fileRanges: conn.fileRanges === true,
+    };
     let response: object | null;
     try {
       response = await api.handle(ctx, request, version);
@@ -189,7 +198,14 @@ export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {
     handleChunks,
     async handle(frame, conn) {
       const chunks = await handleChunks(frame, conn);
-      return chunks === null ? null : concatChunks(chunks);
+      if (chunks === null) return null;
+      // A caller that asked for file ranges writes the chunks itself (handleChunks).
+      for (const c of chunks) if (c instanceof FileRange) throw new ProtocolError('a file range reached a caller that needs bytes');
+      if (chunks.length === 1) return chunks[0]!;
+      const out = concatChunks(chunks);
+      // The copy holds the bytes now: pooled read buffers can be reused.
+      bufferPool.giveAll(chunks);
+      return out;
     },
     setAdvertisedListener(host, port) {
       options.advertisedHost = host;

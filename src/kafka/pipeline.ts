@@ -40,6 +40,15 @@ export interface PipelineCallbacks {
   onError(err: unknown): void;
   /** Requests finished and left the queue (with or without a response): re-check backpressure. */
   onFreed(): void;
+  /**
+   * A Produce request's handler resolved: every append it started has been copied
+   * into a shard ring, so nothing reads its frame any more and the frame's buffer
+   * may be reused. Only Produce: other APIs may keep views into their request
+   * (a group member's metadata, for one).
+   */
+  onProduceFrameDone?(frame: Uint8Array): void;
+  /** A response that will never be written (the pipeline closed first): release what it holds. */
+  onDiscarded?(chunks: Uint8Array[]): void;
 }
 
 export class RequestPipeline {
@@ -55,10 +64,14 @@ export class RequestPipeline {
 
   private readonly clientHost: string;
 
-  constructor(handler: KafkaHandler, callbacks: PipelineCallbacks, clientHost = '') {
+  private readonly fileRanges: boolean;
+
+  /** fileRanges: the connection writes FileRange chunks itself (see ConnectionContext). */
+  constructor(handler: KafkaHandler, callbacks: PipelineCallbacks, clientHost = '', fileRanges = false) {
     this.handler = handler;
     this.callbacks = callbacks;
     this.clientHost = clientHost;
+    this.fileRanges = fileRanges;
   }
 
   /** Requests received and not yet answered (bound this to apply backpressure). */
@@ -95,6 +108,7 @@ export class RequestPipeline {
     if (this.closed) return;
     this.closed = true;
     this.abort.abort();
+    for (const slot of this.queue) if (slot.chunks !== null) this.callbacks.onDiscarded?.(slot.chunks);
     this.queue.length = 0;
     this.queuedBytes = 0;
   }
@@ -116,7 +130,7 @@ export class RequestPipeline {
     if (!slot.overlappable) this.runningExclusive++;
     let result: Promise<Uint8Array[] | null>;
     try {
-      result = this.handler.handleChunks(slot.frame, { signal: this.abort.signal, clientHost: this.clientHost });
+      result = this.handler.handleChunks(slot.frame, { signal: this.abort.signal, clientHost: this.clientHost, fileRanges: this.fileRanges });
     } catch (err) {
       this.fail(err);
       return;
@@ -128,9 +142,13 @@ export class RequestPipeline {
   }
 
   private finish(slot: Slot, chunks: Uint8Array[] | null): void {
-    if (this.closed) return;
+    if (this.closed) {
+      if (chunks !== null) this.callbacks.onDiscarded?.(chunks);
+      return;
+    }
     slot.done = true;
     slot.chunks = chunks;
+    if (slot.overlappable) this.callbacks.onProduceFrameDone?.(slot.frame);
     this.running--;
     if (!slot.overlappable) this.runningExclusive--;
     let freed = false;

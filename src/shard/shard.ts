@@ -39,6 +39,14 @@ import {
   OP_CONTROL,
   OP_NOTICE,
   OP_READ,
+  OP_READ_RANGE,
+  READ_FLAG_FILE_RANGE,
+  READ_RANGE_BODY_BYTES,
+  READ_RANGE_MIN_BYTES,
+  READ_RANGE_OFF_FD,
+  READ_RANGE_OFF_POSITION,
+  READ_RANGE_OFF_SIZE,
+  READ_RANGE_OFF_SPANNED,
   REQ_HEADER_BYTES,
   decodeJson,
   encodeJson,
@@ -107,6 +115,11 @@ export interface ShardOptions {
   flushBehindBytes?: number;
   /** A sync in flight longer than this makes the shard give up on its syncer; default 30 000. */
   syncStallMsMax?: number;
+  /**
+   * Duplicates a descriptor (the native addon's dupFd: new fd or -errno). Given, reads
+   * flagged READ_FLAG_FILE_RANGE are answered with file ranges; absent, always bytes.
+   */
+  dupFd?: (fd: number) => number;
 }
 
 export class Shard {
@@ -125,7 +138,9 @@ export class Shard {
   // Reused across drains: allocated once (TIGER_STYLE), cleared per drain.
   private readonly appends: PendingAppend[] = [];
   private readonly writes = new Map<number, PendingPartitionWrite>();
-  private readonly reads: Array<{ reqId: number; slot: number; offset: number; maxBytes: number; committed: boolean }> = [];
+  private readonly reads: Array<{ reqId: number; slot: number; offset: number; maxBytes: number; flags: number }> = [];
+  private readonly rangeBody = new Uint8Array(READ_RANGE_BODY_BYTES);
+  private readonly rangeView = new DataView(this.rangeBody.buffer);
 
   constructor(
     private readonly requests: SpscRing,
@@ -206,7 +221,7 @@ export class Shard {
           slot: header.slot,
           offset: this.reqView.getFloat64(off + REQ_HEADER_BYTES, true),
           maxBytes: this.reqView.getUint32(off + REQ_HEADER_BYTES + 8, true),
-          committed: (header.flags & FLAG_READ_COMMITTED) !== 0,
+          flags: header.flags,
         });
       } else if (header.op === OP_CONTROL) {
         // Control requests are ordered against appends: commit (and make durable) what came before first.
@@ -399,7 +414,7 @@ export class Shard {
     }
     this.appends.length = 0;
     this.writes.clear();
-    for (const r of this.reads) this.completeRead(r.reqId, r.slot, r.offset, r.maxBytes, r.committed);
+    for (const r of this.reads) this.completeRead(r.reqId, r.slot, r.offset, r.maxBytes, r.flags);
     this.reads.length = 0;
   }
 
@@ -468,7 +483,7 @@ export class Shard {
     }, p.errorMessage.length > 0 ? encodeJson({ message: p.errorMessage }) : null);
   }
 
-  private completeRead(reqId: number, slot: number, offset: number, maxBytes: number, committed: boolean): void {
+  private completeRead(reqId: number, slot: number, offset: number, maxBytes: number, flags: number): void {
     const st = this.partitions.get(slot);
     const c: Completion = { op: OP_READ, errorCode: ErrorCode.NONE, reqId, slot, baseOffset: offset, logStartOffset: -1, nextOffset: -1, appendTimeMs: -1, lastStableOffset: -1, count: 0 };
     if (st === undefined) {
@@ -485,18 +500,23 @@ export class Shard {
     }
     c.lastStableOffset = st.txn.lastStableOffset(st.log.nextOffset);
     // read_committed: nothing at or past the last stable offset.
+    const committed = (flags & FLAG_READ_COMMITTED) !== 0;
     const maxOffset = committed ? c.lastStableOffset : Number.MAX_SAFE_INTEGER;
     let room = this.completions.maxFrameBytes - COMPLETION_HEADER_BYTES;
     let size: number;
     let aborted: AbortedTxn[] = NO_ABORTED;
     try {
-      size = st.log.sizeOfReadAt(offset, Math.min(maxBytes, room), maxOffset);
+      // Located once: the plan holds until the next call on this log, and nothing
+      // below touches its segments before readPlanned (the aborted list comes from
+      // the transaction index files).
+      size = st.log.planRead(offset, Math.min(maxBytes, room), maxOffset);
       if (committed && size > 0) {
         aborted = st.log.collectAbortedTxns(offset, st.log.lastReadEndOffset);
         if (aborted.length > 0) {
           // The list travels after the records: make room for it (bounded by the frame).
+          // A shorter read keeps the list, a superset of what it needs.
           room -= Math.min(aborted.length * ABORTED_TXN_BYTES, room);
-          if (size > room) size = st.log.sizeOfReadAt(offset, Math.min(maxBytes, room), maxOffset);
+          if (size > room) size = st.log.planRead(offset, Math.min(maxBytes, room), maxOffset);
         }
       }
     } catch (err) {
@@ -508,19 +528,37 @@ export class Shard {
     if (size > room) size = 0; // a batch larger than a ring frame cannot exist: max.message.bytes is bounded below it
     if (size === 0) aborted = NO_ABORTED;
     c.count = aborted.length;
+    if ((flags & READ_FLAG_FILE_RANGE) !== 0 && size >= READ_RANGE_MIN_BYTES && this.options.dupFd !== undefined) {
+      // Zero-copy: the main thread sends the bytes from the file itself, through its
+      // own descriptor (this shard may close or replace its own at any time). The
+      // bytes below the high watermark are never rewritten. The planned read already
+      // stops at the last stable offset for read_committed; its aborted list follows.
+      const fd = this.options.dupFd(st.log.plannedFd());
+      if (fd >= 0) {
+        const body = aborted.length === 0 ? this.rangeBody : new Uint8Array(READ_RANGE_BODY_BYTES + aborted.length * ABORTED_TXN_BYTES);
+        const view = aborted.length === 0 ? this.rangeView : new DataView(body.buffer);
+        view.setFloat64(READ_RANGE_OFF_FD, fd, true);
+        view.setFloat64(READ_RANGE_OFF_POSITION, st.log.plannedPosition(), true);
+        view.setFloat64(READ_RANGE_OFF_SIZE, size, true);
+        view.setFloat64(READ_RANGE_OFF_SPANNED, st.log.plannedOffsetsSpanned(), true);
+        writeAborted(view, READ_RANGE_BODY_BYTES, aborted);
+        this.writeCompletion({ ...c, op: OP_READ_RANGE }, body);
+        return;
+      }
+      // Out of descriptors, say: the bytes below work everywhere.
+    }
     const pos = this.reserveCompletion(COMPLETION_HEADER_BYTES + size + aborted.length * ABORTED_TXN_BYTES);
     writeCompletionHeader(this.compView, pos, c);
     if (size > 0) {
-      // Zero-copy into the completion ring: the file bytes land where the main thread reads them.
-      const n = st.log.readInto(offset, Math.min(maxBytes, room), this.completions.bytes, pos + COMPLETION_HEADER_BYTES, maxOffset);
-      if (n !== size) invariantFailed(`shard: read ${n} bytes where ${size} were sized`);
+      // Straight into the completion ring: the file bytes land where the main thread reads them.
+      try {
+        st.log.readPlanned(this.completions.bytes, pos + COMPLETION_HEADER_BYTES);
+      } catch (err) {
+        // The frame is reserved at its planned size: fill it as an error instead.
+        writeCompletionHeader(this.compView, pos, { ...c, errorCode: err instanceof KafkaError ? err.code : ErrorCode.KAFKA_STORAGE_ERROR });
+      }
     }
-    let at = pos + COMPLETION_HEADER_BYTES + size;
-    for (const a of aborted) {
-      this.compView.setFloat64(at, a.producerId, true);
-      this.compView.setFloat64(at + 8, a.firstOffset, true);
-      at += ABORTED_TXN_BYTES;
-    }
+    writeAborted(this.compView, pos + COMPLETION_HEADER_BYTES + size, aborted);
   }
 
   private completeControl(reqId: number, result: ControlResult): void {
@@ -648,5 +686,15 @@ function describeBatchError(code: number, size: number, maxBytes: number): strin
     case ErrorCode.MESSAGE_TOO_LARGE: return `batch of ${size} bytes is over max.message.bytes ${maxBytes}`;
     case ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT: return 'record batch magic is not 2';
     default: return 'record batch failed its length or CRC-32C check';
+  }
+}
+
+/** A read_committed read's aborted transactions, producerId f64 | firstOffset f64 each, from `at`. */
+function writeAborted(view: DataView, at: number, aborted: readonly AbortedTxn[]): void {
+  let p = at;
+  for (const a of aborted) {
+    view.setFloat64(p, a.producerId, true);
+    view.setFloat64(p + 8, a.firstOffset, true);
+    p += ABORTED_TXN_BYTES;
   }
 }

@@ -41,6 +41,8 @@ export interface RequestContext {
   readonly txns: TxnServices;
   /** The client's address as seen by the listener (DescribeGroups reports it). */
   readonly clientHost: string;
+  /** The connection sends FileRange records itself (zero-copy Fetch); false: bytes only. */
+  readonly fileRanges: boolean;
   /** Every served API with its version range (the ApiVersions answer). */
   readonly apiVersions: ReadonlyArray<{ apiKey: number; minVersion: number; maxVersion: number }>;
 }
