@@ -28,6 +28,8 @@ import { ListTransactionsRequestCodec, ListTransactionsResponseCodec } from '../
 import { startEngine } from '../../src/broker/engine.js';
 import { startKafkaTcpServer } from '../../src/kafka/tcp-server.js';
 import { TxnStateStore } from '../../src/txn/state-store.js';
+import { zeroCopySender, zeroCopyStats } from '../../src/broker/file-range.js';
+import { tailCacheStats } from '../../src/broker/tail-cache.js';
 import { RawClient, startTestBroker, type TestBroker } from './harness.js';
 
 let broker: TestBroker;
@@ -334,4 +336,58 @@ test('after a restart a decided transaction is finished and an undecided one is 
     c.close();
     await b.close();
   }
+});
+
+test('read_committed on the zero-copy path: a large read stops at the LSO and carries the aborted transactions', async () => {
+  await createTopic('tx-big', 1);
+  const { producerId, producerEpoch } = await initProducer('tx-big');
+  // ~120 KB batches: every read here is past the file-range threshold (64 KiB).
+  const values = (tag: string) => Array.from({ length: 30 }, (_, i) => `${tag}${i}:`.padEnd(4000, tag));
+  let seq = 0;
+  const txn = async (tags: string[], end: boolean | null): Promise<void> => {
+    assert.deepEqual(await addPartitions('tx-big', producerId, producerEpoch, 'tx-big', [0]), [0]);
+    for (const t of tags) {
+      assert.equal((await produce('tx-big', 'tx-big', 0, producerId, producerEpoch, seq, values(t))).errorCode, 0);
+      seq += 30;
+    }
+    if (end !== null) assert.equal(await endTxn('tx-big', producerId, producerEpoch, end), 0);
+  };
+  await txn(['c', 'd'], true); // 0-59, commit marker 60
+  await txn(['a', 'b'], false); // 61-120, abort marker 121
+  await txn(['o'], null); // 122-151, open
+  const ranges = zeroCopyStats.ranges;
+  const p = await fetch('tx-big', 0, 0, 1);
+  assert.deepEqual([p.highWatermark, p.lastStableOffset], [152, 122]);
+  assert.deepEqual(p.abortedTransactions, [{ producerId, firstOffset: 61 }]);
+  const got = contents(p);
+  assert.deepEqual(got.markers, [CONTROL_TYPE_COMMIT, CONTROL_TYPE_ABORT]);
+  assert.deepEqual(got.values, [...values('c'), ...values('d'), ...values('a'), ...values('b')], 'nothing of the open transaction');
+  if (zeroCopySender() !== null) assert.ok(zeroCopyStats.ranges > ranges, 'the read went out as a file range');
+  // From inside the aborted transaction: the list still names it.
+  const mid = await fetch('tx-big', 0, 91, 1);
+  assert.deepEqual(mid.abortedTransactions, [{ producerId, firstOffset: 61 }]);
+  assert.deepEqual(contents(mid).values, values('b'));
+  assert.deepEqual(contents(await fetch('tx-big', 0, 122, 0)).values, values('o'), 'read_uncommitted reads the open transaction');
+  assert.equal(await endTxn('tx-big', producerId, producerEpoch, false), 0);
+});
+
+test('read_committed never reads the tail cache: records above the LSO held there stay unread', async () => {
+  await createTopic('tx-tail', 1);
+  const { producerId, producerEpoch } = await initProducer('tx-tail');
+  // A waiter on the partition makes the engine keep the appends it wakes for (tail-cache.ts).
+  const woken = broker.engine.waitForAppend([{ topic: 'tx-tail', partition: 0 }], 30_000);
+  assert.equal((await produce(null, 'tx-tail', 0, -1, -1, -1, ['plain'])).errorCode, 0); // 0
+  assert.equal(await woken, true);
+  assert.deepEqual(await addPartitions('tx-tail', producerId, producerEpoch, 'tx-tail', [0]), [0]);
+  assert.equal((await produce('tx-tail', 'tx-tail', 0, producerId, producerEpoch, 0, ['open'])).errorCode, 0); // 1, open
+  const hits = tailCacheStats.hits;
+  const committed = await fetch('tx-tail', 0, 0, 1);
+  assert.deepEqual([committed.highWatermark, committed.lastStableOffset], [2, 1]);
+  assert.deepEqual(contents(committed).values, ['plain']);
+  assert.equal(tailCacheStats.hits, hits, 'read_committed went to the shard');
+  // The cache did hold both: read_uncommitted is answered from it.
+  assert.deepEqual(contents(await fetch('tx-tail', 0, 0, 0)).values, ['plain', 'open']);
+  assert.equal(tailCacheStats.hits, hits + 1);
+  assert.equal(await endTxn('tx-tail', producerId, producerEpoch, true), 0);
+  assert.deepEqual(contents(await fetch('tx-tail', 0, 0, 1)).values, ['plain', 'open']);
 });
