@@ -105,8 +105,17 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
     numPartitions: cfg['num.partitions'],
     requestMaxBytes: cfg['socket.request.max.bytes'],
     groups: { initialRebalanceDelayMs: cfg['group.initial.rebalance.delay.ms'] },
+    transactions: {
+      maxTimeoutMs: cfg['transaction.max.timeout.ms'],
+      abortCheckIntervalMs: cfg['transaction.abort.timed.out.transaction.cleanup.interval.ms'],
+      idExpirationMs: cfg['transactional.id.expiration.ms'],
+    },
     logger: logger(),
   }));
+  closers.push(() => {
+    kafka.close?.();
+    return Promise.resolve();
+  });
   let tcp;
   try {
     tcp = await startKafkaTcpServer(engine, { host: cfg.host, port: cfg.port, handler: kafka, logger: logger(), maxConnections: cfg['max.connections'], outputBudget });

@@ -20,7 +20,8 @@ import type { ShardReady } from './shard-client.js';
 import type { ControlRequest, Notice, ShardStats } from '../shard/shard-protocol.js';
 export type { ShardStats } from '../shard/shard-protocol.js';
 import type {
-  Acks, AppendResult, DeleteRecordsResult, Engine, ListOffsetResult, OffsetSpec, OfflineTopic, PartitionOffsets, PartitionRef, ReadOptions, ReadResult, TopicConfig, TopicInfo, TopicLayout,
+  Acks, AppendOptions, AppendResult, DeleteRecordsResult, DescribeProducersResult, Engine, ListOffsetResult, OffsetSpec, OfflineTopic, PartitionOffsets, PartitionRef,
+  ReadOptions, ReadResult, TopicConfig, TopicInfo, TopicLayout,
 } from './engine-api.js';
 import { SHARDS_MAX } from '../config/config.js';
 import { DEFAULT_TOPIC_CONFIG, validateTopicConfig } from '../config/topic-config.js';
@@ -91,6 +92,7 @@ interface PartitionHandle {
   shard: ShardClient;
   logStartOffset: number;
   highWatermark: number;
+  lastStableOffset: number;
   waiters: Set<() => void>;
   /** The newest small appends while a consumer tails the partition (tail-cache.ts). */
   tail: TailCache;
@@ -203,7 +205,7 @@ export class SamsaEngine implements Engine {
         cpu,
         retentionCheckIntervalMs: this.options.retentionCheckIntervalMs,
         compactionCheckIntervalMs: this.options.compactionCheckIntervalMs,
-        onAppend: (slot, logStart, next, base, batches) => this.onAppend(slot, logStart, next, base, batches),
+        onAppend: (slot, logStart, next, lso, base, batches) => this.onAppend(slot, logStart, next, lso, base, batches),
         onNotice: (n) => this.onNotice(n),
       });
       this.shards.push(shard);
@@ -316,7 +318,8 @@ export class SamsaEngine implements Engine {
     const r = await shard.control({ type: 'open', slot, dir, config: info.config });
     if (!r.ok) throw new KafkaError(r.errorCode, `open ${info.name}-${partition}: ${r.message}`);
     const h: PartitionHandle = {
-      topic: info.name, partition, slot, shard, logStartOffset: r.logStartOffset ?? 0, highWatermark: r.nextOffset ?? 0, waiters: new Set(), tail: new TailCache(),
+      topic: info.name, partition, slot, shard, logStartOffset: r.logStartOffset ?? 0, highWatermark: r.nextOffset ?? 0,
+      lastStableOffset: r.lastStableOffset ?? r.nextOffset ?? 0, waiters: new Set(), tail: new TailCache(),
     };
     this.slots.set(slot, h);
     return h;
@@ -470,7 +473,7 @@ export class SamsaEngine implements Engine {
     return this.topics.get(topic)?.partitions[partition];
   }
 
-  async append(topic: string, partition: number, batches: Uint8Array, acks: Acks): Promise<AppendResult> {
+  async append(topic: string, partition: number, batches: Uint8Array, acks: Acks, opts?: AppendOptions): Promise<AppendResult> {
     if (acks !== 0 && acks !== 1 && acks !== -1) {
       return { errorCode: ErrorCode.INVALID_REQUIRED_ACKS, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage: `acks must be -1, 0 or 1, got ${String(acks)}` };
     }
@@ -478,28 +481,37 @@ export class SamsaEngine implements Engine {
     if (h === undefined || this.closed) {
       return { errorCode: this.absentCode(topic), baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage: this.absentMessage(topic, partition) };
     }
-    const c = await h.shard.append(h.slot, batches, acks);
+    const c = await h.shard.append(h.slot, batches, acks, opts?.markers === true);
     const r: AppendResult = { errorCode: c.errorCode, baseOffset: c.baseOffset, logAppendTimeMs: c.appendTimeMs, logStartOffset: c.logStartOffset };
     if (c.message.length > 0) r.errorMessage = c.message;
     return r;
   }
 
-  async read(topic: string, partition: number, offset: number, maxBytes: number, options?: ReadOptions): Promise<ReadResult> {
+  async read(topic: string, partition: number, offset: number, maxBytes: number, opts?: ReadOptions): Promise<ReadResult> {
     const h = this.handle(topic, partition);
-    if (h === undefined) return { errorCode: this.absentCode(topic), logStartOffset: -1, highWatermark: -1, records: new Uint8Array(0) };
-    // At the end of the log there is nothing to read: answer without a round trip to the shard.
-    if (offset === h.highWatermark) {
-      return { errorCode: ErrorCode.NONE, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, records: new Uint8Array(0) };
+    if (h === undefined) return { errorCode: this.absentCode(topic), logStartOffset: -1, highWatermark: -1, lastStableOffset: -1, records: new Uint8Array(0) };
+    const committed = opts?.isolation === 'read_committed';
+    // At the end of the log (read_committed: at the last stable offset) there is nothing to read: answer without a round trip to the shard.
+    if (offset === (committed ? h.lastStableOffset : h.highWatermark)) return this.emptyRead(h, ErrorCode.NONE, committed);
+    if (!Number.isSafeInteger(offset) || offset < h.logStartOffset || offset > h.highWatermark) return this.emptyRead(h, ErrorCode.OFFSET_OUT_OF_RANGE, committed);
+    if (!committed) {
+      // A consumer at the tail: the append that woke it is still here, no shard round
+      // trip. Not for read_committed: the cache knows neither the last stable offset
+      // of its bytes nor the aborted transactions among them.
+      const tail = h.tail.read(offset, Math.max(0, maxBytes));
+      if (tail !== null) return { errorCode: ErrorCode.NONE, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, lastStableOffset: h.lastStableOffset, records: tail };
     }
-    if (!Number.isSafeInteger(offset) || offset < h.logStartOffset || offset > h.highWatermark) {
-      return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, records: new Uint8Array(0) };
-    }
-    // A consumer at the tail: the append that woke it is still here, no shard round trip.
-    const tail = h.tail.read(offset, Math.max(0, maxBytes));
-    if (tail !== null) return { errorCode: ErrorCode.NONE, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, records: tail };
-    const c = await h.shard.read(h.slot, offset, Math.max(0, maxBytes), options?.fileRange === true && fileRangesAvailable());
-    if (c.errorCode === ErrorCode.NONE) this.advance(h, c.logStartOffset, c.nextOffset);
-    return { errorCode: c.errorCode, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, records: c.records };
+    const c = await h.shard.read(h.slot, offset, Math.max(0, maxBytes), committed, opts?.fileRange === true && fileRangesAvailable());
+    if (c.errorCode === ErrorCode.NONE) this.advance(h, c.logStartOffset, c.nextOffset, c.lastStableOffset);
+    const r: ReadResult = { errorCode: c.errorCode, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, lastStableOffset: h.lastStableOffset, records: c.records };
+    if (committed) r.abortedTransactions = c.aborted ?? [];
+    return r;
+  }
+
+  private emptyRead(h: PartitionHandle, errorCode: number, committed: boolean): ReadResult {
+    const r: ReadResult = { errorCode, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, lastStableOffset: h.lastStableOffset, records: new Uint8Array(0) };
+    if (committed) r.abortedTransactions = [];
+    return r;
   }
 
   waitForAppend(partitions: PartitionRef[], timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
@@ -542,18 +554,29 @@ export class SamsaEngine implements Engine {
 
   offsets(topic: string, partition: number): PartitionOffsets {
     const h = this.handle(topic, partition);
-    if (h === undefined) return { errorCode: this.absentCode(topic), logStartOffset: -1, highWatermark: -1 };
-    return { errorCode: ErrorCode.NONE, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark };
+    if (h === undefined) return { errorCode: this.absentCode(topic), logStartOffset: -1, highWatermark: -1, lastStableOffset: -1 };
+    return { errorCode: ErrorCode.NONE, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, lastStableOffset: h.lastStableOffset };
   }
 
-  async listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<ListOffsetResult> {
+  async listOffset(topic: string, partition: number, spec: OffsetSpec, opts?: ReadOptions): Promise<ListOffsetResult> {
     const h = this.handle(topic, partition);
     if (h === undefined) return { errorCode: this.absentCode(topic), offset: -1, timestamp: -1 };
+    const committed = opts?.isolation === 'read_committed';
     if (spec === 'earliest') return { errorCode: ErrorCode.NONE, offset: h.logStartOffset, timestamp: -1 };
-    if (spec === 'latest') return { errorCode: ErrorCode.NONE, offset: h.highWatermark, timestamp: -1 };
+    if (spec === 'latest') return { errorCode: ErrorCode.NONE, offset: committed ? h.lastStableOffset : h.highWatermark, timestamp: -1 };
     const r = await h.shard.control({ type: 'listOffset', slot: h.slot, spec });
     if (!r.ok) return { errorCode: r.errorCode, offset: -1, timestamp: -1 };
+    // Kafka: under read_committed a lookup finds nothing at or past the last stable offset.
+    if (committed && (r.offset ?? -1) >= h.lastStableOffset) return { errorCode: ErrorCode.NONE, offset: -1, timestamp: -1 };
     return { errorCode: ErrorCode.NONE, offset: r.offset ?? -1, timestamp: r.timestamp ?? -1 };
+  }
+
+  async describeProducers(topic: string, partition: number): Promise<DescribeProducersResult> {
+    const h = this.handle(topic, partition);
+    if (h === undefined) return { errorCode: this.absentCode(topic), producers: [] };
+    const r = await h.shard.control({ type: 'describeProducers', slot: h.slot });
+    if (!r.ok) return { errorCode: r.errorCode, producers: [] };
+    return { errorCode: ErrorCode.NONE, producers: r.producers ?? [] };
   }
 
   async deleteRecords(topic: string, partition: number, offset: number): Promise<DeleteRecordsResult> {
@@ -570,7 +593,7 @@ export class SamsaEngine implements Engine {
     const r = await h.shard.control({ type: 'deleteRecords', slot: h.slot, offset: target });
     if (!r.ok) return { errorCode: r.errorCode, lowWatermark: -1, errorMessage: r.message };
     const lowWatermark = r.logStartOffset ?? h.logStartOffset;
-    this.advance(h, lowWatermark, h.highWatermark);
+    this.advance(h, lowWatermark, h.highWatermark, h.lastStableOffset);
     return { errorCode: ErrorCode.NONE, lowWatermark: h.logStartOffset };
   }
 
@@ -595,12 +618,15 @@ export class SamsaEngine implements Engine {
     return this.shards.some((s) => s.backpressured());
   }
 
-  private advance(h: PartitionHandle, logStartOffset: number, nextOffset: number): void {
+  private advance(h: PartitionHandle, logStartOffset: number, nextOffset: number, lastStableOffset: number): void {
     if (logStartOffset > h.logStartOffset) h.logStartOffset = logStartOffset;
     if (nextOffset > h.highWatermark) h.highWatermark = nextOffset;
+    // Completions can arrive in any order across requests; the LSO only moves forward.
+    if (lastStableOffset > h.lastStableOffset) h.lastStableOffset = lastStableOffset;
+    if (h.lastStableOffset < h.logStartOffset) h.lastStableOffset = h.logStartOffset;
   }
 
-  private onAppend(slot: number, logStartOffset: number, nextOffset: number, baseOffset: number, batches: Uint8Array): void {
+  private onAppend(slot: number, logStartOffset: number, nextOffset: number, lastStableOffset: number, baseOffset: number, batches: Uint8Array): void {
     const h = this.slots.get(slot);
     if (h === undefined) return;
     // Kept for the Fetch this append is about to wake (before the waiters run), or to
@@ -611,8 +637,9 @@ export class SamsaEngine implements Engine {
       else h.tail.add(batches, baseOffset);
     }
     const before = h.highWatermark;
-    this.advance(h, logStartOffset, nextOffset);
-    if (h.highWatermark > before && h.waiters.size > 0) for (const wake of [...h.waiters]) wake();
+    const lsoBefore = h.lastStableOffset;
+    this.advance(h, logStartOffset, nextOffset, lastStableOffset);
+    if ((h.highWatermark > before || h.lastStableOffset > lsoBefore) && h.waiters.size > 0) for (const wake of [...h.waiters]) wake();
   }
 
   private onNotice(n: Notice): void {
@@ -625,7 +652,7 @@ export class SamsaEngine implements Engine {
       return;
     }
     const h = this.slots.get(n.slot);
-    if (h !== undefined) this.advance(h, n.logStartOffset, h.highWatermark);
+    if (h !== undefined) this.advance(h, n.logStartOffset, h.highWatermark, h.lastStableOffset);
     if (n.deletedFiles.length > 0) {
       const task: UnlinkTask = { files: n.deletedFiles };
       this.maintenancePool().then((pool) => pool.run(task, { name: 'unlink' })).catch((err: unknown) => logger().error({ err }, 'deleting retained segments failed'));
@@ -641,7 +668,7 @@ export class SamsaEngine implements Engine {
   private async runCompaction(n: Extract<Notice, { type: 'compact' }>): Promise<void> {
     const h = this.slots.get(n.slot);
     if (h === undefined || this.closed) return;
-    const task: CompactTask = { dir: n.dir, segments: n.segments, deleteRetentionMs: n.deleteRetentionMs };
+    const task: CompactTask = { dir: n.dir, segments: n.segments, deleteRetentionMs: n.deleteRetentionMs, aborted: n.aborted };
     let swap: ControlRequest;
     try {
       const r = (await (await this.maintenancePool()).run(task, { name: 'compact' })) as CompactTaskResult;

@@ -100,6 +100,8 @@ export async function startKafkaTcpServer(engine: Engine, opts: KafkaTcpServerOp
     outputBudget,
     close: () =>
       new Promise<void>((resolve) => {
+        // A handler made here is this listener's: its coordinators' periodic work stops with it.
+        if (opts.handler === undefined) handler.close?.();
         server.close(() => resolve());
         for (const c of [...connections]) c.close();
       }),

@@ -179,16 +179,16 @@ export class BrokerMetrics {
       offlineTopic: (name) => engine.offlineTopic(name),
       topicLayout: (nameOrId, byId) => engine.topicLayout(nameOrId, byId),
       defaultTopicConfig: () => engine.defaultTopicConfig(),
-      async append(topic, partition, batches, acks) {
+      async append(topic, partition, batches, acks, opts) {
         const t0 = nowMs();
-        const r = await engine.append(topic, partition, batches, acks);
+        const r = await engine.append(topic, partition, batches, acks, opts);
         m.produceLatency.recordMs(nowMs() - t0);
-        if (r.errorCode === ErrorCode.NONE) m.countIn(topic, batches);
+        if (r.errorCode === ErrorCode.NONE && opts?.markers !== true) m.countIn(topic, batches);
         return r;
       },
-      async read(topic, partition, offset, maxBytes, options) {
+      async read(topic, partition, offset, maxBytes, opts) {
         const t0 = nowMs();
-        const r = await engine.read(topic, partition, offset, maxBytes, options);
+        const r = await engine.read(topic, partition, offset, maxBytes, opts);
         m.fetchLatency.recordMs(nowMs() - t0);
         if (r.errorCode === ErrorCode.NONE) m.countOut(topic, r.records);
         return r;
@@ -200,7 +200,8 @@ export class BrokerMetrics {
         return r;
       },
       offsets: (topic, partition) => engine.offsets(topic, partition),
-      listOffset: (topic, partition, spec) => engine.listOffset(topic, partition, spec),
+      listOffset: (topic, partition, spec, opts) => engine.listOffset(topic, partition, spec, opts),
+      describeProducers: (topic, partition) => engine.describeProducers(topic, partition),
       deleteRecords: (topic, partition, offset) => engine.deleteRecords(topic, partition, offset),
       close: () => engine.close(),
     };
@@ -233,6 +234,7 @@ export class BrokerMetrics {
         return handler.apiVersions;
       },
       setAdvertisedListener: (host, port) => handler.setAdvertisedListener(host, port),
+      close: () => handler.close?.(),
       handle: (frame, conn) => track(frame, () => handler.handle(frame, conn)),
       handleChunks: (frame, conn) => track(frame, () => handler.handleChunks(frame, conn)),
     };
