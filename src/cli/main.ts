@@ -19,6 +19,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   consume: async () => (await import('./commands/consume.js')).registerConsume,
   offsets: async () => (await import('./commands/offsets.js')).registerOffsets,
   bench: async () => (await import('./commands/bench.js')).registerBench,
+  scrub: async () => (await import('./commands/scrub.js')).registerScrub,
   mirror: async () => (await import('./commands/mirror.js')).registerMirror,
 };
 

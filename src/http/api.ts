@@ -115,6 +115,20 @@ const ROUTES: Route[] = [
     run: async (_ex, _p, ctx) => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: await brokerInfo(ctx.admin, ctx.uptimeSeconds()) }),
   },
   {
+    method: 'POST',
+    pattern: '/broker/scrub',
+    run: async (_ex, _p, ctx) => {
+      const scrub = ctx.admin.introspection?.scrub;
+      if (scrub === undefined) throw new HttpError(404, HttpErrorCode.NOT_FOUND, 'this engine has no scrub');
+      return { status: 200, contentType: JSON_CONTENT_TYPE, body: await scrub.call(ctx.admin.introspection) };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/broker/scrub',
+    run: (_ex, _p, ctx) => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: { last: ctx.admin.introspection?.lastScrub ?? null } }),
+  },
+  {
     method: 'GET',
     pattern: '/stats/topics',
     run: async (_ex, _p, ctx) => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: await topicsStats(ctx.admin) }),

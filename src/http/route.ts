@@ -8,7 +8,7 @@ import type { Engine, TopicInfo } from '../broker/engine-api.js';
 import { isValidTopicName } from '../wire/topic-name.js';
 import type { AdminSources } from './admin.js';
 import { fromUtf8Strict } from './bytes.js';
-import { HttpError, HttpErrorCode, invalidBody, invalidOffsetOrPartition, partitionNotFound, topicNotFound } from './errors.js';
+import { HttpError, HttpErrorCode, absentTopic, invalidBody, invalidOffsetOrPartition, partitionNotFound } from './errors.js';
 import type { JsonProducer } from './produce.js';
 import { parseJson } from './records-json.js';
 import type { RestConsumers } from './rest-consumers.js';
@@ -72,7 +72,7 @@ export function checkTopicName(t: string): string {
 export function existingTopic(ctx: ApiContext, params: Readonly<Record<string, string>>): TopicInfo {
   const name = topicParam(params);
   const info = ctx.engine.describeTopic(name);
-  if (info === undefined) throw topicNotFound(name);
+  if (info === undefined) throw absentTopic(ctx.engine, name);
   return info;
 }
 

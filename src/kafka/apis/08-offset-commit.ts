@@ -10,6 +10,7 @@ import { errorCodeOf } from '../error-codes.js';
 import { OFFSET_METADATA_MAX_BYTES, type OffsetCommitEntry } from '../../groups/offset-store.js';
 import { OffsetCommitRequestCodec, OffsetCommitResponseCodec } from '../../wire/schemas/08-offset-commit.js';
 import { defineApi } from './types.js';
+import { absentTopicCode } from './absent-topic.js';
 
 export const offsetCommitApi = defineApi({
   minVersion: 0,
@@ -25,7 +26,8 @@ export const offsetCommitApi = defineApi({
       const info = ctx.engine.describeTopic(t.name);
       return t.partitions.map((p) => {
         if (groupError !== ErrorCode.NONE) return groupError;
-        if (info === undefined || p.partitionIndex < 0 || p.partitionIndex >= info.partitions) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        if (info === undefined) return absentTopicCode(ctx.engine, t.name);
+        if (p.partitionIndex < 0 || p.partitionIndex >= info.partitions) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         if (p.committedMetadata !== null && p.committedMetadata.length > OFFSET_METADATA_MAX_BYTES) return ErrorCode.OFFSET_METADATA_TOO_LARGE;
         entries.push({
           topic: t.name,

@@ -1,6 +1,7 @@
 // OffsetFetch (key 9): serves v0-8 (v2 null = all topics and a top-level error; v5
-// leader epochs; v6 flexible; v7 require-stable, always stable here; v8 several
-// groups). A partition without a committed offset answers -1.
+// leader epochs; v6 flexible; v7 require-stable: a partition with a transactional
+// commit not ended yet answers UNSTABLE_OFFSET_COMMIT, which the client retries
+// (KIP-447); v8 several groups). A partition without a committed offset answers -1.
 // Owns: reading OffsetStore.
 
 import { ErrorCode } from '../../wire/errors.js';
@@ -8,7 +9,7 @@ import type { OffsetStore } from '../../groups/offset-store.js';
 import { OffsetFetchRequestCodec, type OffsetFetchRequestTopic, OffsetFetchResponseCodec, type OffsetFetchResponseTopic } from '../../wire/schemas/09-offset-fetch.js';
 import { defineApi } from './types.js';
 
-function fetchGroup(store: OffsetStore, groupId: string, topics: OffsetFetchRequestTopic[] | null): OffsetFetchResponseTopic[] {
+function fetchGroup(store: OffsetStore, groupId: string, topics: OffsetFetchRequestTopic[] | null, requireStable: boolean): OffsetFetchResponseTopic[] {
   if (topics === null) {
     const byTopic = new Map<string, OffsetFetchResponseTopic>();
     for (const e of store.list(groupId)) {
@@ -24,6 +25,9 @@ function fetchGroup(store: OffsetStore, groupId: string, topics: OffsetFetchRequ
   return topics.map((t) => ({
     name: t.name,
     partitions: t.partitionIndexes.map((partitionIndex) => {
+      if (requireStable && store.hasPending(groupId, t.name, partitionIndex)) {
+        return { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT };
+      }
       const c = store.get(groupId, t.name, partitionIndex);
       return c === undefined
         ? { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE }
@@ -45,10 +49,10 @@ export const offsetFetchApi = defineApi({
         throttleTimeMs: 0,
         topics: [],
         errorCode: ErrorCode.NONE,
-        groups: req.groups.map((g) => ({ groupId: g.groupId, topics: fetchGroup(store, g.groupId, g.topics), errorCode: ErrorCode.NONE })),
+        groups: req.groups.map((g) => ({ groupId: g.groupId, topics: fetchGroup(store, g.groupId, g.topics, req.requireStable), errorCode: ErrorCode.NONE })),
       };
     }
-    return { throttleTimeMs: 0, topics: fetchGroup(store, req.groupId, req.topics), errorCode: ErrorCode.NONE, groups: [] };
+    return { throttleTimeMs: 0, topics: fetchGroup(store, req.groupId, req.topics, req.requireStable), errorCode: ErrorCode.NONE, groups: [] };
   },
   errorResponse(req, version, errorCode) {
     const topics = (ts: OffsetFetchRequestTopic[] | null): OffsetFetchResponseTopic[] =>

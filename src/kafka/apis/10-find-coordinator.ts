@@ -1,6 +1,6 @@
 // FindCoordinator (key 10): serves v0-4 (v3+ flexible; v4 batches keys). This
-// broker coordinates every group. Transaction coordinators (key type 1) do not
-// exist here: COORDINATOR_NOT_AVAILABLE.
+// broker coordinates every group (key type 0) and every transactional id (key type
+// 1); other key types (share groups) get COORDINATOR_NOT_AVAILABLE.
 // Owns: the answer.
 
 import { ErrorCode } from '../../wire/errors.js';
@@ -8,10 +8,11 @@ import { type Coordinator, FindCoordinatorRequestCodec, FindCoordinatorResponseC
 import { type KafkaOptions, defineApi } from './types.js';
 
 const GROUP_KEY_TYPE = 0;
+const TRANSACTION_KEY_TYPE = 1;
 
 function coordinator(o: Readonly<KafkaOptions>, key: string, keyType: number): Coordinator {
-  if (keyType !== GROUP_KEY_TYPE) {
-    return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'Samsa has no transaction coordinator' };
+  if (keyType !== GROUP_KEY_TYPE && keyType !== TRANSACTION_KEY_TYPE) {
+    return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: `Samsa has no coordinator of key type ${keyType}` };
   }
   return { key, nodeId: o.nodeId, host: o.advertisedHost, port: o.advertisedPort, errorCode: ErrorCode.NONE, errorMessage: null };
 }

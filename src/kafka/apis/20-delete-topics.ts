@@ -6,6 +6,7 @@ import { errorCodeOf, errorMessageOf } from '../error-codes.js';
 import { type DeletableTopicResult, type DeleteTopicsRequest, DeleteTopicsRequestCodec, DeleteTopicsResponseCodec } from '../../wire/schemas/20-delete-topics.js';
 import { ZERO_UUID } from './common.js';
 import { defineApi } from './types.js';
+import { absentTopicCode, absentTopicMessage } from './absent-topic.js';
 
 function targets(req: DeleteTopicsRequest, version: number): Array<{ name: string | null; topicId: string }> {
   return version >= 6 ? req.topics : req.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
@@ -22,8 +23,9 @@ export const deleteTopicsApi = defineApi({
         const info =
           t.name !== null ? ctx.engine.describeTopic(t.name) : ctx.engine.listTopics().find((i) => i.topicId === t.topicId);
         if (info === undefined) {
-          const errorCode = t.name !== null ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.UNKNOWN_TOPIC_ID;
-          return { name: t.name, topicId: t.topicId, errorCode, errorMessage: null };
+          const errorCode = t.name !== null ? absentTopicCode(ctx.engine, t.name) : ErrorCode.UNKNOWN_TOPIC_ID;
+          const errorMessage = t.name !== null && errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? absentTopicMessage(ctx.engine, t.name) : null;
+          return { name: t.name, topicId: t.topicId, errorCode, errorMessage };
         }
         try {
           await ctx.engine.deleteTopic(info.name);

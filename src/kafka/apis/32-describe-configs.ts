@@ -8,6 +8,7 @@ import { ErrorCode } from '../../wire/errors.js';
 import { ConfigResourceType, ConfigSource, ConfigType, type DescribeConfigsRequest, DescribeConfigsRequestCodec, type DescribeConfigsResourceResult, DescribeConfigsResponseCodec, type DescribeConfigsResult } from '../../wire/schemas/32-describe-configs.js';
 import { type ConfigEntry, brokerDefaultEntries, topicConfigEntries } from '../../config/topic-config.js';
 import { type RequestContext, defineApi } from './types.js';
+import { absentTopicCode, absentTopicMessage } from './absent-topic.js';
 
 function brokerEntries(ctx: RequestContext): ConfigEntry[] {
   const o = ctx.options;
@@ -28,7 +29,7 @@ function describe(ctx: RequestContext, r: DescribeConfigsRequest['resources'][nu
   if (r.resourceType === ConfigResourceType.TOPIC) {
     const info = ctx.engine.describeTopic(r.resourceName);
     if (info === undefined) {
-      return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `unknown topic ${r.resourceName}`, configs: [] };
+      return { ...base, errorCode: absentTopicCode(ctx.engine, r.resourceName), errorMessage: absentTopicMessage(ctx.engine, r.resourceName), configs: [] };
     }
     entries = topicConfigEntries(info.config, ctx.engine.defaultTopicConfig(), r.configurationKeys);
     source = (e) => (e.isDefault ? ConfigSource.DEFAULT_CONFIG : ConfigSource.TOPIC_CONFIG);

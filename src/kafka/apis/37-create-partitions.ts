@@ -7,6 +7,7 @@ import { errorCodeOf, errorMessageOf } from '../error-codes.js';
 import { CreatePartitionsRequestCodec, CreatePartitionsResponseCodec, type CreatePartitionsTopicResult } from '../../wire/schemas/37-create-partitions.js';
 import { PARTITIONS_MAX } from '../../wire/topic-name.js';
 import { defineApi } from './types.js';
+import { absentTopicError } from './absent-topic.js';
 
 export const createPartitionsApi = defineApi({
   minVersion: 0,
@@ -21,7 +22,7 @@ export const createPartitionsApi = defineApi({
         try {
           if (counts.get(t.name)! > 1) throw new KafkaError(ErrorCode.INVALID_REQUEST, `topic ${t.name} appears more than once`);
           const info = ctx.engine.describeTopic(t.name);
-          if (info === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic ${t.name}`);
+          if (info === undefined) throw absentTopicError(ctx.engine, t.name);
           if (t.count <= info.partitions || t.count > PARTITIONS_MAX) {
             throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `topic ${t.name} has ${info.partitions} partitions; the new count must be larger (and at most ${PARTITIONS_MAX}), got ${t.count}`);
           }

@@ -19,7 +19,14 @@ import { createTopicsApi } from './19-create-topics.js';
 import { deleteTopicsApi } from './20-delete-topics.js';
 import { deleteRecordsApi } from './21-delete-records.js';
 import { initProducerIdApi } from './22-init-producer-id.js';
+import { addPartitionsToTxnApi } from './24-add-partitions-to-txn.js';
+import { addOffsetsToTxnApi } from './25-add-offsets-to-txn.js';
+import { endTxnApi } from './26-end-txn.js';
+import { txnOffsetCommitApi } from './28-txn-offset-commit.js';
 import { describeConfigsApi } from './32-describe-configs.js';
+import { describeProducersApi } from './61-describe-producers.js';
+import { describeTransactionsApi } from './65-describe-transactions.js';
+import { listTransactionsApi } from './66-list-transactions.js';
 import { alterConfigsApi } from './33-alter-configs.js';
 import { createPartitionsApi } from './37-create-partitions.js';
 import { deleteGroupsApi } from './42-delete-groups.js';
@@ -45,9 +52,16 @@ export const APIS: readonly AnyApiDefinition[] = [
   deleteTopicsApi,
   deleteRecordsApi,
   initProducerIdApi,
+  addPartitionsToTxnApi,
+  addOffsetsToTxnApi,
+  endTxnApi,
+  txnOffsetCommitApi,
   describeConfigsApi,
   alterConfigsApi,
   createPartitionsApi,
   deleteGroupsApi,
   incrementalAlterConfigsApi,
+  describeProducersApi,
+  describeTransactionsApi,
+  listTransactionsApi,
 ];

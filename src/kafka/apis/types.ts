@@ -6,7 +6,9 @@ import type { Engine } from '../../broker/engine-api.js';
 import type { MessageCodec } from '../../wire/codec/compile.js';
 import { pair } from '../../wire/schemas/index.js';
 import type { GroupServices } from '../../groups/index.js';
-import type { ProducerIdAllocator } from '../producer-id-allocator.js';
+import type { OutputBudget } from '../output-budget.js';
+import type { TxnServices } from '../../txn/index.js';
+import type { ProducerIdAllocator } from '../../txn/producer-id-allocator.js';
 import { invariantFailed } from '../../wire/assert.js';
 
 /** Options of the Kafka request handler, after defaults. */
@@ -25,6 +27,8 @@ export interface KafkaOptions {
   fetchMaxWaitMsCap: number;
   /** socket.request.max.bytes, reported in DescribeConfigs for the broker. */
   requestMaxBytes: number;
+  /** queued.max.response.bytes: Fetch reads stop while it is spent (output-budget.ts). */
+  outputBudget?: OutputBudget;
 }
 
 export interface RequestContext {
@@ -36,6 +40,8 @@ export interface RequestContext {
   readonly signal: AbortSignal;
   /** Consumer groups and committed offsets (shared by all handlers of this engine). */
   readonly groups: GroupServices;
+  /** The transaction coordinator (shared by all handlers of this engine). */
+  readonly txns: TxnServices;
   /** The client's address as seen by the listener (DescribeGroups reports it). */
   readonly clientHost: string;
   /** The connection sends FileRange records itself (zero-copy Fetch); false: bytes only. */

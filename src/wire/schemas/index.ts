@@ -22,11 +22,18 @@ import { CreateTopicsRequestCodec, CreateTopicsResponseCodec } from './19-create
 import { DeleteTopicsRequestCodec, DeleteTopicsResponseCodec } from './20-delete-topics.js';
 import { DeleteRecordsRequestCodec, DeleteRecordsResponseCodec } from './21-delete-records.js';
 import { InitProducerIdRequestCodec, InitProducerIdResponseCodec } from './22-init-producer-id.js';
+import { AddPartitionsToTxnRequestCodec, AddPartitionsToTxnResponseCodec } from './24-add-partitions-to-txn.js';
+import { AddOffsetsToTxnRequestCodec, AddOffsetsToTxnResponseCodec } from './25-add-offsets-to-txn.js';
+import { EndTxnRequestCodec, EndTxnResponseCodec } from './26-end-txn.js';
+import { TxnOffsetCommitRequestCodec, TxnOffsetCommitResponseCodec } from './28-txn-offset-commit.js';
 import { DescribeConfigsRequestCodec, DescribeConfigsResponseCodec } from './32-describe-configs.js';
 import { AlterConfigsRequestCodec, AlterConfigsResponseCodec } from './33-alter-configs.js';
 import { CreatePartitionsRequestCodec, CreatePartitionsResponseCodec } from './37-create-partitions.js';
 import { DeleteGroupsRequestCodec, DeleteGroupsResponseCodec } from './42-delete-groups.js';
 import { IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec } from './44-incremental-alter-configs.js';
+import { DescribeProducersRequestCodec, DescribeProducersResponseCodec } from './61-describe-producers.js';
+import { DescribeTransactionsRequestCodec, DescribeTransactionsResponseCodec } from './65-describe-transactions.js';
+import { ListTransactionsRequestCodec, ListTransactionsResponseCodec } from './66-list-transactions.js';
 import { assert } from '../assert.js';
 
 export interface SchemaPair {
@@ -65,11 +72,18 @@ export const SCHEMAS: readonly SchemaPair[] = [
   pair(DeleteTopicsRequestCodec, DeleteTopicsResponseCodec),
   pair(DeleteRecordsRequestCodec, DeleteRecordsResponseCodec),
   pair(InitProducerIdRequestCodec, InitProducerIdResponseCodec),
+  pair(AddPartitionsToTxnRequestCodec, AddPartitionsToTxnResponseCodec),
+  pair(AddOffsetsToTxnRequestCodec, AddOffsetsToTxnResponseCodec),
+  pair(EndTxnRequestCodec, EndTxnResponseCodec),
+  pair(TxnOffsetCommitRequestCodec, TxnOffsetCommitResponseCodec),
   pair(DescribeConfigsRequestCodec, DescribeConfigsResponseCodec),
   pair(AlterConfigsRequestCodec, AlterConfigsResponseCodec),
   pair(CreatePartitionsRequestCodec, CreatePartitionsResponseCodec),
   pair(DeleteGroupsRequestCodec, DeleteGroupsResponseCodec),
   pair(IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec),
+  pair(DescribeProducersRequestCodec, DescribeProducersResponseCodec),
+  pair(DescribeTransactionsRequestCodec, DescribeTransactionsResponseCodec),
+  pair(ListTransactionsRequestCodec, ListTransactionsResponseCodec),
 ];
 
 export const SCHEMAS_BY_KEY: ReadonlyMap<number, SchemaPair> = new Map(SCHEMAS.map((s) => [s.apiKey, s]));
