@@ -15,7 +15,9 @@ import { parseArgs } from 'node:util';
 
 const { values: args } = parseArgs({ options: { runs: { type: 'string' }, 'broker-cli': { type: 'string' }, nice: { type: 'string' }, 'data-dir': { type: 'string' } } });
 const runs = Number(args.runs ?? (process.env.SAMSA_BENCH_QUICK === '1' ? 5 : 15));
-const CLI = args['broker-cli'] ?? new URL('../src/cli/main.js', import.meta.url).pathname;
+// The bundled CLI by default: what `npm start` and the `samsa` bin run (scripts/bundle.mjs);
+// --broker-cli dist/src/cli/main.js measures tsc's unbundled output.
+const CLI = args['broker-cli'] ?? new URL('../bundle/src/cli/main.js', import.meta.url).pathname;
 const CLK_TCK = 100;
 
 function cpuMs(pid: number): number {
