@@ -16,6 +16,10 @@ import type { KafkaHandler } from './kafka/handler.js';
 import type { HttpServer } from './http/server.js';
 import { type CorsPolicy, parseCorsOrigins } from './http/cors.js';
 import type { BrokerMetrics } from './metrics/broker-metrics.js';
+import { ListenerConfigError, type ListenerSpec, type SecurityProtocol, formatEndpoint, resolveListeners, usesSasl, usesTls } from './security/listeners.js';
+import type { TlsOptions } from 'node:tls';
+import type { MappingRule } from './security/tls.js';
+import type { KafkaTcpServer } from './kafka/tcp-server.js';
 
 /**
  * The protocol, HTTP and metrics layers, imported while the shard threads boot: a
@@ -41,13 +45,28 @@ export interface StartBrokerOptions extends Partial<Omit<BrokerConfig, 'log.dirs
   httpPort?: number;
 }
 
+/** One Kafka listener as started (Kafka's listeners model). */
+export interface BoundListener {
+  name: string;
+  protocol: SecurityProtocol;
+  /** The bound address and port. */
+  host: string;
+  port: number;
+  /** What Metadata tells this listener's clients. */
+  advertisedHost: string;
+  advertisedPort: number;
+}
+
 export interface Broker {
   engine: SamsaEngine;
   /** The Kafka request handler shared by the TCP and WebSocket listeners. */
   kafka: KafkaHandler;
   config: BrokerConfig;
   dataDir: string;
+  /** The first listener's port. */
   kafkaPort: number;
+  /** Every Kafka listener, in the order of `listeners`. */
+  listeners: BoundListener[];
   httpPort: number;
   /** The HTTP/WebSocket listener (its `transport`: 'uws' or 'node', and why). */
   http: HttpServer;
@@ -67,6 +86,21 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
+  let listenerSpecs: ListenerSpec[];
+  try {
+    listenerSpecs = resolveListeners({
+      listeners: cfg.listeners,
+      advertisedListeners: cfg['advertised.listeners'],
+      protocolMap: cfg['listener.security.protocol.map'],
+      host: cfg.host,
+      port: cfg.port,
+      advertisedHost: cfg['advertised.host'],
+    });
+  } catch (err) {
+    if (err instanceof ListenerConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
+  const security = await securityFor(cfg, listenerSpecs);
   const starting = SamsaEngine.start({
     dataDir,
     shards: cfg.shards === 0 ? defaultShardCount() : cfg.shards,
@@ -83,30 +117,53 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   }
   const { createKafkaHandler, startKafkaTcpServer, startHttpServer, BrokerMetrics } = layers.value;
   const closers: Array<() => Promise<void>> = [];
-  const advertisedHost = cfg['advertised.host'] !== '' ? cfg['advertised.host'] : cfg.host === '0.0.0.0' ? 'localhost' : cfg.host;
+  const primary = listenerSpecs[0]!;
+  const advertisedHost = primary.advertisedHost;
   // Counts records/bytes per topic and requests per API for /metrics (pass-through wrappers).
   const metrics = new BrokerMetrics();
   const countedEngine = metrics.instrumentEngine(engine);
   const kafka = metrics.instrumentKafkaHandler(createKafkaHandler(countedEngine, {
     advertisedHost,
-    advertisedPort: cfg.port,
+    advertisedPort: primary.advertisedPort,
     autoCreateTopics: cfg['auto.create.topics.enable'],
     numPartitions: cfg['num.partitions'],
     requestMaxBytes: cfg['socket.request.max.bytes'],
     groups: { initialRebalanceDelayMs: cfg['group.initial.rebalance.delay.ms'] },
     logger: logger(),
   }));
-  let tcp;
+  const tcps: KafkaTcpServer[] = [];
   try {
-    tcp = await startKafkaTcpServer(engine, { host: cfg.host, port: cfg.port, handler: kafka, logger: logger() });
+    for (const spec of listenerSpecs) {
+      const tcp = await startKafkaTcpServer(engine, {
+        host: spec.host === '' ? '0.0.0.0' : spec.host,
+        port: spec.port,
+        handler: kafka,
+        logger: logger(),
+        listener: { name: spec.name, protocol: spec.protocol },
+        advertisedHost: spec.advertisedHost,
+        advertisedPort: spec.advertisedPort,
+        ...(usesTls(spec.protocol) ? { tls: security.tls!, principalRules: security.principalRules } : {}),
+      });
+      tcps.push(tcp);
+      closers.push(() => tcp.close());
+    }
   } catch (err) {
+    for (const t of tcps) await t.close();
     await engine.close();
     throw err;
   }
-  closers.push(() => tcp.close());
-  kafka.setAdvertisedListener(advertisedHost, tcp.port);
-  const kafkaPort = tcp.port;
-  metrics.addConnectionSource('kafka_tcp', () => tcp.connectionCount());
+  const listeners: BoundListener[] = tcps.map((t) => ({
+    name: t.listener.name,
+    protocol: t.listener.protocol,
+    host: t.host,
+    port: t.port,
+    advertisedHost: t.listener.advertisedHost,
+    advertisedPort: t.listener.advertisedPort,
+  }));
+  // WebSocket clients (no listener of their own) are told about the first listener.
+  kafka.setAdvertisedListener(listeners[0]!.advertisedHost, listeners[0]!.advertisedPort);
+  const kafkaPort = listeners[0]!.port;
+  metrics.addConnectionSource('kafka_tcp', () => tcps.reduce((n, t) => n + t.connectionCount(), 0));
   let http: HttpServer;
   try {
     http = await startHttpServer({
@@ -121,7 +178,7 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
       cors,
     });
   } catch (err) {
-    await tcp.close();
+    for (const t of tcps) await t.close();
     await engine.close();
     throw err;
   }
@@ -134,6 +191,7 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
     config: cfg,
     dataDir,
     kafkaPort,
+    listeners,
     httpPort,
     http,
     metrics,
@@ -146,6 +204,41 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
       return closing;
     },
   };
+}
+
+interface SecuritySetup {
+  /** Server TLS options, when a listener uses TLS (read once, shared by all of them). */
+  tls: TlsOptions | null;
+  principalRules: MappingRule[];
+}
+
+/** Reads certificates and checks the security settings the listeners need; ConfigError on a bad one. */
+async function securityFor(cfg: BrokerConfig, specs: readonly ListenerSpec[]): Promise<SecuritySetup> {
+  const needsTls = specs.some((l) => usesTls(l.protocol));
+  const sasl = specs.find((l) => usesSasl(l.protocol));
+  if (sasl !== undefined) throw new ConfigError(`listeners: ${sasl.name} uses ${sasl.protocol}, and SASL is not available yet`);
+  if (!needsTls) return { tls: null, principalRules: [] };
+  const t = await import('./security/tls.js');
+  try {
+    const tls = t.serverTlsOptions({
+      certificateLocation: cfg['ssl.certificate.location'],
+      keyLocation: cfg['ssl.key.location'],
+      keyPassword: cfg['ssl.key.password'],
+      caLocation: cfg['ssl.ca.location'],
+      clientAuth: cfg['ssl.client.auth'],
+      enabledProtocols: cfg['ssl.enabled.protocols'],
+    });
+    t.checkTlsOptions(tls);
+    return { tls, principalRules: t.parseMappingRules(cfg['ssl.principal.mapping.rules']) };
+  } catch (err) {
+    if (err instanceof t.TlsConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
+}
+
+/** The listeners as Kafka writes them, for the ready line. */
+export function describeListeners(listeners: readonly BoundListener[]): string {
+  return listeners.map((l) => formatEndpoint(l.name, l.host, l.port)).join(',');
 }
 
 /**

@@ -24,6 +24,10 @@ interface Setting {
   default: number | boolean | string;
   min?: number;
   max?: number;
+  /** For strings: the only values accepted. */
+  choices?: readonly string[];
+  /** A password or key: never echoed in an error message. */
+  secret?: boolean;
   doc: string;
 }
 
@@ -53,6 +57,16 @@ const BROKER_SETTINGS = {
   'log.retention.check.interval.ms': { kind: 'int', default: 300000, min: 10, doc: 'how often retention runs' },
   'log.cleaner.backoff.ms': { kind: 'int', default: 15000, min: 10, doc: 'how often compacted partitions are checked for sealed segments to clean' },
   'socket.request.max.bytes': { kind: 'int', default: 104857600, min: 1024, max: 2147483647, doc: 'largest Kafka request; larger closes the connection' },
+  'listeners': { kind: 'string', default: '', doc: "Kafka listeners, e.g. PLAINTEXT://127.0.0.1:9092,SASL_SSL://0.0.0.0:9093 ('' = PLAINTEXT://{host}:{port}); the first is the one WebSocket clients are told about" },
+  'advertised.listeners': { kind: 'string', default: '', doc: "addresses clients are told to use, per listener name ('' = each listener's own; a wildcard host advertises advertised.host or localhost)" },
+  'listener.security.protocol.map': { kind: 'string', default: 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', doc: 'listener name → PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL' },
+  'ssl.certificate.location': { kind: 'string', default: '', doc: "PEM certificate (chain) of SSL and SASL_SSL listeners and HTTPS" },
+  'ssl.key.location': { kind: 'string', default: '', doc: 'PEM private key of that certificate' },
+  'ssl.key.password': { kind: 'string', default: '', secret: true, doc: "passphrase of an encrypted private key ('' = none)" },
+  'ssl.ca.location': { kind: 'string', default: '', doc: 'PEM CA bundle that client certificates must chain to (mutual TLS)' },
+  'ssl.client.auth': { kind: 'string', default: 'none', choices: ['none', 'requested', 'required'], doc: 'client certificates on SSL listeners: none, requested (a verified one names the principal) or required' },
+  'ssl.enabled.protocols': { kind: 'string', default: 'TLSv1.2,TLSv1.3', doc: 'TLS versions accepted' },
+  'ssl.principal.mapping.rules': { kind: 'string', default: 'DEFAULT', doc: 'client certificate subject → principal: DEFAULT (the RFC 2253 subject) or RULE:pattern/replacement/[LU], comma-separated' },
   'access.control.allow.origin': { kind: 'string', default: '', doc: "origins the HTTP JSON API answers cross-origin (CORS): '' off, '*' any, or a comma-separated list" },
   'log.level': { kind: 'level', default: 'info', doc: 'fatal | error | warn | info | debug | trace | silent' },
 } as const satisfies Record<string, Setting>;
@@ -76,6 +90,16 @@ export interface BrokerConfig extends AppliedTopicConfig {
   'log.cleaner.backoff.ms': number;
   'socket.request.max.bytes': number;
   'access.control.allow.origin': string;
+  'listeners': string;
+  'advertised.listeners': string;
+  'listener.security.protocol.map': string;
+  'ssl.certificate.location': string;
+  'ssl.key.location': string;
+  'ssl.key.password': string;
+  'ssl.ca.location': string;
+  'ssl.client.auth': 'none' | 'requested' | 'required';
+  'ssl.enabled.protocols': string;
+  'ssl.principal.mapping.rules': string;
   'log.level': (typeof LOG_LEVELS)[number];
 }
 
@@ -94,7 +118,8 @@ export function isSettingName(name: string): name is SettingName {
 export function parseSetting(name: string, raw: unknown, source: string): number | boolean | string {
   if (!isSettingName(name)) throw new ConfigError(`unknown setting '${name}' (from ${source})`);
   const s: Setting = SETTINGS[name];
-  const bad = (why: string): ConfigError => new ConfigError(`invalid value ${JSON.stringify(raw)} for '${name}' (from ${source}): ${why}`);
+  const shown = s.secret === true ? 'given' : JSON.stringify(raw);
+  const bad = (why: string): ConfigError => new ConfigError(`invalid value ${shown} for '${name}' (from ${source}): ${why}`);
   switch (s.kind) {
     case 'int': {
       const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
@@ -111,6 +136,7 @@ export function parseSetting(name: string, raw: unknown, source: string): number
     }
     case 'string':
       if (typeof raw !== 'string' && typeof raw !== 'number') throw bad('expected a string');
+      if (s.choices !== undefined && !s.choices.includes(String(raw))) throw bad(`expected ${s.choices.join(', ')}`);
       return String(raw);
     case 'topic':
       if (!isTopicConfigName(name)) throw new ConfigError(`setting '${name}' is not a topic setting`);

@@ -16,6 +16,7 @@
 import type { Socket } from 'node:net';
 import type { KafkaHandler, KafkaLogger } from './handler.js';
 import { RequestPipeline } from './pipeline.js';
+import type { Session } from '../security/session.js';
 
 export interface ConnectionOptions {
   /** socket.request.max.bytes: largest request frame accepted. */
@@ -29,12 +30,19 @@ export interface ConnectionOptions {
   /** True while the engine cannot take more work (full shard rings): reading pauses, rechecked every ms. */
   engineBackpressured?: () => boolean;
   logger?: KafkaLogger;
+  /** The connection's listener and principal (default: anonymous, no listener). */
+  session?: Session;
 }
 
 /** How often a connection paused by engine backpressure looks again. */
 const ENGINE_BACKPRESSURE_RECHECK_MS = 1;
 
 const SIZE_PREFIX_BYTES = 4;
+/** First two bytes of a TLS ClientHello record: content type handshake, major version 3. */
+const TLS_HANDSHAKE_RECORD = 0x16;
+const TLS_MAJOR_VERSION = 0x03;
+/** How long a gracefully closed connection may take to hand its last response to the peer. */
+const GRACEFUL_CLOSE_MS = 5_000;
 
 export class KafkaConnection {
   private readonly socket: Socket;
@@ -64,7 +72,7 @@ export class KafkaConnection {
       onResponse: (chunks) => this.write(chunks),
       onError: (err) => this.fail(err),
       onFreed: () => this.updateFlowSoon(),
-    }, `/${socket.remoteAddress ?? ''}`);
+    }, `/${socket.remoteAddress ?? ''}`, opts.session);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
@@ -90,15 +98,22 @@ export class KafkaConnection {
     return this.pipeline.size;
   }
 
-  /** Closes the socket and aborts this connection's pending long-polls. Idempotent. */
-  close(): void {
+  /**
+   * Closes the socket and aborts this connection's pending long-polls. Idempotent.
+   * `graceful`: what was written is still delivered (end, not destroy), bounded by
+   * GRACEFUL_CLOSE_MS for a peer that never reads.
+   */
+  close(graceful = false): void {
     if (this.closed) return;
     this.closed = true;
     this.pipeline.close();
     if (this.recheckTimer !== null) clearTimeout(this.recheckTimer);
     this.bodyParts = [];
     this.leftover = null;
-    this.socket.destroy();
+    if (graceful) {
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), GRACEFUL_CLOSE_MS).unref();
+    } else this.socket.destroy();
     this.onClose?.();
   }
 
@@ -173,7 +188,9 @@ export class KafkaConnection {
           size = readInt32(this.prefix, 0);
         }
         if (size < 0 || size > this.opts.requestMaxBytes) {
-          this.opts.logger?.debug?.({ size }, 'kafka request size out of bounds; closing');
+          // A TLS ClientHello starts 0x16 0x03: say so, it is the usual cause.
+          const tlsHello = size >>> 24 === TLS_HANDSHAKE_RECORD && ((size >>> 16) & 0xff) === TLS_MAJOR_VERSION;
+          this.opts.logger?.debug?.({ size, ...(tlsHello ? { reason: 'a TLS handshake on a plaintext listener (client uses SSL/SASL_SSL?)' } : {}) }, 'kafka request size out of bounds; closing');
           this.close();
           return;
         }
@@ -225,6 +242,12 @@ export class KafkaConnection {
     this.socket.cork();
     let ok = this.socket.write(prefix);
     for (const c of chunks) ok = this.socket.write(c);
+    if (this.pipeline.session.closeAfterResponse) {
+      // Failed authentication: the client reads why, then the connection ends (as Kafka does).
+      this.socket.uncork();
+      this.close(true);
+      return;
+    }
     // Uncork on the next tick so responses finishing in the same tick share a writev.
     process.nextTick(() => this.socket.uncork());
     if (!ok) this.waitingDrain = true;

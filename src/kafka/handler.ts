@@ -34,6 +34,7 @@ import {
   responseHeaderVersion,
 } from '../wire/schemas/headers.js';
 import { assert } from '../wire/assert.js';
+import { Session } from '../security/session.js';
 
 /** The request cannot be answered and the connection must be closed. */
 export class ProtocolError extends Error {
@@ -55,12 +56,14 @@ export type KafkaHandlerOptions = Partial<KafkaOptions> & {
   groups?: Partial<CoordinatorOptions>;
 };
 
-/** Per-connection context given with each frame. */
+/** Per-connection context given with each frame (made once per connection). */
 export interface ConnectionContext {
   /** Aborted when the connection closes; ends long-polls early. */
   readonly signal: AbortSignal;
   /** The client's address, for DescribeGroups (default ''). */
   readonly clientHost?: string;
+  /** The connection's listener, principal and authentication state (default: an anonymous one per request). */
+  readonly session?: Session;
 }
 
 export interface KafkaHandler {
@@ -150,7 +153,9 @@ export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {
       if (err instanceof DecodeError) throw new ProtocolError(`${api.name} v${version} request is malformed: ${err.message}`, { cause: err });
       throw err;
     }
-    const ctx: RequestContext = { engine, options, producerIds, clientId, signal: conn.signal, apiVersions, groups, clientHost: conn.clientHost ?? '' };
+    const clientHost = conn.clientHost ?? '';
+    const session = conn.session ?? new Session(null, clientHost.replace(/^\//, ''));
+    const ctx: RequestContext = { engine, options, producerIds, clientId, signal: conn.signal, apiVersions, groups, clientHost, session };
     let response: object | null;
     try {
       response = await api.handle(ctx, request, version);

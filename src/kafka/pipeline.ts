@@ -13,7 +13,8 @@
 // A long-poll Fetch therefore holds back later requests on its own connection (as
 // in Kafka) but never other connections.
 
-import type { KafkaHandler } from './handler.js';
+import type { ConnectionContext, KafkaHandler } from './handler.js';
+import { Session } from '../security/session.js';
 
 const PRODUCE_KEY = 0;
 /** The api key is the request's first field, an i16 (REQUEST_HEADER_OFF_API_KEY). */
@@ -46,12 +47,18 @@ export class RequestPipeline {
   private queuedBytes = 0;
   private closed = false;
 
-  private readonly clientHost: string;
+  /** Made once per connection: every request of it shares the signal and the session. */
+  private readonly conn: ConnectionContext;
 
-  constructor(handler: KafkaHandler, callbacks: PipelineCallbacks, clientHost = '') {
+  constructor(handler: KafkaHandler, callbacks: PipelineCallbacks, clientHost = '', session?: Session) {
     this.handler = handler;
     this.callbacks = callbacks;
-    this.clientHost = clientHost;
+    this.conn = { signal: this.abort.signal, clientHost, session: session ?? new Session(null, clientHost.replace(/^\//, '')) };
+  }
+
+  /** The connection's security state (listener, principal, authentication, throttling). */
+  get session(): Session {
+    return this.conn.session!;
   }
 
   /** Requests received and not yet answered (bound this to apply backpressure). */
@@ -99,7 +106,7 @@ export class RequestPipeline {
     if (!slot.overlappable) this.runningExclusive++;
     let result: Promise<Uint8Array[] | null>;
     try {
-      result = this.handler.handleChunks(slot.frame, { signal: this.abort.signal, clientHost: this.clientHost });
+      result = this.handler.handleChunks(slot.frame, this.conn);
     } catch (err) {
       this.fail(err);
       return;

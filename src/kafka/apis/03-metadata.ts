@@ -81,7 +81,7 @@ export const metadataApi = defineApi({
     }
     return {
       throttleTimeMs: 0,
-      brokers: [brokerEndpoint(ctx.options)],
+      brokers: [brokerEndpoint(ctx)],
       clusterId: ctx.options.clusterId,
       controllerId: nodeId,
       topics,

@@ -8,6 +8,7 @@ import { pair } from '../../wire/schemas/index.js';
 import type { GroupServices } from '../../groups/index.js';
 import type { ProducerIdAllocator } from '../producer-id-allocator.js';
 import { invariantFailed } from '../../wire/assert.js';
+import type { Session } from '../../security/session.js';
 
 /** Options of the Kafka request handler, after defaults. */
 export interface KafkaOptions {
@@ -38,6 +39,8 @@ export interface RequestContext {
   readonly groups: GroupServices;
   /** The client's address as seen by the listener (DescribeGroups reports it). */
   readonly clientHost: string;
+  /** The connection's listener, principal and authentication state. */
+  readonly session: Session;
   /** Every served API with its version range (the ApiVersions answer). */
   readonly apiVersions: ReadonlyArray<{ apiKey: number; minVersion: number; maxVersion: number }>;
 }
