@@ -16,9 +16,12 @@ import type { KafkaHandler } from './kafka/handler.js';
 import type { HttpServer } from './http/server.js';
 import { type CorsPolicy, parseCorsOrigins } from './http/cors.js';
 import type { BrokerMetrics } from './metrics/broker-metrics.js';
-import { ListenerConfigError, type ListenerSpec, type SecurityProtocol, formatEndpoint, resolveListeners, usesSasl, usesTls } from './security/listeners.js';
+import { ListenerConfigError, type ListenerSpec, type SecurityProtocol, formatEndpoint, resolveListeners, usesTls } from './security/listeners.js';
 import type { TlsOptions } from 'node:tls';
 import type { MappingRule } from './security/tls.js';
+import type { SecurityServices } from './security/services.js';
+import { UserStore, UserStoreError } from './security/user-store.js';
+import { SaslConfigError, parseEnabledMechanisms } from './security/sasl.js';
 import type { KafkaTcpServer } from './kafka/tcp-server.js';
 
 /**
@@ -100,7 +103,7 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
     if (err instanceof ListenerConfigError) throw new ConfigError(err.message);
     throw err;
   }
-  const security = await securityFor(cfg, listenerSpecs);
+  const security = await securityFor(cfg, dataDir, listenerSpecs);
   const starting = SamsaEngine.start({
     dataDir,
     shards: cfg.shards === 0 ? defaultShardCount() : cfg.shards,
@@ -130,6 +133,7 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
     requestMaxBytes: cfg['socket.request.max.bytes'],
     groups: { initialRebalanceDelayMs: cfg['group.initial.rebalance.delay.ms'] },
     logger: logger(),
+    security: security.services,
   }));
   const tcps: KafkaTcpServer[] = [];
   try {
@@ -210,14 +214,24 @@ interface SecuritySetup {
   /** Server TLS options, when a listener uses TLS (read once, shared by all of them). */
   tls: TlsOptions | null;
   principalRules: MappingRule[];
+  services: SecurityServices;
 }
 
 /** Reads certificates and checks the security settings the listeners need; ConfigError on a bad one. */
-async function securityFor(cfg: BrokerConfig, specs: readonly ListenerSpec[]): Promise<SecuritySetup> {
+async function securityFor(cfg: BrokerConfig, dataDir: string, specs: readonly ListenerSpec[]): Promise<SecuritySetup> {
   const needsTls = specs.some((l) => usesTls(l.protocol));
-  const sasl = specs.find((l) => usesSasl(l.protocol));
-  if (sasl !== undefined) throw new ConfigError(`listeners: ${sasl.name} uses ${sasl.protocol}, and SASL is not available yet`);
-  if (!needsTls) return { tls: null, principalRules: [] };
+  let services: SecurityServices;
+  try {
+    services = {
+      users: UserStore.open(join(dataDir, 'meta')),
+      sasl: { enabledMechanisms: parseEnabledMechanisms(cfg['sasl.enabled.mechanisms']), reauthMs: cfg['connections.max.reauth.ms'] },
+      log: logger(),
+    };
+  } catch (err) {
+    if (err instanceof SaslConfigError || err instanceof UserStoreError) throw new ConfigError(err.message);
+    throw err;
+  }
+  if (!needsTls) return { tls: null, principalRules: [], services };
   const t = await import('./security/tls.js');
   try {
     const tls = t.serverTlsOptions({
@@ -229,7 +243,7 @@ async function securityFor(cfg: BrokerConfig, specs: readonly ListenerSpec[]): P
       enabledProtocols: cfg['ssl.enabled.protocols'],
     });
     t.checkTlsOptions(tls);
-    return { tls, principalRules: t.parseMappingRules(cfg['ssl.principal.mapping.rules']) };
+    return { tls, principalRules: t.parseMappingRules(cfg['ssl.principal.mapping.rules']), services };
   } catch (err) {
     if (err instanceof t.TlsConfigError) throw new ConfigError(err.message);
     throw err;

@@ -19,6 +19,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   consume: async () => (await import('./commands/consume.js')).registerConsume,
   offsets: async () => (await import('./commands/offsets.js')).registerOffsets,
   bench: async () => (await import('./commands/bench.js')).registerBench,
+  users: async () => (await import('./commands/users.js')).registerUsers,
 };
 
 const program = new Command();

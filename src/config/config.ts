@@ -67,6 +67,8 @@ const BROKER_SETTINGS = {
   'ssl.client.auth': { kind: 'string', default: 'none', choices: ['none', 'requested', 'required'], doc: 'client certificates on SSL listeners: none, requested (a verified one names the principal) or required' },
   'ssl.enabled.protocols': { kind: 'string', default: 'TLSv1.2,TLSv1.3', doc: 'TLS versions accepted' },
   'ssl.principal.mapping.rules': { kind: 'string', default: 'DEFAULT', doc: 'client certificate subject → principal: DEFAULT (the RFC 2253 subject) or RULE:pattern/replacement/[LU], comma-separated' },
+  'sasl.enabled.mechanisms': { kind: 'string', default: 'SCRAM-SHA-256,SCRAM-SHA-512', doc: 'SASL mechanisms offered on SASL_PLAINTEXT and SASL_SSL listeners: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512' },
+  'connections.max.reauth.ms': { kind: 'int', default: 0, min: 0, max: 2147483647, doc: 'an authenticated SASL session lasts this long before the client must re-authenticate (KIP-368); 0 = no limit' },
   'access.control.allow.origin': { kind: 'string', default: '', doc: "origins the HTTP JSON API answers cross-origin (CORS): '' off, '*' any, or a comma-separated list" },
   'log.level': { kind: 'level', default: 'info', doc: 'fatal | error | warn | info | debug | trace | silent' },
 } as const satisfies Record<string, Setting>;
@@ -100,6 +102,8 @@ export interface BrokerConfig extends AppliedTopicConfig {
   'ssl.client.auth': 'none' | 'requested' | 'required';
   'ssl.enabled.protocols': string;
   'ssl.principal.mapping.rules': string;
+  'sasl.enabled.mechanisms': string;
+  'connections.max.reauth.ms': number;
   'log.level': (typeof LOG_LEVELS)[number];
 }
 

@@ -35,6 +35,7 @@ import {
 } from '../wire/schemas/headers.js';
 import { assert } from '../wire/assert.js';
 import { Session } from '../security/session.js';
+import { type SecurityServices, defaultSecurityServices } from '../security/services.js';
 
 /** The request cannot be answered and the connection must be closed. */
 export class ProtocolError extends Error {
@@ -52,6 +53,8 @@ export interface KafkaLogger {
 
 export type KafkaHandlerOptions = Partial<KafkaOptions> & {
   logger?: KafkaLogger;
+  /** User store and SASL settings (default: in memory, SCRAM-SHA-256/512, no re-authentication). */
+  security?: SecurityServices;
   /** Consumer group settings (used by the first handler created for an engine). */
   groups?: Partial<CoordinatorOptions>;
 };
@@ -91,10 +94,30 @@ export const DEFAULT_KAFKA_OPTIONS: Readonly<KafkaOptions> = {
 };
 
 const NO_LOGGER: KafkaLogger = { warn: () => {} };
+
+const SASL_HANDSHAKE_KEY = 17;
+const SASL_AUTHENTICATE_KEY = 36;
+
+/**
+ * Kafka's rules for a SASL listener: before authentication only ApiVersions and the
+ * two SASL APIs are served; once the session's lifetime (connections.max.reauth.ms)
+ * has passed, only a re-authentication is. Anything else closes the connection, as
+ * Kafka does.
+ */
+function checkSession(session: Session, apiKey: number, name: string): void {
+  const sasl = apiKey === SASL_HANDSHAKE_KEY || apiKey === SASL_AUTHENTICATE_KEY;
+  if (!session.authenticated) {
+    if (!sasl && apiKey !== API_VERSIONS_KEY) throw new ProtocolError(`${name} before SASL authentication on listener ${session.listener?.name ?? '?'}: closing the connection`);
+    return;
+  }
+  if (!sasl && Date.now() >= session.expiresAtMs) {
+    throw new ProtocolError(`${name} after the SASL session expired (connections.max.reauth.ms) without re-authentication: closing the connection`);
+  }
+}
 /** Smallest request: api key, api version, correlation id. */
 
 export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {}): KafkaHandler {
-  const { logger = NO_LOGGER, groups: groupOptions, ...rest } = opts;
+  const { logger = NO_LOGGER, groups: groupOptions, security = defaultSecurityServices(), ...rest } = opts;
   const options: KafkaOptions = { ...DEFAULT_KAFKA_OPTIONS };
   for (const [k, v] of Object.entries(rest)) if (v !== undefined) (options as unknown as Record<string, unknown>)[k] = v;
   if (!Number.isInteger(options.numPartitions) || options.numPartitions < 1) throw new Error(`numPartitions must be ≥ 1, got ${options.numPartitions}`);
@@ -142,6 +165,9 @@ export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {
       }
       throw new ProtocolError(`${api.name} v${version} is not supported (v${api.minVersion}-v${api.maxVersion})`);
     }
+    const session = conn.session;
+    // One test on the hot path: an authenticated session without a lifetime passes.
+    if (session !== undefined && (!session.authenticated || session.expiresAtMs !== 0)) checkSession(session, apiKey, api.name);
     const flexible = version >= api.flexibleFrom;
     let request: object;
     let clientId: string | null;
@@ -154,8 +180,18 @@ export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {
       throw err;
     }
     const clientHost = conn.clientHost ?? '';
-    const session = conn.session ?? new Session(null, clientHost.replace(/^\//, ''));
-    const ctx: RequestContext = { engine, options, producerIds, clientId, signal: conn.signal, apiVersions, groups, clientHost, session };
+    const ctx: RequestContext = {
+      engine,
+      options,
+      producerIds,
+      clientId,
+      signal: conn.signal,
+      apiVersions,
+      groups,
+      clientHost,
+      session: session ?? new Session(null, clientHost.replace(/^\//, '')),
+      security,
+    };
     let response: object | null;
     try {
       response = await api.handle(ctx, request, version);

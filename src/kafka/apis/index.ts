@@ -14,6 +14,7 @@ import { leaveGroupApi } from './13-leave-group.js';
 import { syncGroupApi } from './14-sync-group.js';
 import { describeGroupsApi } from './15-describe-groups.js';
 import { listGroupsApi } from './16-list-groups.js';
+import { saslHandshakeApi } from './17-sasl-handshake.js';
 import { apiVersionsApi } from './18-api-versions.js';
 import { createTopicsApi } from './19-create-topics.js';
 import { deleteTopicsApi } from './20-delete-topics.js';
@@ -21,9 +22,12 @@ import { deleteRecordsApi } from './21-delete-records.js';
 import { initProducerIdApi } from './22-init-producer-id.js';
 import { describeConfigsApi } from './32-describe-configs.js';
 import { alterConfigsApi } from './33-alter-configs.js';
+import { saslAuthenticateApi } from './36-sasl-authenticate.js';
 import { createPartitionsApi } from './37-create-partitions.js';
 import { deleteGroupsApi } from './42-delete-groups.js';
 import { incrementalAlterConfigsApi } from './44-incremental-alter-configs.js';
+import { describeUserScramCredentialsApi } from './50-describe-user-scram-credentials.js';
+import { alterUserScramCredentialsApi } from './51-alter-user-scram-credentials.js';
 import type { AnyApiDefinition } from './types.js';
 
 export const APIS: readonly AnyApiDefinition[] = [
@@ -40,6 +44,7 @@ export const APIS: readonly AnyApiDefinition[] = [
   syncGroupApi,
   describeGroupsApi,
   listGroupsApi,
+  saslHandshakeApi,
   apiVersionsApi,
   createTopicsApi,
   deleteTopicsApi,
@@ -47,7 +52,10 @@ export const APIS: readonly AnyApiDefinition[] = [
   initProducerIdApi,
   describeConfigsApi,
   alterConfigsApi,
+  saslAuthenticateApi,
   createPartitionsApi,
   deleteGroupsApi,
   incrementalAlterConfigsApi,
+  describeUserScramCredentialsApi,
+  alterUserScramCredentialsApi,
 ];

@@ -9,6 +9,7 @@ import type { GroupServices } from '../../groups/index.js';
 import type { ProducerIdAllocator } from '../producer-id-allocator.js';
 import { invariantFailed } from '../../wire/assert.js';
 import type { Session } from '../../security/session.js';
+import type { SecurityServices } from '../../security/services.js';
 
 /** Options of the Kafka request handler, after defaults. */
 export interface KafkaOptions {
@@ -41,6 +42,8 @@ export interface RequestContext {
   readonly clientHost: string;
   /** The connection's listener, principal and authentication state. */
   readonly session: Session;
+  /** The user store and SASL settings (and, when configured, the authorizer and quotas). */
+  readonly security: SecurityServices;
   /** Every served API with its version range (the ApiVersions answer). */
   readonly apiVersions: ReadonlyArray<{ apiKey: number; minVersion: number; maxVersion: number }>;
 }

@@ -17,6 +17,7 @@ import { LeaveGroupRequestCodec, LeaveGroupResponseCodec } from './13-leave-grou
 import { SyncGroupRequestCodec, SyncGroupResponseCodec } from './14-sync-group.js';
 import { DescribeGroupsRequestCodec, DescribeGroupsResponseCodec } from './15-describe-groups.js';
 import { ListGroupsRequestCodec, ListGroupsResponseCodec } from './16-list-groups.js';
+import { SaslHandshakeRequestCodec, SaslHandshakeResponseCodec } from './17-sasl-handshake.js';
 import { ApiVersionsRequestCodec, ApiVersionsResponseCodec } from './18-api-versions.js';
 import { CreateTopicsRequestCodec, CreateTopicsResponseCodec } from './19-create-topics.js';
 import { DeleteTopicsRequestCodec, DeleteTopicsResponseCodec } from './20-delete-topics.js';
@@ -24,9 +25,12 @@ import { DeleteRecordsRequestCodec, DeleteRecordsResponseCodec } from './21-dele
 import { InitProducerIdRequestCodec, InitProducerIdResponseCodec } from './22-init-producer-id.js';
 import { DescribeConfigsRequestCodec, DescribeConfigsResponseCodec } from './32-describe-configs.js';
 import { AlterConfigsRequestCodec, AlterConfigsResponseCodec } from './33-alter-configs.js';
+import { SaslAuthenticateRequestCodec, SaslAuthenticateResponseCodec } from './36-sasl-authenticate.js';
 import { CreatePartitionsRequestCodec, CreatePartitionsResponseCodec } from './37-create-partitions.js';
 import { DeleteGroupsRequestCodec, DeleteGroupsResponseCodec } from './42-delete-groups.js';
 import { IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec } from './44-incremental-alter-configs.js';
+import { DescribeUserScramCredentialsRequestCodec, DescribeUserScramCredentialsResponseCodec } from './50-describe-user-scram-credentials.js';
+import { AlterUserScramCredentialsRequestCodec, AlterUserScramCredentialsResponseCodec } from './51-alter-user-scram-credentials.js';
 import { assert } from '../assert.js';
 
 export interface SchemaPair {
@@ -60,6 +64,7 @@ export const SCHEMAS: readonly SchemaPair[] = [
   pair(SyncGroupRequestCodec, SyncGroupResponseCodec),
   pair(DescribeGroupsRequestCodec, DescribeGroupsResponseCodec),
   pair(ListGroupsRequestCodec, ListGroupsResponseCodec),
+  pair(SaslHandshakeRequestCodec, SaslHandshakeResponseCodec),
   pair(ApiVersionsRequestCodec, ApiVersionsResponseCodec),
   pair(CreateTopicsRequestCodec, CreateTopicsResponseCodec),
   pair(DeleteTopicsRequestCodec, DeleteTopicsResponseCodec),
@@ -67,9 +72,12 @@ export const SCHEMAS: readonly SchemaPair[] = [
   pair(InitProducerIdRequestCodec, InitProducerIdResponseCodec),
   pair(DescribeConfigsRequestCodec, DescribeConfigsResponseCodec),
   pair(AlterConfigsRequestCodec, AlterConfigsResponseCodec),
+  pair(SaslAuthenticateRequestCodec, SaslAuthenticateResponseCodec),
   pair(CreatePartitionsRequestCodec, CreatePartitionsResponseCodec),
   pair(DeleteGroupsRequestCodec, DeleteGroupsResponseCodec),
   pair(IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec),
+  pair(DescribeUserScramCredentialsRequestCodec, DescribeUserScramCredentialsResponseCodec),
+  pair(AlterUserScramCredentialsRequestCodec, AlterUserScramCredentialsResponseCodec),
 ];
 
 export const SCHEMAS_BY_KEY: ReadonlyMap<number, SchemaPair> = new Map(SCHEMAS.map((s) => [s.apiKey, s]));

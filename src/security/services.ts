@@ -1,0 +1,24 @@
+// What the Kafka handler (and the HTTP listener) get from the security layer: the
+// user store and the SASL settings, and — once configured — the authorizer and the
+// quota manager. Owns: that bundle and its defaults. Must not start anything.
+
+import { DEFAULT_SASL_SETTINGS, type SaslSettings } from './sasl.js';
+import { UserStore } from './user-store.js';
+
+/** Where authentication (and authorization) outcomes are reported; pino-compatible. */
+export interface SecurityLog {
+  info(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+export interface SecurityServices {
+  readonly users: UserStore;
+  readonly sasl: SaslSettings;
+  /** Failed logins at info (as Kafka), successful ones at debug; never a secret. Default: none. */
+  readonly log?: SecurityLog;
+}
+
+/** No persistence, default SASL settings: for embedding and tests without a data directory. */
+export function defaultSecurityServices(): SecurityServices {
+  return { users: UserStore.inMemory(), sasl: DEFAULT_SASL_SETTINGS };
+}
