@@ -22,6 +22,7 @@ import type { MappingRule } from './security/tls.js';
 import type { SecurityServices } from './security/services.js';
 import { UserStore, UserStoreError } from './security/user-store.js';
 import { SaslConfigError, parseEnabledMechanisms } from './security/sasl.js';
+import { AclStoreError, Authorizer, parseSuperUsers } from './security/acl.js';
 import type { KafkaTcpServer } from './kafka/tcp-server.js';
 
 /**
@@ -222,13 +223,20 @@ async function securityFor(cfg: BrokerConfig, dataDir: string, specs: readonly L
   const needsTls = specs.some((l) => usesTls(l.protocol));
   let services: SecurityServices;
   try {
+    const metaDir = join(dataDir, 'meta');
+    const log = logger();
+    const authorizer =
+      cfg['authorizer.class.name'] === ''
+        ? undefined
+        : Authorizer.open(metaDir, { superUsers: parseSuperUsers(cfg['super.users']), allowIfNoAcl: cfg['allow.everyone.if.no.acl.found'], log });
     services = {
-      users: UserStore.open(join(dataDir, 'meta')),
+      users: UserStore.open(metaDir),
       sasl: { enabledMechanisms: parseEnabledMechanisms(cfg['sasl.enabled.mechanisms']), reauthMs: cfg['connections.max.reauth.ms'] },
-      log: logger(),
+      log,
+      ...(authorizer !== undefined ? { authorizer } : {}),
     };
   } catch (err) {
-    if (err instanceof SaslConfigError || err instanceof UserStoreError) throw new ConfigError(err.message);
+    if (err instanceof SaslConfigError || err instanceof UserStoreError || err instanceof AclStoreError) throw new ConfigError(err.message);
     throw err;
   }
   if (!needsTls) return { tls: null, principalRules: [], services };

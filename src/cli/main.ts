@@ -20,6 +20,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   offsets: async () => (await import('./commands/offsets.js')).registerOffsets,
   bench: async () => (await import('./commands/bench.js')).registerBench,
   users: async () => (await import('./commands/users.js')).registerUsers,
+  acls: async () => (await import('./commands/acls.js')).registerAcls,
 };
 
 const program = new Command();

@@ -69,6 +69,9 @@ const BROKER_SETTINGS = {
   'ssl.principal.mapping.rules': { kind: 'string', default: 'DEFAULT', doc: 'client certificate subject → principal: DEFAULT (the RFC 2253 subject) or RULE:pattern/replacement/[LU], comma-separated' },
   'sasl.enabled.mechanisms': { kind: 'string', default: 'SCRAM-SHA-256,SCRAM-SHA-512', doc: 'SASL mechanisms offered on SASL_PLAINTEXT and SASL_SSL listeners: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512' },
   'connections.max.reauth.ms': { kind: 'int', default: 0, min: 0, max: 2147483647, doc: 'an authenticated SASL session lasts this long before the client must re-authenticate (KIP-368); 0 = no limit' },
+  'authorizer.class.name': { kind: 'string', default: '', choices: ['', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer', 'kafka.security.authorizer.AclAuthorizer'], doc: "'' = no ACLs (everything allowed); Kafka's StandardAuthorizer or AclAuthorizer name = ACLs enforced on every API" },
+  'super.users': { kind: 'string', default: '', doc: 'principals allowed everything, semicolon-separated (User:admin;User:ops)' },
+  'allow.everyone.if.no.acl.found': { kind: 'bool', default: false, doc: 'with ACLs on: a resource no ACL matches is open to everyone (true) or to super users only (false)' },
   'access.control.allow.origin': { kind: 'string', default: '', doc: "origins the HTTP JSON API answers cross-origin (CORS): '' off, '*' any, or a comma-separated list" },
   'log.level': { kind: 'level', default: 'info', doc: 'fatal | error | warn | info | debug | trace | silent' },
 } as const satisfies Record<string, Setting>;
@@ -104,6 +107,9 @@ export interface BrokerConfig extends AppliedTopicConfig {
   'ssl.principal.mapping.rules': string;
   'sasl.enabled.mechanisms': string;
   'connections.max.reauth.ms': number;
+  'authorizer.class.name': string;
+  'super.users': string;
+  'allow.everyone.if.no.acl.found': boolean;
   'log.level': (typeof LOG_LEVELS)[number];
 }
 

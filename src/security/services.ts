@@ -4,18 +4,19 @@
 
 import { DEFAULT_SASL_SETTINGS, type SaslSettings } from './sasl.js';
 import { UserStore } from './user-store.js';
+import type { Authorizer } from './acl.js';
 
-/** Where authentication (and authorization) outcomes are reported; pino-compatible. */
-export interface SecurityLog {
-  info(obj: object, msg: string): void;
-  debug(obj: object, msg: string): void;
-}
+import type { SecurityLog } from './log.js';
+
+export type { SecurityLog };
 
 export interface SecurityServices {
   readonly users: UserStore;
   readonly sasl: SaslSettings;
   /** Failed logins at info (as Kafka), successful ones at debug; never a secret. Default: none. */
   readonly log?: SecurityLog;
+  /** ACLs, when `authorizer.class.name` is set; absent = every request is allowed (Kafka without an authorizer). */
+  readonly authorizer?: Authorizer;
 }
 
 /** No persistence, default SASL settings: for embedding and tests without a data directory. */

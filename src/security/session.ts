@@ -56,7 +56,8 @@ export class Session {
 
   constructor(listener: ListenerInfo | null, clientAddress: string, principal: string = ANONYMOUS) {
     this.listener = listener;
-    this.clientAddress = clientAddress;
+    // An IPv4 client of a dual-stack listener shows as ::ffff:a.b.c.d; ACL hosts name a.b.c.d.
+    this.clientAddress = clientAddress.startsWith('::ffff:') && clientAddress.includes('.') ? clientAddress.slice(7) : clientAddress;
     this.principal = principal;
     this.saslRequired = listener !== null && (listener.protocol === 'SASL_PLAINTEXT' || listener.protocol === 'SASL_SSL');
     this.authenticated = !this.saslRequired;

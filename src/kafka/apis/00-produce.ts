@@ -4,6 +4,8 @@
 // batches go to engine.append as one buffer, as they arrived (no re-encoding).
 // Per-partition errors come from the engine (sequence checks for idempotent
 // producers live in its shards) or from the cheap framing check done here.
+// Authorization (Kafka's): WRITE on each topic, else TOPIC_AUTHORIZATION_FAILED for
+// its partitions (checked before existence, so existence does not leak).
 // Owns: request → engine.append calls → response. Must not decode records.
 
 import type { Acks } from '../../broker/engine-api.js';
@@ -12,6 +14,7 @@ import { ErrorCode } from '../../wire/errors.js';
 import { errorCodeOf, errorMessageOf } from '../error-codes.js';
 import { type ProducePartitionResponse, ProduceRequestCodec, ProduceResponseCodec } from '../../wire/schemas/00-produce.js';
 import { defineApi } from './types.js';
+import { Op, allowedOnTopic } from './authz.js';
 
 /**
  * Checks that `records` is whole RecordBatch v2 frames back to back. Cheap (header
@@ -53,8 +56,10 @@ export const produceApi = defineApi({
     // which idempotent producers with several requests in flight rely on.
     const pending: Array<Array<Promise<ProducePartitionResponse>>> = req.topicData.map((topic) => {
       const info = ctx.engine.describeTopic(topic.name);
+      const mayWrite = allowedOnTopic(ctx, Op.WRITE, topic.name);
       return topic.partitionData.map((p): Promise<ProducePartitionResponse> => {
         if (!acksValid) return Promise.resolve(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`));
+        if (!mayWrite) return Promise.resolve(failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED, null));
         if (transactional) {
           return Promise.resolve(failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Samsa does not support transactions'));
         }

@@ -6,6 +6,8 @@
 // consumer always makes progress), and answers OFFSET_OUT_OF_RANGE outside
 // [log start, high watermark]. Fetch sessions (KIP-227) are not kept: every
 // response has session id 0, which tells clients to send full requests.
+// Authorization (Kafka's consumer fetch): READ on each topic, else
+// TOPIC_AUTHORIZATION_FAILED for its partitions.
 // Owns: the fetch loop. Must not decode, copy or re-encode records.
 
 import type { TopicInfo } from '../../broker/engine-api.js';
@@ -13,6 +15,7 @@ import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import { errorCodeOf } from '../error-codes.js';
 import { type FetchPartitionData, FetchRequestCodec, FetchResponseCodec } from '../../wire/schemas/01-fetch.js';
 import { type RequestContext, defineApi } from './types.js';
+import { Op, allowedOnTopic } from './authz.js';
 
 const EMPTY = new Uint8Array(0);
 /** Bound on wake-ups of one long-poll (each wake-up re-reads; appends may be frequent). */
@@ -130,9 +133,12 @@ export const fetchApi = defineApi({
     req.topics.forEach((t, topicIndex) => {
       const info = byTopicId !== undefined ? byTopicId.get(t.topicId) : ctx.engine.describeTopic(t.topic);
       const missing = byTopicId !== undefined ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      // By name the check comes first (existence does not leak); an unknown id names nothing to check.
+      const mayRead = info === undefined && byTopicId !== undefined ? true : allowedOnTopic(ctx, Op.READ, info?.name ?? t.topic);
       for (const p of t.partitions) {
         let error: number = ErrorCode.NONE;
-        if (info === undefined) error = missing;
+        if (!mayRead) error = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+        else if (info === undefined) error = missing;
         else if (p.partition < 0 || p.partition >= info.partitions) error = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         slots.push({
           topicIndex,

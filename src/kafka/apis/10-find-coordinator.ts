@@ -1,16 +1,23 @@
 // FindCoordinator (key 10): serves v0-4 (v3+ flexible; v4 batches keys). This
 // broker coordinates every group. Transaction coordinators (key type 1) do not
 // exist here: COORDINATOR_NOT_AVAILABLE.
+// Authorization: DESCRIBE on the group (GROUP_AUTHORIZATION_FAILED) or on the
+// transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED).
 // Owns: the answer.
 
 import { ErrorCode } from '../../wire/errors.js';
 import { type Coordinator, FindCoordinatorRequestCodec, FindCoordinatorResponseCodec } from '../../wire/schemas/10-find-coordinator.js';
 import { type RequestContext, defineApi } from './types.js';
 import { brokerEndpoint } from './common.js';
+import { Op, Resource, allowed } from './authz.js';
 
 const GROUP_KEY_TYPE = 0;
 
 function coordinator(ctx: RequestContext, key: string, keyType: number): Coordinator {
+  if (!allowed(ctx, Op.DESCRIBE, keyType === GROUP_KEY_TYPE ? Resource.GROUP : Resource.TRANSACTIONAL_ID, key)) {
+    const errorCode = keyType === GROUP_KEY_TYPE ? ErrorCode.GROUP_AUTHORIZATION_FAILED : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+    return { key, nodeId: -1, host: '', port: -1, errorCode, errorMessage: null };
+  }
   if (keyType !== GROUP_KEY_TYPE) {
     return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'Samsa has no transaction coordinator' };
   }

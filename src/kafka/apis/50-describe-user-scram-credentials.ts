@@ -2,12 +2,14 @@
 // mechanisms and iteration counts — never salts or keys. A null or empty list means
 // every user; an unknown user is RESOURCE_NOT_FOUND and a user named twice
 // DUPLICATE_RESOURCE, with Kafka's messages.
+// Authorization: DESCRIBE on the cluster, else CLUSTER_AUTHORIZATION_FAILED.
 // Owns: the answer from the user store.
 
 import { ErrorCode } from '../../wire/errors.js';
 import { DescribeUserScramCredentialsRequestCodec, DescribeUserScramCredentialsResponseCodec } from '../../wire/schemas/50-describe-user-scram-credentials.js';
 import { SCRAM_HASHES } from '../../security/scram.js';
 import { defineApi } from './types.js';
+import { Op, allowedOnCluster } from './authz.js';
 
 export const describeUserScramCredentialsApi = defineApi({
   minVersion: 0,
@@ -15,6 +17,7 @@ export const describeUserScramCredentialsApi = defineApi({
   request: DescribeUserScramCredentialsRequestCodec,
   response: DescribeUserScramCredentialsResponseCodec,
   async handle(ctx, req) {
+    if (!allowedOnCluster(ctx, Op.DESCRIBE)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.', results: [] };
     const users = ctx.security.users;
     const requested = req.users === null || req.users.length === 0 ? null : req.users.map((u) => u.name);
     const names = requested ?? users.userNames();

@@ -5,6 +5,7 @@
 // nothing; iterations within 4096-16384; a user and mechanism named twice is
 // DUPLICATE_RESOURCE; deleting what does not exist is RESOURCE_NOT_FOUND. All accepted
 // changes are written to the store with one durable write.
+// Authorization: ALTER on the cluster, else CLUSTER_AUTHORIZATION_FAILED for every user.
 // Owns: validating and applying the request against the user store.
 
 import { ErrorCode } from '../../wire/errors.js';
@@ -20,6 +21,7 @@ import {
 } from '../../security/scram.js';
 import { UserStoreError, isValidUserName } from '../../security/user-store.js';
 import { defineApi } from './types.js';
+import { Op, allowedOnCluster } from './authz.js';
 
 interface Change {
   user: string;
@@ -33,6 +35,10 @@ export const alterUserScramCredentialsApi = defineApi({
   request: AlterUserScramCredentialsRequestCodec,
   response: AlterUserScramCredentialsResponseCodec,
   async handle(ctx, req) {
+    if (!allowedOnCluster(ctx, Op.ALTER)) {
+      const users = [...new Set([...req.deletions, ...req.upsertions].map((a) => a.name))];
+      return { throttleTimeMs: 0, results: users.map((user) => ({ user, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.' })) };
+    }
     const store = ctx.security.users;
     const order: string[] = [];
     const errors = new Map<string, { errorCode: number; errorMessage: string }>();

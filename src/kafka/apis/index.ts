@@ -20,6 +20,9 @@ import { createTopicsApi } from './19-create-topics.js';
 import { deleteTopicsApi } from './20-delete-topics.js';
 import { deleteRecordsApi } from './21-delete-records.js';
 import { initProducerIdApi } from './22-init-producer-id.js';
+import { describeAclsApi } from './29-describe-acls.js';
+import { createAclsApi } from './30-create-acls.js';
+import { deleteAclsApi } from './31-delete-acls.js';
 import { describeConfigsApi } from './32-describe-configs.js';
 import { alterConfigsApi } from './33-alter-configs.js';
 import { saslAuthenticateApi } from './36-sasl-authenticate.js';
@@ -50,6 +53,9 @@ export const APIS: readonly AnyApiDefinition[] = [
   deleteTopicsApi,
   deleteRecordsApi,
   initProducerIdApi,
+  describeAclsApi,
+  createAclsApi,
+  deleteAclsApi,
   describeConfigsApi,
   alterConfigsApi,
   saslAuthenticateApi,

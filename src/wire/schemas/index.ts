@@ -23,6 +23,9 @@ import { CreateTopicsRequestCodec, CreateTopicsResponseCodec } from './19-create
 import { DeleteTopicsRequestCodec, DeleteTopicsResponseCodec } from './20-delete-topics.js';
 import { DeleteRecordsRequestCodec, DeleteRecordsResponseCodec } from './21-delete-records.js';
 import { InitProducerIdRequestCodec, InitProducerIdResponseCodec } from './22-init-producer-id.js';
+import { DescribeAclsRequestCodec, DescribeAclsResponseCodec } from './29-describe-acls.js';
+import { CreateAclsRequestCodec, CreateAclsResponseCodec } from './30-create-acls.js';
+import { DeleteAclsRequestCodec, DeleteAclsResponseCodec } from './31-delete-acls.js';
 import { DescribeConfigsRequestCodec, DescribeConfigsResponseCodec } from './32-describe-configs.js';
 import { AlterConfigsRequestCodec, AlterConfigsResponseCodec } from './33-alter-configs.js';
 import { SaslAuthenticateRequestCodec, SaslAuthenticateResponseCodec } from './36-sasl-authenticate.js';
@@ -70,6 +73,9 @@ export const SCHEMAS: readonly SchemaPair[] = [
   pair(DeleteTopicsRequestCodec, DeleteTopicsResponseCodec),
   pair(DeleteRecordsRequestCodec, DeleteRecordsResponseCodec),
   pair(InitProducerIdRequestCodec, InitProducerIdResponseCodec),
+  pair(DescribeAclsRequestCodec, DescribeAclsResponseCodec),
+  pair(CreateAclsRequestCodec, CreateAclsResponseCodec),
+  pair(DeleteAclsRequestCodec, DeleteAclsResponseCodec),
   pair(DescribeConfigsRequestCodec, DescribeConfigsResponseCodec),
   pair(AlterConfigsRequestCodec, AlterConfigsResponseCodec),
   pair(SaslAuthenticateRequestCodec, SaslAuthenticateResponseCodec),
