@@ -23,6 +23,7 @@ import type { SecurityServices } from './security/services.js';
 import { UserStore, UserStoreError } from './security/user-store.js';
 import { SaslConfigError, parseEnabledMechanisms } from './security/sasl.js';
 import { AclStoreError, Authorizer, parseSuperUsers } from './security/acl.js';
+import { QuotaManager, QuotaStoreError } from './security/quotas.js';
 import type { KafkaTcpServer } from './kafka/tcp-server.js';
 
 /**
@@ -233,10 +234,11 @@ async function securityFor(cfg: BrokerConfig, dataDir: string, specs: readonly L
       users: UserStore.open(metaDir),
       sasl: { enabledMechanisms: parseEnabledMechanisms(cfg['sasl.enabled.mechanisms']), reauthMs: cfg['connections.max.reauth.ms'] },
       log,
+      quotas: QuotaManager.open(metaDir, { windowNum: cfg['quota.window.num'], windowSizeMs: cfg['quota.window.size.seconds'] * 1000 }),
       ...(authorizer !== undefined ? { authorizer } : {}),
     };
   } catch (err) {
-    if (err instanceof SaslConfigError || err instanceof UserStoreError || err instanceof AclStoreError) throw new ConfigError(err.message);
+    if (err instanceof SaslConfigError || err instanceof UserStoreError || err instanceof AclStoreError || err instanceof QuotaStoreError) throw new ConfigError(err.message);
     throw err;
   }
   if (!needsTls) return { tls: null, principalRules: [], services };

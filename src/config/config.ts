@@ -72,6 +72,8 @@ const BROKER_SETTINGS = {
   'authorizer.class.name': { kind: 'string', default: '', choices: ['', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer', 'kafka.security.authorizer.AclAuthorizer'], doc: "'' = no ACLs (everything allowed); Kafka's StandardAuthorizer or AclAuthorizer name = ACLs enforced on every API" },
   'super.users': { kind: 'string', default: '', doc: 'principals allowed everything, semicolon-separated (User:admin;User:ops)' },
   'allow.everyone.if.no.acl.found': { kind: 'bool', default: false, doc: 'with ACLs on: a resource no ACL matches is open to everyone (true) or to super users only (false)' },
+  'quota.window.num': { kind: 'int', default: 11, min: 2, max: 100, doc: 'samples kept to measure client quota rates' },
+  'quota.window.size.seconds': { kind: 'int', default: 1, min: 1, max: 3600, doc: 'length of one quota sample' },
   'access.control.allow.origin': { kind: 'string', default: '', doc: "origins the HTTP JSON API answers cross-origin (CORS): '' off, '*' any, or a comma-separated list" },
   'log.level': { kind: 'level', default: 'info', doc: 'fatal | error | warn | info | debug | trace | silent' },
 } as const satisfies Record<string, Setting>;
@@ -110,6 +112,8 @@ export interface BrokerConfig extends AppliedTopicConfig {
   'authorizer.class.name': string;
   'super.users': string;
   'allow.everyone.if.no.acl.found': boolean;
+  'quota.window.num': number;
+  'quota.window.size.seconds': number;
   'log.level': (typeof LOG_LEVELS)[number];
 }
 

@@ -48,6 +48,8 @@ export class KafkaConnection {
   private readonly socket: Socket;
   private readonly opts: ConnectionOptions;
   private readonly pipeline: RequestPipeline;
+  /** The pipeline's session, kept here: the flow checks read it for every frame. */
+  private readonly session: Session;
   private closed = false;
   private waitingDrain = false;
   private paused = false;
@@ -73,6 +75,7 @@ export class KafkaConnection {
       onError: (err) => this.fail(err),
       onFreed: () => this.updateFlowSoon(),
     }, `/${socket.remoteAddress ?? ''}`, opts.session);
+    this.session = this.pipeline.session;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
@@ -108,6 +111,7 @@ export class KafkaConnection {
     this.closed = true;
     this.pipeline.close();
     if (this.recheckTimer !== null) clearTimeout(this.recheckTimer);
+    if (this.throttleTimer !== null) clearTimeout(this.throttleTimer);
     this.bodyParts = [];
     this.leftover = null;
     if (graceful) {
@@ -119,8 +123,27 @@ export class KafkaConnection {
 
   private recheckTimer: NodeJS.Timeout | null = null;
 
+  private throttleTimer: NodeJS.Timeout | null = null;
+
+  /** True while a quota throttle mutes this connection (KIP-219); wakes reading when it ends. */
+  private throttled(): boolean {
+    const session = this.session;
+    if (session.throttleUntilMs === 0) return false;
+    const waitMs = session.throttleUntilMs - Date.now();
+    if (waitMs <= 0) {
+      session.throttleUntilMs = 0;
+      return false;
+    }
+    this.throttleTimer ??= setTimeout(() => {
+      this.throttleTimer = null;
+      this.updateFlow();
+    }, waitMs);
+    return true;
+  }
+
   private stalled(): boolean {
     if (this.pipeline.size >= this.opts.maxInFlight || this.waitingDrain) return true;
+    if (this.throttled()) return true;
     if (this.pipeline.bytes >= (this.opts.maxInFlightBytes ?? this.opts.requestMaxBytes) && this.pipeline.size > 0) return true;
     if (this.opts.engineBackpressured?.() === true) {
       // Nothing signals when shard rings drain, so look again shortly.
@@ -242,7 +265,7 @@ export class KafkaConnection {
     this.socket.cork();
     let ok = this.socket.write(prefix);
     for (const c of chunks) ok = this.socket.write(c);
-    if (this.pipeline.session.closeAfterResponse) {
+    if (this.session.closeAfterResponse) {
       // Failed authentication: the client reads why, then the connection ends (as Kafka does).
       this.socket.uncork();
       this.close(true);

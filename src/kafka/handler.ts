@@ -36,6 +36,7 @@ import {
 import { assert } from '../wire/assert.js';
 import { Session } from '../security/session.js';
 import { type SecurityServices, defaultSecurityServices } from '../security/services.js';
+import { quotaUser } from './apis/quota.js';
 
 /** The request cannot be answered and the connection must be closed. */
 export class ProtocolError extends Error {
@@ -169,6 +170,11 @@ export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {
     // One test on the hot path: an authenticated session without a lifetime passes.
     if (session !== undefined && (!session.authenticated || session.expiresAtMs !== 0)) checkSession(session, apiKey, api.name);
     const flexible = version >= api.flexibleFrom;
+    // Request quotas measure main-thread time (decode, the handler's synchronous part,
+    // encode) only while some quota is set; SASL and ApiVersions are exempt, as in Kafka.
+    const quotas = security.quotas;
+    const timed = quotas !== undefined && quotas.active && apiKey !== API_VERSIONS_KEY && apiKey !== SASL_HANDSHAKE_KEY && apiKey !== SASL_AUTHENTICATE_KEY;
+    const t0 = timed ? performance.now() : 0;
     let request: object;
     let clientId: string | null;
     try {
@@ -191,10 +197,14 @@ export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {
       clientHost,
       session: session ?? new Session(null, clientHost.replace(/^\//, '')),
       security,
+      throttleMs: 0,
     };
     let response: object | null;
+    let threadMs = 0;
     try {
-      response = await api.handle(ctx, request, version);
+      const pending = api.handle(ctx, request, version);
+      if (timed) threadMs = performance.now() - t0;
+      response = await pending;
     } catch (err) {
       const code = errorCodeOf(err);
       if (code === ErrorCode.UNKNOWN_SERVER_ERROR) logger.warn({ err, api: api.name, version }, 'kafka handler failed');
@@ -204,9 +214,33 @@ export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {
         throw new ProtocolError(`${api.name} v${version}: no error response possible`, { cause: inner });
       }
     }
+    if (!timed) {
+      if (response === null) return null;
+      const body = response;
+      return respond(apiKey, version, flexible, correlationId, (w) => api.response.encode(w, body, version));
+    }
+    // Encoding is not timed: the throttle must be known before the answer is encoded.
+    const throttleMs = throttle(ctx, threadMs);
     if (response === null) return null;
     const body = response;
+    if (throttleMs > 0 && 'throttleTimeMs' in body) {
+      // KIP-219: the answer says how long the client should wait; the connection is muted as long.
+      const b = body as { throttleTimeMs: number };
+      b.throttleTimeMs = Math.max(b.throttleTimeMs, throttleMs);
+    }
     return respond(apiKey, version, flexible, correlationId, (w) => api.response.encode(w, body, version));
+  }
+
+  /** The request's throttle: its byte-rate throttle and its request-time one; mutes the connection that long. */
+  function throttle(ctx: RequestContext, threadMs: number): number {
+    const q = ctx.security.quotas!;
+    let t = ctx.throttleMs;
+    const applied = q.resolve(quotaUser(ctx.session.principal), ctx.clientId ?? '', 'request_percentage');
+    const now = Date.now();
+    // Recorded as percent-seconds of one thread, so the rate is a percentage (Kafka's unit).
+    if (applied !== null) t = Math.max(t, q.record(applied, threadMs / 10, now, q.requestThrottleMaxMs));
+    if (t > 0) ctx.session.throttleUntilMs = Math.max(ctx.session.throttleUntilMs, now + t);
+    return t;
   }
 
   return {

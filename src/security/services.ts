@@ -5,6 +5,7 @@
 import { DEFAULT_SASL_SETTINGS, type SaslSettings } from './sasl.js';
 import { UserStore } from './user-store.js';
 import type { Authorizer } from './acl.js';
+import { QuotaManager } from './quotas.js';
 
 import type { SecurityLog } from './log.js';
 
@@ -17,9 +18,11 @@ export interface SecurityServices {
   readonly log?: SecurityLog;
   /** ACLs, when `authorizer.class.name` is set; absent = every request is allowed (Kafka without an authorizer). */
   readonly authorizer?: Authorizer;
+  /** Client quotas (DescribeClientQuotas / AlterClientQuotas); absent = none can be set. */
+  readonly quotas?: QuotaManager;
 }
 
 /** No persistence, default SASL settings: for embedding and tests without a data directory. */
 export function defaultSecurityServices(): SecurityServices {
-  return { users: UserStore.inMemory(), sasl: DEFAULT_SASL_SETTINGS };
+  return { users: UserStore.inMemory(), sasl: DEFAULT_SASL_SETTINGS, quotas: QuotaManager.inMemory() };
 }

@@ -29,6 +29,8 @@ import { AlterConfigsRequestCodec, AlterConfigsResponseCodec } from '../../src/w
 import { CreatePartitionsRequestCodec, CreatePartitionsResponseCodec } from '../../src/wire/schemas/37-create-partitions.js';
 import { DeleteGroupsRequestCodec, DeleteGroupsResponseCodec } from '../../src/wire/schemas/42-delete-groups.js';
 import { IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec } from '../../src/wire/schemas/44-incremental-alter-configs.js';
+import { DescribeClientQuotasRequestCodec, DescribeClientQuotasResponseCodec } from '../../src/wire/schemas/48-describe-client-quotas.js';
+import { AlterClientQuotasRequestCodec, AlterClientQuotasResponseCodec } from '../../src/wire/schemas/49-alter-client-quotas.js';
 import { DescribeUserScramCredentialsRequestCodec, DescribeUserScramCredentialsResponseCodec } from '../../src/wire/schemas/50-describe-user-scram-credentials.js';
 import { AlterUserScramCredentialsRequestCodec, AlterUserScramCredentialsResponseCodec } from '../../src/wire/schemas/51-alter-user-scram-credentials.js';
 import type { RawClient } from '../kafka/harness.js';
@@ -179,6 +181,13 @@ export function authorizationCases(): AuthorizationCase[] {
       name: 'IncrementalAlterConfigs: ALTER_CONFIGS on the topic',
       run: async (c) => (await c.request(IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec, 1, { resources: [{ resourceType: 2, resourceName: 'secret', configs: [{ name: 'retention.ms', configOperation: 0, value: '1' }] }], validateOnly: false })).responses[0]!.errorCode,
       expect: TOPIC_DENIED,
+    },
+    { apiKey: 48, name: 'DescribeClientQuotas: DESCRIBE_CONFIGS on the cluster', run: async (c) => (await c.request(DescribeClientQuotasRequestCodec, DescribeClientQuotasResponseCodec, 1, { components: [], strict: false })).errorCode, expect: CLUSTER_DENIED },
+    {
+      apiKey: 49,
+      name: 'AlterClientQuotas: ALTER_CONFIGS on the cluster',
+      run: async (c) => (await c.request(AlterClientQuotasRequestCodec, AlterClientQuotasResponseCodec, 1, { entries: [{ entity: [{ entityType: 'user', entityName: 'mallory' }], ops: [{ key: 'producer_byte_rate', value: 1e9, remove: false }] }], validateOnly: false })).entries[0]!.errorCode,
+      expect: CLUSTER_DENIED,
     },
     { apiKey: 50, name: 'DescribeUserScramCredentials: DESCRIBE on the cluster', run: async (c) => (await c.request(DescribeUserScramCredentialsRequestCodec, DescribeUserScramCredentialsResponseCodec, 0, { users: null })).errorCode, expect: CLUSTER_DENIED },
     {

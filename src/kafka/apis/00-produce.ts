@@ -4,6 +4,8 @@
 // batches go to engine.append as one buffer, as they arrived (no re-encoding).
 // Per-partition errors come from the engine (sequence checks for idempotent
 // producers live in its shards) or from the cheap framing check done here.
+// Quotas: the record-batch bytes count against producer_byte_rate; over it, the
+// batches are still appended (never dropped) and the answer carries the throttle.
 // Authorization (Kafka's): WRITE on each topic, else TOPIC_AUTHORIZATION_FAILED for
 // its partitions (checked before existence, so existence does not leak).
 // Owns: request → engine.append calls → response. Must not decode records.
@@ -15,6 +17,7 @@ import { errorCodeOf, errorMessageOf } from '../error-codes.js';
 import { type ProducePartitionResponse, ProduceRequestCodec, ProduceResponseCodec } from '../../wire/schemas/00-produce.js';
 import { defineApi } from './types.js';
 import { Op, allowedOnTopic } from './authz.js';
+import { appliedQuota, recordBytes } from './quota.js';
 
 /**
  * Checks that `records` is whole RecordBatch v2 frames back to back. Cheap (header
@@ -92,6 +95,12 @@ export const produceApi = defineApi({
     const responses = await Promise.all(
       req.topicData.map(async (topic, i) => ({ name: topic.name, partitionResponses: await Promise.all(pending[i]!) })),
     );
+    const quota = appliedQuota(ctx, 'producer_byte_rate');
+    if (quota !== null) {
+      let bytes = 0;
+      for (const t of req.topicData) for (const p of t.partitionData) bytes += p.records?.byteLength ?? 0;
+      recordBytes(ctx, quota, bytes, Date.now());
+    }
     if (acks === 0) return null;
     return { responses, throttleTimeMs: 0 };
   },

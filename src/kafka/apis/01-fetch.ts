@@ -6,6 +6,10 @@
 // consumer always makes progress), and answers OFFSET_OUT_OF_RANGE outside
 // [log start, high watermark]. Fetch sessions (KIP-227) are not kept: every
 // response has session id 0, which tells clients to send full requests.
+// Quotas: the record bytes served count against consumer_byte_rate; a fetch that
+// goes over it is answered without records (offsets and watermarks as usual) and
+// with the throttle, and its bytes are not counted — as Kafka does; the consumer
+// fetches the same offsets again after the throttle, so nothing is lost.
 // Authorization (Kafka's consumer fetch): READ on each topic, else
 // TOPIC_AUTHORIZATION_FAILED for its partitions.
 // Owns: the fetch loop. Must not decode, copy or re-encode records.
@@ -16,6 +20,7 @@ import { errorCodeOf } from '../error-codes.js';
 import { type FetchPartitionData, FetchRequestCodec, FetchResponseCodec } from '../../wire/schemas/01-fetch.js';
 import { type RequestContext, defineApi } from './types.js';
 import { Op, allowedOnTopic } from './authz.js';
+import { appliedQuota, recordBytes } from './quota.js';
 
 const EMPTY = new Uint8Array(0);
 /** Bound on wake-ups of one long-poll (each wake-up re-reads; appends may be frequent). */
@@ -170,8 +175,20 @@ export const fetchApi = defineApi({
       pass = await readPass(ctx, slots, maxBytes, readCommitted);
     }
 
+    const quota = pass.bytes > 0 ? appliedQuota(ctx, 'consumer_byte_rate') : null;
+    let throttled = false;
+    if (quota !== null) {
+      const now = Date.now();
+      if (recordBytes(ctx, quota, pass.bytes, now) > 0) {
+        ctx.security.quotas!.unrecord(quota, pass.bytes, now);
+        throttled = true;
+      }
+    }
     const responses = req.topics.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: [] as FetchPartitionData[] }));
-    slots.forEach((s, i) => responses[s.topicIndex]!.partitions.push(pass.data[i]!));
+    slots.forEach((s, i) => {
+      const d = pass.data[i]!;
+      responses[s.topicIndex]!.partitions.push(throttled && d.records !== null && d.records.byteLength > 0 ? { ...d, records: EMPTY } : d);
+    });
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
   },
   errorResponse(req, _version, errorCode) {

@@ -29,6 +29,8 @@ import { saslAuthenticateApi } from './36-sasl-authenticate.js';
 import { createPartitionsApi } from './37-create-partitions.js';
 import { deleteGroupsApi } from './42-delete-groups.js';
 import { incrementalAlterConfigsApi } from './44-incremental-alter-configs.js';
+import { describeClientQuotasApi } from './48-describe-client-quotas.js';
+import { alterClientQuotasApi } from './49-alter-client-quotas.js';
 import { describeUserScramCredentialsApi } from './50-describe-user-scram-credentials.js';
 import { alterUserScramCredentialsApi } from './51-alter-user-scram-credentials.js';
 import type { AnyApiDefinition } from './types.js';
@@ -62,6 +64,8 @@ export const APIS: readonly AnyApiDefinition[] = [
   createPartitionsApi,
   deleteGroupsApi,
   incrementalAlterConfigsApi,
+  describeClientQuotasApi,
+  alterClientQuotasApi,
   describeUserScramCredentialsApi,
   alterUserScramCredentialsApi,
 ];

@@ -44,6 +44,8 @@ export interface RequestContext {
   readonly session: Session;
   /** The user store and SASL settings (and, when configured, the authorizer and quotas). */
   readonly security: SecurityServices;
+  /** Quota throttle this request earned so far (ms); the dispatcher puts it in the answer and mutes the connection. */
+  throttleMs: number;
   /** Every served API with its version range (the ApiVersions answer). */
   readonly apiVersions: ReadonlyArray<{ apiKey: number; minVersion: number; maxVersion: number }>;
 }

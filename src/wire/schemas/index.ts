@@ -32,6 +32,8 @@ import { SaslAuthenticateRequestCodec, SaslAuthenticateResponseCodec } from './3
 import { CreatePartitionsRequestCodec, CreatePartitionsResponseCodec } from './37-create-partitions.js';
 import { DeleteGroupsRequestCodec, DeleteGroupsResponseCodec } from './42-delete-groups.js';
 import { IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec } from './44-incremental-alter-configs.js';
+import { DescribeClientQuotasRequestCodec, DescribeClientQuotasResponseCodec } from './48-describe-client-quotas.js';
+import { AlterClientQuotasRequestCodec, AlterClientQuotasResponseCodec } from './49-alter-client-quotas.js';
 import { DescribeUserScramCredentialsRequestCodec, DescribeUserScramCredentialsResponseCodec } from './50-describe-user-scram-credentials.js';
 import { AlterUserScramCredentialsRequestCodec, AlterUserScramCredentialsResponseCodec } from './51-alter-user-scram-credentials.js';
 import { assert } from '../assert.js';
@@ -82,6 +84,8 @@ export const SCHEMAS: readonly SchemaPair[] = [
   pair(CreatePartitionsRequestCodec, CreatePartitionsResponseCodec),
   pair(DeleteGroupsRequestCodec, DeleteGroupsResponseCodec),
   pair(IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec),
+  pair(DescribeClientQuotasRequestCodec, DescribeClientQuotasResponseCodec),
+  pair(AlterClientQuotasRequestCodec, AlterClientQuotasResponseCodec),
   pair(DescribeUserScramCredentialsRequestCodec, DescribeUserScramCredentialsResponseCodec),
   pair(AlterUserScramCredentialsRequestCodec, AlterUserScramCredentialsResponseCodec),
 ];
