@@ -24,6 +24,8 @@ import { UserStore, UserStoreError } from './security/user-store.js';
 import { SaslConfigError, parseEnabledMechanisms } from './security/sasl.js';
 import { AclStoreError, Authorizer, parseSuperUsers } from './security/acl.js';
 import { QuotaManager, QuotaStoreError } from './security/quotas.js';
+import { HttpAuthConfigError, HttpAuthenticator, parseHttpAuthMethods } from './security/http-auth.js';
+import type { HttpTlsFiles } from './http/transport.js';
 import type { KafkaTcpServer } from './kafka/tcp-server.js';
 
 /**
@@ -182,6 +184,9 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
       defaultPartitions: cfg['num.partitions'],
       ready: () => engine.shardInfos.length > 0,
       cors,
+      auth: security.httpAuth,
+      ...(security.httpTls !== null ? { tls: security.httpTls } : {}),
+      ...(security.services.authorizer !== undefined ? { authorizer: security.services.authorizer } : {}),
     });
   } catch (err) {
     for (const t of tcps) await t.close();
@@ -217,12 +222,19 @@ interface SecuritySetup {
   tls: TlsOptions | null;
   principalRules: MappingRule[];
   services: SecurityServices;
+  /** `http.auth` (null: no credentials asked on the HTTP port). */
+  httpAuth: HttpAuthenticator | null;
+  /** `http.ssl.enable`: the PEM files for HTTPS / WSS. */
+  httpTls: HttpTlsFiles | null;
 }
 
 /** Reads certificates and checks the security settings the listeners need; ConfigError on a bad one. */
 async function securityFor(cfg: BrokerConfig, dataDir: string, specs: readonly ListenerSpec[]): Promise<SecuritySetup> {
-  const needsTls = specs.some((l) => usesTls(l.protocol));
+  const httpTlsOn = cfg['http.ssl.enable'];
+  const needsTls = httpTlsOn || specs.some((l) => usesTls(l.protocol));
+  const httpTls: HttpTlsFiles | null = httpTlsOn ? { certFile: cfg['ssl.certificate.location'], keyFile: cfg['ssl.key.location'], passphrase: cfg['ssl.key.password'] } : null;
   let services: SecurityServices;
+  let httpAuth: HttpAuthenticator | null;
   try {
     const metaDir = join(dataDir, 'meta');
     const log = logger();
@@ -237,11 +249,13 @@ async function securityFor(cfg: BrokerConfig, dataDir: string, specs: readonly L
       quotas: QuotaManager.open(metaDir, { windowNum: cfg['quota.window.num'], windowSizeMs: cfg['quota.window.size.seconds'] * 1000 }),
       ...(authorizer !== undefined ? { authorizer } : {}),
     };
+    const methods = parseHttpAuthMethods(cfg['http.auth']);
+    httpAuth = methods.length === 0 ? null : new HttpAuthenticator({ methods, tokensLocation: cfg['http.auth.tokens.location'], users: services.users, log });
   } catch (err) {
-    if (err instanceof SaslConfigError || err instanceof UserStoreError || err instanceof AclStoreError || err instanceof QuotaStoreError) throw new ConfigError(err.message);
+    if (err instanceof SaslConfigError || err instanceof UserStoreError || err instanceof AclStoreError || err instanceof QuotaStoreError || err instanceof HttpAuthConfigError) throw new ConfigError(err.message);
     throw err;
   }
-  if (!needsTls) return { tls: null, principalRules: [], services };
+  if (!needsTls) return { tls: null, principalRules: [], services, httpAuth, httpTls };
   const t = await import('./security/tls.js');
   try {
     const tls = t.serverTlsOptions({
@@ -253,7 +267,7 @@ async function securityFor(cfg: BrokerConfig, dataDir: string, specs: readonly L
       enabledProtocols: cfg['ssl.enabled.protocols'],
     });
     t.checkTlsOptions(tls);
-    return { tls, principalRules: t.parseMappingRules(cfg['ssl.principal.mapping.rules']), services };
+    return { tls, principalRules: t.parseMappingRules(cfg['ssl.principal.mapping.rules']), services, httpAuth, httpTls };
   } catch (err) {
     if (err instanceof t.TlsConfigError) throw new ConfigError(err.message);
     throw err;

@@ -74,6 +74,9 @@ const BROKER_SETTINGS = {
   'allow.everyone.if.no.acl.found': { kind: 'bool', default: false, doc: 'with ACLs on: a resource no ACL matches is open to everyone (true) or to super users only (false)' },
   'quota.window.num': { kind: 'int', default: 11, min: 2, max: 100, doc: 'samples kept to measure client quota rates' },
   'quota.window.size.seconds': { kind: 'int', default: 1, min: 1, max: 3600, doc: 'length of one quota sample' },
+  'http.ssl.enable': { kind: 'bool', default: false, doc: 'serve HTTPS and WSS on http.port with the ssl.certificate.location / ssl.key.location files' },
+  'http.auth': { kind: 'string', default: 'none', doc: "credentials on the HTTP/WebSocket port (all but /healthz): none, basic (the SCRAM users' passwords), bearer (tokens), or basic,bearer" },
+  'http.auth.tokens.location': { kind: 'string', default: '', doc: "file of bearer tokens: one 'User:name <sha256 hex of the token>' per line (samsa users token writes them); re-read when it changes" },
   'access.control.allow.origin': { kind: 'string', default: '', doc: "origins the HTTP JSON API answers cross-origin (CORS): '' off, '*' any, or a comma-separated list" },
   'log.level': { kind: 'level', default: 'info', doc: 'fatal | error | warn | info | debug | trace | silent' },
 } as const satisfies Record<string, Setting>;
@@ -114,6 +117,9 @@ export interface BrokerConfig extends AppliedTopicConfig {
   'allow.everyone.if.no.acl.found': boolean;
   'quota.window.num': number;
   'quota.window.size.seconds': number;
+  'http.ssl.enable': boolean;
+  'http.auth': string;
+  'http.auth.tokens.location': string;
   'log.level': (typeof LOG_LEVELS)[number];
 }
 

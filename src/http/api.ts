@@ -16,6 +16,12 @@
 //   POST /topics/{t}/partitions/{p}            produce to one partition
 //   GET  /topics/{t}/partitions/{p}/offsets    {beginning_offset, end_offset}
 //   GET  /topics/{t}/partitions/{p}/records?offset=&timeout=&max_bytes=
+//
+// With ACLs on (authorizer.class.name), routes need what the Kafka APIs need: listing
+// shows the topics the principal may DESCRIBE; describe/offsets/partitions DESCRIBE,
+// produce WRITE, records READ, DELETE delete, POST /topics CREATE (cluster or topic),
+// /metrics DESCRIBE on the cluster; else 403 (40301). The check comes before the
+// topic's existence, so existence does not leak.
 
 import type { Engine, TopicInfo } from '../broker/engine-api.js';
 import { parseTopicConfigEntries } from '../config/topic-config.js';
@@ -38,6 +44,8 @@ import type { JsonProducer } from './produce.js';
 import { recordsFrom } from './read.js';
 import { contentTypeOf, formatFromAccept, formatFromContentType, parseJson, parseProduceBody, renderRecord } from './records-json.js';
 import { BodyTooLargeError, RequestAbortedError, matchPattern, type HttpExchange, type HttpHandler } from './transport.js';
+import { HttpAcl } from './auth.js';
+import { AclOperation as Op, AclResourceType } from '../security/acl.js';
 
 export const API_CONTENT_TYPE = 'application/vnd.kafka.v2+json';
 const JSON_CONTENT_TYPE = 'application/json';
@@ -60,6 +68,8 @@ export interface ApiContext {
   metrics(): Promise<string>;
   /** Counts requests being answered (for the connections gauge). */
   inFlight: { http_in_flight: number };
+  /** ACL checks on the exchange's principal (http/auth.ts); default: none (everything allowed). */
+  acl?: HttpAcl;
 }
 
 interface Reply {
@@ -87,8 +97,12 @@ function topicParam(params: Readonly<Record<string, string>>): string {
   return t;
 }
 
-function existingTopic(ctx: ApiContext, params: Readonly<Record<string, string>>): TopicInfo {
+const NO_ACL = new HttpAcl(undefined);
+
+/** The topic named in the path, after the ACL check for `op` on it. */
+function existingTopic(ctx: ApiContext, params: Readonly<Record<string, string>>, ex: HttpExchange, op: number = Op.DESCRIBE): TopicInfo {
   const name = topicParam(params);
+  (ctx.acl ?? NO_ACL).requireTopic(ex, op, name);
   const info = ctx.engine.describeTopic(name);
   if (info === undefined) throw topicNotFound(name);
   return info;
@@ -161,12 +175,15 @@ const ROUTES: Route[] = [
   {
     method: 'GET',
     pattern: '/metrics',
-    run: async (_ex, _p, ctx) => ({ status: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8', body: await ctx.metrics(), raw: true }),
+    run: async (ex, _p, ctx) => {
+      (ctx.acl ?? NO_ACL).requireCluster(ex, Op.DESCRIBE);
+      return { status: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8', body: await ctx.metrics(), raw: true };
+    },
   },
   {
     method: 'GET',
     pattern: '/topics',
-    run: (_ex, _p, ctx) => ({ status: 200, body: ctx.engine.listTopics().map((t) => t.name).sort() }),
+    run: (ex, _p, ctx) => ({ status: 200, body: ctx.engine.listTopics().map((t) => t.name).filter((n) => (ctx.acl ?? NO_ACL).allowed(ex, Op.DESCRIBE, AclResourceType.TOPIC, n, false)).sort() }),
   },
   {
     method: 'POST',
@@ -182,6 +199,7 @@ const ROUTES: Route[] = [
       const name = b.name ?? b.topic_name; // topic_name: REST Proxy v3's field
       if (typeof name !== 'string') throw invalidBody('"name" must be a string');
       if (!isValidTopicName(name)) topicParam({ topic: name });
+      (ctx.acl ?? NO_ACL).requireCreate(ex, name);
       const partitionsRaw = b.partitions ?? b.partitions_count ?? ctx.defaultPartitions;
       if (typeof partitionsRaw !== 'number' || !Number.isInteger(partitionsRaw) || partitionsRaw < 1) {
         throw new HttpError(422, HttpErrorCode.INVALID_PARTITIONS, `"partitions" must be a positive integer, got ${JSON.stringify(partitionsRaw)}`);
@@ -205,18 +223,18 @@ const ROUTES: Route[] = [
   {
     method: 'GET',
     pattern: '/topics/:topic',
-    run: (_ex, params, ctx) => ({ status: 200, body: describe(existingTopic(ctx, params)) }),
+    run: (ex, params, ctx) => ({ status: 200, body: describe(existingTopic(ctx, params, ex)) }),
   },
   {
     method: 'POST',
     pattern: '/topics/:topic',
-    run: (ex, params, ctx) => readProduce(ex, ctx, existingTopic(ctx, params), undefined),
+    run: (ex, params, ctx) => readProduce(ex, ctx, existingTopic(ctx, params, ex, Op.WRITE), undefined),
   },
   {
     method: 'DELETE',
     pattern: '/topics/:topic',
-    run: async (_ex, params, ctx) => {
-      const info = existingTopic(ctx, params);
+    run: async (ex, params, ctx) => {
+      const info = existingTopic(ctx, params, ex, Op.DELETE);
       await ctx.engine.deleteTopic(info.name);
       return { status: 200, body: { name: info.name, deleted: true } };
     },
@@ -224,8 +242,8 @@ const ROUTES: Route[] = [
   {
     method: 'GET',
     pattern: '/topics/:topic/offsets',
-    run: (_ex, params, ctx) => {
-      const info = existingTopic(ctx, params);
+    run: (ex, params, ctx) => {
+      const info = existingTopic(ctx, params, ex);
       const out = [];
       for (let p = 0; p < info.partitions; p++) {
         const o = ctx.engine.offsets(info.name, p);
@@ -237,8 +255,8 @@ const ROUTES: Route[] = [
   {
     method: 'GET',
     pattern: '/topics/:topic/partitions',
-    run: (_ex, params, ctx) => {
-      const info = existingTopic(ctx, params);
+    run: (ex, params, ctx) => {
+      const info = existingTopic(ctx, params, ex);
       const out = [];
       for (let p = 0; p < info.partitions; p++) out.push(partitionInfo(p));
       return { status: 200, body: out };
@@ -247,8 +265,8 @@ const ROUTES: Route[] = [
   {
     method: 'GET',
     pattern: '/topics/:topic/partitions/:partition',
-    run: (_ex, params, ctx) => {
-      const info = existingTopic(ctx, params);
+    run: (ex, params, ctx) => {
+      const info = existingTopic(ctx, params, ex);
       return { status: 200, body: partitionInfo(partitionParam(info, params.partition)) };
     },
   },
@@ -256,15 +274,15 @@ const ROUTES: Route[] = [
     method: 'POST',
     pattern: '/topics/:topic/partitions/:partition',
     run: (ex, params, ctx) => {
-      const info = existingTopic(ctx, params);
+      const info = existingTopic(ctx, params, ex, Op.WRITE);
       return readProduce(ex, ctx, info, partitionParam(info, params.partition));
     },
   },
   {
     method: 'GET',
     pattern: '/topics/:topic/partitions/:partition/offsets',
-    run: (_ex, params, ctx) => {
-      const info = existingTopic(ctx, params);
+    run: (ex, params, ctx) => {
+      const info = existingTopic(ctx, params, ex);
       const o = ctx.engine.offsets(info.name, partitionParam(info, params.partition));
       return { status: 200, body: { beginning_offset: o.logStartOffset, end_offset: o.highWatermark } };
     },
@@ -273,7 +291,7 @@ const ROUTES: Route[] = [
     method: 'GET',
     pattern: '/topics/:topic/partitions/:partition/records',
     run: async (ex, params, ctx) => {
-      const info = existingTopic(ctx, params);
+      const info = existingTopic(ctx, params, ex, Op.READ);
       const partition = partitionParam(info, params.partition);
       const format = formatFromAccept(ex.header('accept'));
       const q = new URLSearchParams(ex.query);

@@ -24,6 +24,7 @@ import { RequestPipeline } from '../kafka/pipeline.js';
 import { concatChunks } from '../wire/codec/writer.js';
 import type { WsConnection, WsSession } from './transport.js';
 import { logger } from '../util/logger.js';
+import type { Session } from '../security/session.js';
 
 export interface KafkaWsOptions {
   maxInFlight: number;
@@ -47,6 +48,7 @@ export class KafkaWsSession implements WsSession {
     handler: KafkaHandler,
     private readonly opts: KafkaWsOptions,
     private readonly onClosed: () => void,
+    session?: Session,
   ) {
     if (!(opts.maxInFlight >= 1 && opts.sendBufferBytes >= 1)) throw new Error('invalid Kafka WebSocket options');
     this.pipeline = new RequestPipeline(
@@ -61,6 +63,7 @@ export class KafkaWsSession implements WsSession {
       },
       // As the TCP listener names clients (Java's InetAddress.toString()).
       conn.remoteAddress === '' ? '' : `/${conn.remoteAddress}`,
+      session,
     );
   }
 

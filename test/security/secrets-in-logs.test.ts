@@ -1,13 +1,15 @@
-// No password, key passphrase or SCRAM secret ever reaches a log line or an error
-// message: a broker (`samsa serve`, log.level=trace, so every line there is) with an
-// encrypted TLS key and SASL listeners goes through good and bad logins with kcat and
-// raw clients, user changes and malformed SASL tokens; then its whole output, the
-// clients' error output and every error message sent back are searched for each secret
-// and the stored key material.
+// No password, token, key passphrase or SCRAM secret ever reaches a log line or an
+// error message: a broker (`samsa serve`, log.level=trace, so every line there is)
+// with an encrypted TLS key, SASL listeners and HTTPS with Basic and Bearer auth goes
+// through good and bad logins with kcat, raw clients and HTTPS requests, user changes
+// and malformed SASL tokens; then its whole output, the clients' error output and
+// every error message and HTTP answer sent back are searched for each secret and the
+// stored key material.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -18,6 +20,7 @@ import { AlterUserScramCredentialsRequestCodec, AlterUserScramCredentialsRespons
 import { SaslHandshakeRequestCodec, SaslHandshakeResponseCodec } from '../../src/wire/schemas/17-sasl-handshake.js';
 import { SaslAuthenticateRequestCodec, SaslAuthenticateResponseCodec } from '../../src/wire/schemas/36-sasl-authenticate.js';
 import { scramLogin } from './sasl-helpers.js';
+import { tokenLine } from '../../src/security/http-auth.js';
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const KCAT_MISSING = spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status !== 0;
@@ -34,6 +37,10 @@ test('secrets never appear in the broker log, client errors or error messages', 
   const GOOD = 'Good-Secret-5c2a9f';
   const WRONG = 'Wrong-Secret-77e0d1';
   const PLAIN_WRONG = 'Plain-Wrong-Secret-e41b';
+  const TOKEN = 'Token-Secret-9b77aa01';
+  const TOKEN_WRONG = 'Token-Wrong-Secret-31c0';
+  const tokens = join(dir, 'tokens');
+  writeFileSync(tokens, tokenLine('User:alice', TOKEN));
   const child = spawn(process.execPath, [
     CLI, 'serve', '--data-dir', dir, '--http-port', '0', '--log-level', 'trace',
     '-o', 'listeners=PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0',
@@ -41,6 +48,7 @@ test('secrets never appear in the broker log, client errors or error messages', 
     '-o', `ssl.certificate.location=${certs.serverCert}`,
     '-o', `ssl.key.location=${certs.serverKeyEncrypted}`,
     '-o', `ssl.key.password=${certs.encryptedKeyPassword}`,
+    '-o', 'http.ssl.enable=true', '-o', 'http.auth=basic,bearer', '-o', `http.auth.tokens.location=${tokens}`,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -89,6 +97,22 @@ test('secrets never appear in the broker log, client errors or error messages', 
     const frame = Buffer.concat([Buffer.from([0, 36, 0, 1, 0, 0, 0, 9, 0, 0, 0, 0, 0x7f, 0xff]), Buffer.from(`\0alice\0${GOOD}`)]);
     m.sendFrame(frame);
     await m.closed;
+    // HTTPS with good and bad Basic credentials and tokens.
+    const httpPort = Number(/ http=127\.0\.0\.1:(\d+)/.exec(out)![1]);
+    const ca = readFileSync(certs.caCert);
+    for (const authorization of [`Basic ${Buffer.from(`alice:${GOOD}`).toString('base64')}`, `Basic ${Buffer.from(`alice:${WRONG}`).toString('base64')}`, `Basic ${Buffer.from(`nobody:${WRONG}`).toString('base64')}`, `Bearer ${TOKEN}`, `Bearer ${TOKEN_WRONG}`]) {
+      clientSide.push(
+        await new Promise<string>((resolve) => {
+          const req = httpsRequest({ host: '127.0.0.1', port: httpPort, path: '/topics', ca, servername: 'localhost', headers: { authorization } }, (res) => {
+            let body = '';
+            res.setEncoding('utf8').on('data', (d: string) => (body += d));
+            res.on('end', () => resolve(`${res.statusCode} ${JSON.stringify(res.headers)} ${body}`));
+          });
+          req.on('error', (err) => resolve(err.message));
+          req.end();
+        }),
+      );
+    }
     if (!KCAT_MISSING) {
       for (const [mech, pw] of [['SCRAM-SHA-512', WRONG], ['PLAIN', PLAIN_WRONG], ['SCRAM-SHA-256', GOOD]]) {
         clientSide.push(await kcat(['-b', `127.0.0.1:${ports[2]}`, '-X', 'security.protocol=SASL_SSL', '-X', `ssl.ca.location=${certs.caCert}`, '-X', `sasl.mechanisms=${mech!}`, '-X', 'sasl.username=alice', '-X', `sasl.password=${pw!}`, '-L']));
@@ -100,7 +124,7 @@ test('secrets never appear in the broker log, client errors or error messages', 
     await exited;
   }
   const store = JSON.parse(readFileSync(join(dir, 'meta', 'scram-credentials.json'), 'utf8')) as { users: Record<string, Record<string, { storedKey: string; serverKey: string }>> };
-  const secrets = [GOOD, WRONG, PLAIN_WRONG, certs.encryptedKeyPassword];
+  const secrets = [GOOD, WRONG, PLAIN_WRONG, TOKEN, TOKEN_WRONG, certs.encryptedKeyPassword];
   const encoded = [...salts.map((s) => s.toString('base64')), ...salts.map((s) => s.toString('hex'))];
   for (const cred of Object.values(store.users.alice!)) encoded.push(cred.storedKey, cred.serverKey);
   const logs = out;
@@ -112,6 +136,7 @@ test('secrets never appear in the broker log, client errors or error messages', 
     assert.ok(!clientText.includes(s), `a secret (${s.slice(0, 3)}…) is in an error a client saw`);
   }
   assert.ok(clientSide.some((t) => /Authentication failed/.test(t)), 'the failures were seen by the clients');
+  assert.ok(clientSide.some((t) => t.startsWith('401 ')) && clientSide.some((t) => t.startsWith('200 ')), 'HTTP logins failed and succeeded');
   rmSync(dir, { recursive: true, force: true });
   certs.remove();
 });

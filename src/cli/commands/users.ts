@@ -6,7 +6,7 @@
 // Owns: the arguments and outputs of these commands. Must not log or print a
 // password; passwords come from stdin or a file, never from the command line.
 
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { Option } from 'commander';
@@ -26,6 +26,7 @@ import {
 } from '../../security/scram.js';
 import { UsageError, bootstrapOption, clientOptions, connectFailure, finish, jsonLine, parseIntArg, writeOut } from '../common.js';
 import { securityOptions } from '../client-security.js';
+import { tokenLine } from '../../security/http-auth.js';
 
 const API_DESCRIBE_USER_SCRAM_CREDENTIALS = 50;
 const API_ALTER_USER_SCRAM_CREDENTIALS = 51;
@@ -167,6 +168,22 @@ export function registerUsers(program: Command): void {
       }
       if (o.json === true) await writeOut(jsonLine(rows));
       else await writeOut(rows.map((r) => `${r.user}\t${r.mechanisms.map((m) => `${m.mechanism}(${m.iterations})`).join(' ')}\n`).join(''));
+      await finish(0);
+    });
+
+  users
+    .command('token <name>')
+    .description('make a bearer token for the HTTP port: prints it once, appends only its SHA-256 to --tokens-file (http.auth.tokens.location)')
+    .requiredOption('--tokens-file <file>', 'the broker\'s http.auth.tokens.location')
+    .action(async (name: string, o: { tokensFile: string }) => {
+      if (!/^[^\s:]+$/.test(name)) throw new UsageError(`a token names a user without spaces or ':', got '${name}'`);
+      const token = randomBytes(32).toString('base64url');
+      try {
+        appendFileSync(o.tokensFile, tokenLine(`User:${name}`, token), { mode: 0o600 });
+      } catch (err) {
+        throw new UsageError(`--tokens-file: cannot write ${o.tokensFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+      await writeOut(`${token}\n`);
       await finish(0);
     });
 
