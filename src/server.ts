@@ -150,7 +150,7 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
         listener: { name: spec.name, protocol: spec.protocol },
         advertisedHost: spec.advertisedHost,
         advertisedPort: spec.advertisedPort,
-        ...(usesTls(spec.protocol) ? { tls: security.tls!, principalRules: security.principalRules } : {}),
+        ...(usesTls(spec.protocol) ? { tls: tlsFor(spec.protocol, security.tls!), principalRules: security.principalRules } : {}),
       });
       tcps.push(tcp);
       closers.push(() => tcp.close());
@@ -272,6 +272,15 @@ async function securityFor(cfg: BrokerConfig, dataDir: string, specs: readonly L
     if (err instanceof t.TlsConfigError) throw new ConfigError(err.message);
     throw err;
   }
+}
+
+/**
+ * The TLS options of one listener. As in Kafka (KIP-684), ssl.client.auth applies to
+ * SSL listeners only: a SASL_SSL client authenticates with SASL and is not asked for a
+ * certificate.
+ */
+function tlsFor(protocol: SecurityProtocol, tls: TlsOptions): TlsOptions {
+  return protocol === 'SASL_SSL' ? { ...tls, requestCert: false, rejectUnauthorized: false } : tls;
 }
 
 /** The listeners as Kafka writes them, for the ready line. */
