@@ -10,7 +10,9 @@ log=$(mktemp)
 setsid npm start >"$log" 2>&1 &
 pid=$!
 ready=0
-for _ in $(seq 1 300); do
+# Up to 180 s: `npm start` compiles first (tsc), which takes ~10 s on a quiet machine and
+# far longer on a loaded one; the check is about the broker, not a deadline for tsc.
+for _ in $(seq 1 1800); do
   if grep -q '^samsa ready' "$log"; then ready=1; break; fi
   kill -0 "$pid" 2>/dev/null || break
   sleep 0.1

@@ -147,6 +147,7 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
         port: spec.port,
         handler: kafka,
         logger: logger(),
+        maxConnections: cfg['max.connections'],
         listener: { name: spec.name, protocol: spec.protocol },
         advertisedHost: spec.advertisedHost,
         advertisedPort: spec.advertisedPort,

@@ -1,13 +1,13 @@
 // Entry of a shard worker thread. Owns: turning workerData into a running Shard,
-// pinning this thread to its CPU, and starting the shard's syncer thread. Must not
-// contain shard logic (src/shard/shard.ts).
+// pinning this thread to its CPU, and starting the shard's syncer thread (handed to
+// the shard as a SharedSyncer). Must not contain shard logic (src/shard/shard.ts) or
+// sync logic (src/shard/sync-pipeline.ts).
 
 import { Worker, parentPort, workerData } from 'node:worker_threads';
 import { SpscRing } from '../src/ring/spsc-ring.js';
 import { Shard } from '../src/shard/shard.js';
-import type { SyncerHandle } from '../src/shard/shard.js';
 import { pinCurrentThread } from '../src/platform/native.js';
-import { SYNC_CONTROL_BYTES } from '../src/shard/sync-control.js';
+import { SYNC_CONTROL_BYTES, SharedSyncer } from '../src/shard/sync-control.js';
 import type { SyncRequest, SyncerWorkerData } from '../src/shard/sync-control.js';
 import type { ShardWorkerData } from '../src/shard/shard-protocol.js';
 
@@ -25,18 +25,15 @@ if (data.cpu >= 0) {
 // (memory at idle). If it cannot start, the shard syncs inline: slower for acks=-1,
 // never less durable. SAMSA_SYNC_INLINE=1 turns the pipeline off (before/after runs).
 let syncer: Worker | null = null;
-let syncerHandle: SyncerHandle | undefined;
+let sharedSyncer: SharedSyncer | undefined;
 if (process.env.SAMSA_SYNC_INLINE !== '1') {
   const control = new SharedArrayBuffer(SYNC_CONTROL_BYTES);
   const syncerData: SyncerWorkerData = { control, requestRing: data.requestRing };
-  syncerHandle = {
-    control,
-    post: (req: SyncRequest) => {
-      // A failure to start throws here, inside the shard's sync path, which then syncs inline.
-      syncer ??= new Worker(new URL('./syncer.js', import.meta.url), { workerData: syncerData, name: `samsa-syncer-${data.shardId}` });
-      syncer.postMessage(req);
-    },
-  };
+  sharedSyncer = new SharedSyncer(control, (req: SyncRequest) => {
+    // A failure to start throws here, inside the shard's sync path, which then syncs inline.
+    syncer ??= new Worker(new URL('./syncer.js', import.meta.url), { workerData: syncerData, name: `samsa-syncer-${data.shardId}` });
+    syncer.postMessage(req);
+  });
 }
 
 parentPort?.postMessage({ type: 'ready', shardId: data.shardId, cpu: data.cpu, pinned, pinReason });
@@ -45,7 +42,7 @@ const shard = new Shard(new SpscRing(data.requestRing), new SpscRing(data.comple
   shardId: data.shardId,
   retentionCheckIntervalMs: data.retentionCheckIntervalMs,
   compactionCheckIntervalMs: data.compactionCheckIntervalMs,
-  ...(syncerHandle !== undefined ? { syncer: syncerHandle } : {}),
+  ...(sharedSyncer !== undefined ? { syncer: sharedSyncer } : {}),
 });
 shard.run();
 if (syncer !== null) await (syncer as Worker).terminate();

@@ -7,13 +7,12 @@
 import { closeSync, fdatasyncSync, fsyncSync, openSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SpscRing } from '../src/ring/spsc-ring.js';
-import { SYNC_COUNT_F64, SYNC_DONE_SEQ_I32, SYNC_FAILED_SEQ_I32, SYNC_TOTAL_MS_F64 } from '../src/shard/sync-control.js';
+import { syncDoneReporter } from '../src/shard/sync-control.js';
 import type { SyncRequest, SyncerWorkerData } from '../src/shard/sync-control.js';
 
 const data = workerData as SyncerWorkerData;
-const i32 = new Int32Array(data.control);
-const f64 = new Float64Array(data.control);
 const ring = new SpscRing(data.requestRing);
+const reportSyncDone = syncDoneReporter(data.control);
 
 function syncPath(path: string, dir: boolean): void {
   let fd: number;
@@ -42,10 +41,6 @@ parentPort?.on('message', (req: SyncRequest) => {
     failed = true;
     process.emitWarning(`syncer: ${(err as Error).message}`);
   }
-  f64[SYNC_TOTAL_MS_F64] = f64[SYNC_TOTAL_MS_F64]! + (performance.now() - t0);
-  f64[SYNC_COUNT_F64] = f64[SYNC_COUNT_F64]! + 1;
-  if (failed) Atomics.store(i32, SYNC_FAILED_SEQ_I32, req.seq);
-  Atomics.store(i32, SYNC_DONE_SEQ_I32, req.seq);
-  Atomics.notify(i32, SYNC_DONE_SEQ_I32);
+  reportSyncDone(req.seq, failed, performance.now() - t0);
   ring.wakeConsumer();
 });

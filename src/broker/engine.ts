@@ -409,12 +409,12 @@ export class SamsaEngine implements Engine {
     return { errorCode: ErrorCode.NONE, lowWatermark: h.logStartOffset };
   }
 
-  /** Per-shard counters and per-partition sizes, for /metrics. */
-  async stats(): Promise<Array<{ shardId: number; stats: ShardStats; ring: { request: number; completion: number } }>> {
+  /** Per-shard counters and per-partition sizes, for /metrics and the HTTP admin views. */
+  async stats(): Promise<Array<{ shardId: number; stats: ShardStats; ring: { request: number; completion: number }; ringCapacity: { request: number; completion: number } }>> {
     const out = [];
     for (const s of this.shards) {
       const r = await s.control({ type: 'stats' });
-      if (r.ok && r.stats !== undefined) out.push({ shardId: s.shardId, stats: r.stats, ring: s.ringUsedBytes() });
+      if (r.ok && r.stats !== undefined) out.push({ shardId: s.shardId, stats: r.stats, ring: s.ringUsedBytes(), ringCapacity: s.ringCapacityBytes() });
     }
     return out;
   }

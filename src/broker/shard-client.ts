@@ -137,6 +137,11 @@ export class ShardClient {
     return { request: this.requests.usedBytes(), completion: this.completions.usedBytes() };
   }
 
+  /** The rings' data-area sizes, for occupancy as a fraction (the console's shard view). */
+  ringCapacityBytes(): { request: number; completion: number } {
+    return { request: this.requests.capacityBytes, completion: this.completions.capacityBytes };
+  }
+
   /** True while callers are waiting for ring space: listeners should stop reading sockets. */
   backpressured(): boolean {
     return this.spaceWaiters.length > 0;
@@ -289,9 +294,10 @@ export class ShardClient {
     if (this.exited) return;
     this.closed = true;
     const r = await this.control({ type: 'shutdown' });
-    if (!r.ok) this.options.onNotice({ type: 'log', level: 'error', msg: `shard ${this.shardId} shutdown: ${r.message}` });
     const timer = setTimeout(() => void this.worker.terminate(), 10_000);
     await this.exitPromise;
     clearTimeout(timer);
+    // Thrown so the engine does not write the clean-shutdown marker: the next start recovers.
+    if (!r.ok) throw new Error(`shard ${this.shardId} shutdown: ${r.message}`);
   }
 }

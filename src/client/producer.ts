@@ -5,13 +5,15 @@
 // (producer id/epoch, per-partition sequences), retries and flush/close. Must not
 // import Node built-ins (compression comes from the codec registry).
 //
-// Ordering and idempotence: each partition has at most one unit (its batches of
-// one request) in flight. While it is out, new records gather in further batches,
-// and the next request takes them all (up to maxRequestBytes), so throughput does
-// not need per-partition pipelining. A unit is sealed once (producer id, epoch and
-// base sequences written) and retried byte for byte on a retriable error or a lost
-// connection: the broker answers a repeat of its last batches as a duplicate with
-// the original offset, so a retry never writes twice. When a unit fails for good
+// Ordering and idempotence: each partition has at most one unit in flight: up to
+// UNIT_BATCHES_MAX of its batches. Kafka takes exactly one batch per partition per
+// Produce request (v3+; more is INVALID_RECORD), so a unit of several batches goes
+// out as that many consecutive requests on the one connection, pipelined: the broker
+// appends a connection's requests in order, and while a unit is out new records
+// gather in further batches. A unit is sealed once (producer id, epoch and base
+// sequences written) and retried byte for byte, every batch of it, on a retriable
+// error or a lost connection: the broker answers a repeat of its last batches as a
+// duplicate with the original offset, so a retry never writes twice. When a unit fails for good
 // the outcome is unknown, so the producer bumps its epoch (InitProducerId with its
 // current id, KIP-360) and every partition's sequence restarts at 0.
 
@@ -107,13 +109,24 @@ interface Batch {
   released: boolean;
 }
 
-/** The batches of one partition sent in one request, sealed once and retried as they are. */
+/**
+ * Batches of one partition in flight together, sealed once and retried as they are:
+ * batch i goes in the i-th of consecutive Produce requests (one batch per partition
+ * per request, as Kafka requires).
+ */
 interface Unit {
   part: PartitionState;
   batches: Batch[];
   sealed: Uint8Array[];
-  records: Uint8Array;
+  /** Bytes of all sealed batches. */
+  sizeBytes: number;
   attempts: number;
+  /** The base offset the broker gave each batch (-1 until answered, or with acks=0). */
+  baseOffsets: number[];
+  /** Requests of this attempt not answered yet. */
+  pending: number;
+  /** The first failure among this attempt's requests; the unit settles when none is pending. */
+  failure: unknown;
 }
 
 interface PartitionState {
@@ -143,6 +156,12 @@ const BATCH_INITIAL_BYTES = 1024;
 const RETRY_BACKOFF_MAX_MS = 1000;
 /** Bound on the send-time waits for buffer memory. */
 const MEMORY_WAITS_MAX = 1_000_000;
+/**
+ * Batches of one partition in flight at once, as consecutive requests: Kafka's
+ * max.in.flight.requests.per.connection with idempotence (5), the most the broker's
+ * duplicate detection remembers per producer.
+ */
+const UNIT_BATCHES_MAX = 5;
 
 function positiveInt(name: string, v: number, min = 1): number {
   if (!Number.isInteger(v) || v < min) throw new RangeError(`${name} must be an integer ≥ ${min}, got ${v}`);
@@ -275,23 +294,26 @@ export class Producer {
       const topic = this.topics.get(record.topic);
       if (topic !== undefined) {
         if (Date.now() - topic.refreshedMs > this.metadataMaxAgeMs) this.loadTopic(record.topic).catch(() => {});
-        return this.append(topic, messages);
+        return new Promise<RecordMetadata[]>((resolve, reject) => this.append(topic, messages, true, resolve, reject));
       }
     }
-    return this.sendQueued(record.topic, messages);
+    return new Promise<RecordMetadata[]>((resolve, reject) => this.sendQueued(record.topic, messages, false, resolve, reject));
   }
 
   /**
    * A send that must wait (for buffer memory or a topic's metadata). Sends are
    * admitted in call order: while one waits, later ones queue behind it, so records
-   * of one partition keep the order of the send() calls.
+   * of one partition keep the order of the send() calls. The caller's own
+   * resolve/reject are handed down to the batch, never wrapped in another promise:
+   * an extra promise here would settle a few microtasks after a fast-path send of a
+   * later call, and send() promises of one partition must settle in call order.
    */
-  private sendQueued(name: string, messages: readonly ProducerMessage[], refresh = false): Promise<RecordMetadata[]> {
+  private sendQueued(name: string, messages: readonly ProducerMessage[], refresh: boolean, resolve: (r: RecordMetadata[]) => void, reject: (e: unknown) => void): void {
     this.admissionsPending++;
     const previous = this.admission;
     let admitted!: () => void;
     this.admission = new Promise<void>((r) => (admitted = r));
-    return (async () => {
+    void (async () => {
       let counted = true;
       try {
         await previous;
@@ -303,7 +325,9 @@ export class Producer {
         if (this.closed) throw new ClientClosedError('producer');
         this.admissionsPending--;
         counted = false;
-        return this.append(topic, messages, !refresh);
+        this.append(topic, messages, !refresh, resolve, reject);
+      } catch (err) {
+        reject(err);
       } finally {
         if (counted) this.admissionsPending--;
         admitted();
@@ -311,7 +335,14 @@ export class Producer {
     })();
   }
 
-  private append(topic: TopicState, messages: readonly ProducerMessage[], mayRefresh = true): Promise<RecordMetadata[]> {
+  /** Places and buffers the messages of one send(); settles through `resolve`/`reject` when all are acknowledged (or one fails). */
+  private append(
+    topic: TopicState,
+    messages: readonly ProducerMessage[],
+    mayRefresh: boolean,
+    resolve: (r: RecordMetadata[]) => void,
+    reject: (e: unknown) => void,
+  ): void {
     const numPartitions = topic.parts.length;
     const n = messages.length;
     // Normalise and place every message before buffering any: a bad message fails the call alone.
@@ -322,15 +353,15 @@ export class Producer {
     const nowMs = Date.now();
     for (let i = 0; i < n; i++) {
       const m = messages[i]!;
-      if (m === null || typeof m !== 'object') return Promise.reject(new TypeError(`message ${i} is not an object`));
+      if (m === null || typeof m !== 'object') return reject(new TypeError(`message ${i} is not an object`));
       const key = m.key === undefined || m.key === null ? null : bytesOf(m.key);
       const value = m.value === undefined || m.value === null ? null : bytesOf(m.value);
-      if (key === undefined || value === undefined) return Promise.reject(new TypeError(`message ${i}: key and value must be a Uint8Array, a string or null`));
+      if (key === undefined || value === undefined) return reject(new TypeError(`message ${i}: key and value must be a Uint8Array, a string or null`));
       let encodedHeaders: EncodedHeader[] | null;
       try {
         encodedHeaders = encodeHeaders(m.headers);
       } catch (err) {
-        return Promise.reject(err);
+        return reject(err);
       }
       keys[i] = key;
       values[i] = value;
@@ -342,22 +373,20 @@ export class Producer {
       else p = -1; // sticky, chosen while appending
       if (p !== -1 && !(Number.isInteger(p) && p >= 0 && p < numPartitions)) {
         // The topic may have grown since its metadata was read: read it again, once.
-        if (mayRefresh && Number.isInteger(p) && p >= numPartitions) return this.sendQueued(topic.name, messages, true);
-        return Promise.reject(kafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `send to ${topic.name}`, `partition ${p} of ${numPartitions}`));
+        if (mayRefresh && Number.isInteger(p) && p >= numPartitions) return this.sendQueued(topic.name, messages, true, resolve, reject);
+        return reject(kafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `send to ${topic.name}`, `partition ${p} of ${numPartitions}`));
       }
-      if (m.timestamp !== undefined && !Number.isSafeInteger(m.timestamp)) return Promise.reject(new TypeError(`timestamp ${m.timestamp} is not an integer`));
+      if (m.timestamp !== undefined && !Number.isSafeInteger(m.timestamp)) return reject(new TypeError(`timestamp ${m.timestamp} is not an integer`));
       partitions[i] = p;
     }
-    return new Promise<RecordMetadata[]>((resolve, reject) => {
-      const call: SendCall = { results: new Array<RecordMetadata>(n), remaining: n, settled: false, resolve, reject };
-      for (let i = 0; i < n; i++) {
-        let p = partitions[i]!;
-        if (p === -1) p = topic.sticky;
-        const ts = messages[i]!.timestamp ?? nowMs;
-        this.appendOne(topic.parts[p]!, keys[i]!, values[i]!, headers[i]!, ts, call, i, nowMs);
-      }
-      this.pendingRecords += n;
-    });
+    const call: SendCall = { results: new Array<RecordMetadata>(n), remaining: n, settled: false, resolve, reject };
+    for (let i = 0; i < n; i++) {
+      let p = partitions[i]!;
+      if (p === -1) p = topic.sticky;
+      const ts = messages[i]!.timestamp ?? nowMs;
+      this.appendOne(topic.parts[p]!, keys[i]!, values[i]!, headers[i]!, ts, call, i, nowMs);
+    }
+    this.pendingRecords += n;
   }
 
   private appendOne(
@@ -609,7 +638,7 @@ export class Producer {
         }
         units.push(unit);
         part.inFlight = unit;
-        requestBytes += unit.records.length;
+        requestBytes += unit.sizeBytes;
         if (requestBytes >= this.maxRequestBytes) break;
       }
       for (const u of units) if (u.part.open === null && u.part.ready.length === 0 && u.part.retry === null) this.dirty.delete(u.part);
@@ -625,7 +654,7 @@ export class Producer {
     const sealed: Uint8Array[] = [];
     let bytes = 0;
     let taken = 0;
-    for (; taken < part.ready.length; taken++) {
+    for (; taken < part.ready.length && batches.length < UNIT_BATCHES_MAX; taken++) {
       const b = part.ready[taken]!;
       if (taken > 0 && bytes + b.builder.sizeBytes > budgetBytes) break;
       let bytesOut: Uint8Array;
@@ -653,69 +682,92 @@ export class Producer {
     }
     part.ready.splice(0, taken);
     if (batches.length === 0) return null;
-    let records: Uint8Array;
-    if (sealed.length === 1) records = sealed[0]!;
-    else {
-      records = new Uint8Array(bytes);
-      let p = 0;
-      for (const s of sealed) {
-        records.set(s, p);
-        p += s.length;
-      }
-    }
-    return { part, batches, sealed, records, attempts: 0 };
+    return { part, batches, sealed, sizeBytes: bytes, attempts: 0, baseOffsets: batches.map(() => -1), pending: 0, failure: null };
   }
 
+  /**
+   * Sends the units' batches as consecutive Produce requests: request i carries the
+   * i-th batch of every unit that has one, so no request holds two batches of one
+   * partition. The connection keeps them in order; each unit settles once all of its
+   * requests are answered.
+   */
   private sendUnits(conn: Connection, units: Unit[]): void {
-    const byTopic = new Map<string, ProduceRequest['topicData'][number]>();
+    let rounds = 0;
     for (const u of units) {
-      const name = u.part.topic.name;
-      let td = byTopic.get(name);
-      if (td === undefined) {
-        td = { name, partitionData: [] };
-        byTopic.set(name, td);
-      }
-      td.partitionData.push({ index: u.part.index, records: u.records });
+      u.pending = u.sealed.length;
+      u.failure = null;
+      rounds = Math.max(rounds, u.sealed.length);
     }
-    const body: ProduceRequest = { transactionalId: null, acks: this.acks, timeoutMs: this.requestTimeoutMs, topicData: [...byTopic.values()] };
-    if (this.acks === 0) {
-      try {
-        conn.sendOneWay(API_KEYS.Produce, body);
-      } catch (err) {
-        for (const u of units) this.unitFailed(u, err);
-        return;
+    for (let i = 0; i < rounds; i++) {
+      const inRequest: Unit[] = [];
+      const byTopic = new Map<string, ProduceRequest['topicData'][number]>();
+      for (const u of units) {
+        const records = u.sealed[i];
+        if (records === undefined) continue;
+        inRequest.push(u);
+        const name = u.part.topic.name;
+        let td = byTopic.get(name);
+        if (td === undefined) {
+          td = { name, partitionData: [] };
+          byTopic.set(name, td);
+        }
+        td.partitionData.push({ index: u.part.index, records });
       }
-      for (const u of units) this.unitDone(u, -1);
-      return;
+      const body: ProduceRequest = { transactionalId: null, acks: this.acks, timeoutMs: this.requestTimeoutMs, topicData: [...byTopic.values()] };
+      if (this.acks === 0) {
+        let failure: unknown = null;
+        try {
+          conn.sendOneWay(API_KEYS.Produce, body);
+        } catch (err) {
+          failure = err;
+        }
+        for (const u of inRequest) this.requestSettled(u, i, -1, failure);
+        continue;
+      }
+      const batchIndex = i;
+      conn.request<ProduceResponse>(API_KEYS.Produce, body).then(
+        (res) => this.onProduceResponse(inRequest, batchIndex, res),
+        (err: unknown) => {
+          for (const u of inRequest) this.requestSettled(u, batchIndex, -1, err);
+          this.drain();
+        },
+      );
     }
-    conn.request<ProduceResponse>(API_KEYS.Produce, body).then(
-      (res) => this.onProduceResponse(units, res),
-      (err: unknown) => {
-        for (const u of units) this.unitFailed(u, err);
-      },
-    );
   }
 
-  private onProduceResponse(units: Unit[], res: ProduceResponse): void {
+  private onProduceResponse(units: Unit[], batchIndex: number, res: ProduceResponse): void {
     for (const u of units) {
       const t = res.responses.find((r) => r.name === u.part.topic.name);
       const p = t?.partitionResponses.find((r) => r.index === u.part.index);
       if (p === undefined) {
-        this.unitFailed(u, kafkaError(ErrorCode.NETWORK_EXCEPTION, `produce ${u.part.topic.name}-${u.part.index}`, 'no answer for the partition'));
-        continue;
+        this.requestSettled(u, batchIndex, -1, kafkaError(ErrorCode.NETWORK_EXCEPTION, `produce ${u.part.topic.name}-${u.part.index}`, 'no answer for the partition'));
+      } else if (p.errorCode === ErrorCode.NONE || p.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
+        this.requestSettled(u, batchIndex, p.baseOffset, null);
+      } else {
+        this.requestSettled(u, batchIndex, -1, kafkaError(p.errorCode, `produce ${u.part.topic.name}-${u.part.index}`, p.errorMessage));
       }
-      if (p.errorCode === ErrorCode.NONE || p.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) this.unitDone(u, p.baseOffset);
-      else this.unitFailed(u, kafkaError(p.errorCode, `produce ${u.part.topic.name}-${u.part.index}`, p.errorMessage));
     }
     this.drain();
   }
 
-  private unitDone(u: Unit, baseOffset: number): void {
+  /** One request's answer for one unit; the unit is done (or retried/failed as a whole) when its last request is answered. */
+  private requestSettled(u: Unit, batchIndex: number, baseOffset: number, failure: unknown): void {
+    if (failure !== null && u.failure === null) u.failure = failure;
+    u.baseOffsets[batchIndex] = baseOffset;
+    if (--u.pending > 0) return;
+    if (u.failure !== null) this.unitFailed(u, u.failure);
+    else this.unitDone(u);
+  }
+
+  private unitDone(u: Unit): void {
     const part = u.part;
     if (part.inFlight === u) part.inFlight = null;
     const topic = part.topic.name;
-    let offset = baseOffset;
-    for (const b of u.batches) {
+    for (let bi = 0; bi < u.batches.length; bi++) {
+      const b = u.batches[bi]!;
+      // Each batch has its own base offset: another producer's batch may sit between two requests.
+      const baseOffset = u.baseOffsets[bi]!;
+      let offset = baseOffset;
       for (let r = 0; r < b.runCalls.length; r++) {
         const call = b.runCalls[r]!;
         const start = b.runStarts[r]!;

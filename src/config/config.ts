@@ -57,6 +57,7 @@ const BROKER_SETTINGS = {
   'log.retention.check.interval.ms': { kind: 'int', default: 300000, min: 10, doc: 'how often retention runs' },
   'log.cleaner.backoff.ms': { kind: 'int', default: 15000, min: 10, doc: 'how often compacted partitions are checked for sealed segments to clean' },
   'socket.request.max.bytes': { kind: 'int', default: 104857600, min: 1024, max: 2147483647, doc: 'largest Kafka request; larger closes the connection' },
+  'max.connections': { kind: 'int', default: 10000, min: 1, max: 1_000_000, doc: 'Kafka TCP connections at once on each listener; one more is closed at accept' },
   'listeners': { kind: 'string', default: '', doc: "Kafka listeners, e.g. PLAINTEXT://127.0.0.1:9092,SASL_SSL://0.0.0.0:9093 ('' = PLAINTEXT://{host}:{port}); the first is the one WebSocket clients are told about" },
   'advertised.listeners': { kind: 'string', default: '', doc: "addresses clients are told to use, per listener name ('' = each listener's own; a wildcard host advertises advertised.host or localhost)" },
   'listener.security.protocol.map': { kind: 'string', default: 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', doc: 'listener name → PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL' },
@@ -99,6 +100,7 @@ export interface BrokerConfig extends AppliedTopicConfig {
   'log.retention.check.interval.ms': number;
   'log.cleaner.backoff.ms': number;
   'socket.request.max.bytes': number;
+  'max.connections': number;
   'access.control.allow.origin': string;
   'listeners': string;
   'advertised.listeners': string;

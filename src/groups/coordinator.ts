@@ -323,16 +323,25 @@ export class GroupCoordinator {
     return ErrorCode.NONE;
   }
 
-  /** Checks a commit's member and generation. generationId < 0 = a commit from outside any group (admin, simple consumer). */
+  /**
+   * Checks a commit's member and generation, as Kafka's ClassicGroup.validateOffsetCommit:
+   * generation < 0 without a member id is a commit from outside any group (admin,
+   * simple consumer), accepted only while the group has no members. A member of the
+   * current generation may commit while the group prepares a rebalance: clients
+   * commit the offsets of the partitions they are about to give up then (librdkafka
+   * and the Java consumer do, on revoke), and learn of the rebalance from heartbeats.
+   * Only a group completing a rebalance (joins answered, no assignments yet) refuses
+   * with REBALANCE_IN_PROGRESS.
+   */
   validateCommit(groupId: string, generationId: number, memberId: string): number {
     const group = this.groups.get(groupId);
-    if (generationId < 0) {
-      return group !== undefined && group.members.size > 0 ? ErrorCode.ILLEGAL_GENERATION : ErrorCode.NONE;
+    if (generationId < 0 && memberId === '') {
+      return group !== undefined && group.members.size > 0 ? ErrorCode.UNKNOWN_MEMBER_ID : ErrorCode.NONE;
     }
     const member = group?.members.get(memberId);
     if (group === undefined || member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
-    if (group.state === 'PreparingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
     if (generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    if (group.state === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
     this.touch(group, member);
     return ErrorCode.NONE;
   }

@@ -16,15 +16,23 @@
 //   POST /topics/{t}/partitions/{p}            produce to one partition
 //   GET  /topics/{t}/partitions/{p}/offsets    {beginning_offset, end_offset}
 //   GET  /topics/{t}/partitions/{p}/records?offset=&timeout=&max_bytes=
+//   GET  /console (and GET / for browsers)     the web console page
+//   GET  /broker, /stats/topics, /topics/{t}/stats, /topics/{t}/configs, /groups[/{g}]
+//   POST /topics/{t}/configs, /topics/{t}/partitions; DELETE /groups/{g}   (admin.ts)
 //
 // With ACLs on (authorizer.class.name), routes need what the Kafka APIs need: listing
 // shows the topics the principal may DESCRIBE; describe/offsets/partitions DESCRIBE,
 // produce WRITE, records READ, DELETE delete, POST /topics CREATE (cluster or topic),
-// /metrics DESCRIBE on the cluster; else 403 (40301). The check comes before the
-// topic's existence, so existence does not leak.
+// /metrics and /broker DESCRIBE on the cluster; topic stats DESCRIBE, configs
+// DESCRIBE_CONFIGS / ALTER_CONFIGS, adding partitions ALTER; a group DESCRIBE (its
+// offsets list only the topics the principal may DESCRIBE) or DELETE; /groups and
+// /stats/topics list only what the principal may DESCRIBE; else 403 (40301). The check
+// comes before the topic's or group's existence, so existence does not leak.
 
 import type { Engine, TopicInfo } from '../broker/engine-api.js';
 import { parseTopicConfigEntries } from '../config/topic-config.js';
+import { type AdminSources, alterConfigs, brokerInfo, configEntriesOf, deleteGroup, describeGroup, groupParam, growPartitions, listGroups, topicConfigs, topicStats, topicsStats } from './admin.js';
+import { acceptsGzip, consolePage, prefersHtml } from './console-page.js';
 import { ErrorCode } from '../wire/errors.js';
 import { isValidTopicName } from '../wire/topic-name.js';
 import { logger } from '../util/logger.js';
@@ -70,14 +78,19 @@ export interface ApiContext {
   inFlight: { http_in_flight: number };
   /** ACL checks on the exchange's principal (http/auth.ts); default: none (everything allowed). */
   acl?: HttpAcl;
+  /** Groups, shard statistics and the broker's identity for the admin views. */
+  admin: AdminSources;
+  /** Seconds since the listener started (GET /broker). */
+  uptimeSeconds(): number;
 }
 
 interface Reply {
   status: number;
   body: unknown;
   contentType?: string;
-  /** Already text (e.g. Prometheus exposition): sent as is. */
+  /** Already text or bytes (Prometheus exposition, the console page): sent as is. */
   raw?: boolean;
+  headers?: Record<string, string>;
 }
 
 type RouteFn = (ex: HttpExchange, params: Readonly<Record<string, string>>, ctx: ApiContext) => Reply | Promise<Reply>;
@@ -146,6 +159,27 @@ function parseJsonBody(bytes: Uint8Array): unknown {
   return parseJson(text, 'request body');
 }
 
+/** A small JSON admin body (POST /topics, configs, partitions). Call before the first await. */
+function readAdminBody(ex: HttpExchange): Promise<unknown> {
+  return ex
+    .readBody(ADMIN_BODY_BYTES_MAX)
+    .catch((err: unknown) => {
+      if (err instanceof BodyTooLargeError) throw new HttpError(413, HttpErrorCode.BODY_TOO_LARGE, `request body is larger than ${ADMIN_BODY_BYTES_MAX} bytes`);
+      throw err;
+    })
+    .then(parseJsonBody);
+}
+
+async function consoleReply(ex: HttpExchange): Promise<Reply> {
+  const page = await consolePage();
+  if (page === null) throw new HttpError(404, HttpErrorCode.NOT_FOUND, 'the web console is not in this build (dist/console/index.html is missing: run npm run build)');
+  const headers: Record<string, string> = { etag: page.etag, 'cache-control': 'no-cache', vary: 'accept, accept-encoding', 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' };
+  if (ex.header('if-none-match') === page.etag) return { status: 304, body: '', raw: true, headers, contentType: 'text/html; charset=utf-8' };
+  const gzip = acceptsGzip(ex.header('accept-encoding'));
+  if (gzip) headers['content-encoding'] = 'gzip';
+  return { status: 200, body: gzip ? page.gzip : page.html, raw: true, headers, contentType: 'text/html; charset=utf-8' };
+}
+
 async function readProduce(ex: HttpExchange, ctx: ApiContext, info: TopicInfo, partition: number | undefined): Promise<Reply> {
   const format = formatFromContentType(ex.header('content-type'));
   const limit = info.config['max.message.bytes'];
@@ -165,7 +199,50 @@ const ROUTES: Route[] = [
   {
     method: 'GET',
     pattern: '/',
-    run: () => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: { name: 'samsa', endpoints: ROUTES.map((r) => `${r.method} ${r.pattern}`).concat(['WS /kafka', 'WS /topics/:topic/produce', 'WS /topics/:topic/consume']) } }),
+    run: (ex) =>
+      // Browsers navigating here get the console; API clients (curl's */*, JSON) the endpoint list.
+      prefersHtml(ex.header('accept'))
+        ? consoleReply(ex)
+        : { status: 200, contentType: JSON_CONTENT_TYPE, body: { name: 'samsa', console: '/console', endpoints: ROUTES.map((r) => `${r.method} ${r.pattern}`).concat(['WS /kafka', 'WS /topics/:topic/produce', 'WS /topics/:topic/consume']) } },
+  },
+  {
+    method: 'GET',
+    pattern: '/console',
+    run: (ex) => consoleReply(ex),
+  },
+  {
+    method: 'GET',
+    pattern: '/broker',
+    run: async (ex, _p, ctx) => {
+      (ctx.acl ?? NO_ACL).requireCluster(ex, Op.DESCRIBE);
+      return { status: 200, contentType: JSON_CONTENT_TYPE, body: await brokerInfo(ctx.admin, ctx.uptimeSeconds()) };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/stats/topics',
+    run: async (ex, _p, ctx) => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: await topicsStats(ctx.admin, (ctx.acl ?? NO_ACL).view(ex)) }),
+  },
+  {
+    method: 'GET',
+    pattern: '/groups',
+    run: async (ex, _p, ctx) => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: await listGroups(ctx.admin, (ctx.acl ?? NO_ACL).view(ex)) }),
+  },
+  {
+    method: 'GET',
+    pattern: '/groups/:group',
+    run: async (ex, params, ctx) => {
+      (ctx.acl ?? NO_ACL).requireGroup(ex, Op.DESCRIBE, groupParam(params.group));
+      return { status: 200, contentType: JSON_CONTENT_TYPE, body: await describeGroup(ctx.admin, params.group, (ctx.acl ?? NO_ACL).view(ex)) };
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: '/groups/:group',
+    run: async (ex, params, ctx) => {
+      (ctx.acl ?? NO_ACL).requireGroup(ex, Op.DELETE, groupParam(params.group));
+      return { status: 200, contentType: JSON_CONTENT_TYPE, body: await deleteGroup(ctx.admin, params.group) };
+    },
   },
   {
     method: 'GET',
@@ -189,11 +266,7 @@ const ROUTES: Route[] = [
     method: 'POST',
     pattern: '/topics',
     run: async (ex, _p, ctx) => {
-      const pending = ex.readBody(ADMIN_BODY_BYTES_MAX).catch((err: unknown) => {
-        if (err instanceof BodyTooLargeError) throw new HttpError(413, HttpErrorCode.BODY_TOO_LARGE, `request body is larger than ${ADMIN_BODY_BYTES_MAX} bytes`);
-        throw err;
-      });
-      const body = parseJsonBody(await pending);
+      const body = await readAdminBody(ex);
       if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidBody('body must be a JSON object {"name", "partitions"?, "configs"?}');
       const b = body as { name?: unknown; topic_name?: unknown; partitions?: unknown; partitions_count?: unknown; configs?: unknown };
       const name = b.name ?? b.topic_name; // topic_name: REST Proxy v3's field
@@ -204,18 +277,7 @@ const ROUTES: Route[] = [
       if (typeof partitionsRaw !== 'number' || !Number.isInteger(partitionsRaw) || partitionsRaw < 1) {
         throw new HttpError(422, HttpErrorCode.INVALID_PARTITIONS, `"partitions" must be a positive integer, got ${JSON.stringify(partitionsRaw)}`);
       }
-      const entries: Array<{ name: string; value: string | null }> = [];
-      if (Array.isArray(b.configs)) {
-        for (const c of b.configs as unknown[]) {
-          const e = c as { name?: unknown; value?: unknown };
-          if (typeof c !== 'object' || c === null || typeof e.name !== 'string') throw new HttpError(422, HttpErrorCode.INVALID_CONFIG, '"configs" entries must be {"name": string, "value": string}');
-          entries.push({ name: e.name, value: e.value === null || e.value === undefined ? null : String(e.value) });
-        }
-      } else if (typeof b.configs === 'object' && b.configs !== null) {
-        for (const [k, v] of Object.entries(b.configs)) entries.push({ name: k, value: v === null || v === undefined ? null : String(v) });
-      } else if (b.configs !== undefined && b.configs !== null) {
-        throw new HttpError(422, HttpErrorCode.INVALID_CONFIG, '"configs" must be an object {"name": value} or an array of {"name","value"}');
-      }
+      const entries = configEntriesOf(b.configs);
       const info = await ctx.engine.createTopic(name, partitionsRaw, parseTopicConfigEntries(entries));
       return { status: 201, body: describe(info) };
     },
@@ -250,6 +312,34 @@ const ROUTES: Route[] = [
         out.push({ partition: p, beginning_offset: o.logStartOffset, end_offset: o.highWatermark });
       }
       return { status: 200, body: out };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/topics/:topic/stats',
+    run: async (ex, params, ctx) => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: await topicStats(ctx.admin, existingTopic(ctx, params, ex)) }),
+  },
+  {
+    method: 'GET',
+    pattern: '/topics/:topic/configs',
+    run: (ex, params, ctx) => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: topicConfigs(ctx.admin, existingTopic(ctx, params, ex, Op.DESCRIBE_CONFIGS)) }),
+  },
+  {
+    method: 'POST',
+    pattern: '/topics/:topic/configs',
+    run: async (ex, params, ctx) => {
+      const info = existingTopic(ctx, params, ex, Op.ALTER_CONFIGS);
+      const pending = readAdminBody(ex);
+      return { status: 200, body: describe(await alterConfigs(ctx.admin, info, await pending)) };
+    },
+  },
+  {
+    method: 'POST',
+    pattern: '/topics/:topic/partitions',
+    run: async (ex, params, ctx) => {
+      const info = existingTopic(ctx, params, ex, Op.ALTER);
+      const pending = readAdminBody(ex);
+      return { status: 200, body: describe(await growPartitions(ctx.admin, info, await pending)) };
     },
   },
   {
@@ -372,8 +462,8 @@ async function run(ex: HttpExchange, route: Route, params: Record<string, string
   try {
     // route.run is entered synchronously, so it can call readBody before it awaits.
     const reply = await route.run(ex, params, ctx);
-    const body = reply.raw === true && typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-    ex.respond(reply.status, reply.contentType ?? API_CONTENT_TYPE, body);
+    const body = reply.raw === true && (typeof reply.body === 'string' || reply.body instanceof Uint8Array) ? reply.body : JSON.stringify(reply.body);
+    ex.respond(reply.status, reply.contentType ?? API_CONTENT_TYPE, body, reply.headers === undefined ? undefined : { headers: reply.headers });
   } catch (err) {
     if (err instanceof RequestAbortedError || ex.finished) return;
     if (err instanceof BodyTooLargeError) {

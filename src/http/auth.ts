@@ -9,6 +9,7 @@ import type { Authorizer } from '../security/acl.js';
 import { AclOperation, AclResourceType, CLUSTER_RESOURCE_NAME } from '../security/acl.js';
 import type { HttpAuthenticator } from '../security/http-auth.js';
 import { ANONYMOUS } from '../security/session.js';
+import { type AdminView, EVERYTHING_VISIBLE } from './admin.js';
 import { HttpError } from './errors.js';
 import type { HttpExchange, HttpHandler, HttpRequestHead, RespondOptions } from './transport.js';
 
@@ -111,6 +112,20 @@ export class HttpAcl {
   requireCreate(head: HttpRequestHead, topic: string): void {
     if (this.allowed(head, AclOperation.CREATE, AclResourceType.CLUSTER, CLUSTER_RESOURCE_NAME, false)) return;
     this.requireTopic(head, AclOperation.CREATE, topic);
+  }
+
+  /** Throws 403 unless the principal may `op` the consumer group (Kafka's GroupAuthorizationException wording). */
+  requireGroup(head: HttpRequestHead, op: number, group: string): void {
+    if (!this.allowed(head, op, AclResourceType.GROUP, group)) throw new HttpError(403, AUTH_ERROR_CODES.FORBIDDEN, `Not authorized to access group: ${group}`);
+  }
+
+  /** The topics and groups the principal may DESCRIBE, for the admin lists (no audit line per hidden name). */
+  view(head: HttpRequestHead): AdminView {
+    if (this.authorizer === undefined) return EVERYTHING_VISIBLE;
+    return {
+      topic: (name) => this.allowed(head, AclOperation.DESCRIBE, AclResourceType.TOPIC, name, false),
+      group: (id) => this.allowed(head, AclOperation.DESCRIBE, AclResourceType.GROUP, id, false),
+    };
   }
 
   requireCluster(head: HttpRequestHead, op: number): void {

@@ -108,9 +108,11 @@ export class KafkaWsSession implements WsSession {
   private flush(): void {
     // Each iteration removes one response: bounded by the outbox length.
     while (!this.closed && this.outbox.length > 0) {
-      if (this.conn.bufferedAmount() > this.opts.sendBufferBytes) return; // resumed by onDrain
-      if (!this.conn.send(this.outbox.shift()!)) return;
+      if (this.conn.bufferedAmount() > this.opts.sendBufferBytes) break; // resumed by onDrain
+      if (!this.conn.send(this.outbox.shift()!)) break;
     }
+    // No new request starts while responses wait for the socket (pipeline.ts, "Output bound").
+    if (!this.closed) this.pipeline.setHeld(this.outbox.length > 0 || this.conn.bufferedAmount() > this.opts.sendBufferBytes);
   }
 
   private fail(code: number, reason: string): void {

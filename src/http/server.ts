@@ -6,6 +6,7 @@
 
 import type { Engine } from '../broker/engine-api.js';
 import type { KafkaHandler } from '../kafka/handler.js';
+import { type GroupServices, groupServicesFor } from '../groups/index.js';
 import { isValidTopicName } from '../wire/topic-name.js';
 import { BrokerMetrics, type EngineIntrospection } from '../metrics/broker-metrics.js';
 import { logger } from '../util/logger.js';
@@ -54,6 +55,8 @@ export interface HttpServerOptions {
   auth?: HttpAuthenticator | null;
   /** ACLs (the Kafka listeners' authorizer), applied to REST and WebSocket users alike. */
   authorizer?: Authorizer;
+  /** The consumer groups the Kafka handler serves; default: the engine's (groupServicesFor). */
+  groups?: GroupServices;
 }
 
 export interface ConnectionCounts {
@@ -227,6 +230,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
       }),
   };
 
+  const { transport, reason } = await selectTransport(opts.transport);
+  const startedAtMs = Date.now();
   const apiHandler = createApiHandler({
     engine,
     producer,
@@ -235,9 +240,16 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     metrics: () => metrics.render(opts.introspection),
     inFlight: counts,
     acl,
+    admin: {
+      engine,
+      groups: opts.groups ?? groupServicesFor(engine),
+      introspection: opts.introspection,
+      broker: () => ({ nodeId: kafka.options.nodeId, clusterId: kafka.options.clusterId, host: kafka.options.advertisedHost, port: kafka.options.advertisedPort }),
+      transport: () => transport.name,
+    },
+    uptimeSeconds: () => (Date.now() - startedAtMs) / 1000,
   });
 
-  const { transport, reason } = await selectTransport(opts.transport);
   const running = await transport.listen({
     host: opts.host,
     port: opts.port,

@@ -80,6 +80,7 @@ export class KafkaConnection {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
       this.waitingDrain = false;
+      this.pipeline.setHeld(false);
       this.updateFlow();
     });
     socket.on('error', (err) => {
@@ -273,7 +274,11 @@ export class KafkaConnection {
     }
     // Uncork on the next tick so responses finishing in the same tick share a writev.
     process.nextTick(() => this.socket.uncork());
-    if (!ok) this.waitingDrain = true;
+    if (!ok) {
+      // No new request starts until the peer reads: responses are not built for a socket that does not take them.
+      this.waitingDrain = true;
+      this.pipeline.setHeld(true);
+    }
   }
 
   private flowScheduled = false;

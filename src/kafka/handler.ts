@@ -115,7 +115,15 @@ function checkSession(session: Session, apiKey: number, name: string): void {
     throw new ProtocolError(`${name} after the SASL session expired (connections.max.reauth.ms) without re-authentication: closing the connection`);
   }
 }
-/** Smallest request: api key, api version, correlation id. */
+
+/**
+ * Lower minimum versions ApiVersions lists than are served, as Apache Kafka 4 does
+ * (KAFKA-18659): librdkafka before 2.10 enables gzip, snappy and lz4 only when the
+ * broker lists Produce v0-2 (it checks for those exact versions), so without this
+ * kcat -z gzip and older confluent-kafka clients silently send uncompressed batches.
+ * Requests at the unlisted-but-advertised versions are still refused.
+ */
+const ADVERTISED_MIN_VERSION: ReadonlyMap<number, number> = new Map([[0, 0]]);
 
 export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {}): KafkaHandler {
   const { logger = NO_LOGGER, groups: groupOptions, security = defaultSecurityServices(), ...rest } = opts;
@@ -131,7 +139,7 @@ export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {
   }
   const apiVersions = [...apis.values()]
     .sort((a, b) => a.apiKey - b.apiKey)
-    .map((a) => ({ apiKey: a.apiKey, minVersion: a.minVersion, maxVersion: a.maxVersion }));
+    .map((a) => ({ apiKey: a.apiKey, minVersion: ADVERTISED_MIN_VERSION.get(a.apiKey) ?? a.minVersion, maxVersion: a.maxVersion }));
   const producerIds = new ProducerIdAllocator();
   const groups = groupServicesFor(engine, groupOptions);
 

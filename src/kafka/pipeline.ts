@@ -12,6 +12,12 @@
 // only once every earlier request has finished; a Produce after it waits for it.
 // A long-poll Fetch therefore holds back later requests on its own connection (as
 // in Kafka) but never other connections.
+//
+// Output bound: while the caller says its socket is backed up (setHeld), no request
+// starts. Without it a client that pipelines Fetches and never reads made the broker
+// build every response anyway: up to the in-flight limit (64) of them per connection,
+// each as large as the client asked, all held in memory (the load test in
+// docs/reliability.md reached 2 GiB with 20 such clients).
 
 import type { ConnectionContext, KafkaHandler } from './handler.js';
 import { Session } from '../security/session.js';
@@ -46,6 +52,7 @@ export class RequestPipeline {
   private runningExclusive = 0;
   private queuedBytes = 0;
   private closed = false;
+  private held = false;
 
   /** Made once per connection: every request of it shares the signal and the session. */
   private readonly conn: ConnectionContext;
@@ -80,6 +87,16 @@ export class RequestPipeline {
     this.pump();
   }
 
+  /**
+   * While held, no further request starts (those running finish and are answered):
+   * the caller holds while its socket's output is backed up and releases on drain.
+   */
+  setHeld(held: boolean): void {
+    if (this.held === held) return;
+    this.held = held;
+    if (!held) this.pump();
+  }
+
   /** Drops pending work and aborts long-polls; later results are ignored. */
   close(): void {
     if (this.closed) return;
@@ -92,7 +109,7 @@ export class RequestPipeline {
   private pump(): void {
     // Start requests in arrival order while the rule allows (see the file comment).
     for (const slot of this.queue) {
-      if (this.closed) return;
+      if (this.closed || this.held) return;
       if (slot.started) continue;
       const mayStart = this.running === 0 || (slot.overlappable && this.runningExclusive === 0);
       if (!mayStart) return;

@@ -23,8 +23,11 @@ import { PromText } from './prometheus.js';
 
 /** What /metrics asks of the engine beyond the Engine contract (SamsaEngine has it). */
 export interface EngineIntrospection {
-  stats(): Promise<Array<{ shardId: number; stats: ShardStats; ring: { request: number; completion: number } }>>;
+  /** `ringCapacity`: the rings' sizes, when known (the HTTP shard view shows occupancy against it). */
+  stats(): Promise<Array<{ shardId: number; stats: ShardStats; ring: { request: number; completion: number }; ringCapacity?: { request: number; completion: number } }>>;
   slotName(slot: number): PartitionRef | undefined;
+  /** Each shard's CPU and whether it is pinned, when known. */
+  readonly shardInfos?: ReadonlyArray<{ shardId: number; cpu: number; pinned: boolean }>;
 }
 
 const QUANTILES = [0.5, 0.9, 0.99, 0.999] as const;

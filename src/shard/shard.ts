@@ -1,12 +1,14 @@
-// A shard: the only writer of its partitions' files. Runs inside a shard worker thread.
-// Owns: the drain → validate → assign offsets → write → (sync) → complete loop
-// (group commit), per-partition idempotent-producer state, flush policy (with
-// flush-behind), retention timing, DeleteRecords, and when to compact its partitions
+// A shard: the only writer of its partitions' files. Runs inside a shard worker thread
+// (workers/shard-worker.ts), or in-process in tests (test/shard/shard.test.ts).
+// Owns: the drain → validate → assign offsets → write → complete loop (group commit),
+// idempotent-producer verdicts on append, when a partition needs a sync (acks=-1,
+// flush.messages, flush.ms), retention timing, and when to compact its partitions
 // (the cleaning itself runs in the maintenance pool; the shard only swaps the cleaned
-// segments in). Must not share a partition with another shard, and must not block on
-// anything but its own rings and its own files.
+// segments in). How and when syncs run, and the acks=-1 completions waiting on them,
+// belong to sync-pipeline.ts; what each control request does to control-handlers.ts.
+// Must not share a partition with another shard, and must not block on anything but
+// its own rings, its own files and its syncer.
 
-import { rmSync } from 'node:fs';
 // Registers the native CRC-32C that checkBatch uses (wire/codecs.ts defaults to plain JS).
 import '../compression/node-codecs.js';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
@@ -38,16 +40,17 @@ import {
   readRequestHeader,
   writeCompletionHeader,
 } from './shard-protocol.js';
-import type { Completion, ControlRequest, ControlResult, Notice, ShardStats } from './shard-protocol.js';
+import type { Completion, ControlRequest, ControlResult, Notice } from './shard-protocol.js';
 import type { SpscRing } from '../ring/spsc-ring.js';
-import { PartitionLog } from '../storage/partition-log.js';
-import { toLogConfig } from '../storage/log-config.js';
-import type { TopicConfig } from '../config/topic-config.js';
-import { ProducerStateTable, loadProducerState, saveProducerState } from './producer-state.js';
-import { SYNC_COUNT_F64, SYNC_DONE_SEQ_I32, SYNC_FAILED_SEQ_I32, SYNC_TOTAL_MS_F64 } from './sync-control.js';
-import type { SyncRequest } from './sync-control.js';
+import { ProducerStateTable } from './producer-state.js';
 import type { SequenceVerdict } from './producer-state.js';
-import { invariantFailed } from '../wire/assert.js';
+import { InvariantError, invariantFailed } from '../wire/assert.js';
+import type { PartitionState } from './partition-state.js';
+import { SyncFailedError } from '../storage/partition-log.js';
+import { createControlHandlers, runControl } from './control-handlers.js';
+import type { ControlHandlers, ShardCounters } from './control-handlers.js';
+import { FLUSH_BEHIND_BYTES_DEFAULT, SYNC_STALL_MS_MAX_DEFAULT, SyncPipeline } from './sync-pipeline.js';
+import type { Syncer } from './sync-control.js';
 
 /** Frames taken per drain at most, so completions and reads are never starved. */
 const DRAIN_FRAMES_MAX = 4096;
@@ -55,22 +58,6 @@ const DRAIN_FRAMES_MAX = 4096;
 const IDLE_WAIT_MS_MAX = 100;
 /** Kafka's log.cleaner.backoff.ms. */
 const COMPACTION_CHECK_INTERVAL_MS_DEFAULT = 15_000;
-
-interface PartitionState {
-  slot: number;
-  log: PartitionLog;
-  config: TopicConfig;
-  producers: ProducerStateTable;
-  unsyncedMessages: number;
-  /** Bytes written since a sync last covered this partition (flush-behind, see FLUSH_BEHIND_BYTES). */
-  unsyncedBytes: number;
-  firstUnsyncedAtMs: number;
-  /** A 'compact' notice is out and its 'compactSwap' has not come back (at most one per partition). */
-  compacting: boolean;
-  /** Active segment base when the last cleaning was asked for: the log is clean below it. -1 = never (a restart cleans again). */
-  compactedUpTo: number;
-  compactingUpTo: number;
-}
 
 interface PendingAppend {
   reqId: number;
@@ -84,6 +71,8 @@ interface PendingAppend {
   duplicate: SequenceVerdict | null;
   baseOffset: number;
   appendTimeMs: number;
+  /** acks=-1 and still error-free once written: answered only when a sync settles it. */
+  waitsForSync: boolean;
 }
 
 interface PendingPartitionWrite {
@@ -93,32 +82,19 @@ interface PendingPartitionWrite {
   needsSync: boolean;
 }
 
-/** The shard's handle on its syncer thread (pipelined fdatasync); absent = sync inline. */
-export interface SyncerHandle {
-  control: SharedArrayBuffer;
-  post(req: SyncRequest): void;
-}
-
 export interface ShardOptions {
   shardId: number;
   retentionCheckIntervalMs: number;
   /** How often compacted partitions are checked for new sealed segments; default 15 000 (Kafka's log.cleaner.backoff.ms). */
   compactionCheckIntervalMs?: number;
   nowMs?: () => number;
-  syncer?: SyncerHandle;
+  /** Where pipelined syncs go (the syncer thread; a fake in tests); absent = every sync inline. */
+  syncer?: Syncer;
+  /** Unsynced bytes past which a partition is handed to the syncer (flush-behind); default 32 MiB. */
+  flushBehindBytes?: number;
+  /** A sync in flight longer than this makes the shard give up on its syncer; default 30 000. */
+  syncStallMsMax?: number;
 }
-
-/**
- * Unsynced bytes of a partition past which the syncer is asked to fdatasync it in
- * the background. Without it a 1 GiB segment written with acks=1 sits dirty in the
- * page cache until its roll, whose inline seal fdatasync then stalled appends for
- * ~0.5 s (bench/engine.bench.ts, max latency).
- */
-const FLUSH_BEHIND_BYTES = 32 * 1024 * 1024;
-/** A sync in flight longer than this means the syncer thread is gone: sync inline from then on. */
-const SYNC_STALL_MS_MAX = 30_000;
-/** Sleep bound while a sync is in flight (the syncer also wakes us; this covers a lost wake-up). */
-const SYNC_POLL_MS = 2;
 
 export class Shard {
   private readonly partitions = new Map<number, PartitionState>();
@@ -129,23 +105,14 @@ export class Shard {
   private nextRetentionAtMs: number;
   private nextCompactionAtMs: number;
   private readonly compactionCheckIntervalMs: number;
-  private readonly stats: ShardStats = { partitions: [], fsyncCount: 0, fsyncTotalMs: 0, drains: 0, appendFrames: 0, compactedSegments: 0, compactionBytesRemoved: 0 };
+  private readonly counters: ShardCounters = { drains: 0, appendFrames: 0, compactedSegments: 0, compactionBytesRemoved: 0 };
+  private readonly sync: SyncPipeline<PartitionState, PendingAppend>;
+  private readonly handlers: ControlHandlers;
 
   // Reused across drains: allocated once (TIGER_STYLE), cleared per drain.
   private readonly appends: PendingAppend[] = [];
   private readonly writes = new Map<number, PendingPartitionWrite>();
   private readonly reads: Array<{ reqId: number; slot: number; offset: number; maxBytes: number }> = [];
-
-  // Pipelined sync state (see sync-control.ts). Bounded: at most one sync in flight;
-  // what waits for the next one is bounded by what one drain can stage.
-  private syncer: { post: (req: SyncRequest) => void; i32: Int32Array; f64: Float64Array } | null;
-  private syncSeqIssued = 0;
-  private syncInFlightSeq = 0;
-  private syncInFlightSinceMs = 0;
-  private syncInFlightAcks: PendingAppend[] = [];
-  private syncInFlightParts: PartitionState[] = [];
-  private syncWaitingAcks: PendingAppend[] = [];
-  private readonly syncAwaiting = new Set<PartitionState>();
 
   constructor(
     private readonly requests: SpscRing,
@@ -158,22 +125,55 @@ export class Shard {
     this.nextRetentionAtMs = this.nowMs() + options.retentionCheckIntervalMs;
     this.compactionCheckIntervalMs = options.compactionCheckIntervalMs ?? COMPACTION_CHECK_INTERVAL_MS_DEFAULT;
     this.nextCompactionAtMs = this.nowMs() + this.compactionCheckIntervalMs;
-    this.syncer = options.syncer === undefined
-      ? null
-      : { post: options.syncer.post, i32: new Int32Array(options.syncer.control), f64: new Float64Array(options.syncer.control) };
+    this.sync = new SyncPipeline<PartitionState, PendingAppend>(options.syncer ?? null, {
+      complete: (p, failure) => {
+        if (failure !== null) this.fail(p, ErrorCode.KAFKA_STORAGE_ERROR, failure);
+        this.completeAppend(p);
+      },
+      syncFailed: (st, err) => this.takeOffline(st, err),
+      logError: (msg) => this.notice({ type: 'log', level: 'error', msg: `shard ${options.shardId}: ${msg}` }),
+      nowMs: this.nowMs,
+    }, {
+      flushBehindBytes: options.flushBehindBytes ?? FLUSH_BEHIND_BYTES_DEFAULT,
+      stallMsMax: options.syncStallMsMax ?? SYNC_STALL_MS_MAX_DEFAULT,
+    });
+    this.handlers = createControlHandlers({
+      partitions: this.partitions,
+      counters: this.counters,
+      nowMs: this.nowMs,
+      fsyncCounters: () => this.sync.counters(),
+      notice: (n) => this.notice(n),
+      stop: () => {
+        this.running = false;
+      },
+    });
+  }
+
+  /** False once a shutdown control request was answered. */
+  get isRunning(): boolean {
+    return this.running;
   }
 
   /** Runs until a shutdown control request. Blocks the calling (worker) thread. */
   run(): void {
     while (this.running) {
-      const frames = this.drainOnce();
-      if (frames === 0) {
-        this.runTimers();
-        if (!this.running) break;
-        this.requests.waitForData(this.syncInFlightSeq > 0 ? Math.min(SYNC_POLL_MS, this.idleWaitMs()) : this.idleWaitMs());
-        this.pumpSync();
-      }
+      if (this.step() > 0 || !this.running) continue;
+      this.requests.waitForData(this.sync.waitMs(this.idleWaitMs()));
+      this.sync.pump();
     }
+  }
+
+  /**
+   * One turn of the loop without its sleep: drains what is pending, or, when nothing
+   * is, runs the idle work (flush.ms, retention, compaction checks, and settling a
+   * finished sync). Returns the frames drained. run() is this plus the wait for
+   * requests; tests call it directly. It still blocks where a drain blocks: on a full
+   * completion ring, and on syncs settling before a control request.
+   */
+  step(): number {
+    const frames = this.drainOnce();
+    if (frames === 0) this.runTimers();
+    return frames;
   }
 
   /** One group commit: processes every pending frame (bounded), returns how many. */
@@ -185,7 +185,7 @@ export class Shard {
       const len = this.requests.frameLength;
       const header = readRequestHeader(this.reqView, off);
       if (header.op === OP_APPEND) {
-        this.stats.appendFrames++;
+        this.counters.appendFrames++;
         this.stageAppend(header.reqId, header.slot, header.acks, this.requests.bytes.subarray(off + REQ_HEADER_BYTES, off + len));
       } else if (header.op === OP_READ) {
         this.reads.push({
@@ -197,19 +197,19 @@ export class Shard {
       } else if (header.op === OP_CONTROL) {
         // Control requests are ordered against appends: commit (and make durable) what came before first.
         this.commitStaged();
-        this.settleSyncs();
+        this.sync.settle();
         const req = decodeJson<ControlRequest>(this.requests.bytes.subarray(off + REQ_HEADER_BYTES, off + len));
-        this.completeControl(header.reqId, this.control(req));
+        this.completeControl(header.reqId, runControl(this.handlers, req));
       } else {
         invariantFailed(`shard ${this.options.shardId}: unknown op ${header.op} in request ring`);
       }
     }
     if (frames > 0) {
-      this.stats.drains++;
+      this.counters.drains++;
       this.commitStaged();
       // Batches were views into the request ring: release only after they are written.
       this.requests.release();
-      this.pumpSync();
+      this.sync.pump();
       this.completions.publish();
     }
     return frames;
@@ -217,7 +217,7 @@ export class Shard {
 
   private stageAppend(reqId: number, slot: number, acks: number, body: Uint8Array): void {
     const pending: PendingAppend = {
-      reqId, slot, acks, errorCode: ErrorCode.NONE, errorMessage: '', firstBatch: -1, duplicate: null, baseOffset: -1, appendTimeMs: -1,
+      reqId, slot, acks, errorCode: ErrorCode.NONE, errorMessage: '', firstBatch: -1, duplicate: null, baseOffset: -1, appendTimeMs: -1, waitsForSync: false,
     };
     this.appends.push(pending);
     const state = this.partitions.get(slot);
@@ -226,6 +226,7 @@ export class Shard {
       pending.errorMessage = 'partition is not open on this shard';
       return;
     }
+    if (state.offline !== null) return this.fail(pending, ErrorCode.KAFKA_STORAGE_ERROR, state.offline);
     // Validate every batch before staging any: a request is all or nothing.
     const maxBytes = state.config['max.message.bytes'];
     const bounds: number[] = [];
@@ -301,6 +302,8 @@ export class Shard {
         write.state.unsyncedMessages += write.records;
         for (const b of write.batches) write.state.unsyncedBytes += b.byteLength;
       } catch (err) {
+        // A bug is not a disk error: stop the shard rather than write on (docs/architecture.md, "Errors").
+        if (err instanceof InvariantError) throw err;
         this.failWrite(write.state.slot, err);
       }
     }
@@ -311,25 +314,21 @@ export class Shard {
         p.baseOffset = getBaseOffset(write.batches[p.firstBatch]!);
       }
     }
-    for (const p of this.appends) if (p.acks !== -1 || p.errorCode !== ErrorCode.NONE) this.completeAppend(p);
+    for (const p of this.appends) {
+      p.waitsForSync = p.acks === -1 && p.errorCode === ErrorCode.NONE;
+      if (!p.waitsForSync) this.completeAppend(p);
+    }
     for (const write of this.writes.values()) {
       const st = write.state;
-      if (write.needsSync || st.unsyncedMessages >= st.config['flush.messages']) this.requestSync(st);
-      // Flush-behind: the syncer writes back what acks 0/1 left in the page cache
-      // while the shard goes on, so a roll's inline seal sync finds little to flush.
-      else if (this.syncer !== null && st.unsyncedBytes >= FLUSH_BEHIND_BYTES) this.syncAwaiting.add(st);
+      if (write.needsSync || st.unsyncedMessages >= st.config['flush.messages']) this.sync.request(st);
+      else this.sync.wrote(st);
     }
     for (const p of this.appends) {
-      if (p.acks !== -1 || p.errorCode !== ErrorCode.NONE) continue;
+      if (!p.waitsForSync) continue;
       const st = this.partitions.get(p.slot);
-      if (this.syncer === null || st === undefined) {
-        this.completeAppend(p);
-        continue;
-      }
-      // Durable only once a sync that started after its write has finished; a
-      // duplicate's original may still be waiting for its sync, so it waits too.
-      this.syncAwaiting.add(st);
-      this.syncWaitingAcks.push(p);
+      // An inline sync that failed just above has failed this request (failWrite): answer it now, as failed.
+      if (st === undefined || p.errorCode !== ErrorCode.NONE) this.completeAppend(p);
+      else this.sync.awaitDurable(st, p);
     }
     this.appends.length = 0;
     this.writes.clear();
@@ -346,98 +345,29 @@ export class Shard {
     // The failed batches were recorded as accepted: forget the partition's producers,
     // so a retry is written again instead of being answered as a duplicate.
     const st = this.partitions.get(slot);
-    if (st !== undefined) st.producers = new ProducerStateTable();
-  }
-
-  /** Inline sync now (no syncer), or mark the partition for the next pipelined sync. */
-  private requestSync(st: PartitionState): void {
-    if (this.syncer === null) this.syncPartition(st);
-    else this.syncAwaiting.add(st);
+    if (st === undefined) return;
+    st.producers = new ProducerStateTable();
+    // A roll's seal fdatasync that failed is a failed sync like any other (fsyncgate).
+    if (err instanceof SyncFailedError) this.takeOffline(st, err);
   }
 
   /**
-   * Completes what a finished sync covered, then starts the next sync (covering
-   * everything written meanwhile) if anything waits for one. Never blocks.
+   * A sync of `st` failed. The kernel may have dropped the unwritten pages and marked
+   * them clean, so a later fdatasync could succeed without them (PostgreSQL's
+   * "fsyncgate"): nothing written here since the last good sync may ever be
+   * acknowledged, and records after a hole would be lost at the next recovery anyway.
+   * The partition refuses appends and reads until the broker restarts, and the
+   * shutdown then reports itself unclean, so recovery checks the files.
    */
-  private pumpSync(): void {
-    const syncer = this.syncer;
-    if (syncer === null) return;
-    if (this.syncInFlightSeq > 0) {
-      const done = Atomics.load(syncer.i32, SYNC_DONE_SEQ_I32);
-      if (done !== this.syncInFlightSeq) {
-        if (this.nowMs() - this.syncInFlightSinceMs > SYNC_STALL_MS_MAX) this.abandonSyncer(`syncer thread stalled for ${SYNC_STALL_MS_MAX} ms`);
-        return;
-      }
-      const failed = Atomics.load(syncer.i32, SYNC_FAILED_SEQ_I32) === this.syncInFlightSeq;
-      for (const st of this.syncInFlightParts) {
-        if (failed) this.notice({ type: 'log', level: 'error', msg: `shard ${this.options.shardId}: fdatasync of slot ${st.slot} failed` });
-      }
-      for (const p of this.syncInFlightAcks) {
-        if (failed) this.fail(p, ErrorCode.KAFKA_STORAGE_ERROR, 'fdatasync failed');
-        this.completeAppend(p);
-      }
-      this.syncInFlightSeq = 0;
-      this.syncInFlightAcks = [];
-      this.syncInFlightParts = [];
+  private takeOffline(st: PartitionState, err: unknown): void {
+    const why = err instanceof Error ? err.message : String(err);
+    for (const p of this.appends) {
+      if (p.slot === st.slot && p.errorCode === ErrorCode.NONE) this.fail(p, ErrorCode.KAFKA_STORAGE_ERROR, why);
     }
-    if (this.syncAwaiting.size === 0) return;
-    const req: SyncRequest = { seq: ++this.syncSeqIssued, files: [], dirs: [] };
-    for (const st of this.syncAwaiting) {
-      const t = st.log.takeSyncTargets();
-      req.files.push(t.logPath);
-      if (t.dir !== null) req.dirs.push(t.dir);
-      st.unsyncedMessages = 0;
-      st.unsyncedBytes = 0;
-      this.syncInFlightParts.push(st);
-    }
-    this.syncAwaiting.clear();
-    this.syncInFlightAcks = this.syncWaitingAcks;
-    this.syncWaitingAcks = [];
-    this.syncInFlightSeq = req.seq;
-    this.syncInFlightSinceMs = this.nowMs();
-    try {
-      syncer.post(req);
-    } catch (err) {
-      this.abandonSyncer(`syncer thread did not start (${err instanceof Error ? err.message : String(err)})`);
-    }
-  }
-
-  /** Blocks until no sync is in flight or waiting (before control requests and shutdown). */
-  private settleSyncs(): void {
-    const syncer = this.syncer;
-    if (syncer === null) return;
-    for (let round = 0; this.syncInFlightSeq > 0 || this.syncAwaiting.size > 0; round++) {
-      this.pumpSync();
-      if (this.syncInFlightSeq > 0) Atomics.wait(syncer.i32, SYNC_DONE_SEQ_I32, this.syncInFlightSeq - 1, 100);
-      if (this.syncer === null || round > 1_000_000) break;
-    }
-  }
-
-  /** The syncer stopped answering: make everything durable inline and carry on without it. */
-  private abandonSyncer(why: string): void {
-    this.notice({ type: 'log', level: 'error', msg: `shard ${this.options.shardId}: ${why}; syncing inline from now on` });
-    this.syncer = null;
-    for (const st of [...this.syncInFlightParts, ...this.syncAwaiting]) this.syncPartition(st);
-    for (const p of [...this.syncInFlightAcks, ...this.syncWaitingAcks]) this.completeAppend(p);
-    this.syncInFlightSeq = 0;
-    this.syncInFlightAcks = [];
-    this.syncInFlightParts = [];
-    this.syncWaitingAcks = [];
-    this.syncAwaiting.clear();
-  }
-
-  private syncPartition(st: PartitionState): void {
-    const t0 = performance.now();
-    try {
-      st.log.sync();
-    } catch (err) {
-      this.failWrite(st.slot, err);
-      return;
-    }
-    this.stats.fsyncCount++;
-    this.stats.fsyncTotalMs += performance.now() - t0;
-    st.unsyncedMessages = 0;
-    st.unsyncedBytes = 0;
+    st.producers = new ProducerStateTable();
+    if (st.offline !== null) return;
+    st.offline = `partition offline after a failed fdatasync (${why}); it is served again after a broker restart recovers it`;
+    this.notice({ type: 'log', level: 'error', msg: `shard ${this.options.shardId}: slot ${st.slot} (${st.log.dir}) is offline: fdatasync failed: ${why}` });
   }
 
   private completeAppend(p: PendingAppend): void {
@@ -466,11 +396,17 @@ export class Shard {
     }
     c.logStartOffset = st.log.logStartOffset;
     c.nextOffset = st.log.nextOffset;
+    if (st.offline !== null) {
+      c.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+      this.writeCompletion(c, null);
+      return;
+    }
     const room = this.completions.maxFrameBytes - COMPLETION_HEADER_BYTES;
     let size: number;
     try {
       size = st.log.sizeOfReadAt(offset, Math.min(maxBytes, room));
     } catch (err) {
+      if (err instanceof InvariantError) throw err;
       c.errorCode = err instanceof KafkaError ? err.code : ErrorCode.KAFKA_STORAGE_ERROR;
       this.writeCompletion(c, null);
       return;
@@ -516,132 +452,11 @@ export class Shard {
     }
   }
 
-  private control(req: ControlRequest): ControlResult {
-    try {
-      switch (req.type) {
-        case 'open': {
-          const existing = this.partitions.get(req.slot);
-          if (existing !== undefined) this.closePartition(existing);
-          const warn = (msg: string): void => this.notice({ type: 'log', level: 'warn', msg });
-          const log = PartitionLog.open(req.dir, toLogConfig(req.config), {
-            cleanShutdown: true, // the engine ran recovery (in its piscina pool) before opening
-            log: warn,
-            nowMs: this.nowMs,
-          });
-          // From the snapshot of the last clean close plus what was written after it, or the log tail.
-          const { table: producers } = loadProducerState(log, warn);
-          this.partitions.set(req.slot, {
-            slot: req.slot, log, config: req.config, producers, unsyncedMessages: 0, unsyncedBytes: 0, firstUnsyncedAtMs: 0,
-            compacting: false, compactedUpTo: -1, compactingUpTo: -1,
-          });
-          return { ok: true, logStartOffset: log.logStartOffset, nextOffset: log.nextOffset };
-        }
-        case 'close': {
-          const st = this.partitions.get(req.slot);
-          if (st !== undefined) {
-            this.closePartition(st);
-            this.partitions.delete(req.slot);
-          }
-          return { ok: true };
-        }
-        case 'delete': {
-          const st = this.partitions.get(req.slot);
-          if (st !== undefined) {
-            st.log.delete();
-            this.partitions.delete(req.slot);
-          }
-          return { ok: true };
-        }
-        case 'config': {
-          const st = this.partitions.get(req.slot);
-          if (st === undefined) return { ok: false, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: 'not open' };
-          st.config = req.config;
-          st.log.setConfig(toLogConfig(req.config));
-          return { ok: true };
-        }
-        case 'listOffset': {
-          const st = this.partitions.get(req.slot);
-          if (st === undefined) return { ok: false, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: 'not open' };
-          const log = st.log;
-          if (req.spec === 'earliest') return { ok: true, offset: log.logStartOffset, timestamp: -1 };
-          if (req.spec === 'latest') return { ok: true, offset: log.nextOffset, timestamp: -1 };
-          const found = req.spec === 'max-timestamp' ? log.maxTimestamp() : log.offsetForTimestamp(req.spec);
-          if (found === null) return { ok: true, offset: -1, timestamp: -1 };
-          // The batch found may begin below a start that DeleteRecords put inside it.
-          return { ok: true, offset: Math.max(found.offset, log.logStartOffset), timestamp: found.timestamp };
-        }
-        case 'deleteRecords': {
-          const st = this.partitions.get(req.slot);
-          if (st === undefined) return { ok: false, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: 'not open' };
-          // Kafka refuses to move the start of a compact-only log (its records are the table).
-          if (!st.config['cleanup.policy'].includes('delete')) {
-            return { ok: false, errorCode: ErrorCode.POLICY_VIOLATION, message: 'records cannot be deleted from a topic with cleanup.policy=compact' };
-          }
-          const r = st.log.deleteRecordsBefore(req.offset);
-          // The same notice retention sends: the main thread moves its low watermark and unlinks the files.
-          if (r.deletedFiles.length > 0) this.notice({ type: 'logStart', slot: st.slot, logStartOffset: r.logStartOffset, deletedFiles: r.deletedFiles });
-          return { ok: true, logStartOffset: r.logStartOffset };
-        }
-        case 'stats': {
-          const partitions = [...this.partitions.values()].map((st) => ({
-            slot: st.slot, segments: st.log.segmentCount(), sizeBytes: st.log.sizeBytes(), logStartOffset: st.log.logStartOffset, nextOffset: st.log.nextOffset,
-          }));
-          const syncs = this.syncer === null ? { fsyncCount: 0, fsyncTotalMs: 0 } : { fsyncCount: this.syncer.f64[SYNC_COUNT_F64]!, fsyncTotalMs: this.syncer.f64[SYNC_TOTAL_MS_F64]! };
-          return {
-            ok: true,
-            stats: { ...this.stats, fsyncCount: this.stats.fsyncCount + syncs.fsyncCount, fsyncTotalMs: this.stats.fsyncTotalMs + syncs.fsyncTotalMs, partitions },
-          };
-        }
-        case 'compactSwap': {
-          const st = this.partitions.get(req.slot);
-          if (st === undefined) {
-            // Closed or deleted meanwhile: the copies are nobody's now.
-            for (const c of req.cleaned) if (c.path.endsWith('.log.cleaned')) rmSync(c.path, { force: true });
-            return { ok: false, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: 'not open' };
-          }
-          st.compacting = false;
-          if (req.error !== undefined) {
-            this.notice({ type: 'log', level: 'warn', msg: `compaction of ${st.log.dir} failed: ${req.error}` });
-            return { ok: true, swapped: 0 };
-          }
-          const r = st.log.swapCleaned(req.cleaned);
-          st.compactedUpTo = st.compactingUpTo;
-          if (r.swapped > 0) {
-            this.stats.compactedSegments += r.swapped;
-            this.stats.compactionBytesRemoved += r.bytesBefore - r.bytesAfter;
-            this.notice({ type: 'log', level: 'info', msg: `compacted ${st.log.dir}: ${r.swapped} segments, ${r.bytesBefore} → ${r.bytesAfter} bytes` });
-          }
-          return { ok: true, swapped: r.swapped };
-        }
-        case 'shutdown': {
-          for (const st of this.partitions.values()) this.closePartition(st);
-          this.partitions.clear();
-          this.running = false;
-          return { ok: true };
-        }
-      }
-    } catch (err) {
-      if (err instanceof KafkaError) return { ok: false, errorCode: err.code, message: err.message };
-      return { ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: err instanceof Error ? err.message : String(err) };
-    }
-  }
-
-  /**
-   * Closes a partition's log (synced), then snapshots its producer state at the log
-   * end for the next open. A failed close throws before the snapshot is written: a
-   * snapshot must not describe data that may not be on disk. Deleting a partition
-   * needs none of this: its directory, snapshots included, goes whole.
-   */
-  private closePartition(st: PartitionState): void {
-    st.log.close();
-    saveProducerState(st.log, st.producers, (msg) => this.notice({ type: 'log', level: 'warn', msg }));
-  }
-
   /** flush.ms and retention: run when idle, so they never delay a drain. */
   private runTimers(): void {
     const now = this.nowMs();
     for (const st of this.partitions.values()) {
-      if (st.unsyncedMessages > 0 && now - st.firstUnsyncedAtMs >= st.config['flush.ms'] && !this.syncAwaiting.has(st)) this.requestSync(st);
+      if (st.unsyncedMessages > 0 && now - st.firstUnsyncedAtMs >= st.config['flush.ms'] && !this.sync.isAwaiting(st)) this.sync.request(st);
     }
     if (now >= this.nextRetentionAtMs) {
       this.nextRetentionAtMs = now + this.options.retentionCheckIntervalMs;
@@ -654,6 +469,7 @@ export class Shard {
             this.notice({ type: 'logStart', slot: st.slot, logStartOffset: st.log.logStartOffset, deletedFiles: r.deletedFiles });
           }
         } catch (err) {
+          if (err instanceof InvariantError) throw err;
           this.notice({ type: 'log', level: 'error', msg: `retention on slot ${st.slot} failed: ${err instanceof Error ? err.message : String(err)}` });
         }
       }
@@ -662,7 +478,7 @@ export class Shard {
       this.nextCompactionAtMs = now + this.compactionCheckIntervalMs;
       for (const st of this.partitions.values()) this.maybeCompact(st);
     }
-    this.pumpSync();
+    this.sync.pump();
     this.completions.publish();
   }
 
@@ -681,6 +497,7 @@ export class Shard {
       st.compactingUpTo = upTo;
       this.notice({ type: 'compact', slot: st.slot, dir: st.log.dir, segments, deleteRetentionMs: st.config['delete.retention.ms'] });
     } catch (err) {
+      if (err instanceof InvariantError) throw err;
       this.notice({ type: 'log', level: 'error', msg: `compaction check on slot ${st.slot} failed: ${err instanceof Error ? err.message : String(err)}` });
     }
   }

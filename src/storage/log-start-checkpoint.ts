@@ -16,24 +16,31 @@ import { writeFileDurably } from './durable-file.js';
 export const LOG_START_CHECKPOINT_FILE = 'log-start-offset';
 const CHECKPOINT_BYTES_MAX = 64;
 
-/** The checkpointed log start offset, or null when there is none (or it cannot be trusted). */
-export function readLogStartCheckpoint(dir: string): number | null {
+/**
+ * The checkpointed log start offset, or null when there is none (or it cannot be
+ * trusted). A file that is there but torn or corrupt is reported through `warn`.
+ */
+export function readLogStartCheckpoint(dir: string, warn: (msg: string) => void = () => {}): number | null {
+  const file = path.join(dir, LOG_START_CHECKPOINT_FILE);
   let text: string;
   try {
-    const fd = fs.openSync(path.join(dir, LOG_START_CHECKPOINT_FILE), 'r');
+    const fd = fs.openSync(file, 'r');
     try {
       const buf = Buffer.alloc(CHECKPOINT_BYTES_MAX);
       text = buf.subarray(0, fs.readSync(fd, buf, 0, CHECKPOINT_BYTES_MAX, 0)).toString('latin1');
     } finally {
       fs.closeSync(fd);
     }
-  } catch {
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') warn(`${file}: unreadable log start checkpoint ignored (${(err as Error).message}); the log starts at its first segment`);
     return null;
   }
   const m = /^(\d{1,16}) (\d{1,10})\n$/.exec(text);
-  if (m === null) return null;
-  const offset = Number(m[1]);
-  if (!Number.isSafeInteger(offset) || crc32c(m[1]!) !== Number(m[2])) return null;
+  const offset = m === null ? NaN : Number(m[1]);
+  if (m === null || !Number.isSafeInteger(offset) || crc32c(m[1]!) !== Number(m[2])) {
+    warn(`${file}: damaged log start checkpoint ignored (${JSON.stringify(text.slice(0, 32))}); the log starts at its first segment`);
+    return null;
+  }
   return offset;
 }
 

@@ -55,6 +55,18 @@ function outOfRange(offset: number, start: number, end: number): KafkaError {
   return new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} is outside the log [${start}, ${end}]`);
 }
 
+/**
+ * An fdatasync of the partition's files failed (an append's sync, or a roll's seal).
+ * Its own type because the shard must take the partition offline for it, where a
+ * failed write (ENOSPC) is only undone and retried.
+ */
+export class SyncFailedError extends KafkaError {
+  constructor(message: string) {
+    super(ErrorCode.KAFKA_STORAGE_ERROR, message);
+    this.name = 'SyncFailedError';
+  }
+}
+
 export class PartitionLog {
   readonly dir: string;
   /** First offset still on disk. */
@@ -89,7 +101,7 @@ export class PartitionLog {
     this.nextOffset = this.active.nextOffset;
     // DeleteRecords may have moved the start inside the first segment (the checkpoint);
     // a checkpoint past the end (a log cut short by recovery) is clamped to the end.
-    const checkpoint = readLogStartCheckpoint(dir);
+    const checkpoint = readLogStartCheckpoint(dir, say);
     this.logStartOffset = Math.max(segments[0]!.baseOffset, Math.min(checkpoint ?? -1, this.nextOffset));
   }
 
@@ -169,6 +181,8 @@ export class PartitionLog {
   }
 
   private shouldRoll(seg: Segment, pendingBytes: number, size: number, delta: number, nowMs: number): boolean {
+    // A roll whose new segment could not be created (disk full) left a sealed one active: roll again.
+    if (!seg.writable) return true;
     const used = seg.sizeBytes + pendingBytes;
     if (used === 0) return false; // a batch bigger than segment.bytes goes alone into an empty segment
     if (used + size > this.config.segmentBytes) return true;
@@ -191,7 +205,11 @@ export class PartitionLog {
   /** Seals the active segment (synced, see segment.ts) and starts a new one at nextOffset. */
   private roll(): void {
     const old = this.active;
-    old.seal(this.say);
+    try {
+      old.seal(this.say);
+    } catch (err) {
+      throw new SyncFailedError(`seal of ${old.logPath} failed: ${(err as Error).message}`);
+    }
     old.offsetLimit = this.nextOffset;
     const seg = Segment.create(this.dir, this.nextOffset, this.stats);
     this.segments.push(seg);
@@ -216,7 +234,7 @@ export class PartitionLog {
         this.dirNeedsSync = false;
       }
     } catch (err) {
-      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `sync of ${this.dir} failed: ${(err as Error).message}`);
+      throw new SyncFailedError(`sync of ${this.dir} failed: ${(err as Error).message}`);
     }
   }
 

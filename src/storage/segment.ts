@@ -157,13 +157,18 @@ export class Segment {
   /** Creates a new, empty, writable segment (fails if its log file exists). */
   static create(dir: string, baseOffset: number, stats: StorageStats): Segment {
     const seg = new Segment(dir, baseOffset, stats);
+    const created: string[] = [];
     try {
       seg.fd = fs.openSync(seg.logPath, 'wx+');
+      created.push(seg.logPath);
       stats.logFdOpens++;
       seg.indexFd = fs.openSync(seg.indexPath, 'w+');
+      created.push(seg.indexPath);
       seg.timeIndexFd = fs.openSync(seg.timeIndexPath, 'w+');
     } catch (err) {
       seg.closeFds();
+      // What this call created goes, so the retry (a roll once the disk has room) can create it.
+      for (const p of created) fs.rmSync(p, { force: true });
       throw storageError(`cannot create segment ${seg.logPath}`, err);
     }
     seg.writable = true;

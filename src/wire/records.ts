@@ -36,7 +36,7 @@ import {
 } from './batch-layout.js';
 import { COMPRESSION_CODES, type CompressionType, codecForCode, crc32c } from './codecs.js';
 import { ErrorCode, KafkaError } from './errors.js';
-import { type ByteCursor, putZigZag, sizeOfZigZag, takeVarint, takeVarlong } from './varint.js';
+import { type ByteCursor, putZigZag, sizeOfZigZag, takeVarintUnbounded, takeVarlong } from './varint.js';
 
 export { BATCH_HEADER_BYTES };
 const TWO_POW_32 = 0x1_0000_0000;
@@ -410,13 +410,10 @@ const CURSOR: ByteCursor = { pos: 0 };
 /** Zig-zag varint (i32) at `cur`, through the one varint decoder (wire/varint.ts). */
 function readVarint(buf: Uint8Array): number {
   CURSOR.pos = cur;
-  try {
-    const v = takeVarint(buf, CURSOR);
-    cur = CURSOR.pos;
-    return v;
-  } catch (err) {
-    throw err instanceof RangeError ? corrupt(err.message) : err;
-  }
+  const v = takeVarintUnbounded(buf, CURSOR);
+  if (v !== v) throw corrupt('varint longer than 5 bytes');
+  cur = CURSOR.pos;
+  return v;
 }
 
 /** Zig-zag varlong at `cur`, exact below 2^53 (timestamp deltas). */

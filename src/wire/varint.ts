@@ -174,24 +174,87 @@ export function putZigZag(buf: Uint8Array, pos: number, v: number): number {
 
 // ---------------------------------------------------------------- decode (cursor)
 
-/** Reads an unsigned varint (u32) at `cur.pos` and advances the cursor. */
-export function takeUnsignedVarint(buf: Uint8Array, cur: ByteCursor, end: number = buf.length): number {
+/**
+ * An unsigned varint (u32) at `cur.pos`, or -1 when it is malformed (runs past `end`,
+ * is longer than 5 bytes, or carries more than 32 bits); the cursor moves only on
+ * success. For hot loops that turn -1 into their own error without a try/catch;
+ * takeUnsignedVarint throws instead.
+ */
+export function uvarintAt(buf: Uint8Array, cur: ByteCursor, end: number = buf.length): number {
   let pos = cur.pos;
+  // Fast path for the one- and two-byte encodings that most lengths and deltas use
+  // (values below 16384): the record decoder calls this for every such field.
+  if (pos + 1 < end) {
+    const b0 = buf[pos]!;
+    if (b0 < 0x80) {
+      cur.pos = pos + 1;
+      return b0;
+    }
+    const b1 = buf[pos + 1]!;
+    if (b1 < 0x80) {
+      cur.pos = pos + 2;
+      return (b0 & 0x7f) | (b1 << 7);
+    }
+  }
   let result = 0;
   for (let i = 0; i < VARINT_BYTES_MAX; i++) {
-    if (pos >= end) throw new RangeError(`varint runs past the end of the buffer at ${pos}`);
+    if (pos >= end) return -1;
     const b = buf[pos++]!;
     // Bits 28..34 land in the 5th byte; only its low 4 fit in 32 bits. Kafka's
     // ByteUtils drops the rest silently; here they are an error, because a length
     // or count that does not fit in 32 bits is never honest input.
-    if (i === VARINT_BYTES_MAX - 1 && (b & 0x70) !== 0) throw new RangeError(`varint at ${cur.pos} exceeds 32 bits`);
+    if (i === VARINT_BYTES_MAX - 1 && (b & 0x70) !== 0) return -1;
     result |= (b & 0x7f) << (7 * i);
     if ((b & 0x80) === 0) {
       cur.pos = pos;
       return result >>> 0;
     }
   }
-  throw new RangeError(`varint longer than ${VARINT_BYTES_MAX} bytes at ${cur.pos}`);
+  return -1;
+}
+
+/**
+ * The record decoder's zig-zag varint (i32) at `cur.pos`: the value, or NaN when it
+ * is longer than 5 bytes. No bounds check per byte — reads past the end of `buf`
+ * yield garbage that the caller's own end-of-record check must reject (the record
+ * decoder checks every record's length against the bytes it holds). Everything
+ * else should use takeVarint.
+ */
+export function takeVarintUnbounded(buf: Uint8Array, cur: ByteCursor): number {
+  let pos = cur.pos;
+  let b = buf[pos++]!;
+  if (b < 0x80) {
+    cur.pos = pos;
+    return (b >>> 1) ^ -(b & 1);
+  }
+  let result = b & 0x7f;
+  for (let shift = 7; shift <= 28; shift += 7) {
+    b = buf[pos++]!;
+    result |= (b & 0x7f) << shift;
+    if (b < 0x80) {
+      cur.pos = pos;
+      return (result >>> 1) ^ -(result & 1);
+    }
+  }
+  return NaN;
+}
+
+/** Why the varint at `pos` is malformed (only called once it is known to be). */
+function badVarint(buf: Uint8Array, pos: number, end: number): RangeError {
+  for (let i = 0; i < VARINT_BYTES_MAX; i++) {
+    if (pos + i >= end) return new RangeError(`varint runs past the end of the buffer at ${pos + i}`);
+    const b = buf[pos + i]!;
+    if (i === VARINT_BYTES_MAX - 1 && (b & 0x70) !== 0) return new RangeError(`varint at ${pos} exceeds 32 bits`);
+    if ((b & 0x80) === 0) break;
+  }
+  return new RangeError(`varint longer than ${VARINT_BYTES_MAX} bytes at ${pos}`);
+}
+
+/** Reads an unsigned varint (u32) at `cur.pos` and advances the cursor; RangeError when malformed. */
+export function takeUnsignedVarint(buf: Uint8Array, cur: ByteCursor, end: number = buf.length): number {
+  const v = uvarintAt(buf, cur, end);
+  if (v < 0) throw badVarint(buf, cur.pos, end);
+  return v;
 }
 
 /** Reads a zig-zag varint (i32) at `cur.pos` and advances the cursor. */

@@ -22,6 +22,9 @@ import {
   partitionForKey,
 } from '../../src/client/index.js';
 import { openTransport } from '../../src/client/open-transport.js';
+import { Reader } from '../../src/wire/codec/reader.js';
+import { ProduceRequestCodec } from '../../src/wire/schemas/00-produce.js';
+import { RequestHeaderCodec, requestHeaderVersion } from '../../src/wire/schemas/headers.js';
 import { BatchBuilder, scanBatches } from '../../src/wire/records.js';
 import type { FetchResponse } from '../../src/wire/schemas/01-fetch.js';
 import type { ProduceResponse } from '../../src/wire/schemas/00-produce.js';
@@ -262,6 +265,62 @@ function droppingTransport(drops: number, stats: { dropped: number; connections:
   };
 }
 
+/** A transport that decodes every Produce request it passes on and counts the batches per partition in each. */
+function batchCountingTransport(seen: { requests: number; maxBatchesPerPartition: number }): TransportFactory {
+  return async (target, opts) => {
+    const inner = await openTransport(target, opts);
+    const outer: Transport = {
+      onFrame: () => {},
+      onClose: () => {},
+      send(chunks, byteLength) {
+        const frame = new Uint8Array(byteLength);
+        let at = 0;
+        for (const c of chunks) {
+          frame.set(c, at);
+          at += c.byteLength;
+        }
+        const dv = new DataView(frame.buffer);
+        if (dv.getInt16(0) === API_KEYS.Produce) {
+          const version = dv.getInt16(2);
+          const r = new Reader(frame);
+          RequestHeaderCodec.decode(r, requestHeaderVersion(ProduceRequestCodec.isFlexible(version)));
+          const req = ProduceRequestCodec.decode(r, version);
+          seen.requests++;
+          for (const t of req.topicData) {
+            for (const p of t.partitionData) seen.maxBatchesPerPartition = Math.max(seen.maxBatchesPerPartition, scanBatches(p.records!).batches);
+          }
+        }
+        inner.send(chunks, byteLength);
+      },
+      bufferedBytes: () => inner.bufferedBytes(),
+      close: () => inner.close(),
+    };
+    inner.onClose = (err) => outer.onClose(err);
+    inner.onFrame = (frame) => outer.onFrame(frame);
+    return outer;
+  };
+}
+
+test('one batch per partition per Produce request (Kafka refuses more), several batches in flight, offsets per batch', async () => {
+  const topic = 'one-batch-per-request';
+  await admin.createTopics([{ name: topic, numPartitions: 2 }]);
+  const seen = { requests: 0, maxBatchesPerPartition: 0 };
+  // Small batches and no linger: many batches are ready while earlier ones are out.
+  const producer = new Producer({ bootstrap: tb.bootstrap, lingerMs: 0, batchSize: 256, transport: batchCountingTransport(seen) });
+  const sends = Array.from({ length: 2000 }, (_, i) => producer.send({ topic, messages: [{ value: `${i}`, partition: i % 2 }] }));
+  const results = (await Promise.all(sends)).map((r) => r[0]!);
+  await producer.close();
+  assert.equal(seen.maxBatchesPerPartition, 1, 'never two batches of one partition in a request');
+  assert.ok(seen.requests > 20, `${seen.requests} requests`);
+  // Offsets per partition are 0..999 in send order.
+  for (const part of [0, 1]) {
+    assert.deepEqual(
+      results.filter((m) => m.partition === part).map((m) => m.offset),
+      Array.from({ length: 1000 }, (_, i) => i),
+    );
+  }
+});
+
 test('an idempotent producer retries after a lost answer without duplicating', async () => {
   const topic = 'idem-retry';
   await admin.createTopics([{ name: topic, numPartitions: 2 }]);
@@ -470,6 +529,26 @@ test('sends keep their call order while waiting for buffer memory', async () => 
     offsets,
     Array.from({ length: 500 }, (_, i) => i),
   );
+  await producer.close();
+});
+
+test('send() promises of one partition settle in call order, whichever path each send took', async () => {
+  // A small buffer makes some sends wait (the queued path) while others go straight
+  // in after memory frees: the settle order must still be the call order, as Kafka's
+  // producer completes callbacks of one partition in order.
+  const topic = 'settle-order';
+  await admin.createTopics([{ name: topic, numPartitions: 1 }]);
+  const producer = new Producer({ bootstrap: tb.bootstrap, lingerMs: 0, batchSize: 512, bufferMemoryBytes: 2048 });
+  const settled: number[] = [];
+  const sends: Array<Promise<unknown>> = [];
+  // Yields of different lengths between sends interleave queued and direct sends in one batch.
+  for (let n = 0; n < 1000; n++) {
+    sends.push(producer.send({ topic, messages: [{ value: `${n}` }] }).then(() => settled.push(n)));
+    if (n % 3 === 0) await Promise.resolve();
+    if (n % 17 === 0) await new Promise((r) => setImmediate(r));
+  }
+  await Promise.all(sends);
+  assert.deepEqual(settled, Array.from({ length: 1000 }, (_, n) => n));
   await producer.close();
 });
 

@@ -71,7 +71,7 @@ test('a second member triggers a rebalance; followers wait for the leader’s sy
   assert.deepEqual([...(await aSync).assignment], [1]);
   assert.equal(c.validateCommit('g', 2, b2.memberId), 0);
   assert.equal(c.validateCommit('g', 1, b2.memberId), ErrorCode.ILLEGAL_GENERATION);
-  assert.equal(c.validateCommit('g', -1, ''), ErrorCode.ILLEGAL_GENERATION, 'outside commits are refused while members are active');
+  assert.equal(c.validateCommit('g', -1, ''), ErrorCode.UNKNOWN_MEMBER_ID, 'outside commits are refused while members are active (as Kafka: UNKNOWN_MEMBER_ID)');
 
   assert.equal(c.leave('g', b2.memberId), 0);
   assert.equal(c.describe('g')!.state, 'PreparingRebalance');
@@ -144,4 +144,27 @@ test('members that keep arriving cannot hold the initial delay open past the reb
   assert.equal((await keepAlive(first)).generationId, 1);
   c.close();
   await Promise.allSettled(joins);
+});
+
+test('commits: accepted while a rebalance is prepared, refused while it completes (Kafka ClassicGroup rules)', async () => {
+  const c = new GroupCoordinator(NO_DELAY);
+  const a = await join(c);
+  await c.sync('g', 1, a.memberId, [{ memberId: a.memberId, assignment: Uint8Array.of(1) }]);
+  const bJoin = join(c); // the group prepares a rebalance; a is still in generation 1
+  assert.equal(c.describe('g')!.state, 'PreparingRebalance');
+  // a commits what it consumed before giving its partitions up (librdkafka does, on revoke).
+  assert.equal(c.validateCommit('g', 1, a.memberId), 0);
+  assert.equal(c.validateCommit('g', 0, a.memberId), ErrorCode.ILLEGAL_GENERATION);
+  assert.equal(c.validateCommit('g', 1, 'nobody'), ErrorCode.UNKNOWN_MEMBER_ID);
+  const [a2, b2] = await Promise.all([join(c, a.memberId), bJoin]);
+  assert.equal(c.describe('g')!.state, 'CompletingRebalance');
+  assert.equal(c.validateCommit('g', 2, b2.memberId), ErrorCode.REBALANCE_IN_PROGRESS, 'joined, but no assignment yet');
+  assert.equal(c.validateCommit('g', 1, a.memberId), ErrorCode.ILLEGAL_GENERATION);
+  const bSync = c.sync('g', 2, b2.memberId, []);
+  await c.sync('g', 2, a2.memberId, [{ memberId: a2.memberId, assignment: Uint8Array.of(1) }, { memberId: b2.memberId, assignment: Uint8Array.of(2) }]);
+  await bSync;
+  assert.equal(c.validateCommit('g', 2, b2.memberId), 0);
+  assert.equal(c.validateCommit('g', -1, 'someone'), ErrorCode.UNKNOWN_MEMBER_ID);
+  assert.equal(c.validateCommit('g', -1, b2.memberId), ErrorCode.ILLEGAL_GENERATION);
+  c.close();
 });

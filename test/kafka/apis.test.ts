@@ -74,7 +74,8 @@ describe('ApiVersions', () => {
       const keys = res.apiKeys.map((k) => k.apiKey);
       for (const k of [0, 1, 2, 3, 18, 19, 20, 22, 32, 37]) assert.ok(keys.includes(k), `api ${k} listed`);
       const produce = res.apiKeys.find((k) => k.apiKey === 0)!;
-      assert.deepEqual([produce.minVersion, produce.maxVersion], [3, 10]);
+      // Listed from v0 as Kafka 4 does (KAFKA-18659: librdkafka < 2.10 compresses only then); served from v3.
+      assert.deepEqual([produce.minVersion, produce.maxVersion], [0, 10]);
     });
   }
 
@@ -222,20 +223,29 @@ describe('Produce and Fetch', () => {
     assert.equal(crcRes.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.CORRUPT_MESSAGE);
   });
 
-  test('several batches for one partition are appended as one buffer', async () => {
+  test('several batches for one partition in one request are INVALID_RECORD, as Kafka answers, and nothing is written', async () => {
     await createTopic('multi', 1);
     const a = encodeRecordBatch([{ value: '1' }, { value: '2' }]);
     const b = encodeRecordBatch([{ value: '3' }]);
     const both = new Uint8Array(a.length + b.length);
     both.set(a, 0);
     both.set(b, a.length);
-    const res = await client.request(ProduceRequestCodec, ProduceResponseCodec, 7, {
+    // v8: the first version whose response carries an error message.
+    const res = await client.request(ProduceRequestCodec, ProduceResponseCodec, 8, {
       transactionalId: null,
       acks: -1,
       timeoutMs: 1000,
       topicData: [{ name: 'multi', partitionData: [{ index: 0, records: both }] }],
     });
-    assert.equal(res.responses[0]!.partitionResponses[0]!.errorCode, 0);
+    const p = res.responses[0]!.partitionResponses[0]!;
+    assert.equal(p.errorCode, ErrorCode.INVALID_RECORD);
+    assert.match(p.errorMessage ?? '', /exactly one record batch/);
+    assert.equal(broker.engine.offsets('multi', 0).highWatermark, 0);
+    // One batch per request is how it is done: both land, in order.
+    for (const records of [a, b]) {
+      const ok = await client.request(ProduceRequestCodec, ProduceResponseCodec, 7, { transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: 'multi', partitionData: [{ index: 0, records }] }] });
+      assert.equal(ok.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NONE);
+    }
     const f = await client.request(FetchRequestCodec, FetchResponseCodec, 11, fetchRequest('multi', 0, 0));
     const values = decodeRecordBatches(f.responses[0]!.partitions[0]!.records!).flatMap((x) => x.records.map((r) => Buffer.from(r.value!).toString()));
     assert.deepEqual(values, ['1', '2', '3']);

@@ -66,6 +66,7 @@ test('frames shorter than a header, unknown API keys and unsupported versions cl
   await expectClosed(sized(Uint8Array.from([0x7f, 0xff, 0, 0, 0, 0, 0, 1, 0, 0]))); // key 32767
   await expectClosed(sized(Uint8Array.from([0xff, 0xff, 0, 0, 0, 0, 0, 1, 0, 0]))); // key -1
   await expectClosed(sized(Uint8Array.from([0, 0, 0, 1, 0, 0, 0, 1, 0, 0]))); // Produce v1
+  await expectClosed(sized(Uint8Array.from([0, 0, 0, 2, 0, 0, 0, 1, 0, 0]))); // Produce v2: listed by ApiVersions (as Kafka 4), not served
   await expectClosed(sized(Uint8Array.from([0, 3, 0, 99, 0, 0, 0, 1, 0, 0]))); // Metadata v99
   await assertHealthy();
 });

@@ -5,7 +5,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { startTestBroker, type TestBroker } from './harness.js';
+import { FetchRequestCodec, FetchResponseCodec } from '../../src/wire/schemas/01-fetch.js';
+import { RawClient, startTestBroker, type TestBroker } from './harness.js';
 
 const KCAT_MISSING = spawnSync('kcat', ['-V'], { encoding: 'utf8' }).status !== 0;
 const skip = KCAT_MISSING ? 'kcat is not installed (apt-get install kcat)' : false;
@@ -40,12 +41,45 @@ test('kcat -L lists this broker and the topics', { skip }, async () => {
   assert.match(out, /topic "kc-list" with 3 partitions/);
 });
 
+/** The compression code (attributes & 7) of every stored batch of partition 0. */
+async function storedCodecs(topic: string): Promise<number[]> {
+  const c = await RawClient.connect(broker.port);
+  try {
+    const res = await c.request(FetchRequestCodec, FetchResponseCodec, 11, {
+      clusterId: null,
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1 << 24,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [{ topic, topicId: '00000000000000000000000000000000', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 24 }] }],
+      forgottenTopicsData: [],
+      rackId: '',
+    });
+    const records = res.responses[0]!.partitions[0]!.records!;
+    const dv = new DataView(records.buffer, records.byteOffset, records.byteLength);
+    const codes: number[] = [];
+    for (let pos = 0; pos + 61 <= records.length; pos += 12 + dv.getInt32(pos + 8)) codes.push(dv.getInt16(pos + 21) & 7);
+    return codes;
+  } finally {
+    c.close();
+  }
+}
+
+const CODEC_CODES: Record<(typeof CODECS)[number], number> = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 };
+
 for (const codec of CODECS) {
   test(`kcat -P keyed with -z ${codec}, then -C from the beginning and from an offset`, { skip }, async () => {
     const topic = `kc-${codec}`;
     await broker.engine.createTopic(topic, 1);
     const lines = Array.from({ length: 50 }, (_, i) => `key${i}:value-${codec}-${i}`);
     await kcat(['-P', '-t', topic, '-K', ':', '-z', codec, '-X', 'acks=all'], lines.join('\n') + '\n');
+    // librdkafka < 2.10 sends gzip/snappy/lz4 uncompressed unless ApiVersions lists Produce v0-2.
+    // (It also sends a batch uncompressed when compressing would not shrink it, e.g. one small record.)
+    const codes = await storedCodecs(topic);
+    assert.ok(codes.includes(CODEC_CODES[codec]) && codes.every((c) => c === CODEC_CODES[codec] || c === 0), `stored batches use codecs ${codes.join(',')}, expected ${codec}`);
     const all = await kcat(['-C', '-t', topic, '-o', 'beginning', '-e', '-f', '%k=%s@%o\\n']);
     const got = all.trim().split('\n');
     assert.equal(got.length, 50);

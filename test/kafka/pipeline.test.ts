@@ -166,3 +166,48 @@ test('an idle connection is closed, one with a request in flight is not', async 
     server.close();
   }
 });
+
+test('a client that pipelines Fetches and does not read gets no more responses built than its socket takes; reading again gets them all, in order', async () => {
+  // Every request is answered at once with 4 MiB: far more than the socket buffers hold.
+  let built = 0;
+  const big = new Uint8Array(4 * 1024 * 1024);
+  const handler: KafkaHandler = {
+    handleChunks: async (f) => {
+      built++;
+      return [Uint8Array.of(f[7]!), big];
+    },
+    handle: async () => null,
+    options: DEFAULT_KAFKA_OPTIONS,
+    apiVersions: [],
+    setAdvertisedListener: () => {},
+  };
+  const server = createServer((s) => {
+    new KafkaConnection(s, handler, { requestMaxBytes: 1024, maxInFlight: 64 });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const client = await RawClient.connect((server.address() as AddressInfo).port);
+  try {
+    client.socket.pause();
+    const all: Uint8Array[] = [];
+    for (let i = 0; i < 20; i++) {
+      const f = frame(1, i);
+      const sized = new Uint8Array(4 + f.length);
+      new DataView(sized.buffer).setInt32(0, f.length);
+      sized.set(f, 4);
+      all.push(sized);
+    }
+    client.writeRaw(Buffer.concat(all));
+    for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(built <= 3, `${built} responses of 4 MiB built for a socket that reads nothing`);
+    client.socket.resume();
+    for (let i = 0; i < 20; i++) {
+      const r = await client.nextFrame();
+      assert.ok(r !== null);
+      assert.equal(r[0], i);
+    }
+    assert.equal(built, 20);
+  } finally {
+    client.close();
+    server.close();
+  }
+});

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startEngine, type SamsaEngine } from '../../src/broker/engine.js';
 import { createKafkaHandler } from '../../src/kafka/handler.js';
+import { groupServicesFor } from '../../src/groups/index.js';
 import { startHttpServer, type HttpServer } from '../../src/http/server.js';
 import type { TransportName } from '../../src/http/transport.js';
 import { UserStore } from '../../src/security/user-store.js';
@@ -75,7 +76,14 @@ for (const transport of ['uws', 'node'] as TransportName[]) {
         { ...base, resourceName: 'web', principal: 'User:alice', operation: Op.WRITE },
         { ...base, resourceName: 'web', principal: 'User:alice', operation: Op.READ },
         { ...base, resourceName: 'web', principal: 'User:ci', operation: Op.DESCRIBE },
+        { ...base, resourceType: Res.GROUP, resourceName: 'web-readers', principal: 'User:alice', operation: Op.READ },
       ]);
+      // Two groups with committed offsets: alice may see one, and in it only the topic she may describe.
+      const groups = groupServicesFor(engine);
+      await groups.offsets.ready();
+      const at = (topic: string, offset: number) => ({ topic, partition: 0, offset, leaderEpoch: -1, metadata: null, commitTimestamp: -1 });
+      await groups.offsets.commit('web-readers', [at('web', 0), at('hidden', 0)]);
+      await groups.offsets.commit('secret-readers', [at('hidden', 0)]);
       const kafka = createKafkaHandler(engine, { security: { users, sasl: { enabledMechanisms: ['SCRAM-SHA-256'], reauthMs: 0 }, authorizer } });
       http = await startHttpServer({
         engine,
@@ -138,6 +146,28 @@ for (const transport of ['uws', 'node'] as TransportName[]) {
       assert.equal((await get('/topics/hidden', basic('alice', 'alice-pw'))).status, 403, 'existence does not leak');
       assert.equal((await get('/metrics', basic('alice', 'alice-pw'))).status, 403);
       assert.equal(engine.offsets('web', 0).highWatermark, 1);
+    });
+
+    test('admin views with ACLs: lists hold only what alice may describe; the rest is 403 before existence', async () => {
+      const asAlice = (path: string, method = 'GET', body?: string) => get(path, basic('alice', 'alice-pw'), method, body);
+      const stats = await asAlice('/stats/topics');
+      assert.equal(stats.status, 200);
+      assert.deepEqual((JSON.parse(stats.body) as Array<{ name: string }>).map((t) => t.name), ['web']);
+      assert.equal((await asAlice('/topics/web/stats')).status, 200);
+      assert.equal((await asAlice('/topics/hidden/stats')).status, 403);
+      const groups = JSON.parse((await asAlice('/groups')).body) as { groups: Array<{ group_id: string; topics: string[] }> };
+      assert.deepEqual(groups.groups.map((g) => [g.group_id, g.topics]), [['web-readers', ['web']]]);
+      const group = JSON.parse((await asAlice('/groups/web-readers')).body) as { offsets: Array<{ topic: string }> };
+      assert.deepEqual(group.offsets.map((o) => o.topic), ['web'], 'offsets of topics alice may not describe are left out');
+      for (const [path, method] of [['/groups/secret-readers', 'GET'], ['/groups/no-such-group', 'GET'], ['/groups/web-readers', 'DELETE'], ['/broker', 'GET'], ['/topics/web/configs', 'GET']] as const) {
+        const r = await asAlice(path, method);
+        assert.equal(r.status, 403, `${method} ${path}: ${r.body}`);
+        assert.equal(JSON.parse(r.body).error_code, 40301);
+      }
+      assert.equal((await asAlice('/topics/web/configs', 'POST', JSON.stringify({ configs: [{ name: 'retention.ms', value: '1000' }] }))).status, 403);
+      assert.equal((await asAlice('/topics/web/partitions', 'POST', JSON.stringify({ partitions: 2 }))).status, 403);
+      assert.equal(engine.describeTopic('web')!.partitions, 1);
+      assert.equal(engine.describeTopic('web')!.config['retention.ms'], engine.defaultTopicConfig()['retention.ms']);
     });
 
     test('Bearer tokens from `samsa users token`: only the hash is stored; a good token is its user, an unknown one is 401', async () => {

@@ -42,16 +42,19 @@ function isOutOfRange(e: unknown): boolean {
   return e instanceof KafkaError && e.code === ErrorCode.OFFSET_OUT_OF_RANGE;
 }
 
-test('checkpoint: round trip; missing, torn or corrupt reads as none', () => {
+test('checkpoint: round trip; missing, torn or corrupt reads as none (a damaged one is reported)', () => {
   withDir((dir) => {
-    assert.equal(readLogStartCheckpoint(dir), null);
+    const warnings: string[] = [];
+    assert.equal(readLogStartCheckpoint(dir, (m) => warnings.push(m)), null);
+    assert.equal(warnings.length, 0, 'a missing checkpoint is normal');
     writeLogStartCheckpoint(dir, 123_456_789_012);
     assert.equal(readLogStartCheckpoint(dir), 123_456_789_012);
     const file = path.join(dir, LOG_START_CHECKPOINT_FILE);
     const good = fs.readFileSync(file, 'latin1');
     for (const bad of ['', good.slice(0, 5), good.replace('123', '124'), 'x y\n', `${'9'.repeat(40)} 1\n`]) {
       fs.writeFileSync(file, bad);
-      assert.equal(readLogStartCheckpoint(dir), null, JSON.stringify(bad));
+      assert.equal(readLogStartCheckpoint(dir, (m) => warnings.push(m)), null, JSON.stringify(bad));
+      assert.match(warnings.pop() ?? '', /damaged log start checkpoint ignored/, JSON.stringify(bad));
     }
     assert.throws(() => writeLogStartCheckpoint(dir, -1), RangeError);
   });

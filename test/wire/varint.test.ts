@@ -159,3 +159,18 @@ test('out-of-range values and short buffers are rejected on write', () => {
   assert.throws(() => writeVarint(new Uint8Array(2), 0, 300000), RangeError);
   assert.throws(() => writeVarlong(new Uint8Array(3), 1, 1_700_000_000_000), RangeError);
 });
+
+test('the record decoder’s unbounded varint: the same values as takeVarint, NaN past 5 bytes', async () => {
+  const { takeVarintUnbounded, takeVarint: checked } = await import('../../src/wire/varint.js');
+  fc.assert(
+    fc.property(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), (v) => {
+      const buf = encodeWith(writeVarint, v);
+      const a = { pos: 0 };
+      const b = { pos: 0 };
+      assert.equal(takeVarintUnbounded(buf, a), checked(buf, b));
+      assert.equal(a.pos, b.pos);
+    }),
+    { numRuns: 1000 },
+  );
+  assert.ok(Number.isNaN(takeVarintUnbounded(Buffer.from('ffffffffff01', 'hex'), { pos: 0 })));
+});

@@ -20,8 +20,10 @@ import { Op, allowedOnTopic } from './authz.js';
 import { appliedQuota, recordBytes } from './quota.js';
 
 /**
- * Checks that `records` is whole RecordBatch v2 frames back to back. Cheap (header
- * fields only); CRCs and limits are checked by the engine. Returns an error code.
+ * Checks that `records` is exactly one whole RecordBatch v2 frame, as Kafka requires
+ * of Produce v3+ (more than one batch for a partition is INVALID_RECORD there, so a
+ * client that sends more would work here and break on Kafka). Cheap (header fields
+ * only); CRCs and limits are checked by the engine. Returns an error code.
  */
 export function checkBatchFraming(records: Uint8Array): number {
   if (records.byteLength === 0) return ErrorCode.CORRUPT_MESSAGE;
@@ -38,7 +40,15 @@ export function checkBatchFraming(records: Uint8Array): number {
     if (records[pos + OFF_MAGIC] !== RECORD_BATCH_MAGIC) return ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT;
     pos += size;
   }
-  return pos === records.byteLength ? ErrorCode.NONE : ErrorCode.CORRUPT_MESSAGE;
+  if (pos !== records.byteLength) return ErrorCode.CORRUPT_MESSAGE;
+  return batchSizeAt(records, 0) === records.byteLength ? ErrorCode.NONE : ErrorCode.INVALID_RECORD;
+}
+
+/** Kafka's wording for the framing errors above. */
+function framingMessage(code: number): string {
+  return code === ErrorCode.INVALID_RECORD
+    ? 'Produce requests with version 3 and above are only allowed to contain exactly one record batch per partition'
+    : 'records are not whole RecordBatch v2 frames';
 }
 
 function failed(index: number, errorCode: number, errorMessage: string | null): ProducePartitionResponse {
@@ -71,7 +81,7 @@ export const produceApi = defineApi({
         }
         const records = p.records;
         const framing = records === null ? ErrorCode.CORRUPT_MESSAGE : checkBatchFraming(records);
-        if (records === null || framing !== ErrorCode.NONE) return Promise.resolve(failed(p.index, framing, 'records are not whole RecordBatch v2 frames'));
+        if (records === null || framing !== ErrorCode.NONE) return Promise.resolve(failed(p.index, framing, framingMessage(framing)));
         let appended;
         try {
           appended = ctx.engine.append(topic.name, p.index, records, acks as Acks);

@@ -74,13 +74,22 @@ export class Reader {
     return v;
   }
 
-  /** An int64 as a JS number: exact below 2^53, which covers offsets, timestamps and ids here. */
+  /**
+   * An int64 as a JS number: exact within ±(2^53 − 1), which covers offsets, timestamps
+   * and ids here. Beyond it the value is saturated to ±(2^53 − 1): a rounded number
+   * would not encode again (the writer takes safe integers only) and could land on a
+   * neighbouring value; a saturated one keeps its sign and order, so a huge offset or
+   * timestamp is still answered as out of range.
+   */
   int64(): number {
     this.need(8);
     const hi = this.dv.getInt32(this.pos);
     const lo = this.dv.getUint32(this.pos + 4);
     this.pos += 8;
-    return hi * TWO_POW_32 + lo;
+    const v = hi * TWO_POW_32 + lo;
+    if (v > Number.MAX_SAFE_INTEGER) return Number.MAX_SAFE_INTEGER;
+    if (v < -Number.MAX_SAFE_INTEGER) return -Number.MAX_SAFE_INTEGER;
+    return v;
   }
 
   float64(): number {

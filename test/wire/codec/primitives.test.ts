@@ -121,3 +121,22 @@ test('non-ASCII strings round-trip in both string encodings', () => {
     for (const v of [0, 1]) assert.equal(codec.decode(new Reader(codec.encodeToBytes({ s }, v)), v).s, s);
   }
 });
+
+test('an int64 beyond ±(2^53 − 1) is read saturated, so it encodes again (found by the request fuzzer)', () => {
+  const cases: Array<[number[], number]> = [
+    [[0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], Number.MAX_SAFE_INTEGER], // Long.MAX_VALUE
+    [[0x80, 0, 0, 0, 0, 0, 0, 0], -Number.MAX_SAFE_INTEGER], // Long.MIN_VALUE
+    [[0x00, 0x20, 0, 0, 0, 0, 0, 0], Number.MAX_SAFE_INTEGER], // 2^53
+    [[0xff, 0xe0, 0, 0, 0, 0, 0, 0], -Number.MAX_SAFE_INTEGER], // -2^53
+    [[0x00, 0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], Number.MAX_SAFE_INTEGER], // 2^53 - 1, exact
+    [[0xff, 0xe0, 0, 0, 0, 0, 0, 1], -Number.MAX_SAFE_INTEGER], // -(2^53 - 1), exact
+    [[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], -1],
+  ];
+  for (const [bytes, want] of cases) {
+    const got = new Reader(Uint8Array.from(bytes)).int64();
+    assert.equal(got, want, bytes.map((b) => b.toString(16)).join(' '));
+    const w = new Writer();
+    w.int64(got);
+    assert.equal(new Reader(w.finish()).int64(), want);
+  }
+});
