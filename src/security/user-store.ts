@@ -58,12 +58,16 @@ export class UserStore {
 
   /**
    * The store of a broker that is not running, for `samsa users --data-dir`: a new or
-   * empty directory, or one whose broker stopped cleanly (the marker is there). A
-   * running broker removed the marker at start and would not see the change.
+   * empty directory, one that holds only this store (users added before the first
+   * start: a broker that started would have made meta/topics), or one whose broker
+   * stopped cleanly (the marker is there). A running broker removed the marker at
+   * start and would not see the change.
    */
   static openStopped(dataDir: string): UserStore {
-    const used = existsSync(dataDir) && readdirSync(dataDir).length > 0;
-    if (used && !existsSync(join(dataDir, CLEAN_SHUTDOWN_FILE))) {
+    const entries = existsSync(dataDir) ? readdirSync(dataDir) : [];
+    const metaDir = join(dataDir, 'meta');
+    const onlyUsers = entries.every((e) => e === 'meta') && (!existsSync(metaDir) || readdirSync(metaDir).every((e) => e === USER_STORE_FILE));
+    if (!onlyUsers && !existsSync(join(dataDir, CLEAN_SHUTDOWN_FILE))) {
       throw new UserStoreError(`${dataDir} has no clean-shutdown marker: a broker may be running on it (change users through it with -b), or it stopped uncleanly (start and stop it once)`);
     }
     return UserStore.open(join(dataDir, 'meta'));

@@ -46,10 +46,16 @@ test('the first user goes into a stopped broker; the broker then logs it in', { 
   const add = await runCli(['users', 'add', 'admin', '--data-dir', dir, '--mechanism', 'SCRAM-SHA-512'], { input: `${ADMIN_PW}\n` });
   assert.equal(add.code, 0, add.stderr);
   assert.equal(add.stdout, 'user admin: SCRAM-SHA-512 (4096 iterations)\n');
+  // A second user before the first start: the directory holds only the store, so it is not taken for a running broker's.
+  const second = await runCli(['users', 'add', 'early', '--data-dir', dir, '--mechanism', 'SCRAM-SHA-256'], { input: 'early-pw\n' });
+  assert.equal(second.code, 0, second.stderr);
   broker = await start();
   const c = await RawClient.connect(broker.listeners[0]!.port);
   assert.equal((await scramLogin(c, 'SCRAM-SHA-512', 'admin', ADMIN_PW)).errorCode, 0);
   c.close();
+  const e = await RawClient.connect(broker.listeners[0]!.port);
+  assert.equal((await scramLogin(e, 'SCRAM-SHA-256', 'early', 'early-pw')).errorCode, 0);
+  e.close();
   // While it runs, its directory is refused.
   const refused = await runCli(['users', 'list', '--data-dir', dir]);
   assert.equal(refused.code, 2);
@@ -71,6 +77,7 @@ test('add, list and delete through the broker over SASL_SSL with --command-confi
     assert.deepEqual(JSON.parse(list.stdout), [
       { user: 'admin', mechanisms: [{ mechanism: 'SCRAM-SHA-512', iterations: 4096 }] },
       { user: 'carol', mechanisms: [{ mechanism: 'SCRAM-SHA-256', iterations: 8192 }, { mechanism: 'SCRAM-SHA-512', iterations: 8192 }] },
+      { user: 'early', mechanisms: [{ mechanism: 'SCRAM-SHA-256', iterations: 4096 }] },
     ]);
     const c = await RawClient.connect(b.listeners[0]!.port);
     assert.equal((await scramLogin(c, 'SCRAM-SHA-256', 'carol', CAROL_PW)).errorCode, 0);
@@ -79,7 +86,7 @@ test('add, list and delete through the broker over SASL_SSL with --command-confi
     assert.equal(del.code, 0, del.stderr);
     assert.equal(del.stdout, 'user carol: deleted SCRAM-SHA-256\n');
     const text = await runCli(['users', 'list', ...common]);
-    assert.equal(text.stdout, 'admin\tSCRAM-SHA-512(4096)\ncarol\tSCRAM-SHA-512(8192)\n');
+    assert.equal(text.stdout, 'admin\tSCRAM-SHA-512(4096)\ncarol\tSCRAM-SHA-512(8192)\nearly\tSCRAM-SHA-256(4096)\n');
     for (const r of [add, list, del, text]) assert.ok(!`${r.stdout}${r.stderr}`.includes(CAROL_PW) && !`${r.stdout}${r.stderr}`.includes(ADMIN_PW));
     // A wrong admin password: one error line, exit 1, no password in it.
     writeFileSync(config, `security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\nsasl.username=admin\nsasl.password=wrong-${ADMIN_PW}\n`);
