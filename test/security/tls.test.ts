@@ -1,4 +1,4 @@
-// TLS listeners against a real broker: kcat and kafkajs over SSL next to a PLAINTEXT
+// TLS listeners against a real broker: kcat and kafkajs over SSL (and mutual TLS) next to a PLAINTEXT
 // listener (each told its own listener's address by Metadata), mutual TLS with the
 // certificate's subject as the principal, and the failures a TLS port must survive:
 // a plaintext client on the TLS port, a TLS client on the plaintext port, no client
@@ -169,6 +169,45 @@ test('mutual TLS: kcat with a CA-signed certificate is User:<RFC 2253 subject>; 
     const after = await kcat([...base, '-X', `ssl.certificate.location=${certs.clientCert}`, '-X', `ssl.key.location=${certs.clientKey}`, '-L']);
     assert.ok(after.ok, 'the listener still serves after refusing clients');
   } finally {
+    await m.close();
+  }
+});
+
+test('mutual TLS: kafkajs with a CA-signed certificate produces and consumes as the certificate subject; without one it cannot connect', { skip }, async () => {
+  const m = await startMtls('required');
+  const ca = [readFileSync(certs.caCert, 'utf8')];
+  const withCert = new Kafka({
+    brokers: [`localhost:${m.port}`],
+    ssl: { ca, cert: readFileSync(certs.clientCert, 'utf8'), key: readFileSync(certs.clientKey, 'utf8') },
+    logLevel: logLevel.NOTHING,
+  });
+  const producer = withCert.producer({ allowAutoTopicCreation: true });
+  const consumer = withCert.consumer({ groupId: 'mtls-kjs' });
+  try {
+    await producer.connect();
+    await producer.send({ topic: 'mtls-kjs', acks: -1, messages: [{ value: 'one' }, { value: 'two' }] });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'mtls-kjs', fromBeginning: true });
+    const values: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      consumer.run({ eachMessage: async ({ message }) => {
+        values.push(message.value?.toString() ?? '');
+        if (values.length === 2) resolve();
+      } }).catch(reject);
+    });
+    assert.deepEqual(values, ['one', 'two']);
+    assert.ok(allAre(m.principals, 'User:CN=alice,OU=eng,O=Samsa Test'), m.principals.join(' '));
+    // Stop the consumer's heartbeats and fetches, so any request counted from here on would be the refused client's.
+    await consumer.disconnect();
+    await producer.disconnect();
+    const seen = m.principals.length;
+    const noCert = new Kafka({ brokers: [`localhost:${m.port}`], ssl: { ca }, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 3000 }).admin();
+    await assert.rejects(noCert.connect().then(() => noCert.listTopics()));
+    await noCert.disconnect();
+    assert.equal(m.principals.length, seen, 'nothing from the client without a certificate reached the handler');
+  } finally {
+    await consumer.disconnect();
+    await producer.disconnect();
     await m.close();
   }
 });
