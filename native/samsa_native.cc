@@ -1,11 +1,18 @@
-// Samsa's native addon: CPU affinity for the calling thread, which Node cannot do.
-// Owns: four small syscall wrappers (pin, current CPU, usable CPU count, thread mask).
-// Must not touch: anything else in the process. It keeps no state, spawns no threads
-// and never pins any thread but the caller, so each shard worker pins itself.
-// Worker safety: Node-API addons are context-aware; this one has no globals, so it
-// can be loaded by the main thread and by every worker_threads worker at once.
-// On platforms without Linux affinity calls every function reports "unavailable"
-// (false, -1 or []) instead of failing to build.
+// Samsa's native addon: the syscalls Node lacks. CPU affinity for the calling thread
+// (pin, current CPU, usable CPU count, thread mask), and the zero-copy Fetch path:
+// dupFd (a shard hands the main thread its own descriptor of a segment file),
+// sendParts (a response's bytes and file ranges, in order, onto a non-blocking
+// socket: sendmsg for bytes, sendfile(2) for ranges) and waitWritable/cancelWait (a
+// callback on the event loop when a full socket has room again).
+// Must not touch: anything else in the process. It spawns no threads, never blocks
+// (sendParts stops where the socket would block and says how far it got; waits are
+// libuv poll handles on the caller's loop) and never pins any thread but the caller,
+// so each shard worker pins itself.
+// Worker safety: Node-API addons are context-aware; its only state (the waits in
+// progress) is per environment (instance data), so it can be loaded by the main
+// thread and by every worker_threads worker at once.
+// On platforms without the Linux calls every function reports "unavailable"
+// (false, -1, [] or -ENOSYS) instead of failing to build.
 
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -13,13 +20,27 @@
 
 #include <napi.h>
 
+#include <uv.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
 #if defined(__linux__)
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #define SAMSA_HAVE_AFFINITY 1
+#define SAMSA_HAVE_SENDFILE 1
 #else
 #define SAMSA_HAVE_AFFINITY 0
+#define SAMSA_HAVE_SENDFILE 0
 #endif
 
 namespace {
@@ -121,12 +142,238 @@ Napi::Value GetThreadAffinity(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// Reads args[i] as a non-negative safe integer (a descriptor, position or length).
+bool ReadIndex(const Napi::Value& v, double max, double* out) {
+  if (!v.IsNumber()) return false;
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0.0 && d <= max) || static_cast<double>(static_cast<int64_t>(d)) != d) return false;
+  *out = d;
+  return true;
+}
+
+// dupFd(fd: number): number — a new close-on-exec descriptor for the same open file
+// (same file, same description), or -errno. The caller owns it and must close it.
+Napi::Value DupFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  double fd = 0;
+  if (info.Length() < 1 || !ReadIndex(info[0], 2147483647.0, &fd)) {
+    Napi::TypeError::New(env, "dupFd(fd): fd must be a non-negative integer").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+#if SAMSA_HAVE_SENDFILE
+  const int r = fcntl(static_cast<int>(fd), F_DUPFD_CLOEXEC, 0);
+  return Napi::Number::New(env, r < 0 ? -errno : r);
+#else
+  return Napi::Number::New(env, -ENOSYS);
+#endif
+}
+
+struct Part {
+  bool is_file;
+  const uint8_t* data;  // bytes (is_file false)
+  int fd;               // file range (is_file true)
+  int64_t position;
+  uint64_t length;
+};
+
+// One sendmsg gathers at most this many byte parts (a response has a few dozen).
+constexpr int kIovMax = 64;
+// sendfile moves at most this much per call (the kernel's own cap).
+constexpr uint64_t kSendfileMax = 0x7ffff000;
+
+// sendParts(socketFd: number, parts: Array<Uint8Array | [fd, position, length]>,
+//           skipBytes: number): number
+// Writes the parts, in order, to a non-blocking stream socket, starting skipBytes
+// into their concatenation: consecutive byte parts with one sendmsg (MSG_MORE when
+// more follows, so a header and the file range after it leave together), file
+// ranges with sendfile(2) (the file's own offset is not moved). Returns the bytes
+// written by this call — fewer than asked when the socket would block (the caller
+// resumes with skipBytes + that) — or -errno when the socket failed. A file shorter
+// than its range is -EIO: the range was planned on bytes that are gone.
+Napi::Value SendParts(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  double sock = 0;
+  double skip_d = 0;
+  if (info.Length() < 3 || !ReadIndex(info[0], 2147483647.0, &sock) || !info[1].IsArray() ||
+      !ReadIndex(info[2], 9007199254740991.0, &skip_d)) {
+    Napi::TypeError::New(env, "sendParts(socketFd, parts, skipBytes): bad arguments").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Array arr = info[1].As<Napi::Array>();
+  const uint32_t n = arr.Length();
+  std::vector<Part> parts;
+  parts.reserve(n);
+  for (uint32_t i = 0; i < n; i++) {
+    Napi::Value v = arr.Get(i);
+    if (v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
+      Napi::Uint8Array b = v.As<Napi::Uint8Array>();
+      parts.push_back(Part{false, b.Data(), -1, 0, static_cast<uint64_t>(b.ByteLength())});
+      continue;
+    }
+    double fd = 0, pos = 0, len = 0;
+    if (!v.IsArray() || v.As<Napi::Array>().Length() != 3 || !ReadIndex(v.As<Napi::Array>().Get(0u), 2147483647.0, &fd) ||
+        !ReadIndex(v.As<Napi::Array>().Get(1u), 9007199254740991.0, &pos) ||
+        !ReadIndex(v.As<Napi::Array>().Get(2u), 9007199254740991.0, &len)) {
+      Napi::TypeError::New(env, "sendParts: each part must be a Uint8Array or [fd, position, length]").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    parts.push_back(Part{true, nullptr, static_cast<int>(fd), static_cast<int64_t>(pos), static_cast<uint64_t>(len)});
+  }
+#if SAMSA_HAVE_SENDFILE
+  const int out = static_cast<int>(sock);
+  uint64_t skip = static_cast<uint64_t>(skip_d);
+  uint64_t total = 0;
+  size_t i = 0;
+  // Every pass either moves past a part, writes ≥ 1 byte, or returns: bounded by the
+  // parts and their bytes.
+  while (i < parts.size()) {
+    const Part& p = parts[i];
+    if (skip >= p.length) {
+      skip -= p.length;
+      i++;
+      continue;
+    }
+    ssize_t w;
+    if (!p.is_file) {
+      struct iovec iov[kIovMax];
+      int cnt = 0;
+      size_t j = i;
+      uint64_t s = skip;
+      while (j < parts.size() && !parts[j].is_file && cnt < kIovMax) {
+        if (parts[j].length > s) {
+          iov[cnt].iov_base = const_cast<uint8_t*>(parts[j].data + s);
+          iov[cnt].iov_len = static_cast<size_t>(parts[j].length - s);
+          cnt++;
+        }
+        s = 0;
+        j++;
+      }
+      struct msghdr msg = {};
+      msg.msg_iov = iov;
+      msg.msg_iovlen = cnt;
+      w = sendmsg(out, &msg, MSG_NOSIGNAL | (j < parts.size() ? MSG_MORE : 0));
+    } else {
+      off_t off = static_cast<off_t>(p.position + static_cast<int64_t>(skip));
+      const uint64_t left = p.length - skip;
+      w = sendfile(out, p.fd, &off, static_cast<size_t>(left < kSendfileMax ? left : kSendfileMax));
+      if (w == 0) return Napi::Number::New(env, -EIO);
+    }
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      return Napi::Number::New(env, -errno);
+    }
+    total += static_cast<uint64_t>(w);
+    skip += static_cast<uint64_t>(w);
+  }
+  return Napi::Number::New(env, static_cast<double>(total));
+#else
+  (void)sock;
+  (void)skip_d;
+  return Napi::Number::New(env, -ENOSYS);
+#endif
+}
+
+// Per-environment state (the addon is context-aware: the main thread and each
+// worker get their own): the writability waits in progress, by id.
+struct WritableWait;
+struct AddonData {
+  uint32_t next_id = 1;
+  std::unordered_map<uint32_t, WritableWait*> waits;
+};
+
+struct WritableWait {
+  uv_poll_t handle;
+  napi_env env;
+  AddonData* data;
+  uint32_t id;
+  Napi::FunctionReference callback;
+  std::unique_ptr<Napi::AsyncContext> context;
+};
+
+void OnWaitClosed(uv_handle_t* h) { delete static_cast<WritableWait*>(h->data); }
+
+void OnWritable(uv_poll_t* h, int status, int /*events*/) {
+  auto* w = static_cast<WritableWait*>(h->data);
+  uv_poll_stop(h);
+  // Erased first: a cancelWait from inside the callback (or later) finds nothing.
+  w->data->waits.erase(w->id);
+  Napi::Env env(w->env);
+  {
+    Napi::HandleScope scope(env);
+    w->callback.MakeCallback(env.Global(), {Napi::Number::New(env, status)}, *w->context);
+  }
+  uv_close(reinterpret_cast<uv_handle_t*>(h), OnWaitClosed);
+}
+
+// waitWritable(fd: number, callback: (status: number) => void): number
+// Calls back once, on this thread's event loop, when `fd` is writable (or in error:
+// status < 0, or the next send reports it). Returns an id for cancelWait, or -errno.
+// `fd` must not be a descriptor libuv already watches (Node's own socket fd): pass a
+// dupFd of it; and it must stay open until the callback ran or the wait is cancelled.
+Napi::Value WaitWritable(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  double fd = 0;
+  if (info.Length() < 2 || !ReadIndex(info[0], 2147483647.0, &fd) || !info[1].IsFunction()) {
+    Napi::TypeError::New(env, "waitWritable(fd, callback): bad arguments").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  uv_loop_t* loop = nullptr;
+  AddonData* data = env.GetInstanceData<AddonData>();
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr || data == nullptr) return Napi::Number::New(env, -ENOSYS);
+  auto* w = new WritableWait();
+  int r = uv_poll_init(loop, &w->handle, static_cast<int>(fd));
+  if (r != 0) {
+    delete w;
+    return Napi::Number::New(env, r);
+  }
+  w->handle.data = w;
+  w->env = env;
+  w->data = data;
+  w->id = data->next_id;
+  data->next_id = data->next_id >= 0x7ffffff0u ? 1 : data->next_id + 1;
+  w->callback = Napi::Persistent(info[1].As<Napi::Function>());
+  w->context = std::make_unique<Napi::AsyncContext>(env, "samsa:waitWritable");
+  r = uv_poll_start(&w->handle, UV_WRITABLE | UV_DISCONNECT, OnWritable);
+  if (r != 0) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&w->handle), OnWaitClosed);
+    return Napi::Number::New(env, r);
+  }
+  data->waits[w->id] = w;
+  return Napi::Number::New(env, w->id);
+}
+
+// cancelWait(id: number): boolean — stops a wait whose callback has not run (it then
+// never runs). An unknown or finished id is ignored (false).
+Napi::Value CancelWait(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  double id = 0;
+  if (info.Length() < 1 || !ReadIndex(info[0], 4294967295.0, &id)) {
+    Napi::TypeError::New(env, "cancelWait(id): id must be a non-negative integer").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  AddonData* data = env.GetInstanceData<AddonData>();
+  if (data == nullptr) return Napi::Boolean::New(env, false);
+  auto it = data->waits.find(static_cast<uint32_t>(id));
+  if (it == data->waits.end()) return Napi::Boolean::New(env, false);
+  WritableWait* w = it->second;
+  data->waits.erase(it);
+  uv_poll_stop(&w->handle);
+  uv_close(reinterpret_cast<uv_handle_t*>(&w->handle), OnWaitClosed);
+  return Napi::Boolean::New(env, true);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  env.SetInstanceData(new AddonData());
   exports.Set("pinThreadToCpu", Napi::Function::New(env, PinThreadToCpu, "pinThreadToCpu"));
   exports.Set("currentCpu", Napi::Function::New(env, CurrentCpu, "currentCpu"));
   exports.Set("cpuCount", Napi::Function::New(env, CpuCount, "cpuCount"));
   exports.Set("getThreadAffinity",
               Napi::Function::New(env, GetThreadAffinity, "getThreadAffinity"));
+  exports.Set("dupFd", Napi::Function::New(env, DupFd, "dupFd"));
+  exports.Set("sendParts", Napi::Function::New(env, SendParts, "sendParts"));
+  exports.Set("waitWritable", Napi::Function::New(env, WaitWritable, "waitWritable"));
+  exports.Set("cancelWait", Napi::Function::New(env, CancelWait, "cancelWait"));
   return exports;
 }
 

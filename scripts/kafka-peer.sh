@@ -9,6 +9,8 @@
 #   scripts/kafka-peer.sh fetch
 #   scripts/kafka-peer.sh start --dir DIR [--brokers 1|3] [--config-override k=v ...]
 #   scripts/kafka-peer.sh stop --dir DIR
+#   scripts/kafka-peer.sh stop-node --dir DIR --node N [--signal KILL|TERM]
+#   scripts/kafka-peer.sh start-node --dir DIR --node N
 #   scripts/kafka-peer.sh tool NAME ARGS...
 #   scripts/kafka-peer.sh version
 #
@@ -137,6 +139,72 @@ probe_classes() {
   echo "$dir"
 }
 
+# Starts the JVM of node $2 of cluster DIR $1 in the background (its storage is
+# formatted already) and records its pid in DIR/node-N/pid and DIR/pids.
+launch_node() {
+  local dir="$1" i="$2" node="$1/node-$2" heap="${KAFKA_PEER_HEAP_OPTS:--Xmx1G -Xms1G}" heap_opts pid
+  read -r -a heap_opts <<< "$heap"
+  # Kafka's kafka-run-class.sh JVM flags for a server, minus its GC log.
+  "$java_bin" "${heap_opts[@]}" -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
+    -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15 -Djava.awt.headless=true \
+    -Dkafka.logs.dir="$node/logs" -Dlog4j2.configurationFile="$templates/log4j2.properties" \
+    -cp "$libs/*" kafka.Kafka "$node/server.properties" </dev/null >> "$node/logs/console.log" 2>&1 &
+  pid=$!
+  echo "$pid" > "$node/pid"
+  echo "$pid" >> "$dir/pids"
+}
+
+# Parses --dir DIR --node N [--signal S] for stop-node/start-node into dir, node, signal.
+node_args() {
+  dir=""; node=""; signal=KILL
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --dir) [ $# -ge 2 ] || die "--dir needs a value"; dir="$2"; shift 2 ;;
+      --node) [ $# -ge 2 ] || die "--node needs a value"; node="$2"; shift 2 ;;
+      --signal) [ $# -ge 2 ] || die "--signal needs a value"; signal="$2"; shift 2 ;;
+      *) die "unknown argument '$1'" ;;
+    esac
+  done
+  [ -n "$dir" ] && [ -d "$dir" ] || die "needs --dir DIR of a started cluster"
+  dir="$(cd "$dir" && pwd)"
+  [[ "$node" =~ ^[0-9]+$ ]] && [ -f "$dir/node-$node/server.properties" ] || die "no node '$node' under $dir"
+  [ "$signal" = KILL ] || [ "$signal" = TERM ] || die "--signal must be KILL or TERM, got '$signal'"
+}
+
+# Stops one node (SIGKILL by default: a crash; TERM: Kafka's controlled shutdown) and waits for it to exit.
+cmd_stop_node() {
+  local dir node signal p deadline
+  node_args "$@"
+  p="$(cat "$dir/node-$node/pid" 2>/dev/null || true)"
+  if [ -z "$p" ] || ! is_ours "$p" "$dir"; then say "node $node of $dir is not running"; return 0; fi
+  kill -"$signal" "$p" 2>/dev/null || true
+  deadline=$(( $(date +%s) + ${KAFKA_PEER_STOP_TIMEOUT_S:-60} ))
+  while is_ours "$p" "$dir"; do
+    if [ "$(date +%s)" -ge "$deadline" ]; then kill -KILL "$p" 2>/dev/null || true; deadline=$(( $(date +%s) + 10 )); fi
+    sleep 0.1
+  done
+  say "node $node stopped (SIG$signal)"
+}
+
+# Starts one stopped node again on its ports and storage, and waits until the whole
+# cluster serves it again (every node answers DescribeCluster with all brokers).
+cmd_start_node() {
+  local dir node signal p brokers bootstrap probe_dir timeout_s="${KAFKA_PEER_START_TIMEOUT_S:-180}"
+  node_args "$@"
+  p="$(cat "$dir/node-$node/pid" 2>/dev/null || true)"
+  if [ -n "$p" ] && is_ours "$p" "$dir"; then die "node $node of $dir is running (pid $p)"; fi
+  need_libs
+  brokers=$(ls -d "$dir"/node-* | wc -l)
+  bootstrap="$(cat "$dir/bootstrap")"
+  launch_node "$dir" "$node"
+  probe_dir="$(probe_classes)"
+  if ! "$java_bin" -Xmx128M -Dlog4j2.configurationFile="$templates/tools-log4j2.properties" -Dsamsa.peer.log.level=ERROR \
+      -cp "$libs/*:$probe_dir" Probe "$bootstrap" "$brokers" "$((timeout_s * 1000))" > "$dir/probe.log" 2>&1; then
+    die "node $node did not rejoin: $(tail -n 1 "$dir/probe.log") (log: $dir/node-$node/logs/server.log)"
+  fi
+  say "node $node running again"
+}
+
 cmd_start() {
   local dir="" brokers=1 overrides=()
   while [ $# -gt 0 ]; do
@@ -199,20 +267,8 @@ cmd_start() {
     wait "${format_pids[$((i - 1))]}" || { tail -n 20 "$dir/node-$i/logs/format.log" >&2; die "formatting node $i failed (log: $dir/node-$i/logs/format.log)"; }
   done
 
-  local heap="${KAFKA_PEER_HEAP_OPTS:--Xmx1G -Xms1G}" heap_opts pid
-  read -r -a heap_opts <<< "$heap"
   : > "$dir/pids"
-  for ((i = 1; i <= brokers; i++)); do
-    node="$dir/node-$i"
-    # Kafka's kafka-run-class.sh JVM flags for a server, minus its GC log.
-    "$java_bin" "${heap_opts[@]}" -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
-      -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15 -Djava.awt.headless=true \
-      -Dkafka.logs.dir="$node/logs" -Dlog4j2.configurationFile="$templates/log4j2.properties" \
-      -cp "$libs/*" kafka.Kafka "$node/server.properties" </dev/null > "$node/logs/console.log" 2>&1 &
-    pid=$!
-    echo "$pid" > "$node/pid"
-    echo "$pid" >> "$dir/pids"
-  done
+  for ((i = 1; i <= brokers; i++)); do launch_node "$dir" "$i"; done
 
   local probe_dir probe_pid
   probe_dir="$(probe_classes)"
@@ -314,13 +370,15 @@ cmd_tool() {
   exec "$java_bin" -Xmx512M -Dlog4j2.configurationFile="$templates/tools-log4j2.properties" -cp "$libs/*" "$cls" "$@"
 }
 
-[ $# -ge 1 ] || die "usage: kafka-peer.sh fetch | start --dir DIR [--brokers 1|3] [--config-override k=v ...] | stop --dir DIR | tool NAME ARGS... | version"
+[ $# -ge 1 ] || die "usage: kafka-peer.sh fetch | start --dir DIR [--brokers 1|3] [--config-override k=v ...] | stop --dir DIR | stop-node --dir DIR --node N [--signal KILL|TERM] | start-node --dir DIR --node N | tool NAME ARGS... | version"
 sub="$1"; shift
 case "$sub" in
   fetch) cmd_fetch ;;
   start) cmd_start "$@" ;;
   stop) cmd_stop "$@" ;;
+  stop-node) cmd_stop_node "$@" ;;
+  start-node) cmd_start_node "$@" ;;
   tool) cmd_tool "$@" ;;
   version) need_libs; basename "$(dirname "$libs")" | sed 's/^kafka-//' ;;
-  *) die "unknown command '$sub' (fetch, start, stop, tool, version)" ;;
+  *) die "unknown command '$sub' (fetch, start, stop, stop-node, start-node, tool, version)" ;;
 esac

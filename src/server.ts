@@ -1,7 +1,8 @@
-// startBroker: one Samsa broker in this process — the engine plus its listeners.
-// Owns: composing engine and listeners from a BrokerConfig, and closing them in
-// order (listeners first, then the engine, which flushes and marks a clean stop).
-// Must not implement a protocol (src/kafka, src/http) nor touch files (src/storage).
+// startBroker: one Samsa broker in this process — the engine plus its listeners,
+// and the mirror when `mirror.target` is set. Owns: composing them from a
+// BrokerConfig, and closing them in order (the mirror first, then the listeners,
+// then the engine, which flushes and marks a clean stop). Must not implement a
+// protocol (src/kafka, src/http) nor touch files (src/storage).
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,7 @@ import { QuotaManager, QuotaStoreError } from './security/quotas.js';
 import { HttpAuthConfigError, HttpAuthenticator, parseHttpAuthMethods } from './security/http-auth.js';
 import type { HttpTlsFiles } from './http/transport.js';
 import type { KafkaTcpServer } from './kafka/tcp-server.js';
+import type { Mirror } from './mirror/mirror.js';
 
 /**
  * The protocol, HTTP and metrics layers, imported while the shard threads boot: a
@@ -40,6 +42,9 @@ async function loadLayers() {
     import('./http/server.js'),
     import('./metrics/broker-metrics.js'),
   ]);
+  // The listeners log through it: load pino (util/logger.ts loads it on first use) here,
+  // in the interval the shard threads boot, rather than after them.
+  logger();
   return { createKafkaHandler: handler.createKafkaHandler, startKafkaTcpServer: tcpServer.startKafkaTcpServer, startHttpServer: httpServer.startHttpServer, BrokerMetrics: metrics.BrokerMetrics };
 }
 
@@ -79,6 +84,8 @@ export interface Broker {
   http: HttpServer;
   /** Counters and latencies behind GET /metrics. */
   metrics: BrokerMetrics;
+  /** The mirror to `mirror.target`, or null when that is not set. */
+  mirror: Mirror | null;
   shards: ShardInfo[];
   close(): Promise<void>;
 }
@@ -188,6 +195,10 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
       auth: security.httpAuth,
       ...(security.httpTls !== null ? { tls: security.httpTls } : {}),
       ...(security.services.authorizer !== undefined ? { authorizer: security.services.authorizer } : {}),
+      consumerInstanceTimeoutMs: cfg['consumer.instance.timeout.ms'],
+      // Scratch runs of the table views: rebuilt from the log at every start.
+      tableDir: join(dataDir, '.tables'),
+      tableMemoryBytes: cfg['table.memory.bytes'],
     });
   } catch (err) {
     for (const t of tcps) await t.close();
@@ -196,6 +207,23 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   }
   closers.push(() => http.close());
   const httpPort = http.port;
+  let mirror: Mirror | null = null;
+  if (cfg['mirror.target'] !== '') {
+    try {
+      // Samsa's client speaks PLAINTEXT only: the mirror reads through a PLAINTEXT
+      // listener (as ANONYMOUS: with ACLs on, grant it READ/DESCRIBE or list it in super.users).
+      const plain = listeners.find((l) => l.protocol === 'PLAINTEXT');
+      if (plain === undefined) throw new ConfigError("mirror.target reads this broker through a PLAINTEXT listener: add one to 'listeners' (e.g. PLAINTEXT://127.0.0.1:0)");
+      mirror = await startMirror(cfg, plain.host, plain.port, metrics);
+    } catch (err) {
+      for (const c of [...closers].reverse()) await c().catch(() => {});
+      await engine.close();
+      throw err;
+    }
+    const m = mirror;
+    // Last in, first out: the mirror stops (and checkpoints) while the listener it reads from is still open.
+    closers.push(() => m.stop());
+  }
   let closing: Promise<void> | null = null;
   return {
     engine,
@@ -207,6 +235,7 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
     httpPort,
     http,
     metrics,
+    mirror,
     shards: engine.shardInfos,
     close(): Promise<void> {
       closing ??= (async () => {
@@ -287,6 +316,42 @@ function tlsFor(protocol: SecurityProtocol, tls: TlsOptions): TlsOptions {
 /** The listeners as Kafka writes them, for the ready line. */
 export function describeListeners(listeners: readonly BoundListener[]): string {
   return listeners.map((l) => formatEndpoint(l.name, l.host, l.port)).join(',');
+}
+
+/**
+ * The in-broker mirror: this broker's own Kafka listener (over loopback) is its
+ * source, so it copies exactly what any client would read. It retries on its own
+ * while the target is unreachable; only bad settings stop the start.
+ */
+async function startMirror(cfg: BrokerConfig, kafkaHost: string, kafkaPort: number, metrics: BrokerMetrics): Promise<Mirror> {
+  const { Mirror: MirrorClass } = await import('./mirror/index.js');
+  const regex = (name: 'mirror.topics' | 'mirror.groups'): RegExp => {
+    try {
+      return new RegExp(cfg[name]);
+    } catch (err) {
+      throw new ConfigError(`invalid value for '${name}': ${(err as Error).message}`);
+    }
+  };
+  const host = kafkaHost === '' || kafkaHost === '0.0.0.0' || kafkaHost === '::' ? '127.0.0.1' : kafkaHost;
+  let mirror: Mirror;
+  try {
+    mirror = new MirrorClass({
+      from: host.includes(':') ? `[${host}]:${kafkaPort}` : `${host}:${kafkaPort}`,
+      to: cfg['mirror.target'],
+      topics: regex('mirror.topics'),
+      groups: regex('mirror.groups'),
+      syncGroups: cfg['mirror.sync.groups'],
+      name: cfg['mirror.name'],
+      logger: logger(),
+    });
+  } catch (err) {
+    throw new ConfigError(`invalid mirror settings (mirror.target ${JSON.stringify(cfg['mirror.target'])}): ${(err as Error).message}`);
+  }
+  metrics.addTextSource('mirror', () => mirror.prometheus());
+  // Not awaited: a target that is down must not hold up (or fail) the broker's start.
+  mirror.start().catch(() => {});
+  logger().info({ target: cfg['mirror.target'], mirror: cfg['mirror.name'] }, 'mirroring to a cluster');
+  return mirror;
 }
 
 /**

@@ -6,7 +6,7 @@
 import { Worker, parentPort, workerData } from 'node:worker_threads';
 import { SpscRing } from '../src/ring/spsc-ring.js';
 import { Shard } from '../src/shard/shard.js';
-import { pinCurrentThread } from '../src/platform/native.js';
+import { pinCurrentThread, zeroCopyCalls } from '../src/platform/native.js';
 import { SYNC_CONTROL_BYTES, SharedSyncer } from '../src/shard/sync-control.js';
 import type { SyncRequest, SyncerWorkerData } from '../src/shard/sync-control.js';
 import type { ShardWorkerData } from '../src/shard/shard-protocol.js';
@@ -36,6 +36,7 @@ if (process.env.SAMSA_SYNC_INLINE !== '1') {
   });
 }
 
+const zc = zeroCopyCalls();
 parentPort?.postMessage({ type: 'ready', shardId: data.shardId, cpu: data.cpu, pinned, pinReason });
 
 const shard = new Shard(new SpscRing(data.requestRing), new SpscRing(data.completionRing), {
@@ -43,6 +44,8 @@ const shard = new Shard(new SpscRing(data.requestRing), new SpscRing(data.comple
   retentionCheckIntervalMs: data.retentionCheckIntervalMs,
   compactionCheckIntervalMs: data.compactionCheckIntervalMs,
   ...(sharedSyncer !== undefined ? { syncer: sharedSyncer } : {}),
+  // Zero-copy reads need the addon's dupFd; without it every read is answered with bytes.
+  ...(zc !== null ? { dupFd: zc.dupFd } : {}),
 });
 shard.run();
 if (syncer !== null) await (syncer as Worker).terminate();

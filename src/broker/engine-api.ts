@@ -45,8 +45,20 @@ export interface PartitionOffsets {
 }
 
 export interface ReadResult extends PartitionOffsets {
-  /** Stored RecordBatch v2 bytes, back to back, as on disk; may be empty. */
+  /**
+   * Stored RecordBatch v2 bytes, back to back, as on disk; may be empty. With
+   * ReadOptions.fileRange it may instead be a FileRange (src/broker/file-range.ts):
+   * the same bytes left in the segment file, to be sent or read and then closed.
+   */
   records: Uint8Array;
+}
+
+export interface ReadOptions {
+  /**
+   * The caller can send a FileRange itself (a plain TCP connection with the native
+   * addon): a large read may then be answered with one instead of bytes.
+   */
+  fileRange?: boolean;
 }
 
 
@@ -55,6 +67,13 @@ export interface ListOffsetResult {
   /** -1 when no record has a timestamp ≥ the one asked for. */
   offset: number;
   timestamp: number;
+}
+
+/** What the request hot paths need of a topic, read without copying its config. */
+export interface TopicLayout {
+  readonly name: string;
+  readonly topicId: string;
+  readonly partitions: number;
 }
 
 export interface PartitionRef {
@@ -70,6 +89,11 @@ export interface Engine {
   alterTopicConfig(name: string, config: Partial<TopicConfig>): Promise<TopicInfo>;
   listTopics(): TopicInfo[];
   describeTopic(name: string): TopicInfo | undefined;
+  /**
+   * A topic's name, id and partition count by name (or, with byId, by topic id),
+   * without the copy describeTopic makes: for Produce and Fetch, once per request.
+   */
+  topicLayout(nameOrId: string, byId?: boolean): TopicLayout | undefined;
   /** Effective defaults for new topics (from the broker configuration). */
   defaultTopicConfig(): TopicConfig;
 
@@ -79,7 +103,7 @@ export interface Engine {
    */
   append(topic: string, partition: number, batches: Uint8Array, acks: Acks): Promise<AppendResult>;
   /** Reads stored batches from `offset`, at most about `maxBytes` (a first larger batch comes whole). */
-  read(topic: string, partition: number, offset: number, maxBytes: number): Promise<ReadResult>;
+  read(topic: string, partition: number, offset: number, maxBytes: number, options?: ReadOptions): Promise<ReadResult>;
   /** Resolves true when any of the partitions gets an append (or is deleted), false after timeoutMs. */
   waitForAppend(partitions: PartitionRef[], timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
   /** read() with long-poll: waits up to maxWaitMs for at least minBytes past `offset`. */

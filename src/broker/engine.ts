@@ -11,14 +11,16 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { ShardClient } from './shard-client.js';
+import { fileRangesAvailable } from './file-range.js';
+import { TailCache } from './tail-cache.js';
 import type { ShardReady } from './shard-client.js';
 import type { ControlRequest, Notice, ShardStats } from '../shard/shard-protocol.js';
 export type { ShardStats } from '../shard/shard-protocol.js';
 import type {
-  Acks, AppendResult, DeleteRecordsResult, Engine, ListOffsetResult, OffsetSpec, PartitionOffsets, PartitionRef, ReadResult, TopicConfig, TopicInfo,
+  Acks, AppendResult, DeleteRecordsResult, Engine, ListOffsetResult, OffsetSpec, PartitionOffsets, PartitionRef, ReadOptions, ReadResult, TopicConfig, TopicInfo, TopicLayout,
 } from './engine-api.js';
 import { SHARDS_MAX } from '../config/config.js';
 import { DEFAULT_TOPIC_CONFIG, validateTopicConfig } from '../config/topic-config.js';
@@ -59,6 +61,8 @@ interface PartitionHandle {
   logStartOffset: number;
   highWatermark: number;
   waiters: Set<() => void>;
+  /** The newest small appends while a consumer tails the partition (tail-cache.ts). */
+  tail: TailCache;
 }
 
 interface TopicHandle {
@@ -92,15 +96,26 @@ export class SamsaEngine implements Engine {
   private readonly defaults: TopicConfig;
   /** Serialises admin operations, so two CreateTopics for one name cannot race. */
   private adminChain: Promise<unknown> = Promise.resolve();
-  private readonly pool: Piscina;
+  /**
+   * The maintenance pool, created on first use: piscina's ~20 modules were loaded
+   * before the shard threads were spawned, on every start, and most starts recover
+   * nothing (a clean marker) and delete nothing for a while.
+   */
+  private pool: Promise<Piscina> | null = null;
   private store!: TopicStore;
   recoveredUncleanly = false;
 
   private constructor(private readonly options: Required<EngineOptions>) {
     this.dataDir = options.dataDir;
     this.defaults = { ...DEFAULT_TOPIC_CONFIG, ...validateTopicConfig(options.topicDefaults) };
+  }
+
+  private maintenancePool(): Promise<Piscina> {
+    // Not created once closing began: close() destroys only a pool it can see.
+    if (this.pool === null && this.closed) return Promise.reject(new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'the engine is closed'));
     // minThreads 0: no idle maintenance thread (memory) — recovery and deletes are rare.
-    this.pool = new Piscina({ filename: MAINTENANCE_WORKER_URL.href, minThreads: 0, maxThreads: Math.max(1, availableParallelism()), idleTimeout: 2_000 });
+    this.pool ??= import('piscina').then(({ Piscina: Pool }) => new Pool({ filename: MAINTENANCE_WORKER_URL.href, minThreads: 0, maxThreads: Math.max(1, availableParallelism()), idleTimeout: 2_000 }));
+    return this.pool;
   }
 
   static async start(opts: EngineOptions): Promise<SamsaEngine> {
@@ -149,7 +164,7 @@ export class SamsaEngine implements Engine {
         cpu,
         retentionCheckIntervalMs: this.options.retentionCheckIntervalMs,
         compactionCheckIntervalMs: this.options.compactionCheckIntervalMs,
-        onAppend: (slot, logStart, next) => this.onAppend(slot, logStart, next),
+        onAppend: (slot, logStart, next, base, batches) => this.onAppend(slot, logStart, next, base, batches),
         onNotice: (n) => this.onNotice(n),
       });
       this.shards.push(shard);
@@ -168,7 +183,7 @@ export class SamsaEngine implements Engine {
       for (let p = 0; p < info.partitions; p++) {
         const task: RecoverTask = { dir: join(this.dataDir, partitionDirName(info.name, p)), config: toLogConfig(info.config) };
         tasks.push(
-          (this.pool.run(task, { name: 'recover' }) as Promise<RecoveryReport>).then((report) => {
+          this.maintenancePool().then((pool) => pool.run(task, { name: 'recover' }) as Promise<RecoveryReport>).then((report) => {
             for (const line of report.messages) logger().warn({ topic: info.name, partition: p }, line);
           }),
         );
@@ -192,7 +207,7 @@ export class SamsaEngine implements Engine {
     const r = await shard.control({ type: 'open', slot, dir, config: info.config });
     if (!r.ok) throw new KafkaError(r.errorCode, `open ${info.name}-${partition}: ${r.message}`);
     const h: PartitionHandle = {
-      topic: info.name, partition, slot, shard, logStartOffset: r.logStartOffset ?? 0, highWatermark: r.nextOffset ?? 0, waiters: new Set(),
+      topic: info.name, partition, slot, shard, logStartOffset: r.logStartOffset ?? 0, highWatermark: r.nextOffset ?? 0, waiters: new Set(), tail: new TailCache(),
     };
     this.slots.set(slot, h);
     return h;
@@ -255,6 +270,7 @@ export class SamsaEngine implements Engine {
         const r = await h.shard.control({ type: 'delete', slot: h.slot });
         if (!r.ok) logger().error({ topic: name, partition: h.partition, message: r.message }, 'delete partition failed');
         this.slots.delete(h.slot);
+        h.tail.clear();
         const info = this.shardInfos[h.shard.shardId];
         if (info !== undefined) info.partitions--;
         for (const wake of h.waiters) wake();
@@ -304,6 +320,13 @@ export class SamsaEngine implements Engine {
     return t === undefined ? undefined : structuredClone(t.info);
   }
 
+  topicLayout(nameOrId: string, byId = false): TopicLayout | undefined {
+    // t.info is replaced, never changed in place, so handing it out read-only is safe.
+    if (!byId) return this.topics.get(nameOrId)?.info;
+    for (const t of this.topics.values()) if (t.info.topicId === nameOrId) return t.info;
+    return undefined;
+  }
+
   private handle(topic: string, partition: number): PartitionHandle | undefined {
     return this.topics.get(topic)?.partitions[partition];
   }
@@ -322,7 +345,7 @@ export class SamsaEngine implements Engine {
     return r;
   }
 
-  async read(topic: string, partition: number, offset: number, maxBytes: number): Promise<ReadResult> {
+  async read(topic: string, partition: number, offset: number, maxBytes: number, options?: ReadOptions): Promise<ReadResult> {
     const h = this.handle(topic, partition);
     if (h === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, logStartOffset: -1, highWatermark: -1, records: new Uint8Array(0) };
     // At the end of the log there is nothing to read: answer without a round trip to the shard.
@@ -332,7 +355,10 @@ export class SamsaEngine implements Engine {
     if (!Number.isSafeInteger(offset) || offset < h.logStartOffset || offset > h.highWatermark) {
       return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, records: new Uint8Array(0) };
     }
-    const c = await h.shard.read(h.slot, offset, Math.max(0, maxBytes));
+    // A consumer at the tail: the append that woke it is still here, no shard round trip.
+    const tail = h.tail.read(offset, Math.max(0, maxBytes));
+    if (tail !== null) return { errorCode: ErrorCode.NONE, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, records: tail };
+    const c = await h.shard.read(h.slot, offset, Math.max(0, maxBytes), options?.fileRange === true && fileRangesAvailable());
     if (c.errorCode === ErrorCode.NONE) this.advance(h, c.logStartOffset, c.nextOffset);
     return { errorCode: c.errorCode, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, records: c.records };
   }
@@ -435,9 +461,16 @@ export class SamsaEngine implements Engine {
     if (nextOffset > h.highWatermark) h.highWatermark = nextOffset;
   }
 
-  private onAppend(slot: number, logStartOffset: number, nextOffset: number): void {
+  private onAppend(slot: number, logStartOffset: number, nextOffset: number, baseOffset: number, batches: Uint8Array): void {
     const h = this.slots.get(slot);
     if (h === undefined) return;
+    // Kept for the Fetch this append is about to wake (before the waiters run), or to
+    // keep a cache that consumers read contiguous. LogAppendTime batches are stamped
+    // by the shard, so the bytes here are not what it stored.
+    if (h.waiters.size > 0 || !h.tail.isEmpty) {
+      if (this.topics.get(h.topic)?.info.config['message.timestamp.type'] === 'LogAppendTime') h.tail.clear();
+      else h.tail.add(batches, baseOffset);
+    }
     const before = h.highWatermark;
     this.advance(h, logStartOffset, nextOffset);
     if (h.highWatermark > before && h.waiters.size > 0) for (const wake of [...h.waiters]) wake();
@@ -456,7 +489,7 @@ export class SamsaEngine implements Engine {
     if (h !== undefined) this.advance(h, n.logStartOffset, h.highWatermark);
     if (n.deletedFiles.length > 0) {
       const task: UnlinkTask = { files: n.deletedFiles };
-      this.pool.run(task, { name: 'unlink' }).catch((err: unknown) => logger().error({ err }, 'deleting retained segments failed'));
+      this.maintenancePool().then((pool) => pool.run(task, { name: 'unlink' })).catch((err: unknown) => logger().error({ err }, 'deleting retained segments failed'));
     }
   }
 
@@ -472,7 +505,7 @@ export class SamsaEngine implements Engine {
     const task: CompactTask = { dir: n.dir, segments: n.segments, deleteRetentionMs: n.deleteRetentionMs };
     let swap: ControlRequest;
     try {
-      const r = (await this.pool.run(task, { name: 'compact' })) as CompactTaskResult;
+      const r = (await (await this.maintenancePool()).run(task, { name: 'compact' })) as CompactTaskResult;
       if (r.mapFull) logger().warn({ dir: n.dir, keys: r.keys, segmentsMapped: r.segmentsMapped }, 'compaction offset map full; later segments wait for another pass');
       swap = { type: 'compactSwap', slot: n.slot, cleaned: r.cleaned.map((c) => ({ baseOffset: c.baseOffset, sizeBytes: c.sizeBytes, path: c.path })) };
     } catch (err) {
@@ -495,7 +528,7 @@ export class SamsaEngine implements Engine {
         allClean = false;
         logger().error({ err, shard: s.shardId }, 'shard shutdown failed');
       })));
-      await this.pool.destroy();
+      if (this.pool !== null) await (await this.pool).destroy();
       if (allClean && this.store !== undefined) writeCleanShutdownMarker(this.dataDir);
     })();
     return this.closing;

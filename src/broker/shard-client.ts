@@ -13,7 +13,13 @@ import {
   OP_CONTROL,
   OP_NOTICE,
   OP_READ,
+  OP_READ_RANGE,
   READ_BODY_BYTES,
+  READ_FLAG_FILE_RANGE,
+  READ_RANGE_OFF_FD,
+  READ_RANGE_OFF_POSITION,
+  READ_RANGE_OFF_SIZE,
+  READ_RANGE_OFF_SPANNED,
   READ_OFF_MAX_BYTES,
   READ_OFF_OFFSET,
   REQ_HEADER_BYTES,
@@ -24,6 +30,8 @@ import {
 } from '../shard/shard-protocol.js';
 import type { Completion, ControlRequest, ControlResult, Notice, ShardWorkerData } from '../shard/shard-protocol.js';
 import { invariantFailed } from '../wire/assert.js';
+import { bufferPool } from './buffer-pool.js';
+import { FileRange } from './file-range.js';
 
 export interface ShardReady {
   cpu: number;
@@ -48,7 +56,7 @@ export interface ReadCompletion {
 }
 
 type Pending =
-  | { op: typeof OP_APPEND; resolve: (c: AppendCompletion) => void }
+  | { op: typeof OP_APPEND; resolve: (c: AppendCompletion) => void; batches: Uint8Array }
   | { op: typeof OP_READ; resolve: (c: ReadCompletion) => void }
   | { op: typeof OP_CONTROL; resolve: (c: ControlResult) => void };
 
@@ -60,7 +68,11 @@ export interface ShardClientOptions {
   cpu: number;
   retentionCheckIntervalMs: number;
   compactionCheckIntervalMs: number;
-  onAppend: (slot: number, logStartOffset: number, nextOffset: number) => void;
+  /**
+   * An append succeeded (before its caller hears): `batches` as sent (valid only
+   * during the call), the first of them at `baseOffset`.
+   */
+  onAppend: (slot: number, logStartOffset: number, nextOffset: number, baseOffset: number, batches: Uint8Array) => void;
   onNotice: (n: Notice) => void;
 }
 
@@ -155,13 +167,14 @@ export class ShardClient {
       });
     }
     return new Promise<AppendCompletion>((resolve) => {
-      this.submit(OP_APPEND, acks, slot, batches.byteLength, (pos) => this.requests.bytes.set(batches, pos), { op: OP_APPEND, resolve });
+      this.submit(OP_APPEND, acks, slot, batches.byteLength, (pos) => this.requests.bytes.set(batches, pos), { op: OP_APPEND, resolve, batches });
     });
   }
 
-  read(slot: number, offset: number, maxBytes: number): Promise<ReadCompletion> {
+  /** With fileRange, a large read may come back as a FileRange (the caller then owns its descriptor). */
+  read(slot: number, offset: number, maxBytes: number, fileRange = false): Promise<ReadCompletion> {
     return new Promise<ReadCompletion>((resolve) => {
-      this.submit(OP_READ, 0, slot, READ_BODY_BYTES, (pos) => {
+      this.submit(OP_READ, fileRange ? READ_FLAG_FILE_RANGE : 0, slot, READ_BODY_BYTES, (pos) => {
         this.reqView.setFloat64(pos + READ_OFF_OFFSET, offset, true);
         this.reqView.setUint32(pos + READ_OFF_MAX_BYTES, Math.max(0, Math.min(maxBytes, 0xffff_ffff)), true);
       }, { op: OP_READ, resolve });
@@ -266,12 +279,19 @@ export class ShardClient {
     this.pending.delete(c.reqId);
     const body = this.completions.bytes.subarray(off + COMPLETION_HEADER_BYTES, off + len);
     if (p.op === OP_APPEND) {
-      if (c.errorCode === ErrorCode.NONE) this.options.onAppend(c.slot, c.logStartOffset, c.nextOffset);
+      if (c.errorCode === ErrorCode.NONE) this.options.onAppend(c.slot, c.logStartOffset, c.nextOffset, c.baseOffset, p.batches);
       const message = body.byteLength > 0 ? decodeJson<{ message: string }>(body).message : '';
       p.resolve({ errorCode: c.errorCode, baseOffset: c.baseOffset, logStartOffset: c.logStartOffset, nextOffset: c.nextOffset, appendTimeMs: c.appendTimeMs, message });
+    } else if (p.op === OP_READ && c.op === OP_READ_RANGE) {
+      const fd = this.compView.getFloat64(off + COMPLETION_HEADER_BYTES + READ_RANGE_OFF_FD, true);
+      const position = this.compView.getFloat64(off + COMPLETION_HEADER_BYTES + READ_RANGE_OFF_POSITION, true);
+      const size = this.compView.getFloat64(off + COMPLETION_HEADER_BYTES + READ_RANGE_OFF_SIZE, true);
+      const spanned = this.compView.getFloat64(off + COMPLETION_HEADER_BYTES + READ_RANGE_OFF_SPANNED, true);
+      p.resolve({ errorCode: c.errorCode, logStartOffset: c.logStartOffset, nextOffset: c.nextOffset, records: new FileRange(fd, position, size, spanned) });
     } else if (p.op === OP_READ) {
-      // Copy out: the ring space is reused as soon as this drain is released.
-      p.resolve({ errorCode: c.errorCode, logStartOffset: c.logStartOffset, nextOffset: c.nextOffset, records: body.slice() });
+      // Copy out: the ring space is reused as soon as this drain is released. Large
+      // reads land in a pooled buffer, given back once the response is written.
+      p.resolve({ errorCode: c.errorCode, logStartOffset: c.logStartOffset, nextOffset: c.nextOffset, records: c.errorCode === ErrorCode.NONE ? bufferPool.copyOf(body) : new Uint8Array(0) });
     } else {
       p.resolve(decodeJson<ControlResult>(body));
     }

@@ -7,14 +7,12 @@
 // Exit codes: 0 ok, 1 runtime failure (cannot connect, a Kafka error), 2 bad usage.
 
 import { Option } from 'commander';
-// Client modules are loaded one by one (start-up time); this registers TCP and the Node codecs for them.
-import '../client/node.js';
 // Not the client's index: main.ts loads this module for every command, and `serve`
 // needs only the error classes (the Admin is loaded when a command connects).
 import type { Admin } from '../client/admin.js';
 import type { ConnectionOptions } from '../client/connection.js';
 import { ConnectionError, KafkaError, errorName } from '../client/errors.js';
-import { parseHostPort } from '../client/transport.js';
+import { parseBootstrapList } from '../client/transport.js';
 
 /** Bad usage: main prints `samsa: <message>` and exits 2. */
 export class UsageError extends Error {
@@ -33,12 +31,12 @@ export function bootstrapOption(): Option {
   return new Option('-b, --bootstrap <host:port>', 'broker address').env('SAMSA_BOOTSTRAP').default(BOOTSTRAP_DEFAULT);
 }
 
-/** Checks "host:port" (IPv6 as "[::1]:9092"); a usage error otherwise. */
-export function checkBootstrap(bootstrap: string): string {
+/** Checks "host:port[,host:port…]" (IPv6 as "[::1]:9092"); a usage error otherwise. */
+export function checkBootstrap(bootstrap: string, flag = '--bootstrap'): string {
   try {
-    parseHostPort(bootstrap);
+    parseBootstrapList(bootstrap);
   } catch {
-    throw new UsageError(`--bootstrap must be HOST:PORT, got '${bootstrap}'`);
+    throw new UsageError(`${flag} must be HOST:PORT[,HOST:PORT…], got '${bootstrap}'`);
   }
   return bootstrap;
 }
@@ -111,6 +109,10 @@ export function connectFailure(bootstrap: string, err: unknown): Error {
 
 /** An Admin that has talked to the broker once (so "cannot connect" shows first, and alone). */
 export async function connectAdmin(bootstrap: string): Promise<Admin> {
+  // Client modules are loaded one by one (start-up time): node.js registers TCP and
+  // the Node codecs for them. Not imported at the top: `serve` loads this module too,
+  // and the client's modules (and the native CRC's) were on its path to spawning shards.
+  await import('../client/node.js');
   const { Admin: AdminClient } = await import('../client/admin.js');
   const admin = new AdminClient(clientOptions(bootstrap));
   try {

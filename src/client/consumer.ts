@@ -1,9 +1,10 @@
 // The consumer: reads assigned partitions from positions it owns (no group, no
 // commits: Samsa's consumers own their offsets), by long-poll Fetch, and delivers
 // records through an async iterator or a callback loop. Owns: the assignment,
-// positions and seeks, the fetch loop with one fetch in flight and a bounded
-// number of fetched responses waiting to be decoded, offset reset on
-// OFFSET_OUT_OF_RANGE, and close. Must not import Node built-ins.
+// positions and seeks, the fetch loop with one fetch in flight per broker (one in
+// all for a single broker; a cluster's partitions are fetched from their leaders,
+// see cluster.ts) and a bounded number of fetched responses waiting to be decoded,
+// offset reset on OFFSET_OUT_OF_RANGE, and close. Must not import Node built-ins.
 //
 // Why decode at delivery: the next fetch offset of a partition is known from batch
 // headers alone (scanBatches), so the next Fetch goes out as soon as a response
@@ -12,9 +13,9 @@
 
 import type { FetchRequest, FetchResponse } from '../wire/schemas/01-fetch.js';
 import type { ListOffsetsResponse } from '../wire/schemas/02-list-offsets.js';
-import { API_KEYS, type Connection, ConnectionHolder, type ConnectionOptions } from './connection.js';
+import { API_KEYS, type Connection, type ConnectionOptions } from './connection.js';
+import { Cluster, UNKNOWN_NODE } from './cluster.js';
 import { ClientClosedError, ErrorCode, KafkaError, isRetriableError, kafkaError } from './errors.js';
-import { requestMetadata } from './metadata.js';
 import { DECOMPRESSED_BYTES_MAX_DEFAULT, type DecodeOptions, type Message, decodeMessages, scanBatches } from '../wire/records.js';
 
 export type { Message, RecordHeader } from '../wire/records.js';
@@ -80,6 +81,8 @@ interface PartitionState {
   highWatermark: number;
   backoffUntilMs: number;
   partitionMaxBytes: number;
+  /** A Fetch naming this partition is out (at most one at a time, so data arrives in order). */
+  inFlight: boolean;
 }
 
 /** One partition's bytes from one Fetch, not yet decoded. */
@@ -106,7 +109,7 @@ function positive(name: string, v: number, min = 1): number {
 }
 
 export class Consumer implements AsyncIterable<Message> {
-  private readonly holder: ConnectionHolder;
+  private readonly cluster: Cluster;
   private readonly maxWaitMs: number;
   private readonly minBytes: number;
   private readonly maxBytes: number;
@@ -126,12 +129,17 @@ export class Consumer implements AsyncIterable<Message> {
   private loopRunning = false;
   private wakeDelivery: (() => void) | null = null;
   private wakeLoop: (() => void) | null = null;
+  private wakeRequested = false;
   private failure: Error | null = null;
+  /** A fetch response handler failed for good: the loop throws it. */
+  private loopFailure: Error | null = null;
+  /** Fetch requests out, at most one per broker. */
+  private readonly fetchingNodes = new Set<number>();
   private closed = false;
   private running = false;
 
   constructor(options: ConsumerOptions) {
-    this.holder = new ConnectionHolder(options);
+    this.cluster = new Cluster(options);
     this.maxWaitMs = positive('maxWaitMs', options.maxWaitMs ?? 500, 0);
     this.minBytes = positive('minBytes', options.minBytes ?? 1, 0);
     this.maxBytes = positive('maxBytes', options.maxBytes ?? 50 * 1024 * 1024);
@@ -160,8 +168,7 @@ export class Consumer implements AsyncIterable<Message> {
     const wanted: TopicPartition[] = [];
     const whole = entries.filter((e) => e.partition === undefined).map((e) => e.topic);
     if (whole.length > 0) {
-      const conn = await this.holder.get();
-      const md = await requestMetadata(conn, whole, false);
+      const md = await this.cluster.metadata(whole, false);
       for (const name of whole) {
         const t = md.topics.find((x) => x.name === name);
         if (t === undefined || t.errorCode !== ErrorCode.NONE) {
@@ -195,9 +202,10 @@ export class Consumer implements AsyncIterable<Message> {
         highWatermark: -1,
         backoffUntilMs: 0,
         partitionMaxBytes: this.maxPartitionBytes,
+        inFlight: false,
       });
     }
-    this.wakeLoop?.();
+    this.wake();
   }
 
   /** The current assignment. */
@@ -230,7 +238,7 @@ export class Consumer implements AsyncIterable<Message> {
     st.position = offset;
     st.reset = null;
     st.backoffUntilMs = 0;
-    this.wakeLoop?.();
+    this.wake();
   }
 
   /** Next offset to be delivered for a partition (-1 while unresolved). */
@@ -238,8 +246,19 @@ export class Consumer implements AsyncIterable<Message> {
     return this.parts.get(Consumer.keyOf(topic, partition))?.position ?? -1;
   }
 
+  /** A connection to a partition's leader (reading metadata first when it is not known). */
+  private async leaderConnection(topic: string, partition: number): Promise<Connection> {
+    let node = this.cluster.leaderNode(topic, partition);
+    if (node === UNKNOWN_NODE) {
+      await this.cluster.metadata([topic], false);
+      node = this.cluster.leaderNode(topic, partition);
+      if (node === UNKNOWN_NODE) throw kafkaError(ErrorCode.LEADER_NOT_AVAILABLE, `leader of ${topic}-${partition}`);
+    }
+    return this.cluster.node(node);
+  }
+
   private async lookupOffset(st: PartitionState, target: 'earliest' | 'latest' | { timestamp: number }): Promise<number> {
-    const conn = await this.holder.get();
+    const conn = await this.leaderConnection(st.topic, st.partition);
     const timestamp = target === 'earliest' ? EARLIEST : target === 'latest' ? LATEST : target.timestamp;
     const res = await conn.request<ListOffsetsResponse>(API_KEYS.ListOffsets, {
       replicaId: -1,
@@ -248,7 +267,10 @@ export class Consumer implements AsyncIterable<Message> {
     });
     const p = res.topics.find((t) => t.name === st.topic)?.partitions.find((x) => x.partitionIndex === st.partition);
     if (p === undefined) throw kafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `list offsets ${st.topic}-${st.partition}`);
-    if (p.errorCode !== ErrorCode.NONE) throw kafkaError(p.errorCode, `list offsets ${st.topic}-${st.partition}`);
+    if (p.errorCode !== ErrorCode.NONE) {
+      if (p.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER || p.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) this.cluster.forgetLeader(st.topic, st.partition);
+      throw kafkaError(p.errorCode, `list offsets ${st.topic}-${st.partition}`);
+    }
     const offset = conn.version(API_KEYS.ListOffsets) === 0 ? (p.oldStyleOffsets[0] ?? -1) : p.offset;
     // No record at or after the timestamp: Kafka's consumer then goes to the end.
     if (offset < 0) return typeof target === 'object' ? this.lookupOffset(st, 'latest') : 0;
@@ -339,7 +361,7 @@ export class Consumer implements AsyncIterable<Message> {
     response.shift();
     if (response.length === 0) {
       this.fetched.shift();
-      this.wakeLoop?.(); // room for another fetch
+      this.wake(); // room for another fetch
     }
   }
 
@@ -410,8 +432,8 @@ export class Consumer implements AsyncIterable<Message> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.holder.close();
-    this.wakeLoop?.();
+    this.cluster.close();
+    this.wake();
     this.notifyDelivery();
   }
 
@@ -430,7 +452,17 @@ export class Consumer implements AsyncIterable<Message> {
       });
   }
 
+  /** Wakes the fetch loop now, or makes its next sleep return at once (a wake while it was busy is not lost). */
+  private wake(): void {
+    if (this.wakeLoop !== null) this.wakeLoop();
+    else this.wakeRequested = true;
+  }
+
   private sleepLoop(ms: number): Promise<void> {
+    if (this.wakeRequested) {
+      this.wakeRequested = false;
+      return Promise.resolve();
+    }
     return new Promise<void>((resolve) => {
       const t = setTimeout(() => {
         this.wakeLoop = null;
@@ -444,16 +476,21 @@ export class Consumer implements AsyncIterable<Message> {
     });
   }
 
+
+  /**
+   * Keeps one Fetch out per broker that leads assigned partitions (one broker: one
+   * Fetch), as long as fewer than maxBufferedFetches responses wait for delivery.
+   */
   private async fetchLoop(): Promise<void> {
     for (;;) {
       if (this.closed) return;
+      if (this.loopFailure !== null) throw this.loopFailure;
       if (this.fetched.length >= this.maxBufferedFetches) {
         await this.sleepLoop(this.maxWaitMs + 1000);
         continue;
       }
-      let conn: Connection;
       try {
-        conn = await this.holder.get();
+        await this.cluster.any();
         await this.resolvePositions();
       } catch (err) {
         if (this.closed) return;
@@ -462,38 +499,101 @@ export class Consumer implements AsyncIterable<Message> {
         continue;
       }
       const nowMs = Date.now();
-      const slots: PartitionState[] = [];
+      const byNode = new Map<number, PartitionState[]>();
       let soonestMs = Infinity;
+      let unknownLeaders: string[] = [];
       for (const st of this.parts.values()) {
-        if (st.fetchOffset < 0) continue;
+        if (st.fetchOffset < 0 || st.inFlight) continue;
         if (st.backoffUntilMs > nowMs) {
           soonestMs = Math.min(soonestMs, st.backoffUntilMs);
           continue;
         }
-        slots.push(st);
+        const node = this.cluster.leaderNode(st.topic, st.partition);
+        if (node === UNKNOWN_NODE) {
+          unknownLeaders.push(st.topic);
+          continue;
+        }
+        if (this.fetchingNodes.has(node)) continue;
+        let list = byNode.get(node);
+        if (list === undefined) byNode.set(node, (list = []));
+        list.push(st);
       }
-      if (slots.length === 0) {
+      if (unknownLeaders.length > 0) {
+        unknownLeaders = [...new Set(unknownLeaders)];
+        try {
+          await this.cluster.metadata(unknownLeaders, false);
+        } catch (err) {
+          if (this.closed) return;
+          if (!isRetriableError(err)) throw err;
+          await this.sleepLoop(this.retryBackoffMs);
+        }
+        continue;
+      }
+      for (const [node, slots] of byNode) {
+        const conn = this.cluster.peekNode(node);
+        if (conn === null) {
+          try {
+            await this.cluster.node(node);
+          } catch (err) {
+            if (this.closed) return;
+            if (!isRetriableError(err)) throw err;
+            // The broker may be gone: back off its partitions and learn their new leaders.
+            for (const st of slots) {
+              st.backoffUntilMs = Date.now() + this.retryBackoffMs;
+              this.cluster.forgetLeader(st.topic, st.partition);
+            }
+          }
+          continue;
+        }
+        this.startFetch(node, conn, slots);
+      }
+      if (this.fetchingNodes.size === 0 && byNode.size === 0) {
         await this.sleepLoop(soonestMs === Infinity ? 1000 : Math.max(1, soonestMs - nowMs));
         continue;
       }
-      const epochs = slots.map((s) => s.epoch);
-      const offsets = slots.map((s) => s.fetchOffset);
-      let res: FetchResponse;
-      try {
-        res = await conn.request<FetchResponse>(API_KEYS.Fetch, this.fetchRequest(slots), { extraTimeoutMs: this.maxWaitMs });
-      } catch (err) {
-        if (this.closed) return;
-        if (!isRetriableError(err)) throw err;
-        await this.sleepLoop(this.retryBackoffMs);
-        continue;
-      }
-      if (res.errorCode !== ErrorCode.NONE) {
-        if (!isRetriableError(new KafkaError(res.errorCode, ''))) throw kafkaError(res.errorCode, 'fetch');
-        await this.sleepLoop(this.retryBackoffMs);
-        continue;
-      }
-      this.onFetchResponse(res, slots, epochs, offsets);
+      // Woken by a response, a seek, an assignment or close.
+      if (this.fetchingNodes.size > 0) await this.sleepLoop(this.maxWaitMs + 1000);
     }
+  }
+
+  /** Sends one Fetch to a broker for `slots`; its answer is queued for delivery and wakes the loop. */
+  private startFetch(node: number, conn: Connection, slots: PartitionState[]): void {
+    const epochs = slots.map((s) => s.epoch);
+    const offsets = slots.map((s) => s.fetchOffset);
+    this.fetchingNodes.add(node);
+    for (const st of slots) st.inFlight = true;
+    conn
+      .request<FetchResponse>(API_KEYS.Fetch, this.fetchRequest(slots), { extraTimeoutMs: this.maxWaitMs })
+      .then(
+        (res) => {
+          if (this.closed) return;
+          if (res.errorCode !== ErrorCode.NONE) {
+            if (!isRetriableError(new KafkaError(res.errorCode, ''))) throw kafkaError(res.errorCode, 'fetch');
+            this.backOff(slots);
+            return;
+          }
+          this.onFetchResponse(res, slots, epochs, offsets);
+        },
+        (err: unknown) => {
+          if (this.closed) return;
+          if (!isRetriableError(err)) throw err;
+          this.backOff(slots);
+          if (this.cluster.multiBroker) for (const st of slots) this.cluster.forgetLeader(st.topic, st.partition);
+        },
+      )
+      .catch((err: unknown) => {
+        this.loopFailure ??= err instanceof Error ? err : new Error(String(err));
+      })
+      .finally(() => {
+        this.fetchingNodes.delete(node);
+        for (const st of slots) st.inFlight = false;
+        this.wake();
+      });
+  }
+
+  private backOff(slots: readonly PartitionState[]): void {
+    const until = Date.now() + this.retryBackoffMs;
+    for (const st of slots) st.backoffUntilMs = until;
   }
 
   private fetchRequest(slots: PartitionState[]): FetchRequest {
@@ -549,7 +649,10 @@ export class Consumer implements AsyncIterable<Message> {
           continue;
         }
         if (p.errorCode !== ErrorCode.NONE) {
-          if (!isRetriableError(new KafkaError(p.errorCode, ''))) throw kafkaError(p.errorCode, `fetch ${st.topic}-${st.partition}`);
+          if (p.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER || p.errorCode === ErrorCode.FENCED_LEADER_EPOCH || p.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+            this.cluster.forgetLeader(st.topic, st.partition);
+          }
+          if (!isRetriableError(new KafkaError(p.errorCode, '')) && p.errorCode !== ErrorCode.FENCED_LEADER_EPOCH) throw kafkaError(p.errorCode, `fetch ${st.topic}-${st.partition}`);
           st.backoffUntilMs = nowMs + this.retryBackoffMs;
           continue;
         }

@@ -5,7 +5,6 @@
 
 import type { MetadataRequest, MetadataResponse } from '../wire/schemas/03-metadata.js';
 import { API_KEYS, type Connection } from './connection.js';
-import { ErrorCode, kafkaError } from './errors.js';
 
 export const ZERO_UUID = '00000000000000000000000000000000';
 
@@ -66,24 +65,4 @@ export async function requestMetadata(conn: Connection, topics: readonly string[
         .sort((a, b) => a.partition - b.partition),
     })),
   };
-}
-
-/** How many times a topic that is being created (LEADER_NOT_AVAILABLE) is asked about again. */
-const CREATING_RETRIES_MAX = 20;
-const CREATING_BACKOFF_MS = 50;
-
-/**
- * The partition count of one topic, waiting out LEADER_NOT_AVAILABLE while the
- * broker auto-creates it. Throws KafkaError for an unknown or invalid topic.
- */
-export async function topicPartitionCount(conn: Connection, topic: string, allowAutoTopicCreation: boolean): Promise<TopicMetadata> {
-  for (let attempt = 0; ; attempt++) {
-    const md = await requestMetadata(conn, [topic], allowAutoTopicCreation);
-    const t = md.topics.find((x) => x.name === topic);
-    const code = t === undefined ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : t.errorCode;
-    if (code === ErrorCode.NONE && t !== undefined && t.partitions.length > 0) return t;
-    const transient = code === ErrorCode.LEADER_NOT_AVAILABLE || (code === ErrorCode.NONE && allowAutoTopicCreation);
-    if (!transient || attempt >= CREATING_RETRIES_MAX) throw kafkaError(code === ErrorCode.NONE ? ErrorCode.LEADER_NOT_AVAILABLE : code, `metadata of topic ${topic}`);
-    await new Promise((r) => setTimeout(r, CREATING_BACKOFF_MS));
-  }
 }

@@ -15,14 +15,16 @@
 // error or a lost connection: the broker answers a repeat of its last batches as a
 // duplicate with the original offset, so a retry never writes twice. When a unit fails for good
 // the outcome is unknown, so the producer bumps its epoch (InitProducerId with its
-// current id, KIP-360) and every partition's sequence restarts at 0.
+// current id, KIP-360) and every partition's sequence restarts at 0. In a cluster
+// each partition's units go to its leader (see cluster.ts); a moved leader or a lost
+// broker sends the unit again after fresh metadata.
 
 import type { ProduceRequest, ProduceResponse } from '../wire/schemas/00-produce.js';
 import type { InitProducerIdResponse } from '../wire/schemas/22-init-producer-id.js';
 import { type CompressionType, isCompressionAvailable, isCompressionType } from '../wire/codecs.js';
-import { API_KEYS, type Connection, ConnectionHolder, type ConnectionOptions } from './connection.js';
+import { API_KEYS, type Connection, type ConnectionOptions } from './connection.js';
+import { Cluster, UNKNOWN_NODE } from './cluster.js';
 import { ClientClosedError, ErrorCode, KafkaError, isRetriable, kafkaError } from './errors.js';
-import { topicPartitionCount } from './metadata.js';
 import { partitionForKey } from '../wire/partitioner.js';
 import { BATCH_HEADER_BYTES, BatchBuilder, type EncodedHeader, toBytes } from '../wire/records.js';
 import { assert } from '../wire/assert.js';
@@ -80,6 +82,15 @@ export interface ProducerOptions extends ConnectionOptions {
   metadataMaxAgeMs?: number;
   /** Replaces the default partitioner (explicit partition > key murmur2 > sticky). */
   partitioner?: Partitioner;
+  /**
+   * Continue an earlier idempotent producer instead of asking for a new one: its id
+   * and epoch are used as they are (no InitProducerId), and a unit that fails for
+   * good does not bump the epoch. Tools that resume a stream across restarts (the
+   * mirror) use it with `sequenceStart`, so the broker's sequence checks span both.
+   */
+  producerIdentity?: { producerId: number; producerEpoch: number };
+  /** With producerIdentity: the first sequence number of each partition (default 0). */
+  sequenceStart?: (topic: string, partition: number) => number;
 }
 
 /** One send() call: the results of its messages and how many are still out. */
@@ -162,6 +173,9 @@ const MEMORY_WAITS_MAX = 1_000_000;
  * duplicate detection remembers per producer.
  */
 const UNIT_BATCHES_MAX = 5;
+/** InitProducerId answers that mean "ask again shortly". */
+const COORDINATOR_LOADING: ReadonlySet<number> = new Set([ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.NOT_COORDINATOR]);
+const INIT_PRODUCER_ID_ATTEMPTS_MAX = 100;
 
 function positiveInt(name: string, v: number, min = 1): number {
   if (!Number.isInteger(v) || v < min) throw new RangeError(`${name} must be an integer ≥ ${min}, got ${v}`);
@@ -201,7 +215,7 @@ function nextSeq(seq: number, count: number): number {
 }
 
 export class Producer {
-  private readonly holder: ConnectionHolder;
+  private readonly cluster: Cluster;
   private readonly acks: -1 | 0 | 1;
   private readonly batchSize: number;
   private readonly lingerMs: number;
@@ -217,6 +231,12 @@ export class Producer {
   private readonly allowAutoTopicCreation: boolean;
   private readonly metadataMaxAgeMs: number;
   private readonly partitioner: Partitioner | undefined;
+  /** Set by producerIdentity: the id and epoch never change. */
+  private readonly fixedIdentity: boolean;
+  private readonly sequenceStart: ((topic: string, partition: number) => number) | undefined;
+  /** Nodes a connection is being opened to (multi-broker routing). */
+  private readonly openingNodes = new Set<number>();
+  private leadersRefreshing = false;
 
   private readonly topics = new Map<string, TopicState>();
   private readonly topicLoads = new Map<string, Promise<TopicState>>();
@@ -242,7 +262,7 @@ export class Producer {
   private lastError: Error | null = null;
 
   constructor(options: ProducerOptions) {
-    this.holder = new ConnectionHolder(options);
+    this.cluster = new Cluster(options);
     this.acks = options.acks ?? -1;
     if (this.acks !== -1 && this.acks !== 0 && this.acks !== 1) throw new RangeError(`acks must be -1, 0 or 1, got ${String(this.acks)}`);
     this.batchSize = positiveInt('batchSize', options.batchSize ?? 16384, BATCH_HEADER_BYTES + 1);
@@ -264,11 +284,21 @@ export class Producer {
     this.allowAutoTopicCreation = options.allowAutoTopicCreation ?? true;
     this.metadataMaxAgeMs = positiveInt('metadataMaxAgeMs', options.metadataMaxAgeMs ?? 300_000);
     this.partitioner = options.partitioner;
+    this.fixedIdentity = options.producerIdentity !== undefined;
+    this.sequenceStart = options.sequenceStart;
+    if (options.producerIdentity !== undefined) {
+      const { producerId, producerEpoch } = options.producerIdentity;
+      if (!this.idempotent) throw new RangeError('producerIdentity needs an idempotent producer');
+      if (!Number.isSafeInteger(producerId) || producerId < 0) throw new RangeError(`producerId must be an integer ≥ 0, got ${producerId}`);
+      if (!Number.isInteger(producerEpoch) || producerEpoch < 0 || producerEpoch > 0x7fff) throw new RangeError(`producerEpoch must be in [0, 32767], got ${producerEpoch}`);
+      this.producerId = producerId;
+      this.producerEpoch = producerEpoch;
+    } else if (options.sequenceStart !== undefined) throw new RangeError('sequenceStart needs producerIdentity');
   }
 
   /** Connects (and gets a producer id) now, so that errors show before the first send. */
   async connect(): Promise<void> {
-    const conn = await this.holder.get();
+    const conn = await this.cluster.any();
     if (this.idempotent) await this.ensureProducerId(conn);
   }
 
@@ -470,7 +500,7 @@ export class Producer {
       if (this.timer !== null) clearTimeout(this.timer);
       this.timer = null;
       for (const w of this.memoryWaiters.splice(0)) w();
-      this.holder.close();
+      this.cluster.close();
     })();
     return this.closing;
   }
@@ -497,8 +527,7 @@ export class Producer {
     if (p !== undefined) return p;
     p = (async () => {
       try {
-        const conn = await this.holder.get();
-        const md = await topicPartitionCount(conn, name, this.allowAutoTopicCreation);
+        const md = await this.cluster.topic(name, this.allowAutoTopicCreation);
         return this.updateTopic(name, md.partitions.length);
       } finally {
         this.topicLoads.delete(name);
@@ -516,23 +545,33 @@ export class Producer {
     }
     // Partitions only grow (CreatePartitions); a smaller answer is ignored.
     for (let i = t.parts.length; i < count; i++) {
-      t.parts.push({ topic: t, index: i, open: null, ready: [], inFlight: null, retry: null, retryAtMs: 0, nextSequence: 0, lastBatchBytes: 0 });
+      const nextSequence = this.sequenceStart?.(name, i) ?? 0;
+      if (!Number.isInteger(nextSequence) || nextSequence < 0 || nextSequence > INT32_MAX) throw new RangeError(`sequenceStart of ${name}-${i}: ${nextSequence}`);
+      t.parts.push({ topic: t, index: i, open: null, ready: [], inFlight: null, retry: null, retryAtMs: 0, nextSequence, lastBatchBytes: 0 });
     }
     t.refreshedMs = Date.now();
     return t;
   }
 
   private async ensureProducerId(conn: Connection): Promise<void> {
-    if (this.producerId >= 0 && !this.bumpEpoch) return;
+    if (this.fixedIdentity || (this.producerId >= 0 && !this.bumpEpoch)) return;
     this.producerIdLoad ??= (async () => {
       try {
         const bump = this.bumpEpoch && this.producerId >= 0 && conn.version(API_KEYS.InitProducerId) >= 3;
-        const res = await conn.request<InitProducerIdResponse>(API_KEYS.InitProducerId, {
-          transactionalId: null,
-          transactionTimeoutMs: INT32_MAX,
-          producerId: bump ? this.producerId : -1,
-          producerEpoch: bump ? this.producerEpoch : -1,
-        });
+        let res: InitProducerIdResponse;
+        // A cluster's transaction coordinator may still be loading (a fresh Kafka answers
+        // COORDINATOR_LOAD_IN_PROGRESS for a while): asked again within requestTimeoutMs.
+        const deadlineMs = Date.now() + this.requestTimeoutMs;
+        for (let attempt = 0; ; attempt++) {
+          res = await conn.request<InitProducerIdResponse>(API_KEYS.InitProducerId, {
+            transactionalId: null,
+            transactionTimeoutMs: INT32_MAX,
+            producerId: bump ? this.producerId : -1,
+            producerEpoch: bump ? this.producerEpoch : -1,
+          });
+          if (!COORDINATOR_LOADING.has(res.errorCode) || Date.now() > deadlineMs || attempt >= INIT_PRODUCER_ID_ATTEMPTS_MAX) break;
+          await new Promise((r) => setTimeout(r, Math.min(RETRY_BACKOFF_MAX_MS, this.retryBackoffMs * 2 ** Math.min(attempt, 10))));
+        }
         if (res.errorCode !== ErrorCode.NONE) throw kafkaError(res.errorCode, 'InitProducerId');
         this.producerId = res.producerId;
         this.producerEpoch = res.producerEpoch;
@@ -574,7 +613,7 @@ export class Producer {
     if (this.connecting) return;
     this.connecting = true;
     (async () => {
-      const conn = await this.holder.get();
+      const conn = await this.cluster.any();
       if (this.idempotent) await this.ensureProducerId(conn);
     })().then(
       () => {
@@ -591,16 +630,89 @@ export class Producer {
     );
   }
 
-  /** Sends what is ready, as long as the connection has room for requests. */
+  /** Sends what is ready, as long as the connections have room for requests. */
   private drain(): void {
     if (this.dirty.size === 0) return;
-    const conn = this.holder.peek();
-    if (conn === null || (this.idempotent && (this.producerId < 0 || this.bumpEpoch))) {
+    if (this.idempotent && (this.producerId < 0 || this.bumpEpoch)) {
       this.prepareThenDrain();
       return;
     }
     const nowMs = Date.now();
     const flushing = this.flushWaiters.length > 0 || this.closed;
+    let nextDueMs = Infinity;
+    if (!this.cluster.multiBroker) {
+      const conn = this.cluster.peekAny();
+      if (conn === null) {
+        this.prepareThenDrain();
+        return;
+      }
+      nextDueMs = this.drainTo(conn, this.dirty, nowMs, flushing);
+    } else {
+      // A cluster: each partition's batches go to its leader, one request stream per broker.
+      const byNode = new Map<number, PartitionState[]>();
+      for (const part of this.dirty) {
+        if (part.inFlight !== null) continue;
+        const node = this.cluster.leaderNode(part.topic.name, part.index);
+        if (node === UNKNOWN_NODE) {
+          this.refreshLeaders();
+          continue;
+        }
+        let list = byNode.get(node);
+        if (list === undefined) byNode.set(node, (list = []));
+        list.push(part);
+      }
+      for (const [node, parts] of byNode) {
+        const conn = this.cluster.peekNode(node);
+        if (conn === null) {
+          this.openNode(node);
+          continue;
+        }
+        nextDueMs = Math.min(nextDueMs, this.drainTo(conn, parts, nowMs, flushing));
+      }
+    }
+    if (nextDueMs !== Infinity) this.scheduleTimer(nextDueMs);
+  }
+
+  /** Re-reads the leaders of every topic this producer writes (one refresh at a time), then drains. */
+  private refreshLeaders(): void {
+    if (this.leadersRefreshing || this.closedForGood()) return;
+    this.leadersRefreshing = true;
+    this.cluster.metadata([...this.topics.keys()], false).then(
+      () => {
+        this.leadersRefreshing = false;
+        this.drain();
+      },
+      (err: unknown) => {
+        this.leadersRefreshing = false;
+        this.lastError = err instanceof Error ? err : new Error(String(err));
+        this.expireBatches(Date.now());
+        if (this.pendingRecords > 0) this.scheduleTimer(Date.now() + this.retryBackoffMs);
+      },
+    );
+  }
+
+  /** Opens a connection to a broker that leads partitions with batches to send, then drains. */
+  private openNode(node: number): void {
+    if (this.openingNodes.has(node) || this.closedForGood()) return;
+    this.openingNodes.add(node);
+    this.cluster.node(node).then(
+      () => {
+        this.openingNodes.delete(node);
+        this.drain();
+      },
+      (err: unknown) => {
+        this.openingNodes.delete(node);
+        this.lastError = err instanceof Error ? err : new Error(String(err));
+        // The broker may be gone: its partitions get new leaders, which Metadata tells.
+        for (const t of this.topics.values()) for (const p of t.parts) if (this.cluster.leaderNode(t.name, p.index) === node) this.cluster.forgetLeader(t.name, p.index);
+        this.expireBatches(Date.now());
+        if (this.pendingRecords > 0) this.scheduleTimer(Date.now() + this.retryBackoffMs);
+      },
+    );
+  }
+
+  /** Builds requests for `parts` on one connection while it has room; the earliest time something is due. */
+  private drainTo(conn: Connection, parts: Iterable<PartitionState>, nowMs: number, flushing: boolean): number {
     let nextDueMs = Infinity;
     // Each round builds one request from distinct partitions; a partition joins at most once per round.
     for (let round = 0; round < this.maxInFlightRequests; round++) {
@@ -611,7 +723,7 @@ export class Producer {
       }
       const units: Unit[] = [];
       let requestBytes = 0;
-      for (const part of this.dirty) {
+      for (const part of parts) {
         if (part.inFlight !== null) continue;
         if (part.open === null && part.ready.length === 0 && part.retry === null) {
           this.dirty.delete(part); // nothing left here (e.g. its batches expired)
@@ -645,7 +757,7 @@ export class Producer {
       if (units.length === 0) break;
       this.sendUnits(conn, units);
     }
-    if (nextDueMs !== Infinity) this.scheduleTimer(nextDueMs);
+    return nextDueMs;
   }
 
   /** Seals the partition's oldest ready batches (at least one) into a unit within `budgetBytes`. */
@@ -800,14 +912,18 @@ export class Producer {
       part.retry = u;
       part.retryAtMs = nowMs + Math.min(RETRY_BACKOFF_MAX_MS, this.retryBackoffMs * 2 ** (u.attempts - 1));
       this.dirty.add(part);
-      if (code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION || code === ErrorCode.NOT_LEADER_OR_FOLLOWER || code === ErrorCode.LEADER_NOT_AVAILABLE) {
+      const leaderMoved = code === ErrorCode.NOT_LEADER_OR_FOLLOWER || code === ErrorCode.LEADER_NOT_AVAILABLE;
+      const connectionLost = code === ErrorCode.NETWORK_EXCEPTION || code === ErrorCode.REQUEST_TIMED_OUT;
+      if (this.cluster.multiBroker && (leaderMoved || connectionLost)) this.cluster.forgetLeader(part.topic.name, part.index);
+      if (code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION || leaderMoved || (connectionLost && this.cluster.multiBroker)) {
         this.loadTopic(part.topic.name).catch(() => {});
       }
       this.scheduleTimer(part.retryAtMs);
       return;
     }
-    // The outcome of this unit is unknown or refused: a new epoch keeps later sequences valid.
-    if (this.idempotent) this.bumpEpoch = true;
+    // The outcome of this unit is unknown or refused: a new epoch keeps later sequences
+    // valid. A fixed identity keeps its epoch: its owner decides how to go on.
+    if (this.idempotent && !this.fixedIdentity) this.bumpEpoch = true;
     for (const b of u.batches) this.failBatch(b, error);
     if (part.open !== null || part.ready.length > 0) this.dirty.add(part);
   }

@@ -57,6 +57,17 @@ export function parseHostPort(s: string): { host: string; port: number } {
   return { host: m[1]!, port };
 }
 
+/** Splits "host:port[,host:port…]" and checks each address; throws TypeError naming a bad one. */
+export function parseBootstrapList(bootstrap: string): string[] {
+  const list = bootstrap
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (list.length === 0) throw new TypeError(`bootstrap must be "host:port[,host:port…]", got ${JSON.stringify(bootstrap)}`);
+  for (const a of list) parseHostPort(a);
+  return list;
+}
+
 /** Opens a TCP pipe to host:port; registered by the Node entry (client/index.ts). */
 export type TcpOpener = (host: string, port: number, opts: TransportOptions) => Promise<Transport>;
 

@@ -57,6 +57,8 @@ const BROKER_SETTINGS = {
   'log.retention.check.interval.ms': { kind: 'int', default: 300000, min: 10, doc: 'how often retention runs' },
   'log.cleaner.backoff.ms': { kind: 'int', default: 15000, min: 10, doc: 'how often compacted partitions are checked for sealed segments to clean' },
   'socket.request.max.bytes': { kind: 'int', default: 104857600, min: 1024, max: 2147483647, doc: 'largest Kafka request; larger closes the connection' },
+  'consumer.instance.timeout.ms': { kind: 'int', default: 300000, min: 10, max: 86_400_000, doc: 'a REST Proxy consumer instance unused this long is deleted (it commits, if auto-committing, and leaves its group)' },
+  'table.memory.bytes': { kind: 'int', default: 67108864, min: 1024, max: 2147483647, doc: "memory one topic's table view (GET /topics/{t}/table) may spend on its in-memory key map before it spills sorted runs to <log.dirs>/.tables" },
   'max.connections': { kind: 'int', default: 10000, min: 1, max: 1_000_000, doc: 'Kafka TCP connections at once on each listener; one more is closed at accept' },
   'listeners': { kind: 'string', default: '', doc: "Kafka listeners, e.g. PLAINTEXT://127.0.0.1:9092,SASL_SSL://0.0.0.0:9093 ('' = PLAINTEXT://{host}:{port}); the first is the one WebSocket clients are told about" },
   'advertised.listeners': { kind: 'string', default: '', doc: "addresses clients are told to use, per listener name ('' = each listener's own; a wildcard host advertises advertised.host or localhost)" },
@@ -79,6 +81,11 @@ const BROKER_SETTINGS = {
   'http.auth': { kind: 'string', default: 'none', doc: "credentials on the HTTP/WebSocket port (all but /healthz): none, basic (the SCRAM users' passwords), bearer (tokens), or basic,bearer" },
   'http.auth.tokens.location': { kind: 'string', default: '', doc: "file of bearer tokens: one 'User:name <sha256 hex of the token>' per line (samsa users token writes them); re-read when it changes" },
   'access.control.allow.origin': { kind: 'string', default: '', doc: "origins the HTTP JSON API answers cross-origin (CORS): '' off, '*' any, or a comma-separated list" },
+  'mirror.target': { kind: 'string', default: '', doc: "copy this broker's topics continuously to a Kafka-protocol cluster at host:port[,host:port…] ('' off; see docs/moving-to-a-cluster.md)" },
+  'mirror.topics': { kind: 'string', default: '.*', doc: 'regular expression (whole name) of the topics mirror.target copies' },
+  'mirror.sync.groups': { kind: 'bool', default: false, doc: "translate consumer groups' committed offsets onto mirror.target" },
+  'mirror.groups': { kind: 'string', default: '.*', doc: 'regular expression (whole name) of the groups mirror.sync.groups translates' },
+  'mirror.name': { kind: 'string', default: 'default', doc: "names the mirror's checkpoints on the target" },
   'log.level': { kind: 'level', default: 'info', doc: 'fatal | error | warn | info | debug | trace | silent' },
 } as const satisfies Record<string, Setting>;
 
@@ -100,6 +107,8 @@ export interface BrokerConfig extends AppliedTopicConfig {
   'log.retention.check.interval.ms': number;
   'log.cleaner.backoff.ms': number;
   'socket.request.max.bytes': number;
+  'consumer.instance.timeout.ms': number;
+  'table.memory.bytes': number;
   'max.connections': number;
   'access.control.allow.origin': string;
   'listeners': string;
@@ -122,6 +131,11 @@ export interface BrokerConfig extends AppliedTopicConfig {
   'http.ssl.enable': boolean;
   'http.auth': string;
   'http.auth.tokens.location': string;
+  'mirror.target': string;
+  'mirror.topics': string;
+  'mirror.sync.groups': boolean;
+  'mirror.groups': string;
+  'mirror.name': string;
   'log.level': (typeof LOG_LEVELS)[number];
 }
 

@@ -72,6 +72,8 @@ interface Member {
   rebalanceTimeoutMs: number;
   protocols: Protocol[];
   assignment: Uint8Array;
+  /** In-process members (REST consumers) hear of a rebalance at once instead of at their next heartbeat. */
+  onRebalance: (() => void) | null;
   pendingJoin: ((r: JoinResult) => void) | null;
   pendingSync: ((r: SyncResult) => void) | null;
   sessionTimer: NodeJS.Timeout | null;
@@ -102,6 +104,12 @@ export interface JoinRequest {
   rebalanceTimeoutMs: number;
   protocolType: string;
   protocols: Protocol[];
+  /**
+   * Called (synchronously) when the group starts a rebalance while this member is in
+   * it; only in-process members set it (src/groups/member.ts), Kafka clients learn
+   * from their heartbeat answer.
+   */
+  onRebalance?: () => void;
 }
 
 export interface GroupSummary {
@@ -158,6 +166,7 @@ export class GroupCoordinator {
         rebalanceTimeoutMs: req.rebalanceTimeoutMs,
         protocols: req.protocols,
         assignment: EMPTY,
+        onRebalance: req.onRebalance ?? null,
         pendingJoin: null,
         pendingSync: null,
         sessionTimer: null,
@@ -168,6 +177,7 @@ export class GroupCoordinator {
       member.sessionTimeoutMs = req.sessionTimeoutMs;
       member.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
       member.clientHost = req.clientHost;
+      member.onRebalance = req.onRebalance ?? null;
     }
     group.protocolType = req.protocolType;
     const m = member;
@@ -199,6 +209,7 @@ export class GroupCoordinator {
       }
     }
     if (group.rebalanceTimer !== null) clearTimeout(group.rebalanceTimer);
+    for (const m of group.members.values()) if (m.pendingJoin === null) m.onRebalance?.();
     let waitMs = 0;
     for (const m of group.members.values()) waitMs = Math.max(waitMs, this.clampTimeout(m.rebalanceTimeoutMs));
     if (wasEmpty) {

@@ -10,7 +10,6 @@ import type { Engine, TopicInfo } from '../broker/engine-api.js';
 import { APPLIED_TOPIC_CONFIG_NAMES, parseTopicConfigEntries, topicConfigEntries, isTopicConfigName, type TopicConfig } from '../config/topic-config.js';
 import type { GroupServices } from '../groups/index.js';
 import type { EngineIntrospection } from '../metrics/broker-metrics.js';
-import { Reader } from '../wire/codec/reader.js';
 import { ErrorCode } from '../wire/errors.js';
 import { HttpError, HttpErrorCode, invalidBody } from './errors.js';
 
@@ -39,69 +38,15 @@ export const EVERYTHING_VISIBLE: AdminView = { topic: () => true, group: () => t
 
 /** Groups listed by GET /groups at most; the rest are counted in `truncated`. */
 const GROUPS_LISTED_MAX = 10_000;
-/** Assignment entries decoded per member (a bound on untrusted client bytes). */
-const ASSIGNMENT_TOPICS_MAX = 10_000;
 const STATS_TIMEOUT_MS = 2_000;
 
 // ---------------------------------------------------------------- consumer protocol
 
-export interface TopicPartitions {
-  topic: string;
-  partitions: number[];
-}
-
-/**
- * Kafka's ConsumerProtocolAssignment (v0-v3: int16 version, [topic string,
- * [int32 partition]], user data …) as topic → partitions. Groups of other protocol
- * types, or bytes that do not parse, give null: the console then shows the raw size.
- */
-export function decodeConsumerAssignment(bytes: Uint8Array): TopicPartitions[] | null {
-  if (bytes.byteLength < 6) return bytes.byteLength === 0 ? [] : null;
-  try {
-    const r = new Reader(bytes);
-    const version = r.int16();
-    if (version < 0) return null;
-    const n = r.int32();
-    if (n < 0 || n > ASSIGNMENT_TOPICS_MAX) return null;
-    r.checkCount(n, 6);
-    const out: TopicPartitions[] = [];
-    for (let i = 0; i < n; i++) {
-      const len = r.stringLength();
-      if (len < 0) return null;
-      const topic = r.utf8(len);
-      const m = r.int32();
-      if (m < 0) return null;
-      r.checkCount(m, 4);
-      const partitions: number[] = [];
-      for (let j = 0; j < m; j++) partitions.push(r.int32());
-      out.push({ topic, partitions });
-    }
-    return out;
-  } catch {
-    return null;
-  }
-}
-
-/** ConsumerProtocolSubscription's topic list (int16 version, [topic string], …); null if it does not parse. */
-export function decodeConsumerSubscription(bytes: Uint8Array): string[] | null {
-  if (bytes.byteLength < 6) return null;
-  try {
-    const r = new Reader(bytes);
-    if (r.int16() < 0) return null;
-    const n = r.int32();
-    if (n < 0 || n > ASSIGNMENT_TOPICS_MAX) return null;
-    r.checkCount(n, 2);
-    const out: string[] = [];
-    for (let i = 0; i < n; i++) {
-      const len = r.stringLength();
-      if (len < 0) return null;
-      out.push(r.utf8(len));
-    }
-    return out;
-  } catch {
-    return null;
-  }
-}
+// Kafka's consumer protocol bytes (src/groups/consumer-protocol.ts): groups of other
+// protocol types, or bytes that do not parse, give null, and the console shows the raw size.
+import { decodeAssignment as decodeConsumerAssignment, decodeSubscription as decodeConsumerSubscription } from '../groups/consumer-protocol.js';
+export type { TopicPartitions } from '../groups/consumer-protocol.js';
+export { decodeConsumerAssignment, decodeConsumerSubscription };
 
 // ---------------------------------------------------------------- groups
 

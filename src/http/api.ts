@@ -19,6 +19,8 @@
 //   GET  /console (and GET / for browsers)     the web console page
 //   GET  /broker, /stats/topics, /topics/{t}/stats, /topics/{t}/configs, /groups[/{g}]
 //   POST /topics/{t}/configs, /topics/{t}/partitions; DELETE /groups/{g}   (admin.ts)
+//   /consumers/{g}[/instances/{i}/…]   REST Proxy v2 consumers (consumer-routes.ts)
+//   GET  /topics/{t}/table[/{key}]     the latest value per key (table-routes.ts)
 //
 // With ACLs on (authorizer.class.name), routes need what the Kafka APIs need: listing
 // shows the topics the principal may DESCRIBE; describe/offsets/partitions DESCRIBE,
@@ -29,14 +31,13 @@
 // /stats/topics list only what the principal may DESCRIBE; else 403 (40301). The check
 // comes before the topic's or group's existence, so existence does not leak.
 
-import type { Engine, TopicInfo } from '../broker/engine-api.js';
+import type { TopicInfo } from '../broker/engine-api.js';
 import { parseTopicConfigEntries } from '../config/topic-config.js';
-import { type AdminSources, alterConfigs, brokerInfo, configEntriesOf, deleteGroup, describeGroup, groupParam, growPartitions, listGroups, topicConfigs, topicStats, topicsStats } from './admin.js';
+import { alterConfigs, brokerInfo, configEntriesOf, deleteGroup, describeGroup, groupParam, growPartitions, listGroups, topicConfigs, topicStats, topicsStats } from './admin.js';
 import { acceptsGzip, consolePage, prefersHtml } from './console-page.js';
 import { ErrorCode } from '../wire/errors.js';
 import { isValidTopicName } from '../wire/topic-name.js';
 import { logger } from '../util/logger.js';
-import { fromUtf8Strict } from './bytes.js';
 import {
   HttpError,
   HttpErrorCode,
@@ -45,98 +46,26 @@ import {
   invalidBody,
   invalidOffsetOrPartition,
   isServerFault,
-  partitionNotFound,
   topicNotFound,
 } from './errors.js';
-import type { JsonProducer } from './produce.js';
 import { recordsFrom } from './read.js';
-import { contentTypeOf, formatFromAccept, formatFromContentType, parseJson, parseProduceBody, renderRecord } from './records-json.js';
+import { contentTypeOf, formatFromAccept, formatFromContentType, parseProduceBody, renderRecord } from './records-json.js';
+import { type ApiContext, type Reply, type Route, aclOf, existingTopic, intQuery, partitionParam, parseJsonBody, readAdminBody, topicParam } from './route.js';
+import { CONSUMER_ROUTES } from './consumer-routes.js';
+import { TABLE_ROUTES } from './table-routes.js';
+
+export type { ApiContext } from './route.js';
 import { BodyTooLargeError, RequestAbortedError, matchPattern, type HttpExchange, type HttpHandler } from './transport.js';
-import { HttpAcl } from './auth.js';
 import { AclOperation as Op, AclResourceType } from '../security/acl.js';
 
 export const API_CONTENT_TYPE = 'application/vnd.kafka.v2+json';
 const JSON_CONTENT_TYPE = 'application/json';
-/** Bodies of admin requests (POST /topics): small JSON. */
-const ADMIN_BODY_BYTES_MAX = 64 * 1024;
 export const RECORDS_TIMEOUT_MS_DEFAULT = 1_000;
 export const RECORDS_TIMEOUT_MS_MAX = 300_000;
 export const RECORDS_MAX_BYTES_DEFAULT = 1024 * 1024;
 export const RECORDS_MAX_BYTES_MAX = 64 * 1024 * 1024;
 /** Long-poll rounds per GET …/records (each waits for an append or the deadline). */
 const LONG_POLL_ROUNDS_MAX = 1_000;
-
-export interface ApiContext {
-  engine: Engine;
-  producer: JsonProducer;
-  /** Partitions of a topic created by POST /topics without "partitions". */
-  defaultPartitions: number;
-  /** Health: true once every shard is ready (and the broker is not closing). */
-  ready(): boolean;
-  metrics(): Promise<string>;
-  /** Counts requests being answered (for the connections gauge). */
-  inFlight: { http_in_flight: number };
-  /** ACL checks on the exchange's principal (http/auth.ts); default: none (everything allowed). */
-  acl?: HttpAcl;
-  /** Groups, shard statistics and the broker's identity for the admin views. */
-  admin: AdminSources;
-  /** Seconds since the listener started (GET /broker). */
-  uptimeSeconds(): number;
-}
-
-interface Reply {
-  status: number;
-  body: unknown;
-  contentType?: string;
-  /** Already text or bytes (Prometheus exposition, the console page): sent as is. */
-  raw?: boolean;
-  headers?: Record<string, string>;
-}
-
-type RouteFn = (ex: HttpExchange, params: Readonly<Record<string, string>>, ctx: ApiContext) => Reply | Promise<Reply>;
-
-interface Route {
-  method: string;
-  pattern: string;
-  run: RouteFn;
-}
-
-// ---------------------------------------------------------------- parameters
-
-function topicParam(params: Readonly<Record<string, string>>): string {
-  const t = params.topic ?? '';
-  const shown = JSON.stringify(t.length > 60 ? `${t.slice(0, 60)}…` : t);
-  if (!isValidTopicName(t)) throw new HttpError(422, HttpErrorCode.INVALID_TOPIC_NAME, `invalid topic name ${shown}: use 1-249 of [a-zA-Z0-9._-], not "." or ".."`);
-  return t;
-}
-
-const NO_ACL = new HttpAcl(undefined);
-
-/** The topic named in the path, after the ACL check for `op` on it. */
-function existingTopic(ctx: ApiContext, params: Readonly<Record<string, string>>, ex: HttpExchange, op: number = Op.DESCRIBE): TopicInfo {
-  const name = topicParam(params);
-  (ctx.acl ?? NO_ACL).requireTopic(ex, op, name);
-  const info = ctx.engine.describeTopic(name);
-  if (info === undefined) throw topicNotFound(name);
-  return info;
-}
-
-function partitionParam(info: TopicInfo, raw: string | undefined): number {
-  const s = raw ?? '';
-  if (!/^\d{1,9}$/.test(s)) throw invalidOffsetOrPartition(`partition must be a non-negative integer, got ${JSON.stringify(s)}`);
-  const p = Number(s);
-  if (p >= info.partitions) throw partitionNotFound(info.name, p, info.partitions);
-  return p;
-}
-
-function intQuery(q: URLSearchParams, name: string, dflt: number, min: number, max: number): number {
-  const raw = q.get(name);
-  if (raw === null || raw === '') return dflt;
-  if (!/^\d{1,16}$/.test(raw)) throw invalidBody(`query parameter ${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
-  const n = Number(raw);
-  if (n < min || n > max) throw invalidBody(`query parameter ${name} must be ${min}..${max}, got ${n}`);
-  return n;
-}
 
 function describe(info: TopicInfo): object {
   const configs: Record<string, string> = {};
@@ -148,26 +77,6 @@ function describe(info: TopicInfo): object {
 
 function partitionInfo(p: number): object {
   return { partition: p, leader: 0, replicas: [{ broker: 0, leader: true, in_sync: true }] };
-}
-
-// ---------------------------------------------------------------- body
-
-function parseJsonBody(bytes: Uint8Array): unknown {
-  if (bytes.byteLength === 0) throw invalidBody('request body is empty: expected JSON');
-  const text = fromUtf8Strict(bytes);
-  if (text === null) throw invalidBody('request body is not valid UTF-8');
-  return parseJson(text, 'request body');
-}
-
-/** A small JSON admin body (POST /topics, configs, partitions). Call before the first await. */
-function readAdminBody(ex: HttpExchange): Promise<unknown> {
-  return ex
-    .readBody(ADMIN_BODY_BYTES_MAX)
-    .catch((err: unknown) => {
-      if (err instanceof BodyTooLargeError) throw new HttpError(413, HttpErrorCode.BODY_TOO_LARGE, `request body is larger than ${ADMIN_BODY_BYTES_MAX} bytes`);
-      throw err;
-    })
-    .then(parseJsonBody);
 }
 
 async function consoleReply(ex: HttpExchange): Promise<Reply> {
@@ -203,7 +112,7 @@ const ROUTES: Route[] = [
       // Browsers navigating here get the console; API clients (curl's */*, JSON) the endpoint list.
       prefersHtml(ex.header('accept'))
         ? consoleReply(ex)
-        : { status: 200, contentType: JSON_CONTENT_TYPE, body: { name: 'samsa', console: '/console', endpoints: ROUTES.map((r) => `${r.method} ${r.pattern}`).concat(['WS /kafka', 'WS /topics/:topic/produce', 'WS /topics/:topic/consume']) } },
+        : { status: 200, contentType: JSON_CONTENT_TYPE, body: { name: 'samsa', console: '/console', endpoints: ROUTES.map((r) => `${r.method} ${r.pattern}`).concat(['WS /kafka', 'WS /topics/:topic/produce', 'WS /topics/:topic/consume', 'WS /topics/:topic/table/changes']) } },
   },
   {
     method: 'GET',
@@ -214,33 +123,33 @@ const ROUTES: Route[] = [
     method: 'GET',
     pattern: '/broker',
     run: async (ex, _p, ctx) => {
-      (ctx.acl ?? NO_ACL).requireCluster(ex, Op.DESCRIBE);
+      aclOf(ctx).requireCluster(ex, Op.DESCRIBE);
       return { status: 200, contentType: JSON_CONTENT_TYPE, body: await brokerInfo(ctx.admin, ctx.uptimeSeconds()) };
     },
   },
   {
     method: 'GET',
     pattern: '/stats/topics',
-    run: async (ex, _p, ctx) => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: await topicsStats(ctx.admin, (ctx.acl ?? NO_ACL).view(ex)) }),
+    run: async (ex, _p, ctx) => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: await topicsStats(ctx.admin, aclOf(ctx).view(ex)) }),
   },
   {
     method: 'GET',
     pattern: '/groups',
-    run: async (ex, _p, ctx) => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: await listGroups(ctx.admin, (ctx.acl ?? NO_ACL).view(ex)) }),
+    run: async (ex, _p, ctx) => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: await listGroups(ctx.admin, aclOf(ctx).view(ex)) }),
   },
   {
     method: 'GET',
     pattern: '/groups/:group',
     run: async (ex, params, ctx) => {
-      (ctx.acl ?? NO_ACL).requireGroup(ex, Op.DESCRIBE, groupParam(params.group));
-      return { status: 200, contentType: JSON_CONTENT_TYPE, body: await describeGroup(ctx.admin, params.group, (ctx.acl ?? NO_ACL).view(ex)) };
+      aclOf(ctx).requireGroup(ex, Op.DESCRIBE, groupParam(params.group));
+      return { status: 200, contentType: JSON_CONTENT_TYPE, body: await describeGroup(ctx.admin, params.group, aclOf(ctx).view(ex)) };
     },
   },
   {
     method: 'DELETE',
     pattern: '/groups/:group',
     run: async (ex, params, ctx) => {
-      (ctx.acl ?? NO_ACL).requireGroup(ex, Op.DELETE, groupParam(params.group));
+      aclOf(ctx).requireGroup(ex, Op.DELETE, groupParam(params.group));
       return { status: 200, contentType: JSON_CONTENT_TYPE, body: await deleteGroup(ctx.admin, params.group) };
     },
   },
@@ -253,14 +162,14 @@ const ROUTES: Route[] = [
     method: 'GET',
     pattern: '/metrics',
     run: async (ex, _p, ctx) => {
-      (ctx.acl ?? NO_ACL).requireCluster(ex, Op.DESCRIBE);
+      aclOf(ctx).requireCluster(ex, Op.DESCRIBE);
       return { status: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8', body: await ctx.metrics(), raw: true };
     },
   },
   {
     method: 'GET',
     pattern: '/topics',
-    run: (ex, _p, ctx) => ({ status: 200, body: ctx.engine.listTopics().map((t) => t.name).filter((n) => (ctx.acl ?? NO_ACL).allowed(ex, Op.DESCRIBE, AclResourceType.TOPIC, n, false)).sort() }),
+    run: (ex, _p, ctx) => ({ status: 200, body: ctx.engine.listTopics().map((t) => t.name).filter((n) => aclOf(ctx).allowed(ex, Op.DESCRIBE, AclResourceType.TOPIC, n, false)).sort() }),
   },
   {
     method: 'POST',
@@ -272,7 +181,7 @@ const ROUTES: Route[] = [
       const name = b.name ?? b.topic_name; // topic_name: REST Proxy v3's field
       if (typeof name !== 'string') throw invalidBody('"name" must be a string');
       if (!isValidTopicName(name)) topicParam({ topic: name });
-      (ctx.acl ?? NO_ACL).requireCreate(ex, name);
+      aclOf(ctx).requireCreate(ex, name);
       const partitionsRaw = b.partitions ?? b.partitions_count ?? ctx.defaultPartitions;
       if (typeof partitionsRaw !== 'number' || !Number.isInteger(partitionsRaw) || partitionsRaw < 1) {
         throw new HttpError(422, HttpErrorCode.INVALID_PARTITIONS, `"partitions" must be a positive integer, got ${JSON.stringify(partitionsRaw)}`);
@@ -414,6 +323,8 @@ const ROUTES: Route[] = [
       return { status: 200, contentType: contentTypeOf(format), body: [] };
     },
   },
+  ...CONSUMER_ROUTES,
+  ...TABLE_ROUTES,
 ];
 
 function hasBody(ex: HttpExchange): boolean {

@@ -2,8 +2,8 @@
 // Owns: the code table (documented in docs/http.md) and mapping Kafka errors from the
 // engine to it. Must not touch sockets or the engine.
 //
-// Codes: Confluent REST Proxy's numbers where it has one (40401, 40402, 42201,
-// 42202, 50002), the bare HTTP status for generic protocol errors (404 no such
+// Codes: Confluent REST Proxy's numbers where it has one (40401, 40402, 40403,
+// 40601, 40902, 40903, 42201, 42202, 42204, 50002), the bare HTTP status for generic protocol errors (404 no such
 // endpoint, 405, 406, 415, as REST Proxy's web layer answers them), and otherwise
 // HTTP status × 100 + the Kafka error code (42217 = 422 + INVALID_TOPIC_EXCEPTION).
 
@@ -33,16 +33,23 @@ export const HttpErrorCode = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   TOPIC_NOT_FOUND: 40401,
   PARTITION_NOT_FOUND: 40402,
+  CONSUMER_INSTANCE_NOT_FOUND: 40403,
+  TABLE_KEY_NOT_FOUND: 40410,
   GROUP_NOT_FOUND: 40469,
+  CONSUMER_FORMAT_MISMATCH: 40601,
+  CONSUMER_ALREADY_EXISTS: 40902,
+  ILLEGAL_STATE: 40903,
   TOPIC_ALREADY_EXISTS: 40936,
   GROUP_NOT_EMPTY: 40968,
   BODY_TOO_LARGE: 41310,
   INVALID_BODY: 42201,
   INVALID_OFFSET_OR_PARTITION: 42202,
+  INVALID_CONSUMER_CONFIG: 42204,
   INVALID_TOPIC_NAME: 42217,
   INVALID_GROUP_ID: 42224,
   INVALID_PARTITIONS: 42237,
   INVALID_CONFIG: 42240,
+  TOO_MANY_REQUESTS: 429,
   INTERNAL: 500,
   KAFKA_ERROR: 50002,
   UNAVAILABLE: 50356,

@@ -22,6 +22,7 @@ import type { KafkaHandler } from '../kafka/handler.js';
 import { ProtocolError } from '../kafka/handler.js';
 import { RequestPipeline } from '../kafka/pipeline.js';
 import { concatChunks } from '../wire/codec/writer.js';
+import { bufferPool } from '../broker/buffer-pool.js';
 import type { WsConnection, WsSession } from './transport.js';
 import { logger } from '../util/logger.js';
 import type { Session } from '../security/session.js';
@@ -56,10 +57,13 @@ export class KafkaWsSession implements WsSession {
       {
         onResponse: (chunks) => {
           this.outbox.push(concatChunks(chunks));
+          // The copy holds the bytes now: pooled read buffers can be reused.
+          if (chunks.length > 1) bufferPool.giveAll(chunks);
           this.flush();
         },
         onError: (err) => this.onRequestError(err),
         onFreed: () => {},
+        onDiscarded: (chunks) => bufferPool.giveAll(chunks),
       },
       // As the TCP listener names clients (Java's InetAddress.toString()).
       conn.remoteAddress === '' ? '' : `/${conn.remoteAddress}`,

@@ -4,6 +4,9 @@
 // Must not implement a protocol itself (api.ts, kafka-ws.ts, streams.ts do) nor
 // touch files.
 
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Engine } from '../broker/engine-api.js';
 import type { KafkaHandler } from '../kafka/handler.js';
 import { type GroupServices, groupServicesFor } from '../groups/index.js';
@@ -12,7 +15,7 @@ import { BrokerMetrics, type EngineIntrospection } from '../metrics/broker-metri
 import { logger } from '../util/logger.js';
 import { API_CONTENT_TYPE, createApiHandler } from './api.js';
 import { type CorsPolicy, withCors } from './cors.js';
-import { HttpError, HttpErrorCode, invalidOffsetOrPartition, partitionNotFound, topicNotFound } from './errors.js';
+import { HttpError, HttpErrorCode, invalidBody, invalidOffsetOrPartition, partitionNotFound, topicNotFound } from './errors.js';
 import { KafkaWsSession } from './kafka-ws.js';
 import { JsonProducer } from './produce.js';
 import { formatFromParam, type EmbeddedFormat } from './records-json.js';
@@ -24,6 +27,9 @@ import type { HttpAuthenticator } from '../security/http-auth.js';
 import type { Authorizer } from '../security/acl.js';
 import { AclOperation } from '../security/acl.js';
 import { Session } from '../security/session.js';
+import { RestConsumers } from './rest-consumers.js';
+import { TableViews } from '../table/table-view.js';
+import { TableChangesSession } from './table-stream.js';
 
 export interface HttpServerOptions {
   engine: Engine;
@@ -57,6 +63,14 @@ export interface HttpServerOptions {
   authorizer?: Authorizer;
   /** The consumer groups the Kafka handler serves; default: the engine's (groupServicesFor). */
   groups?: GroupServices;
+  /** REST consumer instances unused this long are deleted (consumer.instance.timeout.ms). Default 5 min. */
+  consumerInstanceTimeoutMs?: number;
+  /** REST consumer instances at most. Default 1000. */
+  consumerInstancesMax?: number;
+  /** Scratch directory of the table views' spilled key runs (emptied at start). Default: a new one under the OS temp dir. */
+  tableDir?: string;
+  /** Memory of one table view's in-memory key map before it spills to tableDir (table.memory.bytes). Default 64 MiB. */
+  tableMemoryBytes?: number;
 }
 
 export interface ConnectionCounts {
@@ -232,6 +246,19 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
 
   const { transport, reason } = await selectTransport(opts.transport);
   const startedAtMs = Date.now();
+  const groups = opts.groups ?? groupServicesFor(engine);
+  const consumers = new RestConsumers({
+    engine,
+    groups,
+    ...(opts.consumerInstanceTimeoutMs !== undefined ? { instanceTimeoutMs: opts.consumerInstanceTimeoutMs } : {}),
+    ...(opts.consumerInstancesMax !== undefined ? { maxInstances: opts.consumerInstancesMax } : {}),
+  });
+  const tables = new TableViews({
+    engine,
+    dir: opts.tableDir ?? join(tmpdir(), `samsa-tables-${process.pid}-${randomUUID()}`),
+    ...(opts.tableMemoryBytes !== undefined ? { memoryBytes: opts.tableMemoryBytes } : {}),
+  });
+  tables.startCompacted();
   const apiHandler = createApiHandler({
     engine,
     producer,
@@ -242,22 +269,60 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     acl,
     admin: {
       engine,
-      groups: opts.groups ?? groupServicesFor(engine),
+      groups,
       introspection: opts.introspection,
       broker: () => ({ nodeId: kafka.options.nodeId, clusterId: kafka.options.clusterId, host: kafka.options.advertisedHost, port: kafka.options.advertisedPort }),
       transport: () => transport.name,
     },
     uptimeSeconds: () => (Date.now() - startedAtMs) / 1000,
+    consumers,
+    tables,
   });
 
-  const running = await transport.listen({
-    host: opts.host,
-    port: opts.port,
-    // CORS outside authentication: a browser's preflight carries no credentials.
-    http: withCors(withAuth(apiHandler, auth), opts.cors ?? null),
-    ws: [kafkaRoute, produceRoute, consumeRoute],
-    ...(opts.tls !== undefined ? { tls: opts.tls } : {}),
-  });
+  const tableChangesRoute: WsRoute = {
+    pattern: '/topics/:topic/table/changes',
+    maxPayloadBytes: CONSUME_MESSAGE_BYTES_MAX,
+    maxBackpressureBytes,
+    upgrade: (head: HttpRequestHead, params) =>
+      guard(() => {
+        const principal = who(head);
+        const topic = streamTopic({ ...head, principal }, params, AclOperation.READ);
+        const q = new URLSearchParams(head.query);
+        const format = formatFromParam(q.get('format'));
+        const snapshotParam = q.get('snapshot');
+        if (snapshotParam !== null && snapshotParam !== 'true' && snapshotParam !== 'false') throw invalidBody(`snapshot must be true or false, got ${JSON.stringify(snapshotParam.slice(0, 20))}`);
+        return {
+          accept: true,
+          open: (conn) => {
+            counts.ws_consume++;
+            return new TableChangesSession(
+              conn,
+              engine,
+              tables,
+              { topic, format, snapshot: snapshotParam === 'true', sendBufferBytes, readBytes: consumeReadBytes, waitMs: CONSUME_WAIT_MS },
+              stats,
+              () => counts.ws_consume--,
+            );
+          },
+        };
+      }),
+  };
+
+  let running;
+  try {
+    running = await transport.listen({
+      host: opts.host,
+      port: opts.port,
+      // CORS outside authentication: a browser's preflight carries no credentials.
+      http: withCors(withAuth(apiHandler, auth), opts.cors ?? null),
+      ws: [kafkaRoute, produceRoute, consumeRoute, tableChangesRoute],
+      ...(opts.tls !== undefined ? { tls: opts.tls } : {}),
+    });
+  } catch (err) {
+    await consumers.close();
+    await tables.close();
+    throw err;
+  }
   logger().info({ transport: transport.name, reason, port: running.port, tls: opts.tls !== undefined }, `http/websocket listener on ${transport.name}${opts.tls !== undefined ? ' (TLS)' : ''}`);
 
   metrics.addConnectionSource('kafka_ws', () => counts.kafka_ws);
@@ -273,9 +338,12 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     transportReason: reason,
     connectionCounts: () => ({ ...counts }),
     streamStats: () => ({ ...stats }),
-    close(): Promise<void> {
+    async close(): Promise<void> {
       closing = true;
-      return running.close();
+      await running.close();
+      // After the listener: no request can create or use an instance or a table any more.
+      await consumers.close();
+      await tables.close();
     },
   };
 }

@@ -17,6 +17,10 @@ import type { Socket } from 'node:net';
 import type { KafkaHandler, KafkaLogger } from './handler.js';
 import { RequestPipeline } from './pipeline.js';
 import type { Session } from '../security/session.js';
+import { POOLED_MIN_BYTES, bufferPool } from '../broker/buffer-pool.js';
+import { FileRange, releaseChunks, remainingAsBytes, responseParts, zeroCopySender, zeroCopyStats } from '../broker/file-range.js';
+import type { SendPart, ZeroCopyCalls } from '../broker/file-range.js';
+import { closeSync } from 'node:fs';
 
 export interface ConnectionOptions {
   /** socket.request.max.bytes: largest request frame accepted. */
@@ -27,6 +31,8 @@ export interface ConnectionOptions {
   maxInFlightBytes?: number;
   /** Close a connection with nothing in flight after this long without traffic (Kafka's connections.max.idle.ms); 0 = never. */
   idleTimeoutMs?: number;
+  /** Send large Fetch records from their segment files with sendfile where possible (default true). */
+  zeroCopy?: boolean;
   /** True while the engine cannot take more work (full shard rings): reading pauses, rechecked every ms. */
   engineBackpressured?: () => boolean;
   logger?: KafkaLogger;
@@ -43,6 +49,7 @@ const TLS_HANDSHAKE_RECORD = 0x16;
 const TLS_MAJOR_VERSION = 0x03;
 /** How long a gracefully closed connection may take to hand its last response to the peer. */
 const GRACEFUL_CLOSE_MS = 5_000;
+const EMPTY = new Uint8Array(0);
 
 export class KafkaConnection {
   private readonly socket: Socket;
@@ -63,6 +70,19 @@ export class KafkaConnection {
   /** Bytes received but not parsed because the in-flight bound was reached. */
   private leftover: Uint8Array | null = null;
 
+  // Responses go out in order through two writers: Node's (the socket's queue) and
+  // sendParts (straight to the descriptor, only while Node's queue is empty). A
+  // response waiting for Node's queue to empty holds every later one behind it.
+  private readonly zeroCopy: ZeroCopyCalls | null;
+  private readonly outQueue: Uint8Array[][] = [];
+  private outWaiting = false;
+  /** A zero-copy response the socket has not taken whole: the rest goes when it has room. */
+  private pending: { chunks: Uint8Array[]; parts: SendPart[]; total: number; sent: number } | null = null;
+  /** The writability wait in progress (waitWritable id), 0 for none. */
+  private waitId = 0;
+  /** Our own descriptor of the socket, for waits (libuv already watches Node's); -1 until needed. */
+  private ownFd = -1;
+
   /** Called once when the connection is closed. */
   onClose: (() => void) | null = null;
 
@@ -70,17 +90,22 @@ export class KafkaConnection {
     if (!(opts.requestMaxBytes >= 0 && opts.maxInFlight >= 1)) throw new Error('invalid connection options');
     this.socket = socket;
     this.opts = opts;
+    // Zero-copy Fetch needs the addon's sendParts and a plain TCP socket whose
+    // descriptor Node exposes; TLS (or anything else) gets bytes.
+    this.zeroCopy = opts.zeroCopy !== false && isPlainTcp(socket) ? zeroCopySender() : null;
     this.pipeline = new RequestPipeline(handler, {
       onResponse: (chunks) => this.write(chunks),
       onError: (err) => this.fail(err),
       onFreed: () => this.updateFlowSoon(),
-    }, `/${socket.remoteAddress ?? ''}`, opts.session);
+      onProduceFrameDone: (frame) => bufferPool.give(frame),
+      onDiscarded: (chunks) => releaseChunks(chunks),
+    }, `/${socket.remoteAddress ?? ''}`, opts.session, this.zeroCopy !== null);
     this.session = this.pipeline.session;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
       this.waitingDrain = false;
-      this.pipeline.setHeld(false);
+      this.pipeline.setHeld(this.pending !== null);
       this.updateFlow();
     });
     socket.on('error', (err) => {
@@ -115,6 +140,14 @@ export class KafkaConnection {
     if (this.throttleTimer !== null) clearTimeout(this.throttleTimer);
     this.bodyParts = [];
     this.leftover = null;
+    for (const chunks of this.outQueue.splice(0)) releaseChunks(chunks);
+    // The wait first: a descriptor must not close under a libuv poll watching it.
+    if (this.waitId !== 0) this.zeroCopy?.cancelWait(this.waitId);
+    this.waitId = 0;
+    if (this.pending !== null) releaseChunks(this.pending.chunks);
+    this.pending = null;
+    if (this.ownFd >= 0) closeQuietly(this.ownFd);
+    this.ownFd = -1;
     if (graceful) {
       this.socket.end();
       setTimeout(() => this.socket.destroy(), GRACEFUL_CLOSE_MS).unref();
@@ -143,7 +176,7 @@ export class KafkaConnection {
   }
 
   private stalled(): boolean {
-    if (this.pipeline.size >= this.opts.maxInFlight || this.waitingDrain) return true;
+    if (this.pipeline.size >= this.opts.maxInFlight || this.waitingDrain || this.outQueue.length > 0 || this.pending !== null) return true;
     if (this.throttled()) return true;
     if (this.pipeline.bytes >= (this.opts.maxInFlightBytes ?? this.opts.requestMaxBytes) && this.pipeline.size > 0) return true;
     if (this.opts.engineBackpressured?.() === true) {
@@ -233,7 +266,10 @@ export class KafkaConnection {
       this.bodyFill += take;
       off += take;
       if (this.bodyFill === this.bodySize) {
-        const frame = new Uint8Array(this.bodySize);
+        // Large frames (produce batches) are gathered into pooled buffers: a fresh
+        // multi-MB array per request costs page faults and GC. Given back only for a
+        // Produce, once its appends are in the shard rings (pipeline.ts).
+        const frame = bufferPool.take(this.bodySize);
         let p = 0;
         for (const part of this.bodyParts) {
           frame.set(part, p);
@@ -256,16 +292,43 @@ export class KafkaConnection {
     this.close();
   }
 
-  /** Writes one response with its size prefix (one vectored write per response). */
+  /** Writes one response with its size prefix, in order (see outQueue). */
   private write(chunks: Uint8Array[]): void {
-    if (this.closed) return;
-    let size = 0;
-    for (const c of chunks) size += c.byteLength;
-    const prefix = new Uint8Array(SIZE_PREFIX_BYTES);
-    new DataView(prefix.buffer).setInt32(0, size);
+    if (this.closed) {
+      releaseChunks(chunks);
+      return;
+    }
+    if (this.outQueue.length > 0 || this.pending !== null) {
+      this.outQueue.push(chunks);
+      return;
+    }
+    if (this.zeroCopy !== null && hasFileRange(chunks)) {
+      if (this.socket.writableLength > 0) {
+        this.outQueue.push(chunks);
+        this.whenNodeQueueEmpty();
+        return;
+      }
+      this.sendZeroCopy(this.zeroCopy, chunks);
+      return;
+    }
+    this.writeThroughNode(sizePrefix(chunks), chunks);
+  }
+
+  /** Node's writer: one vectored write per response (and per tick), pooled buffers given back after. */
+  private writeThroughNode(prefix: Uint8Array | null, chunks: Uint8Array[]): void {
     this.socket.cork();
-    let ok = this.socket.write(prefix);
-    for (const c of chunks) ok = this.socket.write(c);
+    let ok = prefix === null ? true : this.socket.write(prefix);
+    let pooled = false;
+    for (const c of chunks) {
+      ok = this.socket.write(c);
+      if (c.byteLength >= POOLED_MIN_BYTES) pooled = true;
+    }
+    // Pooled read buffers go back once the kernel has the bytes: writes complete in
+    // order, so the empty write's callback comes after every chunk above. After an
+    // error Node may not be done with them: they are left to the GC.
+    if (pooled) this.socket.write(EMPTY, (err) => {
+      if (err === null || err === undefined) bufferPool.giveAll(chunks);
+    });
     if (this.session.closeAfterResponse) {
       // Failed authentication: the client reads why, then the connection ends (as Kafka does).
       this.socket.uncork();
@@ -281,6 +344,124 @@ export class KafkaConnection {
     }
   }
 
+  /**
+   * The zero-copy writer, called only with Node's queue empty and nothing pending
+   * (so nothing of Node's can land between these bytes): header bytes by sendmsg,
+   * records by sendfile from the segment file. What the socket does not take at once
+   * is sent when it has room (waitWritable), and later responses wait in outQueue.
+   */
+  private sendZeroCopy(calls: ZeroCopyCalls, chunks: Uint8Array[]): void {
+    const fd = socketFd(this.socket);
+    const prefix = sizePrefix(chunks);
+    if (fd < 0) return this.sendRestAsBytes(prefix, chunks, 0);
+    const parts = responseParts(prefix, chunks);
+    const total = prefix.byteLength + chunksLength(chunks);
+    const sent = calls.sendParts(fd, parts, 0);
+    if (sent < 0) return this.zeroCopyFailed(chunks, -sent);
+    zeroCopyStats.responses++;
+    zeroCopyStats.sentBytes += sent;
+    if (sent === total) {
+      releaseChunks(chunks);
+      return;
+    }
+    zeroCopyStats.partialSends++;
+    if (this.ownFd < 0) this.ownFd = calls.dupFd(fd);
+    if (this.ownFd < 0) return this.sendRestAsBytes(prefix, chunks, sent);
+    this.pending = { chunks, parts, total, sent };
+    // The socket is full, as on a failed write through Node: no new request starts
+    // (each would hold a segment descriptor or a pooled buffer) until it has taken this one.
+    this.pipeline.setHeld(true);
+    this.awaitRoom(calls);
+  }
+
+  private awaitRoom(calls: ZeroCopyCalls): void {
+    const id = calls.waitWritable(this.ownFd, (status) => this.onRoom(calls, status));
+    if (id > 0) {
+      this.waitId = id;
+      return;
+    }
+    // No wait possible: the rest as bytes through Node's queue, which waits by itself.
+    const p = this.pending!;
+    this.pending = null;
+    this.pipeline.setHeld(this.waitingDrain);
+    this.sendRestAsBytes(p.parts[0] as Uint8Array, p.chunks, p.sent);
+  }
+
+  /** The socket has room again (status < 0: it failed): send on from where it stopped. */
+  private onRoom(calls: ZeroCopyCalls, status: number): void {
+    this.waitId = 0;
+    const p = this.pending;
+    if (this.closed || p === null) return;
+    // Called from the event loop by the addon: nothing may escape as an exception.
+    try {
+      if (status < 0) return this.zeroCopyFailed(p.chunks, -status);
+      const n = calls.sendParts(this.ownFd, p.parts, p.sent);
+      if (n < 0) return this.zeroCopyFailed(p.chunks, -n);
+      p.sent += n;
+      zeroCopyStats.sentBytes += n;
+      if (p.sent < p.total) return this.awaitRoom(calls);
+      this.pending = null;
+      releaseChunks(p.chunks);
+      this.flushOutQueue();
+      // Released after the queued responses went out (they may have held it again).
+      if (this.pending === null && !this.waitingDrain) this.pipeline.setHeld(false);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** The socket failed under a zero-copy send: the response cannot be finished, so the connection ends. */
+  private zeroCopyFailed(chunks: Uint8Array[], errno: number): void {
+    zeroCopyStats.errors++;
+    if (this.pending !== null && this.pending.chunks === chunks) this.pending = null;
+    releaseChunks(chunks);
+    this.opts.logger?.debug?.({ errno }, 'kafka zero-copy send failed; closing');
+    this.close();
+  }
+
+  /** What is left of a response after `sent` bytes, as bytes through Node's queue. */
+  private sendRestAsBytes(prefix: Uint8Array, chunks: Uint8Array[], sent: number): void {
+    const total = prefix.byteLength + chunksLength(chunks);
+    zeroCopyStats.fallbackBytes += total - sent;
+    let rest: Uint8Array[];
+    try {
+      rest = remainingAsBytes(prefix, chunks, sent);
+    } catch (err) {
+      releaseChunks(chunks);
+      this.fail(err);
+      return;
+    }
+    this.writeThroughNode(null, rest);
+  }
+
+  /** Runs the held responses once everything Node has queued is written. */
+  private whenNodeQueueEmpty(): void {
+    if (this.outWaiting) return;
+    this.outWaiting = true;
+    // Writes complete in order: this callback runs after all earlier ones.
+    this.socket.write(EMPTY, (err) => {
+      this.outWaiting = false;
+      if (err !== null && err !== undefined) return; // the socket failed: close() releases the queue
+      this.flushOutQueue();
+    });
+  }
+
+  private flushOutQueue(): void {
+    // Each pass sends or defers the head: bounded by the queue (pipeline.maxInFlight).
+    while (this.outQueue.length > 0 && !this.closed && this.pending === null) {
+      const head = this.outQueue[0]!;
+      if (this.zeroCopy !== null && hasFileRange(head)) {
+        if (this.socket.writableLength > 0) return this.whenNodeQueueEmpty();
+        this.outQueue.shift();
+        this.sendZeroCopy(this.zeroCopy, head);
+      } else {
+        this.outQueue.shift();
+        this.writeThroughNode(sizePrefix(head), head);
+      }
+    }
+    this.updateFlowSoon();
+  }
+
   private flowScheduled = false;
 
   /** Re-evaluates pause/resume once the current burst of responses is written. */
@@ -292,6 +473,43 @@ export class KafkaConnection {
       this.updateFlow();
     });
   }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Ours, and the connection is ending: nothing to do about a failed close.
+  }
+}
+
+function sizePrefix(chunks: readonly Uint8Array[]): Uint8Array {
+  const prefix = new Uint8Array(SIZE_PREFIX_BYTES);
+  new DataView(prefix.buffer).setInt32(0, chunksLength(chunks));
+  return prefix;
+}
+
+function chunksLength(chunks: readonly Uint8Array[]): number {
+  let size = 0;
+  for (const c of chunks) size += c.byteLength;
+  return size;
+}
+
+function hasFileRange(chunks: readonly Uint8Array[]): boolean {
+  for (const c of chunks) if (c instanceof FileRange) return true;
+  return false;
+}
+
+/** A net.Socket that is plain TCP (not TLS, not a pipe) with a descriptor Node exposes. */
+function isPlainTcp(socket: Socket): boolean {
+  return !('encrypted' in socket) && socketFd(socket) >= 0;
+}
+
+/** The socket's descriptor (libuv's TCP handle exposes it on Unix), or -1. */
+function socketFd(socket: Socket): number {
+  const handle = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle;
+  const fd = handle?.fd;
+  return typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 ? fd : -1;
 }
 
 function readInt32(buf: Uint8Array, off: number): number {

@@ -18,6 +18,8 @@ import { DecodeError } from '../wire/codec/errors.js';
 import { Reader } from '../wire/codec/reader.js';
 import { Writer, concatChunks } from '../wire/codec/writer.js';
 import { errorCodeOf } from './error-codes.js';
+import { bufferPool } from '../broker/buffer-pool.js';
+import { FileRange } from '../broker/file-range.js';
 import { ProducerIdAllocator } from './producer-id-allocator.js';
 import type { CoordinatorOptions } from '../groups/coordinator.js';
 import { groupServicesFor } from '../groups/index.js';
@@ -68,6 +70,11 @@ export interface ConnectionContext {
   readonly clientHost?: string;
   /** The connection's listener, principal and authentication state (default: an anonymous one per request). */
   readonly session?: Session;
+  /**
+   * The connection writes FileRange chunks itself (sendfile): Fetch may answer with
+   * them. Only a connection that handles them may say so; anything else gets bytes.
+   */
+  readonly fileRanges?: boolean;
 }
 
 export interface KafkaHandler {
@@ -206,6 +213,7 @@ export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {
       session: session ?? new Session(null, clientHost.replace(/^\//, '')),
       security,
       throttleMs: 0,
+      fileRanges: conn.fileRanges === true,
     };
     let response: object | null;
     let threadMs = 0;
@@ -257,7 +265,14 @@ export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {
     handleChunks,
     async handle(frame, conn) {
       const chunks = await handleChunks(frame, conn);
-      return chunks === null ? null : concatChunks(chunks);
+      if (chunks === null) return null;
+      // A caller that asked for file ranges writes the chunks itself (handleChunks).
+      for (const c of chunks) if (c instanceof FileRange) throw new ProtocolError('a file range reached a caller that needs bytes');
+      if (chunks.length === 1) return chunks[0]!;
+      const out = concatChunks(chunks);
+      // The copy holds the bytes now: pooled read buffers can be reused.
+      bufferPool.giveAll(chunks);
+      return out;
     },
     setAdvertisedListener(host, port) {
       options.advertisedHost = host;

@@ -41,6 +41,15 @@ export interface PipelineCallbacks {
   onError(err: unknown): void;
   /** Requests finished and left the queue (with or without a response): re-check backpressure. */
   onFreed(): void;
+  /**
+   * A Produce request's handler resolved: every append it started has been copied
+   * into a shard ring, so nothing reads its frame any more and the frame's buffer
+   * may be reused. Only Produce: other APIs may keep views into their request
+   * (a group member's metadata, for one).
+   */
+  onProduceFrameDone?(frame: Uint8Array): void;
+  /** A response that will never be written (the pipeline closed first): release what it holds. */
+  onDiscarded?(chunks: Uint8Array[]): void;
 }
 
 export class RequestPipeline {
@@ -57,10 +66,11 @@ export class RequestPipeline {
   /** Made once per connection: every request of it shares the signal and the session. */
   private readonly conn: ConnectionContext;
 
-  constructor(handler: KafkaHandler, callbacks: PipelineCallbacks, clientHost = '', session?: Session) {
+  /** fileRanges: the connection writes FileRange chunks itself (see ConnectionContext). */
+  constructor(handler: KafkaHandler, callbacks: PipelineCallbacks, clientHost = '', session?: Session, fileRanges = false) {
     this.handler = handler;
     this.callbacks = callbacks;
-    this.conn = { signal: this.abort.signal, clientHost, session: session ?? new Session(null, clientHost.replace(/^\//, '')) };
+    this.conn = { signal: this.abort.signal, clientHost, session: session ?? new Session(null, clientHost.replace(/^\//, '')), fileRanges };
   }
 
   /** The connection's security state (listener, principal, authentication, throttling). */
@@ -102,6 +112,7 @@ export class RequestPipeline {
     if (this.closed) return;
     this.closed = true;
     this.abort.abort();
+    for (const slot of this.queue) if (slot.chunks !== null) this.callbacks.onDiscarded?.(slot.chunks);
     this.queue.length = 0;
     this.queuedBytes = 0;
   }
@@ -135,9 +146,13 @@ export class RequestPipeline {
   }
 
   private finish(slot: Slot, chunks: Uint8Array[] | null): void {
-    if (this.closed) return;
+    if (this.closed) {
+      if (chunks !== null) this.callbacks.onDiscarded?.(chunks);
+      return;
+    }
     slot.done = true;
     slot.chunks = chunks;
+    if (slot.overlappable) this.callbacks.onProduceFrameDone?.(slot.frame);
     this.running--;
     if (!slot.overlappable) this.runningExclusive--;
     let freed = false;

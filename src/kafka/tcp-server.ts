@@ -31,6 +31,8 @@ export interface KafkaTcpServerOptions extends KafkaHandlerOptions {
   connectionsMaxIdleMs?: number;
   /** Bytes of pending requests per connection before reading pauses. Default: the request size limit. */
   maxInFlightBytesPerConnection?: number;
+  /** Send large Fetch records from their segment files with sendfile (needs the native addon on Linux). Default true. */
+  zeroCopy?: boolean;
   /** Use this handler (e.g. shared with the WebSocket listener) instead of creating one. */
   handler?: KafkaHandler;
   /** The listener's name and security protocol (Kafka's listeners model). Default PLAINTEXT. */
@@ -98,6 +100,7 @@ export async function startKafkaTcpServer(engine: Engine, opts: KafkaTcpServerOp
       idleTimeoutMs: opts.connectionsMaxIdleMs ?? 600_000,
       ...(opts.maxInFlightBytesPerConnection !== undefined ? { maxInFlightBytes: opts.maxInFlightBytesPerConnection } : {}),
       ...(engineBackpressured ? { engineBackpressured } : {}),
+      ...(opts.zeroCopy !== undefined ? { zeroCopy: opts.zeroCopy } : {}),
       ...(logger ? { logger } : {}),
       session,
     });

@@ -9,6 +9,15 @@
 // Times are measured with performance.now(); latencies are recorded in whole
 // microseconds. Producer and consumer of the latency phase live in this process,
 // so the send time written into each record's value is comparable on receipt.
+//
+// Coordinated omission: the latency phase sends at a fixed rate, so record i is due
+// at start + i/rate. Its latency is measured from that intended send time, not from
+// when the sender got to it (as wrk2 and the OpenMessaging Benchmark do): a stall of
+// the sender, the client or the broker counts against every record it delayed,
+// instead of quietly pausing the measurement. The time from the actual send is kept
+// too, as service time (when records have room for it: 16 bytes or more).
+// Every phase also samples its progress every TIMELINE_MS for a throughput-over-time
+// series, and histograms give a percentile distribution for plotting.
 
 import { performance } from 'node:perf_hooks';
 // The Int32 histogram alone (the package index also loads its WebAssembly build: ~40 ms).
@@ -28,6 +37,11 @@ export interface Percentiles {
 
 export type ProgressFn = (recordsDone: number) => void;
 
+/** [percentile (0-100), value µs]: a histogram's percentile distribution, for plots. */
+export type PercentilePoint = [number, number];
+/** [seconds since the phase started, records done by then]. */
+export type TimelinePoint = [number, number];
+
 /** Values tracked by a histogram: 1 µs to 10 min, 3 significant digits. */
 const HISTOGRAM_US_MAX = 600_000_000;
 /** Distinct record values (random lowercase text) a phase cycles through. */
@@ -42,6 +56,26 @@ export class LatencyRecorder {
 
   recordMs(ms: number): void {
     this.h.recordValue(Math.min(HISTOGRAM_US_MAX, Math.max(1, Math.round(ms * 1000))));
+  }
+
+  /**
+   * Percentile distribution in HdrHistogram's plotter spacing: 10 points per decade
+   * of 1/(1 − p) (0, 20.6 … 90, … 99, … 99.9 …), up to where the count runs out,
+   * then the max (100).
+   */
+  distribution(): PercentilePoint[] {
+    const h = this.h;
+    if (h.totalCount === 0) return [];
+    const out: PercentilePoint[] = [];
+    const max = h.maxValue;
+    // 1/(1−p) up to the count: past it a percentile says nothing new. At most 10 × 7 + 1 points.
+    const decades = Math.min(7, Math.log10(Math.max(1, h.totalCount)));
+    for (let i = 0; i <= Math.floor(decades * 10); i++) {
+      const p = 100 * (1 - 10 ** (-i / 10));
+      out.push([Math.round(p * 10_000) / 10_000, Math.min(max, h.getValueAtPercentile(p))]);
+    }
+    out.push([100, max]);
+    return out;
   }
 
   summary(): Percentiles {
@@ -81,6 +115,38 @@ export function makeValues(recordBytes: number, count = VALUE_POOL_SIZE): Uint8A
 /** Seconds to the millisecond (JSON stays readable). */
 function roundSeconds(s: number): number {
   return Math.round(s * 1000) / 1000;
+}
+
+/** Samples between timeline decimations (an hour at 1 s, 10 min at the start's 250 ms). */
+const TIMELINE_POINTS_MAX = 2_400;
+const TIMELINE_MS = 250;
+
+/** Samples `done()` every TIMELINE_MS from now; stop() gives the series (bounded: past the cap every other point goes and the interval doubles). */
+export function startTimeline(done: () => number): { stop(): TimelinePoint[] } {
+  const start = performance.now();
+  const points: TimelinePoint[] = [[0, done()]];
+  let everyMs = TIMELINE_MS;
+  let timer: NodeJS.Timeout;
+  const arm = (): void => {
+    timer = setTimeout(() => {
+      points.push([roundSeconds((performance.now() - start) / 1000), done()]);
+      if (points.length >= TIMELINE_POINTS_MAX) {
+        for (let i = 1, j = 1; i < points.length; i += 2) points[j++] = points[i]!;
+        points.length = Math.ceil(points.length / 2);
+        everyMs *= 2;
+      }
+      arm();
+    }, everyMs);
+    timer.unref();
+  };
+  arm();
+  return {
+    stop(): TimelinePoint[] {
+      clearTimeout(timer);
+      points.push([roundSeconds((performance.now() - start) / 1000), done()]);
+      return points;
+    },
+  };
 }
 
 function rate(records: number, seconds: number): number {
@@ -153,6 +219,9 @@ export interface ProduceLoadResult {
   mbPerSec: number;
   /** send() → acknowledgement, per call of messagesPerSend records (queueing included). */
   sendLatencyUs: Percentiles;
+  sendLatencyDistribution: PercentilePoint[];
+  /** Records acknowledged over time. */
+  timeline: TimelinePoint[];
 }
 
 /** Sends records as fast as the window allows until the record or time bound. */
@@ -171,9 +240,11 @@ export async function runProduceLoad(o: ProduceLoadOptions): Promise<ProduceLoad
   let queued = 0;
   let acked = 0;
   let start = 0;
+  let timeline: TimelinePoint[] = [];
   try {
     await producer.connect();
     start = performance.now();
+    const sampler = startTimeline(() => acked);
     const endAt = o.seconds === null ? Infinity : start + o.seconds * 1000;
     // Bounded by the record count or the deadline; the window bounds what is outstanding.
     for (;;) {
@@ -195,13 +266,25 @@ export async function runProduceLoad(o: ProduceLoadOptions): Promise<ProduceLoad
       if (window.length >= windowMax) await window.shift();
     }
     await Promise.all(window.splice(0));
+    timeline = sampler.stop();
   } finally {
     await producer.close().catch(() => {});
   }
   if (failure !== null) throw failure;
   const seconds = (performance.now() - start) / 1000;
   const bytes = acked * o.recordBytes;
-  return { acks: o.acks, compression, records: acked, bytes, seconds: roundSeconds(seconds), recordsPerSec: rate(acked, seconds), mbPerSec: mbPerSec(bytes, seconds), sendLatencyUs: hist.summary() };
+  return {
+    acks: o.acks,
+    compression,
+    records: acked,
+    bytes,
+    seconds: roundSeconds(seconds),
+    recordsPerSec: rate(acked, seconds),
+    mbPerSec: mbPerSec(bytes, seconds),
+    sendLatencyUs: hist.summary(),
+    sendLatencyDistribution: hist.distribution(),
+    timeline,
+  };
 }
 
 // ------------------------------------------------------------------ consume
@@ -228,6 +311,8 @@ export interface ConsumeLoadResult {
   mbPerSec: number;
   /** False when the idle timeout or an abort ended the phase before `records`. */
   complete: boolean;
+  /** Records read over time. */
+  timeline: TimelinePoint[];
 }
 
 const PROGRESS_EVERY_RECORDS = 4096;
@@ -249,10 +334,13 @@ export async function runConsumeLoad(o: ConsumeLoadOptions): Promise<ConsumeLoad
   let complete = o.records === 0;
   let start = performance.now();
   let idle: ReturnType<typeof setInterval> | null = null;
+  let sampler: { stop(): TimelinePoint[] } | null = null;
+  let timeline: TimelinePoint[] = [];
   try {
     await consumer.assign([{ topic: o.topic }]);
-    if (o.records === 0) return { records: 0, bytes: 0, seconds: 0, recordsPerSec: 0, mbPerSec: 0, complete: true };
+    if (o.records === 0) return { records: 0, bytes: 0, seconds: 0, recordsPerSec: 0, mbPerSec: 0, complete: true, timeline: [] };
     start = performance.now();
+    sampler = startTimeline(() => count);
     let lastCount = 0;
     let lastChangeMs = start;
     idle = setInterval(() => {
@@ -275,11 +363,12 @@ export async function runConsumeLoad(o: ConsumeLoadOptions): Promise<ConsumeLoad
     });
   } finally {
     if (idle !== null) clearInterval(idle);
+    if (sampler !== null) timeline = sampler.stop();
     await consumer.close();
   }
   o.onProgress?.(count);
   const seconds = (performance.now() - start) / 1000;
-  return { records: count, bytes, seconds: roundSeconds(seconds), recordsPerSec: rate(count, seconds), mbPerSec: mbPerSec(bytes, seconds), complete };
+  return { records: count, bytes, seconds: roundSeconds(seconds), recordsPerSec: rate(count, seconds), mbPerSec: mbPerSec(bytes, seconds), complete, timeline };
 }
 
 // ------------------------------------------------------------------ latency
@@ -313,11 +402,24 @@ export interface LatencyLoadResult {
   /** Records received back. */
   records: number;
   seconds: number;
-  /** send() → delivery to the consumer's eachMessage, after the warm-up. */
+  /**
+   * Intended send time → delivery to the consumer's eachMessage, after the warm-up:
+   * corrected for coordinated omission (record i is due at start + i/rate).
+   */
   latencyUs: Percentiles;
+  latencyDistribution: PercentilePoint[];
+  /** What latencyUs is measured from: always the intended send time. */
+  latencyFrom: 'intended-send-time';
+  /** Actual send → delivery (service time, not corrected); null when records are under 16 bytes. */
+  serviceLatencyUs: Percentiles | null;
+  serviceLatencyDistribution: PercentilePoint[] | null;
+  /** Records received over time. */
+  timeline: TimelinePoint[];
 }
 
 const TICK_MS = 1;
+/** A value of this many bytes carries the actual send time too (after the intended one). */
+const SERVICE_TIME_BYTES = 2 * TIMESTAMP_BYTES;
 /** Unacknowledged sends at most; past it the sender pauses (a broker that cannot keep up). */
 const LATENCY_IN_FLIGHT_MAX = 10_000;
 const DRAIN_POLL_MS = 10;
@@ -333,6 +435,8 @@ export async function runLatencyLoad(o: LatencyLoadOptions): Promise<LatencyLoad
   const partition = o.partition ?? 0;
   const total = Math.min(o.records ?? Infinity, Math.ceil(o.ratePerSec * o.seconds));
   const hist = new LatencyRecorder();
+  const withService = o.recordBytes >= SERVICE_TIME_BYTES;
+  const service = withService ? new LatencyRecorder() : null;
   const values = makeValues(o.recordBytes);
   const consumer = new Consumer({ ...o.target, autoOffsetReset: 'latest', maxWaitMs: o.maxWaitMs ?? 100, minBytes: 1 });
   const producer = new Producer({ ...o.target, acks: o.acks, compression: o.compression ?? 'none', lingerMs: 0, batchSize: o.batchSize ?? 16 * 1024 });
@@ -341,6 +445,8 @@ export async function runLatencyLoad(o: LatencyLoadOptions): Promise<LatencyLoad
   let warmupUntil = Infinity;
   let failure: unknown = null;
   let running: Promise<void> | null = null;
+  let sampler: { stop(): TimelinePoint[] } | null = null;
+  let timeline: TimelinePoint[] = [];
   let start = performance.now();
   try {
     await consumer.assign([{ topic: o.topic, partition }]);
@@ -350,16 +456,22 @@ export async function runLatencyLoad(o: LatencyLoadOptions): Promise<LatencyLoad
         const now = performance.now();
         const v = m.value;
         if (v === null || v.length < TIMESTAMP_BYTES) return;
-        const sentAt = new DataView(v.buffer, v.byteOffset, TIMESTAMP_BYTES).getFloat64(0);
+        const dv = new DataView(v.buffer, v.byteOffset, v.length);
+        const intendedAt = dv.getFloat64(0);
         received++;
-        if (sentAt >= warmupUntil) hist.recordMs(now - sentAt);
+        if (intendedAt >= warmupUntil) {
+          hist.recordMs(now - intendedAt);
+          if (service !== null && v.length >= SERVICE_TIME_BYTES) service.recordMs(now - dv.getFloat64(TIMESTAMP_BYTES));
+        }
         if (received % 1024 === 0) o.onProgress?.(received);
       },
     }).catch((err: unknown) => void (failure ??= err)); // handled now: never an unhandled rejection
     await producer.connect();
     start = performance.now();
+    sampler = startTimeline(() => received);
     warmupUntil = start + (o.warmupMs ?? 0);
     const endAt = start + o.seconds * 1000;
+    const intervalMs = 1000 / o.ratePerSec;
     // A counter, not an array of promises: holding ~10k promises per second for the
     // GC to trace showed up as multi-ms pauses in p99.9.
     let inFlight = 0;
@@ -380,7 +492,10 @@ export async function runLatencyLoad(o: LatencyLoadOptions): Promise<LatencyLoad
       for (; sent < due; sent++) {
         const value = new Uint8Array(o.recordBytes);
         value.set(values[sent % values.length]!);
-        new DataView(value.buffer).setFloat64(0, performance.now());
+        const dv = new DataView(value.buffer);
+        // Due at start + sent/rate: latency counts from here, however late this loop got to it.
+        dv.setFloat64(0, start + sent * intervalMs);
+        if (withService) dv.setFloat64(TIMESTAMP_BYTES, performance.now());
         inFlight++;
         producer.send({ topic: o.topic, messages: [{ value, partition }] }).then(acked, failed);
       }
@@ -396,11 +511,23 @@ export async function runLatencyLoad(o: LatencyLoadOptions): Promise<LatencyLoad
     const drainPolls = Math.ceil((o.drainMs ?? 2000) / DRAIN_POLL_MS);
     for (let i = 0; i < drainPolls && received < sent && o.signal?.aborted !== true; i++) await sleep(DRAIN_POLL_MS);
   } finally {
+    if (sampler !== null) timeline = sampler.stop();
     await producer.close().catch(() => {});
     await consumer.close();
     if (running !== null) await running;
   }
   if (failure !== null) throw failure;
   o.onProgress?.(received);
-  return { ratePerSec: o.ratePerSec, sent, records: received, seconds: roundSeconds((performance.now() - start) / 1000), latencyUs: hist.summary() };
+  return {
+    ratePerSec: o.ratePerSec,
+    sent,
+    records: received,
+    seconds: roundSeconds((performance.now() - start) / 1000),
+    latencyUs: hist.summary(),
+    latencyDistribution: hist.distribution(),
+    latencyFrom: 'intended-send-time',
+    serviceLatencyUs: service?.summary() ?? null,
+    serviceLatencyDistribution: service?.distribution() ?? null,
+    timeline,
+  };
 }

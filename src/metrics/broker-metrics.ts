@@ -14,6 +14,8 @@
 import Int32HistogramModule from 'hdr-histogram-js/dist/Int32Histogram.js';
 import type { Histogram } from 'hdr-histogram-js';
 import type { Engine, PartitionRef } from '../broker/engine-api.js';
+import { FileRange, zeroCopyStats } from '../broker/file-range.js';
+import { tailCacheStats } from '../broker/tail-cache.js';
 import type { ShardStats } from '../broker/engine.js';
 import type { KafkaHandler } from '../kafka/handler.js';
 import { APIS } from '../kafka/apis/index.js';
@@ -106,6 +108,8 @@ export class BrokerMetrics {
   readonly fetchLatency = new LatencyHistogram();
   private readonly connectionSources = new Map<string, () => number>();
   private readonly gaugeSources = new Map<string, { help: string; type: 'gauge' | 'counter'; read: () => number }>();
+  /** Whole metric families rendered by another part of the process (the in-broker mirror). */
+  private readonly textSources = new Map<string, () => string>();
   private readonly startedAtMs = Date.now();
 
   constructor() {
@@ -120,6 +124,14 @@ export class BrokerMetrics {
   /** An extra series `samsa_<name>` read at scrape time. */
   addGauge(name: string, help: string, read: () => number, type: 'gauge' | 'counter' = 'gauge'): void {
     this.gaugeSources.set(name, { help, type, read });
+  }
+
+  /**
+   * Families rendered elsewhere, appended as they are (Prometheus text, each family
+   * with its HELP and TYPE lines; names must not clash with this file's).
+   */
+  addTextSource(name: string, render: () => string): void {
+    this.textSources.set(name, render);
   }
 
   private topic(name: string): TopicCounters {
@@ -141,7 +153,8 @@ export class BrokerMetrics {
   countOut(topic: string, batches: Uint8Array): void {
     if (batches.byteLength === 0) return;
     const t = this.topic(topic);
-    t.recordsOut += countRecords(batches);
+    // A file range's bytes are not in memory: count the offsets it spans instead.
+    t.recordsOut += batches instanceof FileRange ? batches.offsetsSpanned : countRecords(batches);
     t.bytesOut += batches.byteLength;
   }
 
@@ -158,6 +171,7 @@ export class BrokerMetrics {
       alterTopicConfig: (name, config) => engine.alterTopicConfig(name, config),
       listTopics: () => engine.listTopics(),
       describeTopic: (name) => engine.describeTopic(name),
+      topicLayout: (nameOrId, byId) => engine.topicLayout(nameOrId, byId),
       defaultTopicConfig: () => engine.defaultTopicConfig(),
       async append(topic, partition, batches, acks) {
         const t0 = nowMs();
@@ -166,9 +180,9 @@ export class BrokerMetrics {
         if (r.errorCode === ErrorCode.NONE) m.countIn(topic, batches);
         return r;
       },
-      async read(topic, partition, offset, maxBytes) {
+      async read(topic, partition, offset, maxBytes, options) {
         const t0 = nowMs();
-        const r = await engine.read(topic, partition, offset, maxBytes);
+        const r = await engine.read(topic, partition, offset, maxBytes, options);
         m.fetchLatency.recordMs(nowMs() - t0);
         if (r.errorCode === ErrorCode.NONE) m.countOut(topic, r.records);
         return r;
@@ -255,6 +269,18 @@ export class BrokerMetrics {
     const fl = this.fetchLatency.snapshot();
     p.summary('samsa_fetch_latency_seconds', undefined, fl.quantiles, fl.sumSeconds, fl.count);
 
+    p.family('samsa_zero_copy_responses_total', 'counter', 'Fetch responses whose records went from the segment file to the socket by sendfile');
+    p.sample('samsa_zero_copy_responses_total', undefined, zeroCopyStats.responses);
+    p.family('samsa_zero_copy_sent_bytes_total', 'counter', 'Bytes those responses put on the socket directly (header bytes and sendfile)');
+    p.sample('samsa_zero_copy_sent_bytes_total', undefined, zeroCopyStats.sentBytes);
+    p.family('samsa_zero_copy_partial_sends_total', 'counter', 'Zero-copy responses the socket did not take at once (the rest went as bytes through the write queue)');
+    p.sample('samsa_zero_copy_partial_sends_total', undefined, zeroCopyStats.partialSends);
+    p.family('samsa_zero_copy_fallback_bytes_total', 'counter', 'Bytes of those responses read into memory and written as bytes');
+    p.sample('samsa_zero_copy_fallback_bytes_total', undefined, zeroCopyStats.fallbackBytes);
+
+    p.family('samsa_tail_cache_hits_total', 'counter', 'Reads answered from the main thread\'s copy of the newest appends (no shard round trip)');
+    p.sample('samsa_tail_cache_hits_total', undefined, tailCacheStats.hits);
+
     p.family('samsa_connections', 'gauge', 'Open client connections, per listener');
     for (const [listener, count] of this.connectionSources) p.sample('samsa_connections', { listener }, count());
     for (const [name, g] of this.gaugeSources) {
@@ -263,7 +289,12 @@ export class BrokerMetrics {
     }
 
     if (engine !== undefined) await this.renderShards(p, engine);
-    return p.toString();
+    let text = p.toString();
+    for (const render of this.textSources.values()) {
+      const more = render();
+      if (more.length > 0) text += more.endsWith('\n') ? more : `${more}\n`;
+    }
+    return text;
   }
 
   private async renderShards(p: PromText, engine: EngineIntrospection): Promise<void> {

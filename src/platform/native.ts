@@ -1,6 +1,6 @@
 // Loader for Samsa's native addon (native/samsa_native.cc): CPU affinity for the
-// calling thread. Owns: finding, loading and shape-checking the .node file, and a
-// pin helper that never throws. Must not touch: which CPU a shard gets (the broker
+// calling thread, and the zero-copy Fetch calls (dupFd, sendParts). Owns: finding,
+// loading and shape-checking the .node file, and a pin helper that never throws. Must not touch: which CPU a shard gets (the broker
 // decides) or logging (callers say "running unpinned" once, using nativeLoadError()).
 // Each worker thread has its own module instance, so the cache below is per thread;
 // the addon is context-aware and safe to load in every worker.
@@ -18,6 +18,39 @@ export interface NativeAddon {
   cpuCount(): number;
   /** The CPUs the calling thread may run on, ascending; [] if unknown. */
   getThreadAffinity(): number[];
+  /** A new close-on-exec descriptor for the same open file, or -errno. Absent in older builds. */
+  dupFd?(fd: number): number;
+  /**
+   * Writes parts (bytes, or [fd, position, length] file ranges) in order to a
+   * non-blocking socket, from skipBytes into their concatenation; returns the bytes
+   * written (fewer when the socket would block) or -errno. Absent in older builds.
+   */
+  sendParts?(socketFd: number, parts: ReadonlyArray<Uint8Array | readonly [number, number, number]>, skipBytes: number): number;
+  /**
+   * Calls back once on this thread's event loop when `fd` is writable (status < 0:
+   * an error). `fd` must not be one libuv already watches (pass a dupFd of a socket).
+   * Returns an id for cancelWait, or -errno. Absent in older builds.
+   */
+  waitWritable?(fd: number, callback: (status: number) => void): number;
+  /** Stops a wait whose callback has not run; an unknown id is ignored. Absent in older builds. */
+  cancelWait?(id: number): boolean;
+}
+
+/** The zero-copy calls, when the loaded addon has them (Linux builds of this version). */
+export interface ZeroCopyCalls {
+  dupFd(fd: number): number;
+  sendParts(socketFd: number, parts: ReadonlyArray<Uint8Array | readonly [number, number, number]>, skipBytes: number): number;
+  waitWritable(fd: number, callback: (status: number) => void): number;
+  cancelWait(id: number): boolean;
+}
+
+/** The zero-copy calls, or null when the addon is not built, too old, or not on Linux. */
+export function zeroCopyCalls(): ZeroCopyCalls | null {
+  const a = loadNative();
+  if (a === null || process.platform !== 'linux') return null;
+  const { dupFd, sendParts, waitWritable, cancelWait } = a;
+  if (dupFd === undefined || sendParts === undefined || waitWritable === undefined || cancelWait === undefined) return null;
+  return { dupFd: dupFd.bind(a), sendParts: sendParts.bind(a), waitWritable: waitWritable.bind(a), cancelWait: cancelWait.bind(a) };
 }
 
 export type NativeLoadResult =

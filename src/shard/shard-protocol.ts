@@ -5,11 +5,14 @@
 //
 // Request frame (main → shard):  op u8 | acks i8 | pad u16 | reqId u32 | slot u32 | pad u32 | body…
 //   APPEND body:  RecordBatch v2 bytes, one or more batches back to back
-//   READ body:    offset f64 | maxBytes u32
+//   READ body:    offset f64 | maxBytes u32; the acks byte carries READ_FLAG_* bits
 //   CONTROL body: UTF-8 JSON of a ControlRequest
 // Completion frame (shard → main): op u8 | pad u8 | errorCode i16 | reqId u32 | slot u32 | pad u32 |
 //   baseOffset f64 | logStartOffset f64 | nextOffset f64 | appendTimeMs f64 | body…
 //   APPEND: no body; READ: the stored bytes; CONTROL: UTF-8 JSON result; NOTICE: JSON (unsolicited)
+//   READ_RANGE (answers a READ that allowed it): fd f64 | position f64 | size f64 |
+//     offsetsSpanned f64 — a descriptor the shard duplicated for the main thread, which
+//     now owns it and must close it
 // Offsets travel as f64: exact for every offset below 2^53.
 
 import type { TopicConfig } from '../config/topic-config.js';
@@ -22,6 +25,18 @@ export const OP_READ = 2;
 export const OP_CONTROL = 3;
 /** Unsolicited shard → main message (reqId 0), e.g. retention moved a log start offset. */
 export const OP_NOTICE = 4;
+/** A READ answered with a file range instead of bytes (see the layout above). */
+export const OP_READ_RANGE = 5;
+
+/** READ flag: the reader can send a file range itself (zero-copy), so answer with one when it pays. */
+export const READ_FLAG_FILE_RANGE = 1;
+/** Reads shorter than this are answered with bytes even when a range is allowed (a dup and a close cost more). */
+export const READ_RANGE_MIN_BYTES = 64 * 1024;
+export const READ_RANGE_BODY_BYTES = 32;
+export const READ_RANGE_OFF_FD = 0;
+export const READ_RANGE_OFF_POSITION = 8;
+export const READ_RANGE_OFF_SIZE = 16;
+export const READ_RANGE_OFF_SPANNED = 24;
 
 export const REQ_HEADER_BYTES = 16;
 /** READ body: offset (f64) at READ_OFF_OFFSET, max bytes (u32) at READ_OFF_MAX_BYTES. */

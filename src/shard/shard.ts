@@ -34,6 +34,14 @@ import {
   OP_CONTROL,
   OP_NOTICE,
   OP_READ,
+  OP_READ_RANGE,
+  READ_FLAG_FILE_RANGE,
+  READ_RANGE_BODY_BYTES,
+  READ_RANGE_MIN_BYTES,
+  READ_RANGE_OFF_FD,
+  READ_RANGE_OFF_POSITION,
+  READ_RANGE_OFF_SIZE,
+  READ_RANGE_OFF_SPANNED,
   REQ_HEADER_BYTES,
   decodeJson,
   encodeJson,
@@ -94,6 +102,11 @@ export interface ShardOptions {
   flushBehindBytes?: number;
   /** A sync in flight longer than this makes the shard give up on its syncer; default 30 000. */
   syncStallMsMax?: number;
+  /**
+   * Duplicates a descriptor (the native addon's dupFd: new fd or -errno). Given, reads
+   * flagged READ_FLAG_FILE_RANGE are answered with file ranges; absent, always bytes.
+   */
+  dupFd?: (fd: number) => number;
 }
 
 export class Shard {
@@ -112,7 +125,9 @@ export class Shard {
   // Reused across drains: allocated once (TIGER_STYLE), cleared per drain.
   private readonly appends: PendingAppend[] = [];
   private readonly writes = new Map<number, PendingPartitionWrite>();
-  private readonly reads: Array<{ reqId: number; slot: number; offset: number; maxBytes: number }> = [];
+  private readonly reads: Array<{ reqId: number; slot: number; offset: number; maxBytes: number; flags: number }> = [];
+  private readonly rangeBody = new Uint8Array(READ_RANGE_BODY_BYTES);
+  private readonly rangeView = new DataView(this.rangeBody.buffer);
 
   constructor(
     private readonly requests: SpscRing,
@@ -193,6 +208,7 @@ export class Shard {
           slot: header.slot,
           offset: this.reqView.getFloat64(off + REQ_HEADER_BYTES, true),
           maxBytes: this.reqView.getUint32(off + REQ_HEADER_BYTES + 8, true),
+          flags: header.acks,
         });
       } else if (header.op === OP_CONTROL) {
         // Control requests are ordered against appends: commit (and make durable) what came before first.
@@ -332,7 +348,7 @@ export class Shard {
     }
     this.appends.length = 0;
     this.writes.clear();
-    for (const r of this.reads) this.completeRead(r.reqId, r.slot, r.offset, r.maxBytes);
+    for (const r of this.reads) this.completeRead(r.reqId, r.slot, r.offset, r.maxBytes, r.flags);
     this.reads.length = 0;
   }
 
@@ -386,7 +402,7 @@ export class Shard {
     }, p.errorMessage.length > 0 ? encodeJson({ message: p.errorMessage }) : null);
   }
 
-  private completeRead(reqId: number, slot: number, offset: number, maxBytes: number): void {
+  private completeRead(reqId: number, slot: number, offset: number, maxBytes: number, flags: number): void {
     const st = this.partitions.get(slot);
     const c: Completion = { op: OP_READ, errorCode: ErrorCode.NONE, reqId, slot, baseOffset: offset, logStartOffset: -1, nextOffset: -1, appendTimeMs: -1 };
     if (st === undefined) {
@@ -404,7 +420,9 @@ export class Shard {
     const room = this.completions.maxFrameBytes - COMPLETION_HEADER_BYTES;
     let size: number;
     try {
-      size = st.log.sizeOfReadAt(offset, Math.min(maxBytes, room));
+      // Located once: the plan holds until the next call on this log, and nothing
+      // below touches the log before readPlanned.
+      size = st.log.planRead(offset, Math.min(maxBytes, room));
     } catch (err) {
       if (err instanceof InvariantError) throw err;
       c.errorCode = err instanceof KafkaError ? err.code : ErrorCode.KAFKA_STORAGE_ERROR;
@@ -412,12 +430,31 @@ export class Shard {
       return;
     }
     if (size > room) size = 0; // a batch larger than a ring frame cannot exist: max.message.bytes is bounded below it
+    if ((flags & READ_FLAG_FILE_RANGE) !== 0 && size >= READ_RANGE_MIN_BYTES && this.options.dupFd !== undefined) {
+      // Zero-copy: the main thread sends the bytes from the file itself, through its
+      // own descriptor (this shard may close or replace its own at any time). The
+      // bytes below the high watermark are never rewritten.
+      const fd = this.options.dupFd(st.log.plannedFd());
+      if (fd >= 0) {
+        this.rangeView.setFloat64(READ_RANGE_OFF_FD, fd, true);
+        this.rangeView.setFloat64(READ_RANGE_OFF_POSITION, st.log.plannedPosition(), true);
+        this.rangeView.setFloat64(READ_RANGE_OFF_SIZE, size, true);
+        this.rangeView.setFloat64(READ_RANGE_OFF_SPANNED, st.log.plannedOffsetsSpanned(), true);
+        this.writeCompletion({ ...c, op: OP_READ_RANGE }, this.rangeBody);
+        return;
+      }
+      // Out of descriptors, say: the bytes below work everywhere.
+    }
     const pos = this.reserveCompletion(COMPLETION_HEADER_BYTES + size);
     writeCompletionHeader(this.compView, pos, c);
     if (size > 0) {
-      // Zero-copy into the completion ring: the file bytes land where the main thread reads them.
-      const n = st.log.readInto(offset, Math.min(maxBytes, room), this.completions.bytes, pos + COMPLETION_HEADER_BYTES);
-      if (n !== size) invariantFailed(`shard: read ${n} bytes where ${size} were sized`);
+      // Straight into the completion ring: the file bytes land where the main thread reads them.
+      try {
+        st.log.readPlanned(this.completions.bytes, pos + COMPLETION_HEADER_BYTES);
+      } catch (err) {
+        // The frame is reserved at its planned size: fill it as an error instead.
+        writeCompletionHeader(this.compView, pos, { ...c, errorCode: err instanceof KafkaError ? err.code : ErrorCode.KAFKA_STORAGE_ERROR });
+      }
     }
   }
 

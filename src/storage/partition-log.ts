@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, OFF_BATCH_LENGTH, OFF_LAST_OFFSET_DELTA, OFF_MAX_TIMESTAMP } from '../wire/batch-layout.js';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
+import { invariantFailed } from '../wire/assert.js';
 import { assertLogConfig } from './log-config.js';
 import type { LogConfig } from './log-config.js';
 import { LOOKUP_CHUNK_BYTES, SCAN_OK, logScanner, newBatchInfo, readFully } from './log-scanner.js';
@@ -89,6 +90,14 @@ export class PartitionLog {
   private readonly loc: BatchInfo = newBatchInfo();
   private readonly walk: BatchInfo = newBatchInfo();
   private readonly mark = newSegmentMark();
+  /** The last planRead(): segment, position and size (segment null when none). */
+  private planSeg: Segment | null = null;
+  private planPos = 0;
+  private planSize = 0;
+  private planFirstBase = 0;
+  private planEnd = 0;
+  /** readSize's by-product: the offset just past the last batch it counted. */
+  private readEnd = 0;
 
   private constructor(dir: string, config: LogConfig, segments: Segment[], recovery: RecoveryReport, stats: StorageStats, say: (msg: string) => void) {
     this.dir = dir;
@@ -302,11 +311,19 @@ export class PartitionLog {
   private readSize(seg: Segment, maxBytes: number): number {
     const start = this.loc.position;
     const limit = start + Math.max(maxBytes, this.loc.sizeBytes);
-    if (limit >= seg.sizeBytes) return seg.sizeBytes - start;
+    if (limit >= seg.sizeBytes) {
+      this.readEnd = seg === this.active ? this.nextOffset : seg.offsetLimit >= 0 ? seg.offsetLimit : seg.nextOffset;
+      return seg.sizeBytes - start;
+    }
     let pos = start + this.loc.sizeBytes;
+    this.readEnd = this.loc.lastOffset + 1;
     const oi = seg.offsetIndex!;
     const i = oi.lookupPosition(limit);
-    if (i >= 0 && oi.positionAt(i) > pos) pos = oi.positionAt(i);
+    if (i >= 0 && oi.positionAt(i) > pos) {
+      pos = oi.positionAt(i);
+      // Index entries name the base offset of the batch at their position.
+      this.readEnd = seg.baseOffset + oi.relAt(i);
+    }
     const scanner = logScanner();
     scanner.reset(seg.fd, seg.sizeBytes, LOOKUP_CHUNK_BYTES);
     // Each pass moves ≥ 61 bytes toward `limit`.
@@ -314,6 +331,7 @@ export class PartitionLog {
       if (scanner.readBatch(pos, this.walk, false) !== SCAN_OK) break;
       if (pos + this.walk.sizeBytes > limit) break;
       pos += this.walk.sizeBytes;
+      this.readEnd = this.walk.lastOffset + 1;
     }
     return pos - start;
   }
@@ -326,6 +344,63 @@ export class PartitionLog {
     const seg = this.locate(offset);
     if (seg === null) return 0;
     return this.readSize(seg, Math.max(0, maxBytes));
+  }
+
+  /**
+   * Locates what read(offset, maxBytes) returns, once, and remembers it for
+   * readPlanned(): its size (0 at the log end), from the segment file at
+   * plannedFd()/plannedPosition(). The plan holds until the next call on this log
+   * (any call may move sealed segments' descriptors).
+   */
+  planRead(offset: number, maxBytes: number): number {
+    this.assertOpen();
+    this.checkOffset(offset);
+    this.planSeg = null;
+    this.planSize = 0;
+    if (offset === this.nextOffset) return 0;
+    const seg = this.locate(offset);
+    if (seg === null) return 0;
+    this.planSize = this.readSize(seg, Math.max(0, maxBytes));
+    this.planSeg = seg;
+    this.planPos = this.loc.position;
+    this.planFirstBase = this.loc.baseOffset;
+    this.planEnd = this.readEnd;
+    return this.planSize;
+  }
+
+  /** The descriptor of the planned read's segment file (valid until the next call on this log). */
+  plannedFd(): number {
+    if (this.planSeg === null) invariantFailed('plannedFd: no read planned');
+    return this.planSeg.fd;
+  }
+
+  /**
+   * Offsets the planned read spans: from its first batch's base offset to the end
+   * of its last batch (what the records count is, short of compaction gaps), without
+   * reading the batches in between.
+   */
+  plannedOffsetsSpanned(): number {
+    if (this.planSeg === null) invariantFailed('plannedOffsetsSpanned: no read planned');
+    return Math.max(0, this.planEnd - this.planFirstBase);
+  }
+
+  /** The file position of the planned read. */
+  plannedPosition(): number {
+    if (this.planSeg === null) invariantFailed('plannedPosition: no read planned');
+    return this.planPos;
+  }
+
+  /** Reads the planned bytes into `target` at `targetPos` (the whole planned size). */
+  readPlanned(target: Uint8Array, targetPos: number): void {
+    const seg = this.planSeg;
+    if (seg === null) invariantFailed('readPlanned: no read planned');
+    if (!Number.isInteger(targetPos) || targetPos < 0 || targetPos + this.planSize > target.byteLength) {
+      throw new RangeError(`readPlanned: ${this.planSize} bytes at ${targetPos} do not fit the target (${target.byteLength} bytes)`);
+    }
+    const got = readFully(seg.fd, target, targetPos, this.planSize, this.planPos);
+    if (got !== this.planSize) {
+      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${seg.logPath}: read ${got} of ${this.planSize} bytes at position ${this.planPos}`);
+    }
   }
 
   /**

@@ -75,13 +75,31 @@ test('a second member triggers a rebalance; followers wait for the leader’s sy
 
   assert.equal(c.leave('g', b2.memberId), 0);
   assert.equal(c.describe('g')!.state, 'PreparingRebalance');
+  assert.equal(c.validateCommit('g', 2, a.memberId), 0, 'Kafka lets the current generation commit while a rebalance is prepared');
   const a3 = await join(c, a.memberId);
   assert.equal(a3.generationId, 3);
+  assert.equal(c.describe('g')!.state, 'CompletingRebalance');
+  assert.equal(c.validateCommit('g', 3, a.memberId), ErrorCode.REBALANCE_IN_PROGRESS, 'no commits between the join answers and the assignment');
   assert.equal(c.leave('g', a.memberId), 0);
   assert.equal(c.describe('g')!.state, 'Empty');
   assert.equal(c.validateCommit('g', -1, ''), 0);
   assert.equal(c.delete('g'), 0);
   assert.equal(c.describe('g'), undefined);
+  c.close();
+});
+
+test('an in-process member hears of a rebalance through onRebalance, once per rebalance', async () => {
+  const c = new GroupCoordinator(NO_DELAY);
+  let heard = 0;
+  const a = await join(c, '', { onRebalance: () => heard++ });
+  await c.sync('g', 1, a.memberId, [{ memberId: a.memberId, assignment: Uint8Array.of(1) }]);
+  assert.equal(heard, 0);
+  const bJoin = join(c);
+  assert.equal(heard, 1, 'told at once when the second member joined');
+  const a2 = await join(c, a.memberId, { onRebalance: () => heard++ });
+  await bJoin;
+  assert.equal(a2.generationId, 2);
+  assert.equal(heard, 1, 'a member already rejoining is not told again');
   c.close();
 });
 

@@ -22,6 +22,7 @@ export const TRANSPORTS: readonly TransportName[] = ['uws', 'node'];
 
 export interface HttpTestBroker {
   engine: SamsaEngine;
+  dataDir: string;
   /** The engine as the listeners see it (counted for /metrics). */
   counted: Engine;
   http: HttpServer;
@@ -31,7 +32,7 @@ export interface HttpTestBroker {
   close(): Promise<void>;
 }
 
-export interface HttpTestOptions extends Partial<Pick<HttpServerOptions, 'wsMaxInFlight' | 'wsSendBufferBytes' | 'consumeReadBytes' | 'defaultPartitions' | 'ready' | 'cors'>> {
+export interface HttpTestOptions extends Partial<Pick<HttpServerOptions, 'wsMaxInFlight' | 'wsSendBufferBytes' | 'consumeReadBytes' | 'defaultPartitions' | 'ready' | 'cors' | 'tableMemoryBytes'>> {
   topicDefaults?: Partial<TopicConfig>;
   requestMaxBytes?: number;
 }
@@ -60,6 +61,8 @@ export async function startHttpTestBroker(transport: TransportName, opts: HttpTe
       ...(opts.defaultPartitions !== undefined ? { defaultPartitions: opts.defaultPartitions } : {}),
       ...(opts.ready !== undefined ? { ready: opts.ready } : {}),
       ...(opts.cors !== undefined ? { cors: opts.cors } : {}),
+      ...(opts.tableMemoryBytes !== undefined ? { tableMemoryBytes: opts.tableMemoryBytes } : {}),
+      tableDir: join(dataDir, '.tables'),
     });
   } catch (err) {
     await engine.close();
@@ -68,6 +71,7 @@ export async function startHttpTestBroker(transport: TransportName, opts: HttpTe
   }
   return {
     engine,
+    dataDir,
     counted,
     http,
     metrics,

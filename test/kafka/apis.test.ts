@@ -281,6 +281,29 @@ describe('Produce and Fetch', () => {
     assert.equal(p1!.highWatermark, 1);
   });
 
+  test('partitions read at once keep the serial rules: an oversized first batch leaves later ones only what fits', async () => {
+    await createTopic('budget2', 3);
+    await produce('budget2', 0, ['x'.repeat(2000)]);
+    await produce('budget2', 1, ['y'.repeat(250)]);
+    await produce('budget2', 1, ['z'.repeat(250)]);
+    await produce('budget2', 2, ['w'.repeat(250)]);
+    // Partition budgets (3 × 800) fit the response's (2600): all three are read at once.
+    const req = fetchRequest('budget2', 0, 0, { maxBytes: 2600 });
+    const base = req.topics[0]!.partitions[0]!;
+    req.topics[0]!.partitions = [0, 1, 2].map((partition) => ({ ...base, partition, partitionMaxBytes: 800 }));
+    const res = await client.request(FetchRequestCodec, FetchResponseCodec, 11, req);
+    const [p0, p1, p2] = res.responses[0]!.partitions;
+    const one = (r: Uint8Array | null): string[] => decodeRecordBatches(r!).flatMap((b) => b.records.map((x) => Buffer.from(x.value!).toString().slice(0, 1)));
+    const p0Bytes = p0!.records!.byteLength;
+    assert.ok(p0Bytes > 2000 && p0Bytes < 2300, 'first partition: its one batch, whole, past its budget');
+    // Partition 1 read two batches (within 800) but only one fits what is left of 2600.
+    const p1Batch = p1!.records!.byteLength;
+    assert.ok(p1Batch + p0Bytes <= 2600 && 2 * p1Batch + p0Bytes > 2600, `one ${p1Batch}-byte batch of partition 1`);
+    assert.deepEqual(one(p1!.records), ['y']);
+    assert.equal(p2!.records!.byteLength, 0, 'nothing fits for partition 2');
+    assert.equal(p2!.highWatermark, 1);
+  });
+
   test('a long-poll fetch waits for min bytes and is woken by a produce on another connection', async () => {
     await createTopic('poll', 3);
     const other = await RawClient.connect(broker.port);

@@ -51,6 +51,7 @@ function stubEngine(): Engine & { appended: number } {
     alterTopicConfig: () => Promise.reject(new Error('unused')),
     listTopics: () => [],
     describeTopic: () => undefined,
+    topicLayout: () => undefined,
     defaultTopicConfig: () => {
       throw new Error('unused');
     },

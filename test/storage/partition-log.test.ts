@@ -271,6 +271,38 @@ test('readInto writes into a SharedArrayBuffer view, reports a too-small target 
   });
 });
 
+test('planRead locates once: its size, file position and readPlanned agree with read, across segments', () => {
+  withDir((dir) => {
+    const log = PartitionLog.open(dir, cfg({ segmentBytes: 2000, indexIntervalBytes: 100 }), { cleanShutdown: false });
+    try {
+      appendAll(log, Array.from({ length: 12 }, (_, i) => makeBatch({ records: 2, recordBytes: 100 * (i + 1) })), []);
+      const target = new Uint8Array(new SharedArrayBuffer(16_384));
+      for (let o = 0; o < log.nextOffset; o++) {
+        for (const max of [0, 1, 200, 900, 5000]) {
+          const expected = log.read(o, max);
+          const size = log.planRead(o, max);
+          assert.equal(size, expected.byteLength, `offset ${o} max ${max}`);
+          // The descriptor and position name the same bytes (what sendfile would send).
+          const viaFd = Buffer.alloc(size);
+          assert.equal(fs.readSync(log.plannedFd(), viaFd, 0, size, log.plannedPosition()), size);
+          assert.deepEqual(new Uint8Array(viaFd), new Uint8Array(expected));
+          log.readPlanned(target, 10);
+          assert.deepEqual(target.subarray(10, 10 + size), new Uint8Array(expected));
+          const fr = frames(expected);
+          const spanned = fr.length === 0 ? 0 : fr.at(-1)!.lastOffset + 1 - fr[0]!.baseOffset;
+          assert.equal(log.plannedOffsetsSpanned(), spanned, `offsets spanned at ${o} max ${max}`);
+        }
+      }
+      assert.equal(log.planRead(log.nextOffset, 100), 0);
+      assert.throws(() => log.plannedFd());
+      log.planRead(0, 5000);
+      assert.throws(() => log.readPlanned(target, target.byteLength - 10), RangeError);
+    } finally {
+      log.close();
+    }
+  });
+});
+
 test('OFFSET_OUT_OF_RANGE below the log start and past the log end', () => {
   withDir((dir) => {
     const log = PartitionLog.open(dir, cfg({ segmentBytes: 300, retentionBytes: 0 }), { cleanShutdown: false });

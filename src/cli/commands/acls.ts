@@ -74,6 +74,8 @@ function operationsFrom(list: readonly string[]): number[] {
 async function withConnection<T>(o: ConnOpts, fn: (conn: Connection) => Promise<T>): Promise<T> {
   let conn: Connection;
   try {
+    // The Node entry registers the TCP (and TLS) transport the client opens.
+    await import('../../client/node.js');
     conn = await Connection.open({ ...clientOptions(o.bootstrap), ...securityOptions(o.commandConfig) });
   } catch (err) {
     if (err instanceof UsageError) throw err;

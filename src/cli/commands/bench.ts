@@ -1,18 +1,19 @@
 // `samsa bench produce|consume|latency|all`: run src/loadgen's loads at an
 // in-process broker (started here on free ports with a temporary data dir) or, with
-// --against, at any Kafka-protocol broker; show progress on stderr, print a table,
-// or one JSON object on stdout with --json. Owns: the arguments, the broker's
-// lifetime, the phase order and the output. Must not implement load loops
-// (src/loadgen does) nor assert speed.
+// --against (repeatable), at any Kafka-protocol broker, --runs times each; show
+// progress on stderr, print a table per run and one comparing them, one JSON object
+// per run on stdout with --json, and with --report a self-contained HTML report
+// (bench-report.ts) of these runs and any --include'd earlier ones. Owns: the
+// arguments, the broker's lifetime, the phase order and the output. Must not
+// implement load loops (src/loadgen does) nor assert speed.
 
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { type Command, Argument, Option } from 'commander';
 import { pino } from 'pino';
 import { Admin, type CompressionType, type ConnectionOptions } from '../../client/index.js';
 import {
-  type ConsumeLoadResult,
-  type LatencyLoadResult,
   type Percentiles,
-  type ProduceLoadResult,
   RECORD_BYTES_MAX,
   RECORD_BYTES_MIN,
   benchTopicName,
@@ -24,10 +25,12 @@ import {
 } from '../../loadgen/index.js';
 import { type Broker, startBroker } from '../../server.js';
 import { setLogger } from '../../util/logger.js';
-import { CONNECT_TIMEOUT_MS, UsageError, checkBootstrap, connectFailure, finish, jsonLine, parseAcks, parseIntArg, parseNumberArg, parsePositiveNumberArg, writeOut } from '../common.js';
+import { CONNECT_TIMEOUT_MS, UsageError, checkBootstrap, collect, connectFailure, finish, jsonLine, parseAcks, parseIntArg, parseNumberArg, parsePositiveNumberArg, writeOut } from '../common.js';
+import { type BenchPhase, type BenchReport, renderBenchReport } from '../bench-report.js';
+
+export type { BenchPhase, BenchReport } from '../bench-report.js';
 import { startProgress } from '../progress.js';
 
-export type BenchPhase = 'produce' | 'consume' | 'latency' | 'all';
 
 const RECORDS_DEFAULT = 1_000_000;
 const RECORDS_MAX = 1_000_000_000;
@@ -56,24 +59,17 @@ interface BenchOpts {
   compression: CompressionType;
   partitions: string;
   json?: boolean;
-  against?: string;
+  against: string[];
+  runs: string;
+  report?: string;
+  include: string[];
   transport: 'tcp' | 'ws';
 }
 
-/** The one JSON object `samsa bench --json` prints. */
-export interface BenchReport {
-  phase: BenchPhase;
-  broker: string;
-  transport: 'tcp' | 'ws';
-  topic: string;
-  partitions: number;
-  recordBytes: number;
-  acks: number;
-  compression: CompressionType;
-  produce?: ProduceLoadResult;
-  consume?: ConsumeLoadResult;
-  latency?: LatencyLoadResult;
-}
+/** `--against in-process`: the broker this command starts (the default without --against). */
+const IN_PROCESS = 'in-process';
+const RUNS_MAX = 100;
+const INCLUDE_BYTES_MAX = 64 * 1024 * 1024;
 
 function num(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -83,8 +79,8 @@ function tableRow(cells: readonly string[]): string {
   return cells.map((c, i) => (i === 0 ? c.padEnd(8) : c.padStart(i === cells.length - 1 ? 0 : 11))).join(' ');
 }
 
-function percentileCells(p: Percentiles | undefined): string[] {
-  if (p === undefined || p.count === 0) return ['-', '-', '-', '-'];
+function percentileCells(p: Percentiles | null | undefined): string[] {
+  if (p === undefined || p === null || p.count === 0) return ['-', '-', '-', '-'];
   return [num(p.p50), num(p.p99), num(p.p999), num(p.max)];
 }
 
@@ -105,7 +101,20 @@ export function reportTable(r: BenchReport): string {
     const l = r.latency;
     const rps = l.seconds > 0 ? Math.round(l.records / l.seconds) : 0;
     const mb = l.seconds > 0 ? (l.records * r.recordBytes) / l.seconds / 1e6 : 0;
-    lines.push(tableRow(['latency', num(l.records), num(l.seconds, 2), num(rps), num(mb, 1), ...percentileCells(l.latencyUs), `send→receive at ${num(l.ratePerSec)}/s`]));
+    lines.push(tableRow(['latency', num(l.records), num(l.seconds, 2), num(rps), num(mb, 1), ...percentileCells(l.latencyUs), `intended send→receive at ${num(l.ratePerSec)}/s`]));
+    if (l.serviceLatencyUs !== null && l.serviceLatencyUs !== undefined) lines.push(tableRow(['', '', '', '', '', ...percentileCells(l.serviceLatencyUs), 'actual send→receive (service time)']));
+    lines.push('latency is corrected for coordinated omission: measured from each record\'s intended send time at the fixed rate (as wrk2 and the OpenMessaging Benchmark do)');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Several runs side by side: one row per run. */
+export function comparisonTable(reports: readonly BenchReport[]): string {
+  const width = Math.max(3, ...reports.map((r) => (r.label ?? r.broker).length));
+  const row = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(width) : c.padStart(12))).join(' ');
+  const lines = [row(['run', 'produce r/s', 'consume r/s', 'lat p50 µs', 'lat p99 µs', 'lat p99.9 µs', 'lat max µs'])];
+  for (const r of reports) {
+    lines.push(row([r.label ?? r.broker, r.produce === undefined ? '-' : num(r.produce.recordsPerSec), r.consume === undefined ? '-' : num(r.consume.recordsPerSec), ...percentileCells(r.latency?.latencyUs)]));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -134,6 +143,174 @@ async function checkReachable(target: ConnectionOptions): Promise<void> {
   }
 }
 
+/**
+ * The JSON values of a text that holds several back to back (`--json` prints one
+ * pretty object per run): split where the nesting depth, outside strings, returns to 0.
+ */
+export function splitJsonValues(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === '{' || c === '[') {
+      if (depth === 0) start = i;
+      depth++;
+    } else if (c === '}' || c === ']') {
+      depth--;
+      if (depth === 0 && start >= 0) {
+        out.push(text.slice(start, i + 1));
+        start = -1;
+      }
+      if (depth < 0) throw new SyntaxError(`unbalanced ${c} at ${i}`);
+    } else if (depth === 0 && !/\s/.test(c)) throw new SyntaxError(`unexpected ${JSON.stringify(c)} at ${i}`);
+  }
+  if (depth !== 0) throw new SyntaxError('unterminated JSON value');
+  return out;
+}
+
+/** Runs saved with `--json` (one object per run; a JSON array of them works too), to show next to this run's. */
+function readIncluded(path: string): BenchReport[] {
+  let text: string;
+  try {
+    if (statSync(path).size > INCLUDE_BYTES_MAX) throw new UsageError(`--include ${path}: larger than ${INCLUDE_BYTES_MAX} bytes`);
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`--include ${path}: ${(err as Error).message}`);
+  }
+  const values: unknown[] = [];
+  try {
+    for (const part of splitJsonValues(text)) {
+      const v = JSON.parse(part) as unknown;
+      if (Array.isArray(v)) values.push(...(v as unknown[]));
+      else values.push(v);
+    }
+  } catch (err) {
+    throw new UsageError(`--include ${path}: not the output of samsa bench --json (${(err as Error).message})`);
+  }
+  if (values.length === 0) throw new UsageError(`--include ${path}: no runs in it`);
+  return values.map((v, i) => {
+    const o = v as Partial<BenchReport>;
+    if (typeof v !== 'object' || v === null || typeof o.phase !== 'string' || typeof o.broker !== 'string') throw new UsageError(`--include ${path}: value ${i + 1} is not a run of samsa bench --json`);
+    return { ...(v as BenchReport), label: `${o.label ?? o.broker} (${basename(path)})` };
+  });
+}
+
+interface RunSettings {
+  phase: BenchPhase;
+  records: number | null;
+  throughputRecords: number | null;
+  recordBytes: number;
+  seconds: number | null;
+  warmupSeconds: number;
+  ratePerSec: number;
+  acks: -1 | 0 | 1;
+  partitions: number;
+  compression: CompressionType;
+  transport: 'tcp' | 'ws';
+}
+
+/** One run of the chosen phases at one target (the in-process broker is started and stopped here). */
+async function runOnce(s: RunSettings, against: string, label: string, signal: AbortSignal): Promise<{ report: BenchReport; failure: Error | null }> {
+  const wants = (p: Exclude<BenchPhase, 'all'>): boolean => s.phase === 'all' || s.phase === p;
+  let transport = s.transport;
+  if (/^wss?:\/\//.test(against)) transport = 'ws';
+  let broker: Broker | null = null;
+  let brokerName: string;
+  let target: ConnectionOptions;
+  if (against === IN_PROCESS) {
+    // The broker's logs go to stderr: stdout carries the results (--json).
+    setLogger(pino({ name: 'samsa', level: 'warn' }, pino.destination(2)));
+    broker = await startBroker({ port: 0, 'http.port': 0, host: '127.0.0.1' });
+    brokerName = `in-process 127.0.0.1:${broker.kafkaPort}`;
+    target = targetFor(transport, `127.0.0.1:${broker.kafkaPort}`, broker.httpPort);
+  } else {
+    brokerName = against;
+    target = targetFor(transport, against, null);
+  }
+
+  const topic = benchTopicName('samsa-bench');
+  const latencyTopic = `${topic}-latency`;
+  const created: string[] = [];
+  const report: BenchReport = { phase: s.phase, broker: brokerName, label, startedAt: new Date().toISOString(), transport, topic, partitions: s.partitions, recordBytes: s.recordBytes, acks: s.acks, compression: s.compression };
+  let failure: Error | null = null;
+  try {
+    await checkReachable(target);
+    if (wants('produce') || wants('consume')) {
+      await createTopic(target, topic, s.partitions);
+      created.push(topic);
+    }
+    if (wants('latency')) {
+      await createTopic(target, latencyTopic, 1);
+      created.push(latencyTopic);
+    }
+    const common = { target, topic, recordBytes: s.recordBytes, compression: s.compression, signal };
+    let produced = 0;
+    if (wants('produce')) {
+      const bar = startProgress('produce', s.throughputRecords ?? 0);
+      try {
+        report.produce = await runProduceLoad({ ...common, records: s.throughputRecords, seconds: s.seconds, acks: s.acks, onProgress: (n) => bar.update(n) });
+      } finally {
+        bar.stop();
+      }
+      produced = report.produce.records;
+    } else if (wants('consume')) {
+      // Consume alone: fill the topic first (not measured).
+      const bar = startProgress('fill', s.throughputRecords ?? 0);
+      try {
+        produced = (await runProduceLoad({ ...common, records: s.throughputRecords, seconds: s.seconds, acks: 1, onProgress: (n) => bar.update(n) })).records;
+      } finally {
+        bar.stop();
+      }
+    }
+    if (wants('consume') && !signal.aborted) {
+      const bar = startProgress('consume', produced);
+      try {
+        report.consume = await runConsumeLoad({ target, topic, records: produced, signal, onProgress: (n) => bar.update(n) });
+      } finally {
+        bar.stop();
+      }
+      if (!report.consume.complete && !signal.aborted) {
+        failure = new Error(`consume read ${report.consume.records} of ${produced} records before it went idle`);
+      }
+    }
+    if (wants('latency') && !signal.aborted) {
+      const measuredSeconds = s.seconds ?? LATENCY_SECONDS_DEFAULT;
+      // A run bounded by --records keeps its warm-up only if enough is left to measure.
+      const warmed = s.records === null || s.records / s.ratePerSec >= s.warmupSeconds + WARMUP_MIN_RUN_SECONDS;
+      const latencySeconds = measuredSeconds + (warmed ? s.warmupSeconds : 0);
+      const expected = Math.min(s.records ?? Infinity, Math.ceil(s.ratePerSec * latencySeconds));
+      const bar = startProgress('latency', expected);
+      try {
+        report.latency = await runLatencyLoad({
+          ...common,
+          topic: latencyTopic,
+          ratePerSec: s.ratePerSec,
+          records: s.records,
+          seconds: latencySeconds,
+          warmupMs: warmed ? s.warmupSeconds * 1000 : 0,
+          acks: s.acks,
+          onProgress: (n) => bar.update(n),
+        });
+      } finally {
+        bar.stop();
+      }
+    }
+  } finally {
+    if (created.length > 0) await deleteTopicsQuietly(target, created);
+    if (broker !== null) await broker.close();
+  }
+  return { report, failure };
+}
+
 async function bench(phase: BenchPhase, o: BenchOpts): Promise<void> {
   // Arguments first: nothing starts on bad usage.
   const recordsGiven = o.records !== undefined;
@@ -144,113 +321,57 @@ async function bench(phase: BenchPhase, o: BenchOpts): Promise<void> {
   const ratePerSec = parseIntArg('--rate', o.rate, 1, RATE_MAX);
   const acks = parseAcks(o.acks);
   const partitions = parseIntArg('--partitions', o.partitions, 1, PARTITIONS_MAX);
+  const runs = parseIntArg('--runs', o.runs, 1, RUNS_MAX);
   const wants = (p: Exclude<BenchPhase, 'all'>): boolean => phase === 'all' || phase === p;
   if (wants('latency') && recordBytes < RECORD_BYTES_MIN) throw new UsageError(`--record-bytes must be at least ${RECORD_BYTES_MIN} for latency (the send time is in the value)`);
-  let transport = o.transport;
-  if (o.against !== undefined) {
-    if (/^wss?:\/\//.test(o.against)) transport = 'ws';
-    else checkBootstrap(o.against);
-  }
-  // Throughput phases: --records, else (with only --seconds) the time bound alone.
-  const throughputRecords = records ?? (seconds === null ? RECORDS_DEFAULT : null);
+  const targets = o.against.length === 0 ? [IN_PROCESS] : o.against;
+  for (const t of targets) if (t !== IN_PROCESS && !/^wss?:\/\//.test(t)) checkBootstrap(t);
+  if (o.report !== undefined && o.report.trim() === '') throw new UsageError('--report needs a file name');
+  const included = o.include.flatMap(readIncluded);
+  const settings: RunSettings = {
+    phase,
+    records,
+    // Throughput phases: --records, else (with only --seconds) the time bound alone.
+    throughputRecords: records ?? (seconds === null ? RECORDS_DEFAULT : null),
+    recordBytes,
+    seconds,
+    warmupSeconds,
+    ratePerSec,
+    acks,
+    partitions,
+    compression: o.compression,
+    transport: o.transport,
+  };
 
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-
-  let broker: Broker | null = null;
-  let brokerName: string;
-  let target: ConnectionOptions;
-  if (o.against === undefined) {
-    // The broker's logs go to stderr: stdout carries the results (--json).
-    setLogger(pino({ name: 'samsa', level: 'warn' }, pino.destination(2)));
-    broker = await startBroker({ port: 0, 'http.port': 0, host: '127.0.0.1' });
-    brokerName = `in-process 127.0.0.1:${broker.kafkaPort}`;
-    target = targetFor(transport, `127.0.0.1:${broker.kafkaPort}`, broker.httpPort);
-  } else {
-    brokerName = o.against;
-    target = targetFor(transport, o.against, null);
-  }
-
-  const topic = benchTopicName('samsa-bench');
-  const latencyTopic = `${topic}-latency`;
-  const created: string[] = [];
-  const report: BenchReport = { phase, broker: brokerName, transport, topic, partitions, recordBytes, acks, compression: o.compression };
+  const reports: BenchReport[] = [];
   let failure: Error | null = null;
   try {
-    await checkReachable(target);
-    if (wants('produce') || wants('consume')) {
-      await createTopic(target, topic, partitions);
-      created.push(topic);
-    }
-    if (wants('latency')) {
-      await createTopic(target, latencyTopic, 1);
-      created.push(latencyTopic);
-    }
-    const common = { target, topic, recordBytes, compression: o.compression, signal: abort.signal };
-    let produced = 0;
-    if (wants('produce')) {
-      const bar = startProgress('produce', throughputRecords ?? 0);
-      try {
-        report.produce = await runProduceLoad({ ...common, records: throughputRecords, seconds, acks, onProgress: (n) => bar.update(n) });
-      } finally {
-        bar.stop();
-      }
-      produced = report.produce.records;
-    } else if (wants('consume')) {
-      // Consume alone: fill the topic first (not measured).
-      const bar = startProgress('fill', throughputRecords ?? 0);
-      try {
-        produced = (await runProduceLoad({ ...common, records: throughputRecords, seconds, acks: 1, onProgress: (n) => bar.update(n) })).records;
-      } finally {
-        bar.stop();
-      }
-    }
-    if (wants('consume') && !abort.signal.aborted) {
-      const bar = startProgress('consume', produced);
-      try {
-        report.consume = await runConsumeLoad({ target, topic, records: produced, signal: abort.signal, onProgress: (n) => bar.update(n) });
-      } finally {
-        bar.stop();
-      }
-      if (!report.consume.complete && !abort.signal.aborted) {
-        failure = new Error(`consume read ${report.consume.records} of ${produced} records before it went idle`);
-      }
-    }
-    if (wants('latency') && !abort.signal.aborted) {
-      const measuredSeconds = seconds ?? LATENCY_SECONDS_DEFAULT;
-      // A run bounded by --records keeps its warm-up only if enough is left to measure.
-      const warmed = records === null || records / ratePerSec >= warmupSeconds + WARMUP_MIN_RUN_SECONDS;
-      const latencySeconds = measuredSeconds + (warmed ? warmupSeconds : 0);
-      const expected = Math.min(records ?? Infinity, Math.ceil(ratePerSec * latencySeconds));
-      const bar = startProgress('latency', expected);
-      try {
-        report.latency = await runLatencyLoad({
-          ...common,
-          topic: latencyTopic,
-          ratePerSec,
-          records,
-          seconds: latencySeconds,
-          warmupMs: warmed ? warmupSeconds * 1000 : 0,
-          acks,
-          onProgress: (n) => bar.update(n),
-        });
-      } finally {
-        bar.stop();
+    for (const against of targets) {
+      for (let i = 1; i <= runs && !abort.signal.aborted && failure === null; i++) {
+        const label = `${against}${runs > 1 ? ` #${i}` : ''}`;
+        const r = await runOnce(settings, against, label, abort.signal);
+        reports.push(r.report);
+        failure = r.failure;
       }
     }
   } finally {
-    if (created.length > 0) await deleteTopicsQuietly(target, created);
-    if (broker !== null) await broker.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+  const tables = reports.map(reportTable).join('\n') + (reports.length + included.length > 1 ? `\n${comparisonTable([...included, ...reports])}` : '');
   if (o.json === true) {
-    await writeOut(jsonLine(report));
-    process.stderr.write(reportTable(report));
+    await writeOut(reports.map(jsonLine).join(''));
+    process.stderr.write(tables);
   } else {
-    await writeOut(reportTable(report));
+    await writeOut(tables);
+  }
+  if (o.report !== undefined) {
+    writeFileSync(o.report, renderBenchReport([...included, ...reports]));
+    process.stderr.write(`report: ${o.report}\n`);
   }
   if (failure !== null) throw failure;
   if (abort.signal.aborted) await finish(130);
@@ -269,8 +390,11 @@ export function registerBench(program: Command): void {
     .addOption(new Option('--acks <acks>', 'producer acks').choices(['-1', '0', '1', 'all']).default('-1'))
     .addOption(new Option('-z, --compression <codec>', 'batch compression').choices(['none', 'gzip', 'snappy', 'lz4', 'zstd']).default('none'))
     .option('--partitions <n>', 'partitions of the throughput topic', '1')
-    .option('--json', 'print one JSON object on stdout (the table goes to stderr)')
-    .option('--against <host:port>', 'run at this broker instead of an in-process one (ws://… URL for WebSocket)')
+    .option('--json', 'print one JSON object per run on stdout (the tables go to stderr)')
+    .option('--against <host:port>', `run at this broker instead of an in-process one (ws://… URL for WebSocket; '${IN_PROCESS}' for this command's own); repeat to compare brokers`, collect, [])
+    .option('--runs <n>', 'run each target this many times', '1')
+    .option('--report <file.html>', 'write a self-contained HTML report: summary, throughput over time, latency percentile plots, every run side by side')
+    .option('--include <file.json>', 'add runs saved with --json to the tables and the report (repeatable)', collect, [])
     .addOption(new Option('--transport <t>', 'Kafka protocol over TCP or WebSocket (/kafka on the HTTP port)').choices(['tcp', 'ws']).default('tcp'))
     .action(async (phase: BenchPhase, o: BenchOpts) => {
       await bench(phase, o);

@@ -83,6 +83,8 @@ function offlineStore(dataDir: string): UserStore {
 
 async function openConnection(o: CommonOpts): Promise<Connection> {
   try {
+    // The Node entry registers the TCP (and TLS) transport the client opens.
+    await import('../../client/node.js');
     return await Connection.open({ ...clientOptions(o.bootstrap), ...securityOptions(o.commandConfig) });
   } catch (err) {
     if (err instanceof UsageError) throw err;

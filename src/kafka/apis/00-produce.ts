@@ -68,7 +68,7 @@ export const produceApi = defineApi({
     // engine sees this connection's appends in the order the client sent them,
     // which idempotent producers with several requests in flight rely on.
     const pending: Array<Array<Promise<ProducePartitionResponse>>> = req.topicData.map((topic) => {
-      const info = ctx.engine.describeTopic(topic.name);
+      const info = ctx.engine.topicLayout(topic.name);
       const mayWrite = allowedOnTopic(ctx, Op.WRITE, topic.name);
       return topic.partitionData.map((p): Promise<ProducePartitionResponse> => {
         if (!acksValid) return Promise.resolve(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`));

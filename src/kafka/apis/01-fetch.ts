@@ -4,7 +4,8 @@
 // (engine.waitForAppend), partition_max_bytes and the response max_bytes (the first
 // non-empty partition may return one batch larger than both: Kafka's rule, so a
 // consumer always makes progress), and answers OFFSET_OUT_OF_RANGE outside
-// [log start, high watermark]. Fetch sessions (KIP-227) are not kept: every
+// [log start, high watermark]. When the partitions' budgets fit the response's, all
+// of a request's partitions are read at once (see readPass). Fetch sessions (KIP-227) are not kept: every
 // response has session id 0, which tells clients to send full requests.
 // Quotas: the record bytes served count against consumer_byte_rate; a fetch that
 // goes over it is answered without records (offsets and watermarks as usual) and
@@ -12,15 +13,19 @@
 // fetches the same offsets again after the throttle, so nothing is lost.
 // Authorization (Kafka's consumer fetch): READ on each topic, else
 // TOPIC_AUTHORIZATION_FAILED for its partitions.
+// On a connection that sends file ranges itself (ctx.fileRanges: plain TCP with the
+// native addon), large reads come back as FileRanges and reach the socket by sendfile.
 // Owns: the fetch loop. Must not decode, copy or re-encode records.
 
-import type { TopicInfo } from '../../broker/engine-api.js';
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import { errorCodeOf } from '../error-codes.js';
 import { type FetchPartitionData, FetchRequestCodec, FetchResponseCodec } from '../../wire/schemas/01-fetch.js';
 import { type RequestContext, defineApi } from './types.js';
 import { Op, allowedOnTopic } from './authz.js';
 import { appliedQuota, recordBytes } from './quota.js';
+import { batchSizeAt } from '../../wire/batch-layout.js';
+import { bufferPool } from '../../broker/buffer-pool.js';
+import { FileRange } from '../../broker/file-range.js';
 
 const EMPTY = new Uint8Array(0);
 /** Bound on wake-ups of one long-poll (each wake-up re-reads; appends may be frequent). */
@@ -55,56 +60,134 @@ interface Pass {
   readonly anyError: boolean;
 }
 
-/** Reads every slot once, in request order, within the response byte budget. */
+/**
+ * What a slot yields before any read: a finished answer (an error, or nothing to
+ * read), or null when the partition has records at the fetch offset.
+ */
+function answerWithoutRead(ctx: RequestContext, s: Slot, readCommitted: boolean): { data: FetchPartitionData; error: boolean } | null {
+  if (s.error !== ErrorCode.NONE) return { data: partitionData(s.partition, s.error, -1, -1, EMPTY, readCommitted), error: true };
+  let offsets;
+  try {
+    offsets = ctx.engine.offsets(s.topic, s.partition);
+  } catch (err) {
+    return { data: partitionData(s.partition, errorCodeOf(err), -1, -1, EMPTY, readCommitted), error: true };
+  }
+  const { highWatermark, logStartOffset } = offsets;
+  if (offsets.errorCode !== ErrorCode.NONE) return { data: partitionData(s.partition, offsets.errorCode, highWatermark, logStartOffset, EMPTY, readCommitted), error: true };
+  if (s.fetchOffset < logStartOffset || s.fetchOffset > highWatermark) {
+    return { data: partitionData(s.partition, ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark, logStartOffset, EMPTY, readCommitted), error: true };
+  }
+  if (s.fetchOffset === highWatermark) return { data: partitionData(s.partition, ErrorCode.NONE, highWatermark, logStartOffset, EMPTY, readCommitted), error: false };
+  return null;
+}
+
+/** One engine read of a slot; an exception becomes the partition's error. */
+async function readSlot(ctx: RequestContext, s: Slot, budget: number, readCommitted: boolean, fileRange = ctx.fileRanges): Promise<{ data: FetchPartitionData; error: boolean }> {
+  try {
+    const r = await ctx.engine.read(s.topic, s.partition, s.fetchOffset, Math.max(0, budget), { fileRange });
+    const error = r.errorCode !== ErrorCode.NONE;
+    if (error) release(r.records);
+    return { data: partitionData(s.partition, r.errorCode, r.highWatermark, r.logStartOffset, error ? EMPTY : r.records, readCommitted), error };
+  } catch (err) {
+    return { data: partitionData(s.partition, errorCodeOf(err), -1, -1, EMPTY, readCommitted), error: true };
+  }
+}
+
+/** Records that will not be sent: a file range's descriptor closed, a pooled buffer given back. */
+function release(records: Uint8Array | null): void {
+  if (records === null || records.byteLength === 0) return;
+  if (records instanceof FileRange) records.close();
+  else bufferPool.give(records);
+}
+
+/** Releases every partition's records of a pass that will not be sent. */
+function releasePass(pass: Pass): void {
+  for (const d of pass.data) release(d.records);
+}
+
+/** The longest prefix of whole batches in `records` that fits `budget` bytes. */
+function wholeBatchesWithin(records: Uint8Array, budget: number): Uint8Array {
+  let pos = 0;
+  // Each step moves past one whole batch (≥ 61 bytes): bounded by the length.
+  while (pos < records.byteLength) {
+    const size = batchSizeAt(records, pos);
+    if (size <= 0 || pos + size > budget || pos + size > records.byteLength) break;
+    pos += size;
+  }
+  return pos === 0 ? EMPTY : records.subarray(0, pos);
+}
+
+/**
+ * Reads every slot once within the response byte budget. When the partitions'
+ * budgets add up to no more than the response's, every read is issued at once (one
+ * shard wake-up for all of them instead of a round trip per partition) and the
+ * results are assembled in request order under the same rules as the serial pass;
+ * otherwise each partition's budget depends on what the earlier ones returned, and
+ * they are read one after another.
+ */
 async function readPass(ctx: RequestContext, slots: readonly Slot[], maxBytes: number, readCommitted: boolean): Promise<Pass> {
+  let plannedBytes = 0;
+  for (const s of slots) if (s.error === ErrorCode.NONE) plannedBytes += Math.max(0, s.partitionMaxBytes);
+  if (plannedBytes > maxBytes) return readPassSerial(ctx, slots, maxBytes, readCommitted);
+
+  const outcomes = await Promise.all(slots.map((s) => answerWithoutRead(ctx, s, readCommitted) ?? readSlot(ctx, s, s.partitionMaxBytes, readCommitted)));
+  const data: FetchPartitionData[] = [];
+  let bytes = 0;
+  let anyError = false;
+  for (let i = 0; i < slots.length; i++) {
+    const o = outcomes[i]!;
+    if (o.error) anyError = true;
+    const records = o.data.records ?? EMPTY;
+    // The same rule as the serial pass: only the first non-empty partition may
+    // exceed its budget (one whole batch); later ones get the whole batches that fit
+    // what is left (the serial pass would have asked for exactly that much).
+    const budget = Math.min(slots[i]!.partitionMaxBytes, maxBytes - bytes);
+    if (bytes > 0 && records.byteLength > budget) {
+      if (records instanceof FileRange) {
+        // Its batch boundaries are in the file: read again, as bytes, within the budget
+        // (rare: only after an oversized first batch of an earlier partition).
+        records.close();
+        const again = budget > 0 ? await readSlot(ctx, slots[i]!, budget, readCommitted, false) : null;
+        const kept = again === null || again.error ? EMPTY : wholeBatchesWithin(again.data.records ?? EMPTY, budget);
+        if (again !== null && kept !== again.data.records) release(again.data.records);
+        o.data.records = kept;
+      } else {
+        o.data.records = wholeBatchesWithin(records, Math.max(0, budget));
+      }
+    }
+    bytes += o.data.records?.byteLength ?? 0;
+    data.push(o.data);
+  }
+  return { data, bytes, anyError };
+}
+
+/** Reads every slot once, in request order, each within what the earlier ones left of the budget. */
+async function readPassSerial(ctx: RequestContext, slots: readonly Slot[], maxBytes: number, readCommitted: boolean): Promise<Pass> {
   const data: FetchPartitionData[] = [];
   let bytes = 0;
   let anyError = false;
   for (const s of slots) {
-    if (s.error !== ErrorCode.NONE) {
-      anyError = true;
-      data.push(partitionData(s.partition, s.error, -1, -1, EMPTY, readCommitted));
-      continue;
-    }
-    let offsets;
-    try {
-      offsets = ctx.engine.offsets(s.topic, s.partition);
-    } catch (err) {
-      anyError = true;
-      data.push(partitionData(s.partition, errorCodeOf(err), -1, -1, EMPTY, readCommitted));
-      continue;
-    }
-    const { highWatermark, logStartOffset } = offsets;
-    if (offsets.errorCode !== ErrorCode.NONE) {
-      anyError = true;
-      data.push(partitionData(s.partition, offsets.errorCode, highWatermark, logStartOffset, EMPTY, readCommitted));
-      continue;
-    }
-    if (s.fetchOffset < logStartOffset || s.fetchOffset > highWatermark) {
-      anyError = true;
-      data.push(partitionData(s.partition, ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark, logStartOffset, EMPTY, readCommitted));
+    const answered = answerWithoutRead(ctx, s, readCommitted);
+    if (answered !== null) {
+      if (answered.error) anyError = true;
+      data.push(answered.data);
       continue;
     }
     const budget = Math.min(s.partitionMaxBytes, maxBytes - bytes);
-    if (s.fetchOffset === highWatermark || (bytes > 0 && budget <= 0)) {
-      data.push(partitionData(s.partition, ErrorCode.NONE, highWatermark, logStartOffset, EMPTY, readCommitted));
+    if (bytes > 0 && budget <= 0) {
+      const o = ctx.engine.offsets(s.topic, s.partition);
+      data.push(partitionData(s.partition, ErrorCode.NONE, o.highWatermark, o.logStartOffset, EMPTY, readCommitted));
       continue;
     }
-    try {
-      const r = await ctx.engine.read(s.topic, s.partition, s.fetchOffset, Math.max(0, budget));
-      let records = r.records;
-      // Only the first non-empty partition may exceed the budget (one whole batch).
-      if (bytes > 0 && records.byteLength > budget) records = EMPTY;
-      if (r.errorCode !== ErrorCode.NONE) {
-        anyError = true;
-        records = EMPTY;
-      }
-      bytes += records.byteLength;
-      data.push(partitionData(s.partition, r.errorCode, r.highWatermark, r.logStartOffset, records, readCommitted));
-    } catch (err) {
-      anyError = true;
-      data.push(partitionData(s.partition, errorCodeOf(err), highWatermark, logStartOffset, EMPTY, readCommitted));
+    const o = await readSlot(ctx, s, budget, readCommitted);
+    if (o.error) anyError = true;
+    // Only the first non-empty partition may exceed the budget (one whole batch).
+    if (bytes > 0 && (o.data.records?.byteLength ?? 0) > budget) {
+      release(o.data.records);
+      o.data.records = EMPTY;
     }
+    bytes += o.data.records?.byteLength ?? 0;
+    data.push(o.data);
   }
   return { data, bytes, anyError };
 }
@@ -133,13 +216,13 @@ export const fetchApi = defineApi({
       return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
     }
     const readCommitted = req.isolationLevel === 1;
-    const byTopicId = version >= 13 ? new Map<string, TopicInfo>(ctx.engine.listTopics().map((t) => [t.topicId, t])) : undefined;
+    const byTopicId = version >= 13;
     const slots: Slot[] = [];
     req.topics.forEach((t, topicIndex) => {
-      const info = byTopicId !== undefined ? byTopicId.get(t.topicId) : ctx.engine.describeTopic(t.topic);
-      const missing = byTopicId !== undefined ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      const info = byTopicId ? ctx.engine.topicLayout(t.topicId, true) : ctx.engine.topicLayout(t.topic);
+      const missing = byTopicId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
       // By name the check comes first (existence does not leak); an unknown id names nothing to check.
-      const mayRead = info === undefined && byTopicId !== undefined ? true : allowedOnTopic(ctx, Op.READ, info?.name ?? t.topic);
+      const mayRead = info === undefined && byTopicId ? true : allowedOnTopic(ctx, Op.READ, info?.name ?? t.topic);
       for (const p of t.partitions) {
         let error: number = ErrorCode.NONE;
         if (!mayRead) error = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
@@ -163,7 +246,10 @@ export const fetchApi = defineApi({
     const refs = slots.filter((s) => s.error === ErrorCode.NONE).map((s) => ({ topic: s.topic, partition: s.partition }));
     for (let i = 0; i < MAX_WAKEUPS; i++) {
       if (pass.anyError || pass.bytes >= req.minBytes || refs.length === 0) break;
-      if (ctx.signal.aborted) throw new KafkaError(ErrorCode.NETWORK_EXCEPTION, 'connection closed during fetch');
+      if (ctx.signal.aborted) {
+        releasePass(pass);
+        throw new KafkaError(ErrorCode.NETWORK_EXCEPTION, 'connection closed during fetch');
+      }
       const remainingMs = deadline - Date.now();
       if (remainingMs <= 0) break;
       // An append may have landed after the read: look (synchronously, so no
@@ -172,6 +258,7 @@ export const fetchApi = defineApi({
         const woke = await ctx.engine.waitForAppend(refs, remainingMs, ctx.signal);
         if (!woke) break;
       }
+      releasePass(pass);
       pass = await readPass(ctx, slots, maxBytes, readCommitted);
     }
 
@@ -187,7 +274,13 @@ export const fetchApi = defineApi({
     const responses = req.topics.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: [] as FetchPartitionData[] }));
     slots.forEach((s, i) => {
       const d = pass.data[i]!;
-      responses[s.topicIndex]!.partitions.push(throttled && d.records !== null && d.records.byteLength > 0 ? { ...d, records: EMPTY } : d);
+      if (throttled && d.records !== null && d.records.byteLength > 0) {
+        // Not sent: its pooled buffer or file range goes back now.
+        release(d.records);
+        responses[s.topicIndex]!.partitions.push({ ...d, records: EMPTY });
+      } else {
+        responses[s.topicIndex]!.partitions.push(d);
+      }
     });
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
   },

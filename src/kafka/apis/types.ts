@@ -46,6 +46,8 @@ export interface RequestContext {
   readonly security: SecurityServices;
   /** Quota throttle this request earned so far (ms); the dispatcher puts it in the answer and mutes the connection. */
   throttleMs: number;
+  /** The connection sends FileRange records itself (zero-copy Fetch); false: bytes only. */
+  readonly fileRanges: boolean;
   /** Every served API with its version range (the ApiVersions answer). */
   readonly apiVersions: ReadonlyArray<{ apiKey: number; minVersion: number; maxVersion: number }>;
 }

@@ -48,6 +48,7 @@ test('Metadata v1 request with one topic, byte for byte', () => {
 const EMPTY_ENGINE = {
   listTopics: () => [],
   describeTopic: () => undefined,
+  topicLayout: () => undefined,
 } as unknown as Engine;
 
 test('response headers: ApiVersions v3 has no tag byte (header v0); Metadata v9 has one (header v1)', async () => {

@@ -1,0 +1,87 @@
+// End-to-end latency at a fixed rate with the broker in its own process: starts
+// `samsa serve` (this build's, or --broker-cli), measures its idle CPU, then runs
+// `samsa bench latency` (this build's client, another process) over TCP and over
+// WebSocket, reading the broker's CPU from /proc/<pid>/stat around each run.
+// Prints one line per transport and writes bench/results/e2e-latency.json.
+// Owns: orchestration and the CPU accounting. Must not import the broker.
+//
+// Usage: node dist/bench/e2e-latency.bench.js [--rate 10000] [--seconds 15] [--acks 1]
+//          [--transports tcp,ws] [--idle-seconds 5] [--broker-cli PATH] [--nice=-20] [--out FILE]
+
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values: args } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '10000' },
+    seconds: { type: 'string', default: '15' },
+    acks: { type: 'string', default: '1' },
+    transports: { type: 'string', default: 'tcp,ws' },
+    'idle-seconds': { type: 'string', default: '5' },
+    'broker-cli': { type: 'string' },
+    nice: { type: 'string' },
+    out: { type: 'string' },
+  },
+});
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || '100');
+const clientCli = new URL('../src/cli/main.js', import.meta.url).pathname;
+const brokerCli = args['broker-cli'] ?? clientCli;
+const niced = (argv: string[]): [string, string[]] => (args.nice === undefined ? [process.execPath, argv] : ['nice', ['-n', args.nice, process.execPath, ...argv]]);
+
+function cpuTicks(pid: number): number {
+  const t = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const r = t.slice(t.lastIndexOf(')') + 2).split(' ');
+  return Number(r[11]) + Number(r[12]);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const dir = mkdtempSync(join(tmpdir(), 'samsa-e2e-'));
+const [cmd, argv] = niced([brokerCli, 'serve', '--data-dir', join(dir, 'data'), '--port', '0', '--http-port', '0', '--log-level', 'warn']);
+const broker = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+const rows: Array<Record<string, unknown>> = [];
+try {
+  const ready = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    broker.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.startsWith('samsa ready'));
+      if (line !== undefined) resolve(line);
+    });
+    broker.once('exit', (code) => reject(new Error(`samsa serve exited with ${code}`)));
+  });
+  const kafka = /kafka=([^ ]+)/.exec(ready)![1]!;
+  const http = /http=([^ ]+)/.exec(ready)![1]!;
+  const pid = broker.pid!;
+  await sleep(2000);
+  const idleSeconds = Number(args['idle-seconds']);
+  const i0 = cpuTicks(pid);
+  await sleep(idleSeconds * 1000);
+  const idleCpuPct = (100 * (cpuTicks(pid) - i0)) / CLK_TCK / idleSeconds;
+  console.log(`broker ${brokerCli} pid ${pid}; idle CPU ${idleCpuPct.toFixed(2)}% of a core over ${idleSeconds} s`);
+  for (const transport of args.transports.split(',')) {
+    const against = transport === 'ws' ? `ws://${http}/kafka` : kafka;
+    const t0 = cpuTicks(pid);
+    const s0 = performance.now();
+    const [ccmd, cargv] = niced([clientCli, 'bench', 'latency', '--against', against, '--transport', transport, '--acks', args.acks, '--rate', args.rate, '--seconds', args.seconds, '--json']);
+    const r = spawnSync(ccmd, cargv, { encoding: 'utf8', maxBuffer: 16 << 20 });
+    const cpuSec = (cpuTicks(pid) - t0) / CLK_TCK;
+    const wallSec = (performance.now() - s0) / 1000;
+    if (r.status !== 0) throw new Error(`samsa bench latency (${transport}) failed: ${r.stderr.slice(0, 800)}`);
+    const l = (JSON.parse(r.stdout) as { latency: { latencyUs: { p50: number; p99: number; p999: number; max: number; count: number } } }).latency.latencyUs;
+    // The client's run includes topic set-up and its warm-up: the CPU share is over all of it.
+    const row = { transport, rate: Number(args.rate), acks: Number(args.acks), ...l, brokerCpuPctOfCore: Number(((100 * cpuSec) / wallSec).toFixed(1)), idleCpuPct: Number(idleCpuPct.toFixed(2)) };
+    rows.push(row);
+    console.log(`${transport.padEnd(4)} p50 ${(l.p50 / 1000).toFixed(2)} ms  p99 ${(l.p99 / 1000).toFixed(2)} ms  p99.9 ${(l.p999 / 1000).toFixed(2)} ms  max ${(l.max / 1000).toFixed(2)} ms  broker ${row.brokerCpuPctOfCore}% of a core`);
+  }
+} finally {
+  broker.kill('SIGTERM');
+  await new Promise((r) => broker.once('exit', r));
+  rmSync(dir, { recursive: true, force: true });
+}
+const outFile = args.out ?? new URL('../../bench/results/e2e-latency.json', import.meta.url).pathname;
+mkdirSync(join(outFile, '..'), { recursive: true });
+writeFileSync(outFile, JSON.stringify({ at: new Date().toISOString(), brokerCli, rows }, null, 2) + '\n');
