@@ -148,6 +148,98 @@ for (const transport of ['uws', 'node'] as TransportName[]) {
       assert.equal(engine.offsets('web', 0).highWatermark, 1);
     });
 
+    function call(path: string, auth: string, method: string, body: string | undefined, accept: string): Promise<Reply> {
+      return new Promise((resolve, reject) => {
+        const headers: Record<string, string> = { authorization: auth, accept, ...(body !== undefined ? { 'content-type': 'application/vnd.kafka.v2+json' } : {}) };
+        const req = httpsRequest({ host: '127.0.0.1', port: http.port, path, method, ca, servername: 'localhost', headers }, (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (d: string) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    }
+
+    test('REST consumers need the Kafka consumer ACLs (READ on group and topic); an instance is its creator\'s only', async () => {
+      const alice = basic('alice', 'alice-pw');
+      const bob = basic('bob', 'bob-pw');
+      const JSON_V2 = 'application/vnd.kafka.json.v2+json';
+      const produced = await get('/topics/web', alice, 'POST', JSON.stringify({ records: [{ value: { consumer: true } }] }));
+      assert.equal(produced.status, 200, produced.body);
+
+      // bob may not READ the group: no instance for him (403 before anything else).
+      const bobCreate = await call('/consumers/web-readers', bob, 'POST', JSON.stringify({ format: 'json' }), 'application/vnd.kafka.v2+json');
+      assert.equal(bobCreate.status, 403, bobCreate.body);
+      assert.equal(JSON.parse(bobCreate.body).error_code, 40301);
+
+      const created = await call('/consumers/web-readers', alice, 'POST', JSON.stringify({ format: 'json', 'auto.offset.reset': 'earliest' }), 'application/vnd.kafka.v2+json');
+      assert.equal(created.status, 200, created.body);
+      const instance = `/consumers/web-readers/instances/${encodeURIComponent(JSON.parse(created.body).instance_id as string)}`;
+
+      // A topic alice may not READ cannot be subscribed to, nor assigned.
+      const hidden = await call(`${instance}/subscription`, alice, 'POST', JSON.stringify({ topics: ['hidden'] }), 'application/vnd.kafka.v2+json');
+      assert.equal(hidden.status, 403, hidden.body);
+      assert.equal(JSON.parse(hidden.body).error_code, 40301);
+      const assigned = await call(`${instance}/assignments`, alice, 'POST', JSON.stringify({ partitions: [{ topic: 'hidden', partition: 0 }] }), 'application/vnd.kafka.v2+json');
+      assert.equal(assigned.status, 403, assigned.body);
+
+      const subscribed = await call(`${instance}/subscription`, alice, 'POST', JSON.stringify({ topics: ['web'] }), 'application/vnd.kafka.v2+json');
+      assert.equal(subscribed.status, 204, subscribed.body);
+
+      // bob, who may not READ the group, cannot use alice's instance.
+      const bobRecords = await call(`${instance}/records?timeout=0`, bob, 'GET', undefined, JSON_V2);
+      assert.equal(bobRecords.status, 403, bobRecords.body);
+      assert.equal(JSON.parse(bobRecords.body).error_code, 40301);
+
+      // alice reads what she produced (the first reads may be spent joining the group).
+      let records: Array<{ topic: string; value: unknown }> = [];
+      for (let i = 0; i < 30 && records.length === 0; i++) {
+        const r = await call(`${instance}/records?timeout=1000`, alice, 'GET', undefined, JSON_V2);
+        assert.equal(r.status, 200, r.body);
+        records = JSON.parse(r.body) as typeof records;
+      }
+      assert.ok(records.length > 0, 'alice reads "web" through her consumer');
+      assert.ok(records.every((r) => r.topic === 'web'));
+      assert.equal((await call(`${instance}/offsets`, alice, 'POST', undefined, 'application/vnd.kafka.v2+json')).status, 204);
+      assert.equal((await call(instance, bob, 'DELETE', undefined, 'application/vnd.kafka.v2+json')).status, 403);
+      assert.equal((await call(instance, alice, 'DELETE', undefined, 'application/vnd.kafka.v2+json')).status, 204);
+    });
+
+    test('table views need READ on the topic, checked before its existence', async () => {
+      const alice = basic('alice', 'alice-pw');
+      const bob = basic('bob', 'bob-pw');
+      const JSON_V2 = 'application/vnd.kafka.json.v2+json';
+      for (const path of ['/topics/web/table', '/topics/web/table/k1', '/topics/no-such-topic/table']) {
+        const r = await call(path, bob, 'GET', undefined, JSON_V2);
+        assert.equal(r.status, 403, `${path}: ${r.body}`);
+        assert.equal(JSON.parse(r.body).error_code, 40301);
+      }
+      assert.equal((await call('/topics/hidden/table', alice, 'GET', undefined, JSON_V2)).status, 403);
+      assert.equal((await call('/topics/hidden/table/k1', alice, 'GET', undefined, JSON_V2)).status, 403);
+      const produced = await get('/topics/web', alice, 'POST', JSON.stringify({ records: [{ key: 'k1', value: { v: 1 } }] }));
+      assert.equal(produced.status, 200, produced.body);
+      // alice may READ "web": her answers are the table's, not a refusal.
+      const page = await call('/topics/web/table', alice, 'GET', undefined, JSON_V2);
+      assert.equal(page.status, 200, page.body);
+      assert.ok(Array.isArray(JSON.parse(page.body).records));
+      const one = await call('/topics/web/table/k1', alice, 'GET', undefined, JSON_V2);
+      assert.notEqual(one.status, 403, one.body);
+    });
+
+    test('WSS: the table changes stream needs credentials and READ on the topic', async () => {
+      const open = async (path: string, auth: string | null): Promise<number> => {
+        const r = await wss(path, auth);
+        if (!(r instanceof WebSocket)) return r.status;
+        r.close();
+        return 101;
+      };
+      assert.equal(await open('/topics/web/table/changes', null), 401);
+      assert.equal(await open('/topics/web/table/changes', basic('bob', 'bob-pw')), 403);
+      assert.equal(await open('/topics/hidden/table/changes', basic('alice', 'alice-pw')), 403);
+      assert.equal(await open('/topics/web/table/changes', basic('alice', 'alice-pw')), 101);
+    });
+
     test('admin views with ACLs: lists hold only what alice may describe; the rest is 403 before existence', async () => {
       const asAlice = (path: string, method = 'GET', body?: string) => get(path, basic('alice', 'alice-pw'), method, body);
       const stats = await asAlice('/stats/topics');
