@@ -14,6 +14,7 @@ import type { ShardInfo } from './broker/engine.js';
 import { topicDefaultsFrom } from './config/topic-config.js';
 import { logger, setLogLevel } from './util/logger.js';
 import type { KafkaHandler } from './kafka/handler.js';
+import { OutputBudget } from './kafka/output-budget.js';
 import type { HttpServer } from './http/server.js';
 import { type CorsPolicy, parseCorsOrigins } from './http/cors.js';
 import type { BrokerMetrics } from './metrics/broker-metrics.js';
@@ -136,16 +137,28 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   // Counts records/bytes per topic and requests per API for /metrics (pass-through wrappers).
   const metrics = new BrokerMetrics();
   const countedEngine = metrics.instrumentEngine(engine);
+  // queued.max.response.bytes: shared by the Fetch API (what it reads) and the TCP connections (what waits unsent).
+  const outputBudget = new OutputBudget(cfg['queued.max.response.bytes']);
   const kafka = metrics.instrumentKafkaHandler(createKafkaHandler(countedEngine, {
+    outputBudget,
     advertisedHost,
     advertisedPort: primary.advertisedPort,
     autoCreateTopics: cfg['auto.create.topics.enable'],
     numPartitions: cfg['num.partitions'],
     requestMaxBytes: cfg['socket.request.max.bytes'],
     groups: { initialRebalanceDelayMs: cfg['group.initial.rebalance.delay.ms'] },
+    transactions: {
+      maxTimeoutMs: cfg['transaction.max.timeout.ms'],
+      abortCheckIntervalMs: cfg['transaction.abort.timed.out.transaction.cleanup.interval.ms'],
+      idExpirationMs: cfg['transactional.id.expiration.ms'],
+    },
     logger: logger(),
     security: security.services,
   }));
+  closers.push(() => {
+    kafka.close?.();
+    return Promise.resolve();
+  });
   const tcps: KafkaTcpServer[] = [];
   try {
     for (const spec of listenerSpecs) {
@@ -155,6 +168,7 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
         handler: kafka,
         logger: logger(),
         maxConnections: cfg['max.connections'],
+        outputBudget,
         listener: { name: spec.name, protocol: spec.protocol },
         advertisedHost: spec.advertisedHost,
         advertisedPort: spec.advertisedPort,
@@ -180,6 +194,13 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   kafka.setAdvertisedListener(listeners[0]!.advertisedHost, listeners[0]!.advertisedPort);
   const kafkaPort = listeners[0]!.port;
   metrics.addConnectionSource('kafka_tcp', () => tcps.reduce((n, t) => n + t.connectionCount(), 0));
+  metrics.addGauge('scrub_runs_total', 'Scrubs of sealed segments finished (after an unclean start, or POST /broker/scrub)', () => engine.scrubTotals.runs, 'counter');
+  metrics.addGauge('scrub_batches_checked_total', 'Batches of sealed segments whose framing and CRC-32C a scrub re-verified', () => engine.scrubTotals.batchesChecked, 'counter');
+  metrics.addGauge('scrub_damaged_batches_total', 'Damaged batches scrubs found in sealed segments (a batch still damaged is counted again by each scrub)', () => engine.scrubTotals.damagedBatches, 'counter');
+  metrics.addGauge('scrub_last_damaged_batches', 'Damaged batches the last finished scrub found (-1: none has run)', () => engine.scrubTotals.lastDamagedBatches);
+  metrics.addGauge('queued_response_bytes', 'Fetch response bytes read and not yet handed back, plus response bytes (zero-copy file ranges by their length) waiting for TCP sockets whose clients are not reading (bounded by queued.max.response.bytes)', () => outputBudget.usedBytesNow);
+  metrics.addGauge('fetch_budget_skips_total', 'Partition reads a Fetch skipped (answered empty) because queued.max.response.bytes was spent', () => outputBudget.skips, 'counter');
+  metrics.addGauge('topics_offline', 'Topics offline because their metadata file is damaged (listed by GET /broker)', () => engine.offlineTopics().length);
   let http: HttpServer;
   try {
     http = await startHttpServer({

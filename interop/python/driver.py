@@ -205,6 +205,83 @@ def run_produce(bootstrap: str, p: dict[str, Any], dl: Deadline) -> NoReturn:
     result("ok", None, data)
 
 
+# ---------------------------------------------------------------- txn-produce
+
+def run_txn_produce(bootstrap: str, p: dict[str, Any], dl: Deadline) -> NoReturn:
+    """A transactional producer runs the given transactions (interop/README.md,
+    `txn-produce`); with `hold` the last one stays open until a `commit` command, and
+    `stop`/EOF exits the process without ending it (a crashed producer)."""
+    conf = base_config(bootstrap)
+    conf.update({
+        "transactional.id": p["transactionalId"],
+        "transaction.timeout.ms": int(p.get("transactionTimeoutMs") or 60000),
+        "partitioner": "murmur2_random",
+        # librdkafka refuses a message timeout longer than the transaction timeout.
+        "message.timeout.ms": max(1, min(dl.timeout_ms, int(p.get("transactionTimeoutMs") or 60000))),
+    })
+    try:
+        producer = Producer(conf)
+    except KafkaException as e:
+        result("error", "client config: " + err_text(e))
+    topic = p["topic"]
+    done: list[dict[str, Any]] = []
+    data: dict[str, Any] = {"transactions": done}
+    txns = p.get("transactions", [])
+    try:
+        producer.init_transactions(max(0.1, dl.left()))
+        event("initialized")
+        for t_i, txn in enumerate(txns):
+            producer.begin_transaction()
+            recs = txn.get("records", [])
+            results: list[dict[str, Any] | None] = [None] * len(recs)
+            errors: list[str] = []
+
+            def on_delivery(i: int) -> Callable[[KafkaError | None, Any], None]:
+                def cb(err: KafkaError | None, msg: Any) -> None:
+                    results[i] = {"partition": msg.partition(), "offset": msg.offset()}
+                    if err is not None:
+                        errors.append(err_text(err))
+                return cb
+
+            for i, r in enumerate(recs):
+                kwargs: dict[str, Any] = {"value": str(r.get("value", "")).encode(), "on_delivery": on_delivery(i)}
+                if r.get("key") is not None:
+                    kwargs["key"] = r["key"].encode()
+                if r.get("partition") is not None:
+                    kwargs["partition"] = int(r["partition"])
+                producer.produce(topic, **kwargs)
+            if producer.flush(dl.left()) or any(x is None for x in results):
+                result("error", "timed out after %d ms waiting for delivery reports" % dl.timeout_ms, data)
+            if errors:
+                result("error", errors[0], data)
+            outcome: dict[str, Any] = {"results": results}
+            if t_i == len(txns) - 1 and p.get("hold"):
+                event("open", results=results)
+                line = sys.stdin.readline()
+                cmd = json.loads(line) if line.strip() else None
+                if not cmd or cmd.get("cmd") != "commit":
+                    sys.stdout.flush()
+                    os._exit(0)  # a crash: a clean close would end the transaction
+                try:
+                    producer.commit_transaction(max(0.1, dl.left()))
+                except KafkaException as e:
+                    outcome["ended"] = "failed"
+                    done.append(outcome)
+                    result("error", "commit of the held transaction: " + err_text(e), data)
+                outcome["ended"] = "commit"
+            elif txn.get("end") == "abort":
+                producer.abort_transaction(max(0.1, dl.left()))
+                outcome["ended"] = "abort"
+            else:
+                producer.commit_transaction(max(0.1, dl.left()))
+                outcome["ended"] = "commit"
+            done.append(outcome)
+    except KafkaException as e:
+        result("error", err_text(e), data)
+    producer.flush(dl.left())
+    result("ok", None, data)
+
+
 # ---------------------------------------------------------------- consume
 
 def record_json(msg: Any) -> dict[str, Any]:
@@ -230,6 +307,13 @@ def assign_consumer_config(bootstrap: str) -> dict[str, Any]:
         "enable.auto.commit": False,
         "enable.auto.offset.store": False,
     })
+    return conf
+
+
+def consume_config(bootstrap: str, p: dict[str, Any]) -> dict[str, Any]:
+    conf = assign_consumer_config(bootstrap)
+    # librdkafka defaults to read_committed; the contract's default is Java's read_uncommitted.
+    conf["isolation.level"] = p.get("isolation") or "read_uncommitted"
     return conf
 
 
@@ -277,7 +361,7 @@ def run_consume(bootstrap: str, p: dict[str, Any], dl: Deadline) -> NoReturn:
     count = int(p.get("count", 0))
     records: list[dict[str, Any]] = []
     data: dict[str, Any] = {"records": records}
-    consumer = Consumer(assign_consumer_config(bootstrap))
+    consumer = Consumer(consume_config(bootstrap, p))
     try:
         parts = p.get("partitions") or partitions_of(consumer, topic, dl)
         pos = resolve_positions(consumer, topic, parts, p.get("from", "earliest"), dl)
@@ -600,6 +684,8 @@ def main() -> None:
         run_group_member(bootstrap, params, dl)
     elif op == "admin":
         run_admin(bootstrap, params, dl)
+    elif op == "txn-produce":
+        run_txn_produce(bootstrap, params, dl)
     result("unsupported", "unknown op %r" % (op,))
 
 

@@ -10,12 +10,14 @@
 // and metadata, the shard's offset spec) are re-exported so callers import one file.
 
 import type { TopicConfig } from '../config/topic-config.js';
-import type { OffsetSpec } from '../shard/shard-protocol.js';
-import type { TopicInfo } from '../storage/topic-store.js';
+import type { OffsetSpec, ProducerInfo } from '../shard/shard-protocol.js';
+import type { DamagedTopic, TopicInfo } from '../storage/topic-store.js';
 
 export type { CleanupPolicy, TopicConfig } from '../config/topic-config.js';
-export type { OffsetSpec } from '../shard/shard-protocol.js';
+export type { OffsetSpec, ProducerInfo } from '../shard/shard-protocol.js';
 export type { TopicInfo } from '../storage/topic-store.js';
+/** A topic whose metadata file was found damaged at start-up: offline until fixed. */
+export type OfflineTopic = DamagedTopic;
 
 export type Acks = -1 | 0 | 1;
 
@@ -42,6 +44,14 @@ export interface PartitionOffsets {
   logStartOffset: number;
   /** Next offset to be written: the high watermark on a single node. */
   highWatermark: number;
+  /** First offset of the oldest open transaction, or the high watermark when none is open. */
+  lastStableOffset: number;
+}
+
+/** An aborted transaction a read_committed reader must skip: its producer's transactional records from firstOffset on, up to its ABORT marker. */
+export interface AbortedTransaction {
+  producerId: number;
+  firstOffset: number;
 }
 
 export interface ReadResult extends PartitionOffsets {
@@ -51,14 +61,30 @@ export interface ReadResult extends PartitionOffsets {
    * the same bytes left in the segment file, to be sent or read and then closed.
    */
   records: Uint8Array;
+  /** read_committed: the aborted transactions that overlap the records (empty when none); absent for read_uncommitted. */
+  abortedTransactions?: AbortedTransaction[];
 }
 
+/** Kafka's isolation levels: read_committed reads below the last stable offset only. */
+export type IsolationLevel = 'read_uncommitted' | 'read_committed';
+
 export interface ReadOptions {
+  isolation?: IsolationLevel;
   /**
    * The caller can send a FileRange itself (a plain TCP connection with the native
    * addon): a large read may then be answered with one instead of bytes.
    */
   fileRange?: boolean;
+}
+
+export interface AppendOptions {
+  /** The batches are COMMIT/ABORT markers of the transaction coordinator (control batches are refused otherwise). */
+  markers?: boolean;
+}
+
+export interface DescribeProducersResult {
+  errorCode: number;
+  producers: ProducerInfo[];
 }
 
 
@@ -90,6 +116,13 @@ export interface Engine {
   listTopics(): TopicInfo[];
   describeTopic(name: string): TopicInfo | undefined;
   /**
+   * Topics that are offline because their metadata file is damaged (not in
+   * listTopics). Every call naming one fails with KAFKA_STORAGE_ERROR, and none
+   * creates a topic of that name, until the file is fixed and the broker restarted.
+   */
+  offlineTopics(): OfflineTopic[];
+  offlineTopic(name: string): OfflineTopic | undefined;
+  /**
    * A topic's name, id and partition count by name (or, with byId, by topic id),
    * without the copy describeTopic makes: for Produce and Fetch, once per request.
    */
@@ -101,15 +134,22 @@ export interface Engine {
    * Appends one or more batches (back to back) to a partition. Resolves after the
    * shard wrote them (acks 0/1) or wrote and fdatasynced them (acks -1).
    */
-  append(topic: string, partition: number, batches: Uint8Array, acks: Acks): Promise<AppendResult>;
-  /** Reads stored batches from `offset`, at most about `maxBytes` (a first larger batch comes whole). */
-  read(topic: string, partition: number, offset: number, maxBytes: number, options?: ReadOptions): Promise<ReadResult>;
+  append(topic: string, partition: number, batches: Uint8Array, acks: Acks, opts?: AppendOptions): Promise<AppendResult>;
+  /**
+   * Reads stored batches from `offset`, at most about `maxBytes` (a first larger batch
+   * comes whole); read_committed stops at the last stable offset and lists the
+   * aborted transactions among what it returns.
+   */
+  read(topic: string, partition: number, offset: number, maxBytes: number, opts?: ReadOptions): Promise<ReadResult>;
   /** Resolves true when any of the partitions gets an append (or is deleted), false after timeoutMs. */
   waitForAppend(partitions: PartitionRef[], timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
   /** read() with long-poll: waits up to maxWaitMs for at least minBytes past `offset`. */
   fetch(topic: string, partition: number, offset: number, maxBytes: number, maxWaitMs: number, minBytes?: number): Promise<ReadResult>;
   offsets(topic: string, partition: number): PartitionOffsets;
-  listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<ListOffsetResult>;
+  /** read_committed: 'latest' is the last stable offset, and nothing at or past it is found by timestamp. */
+  listOffset(topic: string, partition: number, spec: OffsetSpec, opts?: ReadOptions): Promise<ListOffsetResult>;
+  /** The partition's producers: epochs, last sequences, open transactions. */
+  describeProducers(topic: string, partition: number): Promise<DescribeProducersResult>;
   /**
    * DeleteRecords: moves the partition's log start offset up to `offset` (-1: the
    * high watermark), durably; records below it are gone for readers, and sealed

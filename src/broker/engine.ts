@@ -20,7 +20,8 @@ import type { ShardReady } from './shard-client.js';
 import type { ControlRequest, Notice, ShardStats } from '../shard/shard-protocol.js';
 export type { ShardStats } from '../shard/shard-protocol.js';
 import type {
-  Acks, AppendResult, DeleteRecordsResult, Engine, ListOffsetResult, OffsetSpec, PartitionOffsets, PartitionRef, ReadOptions, ReadResult, TopicConfig, TopicInfo, TopicLayout,
+  Acks, AppendOptions, AppendResult, DeleteRecordsResult, DescribeProducersResult, Engine, ListOffsetResult, OffsetSpec, OfflineTopic, PartitionOffsets, PartitionRef,
+  ReadOptions, ReadResult, TopicConfig, TopicInfo, TopicLayout,
 } from './engine-api.js';
 import { SHARDS_MAX } from '../config/config.js';
 import { DEFAULT_TOPIC_CONFIG, validateTopicConfig } from '../config/topic-config.js';
@@ -30,7 +31,8 @@ import { partitionDirName } from '../storage/partition-dir.js';
 import { assertTopicName, PARTITIONS_MAX } from '../wire/topic-name.js';
 import { takeCleanShutdownMarker, writeCleanShutdownMarker } from '../storage/clean-shutdown.js';
 import { logger } from '../util/logger.js';
-import type { CompactTask, CompactTaskResult, RecoverTask, UnlinkTask } from '../storage/maintenance-tasks.js';
+import type { CompactTask, CompactTaskResult, RecoverTask, ScrubTask, UnlinkTask } from '../storage/maintenance-tasks.js';
+import type { ScrubDamage, ScrubResult } from '../storage/scrub.js';
 import type { RecoveryReport } from '../storage/recovery.js';
 
 export interface EngineOptions {
@@ -48,6 +50,36 @@ export interface EngineOptions {
   pin?: boolean;
 }
 
+/** One scrub of every partition's sealed segments (see SamsaEngine.scrub). */
+export interface ScrubReport {
+  startedAtMs: number;
+  durationMs: number;
+  /** Why it ran: 'unclean-start' or 'request'. */
+  reason: string;
+  partitions: number;
+  segments: number;
+  batches: number;
+  bytes: number;
+  /** Damaged batches found; `damaged` lists the first SCRUB_DAMAGE_LISTED_MAX. */
+  damagedCount: number;
+  damaged: Array<ScrubDamage & { topic: string; partition: number }>;
+  /** False when the broker closed before every partition was checked. */
+  complete: boolean;
+}
+
+/** Totals since start, for /metrics. */
+export interface ScrubTotals {
+  runs: number;
+  batchesChecked: number;
+  damagedBatches: number;
+  /** Damaged batches the last finished scrub found (-1 before the first). */
+  lastDamagedBatches: number;
+}
+
+const SCRUB_DAMAGE_LISTED_MAX = 1000;
+/** Damaged batches logged one by one per scrub; the rest are counted in its summary line. */
+const SCRUB_DAMAGE_LOGGED_MAX = 100;
+
 export interface ShardInfo extends ShardReady {
   shardId: number;
   partitions: number;
@@ -60,6 +92,7 @@ interface PartitionHandle {
   shard: ShardClient;
   logStartOffset: number;
   highWatermark: number;
+  lastStableOffset: number;
   waiters: Set<() => void>;
   /** The newest small appends while a consumer tails the partition (tail-cache.ts). */
   tail: TailCache;
@@ -104,6 +137,10 @@ export class SamsaEngine implements Engine {
   private pool: Promise<Piscina> | null = null;
   private store!: TopicStore;
   recoveredUncleanly = false;
+  readonly scrubTotals: ScrubTotals = { runs: 0, batchesChecked: 0, damagedBatches: 0, lastDamagedBatches: -1 };
+  private scrubbing: Promise<ScrubReport> | null = null;
+  /** The last finished scrub, for GET /broker/scrub. */
+  lastScrub: ScrubReport | null = null;
 
   private constructor(private readonly options: Required<EngineOptions>) {
     this.dataDir = options.dataDir;
@@ -148,6 +185,10 @@ export class SamsaEngine implements Engine {
     // Taken (read and removed) before anything can be written: a crash from here on is unclean.
     const clean = takeCleanShutdownMarker(dataDir);
     this.store = TopicStore.load(dataDir);
+    for (const f of this.store.strayFiles) logger().warn({ file: f }, 'ignored a topic metadata file whose name is not a topic name');
+    for (const d of this.store.damaged()) {
+      logger().error({ topic: d.name, file: d.file, problem: d.problem }, `topic ${d.name} is offline: its metadata file ${d.file} is damaged (${d.problem}); fix the file and restart`);
+    }
     const infos = this.store.list();
     this.recoveredUncleanly = !clean && infos.length > 0;
     if (this.recoveredUncleanly) await this.recoverAll(infos);
@@ -164,7 +205,7 @@ export class SamsaEngine implements Engine {
         cpu,
         retentionCheckIntervalMs: this.options.retentionCheckIntervalMs,
         compactionCheckIntervalMs: this.options.compactionCheckIntervalMs,
-        onAppend: (slot, logStart, next, base, batches) => this.onAppend(slot, logStart, next, base, batches),
+        onAppend: (slot, logStart, next, lso, base, batches) => this.onAppend(slot, logStart, next, lso, base, batches),
         onNotice: (n) => this.onNotice(n),
       });
       this.shards.push(shard);
@@ -175,6 +216,76 @@ export class SamsaEngine implements Engine {
     if (unpinned !== undefined) logger().warn({ reason: unpinned.pinReason }, 'shards run unpinned');
 
     for (const info of infos) await this.openTopic(info);
+    // Recovery checked each active segment's tail; after an unclean stop the sealed
+    // ones are re-verified too, in the background (one partition at a time, in the
+    // maintenance pool), so start-up time does not grow with data size.
+    if (this.recoveredUncleanly) {
+      this.scrub('unclean-start').catch((err: unknown) => logger().error({ err }, 'scrub after an unclean stop failed'));
+    }
+  }
+
+  /**
+   * Re-verifies every batch (framing and CRC-32C) of every sealed segment of every
+   * online partition, one partition at a time in the maintenance pool, off the shards
+   * and the main thread. Damage is logged and counted, not repaired: the batch is still
+   * served as stored (a consumer's CRC check rejects it), and intact ones are served as
+   * before. A call while one runs shares it.
+   */
+  scrub(reason = 'request'): Promise<ScrubReport> {
+    if (this.scrubbing !== null) return this.scrubbing;
+    const run = this.runScrub(reason).finally(() => {
+      this.scrubbing = null;
+    });
+    this.scrubbing = run;
+    return run;
+  }
+
+  private async runScrub(reason: string): Promise<ScrubReport> {
+    const report: ScrubReport = {
+      startedAtMs: Date.now(), durationMs: 0, reason, partitions: 0, segments: 0, batches: 0, bytes: 0, damagedCount: 0, damaged: [], complete: false,
+    };
+    const t0 = performance.now();
+    const parts: PartitionHandle[] = [];
+    for (const t of this.topics.values()) parts.push(...t.partitions);
+    let logged = 0;
+    for (const h of parts) {
+      if (this.closed) break;
+      if (this.handle(h.topic, h.partition) !== h) continue; // deleted since
+      const task: ScrubTask = { dir: join(this.dataDir, partitionDirName(h.topic, h.partition)) };
+      let r: ScrubResult;
+      try {
+        r = (await (await this.maintenancePool()).run(task, { name: 'scrub' })) as ScrubResult;
+      } catch (err) {
+        if (this.closed) break; // the pool is gone (or, closing, never created)
+        logger().error({ topic: h.topic, partition: h.partition, err }, 'scrub of a partition failed');
+        continue;
+      }
+      report.partitions++;
+      report.segments += r.segments;
+      report.batches += r.batches;
+      report.bytes += r.bytes;
+      report.damagedCount += r.damagedCount;
+      this.scrubTotals.batchesChecked += r.batches;
+      this.scrubTotals.damagedBatches += r.damagedCount;
+      for (const d of r.damaged) {
+        if (report.damaged.length < SCRUB_DAMAGE_LISTED_MAX) report.damaged.push({ topic: h.topic, partition: h.partition, ...d });
+        if (logged++ < SCRUB_DAMAGE_LOGGED_MAX) {
+          logger().error(
+            { topic: h.topic, partition: h.partition, file: d.file, position: d.position, baseOffset: d.baseOffset, lastOffset: d.lastOffset },
+            `damaged batch in sealed segment ${d.file} at position ${d.position} (offsets ${d.baseOffset}..${d.lastOffset}): ${d.problem}; it is served as stored and consumers will reject it`,
+          );
+        }
+      }
+    }
+    report.complete = !this.closed;
+    report.durationMs = performance.now() - t0;
+    this.scrubTotals.runs++;
+    this.scrubTotals.lastDamagedBatches = report.damagedCount;
+    this.lastScrub = report;
+    const summary = { reason, partitions: report.partitions, segments: report.segments, batches: report.batches, damaged: report.damagedCount, durationMs: Math.round(report.durationMs), complete: report.complete };
+    if (report.damagedCount > 0) logger().error(summary, `scrub found ${report.damagedCount} damaged batch(es) in sealed segments`);
+    else logger().info(summary, 'scrub of sealed segments found no damage');
+    return report;
   }
 
   private async recoverAll(infos: TopicInfo[]): Promise<void> {
@@ -207,7 +318,8 @@ export class SamsaEngine implements Engine {
     const r = await shard.control({ type: 'open', slot, dir, config: info.config });
     if (!r.ok) throw new KafkaError(r.errorCode, `open ${info.name}-${partition}: ${r.message}`);
     const h: PartitionHandle = {
-      topic: info.name, partition, slot, shard, logStartOffset: r.logStartOffset ?? 0, highWatermark: r.nextOffset ?? 0, waiters: new Set(), tail: new TailCache(),
+      topic: info.name, partition, slot, shard, logStartOffset: r.logStartOffset ?? 0, highWatermark: r.nextOffset ?? 0,
+      lastStableOffset: r.lastStableOffset ?? r.nextOffset ?? 0, waiters: new Set(), tail: new TailCache(),
     };
     this.slots.set(slot, h);
     return h;
@@ -224,6 +336,25 @@ export class SamsaEngine implements Engine {
     const next = this.adminChain.then(fn, fn);
     this.adminChain = next.catch(() => undefined);
     return next;
+  }
+
+  private offlineError(d: OfflineTopic): KafkaError {
+    return new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, offlineMessage(d));
+  }
+
+  /** The error for a topic this engine does not serve: offline (damaged metadata) or unknown. */
+  private absent(name: string, unknown: () => KafkaError): KafkaError {
+    const d = this.store.damagedTopic(name);
+    return d !== undefined ? this.offlineError(d) : unknown();
+  }
+
+  private absentCode(topic: string): number {
+    return this.store.damagedTopic(topic) !== undefined ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  }
+
+  private absentMessage(topic: string, partition: number): string {
+    const d = this.store.damagedTopic(topic);
+    return d !== undefined ? offlineMessage(d) : `unknown topic or partition ${topic}-${partition}`;
   }
 
   private assertOpen(): void {
@@ -249,6 +380,9 @@ export class SamsaEngine implements Engine {
         throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `partitions must be an integer 1..${PARTITIONS_MAX}, got ${partitions}`);
       }
       if (this.topics.has(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${name}' already exists`);
+      // Never over a damaged file: that would replace what may be the only record of its partitions and configs.
+      const damaged = this.store.damagedTopic(name);
+      if (damaged !== undefined) throw this.offlineError(damaged);
       const full: TopicConfig = { ...this.defaults, ...validateTopicConfig(config) };
       this.checkConfig(full);
       const info: TopicInfo = { name, topicId: randomBytes(TOPIC_ID_BYTES).toString('hex'), partitions, config: full };
@@ -262,7 +396,7 @@ export class SamsaEngine implements Engine {
     return this.admin(async () => {
       this.assertOpen();
       const t = this.topics.get(name);
-      if (t === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`);
+      if (t === undefined) throw this.absent(name, () => new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`));
       // Forget it first so no new request reaches a partition being deleted.
       this.topics.delete(name);
       this.store.remove(name);
@@ -282,7 +416,7 @@ export class SamsaEngine implements Engine {
     return this.admin(async () => {
       this.assertOpen();
       const t = this.topics.get(name);
-      if (t === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`);
+      if (t === undefined) throw this.absent(name, () => new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`));
       if (!Number.isInteger(totalPartitions) || totalPartitions <= t.info.partitions || totalPartitions > PARTITIONS_MAX) {
         throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `topic '${name}' has ${t.info.partitions} partitions; the new count must be larger (and ≤ ${PARTITIONS_MAX}), got ${totalPartitions}`);
       }
@@ -297,7 +431,7 @@ export class SamsaEngine implements Engine {
     return this.admin(async () => {
       this.assertOpen();
       const t = this.topics.get(name);
-      if (t === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`);
+      if (t === undefined) throw this.absent(name, () => new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`));
       const full: TopicConfig = { ...t.info.config, ...validateTopicConfig(config) };
       this.checkConfig(full);
       const info: TopicInfo = { ...t.info, config: full };
@@ -320,6 +454,14 @@ export class SamsaEngine implements Engine {
     return t === undefined ? undefined : structuredClone(t.info);
   }
 
+  offlineTopics(): OfflineTopic[] {
+    return this.store.damaged();
+  }
+
+  offlineTopic(name: string): OfflineTopic | undefined {
+    return this.store.damagedTopic(name);
+  }
+
   topicLayout(nameOrId: string, byId = false): TopicLayout | undefined {
     // t.info is replaced, never changed in place, so handing it out read-only is safe.
     if (!byId) return this.topics.get(nameOrId)?.info;
@@ -331,36 +473,45 @@ export class SamsaEngine implements Engine {
     return this.topics.get(topic)?.partitions[partition];
   }
 
-  async append(topic: string, partition: number, batches: Uint8Array, acks: Acks): Promise<AppendResult> {
+  async append(topic: string, partition: number, batches: Uint8Array, acks: Acks, opts?: AppendOptions): Promise<AppendResult> {
     if (acks !== 0 && acks !== 1 && acks !== -1) {
       return { errorCode: ErrorCode.INVALID_REQUIRED_ACKS, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage: `acks must be -1, 0 or 1, got ${String(acks)}` };
     }
     const h = this.handle(topic, partition);
     if (h === undefined || this.closed) {
-      return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage: `unknown topic or partition ${topic}-${partition}` };
+      return { errorCode: this.absentCode(topic), baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage: this.absentMessage(topic, partition) };
     }
-    const c = await h.shard.append(h.slot, batches, acks);
+    const c = await h.shard.append(h.slot, batches, acks, opts?.markers === true);
     const r: AppendResult = { errorCode: c.errorCode, baseOffset: c.baseOffset, logAppendTimeMs: c.appendTimeMs, logStartOffset: c.logStartOffset };
     if (c.message.length > 0) r.errorMessage = c.message;
     return r;
   }
 
-  async read(topic: string, partition: number, offset: number, maxBytes: number, options?: ReadOptions): Promise<ReadResult> {
+  async read(topic: string, partition: number, offset: number, maxBytes: number, opts?: ReadOptions): Promise<ReadResult> {
     const h = this.handle(topic, partition);
-    if (h === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, logStartOffset: -1, highWatermark: -1, records: new Uint8Array(0) };
-    // At the end of the log there is nothing to read: answer without a round trip to the shard.
-    if (offset === h.highWatermark) {
-      return { errorCode: ErrorCode.NONE, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, records: new Uint8Array(0) };
+    if (h === undefined) return { errorCode: this.absentCode(topic), logStartOffset: -1, highWatermark: -1, lastStableOffset: -1, records: new Uint8Array(0) };
+    const committed = opts?.isolation === 'read_committed';
+    // At the end of the log (read_committed: at the last stable offset) there is nothing to read: answer without a round trip to the shard.
+    if (offset === (committed ? h.lastStableOffset : h.highWatermark)) return this.emptyRead(h, ErrorCode.NONE, committed);
+    if (!Number.isSafeInteger(offset) || offset < h.logStartOffset || offset > h.highWatermark) return this.emptyRead(h, ErrorCode.OFFSET_OUT_OF_RANGE, committed);
+    if (!committed) {
+      // A consumer at the tail: the append that woke it is still here, no shard round
+      // trip. Not for read_committed: the cache knows neither the last stable offset
+      // of its bytes nor the aborted transactions among them.
+      const tail = h.tail.read(offset, Math.max(0, maxBytes));
+      if (tail !== null) return { errorCode: ErrorCode.NONE, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, lastStableOffset: h.lastStableOffset, records: tail };
     }
-    if (!Number.isSafeInteger(offset) || offset < h.logStartOffset || offset > h.highWatermark) {
-      return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, records: new Uint8Array(0) };
-    }
-    // A consumer at the tail: the append that woke it is still here, no shard round trip.
-    const tail = h.tail.read(offset, Math.max(0, maxBytes));
-    if (tail !== null) return { errorCode: ErrorCode.NONE, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, records: tail };
-    const c = await h.shard.read(h.slot, offset, Math.max(0, maxBytes), options?.fileRange === true && fileRangesAvailable());
-    if (c.errorCode === ErrorCode.NONE) this.advance(h, c.logStartOffset, c.nextOffset);
-    return { errorCode: c.errorCode, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, records: c.records };
+    const c = await h.shard.read(h.slot, offset, Math.max(0, maxBytes), committed, opts?.fileRange === true && fileRangesAvailable());
+    if (c.errorCode === ErrorCode.NONE) this.advance(h, c.logStartOffset, c.nextOffset, c.lastStableOffset);
+    const r: ReadResult = { errorCode: c.errorCode, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, lastStableOffset: h.lastStableOffset, records: c.records };
+    if (committed) r.abortedTransactions = c.aborted ?? [];
+    return r;
+  }
+
+  private emptyRead(h: PartitionHandle, errorCode: number, committed: boolean): ReadResult {
+    const r: ReadResult = { errorCode, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, lastStableOffset: h.lastStableOffset, records: new Uint8Array(0) };
+    if (committed) r.abortedTransactions = [];
+    return r;
   }
 
   waitForAppend(partitions: PartitionRef[], timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
@@ -403,23 +554,34 @@ export class SamsaEngine implements Engine {
 
   offsets(topic: string, partition: number): PartitionOffsets {
     const h = this.handle(topic, partition);
-    if (h === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, logStartOffset: -1, highWatermark: -1 };
-    return { errorCode: ErrorCode.NONE, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark };
+    if (h === undefined) return { errorCode: this.absentCode(topic), logStartOffset: -1, highWatermark: -1, lastStableOffset: -1 };
+    return { errorCode: ErrorCode.NONE, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, lastStableOffset: h.lastStableOffset };
   }
 
-  async listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<ListOffsetResult> {
+  async listOffset(topic: string, partition: number, spec: OffsetSpec, opts?: ReadOptions): Promise<ListOffsetResult> {
     const h = this.handle(topic, partition);
-    if (h === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, offset: -1, timestamp: -1 };
+    if (h === undefined) return { errorCode: this.absentCode(topic), offset: -1, timestamp: -1 };
+    const committed = opts?.isolation === 'read_committed';
     if (spec === 'earliest') return { errorCode: ErrorCode.NONE, offset: h.logStartOffset, timestamp: -1 };
-    if (spec === 'latest') return { errorCode: ErrorCode.NONE, offset: h.highWatermark, timestamp: -1 };
+    if (spec === 'latest') return { errorCode: ErrorCode.NONE, offset: committed ? h.lastStableOffset : h.highWatermark, timestamp: -1 };
     const r = await h.shard.control({ type: 'listOffset', slot: h.slot, spec });
     if (!r.ok) return { errorCode: r.errorCode, offset: -1, timestamp: -1 };
+    // Kafka: under read_committed a lookup finds nothing at or past the last stable offset.
+    if (committed && (r.offset ?? -1) >= h.lastStableOffset) return { errorCode: ErrorCode.NONE, offset: -1, timestamp: -1 };
     return { errorCode: ErrorCode.NONE, offset: r.offset ?? -1, timestamp: r.timestamp ?? -1 };
+  }
+
+  async describeProducers(topic: string, partition: number): Promise<DescribeProducersResult> {
+    const h = this.handle(topic, partition);
+    if (h === undefined) return { errorCode: this.absentCode(topic), producers: [] };
+    const r = await h.shard.control({ type: 'describeProducers', slot: h.slot });
+    if (!r.ok) return { errorCode: r.errorCode, producers: [] };
+    return { errorCode: ErrorCode.NONE, producers: r.producers ?? [] };
   }
 
   async deleteRecords(topic: string, partition: number, offset: number): Promise<DeleteRecordsResult> {
     const h = this.handle(topic, partition);
-    if (h === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, lowWatermark: -1, errorMessage: `unknown topic or partition ${topic}-${partition}` };
+    if (h === undefined) return { errorCode: this.absentCode(topic), lowWatermark: -1, errorMessage: this.absentMessage(topic, partition) };
     // Kafka checks the policy before the offset: a compact-only topic refuses any DeleteRecords.
     if (this.topics.get(topic)?.info.config['cleanup.policy'] === 'compact') {
       return { errorCode: ErrorCode.POLICY_VIOLATION, lowWatermark: -1, errorMessage: 'records cannot be deleted from a topic with cleanup.policy=compact' };
@@ -431,7 +593,7 @@ export class SamsaEngine implements Engine {
     const r = await h.shard.control({ type: 'deleteRecords', slot: h.slot, offset: target });
     if (!r.ok) return { errorCode: r.errorCode, lowWatermark: -1, errorMessage: r.message };
     const lowWatermark = r.logStartOffset ?? h.logStartOffset;
-    this.advance(h, lowWatermark, h.highWatermark);
+    this.advance(h, lowWatermark, h.highWatermark, h.lastStableOffset);
     return { errorCode: ErrorCode.NONE, lowWatermark: h.logStartOffset };
   }
 
@@ -456,12 +618,15 @@ export class SamsaEngine implements Engine {
     return this.shards.some((s) => s.backpressured());
   }
 
-  private advance(h: PartitionHandle, logStartOffset: number, nextOffset: number): void {
+  private advance(h: PartitionHandle, logStartOffset: number, nextOffset: number, lastStableOffset: number): void {
     if (logStartOffset > h.logStartOffset) h.logStartOffset = logStartOffset;
     if (nextOffset > h.highWatermark) h.highWatermark = nextOffset;
+    // Completions can arrive in any order across requests; the LSO only moves forward.
+    if (lastStableOffset > h.lastStableOffset) h.lastStableOffset = lastStableOffset;
+    if (h.lastStableOffset < h.logStartOffset) h.lastStableOffset = h.logStartOffset;
   }
 
-  private onAppend(slot: number, logStartOffset: number, nextOffset: number, baseOffset: number, batches: Uint8Array): void {
+  private onAppend(slot: number, logStartOffset: number, nextOffset: number, lastStableOffset: number, baseOffset: number, batches: Uint8Array): void {
     const h = this.slots.get(slot);
     if (h === undefined) return;
     // Kept for the Fetch this append is about to wake (before the waiters run), or to
@@ -472,8 +637,9 @@ export class SamsaEngine implements Engine {
       else h.tail.add(batches, baseOffset);
     }
     const before = h.highWatermark;
-    this.advance(h, logStartOffset, nextOffset);
-    if (h.highWatermark > before && h.waiters.size > 0) for (const wake of [...h.waiters]) wake();
+    const lsoBefore = h.lastStableOffset;
+    this.advance(h, logStartOffset, nextOffset, lastStableOffset);
+    if ((h.highWatermark > before || h.lastStableOffset > lsoBefore) && h.waiters.size > 0) for (const wake of [...h.waiters]) wake();
   }
 
   private onNotice(n: Notice): void {
@@ -486,7 +652,7 @@ export class SamsaEngine implements Engine {
       return;
     }
     const h = this.slots.get(n.slot);
-    if (h !== undefined) this.advance(h, n.logStartOffset, h.highWatermark);
+    if (h !== undefined) this.advance(h, n.logStartOffset, h.highWatermark, h.lastStableOffset);
     if (n.deletedFiles.length > 0) {
       const task: UnlinkTask = { files: n.deletedFiles };
       this.maintenancePool().then((pool) => pool.run(task, { name: 'unlink' })).catch((err: unknown) => logger().error({ err }, 'deleting retained segments failed'));
@@ -502,7 +668,7 @@ export class SamsaEngine implements Engine {
   private async runCompaction(n: Extract<Notice, { type: 'compact' }>): Promise<void> {
     const h = this.slots.get(n.slot);
     if (h === undefined || this.closed) return;
-    const task: CompactTask = { dir: n.dir, segments: n.segments, deleteRetentionMs: n.deleteRetentionMs };
+    const task: CompactTask = { dir: n.dir, segments: n.segments, deleteRetentionMs: n.deleteRetentionMs, aborted: n.aborted };
     let swap: ControlRequest;
     try {
       const r = (await (await this.maintenancePool()).run(task, { name: 'compact' })) as CompactTaskResult;
@@ -529,10 +695,18 @@ export class SamsaEngine implements Engine {
         logger().error({ err, shard: s.shardId }, 'shard shutdown failed');
       })));
       if (this.pool !== null) await (await this.pool).destroy();
-      if (allClean && this.store !== undefined) writeCleanShutdownMarker(this.dataDir);
+      // An offline topic's partitions were neither recovered nor opened: leaving the
+      // marker out makes the start after its file is fixed recover them.
+      const offline = this.store?.damaged().length ?? 0;
+      if (offline > 0) logger().warn({ offline }, 'shutdown left unclean on purpose: offline topics were not recovered');
+      if (allClean && this.store !== undefined && offline === 0) writeCleanShutdownMarker(this.dataDir);
     })();
     return this.closing;
   }
+}
+
+function offlineMessage(d: OfflineTopic): string {
+  return `topic '${d.name}' is offline: its metadata file ${d.file} is damaged (${d.problem}); fix the file and restart the broker`;
 }
 
 export function startEngine(opts: EngineOptions): Promise<SamsaEngine> {

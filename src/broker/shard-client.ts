@@ -8,7 +8,10 @@ import { Worker } from 'node:worker_threads';
 import { SpscRing, createRingBuffer } from '../ring/spsc-ring.js';
 import { ErrorCode } from '../wire/errors.js';
 import {
+  ABORTED_TXN_BYTES,
   COMPLETION_HEADER_BYTES,
+  FLAG_FROM_COORDINATOR,
+  FLAG_READ_COMMITTED,
   OP_APPEND,
   OP_CONTROL,
   OP_NOTICE,
@@ -16,6 +19,7 @@ import {
   OP_READ_RANGE,
   READ_BODY_BYTES,
   READ_FLAG_FILE_RANGE,
+  READ_RANGE_BODY_BYTES,
   READ_RANGE_OFF_FD,
   READ_RANGE_OFF_POSITION,
   READ_RANGE_OFF_SIZE,
@@ -44,6 +48,7 @@ export interface AppendCompletion {
   baseOffset: number;
   logStartOffset: number;
   nextOffset: number;
+  lastStableOffset: number;
   appendTimeMs: number;
   message: string;
 }
@@ -52,7 +57,10 @@ export interface ReadCompletion {
   errorCode: number;
   logStartOffset: number;
   nextOffset: number;
+  lastStableOffset: number;
   records: Uint8Array;
+  /** read_committed reads: the aborted transactions overlapping the records; else null. */
+  aborted: Array<{ producerId: number; firstOffset: number }> | null;
 }
 
 type Pending =
@@ -72,7 +80,7 @@ export interface ShardClientOptions {
    * An append succeeded (before its caller hears): `batches` as sent (valid only
    * during the call), the first of them at `baseOffset`.
    */
-  onAppend: (slot: number, logStartOffset: number, nextOffset: number, baseOffset: number, batches: Uint8Array) => void;
+  onAppend: (slot: number, logStartOffset: number, nextOffset: number, lastStableOffset: number, baseOffset: number, batches: Uint8Array) => void;
   onNotice: (n: Notice) => void;
 }
 
@@ -159,25 +167,30 @@ export class ShardClient {
     return this.spaceWaiters.length > 0;
   }
 
-  append(slot: number, batches: Uint8Array, acks: number): Promise<AppendCompletion> {
+  /** Appends batches; `markers` = transaction markers from the coordinator (control batches allowed). */
+  append(slot: number, batches: Uint8Array, acks: number, markers = false): Promise<AppendCompletion> {
     if (batches.byteLength > this.maxAppendBytes()) {
       return Promise.resolve({
-        errorCode: ErrorCode.RECORD_LIST_TOO_LARGE, baseOffset: -1, logStartOffset: -1, nextOffset: -1, appendTimeMs: -1,
+        errorCode: ErrorCode.RECORD_LIST_TOO_LARGE, baseOffset: -1, logStartOffset: -1, nextOffset: -1, lastStableOffset: -1, appendTimeMs: -1,
         message: `record set of ${batches.byteLength} bytes is over the ring frame limit ${this.maxAppendBytes()}`,
       });
     }
     return new Promise<AppendCompletion>((resolve) => {
-      this.submit(OP_APPEND, acks, slot, batches.byteLength, (pos) => this.requests.bytes.set(batches, pos), { op: OP_APPEND, resolve, batches });
+      this.submit(OP_APPEND, acks, slot, batches.byteLength, (pos) => this.requests.bytes.set(batches, pos), { op: OP_APPEND, resolve, batches }, markers ? FLAG_FROM_COORDINATOR : 0);
     });
   }
 
-  /** With fileRange, a large read may come back as a FileRange (the caller then owns its descriptor). */
-  read(slot: number, offset: number, maxBytes: number, fileRange = false): Promise<ReadCompletion> {
+  /**
+   * Reads stored batches; `committed` = read_committed (stop at the last stable offset,
+   * list aborted transactions). With fileRange, a large read may come back as a
+   * FileRange (the caller then owns its descriptor).
+   */
+  read(slot: number, offset: number, maxBytes: number, committed = false, fileRange = false): Promise<ReadCompletion> {
     return new Promise<ReadCompletion>((resolve) => {
-      this.submit(OP_READ, fileRange ? READ_FLAG_FILE_RANGE : 0, slot, READ_BODY_BYTES, (pos) => {
+      this.submit(OP_READ, 0, slot, READ_BODY_BYTES, (pos) => {
         this.reqView.setFloat64(pos + READ_OFF_OFFSET, offset, true);
         this.reqView.setUint32(pos + READ_OFF_MAX_BYTES, Math.max(0, Math.min(maxBytes, 0xffff_ffff)), true);
-      }, { op: OP_READ, resolve });
+      }, { op: OP_READ, resolve }, (committed ? FLAG_READ_COMMITTED : 0) | (fileRange ? READ_FLAG_FILE_RANGE : 0));
     });
   }
 
@@ -188,7 +201,7 @@ export class ShardClient {
     });
   }
 
-  private submit(op: number, acks: number, slot: number, bodyBytes: number, fill: (pos: number) => void, p: Pending): void {
+  private submit(op: number, acks: number, slot: number, bodyBytes: number, fill: (pos: number) => void, p: Pending, flags = 0): void {
     if (this.closed && op !== OP_CONTROL) {
       this.failOne(p, 'broker is shutting down');
       return;
@@ -203,7 +216,7 @@ export class ShardClient {
       if (pos < 0) return false;
       const reqId = this.nextReqId;
       this.nextReqId = this.nextReqId >= 0xfffffff0 ? 1 : this.nextReqId + 1;
-      writeRequestHeader(this.reqView, pos, op, acks, reqId, slot);
+      writeRequestHeader(this.reqView, pos, op, acks, reqId, slot, flags);
       fill(pos + REQ_HEADER_BYTES);
       this.pending.set(reqId, p);
       this.requests.publish();
@@ -279,27 +292,46 @@ export class ShardClient {
     this.pending.delete(c.reqId);
     const body = this.completions.bytes.subarray(off + COMPLETION_HEADER_BYTES, off + len);
     if (p.op === OP_APPEND) {
-      if (c.errorCode === ErrorCode.NONE) this.options.onAppend(c.slot, c.logStartOffset, c.nextOffset, c.baseOffset, p.batches);
+      if (c.errorCode === ErrorCode.NONE) this.options.onAppend(c.slot, c.logStartOffset, c.nextOffset, c.lastStableOffset, c.baseOffset, p.batches);
       const message = body.byteLength > 0 ? decodeJson<{ message: string }>(body).message : '';
-      p.resolve({ errorCode: c.errorCode, baseOffset: c.baseOffset, logStartOffset: c.logStartOffset, nextOffset: c.nextOffset, appendTimeMs: c.appendTimeMs, message });
+      p.resolve({ errorCode: c.errorCode, baseOffset: c.baseOffset, logStartOffset: c.logStartOffset, nextOffset: c.nextOffset, lastStableOffset: c.lastStableOffset, appendTimeMs: c.appendTimeMs, message });
     } else if (p.op === OP_READ && c.op === OP_READ_RANGE) {
+      if (body.byteLength !== READ_RANGE_BODY_BYTES + c.count * ABORTED_TXN_BYTES) {
+        invariantFailed(`shard ${this.shardId}: range completion of ${body.byteLength} bytes with ${c.count} aborted transactions`);
+      }
       const fd = this.compView.getFloat64(off + COMPLETION_HEADER_BYTES + READ_RANGE_OFF_FD, true);
       const position = this.compView.getFloat64(off + COMPLETION_HEADER_BYTES + READ_RANGE_OFF_POSITION, true);
       const size = this.compView.getFloat64(off + COMPLETION_HEADER_BYTES + READ_RANGE_OFF_SIZE, true);
       const spanned = this.compView.getFloat64(off + COMPLETION_HEADER_BYTES + READ_RANGE_OFF_SPANNED, true);
-      p.resolve({ errorCode: c.errorCode, logStartOffset: c.logStartOffset, nextOffset: c.nextOffset, records: new FileRange(fd, position, size, spanned) });
+      const aborted = this.abortedAt(off + COMPLETION_HEADER_BYTES + READ_RANGE_BODY_BYTES, c.count);
+      p.resolve({ errorCode: c.errorCode, logStartOffset: c.logStartOffset, nextOffset: c.nextOffset, lastStableOffset: c.lastStableOffset, records: new FileRange(fd, position, size, spanned), aborted });
     } else if (p.op === OP_READ) {
       // Copy out: the ring space is reused as soon as this drain is released. Large
       // reads land in a pooled buffer, given back once the response is written.
-      p.resolve({ errorCode: c.errorCode, logStartOffset: c.logStartOffset, nextOffset: c.nextOffset, records: c.errorCode === ErrorCode.NONE ? bufferPool.copyOf(body) : new Uint8Array(0) });
+      const recordBytes = body.byteLength - c.count * ABORTED_TXN_BYTES;
+      if (recordBytes < 0) invariantFailed(`shard ${this.shardId}: read completion of ${body.byteLength} bytes cannot hold ${c.count} aborted transactions`);
+      const aborted = this.abortedAt(off + COMPLETION_HEADER_BYTES + recordBytes, c.count);
+      const records = c.errorCode === ErrorCode.NONE ? bufferPool.copyOf(body.subarray(0, recordBytes)) : new Uint8Array(0);
+      p.resolve({ errorCode: c.errorCode, logStartOffset: c.logStartOffset, nextOffset: c.nextOffset, lastStableOffset: c.lastStableOffset, records, aborted });
     } else {
       p.resolve(decodeJson<ControlResult>(body));
     }
   }
 
+  /** `count` aborted transactions (producerId f64, firstOffset f64 each) from the completion ring at `at`; null when none. */
+  private abortedAt(at: number, count: number): ReadCompletion['aborted'] {
+    if (count === 0) return null;
+    const aborted: NonNullable<ReadCompletion['aborted']> = [];
+    for (let i = 0; i < count; i++) {
+      const p = at + i * ABORTED_TXN_BYTES;
+      aborted.push({ producerId: this.compView.getFloat64(p, true), firstOffset: this.compView.getFloat64(p + 8, true) });
+    }
+    return aborted;
+  }
+
   private failOne(p: Pending, message: string): void {
-    if (p.op === OP_APPEND) p.resolve({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, baseOffset: -1, logStartOffset: -1, nextOffset: -1, appendTimeMs: -1, message });
-    else if (p.op === OP_READ) p.resolve({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, logStartOffset: -1, nextOffset: -1, records: new Uint8Array(0) });
+    if (p.op === OP_APPEND) p.resolve({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, baseOffset: -1, logStartOffset: -1, nextOffset: -1, lastStableOffset: -1, appendTimeMs: -1, message });
+    else if (p.op === OP_READ) p.resolve({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, logStartOffset: -1, nextOffset: -1, lastStableOffset: -1, records: new Uint8Array(0), aborted: null });
     else p.resolve({ ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message });
   }
 

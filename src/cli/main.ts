@@ -21,6 +21,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   bench: async () => (await import('./commands/bench.js')).registerBench,
   users: async () => (await import('./commands/users.js')).registerUsers,
   acls: async () => (await import('./commands/acls.js')).registerAcls,
+  scrub: async () => (await import('./commands/scrub.js')).registerScrub,
   mirror: async () => (await import('./commands/mirror.js')).registerMirror,
 };
 

@@ -54,12 +54,16 @@ const BROKER_SETTINGS = {
   'num.partitions': { kind: 'int', default: 1, min: 1, max: PARTITIONS_MAX, doc: 'partitions of auto-created topics' },
   'auto.create.topics.enable': { kind: 'bool', default: true, doc: 'create a topic on first Metadata/Produce that names it' },
   'group.initial.rebalance.delay.ms': { kind: 'int', default: 3000, min: 0, max: 300_000, doc: "an empty group's first rebalance waits this long for more members (each new one extends it, up to the rebalance timeout)" },
+  'transaction.max.timeout.ms': { kind: 'int', default: 900000, min: 1, max: 2147483647, doc: 'the largest transaction.timeout.ms a transactional producer may ask for (INVALID_TRANSACTION_TIMEOUT above it)' },
+  'transaction.abort.timed.out.transaction.cleanup.interval.ms': { kind: 'int', default: 10000, min: 1, max: 2147483647, doc: 'how often transactions past their timeout are aborted (and unfinished markers retried)' },
+  'transactional.id.expiration.ms': { kind: 'int', default: 604800000, min: 1, max: 2147483647, doc: 'a transactional id with no transaction in progress is forgotten after this long unused' },
   'log.retention.check.interval.ms': { kind: 'int', default: 300000, min: 10, doc: 'how often retention runs' },
   'log.cleaner.backoff.ms': { kind: 'int', default: 15000, min: 10, doc: 'how often compacted partitions are checked for sealed segments to clean' },
   'socket.request.max.bytes': { kind: 'int', default: 104857600, min: 1024, max: 2147483647, doc: 'largest Kafka request; larger closes the connection' },
   'consumer.instance.timeout.ms': { kind: 'int', default: 300000, min: 10, max: 86_400_000, doc: 'a REST Proxy consumer instance unused this long is deleted (it commits, if auto-committing, and leaves its group)' },
   'table.memory.bytes': { kind: 'int', default: 67108864, min: 1024, max: 2147483647, doc: "memory one topic's table view (GET /topics/{t}/table) may spend on its in-memory key map before it spills sorted runs to <log.dirs>/.tables" },
   'max.connections': { kind: 'int', default: 10000, min: 1, max: 1_000_000, doc: 'Kafka TCP connections at once on each listener; one more is closed at accept' },
+  'queued.max.response.bytes': { kind: 'int', default: 268435456, min: 65536, max: Number.MAX_SAFE_INTEGER, doc: 'Fetch response bytes held in memory over all connections (being built, or unsent to clients that do not read); past it Fetches read nothing until they are sent (Samsa setting, after Kafka\'s queued.max.request.bytes)' },
   'listeners': { kind: 'string', default: '', doc: "Kafka listeners, e.g. PLAINTEXT://127.0.0.1:9092,SASL_SSL://0.0.0.0:9093 ('' = PLAINTEXT://{host}:{port}); the first is the one WebSocket clients are told about" },
   'advertised.listeners': { kind: 'string', default: '', doc: "addresses clients are told to use, per listener name ('' = each listener's own; a wildcard host advertises advertised.host or localhost)" },
   'listener.security.protocol.map': { kind: 'string', default: 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', doc: 'listener name → PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL' },
@@ -106,10 +110,14 @@ export interface BrokerConfig extends AppliedTopicConfig {
   'group.initial.rebalance.delay.ms': number;
   'log.retention.check.interval.ms': number;
   'log.cleaner.backoff.ms': number;
+  'transaction.max.timeout.ms': number;
+  'transaction.abort.timed.out.transaction.cleanup.interval.ms': number;
+  'transactional.id.expiration.ms': number;
   'socket.request.max.bytes': number;
   'consumer.instance.timeout.ms': number;
   'table.memory.bytes': number;
   'max.connections': number;
+  'queued.max.response.bytes': number;
   'access.control.allow.origin': string;
   'listeners': string;
   'advertised.listeners': string;

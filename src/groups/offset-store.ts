@@ -2,7 +2,11 @@
 // internal compacted topic __consumer_offsets (DESIGN: "committed group offsets
 // are just records in an internal compacted topic").
 // Owns: the record format of that topic, loading it at first use and appending
-// commits. Must not know group membership (coordinator.ts does).
+// commits, and transactional commits (TxnOffsetCommit, KIP-98/447): written as a
+// transactional batch of the producer, held pending until the transaction's marker
+// reaches this topic (applied on COMMIT, dropped on ABORT; the transaction coordinator
+// says which, and a load replays the markers). Must not know group membership
+// (coordinator.ts does) nor transaction states (src/txn/ does).
 //
 // Record format (Samsa's own; Kafka's binary schemas are not needed since only
 // Samsa reads this topic): key = UTF-8 JSON [group, topic, partition]; value =
@@ -12,12 +16,16 @@
 import type { Engine } from '../broker/engine-api.js';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { decodeRecordBatches, encodeRecordBatch } from '../protocol/record-batch.js';
+import { ATTR_CONTROL, ATTR_TRANSACTIONAL } from '../wire/batch-layout.js';
+import { CONTROL_TYPE_COMMIT } from '../wire/control-batch.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 /** Bytes read per step while loading. */
 const LOAD_READ_BYTES = 1 << 20;
 /** Kafka's offset.metadata.max.bytes. */
 export const OFFSET_METADATA_MAX_BYTES = 4096;
+/** Pending transactional offsets held at most (over all producers); a commit past it is refused. */
+export const PENDING_TXN_OFFSETS_MAX = 1_000_000;
 
 export interface CommittedOffset {
   offset: number;
@@ -43,6 +51,9 @@ export class OffsetStore {
   private readonly engine: Engine;
   /** group → "topic\0partition" → committed offset. */
   private readonly groups = new Map<string, Map<string, CommittedOffset>>();
+  /** Transactional commits not ended yet: producer id → records (key, value) in commit order. */
+  private readonly pending = new Map<number, Array<{ key: Uint8Array; value: Uint8Array | null }>>();
+  private pendingCount = 0;
   private loading: Promise<void> | null = null;
 
   constructor(engine: Engine) {
@@ -59,6 +70,10 @@ export class OffsetStore {
   }
 
   private async load(): Promise<void> {
+    // Offline (its metadata file is damaged): loading nothing would answer every group
+    // "no committed offset" and reset consumers; refuse until the file is fixed.
+    const offline = this.engine.offlineTopic(OFFSETS_TOPIC);
+    if (offline !== undefined) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${OFFSETS_TOPIC} is offline: ${offline.file} is damaged (${offline.problem})`);
     if (this.engine.describeTopic(OFFSETS_TOPIC) === undefined) return;
     const { logStartOffset, highWatermark } = this.engine.offsets(OFFSETS_TOPIC, 0);
     let offset = logStartOffset;
@@ -69,9 +84,19 @@ export class OffsetStore {
       const batches = decodeRecordBatches(r.records);
       if (batches.length === 0) break;
       for (const b of batches) {
+        const pid = Number(b.header.producerId);
+        if ((b.header.attributes & ATTR_CONTROL) !== 0) {
+          const key = b.records[0]?.key;
+          if (b.records[0] !== undefined && b.records[0].offset >= offset && key !== null && key !== undefined && key.byteLength >= 4) {
+            this.endTxn(pid, ((key[2]! << 8) | key[3]!) === CONTROL_TYPE_COMMIT);
+          }
+          continue;
+        }
+        const transactional = (b.header.attributes & ATTR_TRANSACTIONAL) !== 0;
         for (const rec of b.records) {
           if (rec.offset < offset || rec.key === null) continue;
-          this.apply(rec.key, rec.value);
+          if (transactional) this.addPending(pid, rec.key.slice(), rec.value === null ? null : rec.value.slice());
+          else this.apply(rec.key, rec.value);
         }
       }
       const last = batches[batches.length - 1]!;
@@ -79,15 +104,54 @@ export class OffsetStore {
     }
   }
 
-  private apply(keyBytes: Uint8Array, value: Uint8Array | null): void {
+  private addPending(producerId: number, key: Uint8Array, value: Uint8Array | null): void {
+    let list = this.pending.get(producerId);
+    if (list === undefined) {
+      list = [];
+      this.pending.set(producerId, list);
+    }
+    list.push({ key, value });
+    this.pendingCount++;
+  }
+
+  private static parseKey(keyBytes: Uint8Array): [string, string, number] | null {
     let key: unknown;
     try {
       key = JSON.parse(textDecoder.decode(keyBytes));
     } catch {
-      return;
+      return null;
     }
-    if (!Array.isArray(key) || key.length !== 3 || typeof key[0] !== 'string' || typeof key[1] !== 'string' || typeof key[2] !== 'number') return;
-    const [group, topic, partition] = key as [string, string, number];
+    if (!Array.isArray(key) || key.length !== 3 || typeof key[0] !== 'string' || typeof key[1] !== 'string' || typeof key[2] !== 'number') return null;
+    return key as [string, string, number];
+  }
+
+  /**
+   * The transaction of `producerId` ended (its marker is in this topic): its pending
+   * commits are applied (commit) or dropped (abort).
+   */
+  endTxn(producerId: number, commit: boolean): void {
+    const list = this.pending.get(producerId);
+    if (list === undefined) return;
+    this.pending.delete(producerId);
+    this.pendingCount -= list.length;
+    if (commit) for (const r of list) this.apply(r.key, r.value);
+  }
+
+  /** True while a transaction holds a commit of (group, topic, partition) that has not ended (OffsetFetch requireStable). */
+  hasPending(group: string, topic: string, partition: number): boolean {
+    for (const list of this.pending.values()) {
+      for (const r of list) {
+        const k = OffsetStore.parseKey(r.key);
+        if (k !== null && k[0] === group && k[1] === topic && k[2] === partition) return true;
+      }
+    }
+    return false;
+  }
+
+  private apply(keyBytes: Uint8Array, value: Uint8Array | null): void {
+    const key = OffsetStore.parseKey(keyBytes);
+    if (key === null) return;
+    const [group, topic, partition] = key;
     const committed = value === null ? null : parseValue(value);
     let offsets = this.groups.get(group);
     if (committed === null) {
@@ -120,7 +184,8 @@ export class OffsetStore {
     return [...this.groups.keys()];
   }
 
-  private async ensureTopic(): Promise<void> {
+  /** Creates the offsets topic if it is missing (also before a transaction adds it). */
+  async ensureTopic(): Promise<void> {
     if (this.engine.describeTopic(OFFSETS_TOPIC) !== undefined) return;
     try {
       await this.engine.createTopic(OFFSETS_TOPIC, 1, { 'cleanup.policy': 'compact' });
@@ -140,6 +205,29 @@ export class OffsetStore {
     await this.append(records);
     const encoder = new TextEncoder();
     for (const r of records) this.apply(encoder.encode(r.key), encoder.encode(r.value));
+  }
+
+  /**
+   * A transactional commit (TxnOffsetCommit): written (acks=-1) as a transactional
+   * batch of the producer, then held pending until endTxn. The caller checked that
+   * the producer's transaction includes this topic.
+   */
+  async commitTxn(group: string, producerId: number, producerEpoch: number, entries: readonly OffsetCommitEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    if (this.pendingCount + entries.length > PENDING_TXN_OFFSETS_MAX) {
+      throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${this.pendingCount} transactional offset commits are pending (max ${PENDING_TXN_OFFSETS_MAX})`);
+    }
+    await this.ensureTopic();
+    const records = entries.map((e) => ({
+      key: JSON.stringify([group, e.topic, e.partition]),
+      value: JSON.stringify({ offset: e.offset, leaderEpoch: e.leaderEpoch, metadata: e.metadata, commitTimestamp: e.commitTimestamp }),
+    }));
+    // No sequence: the broker writes this on the producer's behalf (Kafka's coordinator origin), so only its epoch is checked.
+    const batch = encodeRecordBatch(records, { producerId, producerEpoch, baseSequence: -1, transactional: true });
+    const r = await this.engine.append(OFFSETS_TOPIC, 0, batch, -1);
+    if (r.errorCode !== ErrorCode.NONE) throw new KafkaError(r.errorCode, r.errorMessage ?? `append to ${OFFSETS_TOPIC} failed`);
+    const encoder = new TextEncoder();
+    for (const rec of records) this.addPending(producerId, encoder.encode(rec.key), encoder.encode(rec.value));
   }
 
   /** Writes tombstones for every offset of a group and forgets them. */

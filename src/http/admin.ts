@@ -254,6 +254,7 @@ export async function brokerInfo(src: AdminSources, uptimeSeconds: number): Prom
     kafka_listener: `${b.host}:${b.port}`,
     http_transport: src.transport(),
     uptime_seconds: uptimeSeconds,
+    offline_topics: src.engine.offlineTopics().map((d) => ({ name: d.name, file: d.file, problem: d.problem })),
     shards_answered: shards !== null,
     shards: (shards ?? []).map((s) => {
       const info = infos.find((i) => i.shardId === s.shardId);

@@ -128,6 +128,25 @@ const ROUTES: Route[] = [
     },
   },
   {
+    method: 'POST',
+    pattern: '/broker/scrub',
+    run: async (ex, _p, ctx) => {
+      // A maintenance action on the whole broker: ALTER on the cluster, as Kafka's cluster-wide admin changes.
+      aclOf(ctx).requireCluster(ex, Op.ALTER);
+      const scrub = ctx.admin.introspection?.scrub;
+      if (scrub === undefined) throw new HttpError(404, HttpErrorCode.NOT_FOUND, 'this engine has no scrub');
+      return { status: 200, contentType: JSON_CONTENT_TYPE, body: await scrub.call(ctx.admin.introspection) };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/broker/scrub',
+    run: (ex, _p, ctx) => {
+      aclOf(ctx).requireCluster(ex, Op.DESCRIBE);
+      return { status: 200, contentType: JSON_CONTENT_TYPE, body: { last: ctx.admin.introspection?.lastScrub ?? null } };
+    },
+  },
+  {
     method: 'GET',
     pattern: '/stats/topics',
     run: async (ex, _p, ctx) => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: await topicsStats(ctx.admin, aclOf(ctx).view(ex)) }),

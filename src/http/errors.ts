@@ -53,9 +53,20 @@ export const HttpErrorCode = {
   INTERNAL: 500,
   KAFKA_ERROR: 50002,
   UNAVAILABLE: 50356,
+  TOPIC_OFFLINE: 50357,
 } as const;
 
 export const topicNotFound = (topic: string): HttpError => new HttpError(404, HttpErrorCode.TOPIC_NOT_FOUND, `topic '${topic}' not found`);
+
+/** 404 for a topic that does not exist; 503 for one that is offline (damaged metadata). */
+export function absentTopic(engine: { offlineTopic(name: string): { problem: string } | undefined }, topic: string): HttpError {
+  const d = engine.offlineTopic(topic);
+  return d !== undefined ? topicOffline(topic, d.problem) : topicNotFound(topic);
+}
+
+/** A topic whose metadata file is damaged: it exists, but is not served until the file is fixed. */
+export const topicOffline = (topic: string, problem: string): HttpError =>
+  new HttpError(503, HttpErrorCode.TOPIC_OFFLINE, `topic '${topic}' is offline: its metadata file is damaged (${problem}); fix the file and restart the broker`);
 
 export const partitionNotFound = (topic: string, partition: number, partitions: number): HttpError =>
   new HttpError(404, HttpErrorCode.PARTITION_NOT_FOUND, `partition ${partition} of topic '${topic}' not found (it has partitions 0..${partitions - 1})`);

@@ -14,7 +14,7 @@ import type { Engine } from '../broker/engine-api.js';
 import { partitionForKey } from '../wire/partitioner.js';
 import { ErrorCode, errorName } from '../wire/errors.js';
 import { encodeRecordBatch, type RecordInput } from '../protocol/record-batch.js';
-import { bodyTooLarge, invalidOffsetOrPartition, partitionNotFound, topicNotFound } from './errors.js';
+import { absentTopic, bodyTooLarge, invalidOffsetOrPartition, partitionNotFound } from './errors.js';
 import type { ProduceRecord } from './records-json.js';
 import { logger } from '../util/logger.js';
 
@@ -42,7 +42,7 @@ export class JsonProducer {
 
   produce(topic: string, records: readonly ProduceRecord[], fixedPartition?: number): Promise<ProduceOffset[]> {
     const info = this.engine.describeTopic(topic);
-    if (info === undefined) throw topicNotFound(topic);
+    if (info === undefined) throw absentTopic(this.engine, topic);
     const n = info.partitions;
     if (fixedPartition !== undefined && fixedPartition >= n) throw partitionNotFound(topic, fixedPartition, n);
 

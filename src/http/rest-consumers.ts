@@ -22,7 +22,7 @@ import type { TopicPartitions } from '../groups/consumer-protocol.js';
 import type { Record as KafkaRecord } from '../protocol/record-batch.js';
 import { ErrorCode, errorName } from '../wire/errors.js';
 import { logger } from '../util/logger.js';
-import { HttpError, HttpErrorCode, partitionNotFound, topicNotFound } from './errors.js';
+import { HttpError, HttpErrorCode, absentTopic, partitionNotFound, topicNotFound } from './errors.js';
 import { recordsFrom } from './read.js';
 import { type EmbeddedFormat, type JsonRecord, renderRecord } from './records-json.js';
 
@@ -229,7 +229,7 @@ export class RestConsumer {
 
   private checkPartition(p: TopicPartitionRef): void {
     const info = this.engine.describeTopic(p.topic);
-    if (info === undefined) throw topicNotFound(p.topic);
+    if (info === undefined) throw absentTopic(this.engine, p.topic);
     if (p.partition >= info.partitions) throw partitionNotFound(p.topic, p.partition, info.partitions);
   }
 

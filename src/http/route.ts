@@ -10,7 +10,7 @@ import type { AdminSources } from './admin.js';
 import { HttpAcl } from './auth.js';
 import { AclOperation } from '../security/acl.js';
 import { fromUtf8Strict } from './bytes.js';
-import { HttpError, HttpErrorCode, invalidBody, invalidOffsetOrPartition, partitionNotFound, topicNotFound } from './errors.js';
+import { HttpError, HttpErrorCode, absentTopic, invalidBody, invalidOffsetOrPartition, partitionNotFound } from './errors.js';
 import type { JsonProducer } from './produce.js';
 import { parseJson } from './records-json.js';
 import type { RestConsumers } from './rest-consumers.js';
@@ -85,7 +85,7 @@ export function existingTopic(ctx: ApiContext, params: Readonly<Record<string, s
   const name = topicParam(params);
   aclOf(ctx).requireTopic(ex, op, name);
   const info = ctx.engine.describeTopic(name);
-  if (info === undefined) throw topicNotFound(name);
+  if (info === undefined) throw absentTopic(ctx.engine, name);
   return info;
 }
 

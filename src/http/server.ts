@@ -15,7 +15,7 @@ import { BrokerMetrics, type EngineIntrospection } from '../metrics/broker-metri
 import { logger } from '../util/logger.js';
 import { API_CONTENT_TYPE, createApiHandler } from './api.js';
 import { type CorsPolicy, withCors } from './cors.js';
-import { HttpError, HttpErrorCode, invalidBody, invalidOffsetOrPartition, partitionNotFound, topicNotFound } from './errors.js';
+import { HttpError, HttpErrorCode, absentTopic, invalidBody, invalidOffsetOrPartition, partitionNotFound } from './errors.js';
 import { KafkaWsSession } from './kafka-ws.js';
 import { JsonProducer } from './produce.js';
 import { formatFromParam, type EmbeddedFormat } from './records-json.js';
@@ -183,7 +183,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     const shown = JSON.stringify(topic.slice(0, 60));
     if (!isValidTopicName(topic)) throw new HttpError(422, HttpErrorCode.INVALID_TOPIC_NAME, `invalid topic name ${shown}`);
     acl.requireTopic(head, op, topic);
-    if (engine.describeTopic(topic) === undefined) throw topicNotFound(topic);
+    if (engine.describeTopic(topic) === undefined) throw absentTopic(engine, topic);
     return topic;
   };
 

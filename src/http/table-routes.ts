@@ -14,7 +14,7 @@
 // checked before the topic's existence; else 403 (40301).
 // Owns: parameters, errors and answer shapes. Must not keep table state.
 
-import { HttpError, HttpErrorCode, invalidBody, topicNotFound } from './errors.js';
+import { HttpError, HttpErrorCode, absentTopic, invalidBody } from './errors.js';
 import { decodeBase64, toUtf8 } from './bytes.js';
 import { contentTypeOf, formatFromAccept, renderRecord, type JsonRecord } from './records-json.js';
 import { type ApiContext, type Route, aclOf, intQuery, topicParam } from './route.js';
@@ -79,7 +79,7 @@ export async function withTable<T>(ctx: ApiContext, topic: string, fn: (t: Table
     if (err instanceof TablesBusyError) throw new HttpError(429, HttpErrorCode.TOO_MANY_REQUESTS, err.message);
     throw err;
   }
-  if (t === null) throw topicNotFound(topic);
+  if (t === null) throw absentTopic(ctx.engine, topic);
   t.active++;
   try {
     return await fn(t);

@@ -18,7 +18,7 @@ import type { Engine, PartitionRef } from '../broker/engine-api.js';
 import { ErrorCode } from '../wire/errors.js';
 import { logger } from '../util/logger.js';
 import type { TableViews } from '../table/table-view.js';
-import { fromEngineError, HttpError, HttpErrorCode, isServerFault, topicNotFound } from './errors.js';
+import { absentTopic, fromEngineError, HttpError, HttpErrorCode, isServerFault } from './errors.js';
 import { recordsFrom } from './read.js';
 import { renderRecord, type EmbeddedFormat } from './records-json.js';
 import type { StreamStats } from './streams.js';
@@ -100,7 +100,7 @@ export class TableChangesSession implements WsSession {
 
   private async snapshot(): Promise<number[] | null> {
     const t = this.tables.get(this.opts.topic);
-    if (t === null) throw topicNotFound(this.opts.topic);
+    if (t === null) throw absentTopic(this.engine, this.opts.topic);
     t.active++;
     try {
       await t.catchUp();
@@ -131,7 +131,7 @@ export class TableChangesSession implements WsSession {
       cursors = start;
     } else {
       const info = this.engine.describeTopic(topic);
-      if (info === undefined) throw topicNotFound(topic);
+      if (info === undefined) throw absentTopic(this.engine, topic);
       cursors = Array.from({ length: info.partitions }, (_, p) => this.engine.offsets(topic, p).highWatermark);
     }
     // Runs until the socket closes; each turn sends, pauses for a drain, or waits (bounded) for appends.

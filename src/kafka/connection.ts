@@ -11,6 +11,11 @@
 //   written strictly in request order. At most maxInFlight requests are pending:
 //   beyond that the socket is paused (backpressure), as it is while the kernel
 //   send buffer is full.
+// - What this connection holds of responses and has not sent — Node's queue past its
+//   high-water mark, responses waiting behind it or behind a zero-copy send, the rest
+//   of a partly sent zero-copy response (file ranges by their length) — is reported to
+//   the broker-wide queued.max.response.bytes budget (output-budget.ts), and given
+//   back as the socket takes it or the connection closes.
 // - Anything that cannot be answered closes this connection only; no error escapes.
 
 import type { Socket } from 'node:net';
@@ -21,6 +26,7 @@ import { POOLED_MIN_BYTES, bufferPool } from '../broker/buffer-pool.js';
 import { FileRange, releaseChunks, remainingAsBytes, responseParts, zeroCopySender, zeroCopyStats } from '../broker/file-range.js';
 import type { SendPart, ZeroCopyCalls } from '../broker/file-range.js';
 import { closeSync } from 'node:fs';
+import type { OutputBudget } from './output-budget.js';
 
 export interface ConnectionOptions {
   /** socket.request.max.bytes: largest request frame accepted. */
@@ -35,6 +41,8 @@ export interface ConnectionOptions {
   zeroCopy?: boolean;
   /** True while the engine cannot take more work (full shard rings): reading pauses, rechecked every ms. */
   engineBackpressured?: () => boolean;
+  /** Broker-wide budget of unsent response bytes (queued.max.response.bytes); this connection reports its backlog to it. */
+  outputBudget?: OutputBudget;
   logger?: KafkaLogger;
   /** The connection's listener and principal (default: anonymous, no listener). */
   session?: Session;
@@ -60,6 +68,10 @@ export class KafkaConnection {
   private closed = false;
   private waitingDrain = false;
   private paused = false;
+  /** This connection's backlog as last reported to the output budget. */
+  private reportedBacklog = 0;
+  /** Bytes of the responses in outQueue (file ranges by their length). */
+  private queuedBytes = 0;
 
   // Framing state: the size prefix (possibly split across chunks), then the body.
   private readonly prefix = new Uint8Array(SIZE_PREFIX_BYTES);
@@ -105,6 +117,7 @@ export class KafkaConnection {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
       this.waitingDrain = false;
+      this.reportBacklog();
       this.pipeline.setHeld(this.pending !== null);
       this.updateFlow();
     });
@@ -141,6 +154,7 @@ export class KafkaConnection {
     this.bodyParts = [];
     this.leftover = null;
     for (const chunks of this.outQueue.splice(0)) releaseChunks(chunks);
+    this.queuedBytes = 0;
     // The wait first: a descriptor must not close under a libuv poll watching it.
     if (this.waitId !== 0) this.zeroCopy?.cancelWait(this.waitId);
     this.waitId = 0;
@@ -152,6 +166,7 @@ export class KafkaConnection {
       this.socket.end();
       setTimeout(() => this.socket.destroy(), GRACEFUL_CLOSE_MS).unref();
     } else this.socket.destroy();
+    this.reportBacklog();
     this.onClose?.();
   }
 
@@ -294,17 +309,22 @@ export class KafkaConnection {
 
   /** Writes one response with its size prefix, in order (see outQueue). */
   private write(chunks: Uint8Array[]): void {
+    this.writeInOrder(chunks);
+    this.reportBacklog();
+  }
+
+  private writeInOrder(chunks: Uint8Array[]): void {
     if (this.closed) {
       releaseChunks(chunks);
       return;
     }
     if (this.outQueue.length > 0 || this.pending !== null) {
-      this.outQueue.push(chunks);
+      this.enqueue(chunks);
       return;
     }
     if (this.zeroCopy !== null && hasFileRange(chunks)) {
       if (this.socket.writableLength > 0) {
-        this.outQueue.push(chunks);
+        this.enqueue(chunks);
         this.whenNodeQueueEmpty();
         return;
       }
@@ -312,6 +332,36 @@ export class KafkaConnection {
       return;
     }
     this.writeThroughNode(sizePrefix(chunks), chunks);
+  }
+
+  private enqueue(chunks: Uint8Array[]): void {
+    this.outQueue.push(chunks);
+    this.queuedBytes += chunksLength(chunks);
+  }
+
+  private dequeue(): Uint8Array[] {
+    const head = this.outQueue.shift()!;
+    this.queuedBytes -= chunksLength(head);
+    return head;
+  }
+
+  /** Response bytes this connection holds and the socket has not taken (see the header). */
+  private backlogBytes(): number {
+    if (this.closed) return 0;
+    // Below the high-water mark Node's buffer is small and moving; past it, it is a
+    // backlog until 'drain' (which comes once it is empty).
+    const node = this.waitingDrain ? this.socket.writableLength : 0;
+    const rest = this.pending === null ? 0 : this.pending.total - this.pending.sent;
+    return node + this.queuedBytes + rest;
+  }
+
+  private reportBacklog(): void {
+    const budget = this.opts.outputBudget;
+    if (budget === undefined) return;
+    const bytes = this.backlogBytes();
+    if (bytes === this.reportedBacklog) return;
+    budget.adjust(bytes - this.reportedBacklog);
+    this.reportedBacklog = bytes;
   }
 
   /** Node's writer: one vectored write per response (and per tick), pooled buffers given back after. */
@@ -407,6 +457,9 @@ export class KafkaConnection {
       if (this.pending === null && !this.waitingDrain) this.pipeline.setHeld(false);
     } catch (err) {
       this.fail(err);
+    } finally {
+      // What the socket took is no longer held (every path above, a close included).
+      this.reportBacklog();
     }
   }
 
@@ -451,14 +504,18 @@ export class KafkaConnection {
     while (this.outQueue.length > 0 && !this.closed && this.pending === null) {
       const head = this.outQueue[0]!;
       if (this.zeroCopy !== null && hasFileRange(head)) {
-        if (this.socket.writableLength > 0) return this.whenNodeQueueEmpty();
-        this.outQueue.shift();
-        this.sendZeroCopy(this.zeroCopy, head);
+        if (this.socket.writableLength > 0) {
+          this.whenNodeQueueEmpty();
+          this.reportBacklog();
+          return;
+        }
+        this.sendZeroCopy(this.zeroCopy, this.dequeue());
       } else {
-        this.outQueue.shift();
-        this.writeThroughNode(sizePrefix(head), head);
+        const next = this.dequeue();
+        this.writeThroughNode(sizePrefix(next), next);
       }
     }
+    this.reportBacklog();
     this.updateFlowSoon();
   }
 

@@ -20,9 +20,10 @@ import { Writer, concatChunks } from '../wire/codec/writer.js';
 import { errorCodeOf } from './error-codes.js';
 import { bufferPool } from '../broker/buffer-pool.js';
 import { FileRange } from '../broker/file-range.js';
-import { ProducerIdAllocator } from './producer-id-allocator.js';
 import type { CoordinatorOptions } from '../groups/coordinator.js';
 import { groupServicesFor } from '../groups/index.js';
+import type { TxnCoordinatorOptions } from '../txn/coordinator.js';
+import { txnServicesFor } from '../txn/index.js';
 import { ApiVersionsResponseCodec } from '../wire/schemas/18-api-versions.js';
 import {
   API_VERSIONS_KEY,
@@ -60,6 +61,8 @@ export type KafkaHandlerOptions = Partial<KafkaOptions> & {
   security?: SecurityServices;
   /** Consumer group settings (used by the first handler created for an engine). */
   groups?: Partial<CoordinatorOptions>;
+  /** Transaction coordinator settings (used by the first handler created for an engine). */
+  transactions?: Partial<TxnCoordinatorOptions>;
 };
 
 /** Per-connection context given with each frame (made once per connection). */
@@ -88,6 +91,8 @@ export interface KafkaHandler {
   setAdvertisedListener(host: string, port: number): void;
   /** Served APIs and versions, as ApiVersions reports them. */
   readonly apiVersions: ReadonlyArray<{ apiKey: number; minVersion: number; maxVersion: number }>;
+  /** Stops the coordinators' periodic work (broker shutdown). */
+  close?(): void;
 }
 
 export const DEFAULT_KAFKA_OPTIONS: Readonly<KafkaOptions> = {
@@ -133,7 +138,7 @@ function checkSession(session: Session, apiKey: number, name: string): void {
 const ADVERTISED_MIN_VERSION: ReadonlyMap<number, number> = new Map([[0, 0]]);
 
 export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {}): KafkaHandler {
-  const { logger = NO_LOGGER, groups: groupOptions, security = defaultSecurityServices(), ...rest } = opts;
+  const { logger = NO_LOGGER, groups: groupOptions, transactions: txnOptions, security = defaultSecurityServices(), ...rest } = opts;
   const options: KafkaOptions = { ...DEFAULT_KAFKA_OPTIONS };
   for (const [k, v] of Object.entries(rest)) if (v !== undefined) (options as unknown as Record<string, unknown>)[k] = v;
   if (!Number.isInteger(options.numPartitions) || options.numPartitions < 1) throw new Error(`numPartitions must be ≥ 1, got ${options.numPartitions}`);
@@ -147,8 +152,11 @@ export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {
   const apiVersions = [...apis.values()]
     .sort((a, b) => a.apiKey - b.apiKey)
     .map((a) => ({ apiKey: a.apiKey, minVersion: ADVERTISED_MIN_VERSION.get(a.apiKey) ?? a.minVersion, maxVersion: a.maxVersion }));
-  const producerIds = new ProducerIdAllocator();
   const groups = groupServicesFor(engine, groupOptions);
+  const txns = txnServicesFor(engine, groups, txnOptions, (msg) => logger.warn({}, msg));
+  const producerIds = txns.producerIds;
+  // Transactions a crash left unfinished are completed from here on, not at a client's first request.
+  txns.coordinator.ready().catch((err: unknown) => logger.warn({ err }, 'transaction state not loaded yet; retried at the next transactional request'));
 
   function respond(apiKey: number, version: number, flexible: boolean, correlationId: number, encodeBody: (w: Writer) => void): Uint8Array[] {
     const w = new Writer();
@@ -214,6 +222,7 @@ export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {
       security,
       throttleMs: 0,
       fileRanges: conn.fileRanges === true,
+      txns,
     };
     let response: object | null;
     let threadMs = 0;
@@ -277,6 +286,9 @@ export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {
     setAdvertisedListener(host, port) {
       options.advertisedHost = host;
       options.advertisedPort = port;
+    },
+    close() {
+      txns.coordinator.close();
     },
   };
 }

@@ -16,6 +16,7 @@ import { type ListenerInfo, Session } from '../security/session.js';
 import type { SecurityProtocol } from '../security/listeners.js';
 import { type MappingRule, principalFromCertificate } from '../security/tls.js';
 import { KafkaConnection } from './connection.js';
+import type { OutputBudget } from './output-budget.js';
 import { type KafkaHandler, type KafkaHandlerOptions, type KafkaLogger, createKafkaHandler } from './handler.js';
 
 export interface KafkaTcpServerOptions extends KafkaHandlerOptions {
@@ -31,6 +32,8 @@ export interface KafkaTcpServerOptions extends KafkaHandlerOptions {
   connectionsMaxIdleMs?: number;
   /** Bytes of pending requests per connection before reading pauses. Default: the request size limit. */
   maxInFlightBytesPerConnection?: number;
+  /** queued.max.response.bytes: connections report their unsent backlog to it (and the Fetch API stops reading past it). Default: none. */
+  outputBudget?: OutputBudget;
   /** Send large Fetch records from their segment files with sendfile (needs the native addon on Linux). Default true. */
   zeroCopy?: boolean;
   /** Use this handler (e.g. shared with the WebSocket listener) instead of creating one. */
@@ -52,6 +55,8 @@ export interface KafkaTcpServer {
   readonly handler: KafkaHandler;
   /** Live connections. */
   connectionCount(): number;
+  /** The broker-wide budget of unsent response bytes, when one is set. */
+  readonly outputBudget: OutputBudget | undefined;
   /** Stops accepting, closes every connection (ending long-polls) and resolves when the server is closed. */
   close(): Promise<void>;
 }
@@ -65,6 +70,7 @@ export async function startKafkaTcpServer(engine: Engine, opts: KafkaTcpServerOp
   const handler = opts.handler ?? createKafkaHandler(engine, opts);
   const requestMaxBytes = handler.options.requestMaxBytes;
   const connections = new Set<KafkaConnection>();
+  const outputBudget = opts.outputBudget ?? handler.options.outputBudget;
   // SamsaEngine reports full shard rings; the Engine contract does not require it.
   const probe = (engine as { backpressured?: () => boolean }).backpressured;
   const engineBackpressured = typeof probe === 'function' ? () => probe.call(engine) : undefined;
@@ -100,6 +106,7 @@ export async function startKafkaTcpServer(engine: Engine, opts: KafkaTcpServerOp
       idleTimeoutMs: opts.connectionsMaxIdleMs ?? 600_000,
       ...(opts.maxInFlightBytesPerConnection !== undefined ? { maxInFlightBytes: opts.maxInFlightBytesPerConnection } : {}),
       ...(engineBackpressured ? { engineBackpressured } : {}),
+      ...(outputBudget ? { outputBudget } : {}),
       ...(opts.zeroCopy !== undefined ? { zeroCopy: opts.zeroCopy } : {}),
       ...(logger ? { logger } : {}),
       session,
@@ -142,8 +149,11 @@ export async function startKafkaTcpServer(engine: Engine, opts: KafkaTcpServerOp
     listener,
     handler,
     connectionCount: () => connections.size,
+    outputBudget,
     close: () =>
       new Promise<void>((resolve) => {
+        // A handler made here is this listener's: its coordinators' periodic work stops with it.
+        if (opts.handler === undefined) handler.close?.();
         server.close(() => resolve());
         for (const c of [...connections]) c.close();
       }),

@@ -30,6 +30,10 @@ export interface EngineIntrospection {
   slotName(slot: number): PartitionRef | undefined;
   /** Each shard's CPU and whether it is pinned, when known. */
   readonly shardInfos?: ReadonlyArray<{ shardId: number; cpu: number; pinned: boolean }>;
+  /** Re-verifies sealed segments (SamsaEngine.scrub); resolves with its report. */
+  scrub?(): Promise<object>;
+  /** The last finished scrub's report, or null. */
+  readonly lastScrub?: object | null;
 }
 
 const QUANTILES = [0.5, 0.9, 0.99, 0.999] as const;
@@ -171,18 +175,20 @@ export class BrokerMetrics {
       alterTopicConfig: (name, config) => engine.alterTopicConfig(name, config),
       listTopics: () => engine.listTopics(),
       describeTopic: (name) => engine.describeTopic(name),
+      offlineTopics: () => engine.offlineTopics(),
+      offlineTopic: (name) => engine.offlineTopic(name),
       topicLayout: (nameOrId, byId) => engine.topicLayout(nameOrId, byId),
       defaultTopicConfig: () => engine.defaultTopicConfig(),
-      async append(topic, partition, batches, acks) {
+      async append(topic, partition, batches, acks, opts) {
         const t0 = nowMs();
-        const r = await engine.append(topic, partition, batches, acks);
+        const r = await engine.append(topic, partition, batches, acks, opts);
         m.produceLatency.recordMs(nowMs() - t0);
-        if (r.errorCode === ErrorCode.NONE) m.countIn(topic, batches);
+        if (r.errorCode === ErrorCode.NONE && opts?.markers !== true) m.countIn(topic, batches);
         return r;
       },
-      async read(topic, partition, offset, maxBytes, options) {
+      async read(topic, partition, offset, maxBytes, opts) {
         const t0 = nowMs();
-        const r = await engine.read(topic, partition, offset, maxBytes, options);
+        const r = await engine.read(topic, partition, offset, maxBytes, opts);
         m.fetchLatency.recordMs(nowMs() - t0);
         if (r.errorCode === ErrorCode.NONE) m.countOut(topic, r.records);
         return r;
@@ -194,7 +200,8 @@ export class BrokerMetrics {
         return r;
       },
       offsets: (topic, partition) => engine.offsets(topic, partition),
-      listOffset: (topic, partition, spec) => engine.listOffset(topic, partition, spec),
+      listOffset: (topic, partition, spec, opts) => engine.listOffset(topic, partition, spec, opts),
+      describeProducers: (topic, partition) => engine.describeProducers(topic, partition),
       deleteRecords: (topic, partition, offset) => engine.deleteRecords(topic, partition, offset),
       close: () => engine.close(),
     };
@@ -227,6 +234,7 @@ export class BrokerMetrics {
         return handler.apiVersions;
       },
       setAdvertisedListener: (host, port) => handler.setAdvertisedListener(host, port),
+      close: () => handler.close?.(),
       handle: (frame, conn) => track(frame, () => handler.handle(frame, conn)),
       handleChunks: (frame, conn) => track(frame, () => handler.handleChunks(frame, conn)),
     };

@@ -7,7 +7,7 @@
 import { rmSync } from 'node:fs';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { toLogConfig } from '../storage/log-config.js';
-import type { ControlRequest, ControlResult, Notice, ShardStats } from './shard-protocol.js';
+import type { ControlRequest, ControlResult, Notice, ProducerInfo, ShardStats } from './shard-protocol.js';
 import { closePartition, openPartition } from './partition-state.js';
 import type { PartitionState } from './partition-state.js';
 import { InvariantError } from '../wire/assert.js';
@@ -46,7 +46,7 @@ export function createControlHandlers(ctx: ControlContext): ControlHandlers {
       if (existing !== undefined) closePartition(existing, warn);
       const st = openPartition(req.slot, req.dir, req.config, ctx.nowMs, warn);
       ctx.partitions.set(req.slot, st);
-      return { ok: true, logStartOffset: st.log.logStartOffset, nextOffset: st.log.nextOffset };
+      return { ok: true, logStartOffset: st.log.logStartOffset, nextOffset: st.log.nextOffset, lastStableOffset: st.txn.lastStableOffset(st.log.nextOffset) };
     },
     close: (req) => {
       const st = ctx.partitions.get(req.slot);
@@ -93,6 +93,20 @@ export function createControlHandlers(ctx: ControlContext): ControlHandlers {
       // The same notice retention sends: the main thread moves its low watermark and unlinks the files.
       if (r.deletedFiles.length > 0) ctx.notice({ type: 'logStart', slot: st.slot, logStartOffset: r.logStartOffset, deletedFiles: r.deletedFiles });
       return { ok: true, logStartOffset: r.logStartOffset };
+    },
+    describeProducers: (req) => {
+      const st = ctx.partitions.get(req.slot);
+      if (st === undefined) return NOT_OPEN;
+      const producers: ProducerInfo[] = [];
+      const seen = new Set<number>();
+      for (const producerId of st.producers.ids()) {
+        const p = st.producers.describe(producerId)!;
+        seen.add(producerId);
+        producers.push({ producerId, epoch: p.epoch, lastSequence: p.lastSequence, currentTxnStartOffset: st.txn.firstOffsetOf(producerId) });
+      }
+      // A producer forgotten by the sequence table (LRU) while its transaction is open.
+      for (const t of st.txn.open()) if (!seen.has(t.producerId)) producers.push({ producerId: t.producerId, epoch: -1, lastSequence: -1, currentTxnStartOffset: t.firstOffset });
+      return { ok: true, producers };
     },
     stats: () => {
       const partitions = [...ctx.partitions.values()].map((st) => ({

@@ -8,14 +8,20 @@ import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { PartitionLog } from '../storage/partition-log.js';
 import { toLogConfig } from '../storage/log-config.js';
 import type { TopicConfig } from '../config/topic-config.js';
-import { ProducerStateTable, loadProducerState, saveProducerState } from './producer-state.js';
+import { loadProducerState, saveProducerState } from './producer-state.js';
+import type { ProducerStateTable } from './producer-state.js';
 import type { SyncPartition } from './sync-pipeline.js';
+import type { TxnState } from './txn-state.js';
 
 export interface PartitionState extends SyncPartition {
   readonly slot: number;
   readonly log: PartitionLog;
   config: TopicConfig;
   producers: ProducerStateTable;
+  /** Open transactions and the last stable offset. */
+  txn: TxnState;
+  /** A transactional batch was written since open (or one was open then): snapshots are taken at rolls. */
+  txnSeen: boolean;
   unsyncedMessages: number;
   /** Bytes written since a sync last covered this partition (flush-behind, see sync-pipeline.ts). */
   unsyncedBytes: number;
@@ -36,9 +42,9 @@ export interface PartitionState extends SyncPartition {
  */
 export function openPartition(slot: number, dir: string, config: TopicConfig, nowMs: () => number, warn: (msg: string) => void): PartitionState {
   const log = PartitionLog.open(dir, toLogConfig(config), { cleanShutdown: true, log: warn, nowMs });
-  const { table: producers } = loadProducerState(log, warn);
+  const { table: producers, txn } = loadProducerState(log, warn);
   return {
-    slot, log, config, producers, unsyncedMessages: 0, unsyncedBytes: 0, firstUnsyncedAtMs: 0,
+    slot, log, config, producers, txn, txnSeen: txn.openCount > 0, unsyncedMessages: 0, unsyncedBytes: 0, firstUnsyncedAtMs: 0,
     compacting: false, compactedUpTo: -1, compactingUpTo: -1, offline: null,
   };
 }
@@ -60,5 +66,5 @@ export function closePartition(st: PartitionState, warn: (msg: string) => void):
     throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, st.offline);
   }
   st.log.close();
-  saveProducerState(st.log, st.producers, warn);
+  saveProducerState(st.log, st.producers, warn, st.txn);
 }

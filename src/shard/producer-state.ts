@@ -13,11 +13,13 @@
 // Compaction may drop whole batches of a producer: their sequences are then unknown
 // to a rebuild, which is acceptable (the batches after them still set the state).
 
-import { ATTR_CONTROL } from '../wire/batch-layout.js';
+import { ATTR_CONTROL, ATTR_TRANSACTIONAL } from '../wire/batch-layout.js';
 import { ErrorCode } from '../wire/errors.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import { PRODUCER_SCAN_BYTES_DEFAULT, loadProducerSnapshot, newProducerBatchHeader, writeProducerSnapshot } from '../storage/producer-snapshot.js';
-import type { ProducerBatchHeader, SnapshotProducer } from '../storage/producer-snapshot.js';
+import type { ProducerBatchHeader, ProducerSnapshot, SnapshotProducer } from '../storage/producer-snapshot.js';
+import type { AbortedTxn } from '../storage/txn-index.js';
+import { TxnState } from './txn-state.js';
 
 /** Kafka keeps the last 5 batches per producer (max.in.flight.requests.per.connection ≤ 5). */
 const RECENT_BATCHES_MAX = 5;
@@ -83,6 +85,41 @@ export class ProducerStateTable {
     return OK;
   }
 
+  /**
+   * A transaction marker of `producerId` at `epoch` (written by the coordinator):
+   * an epoch older than the producer's is INVALID_PRODUCER_EPOCH; a newer one
+   * becomes the producer's (its sequences start again), fencing writes of older epochs.
+   */
+  checkMarker(producerId: number, epoch: number): number {
+    const p = this.producers.get(producerId);
+    return p !== undefined && epoch < p.epoch ? ErrorCode.INVALID_PRODUCER_EPOCH : ErrorCode.NONE;
+  }
+
+  /** Applies a marker that passed checkMarker (see there). */
+  recordMarker(producerId: number, epoch: number): void {
+    let p = this.producers.get(producerId);
+    if (p !== undefined && epoch <= p.epoch) return;
+    if (p === undefined && this.producers.size >= PRODUCERS_MAX) {
+      const oldest = this.producers.keys().next();
+      if (oldest.done !== true) this.producers.delete(oldest.value);
+    }
+    p = { epoch, batches: [] };
+    this.producers.delete(producerId);
+    this.producers.set(producerId, p);
+  }
+
+  /** The producer's epoch and last sequence, or undefined when unknown (DescribeProducers). */
+  describe(producerId: number): { epoch: number; lastSequence: number } | undefined {
+    const p = this.producers.get(producerId);
+    if (p === undefined) return undefined;
+    return { epoch: p.epoch, lastSequence: p.batches[p.batches.length - 1]?.lastSeq ?? -1 };
+  }
+
+  /** Every known producer id, least recently used first. */
+  ids(): number[] {
+    return [...this.producers.keys()];
+  }
+
   record(producerId: number, epoch: number, baseSequence: number, recordCount: number, ref: OffsetRef): void {
     this.add(producerId, epoch, baseSequence, nextSeq(baseSequence, recordCount - 1), ref);
   }
@@ -111,7 +148,11 @@ export class ProducerStateTable {
    * after a newer epoch). lastSeq is baseSequence + lastOffsetDelta with the Int32 wrap.
    */
   replay(h: ProducerBatchHeader): void {
-    if (h.producerId < 0 || h.baseSequence < 0 || h.lastOffsetDelta < 0 || (h.attributes & ATTR_CONTROL) !== 0) return;
+    if (h.producerId >= 0 && (h.attributes & ATTR_CONTROL) !== 0) {
+      if (h.producerEpoch >= 0) this.recordMarker(h.producerId, h.producerEpoch);
+      return;
+    }
+    if (h.producerId < 0 || h.baseSequence < 0 || h.lastOffsetDelta < 0) return;
     const p = this.producers.get(h.producerId);
     if (p !== undefined && h.producerEpoch < p.epoch) return;
     this.add(h.producerId, h.producerEpoch, h.baseSequence, nextSeq(h.baseSequence, h.lastOffsetDelta), { baseOffset: h.baseOffset });
@@ -120,7 +161,7 @@ export class ProducerStateTable {
   /**
    * The state as a snapshot's producers, least recently used first (so loading keeps
    * the order). Batches not written yet (baseOffset < 0) are left out; a producer
-   * with no batch left is too.
+   * with no batch left is too, unless it never had one (known from a marker).
    */
   toSnapshot(): SnapshotProducer[] {
     const out: SnapshotProducer[] = [];
@@ -128,7 +169,8 @@ export class ProducerStateTable {
       // A client may send odd values (a negative epoch or sequence); they are not worth keeping across a restart.
       if (p.epoch < 0 || p.epoch > 0x7fff) continue;
       const batches = p.batches.filter((b) => b.ref.baseOffset >= 0 && b.firstSeq >= 0 && b.lastSeq >= 0).map((b) => ({ firstSeq: b.firstSeq, lastSeq: b.lastSeq, baseOffset: b.ref.baseOffset }));
-      if (batches.length > 0) out.push({ producerId, epoch: p.epoch, batches });
+      // A producer known only from a transaction marker keeps its epoch (it fences older ones).
+      if (batches.length > 0 || p.batches.length === 0) out.push({ producerId, epoch: p.epoch, batches });
     }
     return out;
   }
@@ -154,45 +196,94 @@ export class ProducerStateTable {
 /** How a partition's producer state was rebuilt at open (for logs and tests). */
 export interface ProducerStateLoad {
   table: ProducerStateTable;
-  /** 'snapshot': loaded, nothing scanned; 'snapshot+replay': loaded, then the batches after it; 'scan': the log tail only; 'none': failed, empty. */
-  source: 'snapshot' | 'snapshot+replay' | 'scan' | 'none';
+  /** Open transactions (and so the last stable offset). */
+  txn: TxnState;
+  /**
+   * 'snapshot': loaded, nothing scanned; 'snapshot+replay': loaded, then the batches
+   * after it; 'scan': the log tail only; 'full': the whole log (a transaction was seen
+   * and no snapshot says where it began); 'none': failed, empty.
+   */
+  source: 'snapshot' | 'snapshot+replay' | 'scan' | 'full' | 'none';
   batchesReplayed: number;
+}
+
+interface Replay {
+  table: ProducerStateTable;
+  txn: TxnState;
+  aborted: AbortedTxn[];
+  sawTxnData: boolean;
+  batches: number;
+}
+
+/** Replays the batch headers from `fromOffset` (see PartitionLog.visitBatchHeaders) onto a snapshot's state or an empty one. */
+function replayLog(log: PartitionLog, snapshot: ProducerSnapshot | null, fromOffset: number, budgetBytes: number): Replay | null {
+  const table = snapshot === null ? new ProducerStateTable() : ProducerStateTable.fromSnapshot(snapshot.producers);
+  const txn = snapshot === null ? new TxnState() : TxnState.fromSnapshot(snapshot.txns);
+  const r: Replay = { table, txn, aborted: [], sawTxnData: false, batches: 0 };
+  const visited = log.visitBatchHeaders(fromOffset, budgetBytes, newProducerBatchHeader(), (h) => {
+    table.replay(h);
+    if ((h.attributes & ATTR_TRANSACTIONAL) !== 0 && (h.attributes & ATTR_CONTROL) === 0 && h.producerId >= 0) r.sawTxnData = true;
+    const aborted = txn.replay(h);
+    if (aborted !== null) r.aborted.push(aborted);
+  });
+  if (visited === null) return null;
+  r.batches = visited.batches;
+  return r;
 }
 
 /**
  * Rebuilds a partition's producer state when it opens (see the module comment).
  * Never throws: a bad snapshot or an unreadable log tail is reported through `say`
  * and leaves an empty table (every producer unknown), so a partition always opens.
+ *
+ * Transactions need more than sequences: where an open transaction began. A replay
+ * from a snapshot knows (the snapshot lists them); the bounded tail scan does not,
+ * so when a replay that did not start from a snapshot (or the tail scan taken
+ * instead of a long replay) meets a transactional batch, the replay is redone whole:
+ * from the snapshot, or without one from the log start. The shard writes a snapshot
+ * at every segment roll of a partition with transactions, which bounds that replay.
+ * The aborted transactions the replay meets are put back into the log's
+ * .txnindex where a crash lost them.
  */
 export function loadProducerState(log: PartitionLog, say: (msg: string) => void, scanBytesMax = PRODUCER_SCAN_BYTES_DEFAULT): ProducerStateLoad {
-  const header = newProducerBatchHeader();
   try {
     const snapshot = loadProducerSnapshot(log.dir, log.nextOffset, say);
-    if (snapshot !== null) {
-      const table = ProducerStateTable.fromSnapshot(snapshot.producers);
-      if (snapshot.logEndOffset === log.nextOffset) return { table, source: 'snapshot', batchesReplayed: 0 };
-      // Written at a clean close, then more was appended before an unclean stop: replay the rest.
-      const replayed = log.visitBatchHeaders(snapshot.logEndOffset, scanBytesMax, header, (h) => table.replay(h));
-      if (replayed !== null) return { table, source: 'snapshot+replay', batchesReplayed: replayed.batches };
-      // More than the bound lies after the snapshot: the tail alone is cheaper and still consistent.
+    let source: ProducerStateLoad['source'];
+    let r: Replay | null = null;
+    if (snapshot !== null && snapshot.logEndOffset === log.nextOffset) {
+      return { table: ProducerStateTable.fromSnapshot(snapshot.producers), txn: TxnState.fromSnapshot(snapshot.txns), source: 'snapshot', batchesReplayed: 0 };
     }
-    const table = new ProducerStateTable();
-    const scanned = log.visitBatchHeaders(-1, scanBytesMax, header, (h) => table.replay(h));
-    return { table, source: 'scan', batchesReplayed: scanned?.batches ?? 0 };
+    if (snapshot !== null) {
+      // Written at a clean close or a roll, then more was appended before an unclean stop: replay the rest.
+      r = replayLog(log, snapshot, snapshot.logEndOffset, scanBytesMax);
+      source = 'snapshot+replay';
+    }
+    if (r === null) {
+      // No snapshot, or more than the bound lies after it: the tail alone is cheaper and still consistent for sequences.
+      r = replayLog(log, null, -1, scanBytesMax)!;
+      source = 'scan';
+      if (r.sawTxnData) {
+        r = snapshot !== null ? replayLog(log, snapshot, snapshot.logEndOffset, Number.POSITIVE_INFINITY)! : replayLog(log, null, log.logStartOffset, Number.POSITIVE_INFINITY)!;
+        source = snapshot !== null ? 'snapshot+replay' : 'full';
+      }
+    }
+    for (const e of r.aborted) log.addAbortedTxn(e);
+    return { table: r.table, txn: r.txn, source: source!, batchesReplayed: r.batches };
   } catch (err) {
     say(`${log.dir}: producer state not rebuilt (${err instanceof Error ? err.message : String(err)}); every producer is unknown until it writes again`);
-    return { table: new ProducerStateTable(), source: 'none', batchesReplayed: 0 };
+    return { table: new ProducerStateTable(), txn: new TxnState(), source: 'none', batchesReplayed: 0 };
   }
 }
 
 /**
  * Writes the state as a snapshot at the log end. Call after the log closed cleanly
- * (its data synced), so the snapshot never describes data a crash could lose.
- * Never throws: without a snapshot the next open rebuilds from the log tail.
+ * (its data synced), or after a segment roll (the snapshot may then end past what a
+ * crash keeps; the one before it stays for that case). Never throws: without a
+ * snapshot the next open rebuilds from the log.
  */
-export function saveProducerState(log: PartitionLog, table: ProducerStateTable, say: (msg: string) => void): void {
+export function saveProducerState(log: PartitionLog, table: ProducerStateTable, say: (msg: string) => void, txn: TxnState = new TxnState(), atRoll = false): void {
   try {
-    writeProducerSnapshot(log.dir, { logEndOffset: log.nextOffset, producers: table.toSnapshot() });
+    writeProducerSnapshot(log.dir, { logEndOffset: log.nextOffset, producers: table.toSnapshot(), txns: txn.toSnapshot() }, atRoll ? 1 : 0);
   } catch (err) {
     say(`${log.dir}: producer snapshot not written (${err instanceof Error ? err.message : String(err)}); the next open rebuilds from the log`);
   }

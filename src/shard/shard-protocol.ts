@@ -3,16 +3,20 @@
 // Must not touch files, sockets or the rings' internals: both sides call these
 // encoders/decoders on ring memory they have reserved or read.
 //
-// Request frame (main → shard):  op u8 | acks i8 | pad u16 | reqId u32 | slot u32 | pad u32 | body…
+// Request frame (main → shard):  op u8 | acks i8 | flags u16 | reqId u32 | slot u32 | pad u32 | body…
 //   APPEND body:  RecordBatch v2 bytes, one or more batches back to back
-//   READ body:    offset f64 | maxBytes u32; the acks byte carries READ_FLAG_* bits
+//                 (flags: FLAG_FROM_COORDINATOR = transaction markers from the coordinator)
+//   READ body:    offset f64 | maxBytes u32 (flags: FLAG_READ_COMMITTED = stop at the last
+//                 stable offset; READ_FLAG_FILE_RANGE = a file range may answer)
 //   CONTROL body: UTF-8 JSON of a ControlRequest
-// Completion frame (shard → main): op u8 | pad u8 | errorCode i16 | reqId u32 | slot u32 | pad u32 |
-//   baseOffset f64 | logStartOffset f64 | nextOffset f64 | appendTimeMs f64 | body…
-//   APPEND: no body; READ: the stored bytes; CONTROL: UTF-8 JSON result; NOTICE: JSON (unsolicited)
+// Completion frame (shard → main): op u8 | pad u8 | errorCode i16 | reqId u32 | slot u32 | count u32 |
+//   baseOffset f64 | logStartOffset f64 | nextOffset f64 | appendTimeMs f64 | lastStableOffset f64 | body…
+//   APPEND: no body; READ: the stored bytes, then (read_committed) `count` aborted
+//   transactions, each producerId f64 | firstOffset f64; CONTROL: UTF-8 JSON result;
+//   NOTICE: JSON (unsolicited)
 //   READ_RANGE (answers a READ that allowed it): fd f64 | position f64 | size f64 |
-//     offsetsSpanned f64 — a descriptor the shard duplicated for the main thread, which
-//     now owns it and must close it
+//     offsetsSpanned f64, then the `count` aborted transactions as for READ — a
+//     descriptor the shard duplicated for the main thread, which now owns it and must close it
 // Offsets travel as f64: exact for every offset below 2^53.
 
 import type { TopicConfig } from '../config/topic-config.js';
@@ -28,7 +32,7 @@ export const OP_NOTICE = 4;
 /** A READ answered with a file range instead of bytes (see the layout above). */
 export const OP_READ_RANGE = 5;
 
-/** READ flag: the reader can send a file range itself (zero-copy), so answer with one when it pays. */
+/** READ flag (header flags): the reader can send a file range itself (zero-copy), so answer with one when it pays. */
 export const READ_FLAG_FILE_RANGE = 1;
 /** Reads shorter than this are answered with bytes even when a range is allowed (a dup and a close cost more). */
 export const READ_RANGE_MIN_BYTES = 64 * 1024;
@@ -39,11 +43,17 @@ export const READ_RANGE_OFF_SIZE = 16;
 export const READ_RANGE_OFF_SPANNED = 24;
 
 export const REQ_HEADER_BYTES = 16;
+/** APPEND flag: the batches are transaction markers written by the transaction coordinator (control batches allowed). */
+export const FLAG_FROM_COORDINATOR = 1;
+/** READ flag: read_committed — return nothing at or past the last stable offset, and the aborted transactions. */
+export const FLAG_READ_COMMITTED = 2;
+/** Bytes of one aborted transaction after a read_committed READ's records: producerId f64, firstOffset f64. */
+export const ABORTED_TXN_BYTES = 16;
 /** READ body: offset (f64) at READ_OFF_OFFSET, max bytes (u32) at READ_OFF_MAX_BYTES. */
 export const READ_BODY_BYTES = 12;
 export const READ_OFF_OFFSET = 0;
 export const READ_OFF_MAX_BYTES = 8;
-export const COMPLETION_HEADER_BYTES = 48;
+export const COMPLETION_HEADER_BYTES = 56;
 
 export type ControlRequest =
   | { type: 'open'; slot: number; dir: string; config: TopicConfig }
@@ -54,6 +64,8 @@ export type ControlRequest =
   /** DeleteRecords: move the log start offset up to `offset` (≤ the log end). */
   | { type: 'deleteRecords'; slot: number; offset: number }
   | { type: 'stats' }
+  /** The partition's idempotent and transactional producers (DescribeProducers). */
+  | { type: 'describeProducers'; slot: number }
   /**
    * Compaction's answer to a 'compact' notice: the cleaned copies the maintenance
    * pool wrote (empty when it failed, `error` says why). Always sent, so the shard
@@ -74,8 +86,20 @@ export interface CleanedSegmentRef extends SegmentRef {
 }
 
 export type ControlResult =
-  | { ok: true; logStartOffset?: number; nextOffset?: number; offset?: number; timestamp?: number; stats?: ShardStats; swapped?: number }
+  | {
+    ok: true; logStartOffset?: number; nextOffset?: number; lastStableOffset?: number; offset?: number; timestamp?: number;
+    stats?: ShardStats; swapped?: number; producers?: ProducerInfo[];
+  }
   | { ok: false; errorCode: number; message: string };
+
+/** One producer of a partition as DescribeProducers reports it. */
+export interface ProducerInfo {
+  producerId: number;
+  epoch: number;
+  lastSequence: number;
+  /** First offset of its open transaction here, -1 when none. */
+  currentTxnStartOffset: number;
+}
 
 export interface PartitionStats {
   slot: number;
@@ -100,19 +124,27 @@ export type Notice =
   | { type: 'logStart'; slot: number; logStartOffset: number; deletedFiles: string[] }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; msg: string }
   /** A compacted partition's sealed segments grew: clean them (maintenance pool), then answer with 'compactSwap'. */
-  | { type: 'compact'; slot: number; dir: string; segments: SegmentRef[]; deleteRetentionMs: number };
+  | { type: 'compact'; slot: number; dir: string; segments: SegmentRef[]; deleteRetentionMs: number; aborted: AbortedTxnRange[] };
+
+/** An aborted transaction, for compaction: its producer's transactional batches in [firstOffset, lastOffset]. */
+export interface AbortedTxnRange {
+  producerId: number;
+  firstOffset: number;
+  lastOffset: number;
+}
 
 export interface RequestHeader {
   op: number;
   acks: number;
+  flags: number;
   reqId: number;
   slot: number;
 }
 
-export function writeRequestHeader(dv: DataView, pos: number, op: number, acks: number, reqId: number, slot: number): void {
+export function writeRequestHeader(dv: DataView, pos: number, op: number, acks: number, reqId: number, slot: number, flags = 0): void {
   dv.setUint8(pos, op);
   dv.setInt8(pos + 1, acks);
-  dv.setUint16(pos + 2, 0, true);
+  dv.setUint16(pos + 2, flags, true);
   dv.setUint32(pos + 4, reqId, true);
   dv.setUint32(pos + 8, slot, true);
   dv.setUint32(pos + 12, 0, true);
@@ -122,6 +154,7 @@ export function readRequestHeader(dv: DataView, pos: number): RequestHeader {
   return {
     op: dv.getUint8(pos),
     acks: dv.getInt8(pos + 1),
+    flags: dv.getUint16(pos + 2, true),
     reqId: dv.getUint32(pos + 4, true),
     slot: dv.getUint32(pos + 8, true),
   };
@@ -136,6 +169,10 @@ export interface Completion {
   logStartOffset: number;
   nextOffset: number;
   appendTimeMs: number;
+  /** The partition's last stable offset after this request (-1 when not known). */
+  lastStableOffset: number;
+  /** READ with FLAG_READ_COMMITTED: aborted transactions after the records; else 0. */
+  count: number;
 }
 
 export function writeCompletionHeader(dv: DataView, pos: number, c: Completion): void {
@@ -144,11 +181,12 @@ export function writeCompletionHeader(dv: DataView, pos: number, c: Completion):
   dv.setInt16(pos + 2, c.errorCode, true);
   dv.setUint32(pos + 4, c.reqId, true);
   dv.setUint32(pos + 8, c.slot, true);
-  dv.setUint32(pos + 12, 0, true);
+  dv.setUint32(pos + 12, c.count, true);
   dv.setFloat64(pos + 16, c.baseOffset, true);
   dv.setFloat64(pos + 24, c.logStartOffset, true);
   dv.setFloat64(pos + 32, c.nextOffset, true);
   dv.setFloat64(pos + 40, c.appendTimeMs, true);
+  dv.setFloat64(pos + 48, c.lastStableOffset, true);
 }
 
 export function readCompletionHeader(dv: DataView, pos: number): Completion {
@@ -161,6 +199,8 @@ export function readCompletionHeader(dv: DataView, pos: number): Completion {
     logStartOffset: dv.getFloat64(pos + 24, true),
     nextOffset: dv.getFloat64(pos + 32, true),
     appendTimeMs: dv.getFloat64(pos + 40, true),
+    lastStableOffset: dv.getFloat64(pos + 48, true),
+    count: dv.getUint32(pos + 12, true),
   };
 }
 

@@ -13,7 +13,9 @@
 import '../compression/node-codecs.js';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
 import {
+  ATTR_CONTROL,
   ATTR_TIMESTAMP_TYPE_LOG_APPEND,
+  ATTR_TRANSACTIONAL,
   OFF_ATTRIBUTES,
   OFF_BASE_SEQUENCE,
   OFF_CRC,
@@ -29,7 +31,10 @@ import {
   getInt64AsNumber,
 } from '../wire/batch-layout.js';
 import {
+  ABORTED_TXN_BYTES,
   COMPLETION_HEADER_BYTES,
+  FLAG_FROM_COORDINATOR,
+  FLAG_READ_COMMITTED,
   OP_APPEND,
   OP_CONTROL,
   OP_NOTICE,
@@ -50,7 +55,9 @@ import {
 } from './shard-protocol.js';
 import type { Completion, ControlRequest, ControlResult, Notice } from './shard-protocol.js';
 import type { SpscRing } from '../ring/spsc-ring.js';
-import { ProducerStateTable } from './producer-state.js';
+import { ProducerStateTable, saveProducerState } from './producer-state.js';
+import { CONTROL_TYPE_ABORT, CONTROL_TYPE_NONE, controlType } from '../wire/control-batch.js';
+import type { AbortedTxn } from '../storage/txn-index.js';
 import type { SequenceVerdict } from './producer-state.js';
 import { InvariantError, invariantFailed } from '../wire/assert.js';
 import type { PartitionState } from './partition-state.js';
@@ -64,6 +71,8 @@ import type { Syncer } from './sync-control.js';
 const DRAIN_FRAMES_MAX = 4096;
 /** Longest idle sleep, so flush.ms and retention deadlines are checked at least this often. */
 const IDLE_WAIT_MS_MAX = 100;
+/** Aborted transactions one compaction notice names at most (a bound on the notice's size). */
+const COMPACT_ABORTED_MAX = 100_000;
 /** Kafka's log.cleaner.backoff.ms. */
 const COMPACTION_CHECK_INTERVAL_MS_DEFAULT = 15_000;
 
@@ -88,6 +97,10 @@ interface PendingPartitionWrite {
   batches: Uint8Array[];
   records: number;
   needsSync: boolean;
+  /** Set once the batches are in the log (offsets assigned). */
+  written: boolean;
+  /** The write rolled a segment. */
+  rolled: boolean;
 }
 
 export interface ShardOptions {
@@ -201,14 +214,14 @@ export class Shard {
       const header = readRequestHeader(this.reqView, off);
       if (header.op === OP_APPEND) {
         this.counters.appendFrames++;
-        this.stageAppend(header.reqId, header.slot, header.acks, this.requests.bytes.subarray(off + REQ_HEADER_BYTES, off + len));
+        this.stageAppend(header.reqId, header.slot, header.acks, header.flags, this.requests.bytes.subarray(off + REQ_HEADER_BYTES, off + len));
       } else if (header.op === OP_READ) {
         this.reads.push({
           reqId: header.reqId,
           slot: header.slot,
           offset: this.reqView.getFloat64(off + REQ_HEADER_BYTES, true),
           maxBytes: this.reqView.getUint32(off + REQ_HEADER_BYTES + 8, true),
-          flags: header.acks,
+          flags: header.flags,
         });
       } else if (header.op === OP_CONTROL) {
         // Control requests are ordered against appends: commit (and make durable) what came before first.
@@ -231,7 +244,7 @@ export class Shard {
     return frames;
   }
 
-  private stageAppend(reqId: number, slot: number, acks: number, body: Uint8Array): void {
+  private stageAppend(reqId: number, slot: number, acks: number, flags: number, body: Uint8Array): void {
     const pending: PendingAppend = {
       reqId, slot, acks, errorCode: ErrorCode.NONE, errorMessage: '', firstBatch: -1, duplicate: null, baseOffset: -1, appendTimeMs: -1, waitsForSync: false,
     };
@@ -246,6 +259,7 @@ export class Shard {
     // Validate every batch before staging any: a request is all or nothing.
     const maxBytes = state.config['max.message.bytes'];
     const bounds: number[] = [];
+    const fromCoordinator = (flags & FLAG_FROM_COORDINATOR) !== 0;
     let pos = 0;
     let records = 0;
     for (let i = 0; pos < body.byteLength; i++) {
@@ -258,6 +272,11 @@ export class Shard {
       const batch = body.subarray(pos, pos + size);
       const code = checkBatch(batch, maxBytes);
       if (code !== ErrorCode.NONE) return this.fail(pending, code, describeBatchError(code, size, maxBytes));
+      // Transaction markers come from the coordinator only (Kafka: INVALID_RECORD for a client's control batch).
+      const control = (batchView(batch).getInt16(OFF_ATTRIBUTES) & ATTR_CONTROL) !== 0;
+      if (control !== fromCoordinator) {
+        return this.fail(pending, control ? ErrorCode.INVALID_RECORD : ErrorCode.INVALID_REQUEST, control ? 'clients may not write control batches' : 'a coordinator frame holds markers only');
+      }
       bounds.push(pos, size);
       records += batchView(batch).getInt32(OFF_LAST_OFFSET_DELTA) + 1;
       pos += size;
@@ -268,7 +287,17 @@ export class Shard {
     const first = body.subarray(bounds[0]!, bounds[0]! + bounds[1]!);
     const fdv = batchView(first);
     const producerId = getInt64AsNumber(first, OFF_PRODUCER_ID);
-    if (producerId >= 0) {
+    const transactional = (fdv.getInt16(OFF_ATTRIBUTES) & ATTR_TRANSACTIONAL) !== 0;
+    if (fromCoordinator) return this.stageMarker(pending, state, first, producerId, fdv.getInt16(OFF_PRODUCER_EPOCH), bounds.length / 2);
+    if (transactional && producerId < 0) return this.fail(pending, ErrorCode.INVALID_RECORD, 'a transactional batch needs a producer id');
+    // A producer id without a sequence: a broker-side write for the producer (transactional
+    // offset commits); its epoch still fences, its sequences are not tracked.
+    const sequenced = producerId >= 0 && fdv.getInt32(OFF_BASE_SEQUENCE) >= 0;
+    if (producerId >= 0 && !sequenced) {
+      const code = state.producers.checkMarker(producerId, fdv.getInt16(OFF_PRODUCER_EPOCH));
+      if (code !== ErrorCode.NONE) return this.fail(pending, code, `producer ${producerId} epoch ${fdv.getInt16(OFF_PRODUCER_EPOCH)} is fenced`);
+    }
+    if (sequenced) {
       const verdict = state.producers.check(
         producerId,
         fdv.getInt16(OFF_PRODUCER_EPOCH),
@@ -284,7 +313,7 @@ export class Shard {
 
     let write = this.writes.get(slot);
     if (write === undefined) {
-      write = { state, batches: [], records: 0, needsSync: false };
+      write = { state, batches: [], records: 0, needsSync: false, written: false, rolled: false };
       this.writes.set(slot, write);
     }
     const logAppendTime = state.config['message.timestamp.type'] === 'LogAppendTime';
@@ -298,7 +327,32 @@ export class Shard {
     }
     write.records += records;
     if (acks === -1) write.needsSync = true;
-    if (producerId >= 0) state.producers.record(producerId, fdv.getInt16(OFF_PRODUCER_EPOCH), fdv.getInt32(OFF_BASE_SEQUENCE), records, pending);
+    if (sequenced) state.producers.record(producerId, fdv.getInt16(OFF_PRODUCER_EPOCH), fdv.getInt32(OFF_BASE_SEQUENCE), records, pending);
+    if (transactional) {
+      // The first batch of a transaction here holds the last stable offset back until its marker.
+      state.txn.begin(producerId, pending);
+      state.txnSeen = true;
+    }
+  }
+
+  /** A COMMIT/ABORT marker from the transaction coordinator: ends the producer's open transaction here. */
+  private stageMarker(pending: PendingAppend, state: PartitionState, batch: Uint8Array, producerId: number, epoch: number, batches: number): void {
+    if (batches !== 1) return this.fail(pending, ErrorCode.INVALID_REQUEST, 'a marker frame holds one batch');
+    const type = controlType(batch);
+    if (type === CONTROL_TYPE_NONE || producerId < 0) return this.fail(pending, ErrorCode.CORRUPT_MESSAGE, 'not a transaction marker');
+    const code = state.producers.checkMarker(producerId, epoch);
+    if (code !== ErrorCode.NONE) return this.fail(pending, code, `marker of producer ${producerId} at epoch ${epoch} is older than its epoch`);
+    let write = this.writes.get(state.slot);
+    if (write === undefined) {
+      write = { state, batches: [], records: 0, needsSync: false, written: false, rolled: false };
+      this.writes.set(state.slot, write);
+    }
+    pending.firstBatch = write.batches.length;
+    write.batches.push(batch);
+    write.records += 1;
+    if (pending.acks === -1) write.needsSync = true;
+    state.producers.recordMarker(producerId, epoch);
+    state.txn.end(producerId, pending, type === CONTROL_TYPE_ABORT);
   }
 
   private fail(p: PendingAppend, code: number, message: string): void {
@@ -313,7 +367,10 @@ export class Shard {
     for (const write of this.writes.values()) {
       if (write.batches.length === 0) continue;
       try {
+        const rollsBefore = write.state.log.rolls;
         write.state.log.append(write.batches, nowMs);
+        write.rolled = write.state.log.rolls !== rollsBefore;
+        write.written = true;
         if (write.state.unsyncedMessages === 0) write.state.firstUnsyncedAtMs = nowMs;
         write.state.unsyncedMessages += write.records;
         for (const b of write.batches) write.state.unsyncedBytes += b.byteLength;
@@ -328,6 +385,15 @@ export class Shard {
       if (p.errorCode === ErrorCode.NONE && p.firstBatch >= 0) {
         const write = this.writes.get(p.slot)!;
         p.baseOffset = getBaseOffset(write.batches[p.firstBatch]!);
+      }
+    }
+    for (const write of this.writes.values()) {
+      if (!write.written) continue;
+      try {
+        this.afterWrite(write.state, write.rolled);
+      } catch (err) {
+        if (err instanceof InvariantError) throw err;
+        this.notice({ type: 'log', level: 'error', msg: `shard ${this.options.shardId}: transaction index of slot ${write.state.slot}: ${err instanceof Error ? err.message : String(err)}` });
       }
     }
     for (const p of this.appends) {
@@ -352,6 +418,18 @@ export class Shard {
     this.reads.length = 0;
   }
 
+  /**
+   * After a partition's batches were written (offsets known): its aborted
+   * transactions go into the log's transaction index, and after a segment roll a
+   * partition with transactions snapshots its producer state, so a restart after a
+   * crash replays at most the segments since (src/shard/producer-state.ts).
+   */
+  private afterWrite(st: PartitionState, rolled: boolean): void {
+    const aborted: AbortedTxn[] = st.txn.takeAborted();
+    for (const e of aborted) st.log.addAbortedTxn(e);
+    if (rolled && st.txnSeen) saveProducerState(st.log, st.producers, (msg) => this.notice({ type: 'log', level: 'warn', msg }), st.txn, true);
+  }
+
   private failWrite(slot: number, err: unknown): void {
     const message = err instanceof Error ? err.message : String(err);
     this.notice({ type: 'log', level: 'error', msg: `shard ${this.options.shardId}: write to slot ${slot} failed: ${message}` });
@@ -363,6 +441,7 @@ export class Shard {
     const st = this.partitions.get(slot);
     if (st === undefined) return;
     st.producers = new ProducerStateTable();
+    st.txn.rollback();
     // A roll's seal fdatasync that failed is a failed sync like any other (fsyncgate).
     if (err instanceof SyncFailedError) this.takeOffline(st, err);
   }
@@ -399,12 +478,14 @@ export class Shard {
       logStartOffset: st?.log.logStartOffset ?? -1,
       nextOffset: st?.log.nextOffset ?? -1,
       appendTimeMs: p.appendTimeMs,
+      lastStableOffset: st === undefined ? -1 : st.txn.lastStableOffset(st.log.nextOffset),
+      count: 0,
     }, p.errorMessage.length > 0 ? encodeJson({ message: p.errorMessage }) : null);
   }
 
   private completeRead(reqId: number, slot: number, offset: number, maxBytes: number, flags: number): void {
     const st = this.partitions.get(slot);
-    const c: Completion = { op: OP_READ, errorCode: ErrorCode.NONE, reqId, slot, baseOffset: offset, logStartOffset: -1, nextOffset: -1, appendTimeMs: -1 };
+    const c: Completion = { op: OP_READ, errorCode: ErrorCode.NONE, reqId, slot, baseOffset: offset, logStartOffset: -1, nextOffset: -1, appendTimeMs: -1, lastStableOffset: -1, count: 0 };
     if (st === undefined) {
       c.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
       this.writeCompletion(c, null);
@@ -417,12 +498,27 @@ export class Shard {
       this.writeCompletion(c, null);
       return;
     }
-    const room = this.completions.maxFrameBytes - COMPLETION_HEADER_BYTES;
+    c.lastStableOffset = st.txn.lastStableOffset(st.log.nextOffset);
+    // read_committed: nothing at or past the last stable offset.
+    const committed = (flags & FLAG_READ_COMMITTED) !== 0;
+    const maxOffset = committed ? c.lastStableOffset : Number.MAX_SAFE_INTEGER;
+    let room = this.completions.maxFrameBytes - COMPLETION_HEADER_BYTES;
     let size: number;
+    let aborted: AbortedTxn[] = NO_ABORTED;
     try {
       // Located once: the plan holds until the next call on this log, and nothing
-      // below touches the log before readPlanned.
-      size = st.log.planRead(offset, Math.min(maxBytes, room));
+      // below touches its segments before readPlanned (the aborted list comes from
+      // the transaction index files).
+      size = st.log.planRead(offset, Math.min(maxBytes, room), maxOffset);
+      if (committed && size > 0) {
+        aborted = st.log.collectAbortedTxns(offset, st.log.lastReadEndOffset);
+        if (aborted.length > 0) {
+          // The list travels after the records: make room for it (bounded by the frame).
+          // A shorter read keeps the list, a superset of what it needs.
+          room -= Math.min(aborted.length * ABORTED_TXN_BYTES, room);
+          if (size > room) size = st.log.planRead(offset, Math.min(maxBytes, room), maxOffset);
+        }
+      }
     } catch (err) {
       if (err instanceof InvariantError) throw err;
       c.errorCode = err instanceof KafkaError ? err.code : ErrorCode.KAFKA_STORAGE_ERROR;
@@ -430,22 +526,28 @@ export class Shard {
       return;
     }
     if (size > room) size = 0; // a batch larger than a ring frame cannot exist: max.message.bytes is bounded below it
+    if (size === 0) aborted = NO_ABORTED;
+    c.count = aborted.length;
     if ((flags & READ_FLAG_FILE_RANGE) !== 0 && size >= READ_RANGE_MIN_BYTES && this.options.dupFd !== undefined) {
       // Zero-copy: the main thread sends the bytes from the file itself, through its
       // own descriptor (this shard may close or replace its own at any time). The
-      // bytes below the high watermark are never rewritten.
+      // bytes below the high watermark are never rewritten. The planned read already
+      // stops at the last stable offset for read_committed; its aborted list follows.
       const fd = this.options.dupFd(st.log.plannedFd());
       if (fd >= 0) {
-        this.rangeView.setFloat64(READ_RANGE_OFF_FD, fd, true);
-        this.rangeView.setFloat64(READ_RANGE_OFF_POSITION, st.log.plannedPosition(), true);
-        this.rangeView.setFloat64(READ_RANGE_OFF_SIZE, size, true);
-        this.rangeView.setFloat64(READ_RANGE_OFF_SPANNED, st.log.plannedOffsetsSpanned(), true);
-        this.writeCompletion({ ...c, op: OP_READ_RANGE }, this.rangeBody);
+        const body = aborted.length === 0 ? this.rangeBody : new Uint8Array(READ_RANGE_BODY_BYTES + aborted.length * ABORTED_TXN_BYTES);
+        const view = aborted.length === 0 ? this.rangeView : new DataView(body.buffer);
+        view.setFloat64(READ_RANGE_OFF_FD, fd, true);
+        view.setFloat64(READ_RANGE_OFF_POSITION, st.log.plannedPosition(), true);
+        view.setFloat64(READ_RANGE_OFF_SIZE, size, true);
+        view.setFloat64(READ_RANGE_OFF_SPANNED, st.log.plannedOffsetsSpanned(), true);
+        writeAborted(view, READ_RANGE_BODY_BYTES, aborted);
+        this.writeCompletion({ ...c, op: OP_READ_RANGE }, body);
         return;
       }
       // Out of descriptors, say: the bytes below work everywhere.
     }
-    const pos = this.reserveCompletion(COMPLETION_HEADER_BYTES + size);
+    const pos = this.reserveCompletion(COMPLETION_HEADER_BYTES + size + aborted.length * ABORTED_TXN_BYTES);
     writeCompletionHeader(this.compView, pos, c);
     if (size > 0) {
       // Straight into the completion ring: the file bytes land where the main thread reads them.
@@ -456,14 +558,15 @@ export class Shard {
         writeCompletionHeader(this.compView, pos, { ...c, errorCode: err instanceof KafkaError ? err.code : ErrorCode.KAFKA_STORAGE_ERROR });
       }
     }
+    writeAborted(this.compView, pos + COMPLETION_HEADER_BYTES + size, aborted);
   }
 
   private completeControl(reqId: number, result: ControlResult): void {
-    this.writeCompletion({ op: OP_CONTROL, errorCode: result.ok ? 0 : result.errorCode, reqId, slot: 0, baseOffset: -1, logStartOffset: -1, nextOffset: -1, appendTimeMs: -1 }, encodeJson(result));
+    this.writeCompletion({ op: OP_CONTROL, errorCode: result.ok ? 0 : result.errorCode, reqId, slot: 0, baseOffset: -1, logStartOffset: -1, nextOffset: -1, appendTimeMs: -1, lastStableOffset: -1, count: 0 }, encodeJson(result));
   }
 
   private notice(n: Notice): void {
-    this.writeCompletion({ op: OP_NOTICE, errorCode: 0, reqId: 0, slot: 0, baseOffset: -1, logStartOffset: -1, nextOffset: -1, appendTimeMs: -1 }, encodeJson(n));
+    this.writeCompletion({ op: OP_NOTICE, errorCode: 0, reqId: 0, slot: 0, baseOffset: -1, logStartOffset: -1, nextOffset: -1, appendTimeMs: -1, lastStableOffset: -1, count: 0 }, encodeJson(n));
     this.completions.publish();
   }
 
@@ -528,11 +631,26 @@ export class Shard {
     try {
       const upTo = st.log.activeBaseOffset();
       if (upTo <= st.compactedUpTo) return;
-      const segments = st.log.sealedSegments();
+      // Only segments wholly below the last stable offset: every transaction in them has ended.
+      const lso = st.txn.lastStableOffset(st.log.nextOffset);
+      const sealed = st.log.sealedSegments();
+      let n = 0;
+      while (n < sealed.length && (n + 1 < sealed.length ? sealed[n + 1]!.baseOffset : upTo) <= lso) n++;
+      const segments = sealed.slice(0, n);
       if (segments.length === 0) return;
+      const cleanEnd = n < sealed.length ? sealed[n]!.baseOffset : upTo;
+      const aborted = st.log.abortedTxns()
+        .filter((e) => e.lastOffset >= segments[0]!.baseOffset && e.firstOffset < cleanEnd)
+        .map((e) => ({ producerId: e.producerId, firstOffset: e.firstOffset, lastOffset: e.lastOffset }));
+      if (aborted.length > COMPACT_ABORTED_MAX) {
+        // Cleaning without all of them could keep an aborted record over a committed one: not at all, then.
+        this.notice({ type: 'log', level: 'warn', msg: `compaction of ${st.log.dir} skipped: ${aborted.length} aborted transactions (max ${COMPACT_ABORTED_MAX})` });
+        st.compactedUpTo = upTo;
+        return;
+      }
       st.compacting = true;
-      st.compactingUpTo = upTo;
-      this.notice({ type: 'compact', slot: st.slot, dir: st.log.dir, segments, deleteRetentionMs: st.config['delete.retention.ms'] });
+      st.compactingUpTo = cleanEnd;
+      this.notice({ type: 'compact', slot: st.slot, dir: st.log.dir, segments, deleteRetentionMs: st.config['delete.retention.ms'], aborted });
     } catch (err) {
       if (err instanceof InvariantError) throw err;
       this.notice({ type: 'log', level: 'error', msg: `compaction check on slot ${st.slot} failed: ${err instanceof Error ? err.message : String(err)}` });
@@ -548,6 +666,8 @@ export class Shard {
     return waitMs;
   }
 }
+
+const NO_ABORTED: AbortedTxn[] = [];
 
 function batchView(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -566,5 +686,15 @@ function describeBatchError(code: number, size: number, maxBytes: number): strin
     case ErrorCode.MESSAGE_TOO_LARGE: return `batch of ${size} bytes is over max.message.bytes ${maxBytes}`;
     case ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT: return 'record batch magic is not 2';
     default: return 'record batch failed its length or CRC-32C check';
+  }
+}
+
+/** A read_committed read's aborted transactions, producerId f64 | firstOffset f64 each, from `at`. */
+function writeAborted(view: DataView, at: number, aborted: readonly AbortedTxn[]): void {
+  let p = at;
+  for (const a of aborted) {
+    view.setFloat64(p, a.producerId, true);
+    view.setFloat64(p + 8, a.firstOffset, true);
+    p += ABORTED_TXN_BYTES;
   }
 }

@@ -16,12 +16,20 @@
 //   delete.retention.ms has passed since its batch's max timestamp, then dropped.
 // - Control batches (transaction markers) are copied as they are and never mapped:
 //   their keys are marker types, not user keys.
+// - Records of aborted transactions (Kafka's cleaner does the same) are never mapped
+//   and are dropped: a read_committed reader never sees them, and an aborted record
+//   must not make a committed one of its key look superseded. The shard cleans only
+//   segments below the last stable offset, so every transaction in them has ended,
+//   and it names the aborted ones (from the .txnindex files).
 // - A batch whose records all stay is copied byte for byte; a batch that lost some
 //   is rebuilt with the same header (rebuildRecordBatch: same baseOffset and
 //   lastOffsetDelta, deltas of the kept records unchanged); an empty one is dropped.
 
 import fs from 'node:fs';
-import { ATTR_CONTROL, BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, OFF_ATTRIBUTES, OFF_BATCH_LENGTH, OFF_MAX_TIMESTAMP, OFF_RECORDS_COUNT, getBaseOffset, getInt64AsNumber } from '../wire/batch-layout.js';
+import {
+  ATTR_CONTROL, ATTR_TRANSACTIONAL, BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, OFF_ATTRIBUTES, OFF_BATCH_LENGTH, OFF_MAX_TIMESTAMP, OFF_PRODUCER_ID, OFF_RECORDS_COUNT,
+  getBaseOffset, getInt64AsNumber,
+} from '../wire/batch-layout.js';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { decodeRawRecords, rebuildRecordBatch } from '../protocol/record-batch.js';
 import type { RawRecord } from '../protocol/record-batch.js';
@@ -48,6 +56,43 @@ export interface OffsetMap {
   /** True when a bound stopped the mapping before the last segment. */
   full: boolean;
 }
+
+/** An aborted transaction: its producer's transactional batches in [firstOffset, lastOffset] are aborted. */
+export interface AbortedRange {
+  producerId: number;
+  firstOffset: number;
+  lastOffset: number;
+}
+
+/** Aborted ranges by producer, for isAborted. */
+export type AbortedIndex = Map<number, AbortedRange[]>;
+
+export function abortedIndex(ranges: readonly AbortedRange[]): AbortedIndex {
+  const m: AbortedIndex = new Map();
+  for (const r of ranges) {
+    let list = m.get(r.producerId);
+    if (list === undefined) {
+      list = [];
+      m.set(r.producerId, list);
+    }
+    list.push(r);
+  }
+  return m;
+}
+
+/** True for a (non-control) transactional batch inside one of its producer's aborted transactions. */
+function isAborted(batch: Uint8Array, aborted: AbortedIndex): boolean {
+  if (aborted.size === 0) return false;
+  const attributes = batch[OFF_ATTRIBUTES]! << 8 | batch[OFF_ATTRIBUTES + 1]!;
+  if ((attributes & ATTR_TRANSACTIONAL) === 0 || (attributes & ATTR_CONTROL) !== 0) return false;
+  const list = aborted.get(getInt64AsNumber(batch, OFF_PRODUCER_ID));
+  if (list === undefined) return false;
+  const base = getBaseOffset(batch);
+  for (const r of list) if (base >= r.firstOffset && base <= r.lastOffset) return true;
+  return false;
+}
+
+const NO_ABORTED: AbortedIndex = new Map();
 
 export interface OffsetMapBounds {
   keysMax: number;
@@ -126,11 +171,15 @@ export function forEachBatch(logPath: string, visit: (batch: Uint8Array, positio
  * partly mapped segment stay in the map: they name records that exist (in a
  * segment this pass does not rewrite), so dropping older records for them is right.
  */
-export function buildOffsetMap(segmentPaths: readonly string[], bounds: OffsetMapBounds = { keysMax: OFFSET_MAP_KEYS_MAX, keyBytesMax: OFFSET_MAP_KEY_BYTES_MAX }): OffsetMap {
+export function buildOffsetMap(
+  segmentPaths: readonly string[],
+  bounds: OffsetMapBounds = { keysMax: OFFSET_MAP_KEYS_MAX, keyBytesMax: OFFSET_MAP_KEY_BYTES_MAX },
+  aborted: AbortedIndex = NO_ABORTED,
+): OffsetMap {
   const map: OffsetMap = { keys: new Map(), keyBytes: 0, segmentsMapped: 0, full: false };
   for (const p of segmentPaths) {
     forEachBatch(p, (batch, position) => {
-      if (map.full || isControl(batch)) return;
+      if (map.full || isControl(batch) || isAborted(batch, aborted)) return;
       const baseOffset = getBaseOffset(batch);
       let records: RawRecord[];
       try {
@@ -197,7 +246,7 @@ class ChunkWriter {
  * (truncating any earlier copy), fdatasyncs it, and says what it kept. Only reads
  * the source. Records are judged against `map` (a key it lacks keeps its record).
  */
-export function cleanSegment(srcLogPath: string, destPath: string, map: OffsetMap, nowMs: number, deleteRetentionMs: number): CleanStats {
+export function cleanSegment(srcLogPath: string, destPath: string, map: OffsetMap, nowMs: number, deleteRetentionMs: number, aborted: AbortedIndex = NO_ABORTED): CleanStats {
   const stats: CleanStats = { batchesIn: 0, batchesOut: 0, recordsIn: 0, recordsOut: 0, bytesIn: 0, bytesOut: 0 };
   const fd = fs.openSync(destPath, 'w');
   try {
@@ -213,6 +262,10 @@ export function cleanSegment(srcLogPath: string, destPath: string, map: OffsetMa
         out.write(batch);
         stats.batchesOut++;
         stats.bytesOut += batch.length;
+        return;
+      }
+      if (isAborted(batch, aborted)) {
+        stats.recordsIn += new DataView(batch.buffer, batch.byteOffset, batch.byteLength).getInt32(OFF_RECORDS_COUNT);
         return;
       }
       let records: RawRecord[];

@@ -6,16 +6,18 @@
 // the task functions. Must not change a file a shard has open: recovery runs before
 // shards open partitions, unlink only touches files a shard renamed away, and
 // compaction only reads sealed (immutable) segments and writes `<base>.log.cleaned`
-// files that the owning shard swaps in (or removes).
+// files that the owning shard swaps in (or removes); scrub only reads sealed segments.
 
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLEANED_SUFFIX, buildOffsetMap, cleanSegment } from './compaction.js';
-import type { CleanStats } from './compaction.js';
+import { CLEANED_SUFFIX, abortedIndex, buildOffsetMap, cleanSegment } from './compaction.js';
+import type { AbortedRange, CleanStats } from './compaction.js';
 import { segmentFileName } from './segment.js';
 import { recoverPartitionDir } from './recovery.js';
 import type { RecoveryReport } from './recovery.js';
 import type { LogConfig } from './log-config.js';
+import { scrubPartitionDir } from './scrub.js';
+import type { ScrubResult } from './scrub.js';
 
 export interface RecoverTask {
   dir: string;
@@ -29,6 +31,15 @@ export interface UnlinkTask {
 /** Recovers one partition directory; the report (structured-cloneable) says what was cut or rebuilt. */
 export function recover(task: RecoverTask): RecoveryReport {
   return recoverPartitionDir(task.dir, task.config);
+}
+
+export interface ScrubTask {
+  dir: string;
+}
+
+/** Re-verifies one partition's sealed segments (src/storage/scrub.ts). */
+export function scrub(task: ScrubTask): ScrubResult {
+  return scrubPartitionDir(task.dir);
 }
 
 export function unlink(task: UnlinkTask): number {
@@ -46,6 +57,8 @@ export interface CompactTask {
   /** Sealed segments, oldest first, with the sizes the shard saw (the active one is never here). */
   segments: Array<{ baseOffset: number; sizeBytes: number }>;
   deleteRetentionMs: number;
+  /** Aborted transactions over these segments (their records are dropped); none when absent. */
+  aborted?: AbortedRange[];
   /** Clock for tombstone ageing (tests); default Date.now(). */
   nowMs?: number;
 }
@@ -84,13 +97,14 @@ export function compact(task: CompactTask): CompactTaskResult {
     if (size !== s.sizeBytes) throw new Error(`${path} is ${size} bytes, the shard saw ${s.sizeBytes}: not cleaning`);
     segments.push({ ...s, path });
   }
-  const map = buildOffsetMap(segments.map((s) => s.path));
+  const aborted = abortedIndex(task.aborted ?? []);
+  const map = buildOffsetMap(segments.map((s) => s.path), undefined, aborted);
   const total: CleanStats = { batchesIn: 0, batchesOut: 0, recordsIn: 0, recordsOut: 0, bytesIn: 0, bytesOut: 0 };
   const cleaned: CompactTaskResult['cleaned'] = [];
   try {
     for (const s of segments.slice(0, map.segmentsMapped)) {
       const dest = s.path + CLEANED_SUFFIX;
-      const st = cleanSegment(s.path, dest, map, nowMs, task.deleteRetentionMs);
+      const st = cleanSegment(s.path, dest, map, nowMs, task.deleteRetentionMs, aborted);
       for (const k of Object.keys(total) as Array<keyof CleanStats>) total[k] += st[k];
       if (st.recordsOut === st.recordsIn && st.batchesOut === st.batchesIn) {
         rmSync(dest, { force: true });

@@ -29,6 +29,7 @@ import { segmentsToDelete } from './retention.js';
 import type { SegmentRetentionInfo } from './retention.js';
 import { CLEANED_SUFFIX, LOG_SUFFIX, SEGMENT_BYTES_MAX, SEGMENT_REL_OFFSET_MAX, Segment, newSegmentMark, newStorageStats, segmentFileName } from './segment.js';
 import type { StorageStats } from './segment.js';
+import type { AbortedTxn } from './txn-index.js';
 
 export type { LogConfig } from './log-config.js';
 
@@ -89,6 +90,15 @@ export class PartitionLog {
   private closed = false;
   private readonly loc: BatchInfo = newBatchInfo();
   private readonly walk: BatchInfo = newBatchInfo();
+  private readonly bound: BatchInfo = newBatchInfo();
+  /** Segments rolled since open (the shard snapshots producer state after a roll). */
+  rolls = 0;
+  /**
+   * After sizeOfReadAt/planRead/read/readInto: the offset just past the last batch
+   * that read returns (its end, short of compaction gaps); read_committed fetches
+   * collect aborted transactions below it, planned reads count their span by it.
+   */
+  lastReadEndOffset = -1;
   private readonly mark = newSegmentMark();
   /** The last planRead(): segment, position and size (segment null when none). */
   private planSeg: Segment | null = null;
@@ -96,8 +106,6 @@ export class PartitionLog {
   private planSize = 0;
   private planFirstBase = 0;
   private planEnd = 0;
-  /** readSize's by-product: the offset just past the last batch it counted. */
-  private readEnd = 0;
 
   private constructor(dir: string, config: LogConfig, segments: Segment[], recovery: RecoveryReport, stats: StorageStats, say: (msg: string) => void) {
     this.dir = dir;
@@ -112,6 +120,8 @@ export class PartitionLog {
     // a checkpoint past the end (a log cut short by recovery) is clamped to the end.
     const checkpoint = readLogStartCheckpoint(dir, say);
     this.logStartOffset = Math.max(segments[0]!.baseOffset, Math.min(checkpoint ?? -1, this.nextOffset));
+    // Recovery may have cut the active segment: aborted transactions whose marker is gone go too.
+    this.active.txnIndex.truncateTo(this.nextOffset);
   }
 
   static open(dir: string, config: LogConfig, opts: PartitionLogOptions): PartitionLog {
@@ -224,6 +234,7 @@ export class PartitionLog {
     this.segments.push(seg);
     this.active = seg;
     this.dirNeedsSync = true;
+    this.rolls++;
     this.touch(old);
   }
 
@@ -308,21 +319,30 @@ export class PartitionLog {
    * at most max(maxBytes, first batch). Offset-index entries sit on batch
    * boundaries, so all but the last ~index.interval.bytes are skipped, not walked.
    */
-  private readSize(seg: Segment, maxBytes: number): number {
+  private readSize(seg: Segment, maxBytes: number, maxOffset: number): number {
     const start = this.loc.position;
-    const limit = start + Math.max(maxBytes, this.loc.sizeBytes);
-    if (limit >= seg.sizeBytes) {
-      this.readEnd = seg === this.active ? this.nextOffset : seg.offsetLimit >= 0 ? seg.offsetLimit : seg.nextOffset;
-      return seg.sizeBytes - start;
+    let limit = start + Math.max(maxBytes, this.loc.sizeBytes);
+    // The segment's end: exact where known, else the log's (an upper bound, so the
+    // read_committed bound below is never skipped).
+    const segEnd = seg === this.active ? this.nextOffset : seg.offsetLimit >= 0 ? seg.offsetLimit : seg.nextOffset >= 0 ? seg.nextOffset : this.nextOffset;
+    this.lastReadEndOffset = segEnd;
+    if (maxOffset < segEnd) {
+      // read_committed: nothing at or past maxOffset (the last stable offset, always a
+      // batch boundary, and past the first batch, which the caller checked).
+      if (seg.findBatch(maxOffset, this.bound, this.config.indexIntervalBytes, this.say) && this.bound.position < limit) {
+        limit = this.bound.position;
+        this.lastReadEndOffset = maxOffset;
+      }
     }
+    if (limit >= seg.sizeBytes) return seg.sizeBytes - start;
     let pos = start + this.loc.sizeBytes;
-    this.readEnd = this.loc.lastOffset + 1;
+    this.lastReadEndOffset = this.loc.lastOffset + 1;
     const oi = seg.offsetIndex!;
     const i = oi.lookupPosition(limit);
     if (i >= 0 && oi.positionAt(i) > pos) {
       pos = oi.positionAt(i);
       // Index entries name the base offset of the batch at their position.
-      this.readEnd = seg.baseOffset + oi.relAt(i);
+      this.lastReadEndOffset = seg.baseOffset + oi.relAt(i);
     }
     const scanner = logScanner();
     scanner.reset(seg.fd, seg.sizeBytes, LOOKUP_CHUNK_BYTES);
@@ -331,40 +351,46 @@ export class PartitionLog {
       if (scanner.readBatch(pos, this.walk, false) !== SCAN_OK) break;
       if (pos + this.walk.sizeBytes > limit) break;
       pos += this.walk.sizeBytes;
-      this.readEnd = this.walk.lastOffset + 1;
+      this.lastReadEndOffset = this.walk.lastOffset + 1;
     }
     return pos - start;
   }
 
-  /** How many bytes read(offset, maxBytes) returns, without reading them. */
-  sizeOfReadAt(offset: number, maxBytes: number): number {
+  /**
+   * How many bytes read(offset, maxBytes) returns, without reading them. With
+   * `maxOffset` (read_committed: the last stable offset), nothing at or past it.
+   */
+  sizeOfReadAt(offset: number, maxBytes: number, maxOffset = Number.MAX_SAFE_INTEGER): number {
     this.assertOpen();
     this.checkOffset(offset);
-    if (offset === this.nextOffset) return 0;
+    this.lastReadEndOffset = offset;
+    if (offset >= this.nextOffset || offset >= maxOffset) return 0;
     const seg = this.locate(offset);
     if (seg === null) return 0;
-    return this.readSize(seg, Math.max(0, maxBytes));
+    return this.readSize(seg, Math.max(0, maxBytes), maxOffset);
   }
 
   /**
    * Locates what read(offset, maxBytes) returns, once, and remembers it for
-   * readPlanned(): its size (0 at the log end), from the segment file at
+   * readPlanned(): its size (0 at the log end; with `maxOffset`, read_committed's
+   * last stable offset, nothing at or past it), from the segment file at
    * plannedFd()/plannedPosition(). The plan holds until the next call on this log
    * (any call may move sealed segments' descriptors).
    */
-  planRead(offset: number, maxBytes: number): number {
+  planRead(offset: number, maxBytes: number, maxOffset = Number.MAX_SAFE_INTEGER): number {
     this.assertOpen();
     this.checkOffset(offset);
     this.planSeg = null;
     this.planSize = 0;
-    if (offset === this.nextOffset) return 0;
+    this.lastReadEndOffset = offset;
+    if (offset >= this.nextOffset || offset >= maxOffset) return 0;
     const seg = this.locate(offset);
     if (seg === null) return 0;
-    this.planSize = this.readSize(seg, Math.max(0, maxBytes));
+    this.planSize = this.readSize(seg, Math.max(0, maxBytes), maxOffset);
     this.planSeg = seg;
     this.planPos = this.loc.position;
     this.planFirstBase = this.loc.baseOffset;
-    this.planEnd = this.readEnd;
+    this.planEnd = this.lastReadEndOffset;
     return this.planSize;
   }
 
@@ -411,10 +437,11 @@ export class PartitionLog {
   read(offset: number, maxBytes: number): Uint8Array {
     this.assertOpen();
     this.checkOffset(offset);
+    this.lastReadEndOffset = offset;
     if (offset === this.nextOffset) return new Uint8Array(0);
     const seg = this.locate(offset);
     if (seg === null) return new Uint8Array(0);
-    const size = this.readSize(seg, Math.max(0, maxBytes));
+    const size = this.readSize(seg, Math.max(0, maxBytes), Number.MAX_SAFE_INTEGER);
     const out = Buffer.allocUnsafeSlow(size);
     this.readExactly(seg, out, 0, size);
     return out;
@@ -425,18 +452,19 @@ export class PartitionLog {
    * bytes written — the same as sizeOfReadAt(offset, maxBytes) when they fit — or
    * -(first batch size) when even the first batch does not fit the room left.
    */
-  readInto(offset: number, maxBytes: number, target: Uint8Array, targetPos: number): number {
+  readInto(offset: number, maxBytes: number, target: Uint8Array, targetPos: number, maxOffset = Number.MAX_SAFE_INTEGER): number {
     this.assertOpen();
     this.checkOffset(offset);
     if (!Number.isInteger(targetPos) || targetPos < 0 || targetPos > target.byteLength) {
       throw new RangeError(`readInto: targetPos ${targetPos} outside the target (${target.byteLength} bytes)`);
     }
-    if (offset === this.nextOffset) return 0;
+    this.lastReadEndOffset = offset;
+    if (offset >= this.nextOffset || offset >= maxOffset) return 0;
     const seg = this.locate(offset);
     if (seg === null) return 0;
     const room = target.byteLength - targetPos;
     if (this.loc.sizeBytes > room) return -this.loc.sizeBytes;
-    const size = this.readSize(seg, Math.min(Math.max(0, maxBytes), room));
+    const size = this.readSize(seg, Math.min(Math.max(0, maxBytes), room), maxOffset);
     this.readExactly(seg, target, targetPos, size);
     return size;
   }
@@ -639,6 +667,7 @@ export class PartitionLog {
     this.segments.length = i + 1;
     this.forget(seg);
     seg.makeActive(interval, this.say);
+    seg.txnIndex.truncateTo(found ? this.loc.baseOffset : offset);
     this.active = seg;
     if (found) {
       const cutRel = this.loc.baseOffset - seg.baseOffset;
@@ -757,6 +786,46 @@ export class PartitionLog {
       if (r.problem !== '') throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${seg.logPath}: ${r.problem}`);
     }
     return { batches, bytes };
+  }
+
+  /**
+   * Records an aborted transaction in the index of the segment holding its marker
+   * (`e.lastOffset`), unless that index has it already (a rebuild at open replays
+   * markers the index may hold). An entry added to a sealed segment (its marker was
+   * written just before a roll) is synced at once: sealed segments are trusted.
+   * Returns whether it was added.
+   */
+  addAbortedTxn(e: AbortedTxn): boolean {
+    this.assertOpen();
+    if (e.lastOffset < this.logStartOffset || e.lastOffset >= this.nextOffset) return false;
+    const seg = this.segments[this.segmentIndexFor(e.lastOffset)]!;
+    if (e.lastOffset <= seg.txnIndex.lastOffset()) return false;
+    seg.txnIndex.append(e);
+    if (!seg.writable) seg.txnIndex.sync();
+    return true;
+  }
+
+  /**
+   * The aborted transactions a read_committed fetch of [fetchOffset, upperBoundOffset)
+   * must report (Kafka's collectAbortedTransactions): from the segment holding
+   * fetchOffset on, until an entry shows that no later marker can matter.
+   */
+  collectAbortedTxns(fetchOffset: number, upperBoundOffset: number): AbortedTxn[] {
+    this.assertOpen();
+    const out: AbortedTxn[] = [];
+    if (upperBoundOffset <= fetchOffset) return out;
+    for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
+      if (this.segments[i]!.txnIndex.collect(fetchOffset, upperBoundOffset, out)) break;
+    }
+    return out;
+  }
+
+  /** Every aborted-transaction entry of the log, oldest first (compaction, tests). */
+  abortedTxns(): AbortedTxn[] {
+    this.assertOpen();
+    const out: AbortedTxn[] = [];
+    for (const seg of this.segments) out.push(...seg.txnIndex.all());
+    return out;
   }
 
   /** Syncs and closes every fd; the final time-index entry makes the next clean open exact. */

@@ -10,13 +10,17 @@
 //   version u16 | crc u32 (CRC-32C of every byte after it) | logEndOffset i64 | producerCount u32 |
 //   per producer: producerId i64 | epoch i16 | batchCount u8 |
 //     per batch (oldest first): firstSeq i32 | lastSeq i32 | baseOffset i64
+//   version 2 adds: txnCount u32 | per open transaction (first offset ascending):
+//     producerId i64 | firstOffset i64
 // A snapshot describes the producers as they were when the log ended at logEndOffset:
-// the state after every batch below that offset was applied.
+// the state after every batch below that offset was applied. Version 1 files (no
+// transactions) are still read.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { crc32c } from '@node-rs/crc32';
 import {
+  ATTR_CONTROL,
   BATCH_HEADER_BYTES,
   BATCH_LOG_OVERHEAD_BYTES,
   OFF_ATTRIBUTES,
@@ -27,17 +31,21 @@ import {
   OFF_PRODUCER_EPOCH,
   OFF_PRODUCER_ID,
 } from '../wire/batch-layout.js';
+import { CONTROL_TYPE_NONE, controlTypeAt } from '../wire/control-batch.js';
 import { syncDir, writeFileDurably } from './durable-file.js';
 import { readFully } from './log-scanner.js';
 import { segmentFileName } from './segment.js';
 
 export const SNAPSHOT_SUFFIX = '.snapshot';
 const TMP_SUFFIX = '.tmp';
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
+const SNAPSHOT_VERSION_NO_TXNS = 1;
 /** Producers one snapshot may hold (the table keeps 10 000; this only bounds what a read allocates). */
 export const SNAPSHOT_PRODUCERS_MAX = 100_000;
 /** Batches per producer in a snapshot (the table keeps 5; u8 in the file). */
 export const SNAPSHOT_BATCHES_MAX = 255;
+/** Open transactions one snapshot may hold (bounds what a read allocates). */
+export const SNAPSHOT_TXNS_MAX = 1_000_000;
 /**
  * Log bytes read at open to rebuild producer state when there is no usable snapshot
  * (or the replay after one would be longer). Kafka replays everything after its
@@ -50,6 +58,7 @@ export const PRODUCER_SCAN_BYTES_DEFAULT = 16 * 1024 * 1024;
 const HEADER_BYTES = 2 + 4 + 8 + 4;
 const PRODUCER_BYTES = 8 + 2 + 1;
 const BATCH_BYTES = 4 + 4 + 8;
+const TXN_BYTES = 8 + 8;
 const CRC_END = 6;
 const TWO_POW_32 = 0x1_0000_0000;
 const NAME_RE = /^(\d{20})\.snapshot$/;
@@ -67,9 +76,17 @@ export interface SnapshotProducer {
   batches: SnapshotBatch[];
 }
 
+/** A transaction open at the snapshot's log end: its producer and first offset. */
+export interface SnapshotTxn {
+  producerId: number;
+  firstOffset: number;
+}
+
 export interface ProducerSnapshot {
   logEndOffset: number;
   producers: SnapshotProducer[];
+  /** Open transactions, first offset ascending (empty in a version 1 file). */
+  txns: SnapshotTxn[];
 }
 
 export function snapshotFileName(logEndOffset: number): string {
@@ -97,7 +114,8 @@ function getI64(dv: DataView, pos: number): number {
 export function encodeProducerSnapshot(s: ProducerSnapshot): Buffer {
   if (!isOffset(s.logEndOffset)) throw new RangeError(`snapshot: bad log end offset ${s.logEndOffset}`);
   if (s.producers.length > SNAPSHOT_PRODUCERS_MAX) throw new RangeError(`snapshot: ${s.producers.length} producers (max ${SNAPSHOT_PRODUCERS_MAX})`);
-  let size = HEADER_BYTES;
+  if (s.txns.length > SNAPSHOT_TXNS_MAX) throw new RangeError(`snapshot: ${s.txns.length} open transactions (max ${SNAPSHOT_TXNS_MAX})`);
+  let size = HEADER_BYTES + 4 + s.txns.length * TXN_BYTES;
   for (const p of s.producers) size += PRODUCER_BYTES + p.batches.length * BATCH_BYTES;
   const buf = Buffer.alloc(size);
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -124,6 +142,18 @@ export function encodeProducerSnapshot(s: ProducerSnapshot): Buffer {
       pos += BATCH_BYTES;
     }
   }
+  dv.setUint32(pos, s.txns.length);
+  pos += 4;
+  let prevFirst = -1;
+  for (const t of s.txns) {
+    if (!isOffset(t.producerId) || !isOffset(t.firstOffset) || t.firstOffset >= s.logEndOffset || t.firstOffset <= prevFirst) {
+      throw new RangeError(`snapshot: bad open transaction of producer ${t.producerId} at ${t.firstOffset}`);
+    }
+    prevFirst = t.firstOffset;
+    setU64(dv, pos, t.producerId);
+    setU64(dv, pos + 8, t.firstOffset);
+    pos += TXN_BYTES;
+  }
   dv.setUint32(2, crc32c(buf.subarray(CRC_END)) >>> 0);
   return buf;
 }
@@ -133,7 +163,7 @@ export function decodeProducerSnapshot(buf: Uint8Array): ProducerSnapshot | stri
   if (buf.byteLength < HEADER_BYTES) return `${buf.byteLength} bytes, shorter than the ${HEADER_BYTES}-byte header`;
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const version = dv.getUint16(0);
-  if (version !== SNAPSHOT_VERSION) return `version ${version}, not ${SNAPSHOT_VERSION}`;
+  if (version !== SNAPSHOT_VERSION && version !== SNAPSHOT_VERSION_NO_TXNS) return `version ${version}, not ${SNAPSHOT_VERSION}`;
   if ((crc32c(buf.subarray(CRC_END)) >>> 0) !== dv.getUint32(2)) return 'CRC-32C mismatch';
   const logEndOffset = getI64(dv, CRC_END);
   if (!isOffset(logEndOffset)) return `log end offset ${logEndOffset} is invalid`;
@@ -160,8 +190,25 @@ export function decodeProducerSnapshot(buf: Uint8Array): ProducerSnapshot | stri
     }
     producers.push({ producerId, epoch, batches });
   }
+  const txns: SnapshotTxn[] = [];
+  if (version !== SNAPSHOT_VERSION_NO_TXNS) {
+    if (pos + 4 > buf.byteLength) return 'open transaction count runs past the end';
+    const n = dv.getUint32(pos);
+    pos += 4;
+    if (n > SNAPSHOT_TXNS_MAX || pos + n * TXN_BYTES > buf.byteLength) return `${n} open transactions do not fit`;
+    let prevFirst = -1;
+    for (let i = 0; i < n; i++) {
+      const t = { producerId: getI64(dv, pos), firstOffset: getI64(dv, pos + 8) };
+      pos += TXN_BYTES;
+      if (!isOffset(t.producerId) || !isOffset(t.firstOffset) || t.firstOffset >= logEndOffset || t.firstOffset <= prevFirst) {
+        return `open transaction of producer ${t.producerId} at ${t.firstOffset} invalid`;
+      }
+      prevFirst = t.firstOffset;
+      txns.push(t);
+    }
+  }
   if (pos !== buf.byteLength) return `${buf.byteLength - pos} bytes after the last producer`;
-  return { logEndOffset, producers };
+  return { logEndOffset, producers, txns };
 }
 
 /** Log end offsets of the snapshot files in `dir`, ascending. */
@@ -178,15 +225,20 @@ export function listProducerSnapshots(dir: string): number[] {
 
 /**
  * Writes `<dir>/<logEndOffset>.snapshot` durably (tmp + fsync + rename + directory
- * fsync), then removes every other snapshot: the newest one describes the log as
- * closed, the older ones only an older prefix of it. Returns the file's path.
+ * fsync), then removes every other snapshot but the `keepOlder` newest older ones.
+ * At a clean close none is kept: the new one describes the whole (synced) log. At a
+ * segment roll one is kept: the log's tail was not synced yet, so a crash may cut the
+ * log below the new snapshot, and the one before it is then the starting point.
+ * Snapshots past `logEndOffset` (of a log that was cut since) go too. Returns the path.
  */
-export function writeProducerSnapshot(dir: string, s: ProducerSnapshot): string {
+export function writeProducerSnapshot(dir: string, s: ProducerSnapshot, keepOlder = 0): string {
   const bytes = encodeProducerSnapshot(s);
   const file = path.join(dir, snapshotFileName(s.logEndOffset));
   writeFileDurably(file, dir, bytes);
+  const older = listProducerSnapshots(dir).filter((o) => o < s.logEndOffset);
+  const keep = new Set(keepOlder > 0 ? older.slice(-keepOlder) : []);
   for (const offset of listProducerSnapshots(dir)) {
-    if (offset !== s.logEndOffset) fs.rmSync(path.join(dir, snapshotFileName(offset)), { force: true });
+    if (offset !== s.logEndOffset && !keep.has(offset)) fs.rmSync(path.join(dir, snapshotFileName(offset)), { force: true });
   }
   syncDir(dir);
   return file;
@@ -257,10 +309,12 @@ export interface ProducerBatchHeader {
   producerId: number;
   producerEpoch: number;
   baseSequence: number;
+  /** Of a control batch: CONTROL_TYPE_COMMIT or _ABORT (wire/control-batch.ts); else CONTROL_TYPE_NONE. */
+  controlType: number;
 }
 
 export function newProducerBatchHeader(): ProducerBatchHeader {
-  return { baseOffset: -1, lastOffsetDelta: 0, attributes: 0, producerId: -1, producerEpoch: -1, baseSequence: -1 };
+  return { baseOffset: -1, lastOffsetDelta: 0, attributes: 0, producerId: -1, producerEpoch: -1, baseSequence: -1, controlType: CONTROL_TYPE_NONE };
 }
 
 /** Read buffer of the header walk: one per thread, allocated at first use (walks never nest). */
@@ -311,6 +365,17 @@ export function walkBatchHeaders(
     out.producerId = getI64(dv, o + OFF_PRODUCER_ID);
     out.producerEpoch = dv.getInt16(o + OFF_PRODUCER_EPOCH);
     out.baseSequence = dv.getInt32(o + OFF_BASE_SEQUENCE);
+    out.controlType = CONTROL_TYPE_NONE;
+    if ((out.attributes & ATTR_CONTROL) !== 0 && size <= WALK_CHUNK_BYTES) {
+      // A marker's type is in its one record: have the whole (small) batch in the buffer.
+      let at = o;
+      if (pos + size > bufStart + bufLen) {
+        bufStart = pos;
+        bufLen = readFully(fd, buf, 0, Math.min(WALK_CHUNK_BYTES, endPos - pos), pos);
+        at = 0;
+      }
+      if (at + size <= bufLen) out.controlType = controlTypeAt(buf, at, size);
+    }
     if (!isOffset(out.baseOffset) || out.lastOffsetDelta < 0) return { batches, problem: `offsets ${out.baseOffset}+${out.lastOffsetDelta} at position ${pos}` };
     visit(out);
     batches++;

@@ -17,6 +17,7 @@ import { TIME_INDEX_ENTRIES_MAX, TIME_INDEX_ENTRY_BYTES, TimeIndex } from './tim
 import { LOOKUP_CHUNK_BYTES, SCAN_CHUNK_BYTES, SCAN_END, SCAN_OK, logScanner, newBatchInfo } from './log-scanner.js';
 import type { BatchInfo } from './log-scanner.js';
 import { invariantFailed } from '../wire/assert.js';
+import { TxnIndex } from './txn-index.js';
 
 /** Counters that prove laziness and recovery behaviour in tests and stats. */
 export interface StorageStats {
@@ -37,9 +38,11 @@ export function newStorageStats(): StorageStats {
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
+/** Aborted transactions whose ABORT marker is in the segment (txn-index.ts); only present once there is one. */
+export const TXN_INDEX_SUFFIX = '.txnindex';
 /** Suffix of a compaction's cleaned copy of a log, waiting to be swapped in (compaction.ts). */
 export const CLEANED_SUFFIX = '.cleaned';
-const NAME_RE = /^(\d{20})\.(log|index|timeindex)$/;
+const NAME_RE = /^(\d{20})\.(log|index|timeindex|txnindex)$/;
 /** Offsets inside a segment are u32 relative to its base (index entries). */
 export const SEGMENT_REL_OFFSET_MAX = 0xffff_ffff - 1;
 /** Positions inside a segment are u32 (index entries). */
@@ -54,12 +57,12 @@ export function segmentFileName(baseOffset: number, suffix: string): string {
 }
 
 /** Parses `00000000000000001234.log` → { baseOffset: 1234, kind: 'log' }, else null. */
-export function parseSegmentFileName(name: string): { baseOffset: number; kind: 'log' | 'index' | 'timeindex' } | null {
+export function parseSegmentFileName(name: string): { baseOffset: number; kind: 'log' | 'index' | 'timeindex' | 'txnindex' } | null {
   const m = NAME_RE.exec(name);
   if (m === null) return null;
   const baseOffset = Number(m[1]);
   if (!Number.isSafeInteger(baseOffset)) return null;
-  return { baseOffset, kind: m[2] as 'log' | 'index' | 'timeindex' };
+  return { baseOffset, kind: m[2] as 'log' | 'index' | 'timeindex' | 'txnindex' };
 }
 
 function storageError(message: string, cause?: unknown): KafkaError {
@@ -116,6 +119,9 @@ export class Segment {
   readonly logPath: string;
   readonly indexPath: string;
   readonly timeIndexPath: string;
+  readonly txnIndexPath: string;
+  /** Aborted transactions whose marker is here; loaded at first use. */
+  readonly txnIndex: TxnIndex;
   private readonly stats: StorageStats;
 
   /** Log file descriptor, -1 while a sealed segment is not opened yet. */
@@ -151,6 +157,8 @@ export class Segment {
     this.logPath = path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX));
     this.indexPath = path.join(dir, segmentFileName(baseOffset, INDEX_SUFFIX));
     this.timeIndexPath = path.join(dir, segmentFileName(baseOffset, TIME_INDEX_SUFFIX));
+    this.txnIndexPath = path.join(dir, segmentFileName(baseOffset, TXN_INDEX_SUFFIX));
+    this.txnIndex = new TxnIndex(this.txnIndexPath);
     this.stats = stats;
   }
 
@@ -553,6 +561,8 @@ export class Segment {
     this.finalTimeEntry();
     this.flushIndexes(log);
     this.syncAll();
+    this.txnIndex.sync();
+    this.txnIndex.close();
     fs.closeSync(this.indexFd);
     fs.closeSync(this.timeIndexFd);
     this.indexFd = -1;
@@ -596,6 +606,7 @@ export class Segment {
       this.finalTimeEntry();
       this.flushIndexes(log);
       this.syncAll();
+      this.txnIndex.sync();
     }
     this.closeFds();
   }
@@ -606,9 +617,11 @@ export class Segment {
     this.closeFds();
     this.offsetIndex = null;
     this.timeIndex = null;
+    this.txnIndex.release();
   }
 
   closeFds(): void {
+    this.txnIndex.close();
     for (const fd of [this.fd, this.indexFd, this.timeIndexFd]) {
       if (fd >= 0) {
         try {
@@ -633,7 +646,8 @@ export class Segment {
     this.offsetIndex = null;
     this.timeIndex = null;
     const out: string[] = [];
-    for (const file of [this.logPath, this.indexPath, this.timeIndexPath]) {
+    this.txnIndex.release();
+    for (const file of [this.logPath, this.indexPath, this.timeIndexPath, this.txnIndexPath]) {
       try {
         fs.renameSync(file, `${file}.deleted`);
         out.push(`${file}.deleted`);
@@ -652,5 +666,7 @@ export class Segment {
     unlinkIfExists(this.logPath);
     unlinkIfExists(this.indexPath);
     unlinkIfExists(this.timeIndexPath);
+    this.txnIndex.release();
+    unlinkIfExists(this.txnIndexPath);
   }
 }

@@ -5,8 +5,11 @@
 //
 // Writes are atomic: write `<name>.json.tmp`, fsync, rename over `<name>.json`,
 // fsync the directory. A crash leaves either the old or the new file (a leftover
-// .tmp is removed at load). Loading validates every file; a corrupt one stops
-// start-up with an error naming it, rather than silently dropping a topic.
+// .tmp is removed at load). Loading validates every file; a damaged one (unreadable,
+// not JSON, failing validation) is not dropped silently and does not stop start-up:
+// its topic is kept aside as offline (`damaged()`, naming the file and the problem),
+// so the broker serves every other topic and answers this one with an error until
+// the file is fixed and the broker restarted.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,6 +29,14 @@ export interface TopicInfo {
 
 const TOPIC_ID_RE = /^[0-9a-f]{32}$/;
 const FILE_SUFFIX = '.json';
+
+/** A topic whose metadata file is damaged: offline until the file is fixed. */
+export interface DamagedTopic {
+  name: string;
+  file: string;
+  /** What is wrong with the file. */
+  problem: string;
+}
 /** durable-file.ts writes `<file>.tmp` first; a leftover one is an interrupted put. */
 const TMP_SUFFIX = '.json.tmp';
 /** Bound on one metadata file (a TopicInfo is a few hundred bytes). */
@@ -51,6 +62,9 @@ export class TopicStore {
   /** `<dataDir>/meta/topics`. */
   readonly dir: string;
   private readonly topics = new Map<string, TopicInfo>();
+  private readonly damagedTopics = new Map<string, DamagedTopic>();
+  /** Files under meta/topics whose name is no topic name (reported, left alone). */
+  readonly strayFiles: string[] = [];
 
   private constructor(dir: string) {
     this.dir = dir;
@@ -58,7 +72,8 @@ export class TopicStore {
 
   /**
    * Loads every topic file under `<dataDir>/meta/topics` (created if missing).
-   * Throws KafkaError(KAFKA_STORAGE_ERROR) naming the first corrupt file.
+   * A damaged file's topic goes to `damaged()` instead of `list()`; only an
+   * unreadable directory throws.
    */
   static load(dataDir: string): TopicStore {
     const store = new TopicStore(path.join(dataDir, 'meta', 'topics'));
@@ -70,8 +85,17 @@ export class TopicStore {
         continue;
       }
       if (!name.endsWith(FILE_SUFFIX)) continue;
-      const info = readTopicFile(file, name.slice(0, -FILE_SUFFIX.length));
-      store.topics.set(info.name, freezeInfo(info));
+      const topic = name.slice(0, -FILE_SUFFIX.length);
+      if (!isValidTopicName(topic)) {
+        store.strayFiles.push(file); // no topic can have this name: nothing to take offline
+        continue;
+      }
+      try {
+        store.topics.set(topic, freezeInfo(readTopicFile(file, topic)));
+      } catch (err) {
+        const problem = err instanceof DamagedFileError ? err.problem : `unreadable (${(err as Error).message})`;
+        store.damagedTopics.set(topic, Object.freeze({ name: topic, file, problem }));
+      }
     }
     return store;
   }
@@ -79,6 +103,15 @@ export class TopicStore {
   /** All topics, by name. */
   list(): TopicInfo[] {
     return [...this.topics.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Topics whose metadata file is damaged, by name. */
+  damaged(): DamagedTopic[] {
+    return [...this.damagedTopics.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  damagedTopic(name: string): DamagedTopic | undefined {
+    return this.damagedTopics.get(name);
   }
 
   get(name: string): TopicInfo | undefined {
@@ -112,9 +145,15 @@ export class TopicStore {
   }
 }
 
+/** A metadata file that fails validation (as opposed to an I/O error reading it). */
+class DamagedFileError extends Error {
+  constructor(readonly problem: string) {
+    super(problem);
+  }
+}
+
 function readTopicFile(file: string, expectedName: string): TopicInfo {
-  const corrupt = (why: string): KafkaError =>
-    new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `topic metadata file ${file} is corrupt: ${why}. Fix or remove the file; Samsa will not start without it.`);
+  const corrupt = (why: string): DamagedFileError => new DamagedFileError(why);
   const size = fs.statSync(file).size;
   if (size > META_FILE_BYTES_MAX) throw corrupt(`${size} bytes is more than ${META_FILE_BYTES_MAX}`);
   let parsed: unknown;

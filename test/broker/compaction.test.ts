@@ -98,7 +98,7 @@ test('a compacted topic keeps the latest value per key while appends and fetches
     checkCompacted(afterRestart, written);
     assert.ok(afterRestart.length <= all.length);
     assert.ok(!afterRestart.some((r) => r.value.startsWith('round-0-')));
-    assert.deepEqual(engine.offsets('table', 0), { errorCode: 0, logStartOffset: 0, highWatermark: written.length });
+    assert.deepEqual(engine.offsets('table', 0), { errorCode: 0, logStartOffset: 0, highWatermark: written.length, lastStableOffset: written.length });
   } finally {
     await engine.close();
     cleanup();

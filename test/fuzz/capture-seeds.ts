@@ -1,6 +1,8 @@
 // Captures the fuzzers' seeds from real clients: a test broker behind a TCP proxy
 // that records every request frame (and every response with the API and version it
-// answers), while kcat (librdkafka), kafkajs and Samsa's own client do what they do:
+// answers), while kcat (librdkafka), kafkajs, the Java client (kafka-clients, through
+// the interop driver interop/bin/java, built by scripts/interop-build.sh) and Samsa's
+// own client do what they do:
 // metadata, create topics, produce with every codec (idempotent too), consume in a
 // group, commit, list offsets, describe and alter configs, delete records and topics.
 // Also writes record-batch seeds (every codec and batch shape) and HTTP JSON seeds.
@@ -8,8 +10,8 @@
 // Owns: the seed files. Must not touch the corpus files the fuzzer added.
 import '../../src/compression/node-codecs.js';
 import { createHash } from 'node:crypto';
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -114,6 +116,44 @@ function startProxy(brokerPort: number): Promise<{ port: number; close(): void }
   }));
 }
 
+const JAVA_DRIVER = join(ROOT, 'interop', 'bin', 'java');
+const JAVA_JOB_TIMEOUT_MS = 60_000;
+
+/**
+ * Runs one job of the Java interop driver (interop/README.md: the job on stdin's first
+ * line, JSON lines out). With `stopAfter`, stdin stays open until that event, then a
+ * commit and EOF (stop) follow; otherwise stdin ends at once. Failures are reported,
+ * not thrown: what the client sent is captured either way.
+ */
+function javaJob(job: object, stopAfter?: string): Promise<void> {
+  return new Promise((resolve) => {
+    const child = spawn(JAVA_DRIVER, [], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let stopped = false;
+    const timer = setTimeout(() => child.kill('SIGKILL'), JAVA_JOB_TIMEOUT_MS);
+    child.stdin.write(JSON.stringify(job) + '\n');
+    if (stopAfter === undefined) child.stdin.end();
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString('utf8');
+      if (stopAfter !== undefined && !stopped && out.includes(`"event":"${stopAfter}"`)) {
+        stopped = true;
+        child.stdin.write('{"cmd":"commit"}\n');
+        child.stdin.end();
+      }
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      err = (err + b.toString('utf8')).slice(-2000);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const result = out.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !result.includes('"status":"ok"')) console.error(`java ${JSON.stringify(job).slice(0, 80)}: exit ${code} ${result.slice(0, 300)} ${err.slice(-300)}`);
+      resolve();
+    });
+  });
+}
+
 /** Runs kcat without blocking: the broker and the proxy live in this process. */
 function kcat(port: number, args: string[], input?: string): Promise<void> {
   return new Promise((resolve) => {
@@ -180,6 +220,38 @@ async function captureRequests(): Promise<void> {
     await admin.deleteGroups(['seeds-js-group']).catch(() => undefined);
     await admin.deleteTopics({ topics: ['seeds-js'] });
     await admin.disconnect();
+
+    // The Java client (kafka-clients 4.x): admin, produce with each codec (idempotent
+    // too), assign-and-consume, a group member that commits.
+    if (!existsSync(JAVA_DRIVER)) {
+      console.error(`${JAVA_DRIVER} not built (scripts/interop-build.sh): the Java client's requests are not in the seeds`);
+    } else {
+      const bootstrap = `127.0.0.1:${port}`;
+      await javaJob({ op: 'admin', bootstrap, params: { steps: [
+        { do: 'createTopic', topic: 'seeds-java', partitions: 2, configs: { 'cleanup.policy': 'delete' } },
+        { do: 'listTopics' },
+        { do: 'describeTopic', topic: 'seeds-java' },
+        { do: 'describeConfigs', topic: 'seeds-java', keys: ['retention.ms', 'cleanup.policy'] },
+        { do: 'alterConfigs', topic: 'seeds-java', set: { 'retention.ms': '600000' } },
+        { do: 'createPartitions', topic: 'seeds-java', count: 3 },
+      ] } });
+      for (const compression of ['none', 'gzip', 'snappy', 'lz4', 'zstd']) {
+        await javaJob({ op: 'produce', bootstrap, params: { topic: 'seeds-java', acks: -1, compression, idempotent: compression === 'zstd', records: [{ key: 'k', value: `v-${compression}`, headers: [['h', 'v']] }, { key: null, value: 'x', partition: 0, timestamp: 1_700_000_000_000 }] } });
+      }
+      await javaJob({ op: 'consume', bootstrap, params: { topic: 'seeds-java', partitions: [0], from: 'earliest', count: 2 } });
+      await javaJob({ op: 'consume', bootstrap, params: { topic: 'seeds-java', partitions: [0], from: { timestamp: 1_700_000_000_000 }, count: 1 } });
+      await javaJob({ op: 'group-member', bootstrap, params: { topic: 'seeds-java', groupId: 'seeds-java-group', assignor: 'range', autoOffsetReset: 'earliest' } }, 'records');
+      await javaJob({ op: 'admin', bootstrap, params: { steps: [
+        { do: 'listOffsets', topic: 'seeds-java', partition: 0, spec: 'latest' },
+        { do: 'listOffsets', topic: 'seeds-java', partition: 0, spec: { timestamp: 1_700_000_000_000 } },
+        { do: 'deleteRecords', topic: 'seeds-java', partition: 0, offset: 1 },
+        { do: 'listGroups' },
+        { do: 'describeGroup', groupId: 'seeds-java-group' },
+        { do: 'fetchOffsets', groupId: 'seeds-java-group', topic: 'seeds-java' },
+        { do: 'deleteGroup', groupId: 'seeds-java-group' },
+        { do: 'deleteTopic', topic: 'seeds-java' },
+      ] } });
+    }
 
     // Samsa's client: its own request versions (flexible ones included), every codec.
     const sadmin = new Admin({ bootstrap: `127.0.0.1:${port}` });

@@ -3,8 +3,8 @@
 // shapes and the small parsers both sides share. Must not start processes or talk
 // to a broker: the drivers (drivers/*.ts) and the runner (run.ts) do.
 
-export type Op = 'produce' | 'consume' | 'group-member' | 'admin';
-export const OPS: readonly Op[] = ['produce', 'consume', 'group-member', 'admin'];
+export type Op = 'produce' | 'consume' | 'group-member' | 'admin' | 'txn-produce';
+export const OPS: readonly Op[] = ['produce', 'consume', 'group-member', 'admin', 'txn-produce'];
 
 export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 export const COMPRESSIONS: readonly Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
@@ -46,6 +46,24 @@ export interface ConsumeParams {
   partitions?: number[];
   from: From;
   count: number;
+  /** Default read_uncommitted (the Java client's default). */
+  isolation?: 'read_committed' | 'read_uncommitted';
+  timeoutMs?: number;
+}
+
+/** One transaction of a `txn-produce` job: its records, then commit (default) or abort. */
+export interface TxnIn {
+  records: RecordIn[];
+  end?: 'commit' | 'abort';
+}
+
+export interface TxnProduceParams {
+  topic: string;
+  transactionalId: string;
+  transactions: TxnIn[];
+  /** Leave the last transaction open: `open` event, then `commit` commits it, `stop`/EOF halts the driver (a crash). */
+  hold?: boolean;
+  transactionTimeoutMs?: number;
   timeoutMs?: number;
 }
 
@@ -74,7 +92,10 @@ export type AdminStep =
   | { do: 'listGroups' }
   | { do: 'describeGroup'; groupId: string }
   | { do: 'deleteGroup'; groupId: string }
-  | { do: 'fetchOffsets'; groupId: string; topic: string };
+  | { do: 'fetchOffsets'; groupId: string; topic: string }
+  | { do: 'describeTransaction'; transactionalId: string }
+  | { do: 'listTransactions' }
+  | { do: 'describeProducers'; topic: string; partition: number };
 
 export type StepName = AdminStep['do'];
 

@@ -522,7 +522,7 @@ describe('CreateTopics, DeleteTopics, CreatePartitions, DescribeConfigs', () => 
 });
 
 describe('InitProducerId and idempotence', () => {
-  test('allocates distinct ids at epoch 0, also when a current id is sent; refuses transactional ids', async () => {
+  test('allocates distinct ids at epoch 0, also when a current id is sent; a transactional id keeps its id and bumps its epoch', async () => {
     const a = await client.request(InitProducerIdRequestCodec, InitProducerIdResponseCodec, 0, { transactionalId: null, transactionTimeoutMs: 1000, producerId: -1, producerEpoch: -1 });
     const b = await client.request(InitProducerIdRequestCodec, InitProducerIdResponseCodec, 4, { transactionalId: null, transactionTimeoutMs: 1000, producerId: -1, producerEpoch: -1 });
     assert.equal(a.errorCode, 0);
@@ -532,7 +532,14 @@ describe('InitProducerId and idempotence', () => {
     assert.notEqual(bump.producerId, b.producerId);
     assert.equal(bump.producerEpoch, 0);
     const txn = await client.request(InitProducerIdRequestCodec, InitProducerIdResponseCodec, 2, { transactionalId: 'tx', transactionTimeoutMs: 1000, producerId: -1, producerEpoch: -1 });
-    assert.notEqual(txn.errorCode, 0);
+    assert.deepEqual([txn.errorCode, txn.producerEpoch], [0, 0]);
+    const again = await client.request(InitProducerIdRequestCodec, InitProducerIdResponseCodec, 4, { transactionalId: 'tx', transactionTimeoutMs: 1000, producerId: -1, producerEpoch: -1 });
+    assert.deepEqual([again.errorCode, again.producerId, again.producerEpoch], [0, txn.producerId, 1]);
+    // KIP-360: a caller naming an id and epoch that are not the current ones is fenced.
+    const stale = await client.request(InitProducerIdRequestCodec, InitProducerIdResponseCodec, 4, { transactionalId: 'tx', transactionTimeoutMs: 1000, producerId: txn.producerId, producerEpoch: 0 });
+    assert.equal(stale.errorCode, 90); // PRODUCER_FENCED
+    const tooLong = await client.request(InitProducerIdRequestCodec, InitProducerIdResponseCodec, 4, { transactionalId: 'tx2', transactionTimeoutMs: 900_001, producerId: -1, producerEpoch: -1 });
+    assert.equal(tooLong.errorCode, 50); // INVALID_TRANSACTION_TIMEOUT
   });
 
   test('a duplicate batch is answered with its original offset; a sequence gap is OUT_OF_ORDER_SEQUENCE_NUMBER', async () => {

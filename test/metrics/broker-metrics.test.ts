@@ -42,7 +42,7 @@ test('LatencyHistogram reports quantiles, sum and count in seconds', () => {
 function stubEngine(): Engine & { appended: number } {
   const batch = encodeRecordBatch([{ value: 'a' }, { value: 'b' }]);
   const ok: AppendResult = { errorCode: 0, baseOffset: 0, logAppendTimeMs: -1, logStartOffset: 0 };
-  const read: ReadResult = { errorCode: 0, logStartOffset: 0, highWatermark: 2, records: batch };
+  const read: ReadResult = { errorCode: 0, logStartOffset: 0, highWatermark: 2, lastStableOffset: 2, records: batch };
   const e = {
     appended: 0,
     createTopic: () => Promise.reject(new Error('unused')),
@@ -62,9 +62,12 @@ function stubEngine(): Engine & { appended: number } {
     read: () => Promise.resolve(read),
     waitForAppend: () => Promise.resolve(false),
     fetch: () => Promise.resolve(read),
-    offsets: () => ({ errorCode: 0, logStartOffset: 0, highWatermark: 2 }),
+    offsets: () => ({ errorCode: 0, logStartOffset: 0, highWatermark: 2, lastStableOffset: 2 }),
+    describeProducers: () => Promise.resolve({ errorCode: 0, producers: [] }),
     listOffset: () => Promise.resolve({ errorCode: 0, offset: 0, timestamp: -1 }),
     deleteRecords: (_topic: string, _partition: number, offset: number) => Promise.resolve({ errorCode: 0, lowWatermark: offset }),
+    offlineTopics: () => [{ name: 'gone', file: '/x/meta/topics/gone.json', problem: 'not JSON' }],
+    offlineTopic: (name: string) => (name === 'gone' ? { name, file: '/x/meta/topics/gone.json', problem: 'not JSON' } : undefined),
     close: () => Promise.resolve(),
   };
   return e;
@@ -79,6 +82,8 @@ test('the Engine wrapper passes calls through and counts records and bytes per t
   assert.equal((await e.append('bad', 0, batch, -1)).errorCode, 3);
   assert.equal(inner.appended, 2);
   assert.deepEqual(await e.deleteRecords('t', 0, 1), { errorCode: 0, lowWatermark: 1 }, 'deleteRecords passes through');
+  assert.deepEqual(e.offlineTopics().map((o) => o.name), ['gone'], 'offline topics pass through');
+  assert.equal(e.offlineTopic('gone')?.problem, 'not JSON');
   await e.read('t', 0, 0, 1000);
   await e.fetch('t', 0, 0, 1000, 0);
   const text = await m.render();

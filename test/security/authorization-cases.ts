@@ -21,6 +21,13 @@ import { CreateTopicsRequestCodec, CreateTopicsResponseCodec } from '../../src/w
 import { DeleteTopicsRequestCodec, DeleteTopicsResponseCodec } from '../../src/wire/schemas/20-delete-topics.js';
 import { DeleteRecordsRequestCodec, DeleteRecordsResponseCodec } from '../../src/wire/schemas/21-delete-records.js';
 import { InitProducerIdRequestCodec, InitProducerIdResponseCodec } from '../../src/wire/schemas/22-init-producer-id.js';
+import { AddPartitionsToTxnRequestCodec, AddPartitionsToTxnResponseCodec } from '../../src/wire/schemas/24-add-partitions-to-txn.js';
+import { AddOffsetsToTxnRequestCodec, AddOffsetsToTxnResponseCodec } from '../../src/wire/schemas/25-add-offsets-to-txn.js';
+import { EndTxnRequestCodec, EndTxnResponseCodec } from '../../src/wire/schemas/26-end-txn.js';
+import { TxnOffsetCommitRequestCodec, TxnOffsetCommitResponseCodec } from '../../src/wire/schemas/28-txn-offset-commit.js';
+import { DescribeProducersRequestCodec, DescribeProducersResponseCodec } from '../../src/wire/schemas/61-describe-producers.js';
+import { DescribeTransactionsRequestCodec, DescribeTransactionsResponseCodec } from '../../src/wire/schemas/65-describe-transactions.js';
+import { ListTransactionsRequestCodec, ListTransactionsResponseCodec } from '../../src/wire/schemas/66-list-transactions.js';
 import { DescribeAclsRequestCodec, DescribeAclsResponseCodec } from '../../src/wire/schemas/29-describe-acls.js';
 import { CreateAclsRequestCodec, CreateAclsResponseCodec } from '../../src/wire/schemas/30-create-acls.js';
 import { DeleteAclsRequestCodec, DeleteAclsResponseCodec } from '../../src/wire/schemas/31-delete-acls.js';
@@ -46,6 +53,7 @@ const ZERO = '00000000000000000000000000000000';
 const TOPIC_DENIED = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
 const GROUP_DENIED = ErrorCode.GROUP_AUTHORIZATION_FAILED;
 const CLUSTER_DENIED = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+const TXN_DENIED = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
 
 export function fetchBody(topic: string) {
   return {
@@ -63,7 +71,7 @@ export function fetchBody(topic: string) {
   };
 }
 
-/** The cases; topic `secret` and group `g` exist, ACLs name neither. */
+/** The cases; topic `secret`, group `g` and transactional id `tx` exist, ACLs name none of them. */
 export function authorizationCases(): AuthorizationCase[] {
   const join = { groupId: 'g', sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 30_000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: new Uint8Array(0) }] };
   const filter = { resourceTypeFilter: 1, resourceNameFilter: null, patternTypeFilter: 1, principalFilter: null, hostFilter: null, operation: 1, permissionType: 1 };
@@ -146,6 +154,63 @@ export function authorizationCases(): AuthorizationCase[] {
       name: 'InitProducerId: IDEMPOTENT_WRITE on the cluster or WRITE on a topic',
       run: async (c) => (await c.request(InitProducerIdRequestCodec, InitProducerIdResponseCodec, 4, { transactionalId: null, transactionTimeoutMs: 1000, producerId: -1, producerEpoch: -1 })).errorCode,
       expect: CLUSTER_DENIED,
+    },
+    {
+      apiKey: 22,
+      name: 'InitProducerId with a transactional id: WRITE on it',
+      run: async (c) => (await c.request(InitProducerIdRequestCodec, InitProducerIdResponseCodec, 4, { transactionalId: 'tx', transactionTimeoutMs: 10_000, producerId: -1, producerEpoch: -1 })).errorCode,
+      expect: TXN_DENIED,
+    },
+    {
+      apiKey: 10,
+      name: 'FindCoordinator key type 1: DESCRIBE on the transactional id',
+      run: async (c) => (await c.request(FindCoordinatorRequestCodec, FindCoordinatorResponseCodec, 4, { key: '', keyType: 1, coordinatorKeys: ['tx'] })).coordinators[0]!.errorCode,
+      expect: TXN_DENIED,
+    },
+    {
+      apiKey: 24,
+      name: 'AddPartitionsToTxn: WRITE on the transactional id (v3 and v4)',
+      run: async (c) => [
+        (await c.request(AddPartitionsToTxnRequestCodec, AddPartitionsToTxnResponseCodec, 3, { transactions: [], v3AndBelowTransactionalId: 'tx', v3AndBelowProducerId: 0, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [{ name: 'secret', partitions: [0] }] })).resultsByTopicV3AndBelow[0]!.resultsByPartition[0]!.partitionErrorCode,
+        (await c.request(AddPartitionsToTxnRequestCodec, AddPartitionsToTxnResponseCodec, 4, { transactions: [{ transactionalId: 'tx', producerId: 0, producerEpoch: 0, verifyOnly: false, topics: [{ name: 'secret', partitions: [0] }] }], v3AndBelowTransactionalId: '', v3AndBelowProducerId: 0, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [] })).resultsByTransaction[0]!.topicResults[0]!.resultsByPartition[0]!.partitionErrorCode,
+      ],
+      expect: [TXN_DENIED, TXN_DENIED],
+    },
+    {
+      apiKey: 25,
+      name: 'AddOffsetsToTxn: WRITE on the transactional id',
+      run: async (c) => (await c.request(AddOffsetsToTxnRequestCodec, AddOffsetsToTxnResponseCodec, 3, { transactionalId: 'tx', producerId: 0, producerEpoch: 0, groupId: 'g' })).errorCode,
+      expect: TXN_DENIED,
+    },
+    {
+      apiKey: 26,
+      name: 'EndTxn: WRITE on the transactional id',
+      run: async (c) => (await c.request(EndTxnRequestCodec, EndTxnResponseCodec, 3, { transactionalId: 'tx', producerId: 0, producerEpoch: 0, committed: true })).errorCode,
+      expect: TXN_DENIED,
+    },
+    {
+      apiKey: 28,
+      name: 'TxnOffsetCommit: WRITE on the transactional id',
+      run: async (c) => (await c.request(TxnOffsetCommitRequestCodec, TxnOffsetCommitResponseCodec, 3, { transactionalId: 'tx', groupId: 'g', producerId: 0, producerEpoch: 0, generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: 'secret', partitions: [{ partitionIndex: 0, committedOffset: 0, committedLeaderEpoch: -1, committedMetadata: null }] }] })).topics[0]!.partitions[0]!.errorCode,
+      expect: TXN_DENIED,
+    },
+    {
+      apiKey: 61,
+      name: 'DescribeProducers: READ on the topic',
+      run: async (c) => (await c.request(DescribeProducersRequestCodec, DescribeProducersResponseCodec, 0, { topics: [{ name: 'secret', partitionIndexes: [0] }] })).topics[0]!.partitions[0]!.errorCode,
+      expect: TOPIC_DENIED,
+    },
+    {
+      apiKey: 65,
+      name: 'DescribeTransactions: DESCRIBE on the transactional id',
+      run: async (c) => (await c.request(DescribeTransactionsRequestCodec, DescribeTransactionsResponseCodec, 0, { transactionalIds: ['tx'] })).transactionStates[0]!.errorCode,
+      expect: TXN_DENIED,
+    },
+    {
+      apiKey: 66,
+      name: 'ListTransactions: the transactional id is hidden',
+      run: async (c) => (await c.request(ListTransactionsRequestCodec, ListTransactionsResponseCodec, 1, { stateFilters: [], producerIdFilters: [], durationFilter: -1, transactionalIdPattern: null })).transactionStates.map((t) => t.transactionalId),
+      expect: [],
     },
     { apiKey: 29, name: 'DescribeAcls: DESCRIBE on the cluster', run: async (c) => (await c.request(DescribeAclsRequestCodec, DescribeAclsResponseCodec, 3, filter)).errorCode, expect: CLUSTER_DENIED },
     {

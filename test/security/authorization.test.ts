@@ -23,6 +23,8 @@ import { MetadataRequestCodec, MetadataResponseCodec } from '../../src/wire/sche
 import { OffsetCommitRequestCodec, OffsetCommitResponseCodec } from '../../src/wire/schemas/08-offset-commit.js';
 import { ListGroupsRequestCodec, ListGroupsResponseCodec } from '../../src/wire/schemas/16-list-groups.js';
 import { InitProducerIdRequestCodec, InitProducerIdResponseCodec } from '../../src/wire/schemas/22-init-producer-id.js';
+import { AddPartitionsToTxnRequestCodec, AddPartitionsToTxnResponseCodec } from '../../src/wire/schemas/24-add-partitions-to-txn.js';
+import { EndTxnRequestCodec, EndTxnResponseCodec } from '../../src/wire/schemas/26-end-txn.js';
 import { RawClient, type TestBroker, startTestBroker } from '../kafka/harness.js';
 import { scramLogin } from './sasl-helpers.js';
 import { authorizationCases, fetchBody } from './authorization-cases.js';
@@ -80,6 +82,9 @@ test('every API but ApiVersions and the SASL ones is refused to a principal with
   // A group and an offset, made by the super user, for the group APIs to be refused on.
   const admin = await login('admin');
   await admin.request(OffsetCommitRequestCodec, OffsetCommitResponseCodec, 8, { groupId: 'g', generationId: -1, memberId: '', topics: [{ name: 'secret', partitions: [{ partitionIndex: 0, committedOffset: 0, committedMetadata: null }] }] });
+  // A transactional id, for the transaction APIs to be refused on (and ListTransactions to hide).
+  const made = await admin.request(InitProducerIdRequestCodec, InitProducerIdResponseCodec, 4, { transactionalId: 'tx', transactionTimeoutMs: 10_000, producerId: -1, producerEpoch: -1 });
+  assert.equal(made.errorCode, ErrorCode.NONE);
   admin.close();
   const mallory = await login('mallory');
   try {
@@ -168,6 +173,38 @@ describe('alice with ACLs', () => {
     assert.equal(open.authorize(bob, Op.WRITE, Res.TOPIC, 'anything'), true);
     assert.equal(open.authorize(bob, Op.READ, Res.TOPIC, 'guarded'), false);
     assert.equal(open.authorize({ principal: 'User:alice', clientAddress: '1.2.3.4' }, Op.DESCRIBE, Res.TOPIC, 'guarded'), true);
+  });
+
+  test('transactions need WRITE on the transactional id: InitProducerId and EndTxn are refused without it, and work with it', async () => {
+    const c = await login('alice');
+    const init = () => c.request(InitProducerIdRequestCodec, InitProducerIdResponseCodec, 4, { transactionalId: 'alice-tx', transactionTimeoutMs: 10_000, producerId: -1, producerEpoch: -1 });
+    const end = (producerId: number, producerEpoch: number) => c.request(EndTxnRequestCodec, EndTxnResponseCodec, 3, { transactionalId: 'alice-tx', producerId, producerEpoch, committed: true });
+    const add = (producerId: number, producerEpoch: number, topics: string[]) =>
+      c.request(AddPartitionsToTxnRequestCodec, AddPartitionsToTxnResponseCodec, 3, {
+        transactions: [],
+        v3AndBelowTransactionalId: 'alice-tx',
+        v3AndBelowProducerId: producerId,
+        v3AndBelowProducerEpoch: producerEpoch,
+        v3AndBelowTopics: topics.map((name) => ({ name, partitions: [0] })),
+      });
+    // WRITE on topics (which allows an idempotent producer) is not enough for a transactional one.
+    const refused = await init();
+    assert.equal(refused.errorCode, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    assert.equal(refused.producerId, -1);
+    assert.equal((await end(0, 0)).errorCode, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    authorizer.add([acl(Res.TRANSACTIONAL_ID, 'alice-tx', 'User:alice', Op.WRITE)]);
+    const ok = await init();
+    assert.equal(ok.errorCode, ErrorCode.NONE);
+    assert.ok(ok.producerId >= 0);
+    const mixed = await add(ok.producerId, ok.producerEpoch, ['orders', 'secret']);
+    assert.deepEqual(mixed.resultsByTopicV3AndBelow.map((t) => [t.name, t.resultsByPartition[0]!.partitionErrorCode]), [
+      ['orders', ErrorCode.OPERATION_NOT_ATTEMPTED],
+      ['secret', ErrorCode.TOPIC_AUTHORIZATION_FAILED],
+    ]);
+    const added = await add(ok.producerId, ok.producerEpoch, ['orders']);
+    assert.equal(added.resultsByTopicV3AndBelow[0]!.resultsByPartition[0]!.partitionErrorCode, ErrorCode.NONE);
+    assert.equal((await end(ok.producerId, ok.producerEpoch)).errorCode, ErrorCode.NONE);
+    c.close();
   });
 
   test('the ACLs survive a restart of the authorizer (meta/acls.json)', () => {

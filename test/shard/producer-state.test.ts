@@ -9,7 +9,7 @@ import { ATTR_CONTROL } from '../../src/wire/batch-layout.js';
 import type { ProducerBatchHeader } from '../../src/storage/producer-snapshot.js';
 
 function header(producerId: number, producerEpoch: number, baseSequence: number, lastOffsetDelta: number, baseOffset: number, attributes = 0): ProducerBatchHeader {
-  return { producerId, producerEpoch, baseSequence, lastOffsetDelta, baseOffset, attributes };
+  return { producerId, producerEpoch, baseSequence, lastOffsetDelta, baseOffset, attributes, controlType: -1 };
 }
 
 test('in-order batches pass; a repeat of any of the last five is a duplicate with its offset', () => {

@@ -127,8 +127,13 @@ export class ShardHarness {
   }
 
   append(slot: number, acks: number, ...batches: Uint8Array[]): number {
+    return this.appendFlagged(slot, acks, 0, ...batches);
+  }
+
+  /** An APPEND frame with header flags (FLAG_FROM_COORDINATOR: transaction markers). */
+  appendFlagged(slot: number, acks: number, flags: number, ...batches: Uint8Array[]): number {
     const bytes = batches.reduce((n, b) => n + b.byteLength, 0);
-    return this.submit(OP_APPEND, acks, slot, bytes, (pos) => {
+    return this.submit(OP_APPEND, acks, slot, bytes, flags, (pos) => {
       let at = pos;
       for (const b of batches) {
         this.requests.bytes.set(b, at);
@@ -137,8 +142,8 @@ export class ShardHarness {
     });
   }
 
-  read(slot: number, offset: number, maxBytes = 1024 * 1024): number {
-    return this.submit(OP_READ, 0, slot, READ_BODY_BYTES, (pos) => {
+  read(slot: number, offset: number, maxBytes = 1024 * 1024, flags = 0): number {
+    return this.submit(OP_READ, 0, slot, READ_BODY_BYTES, flags, (pos) => {
       this.reqView.setFloat64(pos, offset, true);
       this.reqView.setUint32(pos + 8, maxBytes, true);
     });
@@ -146,7 +151,7 @@ export class ShardHarness {
 
   control(req: ControlRequest): number {
     const body = encodeJson(req);
-    return this.submit(OP_CONTROL, 0, 0, body.byteLength, (pos) => this.requests.bytes.set(body, pos));
+    return this.submit(OP_CONTROL, 0, 0, body.byteLength, 0, (pos) => this.requests.bytes.set(body, pos));
   }
 
   /** One turn of the shard's loop, then everything it published is collected. Returns the frames it drained. */
@@ -178,7 +183,12 @@ export class ShardHarness {
 
   /** Appends, steps once, and returns the completion (it must be answered in that step). */
   appendNow(slot: number, acks: number, ...batches: Uint8Array[]): Completion {
-    const id = this.append(slot, acks, ...batches);
+    return this.appendFlaggedNow(slot, acks, 0, ...batches);
+  }
+
+  /** appendFlagged, stepped once, answered in that step. */
+  appendFlaggedNow(slot: number, acks: number, flags: number, ...batches: Uint8Array[]): Completion {
+    const id = this.appendFlagged(slot, acks, flags, ...batches);
     this.step();
     const a = this.take(id);
     if (a === undefined) throw new Error(`append ${id} was not answered in one step`);
@@ -186,19 +196,19 @@ export class ShardHarness {
   }
 
   /** Reads, steps once, and returns the completion and the stored bytes. */
-  readNow(slot: number, offset: number, maxBytes?: number): Answer {
-    const id = this.read(slot, offset, maxBytes);
+  readNow(slot: number, offset: number, maxBytes?: number, flags = 0): Answer {
+    const id = this.read(slot, offset, maxBytes, flags);
     this.step();
     const a = this.take(id);
     if (a === undefined) throw new Error(`read ${id} was not answered in one step`);
     return a;
   }
 
-  private submit(op: number, acks: number, slot: number, bodyBytes: number, fill: (pos: number) => void): number {
+  private submit(op: number, acks: number, slot: number, bodyBytes: number, flags: number, fill: (pos: number) => void): number {
     const reqId = this.nextReqId++;
     const pos = this.requests.reserve(REQ_HEADER_BYTES + bodyBytes);
     if (pos < 0) throw new Error('request ring full: step the shard first');
-    writeRequestHeader(this.reqView, pos, op, acks, reqId, slot);
+    writeRequestHeader(this.reqView, pos, op, acks, reqId, slot, flags);
     fill(pos + REQ_HEADER_BYTES);
     this.requests.publish();
     return reqId;

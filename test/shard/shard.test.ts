@@ -69,7 +69,7 @@ function withShard(fn: (h: ShardHarness, dir: string, syncer: FakeSyncer) => voi
 
 test('acks=1 appends complete in the drain that wrote them, with consecutive offsets, and ask for no sync', () => {
   withShard((h, dir, syncer) => {
-    assert.deepEqual(ok(h.open(1, join(dir, 't-0'))), { ok: true, logStartOffset: 0, nextOffset: 0 });
+    assert.deepEqual(ok(h.open(1, join(dir, 't-0'))), { ok: true, logStartOffset: 0, nextOffset: 0, lastStableOffset: 0 });
     const a = h.append(1, 1, batch(['a', 'b']));
     const b = h.append(1, 1, batch(['c']));
     assert.equal(h.step(), 2); // one drain, one group commit
@@ -377,7 +377,7 @@ test('control requests through the handler table', () => {
     ok(h.controlNow({ type: 'close', slot: 1 }));
     assert.equal(h.appendNow(1, 1, batch(['late'])).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     assert.equal(h.readNow(1, 0).completion.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-    assert.deepEqual(h.open(1, d1), { ok: true, logStartOffset: 4, nextOffset: 6 });
+    assert.deepEqual(h.open(1, d1), { ok: true, logStartOffset: 4, nextOffset: 6, lastStableOffset: 6 });
 
     // compact-only topics refuse DeleteRecords
     const d2 = join(dir, 'c-0');

@@ -57,12 +57,13 @@ const SAMPLE: ProducerSnapshot = {
     { producerId: 7, epoch: 2, batches: [{ firstSeq: 0, lastSeq: 4, baseOffset: 10 }, { firstSeq: 5, lastSeq: 5, baseOffset: 20 }] },
     { producerId: 2 ** 40, epoch: 0x7fff, batches: [{ firstSeq: 0x7ffffffe, lastSeq: 1, baseOffset: 1233 }] },
   ],
+  txns: [{ producerId: 7, firstOffset: 10 }, { producerId: 9, firstOffset: 1200 }],
 };
 
 test('snapshot format: round trip, and every damage is named rather than trusted', () => {
   const bytes = encodeProducerSnapshot(SAMPLE);
   assert.deepEqual(decodeProducerSnapshot(bytes), SAMPLE);
-  assert.deepEqual(decodeProducerSnapshot(encodeProducerSnapshot({ logEndOffset: 0, producers: [] })), { logEndOffset: 0, producers: [] });
+  assert.deepEqual(decodeProducerSnapshot(encodeProducerSnapshot({ logEndOffset: 0, producers: [], txns: [] })), { logEndOffset: 0, producers: [], txns: [] });
   for (let i = 0; i < bytes.byteLength; i++) {
     const bad = Buffer.from(bytes);
     bad[i] = bad[i]! ^ 0x40;
@@ -71,13 +72,17 @@ test('snapshot format: round trip, and every damage is named rather than trusted
   assert.equal(typeof decodeProducerSnapshot(bytes.subarray(0, bytes.byteLength - 1)), 'string');
   assert.equal(typeof decodeProducerSnapshot(Buffer.concat([bytes, Buffer.alloc(1)])), 'string');
   assert.equal(typeof decodeProducerSnapshot(new Uint8Array(3)), 'string');
-  assert.throws(() => encodeProducerSnapshot({ logEndOffset: -1, producers: [] }), RangeError);
+  assert.throws(() => encodeProducerSnapshot({ logEndOffset: -1, producers: [], txns: [] }), RangeError);
 });
 
 test('writing a snapshot replaces older ones; loading picks the newest usable one', () => {
   const dir = makeTmpDir();
   try {
-    writeProducerSnapshot(dir, { logEndOffset: 5, producers: [] });
+    writeProducerSnapshot(dir, { logEndOffset: 3, producers: [], txns: [] });
+    writeProducerSnapshot(dir, { logEndOffset: 5, producers: [], txns: [] });
+    // At a roll the one before is kept (a crash may cut the log below the new one).
+    writeProducerSnapshot(dir, { logEndOffset: 7, producers: [], txns: [] }, 1);
+    assert.deepEqual(listProducerSnapshots(dir), [5, 7]);
     const file = writeProducerSnapshot(dir, SAMPLE);
     assert.equal(path.basename(file), '00000000000000001234.snapshot');
     assert.equal(snapshotFileName(1234), '00000000000000001234.snapshot');
@@ -96,10 +101,10 @@ test('writing a snapshot replaces older ones; loading picks the newest usable on
     assert.deepEqual(fs.readdirSync(dir), []);
     assert.match(said[0] ?? '', /past the log end/);
     // A corrupt newest one is removed and an older valid one is used.
-    fs.writeFileSync(path.join(dir, snapshotFileName(100)), encodeProducerSnapshot({ logEndOffset: 100, producers: [] }));
+    fs.writeFileSync(path.join(dir, snapshotFileName(100)), encodeProducerSnapshot({ logEndOffset: 100, producers: [], txns: [] }));
     fs.writeFileSync(path.join(dir, snapshotFileName(200)), Buffer.from('not a snapshot at all'));
     said.length = 0;
-    assert.deepEqual(loadProducerSnapshot(dir, 300, say), { logEndOffset: 100, producers: [] });
+    assert.deepEqual(loadProducerSnapshot(dir, 300, say), { logEndOffset: 100, producers: [], txns: [] });
     assert.deepEqual(listProducerSnapshots(dir), [100]);
     assert.equal(said.length, 1);
     // A name that disagrees with the content is not trusted.
@@ -230,7 +235,7 @@ test('snapshot newer than the log end, or corrupt: removed with a warning, state
     log.append([idem(8, 0, 3)], 0);
     log.close();
     // Newer than the log end (as if recovery cut the log after the snapshot was written).
-    writeProducerSnapshot(dir, { logEndOffset: 50, producers: [{ producerId: 8, epoch: 0, batches: [{ firstSeq: 0, lastSeq: 40, baseOffset: 0 }] }] });
+    writeProducerSnapshot(dir, { logEndOffset: 50, producers: [{ producerId: 8, epoch: 0, batches: [{ firstSeq: 0, lastSeq: 40, baseOffset: 0 }] }], txns: [] });
     log = open(dir);
     const said: string[] = [];
     let r = loadProducerState(log, (m) => said.push(m));

@@ -109,7 +109,7 @@ test('writes are atomic: a leftover .tmp from an interrupted write is ignored an
   }
 });
 
-test('a corrupt metadata file stops loading with an error naming the file', () => {
+test('a corrupt metadata file takes only its topic offline, naming the file and the problem', () => {
   const cases: Array<[string, string]> = [
     ['not json', '{"version":1,'],
     ['bad partitions', JSON.stringify({ version: 1, name: 't', topicId: ID, partitions: 0, config: {} })],
@@ -125,10 +125,31 @@ test('a corrupt metadata file stops loading with an error naming the file', () =
       TopicStore.load(dir).put(info('good'));
       const file = path.join(dir, 'meta', 'topics', 't.json');
       fs.writeFileSync(file, text);
-      assert.throws(() => TopicStore.load(dir), (e: unknown) => isCode(ErrorCode.KAFKA_STORAGE_ERROR)(e) && (e as Error).message.includes(file), what);
+      const store = TopicStore.load(dir);
+      assert.deepEqual(store.list().map((t) => t.name), ['good'], what);
+      assert.equal(store.get('t'), undefined, what);
+      const d = store.damagedTopic('t');
+      assert.equal(d?.file, file, what);
+      assert.ok((d?.problem ?? '').length > 0, what);
+      assert.deepEqual(store.damaged().map((x) => x.name), ['t'], what);
+      assert.equal(fs.readFileSync(file, 'utf8'), text, `${what}: the file is left as it is`);
     } finally {
       rmTmp(dir);
     }
+  }
+});
+
+test('a file whose name is no topic name is listed as stray, not as a topic', () => {
+  const dir = makeTmpDir();
+  try {
+    fs.mkdirSync(path.join(dir, 'meta', 'topics'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'meta', 'topics', 'a b.json'), '{}');
+    const store = TopicStore.load(dir);
+    assert.deepEqual(store.list(), []);
+    assert.deepEqual(store.damaged(), []);
+    assert.equal(store.strayFiles.length, 1);
+  } finally {
+    rmTmp(dir);
   }
 });
 

@@ -3,21 +3,28 @@
 // complete, so the connection still applies backpressure). All of a partition's
 // batches go to engine.append as one buffer, as they arrived (no re-encoding).
 // Per-partition errors come from the engine (sequence checks for idempotent
-// producers live in its shards) or from the cheap framing check done here.
+// producers live in its shards) or from the cheap framing check done here. A
+// transactional produce (a transactional id) is first checked with the transaction
+// coordinator (KIP-890 part 1: the partition was added to the producer's transaction
+// at its epoch), so a late write of an aborted or fenced transaction cannot leave a
+// transaction open in a partition.
 // Quotas: the record-batch bytes count against producer_byte_rate; over it, the
 // batches are still appended (never dropped) and the answer carries the throttle.
-// Authorization (Kafka's): WRITE on each topic, else TOPIC_AUTHORIZATION_FAILED for
-// its partitions (checked before existence, so existence does not leak).
+// Authorization (Kafka's): WRITE on the transactional id if there is one, else
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every partition; WRITE on each topic,
+// else TOPIC_AUTHORIZATION_FAILED for its partitions (checked before existence, so
+// existence does not leak).
 // Owns: request → engine.append calls → response. Must not decode records.
 
 import type { Acks } from '../../broker/engine-api.js';
-import { BATCH_HEADER_BYTES, OFF_MAGIC, RECORD_BATCH_MAGIC, batchSizeAt } from '../../wire/batch-layout.js';
+import { BATCH_HEADER_BYTES, OFF_MAGIC, OFF_PRODUCER_EPOCH, OFF_PRODUCER_ID, RECORD_BATCH_MAGIC, batchSizeAt, getInt64AsNumber } from '../../wire/batch-layout.js';
 import { ErrorCode } from '../../wire/errors.js';
 import { errorCodeOf, errorMessageOf } from '../error-codes.js';
 import { type ProducePartitionResponse, ProduceRequestCodec, ProduceResponseCodec } from '../../wire/schemas/00-produce.js';
 import { defineApi } from './types.js';
-import { Op, allowedOnTopic } from './authz.js';
+import { Op, Resource, allowed, allowedOnTopic } from './authz.js';
 import { appliedQuota, recordBytes } from './quota.js';
+import { absentTopicCode, absentTopicMessage } from './absent-topic.js';
 
 /**
  * Checks that `records` is exactly one whole RecordBatch v2 frame, as Kafka requires
@@ -63,7 +70,11 @@ export const produceApi = defineApi({
   async handle(ctx, req) {
     const acks = req.acks;
     const acksValid = acks === -1 || acks === 0 || acks === 1;
-    const transactional = req.transactionalId !== null;
+    const txnId = req.transactionalId;
+    const coordinator = ctx.txns.coordinator;
+    const mayWriteTxn = txnId === null || allowed(ctx, Op.WRITE, Resource.TRANSACTIONAL_ID, txnId);
+    // Only until the state is loaded once (start-up): later requests keep their synchronous start.
+    if (txnId !== null && !coordinator.loaded) await coordinator.ready();
     // Every append starts in this first synchronous pass, in request order: the
     // engine sees this connection's appends in the order the client sent them,
     // which idempotent producers with several requests in flight rely on.
@@ -72,16 +83,20 @@ export const produceApi = defineApi({
       const mayWrite = allowedOnTopic(ctx, Op.WRITE, topic.name);
       return topic.partitionData.map((p): Promise<ProducePartitionResponse> => {
         if (!acksValid) return Promise.resolve(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`));
+        if (!mayWriteTxn) return Promise.resolve(failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, null));
         if (!mayWrite) return Promise.resolve(failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED, null));
-        if (transactional) {
-          return Promise.resolve(failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Samsa does not support transactions'));
-        }
-        if (info === undefined || p.index < 0 || p.index >= info.partitions) {
+        if (info === undefined) return Promise.resolve(failed(p.index, absentTopicCode(ctx.engine, topic.name), absentTopicMessage(ctx.engine, topic.name)));
+        if (p.index < 0 || p.index >= info.partitions) {
           return Promise.resolve(failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null));
         }
         const records = p.records;
         const framing = records === null ? ErrorCode.CORRUPT_MESSAGE : checkBatchFraming(records);
         if (records === null || framing !== ErrorCode.NONE) return Promise.resolve(failed(p.index, framing, framingMessage(framing)));
+        if (txnId !== null) {
+          const dv = new DataView(records.buffer, records.byteOffset, records.byteLength);
+          const code = coordinator.verify(txnId, getInt64AsNumber(records, OFF_PRODUCER_ID), dv.getInt16(OFF_PRODUCER_EPOCH), topic.name, p.index);
+          if (code !== ErrorCode.NONE) return Promise.resolve(failed(p.index, code, `partition ${topic.name}-${p.index} is not in an ongoing transaction of ${txnId} at this producer epoch`));
+        }
         let appended;
         try {
           appended = ctx.engine.append(topic.name, p.index, records, acks as Acks);

@@ -4,8 +4,18 @@
 // (engine.waitForAppend), partition_max_bytes and the response max_bytes (the first
 // non-empty partition may return one batch larger than both: Kafka's rule, so a
 // consumer always makes progress), and answers OFFSET_OUT_OF_RANGE outside
-// [log start, high watermark]. When the partitions' budgets fit the response's, all
-// of a request's partitions are read at once (see readPass). Fetch sessions (KIP-227) are not kept: every
+// [log start, high watermark]. isolation_level=1 (read_committed) reads below the
+// last stable offset only and lists the aborted transactions among what it returns
+// (the consumer drops their records). When the partitions' budgets fit the
+// response's, all of a request's partitions are read at once (see readPass). While
+// the broker-wide queued.max.response.bytes is spent (output-budget.ts), partitions
+// are not read and answer empty: the consumer fetches again after its max wait, as
+// when there is no data. What a Fetch read (bytes or file ranges alike: a range holds
+// a descriptor and is sent from the connection's queue) is counted in that budget
+// until its response is handed back; the connection counts it from there until the
+// socket took it. A topic that is offline (damaged metadata) answers
+// KAFKA_STORAGE_ERROR, not UNKNOWN_TOPIC_OR_PARTITION (absent-topic.ts).
+// Fetch sessions (KIP-227) are not kept: every
 // response has session id 0, which tells clients to send full requests.
 // Quotas: the record bytes served count against consumer_byte_rate; a fetch that
 // goes over it is answered without records (offsets and watermarks as usual) and
@@ -17,12 +27,14 @@
 // native addon), large reads come back as FileRanges and reach the socket by sendfile.
 // Owns: the fetch loop. Must not decode, copy or re-encode records.
 
+import type { AbortedTransaction, IsolationLevel } from '../../broker/engine-api.js';
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import { errorCodeOf } from '../error-codes.js';
 import { type FetchPartitionData, FetchRequestCodec, FetchResponseCodec } from '../../wire/schemas/01-fetch.js';
 import { type RequestContext, defineApi } from './types.js';
 import { Op, allowedOnTopic } from './authz.js';
 import { appliedQuota, recordBytes } from './quota.js';
+import { absentTopicCode } from './absent-topic.js';
 import { batchSizeAt } from '../../wire/batch-layout.js';
 import { bufferPool } from '../../broker/buffer-pool.js';
 import { FileRange } from '../../broker/file-range.js';
@@ -41,14 +53,19 @@ interface Slot {
   readonly error: number;
 }
 
-function partitionData(partition: number, errorCode: number, highWatermark: number, logStartOffset: number, records: Uint8Array, readCommitted: boolean): FetchPartitionData {
+const NO_ABORTED: AbortedTransaction[] = [];
+
+function partitionData(
+  partition: number, errorCode: number, highWatermark: number, logStartOffset: number, records: Uint8Array, readCommitted: boolean,
+  lastStableOffset = highWatermark, aborted: AbortedTransaction[] = NO_ABORTED,
+): FetchPartitionData {
   return {
     partitionIndex: partition,
     errorCode,
     highWatermark,
-    lastStableOffset: highWatermark,
+    lastStableOffset,
     logStartOffset,
-    abortedTransactions: readCommitted ? [] : null,
+    abortedTransactions: readCommitted ? aborted : null,
     preferredReadReplica: -1,
     records,
   };
@@ -72,22 +89,33 @@ function answerWithoutRead(ctx: RequestContext, s: Slot, readCommitted: boolean)
   } catch (err) {
     return { data: partitionData(s.partition, errorCodeOf(err), -1, -1, EMPTY, readCommitted), error: true };
   }
-  const { highWatermark, logStartOffset } = offsets;
+  const { highWatermark, logStartOffset, lastStableOffset } = offsets;
   if (offsets.errorCode !== ErrorCode.NONE) return { data: partitionData(s.partition, offsets.errorCode, highWatermark, logStartOffset, EMPTY, readCommitted), error: true };
   if (s.fetchOffset < logStartOffset || s.fetchOffset > highWatermark) {
-    return { data: partitionData(s.partition, ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark, logStartOffset, EMPTY, readCommitted), error: true };
+    return { data: partitionData(s.partition, ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark, logStartOffset, EMPTY, readCommitted, lastStableOffset), error: true };
   }
-  if (s.fetchOffset === highWatermark) return { data: partitionData(s.partition, ErrorCode.NONE, highWatermark, logStartOffset, EMPTY, readCommitted), error: false };
+  // read_committed reads nothing at or past the last stable offset.
+  if (s.fetchOffset >= (readCommitted ? lastStableOffset : highWatermark)) {
+    return { data: partitionData(s.partition, ErrorCode.NONE, highWatermark, logStartOffset, EMPTY, readCommitted, lastStableOffset), error: false };
+  }
+  // Records are there, but the broker's response bytes are spent: answered as if there were none.
+  const held = ctx.options.outputBudget;
+  if (held?.exhausted() === true) {
+    held.skips++;
+    return { data: partitionData(s.partition, ErrorCode.NONE, highWatermark, logStartOffset, EMPTY, readCommitted, lastStableOffset), error: false };
+  }
   return null;
 }
 
 /** One engine read of a slot; an exception becomes the partition's error. */
 async function readSlot(ctx: RequestContext, s: Slot, budget: number, readCommitted: boolean, fileRange = ctx.fileRanges): Promise<{ data: FetchPartitionData; error: boolean }> {
   try {
-    const r = await ctx.engine.read(s.topic, s.partition, s.fetchOffset, Math.max(0, budget), { fileRange });
+    const isolation: IsolationLevel = readCommitted ? 'read_committed' : 'read_uncommitted';
+    const r = await ctx.engine.read(s.topic, s.partition, s.fetchOffset, Math.max(0, budget), { fileRange, isolation });
     const error = r.errorCode !== ErrorCode.NONE;
     if (error) release(r.records);
-    return { data: partitionData(s.partition, r.errorCode, r.highWatermark, r.logStartOffset, error ? EMPTY : r.records, readCommitted), error };
+    const aborted = error ? NO_ABORTED : r.abortedTransactions ?? NO_ABORTED;
+    return { data: partitionData(s.partition, r.errorCode, r.highWatermark, r.logStartOffset, error ? EMPTY : r.records, readCommitted, r.lastStableOffset, aborted), error };
   } catch (err) {
     return { data: partitionData(s.partition, errorCodeOf(err), -1, -1, EMPTY, readCommitted), error: true };
   }
@@ -154,10 +182,15 @@ async function readPass(ctx: RequestContext, slots: readonly Slot[], maxBytes: n
       } else {
         o.data.records = wholeBatchesWithin(records, Math.max(0, budget));
       }
+      // Aborted transactions listed past the kept batches are harmless (a consumer
+      // only applies them to records it gets); none are needed without records.
+      if ((o.data.records?.byteLength ?? 0) === 0 && readCommitted) o.data.abortedTransactions = NO_ABORTED;
     }
     bytes += o.data.records?.byteLength ?? 0;
     data.push(o.data);
   }
+  // Given back by the handler once the response is handed back (see handle).
+  ctx.options.outputBudget?.adjust(bytes);
   return { data, bytes, anyError };
 }
 
@@ -176,7 +209,7 @@ async function readPassSerial(ctx: RequestContext, slots: readonly Slot[], maxBy
     const budget = Math.min(s.partitionMaxBytes, maxBytes - bytes);
     if (bytes > 0 && budget <= 0) {
       const o = ctx.engine.offsets(s.topic, s.partition);
-      data.push(partitionData(s.partition, ErrorCode.NONE, o.highWatermark, o.logStartOffset, EMPTY, readCommitted));
+      data.push(partitionData(s.partition, ErrorCode.NONE, o.highWatermark, o.logStartOffset, EMPTY, readCommitted, o.lastStableOffset));
       continue;
     }
     const o = await readSlot(ctx, s, budget, readCommitted);
@@ -185,20 +218,27 @@ async function readPassSerial(ctx: RequestContext, slots: readonly Slot[], maxBy
     if (bytes > 0 && (o.data.records?.byteLength ?? 0) > budget) {
       release(o.data.records);
       o.data.records = EMPTY;
+      if (readCommitted) o.data.abortedTransactions = NO_ABORTED;
     }
-    bytes += o.data.records?.byteLength ?? 0;
+    const kept = o.data.records?.byteLength ?? 0;
+    bytes += kept;
+    // Counted as each read lands, so the next partition's read sees it (answerWithoutRead).
+    ctx.options.outputBudget?.adjust(kept);
     data.push(o.data);
   }
   return { data, bytes, anyError };
 }
 
-/** True when some partition's high watermark moved past what the pass saw. */
+const NOTHING_READ: Pass = { data: [], bytes: 0, anyError: false };
+
+/** True when some partition's high watermark (or last stable offset) moved past what the pass saw. */
 function movedSince(ctx: RequestContext, slots: readonly Slot[], pass: Pass): boolean {
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i]!;
     if (s.error !== ErrorCode.NONE) continue;
     try {
-      if (ctx.engine.offsets(s.topic, s.partition).highWatermark !== pass.data[i]!.highWatermark) return true;
+      const o = ctx.engine.offsets(s.topic, s.partition);
+      if (o.highWatermark !== pass.data[i]!.highWatermark || o.lastStableOffset !== pass.data[i]!.lastStableOffset) return true;
     } catch {
       return true;
     }
@@ -220,7 +260,7 @@ export const fetchApi = defineApi({
     const slots: Slot[] = [];
     req.topics.forEach((t, topicIndex) => {
       const info = byTopicId ? ctx.engine.topicLayout(t.topicId, true) : ctx.engine.topicLayout(t.topic);
-      const missing = byTopicId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      const missing = byTopicId ? ErrorCode.UNKNOWN_TOPIC_ID : absentTopicCode(ctx.engine, t.topic);
       // By name the check comes first (existence does not leak); an unknown id names nothing to check.
       const mayRead = info === undefined && byTopicId ? true : allowedOnTopic(ctx, Op.READ, info?.name ?? t.topic);
       for (const p of t.partitions) {
@@ -242,47 +282,56 @@ export const fetchApi = defineApi({
     const maxBytes = req.maxBytes > 0 ? req.maxBytes : 0x7fffffff;
     const maxWaitMs = Math.min(Math.max(0, req.maxWaitMs), ctx.options.fetchMaxWaitMsCap);
     const deadline = Date.now() + maxWaitMs;
+    const held = ctx.options.outputBudget;
     let pass = await readPass(ctx, slots, maxBytes, readCommitted);
-    const refs = slots.filter((s) => s.error === ErrorCode.NONE).map((s) => ({ topic: s.topic, partition: s.partition }));
-    for (let i = 0; i < MAX_WAKEUPS; i++) {
-      if (pass.anyError || pass.bytes >= req.minBytes || refs.length === 0) break;
-      if (ctx.signal.aborted) {
+    try {
+      const refs = slots.filter((s) => s.error === ErrorCode.NONE).map((s) => ({ topic: s.topic, partition: s.partition }));
+      for (let i = 0; i < MAX_WAKEUPS; i++) {
+        if (pass.anyError || pass.bytes >= req.minBytes || refs.length === 0) break;
+        if (ctx.signal.aborted) {
+          releasePass(pass);
+          throw new KafkaError(ErrorCode.NETWORK_EXCEPTION, 'connection closed during fetch');
+        }
+        const remainingMs = deadline - Date.now();
+        if (remainingMs <= 0) break;
+        // An append may have landed after the read: look (synchronously, so no
+        // append can slip between this check and the wait's registration).
+        if (!movedSince(ctx, slots, pass)) {
+          const woke = await ctx.engine.waitForAppend(refs, remainingMs, ctx.signal);
+          if (!woke) break;
+        }
         releasePass(pass);
-        throw new KafkaError(ErrorCode.NETWORK_EXCEPTION, 'connection closed during fetch');
+        held?.adjust(-pass.bytes); // that pass is dropped for the new one
+        pass = NOTHING_READ;
+        pass = await readPass(ctx, slots, maxBytes, readCommitted);
       }
-      const remainingMs = deadline - Date.now();
-      if (remainingMs <= 0) break;
-      // An append may have landed after the read: look (synchronously, so no
-      // append can slip between this check and the wait's registration).
-      if (!movedSince(ctx, slots, pass)) {
-        const woke = await ctx.engine.waitForAppend(refs, remainingMs, ctx.signal);
-        if (!woke) break;
-      }
-      releasePass(pass);
-      pass = await readPass(ctx, slots, maxBytes, readCommitted);
-    }
 
-    const quota = pass.bytes > 0 ? appliedQuota(ctx, 'consumer_byte_rate') : null;
-    let throttled = false;
-    if (quota !== null) {
-      const now = Date.now();
-      if (recordBytes(ctx, quota, pass.bytes, now) > 0) {
-        ctx.security.quotas!.unrecord(quota, pass.bytes, now);
-        throttled = true;
+      const quota = pass.bytes > 0 ? appliedQuota(ctx, 'consumer_byte_rate') : null;
+      let throttled = false;
+      if (quota !== null) {
+        const now = Date.now();
+        if (recordBytes(ctx, quota, pass.bytes, now) > 0) {
+          ctx.security.quotas!.unrecord(quota, pass.bytes, now);
+          throttled = true;
+        }
       }
+      const responses = req.topics.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: [] as FetchPartitionData[] }));
+      slots.forEach((s, i) => {
+        const d = pass.data[i]!;
+        if (throttled && d.records !== null && d.records.byteLength > 0) {
+          // Not sent: its pooled buffer or file range goes back now.
+          release(d.records);
+          responses[s.topicIndex]!.partitions.push({ ...d, records: EMPTY });
+        } else {
+          responses[s.topicIndex]!.partitions.push(d);
+        }
+      });
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
+    } finally {
+      // Handed back for encoding and writing; from here the connection counts what its
+      // socket has not taken (connection.ts reports its backlog to the same budget).
+      held?.adjust(-pass.bytes);
     }
-    const responses = req.topics.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: [] as FetchPartitionData[] }));
-    slots.forEach((s, i) => {
-      const d = pass.data[i]!;
-      if (throttled && d.records !== null && d.records.byteLength > 0) {
-        // Not sent: its pooled buffer or file range goes back now.
-        release(d.records);
-        responses[s.topicIndex]!.partitions.push({ ...d, records: EMPTY });
-      } else {
-        responses[s.topicIndex]!.partitions.push(d);
-      }
-    });
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
   },
   errorResponse(req, _version, errorCode) {
     return {

@@ -2,8 +2,8 @@
 // watermark), -2 = earliest (log start), -3 = the record with the largest timestamp
 // (v7+, KIP-734), -4 (local log start, tiered storage) = earliest here; any other
 // value ≥ 0 = the first offset whose timestamp is at least it (-1 when none).
-// Isolation levels are equal here: Samsa has no transactions, so the last stable
-// offset is the high watermark.
+// isolation_level=1 (read_committed): latest is the last stable offset, and a
+// timestamp lookup finds nothing at or past it (Kafka's rule).
 // The engine answers timestamp lookups at batch granularity (storage never decodes
 // records); Kafka answers with the exact record, so the batch found is read and
 // decoded here to pick the record (admin path: one small read per lookup).
@@ -17,6 +17,7 @@ import { errorCodeOf } from '../error-codes.js';
 import { type ListOffsetsPartitionResponse, ListOffsetsRequestCodec, ListOffsetsResponseCodec } from '../../wire/schemas/02-list-offsets.js';
 import { defineApi } from './types.js';
 import { Op, allowedOnTopic } from './authz.js';
+import { absentTopicCode } from './absent-topic.js';
 
 function specOf(timestamp: number): OffsetSpec | undefined {
   if (timestamp === -1) return 'latest';
@@ -65,13 +66,14 @@ export const listOffsetsApi = defineApi({
         const partitions = await Promise.all(
           t.partitions.map(async (p): Promise<ListOffsetsPartitionResponse> => {
             if (!mayDescribe) return failed(p.partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
-            if (info === undefined || p.partitionIndex < 0 || p.partitionIndex >= info.partitions) {
+            if (info === undefined) return failed(p.partitionIndex, absentTopicCode(ctx.engine, t.name));
+            if (p.partitionIndex < 0 || p.partitionIndex >= info.partitions) {
               return failed(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
             }
             const spec = specOf(p.timestamp);
             if (spec === undefined) return failed(p.partitionIndex, ErrorCode.INVALID_REQUEST);
             try {
-              const found = await ctx.engine.listOffset(t.name, p.partitionIndex, spec);
+              const found = await ctx.engine.listOffset(t.name, p.partitionIndex, spec, req.isolationLevel === 1 ? { isolation: 'read_committed' } : undefined);
               if (found.errorCode !== ErrorCode.NONE) return failed(p.partitionIndex, found.errorCode);
               const r = await refine(ctx.engine, t.name, p.partitionIndex, spec, found);
               return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, oldStyleOffsets: [], timestamp: r.timestamp, offset: r.offset, leaderEpoch: -1 };

@@ -86,6 +86,9 @@ export const metadataApi = defineApi({
           const info = ctx.engine.describeTopic(t.name);
           if (info !== undefined) return topicMetadata(info, nodeId, ops(info.name));
           if (!isValidTopicName(t.name)) return missingTopic(t.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION);
+          // Offline (damaged metadata): named with KAFKA_STORAGE_ERROR, never auto-created over.
+          // A request for all topics leaves it out, as a topic-level error there fails some clients' whole metadata refresh.
+          if (ctx.engine.offlineTopic(t.name) !== undefined) return missingTopic(t.name, ZERO_UUID, ErrorCode.KAFKA_STORAGE_ERROR);
           if (mayCreate && !mayCreateTopic(ctx, t.name)) return missingTopic(t.name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
           if (mayCreate) return autoCreate(ctx, t.name);
           return missingTopic(t.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);

@@ -13,6 +13,7 @@ import { OFFSET_METADATA_MAX_BYTES, type OffsetCommitEntry } from '../../groups/
 import { OffsetCommitRequestCodec, OffsetCommitResponseCodec } from '../../wire/schemas/08-offset-commit.js';
 import { defineApi } from './types.js';
 import { Op, allowedOnTopic, requireGroup } from './authz.js';
+import { absentTopicCode } from './absent-topic.js';
 
 export const offsetCommitApi = defineApi({
   minVersion: 0,
@@ -31,7 +32,8 @@ export const offsetCommitApi = defineApi({
       return t.partitions.map((p) => {
         if (!mayRead) return ErrorCode.TOPIC_AUTHORIZATION_FAILED;
         if (groupError !== ErrorCode.NONE) return groupError;
-        if (info === undefined || p.partitionIndex < 0 || p.partitionIndex >= info.partitions) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        if (info === undefined) return absentTopicCode(ctx.engine, t.name);
+        if (p.partitionIndex < 0 || p.partitionIndex >= info.partitions) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         if (p.committedMetadata !== null && p.committedMetadata.length > OFFSET_METADATA_MAX_BYTES) return ErrorCode.OFFSET_METADATA_TOO_LARGE;
         entries.push({
           topic: t.name,

@@ -1,6 +1,7 @@
 // OffsetFetch (key 9): serves v0-8 (v2 null = all topics and a top-level error; v5
-// leader epochs; v6 flexible; v7 require-stable, always stable here; v8 several
-// groups). A partition without a committed offset answers -1.
+// leader epochs; v6 flexible; v7 require-stable: a partition with a transactional
+// commit not ended yet answers UNSTABLE_OFFSET_COMMIT, which the client retries
+// (KIP-447); v8 several groups). A partition without a committed offset answers -1.
 // Authorization (Kafka's): DESCRIBE on the group (else GROUP_AUTHORIZATION_FAILED),
 // DESCRIBE on each named topic (else TOPIC_AUTHORIZATION_FAILED per partition); for
 // "all topics" the topics it may not describe are left out.
@@ -12,7 +13,7 @@ import { OffsetFetchRequestCodec, type OffsetFetchRequestTopic, OffsetFetchRespo
 import { type RequestContext, defineApi } from './types.js';
 import { Op, allowed, allowedOnTopic, requireGroup, Resource } from './authz.js';
 
-function fetchGroup(ctx: RequestContext, store: OffsetStore, groupId: string, topics: OffsetFetchRequestTopic[] | null): OffsetFetchResponseTopic[] {
+function fetchGroup(ctx: RequestContext, store: OffsetStore, groupId: string, topics: OffsetFetchRequestTopic[] | null, requireStable: boolean): OffsetFetchResponseTopic[] {
   if (topics === null) {
     const byTopic = new Map<string, OffsetFetchResponseTopic>();
     const may = new Map<string, boolean>();
@@ -39,6 +40,9 @@ function fetchGroup(ctx: RequestContext, store: OffsetStore, groupId: string, to
     return {
     name: t.name,
     partitions: t.partitionIndexes.map((partitionIndex) => {
+      if (requireStable && store.hasPending(groupId, t.name, partitionIndex)) {
+        return { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT };
+      }
       const c = store.get(groupId, t.name, partitionIndex);
       return c === undefined
         ? { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE }
@@ -63,13 +67,13 @@ export const offsetFetchApi = defineApi({
         errorCode: ErrorCode.NONE,
         groups: req.groups.map((g) =>
           allowed(ctx, Op.DESCRIBE, Resource.GROUP, g.groupId)
-            ? { groupId: g.groupId, topics: fetchGroup(ctx, store, g.groupId, g.topics), errorCode: ErrorCode.NONE }
+            ? { groupId: g.groupId, topics: fetchGroup(ctx, store, g.groupId, g.topics, req.requireStable), errorCode: ErrorCode.NONE }
             : { groupId: g.groupId, topics: [], errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED },
         ),
       };
     }
     requireGroup(ctx, Op.DESCRIBE, req.groupId);
-    return { throttleTimeMs: 0, topics: fetchGroup(ctx, store, req.groupId, req.topics), errorCode: ErrorCode.NONE, groups: [] };
+    return { throttleTimeMs: 0, topics: fetchGroup(ctx, store, req.groupId, req.topics, req.requireStable), errorCode: ErrorCode.NONE, groups: [] };
   },
   errorResponse(req, version, errorCode) {
     const topics = (ts: OffsetFetchRequestTopic[] | null): OffsetFetchResponseTopic[] =>

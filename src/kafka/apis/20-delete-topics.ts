@@ -9,6 +9,7 @@ import { type DeletableTopicResult, type DeleteTopicsRequest, DeleteTopicsReques
 import { ZERO_UUID } from './common.js';
 import { defineApi } from './types.js';
 import { Op, allowedOnTopic } from './authz.js';
+import { absentTopicCode, absentTopicMessage } from './absent-topic.js';
 
 function targets(req: DeleteTopicsRequest, version: number): Array<{ name: string | null; topicId: string }> {
   return version >= 6 ? req.topics : req.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
@@ -26,8 +27,9 @@ export const deleteTopicsApi = defineApi({
         const info =
           t.name !== null ? ctx.engine.describeTopic(t.name) : ctx.engine.listTopics().find((i) => i.topicId === t.topicId);
         if (info === undefined) {
-          const errorCode = t.name !== null ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.UNKNOWN_TOPIC_ID;
-          return { name: t.name, topicId: t.topicId, errorCode, errorMessage: null };
+          const errorCode = t.name !== null ? absentTopicCode(ctx.engine, t.name) : ErrorCode.UNKNOWN_TOPIC_ID;
+          const errorMessage = t.name !== null && errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? absentTopicMessage(ctx.engine, t.name) : null;
+          return { name: t.name, topicId: t.topicId, errorCode, errorMessage };
         }
         if (t.name === null && !allowedOnTopic(ctx, Op.DELETE, info.name)) return { name: null, topicId: t.topicId, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null };
         try {

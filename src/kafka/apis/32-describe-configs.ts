@@ -11,6 +11,7 @@ import { ConfigResourceType, ConfigSource, ConfigType, type DescribeConfigsReque
 import { type ConfigEntry, brokerDefaultEntries, topicConfigEntries } from '../../config/topic-config.js';
 import { type RequestContext, defineApi } from './types.js';
 import { Op, allowedOnCluster, allowedOnTopic } from './authz.js';
+import { absentTopicCode, absentTopicMessage } from './absent-topic.js';
 
 function brokerEntries(ctx: RequestContext): ConfigEntry[] {
   const o = ctx.options;
@@ -32,7 +33,7 @@ function describe(ctx: RequestContext, r: DescribeConfigsRequest['resources'][nu
     if (!allowedOnTopic(ctx, Op.DESCRIBE_CONFIGS, r.resourceName)) return { ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null, configs: [] };
     const info = ctx.engine.describeTopic(r.resourceName);
     if (info === undefined) {
-      return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `unknown topic ${r.resourceName}`, configs: [] };
+      return { ...base, errorCode: absentTopicCode(ctx.engine, r.resourceName), errorMessage: absentTopicMessage(ctx.engine, r.resourceName), configs: [] };
     }
     entries = topicConfigEntries(info.config, ctx.engine.defaultTopicConfig(), r.configurationKeys);
     source = (e) => (e.isDefault ? ConfigSource.DEFAULT_CONFIG : ConfigSource.TOPIC_CONFIG);

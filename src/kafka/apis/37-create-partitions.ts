@@ -9,6 +9,7 @@ import { CreatePartitionsRequestCodec, CreatePartitionsResponseCodec, type Creat
 import { PARTITIONS_MAX } from '../../wire/topic-name.js';
 import { defineApi } from './types.js';
 import { Op, allowedOnTopic } from './authz.js';
+import { absentTopicError } from './absent-topic.js';
 
 export const createPartitionsApi = defineApi({
   minVersion: 0,
@@ -24,7 +25,7 @@ export const createPartitionsApi = defineApi({
           if (counts.get(t.name)! > 1) throw new KafkaError(ErrorCode.INVALID_REQUEST, `topic ${t.name} appears more than once`);
           if (!allowedOnTopic(ctx, Op.ALTER, t.name)) throw new KafkaError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.');
           const info = ctx.engine.describeTopic(t.name);
-          if (info === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic ${t.name}`);
+          if (info === undefined) throw absentTopicError(ctx.engine, t.name);
           if (t.count <= info.partitions || t.count > PARTITIONS_MAX) {
             throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `topic ${t.name} has ${info.partitions} partitions; the new count must be larger (and at most ${PARTITIONS_MAX}), got ${t.count}`);
           }

@@ -10,6 +10,7 @@ import { ConfigResourceType } from '../../wire/schemas/32-describe-configs.js';
 import type { AlterConfigsResourceResponse } from '../../wire/schemas/33-alter-configs.js';
 import type { RequestContext } from './types.js';
 import { Op, allowedOnCluster, allowedOnTopic } from './authz.js';
+import { absentTopicError } from './absent-topic.js';
 
 /**
  * Runs `build` (which returns the topic's complete new config from its current one)
@@ -29,7 +30,7 @@ export async function alterTopic(
     if (resourceType === ConfigResourceType.BROKER) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'broker configs are static in Samsa (set them at start-up)');
     if (resourceType !== ConfigResourceType.TOPIC) throw new KafkaError(ErrorCode.INVALID_REQUEST, `unsupported resource type ${resourceType}`);
     const info = ctx.engine.describeTopic(resourceName);
-    if (info === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic ${resourceName}`);
+    if (info === undefined) throw absentTopicError(ctx.engine, resourceName);
     const next = build(info.config, ctx.engine.defaultTopicConfig());
     if (!validateOnly) await ctx.engine.alterTopicConfig(resourceName, next);
     return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };

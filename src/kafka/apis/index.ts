@@ -23,7 +23,14 @@ import { initProducerIdApi } from './22-init-producer-id.js';
 import { describeAclsApi } from './29-describe-acls.js';
 import { createAclsApi } from './30-create-acls.js';
 import { deleteAclsApi } from './31-delete-acls.js';
+import { addPartitionsToTxnApi } from './24-add-partitions-to-txn.js';
+import { addOffsetsToTxnApi } from './25-add-offsets-to-txn.js';
+import { endTxnApi } from './26-end-txn.js';
+import { txnOffsetCommitApi } from './28-txn-offset-commit.js';
 import { describeConfigsApi } from './32-describe-configs.js';
+import { describeProducersApi } from './61-describe-producers.js';
+import { describeTransactionsApi } from './65-describe-transactions.js';
+import { listTransactionsApi } from './66-list-transactions.js';
 import { alterConfigsApi } from './33-alter-configs.js';
 import { saslAuthenticateApi } from './36-sasl-authenticate.js';
 import { createPartitionsApi } from './37-create-partitions.js';
@@ -58,6 +65,10 @@ export const APIS: readonly AnyApiDefinition[] = [
   describeAclsApi,
   createAclsApi,
   deleteAclsApi,
+  addPartitionsToTxnApi,
+  addOffsetsToTxnApi,
+  endTxnApi,
+  txnOffsetCommitApi,
   describeConfigsApi,
   alterConfigsApi,
   saslAuthenticateApi,
@@ -68,4 +79,7 @@ export const APIS: readonly AnyApiDefinition[] = [
   alterClientQuotasApi,
   describeUserScramCredentialsApi,
   alterUserScramCredentialsApi,
+  describeProducersApi,
+  describeTransactionsApi,
+  listTransactionsApi,
 ];

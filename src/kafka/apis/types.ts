@@ -6,7 +6,9 @@ import type { Engine } from '../../broker/engine-api.js';
 import type { MessageCodec } from '../../wire/codec/compile.js';
 import { pair } from '../../wire/schemas/index.js';
 import type { GroupServices } from '../../groups/index.js';
-import type { ProducerIdAllocator } from '../producer-id-allocator.js';
+import type { OutputBudget } from '../output-budget.js';
+import type { TxnServices } from '../../txn/index.js';
+import type { ProducerIdAllocator } from '../../txn/producer-id-allocator.js';
 import { invariantFailed } from '../../wire/assert.js';
 import type { Session } from '../../security/session.js';
 import type { SecurityServices } from '../../security/services.js';
@@ -27,6 +29,8 @@ export interface KafkaOptions {
   fetchMaxWaitMsCap: number;
   /** socket.request.max.bytes, reported in DescribeConfigs for the broker. */
   requestMaxBytes: number;
+  /** queued.max.response.bytes: Fetch reads stop while it is spent (output-budget.ts). */
+  outputBudget?: OutputBudget;
 }
 
 export interface RequestContext {
@@ -38,6 +42,8 @@ export interface RequestContext {
   readonly signal: AbortSignal;
   /** Consumer groups and committed offsets (shared by all handlers of this engine). */
   readonly groups: GroupServices;
+  /** The transaction coordinator (shared by all handlers of this engine). */
+  readonly txns: TxnServices;
   /** The client's address as seen by the listener (DescribeGroups reports it). */
   readonly clientHost: string;
   /** The connection's listener, principal and authentication state. */

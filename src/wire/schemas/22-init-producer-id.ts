@@ -1,4 +1,4 @@
-// InitProducerId (key 22) request and response schemas, v0-4 (flexible from 2), transcribed
+// InitProducerId (key 22) request and response schemas, v0-5 (flexible from 2), transcribed
 // from apache/kafka's clients/src/main/resources/common/message/InitProducerIdRequest.json and
 // InitProducerIdResponse.json. Owns: the field lists; the value types are inferred from them
 // (codec/infer.ts), never written a second time. Must not import anything outside
@@ -10,7 +10,7 @@ export const InitProducerIdRequestCodec = defineMessage({
   name: 'InitProducerIdRequest',
   apiKey: 22,
   type: 'request',
-  validVersions: '0-4',
+  validVersions: '0-5',
   flexibleVersions: '2+',
   fields: [
     { name: 'transactionalId', type: 'string', versions: '0+', nullableVersions: '0+' },
@@ -25,7 +25,7 @@ export const InitProducerIdResponseCodec = defineMessage({
   name: 'InitProducerIdResponse',
   apiKey: 22,
   type: 'response',
-  validVersions: '0-4',
+  validVersions: '0-5',
   flexibleVersions: '2+',
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: '0+' },

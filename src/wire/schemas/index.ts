@@ -26,6 +26,10 @@ import { InitProducerIdRequestCodec, InitProducerIdResponseCodec } from './22-in
 import { DescribeAclsRequestCodec, DescribeAclsResponseCodec } from './29-describe-acls.js';
 import { CreateAclsRequestCodec, CreateAclsResponseCodec } from './30-create-acls.js';
 import { DeleteAclsRequestCodec, DeleteAclsResponseCodec } from './31-delete-acls.js';
+import { AddPartitionsToTxnRequestCodec, AddPartitionsToTxnResponseCodec } from './24-add-partitions-to-txn.js';
+import { AddOffsetsToTxnRequestCodec, AddOffsetsToTxnResponseCodec } from './25-add-offsets-to-txn.js';
+import { EndTxnRequestCodec, EndTxnResponseCodec } from './26-end-txn.js';
+import { TxnOffsetCommitRequestCodec, TxnOffsetCommitResponseCodec } from './28-txn-offset-commit.js';
 import { DescribeConfigsRequestCodec, DescribeConfigsResponseCodec } from './32-describe-configs.js';
 import { AlterConfigsRequestCodec, AlterConfigsResponseCodec } from './33-alter-configs.js';
 import { SaslAuthenticateRequestCodec, SaslAuthenticateResponseCodec } from './36-sasl-authenticate.js';
@@ -36,6 +40,9 @@ import { DescribeClientQuotasRequestCodec, DescribeClientQuotasResponseCodec } f
 import { AlterClientQuotasRequestCodec, AlterClientQuotasResponseCodec } from './49-alter-client-quotas.js';
 import { DescribeUserScramCredentialsRequestCodec, DescribeUserScramCredentialsResponseCodec } from './50-describe-user-scram-credentials.js';
 import { AlterUserScramCredentialsRequestCodec, AlterUserScramCredentialsResponseCodec } from './51-alter-user-scram-credentials.js';
+import { DescribeProducersRequestCodec, DescribeProducersResponseCodec } from './61-describe-producers.js';
+import { DescribeTransactionsRequestCodec, DescribeTransactionsResponseCodec } from './65-describe-transactions.js';
+import { ListTransactionsRequestCodec, ListTransactionsResponseCodec } from './66-list-transactions.js';
 import { assert } from '../assert.js';
 
 export interface SchemaPair {
@@ -78,6 +85,10 @@ export const SCHEMAS: readonly SchemaPair[] = [
   pair(DescribeAclsRequestCodec, DescribeAclsResponseCodec),
   pair(CreateAclsRequestCodec, CreateAclsResponseCodec),
   pair(DeleteAclsRequestCodec, DeleteAclsResponseCodec),
+  pair(AddPartitionsToTxnRequestCodec, AddPartitionsToTxnResponseCodec),
+  pair(AddOffsetsToTxnRequestCodec, AddOffsetsToTxnResponseCodec),
+  pair(EndTxnRequestCodec, EndTxnResponseCodec),
+  pair(TxnOffsetCommitRequestCodec, TxnOffsetCommitResponseCodec),
   pair(DescribeConfigsRequestCodec, DescribeConfigsResponseCodec),
   pair(AlterConfigsRequestCodec, AlterConfigsResponseCodec),
   pair(SaslAuthenticateRequestCodec, SaslAuthenticateResponseCodec),
@@ -88,6 +99,9 @@ export const SCHEMAS: readonly SchemaPair[] = [
   pair(AlterClientQuotasRequestCodec, AlterClientQuotasResponseCodec),
   pair(DescribeUserScramCredentialsRequestCodec, DescribeUserScramCredentialsResponseCodec),
   pair(AlterUserScramCredentialsRequestCodec, AlterUserScramCredentialsResponseCodec),
+  pair(DescribeProducersRequestCodec, DescribeProducersResponseCodec),
+  pair(DescribeTransactionsRequestCodec, DescribeTransactionsResponseCodec),
+  pair(ListTransactionsRequestCodec, ListTransactionsResponseCodec),
 ];
 
 export const SCHEMAS_BY_KEY: ReadonlyMap<number, SchemaPair> = new Map(SCHEMAS.map((s) => [s.apiKey, s]));

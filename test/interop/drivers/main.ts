@@ -151,6 +151,10 @@ async function main(): Promise<void> {
       case 'admin':
         result = await driver.admin(ctx, job.params as AdminParams);
         break;
+      case 'txn-produce':
+        // The Node clients' transactions are tested directly (test/interop/transactions.test.ts).
+        result = { status: 'unsupported', error: 'txn-produce is implemented by the java driver only' };
+        break;
     }
   } catch (err) {
     ctx.log(`op failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

@@ -215,6 +215,41 @@ final class AdminOp {
         }
         r.put("offsets", offsets);
       }
+      case "describeTransaction" -> {
+        String id = need(step, "transactionalId");
+        org.apache.kafka.clients.admin.TransactionDescription d = await(admin.describeTransactions(List.of(id)).description(id), job);
+        r.put("state", d.state().toString());
+        r.put("producerId", d.producerId());
+        r.put("producerEpoch", d.producerEpoch());
+        List<String> parts = new ArrayList<>();
+        for (TopicPartition tp : d.topicPartitions()) parts.add(tp.topic() + "-" + tp.partition());
+        parts.sort(null);
+        r.put("partitions", parts);
+      }
+      case "listTransactions" -> {
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (org.apache.kafka.clients.admin.TransactionListing t : await(admin.listTransactions().all(), job)) {
+          Map<String, Object> one = new LinkedHashMap<>();
+          one.put("transactionalId", t.transactionalId());
+          one.put("producerId", t.producerId());
+          one.put("state", t.state().toString());
+          list.add(one);
+        }
+        r.put("transactions", list);
+      }
+      case "describeProducers" -> {
+        TopicPartition tp = new TopicPartition(need(step, "topic"), step.path("partition").asInt());
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (org.apache.kafka.clients.admin.ProducerState ps : await(admin.describeProducers(List.of(tp)).partitionResult(tp), job).activeProducers()) {
+          Map<String, Object> one = new LinkedHashMap<>();
+          one.put("producerId", ps.producerId());
+          one.put("producerEpoch", ps.producerEpoch());
+          one.put("lastSequence", ps.lastSequence());
+          one.put("currentTransactionStartOffset", ps.currentTransactionStartOffset().orElse(-1L));
+          list.add(one);
+        }
+        r.put("producers", list);
+      }
       default -> throw new IllegalArgumentException("unknown step '" + what + "'");
     }
   }

@@ -31,6 +31,8 @@ final class ConsumeOp {
     p.put("enable.auto.commit", "false");
     p.put("auto.offset.reset", "none");
     p.put("default.api.timeout.ms", Long.toString(Math.max(1_000, job.timeoutMs)));
+    // Java's default is read_uncommitted; transaction cases ask for read_committed.
+    p.put("isolation.level", params.path("isolation").asText("read_uncommitted"));
 
     List<Map<String, Object>> records = new ArrayList<>();
     Map<String, Object> data = new LinkedHashMap<>();

@@ -37,6 +37,7 @@ public final class Driver {
         case "consume" -> ConsumeOp.run(j);
         case "group-member" -> GroupMemberOp.run(j);
         case "admin" -> AdminOp.run(j);
+        case "txn-produce" -> TxnProduceOp.run(j);
         default -> Result.unsupported("unknown op '" + op + "'");
       };
     } catch (Exception e) {
