@@ -251,7 +251,7 @@ for (const transport of ['uws', 'node'] as TransportName[]) {
       assert.deepEqual(groups.groups.map((g) => [g.group_id, g.topics]), [['web-readers', ['web']]]);
       const group = JSON.parse((await asAlice('/groups/web-readers')).body) as { offsets: Array<{ topic: string }> };
       assert.deepEqual(group.offsets.map((o) => o.topic), ['web'], 'offsets of topics alice may not describe are left out');
-      for (const [path, method] of [['/groups/secret-readers', 'GET'], ['/groups/no-such-group', 'GET'], ['/groups/web-readers', 'DELETE'], ['/broker', 'GET'], ['/topics/web/configs', 'GET']] as const) {
+      for (const [path, method] of [['/groups/secret-readers', 'GET'], ['/groups/no-such-group', 'GET'], ['/groups/web-readers', 'DELETE'], ['/broker', 'GET'], ['/broker/scrub', 'GET'], ['/broker/scrub', 'POST'], ['/topics/web/configs', 'GET']] as const) {
         const r = await asAlice(path, method);
         assert.equal(r.status, 403, `${method} ${path}: ${r.body}`);
         assert.equal(JSON.parse(r.body).error_code, 40301);
