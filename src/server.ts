@@ -18,6 +18,17 @@ import { OutputBudget } from './kafka/output-budget.js';
 import type { HttpServer } from './http/server.js';
 import { type CorsPolicy, parseCorsOrigins } from './http/cors.js';
 import type { BrokerMetrics } from './metrics/broker-metrics.js';
+import { ListenerConfigError, type ListenerSpec, type SecurityProtocol, formatEndpoint, resolveListeners, usesTls } from './security/listeners.js';
+import type { TlsOptions } from 'node:tls';
+import type { MappingRule } from './security/tls.js';
+import type { SecurityServices } from './security/services.js';
+import { UserStore, UserStoreError } from './security/user-store.js';
+import { SaslConfigError, parseEnabledMechanisms } from './security/sasl.js';
+import { AclStoreError, Authorizer, parseSuperUsers } from './security/acl.js';
+import { QuotaManager, QuotaStoreError } from './security/quotas.js';
+import { HttpAuthConfigError, HttpAuthenticator, parseHttpAuthMethods } from './security/http-auth.js';
+import type { HttpTlsFiles } from './http/transport.js';
+import type { KafkaTcpServer } from './kafka/tcp-server.js';
 import type { Mirror } from './mirror/mirror.js';
 
 /**
@@ -47,13 +58,28 @@ export interface StartBrokerOptions extends Partial<Omit<BrokerConfig, 'log.dirs
   httpPort?: number;
 }
 
+/** One Kafka listener as started (Kafka's listeners model). */
+export interface BoundListener {
+  name: string;
+  protocol: SecurityProtocol;
+  /** The bound address and port. */
+  host: string;
+  port: number;
+  /** What Metadata tells this listener's clients. */
+  advertisedHost: string;
+  advertisedPort: number;
+}
+
 export interface Broker {
   engine: SamsaEngine;
   /** The Kafka request handler shared by the TCP and WebSocket listeners. */
   kafka: KafkaHandler;
   config: BrokerConfig;
   dataDir: string;
+  /** The first listener's port. */
   kafkaPort: number;
+  /** Every Kafka listener, in the order of `listeners`. */
+  listeners: BoundListener[];
   httpPort: number;
   /** The HTTP/WebSocket listener (its `transport`: 'uws' or 'node', and why). */
   http: HttpServer;
@@ -75,6 +101,21 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
+  let listenerSpecs: ListenerSpec[];
+  try {
+    listenerSpecs = resolveListeners({
+      listeners: cfg.listeners,
+      advertisedListeners: cfg['advertised.listeners'],
+      protocolMap: cfg['listener.security.protocol.map'],
+      host: cfg.host,
+      port: cfg.port,
+      advertisedHost: cfg['advertised.host'],
+    });
+  } catch (err) {
+    if (err instanceof ListenerConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
+  const security = await securityFor(cfg, dataDir, listenerSpecs);
   const starting = SamsaEngine.start({
     dataDir,
     shards: cfg.shards === 0 ? defaultShardCount() : cfg.shards,
@@ -91,7 +132,8 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   }
   const { createKafkaHandler, startKafkaTcpServer, startHttpServer, BrokerMetrics } = layers.value;
   const closers: Array<() => Promise<void>> = [];
-  const advertisedHost = cfg['advertised.host'] !== '' ? cfg['advertised.host'] : cfg.host === '0.0.0.0' ? 'localhost' : cfg.host;
+  const primary = listenerSpecs[0]!;
+  const advertisedHost = primary.advertisedHost;
   // Counts records/bytes per topic and requests per API for /metrics (pass-through wrappers).
   const metrics = new BrokerMetrics();
   const countedEngine = metrics.instrumentEngine(engine);
@@ -100,7 +142,7 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   const kafka = metrics.instrumentKafkaHandler(createKafkaHandler(countedEngine, {
     outputBudget,
     advertisedHost,
-    advertisedPort: cfg.port,
+    advertisedPort: primary.advertisedPort,
     autoCreateTopics: cfg['auto.create.topics.enable'],
     numPartitions: cfg['num.partitions'],
     requestMaxBytes: cfg['socket.request.max.bytes'],
@@ -111,22 +153,47 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
       idExpirationMs: cfg['transactional.id.expiration.ms'],
     },
     logger: logger(),
+    security: security.services,
   }));
   closers.push(() => {
     kafka.close?.();
     return Promise.resolve();
   });
-  let tcp;
+  const tcps: KafkaTcpServer[] = [];
   try {
-    tcp = await startKafkaTcpServer(engine, { host: cfg.host, port: cfg.port, handler: kafka, logger: logger(), maxConnections: cfg['max.connections'], outputBudget });
+    for (const spec of listenerSpecs) {
+      const tcp = await startKafkaTcpServer(engine, {
+        host: spec.host === '' ? '0.0.0.0' : spec.host,
+        port: spec.port,
+        handler: kafka,
+        logger: logger(),
+        maxConnections: cfg['max.connections'],
+        outputBudget,
+        listener: { name: spec.name, protocol: spec.protocol },
+        advertisedHost: spec.advertisedHost,
+        advertisedPort: spec.advertisedPort,
+        ...(usesTls(spec.protocol) ? { tls: tlsFor(spec.protocol, security.tls!), principalRules: security.principalRules } : {}),
+      });
+      tcps.push(tcp);
+      closers.push(() => tcp.close());
+    }
   } catch (err) {
+    for (const t of tcps) await t.close();
     await engine.close();
     throw err;
   }
-  closers.push(() => tcp.close());
-  kafka.setAdvertisedListener(advertisedHost, tcp.port);
-  const kafkaPort = tcp.port;
-  metrics.addConnectionSource('kafka_tcp', () => tcp.connectionCount());
+  const listeners: BoundListener[] = tcps.map((t) => ({
+    name: t.listener.name,
+    protocol: t.listener.protocol,
+    host: t.host,
+    port: t.port,
+    advertisedHost: t.listener.advertisedHost,
+    advertisedPort: t.listener.advertisedPort,
+  }));
+  // WebSocket clients (no listener of their own) are told about the first listener.
+  kafka.setAdvertisedListener(listeners[0]!.advertisedHost, listeners[0]!.advertisedPort);
+  const kafkaPort = listeners[0]!.port;
+  metrics.addConnectionSource('kafka_tcp', () => tcps.reduce((n, t) => n + t.connectionCount(), 0));
   metrics.addGauge('scrub_runs_total', 'Scrubs of sealed segments finished (after an unclean start, or POST /broker/scrub)', () => engine.scrubTotals.runs, 'counter');
   metrics.addGauge('scrub_batches_checked_total', 'Batches of sealed segments whose framing and CRC-32C a scrub re-verified', () => engine.scrubTotals.batchesChecked, 'counter');
   metrics.addGauge('scrub_damaged_batches_total', 'Damaged batches scrubs found in sealed segments (a batch still damaged is counted again by each scrub)', () => engine.scrubTotals.damagedBatches, 'counter');
@@ -146,13 +213,16 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
       defaultPartitions: cfg['num.partitions'],
       ready: () => engine.shardInfos.length > 0,
       cors,
+      auth: security.httpAuth,
+      ...(security.httpTls !== null ? { tls: security.httpTls } : {}),
+      ...(security.services.authorizer !== undefined ? { authorizer: security.services.authorizer } : {}),
       consumerInstanceTimeoutMs: cfg['consumer.instance.timeout.ms'],
       // Scratch runs of the table views: rebuilt from the log at every start.
       tableDir: join(dataDir, '.tables'),
       tableMemoryBytes: cfg['table.memory.bytes'],
     });
   } catch (err) {
-    await tcp.close();
+    for (const t of tcps) await t.close();
     await engine.close();
     throw err;
   }
@@ -161,7 +231,11 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   let mirror: Mirror | null = null;
   if (cfg['mirror.target'] !== '') {
     try {
-      mirror = await startMirror(cfg, tcp.port, metrics);
+      // Samsa's client speaks PLAINTEXT only: the mirror reads through a PLAINTEXT
+      // listener (as ANONYMOUS: with ACLs on, grant it READ/DESCRIBE or list it in super.users).
+      const plain = listeners.find((l) => l.protocol === 'PLAINTEXT');
+      if (plain === undefined) throw new ConfigError("mirror.target reads this broker through a PLAINTEXT listener: add one to 'listeners' (e.g. PLAINTEXT://127.0.0.1:0)");
+      mirror = await startMirror(cfg, plain.host, plain.port, metrics);
     } catch (err) {
       for (const c of [...closers].reverse()) await c().catch(() => {});
       await engine.close();
@@ -178,6 +252,7 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
     config: cfg,
     dataDir,
     kafkaPort,
+    listeners,
     httpPort,
     http,
     metrics,
@@ -193,12 +268,83 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   };
 }
 
+interface SecuritySetup {
+  /** Server TLS options, when a listener uses TLS (read once, shared by all of them). */
+  tls: TlsOptions | null;
+  principalRules: MappingRule[];
+  services: SecurityServices;
+  /** `http.auth` (null: no credentials asked on the HTTP port). */
+  httpAuth: HttpAuthenticator | null;
+  /** `http.ssl.enable`: the PEM files for HTTPS / WSS. */
+  httpTls: HttpTlsFiles | null;
+}
+
+/** Reads certificates and checks the security settings the listeners need; ConfigError on a bad one. */
+async function securityFor(cfg: BrokerConfig, dataDir: string, specs: readonly ListenerSpec[]): Promise<SecuritySetup> {
+  const httpTlsOn = cfg['http.ssl.enable'];
+  const needsTls = httpTlsOn || specs.some((l) => usesTls(l.protocol));
+  const httpTls: HttpTlsFiles | null = httpTlsOn ? { certFile: cfg['ssl.certificate.location'], keyFile: cfg['ssl.key.location'], passphrase: cfg['ssl.key.password'] } : null;
+  let services: SecurityServices;
+  let httpAuth: HttpAuthenticator | null;
+  try {
+    const metaDir = join(dataDir, 'meta');
+    const log = logger();
+    const authorizer =
+      cfg['authorizer.class.name'] === ''
+        ? undefined
+        : Authorizer.open(metaDir, { superUsers: parseSuperUsers(cfg['super.users']), allowIfNoAcl: cfg['allow.everyone.if.no.acl.found'], log });
+    services = {
+      users: UserStore.open(metaDir),
+      sasl: { enabledMechanisms: parseEnabledMechanisms(cfg['sasl.enabled.mechanisms']), reauthMs: cfg['connections.max.reauth.ms'] },
+      log,
+      quotas: QuotaManager.open(metaDir, { windowNum: cfg['quota.window.num'], windowSizeMs: cfg['quota.window.size.seconds'] * 1000 }),
+      ...(authorizer !== undefined ? { authorizer } : {}),
+    };
+    const methods = parseHttpAuthMethods(cfg['http.auth']);
+    httpAuth = methods.length === 0 ? null : new HttpAuthenticator({ methods, tokensLocation: cfg['http.auth.tokens.location'], users: services.users, log });
+  } catch (err) {
+    if (err instanceof SaslConfigError || err instanceof UserStoreError || err instanceof AclStoreError || err instanceof QuotaStoreError || err instanceof HttpAuthConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
+  if (!needsTls) return { tls: null, principalRules: [], services, httpAuth, httpTls };
+  const t = await import('./security/tls.js');
+  try {
+    const tls = t.serverTlsOptions({
+      certificateLocation: cfg['ssl.certificate.location'],
+      keyLocation: cfg['ssl.key.location'],
+      keyPassword: cfg['ssl.key.password'],
+      caLocation: cfg['ssl.ca.location'],
+      clientAuth: cfg['ssl.client.auth'],
+      enabledProtocols: cfg['ssl.enabled.protocols'],
+    });
+    t.checkTlsOptions(tls);
+    return { tls, principalRules: t.parseMappingRules(cfg['ssl.principal.mapping.rules']), services, httpAuth, httpTls };
+  } catch (err) {
+    if (err instanceof t.TlsConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
+}
+
+/**
+ * The TLS options of one listener. As in Kafka (KIP-684), ssl.client.auth applies to
+ * SSL listeners only: a SASL_SSL client authenticates with SASL and is not asked for a
+ * certificate.
+ */
+function tlsFor(protocol: SecurityProtocol, tls: TlsOptions): TlsOptions {
+  return protocol === 'SASL_SSL' ? { ...tls, requestCert: false, rejectUnauthorized: false } : tls;
+}
+
+/** The listeners as Kafka writes them, for the ready line. */
+export function describeListeners(listeners: readonly BoundListener[]): string {
+  return listeners.map((l) => formatEndpoint(l.name, l.host, l.port)).join(',');
+}
+
 /**
  * The in-broker mirror: this broker's own Kafka listener (over loopback) is its
  * source, so it copies exactly what any client would read. It retries on its own
  * while the target is unreachable; only bad settings stop the start.
  */
-async function startMirror(cfg: BrokerConfig, kafkaPort: number, metrics: BrokerMetrics): Promise<Mirror> {
+async function startMirror(cfg: BrokerConfig, kafkaHost: string, kafkaPort: number, metrics: BrokerMetrics): Promise<Mirror> {
   const { Mirror: MirrorClass } = await import('./mirror/index.js');
   const regex = (name: 'mirror.topics' | 'mirror.groups'): RegExp => {
     try {
@@ -207,7 +353,7 @@ async function startMirror(cfg: BrokerConfig, kafkaPort: number, metrics: Broker
       throw new ConfigError(`invalid value for '${name}': ${(err as Error).message}`);
     }
   };
-  const host = cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host;
+  const host = kafkaHost === '' || kafkaHost === '0.0.0.0' || kafkaHost === '::' ? '127.0.0.1' : kafkaHost;
   let mirror: Mirror;
   try {
     mirror = new MirrorClass({

@@ -19,6 +19,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   consume: async () => (await import('./commands/consume.js')).registerConsume,
   offsets: async () => (await import('./commands/offsets.js')).registerOffsets,
   bench: async () => (await import('./commands/bench.js')).registerBench,
+  users: async () => (await import('./commands/users.js')).registerUsers,
+  acls: async () => (await import('./commands/acls.js')).registerAcls,
   scrub: async () => (await import('./commands/scrub.js')).registerScrub,
   mirror: async () => (await import('./commands/mirror.js')).registerMirror,
 };

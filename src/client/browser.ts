@@ -28,7 +28,7 @@ export type {
 } from './admin.js';
 export { Connection, API_KEYS } from './connection.js';
 export type { ConnectionOptions, RequestOptions } from './connection.js';
-export type { Transport, TransportFactory, TransportOptions, TransportTarget } from './transport.js';
+export type { ClientTlsOptions, Transport, TransportFactory, TransportOptions, TransportTarget } from './transport.js';
 export { COMPRESSION_CODES, isCompressionAvailable, registerCompression, setCrc32c } from '../wire/codecs.js';
 export type { CompressionCodec, CompressionType } from '../wire/codecs.js';
 export { ClientClosedError, ConnectionError, ErrorCode, KafkaError, errorName, isRetriable } from './errors.js';

@@ -19,7 +19,7 @@ import { RequestHeaderCodec, ResponseHeaderCodec, requestHeaderVersion, response
 import { SCHEMAS_BY_KEY } from '../wire/schemas/index.js';
 import { ConnectionError, ErrorCode, KafkaError, kafkaError } from './errors.js';
 import { openTransport } from './open-transport.js';
-import type { Transport, TransportFactory, TransportTarget } from './transport.js';
+import type { ClientTlsOptions, Transport, TransportFactory, TransportTarget } from './transport.js';
 
 export const API_KEYS = {
   Produce: 0,
@@ -64,6 +64,14 @@ export interface ConnectionOptions extends TransportTarget {
   maxResponseBytes?: number;
   /** A custom transport (tests, other framings). Default: TCP for `bootstrap`, WebSocket for `url`. */
   transport?: TransportFactory;
+  /** TLS for `bootstrap` (SSL and SASL_SSL listeners). Node only. */
+  tls?: ClientTlsOptions;
+  /**
+   * Runs once versions are negotiated and before the connection is handed out: a
+   * SASL login for SASL listeners (Samsa's CLI passes one built on SaslHandshake /
+   * SaslAuthenticate). A rejection closes the connection and fails the open.
+   */
+  authenticate?: (conn: Connection) => Promise<void>;
 }
 
 interface ResolvedOptions {
@@ -143,10 +151,11 @@ export class Connection {
     const target: TransportTarget = {};
     if (options.url !== undefined) target.url = options.url;
     if (options.bootstrap !== undefined) target.bootstrap = options.bootstrap;
-    const transport = await factory(target, { connectTimeoutMs: opts.connectTimeoutMs, maxFrameBytes: opts.maxResponseBytes });
+    const transport = await factory(target, { connectTimeoutMs: opts.connectTimeoutMs, maxFrameBytes: opts.maxResponseBytes, ...(options.tls !== undefined ? { tls: options.tls } : {}) });
     const conn = new Connection(transport, opts);
     try {
       await conn.negotiate();
+      if (options.authenticate !== undefined) await options.authenticate(conn);
     } catch (err) {
       conn.close();
       throw err;

@@ -7,7 +7,8 @@
 // view of that chunk (Node allocates a fresh buffer per read, so views stay valid);
 // a frame split across chunks is gathered into one fresh array of its exact size.
 
-import { type Socket, connect } from 'node:net';
+import { type Socket, connect, isIP } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { ConnectionError } from './errors.js';
 import type { Transport, TransportOptions } from './transport.js';
 import { invariantFailed } from '../wire/assert.js';
@@ -110,7 +111,21 @@ class TcpTransport implements Transport {
 
 export function openTcpTransport(host: string, port: number, opts: TransportOptions): Promise<Transport> {
   return new Promise<Transport>((resolve, reject) => {
-    const socket = connect({ host, port, noDelay: true });
+    const t = opts.tls;
+    // With TLS the connection is ready once the handshake is done (and the certificate checked).
+    const socket: Socket =
+      t === undefined
+        ? connect({ host, port, noDelay: true })
+        : tlsConnect({
+            host,
+            port,
+            ...(t.servername !== undefined ? { servername: t.servername } : isIP(host) === 0 ? { servername: host } : {}),
+            ...(t.ca !== undefined ? { ca: t.ca } : {}),
+            ...(t.cert !== undefined ? { cert: t.cert } : {}),
+            ...(t.key !== undefined ? { key: t.key } : {}),
+            ...(t.passphrase !== undefined ? { passphrase: t.passphrase } : {}),
+          });
+    socket.setNoDelay(true);
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new ConnectionError(`tcp: connecting to ${host}:${port} timed out after ${opts.connectTimeoutMs} ms`));
@@ -121,7 +136,7 @@ export function openTcpTransport(host: string, port: number, opts: TransportOpti
       reject(new ConnectionError(`tcp: cannot connect to ${host}:${port}: ${err.message}`));
     };
     socket.once('error', onError);
-    socket.once('connect', () => {
+    socket.once(t === undefined ? 'connect' : 'secureConnect', () => {
       clearTimeout(timer);
       socket.off('error', onError);
       resolve(new TcpTransport(socket, opts.maxFrameBytes));

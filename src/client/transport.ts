@@ -22,6 +22,21 @@ export interface TransportOptions {
   connectTimeoutMs: number;
   /** Larger response frames close the connection before anything is allocated for them. */
   maxFrameBytes: number;
+  /** TLS for `bootstrap` targets (SSL / SASL_SSL listeners); absent = plain TCP. Node only. */
+  tls?: ClientTlsOptions;
+}
+
+/** TLS settings for a TCP target, as PEM text (librdkafka's ssl.*.location files, read by the caller). */
+export interface ClientTlsOptions {
+  /** CA certificates the broker's certificate must chain to (default: the system's). */
+  ca?: string;
+  /** Client certificate and key, for listeners with ssl.client.auth. */
+  cert?: string;
+  key?: string;
+  /** Passphrase of an encrypted client key. */
+  passphrase?: string;
+  /** Name checked against the broker's certificate (default: the bootstrap host). */
+  servername?: string;
 }
 
 /** A connection target: `bootstrap` ("host:port", TCP) or `url` ("ws://host:port/kafka"). */

@@ -24,6 +24,10 @@ interface Setting {
   default: number | boolean | string;
   min?: number;
   max?: number;
+  /** For strings: the only values accepted. */
+  choices?: readonly string[];
+  /** A password or key: never echoed in an error message. */
+  secret?: boolean;
   doc: string;
 }
 
@@ -58,8 +62,28 @@ const BROKER_SETTINGS = {
   'socket.request.max.bytes': { kind: 'int', default: 104857600, min: 1024, max: 2147483647, doc: 'largest Kafka request; larger closes the connection' },
   'consumer.instance.timeout.ms': { kind: 'int', default: 300000, min: 10, max: 86_400_000, doc: 'a REST Proxy consumer instance unused this long is deleted (it commits, if auto-committing, and leaves its group)' },
   'table.memory.bytes': { kind: 'int', default: 67108864, min: 1024, max: 2147483647, doc: "memory one topic's table view (GET /topics/{t}/table) may spend on its in-memory key map before it spills sorted runs to <log.dirs>/.tables" },
-  'max.connections': { kind: 'int', default: 10000, min: 1, max: 1_000_000, doc: 'Kafka TCP connections at once; one more is closed at accept' },
+  'max.connections': { kind: 'int', default: 10000, min: 1, max: 1_000_000, doc: 'Kafka TCP connections at once on each listener; one more is closed at accept' },
   'queued.max.response.bytes': { kind: 'int', default: 268435456, min: 65536, max: Number.MAX_SAFE_INTEGER, doc: 'Fetch response bytes held in memory over all connections (being built, or unsent to clients that do not read); past it Fetches read nothing until they are sent (Samsa setting, after Kafka\'s queued.max.request.bytes)' },
+  'listeners': { kind: 'string', default: '', doc: "Kafka listeners, e.g. PLAINTEXT://127.0.0.1:9092,SASL_SSL://0.0.0.0:9093 ('' = PLAINTEXT://{host}:{port}); the first is the one WebSocket clients are told about" },
+  'advertised.listeners': { kind: 'string', default: '', doc: "addresses clients are told to use, per listener name ('' = each listener's own; a wildcard host advertises advertised.host or localhost)" },
+  'listener.security.protocol.map': { kind: 'string', default: 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', doc: 'listener name → PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL' },
+  'ssl.certificate.location': { kind: 'string', default: '', doc: "PEM certificate (chain) of SSL and SASL_SSL listeners and HTTPS" },
+  'ssl.key.location': { kind: 'string', default: '', doc: 'PEM private key of that certificate' },
+  'ssl.key.password': { kind: 'string', default: '', secret: true, doc: "passphrase of an encrypted private key ('' = none)" },
+  'ssl.ca.location': { kind: 'string', default: '', doc: 'PEM CA bundle that client certificates must chain to (mutual TLS)' },
+  'ssl.client.auth': { kind: 'string', default: 'none', choices: ['none', 'requested', 'required'], doc: 'client certificates on SSL listeners: none, requested (a verified one names the principal) or required' },
+  'ssl.enabled.protocols': { kind: 'string', default: 'TLSv1.2,TLSv1.3', doc: 'TLS versions accepted' },
+  'ssl.principal.mapping.rules': { kind: 'string', default: 'DEFAULT', doc: 'client certificate subject → principal: DEFAULT (the RFC 2253 subject) or RULE:pattern/replacement/[LU], comma-separated' },
+  'sasl.enabled.mechanisms': { kind: 'string', default: 'SCRAM-SHA-256,SCRAM-SHA-512', doc: 'SASL mechanisms offered on SASL_PLAINTEXT and SASL_SSL listeners: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512' },
+  'connections.max.reauth.ms': { kind: 'int', default: 0, min: 0, max: 2147483647, doc: 'an authenticated SASL session lasts this long before the client must re-authenticate (KIP-368); 0 = no limit' },
+  'authorizer.class.name': { kind: 'string', default: '', choices: ['', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer', 'kafka.security.authorizer.AclAuthorizer'], doc: "'' = no ACLs (everything allowed); Kafka's StandardAuthorizer or AclAuthorizer name = ACLs enforced on every API" },
+  'super.users': { kind: 'string', default: '', doc: 'principals allowed everything, semicolon-separated (User:admin;User:ops)' },
+  'allow.everyone.if.no.acl.found': { kind: 'bool', default: false, doc: 'with ACLs on: a resource no ACL matches is open to everyone (true) or to super users only (false)' },
+  'quota.window.num': { kind: 'int', default: 11, min: 2, max: 100, doc: 'samples kept to measure client quota rates' },
+  'quota.window.size.seconds': { kind: 'int', default: 1, min: 1, max: 3600, doc: 'length of one quota sample' },
+  'http.ssl.enable': { kind: 'bool', default: false, doc: 'serve HTTPS and WSS on http.port with the ssl.certificate.location / ssl.key.location files' },
+  'http.auth': { kind: 'string', default: 'none', doc: "credentials on the HTTP/WebSocket port (all but /healthz): none, basic (the SCRAM users' passwords), bearer (tokens), or basic,bearer" },
+  'http.auth.tokens.location': { kind: 'string', default: '', doc: "file of bearer tokens: one 'User:name <sha256 hex of the token>' per line (samsa users token writes them); re-read when it changes" },
   'access.control.allow.origin': { kind: 'string', default: '', doc: "origins the HTTP JSON API answers cross-origin (CORS): '' off, '*' any, or a comma-separated list" },
   'mirror.target': { kind: 'string', default: '', doc: "copy this broker's topics continuously to a Kafka-protocol cluster at host:port[,host:port…] ('' off; see docs/moving-to-a-cluster.md)" },
   'mirror.topics': { kind: 'string', default: '.*', doc: 'regular expression (whole name) of the topics mirror.target copies' },
@@ -95,6 +119,26 @@ export interface BrokerConfig extends AppliedTopicConfig {
   'max.connections': number;
   'queued.max.response.bytes': number;
   'access.control.allow.origin': string;
+  'listeners': string;
+  'advertised.listeners': string;
+  'listener.security.protocol.map': string;
+  'ssl.certificate.location': string;
+  'ssl.key.location': string;
+  'ssl.key.password': string;
+  'ssl.ca.location': string;
+  'ssl.client.auth': 'none' | 'requested' | 'required';
+  'ssl.enabled.protocols': string;
+  'ssl.principal.mapping.rules': string;
+  'sasl.enabled.mechanisms': string;
+  'connections.max.reauth.ms': number;
+  'authorizer.class.name': string;
+  'super.users': string;
+  'allow.everyone.if.no.acl.found': boolean;
+  'quota.window.num': number;
+  'quota.window.size.seconds': number;
+  'http.ssl.enable': boolean;
+  'http.auth': string;
+  'http.auth.tokens.location': string;
   'mirror.target': string;
   'mirror.topics': string;
   'mirror.sync.groups': boolean;
@@ -118,7 +162,8 @@ export function isSettingName(name: string): name is SettingName {
 export function parseSetting(name: string, raw: unknown, source: string): number | boolean | string {
   if (!isSettingName(name)) throw new ConfigError(`unknown setting '${name}' (from ${source})`);
   const s: Setting = SETTINGS[name];
-  const bad = (why: string): ConfigError => new ConfigError(`invalid value ${JSON.stringify(raw)} for '${name}' (from ${source}): ${why}`);
+  const shown = s.secret === true ? 'given' : JSON.stringify(raw);
+  const bad = (why: string): ConfigError => new ConfigError(`invalid value ${shown} for '${name}' (from ${source}): ${why}`);
   switch (s.kind) {
     case 'int': {
       const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
@@ -135,6 +180,7 @@ export function parseSetting(name: string, raw: unknown, source: string): number
     }
     case 'string':
       if (typeof raw !== 'string' && typeof raw !== 'number') throw bad('expected a string');
+      if (s.choices !== undefined && !s.choices.includes(String(raw))) throw bad(`expected ${s.choices.join(', ')}`);
       return String(raw);
     case 'topic':
       if (!isTopicConfigName(name)) throw new ConfigError(`setting '${name}' is not a topic setting`);

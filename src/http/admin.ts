@@ -25,6 +25,17 @@ export interface AdminSources {
   transport(): string;
 }
 
+/**
+ * What the asking principal may see (its DESCRIBE ACLs, checked by api.ts). Lists
+ * leave out what it may not, as Kafka's ListGroups, Metadata and OffsetFetch do.
+ */
+export interface AdminView {
+  topic(name: string): boolean;
+  group(id: string): boolean;
+}
+
+export const EVERYTHING_VISIBLE: AdminView = { topic: () => true, group: () => true };
+
 /** Groups listed by GET /groups at most; the rest are counted in `truncated`. */
 const GROUPS_LISTED_MAX = 10_000;
 const STATS_TIMEOUT_MS = 2_000;
@@ -42,7 +53,7 @@ export { decodeConsumerAssignment, decodeConsumerSubscription };
 export const groupNotFound = (group: string): HttpError =>
   new HttpError(404, HttpErrorCode.GROUP_NOT_FOUND, `consumer group ${JSON.stringify(group.slice(0, 200))} not found`);
 
-function groupParam(raw: string | undefined): string {
+export function groupParam(raw: string | undefined): string {
   const g = raw ?? '';
   // Kafka allows any non-empty string; the bound keeps echoes and lookups small.
   if (g.length === 0 || g.length > 32_767) throw new HttpError(422, HttpErrorCode.INVALID_GROUP_ID, 'group id must be 1..32767 characters');
@@ -61,7 +72,7 @@ interface OffsetRow {
 }
 
 /** Offsets and lag per partition: every committed partition, plus assigned ones without a commit. */
-function offsetRows(src: AdminSources, group: string, assigned: Iterable<{ topic: string; partition: number }>): OffsetRow[] {
+function offsetRows(src: AdminSources, group: string, assigned: Iterable<{ topic: string; partition: number }>, view: AdminView): OffsetRow[] {
   const rows = new Map<string, OffsetRow>();
   const end = (topic: string, partition: number): { start: number; end: number } | null => {
     const info = src.engine.describeTopic(topic);
@@ -70,6 +81,7 @@ function offsetRows(src: AdminSources, group: string, assigned: Iterable<{ topic
     return { start: o.logStartOffset, end: o.highWatermark };
   };
   for (const c of src.groups.offsets.list(group)) {
+    if (!view.topic(c.topic)) continue;
     const o = end(c.topic, c.partition);
     rows.set(`${c.topic}\0${c.partition}`, {
       topic: c.topic,
@@ -85,7 +97,7 @@ function offsetRows(src: AdminSources, group: string, assigned: Iterable<{ topic
   }
   for (const a of assigned) {
     const k = `${a.topic}\0${a.partition}`;
-    if (rows.has(k)) continue;
+    if (rows.has(k) || !view.topic(a.topic)) continue;
     const o = end(a.topic, a.partition);
     rows.set(k, { topic: a.topic, partition: a.partition, committed_offset: null, beginning_offset: o?.start ?? null, end_offset: o?.end ?? null, lag: null, metadata: null, commit_timestamp: null });
   }
@@ -99,13 +111,13 @@ function totalLag(rows: readonly OffsetRow[]): number {
 }
 
 /** GET /groups: every group with members or committed offsets. */
-export async function listGroups(src: AdminSources): Promise<object> {
+export async function listGroups(src: AdminSources, view: AdminView = EVERYTHING_VISIBLE): Promise<object> {
   await src.groups.offsets.ready();
-  const ids = [...new Set([...src.groups.coordinator.groupIds(), ...src.groups.offsets.groupIds()])].sort();
+  const ids = [...new Set([...src.groups.coordinator.groupIds(), ...src.groups.offsets.groupIds()])].filter((id) => view.group(id)).sort();
   const out = [];
   for (const id of ids.slice(0, GROUPS_LISTED_MAX)) {
     const g = src.groups.coordinator.describe(id);
-    const rows = offsetRows(src, id, []);
+    const rows = offsetRows(src, id, [], view);
     out.push({
       group_id: id,
       state: g?.state ?? 'Empty',
@@ -119,7 +131,7 @@ export async function listGroups(src: AdminSources): Promise<object> {
 }
 
 /** GET /groups/{g}: members with their assignments, and offsets with lag per partition. */
-export async function describeGroup(src: AdminSources, rawGroup: string | undefined): Promise<object> {
+export async function describeGroup(src: AdminSources, rawGroup: string | undefined, view: AdminView = EVERYTHING_VISIBLE): Promise<object> {
   const group = groupParam(rawGroup);
   await src.groups.offsets.ready();
   const g = src.groups.coordinator.describe(group);
@@ -140,7 +152,7 @@ export async function describeGroup(src: AdminSources, rawGroup: string | undefi
       assignment_bytes: m.assignment.byteLength,
     };
   });
-  const offsets = offsetRows(src, group, assigned);
+  const offsets = offsetRows(src, group, assigned, view);
   return {
     group_id: group,
     state: g?.state ?? 'Empty',
@@ -214,10 +226,11 @@ function topicSummary(src: AdminSources, info: TopicInfo, sizes: Map<string, Par
 }
 
 /** GET /stats/topics: every topic with partition count, offsets span and size on disk. */
-export async function topicsStats(src: AdminSources): Promise<object> {
+export async function topicsStats(src: AdminSources, view: AdminView = EVERYTHING_VISIBLE): Promise<object> {
   const sizes = sizesByPartition(src, await shardStats(src));
   return src.engine
     .listTopics()
+    .filter((info) => view.topic(info.name))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((info) => {
       const { partitions: _unused, ...rest } = topicSummary(src, info, sizes);

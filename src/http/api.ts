@@ -21,10 +21,19 @@
 //   POST /topics/{t}/configs, /topics/{t}/partitions; DELETE /groups/{g}   (admin.ts)
 //   /consumers/{g}[/instances/{i}/…]   REST Proxy v2 consumers (consumer-routes.ts)
 //   GET  /topics/{t}/table[/{key}]     the latest value per key (table-routes.ts)
+//
+// With ACLs on (authorizer.class.name), routes need what the Kafka APIs need: listing
+// shows the topics the principal may DESCRIBE; describe/offsets/partitions DESCRIBE,
+// produce WRITE, records READ, DELETE delete, POST /topics CREATE (cluster or topic),
+// /metrics and /broker DESCRIBE on the cluster; topic stats DESCRIBE, configs
+// DESCRIBE_CONFIGS / ALTER_CONFIGS, adding partitions ALTER; a group DESCRIBE (its
+// offsets list only the topics the principal may DESCRIBE) or DELETE; /groups and
+// /stats/topics list only what the principal may DESCRIBE; else 403 (40301). The check
+// comes before the topic's or group's existence, so existence does not leak.
 
 import type { TopicInfo } from '../broker/engine-api.js';
 import { parseTopicConfigEntries } from '../config/topic-config.js';
-import { alterConfigs, brokerInfo, configEntriesOf, deleteGroup, describeGroup, growPartitions, listGroups, topicConfigs, topicStats, topicsStats } from './admin.js';
+import { alterConfigs, brokerInfo, configEntriesOf, deleteGroup, describeGroup, groupParam, growPartitions, listGroups, topicConfigs, topicStats, topicsStats } from './admin.js';
 import { acceptsGzip, consolePage, prefersHtml } from './console-page.js';
 import { ErrorCode } from '../wire/errors.js';
 import { isValidTopicName } from '../wire/topic-name.js';
@@ -41,12 +50,13 @@ import {
 } from './errors.js';
 import { recordsFrom } from './read.js';
 import { contentTypeOf, formatFromAccept, formatFromContentType, parseProduceBody, renderRecord } from './records-json.js';
-import { type ApiContext, type Reply, type Route, existingTopic, intQuery, partitionParam, parseJsonBody, readAdminBody, topicParam } from './route.js';
+import { type ApiContext, type Reply, type Route, aclOf, existingTopic, intQuery, partitionParam, parseJsonBody, readAdminBody, topicParam } from './route.js';
 import { CONSUMER_ROUTES } from './consumer-routes.js';
 import { TABLE_ROUTES } from './table-routes.js';
 
 export type { ApiContext } from './route.js';
 import { BodyTooLargeError, RequestAbortedError, matchPattern, type HttpExchange, type HttpHandler } from './transport.js';
+import { AclOperation as Op, AclResourceType } from '../security/acl.js';
 
 export const API_CONTENT_TYPE = 'application/vnd.kafka.v2+json';
 const JSON_CONTENT_TYPE = 'application/json';
@@ -112,12 +122,17 @@ const ROUTES: Route[] = [
   {
     method: 'GET',
     pattern: '/broker',
-    run: async (_ex, _p, ctx) => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: await brokerInfo(ctx.admin, ctx.uptimeSeconds()) }),
+    run: async (ex, _p, ctx) => {
+      aclOf(ctx).requireCluster(ex, Op.DESCRIBE);
+      return { status: 200, contentType: JSON_CONTENT_TYPE, body: await brokerInfo(ctx.admin, ctx.uptimeSeconds()) };
+    },
   },
   {
     method: 'POST',
     pattern: '/broker/scrub',
-    run: async (_ex, _p, ctx) => {
+    run: async (ex, _p, ctx) => {
+      // A maintenance action on the whole broker: ALTER on the cluster, as Kafka's cluster-wide admin changes.
+      aclOf(ctx).requireCluster(ex, Op.ALTER);
       const scrub = ctx.admin.introspection?.scrub;
       if (scrub === undefined) throw new HttpError(404, HttpErrorCode.NOT_FOUND, 'this engine has no scrub');
       return { status: 200, contentType: JSON_CONTENT_TYPE, body: await scrub.call(ctx.admin.introspection) };
@@ -126,27 +141,36 @@ const ROUTES: Route[] = [
   {
     method: 'GET',
     pattern: '/broker/scrub',
-    run: (_ex, _p, ctx) => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: { last: ctx.admin.introspection?.lastScrub ?? null } }),
+    run: (ex, _p, ctx) => {
+      aclOf(ctx).requireCluster(ex, Op.DESCRIBE);
+      return { status: 200, contentType: JSON_CONTENT_TYPE, body: { last: ctx.admin.introspection?.lastScrub ?? null } };
+    },
   },
   {
     method: 'GET',
     pattern: '/stats/topics',
-    run: async (_ex, _p, ctx) => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: await topicsStats(ctx.admin) }),
+    run: async (ex, _p, ctx) => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: await topicsStats(ctx.admin, aclOf(ctx).view(ex)) }),
   },
   {
     method: 'GET',
     pattern: '/groups',
-    run: async (_ex, _p, ctx) => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: await listGroups(ctx.admin) }),
+    run: async (ex, _p, ctx) => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: await listGroups(ctx.admin, aclOf(ctx).view(ex)) }),
   },
   {
     method: 'GET',
     pattern: '/groups/:group',
-    run: async (_ex, params, ctx) => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: await describeGroup(ctx.admin, params.group) }),
+    run: async (ex, params, ctx) => {
+      aclOf(ctx).requireGroup(ex, Op.DESCRIBE, groupParam(params.group));
+      return { status: 200, contentType: JSON_CONTENT_TYPE, body: await describeGroup(ctx.admin, params.group, aclOf(ctx).view(ex)) };
+    },
   },
   {
     method: 'DELETE',
     pattern: '/groups/:group',
-    run: async (_ex, params, ctx) => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: await deleteGroup(ctx.admin, params.group) }),
+    run: async (ex, params, ctx) => {
+      aclOf(ctx).requireGroup(ex, Op.DELETE, groupParam(params.group));
+      return { status: 200, contentType: JSON_CONTENT_TYPE, body: await deleteGroup(ctx.admin, params.group) };
+    },
   },
   {
     method: 'GET',
@@ -156,12 +180,15 @@ const ROUTES: Route[] = [
   {
     method: 'GET',
     pattern: '/metrics',
-    run: async (_ex, _p, ctx) => ({ status: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8', body: await ctx.metrics(), raw: true }),
+    run: async (ex, _p, ctx) => {
+      aclOf(ctx).requireCluster(ex, Op.DESCRIBE);
+      return { status: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8', body: await ctx.metrics(), raw: true };
+    },
   },
   {
     method: 'GET',
     pattern: '/topics',
-    run: (_ex, _p, ctx) => ({ status: 200, body: ctx.engine.listTopics().map((t) => t.name).sort() }),
+    run: (ex, _p, ctx) => ({ status: 200, body: ctx.engine.listTopics().map((t) => t.name).filter((n) => aclOf(ctx).allowed(ex, Op.DESCRIBE, AclResourceType.TOPIC, n, false)).sort() }),
   },
   {
     method: 'POST',
@@ -173,6 +200,7 @@ const ROUTES: Route[] = [
       const name = b.name ?? b.topic_name; // topic_name: REST Proxy v3's field
       if (typeof name !== 'string') throw invalidBody('"name" must be a string');
       if (!isValidTopicName(name)) topicParam({ topic: name });
+      aclOf(ctx).requireCreate(ex, name);
       const partitionsRaw = b.partitions ?? b.partitions_count ?? ctx.defaultPartitions;
       if (typeof partitionsRaw !== 'number' || !Number.isInteger(partitionsRaw) || partitionsRaw < 1) {
         throw new HttpError(422, HttpErrorCode.INVALID_PARTITIONS, `"partitions" must be a positive integer, got ${JSON.stringify(partitionsRaw)}`);
@@ -185,18 +213,18 @@ const ROUTES: Route[] = [
   {
     method: 'GET',
     pattern: '/topics/:topic',
-    run: (_ex, params, ctx) => ({ status: 200, body: describe(existingTopic(ctx, params)) }),
+    run: (ex, params, ctx) => ({ status: 200, body: describe(existingTopic(ctx, params, ex)) }),
   },
   {
     method: 'POST',
     pattern: '/topics/:topic',
-    run: (ex, params, ctx) => readProduce(ex, ctx, existingTopic(ctx, params), undefined),
+    run: (ex, params, ctx) => readProduce(ex, ctx, existingTopic(ctx, params, ex, Op.WRITE), undefined),
   },
   {
     method: 'DELETE',
     pattern: '/topics/:topic',
-    run: async (_ex, params, ctx) => {
-      const info = existingTopic(ctx, params);
+    run: async (ex, params, ctx) => {
+      const info = existingTopic(ctx, params, ex, Op.DELETE);
       await ctx.engine.deleteTopic(info.name);
       return { status: 200, body: { name: info.name, deleted: true } };
     },
@@ -204,8 +232,8 @@ const ROUTES: Route[] = [
   {
     method: 'GET',
     pattern: '/topics/:topic/offsets',
-    run: (_ex, params, ctx) => {
-      const info = existingTopic(ctx, params);
+    run: (ex, params, ctx) => {
+      const info = existingTopic(ctx, params, ex);
       const out = [];
       for (let p = 0; p < info.partitions; p++) {
         const o = ctx.engine.offsets(info.name, p);
@@ -217,18 +245,18 @@ const ROUTES: Route[] = [
   {
     method: 'GET',
     pattern: '/topics/:topic/stats',
-    run: async (_ex, params, ctx) => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: await topicStats(ctx.admin, existingTopic(ctx, params)) }),
+    run: async (ex, params, ctx) => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: await topicStats(ctx.admin, existingTopic(ctx, params, ex)) }),
   },
   {
     method: 'GET',
     pattern: '/topics/:topic/configs',
-    run: (_ex, params, ctx) => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: topicConfigs(ctx.admin, existingTopic(ctx, params)) }),
+    run: (ex, params, ctx) => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: topicConfigs(ctx.admin, existingTopic(ctx, params, ex, Op.DESCRIBE_CONFIGS)) }),
   },
   {
     method: 'POST',
     pattern: '/topics/:topic/configs',
     run: async (ex, params, ctx) => {
-      const info = existingTopic(ctx, params);
+      const info = existingTopic(ctx, params, ex, Op.ALTER_CONFIGS);
       const pending = readAdminBody(ex);
       return { status: 200, body: describe(await alterConfigs(ctx.admin, info, await pending)) };
     },
@@ -237,7 +265,7 @@ const ROUTES: Route[] = [
     method: 'POST',
     pattern: '/topics/:topic/partitions',
     run: async (ex, params, ctx) => {
-      const info = existingTopic(ctx, params);
+      const info = existingTopic(ctx, params, ex, Op.ALTER);
       const pending = readAdminBody(ex);
       return { status: 200, body: describe(await growPartitions(ctx.admin, info, await pending)) };
     },
@@ -245,8 +273,8 @@ const ROUTES: Route[] = [
   {
     method: 'GET',
     pattern: '/topics/:topic/partitions',
-    run: (_ex, params, ctx) => {
-      const info = existingTopic(ctx, params);
+    run: (ex, params, ctx) => {
+      const info = existingTopic(ctx, params, ex);
       const out = [];
       for (let p = 0; p < info.partitions; p++) out.push(partitionInfo(p));
       return { status: 200, body: out };
@@ -255,8 +283,8 @@ const ROUTES: Route[] = [
   {
     method: 'GET',
     pattern: '/topics/:topic/partitions/:partition',
-    run: (_ex, params, ctx) => {
-      const info = existingTopic(ctx, params);
+    run: (ex, params, ctx) => {
+      const info = existingTopic(ctx, params, ex);
       return { status: 200, body: partitionInfo(partitionParam(info, params.partition)) };
     },
   },
@@ -264,15 +292,15 @@ const ROUTES: Route[] = [
     method: 'POST',
     pattern: '/topics/:topic/partitions/:partition',
     run: (ex, params, ctx) => {
-      const info = existingTopic(ctx, params);
+      const info = existingTopic(ctx, params, ex, Op.WRITE);
       return readProduce(ex, ctx, info, partitionParam(info, params.partition));
     },
   },
   {
     method: 'GET',
     pattern: '/topics/:topic/partitions/:partition/offsets',
-    run: (_ex, params, ctx) => {
-      const info = existingTopic(ctx, params);
+    run: (ex, params, ctx) => {
+      const info = existingTopic(ctx, params, ex);
       const o = ctx.engine.offsets(info.name, partitionParam(info, params.partition));
       return { status: 200, body: { beginning_offset: o.logStartOffset, end_offset: o.highWatermark } };
     },
@@ -281,7 +309,7 @@ const ROUTES: Route[] = [
     method: 'GET',
     pattern: '/topics/:topic/partitions/:partition/records',
     run: async (ex, params, ctx) => {
-      const info = existingTopic(ctx, params);
+      const info = existingTopic(ctx, params, ex, Op.READ);
       const partition = partitionParam(info, params.partition);
       const format = formatFromAccept(ex.header('accept'));
       const q = new URLSearchParams(ex.query);

@@ -9,14 +9,23 @@
 //   GET    /consumers/{g}/instances/{i}/records?timeout=&max_bytes=
 //   POST   /consumers/{g}/instances/{i}/offsets              {offsets} (offset = last consumed) or none: all read
 //   GET    /consumers/{g}/instances/{i}/offsets              body {partitions} → {offsets}
+// With ACLs on, the checks are those of the Kafka APIs a consumer sends: READ on the
+// group to create or use an instance (JoinGroup, OffsetCommit), READ on every topic
+// it subscribes to, assigns, seeks, commits or reads (Fetch), DESCRIBE on the topics
+// whose committed offsets it asks for (OffsetFetch); else 403 (40301). A pattern
+// subscription leaves out the topics the principal may not READ. An instance belongs
+// to the principal that created it: to anyone else it does not exist (404 40403).
 // Owns: request validation and answer shapes. Must not hold consumer state
 // (rest-consumers.ts does) nor know the transport.
 
 import { HttpError, HttpErrorCode, invalidBody, invalidOffsetOrPartition } from './errors.js';
 import { contentTypeOf, formatFromAccept } from './records-json.js';
 import { type InstanceConfig, type OffsetReset, REQUEST_TIMEOUT_MS_DEFAULT, REQUEST_TIMEOUT_MS_MAX, type RestConsumer, type TopicPartitionRef } from './rest-consumers.js';
-import { type ApiContext, NO_CONTENT, type Reply, type Route, checkTopicName, intQuery, isObject, readAdminBody, readOptionalJsonBody } from './route.js';
-import type { HttpExchange } from './transport.js';
+import { type ApiContext, NO_CONTENT, type Reply, type Route, aclOf, checkTopicName, intQuery, isObject, readAdminBody, readOptionalJsonBody } from './route.js';
+import { principalOf } from './auth.js';
+import { AclOperation as Op, AclResourceType } from '../security/acl.js';
+import { instanceNotFound } from './rest-consumers.js';
+import type { HttpExchange, HttpRequestHead } from './transport.js';
 
 const INSTANCE_NAME = /^[A-Za-z0-9._-]{1,255}$/;
 /** Entries of one partitions/offsets list (bounds the work of one request). */
@@ -126,9 +135,38 @@ function baseUri(ex: HttpExchange, group: string, name: string): string {
 
 const INSTANCE = '/consumers/:group/instances/:instance';
 
+/** Who created each instance (the principal then): nobody else may use it. */
+const owners = new WeakMap<RestConsumer, string>();
+
+/**
+ * The request's principal and address, copied: an instance's topic filter outlives
+ * the request that created it (and a transport may reuse its request objects).
+ */
+function headOf(ex: HttpRequestHead): HttpRequestHead {
+  const principal = principalOf(ex);
+  const remoteAddress = ex.remoteAddress;
+  return { method: '', path: '', query: '', header: () => '', remoteAddress, principal };
+}
+
+/** The named instance, if the principal may use it: READ on the group, and its own. */
+function instanceFor(ex: HttpExchange, params: Readonly<Record<string, string>>, ctx: ApiContext): RestConsumer {
+  const group = groupParam(params.group);
+  aclOf(ctx).requireGroup(ex, Op.READ, group);
+  const name = params.instance ?? '';
+  const c = ctx.consumers.get(group, name);
+  if (owners.get(c) !== principalOf(ex)) throw instanceNotFound(group, name);
+  return c;
+}
+
+/** Throws 403 unless the principal may `op` every topic named. */
+function requireTopics(ex: HttpExchange, ctx: ApiContext, op: number, topics: Iterable<string>): void {
+  const acl = aclOf(ctx);
+  for (const t of new Set(topics)) acl.requireTopic(ex, op, t);
+}
+
 /** Runs `fn` with the named instance, counted as in use (an idle timer cannot expire it meanwhile). */
-async function withInstance<T>(ctx: ApiContext, params: Readonly<Record<string, string>>, fn: (c: RestConsumer) => T | Promise<T>): Promise<T> {
-  const c = ctx.consumers.get(groupParam(params.group), params.instance ?? '');
+async function withInstance<T>(ex: HttpExchange, ctx: ApiContext, params: Readonly<Record<string, string>>, fn: (c: RestConsumer) => T | Promise<T>): Promise<T> {
+  const c = instanceFor(ex, params, ctx);
   c.active++;
   try {
     return await fn(c);
@@ -139,12 +177,12 @@ async function withInstance<T>(ctx: ApiContext, params: Readonly<Record<string, 
 }
 
 /** A body-carrying command: reads the JSON body (before any await), then runs `fn`; 204. */
-function command(fn: (c: RestConsumer, body: unknown) => void | Promise<void>, optionalBody = false): Route['run'] {
+function command(fn: (c: RestConsumer, body: unknown, ex: HttpExchange, ctx: ApiContext) => void | Promise<void>, optionalBody = false): Route['run'] {
   return async (ex, params, ctx): Promise<Reply> => {
     checkJsonContentType(ex);
     const pending = optionalBody ? readOptionalJsonBody(ex) : readAdminBody(ex);
     const body = await pending;
-    await withInstance(ctx, params, (c) => fn(c, body));
+    await withInstance(ex, ctx, params, (c) => fn(c, body, ex, ctx));
     return NO_CONTENT;
   };
 }
@@ -157,23 +195,29 @@ export const CONSUMER_ROUTES: Route[] = [
       checkJsonContentType(ex);
       const pending = readOptionalJsonBody(ex);
       const group = groupParam(params.group);
+      aclOf(ctx).requireGroup(ex, Op.READ, group);
       const config = parseInstanceConfig(await pending);
       const c = ctx.consumers.create(group, config);
+      owners.set(c, principalOf(ex));
+      const head = headOf(ex);
+      const acl = aclOf(ctx);
+      c.topicAllowed = (t) => acl.allowed(head, Op.READ, AclResourceType.TOPIC, t, false);
       return { status: 200, body: { instance_id: c.name, base_uri: baseUri(ex, group, c.name) } };
     },
   },
   {
     method: 'DELETE',
     pattern: INSTANCE,
-    run: async (_ex, params, ctx) => {
-      await ctx.consumers.delete(groupParam(params.group), params.instance ?? '');
+    run: async (ex, params, ctx) => {
+      const c = instanceFor(ex, params, ctx);
+      await ctx.consumers.delete(c.group, c.name);
       return NO_CONTENT;
     },
   },
   {
     method: 'POST',
     pattern: `${INSTANCE}/subscription`,
-    run: command((c, body) => {
+    run: command((c, body, ex, ctx) => {
       if (!isObject(body)) throw invalidBody('body must be a JSON object {"topics": [...]} or {"topic_pattern": "..."}');
       const hasTopics = body.topics !== undefined && body.topics !== null;
       const hasPattern = body.topic_pattern !== undefined && body.topic_pattern !== null;
@@ -185,49 +229,67 @@ export const CONSUMER_ROUTES: Route[] = [
       }
       const topics = list(body, 'topics', 'topic names');
       if (topics.length === 0) throw invalidBody('"topics" is empty');
-      c.subscribe(topics.map((t, i) => {
+      const names = topics.map((t, i) => {
         if (typeof t !== 'string') throw invalidBody(`topics[${i}] must be a string`);
         return checkTopicName(t);
-      }), null);
+      });
+      requireTopics(ex, ctx, Op.READ, names);
+      c.subscribe(names, null);
     }),
   },
   {
     method: 'GET',
     pattern: `${INSTANCE}/subscription`,
-    run: async (_ex, params, ctx) => ({ status: 200, body: await withInstance(ctx, params, (c) => c.subscriptionView()) }),
+    run: async (ex, params, ctx) => ({ status: 200, body: await withInstance(ex, ctx, params, (c) => c.subscriptionView()) }),
   },
   {
     method: 'DELETE',
     pattern: `${INSTANCE}/subscription`,
-    run: async (_ex, params, ctx) => {
-      await withInstance(ctx, params, (c) => c.unsubscribe());
+    run: async (ex, params, ctx) => {
+      await withInstance(ex, ctx, params, (c) => c.unsubscribe());
       return NO_CONTENT;
     },
   },
   {
     method: 'POST',
     pattern: `${INSTANCE}/assignments`,
-    run: command((c, body) => c.assign(parsePartitions(body))),
+    run: command((c, body, ex, ctx) => {
+      const parts = parsePartitions(body);
+      requireTopics(ex, ctx, Op.READ, parts.map((p) => p.topic));
+      return c.assign(parts);
+    }),
   },
   {
     method: 'GET',
     pattern: `${INSTANCE}/assignments`,
-    run: async (_ex, params, ctx) => ({ status: 200, body: { partitions: await withInstance(ctx, params, (c) => c.assigned()) } }),
+    run: async (ex, params, ctx) => ({ status: 200, body: { partitions: await withInstance(ex, ctx, params, (c) => c.assigned()) } }),
   },
   {
     method: 'POST',
     pattern: `${INSTANCE}/positions`,
-    run: command((c, body) => c.seek(parseOffsets(body))),
+    run: command((c, body, ex, ctx) => {
+      const offsets = parseOffsets(body);
+      requireTopics(ex, ctx, Op.READ, offsets.map((o) => o.topic));
+      return c.seek(offsets);
+    }),
   },
   {
     method: 'POST',
     pattern: `${INSTANCE}/positions/beginning`,
-    run: command((c, body) => c.seekTo(parsePartitions(body), 'beginning')),
+    run: command((c, body, ex, ctx) => {
+      const parts = parsePartitions(body);
+      requireTopics(ex, ctx, Op.READ, parts.map((p) => p.topic));
+      return c.seekTo(parts, 'beginning');
+    }),
   },
   {
     method: 'POST',
     pattern: `${INSTANCE}/positions/end`,
-    run: command((c, body) => c.seekTo(parsePartitions(body), 'end')),
+    run: command((c, body, ex, ctx) => {
+      const parts = parsePartitions(body);
+      requireTopics(ex, ctx, Op.READ, parts.map((p) => p.topic));
+      return c.seekTo(parts, 'end');
+    }),
   },
   {
     method: 'GET',
@@ -236,7 +298,9 @@ export const CONSUMER_ROUTES: Route[] = [
       const q = new URLSearchParams(ex.query);
       const maxBytes = intQuery(q, 'max_bytes', CONSUMER_RECORDS_MAX_BYTES_DEFAULT, 1, CONSUMER_RECORDS_MAX_BYTES_MAX);
       const timeoutParam = intQuery(q, 'timeout', -1, 0, REQUEST_TIMEOUT_MS_MAX);
-      return withInstance(ctx, params, async (c) => {
+      return withInstance(ex, ctx, params, async (c) => {
+        // ACLs may have changed since the subscription: Fetch's check, on what it reads now.
+        requireTopics(ex, ctx, Op.READ, c.assigned().map((a) => a.topic));
         const format = c.config.format;
         let wanted;
         try {
@@ -260,7 +324,11 @@ export const CONSUMER_ROUTES: Route[] = [
     method: 'POST',
     pattern: `${INSTANCE}/offsets`,
     // No body (or no "offsets"): commit every position, as REST Proxy commits "all records read".
-    run: command((c, body) => c.commit(body === undefined || (isObject(body) && (body.offsets === undefined || body.offsets === null)) ? null : parseOffsets(body).map((o) => ({ ...o, offset: o.offset + 1 }))), true),
+    run: command((c, body, ex, ctx) => {
+      const offsets = body === undefined || (isObject(body) && (body.offsets === undefined || body.offsets === null)) ? null : parseOffsets(body);
+      requireTopics(ex, ctx, Op.READ, (offsets ?? c.assigned()).map((o) => o.topic));
+      return c.commit(offsets === null ? null : offsets.map((o) => ({ ...o, offset: o.offset + 1 })));
+    }, true),
   },
   {
     method: 'GET',
@@ -270,7 +338,15 @@ export const CONSUMER_ROUTES: Route[] = [
       const pending = readOptionalJsonBody(ex);
       const body = await pending;
       const parts = body === undefined ? null : parsePartitions(body);
-      return { status: 200, body: { offsets: await withInstance(ctx, params, (c) => c.committedOffsets(parts)) } };
+      return {
+        status: 200,
+        body: {
+          offsets: await withInstance(ex, ctx, params, (c) => {
+            requireTopics(ex, ctx, Op.DESCRIBE, (parts ?? c.assigned()).map((p) => p.topic));
+            return c.committedOffsets(parts);
+          }),
+        },
+      };
     },
   },
 ];

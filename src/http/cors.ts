@@ -77,6 +77,12 @@ class CorsExchange implements HttpExchange {
   get query(): string {
     return this.inner.query;
   }
+  get remoteAddress(): string {
+    return this.inner.remoteAddress;
+  }
+  get principal(): string | undefined {
+    return this.inner.principal;
+  }
   get signal(): AbortSignal {
     return this.inner.signal;
   }

@@ -25,6 +25,7 @@ import { concatChunks } from '../wire/codec/writer.js';
 import { bufferPool } from '../broker/buffer-pool.js';
 import type { WsConnection, WsSession } from './transport.js';
 import { logger } from '../util/logger.js';
+import type { Session } from '../security/session.js';
 
 export interface KafkaWsOptions {
   maxInFlight: number;
@@ -48,6 +49,7 @@ export class KafkaWsSession implements WsSession {
     handler: KafkaHandler,
     private readonly opts: KafkaWsOptions,
     private readonly onClosed: () => void,
+    session?: Session,
   ) {
     if (!(opts.maxInFlight >= 1 && opts.sendBufferBytes >= 1)) throw new Error('invalid Kafka WebSocket options');
     this.pipeline = new RequestPipeline(
@@ -65,6 +67,7 @@ export class KafkaWsSession implements WsSession {
       },
       // As the TCP listener names clients (Java's InetAddress.toString()).
       conn.remoteAddress === '' ? '' : `/${conn.remoteAddress}`,
+      session,
     );
   }
 

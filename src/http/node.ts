@@ -10,6 +10,8 @@
 // route's maxBackpressureBytes is closed, as uWS drops (and we then close) there.
 
 import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import {
@@ -56,6 +58,7 @@ class NodeExchange implements HttpExchange {
   readonly method: string;
   readonly path: string;
   readonly query: string;
+  readonly remoteAddress: string;
   private readonly abortController = new AbortController();
   private aborted = false;
   private done = false;
@@ -68,6 +71,7 @@ class NodeExchange implements HttpExchange {
     private readonly onFinished: (ex: NodeExchange) => void,
   ) {
     this.method = (req.method ?? 'GET').toUpperCase();
+    this.remoteAddress = req.socket.remoteAddress ?? '';
     const { path, query } = splitUrl(req.url ?? '/');
     this.path = path;
     this.query = query;
@@ -223,7 +227,7 @@ function listen(opts: ListenOptions): Promise<RunningTransport> {
     servers.set(route, new WebSocketServer({ noServer: true, maxPayload: route.maxPayloadBytes, perMessageDeflate: false, clientTracking: false }));
   }
 
-  const server: Server = createServer({ maxHeaderSize: HEADER_BYTES_MAX }, (req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const ex = new NodeExchange(req, res, (e) => pending.delete(e));
     pending.add(ex);
     try {
@@ -232,7 +236,21 @@ function listen(opts: ListenOptions): Promise<RunningTransport> {
       logger().error({ err, path: ex.path }, 'http handler threw');
       ex.respond(500, 'application/json', '{"error_code":500,"message":"internal error"}');
     }
-  });
+  };
+  const tls = opts.tls;
+  let server: Server;
+  try {
+    server =
+      tls === undefined
+        ? createServer({ maxHeaderSize: HEADER_BYTES_MAX }, onRequest)
+        : (createHttpsServer(
+            { maxHeaderSize: HEADER_BYTES_MAX, cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), ...(tls.passphrase !== '' ? { passphrase: tls.passphrase } : {}) },
+            onRequest,
+          ) as unknown as Server);
+  } catch {
+    // Never OpenSSL's or fs's text: it could quote a file.
+    return Promise.reject(new Error('the HTTPS listener cannot use ssl.certificate.location / ssl.key.location'));
+  }
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
     else socket.destroy();
@@ -242,7 +260,7 @@ function listen(opts: ListenOptions): Promise<RunningTransport> {
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const { path, query } = splitUrl(req.url ?? '/');
-    const reqHead: HttpRequestHead = { method: (req.method ?? 'GET').toUpperCase(), path, query, header: (n) => headerOf(req, n) };
+    const reqHead: HttpRequestHead = { method: (req.method ?? 'GET').toUpperCase(), path, query, header: (n) => headerOf(req, n), remoteAddress: req.socket.remoteAddress ?? '' };
     let route: WsRoute | undefined;
     let params: Record<string, string> | null = null;
     for (const r of opts.ws) {

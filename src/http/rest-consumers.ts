@@ -102,6 +102,12 @@ export class RestConsumer {
   private readChain: Promise<unknown> = Promise.resolve();
   private readsQueued = 0;
   closed = false;
+  /**
+   * Whether the instance's principal may read a topic (the routes set it from the ACLs):
+   * subscriptions leave other topics out, as a Kafka consumer's metadata never shows
+   * them. Default: every topic.
+   */
+  topicAllowed: (topic: string) => boolean = () => true;
 
   constructor(
     readonly group: string,
@@ -134,12 +140,12 @@ export class RestConsumer {
   /** The topics subscribed: the list, or the existing topics a pattern matches now. */
   subscription(): string[] {
     if (this.mode !== 'subscribe') return [];
-    if (this.pattern === null) return [...this.topics];
+    if (this.pattern === null) return this.topics.filter((t) => this.topicAllowed(t));
     const re = this.pattern;
     return this.engine
       .listTopics()
       .map((t) => t.name)
-      .filter((n) => !n.startsWith('__') && re.test(n))
+      .filter((n) => !n.startsWith('__') && re.test(n) && this.topicAllowed(n))
       .sort();
   }
 

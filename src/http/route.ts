@@ -7,6 +7,8 @@
 import type { Engine, TopicInfo } from '../broker/engine-api.js';
 import { isValidTopicName } from '../wire/topic-name.js';
 import type { AdminSources } from './admin.js';
+import { HttpAcl } from './auth.js';
+import { AclOperation } from '../security/acl.js';
 import { fromUtf8Strict } from './bytes.js';
 import { HttpError, HttpErrorCode, absentTopic, invalidBody, invalidOffsetOrPartition, partitionNotFound } from './errors.js';
 import type { JsonProducer } from './produce.js';
@@ -28,6 +30,8 @@ export interface ApiContext {
   metrics(): Promise<string>;
   /** Counts requests being answered (for the connections gauge). */
   inFlight: { http_in_flight: number };
+  /** ACL checks on the exchange's principal (http/auth.ts); default: none (everything allowed). */
+  acl?: HttpAcl;
   /** Groups, shard statistics and the broker's identity for the admin views. */
   admin: AdminSources;
   /** Seconds since the listener started (GET /broker). */
@@ -69,8 +73,17 @@ export function checkTopicName(t: string): string {
   return t;
 }
 
-export function existingTopic(ctx: ApiContext, params: Readonly<Record<string, string>>): TopicInfo {
+const NO_ACL = new HttpAcl(undefined);
+
+/** The context's ACL checks (every check passes when ACLs are off). */
+export function aclOf(ctx: ApiContext): HttpAcl {
+  return ctx.acl ?? NO_ACL;
+}
+
+/** The topic named in the path, after the ACL check for `op` on it (before its existence, so existence does not leak). */
+export function existingTopic(ctx: ApiContext, params: Readonly<Record<string, string>>, ex: HttpExchange, op: number = AclOperation.DESCRIBE): TopicInfo {
   const name = topicParam(params);
+  aclOf(ctx).requireTopic(ex, op, name);
   const info = ctx.engine.describeTopic(name);
   if (info === undefined) throw absentTopic(ctx.engine, name);
   return info;

@@ -21,10 +21,15 @@ import { JsonProducer } from './produce.js';
 import { formatFromParam, type EmbeddedFormat } from './records-json.js';
 import { ConsumeStreamSession, ProduceStreamSession, newStreamStats, type StartPosition, type StreamStats } from './streams.js';
 import { selectTransport } from './select-transport.js';
+import type { HttpRequestHead, HttpTlsFiles, TransportName, UpgradeDecision, WsRoute } from './transport.js';
+import { HttpAcl, authenticateHead, clientAddressOf, withAuth } from './auth.js';
+import type { HttpAuthenticator } from '../security/http-auth.js';
+import type { Authorizer } from '../security/acl.js';
+import { AclOperation } from '../security/acl.js';
+import { Session } from '../security/session.js';
 import { RestConsumers } from './rest-consumers.js';
 import { TableViews } from '../table/table-view.js';
 import { TableChangesSession } from './table-stream.js';
-import type { HttpRequestHead, TransportName, UpgradeDecision, WsRoute } from './transport.js';
 
 export interface HttpServerOptions {
   engine: Engine;
@@ -50,6 +55,12 @@ export interface HttpServerOptions {
   ready?: () => boolean;
   /** CORS for the JSON API (cors.ts, parseCorsOrigins); null or absent = off. */
   cors?: CorsPolicy | null;
+  /** HTTPS and WSS with these PEM files; absent = plain HTTP. */
+  tls?: HttpTlsFiles;
+  /** `http.auth`: credentials required on every route but /healthz and on every WebSocket; absent = none. */
+  auth?: HttpAuthenticator | null;
+  /** ACLs (the Kafka listeners' authorizer), applied to REST and WebSocket users alike. */
+  authorizer?: Authorizer;
   /** The consumer groups the Kafka handler serves; default: the engine's (groupServicesFor). */
   groups?: GroupServices;
   /** REST consumer instances unused this long are deleted (consumer.instance.timeout.ms). Default 5 min. */
@@ -72,6 +83,8 @@ export interface ConnectionCounts {
 
 export interface HttpServer {
   readonly port: number;
+  /** True when serving HTTPS / WSS. */
+  readonly tls: boolean;
   readonly transport: TransportName;
   /** Why this transport (for the start line and the README). */
   readonly transportReason: string;
@@ -133,27 +146,43 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   const maxBackpressureBytes = 4 * sendBufferBytes + 1024 * 1024;
 
   const counts: ConnectionCounts = { kafka_ws: 0, ws_produce: 0, ws_consume: 0, http_in_flight: 0 };
+  const auth = opts.auth ?? null;
+  const acl = new HttpAcl(opts.authorizer);
   const stats = newStreamStats();
   const producer = new JsonProducer(engine);
   let closing = false;
+
+  /** The upgrade's principal, or throws the 401/429 to answer. */
+  const who = (head: HttpRequestHead): string => {
+    const p = authenticateHead(auth, head);
+    if (p instanceof HttpError) throw p;
+    return p;
+  };
 
   const kafkaRoute: WsRoute = {
     pattern: '/kafka',
     maxPayloadBytes: kafka.options.requestMaxBytes,
     maxBackpressureBytes,
-    upgrade: () => ({
-      accept: true,
-      open: (conn) => {
-        counts.kafka_ws++;
-        return new KafkaWsSession(conn, kafka, { maxInFlight: wsMaxInFlight, sendBufferBytes }, () => counts.kafka_ws--);
-      },
-    }),
+    upgrade: (head: HttpRequestHead) =>
+      guard(() => {
+        // Kafka over WebSocket runs as the HTTP principal: the handler's ACL checks apply to it.
+        const principal = who(head);
+        return {
+          accept: true,
+          open: (conn) => {
+            counts.kafka_ws++;
+            const session = new Session(null, clientAddressOf(head), principal);
+            return new KafkaWsSession(conn, kafka, { maxInFlight: wsMaxInFlight, sendBufferBytes }, () => counts.kafka_ws--, session);
+          },
+        };
+      }),
   };
 
-  const streamTopic = (params: Readonly<Record<string, string>>): string => {
+  const streamTopic = (head: HttpRequestHead, params: Readonly<Record<string, string>>, op: number): string => {
     const topic = params.topic ?? '';
     const shown = JSON.stringify(topic.slice(0, 60));
     if (!isValidTopicName(topic)) throw new HttpError(422, HttpErrorCode.INVALID_TOPIC_NAME, `invalid topic name ${shown}`);
+    acl.requireTopic(head, op, topic);
     if (engine.describeTopic(topic) === undefined) throw absentTopic(engine, topic);
     return topic;
   };
@@ -164,7 +193,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     maxBackpressureBytes,
     upgrade: (head: HttpRequestHead, params) =>
       guard(() => {
-        const topic = streamTopic(params);
+        const principal = who(head);
+        const topic = streamTopic({ ...head, principal }, params, AclOperation.WRITE);
         const format: EmbeddedFormat = formatFromParam(new URLSearchParams(head.query).get('format'));
         return {
           accept: true,
@@ -182,7 +212,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     maxBackpressureBytes,
     upgrade: (head: HttpRequestHead, params) =>
       guard(() => {
-        const topic = streamTopic(params);
+        const principal = who(head);
+        const topic = streamTopic({ ...head, principal }, params, AclOperation.READ);
         const info = engine.describeTopic(topic)!;
         const q = new URLSearchParams(head.query);
         const rawPartition = q.get('partition') ?? '0';
@@ -235,6 +266,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     ready: () => !closing && (opts.ready?.() ?? true),
     metrics: () => metrics.render(opts.introspection),
     inFlight: counts,
+    acl,
     admin: {
       engine,
       groups,
@@ -253,7 +285,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     maxBackpressureBytes,
     upgrade: (head: HttpRequestHead, params) =>
       guard(() => {
-        const topic = streamTopic(params);
+        const principal = who(head);
+        const topic = streamTopic({ ...head, principal }, params, AclOperation.READ);
         const q = new URLSearchParams(head.query);
         const format = formatFromParam(q.get('format'));
         const snapshotParam = q.get('snapshot');
@@ -277,13 +310,20 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
 
   let running;
   try {
-    running = await transport.listen({ host: opts.host, port: opts.port, http: withCors(apiHandler, opts.cors ?? null), ws: [kafkaRoute, produceRoute, consumeRoute, tableChangesRoute] });
+    running = await transport.listen({
+      host: opts.host,
+      port: opts.port,
+      // CORS outside authentication: a browser's preflight carries no credentials.
+      http: withCors(withAuth(apiHandler, auth), opts.cors ?? null),
+      ws: [kafkaRoute, produceRoute, consumeRoute, tableChangesRoute],
+      ...(opts.tls !== undefined ? { tls: opts.tls } : {}),
+    });
   } catch (err) {
     await consumers.close();
     await tables.close();
     throw err;
   }
-  logger().info({ transport: transport.name, reason, port: running.port }, `http/websocket listener on ${transport.name}`);
+  logger().info({ transport: transport.name, reason, port: running.port, tls: opts.tls !== undefined }, `http/websocket listener on ${transport.name}${opts.tls !== undefined ? ' (TLS)' : ''}`);
 
   metrics.addConnectionSource('kafka_ws', () => counts.kafka_ws);
   metrics.addConnectionSource('ws_produce', () => counts.ws_produce);
@@ -293,6 +333,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
 
   return {
     port: running.port,
+    tls: opts.tls !== undefined,
     transport: transport.name,
     transportReason: reason,
     connectionCounts: () => ({ ...counts }),

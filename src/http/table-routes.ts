@@ -10,12 +10,15 @@
 //   json    the JSON text of the value (a bare word is a string): `user-1` → `"user-1"`,
 //           the bytes REST Proxy's json embedded format stores for the key "user-1";
 //   binary  base64 of the bytes (standard or URL-safe alphabet).
+// With ACLs on, both need READ on the topic (they return its records, as Fetch does),
+// checked before the topic's existence; else 403 (40301).
 // Owns: parameters, errors and answer shapes. Must not keep table state.
 
 import { HttpError, HttpErrorCode, absentTopic, invalidBody } from './errors.js';
 import { decodeBase64, toUtf8 } from './bytes.js';
 import { contentTypeOf, formatFromAccept, renderRecord, type JsonRecord } from './records-json.js';
-import { type ApiContext, type Route, intQuery, topicParam } from './route.js';
+import { type ApiContext, type Route, aclOf, intQuery, topicParam } from './route.js';
+import { AclOperation } from '../security/acl.js';
 import { TableNotReadyError, TablesBusyError, type TableRecord, type TableView } from '../table/table-view.js';
 import { keyBytes } from '../table/key-index.js';
 
@@ -98,6 +101,7 @@ export const TABLE_ROUTES: Route[] = [
     pattern: '/topics/:topic/table',
     run: async (ex, params, ctx) => {
       const topic = topicParam(params);
+      aclOf(ctx).requireTopic(ex, AclOperation.READ, topic);
       const format = formatFromAccept(ex.header('accept'));
       const q = new URLSearchParams(ex.query);
       const keyFormat = keyFormatParam(q.get('key_format'));
@@ -117,6 +121,7 @@ export const TABLE_ROUTES: Route[] = [
     pattern: '/topics/:topic/table/:key',
     run: async (ex, params, ctx) => {
       const topic = topicParam(params);
+      aclOf(ctx).requireTopic(ex, AclOperation.READ, topic);
       const format = formatFromAccept(ex.header('accept'));
       const key = urlKeyBytes(params.key ?? '', keyFormatParam(new URLSearchParams(ex.query).get('key_format')), 'key');
       return withTable(ctx, topic, async (t) => {

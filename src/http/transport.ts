@@ -25,6 +25,10 @@ export interface HttpRequestHead {
   readonly query: string;
   /** A request header by lower-case name; '' when absent. */
   header(name: string): string;
+  /** The client's IP address, as text ('' when unknown). */
+  readonly remoteAddress: string;
+  /** Who sent it, once an authentication layer (http/auth.ts) has said; absent = anonymous. */
+  readonly principal?: string;
 }
 
 /** The request body is larger than the bound readBody was given. */
@@ -104,10 +108,20 @@ export interface WsRoute {
   upgrade(head: HttpRequestHead, params: Readonly<Record<string, string>>): UpgradeDecision;
 }
 
+/** HTTPS / WSS: PEM files, as the Kafka listeners' ssl.* settings name them. */
+export interface HttpTlsFiles {
+  certFile: string;
+  keyFile: string;
+  /** The key's passphrase ('' = none). Never logged. */
+  passphrase: string;
+}
+
 export interface ListenOptions {
   host: string;
   /** 0 = any free port. */
   port: number;
+  /** Serve HTTPS and WSS instead of HTTP and WS. */
+  tls?: HttpTlsFiles;
   http: HttpHandler;
   ws: readonly WsRoute[];
 }

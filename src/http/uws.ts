@@ -56,6 +56,7 @@ class UwsExchange implements HttpExchange {
   readonly path: string;
   readonly query: string;
   private readonly headers: Map<string, string>;
+  readonly remoteAddress: string;
   private readonly abortController = new AbortController();
   private aborted = false;
   private done = false;
@@ -73,6 +74,7 @@ class UwsExchange implements HttpExchange {
     this.path = req.getUrl();
     this.query = req.getQuery() ?? '';
     this.headers = copyHeaders(req);
+    this.remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString();
     res.onAborted(() => {
       this.aborted = true;
       this.abortController.abort();
@@ -198,13 +200,14 @@ interface UserData {
   session: WsSession | null;
 }
 
-function headOf(req: HttpRequest): HttpRequestHead {
+function headOf(res: HttpResponse, req: HttpRequest): HttpRequestHead {
   const headers = copyHeaders(req);
   return {
     method: req.getMethod().toUpperCase(),
     path: req.getUrl(),
     query: req.getQuery() ?? '',
     header: (name: string) => headers.get(name) ?? '',
+    remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString(),
   };
 }
 
@@ -221,7 +224,7 @@ function addWsRoute(app: TemplatedApp, uws: Uws, route: WsRoute, sockets: Set<Uw
       res.onAborted(() => {
         aborted = true;
       });
-      const head = headOf(req);
+      const head = headOf(res, req);
       const key = req.getHeader('sec-websocket-key');
       const protocol = req.getHeader('sec-websocket-protocol');
       const extensions = req.getHeader('sec-websocket-extensions');
@@ -282,7 +285,8 @@ function createUwsTransport(uws: Uws): Transport {
   return {
     name: 'uws',
     listen(opts: ListenOptions): Promise<RunningTransport> {
-      const app = uws.App();
+      // uWS reads the PEM files itself (and fails to listen when it cannot).
+      const app = opts.tls === undefined ? uws.App() : uws.SSLApp({ cert_file_name: opts.tls.certFile, key_file_name: opts.tls.keyFile, ...(opts.tls.passphrase !== '' ? { passphrase: opts.tls.passphrase } : {}) });
       const sockets = new Set<UwsConnection>();
       const pending = new Set<UwsExchange>();
       for (const route of opts.ws) addWsRoute(app, uws, route, sockets);

@@ -21,6 +21,7 @@
 import type { Socket } from 'node:net';
 import type { KafkaHandler, KafkaLogger } from './handler.js';
 import { RequestPipeline } from './pipeline.js';
+import type { Session } from '../security/session.js';
 import { POOLED_MIN_BYTES, bufferPool } from '../broker/buffer-pool.js';
 import { FileRange, releaseChunks, remainingAsBytes, responseParts, zeroCopySender, zeroCopyStats } from '../broker/file-range.js';
 import type { SendPart, ZeroCopyCalls } from '../broker/file-range.js';
@@ -43,18 +44,27 @@ export interface ConnectionOptions {
   /** Broker-wide budget of unsent response bytes (queued.max.response.bytes); this connection reports its backlog to it. */
   outputBudget?: OutputBudget;
   logger?: KafkaLogger;
+  /** The connection's listener and principal (default: anonymous, no listener). */
+  session?: Session;
 }
 
 /** How often a connection paused by engine backpressure looks again. */
 const ENGINE_BACKPRESSURE_RECHECK_MS = 1;
 
 const SIZE_PREFIX_BYTES = 4;
+/** First two bytes of a TLS ClientHello record: content type handshake, major version 3. */
+const TLS_HANDSHAKE_RECORD = 0x16;
+const TLS_MAJOR_VERSION = 0x03;
+/** How long a gracefully closed connection may take to hand its last response to the peer. */
+const GRACEFUL_CLOSE_MS = 5_000;
 const EMPTY = new Uint8Array(0);
 
 export class KafkaConnection {
   private readonly socket: Socket;
   private readonly opts: ConnectionOptions;
   private readonly pipeline: RequestPipeline;
+  /** The pipeline's session, kept here: the flow checks read it for every frame. */
+  private readonly session: Session;
   private closed = false;
   private waitingDrain = false;
   private paused = false;
@@ -101,7 +111,8 @@ export class KafkaConnection {
       onFreed: () => this.updateFlowSoon(),
       onProduceFrameDone: (frame) => bufferPool.give(frame),
       onDiscarded: (chunks) => releaseChunks(chunks),
-    }, `/${socket.remoteAddress ?? ''}`, this.zeroCopy !== null);
+    }, `/${socket.remoteAddress ?? ''}`, opts.session, this.zeroCopy !== null);
+    this.session = this.pipeline.session;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
@@ -129,12 +140,17 @@ export class KafkaConnection {
     return this.pipeline.size;
   }
 
-  /** Closes the socket and aborts this connection's pending long-polls. Idempotent. */
-  close(): void {
+  /**
+   * Closes the socket and aborts this connection's pending long-polls. Idempotent.
+   * `graceful`: what was written is still delivered (end, not destroy), bounded by
+   * GRACEFUL_CLOSE_MS for a peer that never reads.
+   */
+  close(graceful = false): void {
     if (this.closed) return;
     this.closed = true;
     this.pipeline.close();
     if (this.recheckTimer !== null) clearTimeout(this.recheckTimer);
+    if (this.throttleTimer !== null) clearTimeout(this.throttleTimer);
     this.bodyParts = [];
     this.leftover = null;
     for (const chunks of this.outQueue.splice(0)) releaseChunks(chunks);
@@ -146,15 +162,37 @@ export class KafkaConnection {
     this.pending = null;
     if (this.ownFd >= 0) closeQuietly(this.ownFd);
     this.ownFd = -1;
-    this.socket.destroy();
+    if (graceful) {
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), GRACEFUL_CLOSE_MS).unref();
+    } else this.socket.destroy();
     this.reportBacklog();
     this.onClose?.();
   }
 
   private recheckTimer: NodeJS.Timeout | null = null;
 
+  private throttleTimer: NodeJS.Timeout | null = null;
+
+  /** True while a quota throttle mutes this connection (KIP-219); wakes reading when it ends. */
+  private throttled(): boolean {
+    const session = this.session;
+    if (session.throttleUntilMs === 0) return false;
+    const waitMs = session.throttleUntilMs - Date.now();
+    if (waitMs <= 0) {
+      session.throttleUntilMs = 0;
+      return false;
+    }
+    this.throttleTimer ??= setTimeout(() => {
+      this.throttleTimer = null;
+      this.updateFlow();
+    }, waitMs);
+    return true;
+  }
+
   private stalled(): boolean {
     if (this.pipeline.size >= this.opts.maxInFlight || this.waitingDrain || this.outQueue.length > 0 || this.pending !== null) return true;
+    if (this.throttled()) return true;
     if (this.pipeline.bytes >= (this.opts.maxInFlightBytes ?? this.opts.requestMaxBytes) && this.pipeline.size > 0) return true;
     if (this.opts.engineBackpressured?.() === true) {
       // Nothing signals when shard rings drain, so look again shortly.
@@ -222,7 +260,9 @@ export class KafkaConnection {
           size = readInt32(this.prefix, 0);
         }
         if (size < 0 || size > this.opts.requestMaxBytes) {
-          this.opts.logger?.debug?.({ size }, 'kafka request size out of bounds; closing');
+          // A TLS ClientHello starts 0x16 0x03: say so, it is the usual cause.
+          const tlsHello = size >>> 24 === TLS_HANDSHAKE_RECORD && ((size >>> 16) & 0xff) === TLS_MAJOR_VERSION;
+          this.opts.logger?.debug?.({ size, ...(tlsHello ? { reason: 'a TLS handshake on a plaintext listener (client uses SSL/SASL_SSL?)' } : {}) }, 'kafka request size out of bounds; closing');
           this.close();
           return;
         }
@@ -339,6 +379,12 @@ export class KafkaConnection {
     if (pooled) this.socket.write(EMPTY, (err) => {
       if (err === null || err === undefined) bufferPool.giveAll(chunks);
     });
+    if (this.session.closeAfterResponse) {
+      // Failed authentication: the client reads why, then the connection ends (as Kafka does).
+      this.socket.uncork();
+      this.close(true);
+      return;
+    }
     // Uncork on the next tick so responses finishing in the same tick share a writev.
     process.nextTick(() => this.socket.uncork());
     if (!ok) {

@@ -37,6 +37,9 @@ import {
   responseHeaderVersion,
 } from '../wire/schemas/headers.js';
 import { assert } from '../wire/assert.js';
+import { Session } from '../security/session.js';
+import { type SecurityServices, defaultSecurityServices } from '../security/services.js';
+import { quotaUser } from './apis/quota.js';
 
 /** The request cannot be answered and the connection must be closed. */
 export class ProtocolError extends Error {
@@ -54,18 +57,22 @@ export interface KafkaLogger {
 
 export type KafkaHandlerOptions = Partial<KafkaOptions> & {
   logger?: KafkaLogger;
+  /** User store and SASL settings (default: in memory, SCRAM-SHA-256/512, no re-authentication). */
+  security?: SecurityServices;
   /** Consumer group settings (used by the first handler created for an engine). */
   groups?: Partial<CoordinatorOptions>;
   /** Transaction coordinator settings (used by the first handler created for an engine). */
   transactions?: Partial<TxnCoordinatorOptions>;
 };
 
-/** Per-connection context given with each frame. */
+/** Per-connection context given with each frame (made once per connection). */
 export interface ConnectionContext {
   /** Aborted when the connection closes; ends long-polls early. */
   readonly signal: AbortSignal;
   /** The client's address, for DescribeGroups (default ''). */
   readonly clientHost?: string;
+  /** The connection's listener, principal and authentication state (default: an anonymous one per request). */
+  readonly session?: Session;
   /**
    * The connection writes FileRange chunks itself (sendfile): Fetch may answer with
    * them. Only a connection that handles them may say so; anything else gets bytes.
@@ -100,6 +107,27 @@ export const DEFAULT_KAFKA_OPTIONS: Readonly<KafkaOptions> = {
 };
 
 const NO_LOGGER: KafkaLogger = { warn: () => {} };
+
+const SASL_HANDSHAKE_KEY = 17;
+const SASL_AUTHENTICATE_KEY = 36;
+
+/**
+ * Kafka's rules for a SASL listener: before authentication only ApiVersions and the
+ * two SASL APIs are served; once the session's lifetime (connections.max.reauth.ms)
+ * has passed, only a re-authentication is. Anything else closes the connection, as
+ * Kafka does.
+ */
+function checkSession(session: Session, apiKey: number, name: string): void {
+  const sasl = apiKey === SASL_HANDSHAKE_KEY || apiKey === SASL_AUTHENTICATE_KEY;
+  if (!session.authenticated) {
+    if (!sasl && apiKey !== API_VERSIONS_KEY) throw new ProtocolError(`${name} before SASL authentication on listener ${session.listener?.name ?? '?'}: closing the connection`);
+    return;
+  }
+  if (!sasl && Date.now() >= session.expiresAtMs) {
+    throw new ProtocolError(`${name} after the SASL session expired (connections.max.reauth.ms) without re-authentication: closing the connection`);
+  }
+}
+
 /**
  * Lower minimum versions ApiVersions lists than are served, as Apache Kafka 4 does
  * (KAFKA-18659): librdkafka before 2.10 enables gzip, snappy and lz4 only when the
@@ -110,7 +138,7 @@ const NO_LOGGER: KafkaLogger = { warn: () => {} };
 const ADVERTISED_MIN_VERSION: ReadonlyMap<number, number> = new Map([[0, 0]]);
 
 export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {}): KafkaHandler {
-  const { logger = NO_LOGGER, groups: groupOptions, transactions: txnOptions, ...rest } = opts;
+  const { logger = NO_LOGGER, groups: groupOptions, transactions: txnOptions, security = defaultSecurityServices(), ...rest } = opts;
   const options: KafkaOptions = { ...DEFAULT_KAFKA_OPTIONS };
   for (const [k, v] of Object.entries(rest)) if (v !== undefined) (options as unknown as Record<string, unknown>)[k] = v;
   if (!Number.isInteger(options.numPartitions) || options.numPartitions < 1) throw new Error(`numPartitions must be ≥ 1, got ${options.numPartitions}`);
@@ -161,7 +189,15 @@ export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {
       }
       throw new ProtocolError(`${api.name} v${version} is not supported (v${api.minVersion}-v${api.maxVersion})`);
     }
+    const session = conn.session;
+    // One test on the hot path: an authenticated session without a lifetime passes.
+    if (session !== undefined && (!session.authenticated || session.expiresAtMs !== 0)) checkSession(session, apiKey, api.name);
     const flexible = version >= api.flexibleFrom;
+    // Request quotas measure main-thread time (decode, the handler's synchronous part,
+    // encode) only while some quota is set; SASL and ApiVersions are exempt, as in Kafka.
+    const quotas = security.quotas;
+    const timed = quotas !== undefined && quotas.active && apiKey !== API_VERSIONS_KEY && apiKey !== SASL_HANDSHAKE_KEY && apiKey !== SASL_AUTHENTICATE_KEY;
+    const t0 = timed ? performance.now() : 0;
     let request: object;
     let clientId: string | null;
     try {
@@ -172,12 +208,28 @@ export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {
       if (err instanceof DecodeError) throw new ProtocolError(`${api.name} v${version} request is malformed: ${err.message}`, { cause: err });
       throw err;
     }
+    const clientHost = conn.clientHost ?? '';
     const ctx: RequestContext = {
-      engine, options, producerIds, clientId, signal: conn.signal, apiVersions, groups, txns, clientHost: conn.clientHost ?? '', fileRanges: conn.fileRanges === true,
+      engine,
+      options,
+      producerIds,
+      clientId,
+      signal: conn.signal,
+      apiVersions,
+      groups,
+      clientHost,
+      session: session ?? new Session(null, clientHost.replace(/^\//, '')),
+      security,
+      throttleMs: 0,
+      fileRanges: conn.fileRanges === true,
+      txns,
     };
     let response: object | null;
+    let threadMs = 0;
     try {
-      response = await api.handle(ctx, request, version);
+      const pending = api.handle(ctx, request, version);
+      if (timed) threadMs = performance.now() - t0;
+      response = await pending;
     } catch (err) {
       const code = errorCodeOf(err);
       if (code === ErrorCode.UNKNOWN_SERVER_ERROR) logger.warn({ err, api: api.name, version }, 'kafka handler failed');
@@ -187,9 +239,33 @@ export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {
         throw new ProtocolError(`${api.name} v${version}: no error response possible`, { cause: inner });
       }
     }
+    if (!timed) {
+      if (response === null) return null;
+      const body = response;
+      return respond(apiKey, version, flexible, correlationId, (w) => api.response.encode(w, body, version));
+    }
+    // Encoding is not timed: the throttle must be known before the answer is encoded.
+    const throttleMs = throttle(ctx, threadMs);
     if (response === null) return null;
     const body = response;
+    if (throttleMs > 0 && 'throttleTimeMs' in body) {
+      // KIP-219: the answer says how long the client should wait; the connection is muted as long.
+      const b = body as { throttleTimeMs: number };
+      b.throttleTimeMs = Math.max(b.throttleTimeMs, throttleMs);
+    }
     return respond(apiKey, version, flexible, correlationId, (w) => api.response.encode(w, body, version));
+  }
+
+  /** The request's throttle: its byte-rate throttle and its request-time one; mutes the connection that long. */
+  function throttle(ctx: RequestContext, threadMs: number): number {
+    const q = ctx.security.quotas!;
+    let t = ctx.throttleMs;
+    const applied = q.resolve(quotaUser(ctx.session.principal), ctx.clientId ?? '', 'request_percentage');
+    const now = Date.now();
+    // Recorded as percent-seconds of one thread, so the rate is a percentage (Kafka's unit).
+    if (applied !== null) t = Math.max(t, q.record(applied, threadMs / 10, now, q.requestThrottleMaxMs));
+    if (t > 0) ctx.session.throttleUntilMs = Math.max(ctx.session.throttleUntilMs, now + t);
+    return t;
   }
 
   return {

@@ -19,7 +19,8 @@
 // each as large as the client asked, all held in memory (the load test in
 // docs/reliability.md reached 2 GiB with 20 such clients).
 
-import type { KafkaHandler } from './handler.js';
+import type { ConnectionContext, KafkaHandler } from './handler.js';
+import { Session } from '../security/session.js';
 
 const PRODUCE_KEY = 0;
 /** The api key is the request's first field, an i16 (REQUEST_HEADER_OFF_API_KEY). */
@@ -62,16 +63,19 @@ export class RequestPipeline {
   private closed = false;
   private held = false;
 
-  private readonly clientHost: string;
-
-  private readonly fileRanges: boolean;
+  /** Made once per connection: every request of it shares the signal and the session. */
+  private readonly conn: ConnectionContext;
 
   /** fileRanges: the connection writes FileRange chunks itself (see ConnectionContext). */
-  constructor(handler: KafkaHandler, callbacks: PipelineCallbacks, clientHost = '', fileRanges = false) {
+  constructor(handler: KafkaHandler, callbacks: PipelineCallbacks, clientHost = '', session?: Session, fileRanges = false) {
     this.handler = handler;
     this.callbacks = callbacks;
-    this.clientHost = clientHost;
-    this.fileRanges = fileRanges;
+    this.conn = { signal: this.abort.signal, clientHost, session: session ?? new Session(null, clientHost.replace(/^\//, '')), fileRanges };
+  }
+
+  /** The connection's security state (listener, principal, authentication, throttling). */
+  get session(): Session {
+    return this.conn.session!;
   }
 
   /** Requests received and not yet answered (bound this to apply backpressure). */
@@ -130,7 +134,7 @@ export class RequestPipeline {
     if (!slot.overlappable) this.runningExclusive++;
     let result: Promise<Uint8Array[] | null>;
     try {
-      result = this.handler.handleChunks(slot.frame, { signal: this.abort.signal, clientHost: this.clientHost, fileRanges: this.fileRanges });
+      result = this.handler.handleChunks(slot.frame, this.conn);
     } catch (err) {
       this.fail(err);
       return;

@@ -1,9 +1,20 @@
-// The Kafka TCP listener (node:net): accepts connections and gives each a
-// KafkaConnection over a shared KafkaHandler. Owns: the server socket, the set of
-// live connections and shutdown. Must not parse requests.
+// One Kafka listener (node:net, or node:tls for SSL and SASL_SSL): accepts
+// connections and gives each a KafkaConnection over a shared KafkaHandler, with a
+// Session naming the listener and, for a verified client certificate, the principal.
+// Owns: the server socket, the set of live connections and shutdown. Must not parse
+// requests.
+//
+// Bad clients at the TLS layer (a plaintext client on a TLS port, a failed or slow
+// handshake, a certificate the CA does not sign under ssl.client.auth=required) are
+// dropped by node:tls before a connection exists; each is logged at debug level
+// with its reason and never reaches the handler.
 
 import { type Server, type Socket, createServer } from 'node:net';
+import { type TLSSocket, type TlsOptions, createServer as createTlsServer } from 'node:tls';
 import type { Engine } from '../broker/engine-api.js';
+import { type ListenerInfo, Session } from '../security/session.js';
+import type { SecurityProtocol } from '../security/listeners.js';
+import { type MappingRule, principalFromCertificate } from '../security/tls.js';
 import { KafkaConnection } from './connection.js';
 import type { OutputBudget } from './output-budget.js';
 import { type KafkaHandler, type KafkaHandlerOptions, type KafkaLogger, createKafkaHandler } from './handler.js';
@@ -27,12 +38,20 @@ export interface KafkaTcpServerOptions extends KafkaHandlerOptions {
   zeroCopy?: boolean;
   /** Use this handler (e.g. shared with the WebSocket listener) instead of creating one. */
   handler?: KafkaHandler;
+  /** The listener's name and security protocol (Kafka's listeners model). Default PLAINTEXT. */
+  listener?: { name: string; protocol: SecurityProtocol };
+  /** TLS server options (serverTlsOptions): required for SSL and SASL_SSL, refused otherwise. */
+  tls?: TlsOptions;
+  /** ssl.principal.mapping.rules, for SSL listeners with client certificates. Default: DEFAULT. */
+  principalRules?: readonly MappingRule[];
 }
 
 export interface KafkaTcpServer {
   readonly host: string;
   /** The bound port (useful with port 0). */
   readonly port: number;
+  /** The listener as its clients see it (advertised address after binding). */
+  readonly listener: ListenerInfo;
   readonly handler: KafkaHandler;
   /** Live connections. */
   connectionCount(): number;
@@ -56,10 +75,30 @@ export async function startKafkaTcpServer(engine: Engine, opts: KafkaTcpServerOp
   const probe = (engine as { backpressured?: () => boolean }).backpressured;
   const engineBackpressured = typeof probe === 'function' ? () => probe.call(engine) : undefined;
 
-  const server: Server = createServer({ noDelay: true }, (socket: Socket) => {
+  const protocol = opts.listener?.protocol ?? 'PLAINTEXT';
+  const tlsListener = protocol === 'SSL' || protocol === 'SASL_SSL';
+  if (tlsListener !== (opts.tls !== undefined)) throw new Error(`a ${protocol} listener ${tlsListener ? 'needs' : 'takes no'} TLS options`);
+  const principalRules = opts.principalRules ?? [];
+  // Set once the port is bound (advertised port 0 means the bound one).
+  let listener: ListenerInfo = { name: opts.listener?.name ?? 'PLAINTEXT', protocol, advertisedHost: '', advertisedPort: 0 };
+
+  const accept = (socket: Socket): void => {
     if (connections.size >= maxConnections) {
       socket.destroy();
       return;
+    }
+    const clientAddress = socket.remoteAddress ?? '';
+    const session = new Session(listener, clientAddress);
+    if (protocol === 'SSL') {
+      // Kafka: on an SSL listener a verified client certificate names the principal;
+      // without one (ssl.client.auth=none/requested) the client is ANONYMOUS. An
+      // unverified certificate never names anyone.
+      const tlsSocket = socket as TLSSocket;
+      if (tlsSocket.authorized) {
+        const raw = tlsSocket.getPeerCertificate(false)?.raw;
+        const principal = raw !== undefined ? principalFromCertificate(raw, principalRules) : null;
+        if (principal !== null) session.principal = principal;
+      }
     }
     const conn = new KafkaConnection(socket, handler, {
       requestMaxBytes,
@@ -70,10 +109,23 @@ export async function startKafkaTcpServer(engine: Engine, opts: KafkaTcpServerOp
       ...(outputBudget ? { outputBudget } : {}),
       ...(opts.zeroCopy !== undefined ? { zeroCopy: opts.zeroCopy } : {}),
       ...(logger ? { logger } : {}),
+      session,
     });
     connections.add(conn);
     conn.onClose = () => connections.delete(conn);
-  });
+  };
+  let server: Server;
+  if (opts.tls !== undefined) {
+    const tlsServer = createTlsServer({ ...opts.tls, noDelay: true } as TlsOptions, accept);
+    tlsServer.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket) => {
+      // node:tls destroys the socket; say why at debug level (never the bytes it sent).
+      logger?.debug?.({ listener: listener.name, client: socket.remoteAddress, code: err.code ?? 'TLS_ERROR', reason: tlsFailureReason(err) }, 'tls handshake failed; connection closed');
+      socket.destroy();
+    });
+    server = tlsServer;
+  } else {
+    server = createServer({ noDelay: true }, accept);
+  }
   // A failing accept must never take the process down.
   server.on('error', (err) => logger?.warn({ err }, 'kafka listener error'));
 
@@ -87,14 +139,14 @@ export async function startKafkaTcpServer(engine: Engine, opts: KafkaTcpServerOp
   });
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : requestedPort;
-  if (opts.handler === undefined && opts.advertisedPort === undefined) {
-    const advertisedHost = opts.advertisedHost ?? (host === '0.0.0.0' || host === '::' ? 'localhost' : host);
-    handler.setAdvertisedListener(advertisedHost, port);
-  }
+  const advertisedHost = opts.advertisedHost ?? (host === '0.0.0.0' || host === '::' || host === '' ? 'localhost' : host);
+  listener = { ...listener, advertisedHost, advertisedPort: opts.advertisedPort !== undefined && opts.advertisedPort !== 0 ? opts.advertisedPort : port };
+  if (opts.handler === undefined && opts.advertisedPort === undefined) handler.setAdvertisedListener(advertisedHost, port);
 
   return {
     host,
     port,
+    listener,
     handler,
     connectionCount: () => connections.size,
     outputBudget,
@@ -106,4 +158,17 @@ export async function startKafkaTcpServer(engine: Engine, opts: KafkaTcpServerOp
         for (const c of [...connections]) c.close();
       }),
   };
+}
+
+/** Why a TLS handshake failed, in words that name no secret and quote no client bytes. */
+function tlsFailureReason(err: Error & { code?: string }): string {
+  const code = err.code ?? '';
+  if (/WRONG_VERSION_NUMBER|HTTP_REQUEST|UNKNOWN_PROTOCOL|PACKET_LENGTH_TOO_LONG/.test(code) || /wrong version number|http request/i.test(err.message)) {
+    return 'the client did not speak TLS (a plaintext client on a TLS listener?)';
+  }
+  if (/PEER_DID_NOT_RETURN_A_CERTIFICATE|CERTIFICATE_REQUIRED/.test(code)) return 'the client sent no certificate and ssl.client.auth=required';
+  if (/CERTIFICATE|CERT_|VERIFY/.test(code)) return 'the client certificate was not accepted';
+  if (code === 'ERR_TLS_HANDSHAKE_TIMEOUT') return 'the handshake did not finish in time';
+  if (code === 'ECONNRESET') return 'the client closed the connection during the handshake';
+  return 'handshake error';
 }

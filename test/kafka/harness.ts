@@ -94,6 +94,15 @@ export class RawClient {
     });
   }
 
+  /** Over a socket the caller opens (e.g. node:tls), once it emits `readyEvent`. */
+  static connectWith(open: () => Socket, readyEvent: string): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const s = open();
+      s.once(readyEvent, () => resolve(new RawClient(s)));
+      s.once('error', reject);
+    });
+  }
+
   private onData(chunk: Uint8Array): void {
     // Chunks are gathered and joined once a whole frame is there (no quadratic copying).
     this.parts.push(chunk);

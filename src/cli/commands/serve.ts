@@ -5,7 +5,7 @@
 
 import { type Command, Option } from 'commander';
 import { resolveConfig, ConfigError } from '../../config/config.js';
-import { startBrokerWithConfig } from '../../server.js';
+import { describeListeners, startBrokerWithConfig } from '../../server.js';
 import { logger } from '../../util/logger.js';
 
 export function registerServe(program: Command): void {
@@ -54,7 +54,9 @@ export function registerServe(program: Command): void {
       const shards = broker.shards.map((s) => (s.pinned ? `cpu${s.cpu}` : 'unpinned')).join(',');
       // One line a person (and a test) can read: where it listens and how it runs.
       process.stdout.write(
-        `samsa ready kafka=${cfg.host}:${broker.kafkaPort} http=${cfg.host}:${broker.httpPort} (${broker.http.transport}) data=${broker.dataDir} shards=${broker.shards.length}[${shards}]\n`,
+        `samsa ready kafka=${broker.listeners[0]!.host}:${broker.kafkaPort} http=${cfg.host}:${broker.httpPort} (${broker.http.transport}${broker.http.tls ? ', tls' : ''}) data=${broker.dataDir} shards=${broker.shards.length}[${shards}]` +
+          (cfg.listeners !== '' ? ` listeners=${describeListeners(broker.listeners)}` : '') +
+          '\n',
       );
     });
 }

@@ -8,6 +8,12 @@
 // coordinator (KIP-890 part 1: the partition was added to the producer's transaction
 // at its epoch), so a late write of an aborted or fenced transaction cannot leave a
 // transaction open in a partition.
+// Quotas: the record-batch bytes count against producer_byte_rate; over it, the
+// batches are still appended (never dropped) and the answer carries the throttle.
+// Authorization (Kafka's): WRITE on the transactional id if there is one, else
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every partition; WRITE on each topic,
+// else TOPIC_AUTHORIZATION_FAILED for its partitions (checked before existence, so
+// existence does not leak).
 // Owns: request → engine.append calls → response. Must not decode records.
 
 import type { Acks } from '../../broker/engine-api.js';
@@ -16,6 +22,8 @@ import { ErrorCode } from '../../wire/errors.js';
 import { errorCodeOf, errorMessageOf } from '../error-codes.js';
 import { type ProducePartitionResponse, ProduceRequestCodec, ProduceResponseCodec } from '../../wire/schemas/00-produce.js';
 import { defineApi } from './types.js';
+import { Op, Resource, allowed, allowedOnTopic } from './authz.js';
+import { appliedQuota, recordBytes } from './quota.js';
 import { absentTopicCode, absentTopicMessage } from './absent-topic.js';
 
 /**
@@ -64,6 +72,7 @@ export const produceApi = defineApi({
     const acksValid = acks === -1 || acks === 0 || acks === 1;
     const txnId = req.transactionalId;
     const coordinator = ctx.txns.coordinator;
+    const mayWriteTxn = txnId === null || allowed(ctx, Op.WRITE, Resource.TRANSACTIONAL_ID, txnId);
     // Only until the state is loaded once (start-up): later requests keep their synchronous start.
     if (txnId !== null && !coordinator.loaded) await coordinator.ready();
     // Every append starts in this first synchronous pass, in request order: the
@@ -71,8 +80,11 @@ export const produceApi = defineApi({
     // which idempotent producers with several requests in flight rely on.
     const pending: Array<Array<Promise<ProducePartitionResponse>>> = req.topicData.map((topic) => {
       const info = ctx.engine.topicLayout(topic.name);
+      const mayWrite = allowedOnTopic(ctx, Op.WRITE, topic.name);
       return topic.partitionData.map((p): Promise<ProducePartitionResponse> => {
         if (!acksValid) return Promise.resolve(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`));
+        if (!mayWriteTxn) return Promise.resolve(failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, null));
+        if (!mayWrite) return Promise.resolve(failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED, null));
         if (info === undefined) return Promise.resolve(failed(p.index, absentTopicCode(ctx.engine, topic.name), absentTopicMessage(ctx.engine, topic.name)));
         if (p.index < 0 || p.index >= info.partitions) {
           return Promise.resolve(failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null));
@@ -108,6 +120,12 @@ export const produceApi = defineApi({
     const responses = await Promise.all(
       req.topicData.map(async (topic, i) => ({ name: topic.name, partitionResponses: await Promise.all(pending[i]!) })),
     );
+    const quota = appliedQuota(ctx, 'producer_byte_rate');
+    if (quota !== null) {
+      let bytes = 0;
+      for (const t of req.topicData) for (const p of t.partitionData) bytes += p.records?.byteLength ?? 0;
+      recordBytes(ctx, quota, bytes, Date.now());
+    }
     if (acks === 0) return null;
     return { responses, throttleTimeMs: 0 };
   },

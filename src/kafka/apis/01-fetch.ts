@@ -17,6 +17,12 @@
 // KAFKA_STORAGE_ERROR, not UNKNOWN_TOPIC_OR_PARTITION (absent-topic.ts).
 // Fetch sessions (KIP-227) are not kept: every
 // response has session id 0, which tells clients to send full requests.
+// Quotas: the record bytes served count against consumer_byte_rate; a fetch that
+// goes over it is answered without records (offsets and watermarks as usual) and
+// with the throttle, and its bytes are not counted — as Kafka does; the consumer
+// fetches the same offsets again after the throttle, so nothing is lost.
+// Authorization (Kafka's consumer fetch): READ on each topic, else
+// TOPIC_AUTHORIZATION_FAILED for its partitions.
 // On a connection that sends file ranges itself (ctx.fileRanges: plain TCP with the
 // native addon), large reads come back as FileRanges and reach the socket by sendfile.
 // Owns: the fetch loop. Must not decode, copy or re-encode records.
@@ -26,6 +32,8 @@ import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import { errorCodeOf } from '../error-codes.js';
 import { type FetchPartitionData, FetchRequestCodec, FetchResponseCodec } from '../../wire/schemas/01-fetch.js';
 import { type RequestContext, defineApi } from './types.js';
+import { Op, allowedOnTopic } from './authz.js';
+import { appliedQuota, recordBytes } from './quota.js';
 import { absentTopicCode } from './absent-topic.js';
 import { batchSizeAt } from '../../wire/batch-layout.js';
 import { bufferPool } from '../../broker/buffer-pool.js';
@@ -253,9 +261,12 @@ export const fetchApi = defineApi({
     req.topics.forEach((t, topicIndex) => {
       const info = byTopicId ? ctx.engine.topicLayout(t.topicId, true) : ctx.engine.topicLayout(t.topic);
       const missing = byTopicId ? ErrorCode.UNKNOWN_TOPIC_ID : absentTopicCode(ctx.engine, t.topic);
+      // By name the check comes first (existence does not leak); an unknown id names nothing to check.
+      const mayRead = info === undefined && byTopicId ? true : allowedOnTopic(ctx, Op.READ, info?.name ?? t.topic);
       for (const p of t.partitions) {
         let error: number = ErrorCode.NONE;
-        if (info === undefined) error = missing;
+        if (!mayRead) error = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+        else if (info === undefined) error = missing;
         else if (p.partition < 0 || p.partition >= info.partitions) error = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         slots.push({
           topicIndex,
@@ -295,8 +306,26 @@ export const fetchApi = defineApi({
         pass = await readPass(ctx, slots, maxBytes, readCommitted);
       }
 
+      const quota = pass.bytes > 0 ? appliedQuota(ctx, 'consumer_byte_rate') : null;
+      let throttled = false;
+      if (quota !== null) {
+        const now = Date.now();
+        if (recordBytes(ctx, quota, pass.bytes, now) > 0) {
+          ctx.security.quotas!.unrecord(quota, pass.bytes, now);
+          throttled = true;
+        }
+      }
       const responses = req.topics.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: [] as FetchPartitionData[] }));
-      slots.forEach((s, i) => responses[s.topicIndex]!.partitions.push(pass.data[i]!));
+      slots.forEach((s, i) => {
+        const d = pass.data[i]!;
+        if (throttled && d.records !== null && d.records.byteLength > 0) {
+          // Not sent: its pooled buffer or file range goes back now.
+          release(d.records);
+          responses[s.topicIndex]!.partitions.push({ ...d, records: EMPTY });
+        } else {
+          responses[s.topicIndex]!.partitions.push(d);
+        }
+      });
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
     } finally {
       // Handed back for encoding and writing; from here the connection counts what its

@@ -7,6 +7,7 @@
 // The engine answers timestamp lookups at batch granularity (storage never decodes
 // records); Kafka answers with the exact record, so the batch found is read and
 // decoded here to pick the record (admin path: one small read per lookup).
+// Authorization: DESCRIBE on each topic, else TOPIC_AUTHORIZATION_FAILED.
 // Owns: request → engine.listOffset calls → response.
 
 import type { Engine, ListOffsetResult, OffsetSpec } from '../../broker/engine-api.js';
@@ -15,6 +16,7 @@ import { decodeRecordBatch } from '../../protocol/record-batch.js';
 import { errorCodeOf } from '../error-codes.js';
 import { type ListOffsetsPartitionResponse, ListOffsetsRequestCodec, ListOffsetsResponseCodec } from '../../wire/schemas/02-list-offsets.js';
 import { defineApi } from './types.js';
+import { Op, allowedOnTopic } from './authz.js';
 import { absentTopicCode } from './absent-topic.js';
 
 function specOf(timestamp: number): OffsetSpec | undefined {
@@ -60,8 +62,10 @@ export const listOffsetsApi = defineApi({
     const topics = await Promise.all(
       req.topics.map(async (t) => {
         const info = ctx.engine.describeTopic(t.name);
+        const mayDescribe = allowedOnTopic(ctx, Op.DESCRIBE, t.name);
         const partitions = await Promise.all(
           t.partitions.map(async (p): Promise<ListOffsetsPartitionResponse> => {
+            if (!mayDescribe) return failed(p.partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
             if (info === undefined) return failed(p.partitionIndex, absentTopicCode(ctx.engine, t.name));
             if (p.partitionIndex < 0 || p.partitionIndex >= info.partitions) {
               return failed(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);

@@ -3,6 +3,8 @@
 // generation -1 comes from outside any group (admin tools, manual assignment) and
 // is accepted while the group has no members. Offsets of unknown topics or
 // partitions are refused per partition, as Kafka does.
+// Authorization (Kafka's): READ on the group (else GROUP_AUTHORIZATION_FAILED for
+// every partition) and READ on each topic (else TOPIC_AUTHORIZATION_FAILED).
 // Owns: validation and OffsetStore.commit calls.
 
 import { ErrorCode } from '../../wire/errors.js';
@@ -10,6 +12,7 @@ import { errorCodeOf } from '../error-codes.js';
 import { OFFSET_METADATA_MAX_BYTES, type OffsetCommitEntry } from '../../groups/offset-store.js';
 import { OffsetCommitRequestCodec, OffsetCommitResponseCodec } from '../../wire/schemas/08-offset-commit.js';
 import { defineApi } from './types.js';
+import { Op, allowedOnTopic, requireGroup } from './authz.js';
 import { absentTopicCode } from './absent-topic.js';
 
 export const offsetCommitApi = defineApi({
@@ -18,13 +21,16 @@ export const offsetCommitApi = defineApi({
   request: OffsetCommitRequestCodec,
   response: OffsetCommitResponseCodec,
   async handle(ctx, req) {
+    requireGroup(ctx, Op.READ, req.groupId);
     await ctx.groups.offsets.ready();
     const groupError = req.groupId === '' ? ErrorCode.INVALID_GROUP_ID : ctx.groups.coordinator.validateCommit(req.groupId, req.generationId, req.memberId);
     const now = Date.now();
     const entries: OffsetCommitEntry[] = [];
     const codes = req.topics.map((t) => {
       const info = ctx.engine.describeTopic(t.name);
+      const mayRead = allowedOnTopic(ctx, Op.READ, t.name);
       return t.partitions.map((p) => {
+        if (!mayRead) return ErrorCode.TOPIC_AUTHORIZATION_FAILED;
         if (groupError !== ErrorCode.NONE) return groupError;
         if (info === undefined) return absentTopicCode(ctx.engine, t.name);
         if (p.partitionIndex < 0 || p.partitionIndex >= info.partitions) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;

@@ -2,17 +2,28 @@
 // leader epochs; v6 flexible; v7 require-stable: a partition with a transactional
 // commit not ended yet answers UNSTABLE_OFFSET_COMMIT, which the client retries
 // (KIP-447); v8 several groups). A partition without a committed offset answers -1.
+// Authorization (Kafka's): DESCRIBE on the group (else GROUP_AUTHORIZATION_FAILED),
+// DESCRIBE on each named topic (else TOPIC_AUTHORIZATION_FAILED per partition); for
+// "all topics" the topics it may not describe are left out.
 // Owns: reading OffsetStore.
 
 import { ErrorCode } from '../../wire/errors.js';
 import type { OffsetStore } from '../../groups/offset-store.js';
 import { OffsetFetchRequestCodec, type OffsetFetchRequestTopic, OffsetFetchResponseCodec, type OffsetFetchResponseTopic } from '../../wire/schemas/09-offset-fetch.js';
-import { defineApi } from './types.js';
+import { type RequestContext, defineApi } from './types.js';
+import { Op, allowed, allowedOnTopic, requireGroup, Resource } from './authz.js';
 
-function fetchGroup(store: OffsetStore, groupId: string, topics: OffsetFetchRequestTopic[] | null, requireStable: boolean): OffsetFetchResponseTopic[] {
+function fetchGroup(ctx: RequestContext, store: OffsetStore, groupId: string, topics: OffsetFetchRequestTopic[] | null, requireStable: boolean): OffsetFetchResponseTopic[] {
   if (topics === null) {
     const byTopic = new Map<string, OffsetFetchResponseTopic>();
+    const may = new Map<string, boolean>();
     for (const e of store.list(groupId)) {
+      let ok = may.get(e.topic);
+      if (ok === undefined) {
+        ok = allowedOnTopic(ctx, Op.DESCRIBE, e.topic, false);
+        may.set(e.topic, ok);
+      }
+      if (!ok) continue;
       let t = byTopic.get(e.topic);
       if (t === undefined) {
         t = { name: e.topic, partitions: [] };
@@ -22,7 +33,11 @@ function fetchGroup(store: OffsetStore, groupId: string, topics: OffsetFetchRequ
     }
     return [...byTopic.values()];
   }
-  return topics.map((t) => ({
+  return topics.map((t) => {
+    if (!allowedOnTopic(ctx, Op.DESCRIBE, t.name)) {
+      return { name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED })) };
+    }
+    return {
     name: t.name,
     partitions: t.partitionIndexes.map((partitionIndex) => {
       if (requireStable && store.hasPending(groupId, t.name, partitionIndex)) {
@@ -33,7 +48,8 @@ function fetchGroup(store: OffsetStore, groupId: string, topics: OffsetFetchRequ
         ? { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE }
         : { partitionIndex, committedOffset: c.offset, committedLeaderEpoch: c.leaderEpoch, metadata: c.metadata, errorCode: ErrorCode.NONE };
     }),
-  }));
+    };
+  });
 }
 
 export const offsetFetchApi = defineApi({
@@ -49,10 +65,15 @@ export const offsetFetchApi = defineApi({
         throttleTimeMs: 0,
         topics: [],
         errorCode: ErrorCode.NONE,
-        groups: req.groups.map((g) => ({ groupId: g.groupId, topics: fetchGroup(store, g.groupId, g.topics, req.requireStable), errorCode: ErrorCode.NONE })),
+        groups: req.groups.map((g) =>
+          allowed(ctx, Op.DESCRIBE, Resource.GROUP, g.groupId)
+            ? { groupId: g.groupId, topics: fetchGroup(ctx, store, g.groupId, g.topics, req.requireStable), errorCode: ErrorCode.NONE }
+            : { groupId: g.groupId, topics: [], errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED },
+        ),
       };
     }
-    return { throttleTimeMs: 0, topics: fetchGroup(store, req.groupId, req.topics, req.requireStable), errorCode: ErrorCode.NONE, groups: [] };
+    requireGroup(ctx, Op.DESCRIBE, req.groupId);
+    return { throttleTimeMs: 0, topics: fetchGroup(ctx, store, req.groupId, req.topics, req.requireStable), errorCode: ErrorCode.NONE, groups: [] };
   },
   errorResponse(req, version, errorCode) {
     const topics = (ts: OffsetFetchRequestTopic[] | null): OffsetFetchResponseTopic[] =>

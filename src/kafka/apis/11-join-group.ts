@@ -1,10 +1,12 @@
 // JoinGroup (key 11): serves v0-9 (v1 rebalance timeout; v5 group instance ids; v6+
 // flexible; v7 protocol type in the answer; v8 reason; v9 skip-assignment, always
 // false here). Waits in the coordinator until the rebalance completes.
+// Authorization: READ on the group, else GROUP_AUTHORIZATION_FAILED.
 // Owns: translating to/from GroupCoordinator.join.
 
 import { JoinGroupRequestCodec, JoinGroupResponseCodec } from '../../wire/schemas/11-join-group.js';
 import { defineApi } from './types.js';
+import { Op, requireGroup } from './authz.js';
 
 export const joinGroupApi = defineApi({
   minVersion: 0,
@@ -12,6 +14,7 @@ export const joinGroupApi = defineApi({
   request: JoinGroupRequestCodec,
   response: JoinGroupResponseCodec,
   async handle(ctx, req, version) {
+    requireGroup(ctx, Op.READ, req.groupId);
     await ctx.groups.offsets.ready();
     const r = await ctx.groups.coordinator.join({
       groupId: req.groupId,

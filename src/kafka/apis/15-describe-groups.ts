@@ -1,11 +1,15 @@
 // DescribeGroups (key 15): serves v0-6 (v3 authorized operations, not computed;
 // v4 group instance ids; v5 flexible; v6 GROUP_ID_NOT_FOUND). An unknown group is
 // reported as Dead before v6 and as GROUP_ID_NOT_FOUND from v6, as Kafka does (a
-// group known only by its committed offsets is Empty). Owns: the answer.
+// group known only by its committed offsets is Empty).
+// Authorization: DESCRIBE on each group, else GROUP_AUTHORIZATION_FAILED for it; the
+// authorized operations are computed when asked (v3+) and an authorizer is set.
+// Owns: the answer.
 
 import { ErrorCode } from '../../wire/errors.js';
 import { DescribeGroupsRequestCodec, DescribeGroupsResponseCodec } from '../../wire/schemas/15-describe-groups.js';
 import { defineApi } from './types.js';
+import { Op, Resource, allowed, authorizedOperations } from './authz.js';
 
 /** KIP-1043: from v6 an unknown group is an error rather than a Dead group. */
 const GROUP_ID_NOT_FOUND_FROM_VERSION = 6;
@@ -22,13 +26,17 @@ export const describeGroupsApi = defineApi({
     return {
       throttleTimeMs: 0,
       groups: req.groups.map((groupId) => {
+        if (!allowed(ctx, Op.DESCRIBE, Resource.GROUP, groupId)) {
+          return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
+        }
+        const ops = authorizedOperations(ctx, req.includeAuthorizedOperations, Resource.GROUP, groupId);
         const g = ctx.groups.coordinator.describe(groupId);
         const hasOffsets = ctx.groups.offsets.list(groupId).length > 0;
         if (g === undefined) {
           if (!hasOffsets && version >= GROUP_ID_NOT_FOUND_FROM_VERSION) {
             return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.`, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [], authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
           }
-          return { errorCode: ErrorCode.NONE, groupId, groupState: hasOffsets ? 'Empty' : 'Dead', protocolType: hasOffsets ? 'consumer' : '', protocolData: '', members: [], authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
+          return { errorCode: ErrorCode.NONE, groupId, groupState: hasOffsets ? 'Empty' : 'Dead', protocolType: hasOffsets ? 'consumer' : '', protocolData: '', members: [], authorizedOperations: ops };
         }
         return {
           errorCode: ErrorCode.NONE,
@@ -37,7 +45,7 @@ export const describeGroupsApi = defineApi({
           protocolType: g.protocolType,
           protocolData: g.protocolName,
           members: g.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost, memberMetadata: m.metadata, memberAssignment: m.assignment })),
-          authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+          authorizedOperations: ops,
         };
       }),
     };

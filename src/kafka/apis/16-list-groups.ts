@@ -1,9 +1,13 @@
 // ListGroups (key 16): serves v0-4 (v3 flexible; v4 filters by state). Lists groups
-// with members or committed offsets. Owns: the answer.
+// with members or committed offsets.
+// Authorization (Kafka's): DESCRIBE on the cluster lists every group; otherwise only
+// the groups the principal may DESCRIBE are listed.
+// Owns: the answer.
 
 import { ErrorCode } from '../../wire/errors.js';
 import { ListGroupsRequestCodec, ListGroupsResponseCodec } from '../../wire/schemas/16-list-groups.js';
 import { defineApi } from './types.js';
+import { Op, Resource, allowed, allowedOnCluster } from './authz.js';
 
 export const listGroupsApi = defineApi({
   minVersion: 0,
@@ -12,7 +16,8 @@ export const listGroupsApi = defineApi({
   response: ListGroupsResponseCodec,
   async handle(ctx, req) {
     await ctx.groups.offsets.ready();
-    const ids = new Set([...ctx.groups.coordinator.groupIds(), ...ctx.groups.offsets.groupIds()]);
+    const all = new Set([...ctx.groups.coordinator.groupIds(), ...ctx.groups.offsets.groupIds()]);
+    const ids = ctx.security.authorizer === undefined || allowedOnCluster(ctx, Op.DESCRIBE) ? all : [...all].filter((g) => allowed(ctx, Op.DESCRIBE, Resource.GROUP, g, false));
     const states = new Set(req.statesFilter.map((s) => s.toLowerCase()));
     const groups = [...ids].map((groupId) => {
       const g = ctx.groups.coordinator.describe(groupId);

@@ -2,6 +2,9 @@
 // v5+ flexible and returns the topic's configs; v7 topic ids). On one node the
 // replication factor must be 1 (or -1 = default) and manual assignments may only
 // name this node. Configs are Kafka's topic-level names (src/config/topic-config.ts).
+// Authorization (Kafka's): CREATE on the cluster or on the topic, else
+// TOPIC_AUTHORIZATION_FAILED; the created topic's configs are returned only with
+// DESCRIBE_CONFIGS on it (else topic_config_error_code says why they are missing).
 // Owns: validation and engine.createTopic calls.
 
 import type { TopicConfig, TopicInfo } from '../../broker/engine-api.js';
@@ -13,6 +16,7 @@ import { parseTopicConfigEntries, topicConfigEntries } from '../../config/topic-
 import { PARTITIONS_MAX } from '../../wire/topic-name.js';
 import { ZERO_UUID, isValidTopicName } from './common.js';
 import { type RequestContext, defineApi } from './types.js';
+import { Op, allowedOnTopic, mayCreateTopic } from './authz.js';
 
 /** Largest partition count accepted in one request (bounds engine work per request). */
 
@@ -71,6 +75,9 @@ function result(t: CreatableTopic, errorCode: number, errorMessage: string | nul
 function success(ctx: RequestContext, t: CreatableTopic, info: TopicInfo | undefined, p: Plan): CreatableTopicResult {
   const defaults = ctx.engine.defaultTopicConfig();
   const config: TopicConfig = info?.config ?? { ...defaults, ...p.config };
+  if (!allowedOnTopic(ctx, Op.DESCRIBE_CONFIGS, t.name, false)) {
+    return { ...result(t, ErrorCode.NONE, null), topicId: info?.topicId ?? ZERO_UUID, numPartitions: info?.partitions ?? p.partitions, replicationFactor: 1, topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
+  }
   return {
     name: t.name,
     topicId: info?.topicId ?? ZERO_UUID,
@@ -100,6 +107,7 @@ export const createTopicsApi = defineApi({
     const topics = await Promise.all(
       req.topics.map(async (t): Promise<CreatableTopicResult> => {
         if (counts.get(t.name)! > 1) return result(t, ErrorCode.INVALID_REQUEST, `topic ${t.name} appears more than once in the request`);
+        if (!mayCreateTopic(ctx, t.name)) return result(t, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.');
         try {
           const p = plan(ctx, t);
           if (ctx.engine.describeTopic(t.name) !== undefined) {

@@ -4,10 +4,13 @@
 // calls → response. Per-partition errors, as Kafka answers them: an unknown topic or
 // partition, an offset past the high watermark (OFFSET_OUT_OF_RANGE), a compact-only
 // topic (POLICY_VIOLATION). An offset below the current start changes nothing.
+// Authorization: DELETE on each topic, else TOPIC_AUTHORIZATION_FAILED.
 
 import { errorCodeOf } from '../error-codes.js';
 import { type DeleteRecordsPartitionResult, DeleteRecordsRequestCodec, DeleteRecordsResponseCodec } from '../../wire/schemas/21-delete-records.js';
 import { defineApi } from './types.js';
+import { ErrorCode } from '../../wire/errors.js';
+import { Op, allowedOnTopic } from './authz.js';
 
 export const deleteRecordsApi = defineApi({
   minVersion: 0,
@@ -16,10 +19,13 @@ export const deleteRecordsApi = defineApi({
   response: DeleteRecordsResponseCodec,
   async handle(ctx, req) {
     const topics = await Promise.all(
-      req.topics.map(async (t) => ({
+      req.topics.map(async (t) => {
+        const mayDelete = allowedOnTopic(ctx, Op.DELETE, t.name);
+        return {
         name: t.name,
         partitions: await Promise.all(
           t.partitions.map(async (p): Promise<DeleteRecordsPartitionResult> => {
+            if (!mayDelete) return { partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
             try {
               const r = await ctx.engine.deleteRecords(t.name, p.partitionIndex, p.offset);
               return { partitionIndex: p.partitionIndex, lowWatermark: r.lowWatermark, errorCode: r.errorCode };
@@ -28,7 +34,8 @@ export const deleteRecordsApi = defineApi({
             }
           }),
         ),
-      })),
+        };
+      }),
     );
     return { throttleTimeMs: 0, topics };
   },

@@ -5,6 +5,10 @@
 // topic fails with UNKNOWN_TOPIC_OR_PARTITION and the others of that transaction with
 // OPERATION_NOT_ATTEMPTED, as Kafka answers; otherwise every partition carries the
 // coordinator's code.
+// Authorization (Kafka's): WRITE on the transactional id, else
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every partition; WRITE on each topic,
+// else TOPIC_AUTHORIZATION_FAILED for its partitions and OPERATION_NOT_ATTEMPTED for
+// the others (checked before existence).
 // Owns: request → coordinator calls → response.
 
 import { ErrorCode } from '../../wire/errors.js';
@@ -15,6 +19,7 @@ import {
 } from '../../wire/schemas/24-add-partitions-to-txn.js';
 import { fencedFor } from './txn-common.js';
 import { type RequestContext, defineApi } from './types.js';
+import { Op, Resource, allowed, allowedOnTopic } from './authz.js';
 
 interface Topics {
   name: string;
@@ -26,6 +31,10 @@ function results(topics: readonly Topics[], code: (topic: string, partition: num
 }
 
 async function addOne(ctx: RequestContext, version: number, id: string, producerId: number, epoch: number, topics: readonly Topics[], verifyOnly: boolean): Promise<AddPartitionsToTxnTopicResult[]> {
+  if (!allowed(ctx, Op.WRITE, Resource.TRANSACTIONAL_ID, id)) return results(topics, () => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  const refused = new Set<string>();
+  for (const t of topics) if (!allowedOnTopic(ctx, Op.WRITE, t.name)) refused.add(t.name);
+  if (refused.size > 0) return results(topics, (t) => (refused.has(t) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.OPERATION_NOT_ATTEMPTED));
   const unknown = new Set<string>();
   for (const t of topics) {
     const info = ctx.engine.describeTopic(t.name);

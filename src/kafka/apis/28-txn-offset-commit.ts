@@ -6,6 +6,10 @@
 // came first), and, when the request names a generation or member (KIP-447), that the
 // consumer is still that member of the group (a zombie gets ILLEGAL_GENERATION /
 // UNKNOWN_MEMBER_ID). Unknown topics or partitions are refused per partition.
+// Authorization (Kafka's): WRITE on the transactional id (else
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED) and READ on the group (else
+// GROUP_AUTHORIZATION_FAILED) for every partition; READ on each topic, else
+// TOPIC_AUTHORIZATION_FAILED for its partitions (checked before existence).
 // Owns: validation and the OffsetStore.commitTxn call.
 
 import { ErrorCode } from '../../wire/errors.js';
@@ -13,6 +17,7 @@ import { errorCodeOf } from '../error-codes.js';
 import { OFFSETS_TOPIC, OFFSET_METADATA_MAX_BYTES, type OffsetCommitEntry } from '../../groups/offset-store.js';
 import { TxnOffsetCommitRequestCodec, TxnOffsetCommitResponseCodec } from '../../wire/schemas/28-txn-offset-commit.js';
 import { defineApi } from './types.js';
+import { Op, Resource, allowed, allowedOnTopic } from './authz.js';
 
 export const txnOffsetCommitApi = defineApi({
   minVersion: 0,
@@ -22,7 +27,9 @@ export const txnOffsetCommitApi = defineApi({
   async handle(ctx, req) {
     await Promise.all([ctx.groups.offsets.ready(), ctx.txns.coordinator.ready()]);
     let groupError: number = ErrorCode.NONE;
-    if (req.groupId === '') groupError = ErrorCode.INVALID_GROUP_ID;
+    if (!allowed(ctx, Op.WRITE, Resource.TRANSACTIONAL_ID, req.transactionalId)) groupError = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+    else if (!allowed(ctx, Op.READ, Resource.GROUP, req.groupId)) groupError = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+    else if (req.groupId === '') groupError = ErrorCode.INVALID_GROUP_ID;
     else {
       const txnCode = ctx.txns.coordinator.verify(req.transactionalId, req.producerId, req.producerEpoch, OFFSETS_TOPIC, 0);
       // A fenced producer learns it from its epoch, as Kafka's log append answers.
@@ -34,8 +41,10 @@ export const txnOffsetCommitApi = defineApi({
     const entries: OffsetCommitEntry[] = [];
     const codes = req.topics.map((t) => {
       const info = ctx.engine.describeTopic(t.name);
+      const mayRead = groupError !== ErrorCode.NONE || allowedOnTopic(ctx, Op.READ, t.name);
       return t.partitions.map((p) => {
         if (groupError !== ErrorCode.NONE) return groupError;
+        if (!mayRead) return ErrorCode.TOPIC_AUTHORIZATION_FAILED;
         if (info === undefined || p.partitionIndex < 0 || p.partitionIndex >= info.partitions) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         if (p.committedMetadata !== null && p.committedMetadata.length > OFFSET_METADATA_MAX_BYTES) return ErrorCode.OFFSET_METADATA_TOO_LARGE;
         entries.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata, commitTimestamp: now });

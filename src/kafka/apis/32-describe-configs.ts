@@ -2,12 +2,15 @@
 // and documentation; v4+ flexible). TOPIC resources list the topic's effective
 // config (TopicInfo.config); the BROKER resource (name "" or this node's id) lists
 // the broker defaults under Kafka's broker names plus a few broker settings.
+// Authorization: DESCRIBE_CONFIGS on the topic (TOPIC_AUTHORIZATION_FAILED) or on
+// the cluster for the broker (CLUSTER_AUTHORIZATION_FAILED).
 // Owns: building the answer; must not change any config.
 
 import { ErrorCode } from '../../wire/errors.js';
 import { ConfigResourceType, ConfigSource, ConfigType, type DescribeConfigsRequest, DescribeConfigsRequestCodec, type DescribeConfigsResourceResult, DescribeConfigsResponseCodec, type DescribeConfigsResult } from '../../wire/schemas/32-describe-configs.js';
 import { type ConfigEntry, brokerDefaultEntries, topicConfigEntries } from '../../config/topic-config.js';
 import { type RequestContext, defineApi } from './types.js';
+import { Op, allowedOnCluster, allowedOnTopic } from './authz.js';
 import { absentTopicCode, absentTopicMessage } from './absent-topic.js';
 
 function brokerEntries(ctx: RequestContext): ConfigEntry[] {
@@ -27,6 +30,7 @@ function describe(ctx: RequestContext, r: DescribeConfigsRequest['resources'][nu
   let entries: ConfigEntry[];
   let source: (e: ConfigEntry) => number;
   if (r.resourceType === ConfigResourceType.TOPIC) {
+    if (!allowedOnTopic(ctx, Op.DESCRIBE_CONFIGS, r.resourceName)) return { ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null, configs: [] };
     const info = ctx.engine.describeTopic(r.resourceName);
     if (info === undefined) {
       return { ...base, errorCode: absentTopicCode(ctx.engine, r.resourceName), errorMessage: absentTopicMessage(ctx.engine, r.resourceName), configs: [] };
@@ -34,6 +38,7 @@ function describe(ctx: RequestContext, r: DescribeConfigsRequest['resources'][nu
     entries = topicConfigEntries(info.config, ctx.engine.defaultTopicConfig(), r.configurationKeys);
     source = (e) => (e.isDefault ? ConfigSource.DEFAULT_CONFIG : ConfigSource.TOPIC_CONFIG);
   } else if (r.resourceType === ConfigResourceType.BROKER) {
+    if (!allowedOnCluster(ctx, Op.DESCRIBE_CONFIGS)) return { ...base, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null, configs: [] };
     if (r.resourceName !== '' && r.resourceName !== String(ctx.options.nodeId)) {
       return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `this broker is node ${ctx.options.nodeId}`, configs: [] };
     }

@@ -1,12 +1,14 @@
 // CreatePartitions (key 37): serves v0-3 (v2+ flexible). Grows a topic to `count`
 // partitions (never shrinks: INVALID_PARTITIONS); manual assignments may only name
-// this node. Owns: validation and engine.createPartitions calls.
+// this node. Authorization: ALTER on the topic, else TOPIC_AUTHORIZATION_FAILED.
+// Owns: validation and engine.createPartitions calls.
 
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import { errorCodeOf, errorMessageOf } from '../error-codes.js';
 import { CreatePartitionsRequestCodec, CreatePartitionsResponseCodec, type CreatePartitionsTopicResult } from '../../wire/schemas/37-create-partitions.js';
 import { PARTITIONS_MAX } from '../../wire/topic-name.js';
 import { defineApi } from './types.js';
+import { Op, allowedOnTopic } from './authz.js';
 import { absentTopicError } from './absent-topic.js';
 
 export const createPartitionsApi = defineApi({
@@ -21,6 +23,7 @@ export const createPartitionsApi = defineApi({
       req.topics.map(async (t): Promise<CreatePartitionsTopicResult> => {
         try {
           if (counts.get(t.name)! > 1) throw new KafkaError(ErrorCode.INVALID_REQUEST, `topic ${t.name} appears more than once`);
+          if (!allowedOnTopic(ctx, Op.ALTER, t.name)) throw new KafkaError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.');
           const info = ctx.engine.describeTopic(t.name);
           if (info === undefined) throw absentTopicError(ctx.engine, t.name);
           if (t.count <= info.partitions || t.count > PARTITIONS_MAX) {

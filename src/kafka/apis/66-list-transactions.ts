@@ -4,12 +4,15 @@
 // than durationFilter ms; an id with none open counts as open since -1, as in Kafka),
 // and by transactionalIdPattern (v2: a regular expression the whole id must match;
 // JavaScript's RegExp stands in for Java's Pattern, the same for ordinary patterns).
+// Authorization (Kafka's): only the transactional ids the principal may DESCRIBE
+// are listed.
 // Owns: request → coordinator.list → filtered response.
 
 import { ErrorCode } from '../../wire/errors.js';
 import { ListTransactionsRequestCodec, ListTransactionsResponseCodec } from '../../wire/schemas/66-list-transactions.js';
 import { TXN_STATE_NAMES } from '../../txn/state-store.js';
 import { defineApi } from './types.js';
+import { Op, Resource, allowed } from './authz.js';
 
 /** Longest pattern accepted: a regular expression is compiled per request. */
 const PATTERN_CHARS_MAX = 1024;
@@ -40,6 +43,8 @@ export const listTransactionsApi = defineApi({
       .filter((d) => producerIds.size === 0 || producerIds.has(d.producerId))
       .filter((d) => req.durationFilter < 0 || nowMs - d.startMs > req.durationFilter)
       .filter((d) => pattern === null || pattern.test(d.transactionalId))
+      // Kafka's: only the ids the principal may DESCRIBE are listed (not audited as refusals).
+      .filter((d) => allowed(ctx, Op.DESCRIBE, Resource.TRANSACTIONAL_ID, d.transactionalId, false))
       .map((d) => ({ transactionalId: d.transactionalId, producerId: d.producerId, transactionState: d.state }));
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, unknownStateFilters, transactionStates };
   },

@@ -1,5 +1,7 @@
 // Shared by AlterConfigs (33) and IncrementalAlterConfigs (44): applying a new
-// topic config through the engine. Owns: that one step and the resource checks.
+// topic config through the engine. Authorization: ALTER_CONFIGS on the topic
+// (TOPIC_AUTHORIZATION_FAILED) or the cluster for the broker (CLUSTER_AUTHORIZATION_FAILED).
+// Owns: that one step and the resource checks.
 
 import type { TopicConfig } from '../../broker/engine-api.js';
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
@@ -7,6 +9,7 @@ import { errorCodeOf, errorMessageOf } from '../error-codes.js';
 import { ConfigResourceType } from '../../wire/schemas/32-describe-configs.js';
 import type { AlterConfigsResourceResponse } from '../../wire/schemas/33-alter-configs.js';
 import type { RequestContext } from './types.js';
+import { Op, allowedOnCluster, allowedOnTopic } from './authz.js';
 import { absentTopicError } from './absent-topic.js';
 
 /**
@@ -22,6 +25,8 @@ export async function alterTopic(
 ): Promise<AlterConfigsResourceResponse> {
   const base = { resourceType, resourceName };
   try {
+    if (resourceType === ConfigResourceType.BROKER && !allowedOnCluster(ctx, Op.ALTER_CONFIGS)) throw new KafkaError(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'Cluster authorization failed.');
+    if (resourceType === ConfigResourceType.TOPIC && !allowedOnTopic(ctx, Op.ALTER_CONFIGS, resourceName)) throw new KafkaError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `Not authorized to alter the configs of topic ${resourceName}`);
     if (resourceType === ConfigResourceType.BROKER) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'broker configs are static in Samsa (set them at start-up)');
     if (resourceType !== ConfigResourceType.TOPIC) throw new KafkaError(ErrorCode.INVALID_REQUEST, `unsupported resource type ${resourceType}`);
     const info = ctx.engine.describeTopic(resourceName);

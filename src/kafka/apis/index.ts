@@ -14,11 +14,15 @@ import { leaveGroupApi } from './13-leave-group.js';
 import { syncGroupApi } from './14-sync-group.js';
 import { describeGroupsApi } from './15-describe-groups.js';
 import { listGroupsApi } from './16-list-groups.js';
+import { saslHandshakeApi } from './17-sasl-handshake.js';
 import { apiVersionsApi } from './18-api-versions.js';
 import { createTopicsApi } from './19-create-topics.js';
 import { deleteTopicsApi } from './20-delete-topics.js';
 import { deleteRecordsApi } from './21-delete-records.js';
 import { initProducerIdApi } from './22-init-producer-id.js';
+import { describeAclsApi } from './29-describe-acls.js';
+import { createAclsApi } from './30-create-acls.js';
+import { deleteAclsApi } from './31-delete-acls.js';
 import { addPartitionsToTxnApi } from './24-add-partitions-to-txn.js';
 import { addOffsetsToTxnApi } from './25-add-offsets-to-txn.js';
 import { endTxnApi } from './26-end-txn.js';
@@ -28,9 +32,14 @@ import { describeProducersApi } from './61-describe-producers.js';
 import { describeTransactionsApi } from './65-describe-transactions.js';
 import { listTransactionsApi } from './66-list-transactions.js';
 import { alterConfigsApi } from './33-alter-configs.js';
+import { saslAuthenticateApi } from './36-sasl-authenticate.js';
 import { createPartitionsApi } from './37-create-partitions.js';
 import { deleteGroupsApi } from './42-delete-groups.js';
 import { incrementalAlterConfigsApi } from './44-incremental-alter-configs.js';
+import { describeClientQuotasApi } from './48-describe-client-quotas.js';
+import { alterClientQuotasApi } from './49-alter-client-quotas.js';
+import { describeUserScramCredentialsApi } from './50-describe-user-scram-credentials.js';
+import { alterUserScramCredentialsApi } from './51-alter-user-scram-credentials.js';
 import type { AnyApiDefinition } from './types.js';
 
 export const APIS: readonly AnyApiDefinition[] = [
@@ -47,20 +56,29 @@ export const APIS: readonly AnyApiDefinition[] = [
   syncGroupApi,
   describeGroupsApi,
   listGroupsApi,
+  saslHandshakeApi,
   apiVersionsApi,
   createTopicsApi,
   deleteTopicsApi,
   deleteRecordsApi,
   initProducerIdApi,
+  describeAclsApi,
+  createAclsApi,
+  deleteAclsApi,
   addPartitionsToTxnApi,
   addOffsetsToTxnApi,
   endTxnApi,
   txnOffsetCommitApi,
   describeConfigsApi,
   alterConfigsApi,
+  saslAuthenticateApi,
   createPartitionsApi,
   deleteGroupsApi,
   incrementalAlterConfigsApi,
+  describeClientQuotasApi,
+  alterClientQuotasApi,
+  describeUserScramCredentialsApi,
+  alterUserScramCredentialsApi,
   describeProducersApi,
   describeTransactionsApi,
   listTransactionsApi,

@@ -10,6 +10,8 @@ import type { OutputBudget } from '../output-budget.js';
 import type { TxnServices } from '../../txn/index.js';
 import type { ProducerIdAllocator } from '../../txn/producer-id-allocator.js';
 import { invariantFailed } from '../../wire/assert.js';
+import type { Session } from '../../security/session.js';
+import type { SecurityServices } from '../../security/services.js';
 
 /** Options of the Kafka request handler, after defaults. */
 export interface KafkaOptions {
@@ -44,6 +46,12 @@ export interface RequestContext {
   readonly txns: TxnServices;
   /** The client's address as seen by the listener (DescribeGroups reports it). */
   readonly clientHost: string;
+  /** The connection's listener, principal and authentication state. */
+  readonly session: Session;
+  /** The user store and SASL settings (and, when configured, the authorizer and quotas). */
+  readonly security: SecurityServices;
+  /** Quota throttle this request earned so far (ms); the dispatcher puts it in the answer and mutes the connection. */
+  throttleMs: number;
   /** The connection sends FileRange records itself (zero-copy Fetch); false: bytes only. */
   readonly fileRanges: boolean;
   /** Every served API with its version range (the ApiVersions answer). */

@@ -17,20 +17,29 @@ import { LeaveGroupRequestCodec, LeaveGroupResponseCodec } from './13-leave-grou
 import { SyncGroupRequestCodec, SyncGroupResponseCodec } from './14-sync-group.js';
 import { DescribeGroupsRequestCodec, DescribeGroupsResponseCodec } from './15-describe-groups.js';
 import { ListGroupsRequestCodec, ListGroupsResponseCodec } from './16-list-groups.js';
+import { SaslHandshakeRequestCodec, SaslHandshakeResponseCodec } from './17-sasl-handshake.js';
 import { ApiVersionsRequestCodec, ApiVersionsResponseCodec } from './18-api-versions.js';
 import { CreateTopicsRequestCodec, CreateTopicsResponseCodec } from './19-create-topics.js';
 import { DeleteTopicsRequestCodec, DeleteTopicsResponseCodec } from './20-delete-topics.js';
 import { DeleteRecordsRequestCodec, DeleteRecordsResponseCodec } from './21-delete-records.js';
 import { InitProducerIdRequestCodec, InitProducerIdResponseCodec } from './22-init-producer-id.js';
+import { DescribeAclsRequestCodec, DescribeAclsResponseCodec } from './29-describe-acls.js';
+import { CreateAclsRequestCodec, CreateAclsResponseCodec } from './30-create-acls.js';
+import { DeleteAclsRequestCodec, DeleteAclsResponseCodec } from './31-delete-acls.js';
 import { AddPartitionsToTxnRequestCodec, AddPartitionsToTxnResponseCodec } from './24-add-partitions-to-txn.js';
 import { AddOffsetsToTxnRequestCodec, AddOffsetsToTxnResponseCodec } from './25-add-offsets-to-txn.js';
 import { EndTxnRequestCodec, EndTxnResponseCodec } from './26-end-txn.js';
 import { TxnOffsetCommitRequestCodec, TxnOffsetCommitResponseCodec } from './28-txn-offset-commit.js';
 import { DescribeConfigsRequestCodec, DescribeConfigsResponseCodec } from './32-describe-configs.js';
 import { AlterConfigsRequestCodec, AlterConfigsResponseCodec } from './33-alter-configs.js';
+import { SaslAuthenticateRequestCodec, SaslAuthenticateResponseCodec } from './36-sasl-authenticate.js';
 import { CreatePartitionsRequestCodec, CreatePartitionsResponseCodec } from './37-create-partitions.js';
 import { DeleteGroupsRequestCodec, DeleteGroupsResponseCodec } from './42-delete-groups.js';
 import { IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec } from './44-incremental-alter-configs.js';
+import { DescribeClientQuotasRequestCodec, DescribeClientQuotasResponseCodec } from './48-describe-client-quotas.js';
+import { AlterClientQuotasRequestCodec, AlterClientQuotasResponseCodec } from './49-alter-client-quotas.js';
+import { DescribeUserScramCredentialsRequestCodec, DescribeUserScramCredentialsResponseCodec } from './50-describe-user-scram-credentials.js';
+import { AlterUserScramCredentialsRequestCodec, AlterUserScramCredentialsResponseCodec } from './51-alter-user-scram-credentials.js';
 import { DescribeProducersRequestCodec, DescribeProducersResponseCodec } from './61-describe-producers.js';
 import { DescribeTransactionsRequestCodec, DescribeTransactionsResponseCodec } from './65-describe-transactions.js';
 import { ListTransactionsRequestCodec, ListTransactionsResponseCodec } from './66-list-transactions.js';
@@ -67,20 +76,29 @@ export const SCHEMAS: readonly SchemaPair[] = [
   pair(SyncGroupRequestCodec, SyncGroupResponseCodec),
   pair(DescribeGroupsRequestCodec, DescribeGroupsResponseCodec),
   pair(ListGroupsRequestCodec, ListGroupsResponseCodec),
+  pair(SaslHandshakeRequestCodec, SaslHandshakeResponseCodec),
   pair(ApiVersionsRequestCodec, ApiVersionsResponseCodec),
   pair(CreateTopicsRequestCodec, CreateTopicsResponseCodec),
   pair(DeleteTopicsRequestCodec, DeleteTopicsResponseCodec),
   pair(DeleteRecordsRequestCodec, DeleteRecordsResponseCodec),
   pair(InitProducerIdRequestCodec, InitProducerIdResponseCodec),
+  pair(DescribeAclsRequestCodec, DescribeAclsResponseCodec),
+  pair(CreateAclsRequestCodec, CreateAclsResponseCodec),
+  pair(DeleteAclsRequestCodec, DeleteAclsResponseCodec),
   pair(AddPartitionsToTxnRequestCodec, AddPartitionsToTxnResponseCodec),
   pair(AddOffsetsToTxnRequestCodec, AddOffsetsToTxnResponseCodec),
   pair(EndTxnRequestCodec, EndTxnResponseCodec),
   pair(TxnOffsetCommitRequestCodec, TxnOffsetCommitResponseCodec),
   pair(DescribeConfigsRequestCodec, DescribeConfigsResponseCodec),
   pair(AlterConfigsRequestCodec, AlterConfigsResponseCodec),
+  pair(SaslAuthenticateRequestCodec, SaslAuthenticateResponseCodec),
   pair(CreatePartitionsRequestCodec, CreatePartitionsResponseCodec),
   pair(DeleteGroupsRequestCodec, DeleteGroupsResponseCodec),
   pair(IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec),
+  pair(DescribeClientQuotasRequestCodec, DescribeClientQuotasResponseCodec),
+  pair(AlterClientQuotasRequestCodec, AlterClientQuotasResponseCodec),
+  pair(DescribeUserScramCredentialsRequestCodec, DescribeUserScramCredentialsResponseCodec),
+  pair(AlterUserScramCredentialsRequestCodec, AlterUserScramCredentialsResponseCodec),
   pair(DescribeProducersRequestCodec, DescribeProducersResponseCodec),
   pair(DescribeTransactionsRequestCodec, DescribeTransactionsResponseCodec),
   pair(ListTransactionsRequestCodec, ListTransactionsResponseCodec),
