@@ -59,7 +59,11 @@ export type Partitioner = (args: { topic: string; key: Uint8Array | null; numPar
 export interface ProducerOptions extends ConnectionOptions {
   /** -1 (all; default), 1 (leader) or 0 (no answer). */
   acks?: -1 | 0 | 1;
-  /** Kafka's batch.size: bytes of records per partition batch. Default 16384. */
+  /**
+   * Kafka's batch.size: bytes of records per partition batch. Default 16384. A partition
+   * that falls behind gathers into larger batches (up to 16× this, 256 KiB at most) while
+   * its earlier batches are in flight; see BACKLOG_BATCH_GROWTH.
+   */
   batchSize?: number;
   /** Kafka's linger.ms: how long a partial batch waits for more records. Default 5. */
   lingerMs?: number;
@@ -173,6 +177,18 @@ const MEMORY_WAITS_MAX = 1_000_000;
  * duplicate detection remembers per producer.
  */
 const UNIT_BATCHES_MAX = 5;
+/**
+ * A partition that is behind (a whole unit's batches already waiting to be sent)
+ * gathers its next records into batches of up to this many times batchSize, at most
+ * BACKLOG_BATCH_BYTES_MAX: those records wait for the batches ahead of them anyway,
+ * and with one batch per partition per request and UNIT_BATCHES_MAX in flight, the
+ * batch size is what bounds one partition per round trip (5 × 16 KiB at Kafka's
+ * default; an fsync per round trip at acks=-1). librdkafka's batches are 1 MB by
+ * default for the same reason. A partition that keeps up never sees a batch above
+ * batchSize.
+ */
+const BACKLOG_BATCH_GROWTH = 16;
+const BACKLOG_BATCH_BYTES_MAX = 256 * 1024;
 /** InitProducerId answers that mean "ask again shortly". */
 const COORDINATOR_LOADING: ReadonlySet<number> = new Set([ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.NOT_COORDINATOR]);
 const INIT_PRODUCER_ID_ATTEMPTS_MAX = 100;
@@ -437,7 +453,9 @@ export class Producer {
     }
     if (batch === null) {
       const need = BATCH_HEADER_BYTES + BatchBuilder.recordBytes(key, value, headers, 0, 0);
-      const capacity = Math.max(this.batchSize, need);
+      const behind = part.ready.length >= UNIT_BATCHES_MAX;
+      const batchBytes = behind ? Math.max(this.batchSize, Math.min(this.batchSize * BACKLOG_BATCH_GROWTH, BACKLOG_BATCH_BYTES_MAX)) : this.batchSize;
+      const capacity = Math.max(batchBytes, need);
       // Start the buffer at the size this partition's last batch reached (a steady
       // stream refills whole batches; a trickle stays small), and grow from there.
       const initial = Math.max(need, BATCH_INITIAL_BYTES, part.lastBatchBytes);

@@ -157,7 +157,8 @@ test('sends within lingerMs share a batch; batchSize splits batches; order is ke
     big.map((m) => m.offset),
     Array.from({ length: 300 }, (_, i) => 10 + i),
   );
-  assert.ok(scanBatches(await fetchRaw(topic, 0, 10)).batches >= 8, 'split at batchSize');
+  // A unit's worth (5) of 4 KiB batches, then, the partition being behind, larger ones.
+  assert.ok(scanBatches(await fetchRaw(topic, 0, 10)).batches >= 6, 'split at batchSize');
   // A record larger than batchSize still goes (alone in its batch).
   const [huge] = await producer.send({ topic, messages: [{ value: new Uint8Array(20_000) }] });
   assert.equal(huge!.offset, 310);
@@ -266,7 +267,7 @@ function droppingTransport(drops: number, stats: { dropped: number; connections:
 }
 
 /** A transport that decodes every Produce request it passes on and counts the batches per partition in each. */
-function batchCountingTransport(seen: { requests: number; maxBatchesPerPartition: number }): TransportFactory {
+function batchCountingTransport(seen: { requests: number; maxBatchesPerPartition: number; maxBatchBytes?: number }): TransportFactory {
   return async (target, opts) => {
     const inner = await openTransport(target, opts);
     const outer: Transport = {
@@ -287,7 +288,10 @@ function batchCountingTransport(seen: { requests: number; maxBatchesPerPartition
           const req = ProduceRequestCodec.decode(r, version);
           seen.requests++;
           for (const t of req.topicData) {
-            for (const p of t.partitionData) seen.maxBatchesPerPartition = Math.max(seen.maxBatchesPerPartition, scanBatches(p.records!).batches);
+            for (const p of t.partitionData) {
+              seen.maxBatchesPerPartition = Math.max(seen.maxBatchesPerPartition, scanBatches(p.records!).batches);
+              seen.maxBatchBytes = Math.max(seen.maxBatchBytes ?? 0, p.records!.byteLength);
+            }
           }
         }
         inner.send(chunks, byteLength);
@@ -307,11 +311,12 @@ test('one batch per partition per Produce request (Kafka refuses more), several 
   const seen = { requests: 0, maxBatchesPerPartition: 0 };
   // Small batches and no linger: many batches are ready while earlier ones are out.
   const producer = new Producer({ bootstrap: tb.bootstrap, lingerMs: 0, batchSize: 256, transport: batchCountingTransport(seen) });
-  const sends = Array.from({ length: 2000 }, (_, i) => producer.send({ topic, messages: [{ value: `${i}`, partition: i % 2 }] }));
+  // ~60 B records: 2000 of them are ~15 batches per partition even once the partitions fall behind (16 × 256 B).
+  const sends = Array.from({ length: 2000 }, (_, i) => producer.send({ topic, messages: [{ value: `${i}`.padStart(50, '.'), partition: i % 2 }] }));
   const results = (await Promise.all(sends)).map((r) => r[0]!);
   await producer.close();
   assert.equal(seen.maxBatchesPerPartition, 1, 'never two batches of one partition in a request');
-  assert.ok(seen.requests > 20, `${seen.requests} requests`);
+  assert.ok(seen.requests >= 10, `${seen.requests} requests`);
   // Offsets per partition are 0..999 in send order.
   for (const part of [0, 1]) {
     assert.deepEqual(
@@ -319,6 +324,26 @@ test('one batch per partition per Produce request (Kafka refuses more), several 
       Array.from({ length: 1000 }, (_, i) => i),
     );
   }
+});
+
+test('a partition that falls behind gathers into larger batches (up to 16 × batchSize), in order', async () => {
+  const topic = 'backlog-batches';
+  await admin.createTopics([{ name: topic, numPartitions: 1 }]);
+  const calm = { requests: 0, maxBatchesPerPartition: 0, maxBatchBytes: 0 };
+  // Keeping up: one send at a time, never a batch above batchSize.
+  const steady = new Producer({ bootstrap: tb.bootstrap, lingerMs: 0, batchSize: 1024, transport: batchCountingTransport(calm) });
+  for (let i = 0; i < 50; i++) await steady.send({ topic, messages: [{ value: 'x'.repeat(100) }] });
+  await steady.close();
+  assert.ok(calm.maxBatchBytes <= 1024, `steady batches ${calm.maxBatchBytes} B`);
+  // Far behind: 5,000 records at once; after a unit's worth of 1 KiB batches the rest gather into larger ones.
+  const seen = { requests: 0, maxBatchesPerPartition: 0, maxBatchBytes: 0 };
+  const producer = new Producer({ bootstrap: tb.bootstrap, lingerMs: 0, batchSize: 1024, acks: -1, transport: batchCountingTransport(seen) });
+  const sends = Array.from({ length: 5000 }, (_, i) => producer.send({ topic, messages: [{ value: `${i}`.padStart(100, '.') }] }));
+  const offsets = (await Promise.all(sends)).map((r) => r[0]!.offset);
+  await producer.close();
+  assert.equal(seen.maxBatchesPerPartition, 1);
+  assert.ok(seen.maxBatchBytes > 1024 && seen.maxBatchBytes <= 16 * 1024 + 256, `largest batch ${seen.maxBatchBytes} B`);
+  assert.deepEqual(offsets, Array.from({ length: 5000 }, (_, i) => 50 + i), 'offsets in send order');
 });
 
 test('an idempotent producer retries after a lost answer without duplicating', async () => {
