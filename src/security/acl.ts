@@ -13,7 +13,7 @@
 // Owns: the bindings, their validation, the index and the decision. Must not know the
 // Kafka APIs (kafka/apis/ maps each request to operations) nor log secrets (it holds none).
 
-import { readFileSync } from 'node:fs';
+import { readJsonStore } from './json-store.js';
 import { dirname, join } from 'node:path';
 import { writeFileDurably } from '../storage/durable-file.js';
 import { AclOperation as Op, AclPatternType as Pattern, AclPermissionType as Permission, AclResourceType as Resource } from '../wire/schemas/29-describe-acls.js';
@@ -188,19 +188,9 @@ export class Authorizer {
 
   private load(): void {
     const file = this.file!;
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw new AclStoreError(`cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-    let parsed: { version?: unknown; acls?: unknown };
-    try {
-      parsed = JSON.parse(text) as typeof parsed;
-    } catch {
-      throw new AclStoreError(`${file} is not valid JSON`);
-    }
+    const read = readJsonStore(file, (m) => new AclStoreError(m));
+    if (read === undefined) return;
+    const parsed = read as { version?: unknown; acls?: unknown } | null;
     if (parsed?.version !== 1 || !Array.isArray(parsed.acls)) throw new AclStoreError(`${file}: expected {"version": 1, "acls": [...]}`);
     if (parsed.acls.length > ACLS_MAX) throw new AclStoreError(`${file}: more than ${ACLS_MAX} ACLs`);
     const acls: AclBinding[] = [];

@@ -15,7 +15,7 @@
 // Owns: the quota values, their validation and resolution, the rate samplers and the
 // throttle time. Must not know the Kafka APIs (kafka/ decides what is recorded).
 
-import { readFileSync } from 'node:fs';
+import { readJsonStore } from './json-store.js';
 import { dirname, join } from 'node:path';
 import { writeFileDurably } from '../storage/durable-file.js';
 
@@ -158,19 +158,9 @@ export class QuotaManager {
 
   private load(): void {
     const file = this.file!;
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw new QuotaStoreError(`cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-    let parsed: { version?: unknown; entries?: unknown };
-    try {
-      parsed = JSON.parse(text) as typeof parsed;
-    } catch {
-      throw new QuotaStoreError(`${file} is not valid JSON`);
-    }
+    const read = readJsonStore(file, (m) => new QuotaStoreError(m));
+    if (read === undefined) return;
+    const parsed = read as { version?: unknown; entries?: unknown } | null;
     if (parsed?.version !== 1 || !Array.isArray(parsed.entries) || parsed.entries.length > QUOTA_ENTITIES_MAX) throw new QuotaStoreError(`${file}: expected {"version": 1, "entries": [...]}`);
     for (const raw of parsed.entries as Array<{ entity?: { user?: unknown; clientId?: unknown }; values?: Record<string, unknown> }>) {
       const ent = raw?.entity ?? {};

@@ -5,7 +5,8 @@
 // Owns: the file's format, its validation on load, and the bounds on its size.
 // Must not derive credentials (scram.ts does) nor log anything it holds.
 
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { readJsonStore } from './json-store.js';
 import { dirname, join } from 'node:path';
 import { writeFileDurably } from '../storage/durable-file.js';
 import { CLEAN_SHUTDOWN_FILE } from '../storage/clean-shutdown.js';
@@ -75,19 +76,8 @@ export class UserStore {
 
   private load(): void {
     const file = this.file!;
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw new UserStoreError(`cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new UserStoreError(`${file} is not valid JSON`);
-    }
+    const parsed = readJsonStore(file, (m) => new UserStoreError(m));
+    if (parsed === undefined) return;
     const root = parsed as { version?: unknown; users?: unknown };
     if (typeof root !== 'object' || root === null || root.version !== FILE_VERSION || typeof root.users !== 'object' || root.users === null) {
       throw new UserStoreError(`${file}: expected {"version": ${FILE_VERSION}, "users": {...}}`);
