@@ -11,7 +11,7 @@ import type { HttpAuthenticator } from '../security/http-auth.js';
 import { ANONYMOUS } from '../security/session.js';
 import { type AdminView, EVERYTHING_VISIBLE } from './admin.js';
 import { HttpError } from './errors.js';
-import type { HttpExchange, HttpHandler, HttpRequestHead, RespondOptions } from './transport.js';
+import { ForwardingExchange, type HttpExchange, type HttpHandler, type HttpRequestHead } from './transport.js';
 
 /** Confluent REST Proxy's codes: 40101 unauthenticated, 40301 not authorized, 42901 too many. */
 export const AUTH_ERROR_CODES = { UNAUTHENTICATED: 40101, FORBIDDEN: 40301, TOO_MANY: 42901 } as const;
@@ -59,38 +59,16 @@ export function withAuth(handler: HttpHandler, auth: HttpAuthenticator | null): 
 }
 
 /** The same exchange, with its principal. */
-class AuthedExchange implements HttpExchange {
+class AuthedExchange extends ForwardingExchange {
   constructor(
-    private readonly inner: HttpExchange,
-    readonly principal: string,
-  ) {}
+    inner: HttpExchange,
+    private readonly who: string,
+  ) {
+    super(inner);
+  }
 
-  get method(): string {
-    return this.inner.method;
-  }
-  get path(): string {
-    return this.inner.path;
-  }
-  get query(): string {
-    return this.inner.query;
-  }
-  get remoteAddress(): string {
-    return this.inner.remoteAddress;
-  }
-  get signal(): AbortSignal {
-    return this.inner.signal;
-  }
-  get finished(): boolean {
-    return this.inner.finished;
-  }
-  header(name: string): string {
-    return this.inner.header(name);
-  }
-  readBody(maxBytes: number): Promise<Uint8Array> {
-    return this.inner.readBody(maxBytes);
-  }
-  respond(status: number, contentType: string, body: string | Uint8Array, opts?: RespondOptions): void {
-    this.inner.respond(status, contentType, body, opts);
+  override get principal(): string {
+    return this.who;
   }
 }
 

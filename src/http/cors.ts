@@ -6,7 +6,7 @@
 // Off by default on purpose: with `*`, any web page a user visits could create and
 // delete topics on a broker listening on localhost. Name the origins you serve from.
 
-import type { HttpExchange, HttpHandler, RespondOptions } from './transport.js';
+import { ForwardingExchange, type HttpExchange, type HttpHandler, type RespondOptions } from './transport.js';
 
 /** What a browser may send and read cross-origin. */
 const ALLOW_METHODS = 'GET, POST, DELETE, OPTIONS';
@@ -62,40 +62,15 @@ export function withCors(handler: HttpHandler, policy: CorsPolicy | null): HttpH
 }
 
 /** The same exchange, whose response carries the CORS headers. */
-class CorsExchange implements HttpExchange {
+class CorsExchange extends ForwardingExchange {
   constructor(
-    private readonly inner: HttpExchange,
+    inner: HttpExchange,
     private readonly corsHeaders: Readonly<Record<string, string>>,
-  ) {}
+  ) {
+    super(inner);
+  }
 
-  get method(): string {
-    return this.inner.method;
-  }
-  get path(): string {
-    return this.inner.path;
-  }
-  get query(): string {
-    return this.inner.query;
-  }
-  get remoteAddress(): string {
-    return this.inner.remoteAddress;
-  }
-  get principal(): string | undefined {
-    return this.inner.principal;
-  }
-  get signal(): AbortSignal {
-    return this.inner.signal;
-  }
-  get finished(): boolean {
-    return this.inner.finished;
-  }
-  header(name: string): string {
-    return this.inner.header(name);
-  }
-  readBody(maxBytes: number): Promise<Uint8Array> {
-    return this.inner.readBody(maxBytes);
-  }
-  respond(status: number, contentType: string, body: string | Uint8Array, opts: RespondOptions = {}): void {
+  override respond(status: number, contentType: string, body: string | Uint8Array, opts: RespondOptions = {}): void {
     this.inner.respond(status, contentType, body, { ...opts, headers: { ...this.corsHeaders, ...opts.headers } });
   }
 }

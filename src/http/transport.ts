@@ -65,6 +65,45 @@ export interface HttpExchange extends HttpRequestHead {
   respond(status: number, contentType: string, body: string | Uint8Array, opts?: RespondOptions): void;
 }
 
+/**
+ * An exchange that forwards everything to another: the base of wrappers that change
+ * one thing about it (its principal in auth.ts, its response headers in cors.ts).
+ */
+export class ForwardingExchange implements HttpExchange {
+  constructor(protected readonly inner: HttpExchange) {}
+
+  get method(): string {
+    return this.inner.method;
+  }
+  get path(): string {
+    return this.inner.path;
+  }
+  get query(): string {
+    return this.inner.query;
+  }
+  get remoteAddress(): string {
+    return this.inner.remoteAddress;
+  }
+  get principal(): string | undefined {
+    return this.inner.principal;
+  }
+  get signal(): AbortSignal {
+    return this.inner.signal;
+  }
+  get finished(): boolean {
+    return this.inner.finished;
+  }
+  header(name: string): string {
+    return this.inner.header(name);
+  }
+  readBody(maxBytes: number): Promise<Uint8Array> {
+    return this.inner.readBody(maxBytes);
+  }
+  respond(status: number, contentType: string, body: string | Uint8Array, opts?: RespondOptions): void {
+    this.inner.respond(status, contentType, body, opts);
+  }
+}
+
 export type HttpHandler = (exchange: HttpExchange) => void;
 
 /** One accepted WebSocket, as a session sees it. */
