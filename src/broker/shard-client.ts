@@ -5,7 +5,7 @@
 // (the engine maps topics to slots).
 
 import { Worker } from 'node:worker_threads';
-import { SpscRing, createRingBuffer } from '../ring/spsc-ring.js';
+import { RING_PAYLOAD_ALIGN_OFFSET, SpscRing, createRingBuffer } from '../ring/spsc-ring.js';
 import { ErrorCode } from '../wire/errors.js';
 import {
   ABORTED_TXN_BYTES,
@@ -27,6 +27,7 @@ import {
   READ_OFF_MAX_BYTES,
   READ_OFF_OFFSET,
   REQ_HEADER_BYTES,
+  BODY_SKIP_MAX_BYTES,
   decodeJson,
   encodeJson,
   readCompletionHeader,
@@ -145,7 +146,7 @@ export class ShardClient {
 
   /** Largest batch bytes one append can carry through this shard's ring. */
   maxAppendBytes(): number {
-    return this.requests.maxFrameBytes - REQ_HEADER_BYTES;
+    return this.requests.maxFrameBytes - REQ_HEADER_BYTES - BODY_SKIP_MAX_BYTES;
   }
 
   /** Largest read this shard can answer in one completion frame. */
@@ -175,8 +176,12 @@ export class ShardClient {
         message: `record set of ${batches.byteLength} bytes is over the ring frame limit ${this.maxAppendBytes()}`,
       });
     }
+    // Land the body at the batches' own address mod 8 (see BODY_SKIP_MAX_BYTES): a
+    // payload starts RING_PAYLOAD_ALIGN_OFFSET past an 8-aligned position, and both
+    // buffers' bases are 8-aligned, so the skip is known before the ring space is.
+    const skip = (batches.byteOffset - (this.requests.bytes.byteOffset + RING_PAYLOAD_ALIGN_OFFSET + REQ_HEADER_BYTES)) & BODY_SKIP_MAX_BYTES;
     return new Promise<AppendCompletion>((resolve) => {
-      this.submit(OP_APPEND, acks, slot, batches.byteLength, (pos) => this.requests.bytes.set(batches, pos), { op: OP_APPEND, resolve, batches }, markers ? FLAG_FROM_COORDINATOR : 0);
+      this.submit(OP_APPEND, acks, slot, skip + batches.byteLength, (pos) => this.requests.bytes.set(batches, pos + skip), { op: OP_APPEND, resolve, batches }, markers ? FLAG_FROM_COORDINATOR : 0, skip);
     });
   }
 
@@ -201,7 +206,7 @@ export class ShardClient {
     });
   }
 
-  private submit(op: number, acks: number, slot: number, bodyBytes: number, fill: (pos: number) => void, p: Pending, flags = 0): void {
+  private submit(op: number, acks: number, slot: number, bodyBytes: number, fill: (pos: number) => void, p: Pending, flags = 0, skip = 0): void {
     if (this.closed && op !== OP_CONTROL) {
       this.failOne(p, 'broker is shutting down');
       return;
@@ -216,7 +221,7 @@ export class ShardClient {
       if (pos < 0) return false;
       const reqId = this.nextReqId;
       this.nextReqId = this.nextReqId >= 0xfffffff0 ? 1 : this.nextReqId + 1;
-      writeRequestHeader(this.reqView, pos, op, acks, reqId, slot, flags);
+      writeRequestHeader(this.reqView, pos, op, acks, reqId, slot, flags, skip);
       fill(pos + REQ_HEADER_BYTES);
       this.pending.set(reqId, p);
       this.requests.publish();

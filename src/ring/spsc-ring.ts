@@ -34,6 +34,8 @@ export const RING_CAPACITY_MAX_BYTES = 1 << 30;
 const FRAME_LENGTH_BYTES = 4;
 const FRAME_ALIGN_BYTES = 8;
 const WRAP_MARKER = 0xffffffff;
+/** Every payload offset reserve() or read() returns is this much past a multiple of 8. */
+export const RING_PAYLOAD_ALIGN_OFFSET = FRAME_LENGTH_BYTES % FRAME_ALIGN_BYTES;
 
 // Int32Array indices of the shared words (byte offset / 4).
 const HEAD_I32 = 0;

@@ -48,6 +48,7 @@ import {
   READ_RANGE_OFF_SIZE,
   READ_RANGE_OFF_SPANNED,
   REQ_HEADER_BYTES,
+  BODY_SKIP_MAX_BYTES,
   decodeJson,
   encodeJson,
   readRequestHeader,
@@ -214,7 +215,8 @@ export class Shard {
       const header = readRequestHeader(this.reqView, off);
       if (header.op === OP_APPEND) {
         this.counters.appendFrames++;
-        this.stageAppend(header.reqId, header.slot, header.acks, header.flags, this.requests.bytes.subarray(off + REQ_HEADER_BYTES, off + len));
+        if (header.skip > BODY_SKIP_MAX_BYTES || REQ_HEADER_BYTES + header.skip > len) invariantFailed(`shard ${this.options.shardId}: append skip ${header.skip} in a ${len}-byte frame`);
+        this.stageAppend(header.reqId, header.slot, header.acks, header.flags, this.requests.bytes.subarray(off + REQ_HEADER_BYTES + header.skip, off + len));
       } else if (header.op === OP_READ) {
         this.reads.push({
           reqId: header.reqId,

@@ -132,14 +132,20 @@ export class ShardHarness {
 
   /** An APPEND frame with header flags (FLAG_FROM_COORDINATOR: transaction markers). */
   appendFlagged(slot: number, acks: number, flags: number, ...batches: Uint8Array[]): number {
+    return this.appendSkipped(slot, acks, flags, 0, ...batches);
+  }
+
+  /** An APPEND frame whose body starts `skip` bytes past the header; the skipped bytes are 0xff. */
+  appendSkipped(slot: number, acks: number, flags: number, skip: number, ...batches: Uint8Array[]): number {
     const bytes = batches.reduce((n, b) => n + b.byteLength, 0);
-    return this.submit(OP_APPEND, acks, slot, bytes, flags, (pos) => {
-      let at = pos;
+    return this.submit(OP_APPEND, acks, slot, skip + bytes, flags, (pos) => {
+      this.requests.bytes.fill(0xff, pos, pos + skip);
+      let at = pos + skip;
       for (const b of batches) {
         this.requests.bytes.set(b, at);
         at += b.byteLength;
       }
-    });
+    }, skip);
   }
 
   read(slot: number, offset: number, maxBytes = 1024 * 1024, flags = 0): number {
@@ -204,11 +210,11 @@ export class ShardHarness {
     return a;
   }
 
-  private submit(op: number, acks: number, slot: number, bodyBytes: number, flags: number, fill: (pos: number) => void): number {
+  private submit(op: number, acks: number, slot: number, bodyBytes: number, flags: number, fill: (pos: number) => void, skip = 0): number {
     const reqId = this.nextReqId++;
     const pos = this.requests.reserve(REQ_HEADER_BYTES + bodyBytes);
     if (pos < 0) throw new Error('request ring full: step the shard first');
-    writeRequestHeader(this.reqView, pos, op, acks, reqId, slot, flags);
+    writeRequestHeader(this.reqView, pos, op, acks, reqId, slot, flags, skip);
     fill(pos + REQ_HEADER_BYTES);
     this.requests.publish();
     return reqId;

@@ -459,6 +459,24 @@ test('idempotent producer: a resent batch is answered with its original offset a
   });
 });
 
+test('an append body skipped 1..7 bytes past the header (aligned to its source) is stored as sent, the skipped bytes ignored', () => {
+  withShard((h, dir) => {
+    ok(h.open(0, join(dir, 't-0')));
+    const sent: string[] = [];
+    for (let skip = 0; skip <= 7; skip++) {
+      const values = [`skip-${skip}-a`, `skip-${skip}-b`];
+      sent.push(...values);
+      const id = h.appendSkipped(0, 1, 0, skip, batch(values));
+      h.step();
+      const a = h.take(id);
+      assert.ok(a !== undefined);
+      assert.equal(a.completion.errorCode, ErrorCode.NONE, `skip ${skip}`);
+      assert.equal(a.completion.baseOffset, skip * 2);
+    }
+    assert.deepEqual(valuesAt(h, 0, 0), sent);
+  });
+});
+
 test('bad batches are rejected whole with nothing written: CRC mismatch, truncation, an empty request', () => {
   withShard((h, dir) => {
     ok(h.open(1, join(dir, 't-0')));
