@@ -328,6 +328,29 @@ test('flush.messages: a partition past it is synced though every append was acks
   });
 });
 
+test('flush.ms: an idle step syncs a partition whose oldest unsynced append is that old; a config change to flush.ms takes effect', () => {
+  withShard((h, dir, syncer) => {
+    ok(h.open(1, join(dir, 't-1'), { 'flush.ms': 100 }));
+    ok(h.open(2, join(dir, 't-2'))); // flush.ms at its default: never
+    h.appendNow(1, 1, batch(['a']));
+    h.appendNow(2, 1, batch(['b']));
+    h.nowMs += 99;
+    assert.equal(h.step(), 0);
+    assert.equal(syncer.posted.length, 0, 'not yet 100 ms old');
+    h.nowMs += 1;
+    h.step();
+    assert.equal(syncer.posted.length, 1);
+    assert.deepEqual(syncer.posted[0]!.files, [join(dir, 't-1', '00000000000000000000.log')]);
+    syncer.finish();
+    h.step();
+    ok(h.controlNow({ type: 'config', slot: 2, config: { ...configOf(), 'flush.ms': 50 } }));
+    h.nowMs += 50;
+    h.step();
+    assert.equal(syncer.posted.length, 2);
+    assert.deepEqual(syncer.posted[1]!.files, [join(dir, 't-2', '00000000000000000000.log')]);
+  });
+});
+
 test('a control request waits for the syncs before it: the acks=-1 append is answered first, then the control', () => {
   withShard((h, dir, syncer) => {
     ok(h.open(1, join(dir, 't-0')));
