@@ -359,3 +359,22 @@ test('OffsetDelete v0: Kafka\'s group rules — unknown group, subscribed topics
   assert.deepEqual(await committed(broker.port, 'od-empty'), ['od-a/1=4', 'od-b/0=5']);
   assert.deepEqual(await committed(broker.port, 'od-active'), ['od-a/0=1']);
 });
+
+test('Produce v11 is answered as v10; v12 (transaction version 2) is not served: the connection closes', async () => {
+  await broker.engine.createTopic('produce-v11', 1);
+  const c = await RawClient.connect(broker.port);
+  try {
+    const r = await c.request(ProduceRequestCodec, ProduceResponseCodec, 11, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'produce-v11', partitionData: [{ index: 0, records: encodeRecordBatch([{ value: 'a' }, { value: 'b' }]) }] }] });
+    assert.deepEqual(r.responses.map((t) => [t.name, t.partitionResponses.map((p) => [p.index, p.errorCode, p.baseOffset])]), [['produce-v11', [[0, ErrorCode.NONE, 0]]]]);
+  } finally {
+    c.close();
+  }
+  assert.equal(broker.engine.offsets('produce-v11', 0).highWatermark, 2);
+  const v12 = await RawClient.connect(broker.port);
+  const frame = encodeRequest(ProduceRequestCodec, 11, 1, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'produce-v11', partitionData: [{ index: 0, records: encodeRecordBatch([{ value: 'c' }]) }] }] });
+  frame[3] = 12; // v12's body is v11's
+  v12.sendFrame(frame);
+  assert.equal(await v12.nextFrame(), null);
+  v12.close();
+  assert.equal(broker.engine.offsets('produce-v11', 0).highWatermark, 2);
+});
