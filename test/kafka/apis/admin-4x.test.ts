@@ -1,7 +1,8 @@
 // The APIs a Kafka 4 client's Admin and consumer call besides the data path, driven
 // with raw requests over TCP at every served version: OffsetForLeaderEpoch (23),
 // DescribeLogDirs (35), ElectLeaders (43), ListPartitionReassignments (46),
-// OffsetDelete (47), DescribeCluster (60) and DescribeTopicPartitions (75). Each gets
+// OffsetDelete (47), DescribeCluster (60) and DescribeTopicPartitions (75), plus the newer
+// Produce (v11) and Metadata (v13) versions. Tests run in order and share one broker. Each gets
 // Kafka's answer and Kafka's error codes for unknown topics, partitions and groups, and
 // hostile input (bad cursors, absurd limits, an array count far past the frame) gets
 // an error or a closed connection, never a broker that stops answering.
@@ -17,6 +18,7 @@ import { encodeRecordBatch } from '../../../src/protocol/record-batch.js';
 import { partitionDirName } from '../../../src/storage/partition-dir.js';
 import { encodeSubscription } from '../../../src/groups/consumer-protocol.js';
 import { ProduceRequestCodec, ProduceResponseCodec } from '../../../src/wire/schemas/00-produce.js';
+import { MetadataRequestCodec, MetadataResponseCodec } from '../../../src/wire/schemas/03-metadata.js';
 import { OffsetCommitRequestCodec, OffsetCommitResponseCodec } from '../../../src/wire/schemas/08-offset-commit.js';
 import { OffsetFetchRequestCodec, OffsetFetchResponseCodec } from '../../../src/wire/schemas/09-offset-fetch.js';
 import { JoinGroupRequestCodec, JoinGroupResponseCodec } from '../../../src/wire/schemas/11-join-group.js';
@@ -377,4 +379,15 @@ test('Produce v11 is answered as v10; v12 (transaction version 2) is not served:
   assert.equal(await v12.nextFrame(), null);
   v12.close();
   assert.equal(broker.engine.offsets('produce-v11', 0).highWatermark, 2);
+});
+
+test('Metadata v13: the top-level error code is 0 and the answer is v12\'s', async () => {
+  const c = await RawClient.connect(broker.port);
+  try {
+    const r = await c.request(MetadataRequestCodec, MetadataResponseCodec, 13, { topics: [{ topicId: '00000000000000000000000000000000', name: 'dtp-a' }, { topicId: '00000000000000000000000000000000', name: 'no-such-v13' }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+    assert.equal(r.errorCode, ErrorCode.NONE);
+    assert.deepEqual(r.topics.map((t) => [t.name, t.errorCode, t.partitions.length]), [['dtp-a', ErrorCode.NONE, 2], ['no-such-v13', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 0]]);
+  } finally {
+    c.close();
+  }
 });
