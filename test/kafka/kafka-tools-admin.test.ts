@@ -4,14 +4,15 @@
 // --partition-size-limit-per-response), kafka-log-dirs --describe (DescribeLogDirs),
 // kafka-leader-election (ElectLeaders), kafka-consumer-groups --delete-offsets
 // (OffsetDelete), kafka-cluster cluster-id (DescribeCluster), kafka-get-offsets
-// (ListOffsets) and kafka-reassign-partitions --list (ListPartitionReassignments).
+// (ListOffsets) and kafka-reassign-partitions --execute/--verify (AlterPartitionReassignments,
+// ListPartitionReassignments, IncrementalAlterConfigs deleting the broker throttles).
 // Nobody here wrote these clients: their output is what an operator would see (the
 // error cases are in apis/admin-4x.test.ts, raw, to keep this file's JVM starts few). Skips,
 // naming the command, when java or the cached jars are missing (never downloads).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,6 +110,17 @@ test('kafka-consumer-groups --delete-offsets deletes an empty group\'s offsets o
   assert.deepEqual(offsets.out.trim().split('\n').filter((l) => l.startsWith('tools-a:')).sort(), ['tools-a:0:0', 'tools-a:1:8', 'tools-a:2:0']);
   const id = await tool('cluster', ['cluster-id', '--bootstrap-server', bootstrap]);
   assert.match(id.out, /Cluster ID: samsa-single-node/, id.out);
-  const moves = await tool('reassign-partitions', ['--bootstrap-server', bootstrap, '--list']);
-  assert.match(moves.out, /No partition reassignments found/, moves.out);
+});
+
+test('kafka-reassign-partitions: a plan that keeps this broker completes at once, --verify clears the throttles; another broker id is refused', { skip }, async () => {
+  const plan = join(root, 'plan.json');
+  writeFileSync(plan, JSON.stringify({ version: 1, partitions: [{ topic: 'tools-b', partition: 0, replicas: [0] }] }));
+  const run = await tool('reassign-partitions', ['--bootstrap-server', bootstrap, '--execute', '--reassignment-json-file', plan]);
+  assert.equal(run.code, 0, run.out);
+  assert.match(run.out, /Successfully started partition reassignment for tools-b-0/, run.out);
+  const verify = await tool('reassign-partitions', ['--bootstrap-server', bootstrap, '--verify', '--reassignment-json-file', plan]);
+  assert.equal(verify.code, 0, verify.out);
+  assert.match(verify.out, /Reassignment of partition tools-b-0 is completed/, verify.out);
+  assert.match(verify.out, /Clearing broker-level throttles on broker 0/, verify.out);
+  assert.doesNotMatch(verify.out, /Error/, verify.out);
 });

@@ -43,6 +43,7 @@ import { AlterUserScramCredentialsRequestCodec, AlterUserScramCredentialsRespons
 import { OffsetForLeaderEpochRequestCodec, OffsetForLeaderEpochResponseCodec } from '../../src/wire/schemas/23-offset-for-leader-epoch.js';
 import { DescribeLogDirsRequestCodec, DescribeLogDirsResponseCodec } from '../../src/wire/schemas/35-describe-log-dirs.js';
 import { ElectLeadersRequestCodec, ElectLeadersResponseCodec } from '../../src/wire/schemas/43-elect-leaders.js';
+import { AlterPartitionReassignmentsRequestCodec, AlterPartitionReassignmentsResponseCodec } from '../../src/wire/schemas/45-alter-partition-reassignments.js';
 import { ListPartitionReassignmentsRequestCodec, ListPartitionReassignmentsResponseCodec } from '../../src/wire/schemas/46-list-partition-reassignments.js';
 import { OffsetDeleteRequestCodec, OffsetDeleteResponseCodec } from '../../src/wire/schemas/47-offset-delete.js';
 import { DescribeClusterRequestCodec, DescribeClusterResponseCodec } from '../../src/wire/schemas/60-describe-cluster.js';
@@ -291,6 +292,12 @@ export function authorizationCases(): AuthorizationCase[] {
         return [r.errorCode, r.replicaElectionResults[0]!.partitionResult[0]!.errorCode];
       },
       expect: [CLUSTER_DENIED, CLUSTER_DENIED],
+    },
+    {
+      apiKey: 45,
+      name: 'AlterPartitionReassignments: ALTER on the cluster',
+      run: async (c) => (await c.request(AlterPartitionReassignmentsRequestCodec, AlterPartitionReassignmentsResponseCodec, 1, { timeoutMs: 1000, allowReplicationFactorChange: true, topics: [{ name: 'secret', partitions: [{ partitionIndex: 0, replicas: [0] }] }] })).errorCode,
+      expect: CLUSTER_DENIED,
     },
     { apiKey: 46, name: 'ListPartitionReassignments: DESCRIBE on the cluster', run: async (c) => (await c.request(ListPartitionReassignmentsRequestCodec, ListPartitionReassignmentsResponseCodec, 0, { timeoutMs: 1000, topics: null })).errorCode, expect: CLUSTER_DENIED },
     {

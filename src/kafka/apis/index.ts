@@ -43,6 +43,7 @@ import { alterUserScramCredentialsApi } from './51-alter-user-scram-credentials.
 import { offsetForLeaderEpochApi } from './23-offset-for-leader-epoch.js';
 import { describeLogDirsApi } from './35-describe-log-dirs.js';
 import { electLeadersApi } from './43-elect-leaders.js';
+import { alterPartitionReassignmentsApi } from './45-alter-partition-reassignments.js';
 import { listPartitionReassignmentsApi } from './46-list-partition-reassignments.js';
 import { offsetDeleteApi } from './47-offset-delete.js';
 import { describeClusterApi } from './60-describe-cluster.js';
@@ -92,6 +93,7 @@ export const APIS: readonly AnyApiDefinition[] = [
   offsetForLeaderEpochApi,
   describeLogDirsApi,
   electLeadersApi,
+  alterPartitionReassignmentsApi,
   listPartitionReassignmentsApi,
   offsetDeleteApi,
   describeClusterApi,

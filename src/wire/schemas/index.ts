@@ -46,6 +46,7 @@ import { ListTransactionsRequestCodec, ListTransactionsResponseCodec } from './6
 import { OffsetForLeaderEpochRequestCodec, OffsetForLeaderEpochResponseCodec } from './23-offset-for-leader-epoch.js';
 import { DescribeLogDirsRequestCodec, DescribeLogDirsResponseCodec } from './35-describe-log-dirs.js';
 import { ElectLeadersRequestCodec, ElectLeadersResponseCodec } from './43-elect-leaders.js';
+import { AlterPartitionReassignmentsRequestCodec, AlterPartitionReassignmentsResponseCodec } from './45-alter-partition-reassignments.js';
 import { ListPartitionReassignmentsRequestCodec, ListPartitionReassignmentsResponseCodec } from './46-list-partition-reassignments.js';
 import { OffsetDeleteRequestCodec, OffsetDeleteResponseCodec } from './47-offset-delete.js';
 import { DescribeClusterRequestCodec, DescribeClusterResponseCodec } from './60-describe-cluster.js';
@@ -112,6 +113,7 @@ export const SCHEMAS: readonly SchemaPair[] = [
   pair(OffsetForLeaderEpochRequestCodec, OffsetForLeaderEpochResponseCodec),
   pair(DescribeLogDirsRequestCodec, DescribeLogDirsResponseCodec),
   pair(ElectLeadersRequestCodec, ElectLeadersResponseCodec),
+  pair(AlterPartitionReassignmentsRequestCodec, AlterPartitionReassignmentsResponseCodec),
   pair(ListPartitionReassignmentsRequestCodec, ListPartitionReassignmentsResponseCodec),
   pair(OffsetDeleteRequestCodec, OffsetDeleteResponseCodec),
   pair(DescribeClusterRequestCodec, DescribeClusterResponseCodec),

@@ -25,6 +25,7 @@ import { JoinGroupRequestCodec, JoinGroupResponseCodec } from '../../../src/wire
 import { OffsetForLeaderEpochRequestCodec, OffsetForLeaderEpochResponseCodec } from '../../../src/wire/schemas/23-offset-for-leader-epoch.js';
 import { DescribeLogDirsRequestCodec, DescribeLogDirsResponseCodec } from '../../../src/wire/schemas/35-describe-log-dirs.js';
 import { ElectLeadersRequestCodec, ElectLeadersResponseCodec } from '../../../src/wire/schemas/43-elect-leaders.js';
+import { AlterPartitionReassignmentsRequestCodec, AlterPartitionReassignmentsResponseCodec } from '../../../src/wire/schemas/45-alter-partition-reassignments.js';
 import { ListPartitionReassignmentsRequestCodec, ListPartitionReassignmentsResponseCodec } from '../../../src/wire/schemas/46-list-partition-reassignments.js';
 import { OffsetDeleteRequestCodec, OffsetDeleteResponseCodec } from '../../../src/wire/schemas/47-offset-delete.js';
 import { DescribeClusterRequestCodec, DescribeClusterResponseCodec } from '../../../src/wire/schemas/60-describe-cluster.js';
@@ -390,4 +391,55 @@ test('Metadata v13: the top-level error code is 0 and the answer is v12\'s', asy
   } finally {
     c.close();
   }
+});
+
+test('AlterPartitionReassignments v0-1: this broker alone completes at once; other brokers, repeats, empty lists, cancels and unknown partitions get Kafka\'s errors', async () => {
+  await broker.engine.createTopic('reassign', 2);
+  const c = await RawClient.connect(broker.port);
+  try {
+    for (const version of [0, 1]) {
+      const r = await c.request(AlterPartitionReassignmentsRequestCodec, AlterPartitionReassignmentsResponseCodec, version, {
+        timeoutMs: 1000,
+        allowReplicationFactorChange: false,
+        topics: [
+          {
+            name: 'reassign',
+            partitions: [
+              { partitionIndex: 0, replicas: [0] },
+              { partitionIndex: 1, replicas: [0, 1] },
+              { partitionIndex: 1, replicas: [0, 0] },
+              { partitionIndex: 1, replicas: [] },
+              { partitionIndex: 0, replicas: null },
+              { partitionIndex: 5, replicas: [0] },
+            ],
+          },
+          { name: 'no-such-topic', partitions: [{ partitionIndex: 0, replicas: [0] }] },
+        ],
+      });
+      assert.equal(r.errorCode, ErrorCode.NONE);
+      assert.deepEqual(
+        r.responses.map((t) => [t.name, t.partitions.map((p) => [p.partitionIndex, p.errorCode])]),
+        [
+          [
+            'reassign',
+            [
+              [0, ErrorCode.NONE],
+              [1, ErrorCode.INVALID_REPLICA_ASSIGNMENT],
+              [1, ErrorCode.INVALID_REPLICA_ASSIGNMENT],
+              [1, ErrorCode.INVALID_REPLICA_ASSIGNMENT],
+              [0, ErrorCode.NO_REASSIGNMENT_IN_PROGRESS],
+              [5, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+            ],
+          ],
+          ['no-such-topic', [[0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]],
+        ],
+        `v${version}`,
+      );
+    }
+    const moves = await c.request(ListPartitionReassignmentsRequestCodec, ListPartitionReassignmentsResponseCodec, 0, { timeoutMs: 1000, topics: null });
+    assert.deepEqual(moves.topics, []);
+  } finally {
+    c.close();
+  }
+  assert.equal(broker.engine.describeTopic('reassign')!.partitions, 2);
 });
