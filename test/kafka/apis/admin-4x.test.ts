@@ -2,7 +2,8 @@
 // with raw requests over TCP at every served version: OffsetForLeaderEpoch (23),
 // DescribeLogDirs (35), ElectLeaders (43), ListPartitionReassignments (46),
 // OffsetDelete (47), DescribeCluster (60) and DescribeTopicPartitions (75), plus the newer
-// Produce (v11) and Metadata (v13) versions. Tests run in order and share one broker. Each gets
+// Produce (v11) and Metadata (v13) versions, AlterPartitionReassignments (45) and the broker
+// throttle deletion of IncrementalAlterConfigs. Tests run in order and share one broker. Each gets
 // Kafka's answer and Kafka's error codes for unknown topics, partitions and groups, and
 // hostile input (bad cursors, absurd limits, an array count far past the frame) gets
 // an error or a closed connection, never a broker that stops answering.
@@ -26,6 +27,7 @@ import { OffsetForLeaderEpochRequestCodec, OffsetForLeaderEpochResponseCodec } f
 import { DescribeLogDirsRequestCodec, DescribeLogDirsResponseCodec } from '../../../src/wire/schemas/35-describe-log-dirs.js';
 import { ElectLeadersRequestCodec, ElectLeadersResponseCodec } from '../../../src/wire/schemas/43-elect-leaders.js';
 import { AlterPartitionReassignmentsRequestCodec, AlterPartitionReassignmentsResponseCodec } from '../../../src/wire/schemas/45-alter-partition-reassignments.js';
+import { IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec } from '../../../src/wire/schemas/44-incremental-alter-configs.js';
 import { ListPartitionReassignmentsRequestCodec, ListPartitionReassignmentsResponseCodec } from '../../../src/wire/schemas/46-list-partition-reassignments.js';
 import { OffsetDeleteRequestCodec, OffsetDeleteResponseCodec } from '../../../src/wire/schemas/47-offset-delete.js';
 import { DescribeClusterRequestCodec, DescribeClusterResponseCodec } from '../../../src/wire/schemas/60-describe-cluster.js';
@@ -442,4 +444,30 @@ test('AlterPartitionReassignments v0-1: this broker alone completes at once; oth
     c.close();
   }
   assert.equal(broker.engine.describeTopic('reassign')!.partitions, 2);
+});
+
+test('IncrementalAlterConfigs on the broker: deleting the replication throttles (kafka-reassign-partitions --verify) is NONE; anything else stays refused', async () => {
+  const c = await RawClient.connect(broker.port);
+  const del = (name: string) => ({ name, configOperation: 1, value: null });
+  try {
+    const r = await c.request(IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec, 1, {
+      resources: [
+        { resourceType: 4, resourceName: '0', configs: [del('leader.replication.throttled.rate'), del('follower.replication.throttled.rate'), del('replica.alter.log.dirs.io.max.bytes.per.second')] },
+        { resourceType: 4, resourceName: '', configs: [del('leader.replication.throttled.rate')] },
+        { resourceType: 4, resourceName: '0', configs: [{ name: 'leader.replication.throttled.rate', configOperation: 0, value: '1000' }] },
+        { resourceType: 4, resourceName: '0', configs: [del('log.retention.ms')] },
+        { resourceType: 4, resourceName: '7', configs: [del('leader.replication.throttled.rate')] },
+      ],
+      validateOnly: false,
+    });
+    assert.deepEqual(r.responses.map((x) => [x.resourceName, x.errorCode]), [
+      ['0', ErrorCode.NONE],
+      ['', ErrorCode.NONE],
+      ['0', ErrorCode.INVALID_REQUEST],
+      ['0', ErrorCode.INVALID_REQUEST],
+      ['7', ErrorCode.INVALID_REQUEST],
+    ]);
+  } finally {
+    c.close();
+  }
 });
