@@ -362,8 +362,14 @@ cmd_tool() {
     metadata-quorum) cls=org.apache.kafka.tools.MetadataQuorumCommand ;;
     console-producer) cls=org.apache.kafka.tools.ConsoleProducer ;;
     console-consumer) cls=org.apache.kafka.tools.consumer.ConsoleConsumer ;;
+    log-dirs) cls=org.apache.kafka.tools.LogDirsCommand ;;
+    leader-election) cls=org.apache.kafka.tools.LeaderElectionCommand ;;
+    cluster) cls=org.apache.kafka.tools.ClusterTool ;;
+    features) cls=org.apache.kafka.tools.FeatureCommand ;;
+    get-offsets) cls=org.apache.kafka.tools.GetOffsetShell ;;
+    reassign-partitions) cls=org.apache.kafka.tools.reassign.ReassignPartitionsCommand ;;
     *.*) cls="$name" ;;
-    *) die "unknown tool '$name' (known: producer-perf-test consumer-perf-test topics consumer-groups configs delete-records broker-api-versions metadata-quorum console-producer console-consumer, or a class name)" ;;
+    *) die "unknown tool '$name' (known: producer-perf-test consumer-perf-test topics consumer-groups configs delete-records broker-api-versions metadata-quorum console-producer console-consumer log-dirs leader-election cluster features get-offsets reassign-partitions, or a class name)" ;;
   esac
   need_libs
   # Kafka's heap for its perf-test scripts.

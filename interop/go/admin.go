@@ -338,7 +338,8 @@ func runStep(ctx context.Context, cl *kgo.Client, adm *kadm.Client, s adminStep)
 		}
 		return stepResult{"ok": true, "offsets": offsets}
 	}
-	return stepResult{"ok": false, "error": fmt.Sprintf("unknown step %q", s.Do)}
+	// A step this driver has no implementation for (e.g. the Java-only cluster steps): "not in this client".
+	return stepResult{"ok": false, "unsupported": true, "error": fmt.Sprintf("unknown step %q: not implemented in the go driver", s.Do)}
 }
 
 // listOffsetsStep answers what the broker answers. kadm's by-time helper replaces a

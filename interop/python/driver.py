@@ -645,7 +645,8 @@ def run_step(adm: AdminClient, s: dict[str, Any], dl: Deadline) -> dict[str, Any
                 return fail(KafkaException(tp.error))
             offsets[str(tp.partition)] = tp.offset if tp.offset >= 0 else -1
         return {"ok": True, "offsets": offsets}
-    return fail("unknown step %r" % (do,))
+    # A step this driver has no implementation for (e.g. the Java-only cluster steps): "not in this client".
+    return {"ok": False, "unsupported": True, "error": "unknown step %r: not implemented in the python driver" % (do,)}
 
 
 def run_admin(bootstrap: str, p: dict[str, Any], dl: Deadline) -> NoReturn:

@@ -102,6 +102,17 @@ export interface TopicLayout {
   readonly partitions: number;
 }
 
+/** The data directory as DescribeLogDirs reports it. */
+export interface LogDirInfo {
+  /** Absolute path of the data directory. */
+  path: string;
+  /** The file system's size and the bytes an unprivileged writer may still use (statfs); -1 when unknown. */
+  totalBytes: number;
+  usableBytes: number;
+  /** Bytes on disk per partition (segments and indexes as the shards count them). */
+  partitions: Array<{ topic: string; partition: number; sizeBytes: number }>;
+}
+
 export interface PartitionRef {
   topic: string;
   partition: number;
@@ -156,6 +167,8 @@ export interface Engine {
    * segments wholly below it are deleted. Resolves with the new log start offset.
    */
   deleteRecords(topic: string, partition: number, offset: number): Promise<DeleteRecordsResult>;
+  /** The data directory, its file system's space and each partition's size (DescribeLogDirs). */
+  logDir(): Promise<LogDirInfo>;
 
   close(): Promise<void>;
 }

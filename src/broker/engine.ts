@@ -10,7 +10,8 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { resolve, join } from 'node:path';
+import { statfs } from 'node:fs/promises';
 import type { Piscina } from 'piscina';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { ShardClient } from './shard-client.js';
@@ -20,7 +21,7 @@ import type { ShardReady } from './shard-client.js';
 import type { ControlRequest, Notice, ShardStats } from '../shard/shard-protocol.js';
 export type { ShardStats } from '../shard/shard-protocol.js';
 import type {
-  Acks, AppendOptions, AppendResult, DeleteRecordsResult, DescribeProducersResult, Engine, ListOffsetResult, OffsetSpec, OfflineTopic, PartitionOffsets, PartitionRef,
+  Acks, AppendOptions, AppendResult, DeleteRecordsResult, DescribeProducersResult, Engine, ListOffsetResult, LogDirInfo, OffsetSpec, OfflineTopic, PartitionOffsets, PartitionRef,
   ReadOptions, ReadResult, TopicConfig, TopicInfo, TopicLayout,
 } from './engine-api.js';
 import { SHARDS_MAX } from '../config/config.js';
@@ -605,6 +606,27 @@ export class SamsaEngine implements Engine {
       if (r.ok && r.stats !== undefined) out.push({ shardId: s.shardId, stats: r.stats, ring: s.ringUsedBytes(), ringCapacity: s.ringCapacityBytes() });
     }
     return out;
+  }
+
+  /** DescribeLogDirs: the one data directory, statfs of its file system, and each partition's bytes from its shard. */
+  async logDir(): Promise<LogDirInfo> {
+    let totalBytes = -1;
+    let usableBytes = -1;
+    try {
+      const fs = await statfs(this.dataDir);
+      totalBytes = fs.blocks * fs.bsize;
+      usableBytes = fs.bavail * fs.bsize;
+    } catch {
+      // A file system statfs cannot describe: Kafka's "unknown" (-1) for both.
+    }
+    const partitions: LogDirInfo['partitions'] = [];
+    for (const s of await this.stats()) {
+      for (const p of s.stats.partitions) {
+        const h = this.slots.get(p.slot);
+        if (h !== undefined) partitions.push({ topic: h.topic, partition: h.partition, sizeBytes: p.sizeBytes });
+      }
+    }
+    return { path: resolve(this.dataDir), totalBytes, usableBytes, partitions };
   }
 
   /** The (topic, partition) of a slot, for labelling shard stats. */

@@ -238,6 +238,20 @@ export class OffsetStore {
     this.groups.delete(group);
   }
 
+  /**
+   * OffsetDelete: writes tombstones for the committed offsets among `partitions` and
+   * forgets them; partitions without a committed offset are skipped. Throws KafkaError.
+   */
+  async deleteOffsets(group: string, partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<void> {
+    const committed = this.groups.get(group);
+    if (committed === undefined) return;
+    const present = partitions.filter((p) => committed.has(`${p.topic}\0${p.partition}`));
+    if (present.length === 0) return;
+    await this.append(present.map((p) => ({ key: JSON.stringify([group, p.topic, p.partition]), value: null })));
+    for (const p of present) committed.delete(`${p.topic}\0${p.partition}`);
+    if (committed.size === 0) this.groups.delete(group);
+  }
+
   private async append(records: Array<{ key: string; value: string | null }>): Promise<void> {
     const batch = encodeRecordBatch(records);
     const r = await this.engine.append(OFFSETS_TOPIC, 0, batch, -1);

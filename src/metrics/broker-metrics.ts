@@ -203,6 +203,7 @@ export class BrokerMetrics {
       listOffset: (topic, partition, spec, opts) => engine.listOffset(topic, partition, spec, opts),
       describeProducers: (topic, partition) => engine.describeProducers(topic, partition),
       deleteRecords: (topic, partition, offset) => engine.deleteRecords(topic, partition, offset),
+      logDir: () => engine.logDir(),
       close: () => engine.close(),
     };
   }

@@ -989,6 +989,46 @@ const ADMIN_CASES: InteropCase[] = [
     },
   },
   {
+    id: 'admin-cluster',
+    title: 'describe the cluster and its log directories, elect preferred leaders, delete some offsets',
+    exercises:
+      "The Kafka 4 Admin's cluster calls: DescribeCluster (a cluster id, brokers, a controller), DescribeLogDirs (the topic's partitions with their sizes, the written one non-empty; total/usable bytes), ElectLeaders (the preferred leader already leads: ELECTION_NOT_NEEDED), OffsetDelete (an empty group's offsets of one partition deleted, the other kept; an unknown group is GROUP_ID_NOT_FOUND)",
+    ops: ['admin'],
+    timeoutMs: SHORT_CASE_MS,
+    async run(ctx) {
+      const a = ctx.name('a');
+      const g = ctx.name('g');
+      await ctx.verify.createTopic(a, 2);
+      await ctx.verify.produce(a, Array.from({ length: 6 }, (_, i) => ({ key: null, value: `cl-${i}`, partition: 1 })));
+      await ctx.verify.commit(g, a, new Map([[0, 0], [1, 6]]));
+      const r = stepResults(
+        await ctx.run('admin', {
+          steps: [
+            { do: 'describeCluster' },
+            { do: 'describeLogDirs', topic: a },
+            { do: 'electLeaders', topic: a, partition: 0 },
+            { do: 'deleteOffsets', groupId: g, topic: a, partitions: [1] },
+            { do: 'deleteOffsets', groupId: ctx.name('nobody'), topic: a, partitions: [0] },
+          ],
+          timeoutMs: JOB_TIMEOUT_MS,
+        }),
+      );
+      const c = stepOk(r, 0, 'describeCluster');
+      check(typeof c.clusterId === 'string' && c.clusterId.length > 0 && (c.brokers ?? 0) >= 1 && c.controller === true, () => `describeCluster: ${JSON.stringify(c)}`);
+      const dirs = stepOk(r, 1, 'describeLogDirs');
+      const sizes = dirs.sizes ?? {};
+      ctx.observe('describeLogDirs: total/usable bytes reported', String(dirs.spaceKnown));
+      check(Object.keys(sizes).sort().join(',') === '0,1' && (sizes['1'] ?? 0) > 0, () => `describeLogDirs sizes: ${JSON.stringify(sizes)}, expected partitions 0 and 1, 1 non-empty`);
+      const e = stepOk(r, 2, 'electLeaders');
+      check(e.electionError === 'ELECTION_NOT_NEEDED', () => `electLeaders: ${String(e.electionError)}, expected ELECTION_NOT_NEEDED`);
+      const d = stepOk(r, 3, 'deleteOffsets');
+      check(d.errors?.['1'] === 'NONE', () => `deleteOffsets: ${JSON.stringify(d.errors)}`);
+      stepFails(ctx, r, 4, 'deleteOffsets of an unknown group', 'GROUP_ID_NOT_FOUND');
+      const after = await ctx.verify.committed(g, a, [0, 1]);
+      check(after.get(0) === 0 && (after.get(1) ?? -1) === -1, () => `offsets after deleteOffsets: ${JSON.stringify([...after])}, expected 0 kept and 1 gone`);
+    },
+  },
+  {
     id: 'admin-groups-live',
     title: 'describe and delete a group with a member',
     exercises: "While one of the client's own group members is in the group: describeGroup is Stable with 1 member, deleteGroup is NON_EMPTY_GROUP",

@@ -95,7 +95,11 @@ export type AdminStep =
   | { do: 'fetchOffsets'; groupId: string; topic: string }
   | { do: 'describeTransaction'; transactionalId: string }
   | { do: 'listTransactions' }
-  | { do: 'describeProducers'; topic: string; partition: number };
+  | { do: 'describeProducers'; topic: string; partition: number }
+  | { do: 'describeCluster' }
+  | { do: 'describeLogDirs'; topic: string }
+  | { do: 'electLeaders'; topic: string; partition: number }
+  | { do: 'deleteOffsets'; groupId: string; topic: string; partitions: number[] };
 
 export type StepName = AdminStep['do'];
 
@@ -118,6 +122,14 @@ export interface StepResult {
   state?: string;
   members?: number;
   offsets?: Record<string, number>;
+  clusterId?: string;
+  brokers?: number;
+  controller?: boolean;
+  dirs?: number;
+  spaceKnown?: boolean;
+  sizes?: Record<string, number>;
+  electionError?: string | null;
+  errors?: Record<string, string>;
 }
 
 export interface Job {

@@ -75,7 +75,7 @@ describe('ApiVersions', () => {
       for (const k of [0, 1, 2, 3, 18, 19, 20, 22, 32, 37]) assert.ok(keys.includes(k), `api ${k} listed`);
       const produce = res.apiKeys.find((k) => k.apiKey === 0)!;
       // Listed from v0 as Kafka 4 does (KAFKA-18659: librdkafka < 2.10 compresses only then); served from v3.
-      assert.deepEqual([produce.minVersion, produce.maxVersion], [0, 10]);
+      assert.deepEqual([produce.minVersion, produce.maxVersion], [0, 11]);
     });
   }
 
@@ -145,9 +145,9 @@ describe('Metadata', () => {
 describe('Produce and Fetch', () => {
   before(() => createTopic('pf', 2));
 
-  test('produce at v3, v7 and v9 appends at increasing offsets; fetch v4..v13 returns the stored batches', async () => {
+  test('produce at v3, v7, v9, v10 and v11 appends at increasing offsets; fetch v4..v13 returns the stored batches', async () => {
     let expected = 0;
-    for (const v of [3, 7, 9, 10]) {
+    for (const v of [3, 7, 9, 10, 11]) {
       const res = await produce('pf', 0, [`a${v}`, `b${v}`], v);
       const p = res.responses[0]!.partitionResponses[0]!;
       assert.equal(p.errorCode, 0, p.errorMessage ?? '');
@@ -160,13 +160,13 @@ describe('Produce and Fetch', () => {
       assert.equal(res.errorCode, 0);
       const part = res.responses[0]!.partitions[0]!;
       assert.equal(part.errorCode, 0, `v${v}`);
-      assert.equal(part.highWatermark, 8);
-      assert.equal(part.lastStableOffset, 8);
+      assert.equal(part.highWatermark, 10);
+      assert.equal(part.lastStableOffset, 10);
       if (v >= 5) assert.equal(part.logStartOffset, 0);
       if (v >= 13) assert.equal(res.responses[0]!.topicId, topicId);
       const batches = decodeRecordBatches(part.records!);
       const values = batches.flatMap((b) => b.records.map((r) => Buffer.from(r.value!).toString()));
-      assert.deepEqual(values, ['a3', 'b3', 'a7', 'b7', 'a9', 'b9', 'a10', 'b10']);
+      assert.deepEqual(values, ['a3', 'b3', 'a7', 'b7', 'a9', 'b9', 'a10', 'b10', 'a11', 'b11']);
       const first = batches[0]!.records[0]!;
       assert.equal(Buffer.from(first.key!).toString(), 'k0');
       assert.equal(first.headers[0]!.key, 'h');

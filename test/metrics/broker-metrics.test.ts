@@ -66,6 +66,7 @@ function stubEngine(): Engine & { appended: number } {
     describeProducers: () => Promise.resolve({ errorCode: 0, producers: [] }),
     listOffset: () => Promise.resolve({ errorCode: 0, offset: 0, timestamp: -1 }),
     deleteRecords: (_topic: string, _partition: number, offset: number) => Promise.resolve({ errorCode: 0, lowWatermark: offset }),
+    logDir: () => Promise.resolve({ path: '/x', totalBytes: -1, usableBytes: -1, partitions: [] }),
     offlineTopics: () => [{ name: 'gone', file: '/x/meta/topics/gone.json', problem: 'not JSON' }],
     offlineTopic: (name: string) => (name === 'gone' ? { name, file: '/x/meta/topics/gone.json', problem: 'not JSON' } : undefined),
     close: () => Promise.resolve(),

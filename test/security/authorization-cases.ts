@@ -40,6 +40,14 @@ import { DescribeClientQuotasRequestCodec, DescribeClientQuotasResponseCodec } f
 import { AlterClientQuotasRequestCodec, AlterClientQuotasResponseCodec } from '../../src/wire/schemas/49-alter-client-quotas.js';
 import { DescribeUserScramCredentialsRequestCodec, DescribeUserScramCredentialsResponseCodec } from '../../src/wire/schemas/50-describe-user-scram-credentials.js';
 import { AlterUserScramCredentialsRequestCodec, AlterUserScramCredentialsResponseCodec } from '../../src/wire/schemas/51-alter-user-scram-credentials.js';
+import { OffsetForLeaderEpochRequestCodec, OffsetForLeaderEpochResponseCodec } from '../../src/wire/schemas/23-offset-for-leader-epoch.js';
+import { DescribeLogDirsRequestCodec, DescribeLogDirsResponseCodec } from '../../src/wire/schemas/35-describe-log-dirs.js';
+import { ElectLeadersRequestCodec, ElectLeadersResponseCodec } from '../../src/wire/schemas/43-elect-leaders.js';
+import { AlterPartitionReassignmentsRequestCodec, AlterPartitionReassignmentsResponseCodec } from '../../src/wire/schemas/45-alter-partition-reassignments.js';
+import { ListPartitionReassignmentsRequestCodec, ListPartitionReassignmentsResponseCodec } from '../../src/wire/schemas/46-list-partition-reassignments.js';
+import { OffsetDeleteRequestCodec, OffsetDeleteResponseCodec } from '../../src/wire/schemas/47-offset-delete.js';
+import { DescribeClusterRequestCodec, DescribeClusterResponseCodec } from '../../src/wire/schemas/60-describe-cluster.js';
+import { DescribeTopicPartitionsRequestCodec, DescribeTopicPartitionsResponseCodec } from '../../src/wire/schemas/75-describe-topic-partitions.js';
 import type { RawClient } from '../kafka/harness.js';
 
 export interface AuthorizationCase {
@@ -260,6 +268,62 @@ export function authorizationCases(): AuthorizationCase[] {
       name: 'AlterUserScramCredentials: ALTER on the cluster',
       run: async (c) => (await c.request(AlterUserScramCredentialsRequestCodec, AlterUserScramCredentialsResponseCodec, 0, { deletions: [{ name: 'admin', mechanism: 1 }], upsertions: [] })).results[0]!.errorCode,
       expect: CLUSTER_DENIED,
+    },
+    {
+      apiKey: 23,
+      name: 'OffsetForLeaderEpoch: CLUSTER_ACTION, else DESCRIBE on the topic',
+      run: async (c) => (await c.request(OffsetForLeaderEpochRequestCodec, OffsetForLeaderEpochResponseCodec, 4, { replicaId: -1, topics: [{ topic: 'secret', partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }] }] })).topics[0]!.partitions[0]!,
+      expect: { errorCode: TOPIC_DENIED, partition: 0, leaderEpoch: -1, endOffset: -1 },
+    },
+    {
+      apiKey: 35,
+      name: 'DescribeLogDirs: DESCRIBE on the cluster',
+      run: async (c) => {
+        const r = await c.request(DescribeLogDirsRequestCodec, DescribeLogDirsResponseCodec, 4, { topics: null });
+        return [r.errorCode, r.results.length];
+      },
+      expect: [CLUSTER_DENIED, 0],
+    },
+    {
+      apiKey: 43,
+      name: 'ElectLeaders: ALTER on the cluster',
+      run: async (c) => {
+        const r = await c.request(ElectLeadersRequestCodec, ElectLeadersResponseCodec, 2, { electionType: 0, topicPartitions: [{ topic: 'secret', partitions: [0] }], timeoutMs: 1000 });
+        return [r.errorCode, r.replicaElectionResults[0]!.partitionResult[0]!.errorCode];
+      },
+      expect: [CLUSTER_DENIED, CLUSTER_DENIED],
+    },
+    {
+      apiKey: 45,
+      name: 'AlterPartitionReassignments: ALTER on the cluster',
+      run: async (c) => (await c.request(AlterPartitionReassignmentsRequestCodec, AlterPartitionReassignmentsResponseCodec, 1, { timeoutMs: 1000, allowReplicationFactorChange: true, topics: [{ name: 'secret', partitions: [{ partitionIndex: 0, replicas: [0] }] }] })).errorCode,
+      expect: CLUSTER_DENIED,
+    },
+    { apiKey: 46, name: 'ListPartitionReassignments: DESCRIBE on the cluster', run: async (c) => (await c.request(ListPartitionReassignmentsRequestCodec, ListPartitionReassignmentsResponseCodec, 0, { timeoutMs: 1000, topics: null })).errorCode, expect: CLUSTER_DENIED },
+    {
+      apiKey: 47,
+      name: 'OffsetDelete: DELETE on the group',
+      run: async (c) => (await c.request(OffsetDeleteRequestCodec, OffsetDeleteResponseCodec, 0, { groupId: 'g', topics: [{ name: 'secret', partitions: [{ partitionIndex: 0 }] }] })).errorCode,
+      expect: GROUP_DENIED,
+    },
+    {
+      apiKey: 60,
+      name: 'DescribeCluster: served to anyone; the cluster operations need DESCRIBE on it (0 without)',
+      run: async (c) => {
+        const r = await c.request(DescribeClusterRequestCodec, DescribeClusterResponseCodec, 2, { includeClusterAuthorizedOperations: true, endpointType: 1, includeFencedBrokers: false });
+        return [r.errorCode, r.brokers.length, r.clusterAuthorizedOperations];
+      },
+      expect: [ErrorCode.NONE, 1, 0],
+    },
+    {
+      apiKey: 75,
+      name: 'DescribeTopicPartitions: all topics hides it, by name it is TOPIC_AUTHORIZATION_FAILED with a zero id',
+      run: async (c) => {
+        const all = await c.request(DescribeTopicPartitionsRequestCodec, DescribeTopicPartitionsResponseCodec, 0, { topics: [], responsePartitionLimit: 2000, cursor: null });
+        const named = await c.request(DescribeTopicPartitionsRequestCodec, DescribeTopicPartitionsResponseCodec, 0, { topics: [{ name: 'secret' }], responsePartitionLimit: 2000, cursor: null });
+        return [all.topics.length, named.topics.map((t) => [t.name, t.errorCode, t.topicId, t.partitions.length])];
+      },
+      expect: [0, [['secret', TOPIC_DENIED, ZERO, 0]]],
     },
   ];
 }

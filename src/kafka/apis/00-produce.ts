@@ -1,4 +1,11 @@
-// Produce (key 0): serves v3-10 (v3 = first with RecordBatch v2; v9+ flexible).
+// Produce (key 0): serves v3-11 (v3 = first with RecordBatch v2; v9+ flexible; v11 is
+// v10 with TRANSACTION_ABORTABLE allowed, an error Kafka gives only when the
+// transaction coordinator cannot be reached to verify a transactional write — in
+// process here, so v10 and v11 answer alike). Not v12: Kafka treats a v12
+// transactional produce as adding its partition to the transaction (transaction
+// version 2), which Samsa's coordinator does not do, so a v12 client would be refused
+// with INVALID_TXN_STATE where Kafka succeeds. Java producers send v12 only when the
+// broker finalizes transaction.version 2, which Samsa never does; they use v11.
 // acks 0/1/-1 are passed to the engine; acks=0 gets no response (after the appends
 // complete, so the connection still applies backpressure). All of a partition's
 // batches go to engine.append as one buffer, as they arrived (no re-encoding).
@@ -64,7 +71,7 @@ function failed(index: number, errorCode: number, errorMessage: string | null): 
 
 export const produceApi = defineApi({
   minVersion: 3,
-  maxVersion: 10,
+  maxVersion: 11,
   request: ProduceRequestCodec,
   response: ProduceResponseCodec,
   async handle(ctx, req) {

@@ -1,4 +1,5 @@
-// Metadata (key 3): serves v0-12 (v9+ flexible, v10+ topic ids, v12 nullable names).
+// Metadata (key 3): serves v0-13 (v9+ flexible, v10+ topic ids, v12 nullable names, v13
+// a top-level error code: 0, or the error of a request that failed as a whole).
 // This single broker is the leader, the only replica and the controller of every
 // partition. Topics that do not exist are created when auto.create.topics.enable is
 // on (and, from v4, the request allows it), with num.partitions partitions.
@@ -57,7 +58,7 @@ async function autoCreate(ctx: RequestContext, name: string): Promise<MetadataRe
 
 export const metadataApi = defineApi({
   minVersion: 0,
-  maxVersion: 12,
+  maxVersion: 13,
   request: MetadataRequestCodec,
   response: MetadataResponseCodec,
   async handle(ctx, req, version) {
@@ -112,6 +113,7 @@ export const metadataApi = defineApi({
       controllerId: -1,
       topics: (req.topics ?? []).map((t) => missingTopic(t.name ?? (version >= 12 ? null : ''), t.topicId, errorCode)),
       clusterAuthorizedOperations: -2147483648,
+      errorCode,
     };
   },
 });

@@ -1,6 +1,11 @@
 // IncrementalAlterConfigs (key 44): serves v0-1 (v1 flexible). SET and DELETE
 // (back to the broker default) on any topic config; APPEND and SUBTRACT on the
-// list-valued cleanup.policy. Broker resources are refused (static).
+// list-valued cleanup.policy. Broker resources are refused (static), except a request
+// that only DELETEs the replication throttles of this broker (or the cluster default):
+// kafka-reassign-partitions --verify clears them once a reassignment is done, and Kafka
+// answers that with NONE; Samsa has no dynamic broker configs, so none was set and the
+// deletion is the same no-op (authorized as any broker change: ALTER_CONFIGS on the
+// cluster).
 // Owns: applying the operations to the current config.
 
 import type { TopicConfig } from '../../broker/engine-api.js';
@@ -8,7 +13,23 @@ import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import { AlterConfigOp, type IncrementalAlterConfigsRequest, IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec } from '../../wire/schemas/44-incremental-alter-configs.js';
 import { TOPIC_CONFIG_NAMES, parseTopicConfigEntries } from '../../config/topic-config.js';
 import { alterTopic } from './alter-configs-common.js';
-import { defineApi } from './types.js';
+import { type RequestContext, defineApi } from './types.js';
+import { ConfigResourceType } from '../../wire/schemas/32-describe-configs.js';
+import { Op as AclOp, allowedOnCluster } from './authz.js';
+
+/** Broker-level throttles Kafka's reassignment tool sets and clears (never set in Samsa). */
+const BROKER_THROTTLES: ReadonlySet<string> = new Set(['leader.replication.throttled.rate', 'follower.replication.throttled.rate', 'replica.alter.log.dirs.io.max.bytes.per.second']);
+
+type Resource = IncrementalAlterConfigsRequest['resources'][number];
+
+/** A request that only deletes this broker's (unset) throttles: Kafka's NONE, or its authorization error. */
+function clearsBrokerThrottles(ctx: RequestContext, r: Resource): { errorCode: number; errorMessage: string | null } | undefined {
+  if (r.resourceType !== ConfigResourceType.BROKER) return undefined;
+  if (r.resourceName !== '' && r.resourceName !== String(ctx.options.nodeId)) return undefined;
+  if (!r.configs.every((c) => c.configOperation === AlterConfigOp.DELETE && BROKER_THROTTLES.has(c.name))) return undefined;
+  if (!allowedOnCluster(ctx, AclOp.ALTER_CONFIGS)) return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.' };
+  return { errorCode: ErrorCode.NONE, errorMessage: null };
+}
 
 type Op = IncrementalAlterConfigsRequest['resources'][number]['configs'][number];
 
@@ -51,6 +72,11 @@ export const incrementalAlterConfigsApi = defineApi({
   async handle(ctx, req) {
     const responses = [];
     for (const r of req.resources) {
+      const cleared = clearsBrokerThrottles(ctx, r);
+      if (cleared !== undefined) {
+        responses.push({ ...cleared, resourceType: r.resourceType, resourceName: r.resourceName });
+        continue;
+      }
       responses.push(await alterTopic(ctx, r.resourceType, r.resourceName, req.validateOnly, (current, defaults) => apply(current, defaults, r.configs)));
     }
     return { throttleTimeMs: 0, responses };

@@ -40,6 +40,14 @@ import { describeClientQuotasApi } from './48-describe-client-quotas.js';
 import { alterClientQuotasApi } from './49-alter-client-quotas.js';
 import { describeUserScramCredentialsApi } from './50-describe-user-scram-credentials.js';
 import { alterUserScramCredentialsApi } from './51-alter-user-scram-credentials.js';
+import { offsetForLeaderEpochApi } from './23-offset-for-leader-epoch.js';
+import { describeLogDirsApi } from './35-describe-log-dirs.js';
+import { electLeadersApi } from './43-elect-leaders.js';
+import { alterPartitionReassignmentsApi } from './45-alter-partition-reassignments.js';
+import { listPartitionReassignmentsApi } from './46-list-partition-reassignments.js';
+import { offsetDeleteApi } from './47-offset-delete.js';
+import { describeClusterApi } from './60-describe-cluster.js';
+import { describeTopicPartitionsApi } from './75-describe-topic-partitions.js';
 import type { AnyApiDefinition } from './types.js';
 
 export const APIS: readonly AnyApiDefinition[] = [
@@ -82,4 +90,12 @@ export const APIS: readonly AnyApiDefinition[] = [
   describeProducersApi,
   describeTransactionsApi,
   listTransactionsApi,
+  offsetForLeaderEpochApi,
+  describeLogDirsApi,
+  electLeadersApi,
+  alterPartitionReassignmentsApi,
+  listPartitionReassignmentsApi,
+  offsetDeleteApi,
+  describeClusterApi,
+  describeTopicPartitionsApi,
 ];

@@ -199,6 +199,22 @@ function nullableStructCodec(path: string, struct: StructCodec): TypeCodec {
   };
 }
 
+/** A nullable, non-tagged struct: int8 -1 for null, else 1 and the struct (Kafka's generated code). */
+function presenceStructCodec(struct: TypeCodec): TypeCodec {
+  return {
+    minBytes: 1,
+    read: (r) => (r.int8() < 0 ? null : struct.read(r)),
+    write: (w, v) => {
+      if (v === null || v === undefined) {
+        w.int8(-1);
+        return;
+      }
+      w.int8(1);
+      struct.write(w, v);
+    },
+  };
+}
+
 /** The value a decoder gives a field that is absent (or an untagged tagged field). */
 export function fieldDefault(field: FieldDef): unknown {
   return defaultFactory(field)();
@@ -266,8 +282,11 @@ function compileField(parentPath: string, field: FieldDef, version: number, flex
         : primitiveCodec(path, elementType, flexible, false);
     codec = arrayCodec(path, element, flexible, nullable);
   } else if (field.fields !== undefined) {
-    // A non-tagged struct field is always on the wire; null means "absent" only for tagged ones.
-    codec = nullableStructCodec(path, compileStruct(path, field.fields, version, flexibleMessage));
+    // A non-tagged struct field is always on the wire; null means "absent" only for tagged ones,
+    // unless the field is nullable (DescribeTopicPartitions' Cursor): then Kafka writes an int8
+    // presence marker first (-1 null, 1 present).
+    const struct = nullableStructCodec(path, compileStruct(path, field.fields, version, flexibleMessage));
+    codec = nullable && !tagged ? presenceStructCodec(struct) : struct;
   } else {
     codec = primitiveCodec(path, field.type, flexible, nullable);
   }

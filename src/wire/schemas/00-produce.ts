@@ -1,4 +1,4 @@
-// Produce (key 0) request and response schemas, v3-10 (flexible from 9), transcribed
+// Produce (key 0) request and response schemas, v3-11 (flexible from 9), transcribed
 // from apache/kafka's clients/src/main/resources/common/message/ProduceRequest.json and
 // ProduceResponse.json. Owns: the field lists; the value types are inferred from them
 // (codec/infer.ts), never written a second time. Must not import anything outside
@@ -6,7 +6,10 @@
 //
 // v3 is the first with RecordBatch v2 (and TransactionalId); v9 first flexible;
 // v10 adds tagged leader hints (CurrentLeader, NodeEndpoints) used only on
-// NOT_LEADER errors, which a single node never returns.
+// NOT_LEADER errors, which a single node never returns; v11 (KIP-890) only lets the
+// broker answer TRANSACTION_ABORTABLE. v12 (transaction version 2: a transactional
+// produce adds its partition to the transaction implicitly) and v13 (topic ids) are
+// not described here: Samsa does not serve them.
 
 import { type MessageOf, defineMessage } from '../codec/infer.js';
 
@@ -14,7 +17,7 @@ export const ProduceRequestCodec = defineMessage({
   name: 'ProduceRequest',
   apiKey: 0,
   type: 'request',
-  validVersions: '3-10',
+  validVersions: '3-11',
   flexibleVersions: '9+',
   fields: [
     { name: 'transactionalId', type: 'string', versions: '3+', nullableVersions: '3+', default: null },
@@ -45,7 +48,7 @@ export const ProduceResponseCodec = defineMessage({
   name: 'ProduceResponse',
   apiKey: 0,
   type: 'response',
-  validVersions: '3-10',
+  validVersions: '3-11',
   flexibleVersions: '9+',
   fields: [
     {

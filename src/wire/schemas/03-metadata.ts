@@ -1,11 +1,12 @@
-// Metadata (key 3) request and response schemas, v0-12 (flexible from 9), transcribed
+// Metadata (key 3) request and response schemas, v0-13 (flexible from 9), transcribed
 // from apache/kafka's clients/src/main/resources/common/message/MetadataRequest.json and
 // MetadataResponse.json. Owns: the field lists; the value types are inferred from them
 // (codec/infer.ts), never written a second time. Must not import anything outside
 // wire/ (the browser client shares it).
 //
 // v9 first flexible; v10 adds topic ids; v11 drops cluster authorized operations;
-// v12 makes the response topic name nullable.
+// v12 makes the response topic name nullable; v13 adds a top-level error code (KIP-1102:
+// REBOOTSTRAP_REQUIRED, or the error of a request that failed as a whole).
 
 import { type MessageOf, defineMessage } from '../codec/infer.js';
 
@@ -15,7 +16,7 @@ export const MetadataRequestCodec = defineMessage({
   name: 'MetadataRequest',
   apiKey: 3,
   type: 'request',
-  validVersions: '0-12',
+  validVersions: '0-13',
   flexibleVersions: '9+',
   fields: [
     {
@@ -39,7 +40,7 @@ export const MetadataResponseCodec = defineMessage({
   name: 'MetadataResponse',
   apiKey: 3,
   type: 'response',
-  validVersions: '0-12',
+  validVersions: '0-13',
   flexibleVersions: '9+',
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: '3+' },
@@ -83,6 +84,7 @@ export const MetadataResponseCodec = defineMessage({
       ],
     },
     { name: 'clusterAuthorizedOperations', type: 'int32', versions: '8-10', default: AUTHORIZED_OPERATIONS_OMITTED },
+    { name: 'errorCode', type: 'int16', versions: '13+', default: 0 },
   ],
 });
 export type MetadataResponse = MessageOf<typeof MetadataResponseCodec>;

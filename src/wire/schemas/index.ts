@@ -43,6 +43,14 @@ import { AlterUserScramCredentialsRequestCodec, AlterUserScramCredentialsRespons
 import { DescribeProducersRequestCodec, DescribeProducersResponseCodec } from './61-describe-producers.js';
 import { DescribeTransactionsRequestCodec, DescribeTransactionsResponseCodec } from './65-describe-transactions.js';
 import { ListTransactionsRequestCodec, ListTransactionsResponseCodec } from './66-list-transactions.js';
+import { OffsetForLeaderEpochRequestCodec, OffsetForLeaderEpochResponseCodec } from './23-offset-for-leader-epoch.js';
+import { DescribeLogDirsRequestCodec, DescribeLogDirsResponseCodec } from './35-describe-log-dirs.js';
+import { ElectLeadersRequestCodec, ElectLeadersResponseCodec } from './43-elect-leaders.js';
+import { AlterPartitionReassignmentsRequestCodec, AlterPartitionReassignmentsResponseCodec } from './45-alter-partition-reassignments.js';
+import { ListPartitionReassignmentsRequestCodec, ListPartitionReassignmentsResponseCodec } from './46-list-partition-reassignments.js';
+import { OffsetDeleteRequestCodec, OffsetDeleteResponseCodec } from './47-offset-delete.js';
+import { DescribeClusterRequestCodec, DescribeClusterResponseCodec } from './60-describe-cluster.js';
+import { DescribeTopicPartitionsRequestCodec, DescribeTopicPartitionsResponseCodec } from './75-describe-topic-partitions.js';
 import { assert } from '../assert.js';
 
 export interface SchemaPair {
@@ -102,6 +110,14 @@ export const SCHEMAS: readonly SchemaPair[] = [
   pair(DescribeProducersRequestCodec, DescribeProducersResponseCodec),
   pair(DescribeTransactionsRequestCodec, DescribeTransactionsResponseCodec),
   pair(ListTransactionsRequestCodec, ListTransactionsResponseCodec),
+  pair(OffsetForLeaderEpochRequestCodec, OffsetForLeaderEpochResponseCodec),
+  pair(DescribeLogDirsRequestCodec, DescribeLogDirsResponseCodec),
+  pair(ElectLeadersRequestCodec, ElectLeadersResponseCodec),
+  pair(AlterPartitionReassignmentsRequestCodec, AlterPartitionReassignmentsResponseCodec),
+  pair(ListPartitionReassignmentsRequestCodec, ListPartitionReassignmentsResponseCodec),
+  pair(OffsetDeleteRequestCodec, OffsetDeleteResponseCodec),
+  pair(DescribeClusterRequestCodec, DescribeClusterResponseCodec),
+  pair(DescribeTopicPartitionsRequestCodec, DescribeTopicPartitionsResponseCodec),
 ];
 
 export const SCHEMAS_BY_KEY: ReadonlyMap<number, SchemaPair> = new Map(SCHEMAS.map((s) => [s.apiKey, s]));

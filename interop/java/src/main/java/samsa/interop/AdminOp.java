@@ -250,6 +250,61 @@ final class AdminOp {
         }
         r.put("producers", list);
       }
+      case "describeCluster" -> {
+        org.apache.kafka.clients.admin.DescribeClusterResult d = admin.describeCluster();
+        r.put("clusterId", await(d.clusterId(), job));
+        r.put("brokers", await(d.nodes(), job).size());
+        r.put("controller", await(d.controller(), job) != null);
+      }
+      case "describeLogDirs" -> {
+        String topic = need(step, "topic");
+        List<Integer> ids = new ArrayList<>();
+        for (org.apache.kafka.common.Node n : await(admin.describeCluster().nodes(), job)) ids.add(n.id());
+        Map<String, Object> sizes = new TreeMap<>((a, b) -> Integer.compare(Integer.parseInt(a), Integer.parseInt(b)));
+        int dirs = 0;
+        boolean spaceKnown = true;
+        for (Map<String, org.apache.kafka.clients.admin.LogDirDescription> byDir : await(admin.describeLogDirs(ids).allDescriptions(), job).values()) {
+          for (org.apache.kafka.clients.admin.LogDirDescription dir : byDir.values()) {
+            dirs++;
+            spaceKnown &= dir.totalBytes().isPresent() && dir.usableBytes().isPresent();
+            for (Map.Entry<TopicPartition, org.apache.kafka.clients.admin.ReplicaInfo> e : dir.replicaInfos().entrySet()) {
+              if (!e.getKey().topic().equals(topic) || e.getValue().isFuture()) continue;
+              sizes.merge(Integer.toString(e.getKey().partition()), e.getValue().size(), (x, y) -> (Long) x + (Long) y);
+            }
+          }
+        }
+        r.put("dirs", dirs);
+        r.put("spaceKnown", spaceKnown);
+        r.put("sizes", sizes);
+      }
+      case "electLeaders" -> {
+        TopicPartition tp = new TopicPartition(need(step, "topic"), Integer.parseInt(need(step, "partition")));
+        Map<TopicPartition, Optional<Throwable>> got = await(admin.electLeaders(org.apache.kafka.common.ElectionType.PREFERRED, java.util.Set.of(tp)).partitions(), job);
+        Optional<Throwable> err = got.getOrDefault(tp, Optional.empty());
+        r.put("electionError", err.map(e -> org.apache.kafka.common.protocol.Errors.forException(e).name()).orElse(null));
+      }
+      case "deleteOffsets" -> {
+        String groupId = need(step, "groupId");
+        String topic = need(step, "topic");
+        java.util.Set<TopicPartition> tps = new java.util.LinkedHashSet<>();
+        for (JsonNode p : step.path("partitions")) tps.add(new TopicPartition(topic, p.asInt()));
+        org.apache.kafka.clients.admin.DeleteConsumerGroupOffsetsResult res = admin.deleteConsumerGroupOffsets(groupId, tps);
+        Map<String, Object> errors = new TreeMap<>((a, b) -> Integer.compare(Integer.parseInt(a), Integer.parseInt(b)));
+        for (TopicPartition tp : tps) {
+          try {
+            await(res.partitionResult(tp), job);
+            errors.put(Integer.toString(tp.partition()), "NONE");
+          } catch (java.util.concurrent.ExecutionException e) {
+            // A group-level error fails every partition the same way: the step fails with it.
+            Throwable cause = ErrorText.unwrap(e);
+            org.apache.kafka.common.protocol.Errors code = org.apache.kafka.common.protocol.Errors.forException(cause);
+            if (code == org.apache.kafka.common.protocol.Errors.GROUP_ID_NOT_FOUND || code == org.apache.kafka.common.protocol.Errors.NON_EMPTY_GROUP
+                || code == org.apache.kafka.common.protocol.Errors.GROUP_AUTHORIZATION_FAILED) throw e;
+            errors.put(Integer.toString(tp.partition()), code.name());
+          }
+        }
+        r.put("errors", errors);
+      }
       default -> throw new IllegalArgumentException("unknown step '" + what + "'");
     }
   }
