@@ -165,7 +165,7 @@ describe('fetch sessions', () => {
     await fetch({ sessionId: full.sessionId, epoch: -1 });
   });
 
-  test('by topic id (v13): unknown ids answer UNKNOWN_TOPIC_ID every time; going on by name is FETCH_SESSION_TOPIC_ID_ERROR', async () => {
+  test('by topic id (v13+): unknown ids answer UNKNOWN_TOPIC_ID every time; going on by name is FETCH_SESSION_TOPIC_ID_ERROR', async () => {
     const topicId = broker.engine.describeTopic('fs')!.topicId;
     const unknown = '0123456789abcdef0123456789abcdef';
     const full = await fetch({ version: 13, epoch: 0, parts: [[topicId, 0, 0], [unknown, 0, 0]] });
@@ -174,7 +174,11 @@ describe('fetch sessions', () => {
     assert.equal(full.responses[1]!.partitions[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_ID);
     const inc = await fetch({ version: 13, sessionId: full.sessionId, epoch: 1, parts: [[topicId, 0, 1]] });
     assert.deepEqual(answered(inc), [`${unknown}-0`]);
-    const byName = await fetch({ version: 12, sessionId: full.sessionId, epoch: 2 });
+    // Any version from 13 goes on with it (v17: Kafka 4's newest).
+    const v17 = await fetch({ version: 17, sessionId: full.sessionId, epoch: 2 });
+    assert.equal(v17.errorCode, 0);
+    assert.deepEqual(answered(v17), [`${unknown}-0`]);
+    const byName = await fetch({ version: 12, sessionId: full.sessionId, epoch: 3 });
     assert.equal(byName.errorCode, ErrorCode.FETCH_SESSION_TOPIC_ID_ERROR);
     // The reverse: a session by name continued at v13.
     const named = await fetch({ version: 12, epoch: 0, parts: [['fs', 0, 0]] });
