@@ -174,8 +174,8 @@ describe('fetch sessions', () => {
     assert.equal(full.responses[1]!.partitions[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_ID);
     const inc = await fetch({ version: 13, sessionId: full.sessionId, epoch: 1, parts: [[topicId, 0, 1]] });
     assert.deepEqual(answered(inc), [`${unknown}-0`]);
-    // Any version from 13 goes on with it (v17: Kafka 4's newest).
-    const v17 = await fetch({ version: 17, sessionId: full.sessionId, epoch: 2 });
+    // Any version from 13 goes on with it (v18: Kafka 4.4's newest).
+    const v17 = await fetch({ version: 18, sessionId: full.sessionId, epoch: 2 });
     assert.equal(v17.errorCode, 0);
     assert.deepEqual(answered(v17), [`${unknown}-0`]);
     const byName = await fetch({ version: 12, sessionId: full.sessionId, epoch: 3 });

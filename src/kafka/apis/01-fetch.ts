@@ -1,7 +1,7 @@
-// Fetch (key 1): serves v4-17 (v4 = first with RecordBatch v2; v12+ flexible; v13+
-// names topics by id; v14-17 add only what a single node never sends or ignores:
-// tiered-storage errors, the follower's ReplicaState and directory id, and the
-// NodeEndpoints that come with NOT_LEADER_OR_FOLLOWER). Serves the engine's stored
+// Fetch (key 1): serves v4-18 (v4 = first with RecordBatch v2; v12+ flexible; v13+
+// names topics by id; v14-18 add only what a single node never sends or ignores:
+// tiered-storage errors, the follower's ReplicaState, directory id and high
+// watermark, and the NodeEndpoints that come with NOT_LEADER_OR_FOLLOWER). Serves the engine's stored
 // bytes as they are. Honours max_wait_ms/min_bytes as one long-poll across all
 // requested partitions (engine.waitForAppend), partition_max_bytes and the response max_bytes (the first
 // non-empty partition may return one batch larger than both: Kafka's rule, so a
@@ -371,7 +371,7 @@ function sessionError(ctx: RequestContext, errorCode: number): FetchResponse {
 
 export const fetchApi = defineApi({
   minVersion: 4,
-  maxVersion: 17,
+  maxVersion: 18,
   request: FetchRequestCodec,
   response: FetchResponseCodec,
   async handle(ctx, req, version) {

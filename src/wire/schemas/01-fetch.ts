@@ -1,4 +1,4 @@
-// Fetch (key 1) request and response schemas, v4-17 (flexible from 12), transcribed
+// Fetch (key 1) request and response schemas, v4-18 (flexible from 12), transcribed
 // from apache/kafka's clients/src/main/resources/common/message/FetchRequest.json and
 // FetchResponse.json. Owns: the field lists; the value types are inferred from them
 // (codec/infer.ts), never written a second time. Must not import anything outside
@@ -9,7 +9,9 @@
 // v13 names topics by topic id instead of name; v14 the same (may answer
 // OFFSET_MOVED_TO_TIERED_STORAGE); v15 tagged ReplicaState replaces ReplicaId (KIP-903);
 // v16 tagged NodeEndpoints in the response (KIP-951); v17 tagged ReplicaDirectoryId
-// per partition (KIP-853).
+// per partition (KIP-853); v18 the follower's tagged HighWatermark per partition
+// (KIP-1166; default Long.MAX_VALUE, "not supported", read here as the largest safe
+// integer, as every int64: reader.ts).
 
 import { type MessageOf, defineMessage } from '../codec/infer.js';
 
@@ -17,7 +19,7 @@ export const FetchRequestCodec = defineMessage({
   name: 'FetchRequest',
   apiKey: 1,
   type: 'request',
-  validVersions: '4-17',
+  validVersions: '4-18',
   flexibleVersions: '12+',
   fields: [
     { name: 'clusterId', type: 'string', versions: '12+', nullableVersions: '12+', default: null, taggedVersions: '12+', tag: 0 },
@@ -58,6 +60,7 @@ export const FetchRequestCodec = defineMessage({
             { name: 'logStartOffset', type: 'int64', versions: '5+', default: -1 },
             { name: 'partitionMaxBytes', type: 'int32', versions: '0+' },
             { name: 'replicaDirectoryId', type: 'uuid', versions: '17+', taggedVersions: '17+', tag: 0 },
+            { name: 'highWatermark', type: 'int64', versions: '18+', taggedVersions: '18+', tag: 1, default: Number.MAX_SAFE_INTEGER },
           ],
         },
       ],
@@ -81,7 +84,7 @@ export const FetchResponseCodec = defineMessage({
   name: 'FetchResponse',
   apiKey: 1,
   type: 'response',
-  validVersions: '4-17',
+  validVersions: '4-18',
   flexibleVersions: '12+',
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: '1+' },
