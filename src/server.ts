@@ -15,6 +15,7 @@ import { topicDefaultsFrom } from './config/topic-config.js';
 import { logger, setLogLevel } from './util/logger.js';
 import type { KafkaHandler } from './kafka/handler.js';
 import { OutputBudget } from './kafka/output-budget.js';
+import { FetchSessionCache } from './kafka/fetch-sessions.js';
 import type { HttpServer } from './http/server.js';
 import { type CorsPolicy, parseCorsOrigins } from './http/cors.js';
 import type { BrokerMetrics } from './metrics/broker-metrics.js';
@@ -139,8 +140,10 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   const countedEngine = metrics.instrumentEngine(engine);
   // queued.max.response.bytes: shared by the Fetch API (what it reads) and the TCP connections (what waits unsent).
   const outputBudget = new OutputBudget(cfg['queued.max.response.bytes']);
+  const fetchSessions = new FetchSessionCache({ slots: cfg['max.incremental.fetch.session.cache.slots'] });
   const kafka = metrics.instrumentKafkaHandler(createKafkaHandler(countedEngine, {
     outputBudget,
+    fetchSessions,
     advertisedHost,
     advertisedPort: primary.advertisedPort,
     autoCreateTopics: cfg['auto.create.topics.enable'],
@@ -200,6 +203,13 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   metrics.addGauge('scrub_last_damaged_batches', 'Damaged batches the last finished scrub found (-1: none has run)', () => engine.scrubTotals.lastDamagedBatches);
   metrics.addGauge('queued_response_bytes', 'Fetch response bytes read and not yet handed back, plus response bytes (zero-copy file ranges by their length) waiting for TCP sockets whose clients are not reading (bounded by queued.max.response.bytes)', () => outputBudget.usedBytesNow);
   metrics.addGauge('fetch_budget_skips_total', 'Partition reads a Fetch skipped (answered empty) because queued.max.response.bytes was spent', () => outputBudget.skips, 'counter');
+  metrics.addGauge('fetch_sessions', 'Incremental fetch sessions (KIP-227) in the cache (bounded by max.incremental.fetch.session.cache.slots)', () => fetchSessions.size);
+  metrics.addGauge('fetch_session_partitions', 'Partitions cached over all fetch sessions', () => fetchSessions.cachedPartitions);
+  metrics.addGauge('fetch_incremental_total', 'Fetches answered within a fetch session (incremental: only changed partitions asked and answered)', () => fetchSessions.totals.incrementalFetches, 'counter');
+  metrics.addGauge('fetch_sessions_created_total', 'Fetch sessions created by full fetches with epoch 0', () => fetchSessions.totals.sessionsCreated, 'counter');
+  metrics.addGauge('fetch_sessions_refused_total', 'Full fetches asking for a session that found no room (answered with session id 0)', () => fetchSessions.totals.sessionsRefused, 'counter');
+  metrics.addGauge('fetch_session_evictions_total', 'Fetch sessions evicted (stale, or smaller than a new one) to make room or because their fetcher went quiet', () => fetchSessions.totals.evictions, 'counter');
+  metrics.addGauge('fetch_session_errors_total', 'Fetches answered FETCH_SESSION_ID_NOT_FOUND, INVALID_FETCH_SESSION_EPOCH or FETCH_SESSION_TOPIC_ID_ERROR', () => fetchSessions.totals.sessionErrors, 'counter');
   metrics.addGauge('topics_offline', 'Topics offline because their metadata file is damaged (listed by GET /broker)', () => engine.offlineTopics().length);
   let http: HttpServer;
   try {

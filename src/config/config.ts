@@ -64,6 +64,7 @@ const BROKER_SETTINGS = {
   'table.memory.bytes': { kind: 'int', default: 67108864, min: 1024, max: 2147483647, doc: "memory one topic's table view (GET /topics/{t}/table) may spend on its in-memory key map before it spills sorted runs to <log.dirs>/.tables" },
   'max.connections': { kind: 'int', default: 10000, min: 1, max: 1_000_000, doc: 'Kafka TCP connections at once on each listener; one more is closed at accept' },
   'queued.max.response.bytes': { kind: 'int', default: 268435456, min: 65536, max: Number.MAX_SAFE_INTEGER, doc: 'Fetch response bytes held in memory over all connections (being built, or unsent to clients that do not read); past it Fetches read nothing until they are sent (Samsa setting, after Kafka\'s queued.max.request.bytes)' },
+  'max.incremental.fetch.session.cache.slots': { kind: 'int', default: 1000, min: 0, max: 1_000_000, doc: "incremental fetch sessions (KIP-227) kept at once; past it a new one takes the slot of a stale one, or of a smaller one older than 2 minutes, else the consumer fetches without a session (0: never)" },
   'listeners': { kind: 'string', default: '', doc: "Kafka listeners, e.g. PLAINTEXT://127.0.0.1:9092,SASL_SSL://0.0.0.0:9093 ('' = PLAINTEXT://{host}:{port}); the first is the one WebSocket clients are told about" },
   'advertised.listeners': { kind: 'string', default: '', doc: "addresses clients are told to use, per listener name ('' = each listener's own; a wildcard host advertises advertised.host or localhost)" },
   'listener.security.protocol.map': { kind: 'string', default: 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', doc: 'listener name → PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL' },
@@ -118,6 +119,7 @@ export interface BrokerConfig extends AppliedTopicConfig {
   'table.memory.bytes': number;
   'max.connections': number;
   'queued.max.response.bytes': number;
+  'max.incremental.fetch.session.cache.slots': number;
   'access.control.allow.origin': string;
   'listeners': string;
   'advertised.listeners': string;

@@ -12,6 +12,8 @@ import { REPO_ROOT } from './run.js';
 export interface RunningBroker {
   kind: 'samsa' | 'kafka';
   bootstrap: string;
+  /** Samsa's /metrics URL (absent for Apache Kafka). */
+  metricsUrl?: string;
   /** What it is, for reports (e.g. "samsa 0.1.0", "Apache Kafka 4.1.0"). */
   label: string;
   stop(): Promise<void>;
@@ -35,12 +37,15 @@ export async function startSamsa(extraArgs: string[] = []): Promise<RunningBroke
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     err = (err + d).slice(-8192);
   });
+  let metricsUrl = '';
   const bootstrap = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`samsa serve printed no ready line within ${READY_WITHIN_MS} ms: ${err}`)), READY_WITHIN_MS);
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       out += d;
       const m = /kafka=([\d.]+:\d+)/.exec(out);
       if (m !== null) {
+        const http = /http=([^\s:]+):(\d+)/.exec(out);
+        if (http !== null) metricsUrl = `http://${http[1] === '0.0.0.0' ? '127.0.0.1' : http[1]}:${http[2]}/metrics`;
         clearTimeout(timer);
         resolve(m[1]!);
       }
@@ -54,6 +59,7 @@ export async function startSamsa(extraArgs: string[] = []): Promise<RunningBroke
   return {
     kind: 'samsa',
     bootstrap,
+    ...(metricsUrl !== '' ? { metricsUrl } : {}),
     label: 'Samsa (this checkout)',
     async stop() {
       child.kill('SIGTERM');

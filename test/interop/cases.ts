@@ -404,6 +404,19 @@ const richRecords = (n: number, partitions: number, tag: string) => (t0: number)
     timestamp: t0 + i * 1000,
   }));
 
+/** Drivers whose library fetches in sessions (KIP-227) by default; librdkafka and kafkajs do not implement them. */
+const SESSION_DRIVERS: ReadonlySet<string> = new Set(['java', 'go', 'samsa']);
+const MANY_PARTITIONS = 200;
+
+/** Samsa's counter of fetches answered within a session (undefined: no metrics, e.g. Apache Kafka). */
+async function incrementalFetches(ctx: CaseContext): Promise<number | undefined> {
+  if (ctx.broker.metricsUrl === undefined) return undefined;
+  const res = await fetch(ctx.broker.metricsUrl);
+  const m = /^samsa_fetch_incremental_total (\d+)/m.exec(await res.text());
+  check(m !== null, 'samsa_fetch_incremental_total missing from /metrics');
+  return Number(m[1]);
+}
+
 const CONSUME_CASES: InteropCase[] = [
   consumeCase({
     id: 'consume-earliest',
@@ -464,7 +477,48 @@ const CONSUME_CASES: InteropCase[] = [
       expect: (all) => all,
     }),
   ),
+  consumeManyPartitions(),
 ];
+
+/**
+ * A consumer of 200 partitions: half the records arrive after it started polling;
+ * on Samsa the other half is produced only once the broker counted incremental
+ * fetches (a session-capable client that never used one would never get them, and
+ * the case fails at that wait). Other clients (no sessions) read both halves as usual.
+ */
+function consumeManyPartitions(): InteropCase {
+  return {
+    id: 'consume-many-partitions',
+    title: 'consume 200 partitions (fetch sessions)',
+    exercises: `Assign all ${MANY_PARTITIONS} partitions from latest; ${MANY_PARTITIONS} records arrive in two waves; on Samsa, clients that implement KIP-227 (Java, franz-go, Samsa) must fetch incrementally (samsa_fetch_incremental_total grows) before the second wave is produced`,
+    ops: ['consume'],
+    timeoutMs: SHORT_CASE_MS,
+    async run(ctx) {
+      const topic = ctx.name('t');
+      await ctx.verify.createTopic(topic, MANY_PARTITIONS);
+      const t0 = Date.now() - 3_600_000;
+      const job = ctx.start('consume', { topic, from: 'latest', count: MANY_PARTITIONS, timeoutMs: JOB_TIMEOUT_MS * 2 });
+      await job.waitEvent(0, (e) => e.event === 'ready', JOB_TIMEOUT_MS, 'ready');
+      const wave = (from: number): RecordIn[] =>
+        Array.from({ length: MANY_PARTITIONS / 2 }, (_, i) => ({ key: `k${from + i}`, value: `many-${from + i}`, partition: (from + i) % MANY_PARTITIONS, timestamp: t0 + from + i }));
+      const first = wave(0);
+      const expected = placed(first, await ctx.verify.produce(topic, first));
+      const before = await incrementalFetches(ctx);
+      if (before !== undefined && SESSION_DRIVERS.has(ctx.driver.name)) {
+        await until(JOB_TIMEOUT_MS, 'incremental fetches (samsa_fetch_incremental_total)', async () => {
+          const now = await incrementalFetches(ctx);
+          return now !== undefined && now > before ? now : undefined;
+        });
+      } else if (before !== undefined) {
+        ctx.note('this client does not use fetch sessions');
+      }
+      const second = wave(MANY_PARTITIONS / 2);
+      expected.push(...placed(second, await ctx.verify.produce(topic, second)));
+      const data = ok(await job.result, 'consume');
+      checkConsumed(expected, records(data, 'consume'), 'consume');
+    },
+  };
+}
 
 // ------------------------------------------------------------------ groups
 

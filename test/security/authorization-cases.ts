@@ -97,6 +97,17 @@ export function authorizationCases(): AuthorizationCase[] {
       expect: TOPIC_DENIED,
     },
     {
+      apiKey: 1,
+      name: 'Fetch in a session: READ checked again at each incremental fetch',
+      run: async (c) => {
+        const full = await c.request(FetchRequestCodec, FetchResponseCodec, 12, { ...fetchBody('secret'), sessionEpoch: 0 });
+        const inc = await c.request(FetchRequestCodec, FetchResponseCodec, 12, { ...fetchBody('secret'), topics: [], sessionId: full.sessionId, sessionEpoch: 1 });
+        await c.request(FetchRequestCodec, FetchResponseCodec, 12, { ...fetchBody('secret'), topics: [], sessionId: full.sessionId, sessionEpoch: -1 });
+        return [full.responses[0]!.partitions[0]!.errorCode, inc.responses[0]!.partitions[0]!.errorCode];
+      },
+      expect: [TOPIC_DENIED, TOPIC_DENIED],
+    },
+    {
       apiKey: 2,
       name: 'ListOffsets: DESCRIBE on the topic',
       run: async (c) => (await c.request(ListOffsetsRequestCodec, ListOffsetsResponseCodec, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'secret', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1 }] }] })).topics[0]!.partitions[0]!.errorCode,
