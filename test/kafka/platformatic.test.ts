@@ -1,5 +1,5 @@
 // @platformatic/kafka (a modern Node client that picks the highest versions we
-// serve: ApiVersions v3, Metadata v12, Produce v11, Fetch v13 by topic id,
+// serve: ApiVersions v3, Metadata v12, Produce v11, Fetch v17 by topic id,
 // ListOffsets v7, CreateTopics v7, DeleteTopics v6, InitProducerId v4) against a
 // real broker: the flexible-version half of the interop tests.
 import { after, before, test } from 'node:test';
