@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ConfigError, resolveConfig } from './config/config.js';
+import { ConfigError, prefixedSettings, resolveConfig } from './config/config.js';
 import type { BrokerConfig } from './config/config.js';
 import { SamsaEngine, defaultShardCount } from './broker/engine.js';
 import type { ShardInfo } from './broker/engine.js';
@@ -56,6 +56,8 @@ export interface StartBrokerOptions extends Partial<Omit<BrokerConfig, 'log.dirs
   kafkaPort?: number;
   /** The HTTP/WebSocket port, named like the result's field (same as `'http.port'`). 0: a free one. */
   httpPort?: number;
+  /** The in-broker mirror's TLS / SASL towards its target, as Kafka client properties. */
+  [setting: `mirror.target.${string}`]: string | undefined;
 }
 
 /** One Kafka listener as started (Kafka's listeners model). */
@@ -231,8 +233,9 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   let mirror: Mirror | null = null;
   if (cfg['mirror.target'] !== '') {
     try {
-      // Samsa's client speaks PLAINTEXT only: the mirror reads through a PLAINTEXT
-      // listener (as ANONYMOUS: with ACLs on, grant it READ/DESCRIBE or list it in super.users).
+      // The mirror reads its own broker through a PLAINTEXT listener over loopback (as
+      // ANONYMOUS: with ACLs on, grant it READ/DESCRIBE or list it in super.users); the
+      // target's TLS / SASL come from mirror.target.<client property>.
       const plain = listeners.find((l) => l.protocol === 'PLAINTEXT');
       if (plain === undefined) throw new ConfigError("mirror.target reads this broker through a PLAINTEXT listener: add one to 'listeners' (e.g. PLAINTEXT://127.0.0.1:0)");
       mirror = await startMirror(cfg, plain.host, plain.port, metrics);
@@ -345,7 +348,16 @@ export function describeListeners(listeners: readonly BoundListener[]): string {
  * while the target is unreachable; only bad settings stop the start.
  */
 async function startMirror(cfg: BrokerConfig, kafkaHost: string, kafkaPort: number, metrics: BrokerMetrics): Promise<Mirror> {
-  const { Mirror: MirrorClass } = await import('./mirror/index.js');
+  const { Mirror: MirrorClass, clientOptionsFromProperties } = await import('./mirror/index.js');
+  // mirror.target.security.protocol=SASL_SSL, mirror.target.sasl.mechanism=… : the
+  // target's TLS / SASL as Kafka client properties (errors name the setting, never a value).
+  let toSecurity;
+  try {
+    const { tls, sasl } = clientOptionsFromProperties(prefixedSettings(cfg, 'mirror.target.'));
+    toSecurity = { ...(tls !== undefined ? { tls } : {}), ...(sasl !== undefined ? { sasl } : {}) };
+  } catch (err) {
+    throw new ConfigError(`invalid mirror.target.<client property> settings: ${(err as Error).message}`);
+  }
   const regex = (name: 'mirror.topics' | 'mirror.groups'): RegExp => {
     try {
       return new RegExp(cfg[name]);
@@ -359,6 +371,7 @@ async function startMirror(cfg: BrokerConfig, kafkaHost: string, kafkaPort: numb
     mirror = new MirrorClass({
       from: host.includes(':') ? `[${host}]:${kafkaPort}` : `${host}:${kafkaPort}`,
       to: cfg['mirror.target'],
+      toSecurity,
       topics: regex('mirror.topics'),
       groups: regex('mirror.groups'),
       syncGroups: cfg['mirror.sync.groups'],

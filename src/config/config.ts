@@ -158,8 +158,32 @@ export function isSettingName(name: string): name is SettingName {
   return Object.hasOwn(SETTINGS, name);
 }
 
+/**
+ * Families of settings named by a prefix: `mirror.target.<client property>` (the
+ * in-broker mirror's TLS / SASL towards its target, as Kafka client properties,
+ * checked by the client's property mapping when the mirror starts). Their values are
+ * kept as strings under the full name.
+ */
+export const SETTING_PREFIXES = ['mirror.target.'] as const;
+
+function prefixOf(name: string): string | null {
+  for (const p of SETTING_PREFIXES) if (name.startsWith(p) && name.length > p.length) return p;
+  return null;
+}
+
+/** The settings of a prefix family, by the name after the prefix (e.g. 'security.protocol'). */
+export function prefixedSettings(cfg: BrokerConfig, prefix: (typeof SETTING_PREFIXES)[number]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(cfg)) if (k.startsWith(prefix) && k.length > prefix.length) out[k.slice(prefix.length)] = String(v);
+  return out;
+}
+
 /** Parses one value for one setting; throws ConfigError naming the setting and the source. */
 export function parseSetting(name: string, raw: unknown, source: string): number | boolean | string {
+  if (prefixOf(name) !== null) {
+    if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') throw new ConfigError(`invalid value for '${name}' (from ${source}): expected a string`);
+    return String(raw);
+  }
   if (!isSettingName(name)) throw new ConfigError(`unknown setting '${name}' (from ${source})`);
   const s: Setting = SETTINGS[name];
   const shown = s.secret === true ? 'given' : JSON.stringify(raw);

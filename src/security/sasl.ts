@@ -7,9 +7,9 @@ import { PlainServerExchange, ScramServerExchange, isScramMechanism } from './sc
 import type { SaslExchange } from './session.js';
 import type { UserStore } from './user-store.js';
 
-/** The mechanisms Samsa implements, in the order a handshake lists them. */
-export const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
-export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+import { SASL_MECHANISMS, type SaslMechanism } from '../wire/scram.js';
+
+export { SASL_MECHANISMS, type SaslMechanism };
 
 export interface SaslSettings {
   /** Mechanisms offered on SASL listeners. */
