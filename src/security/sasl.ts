@@ -14,6 +14,8 @@ export { SASL_MECHANISMS, type SaslMechanism };
 export interface SaslSettings {
   /** Mechanisms offered on SASL listeners. */
   readonly enabledMechanisms: readonly SaslMechanism[];
+  /** A listener's own (listener.name.<name>.sasl.enabled.mechanisms), by listener name; absent: enabledMechanisms. */
+  readonly byListener?: ReadonlyMap<string, readonly SaslMechanism[]>;
   /** connections.max.reauth.ms: an authenticated session lasts this long (0 = for ever). */
   readonly reauthMs: number;
 }
@@ -25,6 +27,11 @@ export class SaslConfigError extends Error {
     super(message);
     this.name = 'SaslConfigError';
   }
+}
+
+/** The mechanisms a listener offers. */
+export function mechanismsFor(settings: SaslSettings, listenerName: string | undefined): readonly SaslMechanism[] {
+  return (listenerName !== undefined ? settings.byListener?.get(listenerName) : undefined) ?? settings.enabledMechanisms;
 }
 
 /** Parses sasl.enabled.mechanisms ("SCRAM-SHA-256,PLAIN"). */
