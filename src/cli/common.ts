@@ -12,7 +12,7 @@ import { Option } from 'commander';
 import type { Admin } from '../client/admin.js';
 import type { ConnectionOptions } from '../client/connection.js';
 import type { ClientSecurityOptions } from '../client/kafka-properties.js';
-import { ConnectionError, KafkaError, errorName } from '../client/errors.js';
+import { AuthenticationError, ConnectionError, KafkaError, errorName } from '../client/errors.js';
 import { parseBootstrapList } from '../client/transport.js';
 
 /** Bad usage: main prints `samsa: <message>` and exits 2. */
@@ -120,6 +120,8 @@ export function describeFailure(err: unknown, bootstrap: string | null): string 
 
 /** Wraps a connection failure as "cannot connect to HOST:PORT: why". */
 export function connectFailure(bootstrap: string, err: unknown): Error {
+  // It reached the broker: a refused login names the broker and says what failed.
+  if (err instanceof AuthenticationError) return new Error(err.message);
   const why = (err instanceof Error ? err.message : String(err)).replace(/^(tcp|ws|websocket): /, '').replace(/^cannot connect to \S+: /, '');
   return new Error(`cannot connect to ${bootstrap}: ${why}`);
 }
