@@ -83,11 +83,6 @@ export interface ConnectionOptions extends TransportTarget {
    * AuthenticationError, which is not retried.
    */
   sasl?: SaslOptions;
-  /**
-   * Runs once versions are negotiated (and SASL is done) before the connection is
-   * handed out. A rejection closes the connection and fails the open.
-   */
-  authenticate?: (conn: Connection) => Promise<void>;
 }
 
 interface ResolvedOptions {
@@ -183,7 +178,6 @@ export class Connection {
         conn.sasl = options.sasl;
         conn.scheduleReauth(await saslLogin(conn, options.sasl));
       }
-      if (options.authenticate !== undefined) await options.authenticate(conn);
     } catch (err) {
       conn.close();
       // Which broker refused: a client may hold connections to several.
