@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ConfigError, resolveConfig } from './config/config.js';
+import { ConfigError, type ListenerConfig, listenerOverrides, prefixedSettings, resolveConfig } from './config/config.js';
 import type { BrokerConfig } from './config/config.js';
 import { SamsaEngine, defaultShardCount } from './broker/engine.js';
 import type { ShardInfo } from './broker/engine.js';
@@ -30,6 +30,7 @@ import { QuotaManager, QuotaStoreError } from './security/quotas.js';
 import { HttpAuthConfigError, HttpAuthenticator, parseHttpAuthMethods } from './security/http-auth.js';
 import type { HttpTlsFiles } from './http/transport.js';
 import type { KafkaTcpServer } from './kafka/tcp-server.js';
+import { ConnectionLimits } from './kafka/connection-limits.js';
 import type { Mirror } from './mirror/mirror.js';
 
 /**
@@ -57,6 +58,8 @@ export interface StartBrokerOptions extends Partial<Omit<BrokerConfig, 'log.dirs
   kafkaPort?: number;
   /** The HTTP/WebSocket port, named like the result's field (same as `'http.port'`). 0: a free one. */
   httpPort?: number;
+  /** The in-broker mirror's TLS / SASL towards its target, as Kafka client properties. */
+  [setting: `mirror.target.${string}`]: string | undefined;
 }
 
 /** One Kafka listener as started (Kafka's listeners model). */
@@ -163,6 +166,8 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
     return Promise.resolve();
   });
   const tcps: KafkaTcpServer[] = [];
+  // max.connections and max.connections.per.ip count every listener together, as in Kafka.
+  const connectionLimits = new ConnectionLimits(cfg['max.connections'], cfg['max.connections.per.ip']);
   try {
     for (const spec of listenerSpecs) {
       const tcp = await startKafkaTcpServer(engine, {
@@ -170,12 +175,13 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
         port: spec.port,
         handler: kafka,
         logger: logger(),
-        maxConnections: cfg['max.connections'],
+        maxConnections: security.listeners.get(spec.name)!['max.connections'],
+        limits: connectionLimits,
         outputBudget,
         listener: { name: spec.name, protocol: spec.protocol },
         advertisedHost: spec.advertisedHost,
         advertisedPort: spec.advertisedPort,
-        ...(usesTls(spec.protocol) ? { tls: tlsFor(spec.protocol, security.tls!), principalRules: security.principalRules } : {}),
+        ...(usesTls(spec.protocol) ? { tls: tlsFor(spec.protocol, security.tls.get(spec.name)!), principalRules: security.principalRules.get(spec.name)! } : {}),
       });
       tcps.push(tcp);
       closers.push(() => tcp.close());
@@ -241,8 +247,9 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   let mirror: Mirror | null = null;
   if (cfg['mirror.target'] !== '') {
     try {
-      // Samsa's client speaks PLAINTEXT only: the mirror reads through a PLAINTEXT
-      // listener (as ANONYMOUS: with ACLs on, grant it READ/DESCRIBE or list it in super.users).
+      // The mirror reads its own broker through a PLAINTEXT listener over loopback (as
+      // ANONYMOUS: with ACLs on, grant it READ/DESCRIBE or list it in super.users); the
+      // target's TLS / SASL come from mirror.target.<client property>.
       const plain = listeners.find((l) => l.protocol === 'PLAINTEXT');
       if (plain === undefined) throw new ConfigError("mirror.target reads this broker through a PLAINTEXT listener: add one to 'listeners' (e.g. PLAINTEXT://127.0.0.1:0)");
       mirror = await startMirror(cfg, plain.host, plain.port, metrics);
@@ -279,9 +286,11 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
 }
 
 interface SecuritySetup {
-  /** Server TLS options, when a listener uses TLS (read once, shared by all of them). */
-  tls: TlsOptions | null;
-  principalRules: MappingRule[];
+  /** Server TLS options of each TLS listener, by listener name (listener.name.<name>.ssl.* or the broker's ssl.*). */
+  tls: Map<string, TlsOptions>;
+  principalRules: Map<string, MappingRule[]>;
+  /** Each listener's settings (listener.name.<name>.<setting> over the broker's). */
+  listeners: Map<string, ListenerConfig>;
   services: SecurityServices;
   /** `http.auth` (null: no credentials asked on the HTTP port). */
   httpAuth: HttpAuthenticator | null;
@@ -292,6 +301,7 @@ interface SecuritySetup {
 /** Reads certificates and checks the security settings the listeners need; ConfigError on a bad one. */
 async function securityFor(cfg: BrokerConfig, dataDir: string, specs: readonly ListenerSpec[]): Promise<SecuritySetup> {
   const httpTlsOn = cfg['http.ssl.enable'];
+  const listeners = listenerOverrides(cfg, specs.map((l) => l.name));
   const needsTls = httpTlsOn || specs.some((l) => usesTls(l.protocol));
   const httpTls: HttpTlsFiles | null = httpTlsOn ? { certFile: cfg['ssl.certificate.location'], keyFile: cfg['ssl.key.location'], passphrase: cfg['ssl.key.password'] } : null;
   let services: SecurityServices;
@@ -305,7 +315,11 @@ async function securityFor(cfg: BrokerConfig, dataDir: string, specs: readonly L
         : Authorizer.open(metaDir, { superUsers: parseSuperUsers(cfg['super.users']), allowIfNoAcl: cfg['allow.everyone.if.no.acl.found'], log });
     services = {
       users: UserStore.open(metaDir),
-      sasl: { enabledMechanisms: parseEnabledMechanisms(cfg['sasl.enabled.mechanisms']), reauthMs: cfg['connections.max.reauth.ms'] },
+      sasl: {
+        enabledMechanisms: parseEnabledMechanisms(cfg['sasl.enabled.mechanisms']),
+        byListener: new Map(specs.map((l) => [l.name, parseEnabledMechanisms(listeners.get(l.name)!['sasl.enabled.mechanisms'])])),
+        reauthMs: cfg['connections.max.reauth.ms'],
+      },
       log,
       quotas: QuotaManager.open(metaDir, { windowNum: cfg['quota.window.num'], windowSizeMs: cfg['quota.window.size.seconds'] * 1000 }),
       ...(authorizer !== undefined ? { authorizer } : {}),
@@ -316,23 +330,32 @@ async function securityFor(cfg: BrokerConfig, dataDir: string, specs: readonly L
     if (err instanceof SaslConfigError || err instanceof UserStoreError || err instanceof AclStoreError || err instanceof QuotaStoreError || err instanceof HttpAuthConfigError) throw new ConfigError(err.message);
     throw err;
   }
-  if (!needsTls) return { tls: null, principalRules: [], services, httpAuth, httpTls };
+  const tlsByListener = new Map<string, TlsOptions>();
+  const rulesByListener = new Map<string, MappingRule[]>();
+  if (!needsTls) return { tls: tlsByListener, principalRules: rulesByListener, listeners, services, httpAuth, httpTls };
   const t = await import('./security/tls.js');
-  try {
-    const tls = t.serverTlsOptions({
-      certificateLocation: cfg['ssl.certificate.location'],
-      keyLocation: cfg['ssl.key.location'],
-      keyPassword: cfg['ssl.key.password'],
-      caLocation: cfg['ssl.ca.location'],
-      clientAuth: cfg['ssl.client.auth'],
-      enabledProtocols: cfg['ssl.enabled.protocols'],
-    });
-    t.checkTlsOptions(tls);
-    return { tls, principalRules: t.parseMappingRules(cfg['ssl.principal.mapping.rules']), services, httpAuth, httpTls };
-  } catch (err) {
-    if (err instanceof t.TlsConfigError) throw new ConfigError(err.message);
-    throw err;
-  }
+  const tlsOf = (c: ListenerConfig, where: string): TlsOptions => {
+    try {
+      const tls = t.serverTlsOptions({
+        certificateLocation: c['ssl.certificate.location'],
+        keyLocation: c['ssl.key.location'],
+        keyPassword: c['ssl.key.password'],
+        caLocation: c['ssl.ca.location'],
+        clientAuth: c['ssl.client.auth'],
+        enabledProtocols: c['ssl.enabled.protocols'],
+      });
+      t.checkTlsOptions(tls);
+      rulesByListener.set(where, t.parseMappingRules(c['ssl.principal.mapping.rules']));
+      return tls;
+    } catch (err) {
+      if (err instanceof t.TlsConfigError) throw new ConfigError(where === '' ? err.message : `listener ${where}: ${err.message}`);
+      throw err;
+    }
+  };
+  for (const l of specs) if (usesTls(l.protocol)) tlsByListener.set(l.name, tlsOf(listeners.get(l.name)!, l.name));
+  // HTTPS reads the broker's own ssl.* files (httpTls above); checked here when no listener did.
+  if (httpTlsOn && tlsByListener.size === 0) tlsOf(cfg, '');
+  return { tls: tlsByListener, principalRules: rulesByListener, listeners, services, httpAuth, httpTls };
 }
 
 /**
@@ -355,7 +378,16 @@ export function describeListeners(listeners: readonly BoundListener[]): string {
  * while the target is unreachable; only bad settings stop the start.
  */
 async function startMirror(cfg: BrokerConfig, kafkaHost: string, kafkaPort: number, metrics: BrokerMetrics): Promise<Mirror> {
-  const { Mirror: MirrorClass } = await import('./mirror/index.js');
+  const { Mirror: MirrorClass, clientOptionsFromProperties } = await import('./mirror/index.js');
+  // mirror.target.security.protocol=SASL_SSL, mirror.target.sasl.mechanism=… : the
+  // target's TLS / SASL as Kafka client properties (errors name the setting, never a value).
+  let toSecurity;
+  try {
+    const { tls, sasl } = clientOptionsFromProperties(prefixedSettings(cfg, 'mirror.target.'));
+    toSecurity = { ...(tls !== undefined ? { tls } : {}), ...(sasl !== undefined ? { sasl } : {}) };
+  } catch (err) {
+    throw new ConfigError(`invalid mirror.target.<client property> settings: ${(err as Error).message}`);
+  }
   const regex = (name: 'mirror.topics' | 'mirror.groups'): RegExp => {
     try {
       return new RegExp(cfg[name]);
@@ -369,6 +401,7 @@ async function startMirror(cfg: BrokerConfig, kafkaHost: string, kafkaPort: numb
     mirror = new MirrorClass({
       from: host.includes(':') ? `[${host}]:${kafkaPort}` : `${host}:${kafkaPort}`,
       to: cfg['mirror.target'],
+      toSecurity,
       topics: regex('mirror.topics'),
       groups: regex('mirror.groups'),
       syncGroups: cfg['mirror.sync.groups'],
