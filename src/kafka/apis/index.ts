@@ -40,6 +40,8 @@ import { describeClientQuotasApi } from './48-describe-client-quotas.js';
 import { alterClientQuotasApi } from './49-alter-client-quotas.js';
 import { describeUserScramCredentialsApi } from './50-describe-user-scram-credentials.js';
 import { alterUserScramCredentialsApi } from './51-alter-user-scram-credentials.js';
+import { consumerGroupHeartbeatApi } from './68-consumer-group-heartbeat.js';
+import { consumerGroupDescribeApi } from './69-consumer-group-describe.js';
 import type { AnyApiDefinition } from './types.js';
 
 export const APIS: readonly AnyApiDefinition[] = [
@@ -82,4 +84,6 @@ export const APIS: readonly AnyApiDefinition[] = [
   describeProducersApi,
   describeTransactionsApi,
   listTransactionsApi,
+  consumerGroupHeartbeatApi,
+  consumerGroupDescribeApi,
 ];

@@ -43,6 +43,8 @@ import { AlterUserScramCredentialsRequestCodec, AlterUserScramCredentialsRespons
 import { DescribeProducersRequestCodec, DescribeProducersResponseCodec } from './61-describe-producers.js';
 import { DescribeTransactionsRequestCodec, DescribeTransactionsResponseCodec } from './65-describe-transactions.js';
 import { ListTransactionsRequestCodec, ListTransactionsResponseCodec } from './66-list-transactions.js';
+import { ConsumerGroupHeartbeatRequestCodec, ConsumerGroupHeartbeatResponseCodec } from './68-consumer-group-heartbeat.js';
+import { ConsumerGroupDescribeRequestCodec, ConsumerGroupDescribeResponseCodec } from './69-consumer-group-describe.js';
 import { assert } from '../assert.js';
 
 export interface SchemaPair {
@@ -102,6 +104,8 @@ export const SCHEMAS: readonly SchemaPair[] = [
   pair(DescribeProducersRequestCodec, DescribeProducersResponseCodec),
   pair(DescribeTransactionsRequestCodec, DescribeTransactionsResponseCodec),
   pair(ListTransactionsRequestCodec, ListTransactionsResponseCodec),
+  pair(ConsumerGroupHeartbeatRequestCodec, ConsumerGroupHeartbeatResponseCodec),
+  pair(ConsumerGroupDescribeRequestCodec, ConsumerGroupDescribeResponseCodec),
 ];
 
 export const SCHEMAS_BY_KEY: ReadonlyMap<number, SchemaPair> = new Map(SCHEMAS.map((s) => [s.apiKey, s]));
