@@ -89,6 +89,8 @@ interface Member {
   state: MemberState;
   assigned: Assignment;
   pendingRevocation: Assignment;
+  /** "topicId:partition" → the member epoch at which the member got it (KIP-1251 commit checks). */
+  assignmentEpochs: Map<string, number>;
   /** The assignment last sent to the member, as a key; the next answer carries it again only when it changed. */
   sentKey: string;
   sessionTimer: NodeJS.Timeout | null;
@@ -131,6 +133,12 @@ export interface HeartbeatResult {
   memberEpoch: number;
   heartbeatIntervalMs: number;
   assignment: Array<{ topicId: string; partitions: number[] }> | null;
+}
+
+/** The answer of validateCommit: a group-level code, and for an older epoch a check per partition. */
+export interface CommitCheck {
+  errorCode: number;
+  partition?: (topic: string, partition: number) => number;
 }
 
 export interface ConsumerGroupDescription {
@@ -433,6 +441,7 @@ export class ConsumerGroupCoordinator {
           state: 'stable',
           assigned: new Map(),
           pendingRevocation: new Map(),
+          assignmentEpochs: new Map(),
           sentKey: '',
           sessionTimer: null,
           revocationTimer: null,
@@ -607,6 +616,7 @@ export class ConsumerGroupCoordinator {
       member.assigned = intersect(member.assigned, target);
       member.pendingRevocation = revoke;
       member.state = 'unrevoked';
+      this.recordAssignmentEpochs(member);
       this.armRevocation(group, member);
       return;
     }
@@ -629,6 +639,20 @@ export class ConsumerGroupCoordinator {
       member.memberEpoch = group.assignmentEpoch;
     }
     member.state = waiting ? 'unreleased' : 'stable';
+    this.recordAssignmentEpochs(member);
+  }
+
+  /** Partitions new to the member take its current epoch; those it gave up are forgotten. */
+  private recordAssignmentEpochs(member: Member): void {
+    const now = new Set<string>();
+    for (const [t, ps] of member.assigned) {
+      for (const p of ps) {
+        const k = `${t}:${p}`;
+        now.add(k);
+        if (!member.assignmentEpochs.has(k)) member.assignmentEpochs.set(k, member.memberEpoch);
+      }
+    }
+    for (const k of member.assignmentEpochs.keys()) if (!now.has(k)) member.assignmentEpochs.delete(k);
   }
 
   /** A member that does not revoke within its rebalance timeout is fenced (removed), as in Kafka. */
@@ -666,19 +690,30 @@ export class ConsumerGroupCoordinator {
   }
 
   /**
-   * Kafka's ConsumerGroup.validateOffsetCommit: epoch < 0 commits (admin, manual
-   * assignment) only while the group has no members; a member must exist and commit
-   * with its current epoch (STALE_MEMBER_EPOCH otherwise) and with OffsetCommit v9+.
-   * undefined when the group is not a consumer group with members.
+   * Kafka's ConsumerGroup.validateOffsetCommit, with KIP-1251 (Kafka 4.3+): epoch < 0
+   * commits (admin, manual assignment) only while the group has no members; a member
+   * must exist and use OffsetCommit v9+. Its current epoch commits anything; an older
+   * epoch (a commit sent just before a heartbeat moved the member on) commits only the
+   * partitions the member still has and had at that epoch, each other partition is
+   * STALE_MEMBER_EPOCH, as is a newer epoch. undefined when the group is not a
+   * consumer group with members; otherwise a group-level code and a per-partition check.
    */
-  validateCommit(groupId: string, memberId: string, memberEpoch: number, apiVersion: number, transactional: boolean): number | undefined {
+  validateCommit(groupId: string, memberId: string, memberEpoch: number, apiVersion: number, transactional: boolean): CommitCheck | undefined {
     const group = this.groups.get(groupId);
     if (group === undefined || group.members.size === 0) return undefined;
     const member = group.members.get(memberId);
-    if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
-    if (!transactional && apiVersion < 9) return ErrorCode.UNSUPPORTED_VERSION;
-    if (memberEpoch !== member.memberEpoch) return ErrorCode.STALE_MEMBER_EPOCH;
-    return ErrorCode.NONE;
+    if (member === undefined) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
+    if (!transactional && apiVersion < 9) return { errorCode: ErrorCode.UNSUPPORTED_VERSION };
+    if (memberEpoch === member.memberEpoch) return { errorCode: ErrorCode.NONE };
+    if (memberEpoch > member.memberEpoch || memberEpoch < 0) return { errorCode: ErrorCode.STALE_MEMBER_EPOCH };
+    return {
+      errorCode: ErrorCode.NONE,
+      partition: (topic, partition) => {
+        const t = this.topics.topic(topic);
+        const since = t === undefined ? undefined : member.assignmentEpochs.get(`${t.topicId}:${partition}`);
+        return since !== undefined && memberEpoch >= since ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
+      },
+    };
   }
 
   /** Kafka's ConsumerGroup.validateOffsetFetch (OffsetFetch v9 member id and epoch). */

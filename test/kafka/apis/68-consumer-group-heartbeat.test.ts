@@ -181,7 +181,7 @@ test('epochs: a greater epoch is FENCED_MEMBER_EPOCH, an unknown member UNKNOWN_
   for (const m of ['e-a', 'e-b']) await hb({ groupId: 'g-epochs', memberId: m, memberEpoch: -1 });
 });
 
-test('OffsetCommit v9 and OffsetFetch v9 check the member epoch; older OffsetCommit versions are refused for members', async () => {
+test('OffsetCommit v9 and OffsetFetch v9 check the member epoch (KIP-1251 for older epochs); older OffsetCommit versions are refused for members', async () => {
   const a = new Member('g-commit', 'c-a');
   await a.join();
   const commit = (version: number, epoch: number, memberId = 'c-a') =>
@@ -211,7 +211,23 @@ test('OffsetCommit v9 and OffsetFetch v9 check the member epoch; older OffsetCom
   assert.equal((await fetch('c-a', a.epoch + 3)).groups[0]?.errorCode, ErrorCode.STALE_MEMBER_EPOCH);
   assert.equal((await fetch('other', a.epoch)).groups[0]?.errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
   assert.equal((await fetch(null, -1)).groups[0]?.topics[0]?.partitions[0]?.committedOffset, 5, 'an admin fetch (no member) is answered');
-  await hb({ groupId: 'g-commit', memberId: 'c-a', memberEpoch: -1 });
+  // KIP-1251: an older epoch commits the partitions the member has held since then, and only those.
+  const b = new Member('g-commit', 'c-b');
+  await b.join();
+  await settle([a, b], [2, 2]);
+  const at = (epoch: number, partition: number) =>
+    client.request(OffsetCommitRequestCodec, OffsetCommitResponseCodec, 9, {
+      groupId: 'g-commit',
+      generationId: epoch,
+      memberId: 'c-a',
+      groupInstanceId: null,
+      retentionTimeMs: -1,
+      topics: [{ name: TOPIC, partitions: [{ partitionIndex: partition, committedOffset: 1, committedLeaderEpoch: -1, committedMetadata: null }] }],
+    });
+  assert.equal(a.epoch, 2);
+  assert.equal((await at(1, a.owned[0]!)).topics[0]?.partitions[0]?.errorCode, ErrorCode.NONE, 'held since epoch 1');
+  assert.equal((await at(1, b.owned[0]!)).topics[0]?.partitions[0]?.errorCode, ErrorCode.STALE_MEMBER_EPOCH, 'no longer held');
+  for (const m of ['c-a', 'c-b']) await hb({ groupId: 'g-commit', memberId: m, memberEpoch: -1 });
   assert.equal(code(await commit(9, -1, '')), ErrorCode.NONE, 'an empty group takes outside commits');
 });
 
