@@ -201,6 +201,7 @@ async function consume(ctx: OpContext, p: ConsumeParams): Promise<OpResult> {
 }
 
 async function groupMember(ctx: OpContext, p: GroupMemberParams): Promise<OpResult> {
+  if (p.groupProtocol === 'consumer') return unsupported('the consumer protocol (groupProtocol consumer) is not wired in this driver yet');
   if (p.assignor !== 'range') return unsupported("@platformatic/kafka has no cooperative-sticky assignor: its classic-protocol consumer rebalances eagerly");
   const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
     ...base(ctx),
