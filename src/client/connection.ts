@@ -38,6 +38,7 @@ export const API_KEYS = {
   InitProducerId: 22,
   DescribeConfigs: 32,
   CreatePartitions: 37,
+  ConsumerGroupDescribe: 69,
 } as const;
 
 /**
