@@ -4,8 +4,9 @@
 // (FENCED_MEMBER_EPOCH, UNKNOWN_MEMBER_ID), static members (UNRELEASED_INSTANCE_ID,
 // a -2 leave and a takeover), assignor choice, session expiry, OffsetCommit/OffsetFetch
 // v9 with member epochs (STALE_MEMBER_EPOCH), the classic/consumer exclusion,
-// ListGroups v5, DescribeGroups and DeleteGroups; and hostile requests that must be
-// refused without harming the broker.
+// ListGroups v5, DescribeGroups and DeleteGroups; a restart (membership is not
+// persisted: members are told UNKNOWN_MEMBER_ID, rejoin at epoch 0 and find their
+// committed offsets); and hostile requests that must be refused without harming the broker.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode } from '../../../src/wire/errors.js';
@@ -24,6 +25,8 @@ import { DeleteGroupsRequestCodec, DeleteGroupsResponseCodec } from '../../../sr
 import { JoinGroupRequestCodec, JoinGroupResponseCodec } from '../../../src/wire/schemas/11-join-group.js';
 import { ApiVersionsRequestCodec, ApiVersionsResponseCodec } from '../../../src/wire/schemas/18-api-versions.js';
 import { RawClient, type TestBroker, startTestBroker } from '../harness.js';
+import { startEngine } from '../../../src/broker/engine.js';
+import { startKafkaTcpServer } from '../../../src/kafka/tcp-server.js';
 
 let broker: TestBroker;
 let client: RawClient;
@@ -351,4 +354,37 @@ test('hostile heartbeats are refused and the broker keeps serving', async () => 
   // Still serving.
   assert.equal((await join('g-h-after', 'ok')).errorCode, ErrorCode.NONE);
   await hb({ groupId: 'g-h-after', memberId: 'ok', memberEpoch: -1 });
+});
+
+test('after a restart a member is UNKNOWN_MEMBER_ID, rejoins at epoch 0, and its committed offsets are there', async () => {
+  const a = new Member('g-restart', 'rs-a');
+  await a.join();
+  const commit = await client.request(OffsetCommitRequestCodec, OffsetCommitResponseCodec, 9, {
+    groupId: 'g-restart',
+    generationId: a.epoch,
+    memberId: 'rs-a',
+    groupInstanceId: null,
+    retentionTimeMs: -1,
+    topics: [{ name: TOPIC, partitions: [{ partitionIndex: 2, committedOffset: 7, committedLeaderEpoch: -1, committedMetadata: null }] }],
+  });
+  assert.equal(commit.topics[0]?.partitions[0]?.errorCode, ErrorCode.NONE);
+  const opts = { host: '127.0.0.1', port: 0, groups: { initialRebalanceDelayMs: 0, consumer: { heartbeatIntervalMs: 200, sessionTimeoutMs: 1_500, maxSize: 3 } } };
+  client.close();
+  await broker.server.close();
+  await broker.engine.close();
+  broker.engine = await startEngine({ dataDir: broker.dataDir, shards: 1, pin: false });
+  broker.server = await startKafkaTcpServer(broker.engine, opts);
+  client = await RawClient.connect(broker.server.port);
+  const stale = await hb({ groupId: 'g-restart', memberId: 'rs-a', memberEpoch: a.epoch, topicPartitions: [{ topicId, partitions: a.owned }] });
+  assert.equal(stale.errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+  const again = new Member('g-restart', 'rs-a');
+  await again.join();
+  assert.deepEqual(again.owned, [0, 1, 2, 3]);
+  const fetched = await client.request(OffsetFetchRequestCodec, OffsetFetchResponseCodec, 9, {
+    groupId: '',
+    topics: [],
+    groups: [{ groupId: 'g-restart', memberId: 'rs-a', memberEpoch: again.epoch, topics: [{ name: TOPIC, partitionIndexes: [2] }] }],
+    requireStable: true,
+  });
+  assert.equal(fetched.groups[0]?.topics[0]?.partitions[0]?.committedOffset, 7);
 });
