@@ -14,11 +14,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
-import { Consumer as PlatformaticConsumer } from '@platformatic/kafka';
-import { Admin, Connection, Producer } from '../../src/client/index.js';
+import { Admin, Producer } from '../../src/client/index.js';
 import { Mirror } from '../../src/mirror/index.js';
 import { type Broker, startBroker } from '../../src/server.js';
-import { endTotal, produceStream, readAll, startMirrorCli, waitFor } from './helpers.js';
+import { consumeWithConsumerProtocol, endTotal, produceStream, readAll, startMirrorCli, waitFor } from './helpers.js';
 import { isOneErrorLine, runCli } from '../cli/cli-helpers.js';
 
 let source: Broker;
@@ -215,47 +214,6 @@ test('a group that stops on the source resumes on the target at the translated o
   assert.equal(new Set(both).size, both.length, 'no record read twice');
   assert.deepEqual(both.map((v) => Number(v.slice(1))).sort((x, y) => x - y), Array.from({ length: 300 }, (_, i) => i), 'no record skipped');
 });
-
-/** A KIP-848 group's state on a broker (ConsumerGroupDescribe), or null when it is not a consumer-protocol group. */
-async function consumerGroupState(bootstrap: string, groupId: string): Promise<string | null> {
-  const conn = await Connection.open({ bootstrap });
-  try {
-    const res = await conn.request<{ groups: Array<{ errorCode: number; groupState: string }> }>(69, { groupIds: [groupId], includeAuthorizedOperations: false });
-    const g = res.groups[0];
-    return g !== undefined && g.errorCode === 0 ? g.groupState : null;
-  } finally {
-    conn.close();
-  }
-}
-
-/**
- * Reads `count` records as the only member of a consumer-protocol group, then commits
- * the next offset of each of the topic's `partitions` (0 where it read nothing, so no
- * partition falls back to the earliest offset later) and leaves.
- */
-async function consumeWithConsumerProtocol(bootstrap: string, groupId: string, topic: string, partitions: number, count: number): Promise<{ values: string[]; next: Map<number, number> }> {
-  const consumer = new PlatformaticConsumer({ clientId: 'mirror-848', bootstrapBrokers: [bootstrap], groupId, groupProtocol: 'consumer', groupRemoteAssignor: 'range', rebalanceTimeout: 60_000 });
-  const values: string[] = [];
-  const next = new Map<number, number>();
-  try {
-    const stream = await consumer.consume({ topics: [topic], mode: 'committed', fallbackMode: 'earliest', autocommit: false, maxWaitTime: 200 });
-    try {
-      for await (const m of stream) {
-        values.push(String(m.value));
-        next.set(m.partition, Number(m.offset) + 1);
-        if (values.length >= count) break;
-      }
-      assert.equal(await consumerGroupState(bootstrap, groupId), 'Stable', `${groupId} is a consumer-protocol group`);
-      for (let p = 0; p < partitions; p++) if (!next.has(p)) next.set(p, 0);
-      await consumer.commit({ offsets: [...next].map(([partition, offset]) => ({ topic, partition, offset: BigInt(offset), leaderEpoch: -1 })) });
-    } finally {
-      await stream.close();
-    }
-  } finally {
-    await consumer.close(true);
-  }
-  return { values, next };
-}
 
 test('a KIP-848 consumer-protocol group moved with syncGroups resumes on the target at the translated offsets', async () => {
   const topic = 'm-group-848';
