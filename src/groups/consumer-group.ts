@@ -53,6 +53,7 @@ export const SERVER_ASSIGNORS = ['uniform', 'range'] as const;
 /** Bounds on what one heartbeat may carry (a hostile client cannot grow the broker's memory past them). */
 export const MAX_SUBSCRIBED_TOPICS = 10_000;
 export const MAX_REGEX_CHARS = 1_000;
+export const MAX_REGEX_REPETITIONS = 4;
 const MAX_REBALANCE_TIMEOUT_MS = 30 * 60_000;
 const METADATA_CHECK_MS = 1_000;
 const LEAVE_EPOCH = -1;
@@ -316,6 +317,49 @@ export function uniformAssign(members: readonly AssignInput[]): Map<string, Assi
   return out;
 }
 
+/**
+ * Why a pattern could make JavaScript's backtracking engine take exponential time on
+ * a topic name, or null. Kafka matches with RE2J (linear time, and without
+ * backreferences or lookaround, which are refused here too); a repeated group that
+ * itself holds a repetition or an alternation is refused, which keeps the usual
+ * topic patterns (`orders-.*`, `(orders|payments)\..*`, `t-[0-9]+`); so are more
+ * than MAX_REGEX_REPETITIONS repetitions in all (`.*.*.*.*.*x` is polynomial of
+ * that degree on a name that does not match).
+ */
+export function backtrackingHazard(source: string): string | null {
+  // Per open group: does it hold a quantifier or an alternation?
+  const stack: boolean[] = [];
+  let inClass = false;
+  let repetitions = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (c === '\\') {
+      const n = source[i + 1] ?? '';
+      if (!inClass && /[1-9k]/.test(n)) return 'backreferences are not supported';
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      continue;
+    }
+    if (c === '[') inClass = true;
+    else if (c === '(') {
+      if (source.startsWith('(?=', i) || source.startsWith('(?!', i) || source.startsWith('(?<=', i) || source.startsWith('(?<!', i)) return 'lookaround is not supported';
+      stack.push(false);
+    } else if (c === ')') {
+      const risky = stack.pop() ?? false;
+      const next = source[i + 1] ?? '';
+      if (risky && (next === '*' || next === '+' || next === '{' || next === '?')) return 'a repeated group may not hold a repetition or an alternation';
+      if (risky && stack.length > 0) stack[stack.length - 1] = true;
+    } else if (c === '*' || c === '+' || c === '{' || c === '|' || (c === '?' && source[i - 1] !== '(')) {
+      if (c !== '|' && c !== '?' && ++repetitions > MAX_REGEX_REPETITIONS) return `more than ${MAX_REGEX_REPETITIONS} repetitions`;
+      if (stack.length > 0) stack[stack.length - 1] = true;
+    }
+  }
+  return null;
+}
+
 export class ConsumerGroupCoordinator {
   private readonly groups = new Map<string, Group>();
   private readonly opts: ConsumerGroupOptions;
@@ -378,6 +422,8 @@ export class ConsumerGroupCoordinator {
 
   private compileRegex(source: string): RegExp | string {
     if (source.length > MAX_REGEX_CHARS) return `SubscribedTopicRegex is longer than ${MAX_REGEX_CHARS} characters.`;
+    const unsafe = backtrackingHazard(source);
+    if (unsafe !== null) return `SubscribedTopicRegex \`${source}\` is not supported: ${unsafe}.`;
     try {
       // Anchored like Java's Pattern.matches (Kafka uses RE2J's matches()).
       return new RegExp(`^(?:${source})$`, 'u');

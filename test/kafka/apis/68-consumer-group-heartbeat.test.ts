@@ -327,6 +327,16 @@ test('subscription by regex (v1) assigns the matching topics; a bad regex is INV
   assert.equal(r.assignment?.topicPartitions.reduce((n, t) => n + t.partitions.length, 0), 2);
   const bad = await hb({ groupId: 'g-regex2', memberId: 're-b', memberEpoch: 0, rebalanceTimeoutMs: 5_000, subscribedTopicNames: [], subscribedTopicRegex: '(unclosed', topicPartitions: [] });
   assert.equal(bad.errorCode, ErrorCode.INVALID_REGULAR_EXPRESSION);
+  // Patterns that make a backtracking engine exponential (or RE2-less features) are refused, not run.
+  for (const hostile of ['(a+)+$', '(a|aa)*c', '(x)\\1', '(?=a)a', '.*.*.*.*.*x']) {
+    const r2 = await hb({ groupId: 'g-regex3', memberId: 're-c', memberEpoch: 0, rebalanceTimeoutMs: 5_000, subscribedTopicNames: [], subscribedTopicRegex: hostile, topicPartitions: [] });
+    assert.equal(r2.errorCode, ErrorCode.INVALID_REGULAR_EXPRESSION, hostile);
+  }
+  for (const fine of ['(kip848|nothing)-oth.*', 'kip848-[a-z]+']) {
+    const r3 = await hb({ groupId: 'g-regex4', memberId: 're-d', memberEpoch: 0, rebalanceTimeoutMs: 5_000, subscribedTopicNames: [], subscribedTopicRegex: fine, topicPartitions: [] });
+    assert.equal(r3.errorCode, ErrorCode.NONE, fine);
+    await hb({ groupId: 'g-regex4', memberId: 're-d', memberEpoch: -1 });
+  }
   await hb({ groupId: 'g-regex', memberId: 're-a', memberEpoch: -1 });
 });
 
