@@ -152,7 +152,15 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
     autoCreateTopics: cfg['auto.create.topics.enable'],
     numPartitions: cfg['num.partitions'],
     requestMaxBytes: cfg['socket.request.max.bytes'],
-    groups: { initialRebalanceDelayMs: cfg['group.initial.rebalance.delay.ms'] },
+    groups: {
+      initialRebalanceDelayMs: cfg['group.initial.rebalance.delay.ms'],
+      consumer: {
+        heartbeatIntervalMs: cfg['group.consumer.heartbeat.interval.ms'],
+        sessionTimeoutMs: cfg['group.consumer.session.timeout.ms'],
+        assignors: cfg['group.consumer.assignors'].split(',').map((s) => s.trim()).filter((s) => s !== ''),
+        maxSize: cfg['group.consumer.max.size'],
+      },
+    },
     transactions: {
       maxTimeoutMs: cfg['transaction.max.timeout.ms'],
       abortCheckIntervalMs: cfg['transaction.abort.timed.out.transaction.cleanup.interval.ms'],

@@ -41,6 +41,7 @@ export const API_KEYS = {
   CreatePartitions: 37,
   SaslHandshake: 17,
   SaslAuthenticate: 36,
+  ConsumerGroupDescribe: 69,
 } as const;
 
 /**

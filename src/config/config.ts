@@ -54,6 +54,10 @@ const BROKER_SETTINGS = {
   'num.partitions': { kind: 'int', default: 1, min: 1, max: PARTITIONS_MAX, doc: 'partitions of auto-created topics' },
   'auto.create.topics.enable': { kind: 'bool', default: true, doc: 'create a topic on first Metadata/Produce that names it' },
   'group.initial.rebalance.delay.ms': { kind: 'int', default: 3000, min: 0, max: 300_000, doc: "an empty group's first rebalance waits this long for more members (each new one extends it, up to the rebalance timeout)" },
+  'group.consumer.heartbeat.interval.ms': { kind: 'int', default: 5000, min: 100, max: 300_000, doc: 'how often a member of a consumer-protocol group (KIP-848) is told to heartbeat' },
+  'group.consumer.session.timeout.ms': { kind: 'int', default: 45000, min: 1000, max: 1_800_000, doc: 'a consumer-protocol group member that does not heartbeat this long is removed and its partitions reassigned' },
+  'group.consumer.assignors': { kind: 'string', default: 'uniform,range', doc: 'server-side assignors of consumer-protocol groups, the default first (a client may pick one with group.remote.assignor)' },
+  'group.consumer.max.size': { kind: 'int', default: 1000, min: 1, max: 1_000_000, doc: 'members of one consumer-protocol group at most (GROUP_MAX_SIZE_REACHED beyond)' },
   'transaction.max.timeout.ms': { kind: 'int', default: 900000, min: 1, max: 2147483647, doc: 'the largest transaction.timeout.ms a transactional producer may ask for (INVALID_TRANSACTION_TIMEOUT above it)' },
   'transaction.abort.timed.out.transaction.cleanup.interval.ms': { kind: 'int', default: 10000, min: 1, max: 2147483647, doc: 'how often transactions past their timeout are aborted (and unfinished markers retried)' },
   'transactional.id.expiration.ms': { kind: 'int', default: 604800000, min: 1, max: 2147483647, doc: 'a transactional id with no transaction in progress is forgotten after this long unused' },
@@ -110,6 +114,10 @@ export interface BrokerConfig extends AppliedTopicConfig {
   'num.partitions': number;
   'auto.create.topics.enable': boolean;
   'group.initial.rebalance.delay.ms': number;
+  'group.consumer.heartbeat.interval.ms': number;
+  'group.consumer.session.timeout.ms': number;
+  'group.consumer.assignors': string;
+  'group.consumer.max.size': number;
   'log.retention.check.interval.ms': number;
   'log.cleaner.backoff.ms': number;
   'transaction.max.timeout.ms': number;

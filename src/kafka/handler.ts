@@ -21,7 +21,7 @@ import { errorCodeOf } from './error-codes.js';
 import { bufferPool } from '../broker/buffer-pool.js';
 import { FileRange } from '../broker/file-range.js';
 import { FetchSessionCache } from './fetch-sessions.js';
-import type { CoordinatorOptions } from '../groups/coordinator.js';
+import type { GroupServicesOptions } from '../groups/index.js';
 import { groupServicesFor } from '../groups/index.js';
 import type { TxnCoordinatorOptions } from '../txn/coordinator.js';
 import { txnServicesFor } from '../txn/index.js';
@@ -61,7 +61,7 @@ export type KafkaHandlerOptions = Partial<KafkaOptions> & {
   /** User store and SASL settings (default: in memory, SCRAM-SHA-256/512, no re-authentication). */
   security?: SecurityServices;
   /** Consumer group settings (used by the first handler created for an engine). */
-  groups?: Partial<CoordinatorOptions>;
+  groups?: GroupServicesOptions;
   /** Transaction coordinator settings (used by the first handler created for an engine). */
   transactions?: Partial<TxnCoordinatorOptions>;
 };

@@ -10,6 +10,8 @@
 // in order per partition, and a kafkajs consumer group that stopped on Samsa (with
 // records read after its last commit) resumes on Kafka at the translated offsets:
 // nothing skipped, nothing re-read but what it had not committed.
+// A group on the KIP-848 consumer protocol (@platformatic/kafka, group.protocol
+// consumer) moves from Samsa to Kafka the same way.
 // Kafka → Samsa: the reverse, with a group moved the other way.
 // A secured cluster: the same nodes also listen SASL_PLAINTEXT (SCRAM-SHA-512, the
 // user made at format time); the mirror reaches it with --to-config (routing to each
@@ -27,7 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { Admin, Producer } from '../../src/client/index.js';
 import { type Broker, startBroker } from '../../src/server.js';
-import { type StoredRecord, endTotal, produceStream, readAll, startMirrorCli, waitFor } from '../mirror/helpers.js';
+import { type StoredRecord, consumeWithConsumerProtocol, endTotal, produceStream, readAll, startMirrorCli, waitFor } from '../mirror/helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PEER = join(ROOT, 'scripts/kafka-peer.sh');
@@ -281,6 +283,28 @@ test('Samsa → 3-broker Kafka: a broker and the mirror killed mid-copy, every r
     'no record skipped',
   );
   assert.ok(before.uncommitted.every((v) => after.read.includes(v)), 'what was read but not committed is read again');
+}));
+
+test('Samsa → Kafka: a consumer-protocol (KIP-848) group resumes on Kafka at the translated offsets', guard(async () => {
+  const topic = 'ledger';
+  await samsaAdmin.createTopics([{ name: topic, numPartitions: 3 }]);
+  const producer = new Producer({ bootstrap: samsaBootstrap, lingerMs: 0 });
+  await producer.send({ topic, messages: Array.from({ length: 300 }, (_, i) => ({ key: `k${i}`, value: `l${i}`, partition: i % 3 })) });
+  await producer.close();
+  const before = await consumeWithConsumerProtocol(samsaBootstrap, 'ledger-848', topic, 3, 100);
+  const run = startMirrorCli(['--from', samsaBootstrap, '--to', kafka, '--topics', topic, '--name', 'ledger', '--sync-groups', '--groups', 'ledger-848', '--until-caught-up'], 600_000);
+  const done = await run.exited;
+  logs.push(`--- consumer-protocol group run\n${done.stderr}`);
+  assert.equal(done.code, 0, done.stderr);
+  assert.deepEqual(
+    (await kafkaAdmin.fetchOffsets('ledger-848')).map((o) => [o.partition, o.offset]),
+    [...before.next].sort((a, b) => a[0] - b[0]),
+    'offsets are the same here: the Kafka topic started empty',
+  );
+  const after = await consumeWithConsumerProtocol(kafka, 'ledger-848', topic, 3, 200);
+  const both = [...before.values, ...after.values];
+  assert.equal(new Set(both).size, both.length, 'no record read twice');
+  assert.deepEqual(both.map((v) => Number(v.slice(1))).sort((a, b) => a - b), Array.from({ length: 300 }, (_, i) => i), 'no record skipped');
 }));
 
 test('Kafka → Samsa: records and a group move the other way', guard(async () => {

@@ -173,7 +173,7 @@ describe('alice with ACLs', () => {
     const fetched = await c.request(FetchRequestCodec, FetchResponseCodec, 12, fetchBody('orders'));
     assert.equal(fetched.responses[0]!.partitions[0]!.errorCode, ErrorCode.NONE);
     assert.ok(fetched.responses[0]!.partitions[0]!.records!.byteLength > 0);
-    const groups = await c.request(ListGroupsRequestCodec, ListGroupsResponseCodec, 4, { statesFilter: [] });
+    const groups = await c.request(ListGroupsRequestCodec, ListGroupsResponseCodec, 4, { statesFilter: [], typesFilter: [] });
     assert.deepEqual(groups.groups.map((g) => g.groupId), ['alice-app'], 'ListGroups shows only the groups she may describe');
     c.close();
   });

@@ -1,6 +1,7 @@
 // DeleteGroups (key 42): serves v0-2 (v2 flexible). Deletes empty groups and their
 // committed offsets (tombstones in __consumer_offsets); NON_EMPTY_GROUP while
-// members remain, GROUP_ID_NOT_FOUND for unknown groups.
+// members remain, GROUP_ID_NOT_FOUND for unknown groups; classic and KIP-848
+// consumer groups alike.
 // Authorization: DELETE on each group, else GROUP_AUTHORIZATION_FAILED for it.
 // Owns: translating to GroupCoordinator.delete and OffsetStore.deleteGroup.
 
@@ -23,12 +24,13 @@ export const deleteGroupsApi = defineApi({
         results.push({ groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED });
         continue;
       }
-      const known = ctx.groups.coordinator.describe(groupId) !== undefined || ctx.groups.offsets.list(groupId).length > 0;
+      const known = ctx.groups.coordinator.describe(groupId) !== undefined || ctx.groups.consumerGroups.has(groupId) || ctx.groups.offsets.list(groupId).length > 0;
       if (!known) {
         results.push({ groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND });
         continue;
       }
-      let errorCode: number = ctx.groups.coordinator.delete(groupId);
+      let errorCode: number = ctx.groups.consumerGroups.inUse(groupId) ? ErrorCode.NON_EMPTY_GROUP : ctx.groups.coordinator.delete(groupId);
+      if (errorCode === ErrorCode.NONE) errorCode = ctx.groups.consumerGroups.delete(groupId);
       if (errorCode === ErrorCode.NONE) {
         try {
           await ctx.groups.offsets.deleteGroup(groupId);
