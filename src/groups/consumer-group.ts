@@ -799,6 +799,19 @@ export class ConsumerGroupCoordinator {
     };
   }
 
+  /**
+   * The topic names a consumer-protocol group's members subscribe to now, regex matches
+   * included (OffsetDelete's GROUP_SUBSCRIBED_TO_TOPIC rule); undefined for a group this
+   * manager does not hold.
+   */
+  subscribedTopicNames(groupId: string): Set<string> | undefined {
+    const group = this.groups.get(groupId);
+    if (group === undefined) return undefined;
+    const names = new Set<string>();
+    for (const m of group.members.values()) for (const t of this.subscribed(m)) names.add(t.name);
+    return names;
+  }
+
   /** Forgets an empty group; NON_EMPTY_GROUP while it has members. */
   delete(groupId: string): number {
     const group = this.groups.get(groupId);

@@ -24,6 +24,7 @@ import { DescribeGroupsRequestCodec, DescribeGroupsResponseCodec } from '../../.
 import { DeleteGroupsRequestCodec, DeleteGroupsResponseCodec } from '../../../src/wire/schemas/42-delete-groups.js';
 import { JoinGroupRequestCodec, JoinGroupResponseCodec } from '../../../src/wire/schemas/11-join-group.js';
 import { ApiVersionsRequestCodec, ApiVersionsResponseCodec } from '../../../src/wire/schemas/18-api-versions.js';
+import { OffsetDeleteRequestCodec, OffsetDeleteResponseCodec } from '../../../src/wire/schemas/47-offset-delete.js';
 import { RawClient, type TestBroker, startTestBroker } from '../harness.js';
 import { startEngine } from '../../../src/broker/engine.js';
 import { startKafkaTcpServer } from '../../../src/kafka/tcp-server.js';
@@ -232,6 +233,38 @@ test('OffsetCommit v9 and OffsetFetch v9 check the member epoch (KIP-1251 for ol
   assert.equal((await at(1, b.owned[0]!)).topics[0]?.partitions[0]?.errorCode, ErrorCode.STALE_MEMBER_EPOCH, 'no longer held');
   for (const m of ['c-a', 'c-b']) await hb({ groupId: 'g-commit', memberId: m, memberEpoch: -1 });
   assert.equal(code(await commit(9, -1, '')), ErrorCode.NONE, 'an empty group takes outside commits');
+});
+
+test('OffsetDelete on a consumer-protocol group: GROUP_SUBSCRIBED_TO_TOPIC for a subscribed topic while members remain, deleted once it is empty', async () => {
+  const a = new Member('g-odel', 'od-a');
+  await a.join();
+  const commit = (topic: string) =>
+    client.request(OffsetCommitRequestCodec, OffsetCommitResponseCodec, 9, {
+      groupId: 'g-odel',
+      generationId: a.epoch,
+      memberId: 'od-a',
+      groupInstanceId: null,
+      retentionTimeMs: -1,
+      topics: [{ name: topic, partitions: [{ partitionIndex: 0, committedOffset: 3, committedLeaderEpoch: -1, committedMetadata: null }] }],
+    });
+  assert.equal((await commit(TOPIC)).topics[0]?.partitions[0]?.errorCode, ErrorCode.NONE);
+  assert.equal((await commit('kip848-other')).topics[0]?.partitions[0]?.errorCode, ErrorCode.NONE, 'a member may commit a topic it does not subscribe to');
+  const del = (topic: string) =>
+    client.request(OffsetDeleteRequestCodec, OffsetDeleteResponseCodec, 0, { groupId: 'g-odel', topics: [{ name: topic, partitions: [{ partitionIndex: 0 }] }] });
+  const live = await del(TOPIC);
+  assert.deepEqual([live.errorCode, live.topics[0]?.partitions[0]?.errorCode], [ErrorCode.NONE, ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC]);
+  const other = await del('kip848-other');
+  assert.deepEqual([other.errorCode, other.topics[0]?.partitions[0]?.errorCode], [ErrorCode.NONE, ErrorCode.NONE], 'a topic no member subscribes to is deleted');
+  await hb({ groupId: 'g-odel', memberId: 'od-a', memberEpoch: -1 });
+  const empty = await del(TOPIC);
+  assert.deepEqual([empty.errorCode, empty.topics[0]?.partitions[0]?.errorCode], [ErrorCode.NONE, ErrorCode.NONE]);
+  const fetched = await client.request(OffsetFetchRequestCodec, OffsetFetchResponseCodec, 9, {
+    groupId: '',
+    topics: [],
+    groups: [{ groupId: 'g-odel', memberId: null, memberEpoch: -1, topics: [{ name: TOPIC, partitionIndexes: [0] }, { name: 'kip848-other', partitionIndexes: [0] }] }],
+    requireStable: false,
+  });
+  assert.deepEqual(fetched.groups[0]?.topics.map((t) => t.partitions[0]?.committedOffset), [-1, -1], 'both offsets are gone');
 });
 
 test('classic and consumer groups exclude each other; ListGroups v5, DescribeGroups and DeleteGroups see consumer groups', async () => {
