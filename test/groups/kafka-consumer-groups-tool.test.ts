@@ -7,24 +7,12 @@
 // naming the command, when the tools are not cached (it never downloads them).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { execFile } from 'node:child_process';
 import { Consumer, type MessagesStream } from '@platformatic/kafka';
 import { type Broker, startBroker } from '../../src/server.js';
+import { KAFKA_PEER, kafkaToolsMissing } from '../helpers/kafka-tools.js';
 
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const PEER = join(REPO, 'scripts/kafka-peer.sh');
-const CACHE = process.env.SAMSA_CACHE_DIR ?? join(homedir(), '.cache/samsa');
-
-function toolsCached(): boolean {
-  if (!existsSync(CACHE)) return false;
-  return readdirSync(CACHE).some((d) => d.startsWith('kafka-') && existsSync(join(CACHE, d, 'libs/.complete')));
-}
-
-const missing = spawnSync('java', ['-version'], { stdio: 'ignore' }).status !== 0 ? 'java is not installed' : !toolsCached() ? "Kafka's tools are not cached (scripts/kafka-peer.sh fetch)" : null;
+const missing = kafkaToolsMissing();
 const skip = missing ?? false;
 
 let broker: Broker;
@@ -45,7 +33,7 @@ after(async () => {
 function tool(args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
     const env = { ...process.env, JAVA_TOOL_OPTIONS: '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto' };
-    execFile(PEER, ['tool', 'consumer-groups', '--bootstrap-server', bootstrap, ...args], { timeout: 120_000, encoding: 'utf8', env }, (err, stdout, stderr) =>
+    execFile(KAFKA_PEER, ['tool', 'consumer-groups', '--bootstrap-server', bootstrap, ...args], { timeout: 120_000, encoding: 'utf8', env }, (err, stdout, stderr) =>
       resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, out: `${stdout}${stderr}` }),
     );
   });

@@ -10,33 +10,19 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Broker, startBroker } from '../../src/server.js';
 import { runCli } from '../cli/cli-helpers.js';
 import { OPENSSL_MISSING, type TestCerts, makeTestCerts } from '../helpers/certs.js';
-
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const PEER = join(REPO, 'scripts/kafka-peer.sh');
-const CACHE = process.env.SAMSA_CACHE_DIR ?? join(homedir(), '.cache/samsa');
-
-/** True when scripts/kafka-peer.sh has Kafka's jars cached (so `tool` will not download). */
-function toolsCached(): boolean {
-  if (!existsSync(CACHE)) return false;
-  return readdirSync(CACHE).some((d) => d.startsWith('kafka-') && existsSync(join(CACHE, d, 'libs/.complete')));
-}
+import { KAFKA_PEER, kafkaToolsMissing } from '../helpers/kafka-tools.js';
 
 const missing = OPENSSL_MISSING
   ? 'openssl is not installed'
   : spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status !== 0
     ? 'kcat is not installed'
-    : spawnSync('java', ['-version'], { stdio: 'ignore' }).status !== 0
-      ? 'java is not installed'
-      : !toolsCached()
-        ? "Kafka's tools are not cached (scripts/kafka-peer.sh fetch)"
-        : null;
+    : kafkaToolsMissing();
 const skip = missing ?? false;
 
 const ADMIN_PW = 'admin-Tools-7c';
@@ -91,7 +77,7 @@ function tool(name: string, args: string[]): Promise<{ code: number; out: string
   return new Promise((resolve) => {
     // A tool run is short: the client JIT tier and the serial GC start fastest (as the interop Java driver does).
     const env = { ...process.env, JAVA_TOOL_OPTIONS: '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto' };
-    execFile(PEER, ['tool', name, '--bootstrap-server', bootstrap, '--command-config', adminConfig, ...args], { timeout: 120_000, encoding: 'utf8', env }, (err, stdout, stderr) =>
+    execFile(KAFKA_PEER, ['tool', name, '--bootstrap-server', bootstrap, '--command-config', adminConfig, ...args], { timeout: 120_000, encoding: 'utf8', env }, (err, stdout, stderr) =>
       resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, out: `${stdout}${stderr}` }),
     );
   });
