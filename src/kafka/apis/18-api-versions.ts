@@ -1,5 +1,6 @@
-// ApiVersions (key 18): serves v0-3. v3 is flexible (compact strings, tagged fields)
-// but its response header stays v0. An unsupported version is answered by the
+// ApiVersions (key 18): serves v0-4. v3 is flexible (compact strings, tagged fields)
+// but its response header stays v0; v4 is v3 on the wire (it only allows a feature's
+// minimum version to be 0, KAFKA-17011). An unsupported version is answered by the
 // dispatcher (handler.ts) with a v0 body: UNSUPPORTED_VERSION and the full list.
 // Owns: the answer, built from the registered APIs (ctx.apiVersions).
 
@@ -9,7 +10,7 @@ import { defineApi } from './types.js';
 
 export const apiVersionsApi = defineApi({
   minVersion: 0,
-  maxVersion: 3,
+  maxVersion: 4,
   request: ApiVersionsRequestCodec,
   response: ApiVersionsResponseCodec,
   async handle(ctx) {
