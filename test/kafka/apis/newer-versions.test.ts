@@ -1,6 +1,6 @@
 // The newer versions of APIs Samsa already served, which a Kafka 4.4 client may pick:
 // ListOffsets v8-v11 (tiered-storage timestamps, v10's timeout), FindCoordinator v5-v6
-// (share-group key type), ApiVersions v4 and DeleteGroups v3 (per-group message), driven
+// (share-group key type), ApiVersions v4-v5 (KIP-1242's cluster check) and DeleteGroups v3 (per-group message), driven
 // with raw requests over TCP at every served version. The expected answers are the ones a
 // Kafka 4.4.0 single-node KRaft broker gives to the same requests (read with these
 // codecs against scripts/kafka-peer.sh), except where the row says Samsa differs.
@@ -12,6 +12,7 @@ import { Writer } from '../../../src/wire/codec/writer.js';
 import { encodeRecordBatch } from '../../../src/protocol/record-batch.js';
 import { ProduceRequestCodec, ProduceResponseCodec } from '../../../src/wire/schemas/00-produce.js';
 import { ListOffsetsRequestCodec, ListOffsetsResponseCodec } from '../../../src/wire/schemas/02-list-offsets.js';
+import { MetadataRequestCodec, MetadataResponseCodec } from '../../../src/wire/schemas/03-metadata.js';
 import { OffsetCommitRequestCodec, OffsetCommitResponseCodec } from '../../../src/wire/schemas/08-offset-commit.js';
 import { FindCoordinatorRequestCodec, FindCoordinatorResponseCodec } from '../../../src/wire/schemas/10-find-coordinator.js';
 import { JoinGroupRequestCodec, JoinGroupResponseCodec } from '../../../src/wire/schemas/11-join-group.js';
@@ -151,40 +152,50 @@ test('FindCoordinator v6 with a coordinator-key count far past the frame closes 
   }
 });
 
-test('ApiVersions v0-4 decode with the same list; v4 adds no field; v5 is refused with the v0 list', async () => {
+test('ApiVersions v0-5 decode with the same list; v5 names the cluster and node: both or neither, and a stale pair is REBOOTSTRAP_REQUIRED; v6 is refused with the v0 list', async () => {
   const c = await RawClient.connect(broker.port);
   try {
+    const md = await c.request(MetadataRequestCodec, MetadataResponseCodec, 12, { topics: [], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+    const clusterId = md.clusterId!;
+    const nodeId = md.brokers[0]!.nodeId;
+    const ask = (version: number, cid: string | null, nid: number) =>
+      c.request(ApiVersionsRequestCodec, ApiVersionsResponseCodec, version, { clientSoftwareName: 'newer-versions', clientSoftwareVersion: '1', clusterId: cid, nodeId: nid });
     const lists = [];
-    for (let version = 0; version <= 4; version++) {
-      const r = await c.request(ApiVersionsRequestCodec, ApiVersionsResponseCodec, version, { clientSoftwareName: 'newer-versions', clientSoftwareVersion: '1' });
+    for (let version = 0; version <= 5; version++) {
+      const r = await ask(version, null, -1);
       assert.equal(r.errorCode, ErrorCode.NONE, `v${version}`);
       lists.push(JSON.stringify(r.apiKeys));
     }
+    // Below v5 the ids are not on the wire, so even wrong ones change nothing.
+    assert.equal((await ask(4, 'elsewhere', 7)).errorCode, ErrorCode.NONE);
     assert.equal(new Set(lists).size, 1);
-    const r = await c.request(ApiVersionsRequestCodec, ApiVersionsResponseCodec, 4, { clientSoftwareName: 'newer-versions', clientSoftwareVersion: '1' });
-    const max = new Map(r.apiKeys.map((k) => [k.apiKey, k.maxVersion]));
+    const right = await ask(5, clusterId, nodeId);
+    assert.equal(right.errorCode, ErrorCode.NONE);
+    assert.equal(JSON.stringify(right.apiKeys), lists[0]);
+    const max = new Map(right.apiKeys.map((k) => [k.apiKey, k.maxVersion]));
     assert.equal(max.get(2), 11);
     assert.equal(max.get(10), 6);
-    assert.equal(max.get(18), 4);
+    assert.equal(max.get(18), 5);
     assert.equal(max.get(42), 3);
-    // v5 (KIP-1242's cluster-id check) is not served: the dispatcher answers with a v0 body.
+    for (const [cid, nid] of [['elsewhere', nodeId], [clusterId, nodeId + 1]] as const) {
+      const r = await ask(5, cid, nid);
+      assert.deepEqual([r.errorCode, r.apiKeys.length], [ErrorCode.REBOOTSTRAP_REQUIRED, 0], `${cid}/${nid}`);
+    }
+    for (const [cid, nid] of [[clusterId, -1], [null, nodeId]] as const) {
+      const r = await ask(5, cid, nid);
+      assert.deepEqual([r.errorCode, r.apiKeys.length], [ErrorCode.INVALID_REQUEST, 0], `${cid}/${nid}`);
+    }
+    // v6 is not served: the dispatcher answers with a v0 body and ApiVersions' own range.
     const w = new Writer();
-    RequestHeaderCodec.encode(w, { requestApiKey: 18, requestApiVersion: 5, correlationId: 77, clientId: 'newer-versions' }, 2);
-    w.uvarint(2); // clientSoftwareName "x" (compact string: length + 1)
-    w.raw(Writer.utf8('x'));
-    w.uvarint(2); // clientSoftwareVersion "1"
-    w.raw(Writer.utf8('1'));
-    w.uvarint(0); // clusterId null
-    w.int32(-1); // nodeId
-    w.uvarint(0); // no tagged fields
+    RequestHeaderCodec.encode(w, { requestApiKey: 18, requestApiVersion: 6, correlationId: 77, clientId: 'newer-versions' }, 2);
+    w.uvarint(0); // nothing else: the version alone is refused
     c.sendFrame(w.finish());
-    const id = 77;
     const frame = await c.nextFrame();
     assert.notEqual(frame, null);
     const body = decodeResponse(ApiVersionsResponseCodec, 0, frame!);
-    assert.equal(body.correlationId, id);
+    assert.equal(body.correlationId, 77);
     assert.equal(body.body.errorCode, ErrorCode.UNSUPPORTED_VERSION);
-    assert.equal(new Map(body.body.apiKeys.map((k) => [k.apiKey, k.maxVersion])).get(18), 4);
+    assert.deepEqual(body.body.apiKeys.map((k) => [k.apiKey, k.minVersion, k.maxVersion]), [[18, 0, 5]]);
   } finally {
     c.close();
   }
