@@ -6,8 +6,10 @@
 // getrusage, machine CPU from /proc/stat, all over the same window. Every produce
 // phase writes a fresh topic; consume phases read it back from the beginning.
 // Prints a table and writes bench/results/cross-process.json.
-// Owns: the phase matrix, process orchestration and CPU accounting. Must not import
-// the broker (it measures a separate process, Samsa or any other).
+// Owns: the phase matrix and the figures of each phase. The broker process, the
+// loadgens and the /proc readings are lib/broker-process.ts's (shared with
+// scaling.bench.ts). Must not import the broker (it measures a separate process,
+// Samsa or any other).
 //
 // Usage: node dist/bench/cross-process.bench.js [--full] [--acks=1,-1] [--sizes 100,1024,16384]
 //          [--partitions 1,8] [--procs 1,2] [--fetch-bytes 1048576,8388608] [--scale F]
@@ -19,12 +21,14 @@
 //          root) so other work on a shared machine takes less of the measurement's CPU
 //        (SAMSA_BENCH_QUICK=1: a quarter of the default volume)
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Admin } from '../src/client/index.js';
+import {
+  type BrokerProcess, CLK_TCK, type LoadgenResult, type PhaseTotals, coreSecPerMRecords, phaseTotals, type StatsSummary, loadgenPath, parseNice, readMachineCpu, readProcessCpu, readStats, startLoadgen, startSamsaServe,
+} from './lib/broker-process.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -79,163 +83,23 @@ const START_DELAY_MS = 600;
 const PHASE_TIMEOUT_S = 120;
 const repeat = Number(args.repeat ?? 1);
 if (!(Number.isInteger(repeat) && repeat >= 1 && repeat <= 100)) throw new Error(`--repeat wants 1..100, got ${args.repeat}`);
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || '100');
 const CORES = cpus().length;
-const NICE = args.nice === undefined ? null : Number(args.nice);
-if (NICE !== null && !(Number.isInteger(NICE) && NICE >= -20 && NICE <= 19)) throw new Error(`--nice wants -20..19, got ${args.nice}`);
-/** Spawns cmd (at NICE when set: `nice` execs it, so the pid stays the command's). */
-function spawnNiced(cmd: string, argv: string[], options: Parameters<typeof spawn>[2]): ChildProcess {
-  return NICE === null ? spawn(cmd, argv, options) : spawn('nice', ['-n', String(NICE), cmd, ...argv], options);
-}
+const NICE = parseNice(args.nice);
 
-// ------------------------------------------------------------------ the load generator
+const LOADGEN = loadgenPath('cross-process bench', args.loadgen);
 
-function loadgenPath(): string {
-  if (args.loadgen !== undefined) return args.loadgen;
-  const built = new URL('../../bench/rdkafka/build/loadgen', import.meta.url).pathname;
-  const script = new URL('../../bench/rdkafka/build.sh', import.meta.url).pathname;
-  const r = spawnSync('bash', [script], { encoding: 'utf8' });
-  if (r.status !== 0 || !existsSync(built)) {
-    console.log(`cross-process bench: cannot build the librdkafka load generator (apt-get install -y librdkafka-dev): ${r.stderr.trim()}; skipped`);
-    process.exit(0);
-  }
-  return built;
-}
-const LOADGEN = loadgenPath();
-
-interface LoadgenResult {
-  mode: string;
-  records: number;
-  bytes: number;
-  elapsedSec: number;
-  cpuSec: number;
-  startMs: number;
-  endMs: number;
-  errors: number;
-  firstError: string;
-}
-
-interface Proc {
-  child: ChildProcess;
-  /** Resolves with the JSON line as soon as it is printed (before the process tears down). */
-  line: Promise<LoadgenResult>;
-  exit: Promise<number>;
-  stderr: () => string;
-}
-
-function startLoadgen(argv: string[]): Proc {
-  const child = spawnNiced(LOADGEN, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => {
-    if (err.length < 64 * 1024) err += d.toString();
-  });
-  const exit = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? -1)));
-  const line = new Promise<LoadgenResult>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) resolve(JSON.parse(out.slice(0, nl)) as LoadgenResult);
-    });
-    void exit.then((code) => reject(new Error(`loadgen ${argv[0]} exited ${code} without a result: ${err.slice(0, 800)}`)));
-  });
-  line.catch(() => undefined);
-  return { child, line, exit, stderr: () => err };
-}
-
-// ------------------------------------------------------------------ CPU accounting
-
-interface BrokerCpu {
-  totalTicks: number;
-  /** Per thread id: utime+stime ticks. */
-  threads: Map<number, number>;
-}
-
-function readBrokerCpu(pid: number): BrokerCpu {
-  const parse = (text: string): number => {
-    // Fields after the command (which may hold spaces) start after the last ')'.
-    const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return Number(rest[11]) + Number(rest[12]); // utime (field 14), stime (field 15)
-  };
-  const threads = new Map<number, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      threads.set(Number(tid), parse(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')));
-    } catch {
-      // A thread that ended between readdir and read: its time is in the process total.
-    }
-  }
-  return { totalTicks: parse(readFileSync(`/proc/${pid}/stat`, 'utf8')), threads };
-}
-
-interface MachineCpu {
-  busy: number;
-  total: number;
-}
-
-function readMachineCpu(): MachineCpu {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const total = f.slice(0, 8).reduce((a, b) => a + b, 0); // guest time is already in user
-  const idle = f[3]! + f[4]!;
-  return { busy: total - idle, total };
-}
-
-// ------------------------------------------------------------------ the broker
-
-interface Broker {
-  bootstrap: string;
-  pid: number;
-  stop: () => Promise<void>;
-}
-
-async function startSamsa(): Promise<Broker> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'samsa-xproc-'));
-  const cli = args['broker-cli'] ?? new URL('../src/cli/main.js', import.meta.url).pathname;
+async function startSamsa(): Promise<BrokerProcess> {
   const nodeArgs: string[] = [];
   if (args['cpu-prof'] !== undefined) {
     mkdirSync(args['cpu-prof'], { recursive: true });
     nodeArgs.push('--cpu-prof', '--cpu-prof-dir', args['cpu-prof']);
   }
-  const child = spawnNiced(process.execPath, [...nodeArgs, cli, 'serve', '--data-dir', dataDir, '--port', '0', '--http-port', '0', '--log-level', 'warn'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  // stdout also carries log lines (pino): look for the ready line, keep draining after it.
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    let found = false;
-    child.stdout!.on('data', (d: Buffer) => {
-      if (found) return;
-      out += d.toString();
-      for (let nl = out.indexOf('\n'); nl >= 0; nl = out.indexOf('\n')) {
-        const l = out.slice(0, nl);
-        out = out.slice(nl + 1);
-        if (l.startsWith('samsa ready')) {
-          found = true;
-          return resolve(l);
-        }
-        if (out.length > 1 << 20) out = '';
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`samsa serve exited with ${code} before its ready line`)));
-  });
-  const m = /kafka=([^ ]+):(\d+)/.exec(line);
-  if (m === null) throw new Error(`no kafka port in the ready line: ${line}`);
-  console.log(line);
-  return {
-    bootstrap: `127.0.0.1:${m[2]}`,
-    pid: child.pid!,
-    stop: async () => {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  return startSamsaServe({ cli: args['broker-cli'], dataDirPrefix: 'samsa-xproc-', nice: NICE, nodeArgs });
 }
 
 // ------------------------------------------------------------------ phases
 
-interface Row {
+interface Row extends PhaseTotals {
   /** Which pass over the matrix (--repeat). */
   run: number;
   phase: 'produce' | 'consume';
@@ -246,15 +110,9 @@ interface Row {
   /** consume: max.partition.fetch.bytes; consume split = each process reads its own partitions, fanout = every process reads all. */
   fetchBytes: number | null;
   consumeMode: 'split' | 'fanout' | null;
-  records: number;
-  bytes: number;
-  wallSec: number;
-  recordsPerSec: number;
-  mbPerSec: number;
   brokerCpuSec: number;
   brokerMainThreadCpuSec: number;
   brokerOtherThreadsCpuSec: number;
-  clientCpuSec: number;
   brokerCoreSecPerMRecords: number;
   clientCoreSecPerMRecords: number;
   brokerCoreSecPerGB: number;
@@ -264,66 +122,17 @@ interface Row {
   librdkafka: { requests: number; avgRequestBytes: number; rttAvgMs: number; rttP99Ms: number } | null;
 }
 
-interface StatsSummary {
-  requests: number;
-  bytes: number;
-  rttAvgUs: number;
-  rttP99Us: number;
-}
-
-interface BrokerStats {
-  nodeid: number;
-  req?: Record<string, number>;
-  rxbytes: number;
-  txbytes: number;
-  rtt: { sum: number; cnt: number; p99: number };
-}
-
-/**
- * Sums one loadgen's librdkafka statistics (one JSON document per line, one per
- * interval) over the real brokers: request counts and bytes from the last line
- * (cumulative), round-trip time from every line (each covers its own interval).
- */
-function readStats(file: string, request: 'Fetch' | 'Produce'): StatsSummary | null {
-  try {
-    const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim().length > 0);
-    if (lines.length === 0) return null;
-    let rttSumUs = 0;
-    let rttCnt = 0;
-    let rttP99Us = 0;
-    let last: BrokerStats[] = [];
-    for (const line of lines) {
-      const s = JSON.parse(line) as { brokers?: Record<string, BrokerStats> };
-      last = Object.values(s.brokers ?? {}).filter((b) => b.nodeid >= 0); // not the bootstrap entry
-      for (const b of last) {
-        rttSumUs += b.rtt.sum;
-        rttCnt += b.rtt.cnt;
-        if (b.rtt.cnt > 0) rttP99Us = Math.max(rttP99Us, b.rtt.p99);
-      }
-    }
-    let requests = 0;
-    let bytes = 0;
-    for (const b of last) {
-      requests += b.req?.[request] ?? 0;
-      bytes += request === 'Fetch' ? b.rxbytes : b.txbytes;
-    }
-    return { requests, bytes, rttAvgUs: rttCnt > 0 ? rttSumUs / rttCnt : 0, rttP99Us };
-  } catch {
-    return null;
-  }
-}
-
 async function runPhase(
-  broker: Broker,
+  broker: BrokerProcess,
   statsDir: string,
   argvs: string[][],
   base: Omit<Row, 'records' | 'bytes' | 'wallSec' | 'recordsPerSec' | 'mbPerSec' | 'brokerCpuSec' | 'brokerMainThreadCpuSec' | 'brokerOtherThreadsCpuSec' | 'clientCpuSec' | 'brokerCoreSecPerMRecords' | 'clientCoreSecPerMRecords' | 'brokerCoreSecPerGB' | 'machineCpuPct' | 'otherCpuPct' | 'librdkafka'>,
 ): Promise<Row> {
   const startAt = Date.now() + START_DELAY_MS;
   const statsFiles = argvs.map((_, i) => join(statsDir, `${base.phase}-${i}.json`));
-  const procs = argvs.map((a, i) => startLoadgen([...a, '--start-at', String(startAt), '--timeout-s', String(PHASE_TIMEOUT_S), '--stats-file', statsFiles[i]!]));
+  const procs = argvs.map((a, i) => startLoadgen(LOADGEN, NICE, [...a, '--start-at', String(startAt), '--timeout-s', String(PHASE_TIMEOUT_S), '--stats-file', statsFiles[i]!]));
   await new Promise((r) => setTimeout(r, Math.max(0, startAt - Date.now())));
-  const b0 = readBrokerCpu(broker.pid);
+  const b0 = readProcessCpu(broker.pid);
   const m0 = readMachineCpu();
   let results: LoadgenResult[];
   try {
@@ -332,19 +141,17 @@ async function runPhase(
     for (const p of procs) p.child.kill('SIGKILL');
     throw err;
   }
-  const b1 = readBrokerCpu(broker.pid);
+  const b1 = readProcessCpu(broker.pid);
   const m1 = readMachineCpu();
   const codes = await Promise.all(procs.map((p) => p.exit));
   const failed = results.find((r) => r.errors > 0);
   if (failed !== undefined || codes.some((c) => c !== 0)) {
     throw new Error(`${base.phase} failed: ${failed?.firstError ?? ''} ${procs.map((p) => p.stderr()).join(' ').slice(0, 800)}`);
   }
-  const records = results.reduce((a, r) => a + r.records, 0);
-  const bytes = results.reduce((a, r) => a + r.bytes, 0);
-  const wallSec = (Math.max(...results.map((r) => r.endMs)) - Math.min(...results.map((r) => r.startMs))) / 1000;
+  const totals = phaseTotals(results);
+  const { records, bytes, clientCpuSec } = totals;
   const brokerCpuSec = (b1.totalTicks - b0.totalTicks) / CLK_TCK;
   const mainTicks = (b1.threads.get(broker.pid) ?? 0) - (b0.threads.get(broker.pid) ?? 0);
-  const clientCpuSec = results.reduce((a, r) => a + r.cpuSec, 0);
   const windowTicks = m1.total - m0.total;
   const machineBusyPct = windowTicks > 0 ? (100 * (m1.busy - m0.busy)) / windowTicks : 0;
   // /proc/stat's total counts every core: CPU seconds over it are in core units already.
@@ -364,17 +171,13 @@ async function runPhase(
   }
   return {
     ...base,
-    records,
-    bytes,
-    wallSec,
-    recordsPerSec: Math.round(records / wallSec),
-    mbPerSec: Math.round((bytes / 1e6 / wallSec) * 10) / 10,
+    ...totals,
     brokerCpuSec,
     brokerMainThreadCpuSec: mainTicks / CLK_TCK,
     brokerOtherThreadsCpuSec: brokerCpuSec - mainTicks / CLK_TCK,
     clientCpuSec: Math.round(clientCpuSec * 100) / 100,
-    brokerCoreSecPerMRecords: Math.round((brokerCpuSec / (records / 1e6)) * 1000) / 1000,
-    clientCoreSecPerMRecords: Math.round((clientCpuSec / (records / 1e6)) * 1000) / 1000,
+    brokerCoreSecPerMRecords: coreSecPerMRecords(brokerCpuSec, records),
+    clientCoreSecPerMRecords: coreSecPerMRecords(clientCpuSec, records),
     brokerCoreSecPerGB: Math.round((brokerCpuSec / (bytes / 1e9)) * 1000) / 1000,
     machineCpuPct: Math.round(machineBusyPct),
     otherCpuPct: Math.round(otherPct),
@@ -413,11 +216,11 @@ const HEADER =
 
 // ------------------------------------------------------------------ main
 
-let broker: Broker;
+let broker: BrokerProcess;
 if (args.against !== undefined) {
   if (args['broker-pid'] === undefined) throw new Error('--against needs --broker-pid (its CPU is what is measured)');
   broker = { bootstrap: args.against, pid: Number(args['broker-pid']), stop: async () => undefined };
-  readBrokerCpu(broker.pid); // fails early on a wrong pid
+  readProcessCpu(broker.pid); // fails early on a wrong pid
 } else {
   broker = await startSamsa();
 }

@@ -8,8 +8,9 @@
 // long-poll Fetch (max wait 500 ms) in flight. Broker CPU is utime+stime of its
 // process (/proc/<pid>/stat), RSS its VmRSS.
 // Prints tables and writes bench/results/scaling.json.
-// Owns: this measurement only. Must not import the broker: it measures a separate
-// process (this build's CLI or --broker-cli).
+// Owns: this measurement only; the broker process, the loadgens and the /proc readings
+// are lib/broker-process.ts's (shared with cross-process.bench.ts). Must not import
+// the broker: it measures a separate process (this build's CLI or --broker-cli).
 //
 // Usage: node dist/bench/scaling.bench.js [--partitions 1,10,100,1000] [--producers 1,10,100]
 //          [--consumers 1,10,100,500] [--records N (per produce phase, default 1,000,000)]
@@ -17,14 +18,14 @@
 //          [--only partitions,producers,consumers] [--broker-cli PATH] [--nice=-20] [--out FILE]
 //        (SAMSA_BENCH_QUICK=1: a quarter of the records, 2 s idle windows)
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import hdr from 'hdr-histogram-js';
 import { API_KEYS, Admin, Connection } from '../src/client/index.js';
 import { encodeRecordBatch } from '../src/protocol/record-batch.js';
+import { type BrokerProcess, CLK_TCK, type PhaseTotals, coreSecPerMRecords, loadgenPath, parseNice, phaseTotals, processCpuTicks, readStats, startLoadgen, startSamsaServe } from './lib/broker-process.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -66,9 +67,7 @@ const IDLE_SECONDS = positive(args['idle-seconds'], QUICK ? 2 : 5, 'idle-seconds
 const WAKE_ROUNDS = positive(args['wake-rounds'], 20, 'wake-rounds');
 const sections = new Set((args.only ?? 'partitions,producers,consumers').split(',').map((s) => s.trim()));
 for (const s of sections) if (!['partitions', 'producers', 'consumers'].includes(s)) throw new Error(`--only: unknown section '${s}'`);
-const NICE = args.nice === undefined ? null : Number(args.nice);
-if (NICE !== null && !(Number.isInteger(NICE) && NICE >= -20 && NICE <= 19)) throw new Error(`--nice wants -20..19, got ${args.nice}`);
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || '100');
+const NICE = parseNice(args.nice);
 const PHASE_TIMEOUT_S = 300;
 /** The long-poll wait of the idle consumers' Fetches (librdkafka's and Java's default is 500 ms). */
 const LONG_POLL_MS = 500;
@@ -77,18 +76,10 @@ const OPEN_CONCURRENCY = 50;
 /** Pause between wake rounds: every consumer has its next Fetch parked again by then. */
 const WAKE_GAP_MS = 200;
 
-function spawnNiced(cmd: string, argv: string[], options: Parameters<typeof spawn>[2]): ChildProcess {
-  return NICE === null ? spawn(cmd, argv, options) : spawn('nice', ['-n', String(NICE), cmd, ...argv], options);
-}
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-// ------------------------------------------------------------------ the broker process
+// ------------------------------------------------------------------ the broker's memory and threads
 
-function cpuTicks(pid: number): number {
-  const t = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = t.slice(t.lastIndexOf(')') + 2).split(' ');
-  return Number(rest[11]) + Number(rest[12]); // utime, stime
-}
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m === null ? 0 : Math.round((Number(m[1]) / 1024) * 10) / 10;
@@ -98,160 +89,49 @@ function threadCount(pid: number): number {
   return m === null ? 0 : Number(m[1]);
 }
 
-interface Broker {
-  bootstrap: string;
-  pid: number;
-  stop: () => Promise<void>;
-}
+// ------------------------------------------------------------------ load generator phases
 
-async function startSamsa(): Promise<Broker> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'samsa-scaling-'));
-  const cli = args['broker-cli'] ?? new URL('../src/cli/main.js', import.meta.url).pathname;
-  const child = spawnNiced(process.execPath, [cli, 'serve', '--data-dir', dataDir, '--port', '0', '--http-port', '0', '--log-level', 'warn'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    let found = false;
-    child.stdout!.on('data', (d: Buffer) => {
-      if (found) return;
-      out += d.toString();
-      for (let nl = out.indexOf('\n'); nl >= 0; nl = out.indexOf('\n')) {
-        const l = out.slice(0, nl);
-        out = out.slice(nl + 1);
-        if (l.startsWith('samsa ready')) {
-          found = true;
-          return resolve(l);
-        }
-      }
-      if (out.length > 1 << 20) out = '';
-    });
-    child.once('exit', (code) => reject(new Error(`samsa serve exited with ${code} before its ready line`)));
-  });
-  const m = /kafka=([^ ]+):(\d+)/.exec(line);
-  if (m === null) throw new Error(`no kafka port in the ready line: ${line}`);
-  console.log(line);
-  return {
-    bootstrap: `127.0.0.1:${m[2]}`,
-    pid: child.pid!,
-    stop: async () => {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-// ------------------------------------------------------------------ the load generator
-
-function loadgenPath(): string {
-  const built = new URL('../../bench/rdkafka/build/loadgen', import.meta.url).pathname;
-  const script = new URL('../../bench/rdkafka/build.sh', import.meta.url).pathname;
-  const r = spawnSync('bash', [script], { encoding: 'utf8' });
-  if (r.status !== 0 || !existsSync(built)) {
-    console.log(`scaling bench: cannot build the librdkafka load generator (apt-get install -y librdkafka-dev): ${r.stderr.trim()}; skipped`);
-    process.exit(0);
-  }
-  return built;
-}
-
-interface LoadgenResult {
-  records: number;
-  bytes: number;
-  cpuSec: number;
-  startMs: number;
-  endMs: number;
-  errors: number;
-  firstError: string;
-}
-
-interface StatsRtt {
-  rttAvgMs: number;
-  rttP99Ms: number;
-}
-
-/** librdkafka's request round trip (its own windowed percentiles) from a --stats-file: mean over intervals, worst p99. */
-function readRtt(file: string): StatsRtt | null {
-  try {
-    let sum = 0;
-    let cnt = 0;
-    let p99 = 0;
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      if (line.trim() === '') continue;
-      const s = JSON.parse(line) as { brokers?: Record<string, { nodeid: number; rtt: { sum: number; cnt: number; p99: number } }> };
-      for (const b of Object.values(s.brokers ?? {})) {
-        if (b.nodeid < 0 || b.rtt.cnt === 0) continue;
-        sum += b.rtt.sum;
-        cnt += b.rtt.cnt;
-        p99 = Math.max(p99, b.rtt.p99);
-      }
-    }
-    return cnt === 0 ? null : { rttAvgMs: sum / cnt / 1000, rttP99Ms: p99 / 1000 };
-  } catch {
-    return null;
-  }
-}
-
-interface PhaseResult {
-  records: number;
-  bytes: number;
-  wallSec: number;
-  recordsPerSec: number;
-  mbPerSec: number;
+interface PhaseResult extends PhaseTotals {
   brokerCpuSec: number;
   brokerCoreSecPerMRecords: number;
-  clientCpuSec: number;
   brokerRssMiB: number;
   rttAvgMs: number | null;
   rttP99Ms: number | null;
 }
 
 /** Runs loadgen processes that start their measured window together; broker CPU over that window. */
-async function runLoadgens(loadgen: string, broker: Broker, statsDir: string, argvs: string[][]): Promise<PhaseResult> {
+async function runLoadgens(loadgen: string, broker: BrokerProcess, statsDir: string, argvs: string[][]): Promise<PhaseResult> {
   // Many processes need longer to start and fetch metadata before the window opens.
   const startAt = Date.now() + 600 + 40 * argvs.length;
   const files = argvs.map((_, i) => join(statsDir, `${Date.now()}-${i}.json`));
-  const procs = argvs.map((a, i) => {
-    const child = spawnNiced(loadgen, [...a, '--start-at', String(startAt), '--timeout-s', String(PHASE_TIMEOUT_S), '--stats-file', files[i]!], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      if (err.length < 16 * 1024) err += d.toString();
-    });
-    child.stdout!.on('data', (d: Buffer) => {
-      if (out.length < 64 * 1024) out += d.toString();
-    });
-    return new Promise<LoadgenResult>((resolve, reject) => {
-      child.once('exit', (code) => {
-        const first = out.split('\n')[0] ?? '';
-        if (code !== 0 || first === '') return reject(new Error(`loadgen exited ${code}: ${err.slice(0, 800)}`));
-        resolve(JSON.parse(first) as LoadgenResult);
-      });
-    });
-  });
+  const procs = argvs.map((a, i) => startLoadgen(loadgen, NICE, [...a, '--start-at', String(startAt), '--timeout-s', String(PHASE_TIMEOUT_S), '--stats-file', files[i]!]));
   await sleep(Math.max(0, startAt - Date.now()));
-  const c0 = cpuTicks(broker.pid);
-  const results = await Promise.all(procs);
+  const c0 = processCpuTicks(broker.pid);
+  // Each result once its process has exited 0 (a failed exit fails the phase).
+  const results = await Promise.all(
+    procs.map(async (p) => {
+      const code = await p.exit;
+      const result = await p.line.catch(() => null);
+      if (code !== 0 || result === null) throw new Error(`loadgen exited ${code}: ${p.stderr().slice(0, 800)}`);
+      return result;
+    }),
+  );
   // The window closes when the last process printed; exits after it cost the broker little.
-  const c1 = cpuTicks(broker.pid);
+  const c1 = processCpuTicks(broker.pid);
   const failed = results.find((r) => r.errors > 0);
   if (failed !== undefined) throw new Error(`loadgen reported errors: ${failed.firstError}`);
-  const records = results.reduce((a, r) => a + r.records, 0);
-  const bytes = results.reduce((a, r) => a + r.bytes, 0);
-  const wallSec = (Math.max(...results.map((r) => r.endMs)) - Math.min(...results.map((r) => r.startMs))) / 1000;
+  const totals = phaseTotals(results);
   const brokerCpuSec = (c1 - c0) / CLK_TCK;
-  const rtts = files.map(readRtt).filter((r): r is StatsRtt => r !== null);
+  // Only the round trips are used here (the request kind picks what requests/bytes count).
+  const rtts = files
+    .map((f) => readStats(f, 'Produce'))
+    .flatMap((r) => (r === null || r.rttSamples === 0 ? [] : [{ rttAvgMs: r.rttAvgUs / 1000, rttP99Ms: r.rttP99Us / 1000 }]));
   for (const f of files) rmSync(f, { force: true });
   return {
-    records,
-    bytes,
-    wallSec,
-    recordsPerSec: Math.round(records / wallSec),
-    mbPerSec: Math.round((bytes / 1e6 / wallSec) * 10) / 10,
+    ...totals,
     brokerCpuSec,
-    brokerCoreSecPerMRecords: Math.round((brokerCpuSec / (records / 1e6)) * 1000) / 1000,
-    clientCpuSec: Math.round(results.reduce((a, r) => a + r.cpuSec, 0) * 100) / 100,
+    brokerCoreSecPerMRecords: coreSecPerMRecords(brokerCpuSec, totals.records),
+    clientCpuSec: Math.round(totals.clientCpuSec * 100) / 100,
     brokerRssMiB: rssMiB(broker.pid),
     rttAvgMs: rtts.length === 0 ? null : Math.round((rtts.reduce((a, r) => a + r.rttAvgMs, 0) / rtts.length) * 100) / 100,
     rttP99Ms: rtts.length === 0 ? null : Math.round(Math.max(...rtts.map((r) => r.rttP99Ms)) * 100) / 100,
@@ -291,7 +171,7 @@ interface FetchAnswer {
   responses: Array<{ partitions: Array<{ errorCode: number; highWatermark: bigint | number; records: Uint8Array | null }> }>;
 }
 
-async function idleConsumers(broker: Broker, admin: Admin, n: number): Promise<ConsumersResult> {
+async function idleConsumers(broker: BrokerProcess, admin: Admin, n: number): Promise<ConsumersResult> {
   const topic = `scaling-idle-${n}-${Date.now()}`;
   await admin.createTopics([{ name: topic, numPartitions: 1, replicationFactor: 1 }]);
   await sleep(300);
@@ -325,10 +205,10 @@ async function idleConsumers(broker: Broker, admin: Admin, n: number): Promise<C
   loopsDone.catch(() => undefined);
   await sleep(1000); // every consumer has its first long-poll parked
   const f0 = fetches;
-  const c0 = cpuTicks(broker.pid);
+  const c0 = processCpuTicks(broker.pid);
   const t0 = Date.now();
   await sleep(IDLE_SECONDS * 1000);
-  const idleCpuPct = Math.round(((cpuTicks(broker.pid) - c0) / CLK_TCK / ((Date.now() - t0) / 1000)) * 1000) / 10;
+  const idleCpuPct = Math.round(((processCpuTicks(broker.pid) - c0) / CLK_TCK / ((Date.now() - t0) / 1000)) * 1000) / 10;
   const fetchesPerSec = Math.round((fetches - f0) / ((Date.now() - t0) / 1000));
   const rssIdle = rssMiB(broker.pid);
   const threads = threadCount(broker.pid);
@@ -371,8 +251,8 @@ async function idleConsumers(broker: Broker, admin: Admin, n: number): Promise<C
 // ------------------------------------------------------------------ main
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-const loadgen = loadgenPath();
-const broker = await startSamsa();
+const loadgen = loadgenPath('scaling bench');
+const broker = await startSamsaServe({ cli: args['broker-cli'], dataDirPrefix: 'samsa-scaling-', nice: NICE });
 const statsDir = mkdtempSync(join(tmpdir(), 'samsa-scaling-stats-'));
 const admin = new Admin({ bootstrap: broker.bootstrap });
 const loadAverageAtStart = loadavg().map((x) => Math.round(x * 100) / 100);

@@ -9,10 +9,17 @@
 // relative to themselves).
 //
 // Layout: dist/bundle/ mirrors dist/ for the entries:
-//   dist/bundle/src/cli/samsa.cjs: the whole CLI as one CommonJS file, and main.js
+//   dist/bundle/src/cli/samsa.cjs: the whole CLI as one CommonJS module, and main.js
 //     (scripts/bundle-entry.mjs) that runs it through V8's code cache; every module
 //     loaded with import() is still evaluated only when imported
-//   dist/bundle/workers/{shard-worker,syncer,maintenance}.js (ES modules, + shared chunks)
+//   dist/bundle/workers/shard-worker.cjs and shard-worker.js: the shard thread, the same way
+//   dist/bundle/workers/{syncer,maintenance}.js (ES modules, + shared chunks; not on the
+//     start-up path: the syncer starts on the first sync, maintenance on first use)
+// The .cjs files are already wrapped in Node's module function (the entry compiles them
+// as they are, without a second copy of the text) and are ASCII, so V8 holds each as a
+// one-byte string (a single non-ASCII character in a comment made it two bytes per
+// character: 2.7 MB for the CLI). The build then starts `serve` once, so that both code
+// caches exist before the first real start.
 // `import.meta.url` in a bundled module is the bundle's URL, not the module's own (and in
 // samsa.cjs there is none), so every use is rewritten to the URL of the module's tsc
 // output file (computed from the bundle's location at run time: the package can be moved), and files found relative to a
@@ -23,6 +30,10 @@
 // (checked below), so a new use of import.meta.url in them cannot silently go wrong.
 import { chmodSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { Module } from 'node:module';
+import { tmpdir } from 'node:os';
 import { relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -43,8 +54,9 @@ const WORKER_STARTERS = new Map([
  * through V8's code cache; the workers are ES modules with chunks.
  */
 const GROUPS = [
-  { outdir: `${out}src/cli`, entries: { samsa: `${dist}src/cli/main.js` }, format: 'cjs' },
-  { outdir: `${out}workers`, entries: ['shard-worker', 'syncer', 'maintenance'].map((n) => `${dist}workers/${n}.js`), format: 'esm' },
+  { outdir: `${out}src/cli`, entries: { samsa: `${dist}src/cli/main.js` }, format: 'cjs', script: 'samsa.cjs', entry: 'main.js' },
+  { outdir: `${out}workers`, entries: { 'shard-worker': `${dist}workers/shard-worker.js` }, format: 'cjs', script: 'shard-worker.cjs', entry: 'shard-worker.js' },
+  { outdir: `${out}workers`, entries: ['syncer', 'maintenance'].map((n) => `${dist}workers/${n}.js`), format: 'esm' },
 ];
 
 /**
@@ -81,7 +93,7 @@ function urlOf(rel, format) {
 // the wrapper's inside its own initializer.
 const CJS_BANNER = "'use strict'; var __samsaPathToFileURL = require('node:url').pathToFileURL, __samsaJoin = require('node:path').join;";
 
-function importMetaPlugin(outdir, format) {
+function importMetaPlugin(outdir, format, script) {
   return {
     name: 'samsa-import-meta-url',
     setup(b) {
@@ -113,13 +125,24 @@ function importMetaPlugin(outdir, format) {
           if (uses !== workerUses.length || unexpected.length > 0 || workerUses.length !== workers.length) {
             throw new Error(`bundle: ${own} uses import.meta.url other than for its worker entries (${workers.join(', ')}); extend scripts/bundle.mjs`);
           }
-          return { contents: format === 'esm' ? text : text.replace(/import\.meta\.url/g, `(${urlOf('samsa.cjs', format)})`), loader: 'js' };
+          // Worker paths are relative to the bundle's own directory: the script's URL will do.
+          return { contents: format === 'esm' ? text : text.replace(/import\.meta\.url/g, `(${urlOf(script, format)})`), loader: 'js' };
         }
         const url = urlOf(toPosix(relative(outdir, args.path)), format);
         return { contents: text.replace(/import\.meta\.url/g, `(${url})`), loader: 'js' };
       });
     },
   };
+}
+
+/**
+ * Non-ASCII characters left in the output (esbuild escapes them in strings, regexps and
+ * identifiers, but keeps comments as written) become \uXXXX: text in a comment, the same
+ * value anywhere else. Then the file is ASCII and V8 stores its source one byte per character.
+ */
+function toAscii(text) {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 rmSync(out, { recursive: true, force: true });
@@ -143,20 +166,73 @@ for (const group of GROUPS) {
     logLevel: 'warning',
     metafile: true,
     absWorkingDir: root,
-    plugins: [importMetaPlugin(group.outdir, group.format)],
+    plugins: [importMetaPlugin(group.outdir, group.format, group.script)],
   });
-  if (group.format === 'cjs') {
-    // main.js wraps the file in a function: a hashbang there is a syntax error (kept a comment, so line numbers hold).
-    const text = readFileSync(`${group.outdir}/samsa.cjs`, 'utf8').replace(/^#!/, '//');
-    writeFileSync(`${group.outdir}/samsa.cjs`, text);
-    if (/\bimport\(|import\.meta/.test(text)) throw new Error('bundle: samsa.cjs still has import() or import.meta, which a vm.Script cannot run');
+  for (const f of Object.keys(result.metafile.outputs)) {
+    const path = `${root}${f}`;
+    let text = toAscii(readFileSync(path, 'utf8'));
+    if (group.format === 'cjs') {
+      // The entry compiles the file as it is: a hashbang inside the wrapper would be a syntax error (kept a comment, so line numbers hold).
+      text = text.replace(/^#!/, '//');
+      if (/\bimport\(|import\.meta/.test(text)) throw new Error(`bundle: ${f} still has import() or import.meta, which a vm.Script cannot run`);
+      text = Module.wrap(text);
+    }
+    writeFileSync(path, text);
+    bytes += statSync(path).size;
   }
-  for (const f of Object.keys(result.metafile.outputs)) bytes += statSync(`${root}${f}`).size;
+  if (group.script === undefined) continue;
+  const buildId = createHash('sha256').update(readFileSync(`${group.outdir}/${group.script}`)).digest('hex').slice(0, 16);
+  const entry = readFileSync(`${root}scripts/bundle-entry.mjs`, 'utf8');
+  if (entry.split('@BUILD_ID@').length !== 2 || entry.split('@SCRIPT@').length !== 2) throw new Error('bundle: scripts/bundle-entry.mjs must contain @BUILD_ID@ and @SCRIPT@ once each');
+  writeFileSync(`${group.outdir}/${group.entry}`, entry.replace('@BUILD_ID@', buildId).replace('@SCRIPT@', group.script));
+  chmodSync(`${group.outdir}/${group.entry}`, 0o755);
 }
-const buildId = createHash('sha256').update(readFileSync(`${out}src/cli/samsa.cjs`)).digest('hex').slice(0, 16);
-const entry = readFileSync(`${root}scripts/bundle-entry.mjs`, 'utf8');
-if (entry.split('@BUILD_ID@').length !== 2) throw new Error('bundle: scripts/bundle-entry.mjs must contain @BUILD_ID@ once');
-writeFileSync(`${out}src/cli/main.js`, entry.replace('@BUILD_ID@', buildId));
-chmodSync(`${out}src/cli/main.js`, 0o755);
+for (const f of readdirSync(out, { recursive: true })) {
+  if (!/\.c?js$/.test(f)) continue;
+  // eslint-disable-next-line no-control-regex
+  if (/[^\x00-\x7f]/.test(readFileSync(`${out}${f}`, 'latin1'))) throw new Error(`bundle: dist/bundle/${f} is not ASCII`);
+}
 const files = (d) => readdirSync(d).filter((f) => /\.c?js$/.test(f)).length;
 console.log(`bundle: dist/bundle/, ${files(`${out}src/cli`)} + ${files(`${out}workers`)} files, ${(bytes / 1024).toFixed(0)} KiB`);
+
+await writeCodeCaches();
+
+/**
+ * Starts the bundled `serve` once on a scratch data dir and stops it, so that the CLI's
+ * and the shard's code caches exist before the first real start (`npm start` right after
+ * the build, the start-up benchmark). Best effort: a build where the broker cannot start
+ * (no free port, a sandbox) still succeeds, and the first real start writes the caches.
+ */
+async function writeCodeCaches() {
+  const dataDir = mkdtempSync(`${tmpdir()}/samsa-bundle-cache-`);
+  const child = spawn(process.execPath, [`${out}src/cli/main.js`, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--http-port', '0', '--log-level', 'error'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, SAMSA_BUNDLE_CACHE_AT_EXIT: '1' },
+  });
+  let output = '';
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+  const ready = await new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(null), 60_000).unref();
+    child.stdout.on('data', (d) => {
+      output += d;
+      const m = /^samsa ready .*http=[^ ]*:(\d+)/m.exec(output);
+      if (m !== null) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.stderr.on('data', (d) => (output += d));
+    exited.then(() => resolve(null));
+  });
+  if (ready !== null) {
+    // The first request's path (HTTP routing, /healthz) is compiled too.
+    await fetch(`http://127.0.0.1:${ready}/healthz`).then((r) => r.arrayBuffer(), () => {});
+  }
+  child.kill('SIGTERM');
+  const how = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 30_000).unref())]);
+  if (how === 'timeout') child.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+  const caches = ['src/cli', 'workers'].flatMap((d) => readdirSync(`${out}${d}`).filter((f) => f.endsWith('.cache')));
+  if (ready === null || caches.length !== 2) console.warn(`bundle: code caches not written at build time (${caches.length} of 2; the first start writes them)\n${output.slice(0, 2000)}`);
+  else console.log(`bundle: code caches written (${caches.join(', ')})`);
+}

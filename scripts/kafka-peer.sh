@@ -7,7 +7,7 @@
 # Must not touch anything else: no global Kafka install, no processes it did not start.
 #
 #   scripts/kafka-peer.sh fetch
-#   scripts/kafka-peer.sh start --dir DIR [--brokers 1|3] [--config-override k=v ...]
+#   scripts/kafka-peer.sh start --dir DIR [--brokers 1|3] [--sasl-scram USER:PASSWORD] [--config-override k=v ...]
 #   scripts/kafka-peer.sh stop --dir DIR
 #   scripts/kafka-peer.sh stop-node --dir DIR --node N [--signal KILL|TERM]
 #   scripts/kafka-peer.sh start-node --dir DIR --node N
@@ -206,11 +206,16 @@ cmd_start_node() {
 }
 
 cmd_start() {
-  local dir="" brokers=1 overrides=()
+  local dir="" brokers=1 overrides=() scram=""
   while [ $# -gt 0 ]; do
     case "$1" in
       --dir) [ $# -ge 2 ] || die "--dir needs a value"; dir="$2"; shift 2 ;;
       --brokers) [ $# -ge 2 ] || die "--brokers needs a value"; brokers="$2"; shift 2 ;;
+      # A SASL_PLAINTEXT listener (SCRAM-SHA-512) next to PLAINTEXT on every node, with
+      # this one user; PLAINTEXT stays for the brokers themselves and the probe.
+      --sasl-scram) [ $# -ge 2 ] || die "--sasl-scram needs USER:PASSWORD"
+        [[ "$2" =~ ^[A-Za-z0-9_-]+:[^],=]+$ ]] || die "--sasl-scram wants USER:PASSWORD (no ',', '=' or ']' in the password)"
+        scram="$2"; shift 2 ;;
       --config-override) [ $# -ge 2 ] || die "--config-override needs k=v"
         [[ "$2" == *=* ]] || die "--config-override wants k=v, got '$2'"
         overrides+=("$2"); shift 2 ;;
@@ -232,12 +237,15 @@ cmd_start() {
   local started_s timeout_s="${KAFKA_PEER_START_TIMEOUT_S:-180}"
   started_s=$(date +%s)
 
-  local ports; read -r -a ports <<< "$(free_ports $((brokers * 2)))"
-  local voters="" bootstrap="" i
+  local ports; read -r -a ports <<< "$(free_ports $((brokers * 3)))"
+  local voters="" bootstrap="" sasl_bootstrap="" i
   for ((i = 1; i <= brokers; i++)); do
     voters+="${voters:+,}$i@127.0.0.1:${ports[$((brokers + i - 1))]}"
     bootstrap+="${bootstrap:+,}127.0.0.1:${ports[$((i - 1))]}"
+    sasl_bootstrap+="${sasl_bootstrap:+,}127.0.0.1:${ports[$((2 * brokers + i - 1))]}"
   done
+  local format_extra=()
+  if [ -n "$scram" ]; then format_extra=(--add-scram "SCRAM-SHA-512=[name=${scram%%:*},password=${scram#*:}]"); fi
   # One cluster id per DIR, so a restart on the same DIR keeps its formatted storage.
   # Never starting with '-' (as Kafka's own Uuid.randomUuid): StorageTool would read
   # `-t -abc…` as an option and fail ("--cluster-id: expected one argument"), 1 start in 64.
@@ -254,12 +262,22 @@ cmd_start() {
         -e "s|@BROKER_PORT@|${ports[$((i - 1))]}|g" -e "s|@CONTROLLER_PORT@|${ports[$((brokers + i - 1))]}|g" \
         -e "s|@DATA_DIR@|$node/data|g" "$templates/server.properties" > "$cfg"
     if [ "$brokers" = 3 ]; then { echo; cat "$templates/cluster-3.properties"; } >> "$cfg"; fi
+    if [ -n "$scram" ]; then
+      local sp="${ports[$((2 * brokers + i - 1))]}"
+      {
+        echo; echo "# --sasl-scram"
+        echo "listeners=PLAINTEXT://127.0.0.1:${ports[$((i - 1))]},CONTROLLER://127.0.0.1:${ports[$((brokers + i - 1))]},SASL_PLAINTEXT://127.0.0.1:$sp"
+        echo "advertised.listeners=PLAINTEXT://127.0.0.1:${ports[$((i - 1))]},SASL_PLAINTEXT://127.0.0.1:$sp"
+        echo "sasl.enabled.mechanisms=SCRAM-SHA-512"
+        echo "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;"
+      } >> "$cfg"
+    fi
     if [ ${#overrides[@]} -gt 0 ]; then
       { echo; echo "# --config-override"; printf '%s\n' "${overrides[@]}"; } >> "$cfg"
     fi
     # Formatting is a JVM each; the nodes' are independent, so run them side by side.
     "$java_bin" -Xmx256M -Dlog4j2.configurationFile="$templates/tools-log4j2.properties" -cp "$libs/*" \
-      kafka.tools.StorageTool format -t "$cluster_id" -c "$cfg" --ignore-formatted \
+      kafka.tools.StorageTool format -t "$cluster_id" -c "$cfg" --ignore-formatted ${format_extra[@]+"${format_extra[@]}"} \
       > "$node/logs/format.log" 2>&1 &
     format_pids+=($!)
   done
@@ -301,6 +319,7 @@ cmd_start() {
   echo "$bootstrap" > "$dir/bootstrap"
   say "Kafka $(basename "$(dirname "$libs")" | sed 's/^kafka-//'), $brokers node(s), ready in $(( $(date +%s) - started_s )) s"
   echo "bootstrap=$bootstrap"
+  if [ -n "$scram" ]; then echo "sasl_bootstrap=$sasl_bootstrap"; fi
 }
 
 cmd_stop() {
@@ -376,7 +395,7 @@ cmd_tool() {
   exec "$java_bin" -Xmx512M -Dlog4j2.configurationFile="$templates/tools-log4j2.properties" -cp "$libs/*" "$cls" "$@"
 }
 
-[ $# -ge 1 ] || die "usage: kafka-peer.sh fetch | start --dir DIR [--brokers 1|3] [--config-override k=v ...] | stop --dir DIR | stop-node --dir DIR --node N [--signal KILL|TERM] | start-node --dir DIR --node N | tool NAME ARGS... | version"
+[ $# -ge 1 ] || die "usage: kafka-peer.sh fetch | start --dir DIR [--brokers 1|3] [--sasl-scram USER:PASSWORD] [--config-override k=v ...] | stop --dir DIR | stop-node --dir DIR --node N [--signal KILL|TERM] | start-node --dir DIR --node N | tool NAME ARGS... | version"
 sub="$1"; shift
 case "$sub" in
   fetch) cmd_fetch ;;

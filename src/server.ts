@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ConfigError, resolveConfig } from './config/config.js';
+import { ConfigError, type ListenerConfig, listenerOverrides, prefixedSettings, resolveConfig } from './config/config.js';
 import type { BrokerConfig } from './config/config.js';
 import { SamsaEngine, defaultShardCount } from './broker/engine.js';
 import type { ShardInfo } from './broker/engine.js';
@@ -15,6 +15,7 @@ import { topicDefaultsFrom } from './config/topic-config.js';
 import { logger, setLogLevel } from './util/logger.js';
 import type { KafkaHandler } from './kafka/handler.js';
 import { OutputBudget } from './kafka/output-budget.js';
+import { FetchSessionCache } from './kafka/fetch-sessions.js';
 import type { HttpServer } from './http/server.js';
 import { type CorsPolicy, parseCorsOrigins } from './http/cors.js';
 import type { BrokerMetrics } from './metrics/broker-metrics.js';
@@ -29,6 +30,7 @@ import { QuotaManager, QuotaStoreError } from './security/quotas.js';
 import { HttpAuthConfigError, HttpAuthenticator, parseHttpAuthMethods } from './security/http-auth.js';
 import type { HttpTlsFiles } from './http/transport.js';
 import type { KafkaTcpServer } from './kafka/tcp-server.js';
+import { ConnectionLimits } from './kafka/connection-limits.js';
 import type { Mirror } from './mirror/mirror.js';
 
 /**
@@ -56,6 +58,8 @@ export interface StartBrokerOptions extends Partial<Omit<BrokerConfig, 'log.dirs
   kafkaPort?: number;
   /** The HTTP/WebSocket port, named like the result's field (same as `'http.port'`). 0: a free one. */
   httpPort?: number;
+  /** The in-broker mirror's TLS / SASL towards its target, as Kafka client properties. */
+  [setting: `mirror.target.${string}`]: string | undefined;
 }
 
 /** One Kafka listener as started (Kafka's listeners model). */
@@ -139,14 +143,24 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   const countedEngine = metrics.instrumentEngine(engine);
   // queued.max.response.bytes: shared by the Fetch API (what it reads) and the TCP connections (what waits unsent).
   const outputBudget = new OutputBudget(cfg['queued.max.response.bytes']);
+  const fetchSessions = new FetchSessionCache({ slots: cfg['max.incremental.fetch.session.cache.slots'] });
   const kafka = metrics.instrumentKafkaHandler(createKafkaHandler(countedEngine, {
     outputBudget,
+    fetchSessions,
     advertisedHost,
     advertisedPort: primary.advertisedPort,
     autoCreateTopics: cfg['auto.create.topics.enable'],
     numPartitions: cfg['num.partitions'],
     requestMaxBytes: cfg['socket.request.max.bytes'],
-    groups: { initialRebalanceDelayMs: cfg['group.initial.rebalance.delay.ms'] },
+    groups: {
+      initialRebalanceDelayMs: cfg['group.initial.rebalance.delay.ms'],
+      consumer: {
+        heartbeatIntervalMs: cfg['group.consumer.heartbeat.interval.ms'],
+        sessionTimeoutMs: cfg['group.consumer.session.timeout.ms'],
+        assignors: cfg['group.consumer.assignors'].split(',').map((s) => s.trim()).filter((s) => s !== ''),
+        maxSize: cfg['group.consumer.max.size'],
+      },
+    },
     transactions: {
       maxTimeoutMs: cfg['transaction.max.timeout.ms'],
       abortCheckIntervalMs: cfg['transaction.abort.timed.out.transaction.cleanup.interval.ms'],
@@ -160,6 +174,8 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
     return Promise.resolve();
   });
   const tcps: KafkaTcpServer[] = [];
+  // max.connections and max.connections.per.ip count every listener together, as in Kafka.
+  const connectionLimits = new ConnectionLimits(cfg['max.connections'], cfg['max.connections.per.ip']);
   try {
     for (const spec of listenerSpecs) {
       const tcp = await startKafkaTcpServer(engine, {
@@ -167,12 +183,13 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
         port: spec.port,
         handler: kafka,
         logger: logger(),
-        maxConnections: cfg['max.connections'],
+        maxConnections: security.listeners.get(spec.name)!['max.connections'],
+        limits: connectionLimits,
         outputBudget,
         listener: { name: spec.name, protocol: spec.protocol },
         advertisedHost: spec.advertisedHost,
         advertisedPort: spec.advertisedPort,
-        ...(usesTls(spec.protocol) ? { tls: tlsFor(spec.protocol, security.tls!), principalRules: security.principalRules } : {}),
+        ...(usesTls(spec.protocol) ? { tls: tlsFor(spec.protocol, security.tls.get(spec.name)!), principalRules: security.principalRules.get(spec.name)! } : {}),
       });
       tcps.push(tcp);
       closers.push(() => tcp.close());
@@ -200,6 +217,13 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   metrics.addGauge('scrub_last_damaged_batches', 'Damaged batches the last finished scrub found (-1: none has run)', () => engine.scrubTotals.lastDamagedBatches);
   metrics.addGauge('queued_response_bytes', 'Fetch response bytes read and not yet handed back, plus response bytes (zero-copy file ranges by their length) waiting for TCP sockets whose clients are not reading (bounded by queued.max.response.bytes)', () => outputBudget.usedBytesNow);
   metrics.addGauge('fetch_budget_skips_total', 'Partition reads a Fetch skipped (answered empty) because queued.max.response.bytes was spent', () => outputBudget.skips, 'counter');
+  metrics.addGauge('fetch_sessions', 'Incremental fetch sessions (KIP-227) in the cache (bounded by max.incremental.fetch.session.cache.slots)', () => fetchSessions.size);
+  metrics.addGauge('fetch_session_partitions', 'Partitions cached over all fetch sessions', () => fetchSessions.cachedPartitions);
+  metrics.addGauge('fetch_incremental_total', 'Fetches answered within a fetch session (incremental: only changed partitions asked and answered)', () => fetchSessions.totals.incrementalFetches, 'counter');
+  metrics.addGauge('fetch_sessions_created_total', 'Fetch sessions created by full fetches with epoch 0', () => fetchSessions.totals.sessionsCreated, 'counter');
+  metrics.addGauge('fetch_sessions_refused_total', 'Full fetches asking for a session that found no room (answered with session id 0)', () => fetchSessions.totals.sessionsRefused, 'counter');
+  metrics.addGauge('fetch_session_evictions_total', 'Fetch sessions evicted (stale, or smaller than a new one) to make room or because their fetcher went quiet', () => fetchSessions.totals.evictions, 'counter');
+  metrics.addGauge('fetch_session_errors_total', 'Fetches answered FETCH_SESSION_ID_NOT_FOUND, INVALID_FETCH_SESSION_EPOCH or FETCH_SESSION_TOPIC_ID_ERROR', () => fetchSessions.totals.sessionErrors, 'counter');
   metrics.addGauge('topics_offline', 'Topics offline because their metadata file is damaged (listed by GET /broker)', () => engine.offlineTopics().length);
   let http: HttpServer;
   try {
@@ -231,8 +255,9 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
   let mirror: Mirror | null = null;
   if (cfg['mirror.target'] !== '') {
     try {
-      // Samsa's client speaks PLAINTEXT only: the mirror reads through a PLAINTEXT
-      // listener (as ANONYMOUS: with ACLs on, grant it READ/DESCRIBE or list it in super.users).
+      // The mirror reads its own broker through a PLAINTEXT listener over loopback (as
+      // ANONYMOUS: with ACLs on, grant it READ/DESCRIBE or list it in super.users); the
+      // target's TLS / SASL come from mirror.target.<client property>.
       const plain = listeners.find((l) => l.protocol === 'PLAINTEXT');
       if (plain === undefined) throw new ConfigError("mirror.target reads this broker through a PLAINTEXT listener: add one to 'listeners' (e.g. PLAINTEXT://127.0.0.1:0)");
       mirror = await startMirror(cfg, plain.host, plain.port, metrics);
@@ -269,9 +294,11 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
 }
 
 interface SecuritySetup {
-  /** Server TLS options, when a listener uses TLS (read once, shared by all of them). */
-  tls: TlsOptions | null;
-  principalRules: MappingRule[];
+  /** Server TLS options of each TLS listener, by listener name (listener.name.<name>.ssl.* or the broker's ssl.*). */
+  tls: Map<string, TlsOptions>;
+  principalRules: Map<string, MappingRule[]>;
+  /** Each listener's settings (listener.name.<name>.<setting> over the broker's). */
+  listeners: Map<string, ListenerConfig>;
   services: SecurityServices;
   /** `http.auth` (null: no credentials asked on the HTTP port). */
   httpAuth: HttpAuthenticator | null;
@@ -282,6 +309,7 @@ interface SecuritySetup {
 /** Reads certificates and checks the security settings the listeners need; ConfigError on a bad one. */
 async function securityFor(cfg: BrokerConfig, dataDir: string, specs: readonly ListenerSpec[]): Promise<SecuritySetup> {
   const httpTlsOn = cfg['http.ssl.enable'];
+  const listeners = listenerOverrides(cfg, specs.map((l) => l.name));
   const needsTls = httpTlsOn || specs.some((l) => usesTls(l.protocol));
   const httpTls: HttpTlsFiles | null = httpTlsOn ? { certFile: cfg['ssl.certificate.location'], keyFile: cfg['ssl.key.location'], passphrase: cfg['ssl.key.password'] } : null;
   let services: SecurityServices;
@@ -295,7 +323,11 @@ async function securityFor(cfg: BrokerConfig, dataDir: string, specs: readonly L
         : Authorizer.open(metaDir, { superUsers: parseSuperUsers(cfg['super.users']), allowIfNoAcl: cfg['allow.everyone.if.no.acl.found'], log });
     services = {
       users: UserStore.open(metaDir),
-      sasl: { enabledMechanisms: parseEnabledMechanisms(cfg['sasl.enabled.mechanisms']), reauthMs: cfg['connections.max.reauth.ms'] },
+      sasl: {
+        enabledMechanisms: parseEnabledMechanisms(cfg['sasl.enabled.mechanisms']),
+        byListener: new Map(specs.map((l) => [l.name, parseEnabledMechanisms(listeners.get(l.name)!['sasl.enabled.mechanisms'])])),
+        reauthMs: cfg['connections.max.reauth.ms'],
+      },
       log,
       quotas: QuotaManager.open(metaDir, { windowNum: cfg['quota.window.num'], windowSizeMs: cfg['quota.window.size.seconds'] * 1000 }),
       ...(authorizer !== undefined ? { authorizer } : {}),
@@ -306,23 +338,32 @@ async function securityFor(cfg: BrokerConfig, dataDir: string, specs: readonly L
     if (err instanceof SaslConfigError || err instanceof UserStoreError || err instanceof AclStoreError || err instanceof QuotaStoreError || err instanceof HttpAuthConfigError) throw new ConfigError(err.message);
     throw err;
   }
-  if (!needsTls) return { tls: null, principalRules: [], services, httpAuth, httpTls };
+  const tlsByListener = new Map<string, TlsOptions>();
+  const rulesByListener = new Map<string, MappingRule[]>();
+  if (!needsTls) return { tls: tlsByListener, principalRules: rulesByListener, listeners, services, httpAuth, httpTls };
   const t = await import('./security/tls.js');
-  try {
-    const tls = t.serverTlsOptions({
-      certificateLocation: cfg['ssl.certificate.location'],
-      keyLocation: cfg['ssl.key.location'],
-      keyPassword: cfg['ssl.key.password'],
-      caLocation: cfg['ssl.ca.location'],
-      clientAuth: cfg['ssl.client.auth'],
-      enabledProtocols: cfg['ssl.enabled.protocols'],
-    });
-    t.checkTlsOptions(tls);
-    return { tls, principalRules: t.parseMappingRules(cfg['ssl.principal.mapping.rules']), services, httpAuth, httpTls };
-  } catch (err) {
-    if (err instanceof t.TlsConfigError) throw new ConfigError(err.message);
-    throw err;
-  }
+  const tlsOf = (c: ListenerConfig, where: string): TlsOptions => {
+    try {
+      const tls = t.serverTlsOptions({
+        certificateLocation: c['ssl.certificate.location'],
+        keyLocation: c['ssl.key.location'],
+        keyPassword: c['ssl.key.password'],
+        caLocation: c['ssl.ca.location'],
+        clientAuth: c['ssl.client.auth'],
+        enabledProtocols: c['ssl.enabled.protocols'],
+      });
+      t.checkTlsOptions(tls);
+      rulesByListener.set(where, t.parseMappingRules(c['ssl.principal.mapping.rules']));
+      return tls;
+    } catch (err) {
+      if (err instanceof t.TlsConfigError) throw new ConfigError(where === '' ? err.message : `listener ${where}: ${err.message}`);
+      throw err;
+    }
+  };
+  for (const l of specs) if (usesTls(l.protocol)) tlsByListener.set(l.name, tlsOf(listeners.get(l.name)!, l.name));
+  // HTTPS reads the broker's own ssl.* files (httpTls above); checked here when no listener did.
+  if (httpTlsOn && tlsByListener.size === 0) tlsOf(cfg, '');
+  return { tls: tlsByListener, principalRules: rulesByListener, listeners, services, httpAuth, httpTls };
 }
 
 /**
@@ -345,7 +386,16 @@ export function describeListeners(listeners: readonly BoundListener[]): string {
  * while the target is unreachable; only bad settings stop the start.
  */
 async function startMirror(cfg: BrokerConfig, kafkaHost: string, kafkaPort: number, metrics: BrokerMetrics): Promise<Mirror> {
-  const { Mirror: MirrorClass } = await import('./mirror/index.js');
+  const { Mirror: MirrorClass, clientOptionsFromProperties } = await import('./mirror/index.js');
+  // mirror.target.security.protocol=SASL_SSL, mirror.target.sasl.mechanism=… : the
+  // target's TLS / SASL as Kafka client properties (errors name the setting, never a value).
+  let toSecurity;
+  try {
+    const { tls, sasl } = clientOptionsFromProperties(prefixedSettings(cfg, 'mirror.target.'));
+    toSecurity = { ...(tls !== undefined ? { tls } : {}), ...(sasl !== undefined ? { sasl } : {}) };
+  } catch (err) {
+    throw new ConfigError(`invalid mirror.target.<client property> settings: ${(err as Error).message}`);
+  }
   const regex = (name: 'mirror.topics' | 'mirror.groups'): RegExp => {
     try {
       return new RegExp(cfg[name]);
@@ -359,6 +409,7 @@ async function startMirror(cfg: BrokerConfig, kafkaHost: string, kafkaPort: numb
     mirror = new MirrorClass({
       from: host.includes(':') ? `[${host}]:${kafkaPort}` : `${host}:${kafkaPort}`,
       to: cfg['mirror.target'],
+      toSecurity,
       topics: regex('mirror.topics'),
       groups: regex('mirror.groups'),
       syncGroups: cfg['mirror.sync.groups'],

@@ -47,6 +47,13 @@ const shard = new Shard(new SpscRing(data.requestRing), new SpscRing(data.comple
   // Zero-copy reads need the addon's dupFd; without it every read is answered with bytes.
   ...(zc !== null ? { dupFd: zc.dupFd } : {}),
 });
-shard.run();
-if (syncer !== null) await (syncer as Worker).terminate();
-parentPort?.postMessage({ type: 'stopped', shardId: data.shardId });
+// The loop starts on the next turn, not in this script's top level: the bundle runs this
+// file as a CommonJS script through V8's code cache (scripts/bundle-entry.mjs), and writes
+// that cache when the script returns, so it must return once start-up is done rather than
+// at shutdown. For the same reason there is no top-level await.
+setImmediate(() => {
+  shard.run();
+  const stopped = (): void => parentPort?.postMessage({ type: 'stopped', shardId: data.shardId });
+  if (syncer !== null) (syncer as Worker).terminate().then(stopped, stopped);
+  else stopped();
+});

@@ -22,6 +22,8 @@ type groupParams struct {
 	GroupID         string `json:"groupId"`
 	Assignor        string `json:"assignor"`
 	AutoOffsetReset string `json:"autoOffsetReset"`
+	// GroupProtocol is "classic" (default) or "consumer" (KIP-848, the broker assigns).
+	GroupProtocol string `json:"groupProtocol"`
 }
 
 // assignment is the member's full current assignment of the job's topic.
@@ -58,10 +60,25 @@ func runGroupMember(timeout time.Duration, j job, in *bufio.Reader) {
 		result("error", "bad group-member params: "+err.Error(), nil)
 	}
 	var balancer kgo.GroupBalancer
-	switch p.Assignor {
-	case "", "range":
+	var groupOpts []kgo.Opt
+	switch {
+	case p.GroupProtocol == "consumer":
+		// kgo speaks KIP-848 with ServerSideBalancer and a range or sticky balancer,
+		// which it sends as the server assignor "range" or "uniform".
+		switch p.Assignor {
+		case "range":
+			balancer = kgo.RangeBalancer()
+		case "uniform":
+			balancer = kgo.StickyBalancer()
+		default:
+			result("error", fmt.Sprintf("assignor must be range or uniform with groupProtocol consumer, got %q", p.Assignor), nil)
+		}
+		groupOpts = append(groupOpts, kgo.ServerSideBalancer())
+	case p.GroupProtocol != "" && p.GroupProtocol != "classic":
+		result("error", fmt.Sprintf("unknown groupProtocol %q", p.GroupProtocol), nil)
+	case p.Assignor == "" || p.Assignor == "range":
 		balancer = kgo.RangeBalancer()
-	case "cooperative-sticky":
+	case p.Assignor == "cooperative-sticky":
 		balancer = kgo.CooperativeStickyBalancer()
 	default:
 		result("error", fmt.Sprintf("unknown assignor %q", p.Assignor), nil)
@@ -72,7 +89,7 @@ func runGroupMember(timeout time.Duration, j job, in *bufio.Reader) {
 	}
 	cur := &assignment{parts: map[int32]bool{}}
 	var assignedOnce atomic.Bool
-	cl, err := kgo.NewClient(append(baseOpts(j.Bootstrap),
+	cl, err := kgo.NewClient(append(append(baseOpts(j.Bootstrap), groupOpts...),
 		kgo.ConsumerGroup(p.GroupID),
 		kgo.ConsumeTopics(p.Topic),
 		kgo.Balancers(balancer),

@@ -404,16 +404,29 @@ def read_commands(q: "queue.Queue[str]") -> None:
 def run_group_member(bootstrap: str, p: dict[str, Any], dl: Deadline) -> NoReturn:
     topic = p["topic"]
     assignor = p.get("assignor", "range")
-    if assignor not in ("range", "cooperative-sticky"):
-        result("error", "unknown assignor %r" % assignor)
-    cooperative = assignor == "cooperative-sticky"
+    protocol = p.get("groupProtocol", "classic")
     conf = base_config(bootstrap)
     conf.update({
         "group.id": p["groupId"],
-        "partition.assignment.strategy": assignor,
         "auto.offset.reset": p.get("autoOffsetReset", "earliest"),
         "enable.auto.commit": False,
     })
+    if protocol == "consumer":
+        # KIP-848: the broker assigns ("range" or "uniform"); librdkafka then
+        # refuses the classic-only settings and hands out partitions incrementally.
+        if assignor not in ("range", "uniform"):
+            result("error", "assignor must be range or uniform with groupProtocol consumer, got %r" % assignor)
+        for k in ("session.timeout.ms", "heartbeat.interval.ms", "partition.assignment.strategy"):
+            conf.pop(k, None)
+        conf.update({"group.protocol": "consumer", "group.remote.assignor": assignor})
+        cooperative = True
+    elif protocol == "classic":
+        if assignor not in ("range", "cooperative-sticky"):
+            result("error", "unknown assignor %r" % assignor)
+        cooperative = assignor == "cooperative-sticky"
+        conf["partition.assignment.strategy"] = assignor
+    else:
+        result("error", "unknown groupProtocol %r" % protocol)
     consumer = Consumer(conf)
     current: set[int] = set()
     assigned_once = threading.Event()

@@ -93,8 +93,11 @@ const IN_FLIGHT_MAX = 65_536;
 const SPACE_RECHECK_MS = 50;
 /** Completions pending: re-check the completion ring at least this often. */
 const COMPLETION_RECHECK_BUSY_MS = 1_000;
-/** Nothing pending: the idle loop's re-check (it also notices the worker exiting). */
-const COMPLETION_RECHECK_IDLE_MS = 200;
+/**
+ * Nothing pending: the idle loop's re-check. The worker's exit wakes the loop itself, so
+ * this only bounds a lost wake-up; at 200 ms it was 5 of an idle broker's ~34 wake-ups a second.
+ */
+const COMPLETION_RECHECK_IDLE_MS = 1_000;
 
 export class ShardClient {
   readonly shardId: number;
@@ -137,6 +140,8 @@ export class ShardClient {
         // (e.g. the shutdown answer) before failing whatever is left.
         this.drainCompletions();
         this.failAll(`shard ${this.shardId} exited with code ${code}`);
+        // The completion loop may be asleep on the ring: let it see `exited` now.
+        this.completions.wakeConsumer();
         resolve(code);
       });
     });

@@ -1,105 +1,56 @@
-// `--command-config FILE` for the CLI's broker connections, as Kafka's tools take it:
-// a properties file with librdkafka-style client settings — security.protocol,
-// sasl.mechanism, sasl.username, sasl.password, ssl.ca.location,
-// ssl.certificate.location, ssl.key.location, ssl.key.password — turned into the
-// client's TLS options and a SASL login (SaslHandshake + SaslAuthenticate).
-// Owns: reading that file and the login. Passwords stay in the file (never on the
-// command line, where `ps` shows them) and never appear in an error message.
-// Must not implement SCRAM (security/scram.ts does).
+// Client security settings for the CLI's broker connections, as Kafka's tools and
+// kcat take them: `--command-config FILE` (a .properties or JSON file of Kafka client
+// properties) and `-X key=value` (repeatable, kcat's flag; wins over the file), on
+// every Kafka-speaking command; `samsa mirror` has one pair per side
+// (--from-config/-F, --to-config/-T). The properties are mapped by the client
+// (client/kafka-properties.ts): TLS, SASL PLAIN / SCRAM, mutual TLS.
+// Owns: reading those flags and the one place the CLI's commands get them from.
+// Passwords belong in the file (a -X value is visible in `ps`) and never appear in
+// an error message, a log line or the mirror's progress.
 
-import { readFileSync } from 'node:fs';
-import type { Connection, ConnectionOptions } from '../client/connection.js';
-import type { ClientTlsOptions } from '../client/transport.js';
+import type { Command } from 'commander';
+import type { ClientSecurityOptions } from '../client/kafka-properties.js';
 import { readConfigFile } from '../config/config.js';
-import { ScramClient, isScramMechanism } from '../security/scram.js';
-import { UsageError } from './common.js';
+import { UsageError, collect, parseKeyValue } from './common.js';
 
-const SASL_HANDSHAKE = 17;
-const SASL_AUTHENTICATE = 36;
-const PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
-const KNOWN_KEYS = new Set([
-  'security.protocol',
-  'sasl.mechanism',
-  'sasl.mechanisms',
-  'sasl.username',
-  'sasl.password',
-  'ssl.ca.location',
-  'ssl.certificate.location',
-  'ssl.key.location',
-  'ssl.key.password',
-  'ssl.endpoint.identification.algorithm',
-]);
-
-function readPem(key: string, path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`--command-config: ${key}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+/** Reads the properties of a file then the -X pairs (later wins). */
+export function readClientProperties(file: string | undefined, pairs: readonly string[] | undefined, fileFlag = '--command-config', pairFlag = '-X'): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (file !== undefined) {
+    let raw: Record<string, unknown>;
+    try {
+      raw = readConfigFile(file);
+    } catch (err) {
+      throw new UsageError(`${fileFlag}: ${(err as Error).message}`);
+    }
+    for (const [k, v] of Object.entries(raw)) out[k] = String(v);
   }
-}
-
-/** The TLS and SASL parts of the client options a --command-config file asks for. */
-export function securityOptions(file: string | undefined): Pick<ConnectionOptions, 'tls' | 'authenticate'> {
-  if (file === undefined) return {};
-  let raw: Record<string, unknown>;
-  try {
-    raw = readConfigFile(file);
-  } catch (err) {
-    throw new UsageError(`--command-config: ${(err as Error).message}`);
-  }
-  const get = (k: string): string | undefined => (raw[k] === undefined ? undefined : String(raw[k]).trim());
-  for (const k of Object.keys(raw)) if (!KNOWN_KEYS.has(k)) throw new UsageError(`--command-config ${file}: unknown setting '${k}'`);
-  const protocol = (get('security.protocol') ?? 'PLAINTEXT').toUpperCase();
-  if (!PROTOCOLS.includes(protocol)) throw new UsageError(`--command-config ${file}: security.protocol must be one of ${PROTOCOLS.join(', ')}`);
-  const out: Pick<ConnectionOptions, 'tls' | 'authenticate'> = {};
-  if (protocol === 'SSL' || protocol === 'SASL_SSL') {
-    const tls: ClientTlsOptions = {};
-    const ca = get('ssl.ca.location');
-    const cert = get('ssl.certificate.location');
-    const key = get('ssl.key.location');
-    const pass = get('ssl.key.password');
-    if (ca !== undefined) tls.ca = readPem('ssl.ca.location', ca);
-    if (cert !== undefined) tls.cert = readPem('ssl.certificate.location', cert);
-    if (key !== undefined) tls.key = readPem('ssl.key.location', key);
-    if (pass !== undefined) tls.passphrase = pass;
-    out.tls = tls;
-  }
-  if (protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL') {
-    const mechanism = (get('sasl.mechanism') ?? get('sasl.mechanisms') ?? '').toUpperCase();
-    const user = get('sasl.username');
-    const password = raw['sasl.password'] === undefined ? undefined : String(raw['sasl.password']);
-    if (mechanism !== 'PLAIN' && !isScramMechanism(mechanism)) throw new UsageError(`--command-config ${file}: sasl.mechanism must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512`);
-    if (user === undefined || user === '' || password === undefined) throw new UsageError(`--command-config ${file}: sasl.username and sasl.password are required for ${protocol}`);
-    out.authenticate = (conn) => saslLogin(conn, mechanism, user, password);
+  for (const p of pairs ?? []) {
+    const { key, value } = parseKeyValue(pairFlag, p);
+    out[key] = value;
   }
   return out;
 }
 
-interface HandshakeResponse {
-  errorCode: number;
-  mechanisms: string[];
-}
-interface AuthenticateResponse {
-  errorCode: number;
-  errorMessage: string | null;
-  authBytes: Uint8Array;
+/** Maps client properties to client options; a usage error (exit 2) naming the flag otherwise. */
+export async function securityFromProperties(props: Record<string, string>, flag: string): Promise<ClientSecurityOptions> {
+  if (Object.keys(props).length === 0) return {};
+  const { clientOptionsFromProperties } = await import('../client/kafka-properties.js');
+  try {
+    return clientOptionsFromProperties(props);
+  } catch (err) {
+    throw new UsageError(`${flag}: ${(err as Error).message}`);
+  }
 }
 
-/** SaslHandshake then SaslAuthenticate (one round for PLAIN, two for SCRAM). */
-export async function saslLogin(conn: Connection, mechanism: string, user: string, password: string): Promise<void> {
-  const hs = await conn.request<HandshakeResponse>(SASL_HANDSHAKE, { mechanism });
-  if (hs.errorCode !== 0) throw new Error(`SASL handshake refused ${mechanism} (the broker offers ${hs.mechanisms.join(', ') || 'none'})`);
-  const authenticate = async (bytes: Uint8Array): Promise<Uint8Array> => {
-    const r = await conn.request<AuthenticateResponse>(SASL_AUTHENTICATE, { authBytes: bytes });
-    if (r.errorCode !== 0) throw new Error(`SASL authentication failed: ${r.errorMessage ?? `error ${r.errorCode}`}`);
-    return r.authBytes;
-  };
-  if (!isScramMechanism(mechanism)) {
-    await authenticate(Buffer.from(`\0${user}\0${password}`, 'utf8'));
-    return;
-  }
-  const scram = new ScramClient(mechanism, user, password);
-  const serverFirst = await authenticate(scram.firstMessage());
-  const serverFinal = await authenticate(await scram.finalMessage(serverFirst));
-  if (!scram.verifyServerFinal(serverFinal)) throw new Error('SASL authentication: the broker did not prove it knows the credential');
+/** Adds --command-config and -X to a command that connects to a broker. */
+export function addSecurityOptions(cmd: Command): Command {
+  return cmd
+    .option('--command-config <file>', 'Kafka client properties for a secured listener (security.protocol, sasl.*, ssl.*), as Kafka tools take them')
+    .option('-X, --property <key=value>', 'one client property (repeatable; wins over --command-config), as kcat takes it', collect);
+}
+
+/** The client options --command-config and -X of a parsed command ask for. */
+export async function securityOptions(o: { commandConfig?: string; property?: string[] }): Promise<ClientSecurityOptions> {
+  return securityFromProperties(readClientProperties(o.commandConfig, o.property), o.commandConfig !== undefined ? `--command-config ${o.commandConfig}` : '-X');
 }

@@ -11,7 +11,8 @@ import { Option } from 'commander';
 // needs only the error classes (the Admin is loaded when a command connects).
 import type { Admin } from '../client/admin.js';
 import type { ConnectionOptions } from '../client/connection.js';
-import { ConnectionError, KafkaError, errorName } from '../client/errors.js';
+import type { ClientSecurityOptions } from '../client/kafka-properties.js';
+import { AuthenticationError, ConnectionError, KafkaError, errorName } from '../client/errors.js';
 import { parseBootstrapList } from '../client/transport.js';
 
 /** Bad usage: main prints `samsa: <message>` and exits 2. */
@@ -41,9 +42,25 @@ export function checkBootstrap(bootstrap: string, flag = '--bootstrap'): string 
   return bootstrap;
 }
 
+/**
+ * TLS / SASL of this run's broker connections, from --command-config and -X (set once
+ * by main.ts before the command's action runs: one process runs one command, so
+ * every connection a command opens gets them without each command passing them on).
+ */
+let cliSecurity: ClientSecurityOptions = {};
+
+export function setCliSecurity(s: ClientSecurityOptions): void {
+  cliSecurity = s;
+}
+
+/** The TLS / SASL options of this run (empty for PLAINTEXT). */
+export function cliSecurityOptions(): ClientSecurityOptions {
+  return cliSecurity;
+}
+
 /** Client options the CLI uses for every connection. */
 export function clientOptions(bootstrap: string): ConnectionOptions {
-  return { bootstrap: checkBootstrap(bootstrap), clientId: 'samsa-cli', connectTimeoutMs: CONNECT_TIMEOUT_MS };
+  return { bootstrap: checkBootstrap(bootstrap), clientId: 'samsa-cli', connectTimeoutMs: CONNECT_TIMEOUT_MS, ...cliSecurity };
 }
 
 /** An integer argument in [min, max]; a usage error naming the flag otherwise. */
@@ -103,6 +120,8 @@ export function describeFailure(err: unknown, bootstrap: string | null): string 
 
 /** Wraps a connection failure as "cannot connect to HOST:PORT: why". */
 export function connectFailure(bootstrap: string, err: unknown): Error {
+  // It reached the broker: a refused login names the broker and says what failed.
+  if (err instanceof AuthenticationError) return new Error(err.message);
   const why = (err instanceof Error ? err.message : String(err)).replace(/^(tcp|ws|websocket): /, '').replace(/^cannot connect to \S+: /, '');
   return new Error(`cannot connect to ${bootstrap}: ${why}`);
 }

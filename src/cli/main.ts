@@ -6,7 +6,8 @@
 
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.js';
-import { UsageError, describeFailure } from './common.js';
+import { addSecurityOptions, securityOptions } from './client-security.js';
+import { UsageError, describeFailure, setCliSecurity } from './common.js';
 
 // Each command's module is loaded only when that command runs (all of them for
 // `--help` or an unknown name): `samsa serve` then never loads the client, the load
@@ -47,6 +48,17 @@ async function main(): Promise<void> {
   const loaders = named !== undefined && Object.prototype.hasOwnProperty.call(COMMANDS, named) ? [COMMANDS[named]!] : Object.values(COMMANDS);
   // Registered in the table's order, so `samsa --help` lists them as before.
   for (const register of await Promise.all(loaders.map((load) => load()))) register(program);
+  // Every command that talks Kafka to a broker (--bootstrap, bench's --against) takes the client's
+  // security settings; `mirror` has its own pair per side.
+  const withBootstrap = (cmd: Command): void => {
+    if (cmd.options.some((o) => o.long === '--bootstrap' || o.long === '--against')) addSecurityOptions(cmd);
+    for (const sub of cmd.commands) withBootstrap(sub);
+  };
+  withBootstrap(program);
+  program.hook('preAction', async (_program, action) => {
+    const o = action.opts<{ commandConfig?: string; property?: string[] }>();
+    if (o.commandConfig !== undefined || o.property !== undefined) setCliSecurity(await securityOptions(o));
+  });
   await program.parseAsync(process.argv);
 }
 

@@ -14,6 +14,7 @@ import type { OffsetCommitResponse } from '../wire/schemas/08-offset-commit.js';
 import type { OffsetFetchResponse } from '../wire/schemas/09-offset-fetch.js';
 import type { ListGroupsResponse } from '../wire/schemas/16-list-groups.js';
 import type { DescribeGroupsResponse } from '../wire/schemas/15-describe-groups.js';
+import type { ConsumerGroupDescribeResponse } from '../wire/schemas/69-consumer-group-describe.js';
 import { API_KEYS, type Connection, type ConnectionOptions } from './connection.js';
 import { Cluster, UNKNOWN_NODE } from './cluster.js';
 import { ErrorCode, KafkaError, errorName, isRetriableError, kafkaError } from './errors.js';
@@ -82,7 +83,7 @@ export interface GroupListing {
 
 export interface GroupDescription {
   groupId: string;
-  /** Stable, Empty, Dead, PreparingRebalance, CompletingRebalance. */
+  /** Stable, Empty, Dead, PreparingRebalance, CompletingRebalance; for consumer-protocol groups Assigning, Reconciling. */
   state: string;
   protocolType: string;
   members: number;
@@ -409,7 +410,12 @@ export class Admin {
     return [...out.values()].sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
   }
 
-  /** State and member count of one group (state 'Dead' with 0 members for a group the broker does not know). */
+  /**
+   * State and member count of one group (state 'Dead' with 0 members for a group the
+   * broker does not know). A KIP-848 consumer group, which DescribeGroups reports as
+   * Dead or GROUP_ID_NOT_FOUND, is described by ConsumerGroupDescribe (protocol type
+   * `consumer`, Kafka's state names: Empty, Assigning, Reconciling, Stable).
+   */
   async describeGroup(groupId: string): Promise<GroupDescription> {
     const res = await this.toCoordinator(
       groupId,
@@ -417,7 +423,17 @@ export class Admin {
       (r) => r.groups[0]?.errorCode ?? ErrorCode.NONE,
     );
     const g = res.groups.find((x) => x.groupId === groupId);
-    if (g === undefined || g.errorCode === ErrorCode.GROUP_ID_NOT_FOUND) return { groupId, state: 'Dead', protocolType: '', members: 0 };
+    if (g === undefined || g.errorCode === ErrorCode.GROUP_ID_NOT_FOUND || (g.errorCode === ErrorCode.NONE && g.groupState === 'Dead')) {
+      const cg = await this.toCoordinator(
+        groupId,
+        async (conn) =>
+          conn.version(API_KEYS.ConsumerGroupDescribe) < 0 ? null : conn.request<ConsumerGroupDescribeResponse>(API_KEYS.ConsumerGroupDescribe, { groupIds: [groupId], includeAuthorizedOperations: false }),
+        (r) => r?.groups[0]?.errorCode ?? ErrorCode.NONE,
+      );
+      const c = cg?.groups.find((x) => x.groupId === groupId);
+      if (c !== undefined && c.errorCode === ErrorCode.NONE) return { groupId, state: c.groupState, protocolType: 'consumer', members: c.members.length };
+      return { groupId, state: 'Dead', protocolType: '', members: 0 };
+    }
     if (g.errorCode !== ErrorCode.NONE) throw kafkaError(g.errorCode, `describeGroup ${groupId}`, g.errorMessage);
     return { groupId, state: g.groupState, protocolType: g.protocolType, members: g.members.length };
   }

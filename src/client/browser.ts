@@ -31,5 +31,6 @@ export type { ConnectionOptions, RequestOptions } from './connection.js';
 export type { ClientTlsOptions, Transport, TransportFactory, TransportOptions, TransportTarget } from './transport.js';
 export { COMPRESSION_CODES, isCompressionAvailable, registerCompression, setCrc32c } from '../wire/codecs.js';
 export type { CompressionCodec, CompressionType } from '../wire/codecs.js';
-export { ClientClosedError, ConnectionError, ErrorCode, KafkaError, errorName, isRetriable } from './errors.js';
+export { AuthenticationError, ClientClosedError, ConnectionError, ErrorCode, KafkaError, errorName, isRetriable } from './errors.js';
+export type { SaslMechanism, SaslOptions } from './sasl.js';
 export { murmur2, partitionForKey, toPositive } from '../wire/partitioner.js';

@@ -23,7 +23,7 @@ export const ANY_NODE = -1;
 /** A partition whose leader is not known yet: ask for metadata first. */
 export const UNKNOWN_NODE = -2;
 
-/** How many times a topic being created (LEADER_NOT_AVAILABLE) is asked about again. */
+/** How many times a topic being created (LEADER_NOT_AVAILABLE, or unknown while auto-created) is asked about again. */
 const CREATING_RETRIES_MAX = 20;
 const CREATING_BACKOFF_MS = 50;
 /** FindCoordinator answers COORDINATOR_NOT_AVAILABLE while a coordinator loads: asked again this often. */
@@ -168,7 +168,11 @@ export class Cluster {
       const t = md.topics.find((x) => x.name === name);
       const code = t === undefined ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : t.errorCode;
       if (code === ErrorCode.NONE && t !== undefined && t.partitions.length > 0) return t;
-      const transient = code === ErrorCode.LEADER_NOT_AVAILABLE || (code === ErrorCode.NONE && allowAutoTopicCreation);
+      // Kafka (KRaft) may answer the request that asked for auto-creation with
+      // UNKNOWN_TOPIC_OR_PARTITION while its controller creates the topic; Kafka's producer
+      // keeps asking, so a creating client waits it out too (bounded, then the error stands).
+      const creating = allowAutoTopicCreation && (code === ErrorCode.NONE || code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      const transient = code === ErrorCode.LEADER_NOT_AVAILABLE || creating;
       if (!transient || attempt >= CREATING_RETRIES_MAX) throw kafkaError(code === ErrorCode.NONE ? ErrorCode.LEADER_NOT_AVAILABLE : code, `metadata of topic ${name}`);
       await sleep(CREATING_BACKOFF_MS);
     }

@@ -17,8 +17,9 @@ import { Writer } from '../wire/codec/writer.js';
 import { ApiVersionsResponseCodec, type ApiVersionsResponse } from '../wire/schemas/18-api-versions.js';
 import { RequestHeaderCodec, ResponseHeaderCodec, requestHeaderVersion, responseHeaderVersion } from '../wire/schemas/headers.js';
 import { SCHEMAS_BY_KEY } from '../wire/schemas/index.js';
-import { ConnectionError, ErrorCode, KafkaError, kafkaError } from './errors.js';
+import { AuthenticationError, ConnectionError, ErrorCode, KafkaError, kafkaError } from './errors.js';
 import { openTransport } from './open-transport.js';
+import { type SaslOptions, saslLogin } from './sasl.js';
 import type { ClientTlsOptions, Transport, TransportFactory, TransportTarget } from './transport.js';
 
 export const API_KEYS = {
@@ -38,6 +39,9 @@ export const API_KEYS = {
   InitProducerId: 22,
   DescribeConfigs: 32,
   CreatePartitions: 37,
+  SaslHandshake: 17,
+  SaslAuthenticate: 36,
+  ConsumerGroupDescribe: 69,
 } as const;
 
 /**
@@ -55,6 +59,13 @@ const API_VERSIONS_VERSION_MAX = 3;
 const CLIENT_SOFTWARE_NAME = 'samsa-client';
 const CLIENT_SOFTWARE_VERSION = '0.1.0';
 const TIMEOUT_CHECK_INTERVAL_MS = 100;
+/**
+ * Re-authentication starts at this share of the session lifetime the broker granted,
+ * plus up to REAUTH_JITTER of it (Kafka's clients pick 85–95 %): the requests in
+ * flight then drain before the exchange, and a long poll must fit in what is left.
+ */
+const REAUTH_AT = 0.75;
+const REAUTH_JITTER = 0.1;
 
 export interface ConnectionOptions extends TransportTarget {
   clientId?: string;
@@ -73,11 +84,12 @@ export interface ConnectionOptions extends TransportTarget {
   /** TLS for `bootstrap` (SSL and SASL_SSL listeners). Node only. */
   tls?: ClientTlsOptions;
   /**
-   * Runs once versions are negotiated and before the connection is handed out: a
-   * SASL login for SASL listeners (Samsa's CLI passes one built on SaslHandshake /
-   * SaslAuthenticate). A rejection closes the connection and fails the open.
+   * SASL login for SASL_PLAINTEXT / SASL_SSL listeners (PLAIN, SCRAM-SHA-256,
+   * SCRAM-SHA-512), on every connection the client opens, renewed before the session
+   * lifetime the broker grants runs out (KIP-368). A failure rejects with
+   * AuthenticationError, which is not retried.
    */
-  authenticate?: (conn: Connection) => Promise<void>;
+  sasl?: SaslOptions;
 }
 
 interface ResolvedOptions {
@@ -138,6 +150,14 @@ export class Connection {
   private waitingHead = 0;
   private timer: ReturnType<typeof setInterval> | null = null;
   private closedError: Error | null = null;
+  /** The login to renew (KIP-368), when the connection used SASL. */
+  private sasl: SaslOptions | null = null;
+  private reauthTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Set while a re-authentication waits for the in-flight requests to drain or runs: other requests wait. */
+  private gated = false;
+  /** The re-authentication's own requests are on the wire: only they may be sent. */
+  private reauthRunning = false;
+  private reauthCount = 0;
   /** Called once when the connection closes (for owners that reconnect). */
   onClose: ((err: Error) => void) | null = null;
 
@@ -161,9 +181,14 @@ export class Connection {
     const conn = new Connection(transport, opts);
     try {
       await conn.negotiate();
-      if (options.authenticate !== undefined) await options.authenticate(conn);
+      if (options.sasl !== undefined) {
+        conn.sasl = options.sasl;
+        conn.scheduleReauth(await saslLogin(conn, options.sasl));
+      }
     } catch (err) {
       conn.close();
+      // Which broker refused: a client may hold connections to several.
+      if (err instanceof AuthenticationError) throw new AuthenticationError(`${options.bootstrap ?? options.url ?? 'broker'}: ${err.message}`, err.code);
       throw err;
     }
     return conn;
@@ -171,6 +196,42 @@ export class Connection {
 
   get closed(): boolean {
     return this.closedError !== null;
+  }
+
+  /** How many times this connection has re-authenticated (KIP-368). */
+  get reauthentications(): number {
+    return this.reauthCount;
+  }
+
+  private scheduleReauth(lifetimeMs: number): void {
+    if (lifetimeMs <= 0 || this.closedError !== null) return;
+    const delayMs = Math.max(1, Math.floor(lifetimeMs * (REAUTH_AT + Math.random() * REAUTH_JITTER)));
+    this.reauthTimer = setTimeout(() => {
+      this.reauthTimer = null;
+      this.gated = true;
+      this.maybeReauth();
+    }, delayMs);
+    (this.reauthTimer as { unref?: () => void }).unref?.();
+  }
+
+  /** Runs the re-authentication once nothing is in flight (a broker may refuse other requests between its steps). */
+  private maybeReauth(): void {
+    if (!this.gated || this.closedError !== null || this.inFlight.length !== this.inFlightHead || this.sasl === null) return;
+    const sasl = this.sasl;
+    this.gated = false;
+    this.reauthRunning = true;
+    saslLogin(this, sasl).then(
+      (lifetimeMs) => {
+        this.reauthRunning = false;
+        this.reauthCount++;
+        this.scheduleReauth(lifetimeMs);
+        this.pump();
+      },
+      (err: unknown) => {
+        this.reauthRunning = false;
+        this.fail(err instanceof Error ? err : new ConnectionError(String(err)));
+      },
+    );
   }
 
   /** The negotiated version of an API, or -1 when the broker and client share none. */
@@ -239,7 +300,11 @@ export class Connection {
         reject,
       };
       const timeoutMs = this.opts.requestTimeoutMs + (ro?.extraTimeoutMs ?? 0);
-      if (this.inFlight.length - this.inFlightHead < this.opts.maxInFlightRequests && this.waiting.length === this.waitingHead) {
+      if (this.reauthRunning && (apiKey === API_KEYS.SaslHandshake || apiKey === API_KEYS.SaslAuthenticate)) {
+        this.transmit(pending, chunks, byteLength, timeoutMs);
+        return;
+      }
+      if (!this.held() && this.inFlight.length - this.inFlightHead < this.opts.maxInFlightRequests && this.waiting.length === this.waitingHead) {
         this.transmit(pending, chunks, byteLength, timeoutMs);
         return;
       }
@@ -334,8 +399,17 @@ export class Connection {
     this.pump();
   }
 
+  /** True while a re-authentication keeps other requests waiting. */
+  private held(): boolean {
+    return this.gated || this.reauthRunning;
+  }
+
   /** Moves waiting requests into free in-flight slots. */
   private pump(): void {
+    if (this.held()) {
+      this.maybeReauth();
+      return;
+    }
     while (this.waitingHead < this.waiting.length && this.inFlight.length - this.inFlightHead < this.opts.maxInFlightRequests && this.closedError === null) {
       const q = this.waiting[this.waitingHead]!;
       this.waiting[this.waitingHead] = undefined as unknown as Queued;
@@ -369,6 +443,8 @@ export class Connection {
     this.closedError = err;
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+    if (this.reauthTimer !== null) clearTimeout(this.reauthTimer);
+    this.reauthTimer = null;
     this.transport.close();
     const inFlight = this.inFlight.splice(this.inFlightHead);
     const waiting = this.waiting.splice(this.waitingHead);

@@ -10,6 +10,13 @@
 // headers alone (scanBatches), so the next Fetch goes out as soon as a response
 // arrives, and decoding overlaps the broker's work on it. A seek bumps the
 // partition's epoch; fetched data from before the seek is dropped at delivery.
+//
+// Fetch sessions (KIP-227), per broker, as Kafka's FetchSessionHandler: the first
+// Fetch is full and asks for a session (epoch 0); once the broker gives one, each
+// Fetch names only partitions that are new or whose offset or bound changed, and
+// forgets those no longer fetched; the answer carries only partitions with something
+// new. FETCH_SESSION_ID_NOT_FOUND starts over; any other failure closes the session
+// with the next full Fetch (same id, epoch 0).
 
 import type { FetchRequest, FetchResponse } from '../wire/schemas/01-fetch.js';
 import type { ListOffsetsResponse } from '../wire/schemas/02-list-offsets.js';
@@ -97,11 +104,41 @@ interface Fetched {
   pos: number;
 }
 
+/**
+ * One broker's fetch session as this consumer last left it (Kafka's
+ * FetchSessionHandler): id 0 = none; epoch 0 = the next Fetch is full (and asks for a
+ * session); otherwise the next incremental Fetch's epoch, and `partitions` holds what
+ * the broker's session holds (offset and bound as last sent).
+ */
+interface FetchSessionState {
+  id: number;
+  epoch: number;
+  partitions: Map<string, { topic: string; partition: number; fetchOffset: number; maxBytes: number }>;
+}
+
+/** A Fetch about to go out and what its session becomes if the answer is good. */
+interface PlannedFetch {
+  request: FetchRequest;
+  full: boolean;
+  next: FetchSessionState['partitions'];
+}
+
 const SIZE_GROWTH_MAX = 8;
 /** Messages decoded at a time (about ten 16 KiB batches of 100-byte records). */
 const DECODE_CHUNK_MESSAGES = 1024;
 const EARLIEST = -2;
 const LATEST = -1;
+
+const ZERO_TOPIC_ID = '00000000000000000000000000000000';
+
+function isSessionError(code: number): boolean {
+  return code === ErrorCode.FETCH_SESSION_ID_NOT_FOUND || code === ErrorCode.INVALID_FETCH_SESSION_EPOCH || code === ErrorCode.FETCH_SESSION_TOPIC_ID_ERROR;
+}
+
+/** Kafka's FetchMetadata.nextEpoch (wraps to 1, never to 0, the epoch that asks for a new session). */
+function nextSessionEpoch(epoch: number): number {
+  return epoch >= 0x7fffffff ? 1 : epoch + 1;
+}
 
 function positive(name: string, v: number, min = 1): number {
   if (!Number.isInteger(v) || v < min) throw new RangeError(`${name} must be an integer ≥ ${min}, got ${v}`);
@@ -135,6 +172,8 @@ export class Consumer implements AsyncIterable<Message> {
   private loopFailure: Error | null = null;
   /** Fetch requests out, at most one per broker. */
   private readonly fetchingNodes = new Set<number>();
+  /** Fetch sessions (KIP-227), per broker: incremental Fetches name only what changed. */
+  private readonly sessions = new Map<number, FetchSessionState>();
   private closed = false;
   private running = false;
 
@@ -560,22 +599,27 @@ export class Consumer implements AsyncIterable<Message> {
   private startFetch(node: number, conn: Connection, slots: PartitionState[]): void {
     const epochs = slots.map((s) => s.epoch);
     const offsets = slots.map((s) => s.fetchOffset);
+    const plan = this.planFetch(node, slots);
     this.fetchingNodes.add(node);
     for (const st of slots) st.inFlight = true;
     conn
-      .request<FetchResponse>(API_KEYS.Fetch, this.fetchRequest(slots), { extraTimeoutMs: this.maxWaitMs })
+      .request<FetchResponse>(API_KEYS.Fetch, plan.request, { extraTimeoutMs: this.maxWaitMs })
       .then(
         (res) => {
           if (this.closed) return;
           if (res.errorCode !== ErrorCode.NONE) {
+            this.sessionFailed(node, res.errorCode);
+            if (isSessionError(res.errorCode)) return; // the next Fetch is a full one
             if (!isRetriableError(new KafkaError(res.errorCode, ''))) throw kafkaError(res.errorCode, 'fetch');
             this.backOff(slots);
             return;
           }
+          this.sessionAnswered(node, plan, res.sessionId);
           this.onFetchResponse(res, slots, epochs, offsets);
         },
         (err: unknown) => {
           if (this.closed) return;
+          this.sessionFailed(node, ErrorCode.NETWORK_EXCEPTION);
           if (!isRetriableError(err)) throw err;
           this.backOff(slots);
           if (this.cluster.multiBroker) for (const st of slots) this.cluster.forgetLeader(st.topic, st.partition);
@@ -591,17 +635,66 @@ export class Consumer implements AsyncIterable<Message> {
       });
   }
 
+  /**
+   * The Fetch for `slots` within the broker's session: a full one (epoch 0, asking for
+   * a session) when there is none, else an incremental one naming the partitions that
+   * are new or whose offset or bound changed, and forgetting those no longer fetched.
+   */
+  private planFetch(node: number, slots: readonly PartitionState[]): PlannedFetch {
+    const session = this.sessions.get(node) ?? { id: 0, epoch: 0, partitions: new Map() };
+    const full = session.id === 0 || session.epoch === 0;
+    const next: FetchSessionState['partitions'] = new Map();
+    const send: PartitionState[] = [];
+    for (const st of slots) {
+      const key = Consumer.keyOf(st.topic, st.partition);
+      next.set(key, { topic: st.topic, partition: st.partition, fetchOffset: st.fetchOffset, maxBytes: st.partitionMaxBytes });
+      const had = session.partitions.get(key);
+      if (full || had === undefined || had.fetchOffset !== st.fetchOffset || had.maxBytes !== st.partitionMaxBytes) send.push(st);
+    }
+    const forgotten = new Map<string, number[]>();
+    if (!full) {
+      for (const [key, p] of session.partitions) {
+        if (next.has(key)) continue;
+        let list = forgotten.get(p.topic);
+        if (list === undefined) forgotten.set(p.topic, (list = []));
+        list.push(p.partition);
+      }
+    }
+    const request = this.fetchRequest(send, session.id, full ? 0 : session.epoch);
+    request.forgottenTopicsData = [...forgotten].map(([topic, partitions]) => ({ topic, topicId: ZERO_TOPIC_ID, partitions }));
+    return { request, full, next };
+  }
+
+  /** A good answer: the session is created, goes on, or was closed by the broker (id 0). */
+  private sessionAnswered(node: number, plan: PlannedFetch, sessionId: number): void {
+    if (sessionId === 0) {
+      // No room for a session (or the broker closed it): full Fetches asking for one again.
+      this.sessions.delete(node);
+      return;
+    }
+    const epoch = plan.full ? 1 : nextSessionEpoch(plan.request.sessionEpoch);
+    this.sessions.set(node, { id: sessionId, epoch, partitions: plan.next });
+  }
+
+  /** As Kafka's client: an unknown session starts over; any other failure closes the session with the next full Fetch. */
+  private sessionFailed(node: number, errorCode: number): void {
+    const session = this.sessions.get(node);
+    if (session === undefined) return;
+    if (errorCode === ErrorCode.FETCH_SESSION_ID_NOT_FOUND) this.sessions.delete(node);
+    else this.sessions.set(node, { id: session.id, epoch: 0, partitions: new Map() });
+  }
+
   private backOff(slots: readonly PartitionState[]): void {
     const until = Date.now() + this.retryBackoffMs;
     for (const st of slots) st.backoffUntilMs = until;
   }
 
-  private fetchRequest(slots: PartitionState[]): FetchRequest {
+  private fetchRequest(slots: readonly PartitionState[], sessionId: number, sessionEpoch: number): FetchRequest {
     const topics = new Map<string, FetchRequest['topics'][number]>();
     for (const st of slots) {
       let t = topics.get(st.topic);
       if (t === undefined) {
-        t = { topic: st.topic, topicId: '00000000000000000000000000000000', partitions: [] };
+        t = { topic: st.topic, topicId: ZERO_TOPIC_ID, partitions: [] };
         topics.set(st.topic, t);
       }
       t.partitions.push({
@@ -620,8 +713,8 @@ export class Consumer implements AsyncIterable<Message> {
       minBytes: this.minBytes,
       maxBytes: this.maxBytes,
       isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
+      sessionId,
+      sessionEpoch,
       topics: [...topics.values()],
       forgottenTopicsData: [],
       rackId: '',

@@ -51,3 +51,15 @@ export class ClientClosedError extends KafkaError {
 export function isRetriableError(err: unknown): boolean {
   return err instanceof KafkaError && !(err instanceof ClientClosedError) && isRetriable(err.code);
 }
+
+/**
+ * SASL failed: the broker refused the mechanism or the credentials, or could not prove
+ * it knows them (SCRAM's server signature). Not retriable. The message names the
+ * mechanism, the user and the broker's reason, never the password.
+ */
+export class AuthenticationError extends KafkaError {
+  constructor(message: string, code: number = ErrorCode.SASL_AUTHENTICATION_FAILED) {
+    super(code, message);
+    this.name = 'AuthenticationError';
+  }
+}

@@ -15,3 +15,4 @@
 import './node.js';
 
 export * from './browser.js';
+export { ClientPropertyError, SECRET_CLIENT_PROPERTIES, clientOptionsFromProperties, parseJaasConfig } from './kafka-properties.js';

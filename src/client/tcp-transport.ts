@@ -124,6 +124,7 @@ export function openTcpTransport(host: string, port: number, opts: TransportOpti
             ...(t.cert !== undefined ? { cert: t.cert } : {}),
             ...(t.key !== undefined ? { key: t.key } : {}),
             ...(t.passphrase !== undefined ? { passphrase: t.passphrase } : {}),
+            ...(t.checkHostname === false ? { checkServerIdentity: () => undefined } : {}),
           });
     socket.setNoDelay(true);
     const timer = setTimeout(() => {
@@ -133,7 +134,10 @@ export function openTcpTransport(host: string, port: number, opts: TransportOpti
     const onError = (err: Error): void => {
       clearTimeout(timer);
       socket.destroy();
-      reject(new ConnectionError(`tcp: cannot connect to ${host}:${port}: ${err.message}`));
+      // A TLS failure says so, with OpenSSL's reason (unknown CA, name mismatch, a
+      // plaintext listener answering, a client certificate the broker wanted).
+      const what = t === undefined ? '' : 'TLS handshake failed: ';
+      reject(new ConnectionError(`tcp: cannot connect to ${host}:${port}: ${what}${err.message}`));
     };
     socket.once('error', onError);
     socket.once(t === undefined ? 'connect' : 'secureConnect', () => {

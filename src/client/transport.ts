@@ -35,8 +35,14 @@ export interface ClientTlsOptions {
   key?: string;
   /** Passphrase of an encrypted client key. */
   passphrase?: string;
-  /** Name checked against the broker's certificate (default: the bootstrap host). */
+  /** Name checked against the broker's certificate (default: the host connected to). */
   servername?: string;
+  /**
+   * Check that the broker's certificate names the host connected to (default true;
+   * Kafka's ssl.endpoint.identification.algorithm=https). False is Kafka's empty
+   * value: the chain is still verified against `ca`, the name is not.
+   */
+  checkHostname?: boolean;
 }
 
 /** A connection target: `bootstrap` ("host:port", TCP) or `url` ("ws://host:port/kafka"). */

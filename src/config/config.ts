@@ -54,6 +54,10 @@ const BROKER_SETTINGS = {
   'num.partitions': { kind: 'int', default: 1, min: 1, max: PARTITIONS_MAX, doc: 'partitions of auto-created topics' },
   'auto.create.topics.enable': { kind: 'bool', default: true, doc: 'create a topic on first Metadata/Produce that names it' },
   'group.initial.rebalance.delay.ms': { kind: 'int', default: 3000, min: 0, max: 300_000, doc: "an empty group's first rebalance waits this long for more members (each new one extends it, up to the rebalance timeout)" },
+  'group.consumer.heartbeat.interval.ms': { kind: 'int', default: 5000, min: 100, max: 300_000, doc: 'how often a member of a consumer-protocol group (KIP-848) is told to heartbeat' },
+  'group.consumer.session.timeout.ms': { kind: 'int', default: 45000, min: 1000, max: 1_800_000, doc: 'a consumer-protocol group member that does not heartbeat this long is removed and its partitions reassigned' },
+  'group.consumer.assignors': { kind: 'string', default: 'uniform,range', doc: 'server-side assignors of consumer-protocol groups, the default first (a client may pick one with group.remote.assignor)' },
+  'group.consumer.max.size': { kind: 'int', default: 1000, min: 1, max: 1_000_000, doc: 'members of one consumer-protocol group at most (GROUP_MAX_SIZE_REACHED beyond)' },
   'transaction.max.timeout.ms': { kind: 'int', default: 900000, min: 1, max: 2147483647, doc: 'the largest transaction.timeout.ms a transactional producer may ask for (INVALID_TRANSACTION_TIMEOUT above it)' },
   'transaction.abort.timed.out.transaction.cleanup.interval.ms': { kind: 'int', default: 10000, min: 1, max: 2147483647, doc: 'how often transactions past their timeout are aborted (and unfinished markers retried)' },
   'transactional.id.expiration.ms': { kind: 'int', default: 604800000, min: 1, max: 2147483647, doc: 'a transactional id with no transaction in progress is forgotten after this long unused' },
@@ -62,8 +66,10 @@ const BROKER_SETTINGS = {
   'socket.request.max.bytes': { kind: 'int', default: 104857600, min: 1024, max: 2147483647, doc: 'largest Kafka request; larger closes the connection' },
   'consumer.instance.timeout.ms': { kind: 'int', default: 300000, min: 10, max: 86_400_000, doc: 'a REST Proxy consumer instance unused this long is deleted (it commits, if auto-committing, and leaves its group)' },
   'table.memory.bytes': { kind: 'int', default: 67108864, min: 1024, max: 2147483647, doc: "memory one topic's table view (GET /topics/{t}/table) may spend on its in-memory key map before it spills sorted runs to <log.dirs>/.tables" },
-  'max.connections': { kind: 'int', default: 10000, min: 1, max: 1_000_000, doc: 'Kafka TCP connections at once on each listener; one more is closed at accept' },
+  'max.connections': { kind: 'int', default: 10000, min: 1, max: 1_000_000, doc: 'Kafka TCP connections at once over all listeners (listener.name.<name>.max.connections bounds one listener); one more is closed at accept' },
+  'max.connections.per.ip': { kind: 'int', default: 2147483647, min: 1, max: 2147483647, doc: 'Kafka TCP connections at once from one client address, over all listeners; one more is closed at accept' },
   'queued.max.response.bytes': { kind: 'int', default: 268435456, min: 65536, max: Number.MAX_SAFE_INTEGER, doc: 'Fetch response bytes held in memory over all connections (being built, or unsent to clients that do not read); past it Fetches read nothing until they are sent (Samsa setting, after Kafka\'s queued.max.request.bytes)' },
+  'max.incremental.fetch.session.cache.slots': { kind: 'int', default: 1000, min: 0, max: 1_000_000, doc: "incremental fetch sessions (KIP-227) kept at once; past it a new one takes the slot of a stale one, or of a smaller one older than 2 minutes, else the consumer fetches without a session (0: never)" },
   'listeners': { kind: 'string', default: '', doc: "Kafka listeners, e.g. PLAINTEXT://127.0.0.1:9092,SASL_SSL://0.0.0.0:9093 ('' = PLAINTEXT://{host}:{port}); the first is the one WebSocket clients are told about" },
   'advertised.listeners': { kind: 'string', default: '', doc: "addresses clients are told to use, per listener name ('' = each listener's own; a wildcard host advertises advertised.host or localhost)" },
   'listener.security.protocol.map': { kind: 'string', default: 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', doc: 'listener name → PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL' },
@@ -108,6 +114,10 @@ export interface BrokerConfig extends AppliedTopicConfig {
   'num.partitions': number;
   'auto.create.topics.enable': boolean;
   'group.initial.rebalance.delay.ms': number;
+  'group.consumer.heartbeat.interval.ms': number;
+  'group.consumer.session.timeout.ms': number;
+  'group.consumer.assignors': string;
+  'group.consumer.max.size': number;
   'log.retention.check.interval.ms': number;
   'log.cleaner.backoff.ms': number;
   'transaction.max.timeout.ms': number;
@@ -117,7 +127,9 @@ export interface BrokerConfig extends AppliedTopicConfig {
   'consumer.instance.timeout.ms': number;
   'table.memory.bytes': number;
   'max.connections': number;
+  'max.connections.per.ip': number;
   'queued.max.response.bytes': number;
+  'max.incremental.fetch.session.cache.slots': number;
   'access.control.allow.origin': string;
   'listeners': string;
   'advertised.listeners': string;
@@ -158,8 +170,76 @@ export function isSettingName(name: string): name is SettingName {
   return Object.hasOwn(SETTINGS, name);
 }
 
+/**
+ * Families of settings named by a prefix, as Kafka has them: `mirror.target.<client
+ * property>` (the in-broker mirror's TLS / SASL towards its target, checked by the
+ * client's property mapping when the mirror starts) and
+ * `listener.name.<listener>.<setting>` (one listener's own TLS, SASL mechanisms and
+ * connection bound, checked by listenerOverrides below when the broker starts).
+ * Their values are kept as strings under the full name.
+ */
+export const SETTING_PREFIXES = ['mirror.target.', 'listener.name.'] as const;
+
+function prefixOf(name: string): string | null {
+  for (const p of SETTING_PREFIXES) if (name.startsWith(p) && name.length > p.length) return p;
+  return null;
+}
+
+/** The settings of a prefix family, by the name after the prefix (e.g. 'security.protocol'). */
+export function prefixedSettings(cfg: BrokerConfig, prefix: (typeof SETTING_PREFIXES)[number]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(cfg)) if (k.startsWith(prefix) && k.length > prefix.length) out[k.slice(prefix.length)] = String(v);
+  return out;
+}
+
+/** The settings a listener may override, as `listener.name.<lowercased listener name>.<setting>` (Kafka's form). */
+export const LISTENER_SETTINGS = [
+  'ssl.certificate.location',
+  'ssl.key.location',
+  'ssl.key.password',
+  'ssl.ca.location',
+  'ssl.client.auth',
+  'ssl.enabled.protocols',
+  'ssl.principal.mapping.rules',
+  'sasl.enabled.mechanisms',
+  'max.connections',
+] as const satisfies readonly SettingName[];
+export type ListenerSettingName = (typeof LISTENER_SETTINGS)[number];
+
+/** One listener's settings: its own value where `listener.name.<name>.<setting>` gives one, else the broker's. */
+export type ListenerConfig = Pick<BrokerConfig, ListenerSettingName>;
+
+/**
+ * The settings of each listener (by its name as `listeners` writes it), with Kafka's
+ * fallback to the unprefixed setting. ConfigError for a prefix naming no listener, a
+ * setting a listener cannot override, or a bad value (a secret's value is not echoed).
+ */
+export function listenerOverrides(cfg: BrokerConfig, listenerNames: readonly string[]): Map<string, ListenerConfig> {
+  const base = {} as Record<string, unknown>;
+  for (const k of LISTENER_SETTINGS) base[k] = cfg[k];
+  const out = new Map<string, ListenerConfig>();
+  for (const n of listenerNames) out.set(n, { ...base } as ListenerConfig);
+  for (const [rest, raw] of Object.entries(prefixedSettings(cfg, 'listener.name.'))) {
+    const dot = rest.indexOf('.');
+    const lname = dot < 0 ? rest : rest.slice(0, dot);
+    const setting = dot < 0 ? '' : rest.slice(dot + 1);
+    const full = `listener.name.${rest}`;
+    const listener = listenerNames.find((n) => n.toLowerCase() === lname.toLowerCase());
+    if (listener === undefined) throw new ConfigError(`'${full}': no listener named ${lname.toUpperCase()} in 'listeners' (${listenerNames.join(', ')})`);
+    if (!(LISTENER_SETTINGS as readonly string[]).includes(setting)) {
+      throw new ConfigError(`'${full}': a listener cannot override '${setting}' (it can: ${LISTENER_SETTINGS.join(', ')})`);
+    }
+    (out.get(listener) as unknown as Record<string, unknown>)[setting] = parseSetting(setting, raw, full);
+  }
+  return out;
+}
+
 /** Parses one value for one setting; throws ConfigError naming the setting and the source. */
 export function parseSetting(name: string, raw: unknown, source: string): number | boolean | string {
+  if (prefixOf(name) !== null) {
+    if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') throw new ConfigError(`invalid value for '${name}' (from ${source}): expected a string`);
+    return String(raw);
+  }
   if (!isSettingName(name)) throw new ConfigError(`unknown setting '${name}' (from ${source})`);
   const s: Setting = SETTINGS[name];
   const shown = s.secret === true ? 'given' : JSON.stringify(raw);

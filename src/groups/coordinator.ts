@@ -124,6 +124,8 @@ export class GroupCoordinator {
   private readonly groups = new Map<string, Group>();
   private readonly opts: CoordinatorOptions;
   private closed = false;
+  /** Set by the group services: true when a KIP-848 consumer group with members holds the id. */
+  foreignGroupInUse: (groupId: string) => boolean = () => false;
 
   constructor(opts: Partial<CoordinatorOptions> = {}) {
     this.opts = { ...DEFAULT_COORDINATOR_OPTIONS, ...opts };
@@ -140,6 +142,8 @@ export class GroupCoordinator {
       return Promise.resolve(this.joinError(ErrorCode.INVALID_SESSION_TIMEOUT, req.memberId));
     }
     if (req.protocols.length === 0 || req.protocolType === '') return Promise.resolve(this.joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
+    // A consumer-protocol group with members is not joined by classic members (no online migration).
+    if (this.foreignGroupInUse(req.groupId)) return Promise.resolve(this.joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
     let group = this.groups.get(req.groupId);
     if (group === undefined) {
       group = { groupId: req.groupId, state: 'Empty', generationId: 0, protocolType: null, protocolName: null, leaderId: null, members: new Map(), rebalanceTimer: null, initialDelayDeadlineMs: -1 };

@@ -9,6 +9,7 @@
 import type { Engine, TopicInfo } from '../broker/engine-api.js';
 import { APPLIED_TOPIC_CONFIG_NAMES, parseTopicConfigEntries, topicConfigEntries, isTopicConfigName, type TopicConfig } from '../config/topic-config.js';
 import type { GroupServices } from '../groups/index.js';
+import type { ConsumerGroupDescription } from '../groups/consumer-group.js';
 import type { EngineIntrospection } from '../metrics/broker-metrics.js';
 import { ErrorCode } from '../wire/errors.js';
 import { HttpError, HttpErrorCode, invalidBody } from './errors.js';
@@ -113,16 +114,18 @@ function totalLag(rows: readonly OffsetRow[]): number {
 /** GET /groups: every group with members or committed offsets. */
 export async function listGroups(src: AdminSources, view: AdminView = EVERYTHING_VISIBLE): Promise<object> {
   await src.groups.offsets.ready();
-  const ids = [...new Set([...src.groups.coordinator.groupIds(), ...src.groups.offsets.groupIds()])].filter((id) => view.group(id)).sort();
+  const ids = [...new Set([...src.groups.coordinator.groupIds(), ...src.groups.consumerGroups.groupIds(), ...src.groups.offsets.groupIds()])].filter((id) => view.group(id)).sort();
   const out = [];
   for (const id of ids.slice(0, GROUPS_LISTED_MAX)) {
     const g = src.groups.coordinator.describe(id);
+    // A KIP-848 consumer-protocol group (the broker assigns) unless a classic group with members holds the id.
+    const cg = (g?.members.length ?? 0) === 0 ? src.groups.consumerGroups.describe(id) : undefined;
     const rows = offsetRows(src, id, [], view);
     out.push({
       group_id: id,
-      state: g?.state ?? 'Empty',
+      state: cg?.state ?? g?.state ?? 'Empty',
       protocol_type: g?.protocolType || 'consumer',
-      members: g?.members.length ?? 0,
+      members: cg?.members.length ?? g?.members.length ?? 0,
       topics: [...new Set(rows.map((r) => r.topic))].sort(),
       lag: totalLag(rows),
     });
@@ -136,6 +139,8 @@ export async function describeGroup(src: AdminSources, rawGroup: string | undefi
   await src.groups.offsets.ready();
   const g = src.groups.coordinator.describe(group);
   const committed = src.groups.offsets.list(group);
+  const cg = (g?.members.length ?? 0) === 0 ? src.groups.consumerGroups.describe(group) : undefined;
+  if (cg !== undefined) return describeConsumerProtocolGroup(src, group, cg, view);
   if (g === undefined && committed.length === 0) throw groupNotFound(group);
   const consumer = g === undefined || g.protocolType === '' || g.protocolType === 'consumer';
   const assigned: Array<{ topic: string; partition: number }> = [];
@@ -164,12 +169,31 @@ export async function describeGroup(src: AdminSources, rawGroup: string | undefi
   };
 }
 
+/**
+ * GET /groups/{g} of a KIP-848 consumer-protocol group: the members' subscriptions and
+ * current assignments as the broker holds them (no client bytes); protocol is the
+ * server-side assignor.
+ */
+function describeConsumerProtocolGroup(src: AdminSources, group: string, cg: ConsumerGroupDescription, view: AdminView): object {
+  const assigned: Array<{ topic: string; partition: number }> = [];
+  const members = cg.members.map((m) => {
+    const assignment = [...m.assignment]
+      .filter(([, ps]) => ps.length > 0)
+      .map(([topicId, ps]) => ({ topic: src.groups.consumerGroups.topicName(topicId), partitions: [...ps].sort((a, b) => a - b) }));
+    for (const tp of assignment) for (const p of tp.partitions) assigned.push({ topic: tp.topic, partition: p });
+    return { member_id: m.memberId, group_instance_id: m.instanceId, client_id: m.clientId, client_host: m.clientHost, subscription: m.subscribedTopicNames, assignment, assignment_bytes: 0 };
+  });
+  const offsets = offsetRows(src, group, assigned, view);
+  return { group_id: group, state: cg.state, protocol_type: 'consumer', protocol: cg.assignorName, members, offsets, lag: totalLag(offsets) };
+}
+
 /** DELETE /groups/{g}: an empty group and its committed offsets (as DeleteGroups). */
 export async function deleteGroup(src: AdminSources, rawGroup: string | undefined): Promise<object> {
   const group = groupParam(rawGroup);
   await src.groups.offsets.ready();
-  if (src.groups.coordinator.describe(group) === undefined && src.groups.offsets.list(group).length === 0) throw groupNotFound(group);
-  const code = src.groups.coordinator.delete(group);
+  if (src.groups.coordinator.describe(group) === undefined && !src.groups.consumerGroups.has(group) && src.groups.offsets.list(group).length === 0) throw groupNotFound(group);
+  const code = src.groups.consumerGroups.inUse(group) ? ErrorCode.NON_EMPTY_GROUP : src.groups.coordinator.delete(group);
+  if (code === ErrorCode.NONE) src.groups.consumerGroups.delete(group);
   if (code === ErrorCode.NON_EMPTY_GROUP) throw new HttpError(409, HttpErrorCode.GROUP_NOT_EMPTY, `consumer group ${JSON.stringify(group)} has members: stop them first`);
   await src.groups.offsets.deleteGroup(group);
   return { group_id: group, deleted: true };

@@ -159,7 +159,7 @@ function instanceFor(ex: HttpExchange, params: Readonly<Record<string, string>>,
 }
 
 /** Throws 403 unless the principal may `op` every topic named. */
-function requireTopics(ex: HttpExchange, ctx: ApiContext, op: number, topics: Iterable<string>): void {
+function requireTopics(ex: HttpRequestHead, ctx: ApiContext, op: number, topics: Iterable<string>): void {
   const acl = aclOf(ctx);
   for (const t of new Set(topics)) acl.requireTopic(ex, op, t);
 }
@@ -315,7 +315,11 @@ export const CONSUMER_ROUTES: Route[] = [
         }
         // REST Proxy: timeout is used only when it is below consumer.request.timeout.ms.
         const timeoutMs = timeoutParam >= 0 ? Math.min(timeoutParam, c.config.requestTimeoutMs) : c.config.requestTimeoutMs;
-        const records = await c.read(timeoutMs, maxBytes, ex.signal);
+        // Checked again on every round of the read: the first read joins the group and
+        // only then holds an assignment, which may name topics the principal may not READ.
+        // (A copy of the request's principal and address: the check runs after awaits.)
+        const head = headOf(ex);
+        const records = await c.read(timeoutMs, maxBytes, ex.signal, (topics) => requireTopics(head, ctx, Op.READ, topics));
         return { status: 200, contentType: contentTypeOf(format), body: records };
       });
     },

@@ -286,20 +286,20 @@ export class RestConsumer {
    * of keys and values (at least one record); waits up to timeoutMs for the first
    * (or for fetch.min.bytes). Reads of one instance run one at a time.
    */
-  read(timeoutMs: number, maxBytes: number, signal: AbortSignal): Promise<JsonRecord[]> {
+  read(timeoutMs: number, maxBytes: number, signal: AbortSignal, checkTopics?: (topics: readonly string[]) => void): Promise<JsonRecord[]> {
     if (this.readsQueued >= READS_QUEUED_MAX) {
       return Promise.reject(new HttpError(429, HttpErrorCode.TOO_MANY_REQUESTS, `more than ${READS_QUEUED_MAX} records requests are waiting for this consumer instance`));
     }
     this.readsQueued++;
     const run = this.readChain.then(() => {
       this.readsQueued--;
-      return this.readNow(timeoutMs, maxBytes, signal);
+      return this.readNow(timeoutMs, maxBytes, signal, checkTopics);
     });
     this.readChain = run.catch(() => undefined);
     return run;
   }
 
-  private async readNow(timeoutMs: number, maxBytes: number, signal: AbortSignal): Promise<JsonRecord[]> {
+  private async readNow(timeoutMs: number, maxBytes: number, signal: AbortSignal, checkTopics?: (topics: readonly string[]) => void): Promise<JsonRecord[]> {
     if (this.mode === 'none') throw illegalState('Consumer is not subscribed to any topics or assigned any partitions');
     if (this.config.autoCommit && Date.now() - this.lastAutoCommitMs >= AUTO_COMMIT_INTERVAL_MS) {
       this.lastAutoCommitMs = Date.now();
@@ -312,6 +312,17 @@ export class RestConsumer {
       const parts = this.assigned();
       const epoch = this.epoch;
       const changed = this.changed.signal;
+      if (parts.length > 0 && checkTopics !== undefined) {
+        // The assignment may be new (the first read joins the group, a rebalance moves
+        // partitions): Fetch's READ check, on what this round reads. Records already
+        // taken go out first; the next read answers the refusal.
+        try {
+          checkTopics([...new Set(parts.map((p) => p.topic))]);
+        } catch (err) {
+          if (out.length > 0) break;
+          throw err;
+        }
+      }
       if (parts.length > 0) {
         await this.resolvePositions(parts);
         if (epoch === this.epoch) {

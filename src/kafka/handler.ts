@@ -20,7 +20,8 @@ import { Writer, concatChunks } from '../wire/codec/writer.js';
 import { errorCodeOf } from './error-codes.js';
 import { bufferPool } from '../broker/buffer-pool.js';
 import { FileRange } from '../broker/file-range.js';
-import type { CoordinatorOptions } from '../groups/coordinator.js';
+import { FetchSessionCache } from './fetch-sessions.js';
+import type { GroupServicesOptions } from '../groups/index.js';
 import { groupServicesFor } from '../groups/index.js';
 import type { TxnCoordinatorOptions } from '../txn/coordinator.js';
 import { txnServicesFor } from '../txn/index.js';
@@ -60,7 +61,7 @@ export type KafkaHandlerOptions = Partial<KafkaOptions> & {
   /** User store and SASL settings (default: in memory, SCRAM-SHA-256/512, no re-authentication). */
   security?: SecurityServices;
   /** Consumer group settings (used by the first handler created for an engine). */
-  groups?: Partial<CoordinatorOptions>;
+  groups?: GroupServicesOptions;
   /** Transaction coordinator settings (used by the first handler created for an engine). */
   transactions?: Partial<TxnCoordinatorOptions>;
 };
@@ -141,6 +142,7 @@ export function createKafkaHandler(engine: Engine, opts: KafkaHandlerOptions = {
   const { logger = NO_LOGGER, groups: groupOptions, transactions: txnOptions, security = defaultSecurityServices(), ...rest } = opts;
   const options: KafkaOptions = { ...DEFAULT_KAFKA_OPTIONS };
   for (const [k, v] of Object.entries(rest)) if (v !== undefined) (options as unknown as Record<string, unknown>)[k] = v;
+  options.fetchSessions ??= new FetchSessionCache();
   if (!Number.isInteger(options.numPartitions) || options.numPartitions < 1) throw new Error(`numPartitions must be ≥ 1, got ${options.numPartitions}`);
   if (!Number.isInteger(options.nodeId) || options.nodeId < 0) throw new Error(`nodeId must be ≥ 0, got ${options.nodeId}`);
 

@@ -17,6 +17,7 @@ import type { SecurityProtocol } from '../security/listeners.js';
 import { type MappingRule, principalFromCertificate } from '../security/tls.js';
 import { KafkaConnection } from './connection.js';
 import type { OutputBudget } from './output-budget.js';
+import type { ConnectionLimits } from './connection-limits.js';
 import { type KafkaHandler, type KafkaHandlerOptions, type KafkaLogger, createKafkaHandler } from './handler.js';
 
 export interface KafkaTcpServerOptions extends KafkaHandlerOptions {
@@ -26,8 +27,10 @@ export interface KafkaTcpServerOptions extends KafkaHandlerOptions {
   port?: number;
   /** Requests handled at once per connection before reading pauses. Default 64. */
   maxInFlightPerConnection?: number;
-  /** Connections beyond this are refused (closed on accept). Default 10,000. */
+  /** Connections to this listener beyond this are refused (closed on accept). Default: no bound of its own. */
   maxConnections?: number;
+  /** Broker-wide limits shared by every listener (max.connections, max.connections.per.ip). */
+  limits?: ConnectionLimits;
   /** Kafka's connections.max.idle.ms: idle connections are closed. Default 600,000; 0 = never. */
   connectionsMaxIdleMs?: number;
   /** Bytes of pending requests per connection before reading pauses. Default: the request size limit. */
@@ -65,7 +68,8 @@ export async function startKafkaTcpServer(engine: Engine, opts: KafkaTcpServerOp
   const host = opts.host ?? '0.0.0.0';
   const requestedPort = opts.port ?? 9092;
   const maxInFlight = opts.maxInFlightPerConnection ?? 64;
-  const maxConnections = opts.maxConnections ?? 10_000;
+  const maxConnections = opts.maxConnections ?? Number.MAX_SAFE_INTEGER;
+  const limits = opts.limits;
   const logger: KafkaLogger | undefined = opts.logger;
   const handler = opts.handler ?? createKafkaHandler(engine, opts);
   const requestMaxBytes = handler.options.requestMaxBytes;
@@ -83,11 +87,11 @@ export async function startKafkaTcpServer(engine: Engine, opts: KafkaTcpServerOp
   let listener: ListenerInfo = { name: opts.listener?.name ?? 'PLAINTEXT', protocol, advertisedHost: '', advertisedPort: 0 };
 
   const accept = (socket: Socket): void => {
-    if (connections.size >= maxConnections) {
+    const clientAddress = socket.remoteAddress ?? '';
+    if (connections.size >= maxConnections || (limits !== undefined && !limits.tryAcquire(clientAddress))) {
       socket.destroy();
       return;
     }
-    const clientAddress = socket.remoteAddress ?? '';
     const session = new Session(listener, clientAddress);
     if (protocol === 'SSL') {
       // Kafka: on an SSL listener a verified client certificate names the principal;
@@ -112,7 +116,9 @@ export async function startKafkaTcpServer(engine: Engine, opts: KafkaTcpServerOp
       session,
     });
     connections.add(conn);
-    conn.onClose = () => connections.delete(conn);
+    conn.onClose = () => {
+      if (connections.delete(conn)) limits?.release(clientAddress);
+    };
   };
   let server: Server;
   if (opts.tls !== undefined) {

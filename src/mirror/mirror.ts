@@ -28,7 +28,7 @@ import '../client/node.js';
 import { Admin } from '../client/admin.js';
 import type { ConnectionOptions } from '../client/connection.js';
 import { Consumer, type EachBatchPayload } from '../client/consumer.js';
-import { ErrorCode, KafkaError } from '../client/errors.js';
+import { AuthenticationError, ErrorCode, KafkaError } from '../client/errors.js';
 import { Producer, type ProducerMessage } from '../client/producer.js';
 import { parseBootstrapList } from '../client/transport.js';
 import type { CompressionType } from '../wire/codecs.js';
@@ -67,6 +67,10 @@ export interface MirrorOptions {
   from: string;
   /** Target bootstrap, "host:port[,host:port…]". */
   to: string;
+  /** TLS / SASL for the source's connections (Kafka client properties mapped by client/kafka-properties.ts). */
+  fromSecurity?: Pick<ConnectionOptions, 'tls' | 'sasl'>;
+  /** TLS / SASL for the target's connections. */
+  toSecurity?: Pick<ConnectionOptions, 'tls' | 'sasl'>;
   /** Topics to copy (matched against the whole name). Default: every topic but internal ones. */
   topics?: RegExp;
   /** Groups whose offsets are translated (whole name). Default: every group. */
@@ -185,7 +189,9 @@ interface Session {
 
 export class Mirror {
   readonly name: string;
-  private readonly o: Required<Omit<MirrorOptions, 'logger' | 'topics' | 'groups' | 'compression' | 'replicationFactor' | 'connectTimeoutMs' | 'requestTimeoutMs'>> & {
+  private readonly o: Required<Omit<MirrorOptions, 'logger' | 'topics' | 'groups' | 'compression' | 'replicationFactor' | 'connectTimeoutMs' | 'requestTimeoutMs' | 'fromSecurity' | 'toSecurity'>> & {
+    fromSecurity: Pick<ConnectionOptions, 'tls' | 'sasl'>;
+    toSecurity: Pick<ConnectionOptions, 'tls' | 'sasl'>;
     topics: RegExp;
     groups: RegExp;
     compression: CompressionType;
@@ -207,6 +213,8 @@ export class Mirror {
   private restarts = 0;
   private lastError: string | null = null;
   private groupsSynced = 0;
+  /** A session reached 'running' once: later authentication failures are retried (a rotated password), a first one is not. */
+  private everRan = false;
   private offsetsCommitted = 0;
   /** Source end offsets from the last poll, by partition key. */
   private readonly sourceEnds = new Map<string, number>();
@@ -227,6 +235,8 @@ export class Mirror {
     this.o = {
       from: options.from,
       to: options.to,
+      fromSecurity: options.fromSecurity ?? {},
+      toSecurity: options.toSecurity ?? {},
       topics: options.topics ?? /.*/,
       groups: options.groups ?? /.*/,
       syncGroups: options.syncGroups ?? false,
@@ -363,8 +373,10 @@ export class Mirror {
 
   // ------------------------------------------------------------------ sessions
 
-  private clientOptions(bootstrap: string): ConnectionOptions {
-    return { ...this.connection, bootstrap };
+  private clientOptions(side: 'from' | 'to'): ConnectionOptions {
+    // Each side's TLS / SASL; the options object is never logged nor shown (it holds the password).
+    const security = side === 'from' ? this.o.fromSecurity : this.o.toSecurity;
+    return { ...this.connection, ...security, bootstrap: side === 'from' ? this.o.from : this.o.to };
   }
 
   private async runLoop(): Promise<void> {
@@ -378,6 +390,8 @@ export class Mirror {
           failed = err instanceof Error ? err : new Error(String(err));
         }
         if (this.stopping) break;
+        // Credentials that never worked are a configuration error: say so and stop rather than retry for ever.
+        if (failed instanceof AuthenticationError && !this.everRan) failed = new MirrorFatalError(failed.message);
         if (failed instanceof MirrorFatalError) {
           this.lastError = failed.message;
           this.log.error({ mirror: this.name, err: failed.message }, 'mirror stopped');
@@ -411,23 +425,23 @@ export class Mirror {
 
   /** One session; resolves with its error (null: ended by a stop or a topic change). */
   private async runSession(): Promise<Error | null> {
-    const source = new Admin(this.clientOptions(this.o.from));
-    const target = new Admin(this.clientOptions(this.o.to));
+    const source = new Admin(this.clientOptions('from'));
+    const target = new Admin(this.clientOptions('to'));
     const closers: Array<() => Promise<void>> = [() => source.close(), () => target.close()];
     try {
       const topics = await this.discover(source);
       await this.ensureTargetTopics(target, topics);
       const cpTopic = checkpointTopic(this.name);
       await this.refuseSameBroker(source, target, cpTopic);
-      const checkpoints = new Producer({ ...this.clientOptions(this.o.to), allowAutoTopicCreation: false, lingerMs: 0, retries: 1_000_000, deliveryTimeoutMs: 300_000 });
+      const checkpoints = new Producer({ ...this.clientOptions('to'), allowAutoTopicCreation: false, lingerMs: 0, retries: 1_000_000, deliveryTimeoutMs: 300_000 });
       closers.push(() => checkpoints.close(5000));
-      const state = await loadCheckpoints(target, this.clientOptions(this.o.to), this.name, 120_000);
+      const state = await loadCheckpoints(target, this.clientOptions('to'), this.name, 120_000);
       const identity = state.identity ?? (await this.newIdentity(checkpoints, cpTopic));
       const { maps, skip, initial } = await this.positions(source, target, topics, state);
       if (initial.length > 0) await checkpoints.send({ topic: cpTopic, messages: initial });
       const maxRequestBytes = await this.maxRequestBytes(target, topics);
       const data = new Producer({
-        ...this.clientOptions(this.o.to),
+        ...this.clientOptions('to'),
         allowAutoTopicCreation: false,
         compression: this.o.compression,
         batchSize: Math.min(256 * 1024, maxRequestBytes),
@@ -445,7 +459,7 @@ export class Mirror {
       });
       closers.push(() => data.close(0));
       const consumer = new Consumer({
-        ...this.clientOptions(this.o.from),
+        ...this.clientOptions('from'),
         autoOffsetReset: 'error',
         maxBytes: 16 * 1024 * 1024,
         maxPartitionBytes: 1024 * 1024,
@@ -477,6 +491,7 @@ export class Mirror {
       this.session = s;
       this.maps = maps;
       this.state = 'running';
+      this.everRan = true;
       this.log.info({ mirror: this.name, from: this.o.from, to: this.o.to, topics: topics.length, partitions: maps.size, producerId: identity.producerId }, 'mirror running');
       for (const w of this.runningWaiters.splice(0)) w.resolve();
       this.startTimers(s);
@@ -651,7 +666,7 @@ export class Mirror {
   }
 
   private async newIdentity(checkpoints: Producer, cpTopic: string): Promise<ProducerIdentity> {
-    const p = new Producer({ ...this.clientOptions(this.o.to), allowAutoTopicCreation: false });
+    const p = new Producer({ ...this.clientOptions('to'), allowAutoTopicCreation: false });
     try {
       await p.connect();
       const id = p.producerIdentity;

@@ -7,13 +7,15 @@ import { PlainServerExchange, ScramServerExchange, isScramMechanism } from './sc
 import type { SaslExchange } from './session.js';
 import type { UserStore } from './user-store.js';
 
-/** The mechanisms Samsa implements, in the order a handshake lists them. */
-export const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
-export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+import { SASL_MECHANISMS, type SaslMechanism } from '../wire/scram.js';
+
+export { SASL_MECHANISMS, type SaslMechanism };
 
 export interface SaslSettings {
   /** Mechanisms offered on SASL listeners. */
   readonly enabledMechanisms: readonly SaslMechanism[];
+  /** A listener's own (listener.name.<name>.sasl.enabled.mechanisms), by listener name; absent: enabledMechanisms. */
+  readonly byListener?: ReadonlyMap<string, readonly SaslMechanism[]>;
   /** connections.max.reauth.ms: an authenticated session lasts this long (0 = for ever). */
   readonly reauthMs: number;
 }
@@ -25,6 +27,11 @@ export class SaslConfigError extends Error {
     super(message);
     this.name = 'SaslConfigError';
   }
+}
+
+/** The mechanisms a listener offers. */
+export function mechanismsFor(settings: SaslSettings, listenerName: string | undefined): readonly SaslMechanism[] {
+  return (listenerName !== undefined ? settings.byListener?.get(listenerName) : undefined) ?? settings.enabledMechanisms;
 }
 
 /** Parses sasl.enabled.mechanisms ("SCRAM-SHA-256,PLAIN"). */

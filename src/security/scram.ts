@@ -7,36 +7,18 @@
 // error message: a failure says what kind of message was wrong, nothing more.
 
 import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
+import { SCRAM_HASHES, SCRAM_MECHANISMS, type ScramHash, type ScramMechanism, decodeSaslName } from '../wire/scram.js';
 import type { SaslExchange, SaslStep } from './session.js';
 
-export const SCRAM_MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
-export type ScramMechanism = (typeof SCRAM_MECHANISMS)[number];
-
-interface ScramHash {
-  readonly hash: 'sha256' | 'sha512';
-  readonly keyBytes: number;
-  /** The mechanism's code in DescribeUserScramCredentials / AlterUserScramCredentials. */
-  readonly code: number;
-}
-
-export const SCRAM_HASHES: Readonly<Record<ScramMechanism, ScramHash>> = {
-  'SCRAM-SHA-256': { hash: 'sha256', keyBytes: 32, code: 1 },
-  'SCRAM-SHA-512': { hash: 'sha512', keyBytes: 64, code: 2 },
-};
-
-/** Kafka's bounds on SCRAM iterations (ScramMechanism.minIterations / maxIterations). */
-export const SCRAM_ITERATIONS_MIN = 4096;
-export const SCRAM_ITERATIONS_MAX = 16384;
+// The mechanism table, iteration bounds, saslname escaping and the client side are
+// shared with Samsa's client (wire/scram.ts): one definition for both ends.
+export { SCRAM_HASHES, SCRAM_ITERATIONS_MAX, SCRAM_ITERATIONS_MIN, SCRAM_MECHANISMS, ScramClient, isScramMechanism, type ScramMechanism } from '../wire/scram.js';
 /** Iterations `samsa users add` and the tests use, Kafka's default. */
 export const SCRAM_ITERATIONS_DEFAULT = 4096;
 /** Bytes of salt generated for a new credential. */
 export const SCRAM_SALT_BYTES = 32;
 /** Bound on any one SASL token: a SCRAM message or a PLAIN triple is well under this. */
 export const SASL_TOKEN_BYTES_MAX = 16 * 1024;
-
-export function isScramMechanism(m: string): m is ScramMechanism {
-  return (SCRAM_MECHANISMS as readonly string[]).includes(m);
-}
 
 export function scramMechanismByCode(code: number): ScramMechanism | null {
   for (const m of SCRAM_MECHANISMS) if (SCRAM_HASHES[m].code === code) return m;
@@ -102,12 +84,6 @@ function decoyCredential(user: string, mechanism: ScramMechanism): ScramCredenti
   const h = SCRAM_HASHES[mechanism];
   const seed = createHmac('sha256', DECOY_SECRET).update(`${mechanism}\0${user}`).digest();
   return { salt: seed, iterations: SCRAM_ITERATIONS_DEFAULT, storedKey: hmac(h, seed, 'stored'), serverKey: hmac(h, seed, 'server') };
-}
-
-/** RFC 5802 saslname: "=2C" is ",", "=3D" is "="; any other "=" is malformed. */
-function decodeSaslName(s: string): string | null {
-  if (/=(?!2C|3D)/.test(s)) return null;
-  return s.replace(/=2C/g, ',').replace(/=3D/g, '=');
 }
 
 const PRINTABLE_NONCE = /^[\x21-\x2b\x2d-\x7e]+$/;
@@ -239,55 +215,5 @@ export class PlainServerExchange implements SaslExchange {
       throw new SaslFailure('Authentication failed: Invalid username or password');
     }
     return { response: new Uint8Array(0), principal: `User:${user}` };
-  }
-}
-
-// --- the client side, for Samsa's own tools and the tests ---------------------
-
-/** The client side of SCRAM: first message, then the final one from the server's first. */
-export class ScramClient {
-  private readonly hash: ScramHash;
-  private readonly clientNonce = randomBytes(SERVER_NONCE_BYTES).toString('base64');
-  private clientFirstBare = '';
-  private serverSignature: Buffer | null = null;
-
-  constructor(
-    readonly mechanism: ScramMechanism,
-    private readonly user: string,
-    private readonly password: string,
-  ) {
-    this.hash = SCRAM_HASHES[mechanism];
-  }
-
-  firstMessage(): Buffer {
-    const name = this.user.replace(/=/g, '=3D').replace(/,/g, '=2C');
-    this.clientFirstBare = `n=${name},r=${this.clientNonce}`;
-    return Buffer.from(`n,,${this.clientFirstBare}`, 'utf8');
-  }
-
-  async finalMessage(serverFirst: Uint8Array): Promise<Buffer> {
-    const text = Buffer.from(serverFirst).toString('utf8');
-    const m = /^r=([^,]+),s=([^,]+),i=(\d+)/.exec(text);
-    if (m === null || !m[1]!.startsWith(this.clientNonce)) throw new SaslFailure('invalid server-first message');
-    const iterations = Number(m[3]);
-    if (iterations < SCRAM_ITERATIONS_MIN || iterations > SCRAM_ITERATIONS_MAX) throw new SaslFailure('server asked for an unacceptable iteration count');
-    const salted = await saltPassword(this.mechanism, this.password, Buffer.from(m[2]!, 'base64'), iterations);
-    const withoutProof = `c=biws,r=${m[1]!}`;
-    const authMessage = `${this.clientFirstBare},${text},${withoutProof}`;
-    const clientKey = hmac(this.hash, salted, 'Client Key');
-    const storedKey = createHash(this.hash.hash).update(clientKey).digest();
-    const signature = hmac(this.hash, storedKey, authMessage);
-    const proof = Buffer.alloc(clientKey.byteLength);
-    for (let i = 0; i < proof.byteLength; i++) proof[i] = clientKey[i]! ^ signature[i]!;
-    this.serverSignature = hmac(this.hash, hmac(this.hash, salted, 'Server Key'), authMessage);
-    return Buffer.from(`${withoutProof},p=${proof.toString('base64')}`, 'utf8');
-  }
-
-  /** True when the server-final message proves the server knew the credential. */
-  verifyServerFinal(serverFinal: Uint8Array): boolean {
-    const text = Buffer.from(serverFinal).toString('utf8');
-    if (!text.startsWith('v=') || this.serverSignature === null) return false;
-    const got = Buffer.from(text.slice(2), 'base64');
-    return got.byteLength === this.serverSignature.byteLength && timingSafeEqual(got, this.serverSignature);
   }
 }

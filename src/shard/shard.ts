@@ -70,8 +70,12 @@ import type { Syncer } from './sync-control.js';
 
 /** Frames taken per drain at most, so completions and reads are never starved. */
 const DRAIN_FRAMES_MAX = 4096;
-/** Longest idle sleep, so flush.ms and retention deadlines are checked at least this often. */
-const IDLE_WAIT_MS_MAX = 100;
+/**
+ * Longest idle sleep. idleWaitMs() already sleeps only until the next flush.ms, retention
+ * or compaction deadline, and every request wakes the loop; this bounds a lost wake-up
+ * or a clock step. At 100 ms it was 10 wake-ups a second of an idle broker.
+ */
+const IDLE_WAIT_MS_MAX = 1_000;
 /** Aborted transactions one compaction notice names at most (a bound on the notice's size). */
 const COMPACT_ABORTED_MAX = 100_000;
 /** Kafka's log.cleaner.backoff.ms. */

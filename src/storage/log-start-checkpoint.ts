@@ -22,6 +22,9 @@ const CHECKPOINT_BYTES_MAX = 64;
  */
 export function readLogStartCheckpoint(dir: string, warn: (msg: string) => void = () => {}): number | null {
   const file = path.join(dir, LOG_START_CHECKPOINT_FILE);
+  // Most partitions never had DeleteRecords: ask first, since a failed open throws an
+  // Error whose stack and message cost ~0.1 ms, once per partition at start.
+  if (!fs.existsSync(file)) return null;
   let text: string;
   try {
     const fd = fs.openSync(file, 'r');

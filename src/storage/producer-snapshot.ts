@@ -211,10 +211,10 @@ export function decodeProducerSnapshot(buf: Uint8Array): ProducerSnapshot | stri
   return { logEndOffset, producers, txns };
 }
 
-/** Log end offsets of the snapshot files in `dir`, ascending. */
-export function listProducerSnapshots(dir: string): number[] {
+/** Log end offsets of the snapshot files in `dir` (or among `names`, its listing when the caller has one), ascending. */
+export function listProducerSnapshots(dir: string, names: readonly string[] = fs.readdirSync(dir)): number[] {
   const out: number[] = [];
-  for (const name of fs.readdirSync(dir)) {
+  for (const name of names) {
     const m = NAME_RE.exec(name);
     if (m === null) continue;
     const offset = Number(m[1]);
@@ -271,7 +271,9 @@ export function loadProducerSnapshot(dir: string, logEndOffset: number, say: (ms
   for (const name of names) {
     if (name.endsWith(SNAPSHOT_SUFFIX + TMP_SUFFIX)) fs.rmSync(path.join(dir, name), { force: true });
   }
-  const offsets = listProducerSnapshots(dir);
+  // The listing above serves (a .tmp removed from it never matches a snapshot's name):
+  // one readdir per partition fewer at start.
+  const offsets = listProducerSnapshots(dir, names);
   // Newest first; the older ones stay until the next clean close replaces them all.
   for (let i = offsets.length - 1; i >= 0; i--) {
     const file = path.join(dir, snapshotFileName(offsets[i]!));

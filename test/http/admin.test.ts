@@ -2,10 +2,12 @@
 // per-partition size on disk, the broker and its shards, topic configs (read, set,
 // reset to the default), growing a topic, and every 4xx with its code; then
 // consumer groups with a real kafkajs member: assignment, committed offsets, lag,
-// listing and deletion (refused while the member is there).
+// listing and deletion (refused while the member is there); the same views of a KIP-848
+// consumer-protocol group (@platformatic/kafka member; the broker holds its assignment).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Consumer as PlatformaticConsumer, type MessagesStream } from '@platformatic/kafka';
 import { startBroker } from '../../src/index.js';
 import { decodeConsumerAssignment, decodeConsumerSubscription } from '../../src/http/admin.js';
 import { TRANSPORTS, request, startHttpTestBroker, type HttpTestBroker } from './harness.js';
@@ -220,6 +222,43 @@ test('GET /groups/{g} shows a kafkajs member, its assignment, committed offsets 
     await expectError(request(base, 'GET', '/groups/billing'), 404, 40469);
   } finally {
     await consumer.disconnect().catch(() => {});
+    await broker.close();
+  }
+});
+
+test('GET /groups shows a consumer-protocol (KIP-848) group with its member and assignment; DELETE waits for it to leave', async () => {
+  const broker = await startBroker({ shards: 1, 'group.consumer.heartbeat.interval.ms': 200 });
+  const base = `http://127.0.0.1:${broker.httpPort}`;
+  assert.equal((await request(base, 'POST', '/topics', { name: 'ledger', partitions: 2 })).status, 201);
+  const consumer = new PlatformaticConsumer({ clientId: 'admin-848', bootstrapBrokers: [`127.0.0.1:${broker.kafkaPort}`], groupId: 'ledger-g', groupProtocol: 'consumer', groupRemoteAssignor: 'range', rebalanceTimeout: 60_000 });
+  let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | null = null;
+  try {
+    stream = await consumer.consume({ topics: ['ledger'], mode: 'earliest', autocommit: false, maxWaitTime: 100 });
+    type View = { state: string; protocol_type: string; protocol: string; members: Array<{ client_id: string; subscription: string[]; assignment: Array<{ topic: string; partitions: number[] }> }> };
+    let g: View | undefined;
+    for (let i = 0; i < 200; i++) {
+      const r = await request(base, 'GET', '/groups/ledger-g');
+      g = r.status === 200 ? (r.json as View) : undefined;
+      if (g?.state === 'Stable' && g.members[0]?.assignment.length === 1) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(g?.state, 'Stable', JSON.stringify(g));
+    assert.deepEqual([g?.protocol_type, g?.protocol], ['consumer', 'range']);
+    assert.equal(g?.members[0]?.client_id, 'admin-848');
+    assert.deepEqual(g?.members[0]?.subscription, ['ledger']);
+    assert.deepEqual(g?.members[0]?.assignment, [{ topic: 'ledger', partitions: [0, 1] }]);
+    const list = (await request(base, 'GET', '/groups')).json as { groups: Array<{ group_id: string; state: string; members: number }> };
+    assert.deepEqual(list.groups.map((x) => [x.group_id, x.state, x.members]), [['ledger-g', 'Stable', 1]]);
+    await expectError(request(base, 'DELETE', '/groups/ledger-g'), 409, 40968, /members/);
+  } finally {
+    await stream?.close();
+    await consumer.close(true);
+  }
+  try {
+    const del = await request(base, 'DELETE', '/groups/ledger-g');
+    assert.equal(del.status, 200, del.text);
+    await expectError(request(base, 'GET', '/groups/ledger-g'), 404, 40469);
+  } finally {
     await broker.close();
   }
 });

@@ -115,7 +115,7 @@ async function runOn(kind: 'samsa' | 'kafka', start: () => Promise<RunningBroker
   process.stderr.write(`interop: ${broker.label} at ${broker.bootstrap}\n`);
   try {
     await warmUp(broker.bootstrap);
-    const outcomes = await runMatrix(drivers, cases, { kind, bootstrap: broker.bootstrap }, {
+    const outcomes = await runMatrix(drivers, cases, { kind, bootstrap: broker.bootstrap, ...(broker.metricsUrl !== undefined ? { metricsUrl: broker.metricsUrl } : {}) }, {
       driverConcurrency: concurrency,
       onOutcome: (o) => process.stderr.write(`interop: ${kind} ${o.driver} ${o.caseId}: ${o.status}${o.status === 'fail' ? ` — ${o.detail ?? ''}` : ''} (${o.durationMs} ms)\n`),
     });

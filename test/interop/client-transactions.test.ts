@@ -17,7 +17,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JobHandle, listDrivers, type DriverSpec } from './run.js';
 import type { AdminStep, ConsumeParams, ProduceParams, RecordOut, TxnProduceParams } from './protocol.js';
-import { type SamsaProcess, type TxnBroker, WITH_KAFKA, startKafkaPeer, startSamsaProcess } from './txn-brokers.js';
+import { type SamsaProcess, type TxnBroker, TARGETS, startTarget } from './txn-brokers.js';
 
 const JOB_MS = 60_000;
 const END = '--end--';
@@ -81,14 +81,14 @@ async function checkAdmin(bootstrap: string, txnId: string, topic: string): Prom
 
 const rec = (value: string, partition: number) => ({ key: null, value, partition });
 
-for (const [driver, target] of drivers.flatMap((d) => ['samsa', ...(WITH_KAFKA ? ['kafka'] : [])].map((t) => [d, t] as const))) {
+for (const [driver, target] of drivers.flatMap((d) => TARGETS.map((t) => [d, t] as const))) {
   const name = driver.name === 'java' ? 'Java' : 'confluent-kafka-python';
   describe(`${name} transactional producer and read_committed consumer against ${target}`, { skip: skipOf(driver) }, () => {
     let broker: TxnBroker;
     const run = `${driver.name}-${Date.now()}`;
 
     before(async () => {
-      broker = target === 'samsa' ? await startSamsaProcess() : await startKafkaPeer();
+      broker = await startTarget(target);
     });
 
     after(async () => {

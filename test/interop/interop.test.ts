@@ -43,7 +43,7 @@ function schedule(b: RunningBroker): void {
   const worker = async (): Promise<void> => {
     for (let d = queue.shift(); d !== undefined; d = queue.shift()) {
       for (const c of cases) {
-        const o = await runCase(c, d, { kind: 'samsa', bootstrap: b.bootstrap });
+        const o = await runCase(c, d, { kind: 'samsa', bootstrap: b.bootstrap, ...(b.metricsUrl !== undefined ? { metricsUrl: b.metricsUrl } : {}) });
         outcomes.push(o);
         cells.get(key(d.name, c.id))!.resolve(o);
       }

@@ -67,13 +67,16 @@ export interface TxnProduceParams {
   timeoutMs?: number;
 }
 
-export type Assignor = 'range' | 'cooperative-sticky';
+/** Client-side assignors (classic protocol); `uniform` and `range` name the broker's with groupProtocol consumer. */
+export type Assignor = 'range' | 'cooperative-sticky' | 'uniform';
 
 export interface GroupMemberParams {
   topic: string;
   groupId: string;
   assignor: Assignor;
   autoOffsetReset: 'earliest' | 'latest';
+  /** `classic` (default) or `consumer` (KIP-848: the broker assigns); a driver that cannot answers unsupported. */
+  groupProtocol?: 'classic' | 'consumer';
   timeoutMs?: number;
 }
 

@@ -237,6 +237,8 @@ export class NotInClient extends Error {}
 export interface BrokerTarget {
   kind: 'samsa' | 'kafka';
   bootstrap: string;
+  /** Samsa's Prometheus endpoint (http://host:port/metrics), for cases that check what the broker counted. */
+  metricsUrl?: string;
 }
 
 export interface CaseContext {

@@ -2,8 +2,10 @@
 // Samsa broker: a word-count KTable (repartition + changelog topics, DeleteRecords
 // purges) and a stream-table join of orders with customers. Input is written and the
 // output read back with Samsa's own client; the test checks every count and every
-// joined record exactly.
-// Owns: its broker, its Streams child process and their temporary directories.
+// joined record exactly. With SAMSA_INTEROP_KAFKA=1 (or =only) the same test code,
+// assertions included, also runs against Apache Kafka 4.x from scripts/kafka-peer.sh
+// (txn-brokers.ts), so its expectations are checked to be Kafka's behaviour.
+// Owns: its brokers, its Streams child process and their temporary directories.
 // Must not depend on other interop drivers. Skipped (with the build command named)
 // when interop/bin/java-streams is missing, unless SAMSA_INTEROP_REQUIRE=1.
 
@@ -15,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { Admin, Consumer, Producer, type Message } from '../../src/client/index.js';
 import { startTestBroker } from '../client/helpers.js';
 import { tempDir } from '../helpers/tmp.js';
+import { TARGETS, startKafkaPeer } from './txn-brokers.js';
 
 const streamsBin = fileURLToPath(new URL('../../../interop/bin/java-streams', import.meta.url));
 const required = process.env.SAMSA_INTEROP_REQUIRE === '1';
@@ -31,8 +34,10 @@ function makeLines(count: number, firstSeed: number): string[] {
   const lines: string[] = [];
   let seed = firstSeed;
   const next = (n: number) => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed % n;
+    // Math.imul: seed * 1103515245 in doubles loses the low bits (the product passes
+    // 2^53), which left 2 of the 8 words in use; the high bits of an LCG vary the most.
+    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+    return (seed >>> 16) % n;
   };
   const punct = [' ', ', ', '. ', ' -- ', '! ', '\t'];
   for (let i = 0; i < count; i++) {
@@ -188,170 +193,171 @@ async function stopStreams(child: StreamsChild): Promise<number | null> {
   return r;
 }
 
-test('Kafka Streams: word count and a stream-table join against Samsa', { skip: missing !== null && !required ? missing : false, timeout: 4 * WAIT_MS }, async () => {
-  assert.equal(missing, null, `${missing} (SAMSA_INTEROP_REQUIRE=1)`);
-  // SAMSA_STREAMS_BOOTSTRAP points the same test at another broker (e.g. Apache Kafka
-  // from scripts/kafka-peer.sh), to check that its expectations are Kafka's behaviour.
-  const external = process.env.SAMSA_STREAMS_BOOTSTRAP;
-  const tb = external ? { bootstrap: external, close: () => Promise.resolve() } : await startTestBroker();
-  const state = tempDir('samsa-streams-state-');
-  const admin = new Admin({ bootstrap: tb.bootstrap });
-  const producer = new Producer({ bootstrap: tb.bootstrap, allowAutoTopicCreation: false });
-  const appId = `streams-${process.pid}-${Date.now()}`;
-  const topics = {
-    lines: `${appId}-lines`,
-    counts: `${appId}-counts`,
-    orders: `${appId}-orders`,
-    customers: `${appId}-customers`,
-    enriched: `${appId}-enriched`,
-  };
-  let child: StreamsChild | undefined;
-  const failureContext = () => (child ? `\nStreams states: ${child.states.join(' > ')}\nStreams stderr (last lines):\n${child.stderrTail.slice(-60).join('\n')}` : '');
-  try {
-    await admin.createTopics([
-      { name: topics.lines, numPartitions: 2 },
-      { name: topics.counts, numPartitions: 2 },
-      // A stream-table join needs co-partitioned inputs: the same partition count, keyed alike.
-      { name: topics.orders, numPartitions: 3 },
-      { name: topics.customers, numPartitions: 3 },
-      { name: topics.enriched, numPartitions: 3 },
-    ]);
-
-    const expectedCounts = new Map<string, number>();
-    const writeLines = async (lines: string[]) => {
-      for (const l of lines) for (const w of words(l)) expectedCounts.set(w, (expectedCounts.get(w) ?? 0) + 1);
-      await producer.send({ topic: topics.lines, messages: lines.map((value) => ({ key: null, value })) });
+for (const target of TARGETS) {
+  test(`Kafka Streams: word count and a stream-table join against ${target}`, { skip: missing !== null && !required ? missing : false, timeout: 4 * WAIT_MS }, async (t) => {
+    assert.equal(missing, null, `${missing} (SAMSA_INTEROP_REQUIRE=1)`);
+    // Samsa in this process (the fastest start, for npm test); Kafka as the peer's JVM.
+    const tb = target === 'samsa' ? await startTestBroker() : await startKafkaPeer().then((k) => ({ bootstrap: k.bootstrap, close: () => k.stop() }));
+    const state = tempDir('samsa-streams-state-');
+    const admin = new Admin({ bootstrap: tb.bootstrap });
+    const producer = new Producer({ bootstrap: tb.bootstrap, allowAutoTopicCreation: false });
+    const appId = `streams-${process.pid}-${Date.now()}`;
+    const topics = {
+      lines: `${appId}-lines`,
+      counts: `${appId}-counts`,
+      orders: `${appId}-orders`,
+      customers: `${appId}-customers`,
+      enriched: `${appId}-enriched`,
     };
-    const base = Date.now() - 600_000;
-    const events = joinInput(base);
-    const writeEvents = async (list: Event[]) => {
-      for (const e of list) await producer.send({ topic: topics[e.topic], messages: [{ key: e.key, value: e.value, timestamp: e.timestamp }] });
-    };
-    const expectedEnrichedCount = () => [...expectedJoin(events).values()].reduce((n, v) => n + v.length, 0);
-    const repartition = `${appId}-words-repartition`;
-
-    /** Runs the app on `stateDir` until the output holds everything expected so far, then stops it by EOF. */
-    const runUntilComplete = async (stateDir: string, label: string) => {
-      child = startStreams([
-        '--bootstrap', tb.bootstrap,
-        '--application-id', appId,
-        '--state-dir', stateDir,
-        '--lines', topics.lines,
-        '--counts', topics.counts,
-        '--orders', topics.orders,
-        '--customers', topics.customers,
-        '--enriched', topics.enriched,
-        // Purge consumed repartition records promptly (default every 30 s), so the test sees DeleteRecords.
-        '--config', 'repartition.purge.interval.ms=100',
+    let child: StreamsChild | undefined;
+    const failureContext = () => (child ? `\nStreams states: ${child.states.join(' > ')}\nStreams stderr (last lines):\n${child.stderrTail.slice(-60).join('\n')}` : '');
+    try {
+      await admin.createTopics([
+        { name: topics.lines, numPartitions: 2 },
+        { name: topics.counts, numPartitions: 2 },
+        // A stream-table join needs co-partitioned inputs: the same partition count, keyed alike.
+        { name: topics.orders, numPartitions: 3 },
+        { name: topics.customers, numPartitions: 3 },
+        { name: topics.enriched, numPartitions: 3 },
       ]);
-      const running = child;
-      // The output topics from the start: every word's latest count and the number of joined records.
-      const latestCount = new Map<string, number>();
-      let enrichedSeen = 0;
-      const wantEnriched = expectedEnrichedCount();
-      const watcher = new Consumer({ bootstrap: tb.bootstrap, autoOffsetReset: 'earliest', maxWaitMs: 200 });
-      await watcher.assign([{ topic: topics.counts }, { topic: topics.enriched }]);
-      const complete = () => enrichedSeen >= wantEnriched && [...expectedCounts].every(([w, n]) => latestCount.get(w) === n);
-      try {
-        await withDeadline(`the complete Streams output (${label})`, async () => {
-          const appDied = running.exited.then((code) => {
-            throw new Error(`the Streams app exited (code ${code}) before its output was complete`);
+
+      const expectedCounts = new Map<string, number>();
+      const writeLines = async (lines: string[]) => {
+        for (const l of lines) for (const w of words(l)) expectedCounts.set(w, (expectedCounts.get(w) ?? 0) + 1);
+        await producer.send({ topic: topics.lines, messages: lines.map((value) => ({ key: null, value })) });
+      };
+      const base = Date.now() - 600_000;
+      const events = joinInput(base);
+      const writeEvents = async (list: Event[]) => {
+        for (const e of list) await producer.send({ topic: topics[e.topic], messages: [{ key: e.key, value: e.value, timestamp: e.timestamp }] });
+      };
+      const expectedEnrichedCount = () => [...expectedJoin(events).values()].reduce((n, v) => n + v.length, 0);
+      const repartition = `${appId}-words-repartition`;
+
+      /** Runs the app on `stateDir` until the output holds everything expected so far, then stops it by EOF. */
+      const runUntilComplete = async (stateDir: string, label: string) => {
+        child = startStreams([
+          '--bootstrap', tb.bootstrap,
+          '--application-id', appId,
+          '--state-dir', stateDir,
+          '--lines', topics.lines,
+          '--counts', topics.counts,
+          '--orders', topics.orders,
+          '--customers', topics.customers,
+          '--enriched', topics.enriched,
+          // Purge consumed repartition records promptly (default every 30 s), so the test sees DeleteRecords.
+          '--config', 'repartition.purge.interval.ms=100',
+        ]);
+        const running = child;
+        // The output topics from the start: every word's latest count and the number of joined records.
+        const latestCount = new Map<string, number>();
+        let enrichedSeen = 0;
+        const wantEnriched = expectedEnrichedCount();
+        const watcher = new Consumer({ bootstrap: tb.bootstrap, autoOffsetReset: 'earliest', maxWaitMs: 200 });
+        await watcher.assign([{ topic: topics.counts }, { topic: topics.enriched }]);
+        const complete = () => enrichedSeen >= wantEnriched && [...expectedCounts].every(([w, n]) => latestCount.get(w) === n);
+        try {
+          await withDeadline(`the complete Streams output (${label})`, async () => {
+            const appDied = running.exited.then((code) => {
+              throw new Error(`the Streams app exited (code ${code}) before its output was complete`);
+            });
+            const read = (async () => {
+              for await (const m of watcher) {
+                if (m.topic === topics.counts) latestCount.set(text(m.key)!, longValue(m.value));
+                else enrichedSeen++;
+                if (complete()) return;
+              }
+            })();
+            await Promise.race([read, appDied]);
           });
-          const read = (async () => {
-            for await (const m of watcher) {
-              if (m.topic === topics.counts) latestCount.set(text(m.key)!, longValue(m.value));
-              else enrichedSeen++;
-              if (complete()) return;
-            }
-          })();
-          await Promise.race([read, appDied]);
-        });
-      } catch (e) {
-        throw new Error(
-          `${label}: ${(e as Error).message}; counts final for ${[...expectedCounts].filter(([w, n]) => latestCount.get(w) === n).length} of ${expectedCounts.size} words, ` +
-            `${enrichedSeen} of ${wantEnriched} joined records${failureContext()}`,
+        } catch (e) {
+          throw new Error(
+            `${label}: ${(e as Error).message}; counts final for ${[...expectedCounts].filter(([w, n]) => latestCount.get(w) === n).length} of ${expectedCounts.size} words, ` +
+              `${enrichedSeen} of ${wantEnriched} joined records${failureContext()}`,
+          );
+        } finally {
+          await watcher.close();
+        }
+
+        // Streams purges what it has consumed from its repartition topic (DeleteRecords).
+        let seen = '';
+        await until(
+          `DeleteRecords purging ${repartition} (${label})`,
+          async () => {
+            const [earliest, latest] = [await admin.listOffsets(repartition, 'earliest'), await admin.listOffsets(repartition, 'latest')];
+            seen = JSON.stringify({ earliest, latest });
+            return latest.some((p) => p.offset > 0) && latest.every((p, i) => earliest[i]!.offset === p.offset);
+          },
+          () => seen + failureContext(),
         );
+
+        const code = await stopStreams(running);
+        assert.equal(code, 0, `${label}: the Streams app exits 0 after EOF${failureContext()}`);
+        assert.deepEqual(running.states.slice(-2), ['PENDING_SHUTDOWN', 'NOT_RUNNING'], failureContext());
+        assert.ok(!running.states.some((s) => s.startsWith('error')), failureContext());
+      };
+
+      // Run 1: all input is in place before the app starts, so a join task sees both
+      // sides and processes them in timestamp order (customers first, the rename between orders).
+      await writeLines(makeLines(60, 7));
+      await writeEvents(events);
+      await runUntilComplete(state.dir, 'first run');
+
+      // Run 2, on an empty state directory: the app must restore both stores from their
+      // changelogs and resume at its committed offsets, or the counts and joins go wrong.
+      await writeLines(makeLines(20, 11));
+      const more: Event[] = [
+        { topic: 'orders', key: 'c2', value: 'order-late-1', timestamp: base + 100_000 },
+        { topic: 'orders', key: 'c4', value: 'order-late-2', timestamp: base + 101_000 },
+        { topic: 'orders', key: 'c9', value: 'order-late-3', timestamp: base + 102_000 },
+      ];
+      events.push(...more);
+      await writeEvents(more);
+      const state2 = tempDir('samsa-streams-state-');
+      try {
+        await runUntilComplete(state2.dir, 'second run, empty state');
       } finally {
-        await watcher.close();
+        state2.cleanup();
       }
 
-      // Streams purges what it has consumed from its repartition topic (DeleteRecords).
-      let seen = '';
-      await until(
-        `DeleteRecords purging ${repartition} (${label})`,
-        async () => {
-          const [earliest, latest] = [await admin.listOffsets(repartition, 'earliest'), await admin.listOffsets(repartition, 'latest')];
-          seen = JSON.stringify({ earliest, latest });
-          return latest.some((p) => p.offset > 0) && latest.every((p, i) => earliest[i]!.offset === p.offset);
-        },
-        () => seen + failureContext(),
+      // The whole output, read after the app closed: exact counts, each word's updates
+      // rising to its final count (no record counted twice across the restart), nothing
+      // for words never written, and every join exactly once.
+      const counts = await readAll(tb.bootstrap, admin, topics.counts);
+      t.diagnostic(`${target}: ${counts.length} count updates for ${expectedCounts.size} words`);
+      const history = new Map<string, number[]>();
+      for (const m of counts) history.set(text(m.key)!, [...(history.get(text(m.key)!) ?? []), longValue(m.value)]);
+      assert.deepEqual([...history.keys()].sort(), [...expectedCounts.keys()].sort());
+      for (const [w, values] of history) {
+        assert.equal(values.at(-1), expectedCounts.get(w), `final count of ${w}: ${values.join(',')}`);
+        for (let i = 1; i < values.length; i++) assert.ok(values[i]! > values[i - 1]!, `counts of ${w} only rise: ${values.join(',')}`);
+      }
+
+      const enriched = await readAll(tb.bootstrap, admin, topics.enriched);
+      const joined = new Map<string, string[]>();
+      for (const m of enriched) joined.set(text(m.key)!, [...(joined.get(text(m.key)!) ?? []), text(m.value)!]);
+      assert.deepEqual(
+        Object.fromEntries([...joined].sort(([a], [b]) => a.localeCompare(b))),
+        Object.fromEntries([...expectedJoin(events)].sort(([a], [b]) => a.localeCompare(b))),
       );
 
-      const code = await stopStreams(running);
-      assert.equal(code, 0, `${label}: the Streams app exits 0 after EOF${failureContext()}`);
-      assert.deepEqual(running.states.slice(-2), ['PENDING_SHUTDOWN', 'NOT_RUNNING'], failureContext());
-      assert.ok(!running.states.some((s) => s.startsWith('error')), failureContext());
-    };
-
-    // Run 1: all input is in place before the app starts, so a join task sees both
-    // sides and processes them in timestamp order (customers first, the rename between orders).
-    await writeLines(makeLines(60, 7));
-    await writeEvents(events);
-    await runUntilComplete(state.dir, 'first run');
-
-    // Run 2, on an empty state directory: the app must restore both stores from their
-    // changelogs and resume at its committed offsets, or the counts and joins go wrong.
-    await writeLines(makeLines(20, 11));
-    const more: Event[] = [
-      { topic: 'orders', key: 'c2', value: 'order-late-1', timestamp: base + 100_000 },
-      { topic: 'orders', key: 'c4', value: 'order-late-2', timestamp: base + 101_000 },
-      { topic: 'orders', key: 'c9', value: 'order-late-3', timestamp: base + 102_000 },
-    ];
-    events.push(...more);
-    await writeEvents(more);
-    const state2 = tempDir('samsa-streams-state-');
-    try {
-      await runUntilComplete(state2.dir, 'second run, empty state');
+      // The internal topics Streams created through CreateTopics, with the configs it asked for.
+      const [changelog, repart] = await admin.describeConfigs([
+        { type: 'topic', name: `${appId}-word-counts-changelog`, keys: ['cleanup.policy'] },
+        { type: 'topic', name: repartition, keys: ['cleanup.policy', 'retention.ms'] },
+      ]);
+      assert.equal(changelog!.configs.find((c) => c.name === 'cleanup.policy')?.value, 'compact');
+      assert.equal(repart!.configs.find((c) => c.name === 'cleanup.policy')?.value, 'delete');
+      assert.equal(repart!.configs.find((c) => c.name === 'retention.ms')?.value, '-1');
     } finally {
-      state2.cleanup();
+      if (child && child.proc.exitCode === null && child.proc.signalCode === null) {
+        child.proc.kill('SIGKILL');
+        await child.exited;
+      }
+      await producer.close();
+      await admin.close();
+      await tb.close();
+      state.cleanup();
     }
-
-    // The whole output, read after the app closed: exact counts, each word's updates
-    // rising to its final count (no record counted twice across the restart), nothing
-    // for words never written, and every join exactly once.
-    const counts = await readAll(tb.bootstrap, admin, topics.counts);
-    const history = new Map<string, number[]>();
-    for (const m of counts) history.set(text(m.key)!, [...(history.get(text(m.key)!) ?? []), longValue(m.value)]);
-    assert.deepEqual([...history.keys()].sort(), [...expectedCounts.keys()].sort());
-    for (const [w, values] of history) {
-      assert.equal(values.at(-1), expectedCounts.get(w), `final count of ${w}: ${values.join(',')}`);
-      for (let i = 1; i < values.length; i++) assert.ok(values[i]! > values[i - 1]!, `counts of ${w} only rise: ${values.join(',')}`);
-    }
-
-    const enriched = await readAll(tb.bootstrap, admin, topics.enriched);
-    const joined = new Map<string, string[]>();
-    for (const m of enriched) joined.set(text(m.key)!, [...(joined.get(text(m.key)!) ?? []), text(m.value)!]);
-    assert.deepEqual(
-      Object.fromEntries([...joined].sort(([a], [b]) => a.localeCompare(b))),
-      Object.fromEntries([...expectedJoin(events)].sort(([a], [b]) => a.localeCompare(b))),
-    );
-
-    // The internal topics Streams created through CreateTopics, with the configs it asked for.
-    const [changelog, repart] = await admin.describeConfigs([
-      { type: 'topic', name: `${appId}-word-counts-changelog`, keys: ['cleanup.policy'] },
-      { type: 'topic', name: repartition, keys: ['cleanup.policy', 'retention.ms'] },
-    ]);
-    assert.equal(changelog!.configs.find((c) => c.name === 'cleanup.policy')?.value, 'compact');
-    assert.equal(repart!.configs.find((c) => c.name === 'cleanup.policy')?.value, 'delete');
-    assert.equal(repart!.configs.find((c) => c.name === 'retention.ms')?.value, '-1');
-  } finally {
-    if (child && child.proc.exitCode === null && child.proc.signalCode === null) {
-      child.proc.kill('SIGKILL');
-      await child.exited;
-    }
-    await producer.close();
-    await admin.close();
-    await tb.close();
-    state.cleanup();
-  }
-});
+  });
+}

@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel, type Consumer as KjsConsumer } from 'kafkajs';
-import { type TxnBroker, WITH_KAFKA, startKafkaPeer, startSamsaProcess } from './txn-brokers.js';
+import { type TxnBroker, TARGETS, startTarget } from './txn-brokers.js';
 
 /** Bound on every wait; a wait that runs out fails its test. */
 const WAIT_MS = 60_000;
@@ -68,14 +68,14 @@ async function consumeAll(kafka: Kafka, topic: string, readUncommitted: boolean,
 
 const values = (s: Seen[]) => s.map((x) => x.value).sort();
 
-for (const target of ['samsa', ...(WITH_KAFKA ? ['kafka'] : [])] as const) {
+for (const target of TARGETS) {
   describe(`kafkajs transactions against ${target}`, () => {
     let broker: TxnBroker;
     let kafka: Kafka;
     const run = `${Date.now()}`;
 
     before(async () => {
-      broker = target === 'samsa' ? await startSamsaProcess() : await startKafkaPeer();
+      broker = await startTarget(target);
       kafka = kafkaOf(broker.bootstrap);
     });
 

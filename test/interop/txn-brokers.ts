@@ -2,10 +2,12 @@
 // Samsa broker as a child process (`samsa serve`, so a test can kill -9 it and start
 // it again on the same data directory and port), and, when SAMSA_INTEROP_KAFKA=1,
 // Apache Kafka 4.x through scripts/kafka-peer.sh, to run the same client code against
-// both. Owns: starting, killing and stopping them. Must not run scenarios.
+// both (SAMSA_INTEROP_KAFKA=only: against Kafka alone, as .ci/run does after npm test
+// has run the Samsa half). Used by the transaction and Kafka Streams interop tests.
+// Owns: starting, killing and stopping them. Must not run scenarios.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +19,8 @@ export interface TxnBroker {
   kind: 'samsa' | 'kafka';
   bootstrap: string;
   stop(): Promise<void>;
+  /** The last lines of the broker's log, for failure messages. */
+  logTail(): string;
 }
 
 export interface SamsaProcess extends TxnBroker {
@@ -27,8 +31,6 @@ export interface SamsaProcess extends TxnBroker {
   kill9(): Promise<void>;
   /** Starts `samsa serve` again on the same data directory and port (after kill9 or stop). */
   restart(): Promise<void>;
-  /** The last lines the broker wrote to stderr (its log), for failure messages. */
-  logTail(): string;
 }
 
 /** Settings of the test brokers: groups form at once, timed-out transactions are found within half a second. */
@@ -103,10 +105,26 @@ export async function startSamsaProcess(env: Record<string, string> = {}): Promi
   return b;
 }
 
-/** True when the tests should also run against Apache Kafka (SAMSA_INTEROP_KAFKA=1). */
-export const WITH_KAFKA = process.env.SAMSA_INTEROP_KAFKA === '1';
+/** True when the tests should also run against Apache Kafka (SAMSA_INTEROP_KAFKA=1 or only). */
+export const WITH_KAFKA = process.env.SAMSA_INTEROP_KAFKA === '1' || process.env.SAMSA_INTEROP_KAFKA === 'only';
 
-/** Apache Kafka 4.x, one KRaft broker (scripts/kafka-peer.sh), with Samsa's test settings where Kafka has them. */
+/**
+ * The brokers a test runs its scenario against, in order: Samsa (unset or 1), then
+ * Apache Kafka (1), or Kafka alone (only). Every target runs the same test code.
+ */
+export const TARGETS: ReadonlyArray<'samsa' | 'kafka'> =
+  process.env.SAMSA_INTEROP_KAFKA === 'only' ? ['kafka'] : process.env.SAMSA_INTEROP_KAFKA === '1' ? ['samsa', 'kafka'] : ['samsa'];
+
+/** Starts the broker of `target`: a `samsa serve` process or the Kafka peer. */
+export async function startTarget(target: 'samsa' | 'kafka'): Promise<TxnBroker> {
+  return target === 'samsa' ? startSamsaProcess() : startKafkaPeer();
+}
+
+/**
+ * Apache Kafka 4.x, one KRaft broker (scripts/kafka-peer.sh), with Samsa's test
+ * settings where Kafka has them. What a single broker needs (one replica of
+ * __transaction_state, min.isr 1) is in kafka-peer.sh's server.properties, not here.
+ */
 export async function startKafkaPeer(): Promise<TxnBroker> {
   const script = join(REPO_ROOT, 'scripts', 'kafka-peer.sh');
   if (!existsSync(script)) throw new Error(`${script} is missing`);
@@ -115,8 +133,6 @@ export async function startKafkaPeer(): Promise<TxnBroker> {
     'start', '--dir', dir, '--brokers', '1',
     '--config-override', 'group.initial.rebalance.delay.ms=0',
     '--config-override', 'transaction.abort.timed.out.transaction.cleanup.interval.ms=500',
-    '--config-override', 'transaction.state.log.replication.factor=1',
-    '--config-override', 'transaction.state.log.min.isr=1',
   ];
   const child = spawn(script, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT });
   let out = '';
@@ -143,6 +159,13 @@ export async function startKafkaPeer(): Promise<TxnBroker> {
   return {
     kind: 'kafka',
     bootstrap,
+    logTail() {
+      try {
+        return readFileSync(join(dir, 'node-1', 'logs', 'server.log'), 'utf8').slice(-16_384);
+      } catch (err) {
+        return `(no Kafka server log: ${(err as Error).message})`;
+      }
+    },
     async stop() {
       await new Promise<void>((resolve) => {
         const s = spawn(script, ['stop', '--dir', dir], { stdio: 'ignore', cwd: REPO_ROOT });

@@ -15,7 +15,7 @@ const FETCH_MAX_BYTES = 8 * 1024 * 1024;
 /** Fetch rounds per raw read, at most (each advances by at least one batch). */
 const FETCH_ROUNDS_MAX = 10_000;
 
-const API = { Fetch: 1, OffsetCommit: 8, OffsetFetch: 9, FindCoordinator: 10 } as const;
+const API = { Fetch: 1, OffsetCommit: 8, OffsetFetch: 9, FindCoordinator: 10, ConsumerGroupDescribe: 69 } as const;
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -115,6 +115,9 @@ interface OffsetFetchResponse {
 interface FindCoordinatorResponse {
   errorCode: number;
   coordinators: Array<{ key: string; errorCode: number }>;
+}
+interface ConsumerGroupDescribeResponse {
+  groups: Array<{ groupId: string; errorCode: number; groupState: string; members: Array<{ memberId: string }> }>;
 }
 interface OffsetCommitResponse {
   topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: number }> }>;
@@ -309,6 +312,20 @@ export class Verifier {
       const parts = topics.find((t) => t.name === topic)?.partitions ?? [];
       return new Map(parts.map((x) => [x.partitionIndex, x.committedOffset]));
     });
+  }
+
+  /**
+   * A KIP-848 consumer group as ConsumerGroupDescribe has it (state and member count),
+   * or null when the broker says it is not one (GROUP_ID_NOT_FOUND: classic or unknown).
+   */
+  async consumerGroup(groupId: string): Promise<{ state: string; members: number } | null> {
+    await this.coordinator(groupId);
+    const conn = await this.connection();
+    const res = await conn.request<ConsumerGroupDescribeResponse>(API.ConsumerGroupDescribe, { groupIds: [groupId], includeAuthorizedOperations: false });
+    const g = res.groups.find((x) => x.groupId === groupId);
+    if (g === undefined || g.errorCode === ErrorCode.GROUP_ID_NOT_FOUND) return null;
+    if (g.errorCode !== ErrorCode.NONE) throw new Error(`ConsumerGroupDescribe ${groupId}: ${errorName(g.errorCode)}`);
+    return { state: g.groupState, members: g.members.length };
   }
 
   /** Commits offsets for a group from outside any generation (a "simple" group with no members). */

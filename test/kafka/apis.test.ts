@@ -331,9 +331,15 @@ describe('Produce and Fetch', () => {
     assert.equal(res.responses[0]!.partitions[0]!.records!.byteLength, 0);
   });
 
-  test('a fetch session id other than 0 is FETCH_SESSION_ID_NOT_FOUND', async () => {
-    const res = await client.request(FetchRequestCodec, FetchResponseCodec, 11, fetchRequest('pf', 0, 0, { sessionId: 5 }));
+  test('an incremental fetch in a session that does not exist is FETCH_SESSION_ID_NOT_FOUND; a full one naming it is served', async () => {
+    const res = await client.request(FetchRequestCodec, FetchResponseCodec, 11, fetchRequest('pf', 0, 0, { sessionId: 5, sessionEpoch: 1 }));
     assert.equal(res.errorCode, 70);
+    assert.equal(res.responses.length, 0);
+    // Epoch -1 closes the session it names (none here) and fetches without one, as Kafka does.
+    const full = await client.request(FetchRequestCodec, FetchResponseCodec, 11, fetchRequest('pf', 0, 0, { sessionId: 5 }));
+    assert.equal(full.errorCode, 0);
+    assert.equal(full.sessionId, 0);
+    assert.equal(full.responses[0]!.partitions[0]!.errorCode, 0);
   });
 });
 

@@ -157,6 +157,31 @@ describe('transactions over the protocol', () => {
     assert.equal(await endTxn('tx-1', producerId, producerEpoch, true), ErrorCode.INVALID_TXN_STATE, 'committing an aborted transaction');
   });
 
+  test('read_committed in a fetch session: the open transaction moves only the high watermark; its abort brings the records, the marker and the aborted list', async () => {
+    await createTopic('tx-sess', 1);
+    const sessionFetch = async (sessionId: number, sessionEpoch: number, offset: number | null) =>
+      client.request(FetchRequestCodec, FetchResponseCodec, 11, {
+        replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 1, sessionId, sessionEpoch,
+        topics: offset === null ? [] : [{ topic: 'tx-sess', topicId: '00000000000000000000000000000000', partitions: [{ partition: 0, fetchOffset: offset, partitionMaxBytes: 1 << 20 }] }],
+        forgottenTopicsData: [], rackId: '',
+      });
+    const full = await sessionFetch(0, 0, 0);
+    assert.ok(full.sessionId > 0);
+    const { producerId, producerEpoch } = await initProducer('tx-sess-1');
+    assert.deepEqual(await addPartitions('tx-sess-1', producerId, producerEpoch, 'tx-sess', [0]), [0]);
+    assert.equal((await produce('tx-sess-1', 'tx-sess', 0, producerId, producerEpoch, 0, ['a1', 'a2'])).errorCode, 0);
+    const open = await sessionFetch(full.sessionId, 1, null);
+    const p = open.responses[0]!.partitions[0]!;
+    assert.deepEqual([p.highWatermark, p.lastStableOffset, p.records?.byteLength ?? 0], [2, 0, 0]);
+    assert.equal((await sessionFetch(full.sessionId, 2, null)).responses.length, 0, 'nothing new');
+    assert.equal(await endTxn('tx-sess-1', producerId, producerEpoch, false), 0);
+    const aborted = (await sessionFetch(full.sessionId, 3, null)).responses[0]!.partitions[0]!;
+    assert.deepEqual([aborted.highWatermark, aborted.lastStableOffset], [3, 3]);
+    assert.deepEqual(aborted.abortedTransactions, [{ producerId, firstOffset: 0 }]);
+    assert.deepEqual(contents(aborted), { values: ['a1', 'a2'], markers: [CONTROL_TYPE_ABORT] });
+    await sessionFetch(full.sessionId, -1, null);
+  });
+
   test('a transactional produce needs the partition in the transaction at the current epoch', async () => {
     await createTopic('tx-check', 2);
     const { producerId, producerEpoch } = await initProducer('tx-2');

@@ -10,19 +10,26 @@
 // in order per partition, and a kafkajs consumer group that stopped on Samsa (with
 // records read after its last commit) resumes on Kafka at the translated offsets:
 // nothing skipped, nothing re-read but what it had not committed.
+// A group on the KIP-848 consumer protocol (@platformatic/kafka, group.protocol
+// consumer) moves from Samsa to Kafka the same way.
 // Kafka → Samsa: the reverse, with a group moved the other way.
+// A secured cluster: the same nodes also listen SASL_PLAINTEXT (SCRAM-SHA-512, the
+// user made at format time); the mirror reaches it with --to-config (routing to each
+// partition's leader, logging in on every connection, re-authenticating within the
+// cluster's 5 s connections.max.reauth.ms); a wrong password stops it with the SASL
+// failure, and the password is in none of its output.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { Admin, Producer } from '../../src/client/index.js';
 import { type Broker, startBroker } from '../../src/server.js';
-import { type StoredRecord, endTotal, produceStream, readAll, startMirrorCli, waitFor } from '../mirror/helpers.js';
+import { type StoredRecord, consumeWithConsumerProtocol, endTotal, produceStream, readAll, startMirrorCli, waitFor } from '../mirror/helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PEER = join(ROOT, 'scripts/kafka-peer.sh');
@@ -46,6 +53,9 @@ function peer(args: string[], timeoutMs = 300_000): Promise<string> {
 
 let kafkaDir: string;
 let kafka: string;
+/** The same cluster's SASL_PLAINTEXT (SCRAM-SHA-512) listeners. */
+let kafkaSasl: string;
+const KAFKA_PW = 'Mirror-Kafka-Pw-71c';
 let samsa: Broker;
 let samsaBootstrap: string;
 let kafkaAdmin: Admin;
@@ -58,9 +68,13 @@ let failed = false;
 before(async () => {
   kafkaDir = mkdtempSync(join(tmpdir(), 'samsa-mirror-kafka-'));
   const started = Date.now();
-  const [out, broker] = await Promise.all([peer(['start', '--dir', kafkaDir, '--brokers', '3']), startBroker({ shards: 1, 'group.initial.rebalance.delay.ms': 0 })]);
+  const [out, broker] = await Promise.all([
+    peer(['start', '--dir', kafkaDir, '--brokers', '3', '--sasl-scram', `mirror:${KAFKA_PW}`, '--config-override', 'connections.max.reauth.ms=5000']),
+    startBroker({ shards: 1, 'group.initial.rebalance.delay.ms': 0 }),
+  ]);
   timings.push(`kafka 3 brokers started in ${Date.now() - started} ms`);
   kafka = /^bootstrap=(.+)$/m.exec(out)![1]!;
+  kafkaSasl = /^sasl_bootstrap=(.+)$/m.exec(out)![1]!;
   samsa = broker;
   samsaBootstrap = `127.0.0.1:${samsa.kafkaPort}`;
   kafkaAdmin = new Admin({ bootstrap: kafka });
@@ -271,6 +285,28 @@ test('Samsa → 3-broker Kafka: a broker and the mirror killed mid-copy, every r
   assert.ok(before.uncommitted.every((v) => after.read.includes(v)), 'what was read but not committed is read again');
 }));
 
+test('Samsa → Kafka: a consumer-protocol (KIP-848) group resumes on Kafka at the translated offsets', guard(async () => {
+  const topic = 'ledger';
+  await samsaAdmin.createTopics([{ name: topic, numPartitions: 3 }]);
+  const producer = new Producer({ bootstrap: samsaBootstrap, lingerMs: 0 });
+  await producer.send({ topic, messages: Array.from({ length: 300 }, (_, i) => ({ key: `k${i}`, value: `l${i}`, partition: i % 3 })) });
+  await producer.close();
+  const before = await consumeWithConsumerProtocol(samsaBootstrap, 'ledger-848', topic, 3, 100);
+  const run = startMirrorCli(['--from', samsaBootstrap, '--to', kafka, '--topics', topic, '--name', 'ledger', '--sync-groups', '--groups', 'ledger-848', '--until-caught-up'], 600_000);
+  const done = await run.exited;
+  logs.push(`--- consumer-protocol group run\n${done.stderr}`);
+  assert.equal(done.code, 0, done.stderr);
+  assert.deepEqual(
+    (await kafkaAdmin.fetchOffsets('ledger-848')).map((o) => [o.partition, o.offset]),
+    [...before.next].sort((a, b) => a[0] - b[0]),
+    'offsets are the same here: the Kafka topic started empty',
+  );
+  const after = await consumeWithConsumerProtocol(kafka, 'ledger-848', topic, 3, 200);
+  const both = [...before.values, ...after.values];
+  assert.equal(new Set(both).size, both.length, 'no record read twice');
+  assert.deepEqual(both.map((v) => Number(v.slice(1))).sort((a, b) => a - b), Array.from({ length: 300 }, (_, i) => i), 'no record skipped');
+}));
+
 test('Kafka → Samsa: records and a group move the other way', guard(async () => {
   const topic = 'events';
   await kafkaAdmin.createTopics([{ name: topic, numPartitions: 6 }]);
@@ -303,4 +339,28 @@ test('Kafka → Samsa: records and a group move the other way', guard(async () =
   const committedRead = before.read.slice(0, 2500);
   assert.ok(!after.read.some((v) => committedRead.includes(v)));
   assert.equal(new Set([...committedRead, ...after.read]).size, n, 'no record skipped');
+}));
+
+test('Samsa → Kafka over SASL_PLAINTEXT (SCRAM-SHA-512) with --to-config; a wrong password stops the mirror with the SASL failure', guard(async () => {
+  const topic = 'secured';
+  await samsa.engine.createTopic(topic, 3);
+  const producer = new Producer({ bootstrap: samsaBootstrap });
+  const n = 3000;
+  for (let i = 0; i < n; i += 500) await producer.send({ topic, messages: Array.from({ length: 500 }, (_, j) => ({ key: `k${i + j}`, value: `s-${i + j}` })) });
+  await producer.close();
+  const config = join(kafkaDir, 'mirror-client.properties');
+  writeFileSync(config, `security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\nsasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="mirror" password="${KAFKA_PW}";\n`);
+  const bad = startMirrorCli(['--from', samsaBootstrap, '--to', kafkaSasl, '--topics', topic, '--name', 'secured', '--until-caught-up', '--to-config', config, '--to-property', 'sasl.password=not-it']);
+  bad.ready.catch(() => {}); // it stops before its ready line
+  const refused = await bad.exited;
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.match(refused.stderr, /SASL authentication failed \(SCRAM-SHA-512 as user 'mirror'\)/);
+  const t0 = Date.now();
+  const run = startMirrorCli(['--from', samsaBootstrap, '--to', kafkaSasl, '--topics', topic, '--name', 'secured', '--until-caught-up', '--to-config', config, '--progress-interval-ms', '500'], 600_000);
+  const done = await run.exited;
+  assert.equal(done.code, 0, done.stderr);
+  timings.push(`Samsa → Kafka over SASL_PLAINTEXT SCRAM-SHA-512: ${n} records in ${Date.now() - t0} ms`);
+  for (const out of [done.stdout, done.stderr, refused.stdout, refused.stderr]) assert.ok(!out.includes(KAFKA_PW));
+  // Read back through the PLAINTEXT listener of the same cluster.
+  assert.equal(assertSame(await readAll(samsaBootstrap, topic), await readAll(kafka, topic, new Map(), 180_000), 3, 'Samsa → Kafka (SASL)'), n);
 }));

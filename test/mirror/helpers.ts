@@ -1,8 +1,11 @@
 // Test helpers for the mirror tests: `samsa mirror` as a child process (to kill it
 // with SIGKILL), reading a whole topic back per partition, producing a numbered
-// stream in the background, and waiting for a condition. Owns: test-only code.
+// stream in the background, waiting for a condition, and a member of a KIP-848
+// consumer-protocol group (@platformatic/kafka) that reads and commits. Owns: test-only code.
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { Consumer as PlatformaticConsumer } from '@platformatic/kafka';
 import { Admin, Consumer, type Message, Producer } from '../../src/client/index.js';
 import { CLI } from '../cli/cli-helpers.js';
 
@@ -144,4 +147,40 @@ export function produceStream(bootstrap: string, topic: string, batch = 200): { 
       return n;
     },
   };
+}
+
+/**
+ * Reads `count` records as the only member of a consumer-protocol group, then commits
+ * the next offset of each of the topic's `partitions` (0 where it read nothing, so no
+ * partition falls back to the earliest offset later) and leaves.
+ */
+export async function consumeWithConsumerProtocol(bootstrap: string, groupId: string, topic: string, partitions: number, count: number): Promise<{ values: string[]; next: Map<number, number> }> {
+  const consumer = new PlatformaticConsumer({ clientId: 'mirror-848', bootstrapBrokers: bootstrap.split(','), groupId, groupProtocol: 'consumer', groupRemoteAssignor: 'range', rebalanceTimeout: 60_000 });
+  const values: string[] = [];
+  const next = new Map<number, number>();
+  try {
+    const stream = await consumer.consume({ topics: [topic], mode: 'committed', fallbackMode: 'earliest', autocommit: false, maxWaitTime: 200 });
+    try {
+      for await (const m of stream) {
+        values.push(String(m.value));
+        next.set(m.partition, Number(m.offset) + 1);
+        if (values.length >= count) break;
+      }
+      // The broker holds a consumer-protocol group (Admin.describeGroup asks ConsumerGroupDescribe at its coordinator).
+      const admin = new Admin({ bootstrap });
+      try {
+        const d = await admin.describeGroup(groupId);
+        assert.deepEqual([d.protocolType, d.members], ['consumer', 1], `${groupId} is a consumer-protocol group with one member: ${JSON.stringify(d)}`);
+      } finally {
+        await admin.close();
+      }
+      for (let p = 0; p < partitions; p++) if (!next.has(p)) next.set(p, 0);
+      await consumer.commit({ offsets: [...next].map(([partition, offset]) => ({ topic, partition, offset: BigInt(offset), leaderEpoch: -1 })) });
+    } finally {
+      await stream.close();
+    }
+  } finally {
+    await consumer.close(true);
+  }
+  return { values, next };
 }

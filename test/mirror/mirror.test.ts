@@ -5,7 +5,9 @@
 // no record lost or duplicated (also when everything it copied was written after its
 // last checkpoint); a consumer group (kafkajs) that stops on the source resumes on
 // the target at the translated offsets, none skipped and none read twice, even where
-// target offsets differ from source ones; and a broker with `mirror.target` copies
+// target offsets differ from source ones; the same for a group on the KIP-848 consumer
+// protocol (@platformatic/kafka with groupProtocol consumer: the brokers assign, the
+// members commit with their member epoch); and a broker with `mirror.target` copies
 // its own topics and shows the lag on /metrics. The same scenarios against a
 // 3-broker Apache Kafka are in test/mirror-kafka/ (npm run test:mirror).
 
@@ -15,7 +17,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Admin, Producer } from '../../src/client/index.js';
 import { Mirror } from '../../src/mirror/index.js';
 import { type Broker, startBroker } from '../../src/server.js';
-import { endTotal, produceStream, readAll, startMirrorCli, waitFor } from './helpers.js';
+import { consumeWithConsumerProtocol, endTotal, produceStream, readAll, startMirrorCli, waitFor } from './helpers.js';
 import { isOneErrorLine, runCli } from '../cli/cli-helpers.js';
 
 let source: Broker;
@@ -211,6 +213,40 @@ test('a group that stops on the source resumes on the target at the translated o
   const both = [...readBefore, ...readAfter];
   assert.equal(new Set(both).size, both.length, 'no record read twice');
   assert.deepEqual(both.map((v) => Number(v.slice(1))).sort((x, y) => x - y), Array.from({ length: 300 }, (_, i) => i), 'no record skipped');
+});
+
+test('a KIP-848 consumer-protocol group moved with syncGroups resumes on the target at the translated offsets', async () => {
+  const topic = 'm-group-848';
+  await sourceAdmin.createTopics([{ name: topic, numPartitions: 3 }]);
+  await targetAdmin.createTopics([{ name: topic, numPartitions: 3 }]);
+  // Target offsets are source offsets + 4: translation has to do something.
+  const pre = new Producer({ bootstrap: to, lingerMs: 0 });
+  for (const p of [0, 1, 2]) await pre.send({ topic, messages: Array.from({ length: 4 }, (_, i) => ({ value: `old-${p}-${i}`, partition: p })) });
+  await pre.close();
+  const producer = new Producer({ bootstrap: from, lingerMs: 0 });
+  await producer.send({ topic, messages: Array.from({ length: 150 }, (_, i) => ({ key: `k${i}`, value: `v${i}`, partition: i % 3 })) });
+  await producer.close();
+
+  // The member (it owns all three partitions) reads 60 records, commits, leaves.
+  const first = await consumeWithConsumerProtocol(from, 'ledger-848', topic, 3, 60);
+  const committed = await sourceAdmin.fetchOffsets('ledger-848');
+  assert.deepEqual(committed.map((o) => [o.partition, o.offset]), [...first.next].sort(([a], [b]) => a - b));
+
+  const mirror = new Mirror({ from, to, topics: new RegExp(topic), groups: /ledger-848/, syncGroups: true, name: 'group-848', logger: quiet });
+  await mirror.start();
+  await mirror.waitCaughtUp();
+  await mirror.stop();
+  const translated = await targetAdmin.fetchOffsets('ledger-848');
+  assert.deepEqual(
+    translated.map((o) => [o.partition, o.offset]),
+    committed.map((o) => [o.partition, o.offset + 4]),
+  );
+
+  const rest = await consumeWithConsumerProtocol(to, 'ledger-848', topic, 3, 150 - first.values.length);
+  assert.ok(!rest.values.some((v) => v.startsWith('old-')), 'records that were on the target before are not read');
+  const both = [...first.values, ...rest.values];
+  assert.equal(new Set(both).size, both.length, 'no record read twice');
+  assert.deepEqual(both.map((v) => Number(v.slice(1))).sort((x, y) => x - y), Array.from({ length: 150 }, (_, i) => i), 'no record skipped');
 });
 
 test('a broker with mirror.target copies its topics continuously and reports the lag on /metrics', async () => {

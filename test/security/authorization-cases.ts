@@ -28,6 +28,8 @@ import { TxnOffsetCommitRequestCodec, TxnOffsetCommitResponseCodec } from '../..
 import { DescribeProducersRequestCodec, DescribeProducersResponseCodec } from '../../src/wire/schemas/61-describe-producers.js';
 import { DescribeTransactionsRequestCodec, DescribeTransactionsResponseCodec } from '../../src/wire/schemas/65-describe-transactions.js';
 import { ListTransactionsRequestCodec, ListTransactionsResponseCodec } from '../../src/wire/schemas/66-list-transactions.js';
+import { ConsumerGroupHeartbeatRequestCodec, ConsumerGroupHeartbeatResponseCodec } from '../../src/wire/schemas/68-consumer-group-heartbeat.js';
+import { ConsumerGroupDescribeRequestCodec, ConsumerGroupDescribeResponseCodec } from '../../src/wire/schemas/69-consumer-group-describe.js';
 import { DescribeAclsRequestCodec, DescribeAclsResponseCodec } from '../../src/wire/schemas/29-describe-acls.js';
 import { CreateAclsRequestCodec, CreateAclsResponseCodec } from '../../src/wire/schemas/30-create-acls.js';
 import { DeleteAclsRequestCodec, DeleteAclsResponseCodec } from '../../src/wire/schemas/31-delete-acls.js';
@@ -97,6 +99,17 @@ export function authorizationCases(): AuthorizationCase[] {
       expect: TOPIC_DENIED,
     },
     {
+      apiKey: 1,
+      name: 'Fetch in a session: READ checked again at each incremental fetch',
+      run: async (c) => {
+        const full = await c.request(FetchRequestCodec, FetchResponseCodec, 12, { ...fetchBody('secret'), sessionEpoch: 0 });
+        const inc = await c.request(FetchRequestCodec, FetchResponseCodec, 12, { ...fetchBody('secret'), topics: [], sessionId: full.sessionId, sessionEpoch: 1 });
+        await c.request(FetchRequestCodec, FetchResponseCodec, 12, { ...fetchBody('secret'), topics: [], sessionId: full.sessionId, sessionEpoch: -1 });
+        return [full.responses[0]!.partitions[0]!.errorCode, inc.responses[0]!.partitions[0]!.errorCode];
+      },
+      expect: [TOPIC_DENIED, TOPIC_DENIED],
+    },
+    {
       apiKey: 2,
       name: 'ListOffsets: DESCRIBE on the topic',
       run: async (c) => (await c.request(ListOffsetsRequestCodec, ListOffsetsResponseCodec, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'secret', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1 }] }] })).topics[0]!.partitions[0]!.errorCode,
@@ -143,7 +156,7 @@ export function authorizationCases(): AuthorizationCase[] {
       run: async (c) => (await c.request(DescribeGroupsRequestCodec, DescribeGroupsResponseCodec, 5, { groups: ['g'], includeAuthorizedOperations: true })).groups[0]!.errorCode,
       expect: GROUP_DENIED,
     },
-    { apiKey: 16, name: 'ListGroups: the group is hidden', run: async (c) => (await c.request(ListGroupsRequestCodec, ListGroupsResponseCodec, 4, { statesFilter: [] })).groups.map((g) => g.groupId), expect: [] },
+    { apiKey: 16, name: 'ListGroups: the group is hidden', run: async (c) => (await c.request(ListGroupsRequestCodec, ListGroupsResponseCodec, 4, { statesFilter: [], typesFilter: [] })).groups.map((g) => g.groupId), expect: [] },
     {
       apiKey: 19,
       name: 'CreateTopics: CREATE on the cluster or the topic',
@@ -225,6 +238,32 @@ export function authorizationCases(): AuthorizationCase[] {
       name: 'ListTransactions: the transactional id is hidden',
       run: async (c) => (await c.request(ListTransactionsRequestCodec, ListTransactionsResponseCodec, 1, { stateFilters: [], producerIdFilters: [], durationFilter: -1, transactionalIdPattern: null })).transactionStates.map((t) => t.transactionalId),
       expect: [],
+    },
+    {
+      apiKey: 68,
+      name: 'ConsumerGroupHeartbeat: READ on the group',
+      run: async (c) =>
+        (
+          await c.request(ConsumerGroupHeartbeatRequestCodec, ConsumerGroupHeartbeatResponseCodec, 1, {
+            groupId: 'g',
+            memberId: 'm',
+            memberEpoch: 0,
+            instanceId: null,
+            rackId: null,
+            rebalanceTimeoutMs: 1000,
+            subscribedTopicNames: ['secret'],
+            subscribedTopicRegex: null,
+            serverAssignor: null,
+            topicPartitions: [],
+          })
+        ).errorCode,
+      expect: GROUP_DENIED,
+    },
+    {
+      apiKey: 69,
+      name: 'ConsumerGroupDescribe: DESCRIBE on the group',
+      run: async (c) => (await c.request(ConsumerGroupDescribeRequestCodec, ConsumerGroupDescribeResponseCodec, 1, { groupIds: ['g'], includeAuthorizedOperations: false })).groups[0]!.errorCode,
+      expect: GROUP_DENIED,
     },
     { apiKey: 29, name: 'DescribeAcls: DESCRIBE on the cluster', run: async (c) => (await c.request(DescribeAclsRequestCodec, DescribeAclsResponseCodec, 3, filter)).errorCode, expect: CLUSTER_DENIED },
     {

@@ -132,6 +132,18 @@ describe('alice with ACLs', () => {
     c.close();
   });
 
+  test('a fetch session re-checks READ: a DENY added while the session lives refuses its next incremental fetch', async () => {
+    await broker.engine.createTopic('orders-rev', 1);
+    const c = await login('alice');
+    const full = await c.request(FetchRequestCodec, FetchResponseCodec, 12, { ...fetchBody('orders-rev'), sessionEpoch: 0 });
+    assert.equal(full.responses[0]!.partitions[0]!.errorCode, ErrorCode.NONE);
+    assert.ok(full.sessionId > 0);
+    authorizer.add([acl(Res.TOPIC, 'orders-rev', 'User:alice', Op.READ, { permissionType: Perm.DENY })]);
+    const inc = await c.request(FetchRequestCodec, FetchResponseCodec, 12, { ...fetchBody('orders-rev'), topics: [], sessionId: full.sessionId, sessionEpoch: 1 });
+    assert.deepEqual(inc.responses.map((t) => [t.topic, t.partitions[0]!.errorCode]), [['orders-rev', ErrorCode.TOPIC_AUTHORIZATION_FAILED]]);
+    c.close();
+  });
+
   test('produce: allowed by a literal ALLOW and by a prefix; a DENY wins over the prefix ALLOW', async () => {
     const c = await login('alice');
     const records = encodeRecordBatch([{ key: 'k', value: 'v' }]);
@@ -161,7 +173,7 @@ describe('alice with ACLs', () => {
     const fetched = await c.request(FetchRequestCodec, FetchResponseCodec, 12, fetchBody('orders'));
     assert.equal(fetched.responses[0]!.partitions[0]!.errorCode, ErrorCode.NONE);
     assert.ok(fetched.responses[0]!.partitions[0]!.records!.byteLength > 0);
-    const groups = await c.request(ListGroupsRequestCodec, ListGroupsResponseCodec, 4, { statesFilter: [] });
+    const groups = await c.request(ListGroupsRequestCodec, ListGroupsResponseCodec, 4, { statesFilter: [], typesFilter: [] });
     assert.deepEqual(groups.groups.map((g) => g.groupId), ['alice-app'], 'ListGroups shows only the groups she may describe');
     c.close();
   });

@@ -62,6 +62,7 @@ for (const transport of ['uws', 'node'] as TransportName[]) {
     let http: HttpServer;
     let tokensFile: string;
     let ca: Buffer;
+    let authorizer: Authorizer;
 
     before(async () => {
       ca = readFileSync(certs.caCert);
@@ -70,7 +71,7 @@ for (const transport of ['uws', 'node'] as TransportName[]) {
       engine = await startEngine({ dataDir: join(dir, `${transport}-data`), shards: 1, pin: false });
       await engine.createTopic('web', 1);
       await engine.createTopic('hidden', 1);
-      const authorizer = Authorizer.inMemory({ superUsers: [], allowIfNoAcl: false });
+      authorizer = Authorizer.inMemory({ superUsers: [], allowIfNoAcl: false });
       const base = { resourceType: Res.TOPIC, patternType: Pattern.LITERAL, host: '*', permissionType: Perm.ALLOW };
       authorizer.add([
         { ...base, resourceName: 'web', principal: 'User:alice', operation: Op.WRITE },
@@ -204,6 +205,37 @@ for (const transport of ['uws', 'node'] as TransportName[]) {
       assert.equal((await call(`${instance}/offsets`, alice, 'POST', undefined, 'application/vnd.kafka.v2+json')).status, 204);
       assert.equal((await call(instance, bob, 'DELETE', undefined, 'application/vnd.kafka.v2+json')).status, 403);
       assert.equal((await call(instance, alice, 'DELETE', undefined, 'application/vnd.kafka.v2+json')).status, 204);
+    });
+
+    test('REST consumer: READ is checked on every round of a long poll, not only when the request arrives', async () => {
+      const alice = basic('alice', 'alice-pw');
+      const JSON_V2 = 'application/vnd.kafka.json.v2+json';
+      const V2 = 'application/vnd.kafka.v2+json';
+      const created = await call('/consumers/web-readers', alice, 'POST', JSON.stringify({ format: 'json', 'auto.offset.reset': 'latest' }), V2);
+      assert.equal(created.status, 200, created.body);
+      const instance = `/consumers/web-readers/instances/${encodeURIComponent(JSON.parse(created.body).instance_id as string)}`;
+      assert.equal((await call(`${instance}/subscription`, alice, 'POST', JSON.stringify({ topics: ['web'] }), V2)).status, 204);
+      // Until the group's assignment arrives (the first reads join the group).
+      for (let i = 0; i < 30; i++) {
+        const a = await call(`${instance}/assignments`, alice, 'GET', undefined, V2);
+        if ((JSON.parse(a.body).partitions as unknown[]).length > 0) break;
+        assert.equal((await call(`${instance}/records?timeout=500`, alice, 'GET', undefined, JSON_V2)).status, 200);
+      }
+      // A long poll starts with READ on "web"; READ is taken away and a record arrives meanwhile.
+      const polling = call(`${instance}/records?timeout=10000`, alice, 'GET', undefined, JSON_V2);
+      await new Promise((r) => setTimeout(r, 500)); // ordering only: let the poll reach its wait
+      const readWeb = { resourceType: Res.TOPIC, resourceName: 'web', patternType: Pattern.LITERAL, principal: 'User:alice', host: '*', operation: Op.READ, permissionType: Perm.ALLOW };
+      authorizer.remove([readWeb]);
+      try {
+        // alice may still WRITE "web".
+        assert.equal((await get('/topics/web', alice, 'POST', JSON.stringify({ records: [{ value: 'after-revoke' }] }))).status, 200);
+        const r = await polling;
+        assert.equal(r.status, 403, `the record written after READ was revoked must not be returned: ${r.body}`);
+        assert.equal(JSON.parse(r.body).error_code, 40301);
+      } finally {
+        authorizer.add([readWeb]);
+      }
+      assert.equal((await call(instance, alice, 'DELETE', undefined, V2)).status, 204);
     });
 
     test('table views need READ on the topic, checked before its existence', async () => {

@@ -9,7 +9,6 @@ import type { Command } from 'commander';
 import { Connection } from '../../client/connection.js';
 import { AclOperation, AclPatternType, AclPermissionType, AclResourceType } from '../../wire/schemas/29-describe-acls.js';
 import { UsageError, bootstrapOption, clientOptions, collect, connectFailure, finish, jsonLine, writeOut } from '../common.js';
-import { securityOptions } from '../client-security.js';
 
 const API_DESCRIBE_ACLS = 29;
 const API_CREATE_ACLS = 30;
@@ -33,7 +32,6 @@ interface ResourceOpts {
 
 interface ConnOpts {
   bootstrap: string;
-  commandConfig?: string;
 }
 
 interface Resource {
@@ -76,7 +74,7 @@ async function withConnection<T>(o: ConnOpts, fn: (conn: Connection) => Promise<
   try {
     // The Node entry registers the TCP (and TLS) transport the client opens.
     await import('../../client/node.js');
-    conn = await Connection.open({ ...clientOptions(o.bootstrap), ...securityOptions(o.commandConfig) });
+    conn = await Connection.open(clientOptions(o.bootstrap));
   } catch (err) {
     if (err instanceof UsageError) throw err;
     throw connectFailure(o.bootstrap, err);
@@ -117,7 +115,6 @@ function text(rows: readonly AclRow[]): string {
 function withCommon(cmd: Command): Command {
   return cmd
     .addOption(bootstrapOption())
-    .option('--command-config <file>', 'client settings for a secured listener (security.protocol, sasl.*, ssl.*)')
     .option('--topic <name>', 'a topic (or prefix with --resource-pattern-type prefixed)')
     .option('--group <name>', 'a consumer group')
     .option('--cluster', 'the cluster')

@@ -25,7 +25,7 @@ import {
 } from '../../loadgen/index.js';
 import { type Broker, startBroker } from '../../server.js';
 import { setLogger } from '../../util/logger.js';
-import { CONNECT_TIMEOUT_MS, UsageError, checkBootstrap, collect, connectFailure, finish, jsonLine, parseAcks, parseIntArg, parseNumberArg, parsePositiveNumberArg, writeOut } from '../common.js';
+import { CONNECT_TIMEOUT_MS, UsageError, cliSecurityOptions, checkBootstrap, collect, connectFailure, finish, jsonLine, parseAcks, parseIntArg, parseNumberArg, parsePositiveNumberArg, writeOut } from '../common.js';
 import { type BenchPhase, type BenchReport, renderBenchReport } from '../bench-report.js';
 
 export type { BenchPhase, BenchReport } from '../bench-report.js';
@@ -121,7 +121,7 @@ export function comparisonTable(reports: readonly BenchReport[]): string {
 
 /** Client target for the chosen transport. */
 function targetFor(transport: 'tcp' | 'ws', address: string, httpPort: number | null): ConnectionOptions {
-  if (transport === 'tcp') return { bootstrap: address, clientId: 'samsa-bench', connectTimeoutMs: CONNECT_TIMEOUT_MS };
+  if (transport === 'tcp') return { bootstrap: address, clientId: 'samsa-bench', connectTimeoutMs: CONNECT_TIMEOUT_MS, ...cliSecurityOptions() };
   let url: string;
   if (/^wss?:\/\//.test(address)) url = address;
   else if (httpPort !== null) {

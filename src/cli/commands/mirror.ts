@@ -10,7 +10,9 @@ import { type Server, createServer } from 'node:http';
 import { type Command, Option } from 'commander';
 import { Mirror, type MirrorLogger, type MirrorStatus } from '../../mirror/index.js';
 import { isCompressionType } from '../../wire/codecs.js';
-import { UsageError, checkBootstrap, finish, parseIntArg, writeOut } from '../common.js';
+import type { ConnectionOptions } from '../../client/connection.js';
+import { readClientProperties, securityFromProperties } from '../client-security.js';
+import { UsageError, checkBootstrap, collect, finish, parseIntArg, writeOut } from '../common.js';
 
 interface MirrorFlags {
   from?: string;
@@ -27,6 +29,10 @@ interface MirrorFlags {
   syncIntervalMs: string;
   progressIntervalMs?: string;
   quiet?: boolean;
+  fromConfig?: string;
+  fromProperty?: string[];
+  toConfig?: string;
+  toProperty?: string[];
 }
 
 function regex(flag: string, raw: string): RegExp {
@@ -91,14 +97,27 @@ export function registerMirror(program: Command): void {
     .option('--sync-interval-ms <n>', 'how often group offsets are translated', '5000')
     .option('--progress-interval-ms <n>', 'how often the progress line is printed (default 1000 on a terminal, 5000 otherwise)')
     .option('-q, --quiet', 'no progress or info lines (warnings and errors still go to stderr)')
+    .option('--from-config <file>', "Kafka client properties for the source's listener (security.protocol, sasl.*, ssl.*)")
+    .option('--from-property <key=value>', 'one source client property (repeatable; wins over --from-config)', collect)
+    .option('--to-config <file>', "Kafka client properties for the target's listener (security.protocol, sasl.*, ssl.*)")
+    .option('--to-property <key=value>', 'one target client property (repeatable; wins over --to-config)', collect)
     .action(async (o: MirrorFlags) => {
       const from = checkBootstrap(o.from!, '--from');
       const to = checkBootstrap(o.to!, '--to');
       if (!isCompressionType(o.compression)) throw new UsageError(`unknown compression ${o.compression}`);
       const progressMs = o.progressIntervalMs !== undefined ? parseIntArg('--progress-interval-ms', o.progressIntervalMs, 100, 3_600_000) : process.stderr.isTTY === true ? 1000 : 5000;
+      const side = async (file: string | undefined, pairs: string[] | undefined, which: 'from' | 'to'): Promise<Pick<ConnectionOptions, 'tls' | 'sasl'>> => {
+        const props = readClientProperties(file, pairs, `--${which}-config`, `--${which}-property`);
+        const { tls, sasl } = await securityFromProperties(props, file !== undefined ? `--${which}-config ${file}` : `--${which}-property`);
+        return { ...(tls !== undefined ? { tls } : {}), ...(sasl !== undefined ? { sasl } : {}) };
+      };
+      const fromSecurity = await side(o.fromConfig, o.fromProperty, 'from');
+      const toSecurity = await side(o.toConfig, o.toProperty, 'to');
       const mirror = new Mirror({
         from,
         to,
+        fromSecurity,
+        toSecurity,
         topics: regex('--topics', o.topics),
         groups: regex('--groups', o.groups),
         syncGroups: o.syncGroups === true,

@@ -25,7 +25,6 @@ import {
   scramMechanismByCode,
 } from '../../security/scram.js';
 import { UsageError, bootstrapOption, clientOptions, connectFailure, finish, jsonLine, parseIntArg, writeOut } from '../common.js';
-import { securityOptions } from '../client-security.js';
 import { tokenLine } from '../../security/http-auth.js';
 
 const API_DESCRIBE_USER_SCRAM_CREDENTIALS = 50;
@@ -35,7 +34,6 @@ const PASSWORD_CHARS_MAX = 1024;
 
 interface CommonOpts {
   bootstrap: string;
-  commandConfig?: string;
   dataDir?: string;
 }
 
@@ -85,7 +83,7 @@ async function openConnection(o: CommonOpts): Promise<Connection> {
   try {
     // The Node entry registers the TCP (and TLS) transport the client opens.
     await import('../../client/node.js');
-    return await Connection.open({ ...clientOptions(o.bootstrap), ...securityOptions(o.commandConfig) });
+    return await Connection.open(clientOptions(o.bootstrap));
   } catch (err) {
     if (err instanceof UsageError) throw err;
     throw connectFailure(o.bootstrap, err);
@@ -109,7 +107,6 @@ function checkAlter(r: AlterResponse): void {
 function withCommon(cmd: Command): Command {
   return cmd
     .addOption(bootstrapOption())
-    .option('--command-config <file>', 'client settings for a secured listener (security.protocol, sasl.*, ssl.*)')
     .option('--data-dir <dir>', 'change the store of a stopped broker directly (to create the first user)');
 }
 

@@ -1,7 +1,9 @@
-// Fetch (key 1): serves v4-13 (v4 = first with RecordBatch v2; v12+ flexible; v13
-// names topics by id). Serves the engine's stored bytes as they are. Honours
-// max_wait_ms/min_bytes as one long-poll across all requested partitions
-// (engine.waitForAppend), partition_max_bytes and the response max_bytes (the first
+// Fetch (key 1): serves v4-18 (v4 = first with RecordBatch v2; v12+ flexible; v13+
+// names topics by id; v14-18 add only what a single node never sends or ignores:
+// tiered-storage errors, the follower's ReplicaState, directory id and high
+// watermark, and the NodeEndpoints that come with NOT_LEADER_OR_FOLLOWER). Serves the engine's stored
+// bytes as they are. Honours max_wait_ms/min_bytes as one long-poll across all
+// requested partitions (engine.waitForAppend), partition_max_bytes and the response max_bytes (the first
 // non-empty partition may return one batch larger than both: Kafka's rule, so a
 // consumer always makes progress), and answers OFFSET_OUT_OF_RANGE outside
 // [log start, high watermark]. isolation_level=1 (read_committed) reads below the
@@ -15,8 +17,17 @@
 // until its response is handed back; the connection counts it from there until the
 // socket took it. A topic that is offline (damaged metadata) answers
 // KAFKA_STORAGE_ERROR, not UNKNOWN_TOPIC_OR_PARTITION (absent-topic.ts).
-// Fetch sessions (KIP-227) are not kept: every
-// response has session id 0, which tells clients to send full requests.
+// Fetch sessions (KIP-227, the cache is fetch-sessions.ts) as Kafka's FetchManager:
+// epoch 0 asks for a session (created when the answer is ready, if the cache has
+// room: session id 0 otherwise), epoch -1 fetches without one, a full request closes
+// the session it names; an incremental request (id, epoch ≥ 1) names only partitions
+// added or changed plus those to forget, is read over all the session's partitions,
+// and is answered with only those that have records, a new high watermark, last
+// stable offset or log start offset, or an error. Unknown id: FETCH_SESSION_ID_NOT_FOUND;
+// wrong epoch: INVALID_FETCH_SESSION_EPOCH; a session by topic ids continued by name
+// (or the reverse): FETCH_SESSION_TOPIC_ID_ERROR. Everything else (long-poll, byte
+// budgets, read_committed, quotas, ACLs, zero-copy) is the same for every partition
+// whichever way it was named.
 // Quotas: the record bytes served count against consumer_byte_rate; a fetch that
 // goes over it is answered without records (offsets and watermarks as usual) and
 // with the throttle, and its bytes are not counted — as Kafka does; the consumer
@@ -30,7 +41,9 @@
 import type { AbortedTransaction, IsolationLevel } from '../../broker/engine-api.js';
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import { errorCodeOf } from '../error-codes.js';
-import { type FetchPartitionData, FetchRequestCodec, FetchResponseCodec } from '../../wire/schemas/01-fetch.js';
+import { type FetchPartitionData, type FetchRequest, type FetchResponse, FetchRequestCodec, FetchResponseCodec } from '../../wire/schemas/01-fetch.js';
+import { type CachedPartition, type FetchSession, FINAL_EPOCH, INITIAL_EPOCH, INVALID_SESSION_ID, nextEpoch, partitionKey } from '../fetch-sessions.js';
+import { ZERO_UUID } from './common.js';
 import { type RequestContext, defineApi } from './types.js';
 import { Op, allowedOnTopic } from './authz.js';
 import { appliedQuota, recordBytes } from './quota.js';
@@ -44,8 +57,10 @@ const EMPTY = new Uint8Array(0);
 const MAX_WAKEUPS = 10_000;
 
 interface Slot {
-  readonly topicIndex: number;
+  /** The topic's name (resolved from its id at v13+; as asked when unknown). */
   readonly topic: string;
+  /** As the request names it at v13+; the zero id before. */
+  readonly topicId: string;
   readonly partition: number;
   readonly fetchOffset: number;
   readonly partitionMaxBytes: number;
@@ -246,38 +261,168 @@ function movedSince(ctx: RequestContext, slots: readonly Slot[], pass: Pass): bo
   return false;
 }
 
+/** One requested partition, as the request names it. */
+interface Wanted {
+  readonly topic: string;
+  readonly topicId: string;
+  readonly partition: number;
+  readonly fetchOffset: number;
+  readonly maxBytes: number;
+}
+
+/**
+ * The request's partitions, one entry each, in request order (a repeated partition
+ * keeps its first place and takes the last values: Kafka reads them into a map).
+ */
+function requested(req: FetchRequest, byTopicId: boolean): Map<string, Wanted> {
+  const out = new Map<string, Wanted>();
+  for (const t of req.topics) {
+    const topic = byTopicId ? '' : t.topic;
+    const topicId = byTopicId ? t.topicId : ZERO_UUID;
+    for (const p of t.partitions) {
+      out.set(partitionKey(byTopicId, topic, topicId, p.partition), { topic, topicId, partition: p.partition, fetchOffset: p.fetchOffset, maxBytes: p.partitionMaxBytes });
+    }
+  }
+  return out;
+}
+
+/** Resolves each partition's topic (once per topic) and checks READ on it. */
+function slotsFor(ctx: RequestContext, entries: Iterable<Wanted | CachedPartition>, byTopicId: boolean): Slot[] {
+  const topics = new Map<string, { name: string; partitions: number; error: number }>();
+  const slots: Slot[] = [];
+  for (const e of entries) {
+    const topicKey = byTopicId ? e.topicId : e.topic;
+    let t = topics.get(topicKey);
+    if (t === undefined) {
+      const info = byTopicId ? ctx.engine.topicLayout(e.topicId, true) : ctx.engine.topicLayout(e.topic);
+      const missing = byTopicId ? ErrorCode.UNKNOWN_TOPIC_ID : absentTopicCode(ctx.engine, e.topic);
+      // By name the check comes first (existence does not leak); an unknown id names nothing to check.
+      const mayRead = info === undefined && byTopicId ? true : allowedOnTopic(ctx, Op.READ, info?.name ?? e.topic);
+      let error: number = ErrorCode.NONE;
+      if (!mayRead) error = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+      else if (info === undefined) error = missing;
+      t = { name: info?.name ?? e.topic, partitions: info?.partitions ?? 0, error };
+      topics.set(topicKey, t);
+    }
+    let error = t.error;
+    if (error === ErrorCode.NONE && (e.partition < 0 || e.partition >= t.partitions)) error = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    const maxBytes = 'maxBytes' in e ? e.maxBytes : 0;
+    slots.push({ topic: t.name, topicId: e.topicId, partition: e.partition, fetchOffset: e.fetchOffset, partitionMaxBytes: maxBytes, error });
+  }
+  return slots;
+}
+
+/**
+ * Kafka's CachedPartition.maybeUpdateResponseData: whether an incremental response
+ * must carry the partition (records, a changed high watermark or log start offset, an
+ * error), updating what the session remembers the fetcher was told. Samsa also
+ * answers a changed last stable offset (read_committed consumers read their lag from
+ * it; it moves with the high watermark in practice, so Kafka never needs to).
+ */
+function mustRespond(c: CachedPartition, d: FetchPartitionData): boolean {
+  let must = (d.records?.byteLength ?? 0) > 0;
+  if (c.highWatermark !== d.highWatermark) {
+    must = true;
+    c.highWatermark = d.highWatermark;
+  }
+  if (c.logStartOffset !== d.logStartOffset) {
+    must = true;
+    c.logStartOffset = d.logStartOffset;
+  }
+  if (c.lastStableOffset !== d.lastStableOffset) {
+    must = true;
+    c.lastStableOffset = d.lastStableOffset;
+  }
+  if (d.errorCode !== ErrorCode.NONE) {
+    // Remembered as unknown, so the partition is answered again once the error clears.
+    c.highWatermark = -1;
+    must = true;
+  }
+  return must;
+}
+
+type TopicResponse = FetchResponse['responses'][number];
+
+/** Partitions grouped into topics as Kafka does: consecutive partitions of one topic share an entry. */
+function byTopic(slots: readonly Slot[], data: readonly FetchPartitionData[], keep: (i: number) => boolean): TopicResponse[] {
+  const out: TopicResponse[] = [];
+  let last: TopicResponse | null = null;
+  let lastSlot: Slot | null = null;
+  for (let i = 0; i < slots.length; i++) {
+    if (!keep(i)) continue;
+    const s = slots[i]!;
+    if (last === null || lastSlot!.topic !== s.topic || lastSlot!.topicId !== s.topicId) {
+      last = { topic: s.topic, topicId: s.topicId, partitions: [] };
+      out.push(last);
+    }
+    last.partitions.push(data[i]!);
+    lastSlot = s;
+  }
+  return out;
+}
+
+const ALL = (): boolean => true;
+
+function sessionError(ctx: RequestContext, errorCode: number): FetchResponse {
+  const cache = ctx.options.fetchSessions;
+  if (cache !== undefined) cache.totals.sessionErrors++;
+  return { throttleTimeMs: 0, errorCode, sessionId: INVALID_SESSION_ID, responses: [] };
+}
+
 export const fetchApi = defineApi({
   minVersion: 4,
-  maxVersion: 13,
+  maxVersion: 18,
   request: FetchRequestCodec,
   response: FetchResponseCodec,
   async handle(ctx, req, version) {
-    if (req.sessionId !== 0) {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
-    }
     const readCommitted = req.isolationLevel === 1;
     const byTopicId = version >= 13;
-    const slots: Slot[] = [];
-    req.topics.forEach((t, topicIndex) => {
-      const info = byTopicId ? ctx.engine.topicLayout(t.topicId, true) : ctx.engine.topicLayout(t.topic);
-      const missing = byTopicId ? ErrorCode.UNKNOWN_TOPIC_ID : absentTopicCode(ctx.engine, t.topic);
-      // By name the check comes first (existence does not leak); an unknown id names nothing to check.
-      const mayRead = info === undefined && byTopicId ? true : allowedOnTopic(ctx, Op.READ, info?.name ?? t.topic);
-      for (const p of t.partitions) {
-        let error: number = ErrorCode.NONE;
-        if (!mayRead) error = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
-        else if (info === undefined) error = missing;
-        else if (p.partition < 0 || p.partition >= info.partitions) error = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-        slots.push({
-          topicIndex,
-          topic: info?.name ?? t.topic,
-          partition: p.partition,
-          fetchOffset: p.fetchOffset,
-          partitionMaxBytes: p.partitionMaxBytes,
-          error,
-        });
+    const cache = ctx.options.fetchSessions;
+    // Kafka's FetchManager.newContext: epoch 0 or -1 is a full request (closing the
+    // session it names); epoch 0 asks for a new session; any other epoch continues one.
+    let session: FetchSession | null = null;
+    let createSession = false;
+    let entries: Iterable<Wanted | CachedPartition>;
+    if (req.sessionEpoch === INITIAL_EPOCH || req.sessionEpoch === FINAL_EPOCH) {
+      if (req.sessionId !== INVALID_SESSION_ID) cache?.remove(req.sessionId);
+      entries = requested(req, byTopicId).values();
+      createSession = req.sessionEpoch === INITIAL_EPOCH && cache !== undefined;
+    } else {
+      const s = cache?.get(req.sessionId);
+      if (s === undefined) return sessionError(ctx, ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
+      if (s.epoch !== req.sessionEpoch) return sessionError(ctx, ErrorCode.INVALID_FETCH_SESSION_EPOCH);
+      // A session keyed by topic ids cannot go on at a version that names topics, nor the reverse.
+      if (s.usesTopicIds !== byTopicId) return sessionError(ctx, ErrorCode.FETCH_SESSION_TOPIC_ID_ERROR);
+      const wanted = requested(req, byTopicId);
+      for (const [key, w] of wanted) {
+        const c = s.partitions.get(key);
+        if (c !== undefined) {
+          c.fetchOffset = w.fetchOffset;
+          c.maxBytes = w.maxBytes;
+        } else {
+          s.partitions.set(key, { topic: w.topic, topicId: w.topicId, partition: w.partition, fetchOffset: w.fetchOffset, maxBytes: w.maxBytes, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1 });
+        }
       }
-    });
+      for (const f of req.forgottenTopicsData) {
+        for (const p of f.partitions) s.partitions.delete(partitionKey(byTopicId, byTopicId ? '' : f.topic, byTopicId ? f.topicId : ZERO_UUID, p));
+      }
+      if (s.partitions.size === 0) {
+        // Nothing left to fetch: the session closes and the request is answered as a sessionless one.
+        cache!.remove(s.id);
+        entries = wanted.values();
+      } else if (!cache!.touch(s)) {
+        // Grown past the cache's bound on cached partitions: closed (the client starts over with a full fetch).
+        return sessionError(ctx, ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
+      } else {
+        s.epoch = nextEpoch(s.epoch);
+        session = s;
+        cache!.totals.incrementalFetches++;
+        // A snapshot: the session's order may change while this request waits.
+        entries = [...s.partitions.values()];
+      }
+    }
+    const expectedEpoch = session?.epoch ?? 0;
+    const slots = slotsFor(ctx, entries, byTopicId);
 
     const maxBytes = req.maxBytes > 0 ? req.maxBytes : 0x7fffffff;
     const maxWaitMs = Math.min(Math.max(0, req.maxWaitMs), ctx.options.fetchMaxWaitMsCap);
@@ -315,18 +460,58 @@ export const fetchApi = defineApi({
           throttled = true;
         }
       }
-      const responses = req.topics.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: [] as FetchPartitionData[] }));
-      slots.forEach((s, i) => {
-        const d = pass.data[i]!;
-        if (throttled && d.records !== null && d.records.byteLength > 0) {
-          // Not sent: its pooled buffer or file range goes back now.
-          release(d.records);
-          responses[s.topicIndex]!.partitions.push({ ...d, records: EMPTY });
-        } else {
-          responses[s.topicIndex]!.partitions.push(d);
-        }
+      const data = pass.data.map((d) => {
+        if (!throttled || d.records === null || d.records.byteLength === 0) return d;
+        // Not sent: its pooled buffer or file range goes back now.
+        release(d.records);
+        return { ...d, records: EMPTY };
       });
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
+
+      if (session !== null) {
+        if (session.epoch !== expectedEpoch) {
+          // Another request of this session was accepted meanwhile (Kafka: "possible duplicate request").
+          for (const d of data) release(d.records);
+          return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_FETCH_SESSION_EPOCH, sessionId: session.id, responses: [] };
+        }
+        const s = session;
+        const respond = slots.map((slot, i) => {
+          const key = partitionKey(byTopicId, byTopicId ? '' : slot.topic, slot.topicId, slot.partition);
+          const c = s.partitions.get(key);
+          if (c === undefined) return true; // forgotten meanwhile cannot happen at this epoch; answered anyway
+          const must = mustRespond(c, data[i]!);
+          if ((data[i]!.records?.byteLength ?? 0) > 0) {
+            // Answered with records: to the back of the line, so the others are read first next time.
+            s.partitions.delete(key);
+            s.partitions.set(key, c);
+          }
+          return must;
+        });
+        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: s.id, responses: byTopic(slots, data, (i) => respond[i]!) };
+      }
+
+      let sessionId = INVALID_SESSION_ID;
+      if (createSession) {
+        const created = cache!.maybeCreate(slots.length, byTopicId, () => {
+          const m = new Map<string, CachedPartition>();
+          slots.forEach((slot, i) => {
+            const d = data[i]!;
+            const topic = byTopicId ? '' : slot.topic;
+            m.set(partitionKey(byTopicId, topic, slot.topicId, slot.partition), {
+              topic,
+              topicId: slot.topicId,
+              partition: slot.partition,
+              fetchOffset: slot.fetchOffset,
+              maxBytes: slot.partitionMaxBytes,
+              highWatermark: d.errorCode === ErrorCode.NONE ? d.highWatermark : -1,
+              lastStableOffset: d.lastStableOffset,
+              logStartOffset: d.logStartOffset,
+            });
+          });
+          return m;
+        });
+        if (created !== null) sessionId = created.id;
+      }
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId, responses: byTopic(slots, data, ALL) };
     } finally {
       // Handed back for encoding and writing; from here the connection counts what its
       // socket has not taken (connection.ts reports its backlog to the same budget).

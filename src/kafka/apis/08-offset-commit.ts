@@ -1,5 +1,8 @@
-// OffsetCommit (key 8): serves v0-8 (v1 generation/member; v2-4 retention time,
-// ignored; v6 leader epochs; v7 group instance ids; v8 flexible). A commit with
+// OffsetCommit (key 8): serves v0-9 (v1 generation/member; v2-4 retention time,
+// ignored; v6 leader epochs; v7 group instance ids; v8 flexible; v9 for KIP-848
+// consumer groups, whose members commit with their member epoch, or an older one for
+// partitions they held since (KIP-1251): otherwise STALE_MEMBER_EPOCH; an older
+// version is UNSUPPORTED_VERSION for them, as Kafka answers). A commit with
 // generation -1 comes from outside any group (admin tools, manual assignment) and
 // is accepted while the group has no members. Offsets of unknown topics or
 // partitions are refused per partition, as Kafka does.
@@ -17,13 +20,14 @@ import { absentTopicCode } from './absent-topic.js';
 
 export const offsetCommitApi = defineApi({
   minVersion: 0,
-  maxVersion: 8,
+  maxVersion: 9,
   request: OffsetCommitRequestCodec,
   response: OffsetCommitResponseCodec,
-  async handle(ctx, req) {
+  async handle(ctx, req, version) {
     requireGroup(ctx, Op.READ, req.groupId);
     await ctx.groups.offsets.ready();
-    const groupError = req.groupId === '' ? ErrorCode.INVALID_GROUP_ID : ctx.groups.coordinator.validateCommit(req.groupId, req.generationId, req.memberId);
+    const check = req.groupId === '' ? undefined : ctx.groups.consumerGroups.validateCommit(req.groupId, req.memberId, req.generationId, version, false);
+    const groupError = req.groupId === '' ? ErrorCode.INVALID_GROUP_ID : (check?.errorCode ?? ctx.groups.coordinator.validateCommit(req.groupId, req.generationId, req.memberId));
     const now = Date.now();
     const entries: OffsetCommitEntry[] = [];
     const codes = req.topics.map((t) => {
@@ -34,6 +38,8 @@ export const offsetCommitApi = defineApi({
         if (groupError !== ErrorCode.NONE) return groupError;
         if (info === undefined) return absentTopicCode(ctx.engine, t.name);
         if (p.partitionIndex < 0 || p.partitionIndex >= info.partitions) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        const memberCode = check?.partition?.(t.name, p.partitionIndex) ?? ErrorCode.NONE;
+        if (memberCode !== ErrorCode.NONE) return memberCode;
         if (p.committedMetadata !== null && p.committedMetadata.length > OFFSET_METADATA_MAX_BYTES) return ErrorCode.OFFSET_METADATA_TOO_LARGE;
         entries.push({
           topic: t.name,

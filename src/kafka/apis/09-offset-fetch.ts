@@ -1,7 +1,8 @@
-// OffsetFetch (key 9): serves v0-8 (v2 null = all topics and a top-level error; v5
+// OffsetFetch (key 9): serves v0-9 (v2 null = all topics and a top-level error; v5
 // leader epochs; v6 flexible; v7 require-stable: a partition with a transactional
 // commit not ended yet answers UNSTABLE_OFFSET_COMMIT, which the client retries
-// (KIP-447); v8 several groups). A partition without a committed offset answers -1.
+// (KIP-447); v8 several groups; v9 a KIP-848 member's id and epoch, checked against
+// its consumer group: UNKNOWN_MEMBER_ID or STALE_MEMBER_EPOCH for the group). A partition without a committed offset answers -1.
 // Authorization (Kafka's): DESCRIBE on the group (else GROUP_AUTHORIZATION_FAILED),
 // DESCRIBE on each named topic (else TOPIC_AUTHORIZATION_FAILED per partition); for
 // "all topics" the topics it may not describe are left out.
@@ -54,7 +55,7 @@ function fetchGroup(ctx: RequestContext, store: OffsetStore, groupId: string, to
 
 export const offsetFetchApi = defineApi({
   minVersion: 0,
-  maxVersion: 8,
+  maxVersion: 9,
   request: OffsetFetchRequestCodec,
   response: OffsetFetchResponseCodec,
   async handle(ctx, req, version) {
@@ -65,11 +66,13 @@ export const offsetFetchApi = defineApi({
         throttleTimeMs: 0,
         topics: [],
         errorCode: ErrorCode.NONE,
-        groups: req.groups.map((g) =>
-          allowed(ctx, Op.DESCRIBE, Resource.GROUP, g.groupId)
-            ? { groupId: g.groupId, topics: fetchGroup(ctx, store, g.groupId, g.topics, req.requireStable), errorCode: ErrorCode.NONE }
-            : { groupId: g.groupId, topics: [], errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED },
-        ),
+        groups: req.groups.map((g) => {
+          if (!allowed(ctx, Op.DESCRIBE, Resource.GROUP, g.groupId)) return { groupId: g.groupId, topics: [], errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
+          // Only a consumer group with members checks the member (an admin sends neither id nor epoch).
+          const memberCode = ctx.groups.consumerGroups.inUse(g.groupId) ? ctx.groups.consumerGroups.validateFetch(g.groupId, g.memberId, g.memberEpoch) : ErrorCode.NONE;
+          if (memberCode !== ErrorCode.NONE) return { groupId: g.groupId, topics: [], errorCode: memberCode };
+          return { groupId: g.groupId, topics: fetchGroup(ctx, store, g.groupId, g.topics, req.requireStable), errorCode: ErrorCode.NONE };
+        }),
       };
     }
     requireGroup(ctx, Op.DESCRIBE, req.groupId);

@@ -1,7 +1,9 @@
 // DescribeGroups (key 15): serves v0-6 (v3 authorized operations, not computed;
 // v4 group instance ids; v5 flexible; v6 GROUP_ID_NOT_FOUND). An unknown group is
 // reported as Dead before v6 and as GROUP_ID_NOT_FOUND from v6, as Kafka does (a
-// group known only by its committed offsets is Empty).
+// group known only by its committed offsets is Empty). A KIP-848 consumer group is
+// not a classic group: Dead before v6, GROUP_ID_NOT_FOUND from v6, as Kafka answers
+// (ConsumerGroupDescribe describes it).
 // Authorization: DESCRIBE on each group, else GROUP_AUTHORIZATION_FAILED for it; the
 // authorized operations are computed when asked (v3+) and an authorizer is set.
 // Owns: the answer.
@@ -30,6 +32,11 @@ export const describeGroupsApi = defineApi({
           return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
         }
         const ops = authorizedOperations(ctx, req.includeAuthorizedOperations, Resource.GROUP, groupId);
+        if (ctx.groups.consumerGroups.describe(groupId) !== undefined && (ctx.groups.coordinator.describe(groupId)?.members.length ?? 0) === 0) {
+          return version >= GROUP_ID_NOT_FOUND_FROM_VERSION
+            ? { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} is not a classic group.`, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [], authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED }
+            : { errorCode: ErrorCode.NONE, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [], authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
+        }
         const g = ctx.groups.coordinator.describe(groupId);
         const hasOffsets = ctx.groups.offsets.list(groupId).length > 0;
         if (g === undefined) {

@@ -11,7 +11,7 @@
 
 import { ErrorCode } from '../../wire/errors.js';
 import { SaslHandshakeRequestCodec, SaslHandshakeResponseCodec } from '../../wire/schemas/17-sasl-handshake.js';
-import { type SaslMechanism, newSaslExchange } from '../../security/sasl.js';
+import { type SaslMechanism, mechanismsFor, newSaslExchange } from '../../security/sasl.js';
 import { defineApi } from './types.js';
 
 export const saslHandshakeApi = defineApi({
@@ -21,7 +21,7 @@ export const saslHandshakeApi = defineApi({
   response: SaslHandshakeResponseCodec,
   async handle(ctx, req) {
     const s = ctx.session;
-    const enabled = ctx.security.sasl.enabledMechanisms;
+    const enabled = mechanismsFor(ctx.security.sasl, ctx.session.listener?.name);
     if (!s.saslRequired) return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: [] };
     if (s.exchange !== null) {
       // A second handshake before the first exchange finished.

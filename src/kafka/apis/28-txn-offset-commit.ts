@@ -5,7 +5,8 @@
 // transaction is in progress at its epoch and holds the offsets topic (AddOffsetsToTxn
 // came first), and, when the request names a generation or member (KIP-447), that the
 // consumer is still that member of the group (a zombie gets ILLEGAL_GENERATION /
-// UNKNOWN_MEMBER_ID). Unknown topics or partitions are refused per partition.
+// UNKNOWN_MEMBER_ID; a KIP-848 member is checked by its member epoch, STALE_MEMBER_EPOCH).
+// Unknown topics or partitions are refused per partition.
 // Authorization (Kafka's): WRITE on the transactional id (else
 // TRANSACTIONAL_ID_AUTHORIZATION_FAILED) and READ on the group (else
 // GROUP_AUTHORIZATION_FAILED) for every partition; READ on each topic, else
@@ -27,6 +28,7 @@ export const txnOffsetCommitApi = defineApi({
   async handle(ctx, req) {
     await Promise.all([ctx.groups.offsets.ready(), ctx.txns.coordinator.ready()]);
     let groupError: number = ErrorCode.NONE;
+    let memberCheck: ((topic: string, partition: number) => number) | undefined;
     if (!allowed(ctx, Op.WRITE, Resource.TRANSACTIONAL_ID, req.transactionalId)) groupError = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
     else if (!allowed(ctx, Op.READ, Resource.GROUP, req.groupId)) groupError = ErrorCode.GROUP_AUTHORIZATION_FAILED;
     else if (req.groupId === '') groupError = ErrorCode.INVALID_GROUP_ID;
@@ -35,7 +37,12 @@ export const txnOffsetCommitApi = defineApi({
       // A fenced producer learns it from its epoch, as Kafka's log append answers.
       if (txnCode === ErrorCode.INVALID_PRODUCER_EPOCH) groupError = ErrorCode.INVALID_PRODUCER_EPOCH;
       else if (txnCode !== ErrorCode.NONE) groupError = txnCode === ErrorCode.INVALID_PRODUCER_ID_MAPPING ? ErrorCode.INVALID_PRODUCER_ID_MAPPING : ErrorCode.INVALID_TXN_STATE;
-      else if (req.generationId >= 0 || req.memberId !== '') groupError = ctx.groups.coordinator.validateCommit(req.groupId, req.generationId, req.memberId);
+      else if (req.generationId >= 0 || req.memberId !== '') {
+        // A KIP-848 member (exactly-once with group.protocol=consumer) commits with its member epoch.
+        const check = ctx.groups.consumerGroups.validateCommit(req.groupId, req.memberId, req.generationId, 0, true);
+        groupError = check === undefined ? ctx.groups.coordinator.validateCommit(req.groupId, req.generationId, req.memberId) : check.errorCode;
+        memberCheck = check?.partition;
+      }
     }
     const now = Date.now();
     const entries: OffsetCommitEntry[] = [];
@@ -46,6 +53,8 @@ export const txnOffsetCommitApi = defineApi({
         if (groupError !== ErrorCode.NONE) return groupError;
         if (!mayRead) return ErrorCode.TOPIC_AUTHORIZATION_FAILED;
         if (info === undefined || p.partitionIndex < 0 || p.partitionIndex >= info.partitions) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        const memberCode = memberCheck?.(t.name, p.partitionIndex) ?? ErrorCode.NONE;
+        if (memberCode !== ErrorCode.NONE) return memberCode;
         if (p.committedMetadata !== null && p.committedMetadata.length > OFFSET_METADATA_MAX_BYTES) return ErrorCode.OFFSET_METADATA_TOO_LARGE;
         entries.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata, commitTimestamp: now });
         return -999; // filled in below

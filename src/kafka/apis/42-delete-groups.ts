@@ -1,9 +1,10 @@
 // DeleteGroups (key 42): serves v0-3 (v2 flexible). Deletes empty groups and their
 // committed offsets (tombstones in __consumer_offsets); NON_EMPTY_GROUP while
-// members remain, GROUP_ID_NOT_FOUND for unknown groups. v3 adds a message per
-// group: null for the per-group answers (Kafka 4.4's group coordinator shard sets only
-// the code, checked against a 4.4 broker), the failure's own text when deleting the
-// offsets fails (Kafka's coordinator-failure path sets ApiError.message()).
+// members remain, GROUP_ID_NOT_FOUND for unknown groups; classic and KIP-848
+// consumer groups alike. v3 adds a message per group: null for the per-group answers
+// (Kafka 4.4's group coordinator shard sets only the code, checked against a 4.4
+// broker), the failure's own text when deleting the offsets fails (Kafka's
+// coordinator-failure path sets ApiError.message()).
 // Authorization: DELETE on each group, else GROUP_AUTHORIZATION_FAILED for it.
 // Owns: translating to GroupCoordinator.delete and OffsetStore.deleteGroup.
 
@@ -30,12 +31,13 @@ export const deleteGroupsApi = defineApi({
         results.push(result(groupId, ErrorCode.GROUP_AUTHORIZATION_FAILED));
         continue;
       }
-      const known = ctx.groups.coordinator.describe(groupId) !== undefined || ctx.groups.offsets.list(groupId).length > 0;
+      const known = ctx.groups.coordinator.describe(groupId) !== undefined || ctx.groups.consumerGroups.has(groupId) || ctx.groups.offsets.list(groupId).length > 0;
       if (!known) {
         results.push(result(groupId, ErrorCode.GROUP_ID_NOT_FOUND));
         continue;
       }
-      const errorCode: number = ctx.groups.coordinator.delete(groupId);
+      let errorCode: number = ctx.groups.consumerGroups.inUse(groupId) ? ErrorCode.NON_EMPTY_GROUP : ctx.groups.coordinator.delete(groupId);
+      if (errorCode === ErrorCode.NONE) errorCode = ctx.groups.consumerGroups.delete(groupId);
       if (errorCode !== ErrorCode.NONE) {
         results.push(result(groupId, errorCode));
         continue;

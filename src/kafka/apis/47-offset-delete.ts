@@ -3,7 +3,8 @@
 // Admin.deleteConsumerGroupOffsets), with Kafka's rules (GroupMetadataManager /
 // ClassicGroup.validateDeleteOffsets):
 // - no such group (neither members nor committed offsets), or a Dead one: GROUP_ID_NOT_FOUND;
-// - a group of the consumer protocol: partitions of a topic some member subscribes to
+// - a group of the consumer protocol (classic members of protocol type "consumer", or a
+//   KIP-848 group of ConsumerGroupHeartbeat members): partitions of a topic some member subscribes to
 //   get GROUP_SUBSCRIBED_TO_TOPIC (an Empty group subscribes to nothing; a member whose
 //   subscription does not decode counts as subscribed to everything, as Kafka's
 //   unknown subscription does); the others are deleted;
@@ -45,9 +46,13 @@ export const offsetDeleteApi = defineApi({
     await ctx.groups.offsets.ready();
     const group = ctx.groups.coordinator.describe(req.groupId);
     const hasOffsets = ctx.groups.offsets.list(req.groupId).length > 0;
-    if ((group === undefined && !hasOffsets) || group?.state === 'Dead') throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `group ${req.groupId} does not exist`);
+    if ((group === undefined && !hasOffsets && !ctx.groups.consumerGroups.has(req.groupId)) || group?.state === 'Dead') throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `group ${req.groupId} does not exist`);
     let subscribed: Set<string> | null = new Set();
-    if (group !== undefined && group.protocolType === CONSUMER_PROTOCOL_TYPE) subscribed = subscribedTopics(group);
+    // A KIP-848 group (ConsumerGroupHeartbeat) lives in its own manager; its members'
+    // subscriptions (names and regex matches) are the topics whose offsets must stay.
+    const consumerGroupTopics = ctx.groups.consumerGroups.subscribedTopicNames(req.groupId);
+    if (consumerGroupTopics !== undefined) subscribed = consumerGroupTopics;
+    else if (group !== undefined && group.protocolType === CONSUMER_PROTOCOL_TYPE) subscribed = subscribedTopics(group);
     else if (group !== undefined && group.state !== 'Empty' && group.members.length > 0) throw new KafkaError(ErrorCode.NON_EMPTY_GROUP, `group ${req.groupId} is not empty`);
 
     const toDelete: Array<{ topic: string; partition: number }> = [];

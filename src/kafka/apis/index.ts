@@ -48,6 +48,8 @@ import { listPartitionReassignmentsApi } from './46-list-partition-reassignments
 import { offsetDeleteApi } from './47-offset-delete.js';
 import { describeClusterApi } from './60-describe-cluster.js';
 import { describeTopicPartitionsApi } from './75-describe-topic-partitions.js';
+import { consumerGroupHeartbeatApi } from './68-consumer-group-heartbeat.js';
+import { consumerGroupDescribeApi } from './69-consumer-group-describe.js';
 import type { AnyApiDefinition } from './types.js';
 
 export const APIS: readonly AnyApiDefinition[] = [
@@ -98,4 +100,6 @@ export const APIS: readonly AnyApiDefinition[] = [
   offsetDeleteApi,
   describeClusterApi,
   describeTopicPartitionsApi,
+  consumerGroupHeartbeatApi,
+  consumerGroupDescribeApi,
 ];

@@ -7,6 +7,7 @@ import type { MessageCodec } from '../../wire/codec/compile.js';
 import { pair } from '../../wire/schemas/index.js';
 import type { GroupServices } from '../../groups/index.js';
 import type { OutputBudget } from '../output-budget.js';
+import type { FetchSessionCache } from '../fetch-sessions.js';
 import type { TxnServices } from '../../txn/index.js';
 import type { ProducerIdAllocator } from '../../txn/producer-id-allocator.js';
 import { invariantFailed } from '../../wire/assert.js';
@@ -31,6 +32,8 @@ export interface KafkaOptions {
   requestMaxBytes: number;
   /** queued.max.response.bytes: Fetch reads stop while it is spent (output-budget.ts). */
   outputBudget?: OutputBudget;
+  /** Incremental fetch sessions (KIP-227); createKafkaHandler makes one when none is given. */
+  fetchSessions?: FetchSessionCache;
 }
 
 export interface RequestContext {

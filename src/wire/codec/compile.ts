@@ -187,6 +187,27 @@ function arrayCodec(path: string, element: TypeCodec, flexible: boolean, nullabl
   };
 }
 
+/**
+ * A single struct field in a version where it is nullable and not tagged
+ * (ConsumerGroupHeartbeatResponse.Assignment, DescribeTopicPartitions' Cursor): Kafka writes an int8 marker first,
+ * -1 for null, 1 for a struct that follows.
+ */
+function markedStructCodec(path: string, struct: StructCodec): TypeCodec {
+  return {
+    minBytes: 1,
+    read: (r) => (r.int8() < 0 ? null : struct.read(r)),
+    write: (w, v) => {
+      if (v === null) {
+        w.int8(-1);
+        return;
+      }
+      if (typeof v !== 'object' || Array.isArray(v)) fail(path, 'struct or null', v);
+      w.int8(1);
+      struct.write(w, v as StructValue);
+    },
+  };
+}
+
 /** Nullable single struct (Kafka's non-array struct fields, e.g. tagged CurrentLeader). */
 function nullableStructCodec(path: string, struct: StructCodec): TypeCodec {
   return {
@@ -195,22 +216,6 @@ function nullableStructCodec(path: string, struct: StructCodec): TypeCodec {
     write: (w, v) => {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(path, 'struct', v);
       struct.write(w, v as StructValue);
-    },
-  };
-}
-
-/** A nullable, non-tagged struct: int8 -1 for null, else 1 and the struct (Kafka's generated code). */
-function presenceStructCodec(struct: TypeCodec): TypeCodec {
-  return {
-    minBytes: 1,
-    read: (r) => (r.int8() < 0 ? null : struct.read(r)),
-    write: (w, v) => {
-      if (v === null || v === undefined) {
-        w.int8(-1);
-        return;
-      }
-      w.int8(1);
-      struct.write(w, v);
     },
   };
 }
@@ -282,11 +287,10 @@ function compileField(parentPath: string, field: FieldDef, version: number, flex
         : primitiveCodec(path, elementType, flexible, false);
     codec = arrayCodec(path, element, flexible, nullable);
   } else if (field.fields !== undefined) {
-    // A non-tagged struct field is always on the wire; null means "absent" only for tagged ones,
-    // unless the field is nullable (DescribeTopicPartitions' Cursor): then Kafka writes an int8
-    // presence marker first (-1 null, 1 present).
-    const struct = nullableStructCodec(path, compileStruct(path, field.fields, version, flexibleMessage));
-    codec = nullable && !tagged ? presenceStructCodec(struct) : struct;
+    // A non-tagged struct field is always on the wire (behind a null marker where nullable);
+    // null means "absent" only for tagged ones.
+    const struct = compileStruct(path, field.fields, version, flexibleMessage);
+    codec = nullable && !tagged ? markedStructCodec(path, struct) : nullableStructCodec(path, struct);
   } else {
     codec = primitiveCodec(path, field.type, flexible, nullable);
   }

@@ -1,4 +1,4 @@
-// Fetch (key 1) request and response schemas, v4-13 (flexible from 12), transcribed
+// Fetch (key 1) request and response schemas, v4-18 (flexible from 12), transcribed
 // from apache/kafka's clients/src/main/resources/common/message/FetchRequest.json and
 // FetchResponse.json. Owns: the field lists; the value types are inferred from them
 // (codec/infer.ts), never written a second time. Must not import anything outside
@@ -6,7 +6,12 @@
 //
 // v4 first with RecordBatch v2 and isolation level; v7 fetch sessions; v11 rack id;
 // v12 first flexible (tagged ClusterId, LastFetchedEpoch, tagged leader hints);
-// v13 names topics by topic id instead of name.
+// v13 names topics by topic id instead of name; v14 the same (may answer
+// OFFSET_MOVED_TO_TIERED_STORAGE); v15 tagged ReplicaState replaces ReplicaId (KIP-903);
+// v16 tagged NodeEndpoints in the response (KIP-951); v17 tagged ReplicaDirectoryId
+// per partition (KIP-853); v18 the follower's tagged HighWatermark per partition
+// (KIP-1166; default Long.MAX_VALUE, "not supported", read here as the largest safe
+// integer, as every int64: reader.ts).
 
 import { type MessageOf, defineMessage } from '../codec/infer.js';
 
@@ -14,11 +19,22 @@ export const FetchRequestCodec = defineMessage({
   name: 'FetchRequest',
   apiKey: 1,
   type: 'request',
-  validVersions: '4-13',
+  validVersions: '4-18',
   flexibleVersions: '12+',
   fields: [
     { name: 'clusterId', type: 'string', versions: '12+', nullableVersions: '12+', default: null, taggedVersions: '12+', tag: 0 },
     { name: 'replicaId', type: 'int32', versions: '0-14', default: -1 },
+    {
+      name: 'replicaState',
+      type: 'ReplicaState',
+      versions: '15+',
+      taggedVersions: '15+',
+      tag: 1,
+      fields: [
+        { name: 'replicaId', type: 'int32', versions: '15+', default: -1 },
+        { name: 'replicaEpoch', type: 'int64', versions: '15+', default: -1 },
+      ],
+    },
     { name: 'maxWaitMs', type: 'int32', versions: '0+' },
     { name: 'minBytes', type: 'int32', versions: '0+' },
     { name: 'maxBytes', type: 'int32', versions: '3+', default: 0x7fffffff },
@@ -43,6 +59,8 @@ export const FetchRequestCodec = defineMessage({
             { name: 'lastFetchedEpoch', type: 'int32', versions: '12+', default: -1 },
             { name: 'logStartOffset', type: 'int64', versions: '5+', default: -1 },
             { name: 'partitionMaxBytes', type: 'int32', versions: '0+' },
+            { name: 'replicaDirectoryId', type: 'uuid', versions: '17+', taggedVersions: '17+', tag: 0 },
+            { name: 'highWatermark', type: 'int64', versions: '18+', taggedVersions: '18+', tag: 1, default: Number.MAX_SAFE_INTEGER },
           ],
         },
       ],
@@ -66,7 +84,7 @@ export const FetchResponseCodec = defineMessage({
   name: 'FetchResponse',
   apiKey: 1,
   type: 'response',
-  validVersions: '4-13',
+  validVersions: '4-18',
   flexibleVersions: '12+',
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: '1+' },
@@ -137,6 +155,19 @@ export const FetchResponseCodec = defineMessage({
             { name: 'records', type: 'records', versions: '0+', nullableVersions: '0+' },
           ],
         },
+      ],
+    },
+    {
+      name: 'nodeEndpoints',
+      type: '[]NodeEndpoint',
+      versions: '16+',
+      taggedVersions: '16+',
+      tag: 0,
+      fields: [
+        { name: 'nodeId', type: 'int32', versions: '16+' },
+        { name: 'host', type: 'string', versions: '16+' },
+        { name: 'port', type: 'int32', versions: '16+' },
+        { name: 'rack', type: 'string', versions: '16+', nullableVersions: '16+', default: null },
       ],
     },
   ],

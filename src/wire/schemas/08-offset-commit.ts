@@ -1,4 +1,5 @@
-// OffsetCommit (key 8) request and response schemas, v0-8 (flexible from 8), transcribed
+// OffsetCommit (key 8) request and response schemas, v0-9 (flexible from 8; v9, the first the KIP-848 consumer
+// uses, is v8 again with the generation read as the member epoch), transcribed
 // from apache/kafka's clients/src/main/resources/common/message/OffsetCommitRequest.json and
 // OffsetCommitResponse.json. Owns: the field lists; the value types are inferred from them
 // (codec/infer.ts), never written a second time. Must not import anything outside
@@ -10,7 +11,7 @@ export const OffsetCommitRequestCodec = defineMessage({
   name: 'OffsetCommitRequest',
   apiKey: 8,
   type: 'request',
-  validVersions: '0-8',
+  validVersions: '0-9',
   flexibleVersions: '8+',
   fields: [
     { name: 'groupId', type: 'string', versions: '0+' },
@@ -46,7 +47,7 @@ export const OffsetCommitResponseCodec = defineMessage({
   name: 'OffsetCommitResponse',
   apiKey: 8,
   type: 'response',
-  validVersions: '0-8',
+  validVersions: '0-9',
   flexibleVersions: '8+',
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: '3+' },

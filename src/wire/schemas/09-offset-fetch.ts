@@ -1,4 +1,5 @@
-// OffsetFetch (key 9) request and response schemas, v0-8 (flexible from 6), transcribed
+// OffsetFetch (key 9) request and response schemas, v0-9 (flexible from 6; v9 adds the
+// KIP-848 member id and epoch per group), transcribed
 // from apache/kafka's clients/src/main/resources/common/message/OffsetFetchRequest.json and
 // OffsetFetchResponse.json. Owns: the field lists; the value types are inferred from them
 // (codec/infer.ts), never written a second time. Must not import anything outside
@@ -19,7 +20,7 @@ export const OffsetFetchRequestCodec = defineMessage({
   name: 'OffsetFetchRequest',
   apiKey: 9,
   type: 'request',
-  validVersions: '0-8',
+  validVersions: '0-9',
   flexibleVersions: '6+',
   fields: [
     { name: 'groupId', type: 'string', versions: '0-7' },
@@ -39,6 +40,8 @@ export const OffsetFetchRequestCodec = defineMessage({
       versions: '8+',
       fields: [
         { name: 'groupId', type: 'string', versions: '8+' },
+        { name: 'memberId', type: 'string', versions: '9+', nullableVersions: '9+', default: null },
+        { name: 'memberEpoch', type: 'int32', versions: '9+', default: -1 },
         {
           name: 'topics',
           type: '[]OffsetFetchRequestTopics',
@@ -60,7 +63,7 @@ export const OffsetFetchResponseCodec = defineMessage({
   name: 'OffsetFetchResponse',
   apiKey: 9,
   type: 'response',
-  validVersions: '0-8',
+  validVersions: '0-9',
   flexibleVersions: '6+',
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: '3+' },

@@ -51,6 +51,8 @@ import { ListPartitionReassignmentsRequestCodec, ListPartitionReassignmentsRespo
 import { OffsetDeleteRequestCodec, OffsetDeleteResponseCodec } from './47-offset-delete.js';
 import { DescribeClusterRequestCodec, DescribeClusterResponseCodec } from './60-describe-cluster.js';
 import { DescribeTopicPartitionsRequestCodec, DescribeTopicPartitionsResponseCodec } from './75-describe-topic-partitions.js';
+import { ConsumerGroupHeartbeatRequestCodec, ConsumerGroupHeartbeatResponseCodec } from './68-consumer-group-heartbeat.js';
+import { ConsumerGroupDescribeRequestCodec, ConsumerGroupDescribeResponseCodec } from './69-consumer-group-describe.js';
 import { assert } from '../assert.js';
 
 export interface SchemaPair {
@@ -118,6 +120,8 @@ export const SCHEMAS: readonly SchemaPair[] = [
   pair(OffsetDeleteRequestCodec, OffsetDeleteResponseCodec),
   pair(DescribeClusterRequestCodec, DescribeClusterResponseCodec),
   pair(DescribeTopicPartitionsRequestCodec, DescribeTopicPartitionsResponseCodec),
+  pair(ConsumerGroupHeartbeatRequestCodec, ConsumerGroupHeartbeatResponseCodec),
+  pair(ConsumerGroupDescribeRequestCodec, ConsumerGroupDescribeResponseCodec),
 ];
 
 export const SCHEMAS_BY_KEY: ReadonlyMap<number, SchemaPair> = new Map(SCHEMAS.map((s) => [s.apiKey, s]));

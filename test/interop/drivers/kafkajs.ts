@@ -304,6 +304,7 @@ async function consume(ctx: OpContext, p: ConsumeParams): Promise<OpResult> {
 }
 
 async function groupMember(ctx: OpContext, p: GroupMemberParams): Promise<OpResult> {
+  if (p.groupProtocol === 'consumer') return unsupported('kafkajs 2.x speaks only the classic group protocol');
   if (p.assignor !== 'range') return unsupported('kafkajs has no cooperative-sticky assignor: it speaks only the eager rebalance protocol');
   const kafka = client(ctx);
   const consumer = kafka.consumer({

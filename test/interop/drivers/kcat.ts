@@ -256,6 +256,7 @@ async function consume(ctx: OpContext, p: ConsumeParams): Promise<OpResult> {
 }
 
 async function groupMember(ctx: OpContext, p: GroupMemberParams): Promise<OpResult> {
+  if (p.groupProtocol === 'consumer') return unsupported('kcat (librdkafka 2.0) predates the KIP-848 consumer protocol');
   let assigned = new Set<number>();
   let consumed = 0;
   const emitAssigned = (): void => {

@@ -33,6 +33,9 @@ const CLIENT_ID = 'interop-platformatic';
 const SESSION_TIMEOUT_MS = 10_000;
 const HEARTBEAT_INTERVAL_MS = 300;
 const REBALANCE_TIMEOUT_MS = 10_000;
+/** The consumer protocol's rebalance timeout (the library wants it ≥ its session timeout default). */
+const KIP848_REBALANCE_TIMEOUT_MS = 60_000;
+const KIP848_ASSIGNMENT_POLL_MS = 100;
 const MAX_WAIT_MS = 200;
 const TOPIC_RESOURCE = 2;
 /** The library turns UNKNOWN_TOPIC_OR_PARTITION (code 3) from Metadata into UserError "Unknown topic X.": name it again. */
@@ -201,25 +204,45 @@ async function consume(ctx: OpContext, p: ConsumeParams): Promise<OpResult> {
 }
 
 async function groupMember(ctx: OpContext, p: GroupMemberParams): Promise<OpResult> {
-  if (p.assignor !== 'range') return unsupported("@platformatic/kafka has no cooperative-sticky assignor: its classic-protocol consumer rebalances eagerly");
-  const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
-    ...base(ctx),
-    groupId: p.groupId,
-    sessionTimeout: SESSION_TIMEOUT_MS,
-    heartbeatInterval: HEARTBEAT_INTERVAL_MS,
-    rebalanceTimeout: REBALANCE_TIMEOUT_MS,
-  });
+  const kip848 = p.groupProtocol === 'consumer';
+  if (kip848 && p.assignor !== 'range' && p.assignor !== 'uniform') return { status: 'error', error: `assignor must be range or uniform with groupProtocol consumer, got ${p.assignor}` };
+  if (!kip848 && p.assignor !== 'range') return unsupported("@platformatic/kafka has no cooperative-sticky assignor: its classic-protocol consumer rebalances eagerly");
+  const consumer = kip848
+    ? // KIP-848: the broker assigns (group.remote.assignor); heartbeats and sessions are the broker's settings.
+      new Consumer<Buffer, Buffer, Buffer, Buffer>({ ...base(ctx), groupId: p.groupId, groupProtocol: 'consumer', groupRemoteAssignor: p.assignor, rebalanceTimeout: KIP848_REBALANCE_TIMEOUT_MS })
+    : new Consumer<Buffer, Buffer, Buffer, Buffer>({
+        ...base(ctx),
+        groupId: p.groupId,
+        sessionTimeout: SESSION_TIMEOUT_MS,
+        heartbeatInterval: HEARTBEAT_INTERVAL_MS,
+        rebalanceTimeout: REBALANCE_TIMEOUT_MS,
+      });
   const positions = new Map<number, bigint>();
   let assigned = new Set<number>();
   let consumed = 0;
-  consumer.on('consumer:group:join', (e) => {
-    const mine = (e.assignments ?? []).find((a) => a.topic === p.topic);
+  let reported = '';
+  const report = (topics: ReadonlyArray<{ topic: string; partitions: number[] }>): void => {
+    const mine = topics.find((a) => a.topic === p.topic);
     const parts = [...(mine?.partitions ?? [])].sort((a, b) => a - b);
     assigned = new Set(parts);
     for (const k of [...positions.keys()]) if (!assigned.has(k)) positions.delete(k);
+    reported = JSON.stringify(parts);
     ctx.deadlineMet();
     ctx.emit('assigned', { partitions: parts });
+  };
+  consumer.on('consumer:group:join', (e) => {
+    if (!kip848) report(e.assignments ?? []);
   });
+  // With the consumer protocol the library emits no event when heartbeats change the
+  // assignment: it is read from `consumer.assignments` (bounded polling, stopped at the end).
+  const watch = kip848
+    ? setInterval(() => {
+        const now = consumer.assignments;
+        if (now === null) return;
+        const parts = [...(now.find((a) => a.topic === p.topic)?.partitions ?? [])].sort((a, b) => a - b);
+        if (JSON.stringify(parts) !== reported) report(now);
+      }, KIP848_ASSIGNMENT_POLL_MS)
+    : null;
   /** What the last successful commit committed, per partition. */
   const committed = new Map<number, bigint>();
   const commit = async (): Promise<void> => {
@@ -237,8 +260,7 @@ async function groupMember(ctx: OpContext, p: GroupMemberParams): Promise<OpResu
       fallbackMode: p.autoOffsetReset,
       autocommit: false,
       maxWaitTime: MAX_WAIT_MS,
-      protocols: [{ name: 'range', version: 1 }],
-      partitionAssigner: rangeAssigner,
+      ...(kip848 ? {} : { protocols: [{ name: 'range', version: 1 }], partitionAssigner: rangeAssigner }),
     });
     const streamFailed = deferred<never>();
     streamFailed.promise.catch(() => {});
@@ -276,10 +298,12 @@ async function groupMember(ctx: OpContext, p: GroupMemberParams): Promise<OpResu
     }
     flush();
     await commit();
+    if (watch !== null) clearInterval(watch);
     await closeStream(stream);
     await consumer.close();
     return { status: 'ok', data: { consumed } };
   } catch (err) {
+    if (watch !== null) clearInterval(watch);
     await closeStream(stream);
     await new Promise<void>((resolve) => consumer.close(true, () => resolve()));
     return { status: 'error', error: fail(err), data: { consumed } };

@@ -100,3 +100,50 @@ test('over consumer_byte_rate: answers without records and with the throttle, th
   assert.equal(offset, 6, 'every batch was read');
   assert.ok(throttledEmpty > 0, 'the consumer was throttled at least once');
 });
+
+test('over consumer_byte_rate in a fetch session: a throttled answer carries no partition, and the session goes on to read everything', async () => {
+  await broker.engine.createTopic('q-session', 1);
+  const c = await RawClient.connect(broker.port);
+  for (let i = 0; i < 6; i++) {
+    await c.request(ProduceRequestCodec, ProduceResponseCodec, 9, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: 'q-session', partitionData: [{ index: 0, records: encodeRecordBatch([{ value: 'z'.repeat(30_000) }]) }] }] });
+  }
+  await alter(c, [{ entity: [{ entityType: 'client-id', entityName: 'slow-session' }], ops: [{ key: 'consumer_byte_rate', value: 100_000, remove: false }] }]);
+  let sessionId = 0;
+  let epoch = 0;
+  let offset = 0;
+  let sentOffset = -1;
+  let throttledEmpty = 0;
+  // Bounded: each round either reads a batch or is throttled; throttles end as the samples age.
+  for (let round = 0; round < 200 && offset < 6; round++) {
+    const body = fetchBody('q-session');
+    body.sessionId = sessionId;
+    body.sessionEpoch = epoch;
+    // As a client does: the partition is named only when its offset changed.
+    if (offset === sentOffset) body.topics = [];
+    else {
+      body.topics[0]!.partitions[0]!.fetchOffset = offset;
+      body.topics[0]!.partitions[0]!.partitionMaxBytes = 1;
+    }
+    c.sendFrame(encodeRequest(FetchRequestCodec, 12, 2000 + round, body, 'slow-session'));
+    const res = decodeResponse(FetchResponseCodec, 12, (await c.nextFrame())!).body;
+    assert.equal(res.errorCode, 0);
+    if (epoch === 0) {
+      assert.ok(res.sessionId > 0);
+      sessionId = res.sessionId;
+    }
+    assert.equal(res.sessionId, sessionId);
+    epoch++;
+    sentOffset = offset;
+    const p = res.responses[0]?.partitions[0];
+    if (p !== undefined && p.records!.byteLength > 0) {
+      offset++;
+    } else {
+      assert.ok(res.throttleTimeMs > 0, 'an answer without records says why');
+      throttledEmpty++;
+      await new Promise((r) => setTimeout(r, res.throttleTimeMs));
+    }
+  }
+  c.close();
+  assert.equal(offset, 6, 'every batch was read');
+  assert.ok(throttledEmpty > 0, 'the consumer was throttled at least once');
+});

@@ -1,5 +1,6 @@
-// `group-member`: one member of a consumer group (classic protocol, auto-commit off)
-// with the asked assignor. Prints `assigned` after every rebalance, `records` for each
+// `group-member`: one member of a consumer group (classic protocol, or the KIP-848
+// consumer protocol with params.groupProtocol "consumer"; auto-commit off) with the
+// asked assignor. Prints `assigned` after every rebalance, `records` for each
 // poll that returned some, `committed` after each {"cmd":"commit"}; on stop/EOF it
 // commits, leaves the group by closing, and reports {consumed}.
 // Owns: the consumer (touched only by the main thread) and the stdin reader thread.
@@ -42,14 +43,22 @@ final class GroupMemberOp {
     p.put("group.id", groupId);
     p.put("enable.auto.commit", "false");
     p.put("auto.offset.reset", reset);
-    p.put("group.protocol", "classic");
-    switch (assignor) {
+    String protocol = job.params.path("groupProtocol").asText("classic");
+    if (protocol.equals("consumer")) {
+      // KIP-848: the broker assigns; "range" and "uniform" name its assignors.
+      p.put("group.protocol", "consumer");
+      if (!assignor.equals("range") && !assignor.equals("uniform")) {
+        return Result.error("params.assignor must be range or uniform with groupProtocol consumer, got " + assignor, null);
+      }
+      p.put("group.remote.assignor", assignor);
+    } else switch (assignor) {
       case "range" -> p.put("partition.assignment.strategy", RangeAssignor.class.getName());
       case "cooperative-sticky" -> p.put("partition.assignment.strategy", CooperativeStickyAssignor.class.getName());
       default -> {
         return Result.error("params.assignor must be range or cooperative-sticky, got " + assignor, null);
       }
     }
+    if (!protocol.equals("consumer")) p.put("group.protocol", "classic");
 
     // stdin is read on its own thread; the consumer is not thread-safe, so commands are
     // handed to the polling thread. EOF counts as stop. Bounded: a flood of commands blocks the reader.
