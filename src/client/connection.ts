@@ -46,9 +46,15 @@ export const API_KEYS = {
 
 /**
  * Highest version the client speaks per API where it is below what the schema
- * describes: Fetch v13 names topics by id, which this client does not track.
+ * describes: Fetch v13 names topics by id, which this client does not track;
+ * ListOffsets v10 adds a timeout for remote-storage reads that a 0 default would
+ * make expire at once on a tiered Kafka broker, and v11 only adds a timestamp this
+ * client never asks for.
  */
-const CLIENT_MAX_VERSION: ReadonlyMap<number, number> = new Map([[API_KEYS.Fetch, 12]]);
+const CLIENT_MAX_VERSION: ReadonlyMap<number, number> = new Map([
+  [API_KEYS.Fetch, 12],
+  [API_KEYS.ListOffsets, 9],
+]);
 const API_VERSIONS_VERSION_MAX = 3;
 const CLIENT_SOFTWARE_NAME = 'samsa-client';
 const CLIENT_SOFTWARE_VERSION = '0.1.0';

@@ -88,7 +88,7 @@ describe('ApiVersions', () => {
     const { correlationId, body } = decodeResponse(ApiVersionsResponseCodec, 0, res);
     assert.equal(correlationId, 77);
     assert.equal(body.errorCode, ErrorCode.UNSUPPORTED_VERSION);
-    assert.deepEqual(body.apiKeys.map((k) => ({ ...k })), [{ apiKey: 18, minVersion: 0, maxVersion: 3 }]);
+    assert.deepEqual(body.apiKeys.map((k) => ({ ...k })), [{ apiKey: 18, minVersion: 0, maxVersion: 5 }]);
   });
 });
 

@@ -3,8 +3,8 @@
 // kafka-topics --describe (DescribeTopicPartitions, paged by
 // --partition-size-limit-per-response), kafka-log-dirs --describe (DescribeLogDirs),
 // kafka-leader-election (ElectLeaders), kafka-consumer-groups --delete-offsets
-// (OffsetDelete), kafka-cluster cluster-id (DescribeCluster), kafka-get-offsets
-// (ListOffsets) and kafka-reassign-partitions --execute/--verify (AlterPartitionReassignments,
+// (OffsetDelete) and --delete (DeleteGroups), kafka-cluster cluster-id (DescribeCluster),
+// kafka-get-offsets (ListOffsets, also earliest-local and latest-tiered) and kafka-reassign-partitions --execute/--verify (AlterPartitionReassignments,
 // ListPartitionReassignments, IncrementalAlterConfigs deleting the broker throttles).
 // Nobody here wrote these clients: their output is what an operator would see (the
 // error cases are in apis/admin-4x.test.ts, raw, to keep this file's JVM starts few). Skips,
@@ -97,8 +97,20 @@ test('kafka-consumer-groups --delete-offsets deletes an empty group\'s offsets o
   const offsets = await tool('get-offsets', ['--bootstrap-server', bootstrap, '--topic', 'tools-a']);
   assert.equal(offsets.code, 0, offsets.out);
   assert.deepEqual(offsets.out.trim().split('\n').filter((l) => l.startsWith('tools-a:')).sort(), ['tools-a:0:0', 'tools-a:1:8', 'tools-a:2:0']);
+  // ListOffsets v8/v9 (the Admin's minimum for these specs): the local log start is the log start here, and
+  // with no tiered storage there is no last tiered offset, so the tool prints no line (as against Kafka 4.4).
+  const local = await tool('get-offsets', ['--bootstrap-server', bootstrap, '--topic', 'tools-a', '--time', 'earliest-local']);
+  assert.equal(local.code, 0, local.out);
+  assert.deepEqual(local.out.trim().split('\n').filter((l) => l.startsWith('tools-a:')).sort(), ['tools-a:0:0', 'tools-a:1:0', 'tools-a:2:0']);
+  const tiered = await tool('get-offsets', ['--bootstrap-server', bootstrap, '--topic', 'tools-a', '--time', 'latest-tiered']);
+  assert.equal(tiered.code, 0, tiered.out);
+  assert.deepEqual(tiered.out.trim().split('\n').filter((l) => l.startsWith('tools-a:')), []);
   const id = await tool('cluster', ['cluster-id', '--bootstrap-server', bootstrap]);
   assert.match(id.out, /Cluster ID: samsa-single-node/, id.out);
+  // DeleteGroups (v3 from the 4.4 Admin): the now member-less group and its remaining offsets go.
+  const gone = await tool('consumer-groups', ['--bootstrap-server', bootstrap, '--delete', '--group', 'tools-g']);
+  assert.equal(gone.code, 0, gone.out);
+  assert.match(gone.out, /Deletion of requested consumer groups \('tools-g'\) was successful/, gone.out);
 });
 
 test('kafka-reassign-partitions: a plan that keeps this broker completes at once, --verify clears the throttles; another broker id is refused', { skip }, async () => {

@@ -189,6 +189,12 @@ export function authorizationCases(): AuthorizationCase[] {
       expect: TXN_DENIED,
     },
     {
+      apiKey: 10,
+      name: 'FindCoordinator v6 key type 2 (share): CLUSTER_ACTION on the cluster, the whole request fails without it',
+      run: async (c) => (await c.request(FindCoordinatorRequestCodec, FindCoordinatorResponseCodec, 6, { key: '', keyType: 2, coordinatorKeys: ['g:AAAAAAAAAAAAAAAAAAAAAA:0'] })).coordinators[0]!.errorCode,
+      expect: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    },
+    {
       apiKey: 24,
       name: 'AddPartitionsToTxn: WRITE on the transactional id (v3 and v4)',
       run: async (c) => [

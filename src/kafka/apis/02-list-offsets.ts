@@ -1,7 +1,14 @@
-// ListOffsets (key 2): serves v1-7 (v6+ flexible). Timestamp -1 = latest (high
+// ListOffsets (key 2): serves v1-11 (v6+ flexible). Timestamp -1 = latest (high
 // watermark), -2 = earliest (log start), -3 = the record with the largest timestamp
-// (v7+, KIP-734), -4 (local log start, tiered storage) = earliest here; any other
-// value ≥ 0 = the first offset whose timestamp is at least it (-1 when none).
+// (v7+, KIP-734), -4 (v8+, local log start) = earliest here, since without tiered
+// storage the whole log is local; -5 (v9+, last tiered offset) and -6 (v11+, earliest
+// offset pending upload) find nothing: offset -1, timestamp -1, epoch -1 and no
+// error, which is what Kafka's UnifiedLog answers for a topic without remote storage.
+// v10's timeoutMs bounds remote-storage lookups, of which there are none, so it is
+// read and ignored. Any other value ≥ 0 = the first offset whose timestamp is at
+// least it (-1 when none). A special timestamp older than the request's version
+// (-3 below v7, -4 below v8, -5 below v9, -6 below v11) and any other negative value
+// get UNSUPPORTED_VERSION, as Kafka 4.4 answers (checked against a 4.4 broker).
 // isolation_level=1 (read_committed): latest is the last stable offset, and a
 // timestamp lookup finds nothing at or past it (Kafka's rule).
 // The engine answers timestamp lookups at batch granularity (storage never decodes
@@ -18,6 +25,27 @@ import { type ListOffsetsPartitionResponse, ListOffsetsRequestCodec, ListOffsets
 import { defineApi } from './types.js';
 import { Op, allowedOnTopic } from './authz.js';
 import { absentTopicCode } from './absent-topic.js';
+
+/** Timestamps that ask about tiered storage, which this broker does not have. */
+const LATEST_TIERED_TIMESTAMP = -5;
+const EARLIEST_PENDING_UPLOAD_TIMESTAMP = -6;
+
+/** The first version that may ask for each special timestamp (Kafka answers UNSUPPORTED_VERSION below it). */
+const MIN_VERSION_OF_TIMESTAMP: ReadonlyMap<number, number> = new Map([
+  [-1, 0],
+  [-2, 0],
+  [-3, 7],
+  [-4, 8],
+  [LATEST_TIERED_TIMESTAMP, 9],
+  [EARLIEST_PENDING_UPLOAD_TIMESTAMP, 11],
+]);
+
+/** Is this timestamp one this version may send? Unknown negative values never are. */
+function timestampAllowed(timestamp: number, version: number): boolean {
+  if (timestamp >= 0) return true;
+  const min = MIN_VERSION_OF_TIMESTAMP.get(timestamp);
+  return min !== undefined && version >= min;
+}
 
 function specOf(timestamp: number): OffsetSpec | undefined {
   if (timestamp === -1) return 'latest';
@@ -55,10 +83,10 @@ function failed(partitionIndex: number, errorCode: number): ListOffsetsPartition
 
 export const listOffsetsApi = defineApi({
   minVersion: 1,
-  maxVersion: 7,
+  maxVersion: 11,
   request: ListOffsetsRequestCodec,
   response: ListOffsetsResponseCodec,
-  async handle(ctx, req) {
+  async handle(ctx, req, version) {
     const topics = await Promise.all(
       req.topics.map(async (t) => {
         const info = ctx.engine.describeTopic(t.name);
@@ -69,6 +97,10 @@ export const listOffsetsApi = defineApi({
             if (info === undefined) return failed(p.partitionIndex, absentTopicCode(ctx.engine, t.name));
             if (p.partitionIndex < 0 || p.partitionIndex >= info.partitions) {
               return failed(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+            }
+            if (!timestampAllowed(p.timestamp, version)) return failed(p.partitionIndex, ErrorCode.UNSUPPORTED_VERSION);
+            if (p.timestamp === LATEST_TIERED_TIMESTAMP || p.timestamp === EARLIEST_PENDING_UPLOAD_TIMESTAMP) {
+              return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 };
             }
             const spec = specOf(p.timestamp);
             if (spec === undefined) return failed(p.partitionIndex, ErrorCode.INVALID_REQUEST);

@@ -1,11 +1,13 @@
-// ListOffsets (key 2) request and response schemas, v0-7 (flexible from 6), transcribed
+// ListOffsets (key 2) request and response schemas, v0-11 (flexible from 6), transcribed
 // from apache/kafka's clients/src/main/resources/common/message/ListOffsetsRequest.json and
 // ListOffsetsResponse.json. Owns: the field lists; the value types are inferred from them
 // (codec/infer.ts), never written a second time. Must not import anything outside
 // wire/ (the browser client shares it).
 //
 // v1 replaced v0's offset list with one offset+timestamp; v4 leader epochs;
-// v6 first flexible; v7 allows timestamp -3 (max timestamp, KIP-734).
+// v6 first flexible; v7 allows timestamp -3 (max timestamp, KIP-734); v8 -4 (local log
+// start, KIP-405), v9 -5 (last tiered offset, KIP-1005), v10 a timeout for remote
+// lookups (KIP-1075), v11 -6 (earliest pending upload, KIP-1023).
 
 import { type MessageOf, defineMessage } from '../codec/infer.js';
 
@@ -13,7 +15,7 @@ export const ListOffsetsRequestCodec = defineMessage({
   name: 'ListOffsetsRequest',
   apiKey: 2,
   type: 'request',
-  validVersions: '0-7',
+  validVersions: '0-11',
   flexibleVersions: '6+',
   fields: [
     { name: 'replicaId', type: 'int32', versions: '0+' },
@@ -37,6 +39,7 @@ export const ListOffsetsRequestCodec = defineMessage({
         },
       ],
     },
+    { name: 'timeoutMs', type: 'int32', versions: '10+', default: 0 },
   ],
 });
 export type ListOffsetsRequest = MessageOf<typeof ListOffsetsRequestCodec>;
@@ -45,7 +48,7 @@ export const ListOffsetsResponseCodec = defineMessage({
   name: 'ListOffsetsResponse',
   apiKey: 2,
   type: 'response',
-  validVersions: '0-7',
+  validVersions: '0-11',
   flexibleVersions: '6+',
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: '2+' },

@@ -1,8 +1,11 @@
-// FindCoordinator (key 10) request and response schemas, v0-4 (flexible from 3), transcribed
+// FindCoordinator (key 10) request and response schemas, v0-6 (flexible from 3), transcribed
 // from apache/kafka's clients/src/main/resources/common/message/FindCoordinatorRequest.json and
 // FindCoordinatorResponse.json. Owns: the field lists; the value types are inferred from them
 // (codec/infer.ts), never written a second time. Must not import anything outside
 // wire/ (the browser client shares it).
+//
+// v4 batches keys (KIP-699); v5 only allows TRANSACTION_ABORTABLE (KIP-890); v6 allows
+// key type 2, a share-group partition "groupId:topicId:partition" (KIP-932).
 
 import { type MessageOf, defineMessage } from '../codec/infer.js';
 
@@ -10,7 +13,7 @@ export const FindCoordinatorRequestCodec = defineMessage({
   name: 'FindCoordinatorRequest',
   apiKey: 10,
   type: 'request',
-  validVersions: '0-4',
+  validVersions: '0-6',
   flexibleVersions: '3+',
   fields: [
     { name: 'key', type: 'string', versions: '0-3' },
@@ -24,7 +27,7 @@ export const FindCoordinatorResponseCodec = defineMessage({
   name: 'FindCoordinatorResponse',
   apiKey: 10,
   type: 'response',
-  validVersions: '0-4',
+  validVersions: '0-6',
   flexibleVersions: '3+',
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: '1+' },

@@ -1,10 +1,13 @@
-// ApiVersions (key 18) request and response schemas, v0-3 (flexible from 3), transcribed
+// ApiVersions (key 18) request and response schemas, v0-5 (flexible from 3), transcribed
 // from apache/kafka's clients/src/main/resources/common/message/ApiVersionsRequest.json and
 // ApiVersionsResponse.json. Owns: the field lists; the value types are inferred from them
 // (codec/infer.ts), never written a second time. Must not import anything outside
 // wire/ (the browser client shares it).
 //
 // v3 is the first flexible version; its response header is still v0 (see headers.ts).
+// v4 has v3's fields: it only lets SupportedFeatures carry a minimum version of 0
+// (KAFKA-17011), which v3 readers would reject. v5 (KIP-1242) lets the client name the
+// cluster and node it means to reach.
 
 import { type MessageOf, defineMessage } from '../codec/infer.js';
 
@@ -12,11 +15,13 @@ export const ApiVersionsRequestCodec = defineMessage({
   name: 'ApiVersionsRequest',
   apiKey: 18,
   type: 'request',
-  validVersions: '0-3',
+  validVersions: '0-5',
   flexibleVersions: '3+',
   fields: [
     { name: 'clientSoftwareName', type: 'string', versions: '3+' },
     { name: 'clientSoftwareVersion', type: 'string', versions: '3+' },
+    { name: 'clusterId', type: 'string', versions: '5+', nullableVersions: '5+', default: null },
+    { name: 'nodeId', type: 'int32', versions: '5+', default: -1 },
   ],
 });
 export type ApiVersionsRequest = MessageOf<typeof ApiVersionsRequestCodec>;
@@ -25,7 +30,7 @@ export const ApiVersionsResponseCodec = defineMessage({
   name: 'ApiVersionsResponse',
   apiKey: 18,
   type: 'response',
-  validVersions: '0-3',
+  validVersions: '0-5',
   flexibleVersions: '3+',
   fields: [
     { name: 'errorCode', type: 'int16', versions: '0+' },
