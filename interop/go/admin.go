@@ -21,7 +21,7 @@ import (
 type adminStep struct {
 	Do         string                     `json:"do"`
 	Topic      string                     `json:"topic"`
-	Partitions int32                      `json:"partitions"`
+	Partitions json.RawMessage            `json:"partitions"`
 	Configs    map[string]json.RawMessage `json:"configs"`
 	Keys       []string                   `json:"keys"`
 	Set        map[string]json.RawMessage `json:"set"`
@@ -30,6 +30,17 @@ type adminStep struct {
 	Offset     int64                      `json:"offset"`
 	Spec       json.RawMessage            `json:"spec"`
 	GroupID    string                     `json:"groupId"`
+}
+
+// partitionCount is a create/createPartitions step's partition count. Other steps
+// (deleteOffsets, a java-only one) give "partitions" as a list, so the field is read
+// lazily: an unknown step must reach the "unsupported" answer, not fail in decoding.
+func (s adminStep) partitionCount() int32 {
+	var n int32
+	if len(s.Partitions) == 0 || json.Unmarshal(s.Partitions, &n) != nil {
+		return 0
+	}
+	return n
 }
 
 // configValue takes a config value as the job gives it (a string, or a bare number
@@ -124,14 +135,14 @@ func runStep(ctx context.Context, cl *kgo.Client, adm *kadm.Client, s adminStep)
 		}
 		// -1 replication factor: the broker default, as Kafka's NewTopic(name, n, empty) asks.
 		// kadm returns the topic's error as err too; the response also holds the broker's message.
-		resp, err := adm.CreateTopic(ctx, s.Partitions, -1, configs, s.Topic)
+		resp, err := adm.CreateTopic(ctx, s.partitionCount(), -1, configs, s.Topic)
 		if resp.Err != nil {
 			return failMsg(resp.Err, resp.ErrMessage)
 		}
 		if err != nil {
 			return fail(err)
 		}
-		want := max(1, int(s.Partitions))
+		want := max(1, int(s.partitionCount()))
 		if err := settle(ctx, "topic "+s.Topic+" in metadata", func() (bool, error) {
 			n, err := partitionCount(ctx, adm, s.Topic)
 			return n >= want, err
