@@ -25,7 +25,8 @@ test('ApiVersions v3 request exactly as librdkafka sends it', () => {
   const header = RequestHeaderCodec.decode(r, 2);
   assert.deepEqual(header, { requestApiKey: 18, requestApiVersion: 3, correlationId: 1, clientId: 'rdkafka' });
   const body = ApiVersionsRequestCodec.decode(r, 3);
-  assert.deepEqual(body, { clientSoftwareName: 'librdkafka', clientSoftwareVersion: '2.0.2' });
+  // clusterId and nodeId are v5 fields: absent at v3, decoded as their defaults.
+  assert.deepEqual(body, { clientSoftwareName: 'librdkafka', clientSoftwareVersion: '2.0.2', clusterId: null, nodeId: -1 });
   assert.equal(r.remaining(), 0);
   const w = new Writer();
   RequestHeaderCodec.encode(w, header, 2);
