@@ -13,7 +13,7 @@ import type { TopicInfo } from '../../broker/engine-api.js';
 import { ErrorCode } from '../../wire/errors.js';
 import { errorCodeOf } from '../error-codes.js';
 import { MetadataRequestCodec, MetadataResponseCodec, type MetadataResponseTopic } from '../../wire/schemas/03-metadata.js';
-import { brokerEndpoint, isValidTopicName, ZERO_UUID } from './common.js';
+import { brokerEndpoint, isValidTopicName, singleNodePartition, ZERO_UUID } from './common.js';
 import { type RequestContext, defineApi } from './types.js';
 import { OPERATIONS_NOT_REQUESTED, Op, Resource, allowedOnTopic, authorizedOperations, mayCreateTopic } from './authz.js';
 import { CLUSTER_RESOURCE_NAME } from '../../security/acl.js';
@@ -21,15 +21,7 @@ import { CLUSTER_RESOURCE_NAME } from '../../security/acl.js';
 function topicMetadata(info: TopicInfo, nodeId: number, authorizedOps: number = OPERATIONS_NOT_REQUESTED): MetadataResponseTopic {
   const partitions = [];
   for (let p = 0; p < info.partitions; p++) {
-    partitions.push({
-      errorCode: ErrorCode.NONE,
-      partitionIndex: p,
-      leaderId: nodeId,
-      leaderEpoch: -1,
-      replicaNodes: [nodeId],
-      isrNodes: [nodeId],
-      offlineReplicas: [],
-    });
+    partitions.push(singleNodePartition(p, nodeId));
   }
   return {
     errorCode: ErrorCode.NONE,

@@ -24,7 +24,7 @@ import {
   type DescribeTopicPartitionsResponse,
   DescribeTopicPartitionsResponseCodec,
 } from '../../wire/schemas/75-describe-topic-partitions.js';
-import { isValidTopicName, ZERO_UUID } from './common.js';
+import { isValidTopicName, singleNodePartition, ZERO_UUID } from './common.js';
 import { defineApi } from './types.js';
 import { OPERATIONS_NOT_REQUESTED, Op, Resource, allowedOnTopic, authorizedOperations } from './authz.js';
 
@@ -83,17 +83,8 @@ export const describeTopicPartitionsApi = defineApi({
       const upper = Math.min(info.partitions, start + remaining);
       const partitions = [];
       for (let p = start; p < upper; p++) {
-        partitions.push({
-          errorCode: ErrorCode.NONE,
-          partitionIndex: p,
-          leaderId: nodeId,
-          leaderEpoch: -1,
-          replicaNodes: [nodeId],
-          isrNodes: [nodeId],
-          eligibleLeaderReplicas: [],
-          lastKnownElr: [],
-          offlineReplicas: [],
-        });
+        // Empty ELR lists, not null: Kafka 4.4's kafka-topics --describe dereferences them.
+        partitions.push({ ...singleNodePartition(p, nodeId), eligibleLeaderReplicas: [], lastKnownElr: [] });
       }
       topics.push({
         errorCode: ErrorCode.NONE,

@@ -1,6 +1,7 @@
 // Helpers shared by the API files: topic name rules and this broker as Kafka sees it.
 // Owns: nothing stateful. Must not call the engine.
 
+import { ErrorCode } from '../../wire/errors.js';
 import type { RequestContext } from './types.js';
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -18,3 +19,20 @@ export function brokerEndpoint(ctx: RequestContext): { nodeId: number; host: str
 }
 
 export const ZERO_UUID = '00000000000000000000000000000000';
+
+/**
+ * One partition as Metadata and DescribeTopicPartitions describe it on a single node:
+ * this broker leads, is the only replica and the whole ISR, and there is no leader
+ * epoch (-1: clients then skip KIP-320 validation; see 03-metadata.ts).
+ */
+export function singleNodePartition(partitionIndex: number, nodeId: number) {
+  return {
+    errorCode: ErrorCode.NONE,
+    partitionIndex,
+    leaderId: nodeId,
+    leaderEpoch: -1,
+    replicaNodes: [nodeId],
+    isrNodes: [nodeId],
+    offlineReplicas: [] as number[],
+  };
+}
