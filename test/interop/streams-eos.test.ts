@@ -14,17 +14,14 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { Consumer, Producer } from '../../src/client/index.js';
 import { tempDir } from '../helpers/tmp.js';
+import { type StreamsChild, startStreams, streamsMissing } from './streams-app.js';
 import { TARGETS, startTarget } from './txn-brokers.js';
 
-const streamsBin = fileURLToPath(new URL('../../../interop/bin/java-streams', import.meta.url));
 const required = process.env.SAMSA_INTEROP_REQUIRE === '1';
-const missing = existsSync(streamsBin) ? null : 'interop/bin/java-streams is not built: run scripts/interop-build.sh java';
+const missing = streamsMissing;
 
 /** Bound on every wait; a wait that runs out fails the test. */
 const WAIT_MS = 180_000;
@@ -46,38 +43,6 @@ const longOf = (b: Uint8Array | Buffer | null): number => {
   assert.ok(b !== null && b.length === 8, 'a count is an 8-byte long');
   return Number(Buffer.from(b).readBigInt64BE(0));
 };
-
-interface StreamsChild {
-  proc: ChildProcess;
-  states: string[];
-  stderrTail: string[];
-  exited: Promise<number | null>;
-}
-
-function startStreams(args: string[]): StreamsChild {
-  const proc = spawn(streamsBin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  const child: StreamsChild = { proc, states: [], stderrTail: [], exited: new Promise((resolve) => proc.on('close', (code) => resolve(code))) };
-  proc.stderr!.setEncoding('utf8').on('data', (s: string) => {
-    child.stderrTail.push(...s.split('\n'));
-    if (child.stderrTail.length > 200) child.stderrTail.splice(0, child.stderrTail.length - 200);
-  });
-  let buf = '';
-  proc.stdout!.setEncoding('utf8').on('data', (s: string) => {
-    buf += s;
-    const lines = buf.split('\n');
-    buf = lines.pop() ?? '';
-    for (const l of lines) {
-      try {
-        const e = JSON.parse(l) as { event?: string; state?: string; error?: string };
-        if (e.event === 'state' && e.state) child.states.push(e.state);
-        if (e.event === 'error') child.states.push(`error: ${e.error}`);
-      } catch {
-        child.states.push(`unparsed: ${l}`);
-      }
-    }
-  });
-  return child;
-}
 
 async function bounded<T>(what: string, p: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

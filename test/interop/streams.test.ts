@@ -11,22 +11,18 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Admin, Consumer, Producer, type Message } from '../../src/client/index.js';
 import { startTestBroker } from '../client/helpers.js';
 import { tempDir } from '../helpers/tmp.js';
+import { type StreamsChild, startStreams, streamsMissing } from './streams-app.js';
 import { TARGETS, startKafkaPeer } from './txn-brokers.js';
 
-const streamsBin = fileURLToPath(new URL('../../../interop/bin/java-streams', import.meta.url));
 const required = process.env.SAMSA_INTEROP_REQUIRE === '1';
-const missing = existsSync(streamsBin) ? null : `interop/bin/java-streams is not built: run scripts/interop-build.sh java`;
+const missing = streamsMissing;
 
 /** Bound on every wait of this test; a wait that runs out fails the test, it never passes it. */
 const WAIT_MS = 180_000;
 /** Lines of the Streams app's stderr kept for a failure message. */
-const STDERR_LINES_MAX = 200;
 
 // Word count input: fixed lines with mixed case and punctuation, so the \W+ split matters.
 const VOCABULARY = ['kafka', 'samsa', 'log', 'stream', 'table', 'join', 'offset', 'broker', 'topic', 'replay', 'x_1', 'v2'];
@@ -132,48 +128,6 @@ async function until(what: string, check: () => Promise<boolean>, describe: () =
     if (Date.now() - startedMs > WAIT_MS) throw new Error(`waited ${WAIT_MS} ms for ${what}; last seen: ${describe()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-}
-
-interface StreamsChild {
-  proc: ChildProcess;
-  stderrTail: string[];
-  states: string[];
-  exited: Promise<number | null>;
-}
-
-function startStreams(args: string[]): StreamsChild {
-  const proc = spawn(streamsBin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  const child: StreamsChild = {
-    proc,
-    stderrTail: [],
-    states: [],
-    // 'close', not 'exit': it comes after the child's stdout is drained, so the last state line (NOT_RUNNING) is in.
-    exited: new Promise((resolve) => proc.on('close', (code) => resolve(code))),
-  };
-  let errBuf = '';
-  proc.stderr!.setEncoding('utf8').on('data', (s: string) => {
-    errBuf += s;
-    const lines = errBuf.split('\n');
-    errBuf = lines.pop() ?? '';
-    child.stderrTail.push(...lines);
-    if (child.stderrTail.length > STDERR_LINES_MAX) child.stderrTail.splice(0, child.stderrTail.length - STDERR_LINES_MAX);
-  });
-  let outBuf = '';
-  proc.stdout!.setEncoding('utf8').on('data', (s: string) => {
-    outBuf += s;
-    const lines = outBuf.split('\n');
-    outBuf = lines.pop() ?? '';
-    for (const l of lines) {
-      try {
-        const e = JSON.parse(l) as { event?: string; state?: string; error?: string };
-        if (e.event === 'state' && e.state) child.states.push(e.state);
-        if (e.event === 'error') child.states.push(`error: ${e.error}`);
-      } catch {
-        child.states.push(`unparsed: ${l}`);
-      }
-    }
-  });
-  return child;
 }
 
 /** EOF on stdin asks the app to close cleanly (commit, purge, leave); SIGKILL only past the bound. */
