@@ -37,6 +37,9 @@ function cpuTicks(pid: number): number {
   return Number(r[11]) + Number(r[12]);
 }
 
+interface PercentilesJson { p50: number; p99: number; p999: number; max: number; count: number }
+interface LatencyJson { latencyUs: PercentilesJson; serviceLatencyUs: PercentilesJson | null; clientCpuPctOfCore: number; sendsLateUsP50: number }
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const dir = mkdtempSync(join(tmpdir(), 'samsa-e2e-'));
@@ -71,11 +74,20 @@ try {
     const cpuSec = (cpuTicks(pid) - t0) / CLK_TCK;
     const wallSec = (performance.now() - s0) / 1000;
     if (r.status !== 0) throw new Error(`samsa bench latency (${transport}) failed: ${r.stderr.slice(0, 800)}`);
-    const l = (JSON.parse(r.stdout) as { latency: { latencyUs: { p50: number; p99: number; p999: number; max: number; count: number } } }).latency.latencyUs;
+    const lat = (JSON.parse(r.stdout) as { latency: LatencyJson }).latency;
+    const l = lat.latencyUs;
+    const sv = lat.serviceLatencyUs;
     // The client's run includes topic set-up and its warm-up: the CPU share is over all of it.
-    const row = { transport, rate: Number(args.rate), acks: Number(args.acks), ...l, brokerCpuPctOfCore: Number(((100 * cpuSec) / wallSec).toFixed(1)), idleCpuPct: Number(idleCpuPct.toFixed(2)) };
+    const row = {
+      transport, rate: Number(args.rate), acks: Number(args.acks), ...l,
+      service: sv === null ? null : { p50: sv.p50, p99: sv.p99, p999: sv.p999, max: sv.max },
+      brokerCpuPctOfCore: Number(((100 * cpuSec) / wallSec).toFixed(1)), idleCpuPct: Number(idleCpuPct.toFixed(2)),
+      clientCpuPctOfCore: lat.clientCpuPctOfCore, sendsLateUsP50: lat.sendsLateUsP50,
+    };
     rows.push(row);
-    console.log(`${transport.padEnd(4)} p50 ${(l.p50 / 1000).toFixed(2)} ms  p99 ${(l.p99 / 1000).toFixed(2)} ms  p99.9 ${(l.p999 / 1000).toFixed(2)} ms  max ${(l.max / 1000).toFixed(2)} ms  broker ${row.brokerCpuPctOfCore}% of a core`);
+    const ms = (us: number): string => (us / 1000).toFixed(2);
+    console.log(`${transport.padEnd(4)} p50 ${ms(l.p50)} ms  p99 ${ms(l.p99)} ms  p99.9 ${ms(l.p999)} ms  max ${ms(l.max)} ms  broker ${row.brokerCpuPctOfCore}% of a core  client ${lat.clientCpuPctOfCore}%` +
+      (sv === null ? '' : `  (service p50 ${ms(sv.p50)} p99 ${ms(sv.p99)} p99.9 ${ms(sv.p999)} ms; sends late p50 ${lat.sendsLateUsP50} µs)`));
   }
 } finally {
   broker.kill('SIGTERM');
