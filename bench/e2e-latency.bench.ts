@@ -7,6 +7,8 @@
 //
 // Usage: node dist/bench/e2e-latency.bench.js [--rate 10000] [--seconds 15] [--acks 1]
 //          [--transports tcp,ws] [--idle-seconds 5] [--broker-cli PATH] [--nice=-20] [--out FILE]
+//          [--rdkafka PATH]: also run bench/rdkafka's native `loadgen latency` (librdkafka,
+//          linger.ms 0) over TCP, a cross-check with a client nobody here wrote
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +26,7 @@ const { values: args } = parseArgs({
     'broker-cli': { type: 'string' },
     nice: { type: 'string' },
     out: { type: 'string' },
+    rdkafka: { type: 'string' },
   },
 });
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || '100');
@@ -88,6 +91,37 @@ try {
     const ms = (us: number): string => (us / 1000).toFixed(2);
     console.log(`${transport.padEnd(4)} p50 ${ms(l.p50)} ms  p99 ${ms(l.p99)} ms  p99.9 ${ms(l.p999)} ms  max ${ms(l.max)} ms  broker ${row.brokerCpuPctOfCore}% of a core  client ${lat.clientCpuPctOfCore}%` +
       (sv === null ? '' : `  (service p50 ${ms(sv.p50)} p99 ${ms(sv.p99)} p99.9 ${ms(sv.p999)} ms; sends late p50 ${lat.sendsLateUsP50} µs)`));
+  }
+  if (args.rdkafka !== undefined) {
+    const rate = Number(args.rate);
+    const seconds = Number(args.seconds);
+    // The same warm-up as samsa bench latency's default (2 s), not recorded.
+    const warmupRecords = 2 * rate;
+    const topic = `e2e-rdkafka-${Date.now().toString(36)}`;
+    const created = spawnSync(process.execPath, [clientCli, 'topics', 'create', topic, '-p', '1', '-b', kafka], { encoding: 'utf8' });
+    if (created.status !== 0) throw new Error(`topics create failed: ${created.stderr.slice(0, 400)}`);
+    const t0 = cpuTicks(pid);
+    const s0 = performance.now();
+    const [ccmd, cargv] = args.nice === undefined
+      ? [args.rdkafka, []]
+      : ['nice', ['-n', args.nice, args.rdkafka]];
+    const r = spawnSync(ccmd, [...cargv, 'latency', '--bootstrap', kafka, '--topic', topic, '--acks', args.acks, '--rate', String(rate), '--records', String(Math.ceil(rate * (seconds + 2))), '--warmup-records', String(warmupRecords)], { encoding: 'utf8', maxBuffer: 16 << 20 });
+    const cpuSec = (cpuTicks(pid) - t0) / CLK_TCK;
+    const wallSec = (performance.now() - s0) / 1000;
+    if (r.status !== 0) throw new Error(`rdkafka loadgen latency failed: ${r.stderr.slice(0, 800)} ${r.stdout.slice(0, 400)}`);
+    const j = JSON.parse(r.stdout) as { latencyUs: PercentilesJson; serviceUs: PercentilesJson; sendsLateUsP50: number; common: { cpuSec: number; elapsedSec: number } };
+    const l = j.latencyUs;
+    const sv = j.serviceUs;
+    const clientPct = Number(((100 * j.common.cpuSec) / j.common.elapsedSec).toFixed(1));
+    const row = {
+      transport: 'tcp-rdkafka', rate, acks: Number(args.acks), ...l, service: sv,
+      brokerCpuPctOfCore: Number(((100 * cpuSec) / wallSec).toFixed(1)), idleCpuPct: Number(idleCpuPct.toFixed(2)),
+      clientCpuPctOfCore: clientPct, sendsLateUsP50: j.sendsLateUsP50,
+    };
+    rows.push(row);
+    const ms = (us: number): string => (us / 1000).toFixed(2);
+    console.log(`rdkafka p50 ${ms(l.p50)} ms  p99 ${ms(l.p99)} ms  p99.9 ${ms(l.p999)} ms  max ${ms(l.max)} ms  broker ${row.brokerCpuPctOfCore}% of a core  client ${clientPct}%` +
+      `  (service p50 ${ms(sv.p50)} p99 ${ms(sv.p99)} p99.9 ${ms(sv.p999)} ms; sends late p50 ${j.sendsLateUsP50} µs)`);
   }
 } finally {
   broker.kill('SIGTERM');
