@@ -30,7 +30,8 @@ export interface LatencySenderData {
   batchSize: number;
   /** Int32Array words: CONTROL_STOP (set by the main thread), CONTROL_SLEEP (the sleep's futex word). */
   control: SharedArrayBuffer;
-  values: Uint8Array[];
+  /** The record values back to back, recordBytes each (transferred, not copied: up to 64 MiB). */
+  values: Uint8Array;
 }
 
 export const CONTROL_STOP = 0;
@@ -62,6 +63,9 @@ export function runLatencySender(d: LatencySenderData, post: (m: SenderToMain) =
   const control = new Int32Array(d.control);
   const producer = new Producer({ ...d.target, acks: d.acks, compression: d.compression, lingerMs: 0, batchSize: d.batchSize });
   const withService = d.recordBytes >= 2 * TIMESTAMP_BYTES;
+  const valueCount = Math.max(1, Math.floor(d.values.byteLength / Math.max(1, d.recordBytes)));
+  const values: Uint8Array[] = [];
+  for (let i = 0; i < valueCount; i++) values.push(d.values.subarray(i * d.recordBytes, (i + 1) * d.recordBytes));
   let failure: unknown = null;
   let inFlight = 0;
   let sent = 0;
@@ -109,7 +113,7 @@ export function runLatencySender(d: LatencySenderData, post: (m: SenderToMain) =
       if (inFlight <= IN_FLIGHT_MAX) {
         for (; sent < due; sent++) {
           const value = new Uint8Array(d.recordBytes);
-          value.set(d.values[sent % d.values.length]!);
+          value.set(values[sent % values.length]!);
           const dv = new DataView(value.buffer);
           // Due at start + sent/rate: latency counts from here, however late this got to it.
           const dueAt = startMs + sent * intervalMs;

@@ -435,6 +435,14 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** Values back to back in one buffer (the sender gets it transferred, not copied). */
+function concatValues(values: Uint8Array[], recordBytes: number): { bytes: Uint8Array; buffer: ArrayBuffer } {
+  const buffer = new ArrayBuffer(values.length * recordBytes);
+  const bytes = new Uint8Array(buffer);
+  values.forEach((v, i) => bytes.set(v, i * recordBytes));
+  return { bytes, buffer };
+}
+
 /** The next message of the given type from the sender, or its failure. */
 function senderMessage<T extends SenderToMain['type']>(worker: Worker, type: T): Promise<Extract<SenderToMain, { type: T }>> {
   return new Promise((resolve, reject) => {
@@ -469,6 +477,7 @@ export async function runLatencyLoad(o: LatencyLoadOptions): Promise<LatencyLoad
   const service = withService ? new LatencyRecorder() : null;
   const consumer = new Consumer({ ...o.target, autoOffsetReset: 'latest', maxWaitMs: o.maxWaitMs ?? 100, minBytes: 1 });
   const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
+  const values = concatValues(makeValues(o.recordBytes), o.recordBytes);
   const senderData: LatencySenderData = {
     kind: 'samsa-latency-sender',
     target: o.target,
@@ -482,7 +491,7 @@ export async function runLatencyLoad(o: LatencyLoadOptions): Promise<LatencyLoad
     compression: o.compression ?? 'none',
     batchSize: o.batchSize ?? 16 * 1024,
     control,
-    values: makeValues(o.recordBytes),
+    values: values.bytes,
   };
   let received = 0;
   let sent = 0;
@@ -521,7 +530,7 @@ export async function runLatencyLoad(o: LatencyLoadOptions): Promise<LatencyLoad
       failure ??= err; // handled now: never an unhandled rejection
       stopSender();
     });
-    worker = new Worker(SENDER_URL, { workerData: senderData, name: 'samsa-latency-sender' });
+    worker = new Worker(SENDER_URL, { workerData: senderData, transferList: [values.buffer], name: 'samsa-latency-sender' });
     await senderMessage(worker, 'connected');
     const finished = senderMessage(worker, 'done');
     finished.catch(() => {}); // awaited below; a failure before then must not go unhandled
