@@ -1,7 +1,9 @@
 // End-to-end latency at a fixed rate with the broker in its own process: starts
 // `samsa serve` (this build's, or --broker-cli), measures its idle CPU, then runs
 // `samsa bench latency` (this build's client, another process) over TCP and over
-// WebSocket, reading the broker's CPU from /proc/<pid>/stat around each run.
+// WebSocket, reading the broker's CPU from /proc/<pid>/stat and its Produce/Fetch
+// request counts from /metrics around each run (the client decides how many requests
+// carry the records, so CPU per request is the comparable figure).
 // Prints one line per transport and writes bench/results/e2e-latency.json.
 // Owns: orchestration and the CPU accounting. Must not import the broker.
 //
@@ -15,6 +17,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { get as httpGet } from 'node:http';
 
 const { values: args } = parseArgs({
   options: {
@@ -43,6 +46,33 @@ function cpuTicks(pid: number): number {
 interface PercentilesJson { p50: number; p99: number; p999: number; max: number; count: number }
 interface LatencyJson { latencyUs: PercentilesJson; serviceLatencyUs: PercentilesJson | null; clientCpuPctOfCore: number; sendsLateUsP50: number }
 
+/** Produce and Fetch requests the broker has received so far (its /metrics counters). */
+async function requestCounts(http: string): Promise<{ produce: number; fetch: number }> {
+  // A fresh connection each time (no keep-alive): the broker closes idle ones between runs.
+  const text = await new Promise<string>((resolve, reject) => {
+    httpGet(`http://${http}/metrics`, { agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve(body));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+  const count = (api: string): number => Number(new RegExp(`^samsa_kafka_requests_total\\{api="${api}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+  return { produce: count('Produce'), fetch: count('Fetch') };
+}
+
+/** Requests per second and broker CPU per request over a run: the client decides how many requests carry the records. */
+function perRequest(r0: { produce: number; fetch: number }, r1: { produce: number; fetch: number }, cpuSec: number, wallSec: number): { producePerSec: number; fetchPerSec: number; brokerUsPerRequest: number } {
+  const produce = r1.produce - r0.produce;
+  const fetches = r1.fetch - r0.fetch;
+  return {
+    producePerSec: Math.round(produce / wallSec),
+    fetchPerSec: Math.round(fetches / wallSec),
+    brokerUsPerRequest: produce + fetches > 0 ? Math.round((cpuSec * 1e6) / (produce + fetches)) : 0,
+  };
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const dir = mkdtempSync(join(tmpdir(), 'samsa-e2e-'));
@@ -70,6 +100,7 @@ try {
   console.log(`broker ${brokerCli} pid ${pid}; idle CPU ${idleCpuPct.toFixed(2)}% of a core over ${idleSeconds} s`);
   for (const transport of args.transports.split(',')) {
     const against = transport === 'ws' ? `ws://${http}/kafka` : kafka;
+    const q0 = await requestCounts(http);
     const t0 = cpuTicks(pid);
     const s0 = performance.now();
     const [ccmd, cargv] = niced([clientCli, 'bench', 'latency', '--against', against, '--transport', transport, '--acks', args.acks, '--rate', args.rate, '--seconds', args.seconds, '--json']);
@@ -77,6 +108,7 @@ try {
     const cpuSec = (cpuTicks(pid) - t0) / CLK_TCK;
     const wallSec = (performance.now() - s0) / 1000;
     if (r.status !== 0) throw new Error(`samsa bench latency (${transport}) failed: ${r.stderr.slice(0, 800)}`);
+    const req = perRequest(q0, await requestCounts(http), cpuSec, wallSec);
     const lat = (JSON.parse(r.stdout) as { latency: LatencyJson }).latency;
     const l = lat.latencyUs;
     const sv = lat.serviceLatencyUs;
@@ -85,12 +117,13 @@ try {
       transport, rate: Number(args.rate), acks: Number(args.acks), ...l,
       service: sv === null ? null : { p50: sv.p50, p99: sv.p99, p999: sv.p999, max: sv.max },
       brokerCpuPctOfCore: Number(((100 * cpuSec) / wallSec).toFixed(1)), idleCpuPct: Number(idleCpuPct.toFixed(2)),
-      clientCpuPctOfCore: lat.clientCpuPctOfCore, sendsLateUsP50: lat.sendsLateUsP50,
+      clientCpuPctOfCore: lat.clientCpuPctOfCore, sendsLateUsP50: lat.sendsLateUsP50, ...req,
     };
     rows.push(row);
     const ms = (us: number): string => (us / 1000).toFixed(2);
     console.log(`${transport.padEnd(4)} p50 ${ms(l.p50)} ms  p99 ${ms(l.p99)} ms  p99.9 ${ms(l.p999)} ms  max ${ms(l.max)} ms  broker ${row.brokerCpuPctOfCore}% of a core  client ${lat.clientCpuPctOfCore}%` +
-      (sv === null ? '' : `  (service p50 ${ms(sv.p50)} p99 ${ms(sv.p99)} p99.9 ${ms(sv.p999)} ms; sends late p50 ${lat.sendsLateUsP50} µs)`));
+      (sv === null ? '' : `  (service p50 ${ms(sv.p50)} p99 ${ms(sv.p99)} p99.9 ${ms(sv.p999)} ms; sends late p50 ${lat.sendsLateUsP50} µs)`) +
+      `  ${req.producePerSec} produce/s ${req.fetchPerSec} fetch/s, broker ${req.brokerUsPerRequest} µs/request`);
   }
   if (args.rdkafka !== undefined) {
     const rate = Number(args.rate);
@@ -100,6 +133,7 @@ try {
     const topic = `e2e-rdkafka-${Date.now().toString(36)}`;
     const created = spawnSync(process.execPath, [clientCli, 'topics', 'create', topic, '-p', '1', '-b', kafka], { encoding: 'utf8' });
     if (created.status !== 0) throw new Error(`topics create failed: ${created.stderr.slice(0, 400)}`);
+    const q0 = await requestCounts(http);
     const t0 = cpuTicks(pid);
     const s0 = performance.now();
     const [ccmd, cargv] = args.nice === undefined
@@ -108,6 +142,7 @@ try {
     const r = spawnSync(ccmd, [...cargv, 'latency', '--bootstrap', kafka, '--topic', topic, '--acks', args.acks, '--rate', String(rate), '--records', String(Math.ceil(rate * (seconds + 2))), '--warmup-records', String(warmupRecords)], { encoding: 'utf8', maxBuffer: 16 << 20 });
     const cpuSec = (cpuTicks(pid) - t0) / CLK_TCK;
     const wallSec = (performance.now() - s0) / 1000;
+    const req = perRequest(q0, await requestCounts(http), cpuSec, wallSec);
     if (r.status !== 0) throw new Error(`rdkafka loadgen latency failed: ${r.stderr.slice(0, 800)} ${r.stdout.slice(0, 400)}`);
     const j = JSON.parse(r.stdout) as { latencyUs: PercentilesJson; serviceUs: PercentilesJson; sendsLateUsP50: number; common: { cpuSec: number; elapsedSec: number } };
     const l = j.latencyUs;
@@ -116,12 +151,13 @@ try {
     const row = {
       transport: 'tcp-rdkafka', rate, acks: Number(args.acks), ...l, service: sv,
       brokerCpuPctOfCore: Number(((100 * cpuSec) / wallSec).toFixed(1)), idleCpuPct: Number(idleCpuPct.toFixed(2)),
-      clientCpuPctOfCore: clientPct, sendsLateUsP50: j.sendsLateUsP50,
+      clientCpuPctOfCore: clientPct, sendsLateUsP50: j.sendsLateUsP50, ...req,
     };
     rows.push(row);
     const ms = (us: number): string => (us / 1000).toFixed(2);
     console.log(`rdkafka p50 ${ms(l.p50)} ms  p99 ${ms(l.p99)} ms  p99.9 ${ms(l.p999)} ms  max ${ms(l.max)} ms  broker ${row.brokerCpuPctOfCore}% of a core  client ${clientPct}%` +
-      `  (service p50 ${ms(sv.p50)} p99 ${ms(sv.p99)} p99.9 ${ms(sv.p999)} ms; sends late p50 ${j.sendsLateUsP50} µs)`);
+      `  (service p50 ${ms(sv.p50)} p99 ${ms(sv.p99)} p99.9 ${ms(sv.p999)} ms; sends late p50 ${j.sendsLateUsP50} µs)` +
+      `  ${req.producePerSec} produce/s ${req.fetchPerSec} fetch/s, broker ${req.brokerUsPerRequest} µs/request`);
   }
 } finally {
   broker.kill('SIGTERM');
