@@ -6,7 +6,8 @@
 // concurrent first requests to one partition (fetches, a produce, a timestamp
 // lookup) all see one whole open, that a kill -9 with an unflushed, torn tail is
 // recovered before anything is served, and that a summary is never trusted after
-// an unclean stop.
+// an unclean stop. A second test drives the engine's other paths to a partition
+// that is not open yet: delete, AlterConfigs, DescribeLogDirs, DescribeProducers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -14,6 +15,9 @@ import type { ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Admin, Consumer, Producer } from '../../src/client/index.js';
+import { SamsaEngine } from '../../src/broker/engine.js';
+import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
+import { ErrorCode } from '../../src/wire/errors.js';
 import type { Message } from '../../src/client/index.js';
 import { CLEAN_SHUTDOWN_FILE } from '../../src/storage/clean-shutdown.js';
 import { collect, text } from '../client/helpers.js';
@@ -185,6 +189,48 @@ test('partitions opened on first use serve exact offsets and records, also after
     s = null;
   } finally {
     if (s !== null) await stop(s, 'SIGKILL');
+    cleanup();
+  }
+});
+
+test('delete, AlterConfigs, DescribeLogDirs and DescribeProducers reach partitions not opened yet', async () => {
+  const { dir, cleanup } = tempDir('samsa-lazy-');
+  const opts = { dataDir: dir, shards: 1, pin: false, backgroundOpen: false };
+  let engine = await SamsaEngine.start(opts);
+  try {
+    for (const t of ['gone', 'cfg', 'sized']) {
+      await engine.createTopic(t, 2);
+      for (let p = 0; p < 2; p++) assert.equal((await engine.append(t, p, encodeRecordBatch([{ value: `${t}-${p}` }]), -1)).errorCode, ErrorCode.NONE);
+    }
+    await engine.close();
+
+    engine = await SamsaEngine.start(opts);
+    // Offsets known without opening.
+    assert.deepEqual(engine.offsets('sized', 1), { errorCode: 0, logStartOffset: 0, highWatermark: 1, lastStableOffset: 1 });
+    // Delete a topic none of whose partitions was opened: its directories go.
+    await engine.deleteTopic('gone');
+    assert.equal(existsSync(join(dir, 'gone-0')) || existsSync(join(dir, 'gone-1')), false, 'partition directories removed');
+    // AlterConfigs before first use: the open applies it (segments roll at 1 KiB).
+    await engine.alterTopicConfig('cfg', { 'segment.bytes': 1024 });
+    for (let i = 0; i < 8; i++) assert.equal((await engine.append('cfg', 0, encodeRecordBatch([{ value: 'x'.repeat(300) }]), 1)).errorCode, ErrorCode.NONE);
+    assert.ok(readdirSync(join(dir, 'cfg-0')).filter((f) => f.endsWith('.log')).length > 1, 'the new segment.bytes applied');
+    // DescribeProducers and a timestamp lookup on a partition not open yet.
+    assert.equal((await engine.describeProducers('sized', 0)).errorCode, ErrorCode.NONE);
+    assert.equal((await engine.listOffset('sized', 1, 0)).offset, 0);
+    // DescribeLogDirs sizes every partition, opened or not.
+    const sizes = (await engine.logDir()).partitions;
+    for (const t of ['cfg', 'sized']) {
+      for (let p = 0; p < 2; p++) assert.ok((sizes.find((s) => s.topic === t && s.partition === p)?.sizeBytes ?? 0) > 0, `${t}-${p} sized`);
+    }
+    assert.equal(sizes.some((s) => s.topic === 'gone'), false);
+    await engine.close();
+
+    engine = await SamsaEngine.start(opts);
+    assert.equal(engine.describeTopic('gone'), undefined);
+    assert.deepEqual(engine.offsets('cfg', 0), { errorCode: 0, logStartOffset: 0, highWatermark: 9, lastStableOffset: 9 });
+    assert.equal((await engine.read('cfg', 0, 0, 1 << 20)).errorCode, ErrorCode.NONE);
+  } finally {
+    await engine.close();
     cleanup();
   }
 });
