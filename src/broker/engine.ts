@@ -393,8 +393,10 @@ export class SamsaEngine implements Engine {
     if (h.opening !== null) return h.opening;
     const opening = this.sendOpen(h).catch((err: unknown) => {
       h.opening = null;
+      // Logged once until it opens: every request to a damaged partition retries the open.
+      const quiet = h.openFailed || (err instanceof KafkaError && err.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
       h.openFailed = true;
-      if (!(err instanceof KafkaError && err.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)) logger().error({ topic: h.topic, partition: h.partition, err }, 'opening a partition failed');
+      if (!quiet) logger().error({ topic: h.topic, partition: h.partition, err }, 'opening a partition failed (logged once; each request tries again)');
       throw err;
     });
     h.opening = opening;
