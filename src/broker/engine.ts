@@ -108,7 +108,7 @@ interface PartitionHandle {
   state: 'closed' | 'open';
   /** The one open in flight: every request that arrives meanwhile waits for it. */
   opening: Promise<void> | null;
-  /** The last open failed (logged): left out of the offsets summary at close. */
+  /** The last open failed (logged once; each use tries again). */
   openFailed: boolean;
   /** Its topic was deleted: no open may start for it any more. */
   deleted: boolean;
@@ -916,8 +916,9 @@ export class SamsaEngine implements Engine {
 /**
  * The offsets summary for the clean-shutdown marker: what each shard reported as it
  * closed a partition, and for a partition never opened in this run the offsets it
- * was registered with (from the previous summary: its files were not touched). A
- * partition whose open failed has no entry, so the next start opens it at once.
+ * was registered with (from the previous summary: nothing wrote to its files). That
+ * includes one whose open failed: the next start registers it again and its first
+ * use fails the same way, rather than the whole start failing on it.
  */
 function summarise(topics: Iterable<TopicHandle>, closed: ReadonlyMap<number, ClosedPartition>): Map<string, TopicSummary> {
   const out = new Map<string, TopicSummary>();
@@ -926,7 +927,7 @@ function summarise(topics: Iterable<TopicHandle>, closed: ReadonlyMap<number, Cl
     for (const h of t.partitions) {
       const c = closed.get(h.slot);
       if (c !== undefined) partitions.push({ logStartOffset: c.logStartOffset, highWatermark: c.nextOffset, lastStableOffset: c.lastStableOffset });
-      else if (h.state === 'closed' && h.fromSummary && !h.openFailed && h.opening === null) partitions.push({ logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, lastStableOffset: h.lastStableOffset });
+      else if (h.state === 'closed' && h.fromSummary && h.opening === null) partitions.push({ logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, lastStableOffset: h.lastStableOffset });
       else partitions.push(null);
     }
     out.set(t.info.name, { topicId: t.info.topicId, partitions });

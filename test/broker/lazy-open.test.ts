@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Admin, Consumer, Producer } from '../../src/client/index.js';
 import { SamsaEngine } from '../../src/broker/engine.js';
@@ -229,6 +229,19 @@ test('delete, AlterConfigs, DescribeLogDirs and DescribeProducers reach partitio
     assert.equal(engine.describeTopic('gone'), undefined);
     assert.deepEqual(engine.offsets('cfg', 0), { errorCode: 0, logStartOffset: 0, highWatermark: 9, lastStableOffset: 9 });
     assert.equal((await engine.read('cfg', 0, 0, 1 << 20)).errorCode, ErrorCode.NONE);
+    await engine.close();
+
+    // A partition that cannot be opened (its directory replaced by a file) fails its
+    // own requests, not the start, and again after the next clean stop.
+    rmSync(join(dir, 'sized-1'), { recursive: true });
+    writeFileSync(join(dir, 'sized-1'), 'not a directory');
+    for (let run = 0; run < 2; run++) {
+      engine = await SamsaEngine.start(opts);
+      assert.notEqual((await engine.append('sized', 1, encodeRecordBatch([{ value: 'x' }]), 1)).errorCode, ErrorCode.NONE);
+      assert.equal((await engine.append('sized', 0, encodeRecordBatch([{ value: 'x' }]), 1)).baseOffset, 1 + run);
+      await engine.close();
+    }
+    engine = await SamsaEngine.start(opts);
   } finally {
     await engine.close();
     cleanup();
