@@ -33,7 +33,7 @@ import {
   readCompletionHeader,
   writeRequestHeader,
 } from '../shard/shard-protocol.js';
-import type { Completion, ControlRequest, ControlResult, Notice, ShardWorkerData } from '../shard/shard-protocol.js';
+import type { ClosedPartition, Completion, ControlRequest, ControlResult, Notice, ShardWorkerData } from '../shard/shard-protocol.js';
 import { invariantFailed } from '../wire/assert.js';
 import { bufferPool } from './buffer-pool.js';
 import { FileRange } from './file-range.js';
@@ -358,9 +358,12 @@ export class ShardClient {
     for (const w of this.spaceWaiters.splice(0)) w.run();
   }
 
-  /** Finishes in-flight work, asks the shard to close its logs, and waits for the thread to end. */
-  async shutdown(): Promise<void> {
-    if (this.exited) return;
+  /**
+   * Finishes in-flight work, asks the shard to close its logs, and waits for the
+   * thread to end. Returns each partition's offsets as it was closed.
+   */
+  async shutdown(): Promise<ClosedPartition[]> {
+    if (this.exited) return [];
     this.closed = true;
     const r = await this.control({ type: 'shutdown' });
     const timer = setTimeout(() => void this.worker.terminate(), 10_000);
@@ -368,5 +371,6 @@ export class ShardClient {
     clearTimeout(timer);
     // Thrown so the engine does not write the clean-shutdown marker: the next start recovers.
     if (!r.ok) throw new Error(`shard ${this.shardId} shutdown: ${r.message}`);
+    return r.closed ?? [];
   }
 }
