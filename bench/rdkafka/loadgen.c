@@ -5,7 +5,7 @@
  *   records, bytes, elapsedSec, recordsPerSec, mbPerSec, cpuSec (getrusage, all of
  *   this process's threads, over the measured window only), threadCpuSec (the same
  *   per thread name from /proc/self/task: rdk:broker0 receives and parses Fetch
- *   responses, loadgen is the application thread), errors, ...
+ *   responses, app is the application thread), errors, ...
  * Owns: the client side of bench/cross-process.bench.ts. Must not know anything
  * about Samsa: it is pointed at any broker (Samsa, Kafka) the same way.
  *
@@ -279,10 +279,15 @@ static int threads_cpu(struct thread_cpu *out, int max) {
     /* comm is between the first '(' and the last ')'; utime, stime are fields 14, 15. */
     char *open = strchr(buf, '('), *close = strrchr(buf, ')');
     if (open == NULL || close == NULL || close < open) continue;
+    /* The process's own thread is the application's, whatever the binary is called. */
     char name[32];
-    size_t nl = (size_t)(close - open - 1) < sizeof name - 1 ? (size_t)(close - open - 1) : sizeof name - 1;
-    memcpy(name, open + 1, nl);
-    name[nl] = '\0';
+    if (strtol(e->d_name, NULL, 10) == (long)getpid()) {
+      snprintf(name, sizeof name, "app");
+    } else {
+      size_t nl = (size_t)(close - open - 1) < sizeof name - 1 ? (size_t)(close - open - 1) : sizeof name - 1;
+      memcpy(name, open + 1, nl);
+      name[nl] = '\0';
+    }
     unsigned long long ut = 0, st = 0;
     if (sscanf(close + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2) continue;
     double sec = (double)(ut + st) / (double)tck;
