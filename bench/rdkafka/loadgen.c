@@ -203,10 +203,21 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 /* Fills parts[] from "all" (every partition the metadata names) or a comma list; returns the count. */
 static int pick_partitions(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const char *spec, int32_t *parts, int timeout_ms) {
   const struct rd_kafka_metadata *md = NULL;
-  rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) die_usage("metadata: %s", rd_kafka_err2str(err));
-  if (md->topic_cnt != 1) die_usage("metadata named %d topics", md->topic_cnt);
-  const struct rd_kafka_metadata_topic *t = &md->topics[0];
+  const struct rd_kafka_metadata_topic *t = NULL;
+  /* A topic created just before (Kafka: by the controller) may not be in the broker's
+   * metadata yet: asked again for up to timeout_ms, every 100 ms. */
+  double give_up = mono_s() + (double)timeout_ms / 1000.0;
+  for (;;) {
+    rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) die_usage("metadata: %s", rd_kafka_err2str(err));
+    if (md->topic_cnt != 1) die_usage("metadata named %d topics", md->topic_cnt);
+    t = &md->topics[0];
+    int settling = t->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || t->err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
+    if (!settling || mono_s() > give_up) break;
+    rd_kafka_metadata_destroy(md);
+    struct timespec pause = {0, 100 * 1000000L};
+    nanosleep(&pause, NULL);
+  }
   if (t->err != RD_KAFKA_RESP_ERR_NO_ERROR) die_usage("topic %s: %s", t->topic, rd_kafka_err2str(t->err));
   int available = t->partition_cnt;
   rd_kafka_metadata_destroy(md);
