@@ -46,6 +46,7 @@ const out = `${dist}bundle/`;
 const WORKER_STARTERS = new Map([
   ['src/broker/engine.js', ['../../workers/shard-worker.js', '../../workers/maintenance.js']],
   ['workers/shard-worker.js', ['./syncer.js']],
+  ['src/loadgen/loadgen.js', ['../../workers/latency-sender.js']],
 ]);
 
 /**
@@ -56,7 +57,7 @@ const WORKER_STARTERS = new Map([
 const GROUPS = [
   { outdir: `${out}src/cli`, entries: { samsa: `${dist}src/cli/main.js` }, format: 'cjs', script: 'samsa.cjs', entry: 'main.js' },
   { outdir: `${out}workers`, entries: { 'shard-worker': `${dist}workers/shard-worker.js` }, format: 'cjs', script: 'shard-worker.cjs', entry: 'shard-worker.js' },
-  { outdir: `${out}workers`, entries: ['syncer', 'maintenance'].map((n) => `${dist}workers/${n}.js`), format: 'esm' },
+  { outdir: `${out}workers`, entries: ['syncer', 'maintenance', 'latency-sender'].map((n) => `${dist}workers/${n}.js`), format: 'esm' },
 ];
 
 /**
