@@ -674,6 +674,7 @@ static int run_latency(const struct opts *o) {
     value[i] = (unsigned char)('a' + x % 26);
   }
   long long start_ms = wall_ms();
+  threads_mark();
   struct cpu c0 = cpu_now();
   double t0 = mono_s();
   long long start_ns = mono_ns() + 1000000;
