@@ -186,6 +186,7 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
         maxConnections: security.listeners.get(spec.name)!['max.connections'],
         limits: connectionLimits,
         outputBudget,
+        sendBufferBytes: cfg['socket.send.buffer.bytes'],
         listener: { name: spec.name, protocol: spec.protocol },
         advertisedHost: spec.advertisedHost,
         advertisedPort: spec.advertisedPort,

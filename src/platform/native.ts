@@ -1,5 +1,6 @@
 // Loader for Samsa's native addon (native/samsa_native.cc): CPU affinity for the
-// calling thread, and the zero-copy Fetch calls (dupFd, sendParts). Owns: finding,
+// calling thread, the zero-copy Fetch calls (dupFd, sendParts) and a socket's send
+// buffer size (setSendBuffer). Owns: finding,
 // loading and shape-checking the .node file, and a pin helper that never throws. Must not touch: which CPU a shard gets (the broker
 // decides) or logging (callers say "running unpinned" once, using nativeLoadError()).
 // Each worker thread has its own module instance, so the cache below is per thread;
@@ -34,6 +35,24 @@ export interface NativeAddon {
   waitWritable?(fd: number, callback: (status: number) => void): number;
   /** Stops a wait whose callback has not run; an unknown id is ignored. Absent in older builds. */
   cancelWait?(id: number): boolean;
+  /** Sets a socket's SO_SNDBUF; returns the size the kernel now reports, or -errno. Absent in older builds. */
+  setSendBuffer?(fd: number, bytes: number): number;
+}
+
+/**
+ * Sets a socket's SO_SNDBUF (the kernel reports twice the value and stops autotuning
+ * it). Never throws: returns the size it now has, or -1 when the addon is missing,
+ * too old, or the call failed (the socket keeps the OS default).
+ */
+export function setSocketSendBuffer(fd: number, bytes: number): number {
+  const a = loadNative();
+  if (a === null || a.setSendBuffer === undefined) return -1;
+  try {
+    const r = a.setSendBuffer(fd, bytes);
+    return r >= 0 ? r : -1;
+  } catch {
+    return -1;
+  }
 }
 
 /** The zero-copy calls, when the loaded addon has them (Linux builds of this version). */
