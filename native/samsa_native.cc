@@ -5,10 +5,12 @@
 // socket: sendmsg for bytes, sendfile(2) for ranges) and waitWritable/cancelWait (a
 // callback on the event loop when a full socket has room again), and
 // setSendBuffer (a socket's SO_SNDBUF, Kafka's socket.send.buffer.bytes).
-// Must not touch: anything else in the process. It spawns no threads, never blocks
-// (sendParts stops where the socket would block and says how far it got; waits are
-// libuv poll handles on the caller's loop) and never pins any thread but the caller,
-// so each shard worker pins itself.
+// sendPartsOffThread runs sendParts on a libuv pool thread, which also waits out a full
+// socket there (bounded by a time budget), so a large response does not hold the event loop.
+// Must not touch: anything else in the process. It spawns no threads, never blocks the
+// caller (sendParts stops where the socket would block and says how far it got; waits
+// are libuv poll handles on the caller's loop, or poll(2) on a pool thread) and never
+// pins any thread but the caller, so each shard worker pins itself.
 // Worker safety: Node-API addons are context-aware; its only state (the waits in
 // progress) is per environment (instance data), so it can be loaded by the main
 // thread and by every worker_threads worker at once.
@@ -36,6 +38,8 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <poll.h>
+#include <time.h>
 #include <unistd.h>
 #define SAMSA_HAVE_AFFINITY 1
 #define SAMSA_HAVE_SENDFILE 1
@@ -210,24 +214,16 @@ constexpr uint64_t kSendfileMax = 0x7ffff000;
 // written by this call — fewer than asked when the socket would block (the caller
 // resumes with skipBytes + that) — or -errno when the socket failed. A file shorter
 // than its range is -EIO: the range was planned on bytes that are gone.
-Napi::Value SendParts(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  double sock = 0;
-  double skip_d = 0;
-  if (info.Length() < 3 || !ReadIndex(info[0], 2147483647.0, &sock) || !info[1].IsArray() ||
-      !ReadIndex(info[2], 9007199254740991.0, &skip_d)) {
-    Napi::TypeError::New(env, "sendParts(socketFd, parts, skipBytes): bad arguments").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  Napi::Array arr = info[1].As<Napi::Array>();
+// Reads sendParts' parts array into `parts` (byte parts point into the arrays' own
+// memory). False (a TypeError is pending) on a malformed part.
+bool ReadParts(Napi::Env env, Napi::Array arr, std::vector<Part>* parts) {
   const uint32_t n = arr.Length();
-  std::vector<Part> parts;
-  parts.reserve(n);
+  parts->reserve(n);
   for (uint32_t i = 0; i < n; i++) {
     Napi::Value v = arr.Get(i);
     if (v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
       Napi::Uint8Array b = v.As<Napi::Uint8Array>();
-      parts.push_back(Part{false, b.Data(), -1, 0, static_cast<uint64_t>(b.ByteLength())});
+      parts->push_back(Part{false, b.Data(), -1, 0, static_cast<uint64_t>(b.ByteLength())});
       continue;
     }
     double fd = 0, pos = 0, len = 0;
@@ -235,13 +231,18 @@ Napi::Value SendParts(const Napi::CallbackInfo& info) {
         !ReadIndex(v.As<Napi::Array>().Get(1u), 9007199254740991.0, &pos) ||
         !ReadIndex(v.As<Napi::Array>().Get(2u), 9007199254740991.0, &len)) {
       Napi::TypeError::New(env, "sendParts: each part must be a Uint8Array or [fd, position, length]").ThrowAsJavaScriptException();
-      return env.Undefined();
+      return false;
     }
-    parts.push_back(Part{true, nullptr, static_cast<int>(fd), static_cast<int64_t>(pos), static_cast<uint64_t>(len)});
+    parts->push_back(Part{true, nullptr, static_cast<int>(fd), static_cast<int64_t>(pos), static_cast<uint64_t>(len)});
   }
+  return true;
+}
+
 #if SAMSA_HAVE_SENDFILE
-  const int out = static_cast<int>(sock);
-  uint64_t skip = static_cast<uint64_t>(skip_d);
+// The send loop of sendParts: writes from `skip` until done or the socket would
+// block. Returns the bytes written, or -errno when the socket failed (-EIO: a file
+// shorter than its range). Touches no JS value, so a pool thread may run it.
+int64_t SendPartsUntilFull(int out, const std::vector<Part>& parts, uint64_t skip) {
   uint64_t total = 0;
   size_t i = 0;
   // Every pass either moves past a part, writes ≥ 1 byte, or returns: bounded by the
@@ -276,22 +277,150 @@ Napi::Value SendParts(const Napi::CallbackInfo& info) {
       off_t off = static_cast<off_t>(p.position + static_cast<int64_t>(skip));
       const uint64_t left = p.length - skip;
       w = sendfile(out, p.fd, &off, static_cast<size_t>(left < kSendfileMax ? left : kSendfileMax));
-      if (w == 0) return Napi::Number::New(env, -EIO);
+      if (w == 0) return -EIO;
     }
     if (w < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      return Napi::Number::New(env, -errno);
+      return -errno;
     }
     total += static_cast<uint64_t>(w);
     skip += static_cast<uint64_t>(w);
   }
-  return Napi::Number::New(env, static_cast<double>(total));
+  return static_cast<int64_t>(total);
+}
+#endif
+
+Napi::Value SendParts(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  double sock = 0;
+  double skip_d = 0;
+  if (info.Length() < 3 || !ReadIndex(info[0], 2147483647.0, &sock) || !info[1].IsArray() ||
+      !ReadIndex(info[2], 9007199254740991.0, &skip_d)) {
+    Napi::TypeError::New(env, "sendParts(socketFd, parts, skipBytes): bad arguments").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::vector<Part> parts;
+  if (!ReadParts(env, info[1].As<Napi::Array>(), &parts)) return env.Undefined();
+#if SAMSA_HAVE_SENDFILE
+  const int64_t r = SendPartsUntilFull(static_cast<int>(sock), parts, static_cast<uint64_t>(skip_d));
+  return Napi::Number::New(env, static_cast<double>(r));
 #else
   (void)sock;
   (void)skip_d;
   return Napi::Number::New(env, -ENOSYS);
 #endif
+}
+
+// One sendPartsOffThread call: its own copy of the byte parts (the JS arrays may move
+// or be collected while the pool thread writes), the file ranges, and the result.
+struct OffThreadSend {
+  uv_work_t req;
+  napi_env env;
+  int fd;
+  uint64_t skip;
+  uint32_t budget_ms;
+  std::vector<uint8_t> bytes;
+  std::vector<Part> parts;
+  int64_t result;
+  Napi::FunctionReference callback;
+  std::unique_ptr<Napi::AsyncContext> context;
+};
+
+#if SAMSA_HAVE_SENDFILE
+int64_t MonotonicMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+#endif
+
+// Runs on a libuv pool thread: sends, and while the socket is full waits for room with
+// poll(2), until done, an error, a wait of budget_ms without room (a slow reader: the
+// caller goes on with waitWritable) or budget_ms in all (bounds how long a pool
+// thread and the response's descriptors stay held).
+void OffThreadSendWork(uv_work_t* req) {
+  auto* s = static_cast<OffThreadSend*>(req->data);
+#if SAMSA_HAVE_SENDFILE
+  uint64_t want = 0;
+  for (const Part& p : s->parts) want += p.length;
+  uint64_t skip = s->skip;
+  uint64_t sent = 0;
+  const int64_t deadline = MonotonicMs() + s->budget_ms;
+  // Each pass writes ≥ 1 byte or waits once; bounded by the bytes and the deadline.
+  for (;;) {
+    const int64_t w = SendPartsUntilFull(s->fd, s->parts, skip);
+    if (w < 0) {
+      s->result = w;
+      return;
+    }
+    sent += static_cast<uint64_t>(w);
+    skip += static_cast<uint64_t>(w);
+    const int64_t left_ms = deadline - MonotonicMs();
+    if (skip >= want || left_ms <= 0) break;
+    struct pollfd pfd = {s->fd, POLLOUT, 0};
+    const int r = poll(&pfd, 1, static_cast<int>(left_ms));
+    if (r == 0) break;
+    if (r < 0 && errno != EINTR) {
+      s->result = -errno;
+      return;
+    }
+    // POLLERR/POLLHUP: the next send reports the error.
+  }
+  s->result = static_cast<int64_t>(sent);
+#else
+  s->result = -ENOSYS;
+#endif
+}
+
+void OffThreadSendDone(uv_work_t* req, int status) {
+  std::unique_ptr<OffThreadSend> s(static_cast<OffThreadSend*>(req->data));
+  Napi::Env env(s->env);
+  Napi::HandleScope scope(env);
+  const double r = status == UV_ECANCELED ? -ECANCELED : static_cast<double>(s->result);
+  s->callback.MakeCallback(env.Global(), {Napi::Number::New(env, r)}, *s->context);
+}
+
+// sendPartsOffThread(socketFd, parts, skipBytes, budgetMs, callback): 0 or -errno.
+// sendParts on a libuv pool thread that also waits out a full socket (see
+// OffThreadSendWork), so a large response goes out while this thread serves others.
+// Calls back once, on this thread's loop, with the bytes written or -errno. The
+// socket descriptor (a dupFd: the caller's own) and the file descriptors must stay
+// open until the callback ran.
+Napi::Value SendPartsOffThread(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  double sock = 0, skip_d = 0, budget = 0;
+  if (info.Length() < 5 || !ReadIndex(info[0], 2147483647.0, &sock) || !info[1].IsArray() ||
+      !ReadIndex(info[2], 9007199254740991.0, &skip_d) || !ReadIndex(info[3], 60000.0, &budget) || !info[4].IsFunction()) {
+    Napi::TypeError::New(env, "sendPartsOffThread(socketFd, parts, skipBytes, budgetMs, callback): bad arguments").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  uv_loop_t* loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) return Napi::Number::New(env, -ENOSYS);
+  auto s = std::make_unique<OffThreadSend>();
+  if (!ReadParts(env, info[1].As<Napi::Array>(), &s->parts)) return env.Undefined();
+  // Byte parts are copied (reserved first so the pointers into the copy stay put).
+  uint64_t byte_total = 0;
+  for (const Part& p : s->parts) byte_total += p.is_file ? 0 : p.length;
+  s->bytes.reserve(static_cast<size_t>(byte_total));
+  for (Part& p : s->parts) {
+    if (p.is_file) continue;
+    const size_t at = s->bytes.size();
+    s->bytes.insert(s->bytes.end(), p.data, p.data + p.length);
+    p.data = s->bytes.data() + at;
+  }
+  s->env = env;
+  s->fd = static_cast<int>(sock);
+  s->skip = static_cast<uint64_t>(skip_d);
+  s->budget_ms = static_cast<uint32_t>(budget);
+  s->result = 0;
+  s->callback = Napi::Persistent(info[4].As<Napi::Function>());
+  s->context = std::make_unique<Napi::AsyncContext>(env, "samsa:sendPartsOffThread");
+  s->req.data = s.get();
+  const int r = uv_queue_work(loop, &s->req, OffThreadSendWork, OffThreadSendDone);
+  if (r != 0) return Napi::Number::New(env, r);
+  s.release();
+  return Napi::Number::New(env, 0);
 }
 
 // Per-environment state (the addon is context-aware: the main thread and each
@@ -392,6 +521,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
               Napi::Function::New(env, GetThreadAffinity, "getThreadAffinity"));
   exports.Set("dupFd", Napi::Function::New(env, DupFd, "dupFd"));
   exports.Set("sendParts", Napi::Function::New(env, SendParts, "sendParts"));
+  exports.Set("sendPartsOffThread", Napi::Function::New(env, SendPartsOffThread, "sendPartsOffThread"));
   exports.Set("waitWritable", Napi::Function::New(env, WaitWritable, "waitWritable"));
   exports.Set("cancelWait", Napi::Function::New(env, CancelWait, "cancelWait"));
   exports.Set("setSendBuffer", Napi::Function::New(env, SetSendBuffer, "setSendBuffer"));

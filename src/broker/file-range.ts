@@ -36,7 +36,7 @@ const FILE_RANGES_OPEN_MAX = 512;
 
 let openRanges = 0;
 /** Counters, for metrics and the benchmark notes. */
-export const zeroCopyStats = { ranges: 0, responses: 0, sentBytes: 0, partialSends: 0, fallbackBytes: 0, errors: 0 };
+export const zeroCopyStats = { ranges: 0, responses: 0, sentBytes: 0, partialSends: 0, fallbackBytes: 0, errors: 0, offThreadSends: 0 };
 
 /**
  * The stand-in's memory: one zero-filled buffer shared by every range and never

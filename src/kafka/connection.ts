@@ -60,6 +60,17 @@ const TLS_MAJOR_VERSION = 0x03;
 /** How long a gracefully closed connection may take to hand its last response to the peer. */
 const GRACEFUL_CLOSE_MS = 5_000;
 const EMPTY = new Uint8Array(0);
+// Large zero-copy responses go out from a libuv pool thread (sendPartsOffThread): on
+// one event loop, sendfile over loopback runs the reader's TCP receive path too, so
+// one 20 MB response held the loop ~15 ms while every other connection's response
+// waited; on a pool thread two responses go out on two cores and the loop stays free.
+/** Responses (their unsent rest) at least this large go off-thread. */
+const OFF_THREAD_MIN_BYTES = 1 << 20;
+/** Off-thread sends in flight per process: libuv's pool has 4 threads, and fs calls need some. */
+const OFF_THREAD_MAX_IN_FLIGHT = 2;
+/** How long one off-thread send may wait for room or run in all before it reports back. */
+const OFF_THREAD_BUDGET_MS = 50;
+let offThreadInFlight = 0;
 
 export class KafkaConnection {
   private readonly socket: Socket;
@@ -96,6 +107,8 @@ export class KafkaConnection {
   private waitId = 0;
   /** Our own descriptor of the socket, for waits (libuv already watches Node's); -1 until needed. */
   private ownFd = -1;
+  /** A pool thread is sending `pending` on ownFd: both stay until its callback, even after close. */
+  private offThread = false;
 
   /** Called once when the connection is closed. */
   onClose: (() => void) | null = null;
@@ -165,16 +178,21 @@ export class KafkaConnection {
     // The wait first: a descriptor must not close under a libuv poll watching it.
     if (this.waitId !== 0) this.zeroCopy?.cancelWait(this.waitId);
     this.waitId = 0;
-    if (this.pending !== null) releaseChunks(this.pending.chunks);
-    this.pending = null;
-    if (this.ownFd >= 0) closeQuietly(this.ownFd);
-    this.ownFd = -1;
+    // An off-thread send still uses ownFd and the ranges' descriptors: its callback frees them.
+    if (!this.offThread) this.releaseSendState();
     if (graceful) {
       this.socket.end();
       setTimeout(() => this.socket.destroy(), GRACEFUL_CLOSE_MS).unref();
     } else this.socket.destroy();
     this.reportBacklog();
     this.onClose?.();
+  }
+
+  private releaseSendState(): void {
+    if (this.pending !== null) releaseChunks(this.pending.chunks);
+    this.pending = null;
+    if (this.ownFd >= 0) closeQuietly(this.ownFd);
+    this.ownFd = -1;
   }
 
   private recheckTimer: NodeJS.Timeout | null = null;
@@ -413,6 +431,18 @@ export class KafkaConnection {
     if (fd < 0) return this.sendRestAsBytes(prefix, chunks, 0);
     const parts = responseParts(prefix, chunks);
     const total = prefix.byteLength + chunksLength(chunks);
+    if (total >= OFF_THREAD_MIN_BYTES && calls.sendPartsOffThread !== null && offThreadInFlight < OFF_THREAD_MAX_IN_FLIGHT) {
+      if (this.ownFd < 0) this.ownFd = calls.dupFd(fd);
+      if (this.ownFd >= 0) {
+        this.pending = { chunks, parts, total, sent: 0 };
+        if (this.sendOffThread(calls)) {
+          zeroCopyStats.responses++;
+          this.pipeline.setHeld(true);
+          return;
+        }
+        this.pending = null;
+      }
+    }
     const sent = calls.sendParts(fd, parts, 0);
     if (sent < 0) return this.zeroCopyFailed(chunks, -sent);
     zeroCopyStats.responses++;
@@ -444,6 +474,46 @@ export class KafkaConnection {
     this.sendRestAsBytes(p.parts[0] as Uint8Array, p.chunks, p.sent);
   }
 
+  /** Hands the rest of `pending` to a pool thread; false when it could not start. */
+  private sendOffThread(calls: ZeroCopyCalls): boolean {
+    const p = this.pending!;
+    const r = calls.sendPartsOffThread!(this.ownFd, p.parts, p.sent, OFF_THREAD_BUDGET_MS, (n) => this.onSentOffThread(calls, n));
+    if (r < 0) return false;
+    offThreadInFlight++;
+    zeroCopyStats.offThreadSends++;
+    this.offThread = true;
+    return true;
+  }
+
+  /** A pool thread's send ended (n: bytes it wrote, or -errno): go on as onRoom does. */
+  private onSentOffThread(calls: ZeroCopyCalls, n: number): void {
+    offThreadInFlight--;
+    this.offThread = false;
+    if (this.closed) {
+      this.releaseSendState();
+      return this.reportBacklog();
+    }
+    const p = this.pending;
+    if (p === null) return;
+    // Called from the event loop by the addon: nothing may escape as an exception.
+    try {
+      if (n < 0) return this.zeroCopyFailed(p.chunks, -n);
+      p.sent += n;
+      zeroCopyStats.sentBytes += n;
+      if (p.sent < p.total) {
+        zeroCopyStats.partialSends++;
+        // It stopped on its time budget: on from there. No progress: a slow reader, whose room the loop waits for.
+        if (n > 0 && offThreadInFlight < OFF_THREAD_MAX_IN_FLIGHT && this.sendOffThread(calls)) return;
+        return this.awaitRoom(calls);
+      }
+      this.finishPending(p);
+    } catch (err) {
+      this.fail(err);
+    } finally {
+      this.reportBacklog();
+    }
+  }
+
   /** The socket has room again (status < 0: it failed): send on from where it stopped. */
   private onRoom(calls: ZeroCopyCalls, status: number): void {
     this.waitId = 0;
@@ -457,17 +527,22 @@ export class KafkaConnection {
       p.sent += n;
       zeroCopyStats.sentBytes += n;
       if (p.sent < p.total) return this.awaitRoom(calls);
-      this.pending = null;
-      releaseChunks(p.chunks);
-      this.flushOutQueue();
-      // Released after the queued responses went out (they may have held it again).
-      if (this.pending === null && !this.waitingDrain) this.pipeline.setHeld(false);
+      this.finishPending(p);
     } catch (err) {
       this.fail(err);
     } finally {
       // What the socket took is no longer held (every path above, a close included).
       this.reportBacklog();
     }
+  }
+
+  /** `pending` went out whole: the responses queued behind it follow. */
+  private finishPending(p: { chunks: Uint8Array[] }): void {
+    this.pending = null;
+    releaseChunks(p.chunks);
+    this.flushOutQueue();
+    // Released after the queued responses went out (they may have held it again).
+    if (this.pending === null && !this.waitingDrain) this.pipeline.setHeld(false);
   }
 
   /** The socket failed under a zero-copy send: the response cannot be finished, so the connection ends. */

@@ -284,6 +284,8 @@ export class BrokerMetrics {
     p.sample('samsa_zero_copy_sent_bytes_total', undefined, zeroCopyStats.sentBytes);
     p.family('samsa_zero_copy_partial_sends_total', 'counter', 'Zero-copy responses the socket did not take at once (the rest went as bytes through the write queue)');
     p.sample('samsa_zero_copy_partial_sends_total', undefined, zeroCopyStats.partialSends);
+    p.family('samsa_zero_copy_off_thread_sends_total', 'counter', 'Sends of large zero-copy responses run on a libuv pool thread (it waits there while the socket is full) instead of the event loop');
+    p.sample('samsa_zero_copy_off_thread_sends_total', undefined, zeroCopyStats.offThreadSends);
     p.family('samsa_zero_copy_fallback_bytes_total', 'counter', 'Bytes of those responses read into memory and written as bytes');
     p.sample('samsa_zero_copy_fallback_bytes_total', undefined, zeroCopyStats.fallbackBytes);
 

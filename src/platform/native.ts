@@ -33,6 +33,19 @@ export interface NativeAddon {
    * Returns an id for cancelWait, or -errno. Absent in older builds.
    */
   waitWritable?(fd: number, callback: (status: number) => void): number;
+  /**
+   * sendParts on a libuv pool thread that also waits there while the socket is full,
+   * for at most budgetMs; calls back once on this loop with the bytes written or
+   * -errno. Returns 0, or -errno when it could not start. socketFd (a dupFd) and the
+   * file descriptors must stay open until the callback. Absent in older builds.
+   */
+  sendPartsOffThread?(
+    socketFd: number,
+    parts: ReadonlyArray<Uint8Array | readonly [number, number, number]>,
+    skipBytes: number,
+    budgetMs: number,
+    callback: (result: number) => void,
+  ): number;
   /** Stops a wait whose callback has not run; an unknown id is ignored. Absent in older builds. */
   cancelWait?(id: number): boolean;
   /** Sets a socket's SO_SNDBUF; returns the size the kernel now reports, or -errno. Absent in older builds. */
@@ -61,6 +74,8 @@ export interface ZeroCopyCalls {
   sendParts(socketFd: number, parts: ReadonlyArray<Uint8Array | readonly [number, number, number]>, skipBytes: number): number;
   waitWritable(fd: number, callback: (status: number) => void): number;
   cancelWait(id: number): boolean;
+  /** Null when the loaded addon predates it: every send then stays on the event loop. */
+  sendPartsOffThread: NonNullable<NativeAddon['sendPartsOffThread']> | null;
 }
 
 /** The zero-copy calls, or null when the addon is not built, too old, or not on Linux. */
@@ -69,7 +84,8 @@ export function zeroCopyCalls(): ZeroCopyCalls | null {
   if (a === null || process.platform !== 'linux') return null;
   const { dupFd, sendParts, waitWritable, cancelWait } = a;
   if (dupFd === undefined || sendParts === undefined || waitWritable === undefined || cancelWait === undefined) return null;
-  return { dupFd: dupFd.bind(a), sendParts: sendParts.bind(a), waitWritable: waitWritable.bind(a), cancelWait: cancelWait.bind(a) };
+  const offThread = a.sendPartsOffThread?.bind(a) ?? null;
+  return { dupFd: dupFd.bind(a), sendParts: sendParts.bind(a), waitWritable: waitWritable.bind(a), cancelWait: cancelWait.bind(a), sendPartsOffThread: offThread };
 }
 
 export type NativeLoadResult =

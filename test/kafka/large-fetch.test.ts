@@ -149,7 +149,9 @@ test('pipelined large produces land byte-exact while request frames are reused a
   }
 });
 
-test('a reader that goes away in the middle of large responses leaves no descriptor open', async () => {
+// 1 MiB responses are sent from the event loop; 4 MiB ones (where the addon has it) from a
+// pool thread, which may still be sending when the connection closes.
+for (const partitionMaxBytes of [1 << 20, 4 << 20]) test(`a reader that goes away in the middle of large responses leaves no descriptor open (${partitionMaxBytes >> 20} MiB responses)`, async () => {
   const broker = await startTestBroker();
   try {
     await broker.engine.createTopic('big', 1);
@@ -163,18 +165,20 @@ test('a reader that goes away in the middle of large responses leaves no descrip
     };
     // Warm up once (the shard opens its segment, the pool fills), then take the baseline.
     const warm = await RawClient.connect(broker.port);
-    checkBody(await warm.request(FetchRequestCodec, FetchResponseCodec, FETCH_VERSION, fetchRequest(0, 0, 1 << 20)), 0, 0);
+    checkBody(await warm.request(FetchRequestCodec, FetchResponseCodec, FETCH_VERSION, fetchRequest(0, 0, partitionMaxBytes)), 0, 0);
     warm.close();
     await settle(() => broker.server.connectionCount() === 0);
     const baseline = fds();
 
     const partialsBefore = zeroCopyStats.partialSends;
+    const offThreadBefore = zeroCopyStats.offThreadSends;
     const gone = await RawClient.connect(broker.port);
     gone.socket.pause();
-    for (let b = 0; b < BATCHES; b++) gone.send(FetchRequestCodec, FETCH_VERSION, fetchRequest(0, b * RECORDS_PER_BATCH, 1 << 20));
-    // Until the broker holds responses it cannot write (a partial zero-copy send, or Node's queue).
-    await settle(() => zeroCopyStats.partialSends > partialsBefore);
-    await new Promise((r) => setTimeout(r, 100));
+    for (let b = 0; b < BATCHES; b++) gone.send(FetchRequestCodec, FETCH_VERSION, fetchRequest(0, b * RECORDS_PER_BATCH, partitionMaxBytes));
+    // Until the broker holds responses it cannot write (a partial zero-copy send, or Node's
+    // queue), or (4 MiB) a pool thread is sending one: closed under it, it must still give all back.
+    await settle(() => zeroCopyStats.partialSends > partialsBefore || zeroCopyStats.offThreadSends > offThreadBefore);
+    if (partitionMaxBytes === 1 << 20) await new Promise((r) => setTimeout(r, 100));
     gone.close();
     await settle(() => broker.server.connectionCount() === 0);
     await settle(() => fds() <= baseline);
@@ -183,7 +187,7 @@ test('a reader that goes away in the middle of large responses leaves no descrip
     // The broker still serves, byte-exact.
     const next = await RawClient.connect(broker.port);
     for (let offset = 0; offset < BATCHES * RECORDS_PER_BATCH;) {
-      next.send(FetchRequestCodec, FETCH_VERSION, fetchRequest(0, offset, 1 << 20));
+      next.send(FetchRequestCodec, FETCH_VERSION, fetchRequest(0, offset, partitionMaxBytes));
       offset = check(await next.nextFrame(), 0, offset);
     }
     next.close();
