@@ -11,9 +11,10 @@
 //            the addon loads). Skipped without the addon.
 // The way back is Atomics.notify → Atomics.waitAsync in both.
 // This file is also the worker's entry (it spawns itself). Owns nothing but the bench.
-// Usage: node dist/bench/ring-wake.bench.js [--round-trips 20000] [--rounds 5]
+// Writes bench/results/ring-wake.json.
+// Usage: node dist/bench/ring-wake.bench.js [--round-trips 20000] [--rounds 5]   (SAMSA_BENCH_QUICK=1: 5,000 × 3)
 
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, workerData } from 'node:worker_threads';
 import { RING_WAKE_DATA_FUTEX, RING_WAKE_SPACE_FUTEX, SpscRing, createRingBuffer } from '../src/ring/spsc-ring.js';
@@ -150,8 +151,9 @@ function median(xs: number[]): number {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { 'round-trips': { type: 'string', default: '20000' }, rounds: { type: 'string', default: '5' } } });
-  const roundTrips = Math.max(1, Number(values['round-trips']));
-  const rounds = Math.max(1, Number(values.rounds));
+  const quick = process.env.SAMSA_BENCH_QUICK === '1';
+  const roundTrips = Math.max(1, quick ? 5_000 : Number(values['round-trips']));
+  const rounds = Math.max(1, quick ? 3 : Number(values.rounds));
   const modes: Array<{ name: string; futex: boolean }> = [{ name: 'atomics', futex: false }];
   if (futexCalls() !== null) modes.push({ name: 'futex', futex: true });
   else console.log('futex: skipped (native addon not built or without futexWait)');
@@ -159,14 +161,25 @@ async function main(): Promise<void> {
   for (let r = 0; r < rounds; r++) {
     for (const m of modes) results.get(m.name)!.push(await measure(m.futex, roundTrips));
   }
-  console.log(`ring wake round trips: ${roundTrips} per run, ${rounds} rounds ABAB, medians; load ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+  const load = readFileSync('/proc/loadavg', 'utf8').trim();
+  console.log(`ring wake round trips: ${roundTrips} per run, ${rounds} rounds ABAB, medians; load ${load}`);
+  const summary: Record<string, Result> = {};
   for (const m of modes) {
     const rs = results.get(m.name)!;
+    summary[m.name] = {
+      rttUs: median(rs.map((x) => x.rttUs)),
+      cpuUsPerRoundTrip: median(rs.map((x) => x.cpuUsPerRoundTrip)),
+      mainCtxSwitches: median(rs.map((x) => x.mainCtxSwitches)),
+      workerCtxSwitches: median(rs.map((x) => x.workerCtxSwitches)),
+    };
     console.log(
       `${m.name.padEnd(8)} rtt ${median(rs.map((x) => x.rttUs)).toFixed(1)} µs  cpu ${median(rs.map((x) => x.cpuUsPerRoundTrip)).toFixed(1)} µs/round trip` +
         `  context switches per round trip: main ${median(rs.map((x) => x.mainCtxSwitches)).toFixed(2)}, worker ${median(rs.map((x) => x.workerCtxSwitches)).toFixed(2)}`,
     );
   }
+  const outFile = new URL('../../bench/results/ring-wake.json', import.meta.url).pathname;
+  mkdirSync(new URL('../../bench/results/', import.meta.url).pathname, { recursive: true });
+  writeFileSync(outFile, JSON.stringify({ at: new Date().toISOString(), roundTrips, rounds, load, medians: summary }, null, 2) + '\n');
 }
 
 if (isMainThread) await main();
