@@ -8,6 +8,7 @@
 
 import type { Worker } from 'node:worker_threads';
 import type { ShardWorkerData } from '../shard/shard-protocol.js';
+import { logger } from '../util/logger.js';
 
 /** What the entry leaves on globalThis under this key. */
 const EARLY_SHARD_KEY = Symbol.for('samsa.earlyShardWorker');
@@ -34,6 +35,8 @@ export function adoptEarlyShardWorker(workerUrl: URL, data: ShardWorkerData): Wo
   slots[EARLY_SHARD_KEY] = undefined;
   if (early.exited || early.url !== workerUrl.href) {
     void early.worker.terminate();
+    // Shard 0 still starts (the caller starts its own); said because it costs the overlap.
+    logger().warn({ exited: early.exited, url: early.url, expected: workerUrl.href }, 'shard 0: the thread the CLI entry started early is not usable; starting another');
     return null;
   }
   // The message first, then the flag: the thread reads the message synchronously
@@ -43,5 +46,6 @@ export function adoptEarlyShardWorker(workerUrl: URL, data: ShardWorkerData): Wo
   Atomics.notify(early.init, 0);
   // From here on it keeps the process alive like any shard.
   early.worker.ref();
+  logger().debug('shard 0: runs on the thread the CLI entry started before loading the broker');
   return early.worker;
 }
