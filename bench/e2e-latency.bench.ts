@@ -1,18 +1,23 @@
 // End-to-end latency at a fixed rate with the broker in its own process: starts
 // `samsa serve` (this build's, or --broker-cli), measures its idle CPU, then runs
 // `samsa bench latency` (this build's client, another process) over TCP and over
-// WebSocket, reading the broker's CPU from /proc/<pid>/stat around each run.
+// WebSocket, reading the broker's CPU from /proc/<pid>/stat and its Produce/Fetch
+// request counts from /metrics around each run (the client decides how many requests
+// carry the records, so CPU per request is the comparable figure).
 // Prints one line per transport and writes bench/results/e2e-latency.json.
 // Owns: orchestration and the CPU accounting. Must not import the broker.
 //
 // Usage: node dist/bench/e2e-latency.bench.js [--rate 10000] [--seconds 15] [--acks 1]
 //          [--transports tcp,ws] [--idle-seconds 5] [--broker-cli PATH] [--nice=-20] [--out FILE]
+//          [--rdkafka PATH]: also run bench/rdkafka's native `loadgen latency` (librdkafka,
+//          linger.ms 0) over TCP, a cross-check with a client nobody here wrote
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { get as httpGet } from 'node:http';
 
 const { values: args } = parseArgs({
   options: {
@@ -24,6 +29,7 @@ const { values: args } = parseArgs({
     'broker-cli': { type: 'string' },
     nice: { type: 'string' },
     out: { type: 'string' },
+    rdkafka: { type: 'string' },
   },
 });
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || '100');
@@ -35,6 +41,36 @@ function cpuTicks(pid: number): number {
   const t = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const r = t.slice(t.lastIndexOf(')') + 2).split(' ');
   return Number(r[11]) + Number(r[12]);
+}
+
+interface PercentilesJson { p50: number; p99: number; p999: number; max: number; count: number }
+interface LatencyJson { latencyUs: PercentilesJson; serviceLatencyUs: PercentilesJson | null; clientCpuPctOfCore: number; sendsLateUsP50: number }
+
+/** Produce and Fetch requests the broker has received so far (its /metrics counters). */
+async function requestCounts(http: string): Promise<{ produce: number; fetch: number }> {
+  // A fresh connection each time (no keep-alive): the broker closes idle ones between runs.
+  const text = await new Promise<string>((resolve, reject) => {
+    httpGet(`http://${http}/metrics`, { agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve(body));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+  const count = (api: string): number => Number(new RegExp(`^samsa_kafka_requests_total\\{api="${api}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+  return { produce: count('Produce'), fetch: count('Fetch') };
+}
+
+/** Requests per second and broker CPU per request over a run: the client decides how many requests carry the records. */
+function perRequest(r0: { produce: number; fetch: number }, r1: { produce: number; fetch: number }, cpuSec: number, wallSec: number): { producePerSec: number; fetchPerSec: number; brokerUsPerRequest: number } {
+  const produce = r1.produce - r0.produce;
+  const fetches = r1.fetch - r0.fetch;
+  return {
+    producePerSec: Math.round(produce / wallSec),
+    fetchPerSec: Math.round(fetches / wallSec),
+    brokerUsPerRequest: produce + fetches > 0 ? Math.round((cpuSec * 1e6) / (produce + fetches)) : 0,
+  };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -64,6 +100,7 @@ try {
   console.log(`broker ${brokerCli} pid ${pid}; idle CPU ${idleCpuPct.toFixed(2)}% of a core over ${idleSeconds} s`);
   for (const transport of args.transports.split(',')) {
     const against = transport === 'ws' ? `ws://${http}/kafka` : kafka;
+    const q0 = await requestCounts(http);
     const t0 = cpuTicks(pid);
     const s0 = performance.now();
     const [ccmd, cargv] = niced([clientCli, 'bench', 'latency', '--against', against, '--transport', transport, '--acks', args.acks, '--rate', args.rate, '--seconds', args.seconds, '--json']);
@@ -71,11 +108,56 @@ try {
     const cpuSec = (cpuTicks(pid) - t0) / CLK_TCK;
     const wallSec = (performance.now() - s0) / 1000;
     if (r.status !== 0) throw new Error(`samsa bench latency (${transport}) failed: ${r.stderr.slice(0, 800)}`);
-    const l = (JSON.parse(r.stdout) as { latency: { latencyUs: { p50: number; p99: number; p999: number; max: number; count: number } } }).latency.latencyUs;
+    const req = perRequest(q0, await requestCounts(http), cpuSec, wallSec);
+    const lat = (JSON.parse(r.stdout) as { latency: LatencyJson }).latency;
+    const l = lat.latencyUs;
+    const sv = lat.serviceLatencyUs;
     // The client's run includes topic set-up and its warm-up: the CPU share is over all of it.
-    const row = { transport, rate: Number(args.rate), acks: Number(args.acks), ...l, brokerCpuPctOfCore: Number(((100 * cpuSec) / wallSec).toFixed(1)), idleCpuPct: Number(idleCpuPct.toFixed(2)) };
+    const row = {
+      transport, rate: Number(args.rate), acks: Number(args.acks), ...l,
+      service: sv === null ? null : { p50: sv.p50, p99: sv.p99, p999: sv.p999, max: sv.max },
+      brokerCpuPctOfCore: Number(((100 * cpuSec) / wallSec).toFixed(1)), idleCpuPct: Number(idleCpuPct.toFixed(2)),
+      clientCpuPctOfCore: lat.clientCpuPctOfCore, sendsLateUsP50: lat.sendsLateUsP50, ...req,
+    };
     rows.push(row);
-    console.log(`${transport.padEnd(4)} p50 ${(l.p50 / 1000).toFixed(2)} ms  p99 ${(l.p99 / 1000).toFixed(2)} ms  p99.9 ${(l.p999 / 1000).toFixed(2)} ms  max ${(l.max / 1000).toFixed(2)} ms  broker ${row.brokerCpuPctOfCore}% of a core`);
+    const ms = (us: number): string => (us / 1000).toFixed(2);
+    console.log(`${transport.padEnd(4)} p50 ${ms(l.p50)} ms  p99 ${ms(l.p99)} ms  p99.9 ${ms(l.p999)} ms  max ${ms(l.max)} ms  broker ${row.brokerCpuPctOfCore}% of a core  client ${lat.clientCpuPctOfCore}%` +
+      (sv === null ? '' : `  (service p50 ${ms(sv.p50)} p99 ${ms(sv.p99)} p99.9 ${ms(sv.p999)} ms; sends late p50 ${lat.sendsLateUsP50} µs)`) +
+      `  ${req.producePerSec} produce/s ${req.fetchPerSec} fetch/s, broker ${req.brokerUsPerRequest} µs/request`);
+  }
+  if (args.rdkafka !== undefined) {
+    const rate = Number(args.rate);
+    const seconds = Number(args.seconds);
+    // The same warm-up as samsa bench latency's default (2 s), not recorded.
+    const warmupRecords = 2 * rate;
+    const topic = `e2e-rdkafka-${Date.now().toString(36)}`;
+    const created = spawnSync(process.execPath, [clientCli, 'topics', 'create', topic, '-p', '1', '-b', kafka], { encoding: 'utf8' });
+    if (created.status !== 0) throw new Error(`topics create failed: ${created.stderr.slice(0, 400)}`);
+    const q0 = await requestCounts(http);
+    const t0 = cpuTicks(pid);
+    const s0 = performance.now();
+    const [ccmd, cargv] = args.nice === undefined
+      ? [args.rdkafka, []]
+      : ['nice', ['-n', args.nice, args.rdkafka]];
+    const r = spawnSync(ccmd, [...cargv, 'latency', '--bootstrap', kafka, '--topic', topic, '--acks', args.acks, '--rate', String(rate), '--records', String(Math.ceil(rate * (seconds + 2))), '--warmup-records', String(warmupRecords)], { encoding: 'utf8', maxBuffer: 16 << 20 });
+    const cpuSec = (cpuTicks(pid) - t0) / CLK_TCK;
+    const wallSec = (performance.now() - s0) / 1000;
+    const req = perRequest(q0, await requestCounts(http), cpuSec, wallSec);
+    if (r.status !== 0) throw new Error(`rdkafka loadgen latency failed: ${r.stderr.slice(0, 800)} ${r.stdout.slice(0, 400)}`);
+    const j = JSON.parse(r.stdout) as { latencyUs: PercentilesJson; serviceUs: PercentilesJson; sendsLateUsP50: number; common: { cpuSec: number; elapsedSec: number } };
+    const l = j.latencyUs;
+    const sv = j.serviceUs;
+    const clientPct = Number(((100 * j.common.cpuSec) / j.common.elapsedSec).toFixed(1));
+    const row = {
+      transport: 'tcp-rdkafka', rate, acks: Number(args.acks), ...l, service: sv,
+      brokerCpuPctOfCore: Number(((100 * cpuSec) / wallSec).toFixed(1)), idleCpuPct: Number(idleCpuPct.toFixed(2)),
+      clientCpuPctOfCore: clientPct, sendsLateUsP50: j.sendsLateUsP50, ...req,
+    };
+    rows.push(row);
+    const ms = (us: number): string => (us / 1000).toFixed(2);
+    console.log(`rdkafka p50 ${ms(l.p50)} ms  p99 ${ms(l.p99)} ms  p99.9 ${ms(l.p999)} ms  max ${ms(l.max)} ms  broker ${row.brokerCpuPctOfCore}% of a core  client ${clientPct}%` +
+      `  (service p50 ${ms(sv.p50)} p99 ${ms(sv.p99)} p99.9 ${ms(sv.p999)} ms; sends late p50 ${j.sendsLateUsP50} µs)` +
+      `  ${req.producePerSec} produce/s ${req.fetchPerSec} fetch/s, broker ${req.brokerUsPerRequest} µs/request`);
   }
 } finally {
   broker.kill('SIGTERM');

@@ -49,18 +49,19 @@ const out = `${dist}bundle/`;
 const WORKER_STARTERS = new Map([
   ['src/broker/engine.js', ['../../workers/shard-worker.js', '../../workers/maintenance.js']],
   ['workers/shard-worker.js', ['./syncer.js']],
+  ['src/loadgen/loadgen.js', ['../../workers/latency-sender.js']],
 ]);
 
 /**
  * Bundled groups: one esbuild run per directory, so every chunk sits beside its entries.
- * The CLI is one CommonJS file, samsa.cjs, run by main.js (scripts/bundle-entry.mjs)
+ * The CLI is one CommonJS file, samsa.cjs, run by main.js (scripts/bundle-entry.cjs)
  * through V8's code cache; the workers are ES modules with chunks.
  */
 const GROUPS = [
   // earlyShard: the entry starts that thread before loading the bundle (`serve` only; scripts/bundle-entry.cjs).
   { outdir: `${out}src/cli`, entries: { samsa: `${dist}src/cli/main.js` }, format: 'cjs', script: 'samsa.cjs', entry: 'main.js', earlyShard: '../../workers/shard-worker.cjs' },
   { outdir: `${out}workers`, entries: { 'shard-worker.bundle': `${dist}workers/shard-worker.js` }, format: 'cjs', script: 'shard-worker.bundle.cjs', entry: 'shard-worker.cjs', earlyShard: null },
-  { outdir: `${out}workers`, entries: ['syncer', 'maintenance'].map((n) => `${dist}workers/${n}.js`), format: 'esm' },
+  { outdir: `${out}workers`, entries: ['syncer', 'maintenance', 'latency-sender'].map((n) => `${dist}workers/${n}.js`), format: 'esm' },
 ];
 
 /**

@@ -14,8 +14,19 @@
  *   loadgen consume --bootstrap H:P --topic T --records N [--partitions all|0,1]
  *                   [--fetch-max-bytes 52428800] [--partition-fetch-bytes 1048576]
  *                   [--fetch-wait-ms 500] [--queued-max-kbytes 262144]
+ *   loadgen latency --bootstrap H:P --topic T --records N --rate R [--warmup-records W]
+ *                   [--record-bytes 100] [--acks 1] [--linger-ms 0] [--fetch-wait-ms 100]
  *   common:         [--start-at EPOCH_MS] [--timeout-s 60] [--label S]
  *                   [--stats-file PATH] [-X librdkafka.key=value]...
+ *
+ * latency: end-to-end latency at a fixed rate against partition 0, producer and
+ * consumer in this process (a cross-check of samsa bench latency with a client
+ * nobody here wrote). Record i is due at start + i/rate (clock_nanosleep to an
+ * absolute time, timer slack 1 ns); its value carries the due time, the actual
+ * send time and i. Latency is due time -> delivery to the consumer (corrected for
+ * coordinated omission), service time is actual send -> delivery; both in µs, of
+ * the records after the first W. Extra JSON fields: latencyUs, serviceUs (p50, p99,
+ * p999, max), sendsLateUsP50, received.
  *
  * --stats-file: every librdkafka statistics emission (every 500 ms and one after
  * the measured window), one JSON document per line.
@@ -28,6 +39,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <sys/prctl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <librdkafka/rdkafka.h>
@@ -65,6 +78,8 @@ struct opts {
   long queued_max_kbytes;
   long long start_at_ms;
   long timeout_s;
+  long rate;
+  long long warmup_records;
   const char *extra[MAX_EXTRA_CONF];
   int n_extra;
 };
@@ -432,6 +447,196 @@ static int run_consume(const struct opts *o) {
   return errors == 0 && got == o->records ? 0 : 1;
 }
 
+/* ------------------------------------------------------------------ latency */
+
+#define LATENCY_RECORDS_MAX (50LL * 1000 * 1000)
+#define LATENCY_VALUE_MIN_BYTES 24
+
+static long long mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void put_i64(unsigned char *b, long long v) { memcpy(b, &v, 8); }
+static long long get_i64(const unsigned char *b) {
+  long long v;
+  memcpy(&v, b, 8);
+  return v;
+}
+
+struct latency_state {
+  const struct opts *o;
+  rd_kafka_topic_t *rkt;
+  rd_kafka_queue_t *q;
+  long long *lat_ns;     /* per record index, -1 until received */
+  long long *svc_ns;
+  volatile long long received;
+  volatile int stop;
+  long long errors;
+};
+
+static void *latency_consumer(void *arg) {
+  struct latency_state *st = arg;
+  while (!st->stop && st->received < st->o->records) {
+    /* One message at a time: consume_batch_queue waits for a full batch or its timeout. */
+    rd_kafka_message_t *m = rd_kafka_consume_queue(st->q, 100);
+    long long now = mono_ns();
+    if (m == NULL) continue;
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && m->len >= LATENCY_VALUE_MIN_BYTES) {
+      const unsigned char *v = m->payload;
+      long long idx = get_i64(v + 16);
+      if (idx >= 0 && idx < st->o->records && st->lat_ns[idx] < 0) {
+        st->lat_ns[idx] = now - get_i64(v);
+        st->svc_ns[idx] = now - get_i64(v + 8);
+        st->received++;
+      }
+    } else if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      st->errors++;
+      note_error("consume: %s", rd_kafka_err2str(m->err));
+    }
+    rd_kafka_message_destroy(m);
+  }
+  return NULL;
+}
+
+static int cmp_ll(const void *a, const void *b) {
+  long long x = *(const long long *)a, y = *(const long long *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Sorts v[0..n) and prints {"p50":..,"p99":..,"p999":..,"max":..} in µs (nearest rank). */
+static void print_percentiles(long long *v, long long n) {
+  if (n == 0) {
+    printf("{\"p50\":0,\"p99\":0,\"p999\":0,\"max\":0,\"count\":0}");
+    return;
+  }
+  qsort(v, (size_t)n, sizeof *v, cmp_ll);
+  double q[3] = {0.5, 0.99, 0.999};
+  long long r[3];
+  for (int i = 0; i < 3; i++) {
+    long long k = (long long)(q[i] * (double)n + 0.999999) - 1;
+    r[i] = v[k < 0 ? 0 : k >= n ? n - 1 : k];
+  }
+  printf("{\"p50\":%lld,\"p99\":%lld,\"p999\":%lld,\"max\":%lld,\"count\":%lld}", r[0] / 1000, r[1] / 1000, r[2] / 1000, v[n - 1] / 1000, n);
+}
+
+static int run_latency(const struct opts *o) {
+  if (o->rate <= 0) die_usage("latency needs --rate");
+  if (o->records > LATENCY_RECORDS_MAX) die_usage("latency: at most %lld records", LATENCY_RECORDS_MAX);
+  if (o->record_bytes < LATENCY_VALUE_MIN_BYTES) die_usage("latency: --record-bytes must be at least %d", LATENCY_VALUE_MIN_BYTES);
+  /* Sleeps end when asked, not up to 50 µs later (the default timer slack). */
+  prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+  rd_kafka_conf_t *pconf = common_conf(o, 500);
+  conf_setl(pconf, "acks", o->acks);
+  conf_setl(pconf, "linger.ms", o->linger_ms);
+  conf_set(pconf, "delivery.report.only.error", "true");
+  rd_kafka_conf_set_dr_msg_cb(pconf, dr_msg_cb);
+  apply_extra(pconf, o);
+  rd_kafka_conf_t *cconf = rd_kafka_conf_new();
+  conf_set(cconf, "bootstrap.servers", o->bootstrap);
+  conf_set(cconf, "client.id", "samsa-loadgen-latency");
+  conf_setl(cconf, "fetch.wait.max.ms", o->fetch_wait_ms);
+  conf_setl(cconf, "fetch.min.bytes", 1);
+  conf_setl(cconf, "fetch.error.backoff.ms", 10);
+  rd_kafka_conf_set_error_cb(cconf, error_cb);
+  char err[ERRSTR_BYTES];
+  rd_kafka_t *prk = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, err, sizeof err);
+  if (prk == NULL) die_usage("rd_kafka_new: %s", err);
+  rd_kafka_t *crk = rd_kafka_new(RD_KAFKA_CONSUMER, cconf, err, sizeof err);
+  if (crk == NULL) die_usage("rd_kafka_new: %s", err);
+  rd_kafka_topic_t *prkt = rd_kafka_topic_new(prk, o->topic, NULL);
+  struct latency_state st = {.o = o};
+  st.rkt = rd_kafka_topic_new(crk, o->topic, NULL);
+  static int32_t parts[MAX_PARTITIONS];
+  pick_partitions(prk, prkt, "0", parts, (int)o->timeout_s * 1000);
+  st.q = rd_kafka_queue_new(crk);
+  st.lat_ns = malloc((size_t)o->records * sizeof(long long));
+  st.svc_ns = malloc((size_t)o->records * sizeof(long long));
+  if (st.lat_ns == NULL || st.svc_ns == NULL) die_usage("out of memory for %lld records", o->records);
+  for (long long i = 0; i < o->records; i++) st.lat_ns[i] = -1;
+  if (rd_kafka_consume_start_queue(st.rkt, 0, RD_KAFKA_OFFSET_END, st.q) != 0) die_usage("consume_start: %s", rd_kafka_err2str(rd_kafka_last_error()));
+  pthread_t consumer;
+  if (pthread_create(&consumer, NULL, latency_consumer, &st) != 0) die_usage("pthread_create failed");
+  /* Let the consumer resolve the log end before the first record goes out. */
+  struct timespec settle = {1, 0};
+  nanosleep(&settle, NULL);
+
+  unsigned char *value = calloc(1, (size_t)o->record_bytes);
+  uint32_t x = 2463534242u;
+  for (long i = LATENCY_VALUE_MIN_BYTES; i < o->record_bytes; i++) {
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+    value[i] = (unsigned char)('a' + x % 26);
+  }
+  long long start_ms = wall_ms();
+  struct cpu c0 = cpu_now();
+  double t0 = mono_s();
+  long long start_ns = mono_ns() + 1000000;
+  double interval_ns = 1e9 / (double)o->rate;
+  long long *late_ns = malloc((size_t)o->records * sizeof(long long));
+  long long local_failures = 0;
+  for (long long i = 0; i < o->records; i++) {
+    long long due = start_ns + (long long)((double)i * interval_ns);
+    if (mono_ns() < due) {
+      struct timespec ts = {(time_t)(due / 1000000000LL), (long)(due % 1000000000LL)};
+      while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {}
+    }
+    long long at = mono_ns();
+    late_ns[i] = at - due;
+    put_i64(value, due);
+    put_i64(value + 8, at);
+    put_i64(value + 16, i);
+    /* RD_KAFKA_MSG_F_COPY: the value buffer is reused for the next record. */
+    if (rd_kafka_produce(prkt, 0, RD_KAFKA_MSG_F_COPY, value, (size_t)o->record_bytes, NULL, 0, NULL) != 0) {
+      local_failures++;
+      note_error("produce: %s", rd_kafka_err2str(rd_kafka_last_error()));
+      break;
+    }
+    rd_kafka_poll(prk, 0);
+  }
+  rd_kafka_flush(prk, (int)o->timeout_s * 1000);
+  /* The last records: bounded by the timeout. */
+  for (double give_up = mono_s() + (double)o->timeout_s; st.received < o->records && mono_s() < give_up && st.errors == 0;) {
+    struct timespec ts = {0, 10000000};
+    nanosleep(&ts, NULL);
+  }
+  st.stop = 1;
+  pthread_join(consumer, NULL);
+  double t1 = mono_s();
+  struct cpu c1 = cpu_now();
+  long long end_ms = wall_ms();
+  long long n = 0;
+  for (long long i = o->warmup_records; i < o->records; i++) {
+    if (st.lat_ns[i] < 0) continue;
+    st.lat_ns[n] = st.lat_ns[i];
+    st.svc_ns[n] = st.svc_ns[i];
+    n++;
+  }
+  long long errors = local_failures + g_delivery_failures + st.errors + (o->records - st.received);
+  qsort(late_ns, (size_t)o->records, sizeof *late_ns, cmp_ll);
+  /* The common fields first (records = received), then the latency ones appended to the same object. */
+  printf("{\"mode\":\"latency\",\"rate\":%ld,\"received\":%lld,\"sent\":%lld,\"sendsLateUsP50\":%lld,\"latencyUs\":", o->rate, (long long)st.received,
+         o->records, late_ns[o->records / 2] / 1000);
+  print_percentiles(st.lat_ns, n);
+  printf(",\"serviceUs\":");
+  print_percentiles(st.svc_ns, n);
+  printf(",\"common\":");
+  report(o, st.received, st.received * o->record_bytes, t1 - t0, c0, c1, start_ms, end_ms, 1, errors);
+  printf("}\n");
+  fflush(stdout);
+  rd_kafka_consume_stop(st.rkt, 0);
+  rd_kafka_queue_destroy(st.q);
+  rd_kafka_topic_destroy(st.rkt);
+  rd_kafka_topic_destroy(prkt);
+  rd_kafka_destroy(crk);
+  rd_kafka_destroy(prk);
+  free(value);
+  free(late_ns);
+  free(st.lat_ns);
+  free(st.svc_ns);
+  return errors == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
   struct opts o = {
       .partitions = "all", .compression = "none", .label = "", .records = -1, .record_bytes = 100, .acks = 1,
@@ -440,8 +645,9 @@ int main(int argc, char **argv) {
   };
   if (argc < 2) die_usage("missing mode");
   o.mode = argv[1];
-  if (strcmp(o.mode, "produce") != 0 && strcmp(o.mode, "consume") != 0) die_usage("mode must be produce or consume, got '%s'", o.mode);
-  enum { BOOT = 256, TOPIC, RECORDS, RBYTES, ACKS, PARTS, LINGER, BBYTES, BRECS, COMP, FMAX, PFETCH, FWAIT, QMAX, START, TIMEOUT, LABEL, STATS };
+  if (strcmp(o.mode, "produce") != 0 && strcmp(o.mode, "consume") != 0 && strcmp(o.mode, "latency") != 0) die_usage("mode must be produce, consume or latency, got '%s'", o.mode);
+  if (strcmp(o.mode, "latency") == 0) o.linger_ms = 0, o.fetch_wait_ms = 100;
+  enum { BOOT = 256, TOPIC, RECORDS, RBYTES, ACKS, PARTS, LINGER, BBYTES, BRECS, COMP, FMAX, PFETCH, FWAIT, QMAX, START, TIMEOUT, LABEL, STATS, RATE, WARMUP };
   static const struct option longopts[] = {
       {"bootstrap", required_argument, 0, BOOT}, {"topic", required_argument, 0, TOPIC},
       {"records", required_argument, 0, RECORDS}, {"record-bytes", required_argument, 0, RBYTES},
@@ -452,6 +658,7 @@ int main(int argc, char **argv) {
       {"fetch-wait-ms", required_argument, 0, FWAIT}, {"queued-max-kbytes", required_argument, 0, QMAX},
       {"start-at", required_argument, 0, START}, {"timeout-s", required_argument, 0, TIMEOUT},
       {"label", required_argument, 0, LABEL}, {"stats-file", required_argument, 0, STATS},
+      {"rate", required_argument, 0, RATE}, {"warmup-records", required_argument, 0, WARMUP},
       {0, 0, 0, 0},
   };
   optind = 2;
@@ -477,6 +684,8 @@ int main(int argc, char **argv) {
       case TIMEOUT: o.timeout_s = parse_long("--timeout-s", optarg, 1, 86400); break;
       case LABEL: o.label = optarg; break;
       case STATS: o.stats_file = optarg; break;
+      case RATE: o.rate = parse_long("--rate", optarg, 1, 10000000); break;
+      case WARMUP: o.warmup_records = parse_ll("--warmup-records", optarg, 0, 1LL << 40); break;
       case 'X':
         if (o.n_extra >= MAX_EXTRA_CONF) die_usage("too many -X");
         o.extra[o.n_extra++] = optarg;
@@ -486,5 +695,6 @@ int main(int argc, char **argv) {
   }
   if (optind != argc) die_usage("unexpected argument '%s'", argv[optind]);
   if (o.bootstrap == NULL || o.topic == NULL || o.records < 1) die_usage("--bootstrap, --topic and --records are required");
+  if (strcmp(o.mode, "latency") == 0) return run_latency(&o);
   return strcmp(o.mode, "produce") == 0 ? run_produce(&o) : run_consume(&o);
 }

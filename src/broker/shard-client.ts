@@ -33,7 +33,7 @@ import {
   readCompletionHeader,
   writeRequestHeader,
 } from '../shard/shard-protocol.js';
-import type { Completion, ControlRequest, ControlResult, Notice, ShardWorkerData } from '../shard/shard-protocol.js';
+import type { ClosedPartition, Completion, ControlRequest, ControlResult, Notice, ShardWorkerData } from '../shard/shard-protocol.js';
 import { invariantFailed } from '../wire/assert.js';
 import { bufferPool } from './buffer-pool.js';
 import { FileRange } from './file-range.js';
@@ -92,13 +92,14 @@ const IN_FLIGHT_MAX = 65_536;
 // wake-up lost to a race could stall a side, and how often an idle loop re-checks.
 /** Ring full: re-check for space at least this often. */
 const SPACE_RECHECK_MS = 50;
-/** Completions pending: re-check the completion ring at least this often. */
-const COMPLETION_RECHECK_BUSY_MS = 1_000;
 /**
- * Nothing pending: the idle loop's re-check. The worker's exit wakes the loop itself, so
- * this only bounds a lost wake-up; at 200 ms it was 5 of an idle broker's ~34 wake-ups a second.
+ * The completion loop's re-check: it waits on the ring without a timeout (a timed
+ * Atomics.waitAsync makes V8 post and cancel a delayed task per wait: an eventfd write,
+ * a libuv timer and the futex-emulation lock, each time), and this one interval wakes
+ * it to bound a wake-up lost to a race. The worker's exit wakes the loop itself. At
+ * 200 ms it was 5 of an idle broker's ~34 wake-ups a second.
  */
-const COMPLETION_RECHECK_IDLE_MS = 1_000;
+const COMPLETION_RECHECK_MS = 1_000;
 
 export class ShardClient {
   readonly shardId: number;
@@ -268,16 +269,22 @@ export class ShardClient {
   }
 
   private async completionLoop(): Promise<void> {
-    while (!this.exited) {
-      try {
-        if (this.drainCompletions() > 0) continue;
-      } catch (err) {
-        // A frame this side cannot account for is a bug, not bad input: say so loudly,
-        // keep serving the other requests rather than take the broker down.
-        this.options.onNotice({ type: 'log', level: 'error', msg: `shard ${this.shardId}: bad completion: ${err instanceof Error ? err.message : String(err)}` });
-        this.completions.release();
+    // Also what keeps the event loop alive while the loop waits (a pending waitAsync does not).
+    const recheck = setInterval(() => this.completions.wakeConsumer(), COMPLETION_RECHECK_MS);
+    try {
+      while (!this.exited) {
+        try {
+          if (this.drainCompletions() > 0) continue;
+        } catch (err) {
+          // A frame this side cannot account for is a bug, not bad input: say so loudly,
+          // keep serving the other requests rather than take the broker down.
+          this.options.onNotice({ type: 'log', level: 'error', msg: `shard ${this.shardId}: bad completion: ${err instanceof Error ? err.message : String(err)}` });
+          this.completions.release();
+        }
+        await this.completions.waitForDataAsync(Infinity);
       }
-      await this.completions.waitForDataAsync(this.pending.size > 0 ? COMPLETION_RECHECK_BUSY_MS : COMPLETION_RECHECK_IDLE_MS);
+    } finally {
+      clearInterval(recheck);
     }
   }
 
@@ -353,9 +360,12 @@ export class ShardClient {
     for (const w of this.spaceWaiters.splice(0)) w.run();
   }
 
-  /** Finishes in-flight work, asks the shard to close its logs, and waits for the thread to end. */
-  async shutdown(): Promise<void> {
-    if (this.exited) return;
+  /**
+   * Finishes in-flight work, asks the shard to close its logs, and waits for the
+   * thread to end. Returns each partition's offsets as it was closed.
+   */
+  async shutdown(): Promise<ClosedPartition[]> {
+    if (this.exited) return [];
     this.closed = true;
     const r = await this.control({ type: 'shutdown' });
     const timer = setTimeout(() => void this.worker.terminate(), 10_000);
@@ -363,5 +373,6 @@ export class ShardClient {
     clearTimeout(timer);
     // Thrown so the engine does not write the clean-shutdown marker: the next start recovers.
     if (!r.ok) throw new Error(`shard ${this.shardId} shutdown: ${r.message}`);
+    return r.closed ?? [];
   }
 }

@@ -6,9 +6,11 @@
 // (callers get progress through onProgress and print themselves) and must not
 // start or stop brokers.
 //
-// Times are measured with performance.now(); latencies are recorded in whole
-// microseconds. Producer and consumer of the latency phase live in this process,
-// so the send time written into each record's value is comparable on receipt.
+// Times are measured with performance.now() (the latency phase: the process-wide
+// monotonic clock); latencies are recorded in whole microseconds. Producer and consumer
+// of the latency phase live in this process (the producer in a worker thread, for
+// precise pacing), so the send time written into each record's value is comparable on
+// receipt.
 //
 // Coordinated omission: the latency phase sends at a fixed rate, so record i is due
 // at start + i/rate. Its latency is measured from that intended send time, not from
@@ -22,8 +24,11 @@
 import { performance } from 'node:perf_hooks';
 // The Int32 histogram alone (the package index also loads its WebAssembly build: ~40 ms).
 import Int32HistogramModule from 'hdr-histogram-js/dist/Int32Histogram.js';
+import { Worker } from 'node:worker_threads';
 import { Admin, Consumer, Producer } from '../client/index.js';
 import type { CompressionType, ConnectionOptions, ProducerMessage } from '../client/index.js';
+import { CONTROL_SLEEP, CONTROL_STOP, CONTROL_WORDS, TIMESTAMP_BYTES, monotonicMs } from './latency-sender.js';
+import type { LatencySenderData, MainToSender, SenderToMain } from './latency-sender.js';
 
 /** Latency percentiles in microseconds. */
 export interface Percentiles {
@@ -46,7 +51,6 @@ export type TimelinePoint = [number, number];
 const HISTOGRAM_US_MAX = 600_000_000;
 /** Distinct record values (random lowercase text) a phase cycles through. */
 const VALUE_POOL_SIZE = 64;
-const TIMESTAMP_BYTES = 8;
 export const RECORD_BYTES_MIN = TIMESTAMP_BYTES;
 export const RECORD_BYTES_MAX = 1024 * 1024;
 
@@ -402,6 +406,10 @@ export interface LatencyLoadResult {
   /** Records received back. */
   records: number;
   seconds: number;
+  /** This process's CPU (sender, consumer, GC: every thread) over the run, % of one core: is the client the limit? */
+  clientCpuPctOfCore: number;
+  /** Median of how late the sender got each record out against its due time, µs (10 µs steps): the pacing's error. */
+  sendsLateUsP50: number;
   /**
    * Intended send time → delivery to the consumer's eachMessage, after the warm-up:
    * corrected for coordinated omission (record i is due at start + i/rate).
@@ -417,43 +425,96 @@ export interface LatencyLoadResult {
   timeline: TimelinePoint[];
 }
 
-const TICK_MS = 1;
 /** A value of this many bytes carries the actual send time too (after the intended one). */
 const SERVICE_TIME_BYTES = 2 * TIMESTAMP_BYTES;
-/** Unacknowledged sends at most; past it the sender pauses (a broker that cannot keep up). */
-const LATENCY_IN_FLIGHT_MAX = 10_000;
 const DRAIN_POLL_MS = 10;
+/** The sender thread's entry; the bundle maps this URL onto its own copy (scripts/bundle.mjs). */
+const SENDER_URL = new URL('../../workers/latency-sender.js', import.meta.url);
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** End-to-end latency: records sent at a fixed rate, each carrying its send time, timed on receipt. */
+/** Values back to back in one buffer (the sender gets it transferred, not copied). */
+function concatValues(values: Uint8Array[], recordBytes: number): { bytes: Uint8Array; buffer: ArrayBuffer } {
+  const buffer = new ArrayBuffer(values.length * recordBytes);
+  const bytes = new Uint8Array(buffer);
+  values.forEach((v, i) => bytes.set(v, i * recordBytes));
+  return { bytes, buffer };
+}
+
+/** The next message of the given type from the sender, or its failure. */
+function senderMessage<T extends SenderToMain['type']>(worker: Worker, type: T): Promise<Extract<SenderToMain, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: SenderToMain): void => {
+      if (m.type === type) done(() => resolve(m as Extract<SenderToMain, { type: T }>));
+      else if (m.type === 'done') done(() => reject(new Error(`latency sender: ${m.error ?? 'ended early'}`)));
+    };
+    const onError = (err: Error): void => done(() => reject(err));
+    const onExit = (code: number): void => done(() => reject(new Error(`latency sender exited with ${code}`)));
+    const done = (settle: () => void): void => {
+      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+      settle();
+    };
+    worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+  });
+}
+
+/**
+ * End-to-end latency: records sent at a fixed rate, each carrying its send time, timed
+ * on receipt. The sender runs in a worker thread (src/loadgen/latency-sender.ts: precise
+ * per-record pacing); the consumer runs here, so its receipt times are not held up by
+ * the sender's sleeps. Both read the process-wide monotonic clock.
+ */
 export async function runLatencyLoad(o: LatencyLoadOptions): Promise<LatencyLoadResult> {
   if (o.recordBytes < TIMESTAMP_BYTES) throw new RangeError(`latency records need at least ${TIMESTAMP_BYTES} bytes, got ${o.recordBytes}`);
   if (!(o.ratePerSec > 0 && o.seconds > 0)) throw new RangeError('latency needs a positive rate and duration');
+  if (o.target.transport !== undefined) throw new RangeError('the latency phase cannot use a custom transport (its sender runs in another thread)');
   const partition = o.partition ?? 0;
   const total = Math.min(o.records ?? Infinity, Math.ceil(o.ratePerSec * o.seconds));
   const hist = new LatencyRecorder();
   const withService = o.recordBytes >= SERVICE_TIME_BYTES;
   const service = withService ? new LatencyRecorder() : null;
-  const values = makeValues(o.recordBytes);
   const consumer = new Consumer({ ...o.target, autoOffsetReset: 'latest', maxWaitMs: o.maxWaitMs ?? 100, minBytes: 1 });
-  const producer = new Producer({ ...o.target, acks: o.acks, compression: o.compression ?? 'none', lingerMs: 0, batchSize: o.batchSize ?? 16 * 1024 });
+  const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
+  const values = concatValues(makeValues(o.recordBytes), o.recordBytes);
+  const senderData: LatencySenderData = {
+    kind: 'samsa-latency-sender',
+    target: o.target,
+    topic: o.topic,
+    partition,
+    ratePerSec: o.ratePerSec,
+    total,
+    seconds: o.seconds,
+    recordBytes: o.recordBytes,
+    acks: o.acks,
+    compression: o.compression ?? 'none',
+    batchSize: o.batchSize ?? 16 * 1024,
+    control,
+    values: values.bytes,
+  };
   let received = 0;
   let sent = 0;
+  let sendsLateUsP50 = 0;
   let warmupUntil = Infinity;
   let failure: unknown = null;
   let running: Promise<void> | null = null;
   let sampler: { stop(): TimelinePoint[] } | null = null;
   let timeline: TimelinePoint[] = [];
-  let start = performance.now();
+  let worker: Worker | null = null;
+  let start = monotonicMs();
+  let cpu0 = process.cpuUsage();
+  const stopSender = (): void => {
+    Atomics.store(new Int32Array(control), CONTROL_STOP, 1);
+    Atomics.notify(new Int32Array(control), CONTROL_SLEEP);
+  };
+  o.signal?.addEventListener('abort', stopSender, { once: true });
   try {
     await consumer.assign([{ topic: o.topic, partition }]);
     await consumer.seek(o.topic, partition, 'latest');
     running = consumer.run({
       eachMessage: (m) => {
-        const now = performance.now();
+        const now = monotonicMs();
         const v = m.value;
         if (v === null || v.length < TIMESTAMP_BYTES) return;
         const dv = new DataView(v.buffer, v.byteOffset, v.length);
@@ -465,64 +526,45 @@ export async function runLatencyLoad(o: LatencyLoadOptions): Promise<LatencyLoad
         }
         if (received % 1024 === 0) o.onProgress?.(received);
       },
-    }).catch((err: unknown) => void (failure ??= err)); // handled now: never an unhandled rejection
-    await producer.connect();
-    start = performance.now();
+    }).catch((err: unknown) => {
+      failure ??= err; // handled now: never an unhandled rejection
+      stopSender();
+    });
+    worker = new Worker(SENDER_URL, { workerData: senderData, transferList: [values.buffer], name: 'samsa-latency-sender' });
+    await senderMessage(worker, 'connected');
+    const finished = senderMessage(worker, 'done');
+    finished.catch(() => {}); // awaited below; a failure before then must not go unhandled
+    cpu0 = process.cpuUsage();
+    start = monotonicMs();
     sampler = startTimeline(() => received);
     warmupUntil = start + (o.warmupMs ?? 0);
-    const endAt = start + o.seconds * 1000;
-    const intervalMs = 1000 / o.ratePerSec;
-    // A counter, not an array of promises: holding ~10k promises per second for the
-    // GC to trace showed up as multi-ms pauses in p99.9.
-    let inFlight = 0;
-    const acked = (): void => void inFlight--;
-    const failed = (err: unknown): void => {
-      inFlight--;
-      failure ??= err;
-    };
-    // A 1 ms tick sends what the fixed rate has made due since the start; the tick
-    // count bounds the loop (a tick takes at least TICK_MS).
-    const ticksMax = Math.ceil((o.seconds * 1000) / TICK_MS) + 1;
-    for (let tick = 0; tick < ticksMax && sent < total; tick++) {
-      if (failure !== null || o.signal?.aborted === true) break;
-      const now = performance.now();
-      // The last tick sends the rest, so a run sends exactly its total.
-      const last = now >= endAt || tick === ticksMax - 1;
-      const due = last ? total : Math.min(total, Math.floor(((now - start) / 1000) * o.ratePerSec));
-      for (; sent < due; sent++) {
-        const value = new Uint8Array(o.recordBytes);
-        value.set(values[sent % values.length]!);
-        const dv = new DataView(value.buffer);
-        // Due at start + sent/rate: latency counts from here, however late this loop got to it.
-        dv.setFloat64(0, start + sent * intervalMs);
-        if (withService) dv.setFloat64(TIMESTAMP_BYTES, performance.now());
-        inFlight++;
-        producer.send({ topic: o.topic, messages: [{ value, partition }] }).then(acked, failed);
-      }
-      if (last) break;
-      await sleep(TICK_MS);
-      // Bounded: every send settles (acknowledged, failed or timed out by the producer).
-      while (inFlight > LATENCY_IN_FLIGHT_MAX && failure === null) await sleep(TICK_MS);
-    }
-    await producer.flush();
-    // flush() settles with the sends; their handlers may still be queued behind it.
-    for (let i = 0; i < 100 && inFlight > 0; i++) await sleep(TICK_MS);
+    worker.postMessage({ type: 'go', startMs: start } satisfies MainToSender);
+    const done = await finished;
+    sent = done.sent;
+    sendsLateUsP50 = done.sendsLateUsP50;
+    if (done.error !== null) failure ??= new Error(done.error);
     if (failure !== null) throw failure;
     const drainPolls = Math.ceil((o.drainMs ?? 2000) / DRAIN_POLL_MS);
     for (let i = 0; i < drainPolls && received < sent && o.signal?.aborted !== true; i++) await sleep(DRAIN_POLL_MS);
   } finally {
+    o.signal?.removeEventListener('abort', stopSender);
+    stopSender();
+    if (worker !== null) await worker.terminate();
     if (sampler !== null) timeline = sampler.stop();
-    await producer.close().catch(() => {});
     await consumer.close();
     if (running !== null) await running;
   }
   if (failure !== null) throw failure;
   o.onProgress?.(received);
+  const cpu = process.cpuUsage(cpu0);
+  const seconds = (monotonicMs() - start) / 1000;
   return {
     ratePerSec: o.ratePerSec,
     sent,
     records: received,
-    seconds: roundSeconds((performance.now() - start) / 1000),
+    seconds: roundSeconds(seconds),
+    clientCpuPctOfCore: seconds > 0 ? Math.round((cpu.user + cpu.system) / 1e4 / seconds * 10) / 10 : 0,
+    sendsLateUsP50,
     latencyUs: hist.summary(),
     latencyDistribution: hist.distribution(),
     latencyFrom: 'intended-send-time',

@@ -103,6 +103,8 @@ export function reportTable(r: BenchReport): string {
     const mb = l.seconds > 0 ? (l.records * r.recordBytes) / l.seconds / 1e6 : 0;
     lines.push(tableRow(['latency', num(l.records), num(l.seconds, 2), num(rps), num(mb, 1), ...percentileCells(l.latencyUs), `intended send→receive at ${num(l.ratePerSec)}/s`]));
     if (l.serviceLatencyUs !== null && l.serviceLatencyUs !== undefined) lines.push(tableRow(['', '', '', '', '', ...percentileCells(l.serviceLatencyUs), 'actual send→receive (service time)']));
+    // Older saved reports lack these.
+    if (typeof l.clientCpuPctOfCore === 'number') lines.push(`client CPU ${l.clientCpuPctOfCore}% of a core (all its threads); sends late against their due time p50 ${l.sendsLateUsP50} µs (per-record pacing)`);
     lines.push('latency is corrected for coordinated omission: measured from each record\'s intended send time at the fixed rate (as wrk2 and the OpenMessaging Benchmark do)');
   }
   return `${lines.join('\n')}\n`;
