@@ -37,6 +37,7 @@ import type { ClosedPartition, Completion, ControlRequest, ControlResult, Notice
 import { invariantFailed } from '../wire/assert.js';
 import { bufferPool } from './buffer-pool.js';
 import { FileRange } from './file-range.js';
+import { adoptEarlyShardWorker } from './early-shard.js';
 
 export interface ShardReady {
   cpu: number;
@@ -129,7 +130,8 @@ export class ShardClient {
       retentionCheckIntervalMs: options.retentionCheckIntervalMs,
       compactionCheckIntervalMs: options.compactionCheckIntervalMs,
     };
-    this.worker = new Worker(options.workerUrl, { workerData: data, name: `samsa-shard-${options.shardId}` });
+    // Shard 0 may already be booting: the bundled CLI's entry starts it before loading the broker.
+    this.worker = (options.shardId === 0 ? adoptEarlyShardWorker(options.workerUrl, data) : null) ?? new Worker(options.workerUrl, { workerData: data, name: `samsa-shard-${options.shardId}` });
     this.ready = new Promise<ShardReady>((resolve, reject) => {
       this.worker.once('message', (m: { type: string } & ShardReady) => (m.type === 'ready' ? resolve(m) : reject(new Error('shard sent no ready'))));
       this.worker.once('error', reject);
