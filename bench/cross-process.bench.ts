@@ -126,7 +126,7 @@ async function runPhase(
   broker: BrokerProcess,
   statsDir: string,
   argvs: string[][],
-  base: Omit<Row, 'records' | 'bytes' | 'wallSec' | 'recordsPerSec' | 'mbPerSec' | 'brokerCpuSec' | 'brokerMainThreadCpuSec' | 'brokerOtherThreadsCpuSec' | 'clientCpuSec' | 'brokerCoreSecPerMRecords' | 'clientCoreSecPerMRecords' | 'brokerCoreSecPerGB' | 'machineCpuPct' | 'otherCpuPct' | 'librdkafka'>,
+  base: Omit<Row, 'records' | 'bytes' | 'wallSec' | 'recordsPerSec' | 'mbPerSec' | 'clientThreadCpuSec' | 'brokerCpuSec' | 'brokerMainThreadCpuSec' | 'brokerOtherThreadsCpuSec' | 'clientCpuSec' | 'brokerCoreSecPerMRecords' | 'clientCoreSecPerMRecords' | 'brokerCoreSecPerGB' | 'machineCpuPct' | 'otherCpuPct' | 'librdkafka'>,
 ): Promise<Row> {
   const startAt = Date.now() + START_DELAY_MS;
   const statsFiles = argvs.map((_, i) => join(statsDir, `${base.phase}-${i}.json`));
@@ -210,7 +210,16 @@ const rowLine = (r: Row): string =>
     `${r.machineCpuPct}%`.padStart(5),
     `${r.otherCpuPct}%`.padStart(6),
     r.librdkafka === null ? '' : `${fmt(r.librdkafka.requests)} × ${fmt(r.librdkafka.avgRequestBytes / 1024)} KiB, rtt ${r.librdkafka.rttAvgMs.toFixed(1)} ms`,
+    clientThreads(r),
   ].join(' ');
+/** The loadgens' busy threads: librdkafka's broker threads (send, receive, parse) and the application thread. */
+function clientThreads(r: Row): string {
+  const t = r.clientThreadCpuSec;
+  const names = Object.keys(t);
+  if (names.length === 0) return '';
+  const sum = (pick: (n: string) => boolean): number => names.filter(pick).reduce((a, n) => a + t[n]!, 0);
+  return `| cli rdk:broker ${sum((n) => n.startsWith('rdk:broker')).toFixed(2)} s, app ${sum((n) => n === 'app').toFixed(2)} s`;
+}
 const HEADER =
   'phase   acks  bytes  pt  np fetch   records/s   MB/s brk cpu cli cpu brk s/M  s/GB  mach%  other  librdkafka requests × avg size, rtt avg';
 

@@ -5,7 +5,9 @@
 // bench/results/startup.json.
 // Usage: node dist/bench/startup.bench.js [--runs N] [--broker-cli PATH ...] [--nice=N]
 //   (--broker-cli twice or more: those builds alternate run by run, each gets its own summary)
-//   [--data-dir DIR: start on this existing data dir, left in place, instead of an empty one]
+//   [--data-dir DIR: start on this existing data dir, left in place, instead of an empty one;
+//    given once per --broker-cli, each build starts on its own (a build's clean stop
+//    writes what its next start reads, so A/B builds must not share one)]
 //   (SAMSA_BENCH_QUICK=1: 5 runs)
 
 import { spawn } from 'node:child_process';
@@ -15,7 +17,7 @@ import { join } from 'node:path';
 import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
 
-const { values: args } = parseArgs({ options: { runs: { type: 'string' }, 'broker-cli': { type: 'string', multiple: true }, nice: { type: 'string' }, 'data-dir': { type: 'string' } } });
+const { values: args } = parseArgs({ options: { runs: { type: 'string' }, 'broker-cli': { type: 'string', multiple: true }, nice: { type: 'string' }, 'data-dir': { type: 'string', multiple: true } } });
 const runs = Number(args.runs ?? (process.env.SAMSA_BENCH_QUICK === '1' ? 5 : 15));
 // The bundled CLI by default: what `npm start` and the `samsa` bin run (scripts/bundle.mjs);
 // --broker-cli dist/src/cli/main.js measures tsc's unbundled output.
@@ -59,10 +61,15 @@ function healthy(port: number): Promise<boolean> {
   });
 }
 
-interface Run { readyMs: number; lineMs: number; via: string; rssMb: number; cpuMs: number; mainCpuMs: number }
+interface Run { readyMs: number; lineMs: number; via: string; rssMb: number; cpuMs: number; mainCpuMs: number; stopMs: number }
+
+const dataDirs = args['data-dir'] ?? [];
+if (dataDirs.length > 1 && dataDirs.length !== CLIS.length) throw new Error('--data-dir: once, or once per --broker-cli');
+const dataDirOf = (cli: string): string | undefined => dataDirs.length > 1 ? dataDirs[CLIS.indexOf(cli)] : dataDirs[0];
 
 async function once(cli: string): Promise<Run> {
-  const dir = args['data-dir'] ?? mkdtempSync(join(tmpdir(), 'samsa-startup-'));
+  const given = dataDirOf(cli);
+  const dir = given ?? mkdtempSync(join(tmpdir(), 'samsa-startup-'));
   const t0 = performance.now();
   const argv = [cli, 'serve', '--data-dir', dir, '--port', '0', '--http-port', '0', '--log-level', 'warn'];
   const child = args.nice === undefined
@@ -92,11 +99,18 @@ async function once(cli: string): Promise<Run> {
     const mainCpu = cpuMs(`/proc/${child.pid!}/task/${child.pid!}/stat`);
     await new Promise((r) => setTimeout(r, 1000));
     const rss = rssMb(child.pid!);
-    return { readyMs, lineMs, via, rssMb: rss, cpuMs: cpu, mainCpuMs: mainCpu };
-  } finally {
+    // A clean stop: SIGTERM to exit (the shards close their logs, the marker is written).
+    const t1 = performance.now();
+    const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    if (args['data-dir'] === undefined) rmSync(dir, { recursive: true, force: true });
+    await exited;
+    return { readyMs, lineMs, via, rssMb: rss, cpuMs: cpu, mainCpuMs: mainCpu, stopMs: performance.now() - t1 };
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+    if (given === undefined) rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -119,7 +133,7 @@ for (const [cli, results] of byCli) {
   const line = pick((r) => r.lineMs);
   const summary = {
     cli,
-    dataDir: args['data-dir'] ?? 'empty',
+    dataDir: dataDirOf(cli) ?? 'empty',
     at: new Date().toISOString(),
     runs,
     nodeExtraCaCerts: process.env.NODE_EXTRA_CA_CERTS ?? null,
@@ -129,12 +143,14 @@ for (const [cli, results] of byCli) {
     idleRssMb: { p50: Math.round(q(rss, 0.5)), max: Math.round(Math.max(...rss)) },
     cpuMsToReady: { p50: Math.round(q(cpu, 0.5)), max: Math.round(Math.max(...cpu)) },
     mainThreadCpuMsToReady: { p50: Math.round(q(mainCpu, 0.5)) },
+    stopMs: { p50: Math.round(q(pick((r) => r.stopMs), 0.5)), max: Math.round(Math.max(...pick((r) => r.stopMs))) },
   };
   summaries.push(summary);
   if (CLIS.length > 1) console.log(cli);
   console.log(`start-up to ${summary.readyVia} on ${summary.dataDir === 'empty' ? 'an empty data dir' : summary.dataDir} (${runs} runs): p50 ${summary.readyMs.p50} ms, p90 ${summary.readyMs.p90} ms, max ${summary.readyMs.max} ms (ready line p50 ${summary.readyLineMs.p50} ms)`);
   console.log(`idle RSS 1 s after ready: p50 ${summary.idleRssMb.p50} MB, max ${summary.idleRssMb.max} MB`);
   console.log(`CPU used by ready (all threads): p50 ${summary.cpuMsToReady.p50} ms, max ${summary.cpuMsToReady.max} ms; main thread p50 ${summary.mainThreadCpuMsToReady.p50} ms`);
+  console.log(`clean stop (SIGTERM to exit): p50 ${summary.stopMs.p50} ms, max ${summary.stopMs.max} ms`);
 }
 mkdirSync(new URL('../../bench/results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('../../bench/results/startup.json', import.meta.url), JSON.stringify(summaries.length === 1 ? summaries[0] : summaries, null, 2) + '\n');

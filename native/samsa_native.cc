@@ -3,7 +3,8 @@
 // dupFd (a shard hands the main thread its own descriptor of a segment file),
 // sendParts (a response's bytes and file ranges, in order, onto a non-blocking
 // socket: sendmsg for bytes, sendfile(2) for ranges) and waitWritable/cancelWait (a
-// callback on the event loop when a full socket has room again).
+// callback on the event loop when a full socket has room again), and
+// setSendBuffer (a socket's SO_SNDBUF, Kafka's socket.send.buffer.bytes).
 // Must not touch: anything else in the process. It spawns no threads, never blocks
 // (sendParts stops where the socket would block and says how far it got; waits are
 // libuv poll handles on the caller's loop) and never pins any thread but the caller,
@@ -175,6 +176,25 @@ Napi::Value DupFd(const Napi::CallbackInfo& info) {
 #else
   return Napi::Number::New(env, -ENOSYS);
 #endif
+}
+
+// setSendBuffer(fd: number, bytes: number): number — sets the socket's SO_SNDBUF
+// (the kernel doubles it and stops autotuning it) and returns the size it now has,
+// or -errno.
+Napi::Value SetSendBuffer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  double fd = 0;
+  double bytes = 0;
+  if (info.Length() < 2 || !ReadIndex(info[0], 2147483647.0, &fd) || !ReadIndex(info[1], 1073741823.0, &bytes)) {
+    Napi::TypeError::New(env, "setSendBuffer(fd, bytes): non-negative integers").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  int want = static_cast<int>(bytes);
+  if (setsockopt(static_cast<int>(fd), SOL_SOCKET, SO_SNDBUF, &want, sizeof want) != 0) return Napi::Number::New(env, -errno);
+  int got = 0;
+  socklen_t len = sizeof got;
+  if (getsockopt(static_cast<int>(fd), SOL_SOCKET, SO_SNDBUF, &got, &len) != 0) return Napi::Number::New(env, -errno);
+  return Napi::Number::New(env, got);
 }
 
 struct Part {
@@ -458,6 +478,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sendParts", Napi::Function::New(env, SendParts, "sendParts"));
   exports.Set("waitWritable", Napi::Function::New(env, WaitWritable, "waitWritable"));
   exports.Set("cancelWait", Napi::Function::New(env, CancelWait, "cancelWait"));
+  exports.Set("setSendBuffer", Napi::Function::New(env, SetSendBuffer, "setSendBuffer"));
   exports.Set("futexWait", Napi::Function::New(env, FutexWait, "futexWait"));
   exports.Set("futexWake", Napi::Function::New(env, FutexWake, "futexWake"));
   return exports;

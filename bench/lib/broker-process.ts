@@ -165,6 +165,8 @@ export interface LoadgenResult {
   endMs: number;
   errors: number;
   firstError: string;
+  /** CPU seconds per thread name over the window (loadgen.c: rdk:broker0 receives and parses Fetch responses, app is the application thread); absent from older builds. */
+  threadCpuSec?: Record<string, number>;
 }
 
 export interface LoadgenProc {
@@ -212,6 +214,8 @@ export interface PhaseTotals {
   mbPerSec: number;
   /** CPU seconds of all the loadgen processes, unrounded. */
   clientCpuSec: number;
+  /** The same by thread name, summed over the processes (which of librdkafka's threads was busy). */
+  clientThreadCpuSec: Record<string, number>;
 }
 
 export function phaseTotals(results: readonly LoadgenResult[]): PhaseTotals {
@@ -225,7 +229,16 @@ export function phaseTotals(results: readonly LoadgenResult[]): PhaseTotals {
     recordsPerSec: Math.round(records / wallSec),
     mbPerSec: Math.round((bytes / 1e6 / wallSec) * 10) / 10,
     clientCpuSec: results.reduce((a, r) => a + r.cpuSec, 0),
+    clientThreadCpuSec: threadTotals(results),
   };
+}
+
+function threadTotals(results: readonly LoadgenResult[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of results) {
+    for (const [name, sec] of Object.entries(r.threadCpuSec ?? {})) out[name] = Math.round(((out[name] ?? 0) + sec) * 100) / 100;
+  }
+  return out;
 }
 
 /** Core-seconds per million records, to 3 decimals. */

@@ -3,7 +3,9 @@
  * broker rather than its client. One process produces or consumes a fixed number
  * of records and prints ONE JSON line on stdout:
  *   records, bytes, elapsedSec, recordsPerSec, mbPerSec, cpuSec (getrusage, all of
- *   this process's threads, over the measured window only), errors, ...
+ *   this process's threads, over the measured window only), threadCpuSec (the same
+ *   per thread name from /proc/self/task: rdk:broker0 receives and parses Fetch
+ *   responses, app is the application thread), errors, ...
  * Owns: the client side of bench/cross-process.bench.ts. Must not know anything
  * about Samsa: it is pointed at any broker (Samsa, Kafka) the same way.
  *
@@ -31,6 +33,9 @@
  * --stats-file: every librdkafka statistics emission (every 500 ms and one after
  * the measured window), one JSON document per line.
  *
+ * consume starts every partition at its log start offset, looked up (with the
+ * metadata) before the measured window opens.
+ *
  * --start-at: connect and fetch metadata first, then sleep until that wall-clock
  * time, so that several processes start their measured window together and the
  * caller can read the broker's CPU counters at the same instant.
@@ -38,6 +43,7 @@
  * 1 on any failure (the JSON line is still printed, with errors > 0), 2 on usage.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sys/prctl.h>
@@ -212,10 +218,21 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 /* Fills parts[] from "all" (every partition the metadata names) or a comma list; returns the count. */
 static int pick_partitions(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const char *spec, int32_t *parts, int timeout_ms) {
   const struct rd_kafka_metadata *md = NULL;
-  rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) die_usage("metadata: %s", rd_kafka_err2str(err));
-  if (md->topic_cnt != 1) die_usage("metadata named %d topics", md->topic_cnt);
-  const struct rd_kafka_metadata_topic *t = &md->topics[0];
+  const struct rd_kafka_metadata_topic *t = NULL;
+  /* A topic created just before (Kafka: by the controller) may not be in the broker's
+   * metadata yet: asked again for up to timeout_ms, every 100 ms. */
+  double give_up = mono_s() + (double)timeout_ms / 1000.0;
+  for (;;) {
+    rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) die_usage("metadata: %s", rd_kafka_err2str(err));
+    if (md->topic_cnt != 1) die_usage("metadata named %d topics", md->topic_cnt);
+    t = &md->topics[0];
+    int settling = t->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || t->err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
+    if (!settling || mono_s() > give_up) break;
+    rd_kafka_metadata_destroy(md);
+    struct timespec pause = {0, 100 * 1000000L};
+    nanosleep(&pause, NULL);
+  }
   if (t->err != RD_KAFKA_RESP_ERR_NO_ERROR) die_usage("topic %s: %s", t->topic, rd_kafka_err2str(t->err));
   int available = t->partition_cnt;
   rd_kafka_metadata_destroy(md);
@@ -264,6 +281,76 @@ static void json_string(const char *s) {
   putchar('"');
 }
 
+/* CPU of this process's threads by name (rdk:main, rdk:broker0, the app thread...),
+ * summed per name, so a report can say which of librdkafka's threads was busy. */
+#define THREAD_NAMES_MAX 32
+struct thread_cpu {
+  char name[32];
+  double sec;
+};
+static int threads_cpu(struct thread_cpu *out, int max) {
+  int n = 0;
+  DIR *d = opendir("/proc/self/task");
+  if (d == NULL) return 0;
+  long tck = sysconf(_SC_CLK_TCK);
+  for (struct dirent *e; (e = readdir(d)) != NULL;) {
+    if (e->d_name[0] == '.') continue;
+    char path[300], buf[1024];
+    snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) continue;
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[len] = '\0';
+    /* comm is between the first '(' and the last ')'; utime, stime are fields 14, 15. */
+    char *open = strchr(buf, '('), *close = strrchr(buf, ')');
+    if (open == NULL || close == NULL || close < open) continue;
+    /* The process's own thread is the application's, whatever the binary is called. */
+    char name[32];
+    if (strtol(e->d_name, NULL, 10) == (long)getpid()) {
+      snprintf(name, sizeof name, "app");
+    } else {
+      size_t nl = (size_t)(close - open - 1) < sizeof name - 1 ? (size_t)(close - open - 1) : sizeof name - 1;
+      memcpy(name, open + 1, nl);
+      name[nl] = '\0';
+    }
+    unsigned long long ut = 0, st = 0;
+    if (sscanf(close + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2) continue;
+    double sec = (double)(ut + st) / (double)tck;
+    int i = 0;
+    while (i < n && strcmp(out[i].name, name) != 0) i++;
+    if (i == n) {
+      if (n >= max) continue;
+      snprintf(out[n].name, sizeof out[n].name, "%s", name);
+      out[n++].sec = 0;
+    }
+    out[i].sec += sec;
+  }
+  closedir(d);
+  return n;
+}
+
+static struct thread_cpu g_threads0[THREAD_NAMES_MAX];
+static int g_nthreads0 = 0;
+
+/* At the window's start: per-thread CPU so far (subtracted in report). */
+static void threads_mark(void) { g_nthreads0 = threads_cpu(g_threads0, THREAD_NAMES_MAX); }
+
+static void json_threads(void) {
+  struct thread_cpu now[THREAD_NAMES_MAX];
+  int n = threads_cpu(now, THREAD_NAMES_MAX);
+  printf(",\"threadCpuSec\":{");
+  for (int i = 0; i < n; i++) {
+    double before = 0;
+    for (int j = 0; j < g_nthreads0; j++)
+      if (strcmp(g_threads0[j].name, now[i].name) == 0) before = g_threads0[j].sec;
+    printf("%s", i > 0 ? "," : "");
+    json_string(now[i].name);
+    printf(":%.2f", now[i].sec - before);
+  }
+  printf("}");
+}
+
 static void report(const struct opts *o, long long records, long long bytes, double elapsed, struct cpu c0, struct cpu c1,
                    long long start_ms, long long end_ms, int nparts, long long errors) {
   double rps = elapsed > 0 ? (double)records / elapsed : 0;
@@ -277,6 +364,7 @@ static void report(const struct opts *o, long long records, long long bytes, dou
          nparts, records, bytes, elapsed, rps, mbps, (c1.user_s - c0.user_s) + (c1.sys_s - c0.sys_s), c1.user_s - c0.user_s,
          c1.sys_s - c0.sys_s, start_ms, end_ms, errors);
   json_string(g_first_error);
+  json_threads();
   printf(",\"librdkafka\":\"%s\"}\n", rd_kafka_version_str());
   fflush(stdout);
 }
@@ -331,6 +419,7 @@ static int run_produce(const struct opts *o) {
 
   if (o->start_at_ms > 0) wait_until(o->start_at_ms);
   long long start_ms = wall_ms();
+  threads_mark();
   struct cpu c0 = cpu_now();
   double t0 = mono_s();
   long long local_failures = 0;
@@ -390,13 +479,24 @@ static int run_consume(const struct opts *o) {
   int nparts = pick_partitions(rk, rkt, o->partitions, parts, (int)o->timeout_s * 1000);
   /* Legacy (simple) consumer: no group, no coordinator, one queue for all partitions. */
   rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+  /* "From the beginning" is looked up before the window, like the metadata: started
+   * at OFFSET_BEGINNING, librdkafka sends one ListOffsets per partition inside the
+   * window and its first Fetch names only the partition whose answer came first. */
+  static int64_t starts[MAX_PARTITIONS];
+  for (int i = 0; i < nparts; i++) {
+    int64_t low = 0, high = 0;
+    rd_kafka_resp_err_t werr = rd_kafka_query_watermark_offsets(rk, o->topic, parts[i], &low, &high, (int)o->timeout_s * 1000);
+    if (werr != RD_KAFKA_RESP_ERR_NO_ERROR) die_usage("watermarks of partition %d: %s", parts[i], rd_kafka_err2str(werr));
+    starts[i] = low;
+  }
 
   if (o->start_at_ms > 0) wait_until(o->start_at_ms);
   long long start_ms = wall_ms();
+  threads_mark();
   struct cpu c0 = cpu_now();
   double t0 = mono_s();
   for (int i = 0; i < nparts; i++) {
-    if (rd_kafka_consume_start_queue(rkt, parts[i], RD_KAFKA_OFFSET_BEGINNING, q) != 0) {
+    if (rd_kafka_consume_start_queue(rkt, parts[i], starts[i], q) != 0) {
       note_error("consume_start partition %d: %s", parts[i], rd_kafka_err2str(rd_kafka_last_error()));
       report(o, 0, 0, 0, c0, cpu_now(), start_ms, wall_ms(), nparts, 1);
       return 1;
@@ -406,7 +506,12 @@ static int run_consume(const struct opts *o) {
   long long got = 0, bytes = 0, errors = 0;
   double last_progress = t0;
   while (got < o->records) {
-    ssize_t n = rd_kafka_consume_batch_queue(q, 200, msgs, CONSUME_BATCH);
+    /* Never ask for more than are left: rd_kafka_consume_batch_queue returns only
+     * when it has the whole batch or the timeout passed, so a last batch asking for
+     * more records than the topic holds would add the whole timeout to the window. */
+    long long left = o->records - got;
+    size_t want = left < CONSUME_BATCH ? (size_t)left : CONSUME_BATCH;
+    ssize_t n = rd_kafka_consume_batch_queue(q, 200, msgs, want);
     if (n < 0) {
       errors++;
       note_error("consume_batch_queue: %s", rd_kafka_err2str(rd_kafka_last_error()));
@@ -569,6 +674,7 @@ static int run_latency(const struct opts *o) {
     value[i] = (unsigned char)('a' + x % 26);
   }
   long long start_ms = wall_ms();
+  threads_mark();
   struct cpu c0 = cpu_now();
   double t0 = mono_s();
   long long start_ns = mono_ns() + 1000000;

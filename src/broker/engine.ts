@@ -1,7 +1,8 @@
 // The engine: the main thread's implementation of the Engine contract.
 // Owns: topic metadata (through TopicStore), the map (topic, partition) → slot →
 // shard, start-up (clean marker, parallel recovery in the piscina pool, opening
-// partitions on their shards), long-poll waiters, handing compaction work from a
+// partitions on their shards: after a clean stop on first use, see `openHandle`),
+// the offsets summary written with the clean-shutdown marker, long-poll waiters, handing compaction work from a
 // shard to the piscina pool and the result back, and clean shutdown.
 // Must not read or write partition files: shards own those; recovery, file
 // deletes and segment cleaning run in the piscina pool. Topic metadata is the one thing written here
@@ -18,7 +19,7 @@ import { ShardClient } from './shard-client.js';
 import { fileRangesAvailable } from './file-range.js';
 import { TailCache } from './tail-cache.js';
 import type { ShardReady } from './shard-client.js';
-import type { ControlRequest, Notice, ShardStats } from '../shard/shard-protocol.js';
+import type { ClosedPartition, ControlRequest, Notice, ShardStats } from '../shard/shard-protocol.js';
 export type { ShardStats } from '../shard/shard-protocol.js';
 import type {
   Acks, AppendOptions, AppendResult, DeleteRecordsResult, DescribeProducersResult, Engine, ListOffsetResult, LogDirInfo, OffsetSpec, OfflineTopic, PartitionOffsets, PartitionRef,
@@ -30,7 +31,9 @@ import { toLogConfig } from '../storage/log-config.js';
 import { TopicStore } from '../storage/topic-store.js';
 import { partitionDirName } from '../storage/partition-dir.js';
 import { assertTopicName, PARTITIONS_MAX } from '../wire/topic-name.js';
-import { takeCleanShutdownMarker, writeCleanShutdownMarker } from '../storage/clean-shutdown.js';
+import { takeCleanShutdown, writeCleanShutdownMarker } from '../storage/clean-shutdown.js';
+import { decodeOffsetSummary, encodeOffsetSummary } from '../storage/offset-summary.js';
+import type { PartitionSummary, TopicSummary } from '../storage/offset-summary.js';
 import { logger } from '../util/logger.js';
 import type { CompactTask, CompactTaskResult, RecoverTask, ScrubTask, UnlinkTask } from '../storage/maintenance-tasks.js';
 import type { ScrubDamage, ScrubResult } from '../storage/scrub.js';
@@ -49,6 +52,13 @@ export interface EngineOptions {
   compactionCheckIntervalMs?: number;
   /** Pin shard threads to cores (needs the native addon; runs unpinned without it). */
   pin?: boolean;
+  /**
+   * After a clean start, open the partitions nobody used yet in the background
+   * (a few at a time, BACKGROUND_OPEN_DELAY_MS after start), so retention and
+   * compaction run for them and first use pays no open. Default true;
+   * SAMSA_BACKGROUND_OPEN=0 turns it off.
+   */
+  backgroundOpen?: boolean;
 }
 
 /** One scrub of every partition's sealed segments (see SamsaEngine.scrub). */
@@ -91,6 +101,19 @@ interface PartitionHandle {
   partition: number;
   slot: number;
   shard: ShardClient;
+  /**
+   * 'closed': known from the offsets summary, not open on its shard yet (every
+   * request that needs the shard opens it first, see openHandle); 'open'.
+   */
+  state: 'closed' | 'open';
+  /** The one open in flight: every request that arrives meanwhile waits for it. */
+  opening: Promise<void> | null;
+  /** The last open failed (logged once; each use tries again). */
+  openFailed: boolean;
+  /** Its topic was deleted: no open may start for it any more. */
+  deleted: boolean;
+  /** Its offsets came from the summary (checked against the log at open). */
+  fromSummary: boolean;
   logStartOffset: number;
   highWatermark: number;
   lastStableOffset: number;
@@ -110,6 +133,14 @@ const DEFAULT_REQUEST_RING_BYTES = 16 * 1024 * 1024;
 const DEFAULT_COMPLETION_RING_BYTES = 32 * 1024 * 1024;
 const DEFAULT_RETENTION_CHECK_INTERVAL_MS = 300_000; // Kafka's log.retention.check.interval.ms
 const DEFAULT_COMPACTION_CHECK_INTERVAL_MS = 15_000; // Kafka's log.cleaner.backoff.ms
+/**
+ * Opens in flight at once when partitions are opened in the background or all at
+ * once (stats, DescribeLogDirs): enough that a shard opens several per wake-up, few
+ * enough that a first request's own open waits behind at most this many.
+ */
+const OPEN_ALL_CONCURRENCY = 8;
+/** Background opening starts this long after the engine is up: listeners first. */
+const BACKGROUND_OPEN_DELAY_MS = 200;
 
 const SHARD_WORKER_URL = new URL('../../workers/shard-worker.js', import.meta.url);
 const MAINTENANCE_WORKER_URL = new URL('../../workers/maintenance.js', import.meta.url);
@@ -137,6 +168,9 @@ export class SamsaEngine implements Engine {
    */
   private pool: Promise<Piscina> | null = null;
   private store!: TopicStore;
+  /** Partitions still 'closed' (registered, not open yet; not deleted): the background opener's work. */
+  private unopened = 0;
+  private backgroundTimer: NodeJS.Timeout | null = null;
   recoveredUncleanly = false;
   readonly scrubTotals: ScrubTotals = { runs: 0, batchesChecked: 0, damagedBatches: 0, lastDamagedBatches: -1 };
   private scrubbing: Promise<ScrubReport> | null = null;
@@ -166,6 +200,7 @@ export class SamsaEngine implements Engine {
       retentionCheckIntervalMs: opts.retentionCheckIntervalMs ?? DEFAULT_RETENTION_CHECK_INTERVAL_MS,
       compactionCheckIntervalMs: opts.compactionCheckIntervalMs ?? DEFAULT_COMPACTION_CHECK_INTERVAL_MS,
       pin: opts.pin ?? true,
+      backgroundOpen: opts.backgroundOpen ?? process.env.SAMSA_BACKGROUND_OPEN !== '0',
     };
     if (!Number.isInteger(options.shards) || options.shards < 1 || options.shards > SHARDS_MAX) {
       throw new KafkaError(ErrorCode.INVALID_CONFIG, `shards must be an integer 1..${SHARDS_MAX}, got ${options.shards}`);
@@ -184,7 +219,8 @@ export class SamsaEngine implements Engine {
     const { dataDir } = this.options;
     mkdirSync(join(dataDir, 'meta'), { recursive: true });
     // Taken (read and removed) before anything can be written: a crash from here on is unclean.
-    const clean = takeCleanShutdownMarker(dataDir);
+    // The summary is only ever read with the marker, so after a kill -9 there is none.
+    const { clean, summary } = takeCleanShutdown(dataDir);
     this.store = TopicStore.load(dataDir);
     for (const f of this.store.strayFiles) logger().warn({ file: f }, 'ignored a topic metadata file whose name is not a topic name');
     for (const d of this.store.damaged()) {
@@ -216,7 +252,27 @@ export class SamsaEngine implements Engine {
     const unpinned = readies.find((r) => r.cpu >= 0 && !r.pinned);
     if (unpinned !== undefined) logger().warn({ reason: unpinned.pinReason }, 'shards run unpinned');
 
-    for (const info of infos) await this.openTopic(info);
+    // After a clean stop, a partition the summary describes is only registered (slot,
+    // shard, offsets) and opened on first use; the rest (no summary: the first start
+    // of a build without one, a topic whose id does not match, or recovery just ran)
+    // are opened now, as every partition used to be.
+    const summaries = clean ? decodeOffsetSummary(summary) : new Map<string, TopicSummary>();
+    for (const info of infos) {
+      const s = summaries.get(info.name);
+      await this.openTopic(info, s !== undefined && s.topicId === info.topicId ? s.partitions : []);
+    }
+    if (this.unopened > 0 && this.options.backgroundOpen) {
+      this.backgroundTimer = setTimeout(() => {
+        this.backgroundTimer = null;
+        const t0 = performance.now();
+        const before = this.unopened;
+        this.openAll().then(
+          () => logger().info({ partitions: before - this.unopened, durationMs: Math.round(performance.now() - t0) }, 'opened partitions in the background'),
+          (err: unknown) => logger().error({ err }, 'opening partitions in the background failed'),
+        );
+      }, BACKGROUND_OPEN_DELAY_MS);
+      this.backgroundTimer.unref();
+    }
     // Recovery checked each active segment's tail; after an unclean stop the sealed
     // ones are re-verified too, in the background (one partition at a time, in the
     // maintenance pool), so start-up time does not grow with data size.
@@ -312,41 +368,111 @@ export class SamsaEngine implements Engine {
     return this.shards[best]!;
   }
 
-  private async openPartition(info: TopicInfo, partition: number): Promise<PartitionHandle> {
+  /** Gives a partition its slot and shard; opened later (openHandle), with `known` offsets meanwhile if given. */
+  private register(info: TopicInfo, partition: number, known: PartitionSummary | null): PartitionHandle {
     const shard = this.pickShard();
     const slot = this.nextSlot++;
-    const dir = join(this.dataDir, partitionDirName(info.name, partition));
-    const r = await shard.control({ type: 'open', slot, dir, config: info.config });
-    if (!r.ok) throw new KafkaError(r.errorCode, `open ${info.name}-${partition}: ${r.message}`);
     const h: PartitionHandle = {
-      topic: info.name, partition, slot, shard, logStartOffset: r.logStartOffset ?? 0, highWatermark: r.nextOffset ?? 0,
-      lastStableOffset: r.lastStableOffset ?? r.nextOffset ?? 0, waiters: new Set(), tail: new TailCache(),
+      topic: info.name, partition, slot, shard, state: 'closed', opening: null, openFailed: false, deleted: false, fromSummary: known !== null,
+      logStartOffset: known?.logStartOffset ?? 0, highWatermark: known?.highWatermark ?? 0, lastStableOffset: known?.lastStableOffset ?? 0,
+      waiters: new Set(), tail: new TailCache(),
     };
     this.slots.set(slot, h);
+    this.unopened++;
     return h;
   }
 
-  private async openTopic(info: TopicInfo): Promise<TopicHandle> {
+  /**
+   * Opens a registered partition on its shard once; every caller until it is open
+   * waits for the same open (the callers are requests, bounded by the listeners'
+   * in-flight limits), so none sees a half-open log. A failed open is logged and
+   * rejects; the next use tries again.
+   */
+  private openHandle(h: PartitionHandle): Promise<void> {
+    if (h.state === 'open') return Promise.resolve();
+    if (h.opening !== null) return h.opening;
+    const opening = this.sendOpen(h).catch((err: unknown) => {
+      h.opening = null;
+      // Logged once until it opens: every request to a damaged partition retries the open.
+      const quiet = h.openFailed || (err instanceof KafkaError && err.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      h.openFailed = true;
+      if (!quiet) logger().error({ topic: h.topic, partition: h.partition, err }, 'opening a partition failed (logged once; each request tries again)');
+      throw err;
+    });
+    h.opening = opening;
+    return opening;
+  }
+
+  /** openHandle for a request: NONE, or the code to answer with. */
+  private async ensureOpen(h: PartitionHandle): Promise<number> {
+    try {
+      await this.openHandle(h);
+      return ErrorCode.NONE;
+    } catch (err) {
+      return err instanceof KafkaError ? err.code : ErrorCode.KAFKA_STORAGE_ERROR;
+    }
+  }
+
+  private async sendOpen(h: PartitionHandle): Promise<void> {
+    const t = this.topics.get(h.topic);
+    if (h.deleted || t === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic or partition ${h.topic}-${h.partition}`);
+    const dir = join(this.dataDir, partitionDirName(h.topic, h.partition));
+    // The config is read now, not at registration: an AlterConfigs before first use applies.
+    const r = await h.shard.control({ type: 'open', slot: h.slot, dir, config: t.info.config });
+    if (!r.ok) throw new KafkaError(r.errorCode, `open ${h.topic}-${h.partition}: ${r.message}`);
+    const logStartOffset = r.logStartOffset ?? 0;
+    const highWatermark = r.nextOffset ?? 0;
+    const lastStableOffset = r.lastStableOffset ?? highWatermark;
+    if (h.fromSummary && (logStartOffset !== h.logStartOffset || highWatermark !== h.highWatermark || lastStableOffset !== h.lastStableOffset)) {
+      // The summary was written at the last clean close; the log is the authority.
+      logger().warn({ topic: h.topic, partition: h.partition, summary: [h.logStartOffset, h.highWatermark, h.lastStableOffset], log: [logStartOffset, highWatermark, lastStableOffset] }, 'offsets summary differed from the log');
+    }
+    // Nothing reached this partition's shard before its open, so nothing moved these since.
+    h.logStartOffset = logStartOffset;
+    h.highWatermark = highWatermark;
+    h.lastStableOffset = lastStableOffset;
+    if (!h.deleted) this.unopened--;
+    h.openFailed = false;
+    h.state = 'open';
+  }
+
+  /** Opens every registered partition not open yet, OPEN_ALL_CONCURRENCY at a time; stops when the engine closes. */
+  private async openAll(): Promise<void> {
+    if (this.unopened === 0) return;
+    const handles = [...this.slots.values()].filter((h) => h.state !== 'open' && !h.deleted);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      // Bounded: each pass takes one handle of a fixed list.
+      while (next < handles.length && !this.closed) {
+        const h = handles[next++]!;
+        if (h.state !== 'open' && !h.deleted) await this.ensureOpen(h);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(OPEN_ALL_CONCURRENCY, handles.length) }, worker));
+  }
+
+  /**
+   * Registers a topic's partitions; those with an entry in `known` (the offsets
+   * summary) stay closed until first use, the others are opened now.
+   */
+  private async openTopic(info: TopicInfo, known: ReadonlyArray<PartitionSummary | null> = []): Promise<TopicHandle> {
     const handle: TopicHandle = { info, partitions: [] };
     this.topics.set(info.name, handle);
-    handle.partitions.push(...await this.openPartitions(info, 0, info.partitions));
+    for (let p = 0; p < info.partitions; p++) handle.partitions.push(this.register(info, p, known[p] ?? null));
+    await this.openNow(handle.partitions.filter((_h, p) => (known[p] ?? null) === null));
     return handle;
   }
 
   /**
-   * Opens partitions [from, to) of a topic with their control requests in flight together
-   * (bounded by the shard client's in-flight limit): the shard opens them in one drain
-   * instead of sleeping and waking once per partition on both threads, which was most of
-   * the main thread's share of a start with 1,000 partitions. Slots and shards are assigned
-   * in partition order, as before; the first failure, in partition order, is thrown.
+   * Opens partitions with their control requests in flight together (bounded by the
+   * shard client's in-flight limit): the shard opens them in one drain instead of
+   * sleeping and waking once per partition on both threads. The first failure, in
+   * partition order, is thrown.
    */
-  private async openPartitions(info: TopicInfo, from: number, to: number): Promise<PartitionHandle[]> {
-    const opening: Array<Promise<PartitionHandle>> = [];
-    for (let p = from; p < to; p++) opening.push(this.openPartition(info, p));
-    const settled = await Promise.allSettled(opening);
+  private async openNow(handles: PartitionHandle[]): Promise<void> {
+    const settled = await Promise.allSettled(handles.map((h) => this.openHandle(h)));
     const failed = settled.find((s) => s.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
-    return settled.map((s) => (s as PromiseFulfilledResult<PartitionHandle>).value);
   }
 
   private admin<T>(fn: () => Promise<T>): Promise<T> {
@@ -418,7 +544,10 @@ export class SamsaEngine implements Engine {
       this.topics.delete(name);
       this.store.remove(name);
       for (const h of t.partitions) {
-        const r = await h.shard.control({ type: 'delete', slot: h.slot });
+        h.deleted = true;
+        if (h.state !== 'open') this.unopened--;
+        // With the directory, so a partition never opened (or whose open is still in the ring before this) goes too.
+        const r = await h.shard.control({ type: 'delete', slot: h.slot, dir: join(this.dataDir, partitionDirName(h.topic, h.partition)) });
         if (!r.ok) logger().error({ topic: name, partition: h.partition, message: r.message }, 'delete partition failed');
         this.slots.delete(h.slot);
         h.tail.clear();
@@ -439,7 +568,11 @@ export class SamsaEngine implements Engine {
       }
       const info: TopicInfo = { ...t.info, partitions: totalPartitions };
       this.store.put(info);
-      t.partitions.push(...await this.openPartitions(info, t.info.partitions, totalPartitions));
+      // Opened now (they are new and empty); reachable only once open, as before.
+      const added: PartitionHandle[] = [];
+      for (let p = t.info.partitions; p < totalPartitions; p++) added.push(this.register(info, p, null));
+      await this.openNow(added);
+      t.partitions.push(...added);
       t.info = info;
     });
   }
@@ -453,11 +586,15 @@ export class SamsaEngine implements Engine {
       this.checkConfig(full);
       const info: TopicInfo = { ...t.info, config: full };
       this.store.put(info);
-      for (const h of t.partitions) {
-        const r = await h.shard.control({ type: 'config', slot: h.slot, config: full });
-        if (!r.ok) throw new KafkaError(r.errorCode, r.message);
-      }
+      // Set first: a partition opened from here on (first use) opens with the new config.
       t.info = info;
+      for (const h of t.partitions) {
+        if (h.state !== 'open' && h.opening === null) continue;
+        // An open in flight carried the old config: this one follows it in the ring.
+        const r = await h.shard.control({ type: 'config', slot: h.slot, config: full });
+        // NOT_OPEN here means that open failed: its next open reads the new config.
+        if (!r.ok && !(r.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && h.state !== 'open')) throw new KafkaError(r.errorCode, r.message);
+      }
       return structuredClone(info);
     });
   }
@@ -498,6 +635,10 @@ export class SamsaEngine implements Engine {
     if (h === undefined || this.closed) {
       return { errorCode: this.absentCode(topic), baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage: this.absentMessage(topic, partition) };
     }
+    if (h.state !== 'open') {
+      const code = await this.ensureOpen(h);
+      if (code !== ErrorCode.NONE) return { errorCode: code, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage: `partition ${topic}-${partition} could not be opened` };
+    }
     const c = await h.shard.append(h.slot, batches, acks, opts?.markers === true);
     const r: AppendResult = { errorCode: c.errorCode, baseOffset: c.baseOffset, logAppendTimeMs: c.appendTimeMs, logStartOffset: c.logStartOffset };
     if (c.message.length > 0) r.errorMessage = c.message;
@@ -517,6 +658,11 @@ export class SamsaEngine implements Engine {
       // of its bytes nor the aborted transactions among them.
       const tail = h.tail.read(offset, Math.max(0, maxBytes));
       if (tail !== null) return { errorCode: ErrorCode.NONE, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, lastStableOffset: h.lastStableOffset, records: tail };
+    }
+    // The checks above need only the offsets, which an unopened partition has from the summary.
+    if (h.state !== 'open') {
+      const code = await this.ensureOpen(h);
+      if (code !== ErrorCode.NONE) return this.emptyRead(h, code, committed);
     }
     const c = await h.shard.read(h.slot, offset, Math.max(0, maxBytes), committed, opts?.fileRange === true && fileRangesAvailable());
     if (c.errorCode === ErrorCode.NONE) this.advance(h, c.logStartOffset, c.nextOffset, c.lastStableOffset);
@@ -581,6 +727,10 @@ export class SamsaEngine implements Engine {
     const committed = opts?.isolation === 'read_committed';
     if (spec === 'earliest') return { errorCode: ErrorCode.NONE, offset: h.logStartOffset, timestamp: -1 };
     if (spec === 'latest') return { errorCode: ErrorCode.NONE, offset: committed ? h.lastStableOffset : h.highWatermark, timestamp: -1 };
+    if (h.state !== 'open') {
+      const code = await this.ensureOpen(h);
+      if (code !== ErrorCode.NONE) return { errorCode: code, offset: -1, timestamp: -1 };
+    }
     const r = await h.shard.control({ type: 'listOffset', slot: h.slot, spec });
     if (!r.ok) return { errorCode: r.errorCode, offset: -1, timestamp: -1 };
     // Kafka: under read_committed a lookup finds nothing at or past the last stable offset.
@@ -591,6 +741,10 @@ export class SamsaEngine implements Engine {
   async describeProducers(topic: string, partition: number): Promise<DescribeProducersResult> {
     const h = this.handle(topic, partition);
     if (h === undefined) return { errorCode: this.absentCode(topic), producers: [] };
+    if (h.state !== 'open') {
+      const code = await this.ensureOpen(h);
+      if (code !== ErrorCode.NONE) return { errorCode: code, producers: [] };
+    }
     const r = await h.shard.control({ type: 'describeProducers', slot: h.slot });
     if (!r.ok) return { errorCode: r.errorCode, producers: [] };
     return { errorCode: ErrorCode.NONE, producers: r.producers ?? [] };
@@ -607,6 +761,10 @@ export class SamsaEngine implements Engine {
     if (!Number.isSafeInteger(target) || target < 0 || target > h.highWatermark) {
       return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1, errorMessage: `offset ${offset} is outside the log [${h.logStartOffset}, ${h.highWatermark}]` };
     }
+    if (h.state !== 'open') {
+      const code = await this.ensureOpen(h);
+      if (code !== ErrorCode.NONE) return { errorCode: code, lowWatermark: -1, errorMessage: `partition ${topic}-${partition} could not be opened` };
+    }
     const r = await h.shard.control({ type: 'deleteRecords', slot: h.slot, offset: target });
     if (!r.ok) return { errorCode: r.errorCode, lowWatermark: -1, errorMessage: r.message };
     const lowWatermark = r.logStartOffset ?? h.logStartOffset;
@@ -614,8 +772,12 @@ export class SamsaEngine implements Engine {
     return { errorCode: ErrorCode.NONE, lowWatermark: h.logStartOffset };
   }
 
-  /** Per-shard counters and per-partition sizes, for /metrics and the HTTP admin views. */
+  /**
+   * Per-shard counters and per-partition sizes, for /metrics and the HTTP admin views.
+   * Sizes come from the shards, so partitions not open yet are opened first.
+   */
   async stats(): Promise<Array<{ shardId: number; stats: ShardStats; ring: { request: number; completion: number }; ringCapacity: { request: number; completion: number } }>> {
+    await this.openAll();
     const out = [];
     for (const s of this.shards) {
       const r = await s.control({ type: 'stats' });
@@ -720,15 +882,23 @@ export class SamsaEngine implements Engine {
     if (!r.ok && r.errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) logger().error({ dir: n.dir, message: r.message }, 'compaction swap failed');
   }
 
-  /** Stops shards after in-flight appends, syncs and closes logs, writes the clean-shutdown marker. */
+  private offsetSummary(closed: ReadonlyMap<number, ClosedPartition>): string {
+    return encodeOffsetSummary(summarise(this.topics.values(), closed));
+  }
+
+  /** Stops shards after in-flight appends, syncs and closes logs, writes the clean-shutdown marker (with the offsets summary). */
   close(): Promise<void> {
     if (this.closing !== null) return this.closing;
     this.closed = true;
+    if (this.backgroundTimer !== null) clearTimeout(this.backgroundTimer);
     this.closing = (async () => {
       await this.adminChain.catch(() => undefined);
       for (const t of this.topics.values()) for (const h of t.partitions) for (const wake of h.waiters) wake();
       let allClean = this.shards.length > 0;
-      await Promise.all(this.shards.map((s) => s.shutdown().catch((err: unknown) => {
+      const closed = new Map<number, ClosedPartition>();
+      await Promise.all(this.shards.map((s) => s.shutdown().then((list) => {
+        for (const c of list) closed.set(c.slot, c);
+      }, (err: unknown) => {
         allClean = false;
         logger().error({ err, shard: s.shardId }, 'shard shutdown failed');
       })));
@@ -737,10 +907,32 @@ export class SamsaEngine implements Engine {
       // marker out makes the start after its file is fixed recover them.
       const offline = this.store?.damaged().length ?? 0;
       if (offline > 0) logger().warn({ offline }, 'shutdown left unclean on purpose: offline topics were not recovered');
-      if (allClean && this.store !== undefined && offline === 0) writeCleanShutdownMarker(this.dataDir);
+      if (allClean && this.store !== undefined && offline === 0) writeCleanShutdownMarker(this.dataDir, this.offsetSummary(closed));
     })();
     return this.closing;
   }
+}
+
+/**
+ * The offsets summary for the clean-shutdown marker: what each shard reported as it
+ * closed a partition, and for a partition never opened in this run the offsets it
+ * was registered with (from the previous summary: nothing wrote to its files). That
+ * includes one whose open failed: the next start registers it again and its first
+ * use fails the same way, rather than the whole start failing on it.
+ */
+function summarise(topics: Iterable<TopicHandle>, closed: ReadonlyMap<number, ClosedPartition>): Map<string, TopicSummary> {
+  const out = new Map<string, TopicSummary>();
+  for (const t of topics) {
+    const partitions: Array<PartitionSummary | null> = [];
+    for (const h of t.partitions) {
+      const c = closed.get(h.slot);
+      if (c !== undefined) partitions.push({ logStartOffset: c.logStartOffset, highWatermark: c.nextOffset, lastStableOffset: c.lastStableOffset });
+      else if (h.state === 'closed' && h.fromSummary && h.opening === null) partitions.push({ logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, lastStableOffset: h.lastStableOffset });
+      else partitions.push(null);
+    }
+    out.set(t.info.name, { topicId: t.info.topicId, partitions });
+  }
+  return out;
 }
 
 function offlineMessage(d: OfflineTopic): string {

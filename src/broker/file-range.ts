@@ -4,7 +4,8 @@
 // that is never written, so a response encoder sizes and orders it like bytes),
 // closing its descriptor exactly once (explicitly, or by the GC as a safety net),
 // the bound on open ranges, reading a range's bytes when a path needs them after
-// all, and writing a response's parts to a socket (the native sendParts).
+// all, and writing a response's parts to a socket (the native sendParts; the socket's
+// send buffer size, which sets the steps a partly sent response goes out in).
 // Must not: decide when a range is used (a Fetch asks for ranges only on a
 // connection that can send them: kafka/connection.ts), nor read or write anything in
 // a segment file beyond its own range.
@@ -20,6 +21,7 @@ import { closeSync, readSync } from 'node:fs';
 import { zeroCopyCalls } from '../platform/native.js';
 import type { ZeroCopyCalls } from '../platform/native.js';
 export type { ZeroCopyCalls } from '../platform/native.js';
+export { setSocketSendBuffer } from '../platform/native.js';
 import { READ_RANGE_MIN_BYTES } from '../shard/shard-protocol.js';
 import { ZERO_COPY_MIN_BYTES } from '../wire/codec/writer.js';
 import { assert } from '../wire/assert.js';

@@ -34,10 +34,11 @@ import {
   readCompletionHeader,
   writeRequestHeader,
 } from '../shard/shard-protocol.js';
-import type { Completion, ControlRequest, ControlResult, Notice, ShardWorkerData } from '../shard/shard-protocol.js';
+import type { ClosedPartition, Completion, ControlRequest, ControlResult, Notice, ShardWorkerData } from '../shard/shard-protocol.js';
 import { invariantFailed } from '../wire/assert.js';
 import { bufferPool } from './buffer-pool.js';
 import { FileRange } from './file-range.js';
+import { adoptEarlyShardWorker } from './early-shard.js';
 
 export interface ShardReady {
   cpu: number;
@@ -139,7 +140,8 @@ export class ShardClient {
       retentionCheckIntervalMs: options.retentionCheckIntervalMs,
       compactionCheckIntervalMs: options.compactionCheckIntervalMs,
     };
-    this.worker = new Worker(options.workerUrl, { workerData: data, name: `samsa-shard-${options.shardId}` });
+    // Shard 0 may already be booting: the bundled CLI's entry starts it before loading the broker.
+    this.worker = (options.shardId === 0 ? adoptEarlyShardWorker(options.workerUrl, data) : null) ?? new Worker(options.workerUrl, { workerData: data, name: `samsa-shard-${options.shardId}` });
     this.ready = new Promise<ShardReady>((resolve, reject) => {
       this.worker.once('message', (m: { type: string } & ShardReady) => (m.type === 'ready' ? resolve(m) : reject(new Error('shard sent no ready'))));
       this.worker.once('error', reject);
@@ -368,9 +370,12 @@ export class ShardClient {
     for (const w of this.spaceWaiters.splice(0)) w.run();
   }
 
-  /** Finishes in-flight work, asks the shard to close its logs, and waits for the thread to end. */
-  async shutdown(): Promise<void> {
-    if (this.exited) return;
+  /**
+   * Finishes in-flight work, asks the shard to close its logs, and waits for the
+   * thread to end. Returns each partition's offsets as it was closed.
+   */
+  async shutdown(): Promise<ClosedPartition[]> {
+    if (this.exited) return [];
     this.closed = true;
     const r = await this.control({ type: 'shutdown' });
     const timer = setTimeout(() => void this.worker.terminate(), 10_000);
@@ -378,5 +383,6 @@ export class ShardClient {
     clearTimeout(timer);
     // Thrown so the engine does not write the clean-shutdown marker: the next start recovers.
     if (!r.ok) throw new Error(`shard ${this.shardId} shutdown: ${r.message}`);
+    return r.closed ?? [];
   }
 }

@@ -64,6 +64,7 @@ const BROKER_SETTINGS = {
   'log.retention.check.interval.ms': { kind: 'int', default: 300000, min: 10, doc: 'how often retention runs' },
   'log.cleaner.backoff.ms': { kind: 'int', default: 15000, min: 10, doc: 'how often compacted partitions are checked for sealed segments to clean' },
   'socket.request.max.bytes': { kind: 'int', default: 104857600, min: 1024, max: 2147483647, doc: 'largest Kafka request; larger closes the connection' },
+  'socket.send.buffer.bytes': { kind: 'int', default: 102400, min: -1, max: 1073741823, doc: "SO_SNDBUF of Kafka TCP connections, as Kafka's (-1: the OS default, which Linux autotunes up to net.ipv4.tcp_wmem's maximum); a large zero-copy Fetch response then goes out in steps of this size rather than of a multi-MB autotuned buffer" },
   'consumer.instance.timeout.ms': { kind: 'int', default: 300000, min: 10, max: 86_400_000, doc: 'a REST Proxy consumer instance unused this long is deleted (it commits, if auto-committing, and leaves its group)' },
   'table.memory.bytes': { kind: 'int', default: 67108864, min: 1024, max: 2147483647, doc: "memory one topic's table view (GET /topics/{t}/table) may spend on its in-memory key map before it spills sorted runs to <log.dirs>/.tables" },
   'max.connections': { kind: 'int', default: 10000, min: 1, max: 1_000_000, doc: 'Kafka TCP connections at once over all listeners (listener.name.<name>.max.connections bounds one listener); one more is closed at accept' },
@@ -124,6 +125,7 @@ export interface BrokerConfig extends AppliedTopicConfig {
   'transaction.abort.timed.out.transaction.cleanup.interval.ms': number;
   'transactional.id.expiration.ms': number;
   'socket.request.max.bytes': number;
+  'socket.send.buffer.bytes': number;
   'consumer.instance.timeout.ms': number;
   'table.memory.bytes': number;
   'max.connections': number;

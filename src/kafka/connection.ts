@@ -23,7 +23,7 @@ import type { KafkaHandler, KafkaLogger } from './handler.js';
 import { RequestPipeline } from './pipeline.js';
 import type { Session } from '../security/session.js';
 import { POOLED_MIN_BYTES, bufferPool } from '../broker/buffer-pool.js';
-import { FileRange, releaseChunks, remainingAsBytes, responseParts, zeroCopySender, zeroCopyStats } from '../broker/file-range.js';
+import { FileRange, releaseChunks, remainingAsBytes, responseParts, setSocketSendBuffer, zeroCopySender, zeroCopyStats } from '../broker/file-range.js';
 import type { SendPart, ZeroCopyCalls } from '../broker/file-range.js';
 import { closeSync } from 'node:fs';
 import type { OutputBudget } from './output-budget.js';
@@ -39,6 +39,8 @@ export interface ConnectionOptions {
   idleTimeoutMs?: number;
   /** Send large Fetch records from their segment files with sendfile where possible (default true). */
   zeroCopy?: boolean;
+  /** SO_SNDBUF of a plain TCP socket (Kafka's socket.send.buffer.bytes); -1 or absent: the OS default. */
+  sendBufferBytes?: number;
   /** True while the engine cannot take more work (full shard rings): reading pauses, rechecked every ms. */
   engineBackpressured?: () => boolean;
   /** Broker-wide budget of unsent response bytes (queued.max.response.bytes); this connection reports its backlog to it. */
@@ -114,6 +116,11 @@ export class KafkaConnection {
     }, `/${socket.remoteAddress ?? ''}`, opts.session, this.zeroCopy !== null);
     this.session = this.pipeline.session;
     socket.setNoDelay(true);
+    // Linux autotunes the send buffer up to a few MB; a zero-copy response then waits
+    // for room in 1-2 MB steps, and in the cross-process bench large Fetches finished
+    // later than with Kafka's fixed 100 KiB (docs/benchmarks.md, issue 14 round three).
+    const fd = socketFd(socket);
+    if (opts.sendBufferBytes !== undefined && opts.sendBufferBytes > 0 && fd >= 0) setSocketSendBuffer(fd, opts.sendBufferBytes);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
       this.waitingDrain = false;

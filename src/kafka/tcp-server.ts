@@ -39,6 +39,8 @@ export interface KafkaTcpServerOptions extends KafkaHandlerOptions {
   outputBudget?: OutputBudget;
   /** Send large Fetch records from their segment files with sendfile (needs the native addon on Linux). Default true. */
   zeroCopy?: boolean;
+  /** Kafka's socket.send.buffer.bytes: SO_SNDBUF of each connection; -1 or absent: the OS default. */
+  sendBufferBytes?: number;
   /** Use this handler (e.g. shared with the WebSocket listener) instead of creating one. */
   handler?: KafkaHandler;
   /** The listener's name and security protocol (Kafka's listeners model). Default PLAINTEXT. */
@@ -112,6 +114,7 @@ export async function startKafkaTcpServer(engine: Engine, opts: KafkaTcpServerOp
       ...(engineBackpressured ? { engineBackpressured } : {}),
       ...(outputBudget ? { outputBudget } : {}),
       ...(opts.zeroCopy !== undefined ? { zeroCopy: opts.zeroCopy } : {}),
+      ...(opts.sendBufferBytes !== undefined ? { sendBufferBytes: opts.sendBufferBytes } : {}),
       ...(logger ? { logger } : {}),
       session,
     });

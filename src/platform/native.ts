@@ -1,6 +1,6 @@
 // Loader for Samsa's native addon (native/samsa_native.cc): CPU affinity for the
-// calling thread, the zero-copy Fetch calls (dupFd, sendParts) and the ring's futex
-// pair (futexWait, futexWake). Owns: finding,
+// calling thread, the zero-copy Fetch calls (dupFd, sendParts), a socket's send
+// buffer size (setSendBuffer) and the ring's futex pair (futexWait, futexWake). Owns: finding,
 // loading and shape-checking the .node file, and a pin helper that never throws. Must not touch: which CPU a shard gets (the broker
 // decides) or logging (callers say "running unpinned" once, using nativeLoadError()).
 // Each worker thread has its own module instance, so the cache below is per thread;
@@ -35,6 +35,8 @@ export interface NativeAddon {
   waitWritable?(fd: number, callback: (status: number) => void): number;
   /** Stops a wait whose callback has not run; an unknown id is ignored. Absent in older builds. */
   cancelWait?(id: number): boolean;
+  /** Sets a socket's SO_SNDBUF; returns the size the kernel now reports, or -errno. Absent in older builds. */
+  setSendBuffer?(fd: number, bytes: number): number;
   /**
    * BLOCKS the calling thread while i32[index] === expected, up to timeoutMs (Infinity:
    * no bound): 0 woken (or interrupted), 1 not equal, 2 timed out, -errno. Absent in older builds.
@@ -42,6 +44,22 @@ export interface NativeAddon {
   futexWait?(i32: Int32Array, index: number, expected: number, timeoutMs: number): number;
   /** Wakes the futexWait sleepers on i32[index] (not Atomics.wait ones); how many, or -errno. Absent in older builds. */
   futexWake?(i32: Int32Array, index: number): number;
+}
+
+/**
+ * Sets a socket's SO_SNDBUF (the kernel reports twice the value and stops autotuning
+ * it). Never throws: returns the size it now has, or -1 when the addon is missing,
+ * too old, or the call failed (the socket keeps the OS default).
+ */
+export function setSocketSendBuffer(fd: number, bytes: number): number {
+  const a = loadNative();
+  if (a === null || a.setSendBuffer === undefined) return -1;
+  try {
+    const r = a.setSendBuffer(fd, bytes);
+    return r >= 0 ? r : -1;
+  } catch {
+    return -1;
+  }
 }
 
 /** The futex pair, when the loaded addon has it (Linux builds of this version). */

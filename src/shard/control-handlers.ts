@@ -5,9 +5,10 @@
 // are ordered after the appends before them) and writes the result back itself.
 
 import { rmSync } from 'node:fs';
+import { deletePartitionDir } from '../storage/partition-log.js';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { toLogConfig } from '../storage/log-config.js';
-import type { ControlRequest, ControlResult, Notice, ProducerInfo, ShardStats } from './shard-protocol.js';
+import type { ClosedPartition, ControlRequest, ControlResult, Notice, ProducerInfo, ShardStats } from './shard-protocol.js';
 import { closePartition, openPartition } from './partition-state.js';
 import type { PartitionState } from './partition-state.js';
 import { InvariantError } from '../wire/assert.js';
@@ -61,6 +62,8 @@ export function createControlHandlers(ctx: ControlContext): ControlHandlers {
       if (st !== undefined) {
         st.log.delete();
         ctx.partitions.delete(req.slot);
+      } else if (req.dir !== undefined) {
+        deletePartitionDir(req.dir);
       }
       return { ok: true };
     },
@@ -141,9 +144,12 @@ export function createControlHandlers(ctx: ControlContext): ControlHandlers {
       // Every partition is closed and the loop ends even if one close fails; a failure
       // (or an offline partition) makes the answer an error, so the stop is not called clean.
       const failures: string[] = [];
+      const closed: ClosedPartition[] = [];
       for (const st of ctx.partitions.values()) {
         try {
+          const at = { slot: st.slot, logStartOffset: st.log.logStartOffset, nextOffset: st.log.nextOffset, lastStableOffset: st.txn.lastStableOffset(st.log.nextOffset) };
           closePartition(st, warn);
+          closed.push(at);
         } catch (err) {
           if (err instanceof InvariantError) throw err;
           failures.push(`${st.log.dir}: ${err instanceof Error ? err.message : String(err)}`);
@@ -152,7 +158,7 @@ export function createControlHandlers(ctx: ControlContext): ControlHandlers {
       ctx.partitions.clear();
       ctx.stop();
       if (failures.length > 0) return { ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: `unclean close: ${failures.join('; ')}` };
-      return { ok: true };
+      return { ok: true, closed };
     },
   };
 }

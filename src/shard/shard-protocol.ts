@@ -68,7 +68,11 @@ export const COMPLETION_HEADER_BYTES = 56;
 export type ControlRequest =
   | { type: 'open'; slot: number; dir: string; config: TopicConfig }
   | { type: 'close'; slot: number }
-  | { type: 'delete'; slot: number }
+  /**
+   * Deletes a partition's files. `dir` is for a partition the engine never opened (it
+   * opens partitions on first use): the shard then removes that directory itself.
+   */
+  | { type: 'delete'; slot: number; dir?: string }
   | { type: 'config'; slot: number; config: TopicConfig }
   | { type: 'listOffset'; slot: number; spec: OffsetSpec }
   /** DeleteRecords: move the log start offset up to `offset` (≤ the log end). */
@@ -99,6 +103,8 @@ export type ControlResult =
   | {
     ok: true; logStartOffset?: number; nextOffset?: number; lastStableOffset?: number; offset?: number; timestamp?: number;
     stats?: ShardStats; swapped?: number; producers?: ProducerInfo[];
+    /** shutdown: each partition's offsets as it was closed (the engine's offsets summary). */
+    closed?: ClosedPartition[];
   }
   | { ok: false; errorCode: number; message: string };
 
@@ -109,6 +115,13 @@ export interface ProducerInfo {
   lastSequence: number;
   /** First offset of its open transaction here, -1 when none. */
   currentTxnStartOffset: number;
+}
+
+export interface ClosedPartition {
+  slot: number;
+  logStartOffset: number;
+  nextOffset: number;
+  lastStableOffset: number;
 }
 
 export interface PartitionStats {

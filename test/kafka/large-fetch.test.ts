@@ -20,6 +20,7 @@ import { startKafkaTcpServer } from '../../src/kafka/tcp-server.js';
 import { RawClient, decodeResponse, startTestBroker } from './harness.js';
 import { tempDir } from '../helpers/tmp.js';
 import { readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { zeroCopyStats } from '../../src/broker/file-range.js';
 
 const PARTITIONS = 4;
@@ -222,6 +223,41 @@ test('a reader that pipelines large Fetches and does not read gets no more respo
     slow.socket.resume();
     for (let b = 0; b < BATCHES; b++) check(await slow.nextFrame(), 0, b * RECORDS_PER_BATCH);
     for (const c of [warm, slow]) c.close();
+  } finally {
+    await broker.close();
+  }
+});
+
+/** The kernel's send buffer size (skmem tb) of the broker's side of each connection to `port`, from ss(8); null when ss is not there. */
+function brokerSendBuffers(port: number): number[] | null {
+  const r = spawnSync('ss', ['-tmnH', 'state', 'established', `( sport = :${port} )`], { encoding: 'utf8' });
+  if (r.error !== undefined || r.status !== 0) return null;
+  return [...r.stdout.matchAll(/\btb(\d+)/g)].map((m) => Number(m[1]));
+}
+
+test('socket.send.buffer.bytes sets the send buffer of each connection, and large responses stay byte-exact through it', async (t) => {
+  // An odd size: Linux reports twice what was set, a value its autotuning does not land on.
+  const sendBufferBytes = 24_576;
+  const broker = await startTestBroker({ sendBufferBytes });
+  try {
+    await broker.engine.createTopic('big', 1);
+    for (let b = 0; b < BATCHES; b++) {
+      const batch = encodeRecordBatch(Array.from({ length: RECORDS_PER_BATCH }, (_, r) => ({ value: valueOf(0, b, r) })));
+      assert.equal((await broker.engine.append('big', 0, batch, 1)).errorCode, 0);
+    }
+    const c = await RawClient.connect(broker.port);
+    // 4 MiB responses through a 48 KiB buffer: each goes out in many parts.
+    for (let offset = 0; offset < BATCHES * RECORDS_PER_BATCH;) {
+      c.send(FetchRequestCodec, FETCH_VERSION, fetchRequest(0, offset, 4 << 20));
+      offset = check(await c.nextFrame(), 0, offset);
+    }
+    const sizes = brokerSendBuffers(broker.port);
+    if (sizes === null) {
+      t.skip('ss(8) is not available to read the socket buffer sizes');
+    } else {
+      assert.deepEqual(sizes, [2 * sendBufferBytes], 'the one connection has the send buffer asked for');
+    }
+    c.close();
   } finally {
     await broker.close();
   }
