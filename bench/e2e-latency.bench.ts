@@ -3,7 +3,9 @@
 // `samsa bench latency` (this build's client, another process) over TCP and over
 // WebSocket, reading the broker's CPU from /proc/<pid>/stat and its Produce/Fetch
 // request counts from /metrics around each run (the client decides how many requests
-// carry the records, so CPU per request is the comparable figure).
+// carry the records, so CPU per request is the comparable figure), and per thread
+// (main, the shard: the thread pinned to one CPU, the rest) CPU and context switches
+// per request from /proc/<pid>/task/*.
 // Prints one line per transport and writes bench/results/e2e-latency.json.
 // Owns: orchestration and the CPU accounting. Must not import the broker.
 //
@@ -13,7 +15,7 @@
 //          linger.ms 0) over TCP, a cross-check with a client nobody here wrote
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -43,6 +45,59 @@ function cpuTicks(pid: number): number {
   return Number(r[11]) + Number(r[12]);
 }
 
+type ThreadKind = 'main' | 'shard' | 'other';
+interface ThreadTotals { cpuTicks: number; ctxSwitches: number }
+type ThreadSnapshot = Map<number, { kind: ThreadKind; cpuTicks: number; ctxSwitches: number }>;
+
+/** Every thread of `pid` now: CPU ticks and context switches (voluntary + not). A thread pinned to one CPU is a shard. */
+function threadSnapshot(pid: number): ThreadSnapshot {
+  const out: ThreadSnapshot = new Map();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids.slice(0, 1024)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      const num = (key: string): number => Number(new RegExp(`^${key}:\\s*(\\S+)`, 'm').exec(status)?.[1] ?? 0);
+      const cpus = new RegExp('^Cpus_allowed_list:\\s*(\\S+)', 'm').exec(status)?.[1] ?? '';
+      const kind: ThreadKind = Number(tid) === pid ? 'main' : /^\d+$/.test(cpus) ? 'shard' : 'other';
+      out.set(Number(tid), { kind, cpuTicks: Number(f[11]) + Number(f[12]), ctxSwitches: num('voluntary_ctxt_switches') + num('nonvoluntary_ctxt_switches') });
+    } catch {
+      // The thread ended between readdir and read: its share is lost from both snapshots alike.
+    }
+  }
+  return out;
+}
+
+/** Per kind of thread, CPU ticks and context switches between two snapshots (threads born in between count from 0). */
+function threadDelta(a: ThreadSnapshot, b: ThreadSnapshot): Record<ThreadKind, ThreadTotals> {
+  const d: Record<ThreadKind, ThreadTotals> = { main: { cpuTicks: 0, ctxSwitches: 0 }, shard: { cpuTicks: 0, ctxSwitches: 0 }, other: { cpuTicks: 0, ctxSwitches: 0 } };
+  for (const [tid, t] of b) {
+    const t0 = a.get(tid);
+    d[t.kind].cpuTicks += t.cpuTicks - (t0?.cpuTicks ?? 0);
+    d[t.kind].ctxSwitches += t.ctxSwitches - (t0?.ctxSwitches ?? 0);
+  }
+  return d;
+}
+
+/** µs of CPU and context switches per request, per kind of thread. */
+function perRequestThreads(d: Record<ThreadKind, ThreadTotals>, requests: number): Record<ThreadKind, { cpuUs: number; ctxSwitches: number }> {
+  const one = (t: ThreadTotals): { cpuUs: number; ctxSwitches: number } => ({
+    cpuUs: requests > 0 ? Math.round((t.cpuTicks / CLK_TCK) * 1e6 / requests) : 0,
+    ctxSwitches: requests > 0 ? Number((t.ctxSwitches / requests).toFixed(2)) : 0,
+  });
+  return { main: one(d.main), shard: one(d.shard), other: one(d.other) };
+}
+
+function threadsLine(t: Record<ThreadKind, { cpuUs: number; ctxSwitches: number }>): string {
+  return `  per request: main ${t.main.cpuUs} µs ${t.main.ctxSwitches} cs, shard ${t.shard.cpuUs} µs ${t.shard.ctxSwitches} cs, other ${t.other.cpuUs} µs ${t.other.ctxSwitches} cs`;
+}
+
 interface PercentilesJson { p50: number; p99: number; p999: number; max: number; count: number }
 interface LatencyJson { latencyUs: PercentilesJson; serviceLatencyUs: PercentilesJson | null; clientCpuPctOfCore: number; sendsLateUsP50: number }
 
@@ -63,13 +118,14 @@ async function requestCounts(http: string): Promise<{ produce: number; fetch: nu
 }
 
 /** Requests per second and broker CPU per request over a run: the client decides how many requests carry the records. */
-function perRequest(r0: { produce: number; fetch: number }, r1: { produce: number; fetch: number }, cpuSec: number, wallSec: number): { producePerSec: number; fetchPerSec: number; brokerUsPerRequest: number } {
+function perRequest(r0: { produce: number; fetch: number }, r1: { produce: number; fetch: number }, cpuSec: number, wallSec: number): { producePerSec: number; fetchPerSec: number; brokerUsPerRequest: number; requests: number } {
   const produce = r1.produce - r0.produce;
   const fetches = r1.fetch - r0.fetch;
   return {
     producePerSec: Math.round(produce / wallSec),
     fetchPerSec: Math.round(fetches / wallSec),
     brokerUsPerRequest: produce + fetches > 0 ? Math.round((cpuSec * 1e6) / (produce + fetches)) : 0,
+    requests: produce + fetches,
   };
 }
 
@@ -101,11 +157,13 @@ try {
   for (const transport of args.transports.split(',')) {
     const against = transport === 'ws' ? `ws://${http}/kafka` : kafka;
     const q0 = await requestCounts(http);
+    const th0 = threadSnapshot(pid);
     const t0 = cpuTicks(pid);
     const s0 = performance.now();
     const [ccmd, cargv] = niced([clientCli, 'bench', 'latency', '--against', against, '--transport', transport, '--acks', args.acks, '--rate', args.rate, '--seconds', args.seconds, '--json']);
     const r = spawnSync(ccmd, cargv, { encoding: 'utf8', maxBuffer: 16 << 20 });
     const cpuSec = (cpuTicks(pid) - t0) / CLK_TCK;
+    const th1 = threadSnapshot(pid);
     const wallSec = (performance.now() - s0) / 1000;
     if (r.status !== 0) throw new Error(`samsa bench latency (${transport}) failed: ${r.stderr.slice(0, 800)}`);
     const req = perRequest(q0, await requestCounts(http), cpuSec, wallSec);
@@ -118,12 +176,13 @@ try {
       service: sv === null ? null : { p50: sv.p50, p99: sv.p99, p999: sv.p999, max: sv.max },
       brokerCpuPctOfCore: Number(((100 * cpuSec) / wallSec).toFixed(1)), idleCpuPct: Number(idleCpuPct.toFixed(2)),
       clientCpuPctOfCore: lat.clientCpuPctOfCore, sendsLateUsP50: lat.sendsLateUsP50, ...req,
+      threads: perRequestThreads(threadDelta(th0, th1), req.requests),
     };
     rows.push(row);
     const ms = (us: number): string => (us / 1000).toFixed(2);
     console.log(`${transport.padEnd(4)} p50 ${ms(l.p50)} ms  p99 ${ms(l.p99)} ms  p99.9 ${ms(l.p999)} ms  max ${ms(l.max)} ms  broker ${row.brokerCpuPctOfCore}% of a core  client ${lat.clientCpuPctOfCore}%` +
       (sv === null ? '' : `  (service p50 ${ms(sv.p50)} p99 ${ms(sv.p99)} p99.9 ${ms(sv.p999)} ms; sends late p50 ${lat.sendsLateUsP50} µs)`) +
-      `  ${req.producePerSec} produce/s ${req.fetchPerSec} fetch/s, broker ${req.brokerUsPerRequest} µs/request`);
+      `  ${req.producePerSec} produce/s ${req.fetchPerSec} fetch/s, broker ${req.brokerUsPerRequest} µs/request` + threadsLine(row.threads));
   }
   if (args.rdkafka !== undefined) {
     const rate = Number(args.rate);
@@ -134,6 +193,7 @@ try {
     const created = spawnSync(process.execPath, [clientCli, 'topics', 'create', topic, '-p', '1', '-b', kafka], { encoding: 'utf8' });
     if (created.status !== 0) throw new Error(`topics create failed: ${created.stderr.slice(0, 400)}`);
     const q0 = await requestCounts(http);
+    const th0 = threadSnapshot(pid);
     const t0 = cpuTicks(pid);
     const s0 = performance.now();
     const [ccmd, cargv] = args.nice === undefined
@@ -141,6 +201,7 @@ try {
       : ['nice', ['-n', args.nice, args.rdkafka]];
     const r = spawnSync(ccmd, [...cargv, 'latency', '--bootstrap', kafka, '--topic', topic, '--acks', args.acks, '--rate', String(rate), '--records', String(Math.ceil(rate * (seconds + 2))), '--warmup-records', String(warmupRecords)], { encoding: 'utf8', maxBuffer: 16 << 20 });
     const cpuSec = (cpuTicks(pid) - t0) / CLK_TCK;
+    const th1 = threadSnapshot(pid);
     const wallSec = (performance.now() - s0) / 1000;
     const req = perRequest(q0, await requestCounts(http), cpuSec, wallSec);
     if (r.status !== 0) throw new Error(`rdkafka loadgen latency failed: ${r.stderr.slice(0, 800)} ${r.stdout.slice(0, 400)}`);
@@ -152,12 +213,13 @@ try {
       transport: 'tcp-rdkafka', rate, acks: Number(args.acks), ...l, service: sv,
       brokerCpuPctOfCore: Number(((100 * cpuSec) / wallSec).toFixed(1)), idleCpuPct: Number(idleCpuPct.toFixed(2)),
       clientCpuPctOfCore: clientPct, sendsLateUsP50: j.sendsLateUsP50, ...req,
+      threads: perRequestThreads(threadDelta(th0, th1), req.requests),
     };
     rows.push(row);
     const ms = (us: number): string => (us / 1000).toFixed(2);
     console.log(`rdkafka p50 ${ms(l.p50)} ms  p99 ${ms(l.p99)} ms  p99.9 ${ms(l.p999)} ms  max ${ms(l.max)} ms  broker ${row.brokerCpuPctOfCore}% of a core  client ${clientPct}%` +
       `  (service p50 ${ms(sv.p50)} p99 ${ms(sv.p99)} p99.9 ${ms(sv.p999)} ms; sends late p50 ${j.sendsLateUsP50} µs)` +
-      `  ${req.producePerSec} produce/s ${req.fetchPerSec} fetch/s, broker ${req.brokerUsPerRequest} µs/request`);
+      `  ${req.producePerSec} produce/s ${req.fetchPerSec} fetch/s, broker ${req.brokerUsPerRequest} µs/request` + threadsLine(row.threads));
   }
 } finally {
   broker.kill('SIGTERM');

@@ -10,7 +10,11 @@
 // Must not touch: anything else in the process. It spawns no threads, never blocks the
 // caller (sendParts stops where the socket would block and says how far it got; waits
 // are libuv poll handles on the caller's loop, or poll(2) on a pool thread) and never
-// pins any thread but the caller, so each shard worker pins itself.
+// pins any thread but the caller, so each shard worker pins itself. The one exception
+// to "never blocks" is futexWait, which a shard worker calls to sleep on its request
+// ring (as Atomics.wait would); futexWake is its partner: one FUTEX_WAKE syscall,
+// without V8's futex-emulation mutex (which the woken thread would otherwise wake
+// straight into and sleep on again).
 // Worker safety: Node-API addons are context-aware; its only state (the waits in
 // progress) is per environment (instance data), so it can be loaded by the main
 // thread and by every worker_threads worker at once.
@@ -28,6 +32,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -39,11 +44,15 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <poll.h>
+#include <sys/syscall.h>
+#include <linux/futex.h>
 #include <time.h>
 #include <unistd.h>
 #define SAMSA_HAVE_AFFINITY 1
 #define SAMSA_HAVE_SENDFILE 1
+#define SAMSA_HAVE_FUTEX 1
 #else
+#define SAMSA_HAVE_FUTEX 0
 #define SAMSA_HAVE_AFFINITY 0
 #define SAMSA_HAVE_SENDFILE 0
 #endif
@@ -423,6 +432,81 @@ Napi::Value SendPartsOffThread(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, 0);
 }
 
+// The 32-bit word args[0][args[1]] of an Int32Array (over a SharedArrayBuffer that
+// other threads of this process map: FUTEX_*_PRIVATE is enough), or null after
+// throwing TypeError. Elements of an Int32Array are 4-aligned, as futex needs.
+int32_t* FutexWord(const Napi::CallbackInfo& info, const char* name) {
+  Napi::Env env = info.Env();
+  double index = 0;
+  if (info.Length() < 2 || !info[0].IsTypedArray() ||
+      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+      !ReadIndex(info[1], 2147483647.0, &index) ||
+      static_cast<size_t>(index) >= info[0].As<Napi::Int32Array>().ElementLength()) {
+    Napi::TypeError::New(env, std::string(name) + "(i32, index, ...): need an Int32Array and an index inside it")
+        .ThrowAsJavaScriptException();
+    return nullptr;
+  }
+  return info[0].As<Napi::Int32Array>().Data() + static_cast<size_t>(index);
+}
+
+// futexWait(i32: Int32Array, index: number, expected: number, timeoutMs: number): number
+// BLOCKS the calling thread (worker threads only) while i32[index] === expected, until
+// a futexWake on the same word, timeoutMs (Infinity: no bound) or a signal. The kernel
+// compares the word and queues the sleeper under one lock, so a store + futexWake that
+// lands after the caller read `expected` is never lost: either the comparison sees the
+// new value (returns 1 at once) or the wake finds the sleeper. Returns 0 woken (or a
+// signal: the caller re-checks either way), 1 not equal, 2 timed out, -errno else.
+Napi::Value FutexWait(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int32_t* word = FutexWord(info, "futexWait");
+  if (word == nullptr) return env.Undefined();
+  if (info.Length() < 4 || !info[2].IsNumber() || !info[3].IsNumber()) {
+    Napi::TypeError::New(env, "futexWait(i32, index, expected, timeoutMs): bad arguments").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const int32_t expected = info[2].As<Napi::Number>().Int32Value();
+  const double timeout_ms = info[3].As<Napi::Number>().DoubleValue();
+#if SAMSA_HAVE_FUTEX
+  struct timespec ts;
+  struct timespec* tsp = nullptr;
+  if (timeout_ms == timeout_ms && timeout_ms < 1e12) {  // not NaN, not (near) Infinity
+    const double ms = timeout_ms > 0 ? timeout_ms : 0;
+    ts.tv_sec = static_cast<time_t>(ms / 1000);
+    ts.tv_nsec = static_cast<long>((ms - static_cast<double>(ts.tv_sec) * 1000) * 1e6);
+    if (ts.tv_nsec >= 1000000000L) ts.tv_nsec = 999999999L;
+    if (ts.tv_nsec < 0) ts.tv_nsec = 0;
+    tsp = &ts;
+  }
+  // Relative timeout (FUTEX_WAIT measures it on CLOCK_MONOTONIC).
+  const long r = syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, tsp, nullptr, 0);
+  if (r == 0) return Napi::Number::New(env, 0);
+  if (errno == EAGAIN) return Napi::Number::New(env, 1);
+  if (errno == ETIMEDOUT) return Napi::Number::New(env, 2);
+  if (errno == EINTR) return Napi::Number::New(env, 0);
+  return Napi::Number::New(env, -errno);
+#else
+  (void)expected;
+  (void)timeout_ms;
+  return Napi::Number::New(env, -ENOSYS);
+#endif
+}
+
+// futexWake(i32: Int32Array, index: number): number — wakes every thread in futexWait
+// on i32[index] (a ring word has one sleeper at most); returns how many, or -errno.
+// Does not wake an Atomics.wait on the same word (V8 keeps its own wait list): both
+// sides of a word must use the same pair.
+Napi::Value FutexWake(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int32_t* word = FutexWord(info, "futexWake");
+  if (word == nullptr) return env.Undefined();
+#if SAMSA_HAVE_FUTEX
+  const long r = syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT32_MAX, nullptr, nullptr, 0);
+  return Napi::Number::New(env, r < 0 ? -errno : static_cast<double>(r));
+#else
+  return Napi::Number::New(env, -ENOSYS);
+#endif
+}
+
 // Per-environment state (the addon is context-aware: the main thread and each
 // worker get their own): the writability waits in progress, by id.
 struct WritableWait;
@@ -525,6 +609,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("waitWritable", Napi::Function::New(env, WaitWritable, "waitWritable"));
   exports.Set("cancelWait", Napi::Function::New(env, CancelWait, "cancelWait"));
   exports.Set("setSendBuffer", Napi::Function::New(env, SetSendBuffer, "setSendBuffer"));
+  exports.Set("futexWait", Napi::Function::New(env, FutexWait, "futexWait"));
+  exports.Set("futexWake", Napi::Function::New(env, FutexWake, "futexWake"));
   return exports;
 }
 

@@ -10,9 +10,12 @@
 //
 // Layout: dist/bundle/ mirrors dist/ for the entries:
 //   dist/bundle/src/cli/samsa.cjs: the whole CLI as one CommonJS module, and main.js
-//     (scripts/bundle-entry.mjs) that runs it through V8's code cache; every module
-//     loaded with import() is still evaluated only when imported
-//   dist/bundle/workers/shard-worker.cjs and shard-worker.js: the shard thread, the same way
+//     (scripts/bundle-entry.cjs) that runs it through V8's code cache; every module
+//     loaded with import() is still evaluated only when imported. main.js is CommonJS
+//     too (a package.json beside it says so): an ES-module entry starts Node's ES
+//     module loader first, ~20-40 ms before the entry's first line
+//   dist/bundle/workers/shard-worker.bundle.cjs and shard-worker.cjs: the shard thread,
+//     the same way (the bundled engine starts '../../workers/shard-worker.cjs')
 //   dist/bundle/workers/{syncer,maintenance}.js (ES modules, + shared chunks; not on the
 //     start-up path: the syncer starts on the first sync, maintenance on first use)
 // The .cjs files are already wrapped in Node's module function (the entry compiles them
@@ -51,12 +54,13 @@ const WORKER_STARTERS = new Map([
 
 /**
  * Bundled groups: one esbuild run per directory, so every chunk sits beside its entries.
- * The CLI is one CommonJS file, samsa.cjs, run by main.js (scripts/bundle-entry.mjs)
+ * The CLI is one CommonJS file, samsa.cjs, run by main.js (scripts/bundle-entry.cjs)
  * through V8's code cache; the workers are ES modules with chunks.
  */
 const GROUPS = [
-  { outdir: `${out}src/cli`, entries: { samsa: `${dist}src/cli/main.js` }, format: 'cjs', script: 'samsa.cjs', entry: 'main.js' },
-  { outdir: `${out}workers`, entries: { 'shard-worker': `${dist}workers/shard-worker.js` }, format: 'cjs', script: 'shard-worker.cjs', entry: 'shard-worker.js' },
+  // earlyShard: the entry starts that thread before loading the bundle (`serve` only; scripts/bundle-entry.cjs).
+  { outdir: `${out}src/cli`, entries: { samsa: `${dist}src/cli/main.js` }, format: 'cjs', script: 'samsa.cjs', entry: 'main.js', earlyShard: '../../workers/shard-worker.cjs' },
+  { outdir: `${out}workers`, entries: { 'shard-worker.bundle': `${dist}workers/shard-worker.js` }, format: 'cjs', script: 'shard-worker.bundle.cjs', entry: 'shard-worker.cjs', earlyShard: null },
   { outdir: `${out}workers`, entries: ['syncer', 'maintenance', 'latency-sender'].map((n) => `${dist}workers/${n}.js`), format: 'esm' },
 ];
 
@@ -127,7 +131,15 @@ function importMetaPlugin(outdir, format, script) {
             throw new Error(`bundle: ${own} uses import.meta.url other than for its worker entries (${workers.join(', ')}); extend scripts/bundle.mjs`);
           }
           // Worker paths are relative to the bundle's own directory: the script's URL will do.
-          return { contents: format === 'esm' ? text : text.replace(/import\.meta\.url/g, `(${urlOf(script, format)})`), loader: 'js' };
+          if (format === 'esm') return { contents: text, loader: 'js' };
+          // The bundled shard thread's entry is CommonJS, named .cjs (its directory also
+          // holds the ES-module syncer and maintenance bundles).
+          if (own === 'src/broker/engine.js') {
+            const from = "new URL('../../workers/shard-worker.js', import.meta.url)";
+            if (text.split(from).length !== 2) throw new Error(`bundle: ${own} no longer starts the shard with ${from}; update scripts/bundle.mjs`);
+            text = text.replace(from, "new URL('../../workers/shard-worker.cjs', import.meta.url)");
+          }
+          return { contents: text.replace(/import\.meta\.url/g, `(${urlOf(script, format)})`), loader: 'js' };
         }
         const url = urlOf(toPosix(relative(outdir, args.path)), format);
         return { contents: text.replace(/import\.meta\.url/g, `(${url})`), loader: 'js' };
@@ -183,9 +195,13 @@ for (const group of GROUPS) {
   }
   if (group.script === undefined) continue;
   const buildId = createHash('sha256').update(readFileSync(`${group.outdir}/${group.script}`)).digest('hex').slice(0, 16);
-  const entry = readFileSync(`${root}scripts/bundle-entry.mjs`, 'utf8');
-  if (entry.split('@BUILD_ID@').length !== 2 || entry.split('@SCRIPT@').length !== 2) throw new Error('bundle: scripts/bundle-entry.mjs must contain @BUILD_ID@ and @SCRIPT@ once each');
-  writeFileSync(`${group.outdir}/${group.entry}`, entry.replace('@BUILD_ID@', buildId).replace('@SCRIPT@', group.script));
+  const entry = readFileSync(`${root}scripts/bundle-entry.cjs`, 'utf8');
+  for (const mark of ['@BUILD_ID@', '@SCRIPT@', '@EARLY_SHARD@']) {
+    if (entry.split(mark).length !== 2) throw new Error(`bundle: scripts/bundle-entry.cjs must contain ${mark} once`);
+  }
+  writeFileSync(`${group.outdir}/${group.entry}`, entry.replace('@BUILD_ID@', buildId).replace('@SCRIPT@', group.script).replace('@EARLY_SHARD@', JSON.stringify(group.earlyShard)));
+  // main.js must be CommonJS in a "type": "module" package.
+  if (group.entry.endsWith('.js')) writeFileSync(`${group.outdir}/package.json`, '{ "type": "commonjs" }\n');
   chmodSync(`${group.outdir}/${group.entry}`, 0o755);
 }
 for (const f of readdirSync(out, { recursive: true })) {

@@ -39,12 +39,19 @@ import type { Mirror } from './mirror/mirror.js';
  * thread in the same interval takes them off the start-up path.
  */
 async function loadLayers() {
-  const [handler, tcpServer, httpServer, metrics] = await Promise.all([
+  const [handler, tcpServer, httpServer, metrics, transports] = await Promise.all([
     import('./kafka/handler.js'),
     import('./kafka/tcp-server.js'),
     import('./http/server.js'),
     import('./metrics/broker-metrics.js'),
+    import('./http/select-transport.js'),
   ]);
+  // What the listeners load on their first listen(), loaded here instead, while the shard
+  // threads boot (issue 14): the HTTP transport's binary, and node:dns, which net's
+  // listen() with a host loads (its resolver reads /etc/resolv.conf and nsswitch.conf)
+  // even for an IP address.
+  transports.preloadTransport();
+  await import('node:dns');
   // The listeners log through it: load pino (util/logger.ts loads it on first use) here,
   // in the interval the shard threads boot, rather than after them.
   logger();

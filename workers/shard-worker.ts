@@ -3,15 +3,34 @@
 // the shard as a SharedSyncer). Must not contain shard logic (src/shard/shard.ts) or
 // sync logic (src/shard/sync-pipeline.ts).
 
-import { Worker, parentPort, workerData } from 'node:worker_threads';
+import { Worker, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { SpscRing } from '../src/ring/spsc-ring.js';
 import { Shard } from '../src/shard/shard.js';
-import { pinCurrentThread, zeroCopyCalls } from '../src/platform/native.js';
+import { futexCalls, pinCurrentThread, zeroCopyCalls } from '../src/platform/native.js';
 import { SYNC_CONTROL_BYTES, SharedSyncer } from '../src/shard/sync-control.js';
 import type { SyncRequest, SyncerWorkerData } from '../src/shard/sync-control.js';
 import type { ShardWorkerData } from '../src/shard/shard-protocol.js';
 
-const data = workerData as ShardWorkerData;
+const data = settings();
+
+/**
+ * This thread's settings: its workerData, or, when the bundled CLI's entry started it
+ * before the engine existed (scripts/bundle-entry.cjs, src/broker/early-shard.ts), the
+ * message the engine posts when it adopts the thread. The wait blocks (Atomics.wait):
+ * everything up to here (Node's boot, this bundle) is done by then, and the bundle's
+ * entry writes its code cache when this script returns, which must stay the end of
+ * start-up. Unadopted, the thread waits until the process exits, which ends it.
+ */
+function settings(): ShardWorkerData {
+  const early = workerData as { earlyInit?: Int32Array } | null;
+  const init = early?.earlyInit;
+  if (init === undefined) return workerData as ShardWorkerData;
+  Atomics.wait(init, 0, 0);
+  // The engine posts the message before it sets the flag, and a post is queued at once.
+  const m = receiveMessageOnPort(parentPort!);
+  if (m === undefined) throw new Error('shard thread: adopted without its settings');
+  return m.message as ShardWorkerData;
+}
 let pinned = false;
 let pinReason = 'not requested';
 if (data.cpu >= 0) {
@@ -39,7 +58,10 @@ if (process.env.SAMSA_SYNC_INLINE !== '1') {
 const zc = zeroCopyCalls();
 parentPort?.postMessage({ type: 'ready', shardId: data.shardId, cpu: data.cpu, pinned, pinReason });
 
-const shard = new Shard(new SpscRing(data.requestRing), new SpscRing(data.completionRing), {
+// The rings say whether they wake by the addon's futex (the broker chose, once); the
+// same addon file loads here, so this thread can follow that choice.
+const futex = futexCalls();
+const shard = new Shard(new SpscRing(data.requestRing, futex), new SpscRing(data.completionRing, futex), {
   shardId: data.shardId,
   retentionCheckIntervalMs: data.retentionCheckIntervalMs,
   compactionCheckIntervalMs: data.compactionCheckIntervalMs,
@@ -48,7 +70,7 @@ const shard = new Shard(new SpscRing(data.requestRing), new SpscRing(data.comple
   ...(zc !== null ? { dupFd: zc.dupFd } : {}),
 });
 // The loop starts on the next turn, not in this script's top level: the bundle runs this
-// file as a CommonJS script through V8's code cache (scripts/bundle-entry.mjs), and writes
+// file as a CommonJS script through V8's code cache (scripts/bundle-entry.cjs), and writes
 // that cache when the script returns, so it must return once start-up is done rather than
 // at shutdown. For the same reason there is no top-level await.
 setImmediate(() => {

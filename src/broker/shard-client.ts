@@ -5,7 +5,8 @@
 // (the engine maps topics to slots).
 
 import { Worker } from 'node:worker_threads';
-import { RING_PAYLOAD_ALIGN_OFFSET, SpscRing, createRingBuffer } from '../ring/spsc-ring.js';
+import { RING_PAYLOAD_ALIGN_OFFSET, RING_WAKE_DATA_FUTEX, RING_WAKE_SPACE_FUTEX, SpscRing, createRingBuffer } from '../ring/spsc-ring.js';
+import { futexCalls } from '../platform/native.js';
 import { ErrorCode } from '../wire/errors.js';
 import {
   ABORTED_TXN_BYTES,
@@ -37,6 +38,7 @@ import type { ClosedPartition, Completion, ControlRequest, ControlResult, Notice
 import { invariantFailed } from '../wire/assert.js';
 import { bufferPool } from './buffer-pool.js';
 import { FileRange } from './file-range.js';
+import { adoptEarlyShardWorker } from './early-shard.js';
 
 export interface ShardReady {
   cpu: number;
@@ -99,6 +101,15 @@ const SPACE_RECHECK_MS = 50;
  * 200 ms it was 5 of an idle broker's ~34 wake-ups a second.
  */
 const COMPLETION_RECHECK_MS = 1_000;
+/**
+ * The words a worker sleeps on with a blocking wait (the shard on the request ring's
+ * head, on the completion ring's tail when full) use the addon's futex pair when it
+ * loads: one FUTEX_WAKE syscall per wake, where V8's Atomics.notify wakes the sleeper
+ * into its held futex-emulation mutex, a second sleep and wake nearly every time. The
+ * main thread's own waits stay on Atomics.waitAsync. SAMSA_FUTEX=0 turns it off
+ * (before/after runs). Decided once per process; recorded in each ring.
+ */
+const ringFutex = process.env.SAMSA_FUTEX === '0' ? null : futexCalls();
 
 export class ShardClient {
   readonly shardId: number;
@@ -118,10 +129,10 @@ export class ShardClient {
 
   constructor(private readonly options: ShardClientOptions) {
     this.shardId = options.shardId;
-    const reqSab = createRingBuffer(options.requestRingBytes);
-    const compSab = createRingBuffer(options.completionRingBytes);
-    this.requests = new SpscRing(reqSab);
-    this.completions = new SpscRing(compSab);
+    const reqSab = createRingBuffer(options.requestRingBytes, ringFutex !== null ? RING_WAKE_DATA_FUTEX : 0);
+    const compSab = createRingBuffer(options.completionRingBytes, ringFutex !== null ? RING_WAKE_SPACE_FUTEX : 0);
+    this.requests = new SpscRing(reqSab, ringFutex);
+    this.completions = new SpscRing(compSab, ringFutex);
     this.reqView = new DataView(this.requests.bytes.buffer, this.requests.bytes.byteOffset, this.requests.bytes.byteLength);
     this.compView = new DataView(this.completions.bytes.buffer, this.completions.bytes.byteOffset, this.completions.bytes.byteLength);
     const data: ShardWorkerData = {
@@ -129,7 +140,8 @@ export class ShardClient {
       retentionCheckIntervalMs: options.retentionCheckIntervalMs,
       compactionCheckIntervalMs: options.compactionCheckIntervalMs,
     };
-    this.worker = new Worker(options.workerUrl, { workerData: data, name: `samsa-shard-${options.shardId}` });
+    // Shard 0 may already be booting: the bundled CLI's entry starts it before loading the broker.
+    this.worker = (options.shardId === 0 ? adoptEarlyShardWorker(options.workerUrl, data) : null) ?? new Worker(options.workerUrl, { workerData: data, name: `samsa-shard-${options.shardId}` });
     this.ready = new Promise<ShardReady>((resolve, reject) => {
       this.worker.once('message', (m: { type: string } & ShardReady) => (m.type === 'ready' ? resolve(m) : reject(new Error('shard sent no ready'))));
       this.worker.once('error', reject);

@@ -6,7 +6,7 @@
 
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { gzipSync } from 'node:zlib';
+import { createRequire } from 'node:module';
 
 /** dist/src/http/console-page.js → dist/console/index.html. */
 const PAGE_URL = new URL('../../console/index.html', import.meta.url);
@@ -31,6 +31,8 @@ async function load(): Promise<ConsolePage | null> {
   if (html.byteLength > PAGE_BYTES_MAX) return null;
   // Weak: the gzip and identity bodies share it.
   const etag = `W/"${createHash('sha256').update(html).digest('base64url').slice(0, 22)}"`;
+  // node:zlib on the first request for the page, not at every start (issue 14: start-up).
+  const { gzipSync } = createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
   return { html, gzip: gzipSync(html, { level: 9 }), etag };
 }
 

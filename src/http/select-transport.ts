@@ -21,6 +21,21 @@ export function requestedTransport(env: NodeJS.ProcessEnv = process.env): Transp
 }
 
 /**
+ * Loads the transport selectTransport will pick, ahead of it (the broker calls this while
+ * its shard threads boot, when the main thread would otherwise wait): uWebSockets.js's
+ * binary takes ~2-3 ms to load, and the HTTP listener then finds it loaded. Never
+ * throws: a failure is selectTransport's to report, when it loads it again.
+ */
+export function preloadTransport(): void {
+  try {
+    if (requestedTransport() === 'node') return;
+  } catch {
+    return;
+  }
+  import('./uws.js').then((m) => m.preloadUws(), () => undefined);
+}
+
+/**
  * uWebSockets.js unless it fails to load (no binary for this platform/ABI) or
  * `node` is asked for. Asking for `uws` explicitly makes a load failure an error.
  */

@@ -333,6 +333,11 @@ function createUwsTransport(uws: Uws): Transport {
   };
 }
 
+/** Loads uWebSockets.js's module now (start-up; see preloadTransport); a failure is ignored here. */
+export async function preloadUws(): Promise<void> {
+  await import('uWebSockets.js').catch(() => undefined);
+}
+
 /** Loads uWebSockets.js (throws when its binary does not load here) and returns the transport. */
 export async function loadUwsTransport(): Promise<Transport> {
   const mod = (await import('uWebSockets.js')) as unknown as { default?: Uws } & Uws;

@@ -1,6 +1,6 @@
 // Loader for Samsa's native addon (native/samsa_native.cc): CPU affinity for the
-// calling thread, the zero-copy Fetch calls (dupFd, sendParts) and a socket's send
-// buffer size (setSendBuffer). Owns: finding,
+// calling thread, the zero-copy Fetch calls (dupFd, sendParts), a socket's send
+// buffer size (setSendBuffer) and the ring's futex pair (futexWait, futexWake). Owns: finding,
 // loading and shape-checking the .node file, and a pin helper that never throws. Must not touch: which CPU a shard gets (the broker
 // decides) or logging (callers say "running unpinned" once, using nativeLoadError()).
 // Each worker thread has its own module instance, so the cache below is per thread;
@@ -50,6 +50,13 @@ export interface NativeAddon {
   cancelWait?(id: number): boolean;
   /** Sets a socket's SO_SNDBUF; returns the size the kernel now reports, or -errno. Absent in older builds. */
   setSendBuffer?(fd: number, bytes: number): number;
+  /**
+   * BLOCKS the calling thread while i32[index] === expected, up to timeoutMs (Infinity:
+   * no bound): 0 woken (or interrupted), 1 not equal, 2 timed out, -errno. Absent in older builds.
+   */
+  futexWait?(i32: Int32Array, index: number, expected: number, timeoutMs: number): number;
+  /** Wakes the futexWait sleepers on i32[index] (not Atomics.wait ones); how many, or -errno. Absent in older builds. */
+  futexWake?(i32: Int32Array, index: number): number;
 }
 
 /**
@@ -66,6 +73,25 @@ export function setSocketSendBuffer(fd: number, bytes: number): number {
   } catch {
     return -1;
   }
+}
+
+/** The futex pair, when the loaded addon has it (Linux builds of this version). */
+export interface FutexCalls {
+  wait(i32: Int32Array, index: number, expected: number, timeoutMs: number): number;
+  wake(i32: Int32Array, index: number): number;
+}
+
+/**
+ * The futex pair, or null when the addon is not built, too old, or not on Linux.
+ * Whether to use it is the ring creator's choice (recorded in the ring); every thread
+ * that opens such a ring needs this to return non-null.
+ */
+export function futexCalls(): FutexCalls | null {
+  const a = loadNative();
+  if (a === null || process.platform !== 'linux') return null;
+  const { futexWait, futexWake } = a;
+  if (futexWait === undefined || futexWake === undefined) return null;
+  return { wait: futexWait.bind(a), wake: futexWake.bind(a) };
 }
 
 /** The zero-copy calls, when the loaded addon has them (Linux builds of this version). */

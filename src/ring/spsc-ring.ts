@@ -10,9 +10,11 @@
 //   byte  64  tail: read index, u32, stored only by the consumer
 //   byte 128  consumer-is-sleeping flag (set by the consumer, read by the producer)
 //   byte 192  producer-is-sleeping flag (set by the producer, read by the consumer)
+//   byte 224  wake mode: which of head/tail sleep on a native futex (written once by
+//             createRingBuffer, before the ring is shared; read once per SpscRing)
 //   byte 256  data area, capacityBytes long (a power of two)
-// Each shared word sits alone in a 64-byte slot so the two threads do not false-share
-// a cache line. Indices are positions that only grow (mod 2^32); a position's byte
+// Each shared word that changes sits alone in a 64-byte slot so the two threads do not
+// false-share a cache line. Indices are positions that only grow (mod 2^32); a position's byte
 // in the data area is `position & (capacityBytes - 1)`, and `head - tail` (mod 2^32)
 // is the occupancy. Because capacityBytes divides 2^32, wrapping the u32 keeps the
 // masked offsets continuous.
@@ -42,6 +44,33 @@ const HEAD_I32 = 0;
 const TAIL_I32 = 16;
 const CONSUMER_SLEEPING_I32 = 32;
 const PRODUCER_SLEEPING_I32 = 48;
+const WAKE_MODE_I32 = 56;
+
+/**
+ * Wake modes (createRingBuffer): a word's sleeper and its wakers must use the same
+ * mechanism — a native FUTEX_WAKE does not wake an Atomics.wait and vice versa — so
+ * the ring's creator picks per word, once, and every side reads it from the ring.
+ * RING_WAKE_DATA_FUTEX: head (waitForData; publish and wakeConsumer wake it) uses
+ * the futex pair; the consumer then cannot use waitForDataAsync.
+ * RING_WAKE_SPACE_FUTEX: tail (waitForSpace; release wakes it) likewise, and the
+ * producer cannot use waitForSpaceAsync. A word's async side must stay on Atomics.
+ */
+export const RING_WAKE_DATA_FUTEX = 1;
+export const RING_WAKE_SPACE_FUTEX = 2;
+const RING_WAKE_MODES = RING_WAKE_DATA_FUTEX | RING_WAKE_SPACE_FUTEX;
+
+/**
+ * A native futex pair (src/platform/native.ts futexCalls; injected, the ring does not
+ * load the addon). Why: V8's Atomics.notify signals the sleeper while holding its
+ * futex-emulation mutex, so the sleeper wakes into that mutex and sleeps once more —
+ * two context switches and two futex syscalls per wake instead of one.
+ */
+export interface RingFutex {
+  /** Blocks while i32[index] === expected, up to timeoutMs: 0 woken, 1 not equal, 2 timed out, < 0 error. */
+  wait(i32: Int32Array, index: number, expected: number, timeoutMs: number): number;
+  /** Wakes the sleepers of wait() on i32[index]. */
+  wake(i32: Int32Array, index: number): number;
+}
 
 // Slots of SpscRing.pos (private u32 positions).
 const WRITE = 0;
@@ -83,10 +112,17 @@ function assertTimeout(timeoutMs: number): void {
   if (!(timeoutMs >= 0)) throw new RangeError(`timeoutMs must be >= 0, got ${timeoutMs}`);
 }
 
-/** Allocates a zeroed ring (header + data area). Share it with the other thread via workerData. */
-export function createRingBuffer(capacityBytes: number): SharedArrayBuffer {
+/**
+ * Allocates a zeroed ring (header + data area). Share it with the other thread via
+ * workerData. `wakeMode` (RING_WAKE_* bits) says which words sleep on a native futex;
+ * every SpscRing over it must then be given the futex pair.
+ */
+export function createRingBuffer(capacityBytes: number, wakeMode = 0): SharedArrayBuffer {
   assertCapacity(capacityBytes);
-  return new SharedArrayBuffer(RING_HEADER_BYTES + capacityBytes);
+  if ((wakeMode & ~RING_WAKE_MODES) !== 0) throw new RangeError(`unknown ring wake mode ${wakeMode}`);
+  const sab = new SharedArrayBuffer(RING_HEADER_BYTES + capacityBytes);
+  Atomics.store(new Int32Array(sab, 0, RING_HEADER_BYTES / 4), WAKE_MODE_I32, wakeMode);
+  return sab;
 }
 
 // Atomics.waitAsync is in Node 20 (V8) but not in the ES2022 lib this project compiles against.
@@ -125,7 +161,13 @@ export class SpscRing {
   private dataWaiters = 0;
   private spaceWaiters = 0;
 
-  constructor(sab: SharedArrayBuffer) {
+  // The futex pair for head (data) and tail (space) when the ring's wake mode says so;
+  // null: that word sleeps and wakes through Atomics.
+  private readonly dataFutex: RingFutex | null;
+  private readonly spaceFutex: RingFutex | null;
+
+  /** `futex` is required when the ring was created with a futex wake mode, ignored otherwise. */
+  constructor(sab: SharedArrayBuffer, futex: RingFutex | null = null) {
     if (!(sab instanceof SharedArrayBuffer)) throw new TypeError('SpscRing needs a SharedArrayBuffer');
     const capacityBytes = sab.byteLength - RING_HEADER_BYTES;
     assertCapacity(capacityBytes);
@@ -135,6 +177,13 @@ export class SpscRing {
     this.header = new Int32Array(sab, 0, RING_HEADER_BYTES / 4);
     this.bytes = new Uint8Array(sab, RING_HEADER_BYTES, capacityBytes);
     this.view = new DataView(sab, RING_HEADER_BYTES, capacityBytes);
+    const wakeMode = Atomics.load(this.header, WAKE_MODE_I32);
+    if ((wakeMode & ~RING_WAKE_MODES) !== 0) invariantFailed(`ring header is corrupt: wake mode ${wakeMode}`);
+    // Falling back to Atomics here would lose wake-ups (the other side uses the futex):
+    // refuse instead. The creator only picks the futex where every thread loads the addon.
+    if (wakeMode !== 0 && futex === null) throw new Error(`ring wake mode ${wakeMode} needs the native futex pair, which this thread lacks`);
+    this.dataFutex = (wakeMode & RING_WAKE_DATA_FUTEX) !== 0 ? futex : null;
+    this.spaceFutex = (wakeMode & RING_WAKE_SPACE_FUTEX) !== 0 ? futex : null;
     // Either side may be constructed at any time: start from the shared indices.
     const head = Atomics.load(this.header, HEAD_I32) >>> 0;
     const tail = Atomics.load(this.header, TAIL_I32) >>> 0;
@@ -183,7 +232,7 @@ export class SpscRing {
     this.pos[PUBLISHED] = this.pos[WRITE]!;
     // Seq-cst store, then read the flag: pairs with the consumer's store-flag-then-read-head.
     Atomics.store(this.header, HEAD_I32, this.pos[WRITE]! | 0);
-    if (Atomics.load(this.header, CONSUMER_SLEEPING_I32) !== 0) Atomics.notify(this.header, HEAD_I32);
+    if (Atomics.load(this.header, CONSUMER_SLEEPING_I32) !== 0) this.wakeConsumer();
   }
 
   /**
@@ -192,7 +241,8 @@ export class SpscRing {
    * e.g. a shard's syncer finishing an fdatasync. Safe from any thread.
    */
   wakeConsumer(): void {
-    Atomics.notify(this.header, HEAD_I32);
+    if (this.dataFutex !== null) this.dataFutex.wake(this.header, HEAD_I32);
+    else Atomics.notify(this.header, HEAD_I32);
   }
 
   /** Copies one payload in and publishes it; false if the ring has no room now. */
@@ -260,7 +310,10 @@ export class SpscRing {
   release(): void {
     // Seq-cst store, then read the flag: pairs with the producer's store-flag-then-read-tail.
     Atomics.store(this.header, TAIL_I32, this.pos[READ]! | 0);
-    if (Atomics.load(this.header, PRODUCER_SLEEPING_I32) !== 0) Atomics.notify(this.header, TAIL_I32);
+    if (Atomics.load(this.header, PRODUCER_SLEEPING_I32) !== 0) {
+      if (this.spaceFutex !== null) this.spaceFutex.wake(this.header, TAIL_I32);
+      else Atomics.notify(this.header, TAIL_I32);
+    }
   }
 
   private hasDataFresh(): boolean {
@@ -279,10 +332,14 @@ export class SpscRing {
     if (this.hasDataFresh()) return true;
     // Raise the flag, then re-check: a producer that published before seeing the flag
     // is caught by the re-check; one that published after sees the flag and notifies,
-    // and Atomics.wait returns at once if head already moved past `observed`.
+    // and the wait returns at once if head already moved past `observed` (both
+    // Atomics.wait and FUTEX_WAIT compare the word and queue the sleeper atomically).
     Atomics.store(this.header, CONSUMER_SLEEPING_I32, 1);
     const observed = Atomics.load(this.header, HEAD_I32);
-    if ((observed >>> 0) === this.pos[READ]!) Atomics.wait(this.header, HEAD_I32, observed, timeoutMs);
+    if ((observed >>> 0) === this.pos[READ]!) {
+      if (this.dataFutex !== null) futexWait(this.dataFutex, this.header, HEAD_I32, observed, timeoutMs);
+      else Atomics.wait(this.header, HEAD_I32, observed, timeoutMs);
+    }
     if (this.dataWaiters === 0) Atomics.store(this.header, CONSUMER_SLEEPING_I32, 0);
     return this.hasDataFresh();
   }
@@ -290,6 +347,7 @@ export class SpscRing {
   /** Consumer on the main thread: like waitForData but yields to the event loop. */
   async waitForDataAsync(timeoutMs: number): Promise<boolean> {
     assertTimeout(timeoutMs);
+    if (this.dataFutex !== null) throw new Error('waitForDataAsync on a ring whose head wakes by futex (it would never be woken)');
     if (this.hasDataFresh()) return true;
     this.dataWaiters++;
     try {
@@ -316,8 +374,9 @@ export class SpscRing {
     const observed = Atomics.load(this.header, TAIL_I32);
     if (!this.hasSpaceFresh(payloadBytes)) {
       // hasSpaceFresh re-read the tail after `observed`; waiting on `observed` is still
-      // safe: if it moved meanwhile, Atomics.wait returns at once ('not-equal').
-      Atomics.wait(this.header, TAIL_I32, observed, timeoutMs);
+      // safe: if it moved meanwhile, the wait returns at once ('not-equal').
+      if (this.spaceFutex !== null) futexWait(this.spaceFutex, this.header, TAIL_I32, observed, timeoutMs);
+      else Atomics.wait(this.header, TAIL_I32, observed, timeoutMs);
     }
     if (this.spaceWaiters === 0) Atomics.store(this.header, PRODUCER_SLEEPING_I32, 0);
     return this.hasSpaceFresh(payloadBytes);
@@ -327,6 +386,7 @@ export class SpscRing {
   async waitForSpaceAsync(payloadBytes: number, timeoutMs: number): Promise<boolean> {
     this.assertPayload(payloadBytes);
     assertTimeout(timeoutMs);
+    if (this.spaceFutex !== null) throw new Error('waitForSpaceAsync on a ring whose tail wakes by futex (it would never be woken)');
     this.publish();
     if (this.hasSpaceFresh(payloadBytes)) return true;
     this.spaceWaiters++;
@@ -348,6 +408,12 @@ export class SpscRing {
     // by what the consumer freed between the two loads, hence the clamp.
     return Math.min((head - tail) >>> 0, this.capacityBytes);
   }
+}
+
+/** A futex wait whose error (never expected: the word is valid and aligned) is loud, not a busy loop. */
+function futexWait(futex: RingFutex, header: Int32Array, index: number, observed: number, timeoutMs: number): void {
+  const r = futex.wait(header, index, observed, timeoutMs);
+  if (r < 0) invariantFailed(`ring futex wait failed: errno ${-r}`);
 }
 
 /**

@@ -10,7 +10,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { crc32c } from '@node-rs/crc32';
+import { nativeCrc32c as crc32c } from '../compression/native-crc32c.js';
 import { writeFileDurably } from './durable-file.js';
 
 export const LOG_START_CHECKPOINT_FILE = 'log-start-offset';

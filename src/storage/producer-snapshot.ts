@@ -18,7 +18,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { crc32c } from '@node-rs/crc32';
+import { nativeCrc32c as crc32c } from '../compression/native-crc32c.js';
 import {
   ATTR_CONTROL,
   BATCH_HEADER_BYTES,

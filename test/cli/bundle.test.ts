@@ -43,8 +43,8 @@ interface Served {
   output: () => string;
 }
 
-async function serve(dir: string, started: ChildProcessWithoutNullStreams[]): Promise<Served> {
-  const child = spawn(process.execPath, [BUNDLE_CLI, 'serve', '--data-dir', dir, '--port', '0', '--http-port', '0', '--log-level', 'info'], { stdio: ['pipe', 'pipe', 'pipe'] });
+async function serve(dir: string, started: ChildProcessWithoutNullStreams[], logLevel = 'info'): Promise<Served> {
+  const child = spawn(process.execPath, [BUNDLE_CLI, 'serve', '--data-dir', dir, '--port', '0', '--http-port', '0', '--log-level', logLevel], { stdio: ['pipe', 'pipe', 'pipe'] });
   started.push(child);
   let out = '';
   let err = '';
@@ -67,7 +67,7 @@ test('the bundled CLI serves, produces and consumes with every codec, recovers a
   const codecs = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
   const linesOf = (codec: string): string[] => Array.from({ length: 50 }, (_, i) => `${codec} record ${i}`);
   try {
-    const { child: broker, ready } = await serve(dir, started);
+    const { child: broker, ready, output } = await serve(dir, started, 'debug');
     const m = /kafka=(127\.0\.0\.1:\d+) http=127\.0\.0\.1:(\d+) \((?:uws|node)\) data=\S+ shards=\d+\[/.exec(ready);
     assert.ok(m !== null, ready);
     const bootstrap = m[1]!;
@@ -87,6 +87,9 @@ test('the bundled CLI serves, produces and consumes with every codec, recovers a
       assert.equal(c.code, 0, `consume ${codec}: ${c.stderr}`);
       assert.deepEqual(c.stdout.split('\n').filter((l) => l !== ''), lines, codec);
     }
+
+    // The entry started shard 0's thread before loading the broker, and the engine used it.
+    assert.match(output(), /shard 0: runs on the thread the CLI entry started/);
 
     // The Kafka protocol over WebSocket: the client loads the ws package on first use.
     const ws = await run(['bench', 'produce', '--records', '2000', '--json', '--against', `ws://127.0.0.1:${httpPort}/kafka`]);

@@ -3,10 +3,13 @@
 // uses the blocking (worker-only) waits, so the test exercises both wait flavours
 // across a real thread boundary. Owns nothing but its loop; must not post messages
 // per frame (the rings are the channel). Stops when `control[0]` becomes non-zero
-// or after `runMsMax`, so a failing test can never leave it spinning.
+// or after `runMsMax`, so a failing test can never leave it spinning. With `futex`
+// its blocking waits use the addon's futex pair (the rings say so) and sleep long
+// slices: a lost wake-up would then stall the echo for seconds, past the test's deadline.
 
 import { workerData } from 'node:worker_threads';
 import { SpscRing } from '../../src/ring/spsc-ring.js';
+import { futexCalls } from '../../src/platform/native.js';
 
 export interface EchoWorkerData {
   input: SharedArrayBuffer;
@@ -16,13 +19,15 @@ export interface EchoWorkerData {
   /** Release the input ring after this many copied frames (1 = every frame), and whenever it runs dry. */
   releaseEvery: number;
   runMsMax: number;
+  /** The rings wake by the native futex: pass the pair to them, wait in long slices. */
+  futex: boolean;
 }
 
-const WAIT_SLICE_MS = 20;
-
 const data = workerData as EchoWorkerData;
-const input = new SpscRing(data.input);
-const output = new SpscRing(data.output);
+const WAIT_SLICE_MS = data.futex ? 5_000 : 20;
+const futex = data.futex ? futexCalls() : null;
+const input = new SpscRing(data.input, futex);
+const output = new SpscRing(data.output, futex);
 const control = new Int32Array(data.control);
 const deadlineMs = Date.now() + data.runMsMax;
 

@@ -11,11 +11,18 @@ import {
   RING_CAPACITY_MAX_BYTES,
   RING_CAPACITY_MIN_BYTES,
   RING_HEADER_BYTES,
+  RING_WAKE_DATA_FUTEX,
+  RING_WAKE_SPACE_FUTEX,
   SpscRing,
   createRingBuffer,
   ringFrameBytes,
 } from '../../src/ring/spsc-ring.js';
+import { futexCalls } from '../../src/platform/native.js';
 import type { EchoWorkerData } from './ring-echo-worker.js';
+
+// The addon's futex pair, or null without the addon (those tests are then skipped).
+const futex = futexCalls();
+const noFutex = futex === null ? 'native addon (futex pair) not available' : false;
 
 const workerUrl = new URL('./ring-echo-worker.js', import.meta.url);
 
@@ -311,24 +318,27 @@ interface EchoRun {
   releaseEvery: number;
   /** Main thread drains the echo ring only when it cannot write: lets both rings fill. */
   lazyDrain: boolean;
+  /** The worker's blocking waits (input's head, output's tail) use the native futex pair. */
+  futex?: boolean;
 }
 
 const ECHO_RUN_MS_MAX = 15_000;
 
 /** Sends every frame through a real worker and back, checking length, bytes and order. */
 async function echoThroughWorker(run: EchoRun): Promise<void> {
-  const input = createRingBuffer(run.capacityBytes);
-  const output = createRingBuffer(run.capacityBytes);
+  const useFutex = run.futex === true;
+  const input = createRingBuffer(run.capacityBytes, useFutex ? RING_WAKE_DATA_FUTEX : 0);
+  const output = createRingBuffer(run.capacityBytes, useFutex ? RING_WAKE_SPACE_FUTEX : 0);
   const control = new Int32Array(new SharedArrayBuffer(4));
-  const data: EchoWorkerData = { input, output, control: control.buffer as SharedArrayBuffer, releaseEvery: run.releaseEvery, runMsMax: ECHO_RUN_MS_MAX };
+  const data: EchoWorkerData = { input, output, control: control.buffer as SharedArrayBuffer, releaseEvery: run.releaseEvery, runMsMax: ECHO_RUN_MS_MAX, futex: useFutex };
   const worker = new Worker(workerUrl, { workerData: data });
   let workerError: Error | null = null;
   worker.on('error', (err) => {
     workerError = err;
   });
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
-  const toWorker = new SpscRing(input);
-  const fromWorker = new SpscRing(output);
+  const toWorker = new SpscRing(input, useFutex ? futex : null);
+  const fromWorker = new SpscRing(output, useFutex ? futex : null);
   const sizes = run.sizes;
   const deadlineMs = Date.now() + ECHO_RUN_MS_MAX;
   let sent = 0;
@@ -368,9 +378,13 @@ async function echoThroughWorker(run: EchoRun): Promise<void> {
     assert.equal(fromWorker.read(), -1, 'no extra frames');
   } finally {
     Atomics.store(control, 0, 1);
+    // It may be asleep on its input for a long slice, or about to be: the stop flag is
+    // not the word it sleeps on, so one wake could land before its sleep. Poke until it ends.
+    const poke = setInterval(() => toWorker.wakeConsumer(), 5);
     const timer = setTimeout(() => void worker.terminate(), 5_000);
     await exited;
     clearTimeout(timer);
+    clearInterval(poke);
   }
   assert.equal(workerError, null);
 }
@@ -400,4 +414,30 @@ test('echo of many maximum frames through the smallest useful ring', async () =>
   const capacityBytes = 256;
   await echoThroughWorker({ capacityBytes, sizes: new Array<number>(2000).fill(capacityBytes / 2 - 4), seed: 7, releaseEvery: 1, lazyDrain: true });
   await echoThroughWorker({ capacityBytes, sizes: Array.from({ length: 3000 }, (_, i) => i % 3 === 0 ? 0 : (i * 11) % (capacityBytes / 2 - 3)), seed: 11, releaseEvery: 7, lazyDrain: false });
+});
+
+test('futex wake mode: the constructor needs the pair, async waits on a futex word refuse, a blocking wait sees not-equal', { skip: noFutex }, async () => {
+  const sab = createRingBuffer(256, RING_WAKE_DATA_FUTEX | RING_WAKE_SPACE_FUTEX);
+  assert.throws(() => new SpscRing(sab), /needs the native futex pair/);
+  assert.throws(() => createRingBuffer(256, 4), RangeError);
+  const ring = new SpscRing(sab, futex);
+  await assert.rejects(ring.waitForDataAsync(1), /futex/);
+  await assert.rejects(ring.waitForSpaceAsync(8, 1), /futex/);
+  assert.equal(ring.waitForData(0), false);
+  assert.ok(ring.tryWrite(new Uint8Array([1, 2, 3])));
+  assert.equal(ring.waitForData(1_000), true);
+  // The word already moved past what a waiter read: the kernel refuses to sleep.
+  const head = new Int32Array(sab, 0, 1);
+  assert.equal(futex!.wait(head, 0, Atomics.load(head, 0) + 8, 60_000), 1);
+  assert.equal(futex!.wake(head, 0), 0);
+  assert.throws(() => futex!.wait(head, 1, 0, 0), TypeError);
+  // A ring made without a futex mode ignores the pair: Atomics, async waits allowed.
+  const plain = new SpscRing(createRingBuffer(256), futex);
+  assert.equal(await plain.waitForDataAsync(1), false);
+});
+
+test('property: futex wake mode, frames cross a worker that sleeps in long native waits', { skip: noFutex }, async () => {
+  await fc.assert(fc.asyncProperty(echoRunArb, (run) => echoThroughWorker({ ...run, futex: true })), { numRuns: 25 });
+  const capacityBytes = 256;
+  await echoThroughWorker({ capacityBytes, sizes: new Array<number>(2000).fill(capacityBytes / 2 - 4), seed: 5, releaseEvery: 1, lazyDrain: true, futex: true });
 });
