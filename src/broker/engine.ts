@@ -18,6 +18,8 @@ import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { ShardClient } from './shard-client.js';
 import { fileRangesAvailable } from './file-range.js';
 import { TailCache } from './tail-cache.js';
+import { DeadlineQueue } from './deadline-queue.js';
+import type { DeadlineEntry } from './deadline-queue.js';
 import type { ShardReady } from './shard-client.js';
 import type { ClosedPartition, ControlRequest, Notice, ShardStats } from '../shard/shard-protocol.js';
 export type { ShardStats } from '../shard/shard-protocol.js';
@@ -117,9 +119,46 @@ interface PartitionHandle {
   logStartOffset: number;
   highWatermark: number;
   lastStableOffset: number;
-  waiters: Set<() => void>;
+  waiters: Set<ParkedWait>;
   /** The newest small appends while a consumer tails the partition (tail-cache.ts). */
   tail: TailCache;
+}
+
+/**
+ * One waitForAppend: in its partitions' waiter sets, the engine's deadline queue and
+ * its signal's set until it finishes. A class, not closures: a parked Fetch is made
+ * per request on the produce → wake → respond path.
+ */
+class ParkedWait implements DeadlineEntry {
+  deadlineMs = 0;
+  heapIndex = -1;
+  private done = false;
+
+  constructor(
+    private readonly deadlines: DeadlineQueue,
+    private readonly handles: readonly PartitionHandle[],
+    private readonly aborts: Set<ParkedWait> | null,
+    private readonly resolve: (woken: boolean) => void,
+  ) {}
+
+  /** An append (or a deletion, or the engine closing) on one of its partitions. */
+  wake(): void {
+    this.finish(true);
+  }
+
+  /** Its deadline passed (DeadlineQueue). */
+  fire(): void {
+    this.finish(false);
+  }
+
+  finish(woken: boolean): void {
+    if (this.done) return;
+    this.done = true;
+    this.deadlines.remove(this);
+    for (const h of this.handles) h.waiters.delete(this);
+    this.aborts?.delete(this);
+    this.resolve(woken);
+  }
 }
 
 interface TopicHandle {
@@ -157,6 +196,9 @@ export class SamsaEngine implements Engine {
   private readonly slots = new Map<number, PartitionHandle>();
   private nextSlot = 1;
   private closed = false;
+  /** Deadlines of the parked waitForAppend calls: one timer for all of them. */
+  private readonly deadlines = new DeadlineQueue();
+  private readonly parkedBySignal = new WeakMap<AbortSignal, Set<ParkedWait>>();
   private closing: Promise<void> | null = null;
   private readonly defaults: TopicConfig;
   /** Serialises admin operations, so two CreateTopics for one name cannot race. */
@@ -553,7 +595,7 @@ export class SamsaEngine implements Engine {
         h.tail.clear();
         const info = this.shardInfos[h.shard.shardId];
         if (info !== undefined) info.partitions--;
-        for (const wake of h.waiters) wake();
+        for (const w of h.waiters) w.wake();
       }
     });
   }
@@ -679,27 +721,46 @@ export class SamsaEngine implements Engine {
 
   waitForAppend(partitions: PartitionRef[], timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
+      if (signal?.aborted === true || this.closed) return resolve(false);
       const handles: PartitionHandle[] = [];
       for (const ref of partitions) {
         const h = this.handle(ref.topic, ref.partition);
         if (h !== undefined) handles.push(h);
       }
-      let done = false;
-      const finish = (woken: boolean): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        for (const h of handles) h.waiters.delete(wake);
-        signal?.removeEventListener('abort', onAbort);
-        resolve(woken);
-      };
-      const wake = (): void => finish(true);
-      const onAbort = (): void => finish(false);
-      const timer = setTimeout(() => finish(false), Math.max(0, timeoutMs));
-      if (signal?.aborted === true || this.closed) return finish(false);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      for (const h of handles) h.waiters.add(wake);
+      const aborts = signal === undefined ? null : this.abortSet(signal);
+      const w = new ParkedWait(this.deadlines, handles, aborts, resolve);
+      aborts?.add(w);
+      for (const h of handles) h.waiters.add(w);
+      this.deadlines.add(w, timeoutMs);
     });
+  }
+
+  /** Long-polls parked now (a test checks none is left behind by a closed connection). */
+  get parkedWaits(): number {
+    return this.deadlines.size;
+  }
+
+  /** Whether the parked waits' one timer keeps the process alive (only while some wait). */
+  get parkedTimerActive(): boolean {
+    return this.deadlines.timerActive;
+  }
+
+  /**
+   * The waits parked under `signal`. One abort listener per signal (a Kafka
+   * connection's, shared by all its requests), not an add/removeEventListener per wait.
+   */
+  private abortSet(signal: AbortSignal): Set<ParkedWait> {
+    let set = this.parkedBySignal.get(signal);
+    if (set === undefined) {
+      const waits = new Set<ParkedWait>();
+      set = waits;
+      this.parkedBySignal.set(signal, waits);
+      signal.addEventListener('abort', () => {
+        // Bounded: each finish removes its wait, and nothing parks under an aborted signal.
+        for (const w of waits) w.finish(false);
+      }, { once: true });
+    }
+    return set;
   }
 
   async fetch(topic: string, partition: number, offset: number, maxBytes: number, maxWaitMs: number, minBytes = 1): Promise<ReadResult> {
@@ -839,7 +900,9 @@ export class SamsaEngine implements Engine {
     const before = h.highWatermark;
     const lsoBefore = h.lastStableOffset;
     this.advance(h, logStartOffset, nextOffset, lastStableOffset);
-    if ((h.highWatermark > before || h.lastStableOffset > lsoBefore) && h.waiters.size > 0) for (const wake of [...h.waiters]) wake();
+    // No copy of the set: each wake removes its wait, and a woken wait re-parks only
+    // after its promise settles (a later microtask), so the loop is bounded by the set.
+    if ((h.highWatermark > before || h.lastStableOffset > lsoBefore) && h.waiters.size > 0) for (const w of h.waiters) w.wake();
   }
 
   private onNotice(n: Notice): void {
@@ -893,7 +956,9 @@ export class SamsaEngine implements Engine {
     if (this.backgroundTimer !== null) clearTimeout(this.backgroundTimer);
     this.closing = (async () => {
       await this.adminChain.catch(() => undefined);
-      for (const t of this.topics.values()) for (const h of t.partitions) for (const wake of h.waiters) wake();
+      for (const t of this.topics.values()) for (const h of t.partitions) for (const w of h.waiters) w.wake();
+      // Waits on no known partition have only their deadline: answered now, not after it.
+      this.deadlines.close();
       let allClean = this.shards.length > 0;
       const closed = new Map<number, ClosedPartition>();
       await Promise.all(this.shards.map((s) => s.shutdown().then((list) => {

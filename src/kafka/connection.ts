@@ -17,6 +17,8 @@
 //   the broker-wide queued.max.response.bytes budget (output-budget.ts), and given
 //   back as the socket takes it or the connection closes.
 // - Anything that cannot be answered closes this connection only; no error escapes.
+// - connections.max.idle.ms: a connection with nothing read, written or in flight for
+//   that long is closed (checked four times per timeout, so at most a quarter late).
 
 import type { Socket } from 'node:net';
 import type { KafkaHandler, KafkaLogger } from './handler.js';
@@ -59,6 +61,12 @@ const TLS_HANDSHAKE_RECORD = 0x16;
 const TLS_MAJOR_VERSION = 0x03;
 /** How long a gracefully closed connection may take to hand its last response to the peer. */
 const GRACEFUL_CLOSE_MS = 5_000;
+
+/**
+ * The idle check runs this many times per idle timeout; a connection is closed after
+ * that many checks in a row saw no activity (so between 1 and 1.25 idle timeouts).
+ */
+const IDLE_CHECKS_PER_TIMEOUT = 4;
 const EMPTY = new Uint8Array(0);
 // Large zero-copy responses go out from a libuv pool thread (sendPartsOffThread): on
 // one event loop, sendfile over loopback runs the reader's TCP receive path too, so
@@ -148,11 +156,11 @@ export class KafkaConnection {
     socket.on('close', () => this.close());
     socket.on('end', () => this.close());
     if (opts.idleTimeoutMs !== undefined && opts.idleTimeoutMs > 0) {
-      socket.setTimeout(opts.idleTimeoutMs);
-      // A long-poll in flight is not idleness: only an empty connection is closed.
-      socket.on('timeout', () => {
-        if (this.pipeline.size === 0) this.close();
-      });
+      // Not socket.setTimeout: Node refreshes that timer (a timer-list removal and
+      // insert) on every read and every write, twice per request. Here activity is a
+      // flag, and one coarse check per quarter timeout looks at it.
+      this.idleTimer = setInterval(() => this.checkIdle(), Math.max(1, Math.ceil(opts.idleTimeoutMs / IDLE_CHECKS_PER_TIMEOUT)));
+      this.idleTimer.unref();
     }
   }
 
@@ -171,6 +179,7 @@ export class KafkaConnection {
     this.pipeline.close();
     if (this.recheckTimer !== null) clearTimeout(this.recheckTimer);
     if (this.throttleTimer !== null) clearTimeout(this.throttleTimer);
+    if (this.idleTimer !== null) clearInterval(this.idleTimer);
     this.bodyParts = [];
     this.leftover = null;
     for (const chunks of this.outQueue.splice(0)) releaseChunks(chunks);
@@ -196,6 +205,21 @@ export class KafkaConnection {
   }
 
   private recheckTimer: NodeJS.Timeout | null = null;
+
+  private idleTimer: NodeJS.Timeout | null = null;
+  /** Read or written since the last idle check. */
+  private active = false;
+  private idleChecks = 0;
+
+  private checkIdle(): void {
+    // A long-poll in flight is not idleness: only an empty connection is closed.
+    if (this.active || this.pipeline.size > 0) {
+      this.active = false;
+      this.idleChecks = 0;
+      return;
+    }
+    if (++this.idleChecks >= IDLE_CHECKS_PER_TIMEOUT) this.close();
+  }
 
   private throttleTimer: NodeJS.Timeout | null = null;
 
@@ -250,6 +274,7 @@ export class KafkaConnection {
 
   private onData(chunk: Uint8Array): void {
     if (this.closed) return;
+    this.active = true;
     if (this.leftover !== null) {
       // Paused, but the stream delivered one more chunk: keep it in order.
       const merged = new Uint8Array(this.leftover.byteLength + chunk.byteLength);
@@ -334,6 +359,7 @@ export class KafkaConnection {
 
   /** Writes one response with its size prefix, in order (see outQueue). */
   private write(chunks: Uint8Array[]): void {
+    this.active = true;
     this.writeInOrder(chunks);
     this.reportBacklog();
   }

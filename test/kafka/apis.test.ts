@@ -325,6 +325,20 @@ describe('Produce and Fetch', () => {
     }
   });
 
+  test('a connection closed while its long-poll is parked leaves no wait and no timer behind', async () => {
+    await createTopic('parked-close', 1);
+    const other = await RawClient.connect(broker.port);
+    const pending = other.request(FetchRequestCodec, FetchResponseCodec, 12, fetchRequest('parked-close', 0, 0, { maxWaitMs: 60_000, minBytes: 1 })).catch(() => null);
+    // Bounded waits for a state, not for a time.
+    for (let i = 0; i < 500 && broker.engine.parkedWaits === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(broker.engine.parkedWaits, 1);
+    other.close();
+    await pending;
+    for (let i = 0; i < 500 && broker.engine.parkedWaits > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(broker.engine.parkedWaits, 0);
+    assert.equal(broker.engine.parkedTimerActive, false);
+  });
+
   test('a long-poll with nothing to read answers empty at max_wait_ms', async () => {
     const res = await client.request(FetchRequestCodec, FetchResponseCodec, 11, fetchRequest('poll', 1, 0, { maxWaitMs: 50, minBytes: 1 }));
     assert.equal(res.responses[0]!.partitions[0]!.errorCode, 0);
