@@ -40,6 +40,7 @@ import { logger } from '../util/logger.js';
 import type { CompactTask, CompactTaskResult, RecoverTask, ScrubTask, UnlinkTask } from '../storage/maintenance-tasks.js';
 import type { ScrubDamage, ScrubResult } from '../storage/scrub.js';
 import type { RecoveryReport } from '../storage/recovery.js';
+import { WaitList, type ListedWait } from './wait-list.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -119,25 +120,25 @@ interface PartitionHandle {
   logStartOffset: number;
   highWatermark: number;
   lastStableOffset: number;
-  waiters: Set<ParkedWait>;
+  waiters: WaitList<ParkedWait>;
   /** The newest small appends while a consumer tails the partition (tail-cache.ts). */
   tail: TailCache;
 }
 
 /**
- * One waitForAppend: in its partitions' waiter sets, the engine's deadline queue and
- * its signal's set until it finishes. A class, not closures: a parked Fetch is made
+ * One waitForAppend: in its partitions' waiter lists, the engine's deadline queue and
+ * its signal's list until it finishes. A class, not closures: a parked Fetch is made
  * per request on the produce → wake → respond path.
  */
-class ParkedWait implements DeadlineEntry {
+class ParkedWait implements DeadlineEntry, ListedWait {
   deadlineMs = 0;
   heapIndex = -1;
-  private done = false;
+  finished = false;
 
   constructor(
     private readonly deadlines: DeadlineQueue,
     private readonly handles: readonly PartitionHandle[],
-    private readonly aborts: Set<ParkedWait> | null,
+    private readonly aborts: WaitList<ParkedWait> | null,
     private readonly resolve: (woken: boolean) => void,
   ) {}
 
@@ -152,14 +153,17 @@ class ParkedWait implements DeadlineEntry {
   }
 
   finish(woken: boolean): void {
-    if (this.done) return;
-    this.done = true;
+    if (this.finished) return;
+    this.finished = true;
     this.deadlines.remove(this);
-    for (const h of this.handles) h.waiters.delete(this);
-    this.aborts?.delete(this);
+    for (const h of this.handles) h.waiters.finished();
+    this.aborts?.finished();
     this.resolve(woken);
   }
 }
+
+const wakeWait = (w: ParkedWait): void => w.wake();
+const abortWait = (w: ParkedWait): void => w.finish(false);
 
 interface TopicHandle {
   info: TopicInfo;
@@ -198,7 +202,7 @@ export class SamsaEngine implements Engine {
   private closed = false;
   /** Deadlines of the parked waitForAppend calls: one timer for all of them. */
   private readonly deadlines = new DeadlineQueue();
-  private readonly parkedBySignal = new WeakMap<AbortSignal, Set<ParkedWait>>();
+  private readonly parkedBySignal = new WeakMap<AbortSignal, WaitList<ParkedWait>>();
   private closing: Promise<void> | null = null;
   private readonly defaults: TopicConfig;
   /** Serialises admin operations, so two CreateTopics for one name cannot race. */
@@ -417,7 +421,7 @@ export class SamsaEngine implements Engine {
     const h: PartitionHandle = {
       topic: info.name, partition, slot, shard, state: 'closed', opening: null, openFailed: false, deleted: false, fromSummary: known !== null,
       logStartOffset: known?.logStartOffset ?? 0, highWatermark: known?.highWatermark ?? 0, lastStableOffset: known?.lastStableOffset ?? 0,
-      waiters: new Set(), tail: new TailCache(),
+      waiters: new WaitList(), tail: new TailCache(),
     };
     this.slots.set(slot, h);
     this.unopened++;
@@ -595,7 +599,7 @@ export class SamsaEngine implements Engine {
         h.tail.clear();
         const info = this.shardInfos[h.shard.shardId];
         if (info !== undefined) info.partitions--;
-        for (const w of h.waiters) w.wake();
+        h.waiters.drain(wakeWait);
       }
     });
   }
@@ -749,15 +753,15 @@ export class SamsaEngine implements Engine {
    * The waits parked under `signal`. One abort listener per signal (a Kafka
    * connection's, shared by all its requests), not an add/removeEventListener per wait.
    */
-  private abortSet(signal: AbortSignal): Set<ParkedWait> {
+  private abortSet(signal: AbortSignal): WaitList<ParkedWait> {
     let set = this.parkedBySignal.get(signal);
     if (set === undefined) {
-      const waits = new Set<ParkedWait>();
+      const waits = new WaitList<ParkedWait>();
       set = waits;
       this.parkedBySignal.set(signal, waits);
       signal.addEventListener('abort', () => {
-        // Bounded: each finish removes its wait, and nothing parks under an aborted signal.
-        for (const w of waits) w.finish(false);
+        // Bounded by the waits present: nothing parks under an aborted signal.
+        waits.drain(abortWait);
       }, { once: true });
     }
     return set;
@@ -900,9 +904,9 @@ export class SamsaEngine implements Engine {
     const before = h.highWatermark;
     const lsoBefore = h.lastStableOffset;
     this.advance(h, logStartOffset, nextOffset, lastStableOffset);
-    // No copy of the set: each wake removes its wait, and a woken wait re-parks only
-    // after its promise settles (a later microtask), so the loop is bounded by the set.
-    if ((h.highWatermark > before || h.lastStableOffset > lsoBefore) && h.waiters.size > 0) for (const w of h.waiters) w.wake();
+    // A woken wait re-parks only after its promise settles (a later microtask): the
+    // drain is bounded by the waits present now.
+    if ((h.highWatermark > before || h.lastStableOffset > lsoBefore) && h.waiters.size > 0) h.waiters.drain(wakeWait);
   }
 
   private onNotice(n: Notice): void {
@@ -956,7 +960,7 @@ export class SamsaEngine implements Engine {
     if (this.backgroundTimer !== null) clearTimeout(this.backgroundTimer);
     this.closing = (async () => {
       await this.adminChain.catch(() => undefined);
-      for (const t of this.topics.values()) for (const h of t.partitions) for (const w of h.waiters) w.wake();
+      for (const t of this.topics.values()) for (const h of t.partitions) h.waiters.drain(wakeWait);
       // Waits on no known partition have only their deadline: answered now, not after it.
       this.deadlines.close();
       let allClean = this.shards.length > 0;

@@ -35,9 +35,10 @@ import {
   writeRequestHeader,
 } from '../shard/shard-protocol.js';
 import type { ClosedPartition, Completion, ControlRequest, ControlResult, Notice, ShardWorkerData } from '../shard/shard-protocol.js';
-import { invariantFailed } from '../wire/assert.js';
+import { assert, invariantFailed } from '../wire/assert.js';
 import { bufferPool } from './buffer-pool.js';
 import { FileRange } from './file-range.js';
+import { PENDING_SLOTS_MAX, PendingTable } from './pending-table.js';
 import { adoptEarlyShardWorker } from './early-shard.js';
 
 export interface ShardReady {
@@ -88,7 +89,7 @@ export interface ShardClientOptions {
 }
 
 /** In-flight requests per shard at most; a caller past it waits for room like a full ring. */
-const IN_FLIGHT_MAX = 65_536;
+const IN_FLIGHT_MAX = PENDING_SLOTS_MAX;
 // Waits on the rings wake on Atomics.notify; these timeouts only bound how long a
 // wake-up lost to a race could stall a side, and how often an idle loop re-checks.
 /** Ring full: re-check for space at least this often. */
@@ -118,8 +119,7 @@ export class ShardClient {
   private readonly completions: SpscRing;
   private readonly reqView: DataView;
   private readonly compView: DataView;
-  private readonly pending = new Map<number, Pending>();
-  private nextReqId = 1;
+  private readonly pending = new PendingTable<Pending>(IN_FLIGHT_MAX);
   private closed = false;
   private exited = false;
   private readonly spaceWaiters: Array<{ bytes: number; run: () => boolean }> = [];
@@ -237,11 +237,10 @@ export class ShardClient {
       if (this.pending.size >= IN_FLIGHT_MAX) return false;
       const pos = this.requests.reserve(REQ_HEADER_BYTES + bodyBytes);
       if (pos < 0) return false;
-      const reqId = this.nextReqId;
-      this.nextReqId = this.nextReqId >= 0xfffffff0 ? 1 : this.nextReqId + 1;
+      const reqId = this.pending.add(p);
+      assert(reqId > 0, 'pending table full below IN_FLIGHT_MAX');
       writeRequestHeader(this.reqView, pos, op, acks, reqId, slot, flags, skip);
       fill(pos + REQ_HEADER_BYTES);
-      this.pending.set(reqId, p);
       this.requests.publish();
       return true;
     };
@@ -316,9 +315,8 @@ export class ShardClient {
       this.options.onNotice(decodeJson<Notice>(this.completions.bytes.subarray(off + COMPLETION_HEADER_BYTES, off + len)));
       return;
     }
-    const p = this.pending.get(c.reqId);
+    const p = this.pending.take(c.reqId);
     if (p === undefined) invariantFailed(`shard ${this.shardId}: completion for unknown request ${c.reqId}`);
-    this.pending.delete(c.reqId);
     const body = this.completions.bytes.subarray(off + COMPLETION_HEADER_BYTES, off + len);
     if (p.op === OP_APPEND) {
       if (c.errorCode === ErrorCode.NONE) this.options.onAppend(c.slot, c.logStartOffset, c.nextOffset, c.lastStableOffset, c.baseOffset, p.batches);
@@ -365,8 +363,7 @@ export class ShardClient {
   }
 
   private failAll(message: string): void {
-    for (const p of this.pending.values()) this.failOne(p, message);
-    this.pending.clear();
+    for (const p of this.pending.takeAll()) this.failOne(p, message);
     for (const w of this.spaceWaiters.splice(0)) w.run();
   }
 
