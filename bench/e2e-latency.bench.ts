@@ -13,6 +13,8 @@
 //          [--transports tcp,ws] [--idle-seconds 5] [--broker-cli PATH] [--nice=-20] [--out FILE]
 //          [--rdkafka PATH]: also run bench/rdkafka's native `loadgen latency` (librdkafka,
 //          linger.ms 0) over TCP, a cross-check with a client nobody here wrote
+//          [--against-kafka H:P [--kafka-pid PID]]: the same rdkafka row against another
+//          broker (Apache Kafka from scripts/kafka-peer.sh), its CPU read from PID
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +34,8 @@ const { values: args } = parseArgs({
     nice: { type: 'string' },
     out: { type: 'string' },
     rdkafka: { type: 'string' },
+    'against-kafka': { type: 'string' },
+    'kafka-pid': { type: 'string' },
   },
 });
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || '100');
@@ -129,6 +133,48 @@ function perRequest(r0: { produce: number; fetch: number }, r1: { produce: numbe
   };
 }
 
+/**
+ * bench/rdkafka's `loadgen latency` (librdkafka, linger.ms 0) at `bootstrap`, one row.
+ * `pid`: the broker's process for its CPU (null: not measured); `http`: Samsa's HTTP
+ * address for its request counts (null: another broker, none).
+ */
+async function rdkafkaRow(loadgen: string, label: string, bootstrap: string, pid: number | null, http: string | null, idleCpuPct: number | null): Promise<void> {
+  const rate = Number(args.rate);
+  const seconds = Number(args.seconds);
+  // The same warm-up as samsa bench latency's default (2 s), not recorded.
+  const warmupRecords = 2 * rate;
+  const topic = `e2e-rdkafka-${Date.now().toString(36)}`;
+  const created = spawnSync(process.execPath, [clientCli, 'topics', 'create', topic, '-p', '1', '-b', bootstrap], { encoding: 'utf8' });
+  if (created.status !== 0) throw new Error(`topics create failed: ${created.stderr.slice(0, 400)}`);
+  const q0 = http === null ? null : await requestCounts(http);
+  const th0 = pid === null ? null : threadSnapshot(pid);
+  const t0 = pid === null ? 0 : cpuTicks(pid);
+  const s0 = performance.now();
+  const [ccmd, cargv] = args.nice === undefined ? [loadgen, []] : ['nice', ['-n', args.nice, loadgen]];
+  const r = spawnSync(ccmd, [...cargv, 'latency', '--bootstrap', bootstrap, '--topic', topic, '--acks', args.acks, '--rate', String(rate), '--records', String(Math.ceil(rate * (seconds + 2))), '--warmup-records', String(warmupRecords)], { encoding: 'utf8', maxBuffer: 16 << 20 });
+  const cpuSec = pid === null ? null : (cpuTicks(pid) - t0) / CLK_TCK;
+  const th1 = pid === null ? null : threadSnapshot(pid);
+  const wallSec = (performance.now() - s0) / 1000;
+  const req = q0 === null || http === null || cpuSec === null ? null : perRequest(q0, await requestCounts(http), cpuSec, wallSec);
+  if (r.status !== 0) throw new Error(`rdkafka loadgen latency (${label}) failed: ${r.stderr.slice(0, 800)} ${r.stdout.slice(0, 400)}`);
+  const j = JSON.parse(r.stdout) as { latencyUs: PercentilesJson; serviceUs: PercentilesJson; sendsLateUsP50: number; common: { cpuSec: number; elapsedSec: number } };
+  const l = j.latencyUs;
+  const sv = j.serviceUs;
+  const clientPct = Number(((100 * j.common.cpuSec) / j.common.elapsedSec).toFixed(1));
+  const brokerPct = cpuSec === null ? null : Number(((100 * cpuSec) / wallSec).toFixed(1));
+  const threads = th0 === null || th1 === null || req === null ? null : perRequestThreads(threadDelta(th0, th1), req.requests);
+  const row = {
+    transport: label === 'rdkafka' ? 'tcp-rdkafka' : `tcp-rdkafka-${label}`, against: bootstrap, rate, acks: Number(args.acks), ...l, service: sv,
+    brokerCpuPctOfCore: brokerPct, idleCpuPct: idleCpuPct === null ? null : Number(idleCpuPct.toFixed(2)),
+    clientCpuPctOfCore: clientPct, sendsLateUsP50: j.sendsLateUsP50, ...(req ?? {}), threads,
+  };
+  rows.push(row);
+  const ms = (us: number): string => (us / 1000).toFixed(2);
+  console.log(`${label.padEnd(7)} p50 ${ms(l.p50)} ms  p99 ${ms(l.p99)} ms  p99.9 ${ms(l.p999)} ms  max ${ms(l.max)} ms  broker ${brokerPct ?? '?'}% of a core  client ${clientPct}%` +
+    `  (service p50 ${ms(sv.p50)} p99 ${ms(sv.p99)} p99.9 ${ms(sv.p999)} ms; sends late p50 ${j.sendsLateUsP50} µs)` +
+    (req === null ? '' : `  ${req.producePerSec} produce/s ${req.fetchPerSec} fetch/s, broker ${req.brokerUsPerRequest} µs/request`) + (threads === null ? '' : threadsLine(threads)));
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const dir = mkdtempSync(join(tmpdir(), 'samsa-e2e-'));
@@ -185,41 +231,10 @@ try {
       `  ${req.producePerSec} produce/s ${req.fetchPerSec} fetch/s, broker ${req.brokerUsPerRequest} µs/request` + threadsLine(row.threads));
   }
   if (args.rdkafka !== undefined) {
-    const rate = Number(args.rate);
-    const seconds = Number(args.seconds);
-    // The same warm-up as samsa bench latency's default (2 s), not recorded.
-    const warmupRecords = 2 * rate;
-    const topic = `e2e-rdkafka-${Date.now().toString(36)}`;
-    const created = spawnSync(process.execPath, [clientCli, 'topics', 'create', topic, '-p', '1', '-b', kafka], { encoding: 'utf8' });
-    if (created.status !== 0) throw new Error(`topics create failed: ${created.stderr.slice(0, 400)}`);
-    const q0 = await requestCounts(http);
-    const th0 = threadSnapshot(pid);
-    const t0 = cpuTicks(pid);
-    const s0 = performance.now();
-    const [ccmd, cargv] = args.nice === undefined
-      ? [args.rdkafka, []]
-      : ['nice', ['-n', args.nice, args.rdkafka]];
-    const r = spawnSync(ccmd, [...cargv, 'latency', '--bootstrap', kafka, '--topic', topic, '--acks', args.acks, '--rate', String(rate), '--records', String(Math.ceil(rate * (seconds + 2))), '--warmup-records', String(warmupRecords)], { encoding: 'utf8', maxBuffer: 16 << 20 });
-    const cpuSec = (cpuTicks(pid) - t0) / CLK_TCK;
-    const th1 = threadSnapshot(pid);
-    const wallSec = (performance.now() - s0) / 1000;
-    const req = perRequest(q0, await requestCounts(http), cpuSec, wallSec);
-    if (r.status !== 0) throw new Error(`rdkafka loadgen latency failed: ${r.stderr.slice(0, 800)} ${r.stdout.slice(0, 400)}`);
-    const j = JSON.parse(r.stdout) as { latencyUs: PercentilesJson; serviceUs: PercentilesJson; sendsLateUsP50: number; common: { cpuSec: number; elapsedSec: number } };
-    const l = j.latencyUs;
-    const sv = j.serviceUs;
-    const clientPct = Number(((100 * j.common.cpuSec) / j.common.elapsedSec).toFixed(1));
-    const row = {
-      transport: 'tcp-rdkafka', rate, acks: Number(args.acks), ...l, service: sv,
-      brokerCpuPctOfCore: Number(((100 * cpuSec) / wallSec).toFixed(1)), idleCpuPct: Number(idleCpuPct.toFixed(2)),
-      clientCpuPctOfCore: clientPct, sendsLateUsP50: j.sendsLateUsP50, ...req,
-      threads: perRequestThreads(threadDelta(th0, th1), req.requests),
-    };
-    rows.push(row);
-    const ms = (us: number): string => (us / 1000).toFixed(2);
-    console.log(`rdkafka p50 ${ms(l.p50)} ms  p99 ${ms(l.p99)} ms  p99.9 ${ms(l.p999)} ms  max ${ms(l.max)} ms  broker ${row.brokerCpuPctOfCore}% of a core  client ${clientPct}%` +
-      `  (service p50 ${ms(sv.p50)} p99 ${ms(sv.p99)} p99.9 ${ms(sv.p999)} ms; sends late p50 ${j.sendsLateUsP50} µs)` +
-      `  ${req.producePerSec} produce/s ${req.fetchPerSec} fetch/s, broker ${req.brokerUsPerRequest} µs/request` + threadsLine(row.threads));
+    await rdkafkaRow(args.rdkafka, 'rdkafka', kafka, pid, http, idleCpuPct);
+    // The same client, rate and settings against another broker (e.g. Apache Kafka from
+    // scripts/kafka-peer.sh): its CPU from /proc (all threads), no request counts.
+    if (args['against-kafka'] !== undefined) await rdkafkaRow(args.rdkafka, 'kafka', args['against-kafka'], args['kafka-pid'] === undefined ? null : Number(args['kafka-pid']), null, null);
   }
 } finally {
   broker.kill('SIGTERM');

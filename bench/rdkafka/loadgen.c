@@ -16,7 +16,7 @@
  *   loadgen consume --bootstrap H:P --topic T --records N [--partitions all|0,1]
  *                   [--fetch-max-bytes 52428800] [--partition-fetch-bytes 1048576]
  *                   [--fetch-wait-ms 500] [--queued-max-kbytes 262144]
- *   loadgen latency --bootstrap H:P --topic T --records N --rate R [--warmup-records W]
+ *   loadgen latency --bootstrap H:P --topic T --records N --rate R [--warmup-records W] [--timeline FILE]
  *                   [--record-bytes 100] [--acks 1] [--linger-ms 0] [--fetch-wait-ms 100]
  *   common:         [--start-at EPOCH_MS] [--timeout-s 60] [--label S]
  *                   [--stats-file PATH] [-X librdkafka.key=value]...
@@ -28,7 +28,8 @@
  * send time and i. Latency is due time -> delivery to the consumer (corrected for
  * coordinated omission), service time is actual send -> delivery; both in µs, of
  * the records after the first W. Extra JSON fields: latencyUs, serviceUs (p50, p99,
- * p999, max), sendsLateUsP50, received.
+ * p999, max), sendsLateUsP50, received. --timeline FILE: one line per record, in
+ * send order: its due time in ms from the first, latency µs, service µs (-1: lost).
  *
  * --stats-file: every librdkafka statistics emission (every 500 ms and one after
  * the measured window), one JSON document per line.
@@ -72,6 +73,7 @@ struct opts {
   const char *compression;
   const char *label;
   const char *stats_file;
+  const char *timeline_file; /* latency: one line per record (due ms from start, latency µs, service µs) */
   long long records;
   long record_bytes;
   int acks;
@@ -711,6 +713,15 @@ static int run_latency(const struct opts *o) {
   double t1 = mono_s();
   struct cpu c1 = cpu_now();
   long long end_ms = wall_ms();
+  if (o->timeline_file != NULL) {
+    /* Before the arrays are compacted and sorted: record i is due at i / rate from the start. */
+    FILE *tl = fopen(o->timeline_file, "w");
+    if (tl == NULL) die_usage("cannot write %s: %s", o->timeline_file, strerror(errno));
+    for (long long i = 0; i < o->records; i++) {
+      fprintf(tl, "%.3f %lld %lld\n", (double)i * interval_ns / 1e6, st.lat_ns[i] < 0 ? -1 : st.lat_ns[i] / 1000, st.lat_ns[i] < 0 ? -1 : st.svc_ns[i] / 1000);
+    }
+    fclose(tl);
+  }
   long long n = 0;
   for (long long i = o->warmup_records; i < o->records; i++) {
     if (st.lat_ns[i] < 0) continue;
@@ -753,7 +764,7 @@ int main(int argc, char **argv) {
   o.mode = argv[1];
   if (strcmp(o.mode, "produce") != 0 && strcmp(o.mode, "consume") != 0 && strcmp(o.mode, "latency") != 0) die_usage("mode must be produce, consume or latency, got '%s'", o.mode);
   if (strcmp(o.mode, "latency") == 0) o.linger_ms = 0, o.fetch_wait_ms = 100;
-  enum { BOOT = 256, TOPIC, RECORDS, RBYTES, ACKS, PARTS, LINGER, BBYTES, BRECS, COMP, FMAX, PFETCH, FWAIT, QMAX, START, TIMEOUT, LABEL, STATS, RATE, WARMUP };
+  enum { BOOT = 256, TOPIC, RECORDS, RBYTES, ACKS, PARTS, LINGER, BBYTES, BRECS, COMP, FMAX, PFETCH, FWAIT, QMAX, START, TIMEOUT, LABEL, STATS, RATE, WARMUP, TIMELINE };
   static const struct option longopts[] = {
       {"bootstrap", required_argument, 0, BOOT}, {"topic", required_argument, 0, TOPIC},
       {"records", required_argument, 0, RECORDS}, {"record-bytes", required_argument, 0, RBYTES},
@@ -765,6 +776,7 @@ int main(int argc, char **argv) {
       {"start-at", required_argument, 0, START}, {"timeout-s", required_argument, 0, TIMEOUT},
       {"label", required_argument, 0, LABEL}, {"stats-file", required_argument, 0, STATS},
       {"rate", required_argument, 0, RATE}, {"warmup-records", required_argument, 0, WARMUP},
+      {"timeline", required_argument, 0, TIMELINE},
       {0, 0, 0, 0},
   };
   optind = 2;
@@ -792,6 +804,7 @@ int main(int argc, char **argv) {
       case STATS: o.stats_file = optarg; break;
       case RATE: o.rate = parse_long("--rate", optarg, 1, 10000000); break;
       case WARMUP: o.warmup_records = parse_ll("--warmup-records", optarg, 0, 1LL << 40); break;
+      case TIMELINE: o.timeline_file = optarg; break;
       case 'X':
         if (o.n_extra >= MAX_EXTRA_CONF) die_usage("too many -X");
         o.extra[o.n_extra++] = optarg;
