@@ -20,7 +20,7 @@ import { fileRangesAvailable } from './file-range.js';
 import { TailCache } from './tail-cache.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import type { DeadlineEntry } from './deadline-queue.js';
-import type { ShardReady } from './shard-client.js';
+import type { AppendCompletion, ShardReady } from './shard-client.js';
 import type { ClosedPartition, ControlRequest, Notice, ShardStats } from '../shard/shard-protocol.js';
 export type { ShardStats } from '../shard/shard-protocol.js';
 import type {
@@ -163,6 +163,12 @@ class ParkedWait implements DeadlineEntry, ListedWait {
 }
 
 const wakeWait = (w: ParkedWait): void => w.wake();
+
+function appendResultOf(c: AppendCompletion): AppendResult {
+  const r: AppendResult = { errorCode: c.errorCode, baseOffset: c.baseOffset, logAppendTimeMs: c.appendTimeMs, logStartOffset: c.logStartOffset };
+  if (c.message.length > 0) r.errorMessage = c.message;
+  return r;
+}
 const abortWait = (w: ParkedWait): void => w.finish(false);
 
 interface TopicHandle {
@@ -673,22 +679,24 @@ export class SamsaEngine implements Engine {
     return this.topics.get(topic)?.partitions[partition];
   }
 
-  async append(topic: string, partition: number, batches: Uint8Array, acks: Acks, opts?: AppendOptions): Promise<AppendResult> {
+  // Not async: an open partition's append is the shard's promise and one .then, the
+  // produce path's most frequent call (an async frame and its promise per record batch).
+  append(topic: string, partition: number, batches: Uint8Array, acks: Acks, opts?: AppendOptions): Promise<AppendResult> {
     if (acks !== 0 && acks !== 1 && acks !== -1) {
-      return { errorCode: ErrorCode.INVALID_REQUIRED_ACKS, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage: `acks must be -1, 0 or 1, got ${String(acks)}` };
+      return Promise.resolve({ errorCode: ErrorCode.INVALID_REQUIRED_ACKS, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage: `acks must be -1, 0 or 1, got ${String(acks)}` });
     }
     const h = this.handle(topic, partition);
     if (h === undefined || this.closed) {
-      return { errorCode: this.absentCode(topic), baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage: this.absentMessage(topic, partition) };
+      return Promise.resolve({ errorCode: this.absentCode(topic), baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage: this.absentMessage(topic, partition) });
     }
-    if (h.state !== 'open') {
-      const code = await this.ensureOpen(h);
-      if (code !== ErrorCode.NONE) return { errorCode: code, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage: `partition ${topic}-${partition} could not be opened` };
-    }
-    const c = await h.shard.append(h.slot, batches, acks, opts?.markers === true);
-    const r: AppendResult = { errorCode: c.errorCode, baseOffset: c.baseOffset, logAppendTimeMs: c.appendTimeMs, logStartOffset: c.logStartOffset };
-    if (c.message.length > 0) r.errorMessage = c.message;
-    return r;
+    if (h.state !== 'open') return this.appendOnceOpen(h, batches, acks, opts);
+    return h.shard.append(h.slot, batches, acks, opts?.markers === true).then(appendResultOf);
+  }
+
+  private async appendOnceOpen(h: PartitionHandle, batches: Uint8Array, acks: Acks, opts?: AppendOptions): Promise<AppendResult> {
+    const code = await this.ensureOpen(h);
+    if (code !== ErrorCode.NONE) return { errorCode: code, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage: `partition ${h.topic}-${h.partition} could not be opened` };
+    return appendResultOf(await h.shard.append(h.slot, batches, acks, opts?.markers === true));
   }
 
   async read(topic: string, partition: number, offset: number, maxBytes: number, opts?: ReadOptions): Promise<ReadResult> {

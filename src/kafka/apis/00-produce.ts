@@ -124,9 +124,11 @@ export const produceApi = defineApi({
         );
       });
     });
-    const responses = await Promise.all(
-      req.topicData.map(async (topic, i) => ({ name: topic.name, partitionResponses: await Promise.all(pending[i]!) })),
-    );
+    // Most requests carry one partition: no Promise.all (two of them and an async map per request).
+    const responses =
+      pending.length === 1 && pending[0]!.length === 1
+        ? [{ name: req.topicData[0]!.name, partitionResponses: [await pending[0]![0]!] }]
+        : await Promise.all(req.topicData.map(async (topic, i) => ({ name: topic.name, partitionResponses: await Promise.all(pending[i]!) })));
     const quota = appliedQuota(ctx, 'producer_byte_rate');
     if (quota !== null) {
       let bytes = 0;
