@@ -5,7 +5,8 @@
 // request counts from /metrics around each run (the client decides how many requests
 // carry the records, so CPU per request is the comparable figure), and per thread
 // (main, the shard: the thread pinned to one CPU, the rest) CPU and context switches
-// per request from /proc/<pid>/task/*.
+// per request from /proc/<pid>/task/*, and the broker main thread's GCs in each run
+// (samsa_gc_pauses_total: mark-compacts, scavenges and the time they paused it).
 // Prints one line per transport and writes bench/results/e2e-latency.json.
 // Owns: orchestration and the CPU accounting. Must not import the broker.
 //
@@ -106,7 +107,9 @@ interface PercentilesJson { p50: number; p99: number; p999: number; max: number;
 interface LatencyJson { latencyUs: PercentilesJson; serviceLatencyUs: PercentilesJson | null; clientCpuPctOfCore: number; sendsLateUsP50: number }
 
 /** Produce and Fetch requests the broker has received so far (its /metrics counters). */
-async function requestCounts(http: string): Promise<{ produce: number; fetch: number }> {
+interface BrokerCounts { produce: number; fetch: number; gcMinor: number; gcMajor: number; gcPauseMs: number }
+
+async function requestCounts(http: string): Promise<BrokerCounts> {
   // A fresh connection each time (no keep-alive): the broker closes idle ones between runs.
   const text = await new Promise<string>((resolve, reject) => {
     httpGet(`http://${http}/metrics`, { agent: false }, (res) => {
@@ -118,7 +121,19 @@ async function requestCounts(http: string): Promise<{ produce: number; fetch: nu
     }).on('error', reject);
   });
   const count = (api: string): number => Number(new RegExp(`^samsa_kafka_requests_total\\{api="${api}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
-  return { produce: count('Produce'), fetch: count('Fetch') };
+  const gc = (family: string, kind: string): number => Number(new RegExp(`^${family}\\{kind="${kind}"\\} (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+  let gcPauseMs = 0;
+  for (const kind of ['minor', 'major', 'incremental', 'weakcb', 'other']) gcPauseMs += 1000 * gc('samsa_gc_pause_seconds_total', kind);
+  return { produce: count('Produce'), fetch: count('Fetch'), gcMinor: gc('samsa_gc_pauses_total', 'minor'), gcMajor: gc('samsa_gc_pauses_total', 'major'), gcPauseMs };
+}
+
+/** The broker main thread's GCs between two scrapes (NaN against a build without the series). */
+function gcDelta(a: BrokerCounts, b: BrokerCounts): { minor: number; major: number; pauseMs: number } {
+  return { minor: b.gcMinor - a.gcMinor, major: b.gcMajor - a.gcMajor, pauseMs: Number((b.gcPauseMs - a.gcPauseMs).toFixed(1)) };
+}
+
+function gcLine(g: { minor: number; major: number; pauseMs: number } | null): string {
+  return g === null || Number.isNaN(g.minor) ? '' : `  broker GC ${g.major} major ${g.minor} minor ${g.pauseMs} ms paused`;
 }
 
 /** Requests per second and broker CPU per request over a run: the client decides how many requests carry the records. */
@@ -155,7 +170,9 @@ async function rdkafkaRow(loadgen: string, label: string, bootstrap: string, pid
   const cpuSec = pid === null ? null : (cpuTicks(pid) - t0) / CLK_TCK;
   const th1 = pid === null ? null : threadSnapshot(pid);
   const wallSec = (performance.now() - s0) / 1000;
-  const req = q0 === null || http === null || cpuSec === null ? null : perRequest(q0, await requestCounts(http), cpuSec, wallSec);
+  const q1 = http === null ? null : await requestCounts(http);
+  const req = q0 === null || q1 === null || cpuSec === null ? null : perRequest(q0, q1, cpuSec, wallSec);
+  const gcRow = q0 === null || q1 === null ? null : gcDelta(q0, q1);
   if (r.status !== 0) throw new Error(`rdkafka loadgen latency (${label}) failed: ${r.stderr.slice(0, 800)} ${r.stdout.slice(0, 400)}`);
   const j = JSON.parse(r.stdout) as { latencyUs: PercentilesJson; serviceUs: PercentilesJson; sendsLateUsP50: number; common: { cpuSec: number; elapsedSec: number } };
   const l = j.latencyUs;
@@ -166,13 +183,13 @@ async function rdkafkaRow(loadgen: string, label: string, bootstrap: string, pid
   const row = {
     transport: label === 'rdkafka' ? 'tcp-rdkafka' : `tcp-rdkafka-${label}`, against: bootstrap, rate, acks: Number(args.acks), ...l, service: sv,
     brokerCpuPctOfCore: brokerPct, idleCpuPct: idleCpuPct === null ? null : Number(idleCpuPct.toFixed(2)),
-    clientCpuPctOfCore: clientPct, sendsLateUsP50: j.sendsLateUsP50, ...(req ?? {}), threads,
+    clientCpuPctOfCore: clientPct, sendsLateUsP50: j.sendsLateUsP50, ...(req ?? {}), threads, brokerGc: gcRow,
   };
   rows.push(row);
   const ms = (us: number): string => (us / 1000).toFixed(2);
   console.log(`${label.padEnd(7)} p50 ${ms(l.p50)} ms  p99 ${ms(l.p99)} ms  p99.9 ${ms(l.p999)} ms  max ${ms(l.max)} ms  broker ${brokerPct ?? '?'}% of a core  client ${clientPct}%` +
     `  (service p50 ${ms(sv.p50)} p99 ${ms(sv.p99)} p99.9 ${ms(sv.p999)} ms; sends late p50 ${j.sendsLateUsP50} µs)` +
-    (req === null ? '' : `  ${req.producePerSec} produce/s ${req.fetchPerSec} fetch/s, broker ${req.brokerUsPerRequest} µs/request`) + (threads === null ? '' : threadsLine(threads)));
+    (req === null ? '' : `  ${req.producePerSec} produce/s ${req.fetchPerSec} fetch/s, broker ${req.brokerUsPerRequest} µs/request`) + gcLine(gcRow) + (threads === null ? '' : threadsLine(threads)));
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -212,7 +229,9 @@ try {
     const th1 = threadSnapshot(pid);
     const wallSec = (performance.now() - s0) / 1000;
     if (r.status !== 0) throw new Error(`samsa bench latency (${transport}) failed: ${r.stderr.slice(0, 800)}`);
-    const req = perRequest(q0, await requestCounts(http), cpuSec, wallSec);
+    const q1 = await requestCounts(http);
+    const req = perRequest(q0, q1, cpuSec, wallSec);
+    const gcRow = gcDelta(q0, q1);
     const lat = (JSON.parse(r.stdout) as { latency: LatencyJson }).latency;
     const l = lat.latencyUs;
     const sv = lat.serviceLatencyUs;
@@ -222,13 +241,13 @@ try {
       service: sv === null ? null : { p50: sv.p50, p99: sv.p99, p999: sv.p999, max: sv.max },
       brokerCpuPctOfCore: Number(((100 * cpuSec) / wallSec).toFixed(1)), idleCpuPct: Number(idleCpuPct.toFixed(2)),
       clientCpuPctOfCore: lat.clientCpuPctOfCore, sendsLateUsP50: lat.sendsLateUsP50, ...req,
-      threads: perRequestThreads(threadDelta(th0, th1), req.requests),
+      threads: perRequestThreads(threadDelta(th0, th1), req.requests), brokerGc: gcRow,
     };
     rows.push(row);
     const ms = (us: number): string => (us / 1000).toFixed(2);
     console.log(`${transport.padEnd(4)} p50 ${ms(l.p50)} ms  p99 ${ms(l.p99)} ms  p99.9 ${ms(l.p999)} ms  max ${ms(l.max)} ms  broker ${row.brokerCpuPctOfCore}% of a core  client ${lat.clientCpuPctOfCore}%` +
       (sv === null ? '' : `  (service p50 ${ms(sv.p50)} p99 ${ms(sv.p99)} p99.9 ${ms(sv.p999)} ms; sends late p50 ${lat.sendsLateUsP50} µs)`) +
-      `  ${req.producePerSec} produce/s ${req.fetchPerSec} fetch/s, broker ${req.brokerUsPerRequest} µs/request` + threadsLine(row.threads));
+      `  ${req.producePerSec} produce/s ${req.fetchPerSec} fetch/s, broker ${req.brokerUsPerRequest} µs/request` + gcLine(gcRow) + threadsLine(row.threads));
   }
   if (args.rdkafka !== undefined) {
     await rdkafkaRow(args.rdkafka, 'rdkafka', kafka, pid, http, idleCpuPct);

@@ -295,6 +295,7 @@ export async function startBrokerWithConfig(cfg: BrokerConfig): Promise<Broker> 
       closing ??= (async () => {
         for (const c of closers.reverse()) await c().catch((err: unknown) => logger().error({ err }, 'closing a listener failed'));
         await engine.close();
+        metrics.close();
       })();
       return closing;
     },

@@ -344,6 +344,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
       // After the listener: no request can create or use an instance or a table any more.
       await consumers.close();
       await tables.close();
+      // Only the metrics it made itself: a broker's are closed by the broker.
+      if (opts.metrics === undefined) metrics.close();
     },
   };
 }

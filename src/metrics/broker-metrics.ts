@@ -22,6 +22,7 @@ import { APIS } from '../kafka/apis/index.js';
 import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, OFF_BATCH_LENGTH, OFF_RECORDS_COUNT } from '../wire/batch-layout.js';
 import { ErrorCode } from '../wire/errors.js';
 import { PromText } from './prometheus.js';
+import { GcStats } from './gc-stats.js';
 
 /** What /metrics asks of the engine beyond the Engine contract (SamsaEngine has it). */
 export interface EngineIntrospection {
@@ -115,9 +116,17 @@ export class BrokerMetrics {
   /** Whole metric families rendered by another part of the process (the in-broker mirror). */
   private readonly textSources = new Map<string, () => string>();
   private readonly startedAtMs = Date.now();
+  /** The main thread's GC pauses (this process's main thread: where the broker's metrics live). */
+  private readonly gc = new GcStats();
 
   constructor() {
     for (const api of APIS) this.apis.set(api.apiKey, { name: api.name, requests: 0, errors: 0, latency: new LatencyHistogram() });
+    this.gc.start();
+  }
+
+  /** Stops what observes the process (the GC counters keep their last values). */
+  close(): void {
+    this.gc.stop();
   }
 
   /** Reports live connections of a listener (`kafka_tcp`, `kafka_ws`, `ws_produce` …). */
@@ -259,6 +268,15 @@ export class BrokerMetrics {
       p.sample('samsa_topic_bytes_in_total', { topic }, t.bytesIn);
       p.sample('samsa_topic_records_out_total', { topic }, t.recordsOut);
       p.sample('samsa_topic_bytes_out_total', { topic }, t.bytesOut);
+    }
+
+    p.family('samsa_gc_pauses_total', 'counter', 'Garbage collections that paused the main thread, per kind (minor: scavenge, major: mark-compact, incremental: marking steps, weakcb: weak callbacks)');
+    p.family('samsa_gc_pause_seconds_total', 'counter', 'Main-thread time those collections paused it, per kind');
+    p.family('samsa_gc_pause_max_seconds', 'gauge', 'Longest single main-thread pause since start, per kind');
+    for (const [kind, t] of this.gc.totals()) {
+      p.sample('samsa_gc_pauses_total', { kind }, t.pauses);
+      p.sample('samsa_gc_pause_seconds_total', { kind }, t.pauseSeconds);
+      p.sample('samsa_gc_pause_max_seconds', { kind }, t.maxPauseSeconds);
     }
 
     p.family('samsa_kafka_requests_total', 'counter', 'Kafka protocol requests received, per API');
