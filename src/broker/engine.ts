@@ -162,14 +162,15 @@ class ParkedWait implements DeadlineEntry, ListedWait {
   }
 }
 
+/** What a drain does to each wait: an append (or a deletion, or close) wakes it; an abort finishes it unwoken. */
 const wakeWait = (w: ParkedWait): void => w.wake();
+const abortWait = (w: ParkedWait): void => w.finish(false);
 
 function appendResultOf(c: AppendCompletion): AppendResult {
   const r: AppendResult = { errorCode: c.errorCode, baseOffset: c.baseOffset, logAppendTimeMs: c.appendTimeMs, logStartOffset: c.logStartOffset };
   if (c.message.length > 0) r.errorMessage = c.message;
   return r;
 }
-const abortWait = (w: ParkedWait): void => w.finish(false);
 
 interface TopicHandle {
   info: TopicInfo;

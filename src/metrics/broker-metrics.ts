@@ -2,8 +2,8 @@
 // Owns: the counters and latency histograms (hdr-histogram-js) kept on the main
 // thread, the wrappers that feed them (an Engine wrapper counting records/bytes per
 // topic and timing appends/reads; a KafkaHandler wrapper counting requests, errors
-// and durations per API from the frame's first two bytes), and rendering them with
-// the shard statistics the engine reports. Must not change what it wraps: every
+// and durations per API from the frame's first two bytes), the main thread's GC
+// pauses (gc-stats.ts), and rendering them with the shard statistics the engine reports. Must not change what it wraps: every
 // wrapped call is passed through unchanged.
 //
 // All series are prefixed `samsa_`. Latency summaries are cumulative since start
