@@ -9,7 +9,10 @@
 //   futex:   the worker sleeps in the native addon's FUTEX_WAIT on the ring's head and
 //            is woken by FUTEX_WAKE (RING_WAKE_DATA_FUTEX, what ShardClient picks when
 //            the addon loads). Skipped without the addon.
-// The way back is Atomics.notify → Atomics.waitAsync in both.
+// The way back is Atomics.notify → Atomics.waitAsync in both. Also prints how much old
+// space the main thread's heap gained per round trip (V8 allocates straight into old
+// space for each Atomics.waitAsync, so a broker's completion wake-ups alone fill it and
+// bring mark-compacts: docs/benchmarks.md, round four) and the mark-compacts that ran.
 // This file is also the worker's entry (it spawns itself). Owns nothing but the bench.
 // Writes bench/results/ring-wake.json.
 // Usage: node dist/bench/ring-wake.bench.js [--round-trips 20000] [--rounds 5]   (SAMSA_BENCH_QUICK=1: 5,000 × 3)
@@ -17,6 +20,9 @@
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, workerData } from 'node:worker_threads';
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
+import type { PerformanceEntry } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { RING_WAKE_DATA_FUTEX, RING_WAKE_SPACE_FUTEX, SpscRing, createRingBuffer } from '../src/ring/spsc-ring.js';
 import { futexCalls } from '../src/platform/native.js';
 
@@ -84,6 +90,22 @@ interface Result {
   cpuUsPerRoundTrip: number;
   mainCtxSwitches: number;
   workerCtxSwitches: number;
+  /** Old-space bytes the main thread's heap gained per round trip (NaN when a mark-compact ran meanwhile). */
+  oldSpaceBytesPerRoundTrip: number;
+  markCompacts: number;
+}
+
+function oldSpaceUsedBytes(): number {
+  return getHeapSpaceStatistics().find((s) => s.space_name === 'old_space')?.space_used_size ?? NaN;
+}
+
+let markCompacts = 0;
+function countMarkCompacts(): PerformanceObserver {
+  const o = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if ((e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) markCompacts++;
+  });
+  o.observe({ entryTypes: ['gc'] });
+  return o;
 }
 
 async function measure(useFutex: boolean, roundTrips: number): Promise<Result> {
@@ -116,11 +138,17 @@ async function measure(useFutex: boolean, roundTrips: number): Promise<Result> {
     const mainTid = String(process.pid);
     const t0 = threadTimes();
     const c0 = process.cpuUsage();
+    const m0 = markCompacts;
+    const o0 = oldSpaceUsedBytes();
     const w0 = performance.now();
     await roundTrip(roundTrips);
     const wallMs = performance.now() - w0;
+    const oldBytes = oldSpaceUsedBytes() - o0;
     const c = process.cpuUsage(c0);
     const t1 = threadTimes();
+    // GC entries arrive asynchronously: let a mark-compact that just ran be counted.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const mcs = markCompacts - m0;
     // The worker: the thread whose context switches grew most besides main (it sleeps every round trip).
     let workerCs = 0;
     for (const [tid, t] of t1) {
@@ -133,6 +161,8 @@ async function measure(useFutex: boolean, roundTrips: number): Promise<Result> {
       cpuUsPerRoundTrip: (c.user + c.system) / roundTrips,
       mainCtxSwitches: mainCs / roundTrips,
       workerCtxSwitches: workerCs / roundTrips,
+      oldSpaceBytesPerRoundTrip: mcs > 0 ? NaN : oldBytes / roundTrips,
+      markCompacts: mcs,
     };
   } finally {
     clearInterval(keepAlive);
@@ -157,6 +187,7 @@ async function main(): Promise<void> {
   const modes: Array<{ name: string; futex: boolean }> = [{ name: 'atomics', futex: false }];
   if (futexCalls() !== null) modes.push({ name: 'futex', futex: true });
   else console.log('futex: skipped (native addon not built or without futexWait)');
+  const observer = countMarkCompacts();
   const results = new Map<string, Result[]>(modes.map((m) => [m.name, []]));
   for (let r = 0; r < rounds; r++) {
     for (const m of modes) results.get(m.name)!.push(await measure(m.futex, roundTrips));
@@ -171,12 +202,16 @@ async function main(): Promise<void> {
       cpuUsPerRoundTrip: median(rs.map((x) => x.cpuUsPerRoundTrip)),
       mainCtxSwitches: median(rs.map((x) => x.mainCtxSwitches)),
       workerCtxSwitches: median(rs.map((x) => x.workerCtxSwitches)),
+      oldSpaceBytesPerRoundTrip: median(rs.map((x) => x.oldSpaceBytesPerRoundTrip).filter((x) => !Number.isNaN(x))),
+      markCompacts: rs.reduce((n, x) => n + x.markCompacts, 0),
     };
     console.log(
       `${m.name.padEnd(8)} rtt ${median(rs.map((x) => x.rttUs)).toFixed(1)} µs  cpu ${median(rs.map((x) => x.cpuUsPerRoundTrip)).toFixed(1)} µs/round trip` +
-        `  context switches per round trip: main ${median(rs.map((x) => x.mainCtxSwitches)).toFixed(2)}, worker ${median(rs.map((x) => x.workerCtxSwitches)).toFixed(2)}`,
+        `  context switches per round trip: main ${median(rs.map((x) => x.mainCtxSwitches)).toFixed(2)}, worker ${median(rs.map((x) => x.workerCtxSwitches)).toFixed(2)}` +
+        `  old space +${summary[m.name]!.oldSpaceBytesPerRoundTrip.toFixed(0)} B/round trip (runs without a mark-compact), ${summary[m.name]!.markCompacts} mark-compacts in all`,
     );
   }
+  observer.disconnect();
   const outFile = new URL('../../bench/results/ring-wake.json', import.meta.url).pathname;
   mkdirSync(new URL('../../bench/results/', import.meta.url).pathname, { recursive: true });
   writeFileSync(outFile, JSON.stringify({ at: new Date().toISOString(), roundTrips, rounds, load, medians: summary }, null, 2) + '\n');
