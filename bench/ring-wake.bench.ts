@@ -20,11 +20,10 @@
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, workerData } from 'node:worker_threads';
-import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
-import type { PerformanceEntry } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { RING_WAKE_DATA_FUTEX, RING_WAKE_SPACE_FUTEX, SpscRing, createRingBuffer } from '../src/ring/spsc-ring.js';
 import { futexCalls } from '../src/platform/native.js';
+import { GcStats } from '../src/metrics/gc-stats.js';
 
 interface EchoData {
   requests: SharedArrayBuffer;
@@ -99,14 +98,9 @@ function oldSpaceUsedBytes(): number {
   return getHeapSpaceStatistics().find((s) => s.space_name === 'old_space')?.space_used_size ?? NaN;
 }
 
-let markCompacts = 0;
-function countMarkCompacts(): PerformanceObserver {
-  const o = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) if ((e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) markCompacts++;
-  });
-  o.observe({ entryTypes: ['gc'] });
-  return o;
-}
+/** This thread's GCs, the broker's own counters (src/metrics/gc-stats.ts). */
+const gc = new GcStats();
+const markCompacts = (): number => gc.totals().get('major')!.pauses;
 
 async function measure(useFutex: boolean, roundTrips: number): Promise<Result> {
   const futex = useFutex ? futexCalls() : null;
@@ -138,7 +132,7 @@ async function measure(useFutex: boolean, roundTrips: number): Promise<Result> {
     const mainTid = String(process.pid);
     const t0 = threadTimes();
     const c0 = process.cpuUsage();
-    const m0 = markCompacts;
+    const m0 = markCompacts();
     const o0 = oldSpaceUsedBytes();
     const w0 = performance.now();
     await roundTrip(roundTrips);
@@ -148,7 +142,7 @@ async function measure(useFutex: boolean, roundTrips: number): Promise<Result> {
     const t1 = threadTimes();
     // GC entries arrive asynchronously: let a mark-compact that just ran be counted.
     await new Promise((resolve) => setTimeout(resolve, 20));
-    const mcs = markCompacts - m0;
+    const mcs = markCompacts() - m0;
     // The worker: the thread whose context switches grew most besides main (it sleeps every round trip).
     let workerCs = 0;
     for (const [tid, t] of t1) {
@@ -187,7 +181,7 @@ async function main(): Promise<void> {
   const modes: Array<{ name: string; futex: boolean }> = [{ name: 'atomics', futex: false }];
   if (futexCalls() !== null) modes.push({ name: 'futex', futex: true });
   else console.log('futex: skipped (native addon not built or without futexWait)');
-  const observer = countMarkCompacts();
+  gc.start();
   const results = new Map<string, Result[]>(modes.map((m) => [m.name, []]));
   for (let r = 0; r < rounds; r++) {
     for (const m of modes) results.get(m.name)!.push(await measure(m.futex, roundTrips));
@@ -211,7 +205,7 @@ async function main(): Promise<void> {
         `  old space +${summary[m.name]!.oldSpaceBytesPerRoundTrip.toFixed(0)} B/round trip (runs without a mark-compact), ${summary[m.name]!.markCompacts} mark-compacts in all`,
     );
   }
-  observer.disconnect();
+  gc.stop();
   const outFile = new URL('../../bench/results/ring-wake.json', import.meta.url).pathname;
   mkdirSync(new URL('../../bench/results/', import.meta.url).pathname, { recursive: true });
   writeFileSync(outFile, JSON.stringify({ at: new Date().toISOString(), roundTrips, rounds, load, medians: summary }, null, 2) + '\n');
