@@ -9,10 +9,15 @@
 //   futex:   the worker sleeps in the native addon's FUTEX_WAIT on the ring's head and
 //            is woken by FUTEX_WAKE (RING_WAKE_DATA_FUTEX, what ShardClient picks when
 //            the addon loads). Skipped without the addon.
-// The way back is Atomics.notify → Atomics.waitAsync in both. Also prints how much old
-// space the main thread's heap gained per round trip (V8 allocates straight into old
-// space for each Atomics.waitAsync, so a broker's completion wake-ups alone fill it and
-// bring mark-compacts: docs/benchmarks.md, round four) and the mark-compacts that ran.
+// The way back is Atomics.notify → Atomics.waitAsync in both.
+//   doorbell: futex on the way there; on the way back the worker rings the main
+//            thread's doorbell (a libuv async handle in the addon,
+//            RING_WAKE_DATA_DOORBELL: what ShardClient picks when the addon loads), and
+//            the main thread drains in its callback. Skipped without the addon.
+// Also prints how much old space the main thread's heap gained per round trip (V8
+// allocates straight into old space for each Atomics.waitAsync, so a broker's
+// completion wake-ups alone fill it and bring mark-compacts: docs/benchmarks.md, round
+// four) and the mark-compacts that ran.
 // This file is also the worker's entry (it spawns itself). Owns nothing but the bench.
 // Writes bench/results/ring-wake.json.
 // Usage: node dist/bench/ring-wake.bench.js [--round-trips 20000] [--rounds 5]   (SAMSA_BENCH_QUICK=1: 5,000 × 3)
@@ -21,8 +26,8 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, workerData } from 'node:worker_threads';
 import { getHeapSpaceStatistics } from 'node:v8';
-import { RING_WAKE_DATA_FUTEX, RING_WAKE_SPACE_FUTEX, SpscRing, createRingBuffer } from '../src/ring/spsc-ring.js';
-import { futexCalls } from '../src/platform/native.js';
+import { RING_WAKE_DATA_DOORBELL, RING_WAKE_DATA_FUTEX, RING_WAKE_SPACE_FUTEX, SpscRing, createRingBuffer } from '../src/ring/spsc-ring.js';
+import { doorbellCalls, ringWakeCalls } from '../src/platform/native.js';
 import { GcStats } from '../src/metrics/gc-stats.js';
 
 interface EchoData {
@@ -39,7 +44,7 @@ const WAIT_SLICE_MS = 1_000;
 /** Worker: answers every request frame with one completion frame, sleeping on the ring when idle. */
 function echoMain(): void {
   const data = workerData as EchoData;
-  const futex = futexCalls();
+  const futex = ringWakeCalls();
   const requests = new SpscRing(data.requests, futex);
   const completions = new SpscRing(data.completions, futex);
   const control = new Int32Array(data.control);
@@ -102,10 +107,17 @@ function oldSpaceUsedBytes(): number {
 const gc = new GcStats();
 const markCompacts = (): number => gc.totals().get('major')!.pauses;
 
-async function measure(useFutex: boolean, roundTrips: number): Promise<Result> {
-  const futex = useFutex ? futexCalls() : null;
+type Mode = 'atomics' | 'futex' | 'doorbell';
+
+async function measure(mode: Mode, roundTrips: number): Promise<Result> {
+  const futex = mode !== 'atomics' ? ringWakeCalls() : null;
+  const bells = mode === 'doorbell' ? doorbellCalls() : null;
+  // The doorbell's callback, set by each doorbell round trip.
+  let onBell = (): void => {};
+  const bellId = bells !== null ? bells.open(() => onBell()) : 0;
+  if (bellId < 0) throw new Error(`doorbellOpen failed: errno ${-bellId}`);
   const requestsSab = createRingBuffer(RING_BYTES, futex !== null ? RING_WAKE_DATA_FUTEX : 0);
-  const completionsSab = createRingBuffer(RING_BYTES, futex !== null ? RING_WAKE_SPACE_FUTEX : 0);
+  const completionsSab = createRingBuffer(RING_BYTES, (futex !== null ? RING_WAKE_SPACE_FUTEX : 0) | (bellId > 0 ? RING_WAKE_DATA_DOORBELL : 0), bellId);
   const control = new Int32Array(new SharedArrayBuffer(8));
   const data: EchoData = { requests: requestsSab, completions: completionsSab, control: control.buffer as SharedArrayBuffer };
   const worker = new Worker(new URL(import.meta.url), { workerData: data, name: 'ring-wake-echo' });
@@ -115,7 +127,7 @@ async function measure(useFutex: boolean, roundTrips: number): Promise<Result> {
   const payload = new Uint8Array(FRAME_BYTES);
   // Keeps the loop alive while it awaits waitAsync (which alone does not).
   const keepAlive = setInterval(() => completions.wakeConsumer(), 1_000);
-  const roundTrip = async (n: number): Promise<void> => {
+  const roundTripWaitAsync = async (n: number): Promise<void> => {
     for (let i = 0; i < n; i++) {
       while (!requests.tryWrite(payload)) await requests.waitForSpaceAsync(FRAME_BYTES, 50);
       for (;;) {
@@ -127,6 +139,25 @@ async function measure(useFutex: boolean, roundTrips: number): Promise<Result> {
       }
     }
   };
+  // As ShardClient does: drain in the doorbell's callback, arm it, return to the loop.
+  const roundTripDoorbell = (n: number): Promise<void> =>
+    new Promise<void>((resolve) => {
+      let done = 0;
+      onBell = (): void => {
+        completions.disarmDoorbell();
+        for (;;) {
+          while (done < n && completions.read() >= 0) {
+            completions.release();
+            if (++done === n) return resolve();
+            if (!requests.tryWrite(payload)) throw new Error('request ring full with one request in flight');
+          }
+          if (!completions.armDoorbell()) return;
+        }
+      };
+      if (!requests.tryWrite(payload)) throw new Error('request ring full with nothing in flight');
+      onBell();
+    });
+  const roundTrip = bellId > 0 ? roundTripDoorbell : roundTripWaitAsync;
   try {
     await roundTrip(Math.min(2_000, roundTrips)); // warm-up: JIT, the worker's start
     const mainTid = String(process.pid);
@@ -160,6 +191,7 @@ async function measure(useFutex: boolean, roundTrips: number): Promise<Result> {
     };
   } finally {
     clearInterval(keepAlive);
+    if (bellId > 0) bells!.close(bellId);
     Atomics.store(control, 0, 1);
     requests.wakeConsumer();
     const timer = setTimeout(() => void worker.terminate(), 5_000);
@@ -178,20 +210,20 @@ async function main(): Promise<void> {
   const quick = process.env.SAMSA_BENCH_QUICK === '1';
   const roundTrips = Math.max(1, quick ? 5_000 : Number(values['round-trips']));
   const rounds = Math.max(1, quick ? 3 : Number(values.rounds));
-  const modes: Array<{ name: string; futex: boolean }> = [{ name: 'atomics', futex: false }];
-  if (futexCalls() !== null) modes.push({ name: 'futex', futex: true });
-  else console.log('futex: skipped (native addon not built or without futexWait)');
+  const modes: Mode[] = ['atomics'];
+  if (ringWakeCalls() !== null && doorbellCalls() !== null) modes.push('futex', 'doorbell');
+  else console.log('futex, doorbell: skipped (native addon not built, or without futexWait and doorbellOpen)');
   gc.start();
-  const results = new Map<string, Result[]>(modes.map((m) => [m.name, []]));
+  const results = new Map<string, Result[]>(modes.map((m) => [m, []]));
   for (let r = 0; r < rounds; r++) {
-    for (const m of modes) results.get(m.name)!.push(await measure(m.futex, roundTrips));
+    for (const m of modes) results.get(m)!.push(await measure(m, roundTrips));
   }
   const load = readFileSync('/proc/loadavg', 'utf8').trim();
   console.log(`ring wake round trips: ${roundTrips} per run, ${rounds} rounds ABAB, medians; load ${load}`);
   const summary: Record<string, Result> = {};
   for (const m of modes) {
-    const rs = results.get(m.name)!;
-    summary[m.name] = {
+    const rs = results.get(m)!;
+    summary[m] = {
       rttUs: median(rs.map((x) => x.rttUs)),
       cpuUsPerRoundTrip: median(rs.map((x) => x.cpuUsPerRoundTrip)),
       mainCtxSwitches: median(rs.map((x) => x.mainCtxSwitches)),
@@ -200,9 +232,9 @@ async function main(): Promise<void> {
       markCompacts: rs.reduce((n, x) => n + x.markCompacts, 0),
     };
     console.log(
-      `${m.name.padEnd(8)} rtt ${median(rs.map((x) => x.rttUs)).toFixed(1)} µs  cpu ${median(rs.map((x) => x.cpuUsPerRoundTrip)).toFixed(1)} µs/round trip` +
+      `${m.padEnd(8)} rtt ${median(rs.map((x) => x.rttUs)).toFixed(1)} µs  cpu ${median(rs.map((x) => x.cpuUsPerRoundTrip)).toFixed(1)} µs/round trip` +
         `  context switches per round trip: main ${median(rs.map((x) => x.mainCtxSwitches)).toFixed(2)}, worker ${median(rs.map((x) => x.workerCtxSwitches)).toFixed(2)}` +
-        `  old space +${summary[m.name]!.oldSpaceBytesPerRoundTrip.toFixed(0)} B/round trip (runs without a mark-compact), ${summary[m.name]!.markCompacts} mark-compacts in all`,
+        `  old space +${summary[m]!.oldSpaceBytesPerRoundTrip.toFixed(0)} B/round trip (runs without a mark-compact), ${summary[m]!.markCompacts} mark-compacts in all`,
     );
   }
   gc.stop();

@@ -15,6 +15,9 @@
 // ring (as Atomics.wait would); futexWake is its partner: one FUTEX_WAKE syscall,
 // without V8's futex-emulation mutex (which the woken thread would otherwise wake
 // straight into and sleep on again).
+// doorbellOpen/doorbellRing/doorbellClose: a uv_async_t on the opening thread's event
+// loop that any thread may ring (the main thread's wake-up for its completion rings,
+// where Atomics.waitAsync would allocate a promise and old-space bookkeeping per wait).
 // Worker safety: Node-API addons are context-aware; its only state (the waits in
 // progress) is per environment (instance data), so it can be loaded by the main
 // thread and by every worker_threads worker at once.
@@ -32,6 +35,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -596,6 +600,160 @@ Napi::Value CancelWait(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, true);
 }
 
+// ---------------------------------------------------------------- doorbells
+// A doorbell is a uv_async_t on the loop of the thread that opened it. Rings come from
+// other threads, which only know its id, so the ids live in one process-wide table
+// under a mutex: a ring and a close never overlap, and a ring after the close finds
+// nothing (-ENOENT) instead of touching freed memory. libuv coalesces rings that
+// arrive before the callback runs into one call, so a ring costs at most one eventfd
+// write, and nothing when one is already pending.
+
+struct Doorbell {
+  uv_async_t handle;
+  napi_env env = nullptr;
+  uint32_t id = 0;
+  // Closed by its environment's teardown: the env's references may already be gone,
+  // so the close callback leaks the two below instead of releasing them into it.
+  bool env_ending = false;
+  Napi::FunctionReference callback;
+  std::unique_ptr<Napi::AsyncContext> context;
+};
+
+std::mutex g_doorbells_mutex;
+std::unordered_map<uint32_t, Doorbell*> g_doorbells;  // guarded by g_doorbells_mutex
+uint32_t g_doorbell_next_id = 1;                     // guarded by g_doorbells_mutex
+// Open doorbells per process at most: each is a handle on some loop; the bound turns
+// a leak (open without close) into an error instead of unbounded growth.
+constexpr size_t kDoorbellsMax = 4096;
+
+void OnDoorbellClosed(uv_handle_t* h) {
+  auto* d = static_cast<Doorbell*>(h->data);
+  if (d->env_ending) {
+    d->callback.SuppressDestruct();
+    (void)d->context.release();
+  }
+  delete d;
+}
+
+void OnDoorbell(uv_async_t* h) {
+  auto* d = static_cast<Doorbell*>(h->data);
+  napi_env env = d->env;
+  // The C calls, not node-addon-api's: its MakeCallback turns a failure into a fatal
+  // error, and a ring can land while the environment is being torn down (its loop runs
+  // once more to close handles), when calling into JS fails. Then there is nobody to
+  // tell, so a failure is dropped.
+  napi_handle_scope scope = nullptr;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value global = nullptr;
+  napi_value fn = nullptr;
+  napi_value result = nullptr;
+  if (napi_get_global(env, &global) == napi_ok && napi_get_reference_value(env, d->callback, &fn) == napi_ok && fn != nullptr) {
+    // MakeCallback: after the callback, Node runs the microtasks and nextTicks it queued
+    // (the promises a drain resolved), as for any I/O callback.
+    if (napi_make_callback(env, *d->context, global, fn, 0, nullptr, &result) == napi_pending_exception) {
+      // A throwing callback is reported as Node reports one from any I/O callback.
+      napi_value error = nullptr;
+      if (napi_get_and_clear_last_exception(env, &error) == napi_ok) napi_fatal_exception(env, error);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+// Removes `id` from the table and closes its handle, if this env opened it.
+bool CloseDoorbell(napi_env env, uint32_t id, bool env_ending) {
+  Doorbell* d = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(g_doorbells_mutex);
+    auto it = g_doorbells.find(id);
+    if (it == g_doorbells.end() || it->second->env != env) return false;
+    d = it->second;
+    g_doorbells.erase(it);
+  }
+  d->env_ending = env_ending;
+  // Out of the table: no ring can reach the handle any more, so closing it is safe.
+  uv_close(reinterpret_cast<uv_handle_t*>(&d->handle), OnDoorbellClosed);
+  return true;
+}
+
+// An environment going away (a worker ending) closes the doorbells it opened.
+void CloseEnvDoorbells(void* arg) {
+  auto env = static_cast<napi_env>(arg);
+  std::vector<uint32_t> ids;
+  {
+    std::lock_guard<std::mutex> lock(g_doorbells_mutex);
+    for (const auto& kv : g_doorbells) {
+      if (kv.second->env == env) ids.push_back(kv.first);
+    }
+  }
+  for (uint32_t id : ids) CloseDoorbell(env, id, true);
+}
+
+// doorbellOpen(callback: () => void): number — a doorbell on this thread's loop.
+// Returns its id (> 0), or -errno. The handle does not keep the loop alive (unref):
+// the caller keeps its own reason to live. Close it with doorbellClose on this thread.
+Napi::Value DoorbellOpen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsFunction()) {
+    Napi::TypeError::New(env, "doorbellOpen(callback): callback must be a function").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  uv_loop_t* loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) return Napi::Number::New(env, -ENOSYS);
+  auto* d = new Doorbell();
+  d->handle.data = d;
+  d->env = env;
+  d->callback = Napi::Persistent(info[0].As<Napi::Function>());
+  d->context = std::make_unique<Napi::AsyncContext>(env, "samsa:doorbell");
+  const int r = uv_async_init(loop, &d->handle, OnDoorbell);
+  if (r != 0) {
+    delete d;
+    return Napi::Number::New(env, r);
+  }
+  uv_unref(reinterpret_cast<uv_handle_t*>(&d->handle));
+  {
+    std::lock_guard<std::mutex> lock(g_doorbells_mutex);
+    if (g_doorbells.size() < kDoorbellsMax) {
+      // Ids skip 0 (the ring's "no doorbell") and any still open after a wrap.
+      while (g_doorbell_next_id == 0 || g_doorbells.count(g_doorbell_next_id) != 0) g_doorbell_next_id = (g_doorbell_next_id + 1) & 0x7fffffffu;
+      d->id = g_doorbell_next_id;
+      g_doorbell_next_id = (g_doorbell_next_id + 1) & 0x7fffffffu;
+      g_doorbells[d->id] = d;
+    }
+  }
+  if (d->id == 0) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&d->handle), OnDoorbellClosed);
+    return Napi::Number::New(env, -EMFILE);
+  }
+  return Napi::Number::New(env, d->id);
+}
+
+// doorbellRing(id: number): number — from any thread: 0, or -ENOENT when the doorbell
+// is closed (its owner is gone; nothing to wake).
+Napi::Value DoorbellRing(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  double id = 0;
+  if (info.Length() < 1 || !ReadIndex(info[0], 4294967295.0, &id)) {
+    Napi::TypeError::New(env, "doorbellRing(id): id must be a non-negative integer").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::lock_guard<std::mutex> lock(g_doorbells_mutex);
+  auto it = g_doorbells.find(static_cast<uint32_t>(id));
+  if (it == g_doorbells.end()) return Napi::Number::New(env, -ENOENT);
+  return Napi::Number::New(env, uv_async_send(&it->second->handle));
+}
+
+// doorbellClose(id: number): boolean — on the thread that opened it; its callback
+// never runs again. An unknown id, or one another thread opened, is ignored (false).
+Napi::Value DoorbellClose(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  double id = 0;
+  if (info.Length() < 1 || !ReadIndex(info[0], 4294967295.0, &id)) {
+    Napi::TypeError::New(env, "doorbellClose(id): id must be a non-negative integer").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Boolean::New(env, CloseDoorbell(env, static_cast<uint32_t>(id), false));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new AddonData());
   exports.Set("pinThreadToCpu", Napi::Function::New(env, PinThreadToCpu, "pinThreadToCpu"));
@@ -611,6 +769,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setSendBuffer", Napi::Function::New(env, SetSendBuffer, "setSendBuffer"));
   exports.Set("futexWait", Napi::Function::New(env, FutexWait, "futexWait"));
   exports.Set("futexWake", Napi::Function::New(env, FutexWake, "futexWake"));
+  exports.Set("doorbellOpen", Napi::Function::New(env, DoorbellOpen, "doorbellOpen"));
+  exports.Set("doorbellRing", Napi::Function::New(env, DoorbellRing, "doorbellRing"));
+  exports.Set("doorbellClose", Napi::Function::New(env, DoorbellClose, "doorbellClose"));
+  napi_add_env_cleanup_hook(env, CloseEnvDoorbells, env);
   return exports;
 }
 

@@ -6,7 +6,7 @@
 import { Worker, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { SpscRing } from '../src/ring/spsc-ring.js';
 import { Shard } from '../src/shard/shard.js';
-import { futexCalls, pinCurrentThread, zeroCopyCalls } from '../src/platform/native.js';
+import { ringWakeCalls, pinCurrentThread, zeroCopyCalls } from '../src/platform/native.js';
 import { SYNC_CONTROL_BYTES, SharedSyncer } from '../src/shard/sync-control.js';
 import type { SyncRequest, SyncerWorkerData } from '../src/shard/sync-control.js';
 import type { ShardWorkerData } from '../src/shard/shard-protocol.js';
@@ -58,10 +58,10 @@ if (process.env.SAMSA_SYNC_INLINE !== '1') {
 const zc = zeroCopyCalls();
 parentPort?.postMessage({ type: 'ready', shardId: data.shardId, cpu: data.cpu, pinned, pinReason });
 
-// The rings say whether they wake by the addon's futex (the broker chose, once); the
+// The rings say whether they wake through the addon (futex, doorbell: the broker chose, once); the
 // same addon file loads here, so this thread can follow that choice.
-const futex = futexCalls();
-const shard = new Shard(new SpscRing(data.requestRing, futex), new SpscRing(data.completionRing, futex), {
+const native = ringWakeCalls();
+const shard = new Shard(new SpscRing(data.requestRing, native), new SpscRing(data.completionRing, native), {
   shardId: data.shardId,
   retentionCheckIntervalMs: data.retentionCheckIntervalMs,
   compactionCheckIntervalMs: data.compactionCheckIntervalMs,

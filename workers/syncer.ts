@@ -7,13 +7,13 @@
 import { closeSync, fdatasyncSync, fsyncSync, openSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SpscRing } from '../src/ring/spsc-ring.js';
-import { futexCalls } from '../src/platform/native.js';
+import { ringWakeCalls } from '../src/platform/native.js';
 import { syncDoneReporter } from '../src/shard/sync-control.js';
 import type { SyncRequest, SyncerWorkerData } from '../src/shard/sync-control.js';
 
 const data = workerData as SyncerWorkerData;
 // The shard may sleep on its request ring by the addon's futex (the ring says): wake it the same way.
-const ring = new SpscRing(data.requestRing, futexCalls());
+const ring = new SpscRing(data.requestRing, ringWakeCalls());
 const reportSyncDone = syncDoneReporter(data.control);
 
 function syncPath(path: string, dir: boolean): void {

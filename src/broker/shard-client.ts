@@ -5,8 +5,8 @@
 // (the engine maps topics to slots).
 
 import { Worker } from 'node:worker_threads';
-import { RING_PAYLOAD_ALIGN_OFFSET, RING_WAKE_DATA_FUTEX, RING_WAKE_SPACE_FUTEX, SpscRing, createRingBuffer } from '../ring/spsc-ring.js';
-import { futexCalls } from '../platform/native.js';
+import { RING_PAYLOAD_ALIGN_OFFSET, RING_WAKE_DATA_DOORBELL, RING_WAKE_DATA_FUTEX, RING_WAKE_SPACE_FUTEX, SpscRing, createRingBuffer } from '../ring/spsc-ring.js';
+import { doorbellCalls, ringWakeCalls } from '../platform/native.js';
 import { ErrorCode } from '../wire/errors.js';
 import {
   ABORTED_TXN_BYTES,
@@ -99,9 +99,16 @@ const SPACE_RECHECK_MS = 50;
  * Atomics.waitAsync makes V8 post and cancel a delayed task per wait: an eventfd write,
  * a libuv timer and the futex-emulation lock, each time), and this one interval wakes
  * it to bound a wake-up lost to a race. The worker's exit wakes the loop itself. At
- * 200 ms it was 5 of an idle broker's ~34 wake-ups a second.
+ * 200 ms it was 5 of an idle broker's ~34 wake-ups a second. With the doorbell it is
+ * also what keeps the event loop alive (the doorbell's handle does not).
  */
 const COMPLETION_RECHECK_MS = 1_000;
+/**
+ * Drains per doorbell call at most before the callback rings its own doorbell and
+ * returns: a shard that keeps publishing cannot hold the event loop (sockets, timers)
+ * for longer than this many ring-fulls.
+ */
+const DOORBELL_DRAINS_MAX = 4;
 /**
  * The words a worker sleeps on with a blocking wait (the shard on the request ring's
  * head, on the completion ring's tail when full) use the addon's futex pair when it
@@ -110,7 +117,15 @@ const COMPLETION_RECHECK_MS = 1_000;
  * main thread's own waits stay on Atomics.waitAsync. SAMSA_FUTEX=0 turns it off
  * (before/after runs). Decided once per process; recorded in each ring.
  */
-const ringFutex = process.env.SAMSA_FUTEX === '0' ? null : futexCalls();
+const ringNative = process.env.SAMSA_FUTEX === '0' ? null : ringWakeCalls();
+/**
+ * The main thread hears of completions through a doorbell (a libuv async handle in the
+ * addon that the shard rings) when the addon loads: each Atomics.waitAsync of the
+ * completion loop left ~120 B in V8's old space, enough at 10,000 requests a second
+ * for a mark-compact (a ~10 ms stall) every few seconds. SAMSA_DOORBELL=0 goes back to
+ * Atomics.waitAsync (before/after runs).
+ */
+const doorbells = ringNative !== null && process.env.SAMSA_DOORBELL !== '0' ? doorbellCalls() : null;
 
 export class ShardClient {
   readonly shardId: number;
@@ -123,16 +138,23 @@ export class ShardClient {
   private closed = false;
   private exited = false;
   private readonly spaceWaiters: Array<{ bytes: number; run: () => boolean }> = [];
+  /** > 0: the completion ring wakes this thread through this doorbell (open until the worker exits). */
+  private readonly doorbellId: number;
+  private recheck: ReturnType<typeof setInterval> | null = null;
   private pumping = false;
   readonly ready: Promise<ShardReady>;
   private readonly exitPromise: Promise<number>;
 
   constructor(private readonly options: ShardClientOptions) {
     this.shardId = options.shardId;
-    const reqSab = createRingBuffer(options.requestRingBytes, ringFutex !== null ? RING_WAKE_DATA_FUTEX : 0);
-    const compSab = createRingBuffer(options.completionRingBytes, ringFutex !== null ? RING_WAKE_SPACE_FUTEX : 0);
-    this.requests = new SpscRing(reqSab, ringFutex);
-    this.completions = new SpscRing(compSab, ringFutex);
+    // A doorbell that fails to open (-errno) leaves this shard on Atomics.waitAsync.
+    const doorbellId = doorbells !== null ? doorbells.open(this.onDoorbell) : 0;
+    this.doorbellId = doorbellId > 0 ? doorbellId : 0;
+    const reqSab = createRingBuffer(options.requestRingBytes, ringNative !== null ? RING_WAKE_DATA_FUTEX : 0);
+    const compWake = (ringNative !== null ? RING_WAKE_SPACE_FUTEX : 0) | (this.doorbellId > 0 ? RING_WAKE_DATA_DOORBELL : 0);
+    const compSab = createRingBuffer(options.completionRingBytes, compWake, this.doorbellId);
+    this.requests = new SpscRing(reqSab, ringNative);
+    this.completions = new SpscRing(compSab, ringNative);
     this.reqView = new DataView(this.requests.bytes.buffer, this.requests.bytes.byteOffset, this.requests.bytes.byteLength);
     this.compView = new DataView(this.completions.bytes.buffer, this.completions.bytes.byteOffset, this.completions.bytes.byteLength);
     const data: ShardWorkerData = {
@@ -153,13 +175,24 @@ export class ShardClient {
         // (e.g. the shutdown answer) before failing whatever is left.
         this.drainCompletions();
         this.failAll(`shard ${this.shardId} exited with code ${code}`);
-        // The completion loop may be asleep on the ring: let it see `exited` now.
-        this.completions.wakeConsumer();
+        if (this.doorbellId > 0) {
+          // Nothing will publish any more: the doorbell and its re-check can go.
+          doorbells!.close(this.doorbellId);
+          if (this.recheck !== null) clearInterval(this.recheck);
+        } else {
+          // The completion loop may be asleep on the ring: let it see `exited` now.
+          this.completions.wakeConsumer();
+        }
         resolve(code);
       });
     });
     this.worker.on('error', (err) => options.onNotice({ type: 'log', level: 'error', msg: `shard ${this.shardId} crashed: ${err.stack ?? err.message}` }));
-    void this.completionLoop();
+    if (this.doorbellId > 0) {
+      this.recheck = setInterval(this.onDoorbell, COMPLETION_RECHECK_MS);
+      this.onDoorbell();
+    } else {
+      void this.completionLoop();
+    }
   }
 
   /** Largest batch bytes one append can carry through this shard's ring. */
@@ -277,23 +310,46 @@ export class ShardClient {
     }
   }
 
+  /**
+   * The doorbell's callback (and the re-check's): drains the completion ring, then arms
+   * the doorbell and returns to the event loop. The promises a drain resolves run their
+   * continuations right after, before the loop's next I/O (Node's MakeCallback).
+   */
+  private readonly onDoorbell = (): void => {
+    if (this.exited) return;
+    this.completions.disarmDoorbell();
+    for (let i = 0; i < DOORBELL_DRAINS_MAX; i++) {
+      this.drainReporting();
+      if (!this.completions.armDoorbell()) return;
+    }
+    // Still more: come back after the loop's other work (the ring is disarmed, so ring it).
+    this.completions.wakeConsumer();
+  };
+
+  /** The Atomics.waitAsync completion loop, for rings without a doorbell. */
   private async completionLoop(): Promise<void> {
     // Also what keeps the event loop alive while the loop waits (a pending waitAsync does not).
     const recheck = setInterval(() => this.completions.wakeConsumer(), COMPLETION_RECHECK_MS);
     try {
       while (!this.exited) {
-        try {
-          if (this.drainCompletions() > 0) continue;
-        } catch (err) {
-          // A frame this side cannot account for is a bug, not bad input: say so loudly,
-          // keep serving the other requests rather than take the broker down.
-          this.options.onNotice({ type: 'log', level: 'error', msg: `shard ${this.shardId}: bad completion: ${err instanceof Error ? err.message : String(err)}` });
-          this.completions.release();
-        }
+        if (this.drainReporting() > 0) continue;
         await this.completions.waitForDataAsync(Infinity);
       }
     } finally {
       clearInterval(recheck);
+    }
+  }
+
+  /** drainCompletions, where a frame that breaks an invariant is logged, not thrown. */
+  private drainReporting(): number {
+    try {
+      return this.drainCompletions();
+    } catch (err) {
+      // A frame this side cannot account for is a bug, not bad input: say so loudly,
+      // keep serving the other requests rather than take the broker down.
+      this.options.onNotice({ type: 'log', level: 'error', msg: `shard ${this.shardId}: bad completion: ${err instanceof Error ? err.message : String(err)}` });
+      this.completions.release();
+      return 0;
     }
   }
 

@@ -1,6 +1,7 @@
 // Loader for Samsa's native addon (native/samsa_native.cc): CPU affinity for the
 // calling thread, the zero-copy Fetch calls (dupFd, sendParts), a socket's send
-// buffer size (setSendBuffer) and the ring's futex pair (futexWait, futexWake). Owns: finding,
+// buffer size (setSendBuffer), the ring's futex pair (futexWait, futexWake) and doorbells
+// (doorbellOpen/Ring/Close: a wake-up of one thread's event loop from any thread). Owns: finding,
 // loading and shape-checking the .node file, and a pin helper that never throws. Must not touch: which CPU a shard gets (the broker
 // decides) or logging (callers say "running unpinned" once, using nativeLoadError()).
 // Each worker thread has its own module instance, so the cache below is per thread;
@@ -57,6 +58,16 @@ export interface NativeAddon {
   futexWait?(i32: Int32Array, index: number, expected: number, timeoutMs: number): number;
   /** Wakes the futexWait sleepers on i32[index] (not Atomics.wait ones); how many, or -errno. Absent in older builds. */
   futexWake?(i32: Int32Array, index: number): number;
+  /**
+   * A doorbell on the calling thread's event loop: `callback` runs there (once per
+   * burst of rings) after any thread rings it. Does not keep the loop alive. Returns
+   * its id (> 0) or -errno. Absent in older builds.
+   */
+  doorbellOpen?(callback: () => void): number;
+  /** From any thread: 0, or -ENOENT when the doorbell is closed. Absent in older builds. */
+  doorbellRing?(id: number): number;
+  /** On the opening thread: closes it (its callback never runs again); false if unknown. Absent in older builds. */
+  doorbellClose?(id: number): boolean;
 }
 
 /**
@@ -75,23 +86,39 @@ export function setSocketSendBuffer(fd: number, bytes: number): number {
   }
 }
 
-/** The futex pair, when the loaded addon has it (Linux builds of this version). */
-export interface FutexCalls {
+/** The calls a ring's native wake modes need (the ring's RingWakeCalls), when the loaded addon has them. */
+export interface RingWakeCalls {
   wait(i32: Int32Array, index: number, expected: number, timeoutMs: number): number;
   wake(i32: Int32Array, index: number): number;
+  ringDoorbell(id: number): number;
 }
 
 /**
- * The futex pair, or null when the addon is not built, too old, or not on Linux.
- * Whether to use it is the ring creator's choice (recorded in the ring); every thread
- * that opens such a ring needs this to return non-null.
+ * The futex pair and the doorbell's ring, or null when the addon is not built, too
+ * old, or not on Linux. Whether to use them is the ring creator's choice (recorded in
+ * the ring); every thread that opens such a ring needs this to return non-null.
  */
-export function futexCalls(): FutexCalls | null {
+export function ringWakeCalls(): RingWakeCalls | null {
   const a = loadNative();
   if (a === null || process.platform !== 'linux') return null;
-  const { futexWait, futexWake } = a;
-  if (futexWait === undefined || futexWake === undefined) return null;
-  return { wait: futexWait.bind(a), wake: futexWake.bind(a) };
+  const { futexWait, futexWake, doorbellRing } = a;
+  if (futexWait === undefined || futexWake === undefined || doorbellRing === undefined) return null;
+  return { wait: futexWait.bind(a), wake: futexWake.bind(a), ringDoorbell: doorbellRing.bind(a) };
+}
+
+/** Opening and closing doorbells: the side of the thread that owns one. */
+export interface DoorbellCalls {
+  open(callback: () => void): number;
+  close(id: number): boolean;
+}
+
+/** The doorbell owner's calls, or null where ringWakeCalls() is null (they go together). */
+export function doorbellCalls(): DoorbellCalls | null {
+  const a = loadNative();
+  if (a === null || ringWakeCalls() === null) return null;
+  const { doorbellOpen, doorbellClose } = a;
+  if (doorbellOpen === undefined || doorbellClose === undefined) return null;
+  return { open: doorbellOpen.bind(a), close: doorbellClose.bind(a) };
 }
 
 /** The zero-copy calls, when the loaded addon has them (Linux builds of this version). */

@@ -10,8 +10,9 @@
 //   byte  64  tail: read index, u32, stored only by the consumer
 //   byte 128  consumer-is-sleeping flag (set by the consumer, read by the producer)
 //   byte 192  producer-is-sleeping flag (set by the producer, read by the consumer)
-//   byte 224  wake mode: which of head/tail sleep on a native futex (written once by
+//   byte 224  wake mode: how head and tail sleepers are woken (written once by
 //             createRingBuffer, before the ring is shared; read once per SpscRing)
+//   byte 228  doorbell id, with RING_WAKE_DATA_DOORBELL (written and read likewise)
 //   byte 256  data area, capacityBytes long (a power of two)
 // Each shared word that changes sits alone in a 64-byte slot so the two threads do not
 // false-share a cache line. Indices are positions that only grow (mod 2^32); a position's byte
@@ -45,6 +46,7 @@ const TAIL_I32 = 16;
 const CONSUMER_SLEEPING_I32 = 32;
 const PRODUCER_SLEEPING_I32 = 48;
 const WAKE_MODE_I32 = 56;
+const DOORBELL_ID_I32 = 57;
 
 /**
  * Wake modes (createRingBuffer): a word's sleeper and its wakers must use the same
@@ -53,23 +55,33 @@ const WAKE_MODE_I32 = 56;
  * RING_WAKE_DATA_FUTEX: head (waitForData; publish and wakeConsumer wake it) uses
  * the futex pair; the consumer then cannot use waitForDataAsync.
  * RING_WAKE_SPACE_FUTEX: tail (waitForSpace; release wakes it) likewise, and the
- * producer cannot use waitForSpaceAsync. A word's async side must stay on Atomics.
+ * producer cannot use waitForSpaceAsync.
+ * RING_WAKE_DATA_DOORBELL: the consumer is an event loop that owns a native doorbell
+ * (src/platform/native.ts doorbellCalls; its id is in the ring). It does not wait on
+ * head at all: it arms the doorbell (armDoorbell) and returns to its loop, and publish
+ * and wakeConsumer ring it. Why: each Atomics.waitAsync leaves ~120 B in V8's old space
+ * (bench/ring-wake.bench.ts), which at 10,000 requests a second fills it into a
+ * mark-compact every few seconds; a ring of the doorbell allocates nothing on the heap.
+ * Excludes RING_WAKE_DATA_FUTEX. A word's other async side stays on Atomics.
  */
 export const RING_WAKE_DATA_FUTEX = 1;
 export const RING_WAKE_SPACE_FUTEX = 2;
-const RING_WAKE_MODES = RING_WAKE_DATA_FUTEX | RING_WAKE_SPACE_FUTEX;
+export const RING_WAKE_DATA_DOORBELL = 4;
+const RING_WAKE_MODES = RING_WAKE_DATA_FUTEX | RING_WAKE_SPACE_FUTEX | RING_WAKE_DATA_DOORBELL;
 
 /**
- * A native futex pair (src/platform/native.ts futexCalls; injected, the ring does not
- * load the addon). Why: V8's Atomics.notify signals the sleeper while holding its
- * futex-emulation mutex, so the sleeper wakes into that mutex and sleeps once more —
- * two context switches and two futex syscalls per wake instead of one.
+ * The native wake calls (src/platform/native.ts ringWakeCalls; injected, the ring does
+ * not load the addon). The futex pair, why: V8's Atomics.notify signals the sleeper
+ * while holding its futex-emulation mutex, so the sleeper wakes into that mutex and
+ * sleeps once more — two context switches and two futex syscalls per wake instead of one.
  */
-export interface RingFutex {
+export interface RingWakeCalls {
   /** Blocks while i32[index] === expected, up to timeoutMs: 0 woken, 1 not equal, 2 timed out, < 0 error. */
   wait(i32: Int32Array, index: number, expected: number, timeoutMs: number): number;
   /** Wakes the sleepers of wait() on i32[index]. */
   wake(i32: Int32Array, index: number): number;
+  /** Rings a doorbell from any thread: 0, or < 0 when it is closed (its owner is gone). */
+  ringDoorbell(id: number): number;
 }
 
 // Slots of SpscRing.pos (private u32 positions).
@@ -114,14 +126,24 @@ function assertTimeout(timeoutMs: number): void {
 
 /**
  * Allocates a zeroed ring (header + data area). Share it with the other thread via
- * workerData. `wakeMode` (RING_WAKE_* bits) says which words sleep on a native futex;
- * every SpscRing over it must then be given the futex pair.
+ * workerData. `wakeMode` (RING_WAKE_* bits) says which words wake natively; every
+ * SpscRing over it must then be given the native calls. `doorbellId` (> 0) goes with
+ * RING_WAKE_DATA_DOORBELL: the doorbell the consumer's thread opened.
  */
-export function createRingBuffer(capacityBytes: number, wakeMode = 0): SharedArrayBuffer {
+export function createRingBuffer(capacityBytes: number, wakeMode = 0, doorbellId = 0): SharedArrayBuffer {
   assertCapacity(capacityBytes);
   if ((wakeMode & ~RING_WAKE_MODES) !== 0) throw new RangeError(`unknown ring wake mode ${wakeMode}`);
+  if ((wakeMode & RING_WAKE_DATA_DOORBELL) !== 0 && (wakeMode & RING_WAKE_DATA_FUTEX) !== 0) {
+    throw new RangeError('a ring\'s head wakes by futex or by doorbell, not both');
+  }
+  const withDoorbell = (wakeMode & RING_WAKE_DATA_DOORBELL) !== 0;
+  if (withDoorbell !== (Number.isInteger(doorbellId) && doorbellId > 0 && doorbellId <= 0x7fffffff)) {
+    throw new RangeError(`doorbell id ${doorbellId} must be an integer in 1..2^31-1 exactly when the wake mode has RING_WAKE_DATA_DOORBELL`);
+  }
   const sab = new SharedArrayBuffer(RING_HEADER_BYTES + capacityBytes);
-  Atomics.store(new Int32Array(sab, 0, RING_HEADER_BYTES / 4), WAKE_MODE_I32, wakeMode);
+  const header = new Int32Array(sab, 0, RING_HEADER_BYTES / 4);
+  Atomics.store(header, WAKE_MODE_I32, wakeMode);
+  Atomics.store(header, DOORBELL_ID_I32, doorbellId);
   return sab;
 }
 
@@ -162,12 +184,15 @@ export class SpscRing {
   private spaceWaiters = 0;
 
   // The futex pair for head (data) and tail (space) when the ring's wake mode says so;
-  // null: that word sleeps and wakes through Atomics.
-  private readonly dataFutex: RingFutex | null;
-  private readonly spaceFutex: RingFutex | null;
+  // null: that word sleeps and wakes through Atomics (or the doorbell, for head).
+  private readonly dataFutex: RingWakeCalls | null;
+  private readonly spaceFutex: RingWakeCalls | null;
+  // RING_WAKE_DATA_DOORBELL: the calls and the consumer's doorbell id; else null and 0.
+  private readonly doorbell: RingWakeCalls | null;
+  private readonly doorbellId: number;
 
-  /** `futex` is required when the ring was created with a futex wake mode, ignored otherwise. */
-  constructor(sab: SharedArrayBuffer, futex: RingFutex | null = null) {
+  /** `native` is required when the ring was created with a native wake mode, ignored otherwise. */
+  constructor(sab: SharedArrayBuffer, native: RingWakeCalls | null = null) {
     if (!(sab instanceof SharedArrayBuffer)) throw new TypeError('SpscRing needs a SharedArrayBuffer');
     const capacityBytes = sab.byteLength - RING_HEADER_BYTES;
     assertCapacity(capacityBytes);
@@ -179,11 +204,18 @@ export class SpscRing {
     this.view = new DataView(sab, RING_HEADER_BYTES, capacityBytes);
     const wakeMode = Atomics.load(this.header, WAKE_MODE_I32);
     if ((wakeMode & ~RING_WAKE_MODES) !== 0) invariantFailed(`ring header is corrupt: wake mode ${wakeMode}`);
-    // Falling back to Atomics here would lose wake-ups (the other side uses the futex):
-    // refuse instead. The creator only picks the futex where every thread loads the addon.
-    if (wakeMode !== 0 && futex === null) throw new Error(`ring wake mode ${wakeMode} needs the native futex pair, which this thread lacks`);
-    this.dataFutex = (wakeMode & RING_WAKE_DATA_FUTEX) !== 0 ? futex : null;
-    this.spaceFutex = (wakeMode & RING_WAKE_SPACE_FUTEX) !== 0 ? futex : null;
+    // Falling back to Atomics here would lose wake-ups (the other side uses the addon):
+    // refuse instead. The creator only picks a native mode where every thread loads the addon.
+    if (wakeMode !== 0 && native === null) throw new Error(`ring wake mode ${wakeMode} needs the native wake calls, which this thread lacks`);
+    const doorbellId = Atomics.load(this.header, DOORBELL_ID_I32);
+    const withDoorbell = (wakeMode & RING_WAKE_DATA_DOORBELL) !== 0;
+    if (withDoorbell !== doorbellId > 0 || (withDoorbell && (wakeMode & RING_WAKE_DATA_FUTEX) !== 0)) {
+      invariantFailed(`ring header is corrupt: wake mode ${wakeMode} with doorbell ${doorbellId}`);
+    }
+    this.dataFutex = (wakeMode & RING_WAKE_DATA_FUTEX) !== 0 ? native : null;
+    this.spaceFutex = (wakeMode & RING_WAKE_SPACE_FUTEX) !== 0 ? native : null;
+    this.doorbell = withDoorbell ? native : null;
+    this.doorbellId = withDoorbell ? doorbellId : 0;
     // Either side may be constructed at any time: start from the shared indices.
     const head = Atomics.load(this.header, HEAD_I32) >>> 0;
     const tail = Atomics.load(this.header, TAIL_I32) >>> 0;
@@ -238,10 +270,12 @@ export class SpscRing {
   /**
    * Wakes a consumer sleeping in waitForData without publishing anything (it sees no
    * new frame and returns false). For a third thread whose news the consumer polls,
-   * e.g. a shard's syncer finishing an fdatasync. Safe from any thread.
+   * e.g. a shard's syncer finishing an fdatasync. Safe from any thread. On a doorbell
+   * ring it rings the doorbell, armed or not (a closed one is ignored: nobody to wake).
    */
   wakeConsumer(): void {
-    if (this.dataFutex !== null) this.dataFutex.wake(this.header, HEAD_I32);
+    if (this.doorbell !== null) this.doorbell.ringDoorbell(this.doorbellId);
+    else if (this.dataFutex !== null) this.dataFutex.wake(this.header, HEAD_I32);
     else Atomics.notify(this.header, HEAD_I32);
   }
 
@@ -329,6 +363,7 @@ export class SpscRing {
    */
   waitForData(timeoutMs: number): boolean {
     assertTimeout(timeoutMs);
+    if (this.doorbell !== null) throw new Error('waitForData on a ring whose head wakes by doorbell (use armDoorbell)');
     if (this.hasDataFresh()) return true;
     // Raise the flag, then re-check: a producer that published before seeing the flag
     // is caught by the re-check; one that published after sees the flag and notifies,
@@ -348,6 +383,7 @@ export class SpscRing {
   async waitForDataAsync(timeoutMs: number): Promise<boolean> {
     assertTimeout(timeoutMs);
     if (this.dataFutex !== null) throw new Error('waitForDataAsync on a ring whose head wakes by futex (it would never be woken)');
+    if (this.doorbell !== null) throw new Error('waitForDataAsync on a ring whose head wakes by doorbell (use armDoorbell)');
     if (this.hasDataFresh()) return true;
     this.dataWaiters++;
     try {
@@ -358,6 +394,29 @@ export class SpscRing {
       if (--this.dataWaiters === 0) Atomics.store(this.header, CONSUMER_SLEEPING_I32, 0);
     }
     return this.hasDataFresh();
+  }
+
+  /**
+   * Consumer of a doorbell ring, before it returns to its event loop: raises the
+   * sleeping flag, so the producer's next publish rings the doorbell, then re-checks.
+   * False: nothing unread, and the doorbell will ring. True: data arrived meanwhile
+   * (the producer may or may not ring), the flag is lowered again and the caller should
+   * read on. Same store-flag-then-read-head as waitForData, so no wake-up is lost.
+   */
+  armDoorbell(): boolean {
+    if (this.doorbell === null) throw new Error('armDoorbell on a ring without a doorbell');
+    Atomics.store(this.header, CONSUMER_SLEEPING_I32, 1);
+    if (!this.hasDataFresh()) return false;
+    Atomics.store(this.header, CONSUMER_SLEEPING_I32, 0);
+    return true;
+  }
+
+  /**
+   * Consumer of a doorbell ring, when the doorbell's callback starts: lowers the flag,
+   * so the producer does not ring for every frame it publishes while this side reads.
+   */
+  disarmDoorbell(): void {
+    Atomics.store(this.header, CONSUMER_SLEEPING_I32, 0);
   }
 
   /**
@@ -411,7 +470,7 @@ export class SpscRing {
 }
 
 /** A futex wait whose error (never expected: the word is valid and aligned) is loud, not a busy loop. */
-function futexWait(futex: RingFutex, header: Int32Array, index: number, observed: number, timeoutMs: number): void {
+function futexWait(futex: RingWakeCalls, header: Int32Array, index: number, observed: number, timeoutMs: number): void {
   const r = futex.wait(header, index, observed, timeoutMs);
   if (r < 0) invariantFailed(`ring futex wait failed: errno ${-r}`);
 }

@@ -9,7 +9,7 @@
 
 import { workerData } from 'node:worker_threads';
 import { SpscRing } from '../../src/ring/spsc-ring.js';
-import { futexCalls } from '../../src/platform/native.js';
+import { ringWakeCalls } from '../../src/platform/native.js';
 
 export interface EchoWorkerData {
   input: SharedArrayBuffer;
@@ -25,7 +25,7 @@ export interface EchoWorkerData {
 
 const data = workerData as EchoWorkerData;
 const WAIT_SLICE_MS = data.futex ? 5_000 : 20;
-const futex = data.futex ? futexCalls() : null;
+const futex = data.futex ? ringWakeCalls() : null;
 const input = new SpscRing(data.input, futex);
 const output = new SpscRing(data.output, futex);
 const control = new Int32Array(data.control);

@@ -11,18 +11,21 @@ import {
   RING_CAPACITY_MAX_BYTES,
   RING_CAPACITY_MIN_BYTES,
   RING_HEADER_BYTES,
+  RING_WAKE_DATA_DOORBELL,
   RING_WAKE_DATA_FUTEX,
   RING_WAKE_SPACE_FUTEX,
   SpscRing,
   createRingBuffer,
   ringFrameBytes,
 } from '../../src/ring/spsc-ring.js';
-import { futexCalls } from '../../src/platform/native.js';
+import { doorbellCalls, ringWakeCalls } from '../../src/platform/native.js';
 import type { EchoWorkerData } from './ring-echo-worker.js';
 
 // The addon's futex pair, or null without the addon (those tests are then skipped).
-const futex = futexCalls();
+const futex = ringWakeCalls();
 const noFutex = futex === null ? 'native addon (futex pair) not available' : false;
+const bells = doorbellCalls();
+const noDoorbell = bells === null ? 'native addon (doorbells) not available' : false;
 
 const workerUrl = new URL('./ring-echo-worker.js', import.meta.url);
 
@@ -320,15 +323,25 @@ interface EchoRun {
   lazyDrain: boolean;
   /** The worker's blocking waits (input's head, output's tail) use the native futex pair. */
   futex?: boolean;
+  /**
+   * With futex: the main thread hears of output through a doorbell (as ShardClient
+   * does), and while it waits for output alone it sets no timeout, so a lost wake-up
+   * stalls the echo past its deadline.
+   */
+  doorbell?: boolean;
 }
 
 const ECHO_RUN_MS_MAX = 15_000;
 
 /** Sends every frame through a real worker and back, checking length, bytes and order. */
 async function echoThroughWorker(run: EchoRun): Promise<void> {
-  const useFutex = run.futex === true;
+  const useFutex = run.futex === true || run.doorbell === true;
+  // The doorbell's callback wakes whichever wait is pending.
+  let onBell = (): void => {};
+  const bellId = run.doorbell === true ? bells!.open(() => onBell()) : 0;
+  assert.ok(bellId >= 0, `doorbellOpen: errno ${-bellId}`);
   const input = createRingBuffer(run.capacityBytes, useFutex ? RING_WAKE_DATA_FUTEX : 0);
-  const output = createRingBuffer(run.capacityBytes, useFutex ? RING_WAKE_SPACE_FUTEX : 0);
+  const output = createRingBuffer(run.capacityBytes, (useFutex ? RING_WAKE_SPACE_FUTEX : 0) | (bellId > 0 ? RING_WAKE_DATA_DOORBELL : 0), bellId);
   const control = new Int32Array(new SharedArrayBuffer(4));
   const data: EchoWorkerData = { input, output, control: control.buffer as SharedArrayBuffer, releaseEvery: run.releaseEvery, runMsMax: ECHO_RUN_MS_MAX, futex: useFutex };
   const worker = new Worker(workerUrl, { workerData: data });
@@ -369,7 +382,17 @@ async function echoThroughWorker(run: EchoRun): Promise<void> {
         }
         fromWorker.release();
       }
-      if (!progressed) {
+      if (!progressed && bellId > 0) {
+        if (fromWorker.armDoorbell()) continue;
+        const waits: Array<Promise<unknown>> = [new Promise<void>((resolve) => (onBell = resolve))];
+        if (sent < sizes.length) waits.push(toWorker.waitForSpaceAsync(sizes[sent]!, 50));
+        // Only the doorbell can end a wait for output alone; this timer keeps the loop
+        // alive meanwhile (the doorbell does not) and ends a stalled run at its deadline.
+        const alive = setTimeout(() => onBell(), Math.max(0, deadlineMs - Date.now()));
+        await Promise.race(waits);
+        clearTimeout(alive);
+        fromWorker.disarmDoorbell();
+      } else if (!progressed) {
         const waits: Array<Promise<boolean>> = [fromWorker.waitForDataAsync(50)];
         if (sent < sizes.length) waits.push(toWorker.waitForSpaceAsync(sizes[sent]!, 50));
         await Promise.race(waits);
@@ -385,6 +408,7 @@ async function echoThroughWorker(run: EchoRun): Promise<void> {
     await exited;
     clearTimeout(timer);
     clearInterval(poke);
+    if (bellId > 0) bells!.close(bellId);
   }
   assert.equal(workerError, null);
 }
@@ -418,8 +442,8 @@ test('echo of many maximum frames through the smallest useful ring', async () =>
 
 test('futex wake mode: the constructor needs the pair, async waits on a futex word refuse, a blocking wait sees not-equal', { skip: noFutex }, async () => {
   const sab = createRingBuffer(256, RING_WAKE_DATA_FUTEX | RING_WAKE_SPACE_FUTEX);
-  assert.throws(() => new SpscRing(sab), /needs the native futex pair/);
-  assert.throws(() => createRingBuffer(256, 4), RangeError);
+  assert.throws(() => new SpscRing(sab), /needs the native wake calls/);
+  assert.throws(() => createRingBuffer(256, 8), RangeError);
   const ring = new SpscRing(sab, futex);
   await assert.rejects(ring.waitForDataAsync(1), /futex/);
   await assert.rejects(ring.waitForSpaceAsync(8, 1), /futex/);
@@ -440,4 +464,45 @@ test('property: futex wake mode, frames cross a worker that sleeps in long nativ
   await fc.assert(fc.asyncProperty(echoRunArb, (run) => echoThroughWorker({ ...run, futex: true })), { numRuns: 25 });
   const capacityBytes = 256;
   await echoThroughWorker({ capacityBytes, sizes: new Array<number>(2000).fill(capacityBytes / 2 - 4), seed: 5, releaseEvery: 1, lazyDrain: true, futex: true });
+});
+
+test('doorbell wake mode: ids go with the mode, blocking and async data waits refuse, arm re-checks', { skip: noDoorbell }, async () => {
+  assert.throws(() => createRingBuffer(256, RING_WAKE_DATA_DOORBELL), RangeError, 'the mode needs an id');
+  assert.throws(() => createRingBuffer(256, 0, 7), RangeError, 'an id needs the mode');
+  assert.throws(() => createRingBuffer(256, RING_WAKE_DATA_DOORBELL | RING_WAKE_DATA_FUTEX, 7), RangeError, 'head wakes one way');
+  assert.throws(() => createRingBuffer(256, RING_WAKE_DATA_DOORBELL, 2 ** 31), RangeError);
+  let calls = 0;
+  const id = bells!.open(() => calls++);
+  const sab = createRingBuffer(256, RING_WAKE_DATA_DOORBELL, id);
+  assert.throws(() => new SpscRing(sab), /needs the native wake calls/);
+  const consumer = new SpscRing(sab, futex);
+  const producer = new SpscRing(sab, futex);
+  assert.throws(() => consumer.waitForData(0), /doorbell/);
+  await assert.rejects(consumer.waitForDataAsync(1), /doorbell/);
+  assert.throws(() => new SpscRing(createRingBuffer(256), futex).armDoorbell(), /without a doorbell/);
+  // Unarmed: a publish does not ring.
+  assert.ok(producer.tryWrite(new Uint8Array([1])));
+  // Armed with data already there: arm says read on, and leaves the flag down.
+  assert.equal(consumer.armDoorbell(), true);
+  assert.ok(producer.tryWrite(new Uint8Array([2])));
+  assert.ok(consumer.read() >= 0 && consumer.read() >= 0 && consumer.read() < 0);
+  consumer.release();
+  // Armed on an empty ring: the next publish rings, once per burst.
+  assert.equal(consumer.armDoorbell(), false);
+  assert.ok(producer.tryWrite(new Uint8Array([3])));
+  assert.ok(producer.tryWrite(new Uint8Array([4])));
+  const alive = setTimeout(() => {}, 10_000);
+  for (let i = 0; i < 400 && calls === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  clearTimeout(alive);
+  assert.equal(calls, 1);
+  bells!.close(id);
+  // Its owner closed it: producers ring into nothing, and do not fail.
+  producer.wakeConsumer();
+  assert.ok(producer.tryWrite(new Uint8Array([5])));
+});
+
+test('property: doorbell wake mode, frames cross a worker and every wake-up of the main thread is a doorbell', { skip: noDoorbell }, async () => {
+  await fc.assert(fc.asyncProperty(echoRunArb, (run) => echoThroughWorker({ ...run, doorbell: true })), { numRuns: 25 });
+  const capacityBytes = 256;
+  await echoThroughWorker({ capacityBytes, sizes: new Array<number>(2000).fill(capacityBytes / 2 - 4), seed: 9, releaseEvery: 1, lazyDrain: true, doorbell: true });
 });
