@@ -16,6 +16,7 @@
 // Must not read the log or know the wire format (01-fetch.ts does).
 
 import { invariantFailed } from '../wire/assert.js';
+import { LinkedMap } from './linked-map.js';
 
 /** Kafka's FetchMetadata constants. */
 export const INVALID_SESSION_ID = 0;
@@ -63,7 +64,7 @@ export class FetchSession {
   epoch: number;
   lastUsedMs: number;
   /** Partitions in fetch order: one answered with records moves to the end (Kafka's fairness). */
-  readonly partitions: Map<string, CachedPartition>;
+  readonly partitions: LinkedMap<string, CachedPartition>;
   /** Size counted in the cache's total (kept in step by the cache). */
   countedSize = 0;
 
@@ -71,7 +72,7 @@ export class FetchSession {
     readonly id: number,
     readonly usesTopicIds: boolean,
     readonly createdMs: number,
-    partitions: Map<string, CachedPartition>,
+    partitions: LinkedMap<string, CachedPartition>,
   ) {
     this.epoch = nextEpoch(INITIAL_EPOCH);
     this.lastUsedMs = createdMs;
@@ -94,7 +95,7 @@ export class FetchSessionCache {
   readonly maxCachedPartitions: number;
   private readonly now: () => number;
   /** By id, in least-recently-used order (a use moves a session to the end). */
-  private readonly sessions = new Map<number, FetchSession>();
+  private readonly sessions = new LinkedMap<number, FetchSession>();
   private cachedPartitionsNow = 0;
 
   /** Counters for /metrics. */
@@ -156,8 +157,7 @@ export class FetchSessionCache {
     this.cachedPartitionsNow += grown;
     s.countedSize = s.partitions.size;
     s.lastUsedMs = this.now();
-    this.sessions.delete(s.id);
-    this.sessions.set(s.id, s);
+    this.sessions.moveToEnd(s.id);
     return true;
   }
 
@@ -165,7 +165,7 @@ export class FetchSessionCache {
    * Creates a session of `size` partitions (built by `build`) when there is a free
    * slot, or one can be freed by Kafka's rule; null otherwise.
    */
-  maybeCreate(size: number, usesTopicIds: boolean, build: () => Map<string, CachedPartition>): FetchSession | null {
+  maybeCreate(size: number, usesTopicIds: boolean, build: () => LinkedMap<string, CachedPartition>): FetchSession | null {
     this.dropStale();
     const now = this.now();
     const fits = this.slots > 0 && size <= this.maxCachedPartitions && (this.sessions.size < this.slots || this.tryEvict(size, now));

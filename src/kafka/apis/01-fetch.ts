@@ -44,6 +44,7 @@ import { errorCodeOf } from '../error-codes.js';
 import { type FetchPartitionData, type FetchRequest, type FetchResponse, FetchRequestCodec, FetchResponseCodec } from '../../wire/schemas/01-fetch.js';
 import { type CachedPartition, type FetchSession, FINAL_EPOCH, INITIAL_EPOCH, INVALID_SESSION_ID, nextEpoch, partitionKey } from '../fetch-sessions.js';
 import { ZERO_UUID } from './common.js';
+import { LinkedMap } from '../linked-map.js';
 import { type RequestContext, defineApi } from './types.js';
 import { Op, allowedOnTopic } from './authz.js';
 import { appliedQuota, recordBytes } from './quota.js';
@@ -481,8 +482,7 @@ export const fetchApi = defineApi({
           const must = mustRespond(c, data[i]!);
           if ((data[i]!.records?.byteLength ?? 0) > 0) {
             // Answered with records: to the back of the line, so the others are read first next time.
-            s.partitions.delete(key);
-            s.partitions.set(key, c);
+            s.partitions.moveToEnd(key);
           }
           return must;
         });
@@ -492,7 +492,7 @@ export const fetchApi = defineApi({
       let sessionId = INVALID_SESSION_ID;
       if (createSession) {
         const created = cache!.maybeCreate(slots.length, byTopicId, () => {
-          const m = new Map<string, CachedPartition>();
+          const m = new LinkedMap<string, CachedPartition>();
           slots.forEach((slot, i) => {
             const d = data[i]!;
             const topic = byTopicId ? '' : slot.topic;
