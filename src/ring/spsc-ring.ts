@@ -477,7 +477,9 @@ function futexWait(futex: RingWakeCalls, header: Int32Array, index: number, obse
 
 /**
  * Atomics.waitAsync plus a timer: a pending waitAsync does not keep Node's event loop
- * alive, so without the timer a process whose only work is this wait would exit.
+ * alive, so without the timer a process whose only work is this wait would exit. An
+ * interval, not a timeout: V8's own timeout task may run after a timer of the same
+ * length (under load it did), and the loop must stay alive until the wait settles.
  */
 function waitAsync(header: Int32Array, index: number, observed: number, timeoutMs: number): Promise<void> {
   if (atomicsWaitAsync === undefined) {
@@ -486,8 +488,8 @@ function waitAsync(header: Int32Array, index: number, observed: number, timeoutM
   const r = atomicsWaitAsync(header, index, observed, timeoutMs);
   if (!r.async) return Promise.resolve();
   if (!Number.isFinite(timeoutMs)) return r.value.then(() => undefined);
-  const keepAlive = setTimeout(noop, timeoutMs + 1);
-  return r.value.then(() => clearTimeout(keepAlive));
+  const keepAlive = setInterval(noop, timeoutMs + 1);
+  return r.value.then(() => clearInterval(keepAlive));
 }
 
 function noop(): void {}

@@ -86,11 +86,13 @@ test('rings from a worker thread wake this loop each time; the worker cannot clo
   });
   const data: DoorbellWorkerData = { id, rings, sequence: sequence.buffer as SharedArrayBuffer };
   const worker = new Worker(new URL('./doorbell-worker.js', import.meta.url), { workerData: data });
+  // Listened for from the start: the exit can be emitted in the same turn as the report.
+  const exited = new Promise((resolve) => worker.once('exit', resolve));
   const report = await new Promise<DoorbellWorkerReport>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
   });
-  await new Promise((resolve) => worker.once('exit', resolve));
+  await exited;
   // The doorbell's handle does not keep the loop alive: this test's timer does, while
   // the last ring's callback is still to come.
   await until(() => calls >= rings);
