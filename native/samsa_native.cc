@@ -15,6 +15,7 @@
 // ring (as Atomics.wait would); futexWake is its partner: one FUTEX_WAKE syscall,
 // without V8's futex-emulation mutex (which the woken thread would otherwise wake
 // straight into and sleep on again).
+// syncFs: syncfs(2), a whole file system's dirty data in one call (a shard's shutdown).
 // doorbellOpen/doorbellRing/doorbellClose: a uv_async_t on the opening thread's event
 // loop that any thread may ring (the main thread's wake-up for its completion rings,
 // where Atomics.waitAsync would allocate a promise and old-space bookkeeping per wait).
@@ -600,6 +601,23 @@ Napi::Value CancelWait(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, true);
 }
 
+// syncFs(fd: number): number — syncfs(2) on the file system holding `fd`: 0 or -errno.
+// Blocks the caller until the writes finish (a shard worker's shutdown calls it).
+Napi::Value SyncFs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  double fd = 0;
+  if (info.Length() < 1 || !ReadIndex(info[0], 2147483647.0, &fd)) {
+    Napi::TypeError::New(env, "syncFs(fd): fd must be a non-negative integer").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+#if defined(__linux__)
+  const int r = syncfs(static_cast<int>(fd));
+  return Napi::Number::New(env, r == 0 ? 0 : -errno);
+#else
+  return Napi::Number::New(env, -ENOSYS);
+#endif
+}
+
 // ---------------------------------------------------------------- doorbells
 // A doorbell is a uv_async_t on the loop of the thread that opened it. Rings come from
 // other threads, which only know its id, so the ids live in one process-wide table
@@ -769,6 +787,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setSendBuffer", Napi::Function::New(env, SetSendBuffer, "setSendBuffer"));
   exports.Set("futexWait", Napi::Function::New(env, FutexWait, "futexWait"));
   exports.Set("futexWake", Napi::Function::New(env, FutexWake, "futexWake"));
+  exports.Set("syncFs", Napi::Function::New(env, SyncFs, "syncFs"));
   exports.Set("doorbellOpen", Napi::Function::New(env, DoorbellOpen, "doorbellOpen"));
   exports.Set("doorbellRing", Napi::Function::New(env, DoorbellRing, "doorbellRing"));
   exports.Set("doorbellClose", Napi::Function::New(env, DoorbellClose, "doorbellClose"));

@@ -6,7 +6,7 @@
 import { Worker, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { SpscRing } from '../src/ring/spsc-ring.js';
 import { Shard } from '../src/shard/shard.js';
-import { ringWakeCalls, pinCurrentThread, zeroCopyCalls } from '../src/platform/native.js';
+import { ringWakeCalls, pinCurrentThread, syncFsCall, zeroCopyCalls } from '../src/platform/native.js';
 import { SYNC_CONTROL_BYTES, SharedSyncer } from '../src/shard/sync-control.js';
 import type { SyncRequest, SyncerWorkerData } from '../src/shard/sync-control.js';
 import type { ShardWorkerData } from '../src/shard/shard-protocol.js';
@@ -56,6 +56,7 @@ if (process.env.SAMSA_SYNC_INLINE !== '1') {
 }
 
 const zc = zeroCopyCalls();
+const syncFs = process.env.SAMSA_SYNCFS === '0' ? null : syncFsCall();
 parentPort?.postMessage({ type: 'ready', shardId: data.shardId, cpu: data.cpu, pinned, pinReason });
 
 // The rings say whether they wake through the addon (futex, doorbell: the broker chose, once); the
@@ -68,6 +69,8 @@ const shard = new Shard(new SpscRing(data.requestRing, native), new SpscRing(dat
   ...(sharedSyncer !== undefined ? { syncer: sharedSyncer } : {}),
   // Zero-copy reads need the addon's dupFd; without it every read is answered with bytes.
   ...(zc !== null ? { dupFd: zc.dupFd } : {}),
+  // One flush of the file system before the per-file syncs of a shutdown (SAMSA_SYNCFS=0: off, for before/after runs).
+  ...(syncFs !== null ? { syncFs } : {}),
 });
 // The loop starts on the next turn, not in this script's top level: the bundle runs this
 // file as a CommonJS script through V8's code cache (scripts/bundle-entry.cjs), and writes

@@ -68,6 +68,8 @@ export interface NativeAddon {
   doorbellRing?(id: number): number;
   /** On the opening thread: closes it (its callback never runs again); false if unknown. Absent in older builds. */
   doorbellClose?(id: number): boolean;
+  /** syncfs(2) on the file system holding fd (BLOCKS until written): 0 or -errno. Absent in older builds. */
+  syncFs?(fd: number): number;
 }
 
 /**
@@ -119,6 +121,13 @@ export function doorbellCalls(): DoorbellCalls | null {
   const { doorbellOpen, doorbellClose } = a;
   if (doorbellOpen === undefined || doorbellClose === undefined) return null;
   return { open: doorbellOpen.bind(a), close: doorbellClose.bind(a) };
+}
+
+/** syncfs(2) (0 or -errno), or null when the addon is not built, too old, or not on Linux. */
+export function syncFsCall(): ((fd: number) => number) | null {
+  const a = loadNative();
+  if (a === null || process.platform !== 'linux' || a.syncFs === undefined) return null;
+  return a.syncFs.bind(a);
 }
 
 /** The zero-copy calls, when the loaded addon has them (Linux builds of this version). */

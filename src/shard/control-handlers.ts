@@ -10,6 +10,8 @@ import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { toLogConfig } from '../storage/log-config.js';
 import type { ClosedPartition, ControlRequest, ControlResult, Notice, ProducerInfo, ShardStats } from './shard-protocol.js';
 import { closePartition, openPartition } from './partition-state.js';
+import { finishProducerState } from './producer-state.js';
+import type { UnsyncedSnapshot } from '../storage/producer-snapshot.js';
 import type { PartitionState } from './partition-state.js';
 import { InvariantError } from '../wire/assert.js';
 
@@ -35,6 +37,12 @@ export interface ControlContext {
   notice(n: Notice): void;
   /** Ends the shard's loop after this request is answered. */
   stop(): void;
+  /**
+   * Writes out everything dirty on the file system that holds `dir` (syncfs(2)), best
+   * effort and reporting nothing: a speed-up only, every file is still synced on its
+   * own afterwards and that is what reports errors. Absent without the native addon.
+   */
+  flushFileSystem?(dir: string): void;
 }
 
 const NOT_OPEN: ControlResult = { ok: false, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: 'not open' };
@@ -145,16 +153,31 @@ export function createControlHandlers(ctx: ControlContext): ControlHandlers {
       // (or an offline partition) makes the answer an error, so the stop is not called clean.
       const failures: string[] = [];
       const closed: ClosedPartition[] = [];
+      // Why the file-system flushes: closing partitions one after another, each close's
+      // fdatasyncs and its snapshot's fdatasync and directory fsyncs each waited for the
+      // disk (~1.5 ms a written partition here, seconds for 1,000). So every partition's
+      // closing writes (indexes) go first, one flush writes everything, and the per-file
+      // syncs then find nothing left to write; the snapshots are written unsynced,
+      // flushed once more together, then synced each.
+      const anyDir = ctx.partitions.values().next().value?.log.dir;
+      if (anyDir !== undefined && ctx.flushFileSystem !== undefined) {
+        for (const st of ctx.partitions.values()) if (st.offline === null) st.log.prepareClose();
+        ctx.flushFileSystem(anyDir);
+      }
+      const snapshots: UnsyncedSnapshot[] = [];
       for (const st of ctx.partitions.values()) {
         try {
           const at = { slot: st.slot, logStartOffset: st.log.logStartOffset, nextOffset: st.log.nextOffset, lastStableOffset: st.txn.lastStableOffset(st.log.nextOffset) };
-          closePartition(st, warn);
+          const snapshot = closePartition(st, warn, true);
+          if (snapshot !== null) snapshots.push(snapshot);
           closed.push(at);
         } catch (err) {
           if (err instanceof InvariantError) throw err;
           failures.push(`${st.log.dir}: ${err instanceof Error ? err.message : String(err)}`);
         }
       }
+      if (snapshots.length > 0) ctx.flushFileSystem?.(snapshots[0]!.dir);
+      for (const p of snapshots) finishProducerState(p, warn);
       ctx.partitions.clear();
       ctx.stop();
       if (failures.length > 0) return { ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: `unclean close: ${failures.join('; ')}` };

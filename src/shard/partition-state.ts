@@ -8,7 +8,8 @@ import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { PartitionLog } from '../storage/partition-log.js';
 import { toLogConfig } from '../storage/log-config.js';
 import type { TopicConfig } from '../config/topic-config.js';
-import { loadProducerState, saveProducerState } from './producer-state.js';
+import { loadProducerState, saveProducerState, saveProducerStateUnsynced } from './producer-state.js';
+import type { UnsyncedSnapshot } from '../storage/producer-snapshot.js';
 import type { ProducerStateTable } from './producer-state.js';
 import type { SyncPartition } from './sync-pipeline.js';
 import type { TxnState } from './txn-state.js';
@@ -56,8 +57,11 @@ export function openPartition(slot: number, dir: string, config: TopicConfig, no
  * end for the next open. A failed close throws before the snapshot is written: a
  * snapshot must not describe data that may not be on disk. Deleting a partition
  * needs none of this: its directory, snapshots included, goes whole.
+ * `deferSnapshotSync` (a shutdown closing every partition): the snapshot is written
+ * but not synced, and returned for finishProducerState after the caller has flushed
+ * the file system once for all of them; null when there is none to finish.
  */
-export function closePartition(st: PartitionState, warn: (msg: string) => void): void {
+export function closePartition(st: PartitionState, warn: (msg: string) => void, deferSnapshotSync = false): UnsyncedSnapshot | null {
   if (st.offline !== null) {
     // Its files are not trusted: no snapshot, and the caller must not call the stop clean.
     try {
@@ -72,5 +76,8 @@ export function closePartition(st: PartitionState, warn: (msg: string) => void):
   // fdatasync and two directory fsyncs.
   const unchanged = !st.log.changedSinceOpen && st.snapshotAtOpen;
   st.log.close();
-  if (!unchanged) saveProducerState(st.log, st.producers, warn, st.txn);
+  if (unchanged) return null;
+  if (deferSnapshotSync) return saveProducerStateUnsynced(st.log, st.producers, warn, st.txn);
+  saveProducerState(st.log, st.producers, warn, st.txn);
+  return null;
 }

@@ -13,11 +13,12 @@
 // Compaction may drop whole batches of a producer: their sequences are then unknown
 // to a rebuild, which is acceptable (the batches after them still set the state).
 
+import { rmSync } from 'node:fs';
 import { ATTR_CONTROL, ATTR_TRANSACTIONAL } from '../wire/batch-layout.js';
 import { ErrorCode } from '../wire/errors.js';
 import type { PartitionLog } from '../storage/partition-log.js';
-import { PRODUCER_SCAN_BYTES_DEFAULT, loadProducerSnapshot, newProducerBatchHeader, writeProducerSnapshot } from '../storage/producer-snapshot.js';
-import type { ProducerBatchHeader, ProducerSnapshot, SnapshotProducer } from '../storage/producer-snapshot.js';
+import { PRODUCER_SCAN_BYTES_DEFAULT, loadProducerSnapshot, newProducerBatchHeader, syncProducerSnapshot, writeProducerSnapshot, writeProducerSnapshotUnsynced } from '../storage/producer-snapshot.js';
+import type { ProducerBatchHeader, ProducerSnapshot, SnapshotProducer, UnsyncedSnapshot } from '../storage/producer-snapshot.js';
 import type { AbortedTxn } from '../storage/txn-index.js';
 import { TxnState } from './txn-state.js';
 
@@ -286,5 +287,34 @@ export function saveProducerState(log: PartitionLog, table: ProducerStateTable, 
     writeProducerSnapshot(log.dir, { logEndOffset: log.nextOffset, producers: table.toSnapshot(), txns: txn.toSnapshot() }, atRoll ? 1 : 0);
   } catch (err) {
     say(`${log.dir}: producer snapshot not written (${err instanceof Error ? err.message : String(err)}); the next open rebuilds from the log`);
+  }
+}
+
+/**
+ * saveProducerState at a clean close, in two halves for a shutdown that closes many
+ * partitions and flushes the file system once between them (see
+ * writeProducerSnapshotUnsynced). Null when the snapshot could not be written (said
+ * through `say`, as saveProducerState does).
+ */
+export function saveProducerStateUnsynced(log: PartitionLog, table: ProducerStateTable, say: (msg: string) => void, txn: TxnState): UnsyncedSnapshot | null {
+  try {
+    return writeProducerSnapshotUnsynced(log.dir, { logEndOffset: log.nextOffset, producers: table.toSnapshot(), txns: txn.toSnapshot() });
+  } catch (err) {
+    say(`${log.dir}: producer snapshot not written (${err instanceof Error ? err.message : String(err)}); the next open rebuilds from the log`);
+    return null;
+  }
+}
+
+/** The second half: makes the snapshot durable, or removes it when that fails (the next open rebuilds from the log). */
+export function finishProducerState(p: UnsyncedSnapshot, say: (msg: string) => void): void {
+  try {
+    syncProducerSnapshot(p);
+  } catch (err) {
+    say(`${p.dir}: producer snapshot not synced (${err instanceof Error ? err.message : String(err)}); removed, the next open rebuilds from the log`);
+    try {
+      rmSync(p.file, { force: true });
+    } catch {
+      // Left in place: a torn file fails its CRC at the next open and is removed then.
+    }
   }
 }

@@ -10,6 +10,7 @@
 // its own rings, its own files and its syncer.
 
 // Registers the native CRC-32C that checkBatch uses (wire/codecs.ts defaults to plain JS).
+import { closeSync, openSync } from 'node:fs';
 import '../compression/node-codecs.js';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
 import {
@@ -125,6 +126,8 @@ export interface ShardOptions {
    * flagged READ_FLAG_FILE_RANGE are answered with file ranges; absent, always bytes.
    */
   dupFd?: (fd: number) => number;
+  /** syncfs(2) of the file system holding fd (the native addon's): 0 or -errno. Given, a shutdown flushes the file system before its per-file syncs. */
+  syncFs?: (fd: number) => number;
 }
 
 /** flush.ms at its default (topic-config's LONG_MAX): never reached, so such partitions need no flush.ms check. */
@@ -186,6 +189,7 @@ export class Shard {
       nowMs: this.nowMs,
       fsyncCounters: () => this.sync.counters(),
       notice: (n) => this.notice(n),
+      ...(options.syncFs !== undefined ? { flushFileSystem: flushFileSystemWith(options.syncFs) } : {}),
       stop: () => {
         this.running = false;
       },
@@ -719,4 +723,23 @@ function writeAborted(view: DataView, at: number, aborted: readonly AbortedTxn[]
     view.setFloat64(p + 8, a.firstOffset, true);
     p += ABORTED_TXN_BYTES;
   }
+}
+
+/** ControlContext.flushFileSystem over the addon's syncFs: best effort, never throws. */
+function flushFileSystemWith(syncFs: (fd: number) => number): (dir: string) => void {
+  return (dir) => {
+    let fd = -1;
+    try {
+      fd = openSync(dir, 'r');
+      // The result is not needed: each file's own sync afterwards reports its errors.
+      syncFs(fd);
+    } catch {
+      // No flush: the per-file syncs do all the work, as without the addon.
+    }
+    try {
+      if (fd >= 0) closeSync(fd);
+    } catch {
+      // A directory descriptor only read from: nothing to lose.
+    }
+  };
 }

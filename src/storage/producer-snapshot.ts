@@ -235,13 +235,60 @@ export function writeProducerSnapshot(dir: string, s: ProducerSnapshot, keepOlde
   const bytes = encodeProducerSnapshot(s);
   const file = path.join(dir, snapshotFileName(s.logEndOffset));
   writeFileDurably(file, dir, bytes);
-  const older = listProducerSnapshots(dir).filter((o) => o < s.logEndOffset);
-  const keep = new Set(keepOlder > 0 ? older.slice(-keepOlder) : []);
-  for (const offset of listProducerSnapshots(dir)) {
-    if (offset !== s.logEndOffset && !keep.has(offset)) fs.rmSync(path.join(dir, snapshotFileName(offset)), { force: true });
-  }
+  removeOtherSnapshots(dir, s.logEndOffset, keepOlder);
   syncDir(dir);
   return file;
+}
+
+/** Removes every snapshot in `dir` but the one at `logEndOffset` and the `keepOlder` newest older ones. */
+function removeOtherSnapshots(dir: string, logEndOffset: number, keepOlder: number): void {
+  const offsets = listProducerSnapshots(dir);
+  const older = offsets.filter((o) => o < logEndOffset);
+  const keep = new Set(keepOlder > 0 ? older.slice(-keepOlder) : []);
+  for (const offset of offsets) {
+    if (offset !== logEndOffset && !keep.has(offset)) fs.rmSync(path.join(dir, snapshotFileName(offset)), { force: true });
+  }
+}
+
+/** A snapshot written by writeProducerSnapshotUnsynced, not yet durable. */
+export interface UnsyncedSnapshot {
+  readonly dir: string;
+  readonly file: string;
+  readonly logEndOffset: number;
+}
+
+/**
+ * The first half of a clean close's snapshot when a shard closes many partitions at
+ * once (its shutdown): `<dir>/<logEndOffset>.snapshot` written and in place, nothing
+ * synced, the other snapshots still there. The caller flushes the file system once
+ * for all of them, then calls syncProducerSnapshot on each, where the per-file syncs
+ * find nothing left to write. Until then a crash may leave this file torn: its CRC
+ * then fails and the next open removes it and rebuilds from the log (the stop was
+ * not clean then either: the clean-shutdown marker is written after these syncs).
+ */
+export function writeProducerSnapshotUnsynced(dir: string, s: ProducerSnapshot): UnsyncedSnapshot {
+  const file = path.join(dir, snapshotFileName(s.logEndOffset));
+  const tmp = `${file}${TMP_SUFFIX}`;
+  fs.writeFileSync(tmp, encodeProducerSnapshot(s));
+  fs.renameSync(tmp, file);
+  return { dir, file, logEndOffset: s.logEndOffset };
+}
+
+/**
+ * The second half: fdatasync of the file and fsync of its directory (the new entry is
+ * durable), then the older snapshots go. Their removal is not synced: one that
+ * reappears after a crash is older than this one, and the newest usable snapshot is
+ * the one an open picks. Throws when a sync fails (the caller removes the file).
+ */
+export function syncProducerSnapshot(p: UnsyncedSnapshot): void {
+  const fd = fs.openSync(p.file, 'r');
+  try {
+    fs.fdatasyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  syncDir(p.dir);
+  removeOtherSnapshots(p.dir, p.logEndOffset, 0);
 }
 
 /** Removes every snapshot (and leftover .tmp) in `dir`; the directory itself is not synced. */

@@ -5,7 +5,7 @@
 // syncs, flush-behind), every control request, idempotent duplicates and bad batches.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, fstatSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode } from '../../src/wire/errors.js';
 import { InvariantError, invariantFailed } from '../../src/wire/assert.js';
@@ -531,4 +531,38 @@ test('appends and reads to a slot this shard does not hold are answered UNKNOWN_
     assert.equal(c.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     assert.equal(h.readNow(5, 0).completion.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   });
+});
+
+test('shutdown flushes the file system twice around the closes (syncFs), and what it wrote reopens clean', () => {
+  const { dir, cleanup } = tempDir('samsa-shard-');
+  const calls: Array<{ fd: number; snapshots: number }> = [];
+  const snapshotsIn = (d: string): number => readdirSync(d).filter((n) => n.endsWith('.snapshot')).length;
+  const dirs = [0, 1, 2].map((p) => join(dir, `t-${p}`));
+  try {
+    const h = new ShardHarness({
+      syncer: new FakeSyncer(),
+      syncFs: (fd) => {
+        // A real descriptor of the data's file system, taken where the snapshots stand now.
+        assert.ok(fstatSync(fd).isDirectory());
+        calls.push({ fd, snapshots: dirs.reduce((n, d) => n + snapshotsIn(d), 0) });
+        return 0;
+      },
+    });
+    dirs.forEach((d, slot) => ok(h.open(slot, d)));
+    for (let slot = 0; slot < 2; slot++) h.append(slot, 1, batch([`a${slot}`, `b${slot}`], { producerId: 40 + slot, producerEpoch: 0, baseSequence: 0 }));
+    assert.equal(h.step(), 2);
+    ok(h.controlNow({ type: 'shutdown' }));
+    // First before any snapshot is written, then with every partition's (unsynced) snapshot in place.
+    assert.deepEqual(calls.map((c) => c.snapshots), [0, 3]);
+    assert.deepEqual(dirs.map(snapshotsIn), [1, 1, 1]);
+    // Reopened as after a clean stop: offsets and each producer's sequence carry on.
+    const again = new ShardHarness({ syncer: new FakeSyncer() });
+    dirs.forEach((d, slot) => assert.equal(ok(again.open(slot, d)).nextOffset, slot < 2 ? 2 : 0));
+    const dup = again.appendNow(0, 1, batch(['a0', 'b0'], { producerId: 40, producerEpoch: 0, baseSequence: 0 }));
+    assert.equal(dup.errorCode, ErrorCode.NONE);
+    assert.equal(dup.baseOffset, 0, 'a retried batch is answered from the snapshot\'s producer state, not appended again');
+    ok(again.controlNow({ type: 'shutdown' }));
+  } finally {
+    cleanup();
+  }
 });

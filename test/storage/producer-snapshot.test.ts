@@ -15,10 +15,12 @@ import {
   loadProducerSnapshot,
   newProducerBatchHeader,
   snapshotFileName,
+  syncProducerSnapshot,
   writeProducerSnapshot,
+  writeProducerSnapshotUnsynced,
 } from '../../src/storage/producer-snapshot.js';
 import type { ProducerSnapshot } from '../../src/storage/producer-snapshot.js';
-import { loadProducerState, saveProducerState } from '../../src/shard/producer-state.js';
+import { finishProducerState, loadProducerState, saveProducerState, saveProducerStateUnsynced } from '../../src/shard/producer-state.js';
 import type { ProducerStateTable } from '../../src/shard/producer-state.js';
 import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
 import type { EncodeBatchOptions } from '../../src/protocol/record-batch.js';
@@ -111,6 +113,54 @@ test('writing a snapshot replaces older ones; loading picks the newest usable on
     fs.renameSync(path.join(dir, snapshotFileName(100)), path.join(dir, snapshotFileName(150)));
     assert.equal(loadProducerSnapshot(dir, 300, () => {}), null);
   } finally {
+    rmTmp(dir);
+  }
+});
+
+test('a shutdown\'s snapshot in two halves: in place at once with the older ones kept, then synced with them gone', () => {
+  const dir = makeTmpDir();
+  try {
+    writeProducerSnapshot(dir, { logEndOffset: 5, producers: [], txns: [] });
+    const p = writeProducerSnapshotUnsynced(dir, SAMPLE);
+    assert.equal(p.file, path.join(dir, snapshotFileName(1234)));
+    // Until the second half the older snapshot stays: a crash before the sync leaves one usable.
+    assert.deepEqual(listProducerSnapshots(dir), [5, 1234]);
+    assert.deepEqual(loadProducerSnapshot(dir, 1234, () => {}), SAMPLE);
+    syncProducerSnapshot(p);
+    assert.deepEqual(fs.readdirSync(dir), [snapshotFileName(1234)]);
+    // A torn first half (the crash case) is not trusted: the CRC fails and it is removed.
+    const torn = writeProducerSnapshotUnsynced(dir, { ...SAMPLE, logEndOffset: 2000 });
+    fs.truncateSync(torn.file, 10);
+    const said: string[] = [];
+    assert.deepEqual(loadProducerSnapshot(dir, 3000, (m) => said.push(m)), SAMPLE);
+    assert.equal(said.length, 1);
+    assert.deepEqual(listProducerSnapshots(dir), [1234]);
+  } finally {
+    rmTmp(dir);
+  }
+});
+
+test('a snapshot whose sync fails is removed with a warning, so the next open rebuilds from the log', () => {
+  const dir = makeTmpDir();
+  const log = open(dir);
+  try {
+    log.append([idem(7, 0, 3)], 0);
+    const { table, txn } = loadProducerState(log, () => {});
+    const said: string[] = [];
+    const p = saveProducerStateUnsynced(log, table, (m) => said.push(m), txn);
+    assert.ok(p !== null);
+    assert.deepEqual(listProducerSnapshots(dir), [3]);
+    // Its directory gone under it: the sync fails (as an EIO would), the file is removed.
+    finishProducerState({ ...p, dir: path.join(dir, 'gone'), file: p.file }, (m) => said.push(m));
+    assert.match(said[0] ?? '', /not synced.*removed/);
+    assert.deepEqual(listProducerSnapshots(dir), []);
+    // A snapshot that cannot be written at all is said and answered null, never thrown.
+    log.close();
+    const unwritable = { ...log, dir: path.join(dir, 'missing', 'deeper') } as unknown as PartitionLog;
+    assert.equal(saveProducerStateUnsynced(unwritable, table, (m) => said.push(m), txn), null);
+    assert.match(said[1] ?? '', /not written/);
+  } finally {
+    log.close();
     rmTmp(dir);
   }
 });
