@@ -10,8 +10,8 @@
 // Must not touch: anything else in the process. It spawns no threads, never blocks the
 // caller (sendParts stops where the socket would block and says how far it got; waits
 // are libuv poll handles on the caller's loop, or poll(2) on a pool thread) and never
-// pins any thread but the caller, so each shard worker pins itself. The one exception
-// to "never blocks" is futexWait, which a shard worker calls to sleep on its request
+// pins any thread but the caller, so each shard worker pins itself. The exceptions to
+// "never blocks" are syncFs (a shard worker's shutdown) and futexWait, which a shard worker calls to sleep on its request
 // ring (as Atomics.wait would); futexWake is its partner: one FUTEX_WAKE syscall,
 // without V8's futex-emulation mutex (which the woken thread would otherwise wake
 // straight into and sleep on again).
