@@ -10,11 +10,12 @@
 
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { statfs } from 'node:fs/promises';
 import type { Piscina } from 'piscina';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
+import { syncFsCall } from '../platform/native.js';
 import { ShardClient } from './shard-client.js';
 import { fileRangesAvailable } from './file-range.js';
 import { TailCache } from './tail-cache.js';
@@ -399,10 +400,43 @@ export class SamsaEngine implements Engine {
   }
 
   private async recoverAll(infos: TopicInfo[]): Promise<void> {
+    // With the addon, each recovery writes without fdatasync and one syncfs(2) below
+    // makes all of it durable: per file, the recovery threads waited for the disk three
+    // times a partition (~60% of an unclean start with 1,000 partitions). The
+    // descriptor is opened before any recovery writes, so the syncfs reports a write
+    // error from any of them (Linux ≥ 5.8); a file's own error also stays unseen for
+    // the shard's first fdatasync of it. SAMSA_SYNCFS=0: per-file syncs, as before.
+    const syncFs = process.env.SAMSA_SYNCFS === '0' ? null : syncFsCall();
+    let fsFd = -1;
+    if (syncFs !== null) {
+      try {
+        fsFd = openSync(this.dataDir, 'r');
+        // A first flush before any recovery writes: it writes what the stopped process
+        // left in the page cache, and it takes in an error from before this start (the
+        // file system's error is reported once per such descriptor), so that the check
+        // below is about recovery's own writes. The files' own errors are not taken.
+        const before = syncFs(fsFd);
+        if (before < 0) logger().warn({ errno: -before, dir: this.dataDir }, 'the data directory\'s file system reported a write error from before this start; each partition\'s files report their own at their next sync');
+      } catch {
+        fsFd = -1;
+      }
+    }
+    try {
+      await this.recoverEach(infos, fsFd >= 0);
+      if (fsFd >= 0) {
+        const r = syncFs!(fsFd);
+        if (r < 0) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `recovery could not make its writes durable: syncfs of ${this.dataDir} failed with errno ${-r}`);
+      }
+    } finally {
+      if (fsFd >= 0) closeSync(fsFd);
+    }
+  }
+
+  private async recoverEach(infos: TopicInfo[], skipSync: boolean): Promise<void> {
     const tasks: Array<Promise<void>> = [];
     for (const info of infos) {
       for (let p = 0; p < info.partitions; p++) {
-        const task: RecoverTask = { dir: join(this.dataDir, partitionDirName(info.name, p)), config: toLogConfig(info.config) };
+        const task: RecoverTask = { dir: join(this.dataDir, partitionDirName(info.name, p)), config: toLogConfig(info.config), skipSync };
         tasks.push(
           this.maintenancePool().then((pool) => pool.run(task, { name: 'recover' }) as Promise<RecoveryReport>).then((report) => {
             for (const line of report.messages) logger().warn({ topic: info.name, partition: p }, line);

@@ -22,6 +22,8 @@ import type { ScrubResult } from './scrub.js';
 export interface RecoverTask {
   dir: string;
   config: Pick<LogConfig, 'indexIntervalBytes'>;
+  /** The engine syncs the file system once after all recoveries (syncfs): no per-file fdatasync here. */
+  skipSync?: boolean;
 }
 
 export interface UnlinkTask {
@@ -30,7 +32,7 @@ export interface UnlinkTask {
 
 /** Recovers one partition directory; the report (structured-cloneable) says what was cut or rebuilt. */
 export function recover(task: RecoverTask): RecoveryReport {
-  return recoverPartitionDir(task.dir, task.config);
+  return recoverPartitionDir(task.dir, task.config, { skipSync: task.skipSync === true });
 }
 
 export interface ScrubTask {

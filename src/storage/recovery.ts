@@ -139,6 +139,8 @@ export function openSegments(
   log: (msg: string) => void,
   stats: StorageStats,
   nowMs: number,
+  /** False: a recovered active segment is written but not fdatasynced (the caller syncs the file system). */
+  syncRecovered = true,
 ): OpenedSegments {
   const report = newReport(dir, clean);
   const say = (msg: string): void => {
@@ -159,7 +161,7 @@ export function openSegments(
     segments.push(active);
     try {
       if (!clean || !openActiveClean(active, config.indexIntervalBytes, say, report)) {
-        recoverActiveSegment(active, config.indexIntervalBytes, say, stats, report);
+        recoverActiveSegment(active, config.indexIntervalBytes, say, stats, report, syncRecovered);
       }
     } catch (err) {
       active.closeFds();
@@ -206,7 +208,14 @@ function openActiveClean(seg: Segment, indexIntervalBytes: number, say: (msg: st
 }
 
 /** The unclean path for the active segment (see the module comment). */
-export function recoverActiveSegment(seg: Segment, indexIntervalBytes: number, say: (msg: string) => void, stats: StorageStats, report: RecoveryReport): void {
+export function recoverActiveSegment(
+  seg: Segment,
+  indexIntervalBytes: number,
+  say: (msg: string) => void,
+  stats: StorageStats,
+  report: RecoveryReport,
+  sync = true,
+): void {
   seg.ensureOpen(true);
   report.scanned = true;
   const validatedBefore = stats.batchesValidated;
@@ -260,7 +269,7 @@ export function recoverActiveSegment(seg: Segment, indexIntervalBytes: number, s
       `${r.batches} batches checked from position ${r.startPosition}, next offset ${seg.nextOffset}`);
   }
   seg.writeIndexFilesWhole();
-  seg.syncAll();
+  if (sync) seg.syncAll();
   seg.metaLoaded = true;
   report.batchesValidated = stats.batchesValidated - validatedBefore;
 }
@@ -280,14 +289,27 @@ function readOrNull(file: string): Buffer | null {
  * another scan. Synchronous and self-contained: fit for a piscina worker, one
  * partition per task (see src/storage/maintenance-tasks.ts).
  */
-export function recoverPartitionDir(dir: string, config: Pick<LogConfig, 'indexIntervalBytes'>, opts: { log?: (msg: string) => void; nowMs?: number } = {}): RecoveryReport {
+export function recoverPartitionDir(
+  dir: string,
+  config: Pick<LogConfig, 'indexIntervalBytes'>,
+  opts: { log?: (msg: string) => void; nowMs?: number; skipSync?: boolean } = {},
+): RecoveryReport {
   const stats = newStorageStats();
-  const { segments, report } = openSegments(dir, config, false, opts.log ?? noop, stats, opts.nowMs ?? Date.now());
+  const { segments, report } = openSegments(dir, config, false, opts.log ?? noop, stats, opts.nowMs ?? Date.now(), opts.skipSync !== true);
   const say = (msg: string): void => {
     report.messages.push(msg);
     (opts.log ?? noop)(msg);
   };
-  for (const seg of segments) seg.closeClean(say);
+  for (const seg of segments) {
+    if (opts.skipSync !== true) {
+      seg.closeClean(say);
+      continue;
+    }
+    // The caller syncs the whole file system once after every partition is recovered
+    // (the engine's syncfs): the same writes, without waiting for the disk per file.
+    seg.prepareClose(say);
+    seg.closeFds();
+  }
   return report;
 }
 

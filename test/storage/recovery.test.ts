@@ -331,6 +331,37 @@ test('recoverPartitionDir (the piscina task) recovers standalone; a clean open t
   }
 });
 
+test('recovery without its fdatasyncs (skipSync: the engine syncs the file system once) leaves the same files and report', () => {
+  const root = makeTmpDir();
+  try {
+    const specs = Array.from({ length: 40 }, (_, i) => ({ records: 3, recordBytes: 60, ts: 9000 - i }));
+    const { dir, model } = crashImage(root, specs, cfg());
+    // A torn tail and a damaged time index: both a truncation and an index rebuild to write.
+    fs.appendFileSync(activeLogFile(dir), Buffer.alloc(57, 3));
+    const timeIndex = activeLogFile(dir).replace(/\.log$/, '.timeindex');
+    fs.appendFileSync(timeIndex, Buffer.alloc(5, 1));
+    const twin = path.join(root, 'crashed-1');
+    fs.cpSync(dir, twin, { recursive: true });
+    const synced = recover({ dir, config: { indexIntervalBytes: 300 } });
+    const deferred = recover({ dir: twin, config: { indexIntervalBytes: 300 }, skipSync: true });
+    assert.equal(deferred.bytesTruncated, 57);
+    assert.deepEqual({ ...deferred, dir: '', activeSegment: '', messages: [] }, { ...synced, dir: '', activeSegment: '', messages: [] });
+    assert.deepEqual(deferred.messages.map((m) => m.replaceAll(twin, dir)), synced.messages);
+    const names = fs.readdirSync(dir).sort();
+    assert.deepEqual(fs.readdirSync(twin).sort(), names);
+    for (const name of names) assert.ok(fs.readFileSync(path.join(twin, name)).equals(fs.readFileSync(path.join(dir, name))), name);
+    const log = PartitionLog.open(twin, cfg(), { cleanShutdown: true });
+    try {
+      assert.equal(log.recovery.scanned, false, 'what it wrote opens clean');
+      checkContents(log, model);
+    } finally {
+      log.close();
+    }
+  } finally {
+    rmTmp(root);
+  }
+});
+
 test('an empty or missing directory opens as an empty log at offset 0', () => {
   const root = makeTmpDir();
   try {
