@@ -161,7 +161,15 @@ export function createControlHandlers(ctx: ControlContext): ControlHandlers {
       // flushed once more together, then synced each.
       const anyDir = ctx.partitions.values().next().value?.log.dir;
       if (anyDir !== undefined && ctx.flushFileSystem !== undefined) {
-        for (const st of ctx.partitions.values()) if (st.offline === null) st.log.prepareClose();
+        for (const st of ctx.partitions.values()) {
+          if (st.offline !== null) continue;
+          try {
+            st.log.prepareClose();
+          } catch (err) {
+            if (err instanceof InvariantError) throw err;
+            // Its close below writes and syncs again, and reports what fails.
+          }
+        }
         ctx.flushFileSystem(anyDir);
       }
       const snapshots: UnsyncedSnapshot[] = [];
