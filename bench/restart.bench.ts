@@ -155,6 +155,10 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
+if (process.env.NODE_EXTRA_CA_CERTS !== undefined) {
+  // Node parses that bundle at every boot (~50 ms here): it is in every restart figure below.
+  console.log(`note: NODE_EXTRA_CA_CERTS is set (${process.env.NODE_EXTRA_CA_CERTS}); every Node process parses it at boot. Unset it to measure without.`);
+}
 const results = new Map<string, Run[]>(variants.map((v) => [v.label, []]));
 for (let r = 0; r < RUNS; r++) {
   for (const v of variants) {
@@ -174,4 +178,7 @@ for (const v of variants) {
 }
 const outDir = new URL('../../bench/results/', import.meta.url).pathname;
 mkdirSync(outDir, { recursive: true });
-writeFileSync(join(outDir, 'restart.json'), JSON.stringify({ at: new Date().toISOString(), partitions: PARTITIONS, records: RECORDS, runs: RUNS, load, results: Object.fromEntries(results), medians: summary }, null, 2) + '\n');
+writeFileSync(
+  join(outDir, 'restart.json'),
+  JSON.stringify({ at: new Date().toISOString(), partitions: PARTITIONS, records: RECORDS, runs: RUNS, load, nodeExtraCaCerts: process.env.NODE_EXTRA_CA_CERTS ?? null, results: Object.fromEntries(results), medians: summary }, null, 2) + '\n',
+);
