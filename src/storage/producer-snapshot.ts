@@ -268,6 +268,13 @@ export interface UnsyncedSnapshot {
  */
 export function writeProducerSnapshotUnsynced(dir: string, s: ProducerSnapshot): UnsyncedSnapshot {
   const file = path.join(dir, snapshotFileName(s.logEndOffset));
+  if (fs.existsSync(file)) {
+    // Never replace a durable snapshot with an unsynced one of the same name: a crash
+    // before the flush would leave neither. The rare case (a snapshot already at this
+    // log end, e.g. from a roll) pays the durable write.
+    writeFileDurably(file, dir, encodeProducerSnapshot(s));
+    return { dir, file, logEndOffset: s.logEndOffset };
+  }
   const tmp = `${file}${TMP_SUFFIX}`;
   fs.writeFileSync(tmp, encodeProducerSnapshot(s));
   fs.renameSync(tmp, file);

@@ -128,6 +128,11 @@ test('a shutdown\'s snapshot in two halves: in place at once with the older ones
     assert.deepEqual(loadProducerSnapshot(dir, 1234, () => {}), SAMPLE);
     syncProducerSnapshot(p);
     assert.deepEqual(fs.readdirSync(dir), [snapshotFileName(1234)]);
+    // Over a snapshot of the same name (already durable) it writes durably, never torn.
+    const same = writeProducerSnapshotUnsynced(dir, SAMPLE);
+    assert.equal(same.file, p.file);
+    assert.deepEqual(fs.readdirSync(dir), [snapshotFileName(1234)], 'no .tmp left');
+    assert.deepEqual(loadProducerSnapshot(dir, 1234, () => {}), SAMPLE);
     // A torn first half (the crash case) is not trusted: the CRC fails and it is removed.
     const torn = writeProducerSnapshotUnsynced(dir, { ...SAMPLE, logEndOffset: 2000 });
     fs.truncateSync(torn.file, 10);
