@@ -11,11 +11,12 @@
 // caller (sendParts stops where the socket would block and says how far it got; waits
 // are libuv poll handles on the caller's loop, or poll(2) on a pool thread) and never
 // pins any thread but the caller, so each shard worker pins itself. The exceptions to
-// "never blocks" are syncFs (a shard worker's shutdown) and futexWait, which a shard worker calls to sleep on its request
+// "never blocks" are syncFs (a shard's shutdown, the engine's recovery at start) and futexWait, which a shard worker calls to sleep on its request
 // ring (as Atomics.wait would); futexWake is its partner: one FUTEX_WAKE syscall,
 // without V8's futex-emulation mutex (which the woken thread would otherwise wake
 // straight into and sleep on again).
-// syncFs: syncfs(2), a whole file system's dirty data in one call (a shard's shutdown).
+// syncFs: syncfs(2), a whole file system's dirty data in one call (a shard's shutdown,
+// the engine's recovery after an unclean stop).
 // doorbellOpen/doorbellRing/doorbellClose: a uv_async_t on the opening thread's event
 // loop that any thread may ring (the main thread's wake-up for its completion rings,
 // where Atomics.waitAsync would allocate a promise and old-space bookkeeping per wait).
@@ -602,7 +603,8 @@ Napi::Value CancelWait(const Napi::CallbackInfo& info) {
 }
 
 // syncFs(fd: number): number — syncfs(2) on the file system holding `fd`: 0 or -errno.
-// Blocks the caller until the writes finish (a shard worker's shutdown calls it).
+// Blocks the caller until the writes finish (a shard worker's shutdown; the main
+// thread's recovery at start, before anything is served).
 Napi::Value SyncFs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   double fd = 0;
