@@ -16,11 +16,11 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Admin, Producer } from '../src/client/index.js';
+import { freePort } from './lib/broker-process.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -57,17 +57,6 @@ for (const cli of CLIS) {
     if (k === undefined || k === '' || v.length === 0) throw new Error('--also-env wants KEY=VALUE');
     variants.push({ label: `${CLIS.length > 1 ? cli : 'this build'} with ${args['also-env']}`, cli, env: { [k]: v.join('=') } });
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 interface Started {

@@ -1,5 +1,5 @@
-// What the cross-process benches (cross-process.bench.ts, scaling.bench.ts) share: a
-// `samsa serve` child process found by its ready line, the native librdkafka load
+// What the cross-process benches (cross-process, scaling, versus-kafka, restart) share: a
+// free port to start a broker on, a `samsa serve` child process found by its ready line, the native librdkafka load
 // generator (bench/rdkafka/loadgen.c: built on demand, spawned, its JSON result line
 // and its --stats-file read back), and CPU accounting from /proc (a process's
 // utime+stime, per thread, and the whole machine's from /proc/stat).
@@ -8,6 +8,7 @@
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -25,6 +26,18 @@ export function parseNice(value: string | undefined): number | null {
 /** Spawns cmd (at `nice` when set: `nice` execs it, so the pid stays the command's). */
 export function spawnNiced(nice: number | null, cmd: string, argv: string[], options: Parameters<typeof spawn>[2]): ChildProcess {
   return nice === null ? spawn(cmd, argv, options) : spawn('nice', ['-n', String(nice), cmd, ...argv], options);
+}
+
+/** A TCP port on 127.0.0.1 free a moment ago (for a process started with fixed ports). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
 }
 
 // ------------------------------------------------------------------ CPU accounting
