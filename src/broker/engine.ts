@@ -17,8 +17,8 @@ import type { Piscina } from 'piscina';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { syncFsCall } from '../platform/native.js';
 import { ShardClient } from './shard-client.js';
-import { fileRangesAvailable } from './file-range.js';
-import { TailCache } from './tail-cache.js';
+import { FileRange, fileRangesAvailable } from './file-range.js';
+import { TailCache, readsUpTo } from './tail-cache.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import type { DeadlineEntry } from './deadline-queue.js';
 import type { AppendCompletion, ShardReady } from './shard-client.js';
@@ -741,12 +741,17 @@ export class SamsaEngine implements Engine {
     // At the end of the log (read_committed: at the last stable offset) there is nothing to read: answer without a round trip to the shard.
     if (offset === (committed ? h.lastStableOffset : h.highWatermark)) return this.emptyRead(h, ErrorCode.NONE, committed);
     if (!Number.isSafeInteger(offset) || offset < h.logStartOffset || offset > h.highWatermark) return this.emptyRead(h, ErrorCode.OFFSET_OUT_OF_RANGE, committed);
-    if (!committed) {
-      // A consumer at the tail: the append that woke it is still here, no shard round
-      // trip. Not for read_committed: the cache knows neither the last stable offset
-      // of its bytes nor the aborted transactions among them.
+    // A consumer at the tail: the append that woke it is still here, no shard round
+    // trip. read_committed only while no transaction is open and the cache holds no
+    // transactional batch: then its bytes all lie below the last stable offset and no
+    // aborted transaction is among them (the cache knows neither otherwise).
+    if (!committed || (h.tail.nonTransactional && h.lastStableOffset === h.highWatermark)) {
       const tail = h.tail.read(offset, Math.max(0, maxBytes));
-      if (tail !== null) return { errorCode: ErrorCode.NONE, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, lastStableOffset: h.lastStableOffset, records: tail };
+      if (tail !== null) {
+        const r: ReadResult = { errorCode: ErrorCode.NONE, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, lastStableOffset: h.lastStableOffset, records: tail };
+        if (committed) r.abortedTransactions = [];
+        return r;
+      }
     }
     // The checks above need only the offsets, which an unopened partition has from the summary.
     if (h.state !== 'open') {
@@ -754,7 +759,14 @@ export class SamsaEngine implements Engine {
       if (code !== ErrorCode.NONE) return this.emptyRead(h, code, committed);
     }
     const c = await h.shard.read(h.slot, offset, Math.max(0, maxBytes), committed, opts?.fileRange === true && fileRangesAvailable());
-    if (c.errorCode === ErrorCode.NONE) this.advance(h, c.logStartOffset, c.nextOffset, c.lastStableOffset);
+    if (c.errorCode === ErrorCode.NONE) {
+      this.advance(h, c.logStartOffset, c.nextOffset, c.lastStableOffset);
+      // This reader is at the end now: its next read should find what follows here. (A
+      // file range is a read of 64 KiB or more: a reader catching up, not tailing. A
+      // read_committed reader stopped by an open transaction could not use the cache.)
+      const atEnd = !committed || c.lastStableOffset === c.nextOffset;
+      if (atEnd && !(c.records instanceof FileRange) && readsUpTo(c.records, c.nextOffset)) h.tail.want();
+    }
     const r: ReadResult = { errorCode: c.errorCode, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, lastStableOffset: h.lastStableOffset, records: c.records };
     if (committed) r.abortedTransactions = c.aborted ?? [];
     return r;
@@ -937,10 +949,11 @@ export class SamsaEngine implements Engine {
   private onAppend(slot: number, logStartOffset: number, nextOffset: number, lastStableOffset: number, baseOffset: number, batches: Uint8Array): void {
     const h = this.slots.get(slot);
     if (h === undefined) return;
-    // Kept for the Fetch this append is about to wake (before the waiters run), or to
-    // keep a cache that consumers read contiguous. LogAppendTime batches are stamped
-    // by the shard, so the bytes here are not what it stored.
-    if (h.waiters.size > 0 || !h.tail.isEmpty) {
+    // Kept for the Fetch this append is about to wake (before the waiters run), for a
+    // reader that just reached the end, or to keep a cache that consumers read
+    // contiguous. LogAppendTime batches are stamped by the shard, so the bytes here are
+    // not what it stored.
+    if (h.waiters.size > 0 || h.tail.keeping) {
       if (this.topics.get(h.topic)?.info.config['message.timestamp.type'] === 'LogAppendTime') h.tail.clear();
       else h.tail.add(batches, baseOffset);
     }

@@ -2,8 +2,17 @@
 // thread, so the Fetch an append wakes is answered without a round trip to the shard.
 // At low rates that round trip is most of a message's cost: a futex wake of the shard,
 // a pread, and a wake-up of the main thread again, per Fetch.
-// Owns: which appends are kept (small ones, while a long-poll waited on the partition
-// or the cache is being read), their bounds (per partition and in total), patching in
+// A consumer that keeps up without ever waiting (its Fetch arrives when an append or two
+// already landed, as librdkafka's does at 10,000 one-record Produce requests a second)
+// never parks, so "a long-poll waits" alone would never start the cache: a read from
+// the shard that reached the end of the log asks for it too (`want`).
+// read_committed readers (librdkafka's default isolation) are answered from it only
+// while it holds no transactional or control batch and the engine says no transaction
+// is open (last stable offset = high watermark): then there is nothing to stop before
+// and no aborted transaction among the bytes, which is all the shard would add.
+// Owns: which appends are kept (small ones, while a long-poll waited on the partition,
+// a reader reached the end, or the cache is being read), their bounds (per partition
+// and in total), patching in
 // the offsets the shard assigned, and answering a read from them under the shard's
 // whole-batch rules. Must not keep anything the shard stores differently (a
 // LogAppendTime topic's batches get the broker's time and a new CRC in the shard: the
@@ -13,7 +22,7 @@
 // batch's baseOffset (outside the CRC) set to the offset the shard assigned: exactly
 // what the segment holds, for offsets below the high watermark, which never change.
 
-import { BATCH_HEADER_BYTES, OFF_LAST_OFFSET_DELTA, batchSizeAt } from '../wire/batch-layout.js';
+import { ATTR_CONTROL, ATTR_TRANSACTIONAL, BATCH_HEADER_BYTES, OFF_ATTRIBUTES, OFF_LAST_OFFSET_DELTA, batchSizeAt, getBaseOffset } from '../wire/batch-layout.js';
 
 /** Appends larger than this are not kept (at high rates the copy would cost more than it saves). */
 export const TAIL_APPEND_MAX_BYTES = 16 * 1024;
@@ -39,12 +48,35 @@ export class TailCache {
   private readonly bases: number[] = [];
   private readonly positions: number[] = [];
   private unreadAppends = 0;
+  /** A reader reached the end of the log: keep the appends that follow, for its next read. */
+  private wanted = false;
+  /** Whether a batch held is transactional or a control batch (then only read_uncommitted readers are answered). */
+  private transactional = false;
   /** Offsets held: [start, end). Meaningless while empty. */
   private start = 0;
   private end = 0;
 
   get isEmpty(): boolean {
     return this.buf === null || this.bases.length === 0;
+  }
+
+  /** Whether read_committed readers may be answered: nothing held belongs to a transaction. */
+  get nonTransactional(): boolean {
+    return !this.transactional;
+  }
+
+  /** Whether the next append should be kept: a reader asked (`want`) or the cache is already going. */
+  get keeping(): boolean {
+    return this.wanted || !this.isEmpty;
+  }
+
+  /**
+   * A reader was just answered up to the end of the log (by the shard): keep what is
+   * appended next, so its next read needs no round trip. Undone by `clear`, so a reader
+   * that stops reading costs at most TAIL_UNREAD_APPENDS_MAX copies.
+   */
+  want(): void {
+    this.wanted = true;
   }
 
   /** The offset just past the last batch held (-1 when empty). */
@@ -69,6 +101,7 @@ export class TailCache {
     if (this.buf === null || this.used + batches.byteLength > this.buf.byteLength || this.bases.length + batches.byteLength / BATCH_HEADER_BYTES > TAIL_BATCHES_MAX) {
       const unread = this.unreadAppends;
       this.clear();
+      // Past the total bound nothing is kept, and `wanted` stays cleared: a reader asks again.
       if (totalBytes + TAIL_BUFFER_BYTES > TAIL_TOTAL_BYTES_MAX) return;
       // A fresh buffer, never a reused one: views already handed out keep their bytes.
       this.buf = new Uint8Array(TAIL_BUFFER_BYTES);
@@ -95,6 +128,7 @@ export class TailCache {
       const out = new DataView(buf.buffer, buf.byteOffset + at, 8);
       out.setInt32(0, hi);
       out.setUint32(4, offset - hi * TWO_POW_32);
+      if ((batches[pos + OFF_ATTRIBUTES + 1]! & (ATTR_TRANSACTIONAL | ATTR_CONTROL)) !== 0) this.transactional = true;
       if (this.bases.length === 0) this.start = offset;
       this.bases.push(offset);
       this.positions.push(at);
@@ -137,5 +171,28 @@ export class TailCache {
     this.bases.length = 0;
     this.positions.length = 0;
     this.unreadAppends = 0;
+    this.wanted = false;
+    this.transactional = false;
   }
+}
+
+/**
+ * Whether `records` (whole batches, as a read returns them) end exactly at `endOffset`:
+ * the reader was given everything up to the end of the log. Walks batch headers only;
+ * each step passes one whole batch (≥ a header), so the length bounds it. False for
+ * anything malformed or empty.
+ */
+export function readsUpTo(records: Uint8Array, endOffset: number): boolean {
+  if (records.byteLength < BATCH_HEADER_BYTES) return false;
+  let pos = 0;
+  let last = -1;
+  while (pos + BATCH_HEADER_BYTES <= records.byteLength) {
+    const size = batchSizeAt(records, pos);
+    if (size < BATCH_HEADER_BYTES || pos + size > records.byteLength) return false;
+    last = pos;
+    pos += size;
+  }
+  if (pos !== records.byteLength || last < 0) return false;
+  const lastOffsetDelta = new DataView(records.buffer, records.byteOffset + last + OFF_LAST_OFFSET_DELTA, 4).getInt32(0);
+  return getBaseOffset(records, last) + lastOffsetDelta + 1 === endOffset;
 }

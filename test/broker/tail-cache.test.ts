@@ -1,10 +1,10 @@
-// The tail cache: appends a waiting consumer is about to read are answered from the
+// The tail cache: appends a waiting (or just caught-up) consumer is about to read are answered from the
 // main thread, byte for byte what the shard stored (offsets patched in), and never
 // past what is held or across a gap.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SamsaEngine } from '../../src/broker/engine.js';
-import { TAIL_APPEND_MAX_BYTES, TailCache, tailCacheStats } from '../../src/broker/tail-cache.js';
+import { TAIL_APPEND_MAX_BYTES, TailCache, readsUpTo, tailCacheStats } from '../../src/broker/tail-cache.js';
 import { encodeRecordBatch, decodeRecordBatches } from '../../src/protocol/record-batch.js';
 import { ErrorCode } from '../../src/wire/errors.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -85,6 +85,71 @@ test('a long-poll woken by an append is answered from the tail cache with the by
       assert.deepEqual(Buffer.from(fromTail.records), Buffer.from(firstTwo), `${topic}: byte for byte`);
       assert.deepEqual(decodeRecordBatches(fromTail.records).flatMap((b) => b.records.map((r) => r.offset)), [1, 2, 3]);
     }
+  } finally {
+    await engine.close();
+    cleanup();
+  }
+});
+
+test('readsUpTo: true only when whole batches end exactly at the offset', () => {
+  const b = concat(batchOf(['a', 'b', 'c'], { baseOffset: 5 }), batchOf(['d'], { baseOffset: 8 }));
+  assert.equal(readsUpTo(b, 9), true);
+  assert.equal(readsUpTo(b, 8), false);
+  assert.equal(readsUpTo(b, 10), false);
+  assert.equal(readsUpTo(new Uint8Array(0), 0), false, 'empty');
+  assert.equal(readsUpTo(b.subarray(0, b.byteLength - 1), 9), false, 'a torn last batch');
+  assert.equal(readsUpTo(b.subarray(0, 30), 9), false, 'shorter than a header');
+});
+
+test('TailCache: want() keeps the next appends, and a reader that never comes back stops it', () => {
+  const c = new TailCache();
+  assert.equal(c.keeping, false);
+  c.want();
+  assert.equal(c.keeping, true);
+  let offset = 0;
+  for (let i = 0; i < 65; i++) c.add(batchOf([`v${i}`]), offset++);
+  assert.equal(c.isEmpty, true, 'cleared after 64 unread appends');
+  assert.equal(c.keeping, false, 'and no longer wanted: a reader has to reach the end again');
+  c.want();
+  c.add(batchOf(['t'], { producerId: 7, producerEpoch: 0, baseSequence: 0, transactional: true }), offset);
+  assert.equal(c.nonTransactional, false, 'a transactional batch held');
+  c.clear();
+  assert.equal(c.nonTransactional, true);
+  assert.equal(c.keeping, false);
+});
+
+test('a reader that reached the end without waiting is answered from the cache next; read_committed only while no transaction is open', async () => {
+  const { dir, cleanup } = tempDir();
+  const engine = await SamsaEngine.start({ dataDir: dir, shards: 1, pin: false });
+  const committed = { isolation: 'read_committed' as const };
+  const offsetsOf = (records: Uint8Array): number[] => decodeRecordBatches(records).flatMap((b) => b.records.map((r) => r.offset));
+  try {
+    await engine.createTopic('k', 1);
+    assert.equal((await engine.append('k', 0, batchOf(['a']), 1)).errorCode, ErrorCode.NONE);
+    let hits = tailCacheStats.hits;
+    // No long-poll anywhere: the consumer reads what is there, from the shard, up to the end.
+    assert.deepEqual(offsetsOf((await engine.read('k', 0, 0, 1 << 20, committed)).records), [0]);
+    assert.equal(tailCacheStats.hits, hits, 'the first read is the shard');
+    assert.equal((await engine.append('k', 0, batchOf(['b', 'c']), 1)).baseOffset, 1);
+    const plain = await engine.read('k', 0, 1, 1 << 20);
+    assert.equal(tailCacheStats.hits, ++hits, 'then the cache, read_uncommitted');
+    assert.deepEqual(offsetsOf(plain.records), [1, 2]);
+    const rc = await engine.read('k', 0, 1, 1 << 20, committed);
+    assert.equal(tailCacheStats.hits, ++hits, 'and read_committed with no transaction open');
+    assert.deepEqual(offsetsOf(rc.records), [1, 2]);
+    assert.deepEqual(rc.abortedTransactions, []);
+    assert.equal(rc.lastStableOffset, 3);
+
+    // A transaction opens at offset 3: read_committed readers go to the shard and stop before it.
+    const txn = batchOf(['t'], { producerId: 42, producerEpoch: 0, baseSequence: 0, transactional: true });
+    assert.equal((await engine.append('k', 0, txn, 1)).baseOffset, 3);
+    const before = await engine.read('k', 0, 1, 1 << 20, committed);
+    assert.equal(tailCacheStats.hits, hits, 'read_committed is not answered from the cache now');
+    assert.deepEqual(offsetsOf(before.records), [1, 2], 'the shard stops at the last stable offset');
+    assert.equal(before.lastStableOffset, 3);
+    const uncommitted = await engine.read('k', 0, 1, 1 << 20);
+    assert.equal(tailCacheStats.hits, ++hits, 'read_uncommitted still is');
+    assert.deepEqual(offsetsOf(uncommitted.records), [1, 2, 3]);
   } finally {
     await engine.close();
     cleanup();
