@@ -177,13 +177,15 @@ export class TailCache {
 }
 
 /**
- * Whether `records` (whole batches, as a read returns them) end exactly at `endOffset`:
- * the reader was given everything up to the end of the log. Walks batch headers only;
- * each step passes one whole batch (≥ a header), so the length bounds it. False for
- * anything malformed or empty.
+ * Whether `records` (whole batches, as a read returns them, at most one cache buffer's
+ * worth) end exactly at `endOffset`: the reader was given everything up to the end of
+ * the log. Walks batch headers only; each step passes one whole batch (≥ a header), so
+ * the length bounds it. False for anything malformed, empty or larger.
  */
 export function readsUpTo(records: Uint8Array, endOffset: number): boolean {
-  if (records.byteLength < BATCH_HEADER_BYTES) return false;
+  // A read larger than one cache buffer is a reader catching up, not tailing; this also
+  // bounds the walk below to TAIL_BATCHES_MAX steps.
+  if (records.byteLength < BATCH_HEADER_BYTES || records.byteLength > TAIL_BUFFER_BYTES) return false;
   let pos = 0;
   let last = -1;
   while (pos + BATCH_HEADER_BYTES <= records.byteLength) {

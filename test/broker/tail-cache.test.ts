@@ -155,3 +155,8 @@ test('a reader that reached the end without waiting is answered from the cache n
     cleanup();
   }
 });
+
+test('readsUpTo: a read larger than one cache buffer is a reader catching up, never a tailing one', () => {
+  const big = batchOf(['x'.repeat(70 * 1024)], { baseOffset: 0 });
+  assert.equal(readsUpTo(big, 1), false);
+});
