@@ -268,7 +268,11 @@ export function recoverActiveSegment(
     say(`${seg.logPath}: truncated at position ${r.endPosition}, cutting ${cut} bytes (${r.problem}); ` +
       `${r.batches} batches checked from position ${r.startPosition}, next offset ${seg.nextOffset}`);
   }
-  seg.writeIndexFilesWhole();
+  // What the files hold is known (read above): write only what differs. The final time
+  // entry a clean close adds goes in first, as the close that follows (the piscina task)
+  // or a clean close and reopen would leave it, so a file the last close wrote matches.
+  seg.finalTimeEntry();
+  seg.writeIndexFilesOver(ib, tb);
   if (sync) seg.syncAll();
   seg.metaLoaded = true;
   report.batchesValidated = stats.batchesValidated - validatedBefore;

@@ -444,6 +444,18 @@ export class Segment {
     }
   }
 
+  /**
+   * Like writeIndexFilesWhole, for files whose bytes are known (`offsetIndexOnDisk`,
+   * `timeIndexOnDisk`; null when the file was missing and created empty): each file is
+   * left alone, appended to or rewritten, whichever makes it hold the entries in memory
+   * (OffsetIndex.rewriteOver). Needs the index descriptors open.
+   */
+  writeIndexFilesOver(offsetIndexOnDisk: Uint8Array | null, timeIndexOnDisk: Uint8Array | null): void {
+    if (this.indexFd < 0 || this.timeIndexFd < 0) invariantFailed(`segment ${this.logPath}: index files not open`);
+    this.offsetIndex!.rewriteOver(this.indexFd, offsetIndexOnDisk);
+    this.timeIndex!.rewriteOver(this.timeIndexFd, timeIndexOnDisk);
+  }
+
   /** Rebuilds both indexes by replaying the whole log (validating CRCs if asked). */
   rebuildIndexes(indexIntervalBytes: number, validate: boolean): ReplayResult {
     this.stats.indexRebuilds++;

@@ -53,3 +53,54 @@ test('file round trip; damaged files are reported', () => {
     rmTmp(dir);
   }
 });
+
+test('rewriteOver leaves a file as a full rewrite would, writing only when it must (fast-check)', () => {
+  const dir = makeTmpDir();
+  try {
+    const file = path.join(dir, 'x.index');
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 40 }),
+        fc.constantFrom('missing', 'same', 'prefix', 'longer', 'different', 'torn'),
+        (n, onDiskKind) => {
+          const ix = new OffsetIndex(1);
+          for (let i = 0; i < n; i++) ix.append(i * 3 + 1, (i + 1) * 100);
+          const full = Buffer.alloc(n * 8);
+          for (let i = 0; i < n; i++) {
+            full.writeUInt32BE(i * 3 + 1, i * 8);
+            full.writeUInt32BE((i + 1) * 100, i * 8 + 4);
+          }
+          let onDisk: Buffer | null;
+          if (onDiskKind === 'missing') onDisk = null;
+          else if (onDiskKind === 'same') onDisk = full;
+          else if (onDiskKind === 'prefix') onDisk = full.subarray(0, Math.floor(n / 2) * 8);
+          else if (onDiskKind === 'longer') onDisk = Buffer.concat([full, Buffer.alloc(8, 9)]);
+          else if (onDiskKind === 'different') onDisk = Buffer.concat([Buffer.alloc(8, 7), full.subarray(8)]);
+          else onDisk = Buffer.concat([full, Buffer.alloc(3, 1)]);
+          fs.writeFileSync(file, onDisk ?? Buffer.alloc(0));
+          const before = fs.statSync(file, { bigint: true }).mtimeNs;
+          const fd = fs.openSync(file, 'r+');
+          try {
+            ix.rewriteOver(fd, onDisk);
+          } finally {
+            fs.closeSync(fd);
+          }
+          assert.ok(fs.readFileSync(file).equals(full), `${onDiskKind}: the file holds exactly the entries`);
+          if (onDiskKind === 'same') assert.equal(fs.statSync(file, { bigint: true }).mtimeNs, before, 'nothing written when it matched');
+          // Later appends go after what is there.
+          ix.append(n * 3 + 1, (n + 1) * 100);
+          const fd2 = fs.openSync(file, 'r+');
+          try {
+            ix.flushTo(fd2);
+          } finally {
+            fs.closeSync(fd2);
+          }
+          assert.equal(fs.statSync(file).size, (n + 1) * 8);
+        },
+      ),
+      { numRuns: 120 },
+    );
+  } finally {
+    rmTmp(dir);
+  }
+});

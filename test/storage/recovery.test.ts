@@ -362,6 +362,33 @@ test('recovery without its fdatasyncs (skipSync: the engine syncs the file syste
   }
 });
 
+test('recovering a directory whose indexes are already right writes neither index file', () => {
+  const root = makeTmpDir();
+  try {
+    const specs = Array.from({ length: 30 }, (_, i) => ({ records: 2, recordBytes: 80, ts: 7000 - i }));
+    const { dir, model } = crashImage(root, specs, cfg());
+    recoverPartitionDir(dir, { indexIntervalBytes: 300 });
+    const indexes = fs.readdirSync(dir).filter((n) => n.endsWith('.index') || n.endsWith('.timeindex')).map((n) => path.join(dir, n));
+    assert.ok(indexes.length >= 2);
+    const stamp = (): string[] => indexes.map((f) => `${fs.statSync(f, { bigint: true }).mtimeNs}:${fs.statSync(f).size}`);
+    const before = stamp();
+    const bytes = indexes.map((f) => fs.readFileSync(f));
+    // A kill -9 right after: no clean marker, so recovery scans again; nothing differs.
+    const again = recoverPartitionDir(dir, { indexIntervalBytes: 300 });
+    assert.equal(again.bytesTruncated, 0);
+    assert.deepEqual(stamp(), before, 'no index file was written');
+    indexes.forEach((f, i) => assert.ok(fs.readFileSync(f).equals(bytes[i]!)));
+    const log = PartitionLog.open(dir, cfg(), { cleanShutdown: true });
+    try {
+      checkContents(log, model);
+    } finally {
+      log.close();
+    }
+  } finally {
+    rmTmp(root);
+  }
+});
+
 test('an empty or missing directory opens as an empty log at offset 0', () => {
   const root = makeTmpDir();
   try {
