@@ -38,7 +38,7 @@ import { takeCleanShutdown, writeCleanShutdownMarker } from '../storage/clean-sh
 import { decodeOffsetSummary, encodeOffsetSummary } from '../storage/offset-summary.js';
 import type { PartitionSummary, TopicSummary } from '../storage/offset-summary.js';
 import { logger } from '../util/logger.js';
-import type { CompactTask, CompactTaskResult, RecoverTask, ScrubTask, UnlinkTask } from '../storage/maintenance-tasks.js';
+import type { CompactTask, CompactTaskResult, RecoverManyTask, RecoverTask, ScrubTask, UnlinkTask } from '../storage/maintenance-tasks.js';
 import type { ScrubDamage, ScrubResult } from '../storage/scrub.js';
 import type { RecoveryReport } from '../storage/recovery.js';
 import { WaitList, type ListedWait } from './wait-list.js';
@@ -192,6 +192,8 @@ const DEFAULT_COMPACTION_CHECK_INTERVAL_MS = 15_000; // Kafka's log.cleaner.back
 const OPEN_ALL_CONCURRENCY = 8;
 /** Background opening starts this long after the engine is up: listeners first. */
 const BACKGROUND_OPEN_DELAY_MS = 200;
+/** Partitions one recovery task takes at most after an unclean stop (engine.recoverEach; a task per partition left the pool mostly idle). */
+const RECOVERY_PARTITIONS_PER_TASK_MAX = 64;
 
 const SHARD_WORKER_URL = new URL('../../workers/shard-worker.js', import.meta.url);
 const MAINTENANCE_WORKER_URL = new URL('../../workers/maintenance.js', import.meta.url);
@@ -433,19 +435,30 @@ export class SamsaEngine implements Engine {
   }
 
   private async recoverEach(infos: TopicInfo[], skipSync: boolean): Promise<void> {
-    const tasks: Array<Promise<void>> = [];
+    const all: Array<{ topic: string; partition: number; task: RecoverTask }> = [];
     for (const info of infos) {
-      for (let p = 0; p < info.partitions; p++) {
-        const task: RecoverTask = { dir: join(this.dataDir, partitionDirName(info.name, p)), config: toLogConfig(info.config), skipSync };
-        tasks.push(
-          this.maintenancePool().then((pool) => pool.run(task, { name: 'recover' }) as Promise<RecoveryReport>).then((report) => {
-            for (const line of report.messages) logger().warn({ topic: info.name, partition: p }, line);
-          }),
-        );
-      }
+      const config = toLogConfig(info.config);
+      for (let p = 0; p < info.partitions; p++) all.push({ topic: info.name, partition: p, task: { dir: join(this.dataDir, partitionDirName(info.name, p)), config, skipSync } });
     }
-    await Promise.all(tasks);
-    logger().info({ partitions: tasks.length }, 'recovered partitions after an unclean stop');
+    // Several partitions per task (RecoverManyTask says why), but at least two tasks
+    // per pool thread while there are enough partitions, so the threads share the work.
+    const threads = Math.max(1, availableParallelism());
+    const perTask = Math.max(1, Math.min(RECOVERY_PARTITIONS_PER_TASK_MAX, Math.ceil(all.length / (2 * threads))));
+    const pool = await this.maintenancePool();
+    const runs: Array<Promise<void>> = [];
+    for (let from = 0; from < all.length; from += perTask) {
+      const chunk = all.slice(from, from + perTask);
+      const task: RecoverManyTask = { tasks: chunk.map((c) => c.task) };
+      runs.push(
+        (pool.run(task, { name: 'recoverMany' }) as Promise<RecoveryReport[]>).then((reports) => {
+          reports.forEach((report, i) => {
+            for (const line of report.messages) logger().warn({ topic: chunk[i]!.topic, partition: chunk[i]!.partition }, line);
+          });
+        }),
+      );
+    }
+    await Promise.all(runs);
+    logger().info({ partitions: all.length, tasks: runs.length }, 'recovered partitions after an unclean stop');
   }
 
   private pickShard(): ShardClient {

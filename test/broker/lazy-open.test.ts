@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Admin, Consumer, Producer } from '../../src/client/index.js';
 import { SamsaEngine } from '../../src/broker/engine.js';
 import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
@@ -33,6 +33,8 @@ interface Serve {
   child: ChildProcess;
   bootstrap: string;
   stderr: () => string;
+  /** Everything the process printed (pino's JSON lines, the ready line) so far. */
+  output: () => string;
 }
 
 async function serve(dataDir: string, env: Record<string, string> = {}): Promise<Serve> {
@@ -52,7 +54,7 @@ async function serve(dataDir: string, env: Record<string, string> = {}): Promise
     child.once('exit', (code) => reject(new Error(`serve exited (${code}) before ready: ${err}`)));
   });
   const m = /kafka=(\S+)/.exec(ready)!;
-  return { child, bootstrap: m[1]!, stderr: () => err };
+  return { child, bootstrap: m[1]!, stderr: () => err, output: () => out + err };
 }
 
 async function stop(s: Serve, signal: NodeJS.Signals): Promise<number | null> {
@@ -167,6 +169,17 @@ test('partitions opened on first use serve exact offsets and records, also after
     // Run 3, unclean: every partition is recovered before anything is served.
     const afterKill = (p: number): number => afterHot(p) + 1;
     s = await serve(dir, { SAMSA_BACKGROUND_OPEN: '0' });
+    // Recovery runs several partitions per pool task: each cut is still reported under its own partition.
+    const cuts = s.output().split('\n').flatMap((l) => {
+      try {
+        const j = JSON.parse(l) as { partition?: number; msg?: string };
+        return j.msg?.includes('truncated at position') === true ? [j] : [];
+      } catch {
+        return [];
+      }
+    });
+    assert.deepEqual(cuts.map((c) => c.partition).sort((a, b) => a! - b!), [0, hot], 'one cut reported per torn partition');
+    for (const c of cuts) assert.ok(c.msg!.includes(`/${basename(dirname(activeLog(dir, c.partition!)))}/`), `the cut of partition ${c.partition} names its own directory`);
     admin = new Admin({ bootstrap: s.bootstrap });
     await checkOffsets(admin, afterKill);
     await checkAll(s.bootstrap, (p) => Array.from({ length: afterKill(p) }, (_, i) => value(p, i)));
