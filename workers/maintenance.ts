@@ -3,4 +3,4 @@
 // themselves and their shapes live in src/storage/maintenance-tasks.ts, so nothing
 // but piscina ever imports this file.
 
-export { compact, recover, recoverMany, scrub, unlink } from '../src/storage/maintenance-tasks.js';
+export { compact, recoverMany, scrub, unlink } from '../src/storage/maintenance-tasks.js';

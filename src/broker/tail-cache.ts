@@ -12,11 +12,10 @@
 // and no aborted transaction among the bytes, which is all the shard would add.
 // Owns: which appends are kept (small ones, while a long-poll waited on the partition,
 // a reader reached the end, or the cache is being read), their bounds (per partition
-// and in total), patching in
-// the offsets the shard assigned, and answering a read from them under the shard's
-// whole-batch rules. Must not keep anything the shard stores differently (a
-// LogAppendTime topic's batches get the broker's time and a new CRC in the shard: the
-// engine does not offer those), nor answer past what it holds.
+// and in total), patching in the offsets the shard assigned, and answering a read from
+// them under the shard's whole-batch rules. Must not keep anything the shard stores
+// differently (a LogAppendTime topic's batches get the broker's time and a new CRC in
+// the shard: the engine does not offer those), nor answer past what it holds.
 //
 // The bytes kept are the request's batches as the shard received them, with each
 // batch's baseOffset (outside the CRC) set to the offset the shard assigned: exactly

@@ -1,13 +1,13 @@
 // Maintenance tasks that run in the piscina pool, off the main thread and off the
 // shards' hot path: recovery scans of partitions at start-up (in parallel, several
-// partitions per task), deleting
-// segment files that retention has already detached from a log, and writing cleaned
-// copies of sealed segments for compaction. Owns: the task and result shapes (the
-// engine and the pool's worker entry, workers/maintenance.ts, both import them) and
-// the task functions. Must not change a file a shard has open: recovery runs before
-// shards open partitions, unlink only touches files a shard renamed away, and
-// compaction only reads sealed (immutable) segments and writes `<base>.log.cleaned`
-// files that the owning shard swaps in (or removes); scrub only reads sealed segments.
+// partitions per task), deleting segment files that retention has already detached from
+// a log, and writing cleaned copies of sealed segments for compaction. Owns: the task
+// and result shapes (the engine and the pool's worker entry, workers/maintenance.ts,
+// both import them) and the task functions. Must not change a file a shard has open:
+// recovery runs before shards open partitions, unlink only touches files a shard
+// renamed away, and compaction only reads sealed (immutable) segments and writes
+// `<base>.log.cleaned` files that the owning shard swaps in (or removes); scrub only
+// reads sealed segments.
 
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';

@@ -160,6 +160,7 @@ export class OffsetIndex {
     this.flushedCount = 0;
     this.flushTo(fd);
   }
+
   /**
    * Makes the file hold exactly the entries in memory, given the bytes it holds now
    * (`onDisk`; null: it was just created empty): nothing is written when they match, the
@@ -181,7 +182,6 @@ export class OffsetIndex {
     }
     this.rewrite(fd);
   }
-
 }
 
 /** pwrite until all `length` bytes are written (a regular file writes all or throws; the loop is a guard). */

@@ -168,15 +168,8 @@ export class TimeIndex {
     this.flushedCount = 0;
     this.flushTo(fd);
   }
-  /**
-   * Makes the file hold exactly the entries in memory, given the bytes it holds now
-   * (`onDisk`; null: it was just created empty): nothing is written when they match, the
-   * new entries are appended when it holds a prefix of them, and only otherwise is it
-   * truncated and rewritten. Why: recovery used to rewrite both index files of every
-   * partition, and each ftruncate is an ext4 journal transaction (~0.2 ms; 1,000
-   * partitions after a kill -9 spent ~0.4 s of pool time in them), mostly to write
-   * back what was already there.
-   */
+
+  /** Leaves the file alone, appends to it or rewrites it, whichever makes it hold the entries in memory (see OffsetIndex.rewriteOver). */
   rewriteOver(fd: number, onDisk: Uint8Array | null): void {
     const have = onDisk === null ? 0 : onDisk.byteLength;
     if (have % TIME_INDEX_ENTRY_BYTES === 0 && have <= this.count * TIME_INDEX_ENTRY_BYTES) {
@@ -189,5 +182,4 @@ export class TimeIndex {
     }
     this.rewrite(fd);
   }
-
 }
