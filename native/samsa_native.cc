@@ -17,6 +17,8 @@
 // straight into and sleep on again).
 // syncFs: syncfs(2), a whole file system's dirty data in one call (a shard's shutdown,
 // the engine's recovery after an unclean stop).
+// setTimerSlack: PR_SET_TIMERSLACK for the calling thread (the latency bench's sender
+// paces records with timed sleeps, which the default 50 µs slack makes end late).
 // doorbellOpen/doorbellRing/doorbellClose: a uv_async_t on the opening thread's event
 // loop that any thread may ring (the main thread's wake-up for its completion rings,
 // where Atomics.waitAsync would allocate a promise and old-space bookkeeping per wait).
@@ -51,6 +53,9 @@
 #include <sys/uio.h>
 #include <poll.h>
 #include <sys/syscall.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
 #include <linux/futex.h>
 #include <time.h>
 #include <unistd.h>
@@ -620,6 +625,24 @@ Napi::Value SyncFs(const Napi::CallbackInfo& info) {
 #endif
 }
 
+// setTimerSlack(ns: number): number — how late the kernel may end the CALLING thread's
+// timed sleeps (futex timeouts, nanosleep), in ns (1..1e9; the default is 50,000): 0 or
+// -errno. Only that thread changes; threads it starts later inherit the value.
+Napi::Value SetTimerSlack(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  double ns = 0;
+  if (info.Length() < 1 || !ReadIndex(info[0], 1e9, &ns) || ns < 1) {
+    Napi::TypeError::New(env, "setTimerSlack(ns): ns must be an integer 1..1e9").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+#if defined(__linux__)
+  const int r = prctl(PR_SET_TIMERSLACK, static_cast<unsigned long>(ns), 0UL, 0UL, 0UL);
+  return Napi::Number::New(env, r == 0 ? 0 : -errno);
+#else
+  return Napi::Number::New(env, -ENOSYS);
+#endif
+}
+
 // ---------------------------------------------------------------- doorbells
 // A doorbell is a uv_async_t on the loop of the thread that opened it. Rings come from
 // other threads, which only know its id, so the ids live in one process-wide table
@@ -790,6 +813,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("futexWait", Napi::Function::New(env, FutexWait, "futexWait"));
   exports.Set("futexWake", Napi::Function::New(env, FutexWake, "futexWake"));
   exports.Set("syncFs", Napi::Function::New(env, SyncFs, "syncFs"));
+  exports.Set("setTimerSlack", Napi::Function::New(env, SetTimerSlack, "setTimerSlack"));
   exports.Set("doorbellOpen", Napi::Function::New(env, DoorbellOpen, "doorbellOpen"));
   exports.Set("doorbellRing", Napi::Function::New(env, DoorbellRing, "doorbellRing"));
   exports.Set("doorbellClose", Napi::Function::New(env, DoorbellClose, "doorbellClose"));

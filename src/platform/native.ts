@@ -70,6 +70,8 @@ export interface NativeAddon {
   doorbellClose?(id: number): boolean;
   /** syncfs(2) on the file system holding fd (BLOCKS until written): 0 or -errno. Absent in older builds. */
   syncFs?(fd: number): number;
+  /** PR_SET_TIMERSLACK for the calling thread, in ns (1..1e9): 0 or -errno. Absent in older builds. */
+  setTimerSlack?(ns: number): number;
 }
 
 /**
@@ -128,6 +130,21 @@ export function syncFsCall(): ((fd: number) => number) | null {
   const a = loadNative();
   if (a === null || process.platform !== 'linux' || a.syncFs === undefined) return null;
   return a.syncFs.bind(a);
+}
+
+/**
+ * Lets the calling thread's timed sleeps end within `ns` of when they are due instead
+ * of the kernel's default 50 µs (for a thread that paces work by sleeping). Never
+ * throws: false when the addon is missing, too old, not on Linux, or the call failed.
+ */
+export function setThreadTimerSlackNs(ns: number): boolean {
+  const a = loadNative();
+  if (a === null || process.platform !== 'linux' || a.setTimerSlack === undefined) return false;
+  try {
+    return a.setTimerSlack(ns) === 0;
+  } catch {
+    return false;
+  }
 }
 
 /** The zero-copy calls, when the loaded addon has them (Linux builds of this version). */

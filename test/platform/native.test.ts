@@ -5,7 +5,8 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,6 +98,36 @@ test('several workers load the addon at once and each pins only itself', async (
     }
   }
   assert.deepEqual(addon.getThreadAffinity(), allowed);
+});
+
+test("setThreadTimerSlackNs sets the calling thread's timer slack only; bad values are refused", async () => {
+  // /proc/<tid>/timerslack_ns is a thread's own value (a thread id works under /proc
+  // although it is not listed); /proc/thread-self names the reading thread.
+  const slackOf = `const slack = () => fs.readFileSync('/proc/' + fs.readlinkSync('/proc/thread-self').split('/').pop() + '/timerslack_ns', 'utf8').trim();`;
+  const mainSlack = (): string => readFileSync(`/proc/${readlinkSync('/proc/thread-self').split('/').pop()!}/timerslack_ns`, 'utf8').trim();
+  const mainBefore = mainSlack();
+  const moduleUrl = new URL('../../src/platform/native.js', import.meta.url).href;
+  const code = `const fs = require('node:fs');
+  ${slackOf}
+  import(${JSON.stringify(moduleUrl)}).then((m) => {
+    const before = slack();
+    const ok = m.setThreadTimerSlackNs(1);
+    const after = slack();
+    const zero = m.setThreadTimerSlackNs(0);
+    const big = m.setThreadTimerSlackNs(2e9);
+    require('node:worker_threads').parentPort.postMessage({ before, ok, after, zero, big, still: slack() });
+  })`;
+  const worker = new Worker(code, { eval: true });
+  const [r] = (await once(worker, 'message')) as [{ before: string; ok: boolean; after: string; zero: boolean; big: boolean; still: string }];
+  await once(worker, 'exit');
+  assert.equal(r.ok, true);
+  assert.equal(r.after, '1', 'the worker thread now wakes within 1 ns of its timers');
+  assert.equal(r.zero, false, '0 (the kernel would reset to the default) is refused');
+  assert.equal(r.big, false, 'over 1 s is refused');
+  assert.equal(r.still, '1', 'a refused value changes nothing');
+  assert.notEqual(r.before, '1');
+  assert.equal(mainSlack(), mainBefore, "the main thread's slack is untouched");
+  assert.throws(() => addon.setTimerSlack!(-1), TypeError);
 });
 
 test('bad cpu numbers return false, do not crash, and leave affinity unchanged', async () => {
