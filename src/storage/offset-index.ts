@@ -161,27 +161,45 @@ export class OffsetIndex {
     this.flushTo(fd);
   }
 
-  /**
-   * Makes the file hold exactly the entries in memory, given the bytes it holds now
-   * (`onDisk`; null: it was just created empty): nothing is written when they match, the
-   * new entries are appended when it holds a prefix of them, and only otherwise is it
-   * truncated and rewritten. Why: recovery used to rewrite both index files of every
-   * partition, and each ftruncate is an ext4 journal transaction (~0.2 ms; 1,000
-   * partitions after a kill -9 spent ~0.4 s of pool time in them), mostly to write
-   * back what was already there.
-   */
+  /** Leaves the file alone, appends to it or rewrites it, whichever makes it hold the entries in memory (rewriteIndexFileOver). */
   rewriteOver(fd: number, onDisk: Uint8Array | null): void {
-    const have = onDisk === null ? 0 : onDisk.byteLength;
-    if (have % OFFSET_INDEX_ENTRY_BYTES === 0 && have <= this.count * OFFSET_INDEX_ENTRY_BYTES) {
-      const mine = have === 0 ? null : this.encode(0, have / OFFSET_INDEX_ENTRY_BYTES);
-      if (mine === null || Buffer.compare(mine.subarray(0, have), onDisk!) === 0) {
-        this.flushedCount = have / OFFSET_INDEX_ENTRY_BYTES;
-        this.flushTo(fd);
-        return;
-      }
-    }
-    this.rewrite(fd);
+    rewriteIndexFileOver(this, (from, to) => this.encode(from, to), OFFSET_INDEX_ENTRY_BYTES, fd, onDisk);
   }
+}
+
+/** What rewriteIndexFileOver needs of an index (OffsetIndex, TimeIndex). */
+interface IndexFileWriter {
+  readonly count: number;
+  flushedCount: number;
+  flushTo(fd: number): void;
+  rewrite(fd: number): void;
+}
+
+/**
+ * Makes an index file hold exactly the entries in memory, given the bytes it holds now
+ * (`onDisk`; null: it was just created empty): nothing is written when they match, the
+ * new entries are appended when it holds a prefix of them, and only otherwise is it
+ * truncated and rewritten. Why: recovery used to rewrite both index files of every
+ * partition, and each ftruncate is an ext4 journal transaction (~0.2 ms; 1,000
+ * partitions after a kill -9 spent ~0.4 s of pool time in them), mostly to write back
+ * what was already there.
+ */
+export function rewriteIndexFileOver(
+  index: IndexFileWriter,
+  encode: (from: number, to: number) => Buffer,
+  entryBytes: number,
+  fd: number,
+  onDisk: Uint8Array | null,
+): void {
+  const have = onDisk === null ? 0 : onDisk.byteLength;
+  if (have % entryBytes === 0 && have <= index.count * entryBytes) {
+    if (have === 0 || Buffer.compare(encode(0, have / entryBytes).subarray(0, have), onDisk!) === 0) {
+      index.flushedCount = have / entryBytes;
+      index.flushTo(fd);
+      return;
+    }
+  }
+  index.rewrite(fd);
 }
 
 /** pwrite until all `length` bytes are written (a regular file writes all or throws; the loop is a guard). */

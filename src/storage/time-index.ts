@@ -16,7 +16,7 @@
 // answer is exact at batch granularity (records are never decoded in storage).
 
 import fs from 'node:fs';
-import { writeFully } from './offset-index.js';
+import { rewriteIndexFileOver, writeFully } from './offset-index.js';
 
 export const TIME_INDEX_ENTRY_BYTES = 12;
 /** Kafka's segment.index.bytes default (10 MiB) in 12-byte entries. */
@@ -169,17 +169,8 @@ export class TimeIndex {
     this.flushTo(fd);
   }
 
-  /** Leaves the file alone, appends to it or rewrites it, whichever makes it hold the entries in memory (see OffsetIndex.rewriteOver). */
+  /** Leaves the file alone, appends to it or rewrites it, whichever makes it hold the entries in memory (rewriteIndexFileOver). */
   rewriteOver(fd: number, onDisk: Uint8Array | null): void {
-    const have = onDisk === null ? 0 : onDisk.byteLength;
-    if (have % TIME_INDEX_ENTRY_BYTES === 0 && have <= this.count * TIME_INDEX_ENTRY_BYTES) {
-      const mine = have === 0 ? null : this.encode(0, have / TIME_INDEX_ENTRY_BYTES);
-      if (mine === null || Buffer.compare(mine.subarray(0, have), onDisk!) === 0) {
-        this.flushedCount = have / TIME_INDEX_ENTRY_BYTES;
-        this.flushTo(fd);
-        return;
-      }
-    }
-    this.rewrite(fd);
+    rewriteIndexFileOver(this, (from, to) => this.encode(from, to), TIME_INDEX_ENTRY_BYTES, fd, onDisk);
   }
 }
