@@ -6,7 +6,7 @@
 import { Worker, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { SpscRing } from '../src/ring/spsc-ring.js';
 import { Shard } from '../src/shard/shard.js';
-import { ringWakeCalls, pinCurrentThread, syncFsCall, zeroCopyCalls } from '../src/platform/native.js';
+import { ringWakeCalls, pinCurrentThread, syncFsCall, syncFsReportsErrors, zeroCopyCalls } from '../src/platform/native.js';
 import { SYNC_CONTROL_BYTES, SharedSyncer } from '../src/shard/sync-control.js';
 import type { SyncRequest, SyncerWorkerData } from '../src/shard/sync-control.js';
 import type { ShardWorkerData } from '../src/shard/shard-protocol.js';
@@ -69,8 +69,9 @@ const shard = new Shard(new SpscRing(data.requestRing, native), new SpscRing(dat
   ...(sharedSyncer !== undefined ? { syncer: sharedSyncer } : {}),
   // Zero-copy reads need the addon's dupFd; without it every read is answered with bytes.
   ...(zc !== null ? { dupFd: zc.dupFd } : {}),
-  // One flush of the file system before the per-file syncs of a shutdown (SAMSA_SYNCFS=0: off, for before/after runs).
-  ...(syncFs !== null ? { syncFs } : {}),
+  // A shutdown's syncs as two syncfs of the data directory's file system, held from
+  // here on; per file where that cannot be trusted (SAMSA_SYNCFS=0: off, for before/after runs).
+  ...(syncFs !== null ? { syncFs, dataDir: data.dataDir, syncFsReportsErrors: syncFsReportsErrors() } : {}),
 });
 // The loop starts on the next turn, not in this script's top level: the bundle runs this
 // file as a CommonJS script through V8's code cache (scripts/bundle-entry.cjs), and writes

@@ -298,6 +298,7 @@ export class SamsaEngine implements Engine {
         cpu,
         retentionCheckIntervalMs: this.options.retentionCheckIntervalMs,
         compactionCheckIntervalMs: this.options.compactionCheckIntervalMs,
+        dataDir: this.dataDir,
         onAppend: (slot, logStart, next, lso, base, batches) => this.onAppend(slot, logStart, next, lso, base, batches),
         onNotice: (n) => this.onNotice(n),
       });

@@ -80,6 +80,8 @@ export interface ShardClientOptions {
   cpu: number;
   retentionCheckIntervalMs: number;
   compactionCheckIntervalMs: number;
+  /** The data directory (log.dirs), for the shard worker (ShardWorkerData). */
+  dataDir: string;
   /**
    * An append succeeded (before its caller hears): `batches` as sent (valid only
    * during the call), the first of them at `baseOffset`.
@@ -161,6 +163,7 @@ export class ShardClient {
       shardId: options.shardId, requestRing: reqSab, completionRing: compSab, cpu: options.cpu,
       retentionCheckIntervalMs: options.retentionCheckIntervalMs,
       compactionCheckIntervalMs: options.compactionCheckIntervalMs,
+      dataDir: options.dataDir,
     };
     // Shard 0 may already be booting: the bundled CLI's entry starts it before loading the broker.
     this.worker = (options.shardId === 0 ? adoptEarlyShardWorker(options.workerUrl, data) : null) ?? new Worker(options.workerUrl, { workerData: data, name: `samsa-shard-${options.shardId}` });

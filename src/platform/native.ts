@@ -8,6 +8,7 @@
 // the addon is context-aware and safe to load in every worker.
 
 import { createRequire } from 'node:module';
+import { release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 /** The addon's functions. All act on the CALLING thread unless said otherwise. */
@@ -130,6 +131,22 @@ export function syncFsCall(): ((fd: number) => number) | null {
   const a = loadNative();
   if (a === null || process.platform !== 'linux' || a.syncFs === undefined) return null;
   return a.syncFs.bind(a);
+}
+
+/**
+ * Whether a syncfs(2) that returns 0 means that no write on that file system failed
+ * since the descriptor was opened (or last synced): Linux reports writeback errors to
+ * syncfs since 5.8 and the file system's own flush errors (a journal commit) since
+ * 5.17. Older kernels return 0 regardless, so there a syncfs is a flush only and each
+ * file's own sync must still report its errors. `kernelRelease` for tests.
+ */
+export function syncFsReportsErrors(kernelRelease: string = release()): boolean {
+  if (process.platform !== 'linux') return false;
+  const m = /^(\d+)\.(\d+)/.exec(kernelRelease);
+  if (m === null) return false;
+  const major = Number(m[1]);
+  const minor = Number(m[2]);
+  return major > 5 || (major === 5 && minor >= 17);
 }
 
 /**

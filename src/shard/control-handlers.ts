@@ -37,12 +37,21 @@ export interface ControlContext {
   notice(n: Notice): void;
   /** Ends the shard's loop after this request is answered. */
   stop(): void;
+  /** The file-system syncs of a shutdown (syncfs(2)); absent without the native addon. */
+  fileSystem?: ShutdownFileSystem;
+}
+
+/** What a shutdown needs of the file system under its partitions (shard.ts builds it). */
+export interface ShutdownFileSystem {
   /**
-   * Writes out everything dirty on the file system that holds `dir` (syncfs(2)), best
-   * effort and reporting nothing: a speed-up only, every file is still synced on its
-   * own afterwards and that is what reports errors. Absent without the native addon.
+   * Writes out everything dirty on the file system that holds `dir` (syncfs(2)). True
+   * only when that made every write there durable and none failed since the shard
+   * started (storage/file-system-sync.ts); false: a flush at best, and each file's own
+   * sync must follow and report its errors.
    */
-  flushFileSystem?(dir: string): void;
+  sync(dir: string): boolean;
+  /** Whether a `sync` that returned true covers `dir` (the same file system). */
+  covers(dir: string): boolean;
 }
 
 const NOT_OPEN: ControlResult = { ok: false, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: 'not open' };
@@ -153,14 +162,20 @@ export function createControlHandlers(ctx: ControlContext): ControlHandlers {
       // (or an offline partition) makes the answer an error, so the stop is not called clean.
       const failures: string[] = [];
       const closed: ClosedPartition[] = [];
-      // Why the file-system flushes: closing partitions one after another, each close's
+      // Why the file-system syncs: closing partitions one after another, each close's
       // fdatasyncs and its snapshot's fdatasync and directory fsyncs each waited for the
       // disk (~1.5 ms a written partition here, seconds for 1,000). So every partition's
-      // closing writes (indexes) go first, one flush writes everything, and the per-file
-      // syncs then find nothing left to write; the snapshots are written unsynced,
-      // flushed once more together, then synced each.
+      // closing writes (indexes) go first and one syncfs writes everything; the
+      // snapshots are written unsynced and a second syncfs writes them. When a syncfs
+      // is trusted (no write error on that file system since the shard started, on a
+      // kernel that reports one) the per-file syncs are skipped; otherwise they follow
+      // and find nothing left to write, but still report each file's errors.
+      const fsys = ctx.fileSystem;
       const anyDir = ctx.partitions.values().next().value?.log.dir;
-      if (anyDir !== undefined && ctx.flushFileSystem !== undefined) {
+      let logsDurable = false;
+      /** Partitions whose closing writes failed before the syncfs: their close writes and syncs on its own. */
+      const unprepared = new Set<number>();
+      if (anyDir !== undefined && fsys !== undefined) {
         for (const st of ctx.partitions.values()) {
           if (st.offline !== null) continue;
           try {
@@ -168,15 +183,17 @@ export function createControlHandlers(ctx: ControlContext): ControlHandlers {
           } catch (err) {
             if (err instanceof InvariantError) throw err;
             // Its close below writes and syncs again, and reports what fails.
+            unprepared.add(st.slot);
           }
         }
-        ctx.flushFileSystem(anyDir);
+        logsDurable = fsys.sync(anyDir);
       }
       const snapshots: UnsyncedSnapshot[] = [];
       for (const st of ctx.partitions.values()) {
         try {
           const at = { slot: st.slot, logStartOffset: st.log.logStartOffset, nextOffset: st.log.nextOffset, lastStableOffset: st.txn.lastStableOffset(st.log.nextOffset) };
-          const snapshot = closePartition(st, warn, true);
+          const logAlreadyDurable = logsDurable && !unprepared.has(st.slot) && fsys!.covers(st.log.dir);
+          const snapshot = closePartition(st, warn, { deferSnapshotSync: true, logAlreadyDurable });
           if (snapshot !== null) snapshots.push(snapshot);
           closed.push(at);
         } catch (err) {
@@ -184,8 +201,8 @@ export function createControlHandlers(ctx: ControlContext): ControlHandlers {
           failures.push(`${st.log.dir}: ${err instanceof Error ? err.message : String(err)}`);
         }
       }
-      if (snapshots.length > 0) ctx.flushFileSystem?.(snapshots[0]!.dir);
-      for (const p of snapshots) finishProducerState(p, warn);
+      const snapshotsDurable = snapshots.length > 0 && fsys !== undefined && fsys.sync(snapshots[0]!.dir);
+      for (const p of snapshots) finishProducerState(p, warn, snapshotsDurable && fsys!.covers(p.dir));
       ctx.partitions.clear();
       ctx.stop();
       if (failures.length > 0) return { ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: `unclean close: ${failures.join('; ')}` };

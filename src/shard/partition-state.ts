@@ -57,11 +57,13 @@ export function openPartition(slot: number, dir: string, config: TopicConfig, no
  * end for the next open. A failed close throws before the snapshot is written: a
  * snapshot must not describe data that may not be on disk. Deleting a partition
  * needs none of this: its directory, snapshots included, goes whole.
- * `deferSnapshotSync` (a shutdown closing every partition): the snapshot is written
- * but not synced, and returned for finishProducerState after the caller has flushed
- * the file system once for all of them; null when there is none to finish.
+ * For a shutdown closing every partition (the options): `deferSnapshotSync`, the
+ * snapshot is written but not synced, and returned for finishProducerState after the
+ * caller has flushed the file system once for all of them (null when there is none to
+ * finish); `logAlreadyDurable`, the log's closing writes were made (prepareClose) and
+ * a trusted file-system sync followed, so its close syncs nothing.
  */
-export function closePartition(st: PartitionState, warn: (msg: string) => void, deferSnapshotSync = false): UnsyncedSnapshot | null {
+export function closePartition(st: PartitionState, warn: (msg: string) => void, options: { deferSnapshotSync?: boolean; logAlreadyDurable?: boolean } = {}): UnsyncedSnapshot | null {
   if (st.offline !== null) {
     // Its files are not trusted: no snapshot, and the caller must not call the stop clean.
     try {
@@ -75,9 +77,9 @@ export function closePartition(st: PartitionState, warn: (msg: string) => void, 
   // partitions at a stop) costs no fsync at all, instead of a snapshot file, its
   // fdatasync and two directory fsyncs.
   const unchanged = !st.log.changedSinceOpen && st.snapshotAtOpen;
-  st.log.close();
+  st.log.close(options.logAlreadyDurable === true);
   if (unchanged) return null;
-  if (deferSnapshotSync) return saveProducerStateUnsynced(st.log, st.producers, warn, st.txn);
+  if (options.deferSnapshotSync === true) return saveProducerStateUnsynced(st.log, st.producers, warn, st.txn);
   saveProducerState(st.log, st.producers, warn, st.txn);
   return null;
 }

@@ -305,10 +305,13 @@ export function saveProducerStateUnsynced(log: PartitionLog, table: ProducerStat
   }
 }
 
-/** The second half: makes the snapshot durable, or removes it when that fails (the next open rebuilds from the log). */
-export function finishProducerState(p: UnsyncedSnapshot, say: (msg: string) => void): void {
+/**
+ * The second half: makes the snapshot durable (`alreadyDurable`: a trusted file-system
+ * sync did), or removes it when that fails (the next open rebuilds from the log).
+ */
+export function finishProducerState(p: UnsyncedSnapshot, say: (msg: string) => void, alreadyDurable = false): void {
   try {
-    syncProducerSnapshot(p);
+    syncProducerSnapshot(p, alreadyDurable);
   } catch (err) {
     say(`${p.dir}: producer snapshot not synced (${err instanceof Error ? err.message : String(err)}); removed, the next open rebuilds from the log`);
     try {

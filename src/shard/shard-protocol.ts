@@ -251,4 +251,6 @@ export interface ShardWorkerData {
   cpu: number;
   retentionCheckIntervalMs: number;
   compactionCheckIntervalMs: number;
+  /** The data directory (log.dirs): the shard holds its file system for the shutdown's syncfs. */
+  dataDir: string;
 }

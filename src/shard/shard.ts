@@ -65,7 +65,8 @@ import { InvariantError, invariantFailed } from '../wire/assert.js';
 import type { PartitionState } from './partition-state.js';
 import { SyncFailedError } from '../storage/partition-log.js';
 import { createControlHandlers, runControl } from './control-handlers.js';
-import type { ControlHandlers, ShardCounters } from './control-handlers.js';
+import type { ControlHandlers, ShardCounters, ShutdownFileSystem } from './control-handlers.js';
+import { FileSystemSync } from '../storage/file-system-sync.js';
 import { FLUSH_BEHIND_BYTES_DEFAULT, SYNC_STALL_MS_MAX_DEFAULT, SyncPipeline } from './sync-pipeline.js';
 import type { Syncer } from './sync-control.js';
 
@@ -126,8 +127,18 @@ export interface ShardOptions {
    * flagged READ_FLAG_FILE_RANGE are answered with file ranges; absent, always bytes.
    */
   dupFd?: (fd: number) => number;
-  /** syncfs(2) of the file system holding fd (the native addon's): 0 or -errno. Given, a shutdown flushes the file system before its per-file syncs. */
+  /**
+   * syncfs(2) of the file system holding fd (the native addon's): 0 or -errno. Given, a
+   * shutdown writes its partitions' files out with one syncfs instead of file by file.
+   */
   syncFs?: (fd: number) => number;
+  /**
+   * The data directory, held (storage/file-system-sync.ts) from the construction on, so
+   * that a shutdown's syncfs can stand in for the per-file syncs; with `syncFs` only.
+   */
+  dataDir?: string;
+  /** The kernel reports write errors to syncfs (platform/native.ts, syncFsReportsErrors); default false. */
+  syncFsReportsErrors?: boolean;
 }
 
 /** flush.ms at its default (topic-config's LONG_MAX): never reached, so such partitions need no flush.ms check. */
@@ -183,15 +194,19 @@ export class Shard {
       flushBehindBytes: options.flushBehindBytes ?? FLUSH_BEHIND_BYTES_DEFAULT,
       stallMsMax: options.syncStallMsMax ?? SYNC_STALL_MS_MAX_DEFAULT,
     });
+    // Held before this shard writes anything (see file-system-sync.ts for why then).
+    const held = options.syncFs !== undefined && options.dataDir !== undefined ? FileSystemSync.hold(options.dataDir, options.syncFs, options.syncFsReportsErrors === true) : null;
+    const fileSystem = options.syncFs !== undefined ? shutdownFileSystem(options.syncFs, held) : null;
     this.handlers = createControlHandlers({
       partitions: this.partitions,
       counters: this.counters,
       nowMs: this.nowMs,
       fsyncCounters: () => this.sync.counters(),
       notice: (n) => this.notice(n),
-      ...(options.syncFs !== undefined ? { flushFileSystem: flushFileSystemWith(options.syncFs) } : {}),
+      ...(fileSystem !== null ? { fileSystem } : {}),
       stop: () => {
         this.running = false;
+        held?.release();
       },
     });
   }
@@ -725,21 +740,31 @@ function writeAborted(view: DataView, at: number, aborted: readonly AbortedTxn[]
   }
 }
 
-/** ControlContext.flushFileSystem over the addon's syncFs: best effort, never throws. */
-function flushFileSystemWith(syncFs: (fd: number) => number): (dir: string) => void {
-  return (dir) => {
-    let fd = -1;
-    try {
-      fd = openSync(dir, 'r');
-      // The result is not needed: each file's own sync afterwards reports its errors.
-      syncFs(fd);
-    } catch {
-      // No flush: the per-file syncs do all the work, as without the addon.
-    }
-    try {
-      if (fd >= 0) closeSync(fd);
-    } catch {
-      // A directory descriptor only read from: nothing to lose.
-    }
+/**
+ * A shutdown's file-system syncs: through the descriptor held since the start where it
+ * covers the directory (trusted when it says so), otherwise a syncfs through a
+ * descriptor opened now, which is a flush only. Never throws.
+ */
+function shutdownFileSystem(syncFs: (fd: number) => number, held: FileSystemSync | null): ShutdownFileSystem {
+  return {
+    sync: (dir) => (held !== null && held.covers(dir) ? held.syncAll() : flushOnly(syncFs, dir)),
+    covers: (dir) => held !== null && held.covers(dir),
   };
+}
+
+/** syncfs through a descriptor opened now: it may miss an earlier write error, so it is never trusted (false). */
+function flushOnly(syncFs: (fd: number) => number, dir: string): false {
+  let fd = -1;
+  try {
+    fd = openSync(dir, 'r');
+    syncFs(fd);
+  } catch {
+    // No flush: the per-file syncs do all the work, as without the addon.
+  }
+  try {
+    if (fd >= 0) closeSync(fd);
+  } catch {
+    // A directory descriptor only read from: nothing to lose.
+  }
+  return false;
 }

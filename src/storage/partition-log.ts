@@ -852,7 +852,6 @@ export class PartitionLog {
     return this.changes > 0 || r.scanned || r.indexRebuilt || r.truncatedAtPosition >= 0;
   }
 
-  /** Syncs and closes every fd; the final time-index entry makes the next clean open exact. */
   /**
    * What close() writes, without syncing it (the active segment's final time entry and
    * indexes): a shard closing every partition writes all of them, flushes the file
@@ -863,7 +862,14 @@ export class PartitionLog {
     this.active.prepareClose(this.say);
   }
 
-  close(): void {
+  /**
+   * Closes the log: the active segment's closing writes (its final time-index entry
+   * makes the next clean open exact), then (unless
+   * `alreadyDurable`: prepareClose ran and a trusted file-system sync followed it) the
+   * fdatasyncs of its files and the directory's fsync. Throws KAFKA_STORAGE_ERROR when
+   * a write or sync fails; the descriptors are closed either way.
+   */
+  close(alreadyDurable = false): void {
     if (this.closed) return;
     this.closed = true;
     if (!this.changedSinceOpen) {
@@ -874,13 +880,13 @@ export class PartitionLog {
     }
     let failure: unknown = null;
     try {
-      this.active.closeClean(this.say);
+      this.active.closeClean(this.say, alreadyDurable);
     } catch (err) {
       failure = err;
     }
     for (const seg of this.segments) seg.closeFds();
     this.openSealed.length = 0;
-    if (this.dirNeedsSync) {
+    if (this.dirNeedsSync && !alreadyDurable) {
       try {
         syncDir(this.dir);
       } catch (err) {

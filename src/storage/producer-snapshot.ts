@@ -285,16 +285,20 @@ export function writeProducerSnapshotUnsynced(dir: string, s: ProducerSnapshot):
  * The second half: fdatasync of the file and fsync of its directory (the new entry is
  * durable), then the older snapshots go. Their removal is not synced: one that
  * reappears after a crash is older than this one, and the newest usable snapshot is
- * the one an open picks. Throws when a sync fails (the caller removes the file).
+ * the one an open picks. `alreadyDurable`: a trusted file-system sync after the write
+ * (file-system-sync.ts) made both durable, so only the removal is left. Throws when a
+ * sync fails (the caller removes the file).
  */
-export function syncProducerSnapshot(p: UnsyncedSnapshot): void {
-  const fd = fs.openSync(p.file, 'r');
-  try {
-    fs.fdatasyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+export function syncProducerSnapshot(p: UnsyncedSnapshot, alreadyDurable = false): void {
+  if (!alreadyDurable) {
+    const fd = fs.openSync(p.file, 'r');
+    try {
+      fs.fdatasyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    syncDir(p.dir);
   }
-  syncDir(p.dir);
   removeOtherSnapshots(p.dir, p.logEndOffset, 0);
 }
 

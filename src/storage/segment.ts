@@ -634,13 +634,19 @@ export class Segment {
     }
   }
 
-  /** Closes the active segment cleanly: final time entry, indexes written and synced. */
-  closeClean(log: (msg: string) => void): void {
+  /**
+   * Closes the active segment cleanly: final time entry, indexes written and synced.
+   * `alreadyDurable`: prepareClose ran and a trusted file-system sync followed it
+   * (file-system-sync.ts), so there is nothing left to write and no sync to wait for.
+   */
+  closeClean(log: (msg: string) => void, alreadyDurable = false): void {
     if (this.writable && this.fd >= 0) {
       this.finalTimeEntry();
       this.flushIndexes(log);
-      this.syncAll();
-      this.txnIndex.sync();
+      if (!alreadyDurable) {
+        this.syncAll();
+        this.txnIndex.sync();
+      }
     }
     this.closeFds();
   }

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { defaultNativePath, loadNative, loadNativeFrom, nativeLoadError, pinCurrentThread } from '../../src/platform/native.js';
+import { defaultNativePath, loadNative, loadNativeFrom, nativeLoadError, pinCurrentThread, syncFsReportsErrors } from '../../src/platform/native.js';
 import type { NativeAddon } from '../../src/platform/native.js';
 import type { PinWorkerData, PinWorkerReport } from './pin-worker.js';
 
@@ -202,4 +202,16 @@ test('build script exits 0 with one warning line when the build is broken', () =
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('syncFsReportsErrors: Linux 5.17 and later only (writeback errors since 5.8, the file system\'s own since 5.17)', () => {
+  const linux = process.platform === 'linux';
+  assert.equal(syncFsReportsErrors('5.16.20'), false);
+  assert.equal(syncFsReportsErrors('5.8.0-63-generic'), false);
+  assert.equal(syncFsReportsErrors('4.19.0'), false);
+  assert.equal(syncFsReportsErrors('5.17.0'), linux);
+  assert.equal(syncFsReportsErrors('6.1.0-27-amd64'), linux);
+  assert.equal(syncFsReportsErrors('10.0'), linux);
+  assert.equal(syncFsReportsErrors('not a release'), false);
+  assert.equal(syncFsReportsErrors(''), false);
 });

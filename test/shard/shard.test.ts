@@ -3,9 +3,9 @@
 // hand, and a fake syncer that finishes or fails each sync only when told to. Covers
 // the group-commit path (acks 1 and -1, pipelined and inline syncs, failed and stalled
 // syncs, flush-behind), every control request, idempotent duplicates and bad batches.
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, fstatSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import fs, { existsSync, fstatSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode } from '../../src/wire/errors.js';
 import { InvariantError, invariantFailed } from '../../src/wire/assert.js';
@@ -564,5 +564,49 @@ test('shutdown flushes the file system twice around the closes (syncFs), and wha
     ok(again.controlNow({ type: 'shutdown' }));
   } finally {
     cleanup();
+  }
+});
+
+test('shutdown: a trusted syncfs through the descriptor held since the start replaces every per-file sync; an untrusted one does not', () => {
+  const modes = ['trusted', 'kernel does not report errors', 'write error', 'no held descriptor'] as const;
+  const perFile = new Map<string, { fdatasync: number; fsync: number }>();
+  for (const mode of modes) {
+    const { dir, cleanup } = tempDir('samsa-shard-');
+    const dirs = [0, 1, 2].map((p) => join(dir, `t-${p}`));
+    try {
+      const h = new ShardHarness({
+        syncer: new FakeSyncer(),
+        syncFs: () => (mode === 'write error' ? -5 : 0),
+        syncFsReportsErrors: mode !== 'kernel does not report errors',
+        ...(mode !== 'no held descriptor' ? { dataDir: dir } : {}),
+      });
+      dirs.forEach((d, slot) => ok(h.open(slot, d)));
+      for (let slot = 0; slot < 2; slot++) h.append(slot, 1, batch([`a${slot}`, `b${slot}`], { producerId: 40 + slot, producerEpoch: 0, baseSequence: 0 }));
+      assert.equal(h.step(), 2);
+      const fdatasyncs = mock.method(fs, 'fdatasyncSync');
+      const fsyncs = mock.method(fs, 'fsyncSync');
+      try {
+        ok(h.controlNow({ type: 'shutdown' }));
+        perFile.set(mode, { fdatasync: fdatasyncs.mock.callCount(), fsync: fsyncs.mock.callCount() });
+      } finally {
+        fdatasyncs.mock.restore();
+        fsyncs.mock.restore();
+      }
+      assert.deepEqual(dirs.map((d) => readdirSync(d).filter((n) => n.endsWith('.snapshot')).length), [1, 1, 1]);
+      // Reopened as after a clean stop, whichever way it was synced.
+      const again = new ShardHarness({ syncer: new FakeSyncer() });
+      dirs.forEach((d, slot) => assert.equal(ok(again.open(slot, d)).nextOffset, slot < 2 ? 2 : 0));
+      const dup = again.appendNow(1, 1, batch(['a1', 'b1'], { producerId: 41, producerEpoch: 0, baseSequence: 0 }));
+      assert.equal(dup.baseOffset, 0, 'the snapshot carried the producer state');
+      ok(again.controlNow({ type: 'shutdown' }));
+    } finally {
+      cleanup();
+    }
+  }
+  assert.deepEqual(perFile.get('trusted'), { fdatasync: 0, fsync: 0 });
+  for (const mode of modes.slice(1)) {
+    // Two written partitions' log and indexes, and three snapshots with their directories.
+    const n = perFile.get(mode)!;
+    assert.ok(n.fdatasync >= 2 * 3 + 3 && n.fsync >= 3, `${mode}: ${JSON.stringify(n)}`);
   }
 });
