@@ -33,6 +33,8 @@ import { SCAN_END } from './log-scanner.js';
 import { CLEANED_SUFFIX, Segment, newStorageStats, parseSegmentFileName } from './segment.js';
 import type { ReplayResult, StorageStats } from './segment.js';
 import type { LogConfig } from './log-config.js';
+import { openOffsetsAfterRecovery } from './open-offsets.js';
+import type { OpenOffsets } from './open-offsets.js';
 
 export interface RecoveryReport {
   dir: string;
@@ -56,6 +58,12 @@ export interface RecoveryReport {
   messages: string[];
   logStartOffset: number;
   nextOffset: number;
+  /**
+   * recoverPartitionDir only: the offsets the partition will open with when they are
+   * known without opening it (no transaction can be open at its end, open-offsets.ts);
+   * null otherwise.
+   */
+  openOffsets: OpenOffsets | null;
 }
 
 export interface OpenedSegments {
@@ -66,7 +74,7 @@ export interface OpenedSegments {
 function newReport(dir: string, clean: boolean): RecoveryReport {
   return {
     dir, clean, scanned: false, segments: 0, activeSegment: '', startPosition: 0, bytesScanned: 0, batchesValidated: 0,
-    truncatedAtPosition: -1, bytesTruncated: 0, indexRebuilt: false, removedFiles: [], messages: [], logStartOffset: 0, nextOffset: 0,
+    truncatedAtPosition: -1, bytesTruncated: 0, indexRebuilt: false, removedFiles: [], messages: [], logStartOffset: 0, nextOffset: 0, openOffsets: null,
   };
 }
 
@@ -304,6 +312,8 @@ export function recoverPartitionDir(
     report.messages.push(msg);
     (opts.log ?? noop)(msg);
   };
+  // Read while the active segment is open with its indexes: no second open for it.
+  report.openOffsets = openOffsetsAfterRecovery(dir, segments, config.indexIntervalBytes);
   for (const seg of segments) {
     if (opts.skipSync !== true) {
       seg.closeClean(say);

@@ -8,6 +8,9 @@ import { encodeRecordBatch, decodeRecordBatches } from '../../src/protocol/recor
 import { ErrorCode } from '../../src/wire/errors.js';
 import { OFF_CRC } from '../../src/wire/batch-layout.js';
 import { tempDir } from '../helpers/tmp.js';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLEAN_SHUTDOWN_FILE } from '../../src/storage/clean-shutdown.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -221,6 +224,36 @@ test('flush-behind: acks=1 writes past 32 MiB are fdatasynced in the background,
       n = await fsyncs();
     }
     assert.ok(n >= 1, `fsyncs ${n}`);
+  } finally {
+    await engine.close();
+    cleanup();
+  }
+});
+
+test('after an unclean stop, a partition whose recovery showed its offsets is opened on first use; one with an open transaction at start', async () => {
+  const { dir, cleanup } = tempDir();
+  const opened = (e: SamsaEngine): number => 4 - e.unopenedPartitions;
+  let engine = await SamsaEngine.start({ dataDir: dir, shards: 1, pin: false, backgroundOpen: false });
+  try {
+    await engine.createTopic('plain', 3);
+    await engine.createTopic('txn', 1);
+    for (let p = 0; p < 3; p++) assert.equal((await engine.append('plain', p, batchOf(Array.from({ length: 2 + p }, (_, i) => `p${p}-${i}`)), 1)).errorCode, ErrorCode.NONE);
+    const txn = batchOf(['open'], { producerId: 5, producerEpoch: 0, baseSequence: 0, transactional: true });
+    assert.equal((await engine.append('txn', 0, batchOf(['before']), 1)).errorCode, ErrorCode.NONE);
+    assert.equal((await engine.append('txn', 0, txn, 1)).errorCode, ErrorCode.NONE);
+    assert.equal((await engine.append('txn', 0, batchOf(['after']), 1)).errorCode, ErrorCode.NONE);
+    await engine.close();
+    // The files as a clean stop left them, but without the marker: the start is unclean.
+    rmSync(join(dir, CLEAN_SHUTDOWN_FILE));
+    engine = await SamsaEngine.start({ dataDir: dir, shards: 1, pin: false, backgroundOpen: false });
+    assert.equal(engine.recoveredUncleanly, true);
+    assert.equal(opened(engine), 1, 'only the partition with an open transaction was opened at start');
+    for (let p = 0; p < 3; p++) assert.deepEqual(engine.offsets('plain', p), { errorCode: 0, logStartOffset: 0, highWatermark: 2 + p, lastStableOffset: 2 + p });
+    assert.deepEqual(engine.offsets('txn', 0), { errorCode: 0, logStartOffset: 0, highWatermark: 3, lastStableOffset: 1 }, 'held at the open transaction');
+    const r = await engine.read('plain', 2, 0, 1 << 20);
+    assert.deepEqual(valuesOf(r.records), ['p2-0', 'p2-1', 'p2-2', 'p2-3']);
+    assert.equal(opened(engine), 2, 'a read opened it');
+    assert.equal((await engine.append('plain', 1, batchOf(['next']), -1)).baseOffset, 3, 'appends continue at the recovered end');
   } finally {
     await engine.close();
     cleanup();

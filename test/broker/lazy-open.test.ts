@@ -5,8 +5,9 @@
 // and by timestamp) and records are served exactly after a lazy open, that
 // concurrent first requests to one partition (fetches, a produce, a timestamp
 // lookup) all see one whole open, that a kill -9 with an unflushed, torn tail is
-// recovered before anything is served, and that a summary is never trusted after
-// an unclean stop. A second test drives the engine's other paths to a partition
+// recovered before anything is served (each partition then registered with the
+// offsets its recovery found, and opened on first use), and that a summary is never
+// trusted after an unclean stop. A second test drives the engine's other paths to a partition
 // that is not open yet: delete, AlterConfigs, DescribeLogDirs, DescribeProducers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -186,6 +187,9 @@ test('partitions opened on first use serve exact offsets and records, also after
     producer = new Producer({ bootstrap: s.bootstrap, acks: -1, lingerMs: 1 });
     const [appended] = await producer.send({ topic: TOPIC, messages: [{ value: value(0, afterKill(0)), partition: 0 }] });
     assert.equal(appended!.offset, afterKill(0), 'partition 0 appends after its recovered tail');
+    // Recovery showed each partition's offsets (no transactions here), so each was
+    // registered with them and opened on first use: the open found the same.
+    assert.equal(s.output().includes('offsets summary differed from the log'), false, 'recovered offsets matched the opened logs');
     await producer.close();
     await admin.close();
     assert.equal(await stop(s, 'SIGTERM'), 0);
