@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ATTR_CONTROL, ATTR_TRANSACTIONAL } from '../wire/batch-layout.js';
-import { readLogStartCheckpoint } from './log-start-checkpoint.js';
+import { LOG_START_CHECKPOINT_FILE, readLogStartCheckpoint } from './log-start-checkpoint.js';
 import { decodeProducerSnapshot, listProducerSnapshots, newProducerBatchHeader, snapshotFileName, walkBatchHeaders } from './producer-snapshot.js';
 import type { Segment } from './segment.js';
 import { newBatchInfo } from './log-scanner.js';
@@ -33,22 +33,30 @@ export interface OpenOffsets {
 
 /**
  * What PartitionLog.open and the producer-state load would give for a recovered log
- * (`segments`, oldest first, the last one active with its indexes loaded), or null
+ * (`segments`, oldest first, the last one active with its indexes loaded; `listing`,
+ * the directory's names, so that neither a second readdir nor a failed read of an
+ * absent checkpoint is paid per partition), or null
  * when a transaction might be open at its end or showing that it is not would cost
  * more than `walkBytesMax`. Never throws: an unreadable file makes it null.
  */
-export function openOffsetsAfterRecovery(dir: string, segments: readonly Segment[], indexIntervalBytes: number, walkBytesMax = OPEN_OFFSETS_WALK_BYTES_MAX): OpenOffsets | null {
+export function openOffsetsAfterRecovery(
+  dir: string,
+  segments: readonly Segment[],
+  listing: readonly string[],
+  indexIntervalBytes: number,
+  walkBytesMax = OPEN_OFFSETS_WALK_BYTES_MAX,
+): OpenOffsets | null {
   try {
     const active = segments[segments.length - 1];
     if (active === undefined || active.fd < 0 || active.offsetIndex === null) return null;
     const nextOffset = active.nextOffset;
     // As PartitionLog's constructor: DeleteRecords' checkpoint, clamped to the log.
-    const checkpoint = readLogStartCheckpoint(dir);
+    const checkpoint = listing.includes(LOG_START_CHECKPOINT_FILE) ? readLogStartCheckpoint(dir) : null;
     const logStartOffset = Math.max(segments[0]!.baseOffset, Math.min(checkpoint ?? -1, nextOffset));
     // An empty log: any open transaction starts at or past its end, so the last
     // stable offset (clamped to the log start) is the end.
     if (nextOffset <= logStartOffset) return { logStartOffset, nextOffset };
-    const snapshot = newestSnapshot(dir, nextOffset);
+    const snapshot = newestSnapshot(dir, listing, nextOffset);
     if (snapshot !== null && snapshot.openTxns > 0) return null;
     // Without a snapshot the open replays from the log start (or the tail when the log
     // is long, then everything if that tail holds transactional data): walk it all.
@@ -70,8 +78,8 @@ export function openOffsetsAfterRecovery(dir: string, segments: readonly Segment
 }
 
 /** The snapshot an open would load (the newest that decodes, not past the log end): its offset and open transactions. */
-function newestSnapshot(dir: string, nextOffset: number): { logEndOffset: number; openTxns: number } | null {
-  const offsets = listProducerSnapshots(dir).filter((o) => o <= nextOffset);
+function newestSnapshot(dir: string, listing: readonly string[], nextOffset: number): { logEndOffset: number; openTxns: number } | null {
+  const offsets = listProducerSnapshots(dir, listing).filter((o) => o <= nextOffset);
   for (let i = offsets.length - 1; i >= 0; i--) {
     let bytes: Buffer;
     try {

@@ -69,6 +69,8 @@ export interface RecoveryReport {
 export interface OpenedSegments {
   segments: Segment[];
   report: RecoveryReport;
+  /** The directory's names as listed before opening (snapshots and the checkpoint among them; files recovery removed too). */
+  listing: string[];
 }
 
 function newReport(dir: string, clean: boolean): RecoveryReport {
@@ -93,10 +95,11 @@ function listOrCreate(dir: string): string[] {
 }
 
 /** Lists the base offsets of the segments in `dir` (ascending) and removes orphan index files; creates `dir` when missing. */
-export function listSegments(dir: string, say: (msg: string) => void, report: RecoveryReport): number[] {
+export function listSegments(dir: string, say: (msg: string) => void, report: RecoveryReport, listing: string[] = []): number[] {
   const logs = new Set<number>();
   const indexes: Array<{ name: string; baseOffset: number }> = [];
   for (const name of listOrCreate(dir)) {
+    listing.push(name);
     if (name.endsWith('.deleted')) {
       // Detached by retention; its unlink (in the maintenance pool) did not finish.
       const file = path.join(dir, name);
@@ -155,7 +158,8 @@ export function openSegments(
     report.messages.push(msg);
     log(msg);
   };
-  const bases = listSegments(dir, say, report);
+  const listing: string[] = [];
+  const bases = listSegments(dir, say, report, listing);
   const segments: Segment[] = [];
   if (bases.length === 0) {
     segments.push(Segment.create(dir, 0, stats));
@@ -186,7 +190,7 @@ export function openSegments(
   report.activeSegment = active.logPath;
   report.logStartOffset = segments[0]!.baseOffset;
   report.nextOffset = active.nextOffset;
-  return { segments, report };
+  return { segments, report, listing };
 }
 
 /**
@@ -307,13 +311,13 @@ export function recoverPartitionDir(
   opts: { log?: (msg: string) => void; nowMs?: number; skipSync?: boolean } = {},
 ): RecoveryReport {
   const stats = newStorageStats();
-  const { segments, report } = openSegments(dir, config, false, opts.log ?? noop, stats, opts.nowMs ?? Date.now(), opts.skipSync !== true);
+  const { segments, report, listing } = openSegments(dir, config, false, opts.log ?? noop, stats, opts.nowMs ?? Date.now(), opts.skipSync !== true);
   const say = (msg: string): void => {
     report.messages.push(msg);
     (opts.log ?? noop)(msg);
   };
   // Read while the active segment is open with its indexes: no second open for it.
-  report.openOffsets = openOffsetsAfterRecovery(dir, segments, config.indexIntervalBytes);
+  report.openOffsets = openOffsetsAfterRecovery(dir, segments, listing, config.indexIntervalBytes);
   for (const seg of segments) {
     if (opts.skipSync !== true) {
       seg.closeClean(say);

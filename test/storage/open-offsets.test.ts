@@ -7,7 +7,7 @@
 // answer is not null; null whenever a transaction is open at the end.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync } from 'node:fs';
+import { cpSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
 import { encodeMarkerBatch } from '../../src/wire/control-batch.js';
@@ -151,9 +151,10 @@ test('unknown (null) when the walk would read more than its bound, or the log is
     // The same files, with a walk bound below their size.
     const again = PartitionLog.open(dir, config, { cleanShutdown: false });
     const segments = (again as unknown as { segments: Parameters<typeof openOffsetsAfterRecovery>[1] }).segments;
-    assert.equal(openOffsetsAfterRecovery(dir, segments, INDEX_INTERVAL_BYTES, 1024), null);
-    assert.deepEqual(openOffsetsAfterRecovery(dir, segments, INDEX_INTERVAL_BYTES), { logStartOffset: 0, nextOffset: 500 });
-    assert.equal(openOffsetsAfterRecovery(dir, [], INDEX_INTERVAL_BYTES), null, 'no segments');
+    const listing = readdirSync(dir);
+    assert.equal(openOffsetsAfterRecovery(dir, segments, listing, INDEX_INTERVAL_BYTES, 1024), null);
+    assert.deepEqual(openOffsetsAfterRecovery(dir, segments, listing, INDEX_INTERVAL_BYTES), { logStartOffset: 0, nextOffset: 500 });
+    assert.equal(openOffsetsAfterRecovery(dir, [], listing, INDEX_INTERVAL_BYTES), null, 'no segments');
     again.close();
   } finally {
     cleanup();
