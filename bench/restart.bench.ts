@@ -6,7 +6,10 @@
 //   clean restart:   spawn until GET /healthz answers 200 (the offsets summary: nothing
 //                    recovered, partitions opened on first use);
 //   unclean restart: the same records written again, kill -9, then spawn until /healthz
-//                    200 (every partition recovered in the piscina pool and opened).
+//                    200 (every partition recovered in the piscina pool; those with no
+//                    open transaction registered from their recovery, the rest opened);
+//   clean stop again: the records written a third time, then SIGTERM until the process
+//                    ended (as the first, but every partition now has an older snapshot).
 // Variants alternate run by run (ABAB…): each --broker-cli, and with --also-env K=V
 // each of them once more with that variable set (e.g. SAMSA_SYNCFS=0 for the build's
 // own before/after). Prints medians per variant and writes bench/results/restart.json.
@@ -105,6 +108,7 @@ interface Run {
   cleanStopMs: number;
   cleanReadyMs: number;
   uncleanReadyMs: number;
+  cleanStopAgainMs: number;
 }
 
 async function once(v: Variant): Promise<Run> {
@@ -131,9 +135,14 @@ async function once(v: Variant): Promise<Run> {
     await b.exited;
     b = await serve(v, dataDir, kafkaPort, httpPort);
     const uncleanReadyMs = b.readyMs;
+    await write(bootstrap, 'many', 2);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const t1 = performance.now();
     b.child.kill('SIGTERM');
-    await b.exited;
-    return { cleanStopMs, cleanReadyMs, uncleanReadyMs };
+    const again = await b.exited;
+    const cleanStopAgainMs = performance.now() - t1;
+    if (again !== 0) throw new Error(`${v.label}: the second clean stop exited with ${again}`);
+    return { cleanStopMs, cleanReadyMs, uncleanReadyMs, cleanStopAgainMs };
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -153,17 +162,22 @@ for (let r = 0; r < RUNS; r++) {
   for (const v of variants) {
     const run = await once(v);
     results.get(v.label)!.push(run);
-    console.log(`run ${r + 1} ${v.label}: clean stop ${run.cleanStopMs.toFixed(0)} ms, clean restart ${run.cleanReadyMs.toFixed(0)} ms, restart after kill -9 ${run.uncleanReadyMs.toFixed(0)} ms`);
+    console.log(`run ${r + 1} ${v.label}: clean stop ${run.cleanStopMs.toFixed(0)} ms, clean restart ${run.cleanReadyMs.toFixed(0)} ms, restart after kill -9 ${run.uncleanReadyMs.toFixed(0)} ms, clean stop again ${run.cleanStopAgainMs.toFixed(0)} ms`);
   }
 }
 const load = readFileSync('/proc/loadavg', 'utf8').trim();
 console.log(`restart: ${PARTITIONS} partitions, ${RECORDS} records of 100 B per write, ${RUNS} runs per variant, medians; load ${load}`);
-const summary: Record<string, { cleanStopMs: number; cleanReadyMs: number; uncleanReadyMs: number }> = {};
+const summary: Record<string, Run> = {};
 for (const v of variants) {
   const rs = results.get(v.label)!;
-  const s = { cleanStopMs: Math.round(median(rs.map((x) => x.cleanStopMs))), cleanReadyMs: Math.round(median(rs.map((x) => x.cleanReadyMs))), uncleanReadyMs: Math.round(median(rs.map((x) => x.uncleanReadyMs))) };
+  const s: Run = {
+    cleanStopMs: Math.round(median(rs.map((x) => x.cleanStopMs))),
+    cleanReadyMs: Math.round(median(rs.map((x) => x.cleanReadyMs))),
+    uncleanReadyMs: Math.round(median(rs.map((x) => x.uncleanReadyMs))),
+    cleanStopAgainMs: Math.round(median(rs.map((x) => x.cleanStopAgainMs))),
+  };
   summary[v.label] = s;
-  console.log(`${v.label}: clean stop ${s.cleanStopMs} ms, clean restart to healthz ${s.cleanReadyMs} ms, restart after kill -9 to healthz ${s.uncleanReadyMs} ms`);
+  console.log(`${v.label}: clean stop ${s.cleanStopMs} ms, clean restart to healthz ${s.cleanReadyMs} ms, restart after kill -9 to healthz ${s.uncleanReadyMs} ms, clean stop again ${s.cleanStopAgainMs} ms`);
 }
 const outDir = new URL('../../bench/results/', import.meta.url).pathname;
 mkdirSync(outDir, { recursive: true });

@@ -73,7 +73,17 @@ test('after a clean close the snapshot restores the producers: duplicates, gaps 
     } finally {
       await engine.close();
     }
-    assert.deepEqual(snapshots(partDir), ['00000000000000000008.snapshot'], 'the older snapshot was replaced');
+    // The shutdown leaves the older snapshot; the partition's next open removes it.
+    assert.deepEqual(snapshots(partDir), ['00000000000000000007.snapshot', '00000000000000000008.snapshot']);
+    engine = await start(dir);
+    try {
+      await engine.stats(); // opens every partition
+      assert.deepEqual(snapshots(partDir), ['00000000000000000008.snapshot'], 'the older snapshot was removed at the open');
+      assert.equal(engine.offsets('idem', 0).highWatermark, 8);
+    } finally {
+      await engine.close();
+    }
+    assert.deepEqual(snapshots(partDir), ['00000000000000000008.snapshot'], 'an untouched partition writes no new snapshot');
   } finally {
     cleanup();
   }

@@ -117,16 +117,18 @@ test('writing a snapshot replaces older ones; loading picks the newest usable on
   }
 });
 
-test('a shutdown\'s snapshot in two halves: in place at once with the older ones kept, then synced with them gone', () => {
+test('a shutdown\'s snapshot in two halves: in place at once, then synced; the older ones go at the next open', () => {
   const dir = makeTmpDir();
   try {
     writeProducerSnapshot(dir, { logEndOffset: 5, producers: [], txns: [] });
     const p = writeProducerSnapshotUnsynced(dir, SAMPLE);
     assert.equal(p.file, path.join(dir, snapshotFileName(1234)));
-    // Until the second half the older snapshot stays: a crash before the sync leaves one usable.
+    // The older snapshot stays through both halves: a crash before the sync leaves one usable.
     assert.deepEqual(listProducerSnapshots(dir), [5, 1234]);
-    assert.deepEqual(loadProducerSnapshot(dir, 1234, () => {}), SAMPLE);
     syncProducerSnapshot(p);
+    assert.deepEqual(listProducerSnapshots(dir), [5, 1234]);
+    // The open loads the newest and removes the older ones.
+    assert.deepEqual(loadProducerSnapshot(dir, 1234, () => {}), SAMPLE);
     assert.deepEqual(fs.readdirSync(dir), [snapshotFileName(1234)]);
     // Over a snapshot of the same name (already durable) it writes durably, never torn.
     const same = writeProducerSnapshotUnsynced(dir, SAMPLE);
