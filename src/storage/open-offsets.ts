@@ -35,9 +35,9 @@ export interface OpenOffsets {
  * What PartitionLog.open and the producer-state load would give for a recovered log
  * (`segments`, oldest first, the last one active with its indexes loaded; `listing`,
  * the directory's names, so that neither a second readdir nor a failed read of an
- * absent checkpoint is paid per partition), or null
- * when a transaction might be open at its end or showing that it is not would cost
- * more than `walkBytesMax`. Never throws: an unreadable file makes it null.
+ * absent checkpoint is paid per partition), or null when a transaction might be open
+ * at its end or showing that it is not would cost more than `walkBytesMax`. Never
+ * throws: an unreadable file makes it null.
  */
 export function openOffsetsAfterRecovery(
   dir: string,
