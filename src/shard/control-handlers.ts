@@ -189,10 +189,13 @@ export function createControlHandlers(ctx: ControlContext): ControlHandlers {
         logsDurable = fsys.sync(anyDir);
       }
       const snapshots: UnsyncedSnapshot[] = [];
+      /** Partition directories on the file system the syncfs vouches for (one stat each, used for the log and the snapshot). */
+      const covered = new Set<string>();
       for (const st of ctx.partitions.values()) {
         try {
           const at = { slot: st.slot, logStartOffset: st.log.logStartOffset, nextOffset: st.log.nextOffset, lastStableOffset: st.txn.lastStableOffset(st.log.nextOffset) };
-          const logAlreadyDurable = logsDurable && !unprepared.has(st.slot) && fsys!.covers(st.log.dir);
+          if (fsys?.covers(st.log.dir) === true) covered.add(st.log.dir);
+          const logAlreadyDurable = logsDurable && !unprepared.has(st.slot) && covered.has(st.log.dir);
           const snapshot = closePartition(st, warn, { deferSnapshotSync: true, logAlreadyDurable });
           if (snapshot !== null) snapshots.push(snapshot);
           closed.push(at);
@@ -202,7 +205,7 @@ export function createControlHandlers(ctx: ControlContext): ControlHandlers {
         }
       }
       const snapshotsDurable = snapshots.length > 0 && fsys !== undefined && fsys.sync(snapshots[0]!.dir);
-      for (const p of snapshots) finishProducerState(p, warn, snapshotsDurable && fsys!.covers(p.dir));
+      for (const p of snapshots) finishProducerState(p, warn, snapshotsDurable && covered.has(p.dir));
       ctx.partitions.clear();
       ctx.stop();
       if (failures.length > 0) return { ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: `unclean close: ${failures.join('; ')}` };
