@@ -54,6 +54,9 @@
 #define FETCH_RESPONSE_BYTES_MAX (8 << 20)
 #define FETCH_MAX_BYTES (1 << 20)
 #define DRAIN_TIMEOUT_S 10
+#define READY_TIMEOUT_S 15
+/* Partition errors a Fetch retries until ready: UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER. */
+#define RETRY_BACKOFF_MS 50
 
 static void die(const char *fmt, ...) {
   va_list ap;
@@ -293,6 +296,8 @@ struct run {
   long long *lat_ns, *svc_ns, *late_ns;
   volatile long long received;
   volatile int producing_done;
+  /* Set by the consumer once it can read (its first Fetch answered without an error). */
+  volatile int ready;
   long long start_ns;
   double interval_ns;
 };
@@ -345,6 +350,12 @@ static _Noreturn void drive(struct run *r, void *(*consumer)(void *), void *(*ac
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
   pthread_t ct, at;
   if (pthread_create(&ct, NULL, consumer, r) != 0 || pthread_create(&at, NULL, acks, r) != 0) die("pthread_create failed");
+  /* A topic created a moment ago may have no leader yet: the first records wait for the consumer. */
+  for (long long give_up = mono_ns() + READY_TIMEOUT_S * 1000000000LL; !r->ready;) {
+    if (mono_ns() > give_up) die("the consumer was not ready within %d s", READY_TIMEOUT_S);
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
   struct timespec settle = {0, 200 * 1000 * 1000};
   nanosleep(&settle, NULL);
   double c0 = cpu_s();
@@ -375,6 +386,7 @@ static _Noreturn void drive(struct run *r, void *(*consumer)(void *), void *(*ac
 
 static void *relay_consumer(void *arg) {
   struct run *r = arg;
+  r->ready = 1;
   static unsigned char buf[READ_BUFFER_BYTES + MESSAGE_BYTES];
   size_t have = 0;
   for (;;) {
@@ -582,7 +594,13 @@ static void *kafka_consumer(void *arg) {
     if (q + 4 + 4 + 2 + 24 > end || rd32(q) != 1) die("fetch response without the partition");
     q += 8; /* partition count, index */
     int16_t err = rd16(q);
+    if (err != 0 && !r->ready && (err == 3 || err == 5 || err == 6)) {
+      struct timespec ts = {0, RETRY_BACKOFF_MS * 1000 * 1000};
+      nanosleep(&ts, NULL);
+      continue;
+    }
     if (err != 0) die("fetch partition error code %d", err);
+    r->ready = 1;
     q += 2 + 24;
     int32_t aborted = rd32(q);
     q += 4 + (aborted > 0 ? 16 * aborted : 0);
