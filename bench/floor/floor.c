@@ -20,6 +20,9 @@
  *       (max wait 100 ms, min bytes 1) in flight and times each record it returns.
  *       A client without queues, threads handing off or allocation between the socket
  *       and the clock: what is left of the latency is the broker's and the kernel's.
+ *       No record goes out before the consumer's first Fetch is answered; until then it
+ *       retries the errors of a topic created a moment ago (no leader yet), for at most
+ *       READY_TIMEOUT_S. Any other error code ends the run with a non-zero exit.
  *
  * latency and kafka print one JSON object: latencyUs and serviceUs ({p50, p99, p999,
  * max, count}, µs), sendsLateUsP50, and common {cpuSec, elapsedSec} (this process's CPU
@@ -47,6 +50,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../native-common/latency.h"
+
 #define MESSAGE_BYTES 100
 #define RECORDS_MAX (50LL * 1000 * 1000)
 #define RELAY_CONNECTIONS_MAX 64
@@ -66,12 +71,6 @@ static void die(const char *fmt, ...) {
   fprintf(stderr, "\n");
   va_end(ap);
   exit(2);
-}
-
-static long long mono_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static double cpu_s(void) {
@@ -127,34 +126,6 @@ static int connect_to(const char *hostport) {
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   return fd;
-}
-
-static int cmp_ll(const void *a, const void *b) {
-  long long x = *(const long long *)a, y = *(const long long *)b;
-  return x < y ? -1 : x > y;
-}
-
-/* Sorts v[0..n) and prints {"p50":..,"p99":..,"p999":..,"max":..,"count":..} in µs (nearest rank). */
-static void print_percentiles(long long *v, long long n) {
-  if (n == 0) {
-    printf("{\"p50\":0,\"p99\":0,\"p999\":0,\"max\":0,\"count\":0}");
-    return;
-  }
-  qsort(v, (size_t)n, sizeof *v, cmp_ll);
-  const double q[3] = {0.5, 0.99, 0.999};
-  long long r[3];
-  for (int i = 0; i < 3; i++) {
-    long long k = (long long)(q[i] * (double)n + 0.999999) - 1;
-    r[i] = v[k < 0 ? 0 : k >= n ? n - 1 : k];
-  }
-  printf("{\"p50\":%lld,\"p99\":%lld,\"p999\":%lld,\"max\":%lld,\"count\":%lld}", r[0] / 1000, r[1] / 1000, r[2] / 1000, v[n - 1] / 1000, n);
-}
-
-static void put_i64(unsigned char *b, long long v) { memcpy(b, &v, 8); }
-static long long get_i64(const unsigned char *b) {
-  long long v;
-  memcpy(&v, b, 8);
-  return v;
 }
 
 /* Big-endian writers and readers for the Kafka protocol. */

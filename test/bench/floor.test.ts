@@ -88,12 +88,13 @@ test('floor kafka produces and fetches every record through a broker, and the lo
   }
 });
 
-test('floor kafka exits non-zero on a produce error (a topic that does not exist)', async () => {
-  const broker = await startBroker({ shards: 1, 'auto.create.topics.enable': false });
+test('floor kafka exits non-zero when the broker refuses its records (a batch over max.message.bytes)', async () => {
+  const broker = await startBroker({ shards: 1 });
   try {
-    const r = await runFloorRaw(['kafka', '--bootstrap', `127.0.0.1:${broker.kafkaPort}`, '--topic', 'absent', '--rate', '100', '--records', '10']);
+    await broker.engine.createTopic('small', 1, { 'max.message.bytes': 64 });
+    const r = await runFloorRaw(['kafka', '--bootstrap', `127.0.0.1:${broker.kafkaPort}`, '--topic', 'small', '--rate', '100', '--records', '10']);
     assert.notEqual(r.status, 0);
-    assert.match(r.stderr, /error code/);
+    assert.match(r.stderr, /produce error code 10\b/); // MESSAGE_TOO_LARGE
   } finally {
     await broker.close();
   }
