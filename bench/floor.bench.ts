@@ -17,7 +17,7 @@
 //
 // Usage: node dist/bench/floor.bench.js [--rate 10000] [--seconds 10] [--rounds 3]
 //          [--broker-cli PATH] [--rdkafka PATH] [--against-kafka H:P [--kafka-pid PID]]
-//          [--nice=-20] [--out FILE]
+//          [--nice=-20] [--out FILE]   (SAMSA_BENCH_QUICK=1: 1 round of 3 s unless given)
 
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -28,8 +28,8 @@ import { CLK_TCK, parseNice, processCpuTicks, spawnNiced, startSamsaServe } from
 const { values: args } = parseArgs({
   options: {
     rate: { type: 'string', default: '10000' },
-    seconds: { type: 'string', default: '10' },
-    rounds: { type: 'string', default: '3' },
+    seconds: { type: 'string' },
+    rounds: { type: 'string' },
     'broker-cli': { type: 'string' },
     rdkafka: { type: 'string' },
     'against-kafka': { type: 'string' },
@@ -39,8 +39,9 @@ const { values: args } = parseArgs({
   },
 });
 const rate = Number(args.rate);
-const seconds = Number(args.seconds);
-const rounds = Number(args.rounds);
+const quick = process.env.SAMSA_BENCH_QUICK === '1';
+const seconds = Number(args.seconds ?? (quick ? '3' : '10'));
+const rounds = Number(args.rounds ?? (quick ? '1' : '3'));
 if (!(rate > 0 && seconds > 0 && Number.isInteger(rounds) && rounds > 0)) throw new Error('--rate, --seconds and --rounds must be positive');
 const nice = parseNice(args.nice);
 // The first 2 s of each row warm the path up and are not recorded.

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const BENCHES = ['ring.bench.js', 'ring-wake.bench.js', 'codec.bench.js', 'storage.bench.js', 'engine.bench.js', 'client.bench.js', 'kcat.bench.js', 'cross-process.bench.js', 'fetch-rtt.bench.js', 'e2e-latency.bench.js', 'scaling.bench.js', 'startup.bench.js', 'restart.bench.js'];
+const BENCHES = ['ring.bench.js', 'ring-wake.bench.js', 'codec.bench.js', 'storage.bench.js', 'engine.bench.js', 'client.bench.js', 'kcat.bench.js', 'cross-process.bench.js', 'fetch-rtt.bench.js', 'e2e-latency.bench.js', 'floor.bench.js', 'scaling.bench.js', 'startup.bench.js', 'restart.bench.js'];
 let failed = 0;
 for (const name of BENCHES) {
   const file = new URL(`./${name}`, import.meta.url);
