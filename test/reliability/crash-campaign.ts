@@ -382,7 +382,10 @@ async function readPartition(c: RawClient, tp: Tp): Promise<StoredPartition> {
       }
       pos += size;
     }
-    if (!progressed) throw new Error(`fetch ${tp.id} at ${offset}: no progress below the high watermark ${out.highWatermark}`);
+    if (!progressed) {
+      const first = bytes.byteLength >= 61 ? `, the first batch ${getBaseOffset(bytes)}+${new DataView(bytes.buffer, bytes.byteOffset).getInt32(23)}` : '';
+      throw new Error(`fetch ${tp.id} at ${offset}: no progress below the high watermark ${out.highWatermark} (log start ${out.logStartOffset}, ${bytes.byteLength} record bytes${first})`);
+    }
   }
   return out;
 }
@@ -533,6 +536,9 @@ async function main(): Promise<void> {
   const started = performance.now();
   const producers: ProducerState[] = Array.from({ length: PRODUCERS }, (_, id) => ({ id, idempotent: IDEMPOTENT(id), producerId: -1, epoch: 0, nextN: 0, nextSeq: new Map(), pending: null, rr: id }));
   let broker: BrokerProcess | null = null;
+  // A check that throws (not a counted problem) leaves the data and the broker's last
+  // output for whoever investigates: the run cannot be repeated exactly.
+  let failed = false;
   try {
     broker = await startBrokerProcess({ dataDir, settings: BROKER_SETTINGS });
     await createTopics(broker.kafkaPort);
@@ -567,9 +573,13 @@ async function main(): Promise<void> {
     stop.now = true;
     await Promise.all(loops);
     await verify(broker.kafkaPort);
+  } catch (err) {
+    failed = true;
+    if (broker !== null) console.error(`the broker's last output:\n${broker.stderrTail()}`);
+    throw err;
   } finally {
     if (broker !== null) await broker.kill('SIGTERM');
-    if (opts['keep-data'] === true) console.log(`data kept in ${dataDir}`);
+    if (opts['keep-data'] === true || failed) console.log(`data kept in ${dataDir}`);
     else rmSync(dataDir, { recursive: true, force: true });
   }
   const elapsedS = (performance.now() - started) / 1000;
