@@ -792,7 +792,12 @@ export class SamsaEngine implements Engine {
       const atEnd = !committed || c.lastStableOffset === c.nextOffset;
       if (atEnd && !(c.records instanceof FileRange) && readsUpTo(c.records, c.nextOffset)) h.tail.want();
     }
-    const r: ReadResult = { errorCode: c.errorCode, logStartOffset: h.logStartOffset, highWatermark: h.highWatermark, lastStableOffset: h.lastStableOffset, records: c.records };
+    // The log start the shard read at, as Kafka answers with the offsets it read at. A
+    // retention notice dispatched with this completion has already moved h's past
+    // these records when this line runs, and a consumer given records below the log
+    // start it is told may skip to that start and drop them.
+    const logStartOffset = c.errorCode === ErrorCode.NONE && c.logStartOffset >= 0 ? c.logStartOffset : h.logStartOffset;
+    const r: ReadResult = { errorCode: c.errorCode, logStartOffset, highWatermark: h.highWatermark, lastStableOffset: h.lastStableOffset, records: c.records };
     if (committed) r.abortedTransactions = c.aborted ?? [];
     return r;
   }

@@ -259,3 +259,36 @@ test('after an unclean stop, a partition whose recovery showed its offsets is op
     cleanup();
   }
 });
+
+test('a read answers with the log start its shard read at, even when a retention notice came with the completion', async () => {
+  const { dir, cleanup } = tempDir();
+  const engine = await SamsaEngine.start({ dataDir: dir, shards: 1, pin: false });
+  try {
+    await engine.createTopic('raced', 1);
+    for (let i = 0; i < 3; i++) await engine.append('raced', 0, batchOf([`r${i}`]), 1);
+    // The race the crash campaign met: the shard answers the read, then (idle) runs
+    // retention and publishes its notice; the main thread dispatches both in one
+    // drain, so the notice moves the partition's log start before the read's
+    // continuation builds its answer. Replayed here in that order.
+    const internals = engine as unknown as {
+      slots: Map<number, { topic: string; shard: { read: (...a: unknown[]) => Promise<unknown> } }>;
+      onNotice(n: { type: 'logStart'; slot: number; logStartOffset: number; deletedFiles: string[] }): void;
+    };
+    const [slot, h] = [...internals.slots].find(([, x]) => x.topic === 'raced')!;
+    const read = h.shard.read.bind(h.shard);
+    h.shard.read = (...a: unknown[]) =>
+      read(...a).then((c) => {
+        internals.onNotice({ type: 'logStart', slot, logStartOffset: 2, deletedFiles: [] });
+        return c;
+      });
+    const r = await engine.read('raced', 0, 0, 1 << 20);
+    assert.equal(r.errorCode, ErrorCode.NONE);
+    assert.deepEqual(valuesOf(r.records), ['r0', 'r1', 'r2']);
+    assert.equal(r.logStartOffset, 0, 'the records start below the log start the answer names');
+    // The next request sees the moved start.
+    assert.equal(engine.offsets('raced', 0).logStartOffset, 2);
+  } finally {
+    await engine.close();
+    cleanup();
+  }
+});
