@@ -793,9 +793,9 @@ export class SamsaEngine implements Engine {
       if (atEnd && !(c.records instanceof FileRange) && readsUpTo(c.records, c.nextOffset)) h.tail.want();
     }
     // The log start the shard read at, as Kafka answers with the offsets it read at. A
-    // retention notice dispatched with this completion has already moved h's past
-    // these records when this line runs, and a consumer given records below the log
-    // start it is told may skip to that start and drop them.
+    // retention notice dispatched with this completion may already have moved h's past
+    // these records, and a consumer given records below the log start it is told may
+    // skip to that start and drop them.
     const logStartOffset = c.errorCode === ErrorCode.NONE && c.logStartOffset >= 0 ? c.logStartOffset : h.logStartOffset;
     const r: ReadResult = { errorCode: c.errorCode, logStartOffset, highWatermark: h.highWatermark, lastStableOffset: h.lastStableOffset, records: c.records };
     if (committed) r.abortedTransactions = c.aborted ?? [];
